@@ -1,0 +1,1 @@
+"""The ``hearten`` command line: thin commands that parse input and call one service."""

@@ -1,0 +1,66 @@
+"""The database, the demo and the web server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hearten.cli.bootstrap import django_setup, require_database, upgrade_database
+from hearten.cli.output import out
+
+db_app = typer.Typer(help="Manage Hearten's database.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database's tables (safe to run again)."""
+    django_setup()
+    from django.conf import settings
+
+    applied = upgrade_database()
+    where = settings.HEARTEN.database_url and "PostgreSQL (DATABASE_URL)"
+    where = where or str(settings.HEARTEN.sqlite_path)
+    out.print(f"Applied {len(applied)} migration(s); the database at {where} is up to date.")
+
+
+def demo(
+    seed: Annotated[int, typer.Option(help="seed for the simulated programme")] = 2019,
+) -> None:
+    """Build a realistic demo programme, analyse it and write its report."""
+    django_setup()
+    upgrade_database()
+    from hearten.demo.build import build_demo
+
+    result = build_demo(seed=seed, console=out)
+    out.print()
+    out.print(f"[bold green]Demo ready.[/] Report: {result.report}")
+    out.print("Start the web app:  hearten serve")
+    out.print(
+        f"Then sign in at {result.base_url}/sign-in/ as [bold]{result.username}[/] "
+        f"with password [bold]{result.password}[/] (made for this demo run)"
+    )
+    out.print("Participant survey links (not yet answered):")
+    for link in result.links:
+        out.print(f"  {link}")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    threads: Annotated[int, typer.Option(help="worker threads")] = 8,
+) -> None:
+    """Run the web app with the waitress production server, serving its own static files."""
+    require_database()
+    from django.conf import settings
+    from django.core.management import call_command
+    from waitress import serve as waitress_serve
+
+    from hearten.web.wsgi import application
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    out.print(
+        f"Hearten is serving on http://{host}:{port}/ (data in {settings.HEARTEN.home}); "
+        "press Ctrl+C to stop."
+    )
+    waitress_serve(application, host=host, port=port, threads=threads, ident="hearten")

@@ -1,0 +1,75 @@
+"""Hearten's one typed settings object, read from the environment once.
+
+Nothing here changes a statistical result: statistical choices live in each trial's stored
+analysis plan.
+
+- ``HEARTEN_HOME``: where the SQLite database, reports and exports are kept
+  (default ``~/.hearten``).
+- ``DATABASE_URL``: a PostgreSQL URL, used instead of the SQLite file (default unset).
+- ``HEARTEN_SECRET_KEY``: Django's secret key; otherwise one is made in ``HEARTEN_HOME``.
+- ``HEARTEN_BASE_URL``: the public address participants' links start with
+  (default ``http://127.0.0.1:8000``).
+- ``HEARTEN_DEBUG``: ``1`` for Django's debug pages, never in production (default ``0``).
+- ``HEARTEN_ALLOWED_HOSTS``: comma-separated host names the web app answers to
+  (default ``localhost,127.0.0.1,[::1]``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The environment, parsed. See the module docstring for each variable."""
+
+    home: Path
+    database_url: str | None
+    secret_key: str
+    base_url: str
+    debug: bool
+    allowed_hosts: tuple[str, ...]
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "hearten.sqlite3"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def static_root(self) -> Path:
+        return self.home / "static"
+
+
+def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+    """Read the settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    home = Path(env.get("HEARTEN_HOME") or Path.home() / ".hearten").expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return Settings(
+        home=home,
+        database_url=env.get("DATABASE_URL") or None,
+        secret_key=env.get("HEARTEN_SECRET_KEY") or _stored_secret(home),
+        base_url=(env.get("HEARTEN_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        debug=env.get("HEARTEN_DEBUG", "0") == "1",
+        allowed_hosts=tuple(
+            h.strip()
+            for h in env.get("HEARTEN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+            if h.strip()
+        ),
+    )
+
+
+def _stored_secret(home: Path) -> str:
+    """A secret key kept in ``HEARTEN_HOME/secret_key`` (mode 600), made on first use."""
+    path = home / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""The demo programme: a realistic recognition-letters trial, simulated end to end."""

@@ -1,0 +1,148 @@
+"""Build the demo programme through Hearten's own services, end to end."""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rich.console import Console
+from rich.progress import Progress
+
+from hearten.analysis.run import run_analysis
+from hearten.demo.simulate import TRUE_EFFECT, Person, simulate_answers, simulate_staff
+from hearten.reports.render import write_report
+from hearten.surveys.models import Invitation
+from hearten.surveys.services import invite, plan_waves, record_consent, submit_response
+from hearten.trials.allocation import arms_by_participant, randomise_trial
+from hearten.trials.design import parse_design
+from hearten.trials.lifecycle import add_evaluator, create_trial
+from hearten.trials.models import Trial
+from hearten.trials.roster import import_roster
+
+DEMO_USER = "evaluator"
+RANDOMISATION_SEED = 20190901
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    report: Path
+    base_url: str
+    username: str
+    password: str
+    links: tuple[str, ...]
+
+
+def _write_roster(people: list[Person], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["staff_id", "site", "team", "role", "fte", "start_date", "caseload", "email"])
+        for p in people:
+            w.writerow(
+                [
+                    p.staff_id,
+                    p.site,
+                    p.team,
+                    p.role,
+                    f"{p.fte:.2f}",
+                    p.start_date.isoformat(),
+                    p.caseload,
+                    f"{p.staff_id.lower()}@example.org",
+                ]
+            )
+
+
+def _answer_wave(
+    trial: Trial,
+    wave: str,
+    people: dict[str, Person],
+    rng: np.random.Generator,
+    progress: Progress,
+    shift_for: dict[str, float] | None = None,
+) -> None:
+    invitations = list(
+        Invitation.objects.filter(wave__trial=trial, wave__name=wave)
+        .select_related("participant", "participant__identity", "wave")
+        .order_by("participant__pseudonym")
+    )
+    task = progress.add_task(f"{wave} survey", total=len(invitations))
+    with transaction.atomic():
+        for inv in invitations:
+            person = people[inv.participant.identity.staff_id]
+            if inv.participant.consent == "pending" and person.consent != "silent":
+                record_consent(inv, person.consent == "yes")
+            answers = person.answers_baseline if wave == "baseline" else person.answers_follow_up
+            if inv.participant.consent == "consented" and answers:
+                shift = (shift_for or {}).get(inv.participant.pseudonym, 0.0)
+                values = simulate_answers(rng, person.level, shift)
+                submit_response(inv, {f"swemwbs_{i}": v for i, v in enumerate(values, 1)})
+            progress.advance(task)
+
+
+def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
+    """Reset and rebuild the demo trial; analyse it and write its report."""
+    rng = np.random.default_rng(seed)
+    home: Path = settings.HEARTEN.home
+    design = parse_design(
+        resources.files("hearten.demo").joinpath("design.toml").read_text(), "the demo design"
+    )
+    with Progress(console=console, transient=False) as progress:
+        setup = progress.add_task("set up trial and roster", total=3)
+        Trial.objects.filter(slug=design.slug).delete()  # a fresh demo trial each run
+        trial = create_trial(design)
+        plan_waves(trial)
+        progress.advance(setup)
+        people = simulate_staff(rng, timezone.now().date())
+        roster = home / "demo" / "roster.csv"
+        _write_roster(people, roster)
+        import_roster(trial, roster)
+        progress.advance(setup)
+        by_id = {p.staff_id: p for p in people}
+        invite(trial.waves.get(name="baseline"))
+        progress.advance(setup)
+        _answer_wave(trial, "baseline", by_id, rng, progress)
+
+        randomise_trial(trial, RANDOMISATION_SEED)
+        arms = arms_by_participant(trial)
+        shift = {
+            p.pseudonym: TRUE_EFFECT
+            for p in trial.participants.all()
+            if arms.get(p.id) == "letters"
+        }
+        invite(trial.waves.get(name="follow-up"))
+        _answer_wave(trial, "follow-up", by_id, rng, progress, shift)
+
+        final = progress.add_task("analyse and report", total=2)
+        run_analysis(trial)
+        progress.advance(final)
+        report = write_report(trial)
+        progress.advance(final)
+
+    password = secrets.token_urlsafe(12)
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=DEMO_USER).first()
+    if user is not None:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        add_evaluator(trial, DEMO_USER)
+    else:
+        add_evaluator(trial, DEMO_USER, password)
+    unanswered = Invitation.objects.filter(
+        wave__trial=trial, wave__name="follow-up", response__isnull=True
+    ).order_by("participant__pseudonym")
+    # Two who consented (straight to the survey) and one not yet asked (the consent page).
+    sample = [
+        *unanswered.filter(participant__consent="consented")[:2],
+        *unanswered.filter(participant__consent="pending")[:1],
+    ]
+    base = settings.HEARTEN.base_url
+    links = tuple(f"{base}/s/{inv.token}/" for inv in sample)
+    return DemoResult(report, base, DEMO_USER, password, links)

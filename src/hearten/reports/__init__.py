@@ -1,0 +1,1 @@
+"""Reports: a trial's results rendered for people who will act on them."""

@@ -1,0 +1,85 @@
+"""Write a trial's HTML report from its latest analysis run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+import hearten
+from hearten.analysis.run import latest_run
+from hearten.reports.figures import effect_plot
+from hearten.trials.models import Trial
+
+
+def report_path(trial: Trial) -> Path:
+    """Where the trial's report lives: ``HEARTEN_HOME/reports/<trial>/report.html``."""
+    return Path(settings.HEARTEN.reports_dir) / trial.slug / "report.html"
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _context(trial: Trial) -> dict[str, Any]:
+    run = latest_run(trial)
+    r = run.result
+    labels = {a["name"]: a["label"] for a in r["arms"]}
+    effects = []
+    for e in r["effects"]:
+        effects.append(
+            {
+                **e,
+                "label": labels[e["term"]],
+                "p_text": _p(e["p_value"]),
+                "magnitude": abs(e["estimate"]),
+                "direction": "higher" if e["estimate"] >= 0 else "lower",
+                "effect_size": e["estimate"] / r["control_sd"] if r["control_sd"] else None,
+            }
+        )
+    figure = effect_plot(
+        r["effects"],
+        labels,
+        labels[r["control"]],
+        f"{r['instrument']['name'].upper()} {r['instrument']['score']} score",
+    )
+    balance = []
+    for row in r["balance"]:
+        balance.append(
+            {
+                "variable": row["variable"],
+                "cells": [{"n": a["n"], "mean": a["mean"], "sd": a["sd"]} for a in row["arms"]],
+                "std_diff": row["std_diff"],
+            }
+        )
+    return {
+        "trial": trial,
+        "run": run,
+        "r": r,
+        "labels": labels,
+        "effects": effects,
+        "figure": mark_safe(figure),  # matplotlib's own SVG, no user text is unescaped
+        "balance": balance,
+        "flow": [{**f, "label": labels[f["arm"]]} for f in r["flow"]],
+        "arm_labels": [labels[f["arm"]] for f in r["flow"]],
+        "generated_at": timezone.now(),
+        "version": hearten.__version__,
+        "level": round(100 * (1 - r["model"]["alpha"])),
+    }
+
+
+def write_report(trial: Trial) -> Path:
+    """Render the report to ``report_path(trial)`` and return the path."""
+    html = render_to_string("reports/report.html", _context(trial))
+    path = report_path(trial)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)  # readers never see a half-written report
+    return path

@@ -1,0 +1,1 @@
+"""Surveys: waves, invitations (personal links), consent and responses."""

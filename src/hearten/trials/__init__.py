@@ -1,0 +1,1 @@
+"""Trials: the trial, its arms, sites, teams, offices, participants and allocation."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TrialsConfig(AppConfig):
+    name = "hearten.trials"
+    label = "trials"
+    verbose_name = "Trials"

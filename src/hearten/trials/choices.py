@@ -1,0 +1,27 @@
+"""The trials app's closed choices, each spelled once."""
+
+from django.db import models
+
+
+class Unit(models.TextChoices):
+    """What is randomised."""
+
+    INDIVIDUAL = "individual", "individual"
+    TEAM = "team", "team"
+    OFFICE = "office", "office"
+
+
+class TrialStatus(models.TextChoices):
+    """Where a trial is in its life."""
+
+    ENROLLING = "enrolling", "enrolling"
+    RANDOMISED = "randomised", "randomised"
+    ANALYSED = "analysed", "analysed"
+
+
+class Consent(models.TextChoices):
+    """A participant's answer to the consent question."""
+
+    PENDING = "pending", "not yet asked"
+    CONSENTED = "consented", "consented"
+    DECLINED = "declined", "declined"

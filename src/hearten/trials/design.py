@@ -1,0 +1,155 @@
+"""The design file: a trial declared in TOML, validated before anything is stored.
+
+Example (``docs/reference/design-file.md`` describes every field)::
+
+    slug = "letters-2026"
+    name = "Recognition letters"
+    unit = "team"            # individual | team | office
+    strata = "site"          # site | none
+
+    [[arms]]
+    name = "control"
+    label = "Business as usual"
+    control = true
+
+    [[arms]]
+    name = "letters"
+    label = "Personal recognition letter"
+
+    [[waves]]
+    name = "baseline"
+    instrument = "swemwbs"
+
+    [[waves]]
+    name = "follow-up"
+    instrument = "swemwbs"
+
+    [analysis]
+    outcome_wave = "follow-up"
+    baseline_wave = "baseline"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hearten.errors import DesignError, NotFound
+from hearten.instruments import REGISTRY
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArmSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
+    label: str = Field(min_length=1, max_length=120)
+    ratio: int = Field(default=1, ge=1, le=20)
+    control: bool = False
+
+
+class WaveSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
+    instrument: str
+
+    @model_validator(mode="after")
+    def _known_instrument(self) -> WaveSpec:
+        if self.instrument not in REGISTRY:
+            known = ", ".join(sorted(REGISTRY))
+            raise ValueError(f"unknown instrument {self.instrument!r}; choose one of {known}")
+        return self
+
+
+class AnalysisSpec(_Strict):
+    outcome_wave: str
+    baseline_wave: str | None = None
+    score: str | None = Field(default=None, description="the instrument's score to analyse")
+    vcov: Literal["auto", "HC2", "CR2"] = "auto"
+    alpha: float = Field(default=0.05, gt=0.0, lt=0.5)
+
+
+class Design(_Strict):
+    """A validated trial design."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
+    name: str = Field(min_length=1, max_length=200)
+    unit: Literal["individual", "team", "office"]
+    strata: Literal["site", "none"] = "site"
+    arms: list[ArmSpec] = Field(min_length=2)
+    waves: list[WaveSpec] = Field(min_length=1)
+    analysis: AnalysisSpec
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Design:
+        controls = [a.name for a in self.arms if a.control]
+        if len(controls) != 1:
+            raise ValueError(f"exactly one arm must have control = true (found {len(controls)})")
+        for kind, names in (
+            ("arm", [a.name for a in self.arms]),
+            ("wave", [w.name for w in self.waves]),
+        ):
+            if len(set(names)) != len(names):
+                raise ValueError(f"{kind} names must be unique (got {', '.join(names)})")
+        waves = {w.name: w for w in self.waves}
+        a = self.analysis
+        for field, wave in (("outcome_wave", a.outcome_wave), ("baseline_wave", a.baseline_wave)):
+            if wave is not None and wave not in waves:
+                raise ValueError(
+                    f"analysis.{field} is {wave!r}, which is not one of the waves "
+                    f"({', '.join(waves)})"
+                )
+        instrument = REGISTRY[waves[a.outcome_wave].instrument]
+        if a.score is not None and a.score not in instrument.scores:
+            raise ValueError(
+                f"analysis.score {a.score!r} is not a score of {instrument.name}; "
+                f"choose one of {', '.join(instrument.scores)}"
+            )
+        if a.baseline_wave is not None and (
+            waves[a.baseline_wave].instrument != waves[a.outcome_wave].instrument
+        ):
+            raise ValueError("the baseline and outcome waves must use the same instrument")
+        return self
+
+    @property
+    def control(self) -> str:
+        return next(a.name for a in self.arms if a.control)
+
+    def outcome_score(self) -> tuple[str, str]:
+        """The analysed instrument and score, e.g. ``("swemwbs", "metric")``."""
+        wave = next(w for w in self.waves if w.name == self.analysis.outcome_wave)
+        instrument = REGISTRY[wave.instrument]
+        return instrument.name, self.analysis.score or instrument.primary_score
+
+
+def parse_design(text: str, source: str = "design file") -> Design:
+    """Parse and validate a design from TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DesignError(f"{source} is not valid TOML: {exc}") from None
+    try:
+        return Design.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = (
+                    "is not a design field: check its spelling (see docs/reference/design-file.md)"
+                )
+            elif err["type"] == "missing":
+                msg = "is required: add it"
+            lines.append(f"  - {where}: {msg}")
+        raise DesignError(f"{source} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None
+
+
+def load_design(path: Path) -> Design:
+    """Read and validate a design file."""
+    if not path.is_file():
+        raise NotFound(f"no design file at {path}")
+    return parse_design(path.read_text(encoding="utf-8"), source=str(path))

@@ -1,0 +1,80 @@
+"""Creating and finding trials."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from hearten.errors import NotFound, StateError
+from hearten.trials import audit
+from hearten.trials.design import Design
+from hearten.trials.models import Arm, Trial
+
+
+def create_trial(design: Design) -> Trial:
+    """Store a validated design as a new trial with its arms."""
+    if Trial.objects.filter(slug=design.slug).exists():
+        raise StateError(
+            f"a trial called {design.slug!r} exists already: give the design another slug"
+        )
+    with transaction.atomic():
+        trial = Trial.objects.create(
+            slug=design.slug,
+            name=design.name,
+            unit=design.unit,
+            strata="" if design.strata == "none" else design.strata,
+            design=design.model_dump(mode="json"),
+        )
+        Arm.objects.bulk_create(
+            Arm(
+                trial=trial,
+                name=a.name,
+                label=a.label,
+                ratio=a.ratio,
+                is_control=a.control,
+                position=i,
+            )
+            for i, a in enumerate(design.arms)
+        )
+        audit.record(trial, "trial-created", {"design": trial.design})
+    return trial
+
+
+def get_trial(slug: str) -> Trial:
+    """The trial called ``slug``, or :class:`NotFound` naming the trials that exist."""
+    try:
+        return Trial.objects.get(slug=slug)
+    except Trial.DoesNotExist:
+        known = ", ".join(Trial.objects.order_by("slug").values_list("slug", flat=True))
+        hint = (
+            f"trials here: {known}"
+            if known
+            else "there are no trials yet: run `hearten trial create`"
+        )
+        raise NotFound(f"no trial called {slug!r} ({hint})") from None
+
+
+def design_of(trial: Trial) -> Design:
+    """The trial's stored design, validated again."""
+    return Design.model_validate(trial.design)
+
+
+def add_evaluator(trial: Trial, username: str, password: str | None = None) -> None:
+    """Make ``username`` an evaluator of ``trial``, creating the user with ``password``."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from hearten.errors import DataError
+
+    users = get_user_model()
+    user = users.objects.filter(username=username).first()
+    if user is None:
+        if not password:
+            raise DataError(f"user {username!r} does not exist: give a password to create it")
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise DataError("the password is too weak: " + " ".join(exc.messages)) from None
+        user = users.objects.create_user(username=username, password=password)
+    trial.evaluators.add(user)
+    audit.record(trial, "evaluator-added", {"username": username})

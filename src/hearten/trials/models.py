@@ -1,0 +1,187 @@
+"""The trial's own concepts, stored.
+
+Participants are pseudonymous: the HR staff number and e-mail address are held apart in
+:class:`IdentityKey`, which no analysis dataset or export reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from hearten.trials.choices import Consent, TrialStatus, Unit
+
+
+class Trial(models.Model):
+    """A randomised trial. ``design`` keeps the validated design file as JSON."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    strata = models.CharField(
+        max_length=20, blank=True, help_text="what randomisation is stratified by ('site' or '')"
+    )
+    status = models.CharField(
+        max_length=20, choices=TrialStatus.choices, default=TrialStatus.ENROLLING
+    )
+    design: models.JSONField[dict[str, Any]] = models.JSONField()
+    evaluators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="evaluated_trials"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def control_arm(self) -> Arm:
+        return self.arms.get(is_control=True)
+
+
+class Arm(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="arms")
+    name = models.SlugField(max_length=40)
+    label = models.CharField(max_length=120)
+    ratio = models.PositiveSmallIntegerField(default=1)
+    is_control = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "name"], name="arm_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """An employer taking part, e.g. a local authority."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
+    code = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["trial", "code"], name="site_unique")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Team(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="teams")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="teams")
+    code = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["trial", "code"], name="team_unique")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Office(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="offices")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="offices")
+    code = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["trial", "code"], name="office_unique")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Participant(models.Model):
+    """A member of staff in a trial, known by a pseudonym."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="participants")
+    pseudonym = models.CharField(max_length=20, unique=True)
+    site = models.ForeignKey(Site, on_delete=models.RESTRICT, related_name="participants")
+    team = models.ForeignKey(Team, on_delete=models.RESTRICT, related_name="participants")
+    office = models.ForeignKey(
+        Office, on_delete=models.RESTRICT, null=True, blank=True, related_name="participants"
+    )
+    role = models.CharField(max_length=80)
+    fte = models.DecimalField(max_digits=4, decimal_places=2)
+    start_date = models.DateField()
+    caseload = models.PositiveSmallIntegerField(null=True, blank=True)
+    consent = models.CharField(max_length=20, choices=Consent.choices, default=Consent.PENDING)
+    consent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pseudonym"]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+
+class IdentityKey(models.Model):
+    """The link from a pseudonym to the person's HR identity, held apart and never exported."""
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="identity"
+    )
+    staff_id = models.CharField(max_length=80)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "staff_id"], name="identity_unique"),
+        ]
+
+
+class Allocation(models.Model):
+    """A trial's randomisation: made once, never re-drawn."""
+
+    trial = models.OneToOneField(Trial, on_delete=models.CASCADE, related_name="allocation")
+    seed = models.BigIntegerField()
+    scheme = models.CharField(max_length=40)
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    parameters: models.JSONField[dict[str, Any]] = models.JSONField()
+    software_version = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class AllocatedUnit(models.Model):
+    """One randomised unit (a person, team or office), its stratum, arm and probability."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="units")
+    unit_key = models.CharField(max_length=80)
+    stratum = models.CharField(max_length=80)
+    arm = models.ForeignKey(Arm, on_delete=models.RESTRICT, related_name="units")
+    probability = models.FloatField()
+
+    class Meta:
+        ordering = ["stratum", "unit_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "unit_key"], name="unit_once"),
+        ]
+
+
+class AuditEvent(models.Model):
+    """An append-only, hash-chained record of an action that matters to integrity.
+
+    ``digest`` is the SHA-256 of the previous event's digest and this event's canonical
+    JSON, so editing or deleting any past event breaks every digest after it
+    (:func:`hearten.trials.audit.verify_chain` checks this).
+    """
+
+    trial = models.ForeignKey(
+        Trial, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    trial_slug = models.CharField(max_length=60)
+    at = models.DateTimeField()
+    action = models.CharField(max_length=40)
+    detail: models.JSONField[dict[str, Any]] = models.JSONField()
+    previous = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]

@@ -1,0 +1,240 @@
+"""Importing the staff roster: validate every row, then write all of it or none.
+
+A roster is a CSV file with one row per member of staff:
+
+=============  ========  ====================================================
+column         needed    meaning
+=============  ========  ====================================================
+staff_id       yes       the HR staff number (kept apart from analysis data)
+site           yes       the employer, e.g. the local authority
+team           yes       the team; a team belongs to one site
+office         for office trials  the office or location
+role           yes       job role, e.g. "social worker"
+fte            yes       full-time equivalent, above 0 and at most 1.5
+start_date     yes       date started in post, YYYY-MM-DD or DD/MM/YYYY
+caseload       no        number of children or cases held (whole number)
+email          no        work e-mail address for survey invitations
+=============  ========  ====================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from hearten.errors import DataError, ImportRejected, NotFound, StateError
+from hearten.trials import audit
+from hearten.trials.choices import TrialStatus, Unit
+from hearten.trials.models import IdentityKey, Office, Participant, Site, Team, Trial
+
+REQUIRED = ("staff_id", "site", "team", "role", "fte", "start_date")
+OPTIONAL = ("office", "caseload", "email")
+PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no look-alike characters
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One validated roster row."""
+
+    line: int
+    staff_id: str
+    site: str
+    team: str
+    office: str
+    role: str
+    fte: Decimal
+    start_date: date
+    caseload: int | None
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class RosterImport:
+    """What an import wrote."""
+
+    participants: int
+    sites: int
+    teams: int
+    offices: int
+
+
+def new_pseudonym() -> str:
+    """A random pseudonym such as ``P-7KX3M9QD``, carrying nothing about the person."""
+    return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(8))
+
+
+def _parse_date(text: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def read_roster(path: Path, unit: str) -> list[RosterRow]:
+    """Read and validate a roster file; raise :class:`ImportRejected` listing every problem."""
+    if not path.is_file():
+        raise NotFound(f"no roster file at {path}")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            raw_rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not UTF-8 text: save it as CSV (UTF-8) and try again") from None
+    except csv.Error as exc:
+        raise DataError(f"{path} is not a readable CSV file: {exc}") from None
+    needed = REQUIRED + (("office",) if unit == Unit.OFFICE else ())
+    missing = [c for c in needed if c not in header]
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if missing or unknown:
+        column_problems = [f"missing column {c!r}" for c in missing]
+        column_problems += [
+            f"unknown column {c!r} (allowed: {', '.join(REQUIRED + OPTIONAL)})" for c in unknown
+        ]
+        raise ImportRejected(f"{path}: the columns are not right", column_problems)
+    if not raw_rows:
+        raise ImportRejected(f"{path}: no staff rows", ["the file has a header but no rows"])
+
+    problems: list[str] = []
+    rows: list[RosterRow] = []
+    first_line: dict[str, int] = {}
+    team_site: dict[str, tuple[str, int]] = {}
+    for line, r in enumerate(raw_rows, start=2):
+        here = len(problems)
+        for c in needed:
+            if not r.get(c):
+                what = "has no team" if c == "team" else f"has no {c}"
+                problems.append(f"row {line}: {what}")
+        sid = r.get("staff_id", "")
+        if sid:
+            if sid in first_line:
+                problems.append(f"row {line}: staff_id {sid!r} repeats row {first_line[sid]}")
+            else:
+                first_line[sid] = line
+        team, site = r.get("team", ""), r.get("site", "")
+        if team and site:
+            seen = team_site.setdefault(team, (site, line))
+            if seen[0] != site:
+                problems.append(
+                    f"row {line}: team {team!r} is in site {site!r} here but {seen[0]!r} "
+                    f"in row {seen[1]}; a team belongs to one site"
+                )
+        fte = Decimal(0)
+        try:
+            fte = Decimal(r.get("fte") or "0")
+            if r.get("fte") and not (Decimal(0) < fte <= Decimal("1.5")):
+                problems.append(f"row {line}: fte {r['fte']!r} must be above 0 and at most 1.5")
+        except InvalidOperation:
+            problems.append(f"row {line}: fte {r.get('fte')!r} is not a number")
+        start = date.min
+        if r.get("start_date"):
+            try:
+                start = _parse_date(r["start_date"])
+            except ValueError:
+                problems.append(
+                    f"row {line}: start_date {r['start_date']!r} is not a date "
+                    "(use YYYY-MM-DD or DD/MM/YYYY)"
+                )
+        caseload = None
+        if r.get("caseload"):
+            if r["caseload"].isdigit():
+                caseload = int(r["caseload"])
+            else:
+                problems.append(f"row {line}: caseload {r['caseload']!r} is not a whole number")
+        if r.get("email"):
+            try:
+                validate_email(r["email"])
+            except ValidationError:
+                problems.append(f"row {line}: email {r['email']!r} is not an e-mail address")
+        if len(problems) == here:
+            rows.append(
+                RosterRow(
+                    line,
+                    sid,
+                    site,
+                    team,
+                    r.get("office", ""),
+                    r["role"],
+                    fte,
+                    start,
+                    caseload,
+                    r.get("email", ""),
+                )
+            )
+    if problems:
+        raise ImportRejected(f"{path}: {len(problems)} problem(s) in the roster", problems)
+    return rows
+
+
+def import_roster(trial: Trial, path: Path) -> RosterImport:
+    """Import a roster into ``trial``: every row, or nothing."""
+    if trial.status != TrialStatus.ENROLLING:
+        raise StateError(
+            f"trial {trial.slug!r} is {trial.status}: a roster can be imported only before "
+            "randomisation"
+        )
+    rows = read_roster(path, trial.unit)
+    existing = set(
+        IdentityKey.objects.filter(participant__trial=trial).values_list("staff_id", flat=True)
+    )
+    clashes = [
+        f"row {r.line}: staff_id {r.staff_id!r} is already in trial {trial.slug!r}"
+        for r in rows
+        if r.staff_id in existing
+    ]
+    known_teams = dict(Team.objects.filter(trial=trial).values_list("code", "site__code"))
+    clashes += [
+        f"row {r.line}: team {r.team!r} is already in site {known_teams[r.team]!r}"
+        for r in rows
+        if r.team in known_teams and known_teams[r.team] != r.site
+    ]
+    if clashes:
+        raise ImportRejected(f"{path}: {len(clashes)} problem(s) against the trial", clashes)
+
+    with transaction.atomic():
+        sites = {s.code: s for s in Site.objects.filter(trial=trial)}
+        for code in sorted({r.site for r in rows} - set(sites)):
+            sites[code] = Site.objects.create(trial=trial, code=code)
+        teams = {t.code: t for t in Team.objects.filter(trial=trial)}
+        for code, site in sorted({(r.team, r.site) for r in rows if r.team not in teams}):
+            teams[code] = Team.objects.create(trial=trial, site=sites[site], code=code)
+        offices = {o.code: o for o in Office.objects.filter(trial=trial)}
+        for code, site in sorted(
+            {(r.office, r.site) for r in rows if r.office and r.office not in offices}
+        ):
+            offices[code] = Office.objects.create(trial=trial, site=sites[site], code=code)
+        people = Participant.objects.bulk_create(
+            Participant(
+                trial=trial,
+                pseudonym=new_pseudonym(),
+                site=sites[r.site],
+                team=teams[r.team],
+                office=offices.get(r.office) if r.office else None,
+                role=r.role,
+                fte=r.fte,
+                start_date=r.start_date,
+                caseload=r.caseload,
+            )
+            for r in rows
+        )
+        IdentityKey.objects.bulk_create(
+            IdentityKey(participant=p, staff_id=r.staff_id, email=r.email)
+            for p, r in zip(people, rows, strict=True)
+        )
+        audit.record(trial, "roster-imported", {"file": path.name, "rows": len(rows)})
+    return RosterImport(
+        participants=len(rows),
+        sites=len({r.site for r in rows}),
+        teams=len({r.team for r in rows}),
+        offices=len({r.office for r in rows if r.office}),
+    )

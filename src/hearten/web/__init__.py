@@ -1,0 +1,1 @@
+"""The Django project: settings, URLs, sign-in and the participant-facing pages."""

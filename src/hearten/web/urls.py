@@ -1,0 +1,19 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from hearten.surveys import views as survey_views
+from hearten.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "sign-in/", auth_views.LoginView.as_view(template_name="hearten/login.html"), name="login"
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("trials/", views.dashboard, name="dashboard"),
+    path("trials/<slug:slug>/", views.trial_detail, name="trial-detail"),
+    path("trials/<slug:slug>/report/", views.trial_report, name="trial-report"),
+    path("s/<str:token>/", survey_views.survey, name="survey"),
+    path("s/<str:token>/done/", survey_views.done, name="survey-done"),
+]

@@ -1,0 +1,67 @@
+"""Staff pages: sign-in, the evaluator's trials and reports."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from hearten.analysis.flow import participant_flow
+from hearten.reports.render import report_path
+from hearten.trials.models import Trial
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("dashboard" if request.user.is_authenticated else "login")
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for load balancers and ``hearten serve`` tests."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def _user_id(request: HttpRequest) -> int:
+    """The signed-in user's id (views that call this require sign-in)."""
+    return cast(int, request.user.pk)
+
+
+def _own_trial(request: HttpRequest, slug: str) -> Trial:
+    """A trial the signed-in user evaluates; 404 otherwise (no hint that it exists)."""
+    try:
+        return Trial.objects.get(slug=slug, evaluators__id=_user_id(request))
+    except Trial.DoesNotExist:
+        raise Http404("no such trial") from None
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    trials = Trial.objects.filter(evaluators__id=_user_id(request)).order_by("slug")
+    return render(request, "hearten/dashboard.html", {"trials": trials})
+
+
+@login_required
+def trial_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    trial = _own_trial(request, slug)
+    return render(
+        request,
+        "hearten/trial.html",
+        {
+            "trial": trial,
+            "flow": participant_flow(trial),
+            "has_report": report_path(trial).exists(),
+        },
+    )
+
+
+@login_required
+def trial_report(request: HttpRequest, slug: str) -> HttpResponse:
+    trial = _own_trial(request, slug)
+    path = report_path(trial)
+    if not path.exists():
+        raise Http404("no report yet")
+    return HttpResponse(path.read_text(encoding="utf-8"), content_type="text/html")
