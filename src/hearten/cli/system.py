@@ -56,9 +56,10 @@ def serve(
     from django.core.management import call_command
     from waitress import serve as waitress_serve
 
+    call_command("collectstatic", interactive=False, verbosity=0)
+    # Imported after collectstatic: WhiteNoise indexes the static folder when it loads.
     from hearten.web.wsgi import application
 
-    call_command("collectstatic", interactive=False, verbosity=0)
     out.print(
         f"Hearten is serving on http://{host}:{port}/ (data in {settings.HEARTEN.home}); "
         "press Ctrl+C to stop."

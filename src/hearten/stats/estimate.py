@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
 
@@ -174,18 +173,28 @@ def fit_ols(
     )
 
 
+#: A column whose component orthogonal to the columns before it is smaller than this
+#: fraction of its length is treated as a linear combination of them.
+COLLINEARITY_TOLERANCE = 1e-10
+
+
 def _check_full_rank(X: NDArray[np.float64], names: Sequence[str]) -> None:
-    """Refuse collinear designs, naming a column that depends on the others."""
-    _, r, piv = scipy.linalg.qr(X, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    tol = diag.max() * max(X.shape) * np.finfo(float).eps if diag.size else 0.0
-    rank = int((diag > tol).sum())
-    if rank < X.shape[1]:
-        dropped = [names[i] for i in piv[rank:]]
+    """Refuse collinear designs, naming each column that repeats the columns before it.
+
+    In an unpivoted QR decomposition ``|R_jj|`` is the length of column ``j``'s part
+    orthogonal to columns ``0..j-1``, so a tiny ratio to the column's length marks it.
+    """
+    r = np.linalg.qr(X, mode="r")
+    lengths = np.linalg.norm(X, axis=0)
+    ratio = np.abs(np.diag(r)) / np.where(lengths > 0, lengths, 1.0)
+    dependent = [
+        names[j] for j in range(X.shape[1]) if lengths[j] == 0 or ratio[j] < COLLINEARITY_TOLERANCE
+    ]
+    if dependent:
         raise EstimationError(
             "the design is collinear: "
-            + ", ".join(repr(d) for d in dropped)
-            + " can be written from the other columns (a covariate repeats another, is "
+            + ", ".join(repr(d) for d in dependent)
+            + " can be written from the columns before it (a covariate repeats another, is "
             "constant, or the treatment is constant within strata); drop it and run again"
         )
 

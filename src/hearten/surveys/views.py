@@ -36,7 +36,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     if consent == Consent.DECLINED:
         return render(request, "surveys/declined.html", {"trial": trial})
     if consent == Consent.PENDING:
-        form = ConsentForm(request.POST or None)
+        form = ConsentForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             record_consent(inv, form.cleaned_data["consent"] == "yes")
             return redirect("survey", token=token)

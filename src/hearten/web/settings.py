@@ -98,6 +98,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HEARTEN.static_root
+STATIC_ROOT.mkdir(exist_ok=True)  # `hearten serve` collects static files here
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

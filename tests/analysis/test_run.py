@@ -1,0 +1,113 @@
+"""The stored plan runs on stored data and the report tells what was found."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from hearten.analysis.dataset import build_dataset
+from hearten.analysis.run import run_analysis
+from hearten.errors import StateError
+from hearten.reports.render import report_path, write_report
+from hearten.stats.estimate import itt_ancova
+from hearten.surveys.models import Invitation
+from hearten.surveys.services import invite, record_consent, submit_response
+from hearten.trials.allocation import arms_by_participant, randomise_trial
+
+pytestmark = pytest.mark.django_db
+
+
+def _answer(trial: Any, wave: str, shift: dict[int, int], skip_every: int = 0) -> None:
+    rng = np.random.default_rng(len(wave))
+    for i, inv in enumerate(
+        Invitation.objects.filter(wave__trial=trial, wave__name=wave)
+        .select_related("participant")
+        .order_by("id")
+    ):
+        if inv.participant.consent == "pending":
+            record_consent(inv, True)
+        if skip_every and i % skip_every == 0:
+            continue
+        base = int(rng.integers(2, 5)) + shift.get(inv.participant_id, 0)
+        values = [int(np.clip(base + rng.integers(-1, 2), 1, 5)) for _ in range(7)]
+        submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)})
+
+
+@pytest.fixture
+def analysed(trial: Any) -> Any:
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 11)
+    arms = arms_by_participant(trial)
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, skip_every=5)
+    return run_analysis(trial)
+
+
+def test_the_plan_is_ancova_with_strata_and_cr2_by_team(analysed: Any, trial: Any) -> None:
+    data = build_dataset(trial)
+    used = data.dropna(subset=["baseline", "outcome"])
+    expected = itt_ancova(
+        used["outcome"],
+        used["arm"].tolist(),
+        "control",
+        {"baseline": used["baseline"]},
+        used["stratum"].tolist(),
+        cluster=used["team"],
+        vcov="CR2",
+    ).effects[0]
+    effect = analysed.result["effects"][0]
+    assert effect["term"] == "letters"
+    assert effect["vcov_type"] == "CR2"
+    assert effect["estimate"] == pytest.approx(expected.estimate, rel=1e-12)
+    assert effect["std_error"] == pytest.approx(expected.std_error, rel=1e-12)
+    assert effect["df"] == pytest.approx(expected.df, rel=1e-12)
+    assert analysed.result["model"]["n"] == 32
+    assert analysed.result["model"]["n_clusters"] == 8
+
+
+def test_the_dataset_is_pseudonymous(analysed: Any, trial: Any) -> None:
+    data = build_dataset(trial)
+    assert not {"staff_id", "email", "name"} & set(data.columns)
+    assert data["pseudonym"].str.startswith("P-").all()
+
+
+def test_flow_counts_follow_each_arm(analysed: Any) -> None:
+    flow = {f["arm"]: f for f in analysed.result["flow"]}
+    assert flow["control"]["randomised"] + flow["letters"]["randomised"] == 40
+    assert sum(f["responded"] for f in flow.values()) == 32
+    assert sum(f["analysed"] for f in flow.values()) == 32
+
+
+def test_the_report_has_flow_balance_and_effects(analysed: Any, trial: Any) -> None:
+    path = write_report(trial)
+    assert path == report_path(trial)
+    assert path.exists()
+    html = path.read_text()
+    effect = analysed.result["effects"][0]
+    for text in (
+        "Participant flow",
+        "Baseline balance",
+        "Caseload",
+        "Effect on wellbeing (intention to treat)",
+        "<svg",
+        f"{effect['estimate']:.3f}",
+        "CR2, Bell and McCaffrey",
+        "Satterthwaite degrees of freedom",
+        "NHS Health Scotland",
+    ):
+        assert text in html, text
+    assert "S0001" not in html  # no staff ids
+
+
+def test_analysis_before_randomisation_is_refused(trial: Any) -> None:
+    with pytest.raises(StateError, match="not randomised yet"):
+        run_analysis(trial)
+
+
+def test_a_report_needs_an_analysis(trial: Any) -> None:
+    randomise_trial(trial, 1)
+    with pytest.raises(StateError, match="has not been analysed"):
+        write_report(trial)

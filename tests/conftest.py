@@ -1,0 +1,71 @@
+"""Shared fixtures. Every test gets its own HEARTEN_HOME; database tests run on whichever
+database DATABASE_URL names (SQLite in memory when it is unset)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def hearten_home(tmp_path: Path, settings: Any) -> Path:
+    """Point reports and exports at a fresh folder for each test."""
+    home = tmp_path / "hearten-home"
+    home.mkdir()
+    settings.HEARTEN = dataclasses.replace(settings.HEARTEN, home=home)
+    return home
+
+
+@pytest.fixture
+def design_file() -> Path:
+    return FIXTURES / "design.toml"
+
+
+@pytest.fixture
+def write_roster(tmp_path: Path) -> Callable[[str], Path]:
+    """Write CSV text to a roster file and return its path."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "roster.csv"
+        path.write_text(text.lstrip(), encoding="utf-8")
+        return path
+
+    return write
+
+
+ROSTER_HEADER = "staff_id,site,team,role,fte,start_date,caseload,email\n"
+
+
+def roster_text(teams_per_site: int = 4, people_per_team: int = 5) -> str:
+    """A valid roster: two sites, ``teams_per_site`` teams each."""
+    lines = [ROSTER_HEADER.strip()]
+    n = 0
+    for site in ("Dudley", "Shropshire"):
+        for t in range(teams_per_site):
+            for _ in range(people_per_team):
+                n += 1
+                lines.append(
+                    f"S{n:04d},{site},{site[:2].upper()}-{t},Social worker,1.0,2020-01-15,"
+                    f"{10 + n % 15},s{n}@example.org"
+                )
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def trial(design_file: Path, write_roster: Callable[[str], Path], db: None) -> Any:
+    """A created trial with its waves and a 40-person roster, not yet randomised."""
+    from hearten.surveys.services import plan_waves
+    from hearten.trials.design import load_design
+    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.roster import import_roster
+
+    t = create_trial(load_design(design_file))
+    plan_waves(t)
+    import_roster(t, write_roster(roster_text()))
+    return t

@@ -1,0 +1,94 @@
+"""A participant's link: consent or decline, answer, and never duplicate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from hearten.surveys.models import Invitation, Response
+from hearten.surveys.services import invite
+from hearten.trials.models import Participant
+
+pytestmark = pytest.mark.django_db
+
+ANSWERS = {f"swemwbs_{i}": str(v) for i, v in enumerate([4, 4, 3, 4, 4, 4, 4], start=1)}
+
+
+@pytest.fixture
+def link(trial: Any) -> Invitation:
+    invite(trial.waves.get(name="baseline"))
+    return Invitation.objects.filter(wave__trial=trial).order_by("id").first()  # type: ignore[return-value]
+
+
+def test_a_participant_consents_answers_and_is_thanked(client: Client, link: Invitation) -> None:
+    url = f"/s/{link.token}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"Do you agree to take part?" in page.content
+    assert b"never shown to your manager" in page.content
+    page = client.post(url, {"consent": "yes"}, follow=True)
+    assert b"How you have been feeling" in page.content
+    assert "I’ve been feeling optimistic about the future" in page.content.decode()
+    assert b"NHS Health Scotland" in page.content  # the licence notice is shown
+    page = client.post(url, {"items": "1", **ANSWERS}, follow=True)
+    assert b"Thank you" in page.content
+    response = Response.objects.get(invitation=link)
+    assert response.scores == {"raw": 27.0, "metric": 24.11}
+    assert response.answers == {k: int(v) for k, v in ANSWERS.items()}
+
+
+def test_a_resubmission_does_not_duplicate_the_response(client: Client, link: Invitation) -> None:
+    url = f"/s/{link.token}/"
+    client.post(url, {"consent": "yes"})
+    client.post(url, {"items": "1", **ANSWERS})
+    again = client.post(url, {"items": "1", **{**ANSWERS, "swemwbs_1": "1"}}, follow=True)
+    assert b"You have already answered" in again.content
+    assert Response.objects.filter(invitation=link).count() == 1
+    assert Response.objects.get(invitation=link).answers["swemwbs_1"] == 4
+
+
+def test_missing_and_invalid_answers_are_shown_and_nothing_is_stored(
+    client: Client, link: Invitation
+) -> None:
+    url = f"/s/{link.token}/"
+    client.post(url, {"consent": "yes"})
+    bad = {**ANSWERS, "swemwbs_2": "9"}
+    del bad["swemwbs_5"]
+    page = client.post(url, {"items": "1", **bad})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "There is a problem" in text
+    assert "Answer question 5: “I’ve been thinking clearly”" in text
+    assert "Choose one of the answers for question 2" in text
+    assert 'value="4" checked' in text  # answers given are kept
+    assert not Response.objects.filter(invitation=link).exists()
+
+
+def test_a_participant_who_declines_is_not_asked_anything(client: Client, link: Invitation) -> None:
+    url = f"/s/{link.token}/"
+    page = client.post(url, {"consent": "no"}, follow=True)
+    assert b"You are not taking part" in page.content
+    assert Participant.objects.get(pk=link.participant_id).consent == "declined"
+    page = client.post(url, {"items": "1", **ANSWERS}, follow=True)
+    assert b"You are not taking part" in page.content
+    assert not Response.objects.filter(invitation=link).exists()
+
+
+def test_consent_must_be_chosen(client: Client, link: Invitation) -> None:
+    page = client.post(f"/s/{link.token}/", {})
+    assert b"Select whether you agree to take part" in page.content
+    assert Participant.objects.get(pk=link.participant_id).consent == "pending"
+
+
+def test_an_unknown_link_is_not_found(client: Client, db: None) -> None:
+    page = client.get("/s/not-a-real-token/")
+    assert page.status_code == 404
+
+
+def test_declined_staff_get_no_new_links(trial: Any, link: Invitation, client: Client) -> None:
+    client.post(f"/s/{link.token}/", {"consent": "no"})
+    links = invite(trial.waves.get(name="follow-up"))
+    assert len(links) == 39
+    assert link.participant.pseudonym not in {x.pseudonym for x in links}

@@ -1,0 +1,99 @@
+"""Randomising a stored trial: once, within strata, recorded, audited."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from hearten.errors import DesignError, StateError
+from hearten.trials.allocation import arms_by_participant, randomise_trial
+from hearten.trials.audit import verify_chain
+from hearten.trials.models import AllocatedUnit, AuditEvent, Participant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_teams_are_randomised_within_sites_and_the_draw_is_recorded(trial: Any) -> None:
+    summary = randomise_trial(trial, 2024)
+    assert summary.units_by_arm == {"control": 4, "letters": 4}
+    a = trial.allocation
+    assert (a.seed, a.scheme, a.unit) == (2024, "blocked", "team")
+    units = list(AllocatedUnit.objects.filter(allocation=a))
+    assert {u.probability for u in units} == {0.5}
+    per_site = Counter((u.stratum, u.arm.name) for u in units)
+    assert per_site == {
+        ("Dudley", "control"): 2,
+        ("Dudley", "letters"): 2,
+        ("Shropshire", "control"): 2,
+        ("Shropshire", "letters"): 2,
+    }
+    trial.refresh_from_db()
+    assert trial.status == "randomised"
+
+
+def test_everyone_in_a_team_shares_its_arm(trial: Any) -> None:
+    randomise_trial(trial, 5)
+    arms = arms_by_participant(trial)
+    by_team: dict[str, set[str]] = {}
+    for p in Participant.objects.filter(trial=trial).select_related("team"):
+        by_team.setdefault(p.team.code, set()).add(arms[p.id])
+    assert all(len(s) == 1 for s in by_team.values())
+
+
+def test_it_refuses_to_randomise_twice(trial: Any) -> None:
+    randomise_trial(trial, 1)
+    with pytest.raises(StateError, match="with seed 1; an allocation is never re-drawn"):
+        randomise_trial(trial, 2)
+    assert AllocatedUnit.objects.filter(allocation__trial=trial).count() == 8
+
+
+def test_the_same_seed_reproduces_the_allocation_in_another_trial(
+    trial: Any, design_file: Any
+) -> None:
+    randomise_trial(trial, 99)
+    first = dict(trial.allocation.units.values_list("unit_key", "arm__name"))
+    trial.delete()
+    from tests.conftest import roster_text
+
+    other = _fresh(design_file, roster_text())
+    randomise_trial(other, 99)
+    assert dict(other.allocation.units.values_list("unit_key", "arm__name")) == first
+
+
+def _fresh(design_file: Any, roster: str) -> Any:
+    import tempfile
+    from pathlib import Path
+
+    from hearten.trials.design import load_design
+    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.roster import import_roster
+
+    t = create_trial(load_design(design_file))
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "r.csv"
+        path.write_text(roster)
+        import_roster(t, path)
+    return t
+
+
+def test_a_stratum_with_fewer_units_than_arms_is_refused(design_file: Any) -> None:
+    from tests.conftest import ROSTER_HEADER
+
+    t = _fresh(
+        design_file,
+        ROSTER_HEADER + "S1,Dudley,D-1,SW,1,2020-01-01,,\n"
+        "S2,Shropshire,S-1,SW,1,2020-01-01,,\nS3,Shropshire,S-2,SW,1,2020-01-01,,\n",
+    )
+    with pytest.raises(DesignError, match=r"fewer teams than the 2 arms: Dudley \(1\)"):
+        randomise_trial(t, 1)
+
+
+def test_the_audit_chain_records_randomisation_and_detects_tampering(trial: Any) -> None:
+    randomise_trial(trial, 3)
+    assert verify_chain() == []
+    event = AuditEvent.objects.get(action="randomised")
+    assert event.detail["seed"] == 3
+    AuditEvent.objects.filter(pk=event.pk).update(detail={**event.detail, "seed": 4})
+    assert verify_chain() == [f"event {event.pk} (randomised) does not match the chain"]

@@ -1,0 +1,68 @@
+"""Design files: a good one parses; a bad one names the field and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hearten.errors import DesignError, NotFound
+from hearten.trials.design import load_design, parse_design
+
+
+def _text(design_file: Path) -> str:
+    return design_file.read_text()
+
+
+def test_the_example_design_parses(design_file: Path) -> None:
+    d = load_design(design_file)
+    assert d.unit == "team"
+    assert d.strata == "site"
+    assert d.control == "control"
+    assert d.outcome_score() == ("swemwbs", "metric")
+
+
+BAD_DESIGNS = [
+    (
+        'unit = "team"',
+        'unit = "department"',
+        r"unit: Input should be 'individual', 'team' or 'office'",
+    ),
+    ('strata = "site"', 'stratum = "site"', r"stratum: is not a design field: check its spelling"),
+    ('name = "Recognition letters (test)"\n', "", r"name: is required"),
+    (
+        'instrument = "swemwbs"\n\n[[waves]]',
+        'instrument = "phq9"\n\n[[waves]]',
+        r"waves.0: unknown instrument 'phq9'",
+    ),
+    (
+        'outcome_wave = "follow-up"',
+        'outcome_wave = "endline"',
+        r"analysis.outcome_wave is 'endline', which is not one of the waves",
+    ),
+    (
+        'label = "Personal recognition letter"',
+        'label = "Letter"\ncontrol = true',
+        r"exactly one arm must have control = true \(found 2\)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), BAD_DESIGNS)
+def test_a_bad_design_names_the_field_and_the_fix(
+    design_file: Path, old: str, new: str, message: str
+) -> None:
+    text = _text(design_file)
+    assert old in text
+    with pytest.raises(DesignError, match=message):
+        parse_design(text.replace(old, new, 1))
+
+
+def test_broken_toml_says_so() -> None:
+    with pytest.raises(DesignError, match="not valid TOML"):
+        parse_design("slug = ", "design.toml")
+
+
+def test_a_missing_design_file_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFound, match="no design file"):
+        load_design(tmp_path / "nope.toml")

@@ -1,0 +1,97 @@
+"""Roster import: every row or none, and every problem listed with its row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hearten.errors import ImportRejected, StateError
+from hearten.trials.models import IdentityKey, Participant, Team
+from tests.conftest import ROSTER_HEADER, roster_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_good_roster_is_imported_with_pseudonyms(trial: Any) -> None:
+    people = Participant.objects.filter(trial=trial)
+    assert people.count() == 40
+    assert Team.objects.filter(trial=trial).count() == 8
+    p = people.first()
+    assert p is not None
+    assert p.pseudonym.startswith("P-")
+    assert len(p.pseudonym) == 10
+    assert p.identity.staff_id.startswith("S")  # the HR id lives apart, in IdentityKey
+    assert p.pseudonym != p.identity.staff_id
+
+
+def _new_trial(design_file: Path) -> Any:
+    from hearten.trials.design import load_design
+    from hearten.trials.lifecycle import create_trial
+
+    return create_trial(load_design(design_file))
+
+
+def test_problems_are_listed_by_row_and_nothing_is_imported(
+    design_file: Path, write_roster: Callable[[str], Path]
+) -> None:
+    t = _new_trial(design_file)
+    path = write_roster(
+        ROSTER_HEADER
+        + "S1,Dudley,D-1,Social worker,1.0,2020-01-01,12,a@example.org\n"
+        + "S1,Dudley,D-1,Social worker,1.0,2020-01-01,12,b@example.org\n"
+        + "S3,Dudley,,Social worker,1.0,2020-01-01,12,c@example.org\n"
+        + "S4,Dudley,D-2,Social worker,two,31/02/2020,many,not-an-email\n"
+        + "S5,Shropshire,D-1,Social worker,0.5,01/03/2021,,\n"
+    )
+    from hearten.trials.roster import import_roster
+
+    with pytest.raises(ImportRejected) as caught:
+        import_roster(t, path)
+    problems = caught.value.problems
+    assert "row 3: staff_id 'S1' repeats row 2" in problems
+    assert "row 4: has no team" in problems
+    assert "row 5: fte 'two' is not a number" in problems
+    assert any(p.startswith("row 5: start_date '31/02/2020' is not a date") for p in problems)
+    assert "row 5: caseload 'many' is not a whole number" in problems
+    assert "row 5: email 'not-an-email' is not an e-mail address" in problems
+    assert any(p.startswith("row 6: team 'D-1' is in site 'Shropshire'") for p in problems)
+    assert "Nothing was imported." in str(caught.value)
+    assert Participant.objects.filter(trial=t).count() == 0
+    assert IdentityKey.objects.count() == 0
+
+
+def test_missing_and_unknown_columns_are_named(
+    design_file: Path, write_roster: Callable[[str], Path]
+) -> None:
+    from hearten.trials.roster import import_roster
+
+    t = _new_trial(design_file)
+    path = write_roster("staff_id,site,team,grade,fte,start_date\nS1,D,T,7,1,2020-01-01\n")
+    with pytest.raises(ImportRejected) as caught:
+        import_roster(t, path)
+    assert "missing column 'role'" in caught.value.problems
+    assert any(p.startswith("unknown column 'grade'") for p in caught.value.problems)
+
+
+def test_importing_the_same_people_twice_is_refused_whole(
+    trial: Any, write_roster: Callable[[str], Path]
+) -> None:
+    from hearten.trials.roster import import_roster
+
+    with pytest.raises(ImportRejected, match="already in trial"):
+        import_roster(trial, write_roster(roster_text()))
+    assert Participant.objects.filter(trial=trial).count() == 40
+
+
+def test_no_roster_import_after_randomisation(
+    trial: Any, write_roster: Callable[[str], Path]
+) -> None:
+    from hearten.trials.allocation import randomise_trial
+    from hearten.trials.roster import import_roster
+
+    randomise_trial(trial, 1)
+    with pytest.raises(StateError, match="only before randomisation"):
+        import_roster(trial, write_roster(roster_text()))

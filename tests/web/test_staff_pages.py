@@ -1,0 +1,47 @@
+"""Evaluators see their own trials; nobody else sees them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def evaluator(trial: Any) -> Any:
+    user = get_user_model().objects.create_user("eve", password="a long passphrase 1")
+    trial.evaluators.add(user)
+    return user
+
+
+def test_sign_in_leads_to_the_evaluators_trials(client: Client, evaluator: Any, trial: Any) -> None:
+    page = client.post(
+        "/sign-in/", {"username": "eve", "password": "a long passphrase 1"}, follow=True
+    )
+    assert page.status_code == 200
+    assert trial.name.encode() in page.content
+    page = client.get(f"/trials/{trial.slug}/")
+    assert b"Participant flow" in page.content
+
+
+def test_a_wrong_password_is_refused(client: Client, evaluator: Any) -> None:
+    page = client.post("/sign-in/", {"username": "eve", "password": "wrong"})
+    assert b"Enter a correct username and password" in page.content
+
+
+def test_another_user_cannot_see_the_trial_or_its_report(client: Client, trial: Any) -> None:
+    get_user_model().objects.create_user("mallory", password="another long passphrase")
+    client.login(username="mallory", password="another long passphrase")
+    assert trial.name.encode() not in client.get("/trials/").content
+    assert client.get(f"/trials/{trial.slug}/").status_code == 404
+    assert client.get(f"/trials/{trial.slug}/report/").status_code == 404
+
+
+def test_staff_pages_need_sign_in(client: Client, trial: Any) -> None:
+    page = client.get(f"/trials/{trial.slug}/")
+    assert page.status_code == 302
+    assert page["Location"].startswith("/sign-in/")
