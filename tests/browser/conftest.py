@@ -31,8 +31,10 @@ def browser(django_db_setup: None) -> Iterator[Any]:
     """One Chromium for the session, started after the test database exists."""
     executable = chromium_path()
     if executable is None:
-        message = ("no Chromium found: install it (apt-get install chromium) or set "
-                   "HEARTEN_CHROMIUM to a Chromium binary")
+        message = (
+            "no Chromium found: install it (apt-get install chromium) or set "
+            "HEARTEN_CHROMIUM to a Chromium binary"
+        )
         if os.environ.get("HEARTEN_REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)

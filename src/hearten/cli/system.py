@@ -35,8 +35,10 @@ def demo(
     result = build_demo(seed=seed, console=out)
     out.print()
     out.print(f"[bold green]Demo ready.[/] Report: {result.report}")
-    out.print("Start the web app:  hearten serve   (from the repository folder: "
-              "python3 -m uv run hearten serve)")
+    out.print(
+        "Start the web app:  hearten serve   (from the repository folder: "
+        "python3 -m uv run hearten serve)"
+    )
     out.print(
         f"Then sign in at {result.base_url}/sign-in/ as [bold]{result.username}[/] "
         f"with password [bold]{result.password}[/] (made for this demo run)"
