@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,3 +33,17 @@ def test_import_contracts_hold() -> None:
     assert lint, "import-linter is part of the dev dependencies"
     result = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_a_migration() -> None:
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    except SystemExit:
+        pytest.fail(
+            "models changed without a migration: run `django-admin makemigrations "
+            "--settings hearten.web.settings`\n" + out.getvalue()
+        )

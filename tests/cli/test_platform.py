@@ -127,3 +127,9 @@ def test_add_evaluator_creates_the_user_with_a_checked_password(
     r = hearten("trial", "add-evaluator", trial.slug, "ada")
     assert r.code == 0, r.err
     assert trial.evaluators.filter(username="ada").exists()
+
+
+def test_an_unknown_wave_lists_the_waves(hearten: Callable[..., Any], trial: Any) -> None:
+    r = hearten("trial", "invite", trial.slug, "endline")
+    assert r.code == 2
+    assert "has no wave 'endline' (waves: baseline, follow-up)" in r.err

@@ -23,18 +23,15 @@ TrialArg = Annotated[str, typer.Argument(help="the trial's slug, e.g. letters-20
 @trial_app.command("create")
 def create(
     design: Annotated[Path, typer.Argument(help="the design file (TOML)")],
-    evaluator: Annotated[str | None, typer.Option(help="username of an evaluator to add")] = None,
 ) -> None:
     """Create a trial from a design file."""
     require_database()
     from hearten.surveys.services import plan_waves
     from hearten.trials.design import load_design
-    from hearten.trials.lifecycle import add_evaluator, create_trial
+    from hearten.trials.lifecycle import create_trial
 
     trial = create_trial(load_design(design))
     waves = plan_waves(trial)
-    if evaluator:
-        add_evaluator(trial, evaluator)
     arms = ", ".join(f"{a.name} ({a.ratio})" for a in trial.arms.all())
     out.print(f"Created trial [bold]{trial.slug}[/]: {trial.name}")
     out.print(f"  randomised by {trial.unit}, strata: {trial.strata or 'none'}; arms: {arms}")

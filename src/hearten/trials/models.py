@@ -72,30 +72,30 @@ class Site(models.Model):
         return self.code
 
 
-class Team(models.Model):
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="teams")
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="teams")
+class _SiteUnit(models.Model):
+    """A unit inside a site that can be randomised: a team or an office."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="%(class)ss")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="%(class)ss")
     code = models.CharField(max_length=80)
 
     class Meta:
+        abstract = True
         ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["trial", "code"], name="team_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "code"], name="%(class)s_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.code
 
 
-class Office(models.Model):
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="offices")
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="offices")
-    code = models.CharField(max_length=80)
+class Team(_SiteUnit):
+    pass
 
-    class Meta:
-        ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["trial", "code"], name="office_unique")]
 
-    def __str__(self) -> str:
-        return self.code
+class Office(_SiteUnit):
+    pass
 
 
 class Participant(models.Model):

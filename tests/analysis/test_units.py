@@ -1,0 +1,67 @@
+"""The plan's inference follows what was randomised: HC2 for people, CR2 for offices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hearten.analysis.run import run_analysis
+from hearten.surveys.services import invite, plan_waves
+from hearten.trials.allocation import arms_by_participant, randomise_trial
+from hearten.trials.design import parse_design
+from hearten.trials.lifecycle import create_trial
+from hearten.trials.models import AllocatedUnit, Participant
+from hearten.trials.roster import import_roster
+from tests.analysis.test_run import _answer
+
+pytestmark = pytest.mark.django_db
+
+
+def _trial(design_file: Path, tmp_path: Path, unit: str) -> Any:
+    text = design_file.read_text().replace('unit = "team"', f'unit = "{unit}"')
+    trial = create_trial(parse_design(text))
+    plan_waves(trial)
+    lines = ["staff_id,site,team,office,role,fte,start_date,caseload"]
+    for n in range(48):
+        site = "Dudley" if n < 24 else "Shropshire"
+        lines.append(f"S{n},{site},{site[:2]}-T{n % 4},{site[:2]}-O{n % 6},SW,1,2020-01-01,12")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join(lines) + "\n")
+    import_roster(trial, roster)
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    return trial
+
+
+def test_an_individually_randomised_trial_is_analysed_with_hc2(
+    design_file: Path, tmp_path: Path
+) -> None:
+    trial = _trial(design_file, tmp_path, "individual")
+    randomise_trial(trial, 4)
+    assert AllocatedUnit.objects.filter(allocation__trial=trial).count() == 48
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {})
+    run = run_analysis(trial)
+    assert run.result["model"]["vcov"] == "HC2"
+    assert run.result["model"]["n_clusters"] is None
+    assert run.result["effects"][0]["df"] == 48 - 4  # n - k: intercept, arm, baseline, site
+
+
+def test_an_office_randomised_trial_clusters_by_office(design_file: Path, tmp_path: Path) -> None:
+    trial = _trial(design_file, tmp_path, "office")
+    randomise_trial(trial, 4)
+    arms = arms_by_participant(trial)
+    by_office: dict[str, set[str]] = {}
+    for p in Participant.objects.filter(trial=trial).select_related("office"):
+        assert p.office is not None
+        by_office.setdefault(p.office.code, set()).add(arms[p.id])
+    assert len(by_office) == 12
+    assert all(len(s) == 1 for s in by_office.values())
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {})
+    run = run_analysis(trial)
+    assert run.result["model"]["vcov"] == "CR2"
+    assert run.result["model"]["cluster"] == "office"
+    assert run.result["model"]["n_clusters"] == 12
