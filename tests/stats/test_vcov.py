@@ -25,22 +25,31 @@ def _inv_sqrt_psd(m: np.ndarray) -> np.ndarray:
     return (vecs * inv) @ vecs.T
 
 
-def dense_cr2(X: np.ndarray, e: np.ndarray, cluster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def dense_cr2(
+    X: np.ndarray, e: np.ndarray, cluster: np.ndarray, w: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """CR2 with working model I and weights W (Pustejovsky & Tipton 2018), all n × n."""
     n, k = X.shape
-    B = np.linalg.inv(X.T @ X)
-    IH = np.eye(n) - X @ B @ X.T
+    W = np.diag(np.ones(n) if w is None else w)
+    M = np.linalg.inv(X.T @ W @ X)
+    IH = np.eye(n) - X @ M @ X.T @ W
     groups = [np.flatnonzero(cluster == g) for g in np.unique(cluster)]
-    A = {i: _inv_sqrt_psd(IH[np.ix_(idx, idx)]) for i, idx in enumerate(groups)}
+    A = {i: _inv_sqrt_psd((IH @ IH.T)[np.ix_(idx, idx)]) for i, idx in enumerate(groups)}
     meat = np.zeros((k, k))
     for i, idx in enumerate(groups):
-        u = X[idx].T @ A[i] @ e[idx]
+        u = X[idx].T @ W[np.ix_(idx, idx)] @ A[i] @ e[idx]
         meat += np.outer(u, u)
-    V = B @ meat @ B
+    V = M @ meat @ M
     df = np.empty(k)
     for p in range(k):
         c = np.zeros(k)
         c[p] = 1.0
-        G = np.column_stack([IH[:, idx] @ (A[i] @ X[idx] @ B @ c) for i, idx in enumerate(groups)])
+        G = np.column_stack(
+            [
+                IH[idx, :].T @ (A[i] @ W[np.ix_(idx, idx)] @ X[idx] @ M @ c)
+                for i, idx in enumerate(groups)
+            ]
+        )
         omega = G.T @ G
         df[p] = np.trace(omega) ** 2 / np.sum(omega**2)
     return V, df

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -113,8 +114,13 @@ def fit_ols(
     cluster: ArrayLike | None = None,
     vcov: VcovType | None = None,
     alpha: float = 0.05,
+    weights: ArrayLike | None = None,
 ) -> OlsFit:
     """Fit ``y = X b + e`` by least squares with robust standard errors.
+
+    With ``weights`` this is weighted least squares: rows are multiplied by the square root
+    of their weight and the robust variance is computed on the transformed data, as
+    estimatr's ``lm_robust(weights = )`` does.
 
     Args:
         y: ``(n,)`` outcome.
@@ -124,6 +130,7 @@ def fit_ols(
         vcov: variance estimator; default CR2 when ``cluster`` is given, HC2 otherwise, as
             in estimatr (Lin 2013 and Pustejovsky & Tipton 2018 justify both for trials).
         alpha: significance level for the confidence intervals.
+        weights: ``(n,)`` positive weights (e.g. inverse probabilities), or ``None``.
 
     Raises:
         EstimationError: too few observations, collinear columns, a single cluster, or a
@@ -140,7 +147,12 @@ def fit_ols(
         raise EstimationError("the outcome or a covariate has missing or infinite values")
     if n <= k:
         raise EstimationError(f"{n} observations cannot estimate {k} coefficients")
-    _check_full_rank(Xm, names)
+    w = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != yv.shape or not np.all(np.isfinite(w)) or np.any(w <= 0):
+            raise EstimationError("weights must be positive, finite and one per observation")
+    _check_full_rank(Xm if w is None else Xm * np.sqrt(w)[:, None], names)
     codes = None
     if cluster is not None:
         codes = pd.factorize(pd.Series(np.asarray(cluster)), sort=True)[0].astype(np.int64)
@@ -148,10 +160,11 @@ def fit_ols(
             raise EstimationError("the cluster labels must have one entry per observation")
     kind = check_vcov_type(vcov, codes is not None) if vcov else default_vcov(codes is not None)
 
-    bread = np.asarray(np.linalg.inv(Xm.T @ Xm), dtype=np.float64)
-    coef = bread @ (Xm.T @ yv)
+    XtW = Xm.T if w is None else Xm.T * w
+    bread = np.asarray(np.linalg.inv(XtW @ Xm), dtype=np.float64)
+    coef = bread @ (XtW @ yv)
     resid = yv - Xm @ coef
-    v = robust_vcov(Xm, resid, bread, kind, codes)
+    v = robust_vcov(Xm, resid, bread, kind, codes, w)
     se = np.sqrt(np.diag(v.matrix))
     stat = coef / se
     p = 2.0 * sps.t.sf(np.abs(stat), v.df)
@@ -199,20 +212,97 @@ def _check_full_rank(X: NDArray[np.float64], names: Sequence[str]) -> None:
         )
 
 
+Adjustment = Literal["none", "ancova", "lin"]
+ADJUSTMENTS: tuple[Adjustment, ...] = get_args(Adjustment)
+
+
 @dataclass(frozen=True, slots=True)
 class IttFit:
-    """The ITT effects of each arm against control from an ANCOVA.
+    """The ITT effects of each arm against control.
 
     Attributes:
         control: the reference arm.
+        adjustment: how covariates entered (``none``, ``ancova`` or ``lin``).
         effects: one :class:`TermEstimate` per non-control arm, in arm order; ``term`` is
             the arm's name.
-        fit: the full OLS fit (covariates and strata included).
+        fit: the full OLS fit (covariates, interactions and strata included).
     """
 
     control: str
+    adjustment: Adjustment
     effects: tuple[TermEstimate, ...]
     fit: OlsFit
+
+
+def treatment_columns(arm: Sequence[str], control: str) -> dict[str, NDArray[np.float64]]:
+    """One 0/1 indicator per non-control arm, in sorted arm order."""
+    arms = np.asarray(arm, dtype=object)
+    levels = sorted(set(arms.tolist()))
+    if control not in levels:
+        raise EstimationError(f"no observations in the control arm {control!r}")
+    treated = [a for a in levels if a != control]
+    if not treated:
+        raise EstimationError("every observation is in the control arm: nothing to compare")
+    return {a: (arms == a).astype(np.float64) for a in treated}
+
+
+def strata_columns(strata: Sequence[str]) -> dict[str, NDArray[np.float64]]:
+    """Fixed-effect indicators for every stratum but the first (sorted)."""
+    s = np.asarray(strata, dtype=object)
+    return {f"stratum[{lv}]": (s == lv).astype(np.float64) for lv in sorted(set(s.tolist()))[1:]}
+
+
+def estimate_itt(
+    outcome: ArrayLike,
+    arm: Sequence[str],
+    control: str,
+    covariates: Mapping[str, ArrayLike] | None = None,
+    strata: Sequence[str] | None = None,
+    cluster: ArrayLike | None = None,
+    vcov: VcovType | None = None,
+    alpha: float = 0.05,
+    weights: ArrayLike | None = None,
+    adjustment: Adjustment = "ancova",
+) -> IttFit:
+    """Intention-to-treat effects of each arm against ``control`` by (weighted) OLS.
+
+    ``adjustment``:
+
+    * ``none``: difference in means (strata fixed effects still enter if given); with HC2
+      this is the Neyman variance.
+    * ``ancova``: ``y = a + Σ_j τ_j T_j + X β + strata + e``.
+    * ``lin``: Lin (2013): covariates (and strata indicators) centred at their (weighted)
+      means and interacted with every treatment indicator, so ``τ_j`` is the effect at the
+      covariate means and the adjustment cannot hurt precision asymptotically; as
+      estimatr's ``lm_lin``.
+
+    Inference is CR2 with Satterthwaite df when ``cluster`` (the randomised unit) is given,
+    HC2 otherwise, unless ``vcov`` says otherwise.
+    """
+    if adjustment not in ADJUSTMENTS:
+        raise EstimationError(
+            f"unknown adjustment {adjustment!r}: choose one of {', '.join(ADJUSTMENTS)}"
+        )
+    treat = treatment_columns(arm, control)
+    n = len(next(iter(treat.values())))
+    covs = {k: np.asarray(v, dtype=np.float64) for k, v in (covariates or {}).items()}
+    if adjustment == "none" and covs:
+        raise EstimationError("covariates were given but adjustment is 'none'")
+    fixed = strata_columns(strata) if strata is not None else {}
+    columns: dict[str, NDArray[np.float64]] = {"(Intercept)": np.ones(n), **treat}
+    if adjustment == "lin":
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+        centred = {k: v - np.average(v, weights=w) for k, v in {**covs, **fixed}.items()}
+        columns.update(centred)
+        for a, t in treat.items():
+            columns.update({f"{a}:{k}": t * v for k, v in centred.items()})
+    else:
+        columns.update(covs)
+        columns.update(fixed)
+    names = list(columns)
+    X = np.column_stack([columns[c] for c in names])
+    fit = fit_ols(outcome, X, names, cluster=cluster, vcov=vcov, alpha=alpha, weights=weights)
+    return IttFit(control, adjustment, tuple(fit.term(a) for a in treat), fit)
 
 
 def itt_ancova(
@@ -225,30 +315,5 @@ def itt_ancova(
     vcov: VcovType | None = None,
     alpha: float = 0.05,
 ) -> IttFit:
-    """Intention-to-treat effects by OLS: outcome on arm indicators, covariates and strata.
-
-    The model is ``y = a + Σ_j τ_j 1[arm = j] + X β + Σ_s γ_s 1[stratum = s] + e`` with one
-    indicator per non-control arm and strata fixed effects (first stratum as reference).
-    Inference is CR2 with Satterthwaite df when ``cluster`` is given (the randomised unit),
-    HC2 otherwise, unless ``vcov`` says otherwise.
-    """
-    arms = np.asarray(arm, dtype=object)
-    levels = list(dict.fromkeys(sorted(set(arms.tolist()))))
-    if control not in levels:
-        raise EstimationError(f"no observations in the control arm {control!r}")
-    treated = [a for a in levels if a != control]
-    if not treated:
-        raise EstimationError("every observation is in the control arm: nothing to compare")
-    columns: dict[str, NDArray[np.float64]] = {"(Intercept)": np.ones(len(arms))}
-    for a in treated:
-        columns[a] = (arms == a).astype(np.float64)
-    for name, values in (covariates or {}).items():
-        columns[name] = np.asarray(values, dtype=np.float64)
-    if strata is not None:
-        s = np.asarray(strata, dtype=object)
-        for level in sorted(set(s.tolist()))[1:]:
-            columns[f"stratum[{level}]"] = (s == level).astype(np.float64)
-    names = list(columns)
-    X = np.column_stack([columns[c] for c in names])
-    fit = fit_ols(outcome, X, names, cluster=cluster, vcov=vcov, alpha=alpha)
-    return IttFit(control=control, effects=tuple(fit.term(a) for a in treated), fit=fit)
+    """The platform's default plan: :func:`estimate_itt` with ANCOVA adjustment."""
+    return estimate_itt(outcome, arm, control, covariates, strata, cluster, vcov, alpha)

@@ -15,10 +15,16 @@ standard errors and degrees of freedom match it:
   coefficient gets the Satterthwaite degrees of freedom ``(tr Ω)² / tr(Ω²)`` where
   ``Ω_gh = p_g' (I - H)_gh p_h`` and ``p_g = A_g X_g B c`` for the coefficient's contrast ``c``.
 
-``A_g`` is computed from the thin SVD of ``X_g L`` (``B = L L'``), because ``H_gg`` has rank at
-most ``k``: ``A_g = I + U (diag((1 - s²)^(-1/2)) - I) U'``. This costs ``O(n_g k²)`` per cluster
-instead of ``O(n_g³)``, so memory stays linear in the number of rows. ``Ω`` is never formed:
-its trace and squared Frobenius norm are reduced to ``k × k`` products.
+With weights ``W`` (weighted least squares, ``M = (X'WX)⁻¹``), CR2 follows clubSandwich and
+estimatr with the working model ``Φ = I`` on the original scale: ``H = X M X'W``,
+``A_g = [(I - H)(I - H)']_gg^(-1/2)``, the meat is ``Σ_g X_g'W_g A_g e_g e_g' A_g W_g X_g`` with
+unweighted residuals, and ``p_g = A_g W_g X_g M c``. Without weights this is the formula above.
+
+``[(I - H)(I - H)']_gg = I + Z_g K Z_g'`` with ``Z_g = [X_g, W_g X_g]`` and a ``2k × 2k`` matrix
+``K``, so its inverse square root comes from a thin QR of ``Z_g`` and a small
+eigendecomposition: ``O(n_g k²)`` per cluster instead of ``O(n_g³)``, and memory linear in the
+number of rows. ``Ω`` is never formed: its trace and squared Frobenius norm reduce to
+``3k × 3k`` products.
 """
 
 from __future__ import annotations
@@ -83,17 +89,26 @@ def robust_vcov(
     bread: NDArray[np.float64],
     kind: VcovType,
     cluster: NDArray[np.int64] | None = None,
+    weights: NDArray[np.float64] | None = None,
 ) -> Vcov:
     """Compute a robust variance estimate.
 
     Args:
-        X: ``(n, k)`` design matrix of full column rank.
-        resid: ``(n,)`` OLS residuals.
-        bread: ``(k, k)`` inverse of ``X'X``.
+        X: ``(n, k)`` design matrix of full column rank (unweighted).
+        resid: ``(n,)`` residuals ``y - X b`` (unweighted).
+        bread: ``(k, k)`` inverse of ``X'WX`` (``X'X`` without weights).
         kind: the estimator.
         cluster: ``(n,)`` integer cluster codes ``0..G-1``; required for ``CR*``.
+        weights: ``(n,)`` positive weights, or ``None``.
     """
     n, k = X.shape
+    if kind == "CR2":
+        if cluster is None:
+            raise EstimationError(f"{kind} needs a cluster variable")
+        return _cr2(X, resid, bread, cluster, weights)
+    if weights is not None:  # the other estimators work on the sqrt(W)-transformed data
+        root = np.sqrt(weights)
+        X, resid = X * root[:, None], resid * root
     if kind in CLUSTER_TYPES:
         if cluster is None:
             raise EstimationError(f"{kind} needs a cluster variable")
@@ -112,6 +127,18 @@ def robust_vcov(
     return Vcov(kind, _symmetric(matrix), np.full(k, float(n - k)), None)
 
 
+def _cluster_order(cluster: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Row order grouping clusters together, and each cluster's start in that order."""
+    order = np.argsort(cluster, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(cluster[order]) != 0])
+    if len(starts) < 2:
+        raise EstimationError(
+            "only one cluster: cluster-robust errors need at least two clusters "
+            "(check the cluster column, or analyse without clustering)"
+        )
+    return order, starts
+
+
 def _cluster_vcov(
     X: NDArray[np.float64],
     resid: NDArray[np.float64],
@@ -119,59 +146,76 @@ def _cluster_vcov(
     kind: VcovType,
     cluster: NDArray[np.int64],
 ) -> Vcov:
+    """CR0 and CR1 on (already weight-transformed) data."""
     n, k = X.shape
-    order = np.argsort(cluster, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(cluster[order]) != 0])
-    bounds = np.r_[starts, n]
+    order, starts = _cluster_order(cluster)
     G = len(starts)
-    if G < 2:
-        raise EstimationError(
-            "only one cluster: cluster-robust errors need at least two clusters "
-            "(check the cluster column, or analyse without clustering)"
-        )
-    Xs, es = X[order], resid[order]
-    if kind != "CR2":
-        scores = np.add.reduceat(Xs * es[:, None], starts, axis=0)
-        matrix = bread @ (scores.T @ scores) @ bread
-        if kind == "CR1":
-            matrix = matrix * (G / (G - 1)) * ((n - 1) / (n - k))
-        return Vcov(kind, _symmetric(matrix), np.full(k, float(G - 1)), G)
+    scores = np.add.reduceat(X[order] * resid[order][:, None], starts, axis=0)
+    matrix = bread @ (scores.T @ scores) @ bread
+    if kind == "CR1":
+        matrix = matrix * (G / (G - 1)) * ((n - 1) / (n - k))
+    return Vcov(kind, _symmetric(matrix), np.full(k, float(G - 1)), G)
 
-    chol = np.linalg.cholesky(bread)
+
+def _cr2(
+    X: NDArray[np.float64],
+    resid: NDArray[np.float64],
+    M: NDArray[np.float64],
+    cluster: NDArray[np.int64],
+    weights: NDArray[np.float64] | None,
+) -> Vcov:
+    """CR2 with Satterthwaite df (module docstring), weighted or not."""
+    n, k = X.shape
+    w = np.ones(n) if weights is None else weights
+    order, starts = _cluster_order(cluster)
+    G = len(starts)
+    bounds = np.r_[starts, n]
+    Xs, es, ws = X[order], resid[order], w[order]
+    WX = Xs * ws[:, None]
+    T = M @ (WX.T @ WX) @ M
+    K = np.block([[T, -M], [-M, np.zeros((k, k))]])
     scores = np.empty((G, k))
-    # For the Satterthwaite df: d[g, p] = p_g'p_g and q[g, :, p] = X_g' p_g, per coefficient p.
+    # Per cluster and coefficient p: d = p_g'p_g, a = X_g'p_g, b = X_g'W_g p_g.
     d = np.empty((G, k))
-    q = np.empty((G, k, k))
+    a = np.empty((G, k, k))
+    b = np.empty((G, k, k))
     for g in range(G):
-        Xg = Xs[bounds[g] : bounds[g + 1]]
-        eg = es[bounds[g] : bounds[g + 1]]
-        u, s, _ = np.linalg.svd(Xg @ chol, full_matrices=False)
-        one_minus = 1.0 - s**2
-        inv_sqrt = np.where(
-            one_minus > SINGULAR_TOLERANCE,
-            1.0 / np.sqrt(np.clip(one_minus, SINGULAR_TOLERANCE, None)),
-            0.0,
+        rows = slice(bounds[g], bounds[g + 1])
+        Xg, WXg, eg = Xs[rows], WX[rows], es[rows]
+        Q, R = np.linalg.qr(np.column_stack([Xg, WXg]))
+        lam, V = np.linalg.eigh(R @ K @ R.T)
+        U = Q @ V
+        one_plus = 1.0 + lam
+        shrink = (
+            np.where(
+                one_plus > SINGULAR_TOLERANCE,
+                1.0 / np.sqrt(np.clip(one_plus, SINGULAR_TOLERANCE, None)),
+                0.0,
+            )
+            - 1.0
         )
-        shrink = inv_sqrt - 1.0
-        # Columns: the residuals, then X_g B; A_g is applied to all at once.
-        E = np.column_stack([eg, Xg @ bread])
-        AE = E + u @ (shrink[:, None] * (u.T @ E))
-        scores[g] = Xg.T @ AE[:, 0]
-        P = AE[:, 1:]  # (n_g, k): column p is p_g for coefficient p
+        # Columns: the residuals, then W_g X_g M; A_g is applied to all at once.
+        E = np.column_stack([eg, WXg @ M])
+        AE = E + U @ (shrink[:, None] * (U.T @ E))
+        scores[g] = WXg.T @ AE[:, 0]
+        P = AE[:, 1:]
         d[g] = np.einsum("ij,ij->j", P, P)
-        q[g] = Xg.T @ P
-    matrix = _symmetric(bread @ (scores.T @ scores) @ bread)
+        a[g] = Xg.T @ P
+        b[g] = WXg.T @ P
+    matrix = _symmetric(M @ (scores.T @ scores) @ M)
     df = np.empty(k)
     for p in range(k):
-        Q = q[:, :, p]  # (G, k): row g is q_g
-        BQ = Q @ bread  # row g is (B q_g)'
-        quad = np.einsum("gi,gi->g", BQ, Q)  # q_g' B q_g
-        S = Q.T @ Q
-        BS = bread @ S
-        trace = d[:, p].sum() - np.trace(BS)
-        frob = (d[:, p] ** 2).sum() - 2.0 * (d[:, p] * quad).sum() + np.einsum("ij,ji->", BS, BS)
+        A, B, dp = a[:, :, p], b[:, :, p], d[:, p]
+        AM, BM, AT = A @ M, B @ M, A @ T
+        # Ω = diag(d) + L, L = -A M B' - B M A' + A T A' = U C'.
+        L_diag = -2.0 * np.einsum("gi,gi->g", AM, B) + np.einsum("gi,gi->g", AT, A)
+        Uc = np.hstack([A, B, A])
+        Cc = np.hstack([-BM, -AM, AT])
+        L_frob = np.einsum("ij,ji->", Uc.T @ Uc, Cc.T @ Cc)
+        trace = dp.sum() + L_diag.sum()
+        frob = (dp**2).sum() + 2.0 * (dp * L_diag).sum() + L_frob
         df[p] = trace**2 / frob
-    return Vcov(kind, matrix, df, G)
+    return Vcov("CR2", matrix, df, G)
 
 
 def _symmetric(m: NDArray[np.float64]) -> NDArray[np.float64]:
