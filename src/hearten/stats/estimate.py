@@ -152,12 +152,8 @@ def fit_ols(
         w = np.asarray(weights, dtype=np.float64)
         if w.shape != yv.shape or not np.all(np.isfinite(w)) or np.any(w <= 0):
             raise EstimationError("weights must be positive, finite and one per observation")
-    _check_full_rank(Xm if w is None else Xm * np.sqrt(w)[:, None], names)
-    codes = None
-    if cluster is not None:
-        codes = pd.factorize(pd.Series(np.asarray(cluster)), sort=True)[0].astype(np.int64)
-        if len(codes) != n:
-            raise EstimationError("the cluster labels must have one entry per observation")
+    check_full_rank(Xm if w is None else Xm * np.sqrt(w)[:, None], names)
+    codes = cluster_codes(cluster, n)
     kind = check_vcov_type(vcov, codes is not None) if vcov else default_vcov(codes is not None)
 
     XtW = Xm.T if w is None else Xm.T * w
@@ -165,7 +161,7 @@ def fit_ols(
     coef = bread @ (XtW @ yv)
     resid = yv - Xm @ coef
     v = robust_vcov(Xm, resid, bread, kind, codes, w)
-    se = np.sqrt(np.diag(v.matrix))
+    se = np.sqrt(np.clip(np.diag(v.matrix), 0.0, None))  # exact zeros can round below 0
     stat = coef / se
     p = 2.0 * sps.t.sf(np.abs(stat), v.df)
     crit = sps.t.ppf(1.0 - alpha / 2.0, v.df)
@@ -186,12 +182,22 @@ def fit_ols(
     )
 
 
+def cluster_codes(cluster: ArrayLike | None, n: int) -> NDArray[np.int64] | None:
+    """Cluster labels as integer codes ``0..G-1`` (sorted labels), or ``None``."""
+    if cluster is None:
+        return None
+    codes = pd.factorize(pd.Series(np.asarray(cluster)), sort=True)[0].astype(np.int64)
+    if len(codes) != n:
+        raise EstimationError("the cluster labels must have one entry per observation")
+    return codes
+
+
 #: A column whose component orthogonal to the columns before it is smaller than this
 #: fraction of its length is treated as a linear combination of them.
 COLLINEARITY_TOLERANCE = 1e-10
 
 
-def _check_full_rank(X: NDArray[np.float64], names: Sequence[str]) -> None:
+def check_full_rank(X: NDArray[np.float64], names: Sequence[str]) -> None:
     """Refuse collinear designs, naming each column that repeats the columns before it.
 
     In an unpivoted QR decomposition ``|R_jj|`` is the length of column ``j``'s part
