@@ -156,10 +156,7 @@ def estimate_cace(
     fixed = strata_columns(strata) if strata is not None else {}
     exog_cols = {"(Intercept)": np.ones(n), **covs, **fixed}
     exog = np.column_stack(list(exog_cols.values()))
-    if len(treat) == 1:
-        endog = {next(iter(treat)): d}
-    else:
-        endog = {a: d * t for a, t in treat.items()}
+    endog = {next(iter(treat)): d} if len(treat) == 1 else {a: d * t for a, t in treat.items()}
     instruments = np.column_stack(list(treat.values()))
     second, first = fit_2sls(
         outcome, exog, list(exog_cols), endog, instruments, cluster, vcov, alpha, weights

@@ -162,7 +162,8 @@ def fit_ols(
     resid = yv - Xm @ coef
     v = robust_vcov(Xm, resid, bread, kind, codes, w)
     se = np.sqrt(np.clip(np.diag(v.matrix), 0.0, None))  # exact zeros can round below 0
-    stat = coef / se
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero-variance term: t is inf
+        stat = coef / se
     p = 2.0 * sps.t.sf(np.abs(stat), v.df)
     crit = sps.t.ppf(1.0 - alpha / 2.0, v.df)
     return OlsFit(
