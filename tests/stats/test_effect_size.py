@@ -1,0 +1,62 @@
+"""Hedges' g: the classic formula, the WWC cluster adjustment, and the ICC."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hearten.errors import EstimationError
+from hearten.stats.effect_size import hedges_g, icc_anova, pooled_sd
+
+
+def test_without_clustering_it_is_the_classic_hedges_g_worked_by_hand() -> None:
+    # Difference 2, S = 4, 20 per arm: d = 0.5, J = 1 - 3/(4·40 - 9) = 1 - 3/151,
+    # var = 40/400 + 0.25/(2·38).
+    e = hedges_g(2.0, 4.0, 20, 20)
+    omega = 1 - 3 / 151
+    assert e.correction == pytest.approx(omega)
+    assert e.g == pytest.approx(omega * 0.5)
+    assert e.std_error == pytest.approx(omega * np.sqrt(40 / 400 + 0.25 / 76))
+    assert e.conf_low == pytest.approx(e.g - 1.959963984540054 * e.std_error)
+
+
+def test_the_wwc_cluster_adjustment_worked_by_hand() -> None:
+    # N = 400 in 40 clusters of n = 10, ρ = 0.2, raw effect 1.5 with S = 5.
+    N, n, rho = 400, 10.0, 0.2
+    e = hedges_g(1.5, 5.0, 200, 200, icc=rho, avg_cluster_size=n)
+    gamma = np.sqrt(1 - 2 * 9 * 0.2 / 398)
+    spread = 398 * 0.64 + 10 * 380 * 0.04 + 2 * 380 * 0.2 * 0.8
+    h = (398 - 2 * 9 * 0.2) ** 2 / spread  # WWC (2022) eq. E.21
+    omega = 1 - 3 / (4 * h - 1)
+    d_t = 0.3 * gamma
+    var = 400 / 40000 * (1 + 9 * 0.2) + d_t**2 * spread / (2 * 398 * (398 - 2 * 9 * 0.2))
+    assert e.correction == pytest.approx(omega, rel=1e-12)
+    assert e.g == pytest.approx(omega * d_t, rel=1e-12)
+    assert e.std_error == pytest.approx(omega * np.sqrt(var), rel=1e-12)
+    # Clustering widens the interval compared with ignoring it.
+    assert e.std_error > hedges_g(1.5, 5.0, 200, 200).std_error * 1.6
+    assert N == 400
+
+
+def test_icc_recovers_a_simulated_value() -> None:
+    rng = np.random.default_rng(8)
+    clusters = np.repeat(np.arange(400), 25)
+    arm = (clusters % 2).astype(str)
+    y = rng.normal(0, np.sqrt(0.1), 400)[clusters] + rng.normal(0, np.sqrt(0.9), 10000)
+    y = y + 0.5 * (arm == "1")  # a treatment effect is not clustering
+    assert icc_anova(y, clusters, arm) == pytest.approx(0.1, abs=0.02)
+
+
+def test_icc_is_truncated_at_zero() -> None:
+    y = np.array([1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0])
+    assert icc_anova(y, [0, 0, 1, 1, 2, 2, 3, 3], ["a", "a", "a", "a", "b", "b", "b", "b"]) == 0
+
+
+def test_pooled_sd_worked_by_hand() -> None:
+    # Variances 2 and 8 with 2 each: pooled (2 + 8) / 2 = 5.
+    assert pooled_sd([1.0, 3.0], [4.0, 8.0]) == pytest.approx(np.sqrt(5.0))
+
+
+def test_no_spread_is_refused() -> None:
+    with pytest.raises(EstimationError, match="no spread"):
+        hedges_g(1.0, 0.0, 10, 10)
