@@ -279,6 +279,52 @@ def _design_draws(
     return draws[cluster], enumerated
 
 
+def _adjustment_matrix(
+    n: int, covariates: ArrayLike | None, s_codes: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Intercept, covariates and strata indicators: what every estimate adjusts for."""
+    cols = [np.ones(n)]
+    if covariates is not None:
+        cols += list(np.asarray(covariates, dtype=np.float64).reshape(n, -1).T)
+    cols += [(s_codes == s).astype(np.float64) for s in range(1, int(s_codes.max()) + 1)]
+    return np.column_stack(cols)
+
+
+def _codes(values: ArrayLike | None, n: int, default: str) -> NDArray[np.int64]:
+    """Integer codes of labels; without labels, one group (``one``) or one per row."""
+    if values is None:
+        return np.zeros(n, dtype=np.int64) if default == "one" else np.arange(n, dtype=np.int64)
+    return pd.factorize(pd.Series(np.asarray(values)), sort=True)[0].astype(np.int64)
+
+
+def draw_estimates(
+    y: NDArray[np.float64],
+    t: NDArray[np.float64],
+    W: NDArray[np.float64],
+    draws: NDArray[np.float64],
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """The adjusted estimate, and per draw ``a*``, ``b*`` with ``stat*(τ0) = a* - τ0 b*``."""
+    n = len(y)
+    W_pinv = np.linalg.pinv(W)
+
+    def residualise(m: NDArray[np.float64]) -> NDArray[np.float64]:
+        return m - W @ (W_pinv @ m)
+
+    y_t, t_t = residualise(y), residualise(t)
+    denom = float(t_t @ t_t)
+    if denom <= 1e-12 * n:
+        raise EstimationError("the treatment is constant within strata: nothing to compare")
+    a = np.empty(draws.shape[1])
+    b = np.empty(draws.shape[1])
+    chunk = max(1, 2_000_000 // max(n, 1))  # bounded memory for large trials
+    for start in range(0, draws.shape[1], chunk):
+        D = residualise(draws[:, start : start + chunk])
+        dd = np.einsum("ir,ir->r", D, D)
+        a[start : start + chunk] = (D.T @ y_t) / dd
+        b[start : start + chunk] = (D.T @ t_t) / dd
+    return float(t_t @ y_t) / denom, a, b
+
+
 def randomisation_inference(
     y: ArrayLike,
     treat: ArrayLike,
@@ -305,42 +351,11 @@ def randomisation_inference(
     n = len(yv)
     if not np.all(np.isin(t, (0.0, 1.0))):
         raise EstimationError("randomisation inference needs a 0/1 treatment")
-    s_codes = (
-        np.zeros(n, dtype=np.int64)
-        if strata is None
-        else pd.factorize(pd.Series(np.asarray(strata)), sort=True)[0].astype(np.int64)
-    )
-    c_codes = (
-        np.arange(n, dtype=np.int64)
-        if cluster is None
-        else pd.factorize(pd.Series(np.asarray(cluster)), sort=True)[0].astype(np.int64)
-    )
-    cols = [np.ones(n)]
-    if covariates is not None:
-        cov = np.asarray(covariates, dtype=np.float64)
-        cols += list(cov.reshape(n, -1).T)
-    cols += [(s_codes == s).astype(np.float64) for s in range(1, int(s_codes.max()) + 1)]
-    W = np.column_stack(cols)
-    W_pinv = np.linalg.pinv(W)
-
-    def residualise(m: NDArray[np.float64]) -> NDArray[np.float64]:
-        return m - W @ (W_pinv @ m)
-
-    y_t, t_t = residualise(yv), residualise(t)
-    denom = float(t_t @ t_t)
-    if denom <= 1e-12 * n:
-        raise EstimationError("the treatment is constant within strata: nothing to compare")
-    estimate = float(t_t @ y_t) / denom
-    rng = np.random.default_rng(seed)
-    draws, enumerated = _design_draws(t, c_codes, s_codes, reps, rng)
-    a = np.empty(draws.shape[1])
-    b = np.empty(draws.shape[1])
-    chunk = max(1, 2_000_000 // max(n, 1))
-    for start in range(0, draws.shape[1], chunk):
-        D = residualise(draws[:, start : start + chunk])
-        dd = np.einsum("ir,ir->r", D, D)
-        a[start : start + chunk] = (D.T @ y_t) / dd
-        b[start : start + chunk] = (D.T @ t_t) / dd
+    s_codes = _codes(strata, n, "one")
+    c_codes = _codes(cluster, n, "each")
+    W = _adjustment_matrix(n, covariates, s_codes)
+    draws, enumerated = _design_draws(t, c_codes, s_codes, reps, np.random.default_rng(seed))
+    estimate, a, b = draw_estimates(yv, t, W, draws)
 
     def p_value(tau0: float) -> float:
         observed = abs(estimate - tau0)
