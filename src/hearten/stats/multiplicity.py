@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from statsmodels.stats.multitest import multipletests
 
 from hearten.errors import EstimationError
@@ -105,8 +105,9 @@ def westfall_young(
         observed[m], stars[m] = abs(estimate) / spread, np.abs(a) / spread
     tol = 1e-12 * np.maximum(observed, 1.0)
 
-    def share(counts: np.ndarray) -> np.ndarray:
-        return counts / draws.shape[1] if enumerated else (1 + counts) / (1 + draws.shape[1])
+    def share(counts: NDArray[np.int64]) -> NDArray[np.float64]:
+        R = draws.shape[1]
+        return np.asarray(counts / R if enumerated else (1 + counts) / (1 + R), dtype=np.float64)
 
     raw = share((stars >= (observed - tol)[:, None]).sum(axis=1))
     order = np.argsort(-observed)  # most significant first
