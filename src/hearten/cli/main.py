@@ -12,7 +12,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from hearten.cli import platform, system
+from hearten.cli import platform, standalone, system
 from hearten.cli.output import err
 from hearten.errors import HeartenError
 
@@ -28,6 +28,7 @@ app.add_typer(platform.roster_app, name="roster")
 app.add_typer(system.db_app, name="db")
 app.command("demo")(system.demo)
 app.command("serve")(system.serve)
+app.command("analyse")(standalone.analyse)
 
 
 def run() -> None:

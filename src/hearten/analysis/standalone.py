@@ -1,0 +1,333 @@
+"""``hearten analyse FILE``: an evaluator's own data, analysed without a database.
+
+Reads CSV, Excel, Parquet or Stata files, checks every column it is asked to use, drops (and
+counts) rows missing any of them, and runs the ITT (or, with an uptake column, the CACE) with
+the requested inference. Nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from hearten.errors import DataError, EstimationError, NotFound
+from hearten.stats.compliance import estimate_cace
+from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova, pooled_sd
+from hearten.stats.estimate import Adjustment, TermEstimate, estimate_itt
+from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
+from hearten.stats.vcov import VCOV_TYPES, VcovType
+
+Method = Literal["analytic", "wild", "ri"]
+METHODS: tuple[Method, ...] = get_args(Method)
+READERS = {".csv": "CSV", ".xlsx": "Excel", ".xls": "Excel", ".parquet": "Parquet", ".dta": "Stata"}
+
+
+@dataclass(frozen=True, slots=True)
+class StandaloneResult:
+    """One treatment effect from a file, ready to print or serialise.
+
+    ``estimate`` is the ITT of the treatment, or with ``uptake`` the CACE. ``p_value`` and
+    the interval come from the chosen ``method``; ``std_error``, ``df`` and ``statistic``
+    from the analytic fit with ``vcov``.
+    """
+
+    estimate: float
+    std_error: float
+    df: float
+    statistic: float
+    p_value: float
+    conf_low: float
+    conf_high: float
+    n: int
+    n_clusters: int | None
+    n_dropped: int
+    vcov: str
+    method: Method
+    estimand: Literal["ITT", "CACE"]
+    outcome: str
+    treatment: str
+    control: str
+    treated: str
+    alpha: float
+    adjustment: str
+    hedges_g: dict[str, float] | None
+    reps: int | None = None
+    seed: int | None = None
+    enumerated: bool | None = None
+    first_stage_f: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def as_method(value: str) -> Method:
+    """Validate a ``--method`` value."""
+    for m in METHODS:
+        if value == m:
+            return m
+    raise DataError(f"unknown method {value!r}: choose {', '.join(METHODS)}")
+
+
+def as_vcov(value: str | None) -> VcovType | None:
+    """Validate a ``--vcov`` value (``None`` means the default)."""
+    if value is None:
+        return None
+    for v in VCOV_TYPES:
+        if value == v:
+            return v
+    raise DataError(f"unknown variance estimator {value!r}: choose {', '.join(VCOV_TYPES)}")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a data file by its extension."""
+    if not path.is_file():
+        raise NotFound(f"no file at {path}")
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(
+            f"{path.name}: unknown file type {path.suffix!r}; use " + ", ".join(sorted(READERS))
+        )
+    try:
+        if kind == "CSV":
+            return pd.read_csv(path, encoding="utf-8-sig")
+        if kind == "Excel":
+            return pd.read_excel(path)
+        if kind == "Parquet":
+            return pd.read_parquet(path)
+        return pd.read_stata(path)
+    except Exception as exc:  # every reader has its own errors; all mean "unreadable"
+        raise DataError(f"{path.name} could not be read as {kind}: {exc}") from None
+
+
+def _column(data: pd.DataFrame, name: str, role: str) -> str:
+    if name in data.columns:
+        return name
+    columns = [str(c) for c in data.columns]
+    close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+    lowered = {c.lower(): c for c in columns}
+    guess = close[0] if close else lowered.get(name.lower())
+    hint = f"; did you mean {guess!r}?" if guess else f"; columns are {', '.join(columns)}"
+    raise DataError(f"no {role} column {name!r}{hint}")
+
+
+def _numeric(data: pd.DataFrame, name: str, role: str) -> pd.Series:
+    values = pd.to_numeric(data[name], errors="coerce")
+    bad = data[name].notna() & values.isna()
+    if bad.any():
+        rows = (np.flatnonzero(bad.to_numpy()) + 2)[:5]
+        example = data.loc[bad, name].iloc[0]
+        raise DataError(
+            f"the {role} {name!r} must be numeric, but has {example!r} (rows "
+            + ", ".join(map(str, rows))
+            + (", ..." if bad.sum() > 5 else "")
+            + ")"
+        )
+    return values
+
+
+def _arms(values: pd.Series, name: str, control: str | None) -> tuple[list[str], str, str]:
+    labels = sorted(values.dropna().astype(str).unique())
+    as_numbers = pd.to_numeric(values.dropna(), errors="coerce")
+    if as_numbers.notna().all():
+        numbers = sorted(as_numbers.unique())
+        if len(numbers) == 2 and set(numbers) <= {0.0, 1.0} and control is None:
+            arm = values.map(lambda v: v if pd.isna(v) else ("1" if float(v) == 1 else "0"))
+            return list(arm), "0", "1"
+    if len(labels) != 2:
+        raise DataError(
+            f"the treatment {name!r} must be 0/1 or two labelled arms, but has "
+            f"{len(labels)} values: {', '.join(labels[:6])}"
+        )
+    chosen = control if control is not None else ("control" if "control" in labels else None)
+    if chosen is None or chosen not in labels:
+        raise DataError(
+            f"say which arm of {name!r} is the control with --control: "
+            f"{labels[0]!r} or {labels[1]!r}"
+        )
+    treated = labels[1] if labels[0] == chosen else labels[0]
+    return list(values.map(lambda v: v if pd.isna(v) else str(v))), chosen, treated
+
+
+def analyse_table(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: Sequence[str] = (),
+    cluster: str | None = None,
+    strata: str | None = None,
+    vcov: VcovType | None = None,
+    uptake: str | None = None,
+    method: Method = "analytic",
+    reps: int = 9999,
+    seed: int | None = None,
+    weights: str | None = None,
+    lin: bool = False,
+    control: str | None = None,
+    alpha: float = 0.05,
+) -> StandaloneResult:
+    """Analyse one outcome against one treatment in ``data`` (see :class:`StandaloneResult`)."""
+    method = as_method(method)
+    vcov = as_vcov(vcov)
+    if method != "analytic" and seed is None:
+        raise DataError(f"--method {method} draws at random: give --seed N so it can be repeated")
+    if method != "analytic" and uptake is not None:
+        raise DataError("--uptake (the CACE) uses analytic inference: drop --method")
+    if method != "analytic" and weights is not None:
+        raise DataError("--weights works with analytic inference only: drop --method")
+    roles = {outcome: "outcome", treatment: "treatment"}
+    roles.update({c: "covariate" for c in covariates})
+    for name, role in (
+        (cluster, "cluster"),
+        (strata, "strata"),
+        (uptake, "uptake"),
+        (weights, "weights"),
+    ):
+        if name is not None:
+            roles[name] = role
+    used = [_column(data, name, role) for name, role in roles.items()]
+    numeric = {
+        c: _numeric(data, c, roles[c])
+        for c in used
+        if roles[c] in ("outcome", "covariate", "uptake", "weights")
+    }
+    frame = data[used].copy()
+    for c, v in numeric.items():
+        frame[c] = v
+    complete = frame.dropna()
+    n_dropped = len(frame) - len(complete)
+    if len(complete) < 4:
+        raise DataError(f"only {len(complete)} rows have every column used; check the columns")
+    arm, control_label, treated_label = _arms(complete[treatment], treatment, control)
+    if cluster is not None and complete[cluster].nunique() < 2:
+        raise EstimationError(
+            f"the cluster {cluster!r} has one value: cluster-robust errors "
+            "need at least two clusters"
+        )
+    stratum = complete[strata].astype(str).tolist() if strata else None
+    if stratum is not None:
+        mixed = pd.Series(arm).groupby(stratum).nunique()
+        if (mixed < 2).all():
+            raise EstimationError(
+                f"the treatment is constant within every stratum of "
+                f"{strata!r}: no stratum compares arms"
+            )
+    y = complete[outcome].to_numpy(dtype=float)
+    covs = {c: complete[c].to_numpy(dtype=float) for c in covariates}
+    clusters = complete[cluster].to_numpy() if cluster else None
+    w = complete[weights].to_numpy(dtype=float) if weights else None
+    warnings: list[str] = []
+    first_stage = None
+    adjustment: Adjustment = "ancova" if covs else "none"
+    if uptake is not None:
+        if lin:
+            raise DataError("--lin is for the ITT; the CACE adjusts covariates in both stages")
+        d = complete[uptake].to_numpy(dtype=float)
+        cace = estimate_cace(
+            y, arm, d, control_label, covs or None, stratum, clusters, vcov, alpha, w
+        )
+        term: TermEstimate = cace.effects[0]
+        first_stage = cace.first_stage_f
+        if cace.warning:
+            warnings.append(cace.warning)
+    else:
+        if lin:
+            adjustment = "lin"
+        itt = estimate_itt(
+            y, arm, control_label, covs or None, stratum, clusters, vcov, alpha, w, adjustment
+        )
+        term = itt.effects[0]
+    effect = _effect_size(term, y, arm, control_label, clusters, alpha)
+    result: dict[str, Any] = {
+        "estimate": term.estimate,
+        "std_error": term.std_error,
+        "df": term.df,
+        "statistic": term.statistic,
+        "p_value": term.p_value,
+        "conf_low": term.conf_low,
+        "conf_high": term.conf_high,
+        "n": term.n,
+        "n_clusters": term.n_clusters,
+        "n_dropped": n_dropped,
+        "vcov": term.vcov_type,
+        "method": method,
+        "estimand": "CACE" if uptake else "ITT",
+        "outcome": outcome,
+        "treatment": treatment,
+        "control": control_label,
+        "treated": treated_label,
+        "alpha": alpha,
+        "adjustment": adjustment,
+        "hedges_g": None
+        if effect is None
+        else {
+            "g": effect.g,
+            "std_error": effect.std_error,
+            "conf_low": effect.conf_low,
+            "conf_high": effect.conf_high,
+            "icc": effect.icc,
+        },
+        "first_stage_f": first_stage,
+        "warnings": warnings,
+    }
+    if method != "analytic":
+        assert seed is not None
+        t = (np.asarray(arm) == treated_label).astype(float)
+        if method == "wild":
+            if clusters is None:
+                raise DataError("--method wild needs --cluster (the randomised unit)")
+            X, names = _design(t, covs, stratum)
+            test = wild_cluster_bootstrap(
+                y, X, names, "treatment", clusters, reps, seed, alpha=alpha
+            )
+        else:
+            cov_matrix = np.column_stack(list(covs.values())) if covs else None
+            test = randomisation_inference(
+                y, t, cov_matrix, stratum, clusters, reps, seed, alpha=alpha
+            )
+        result.update(
+            p_value=test.p_value,
+            conf_low=test.conf_low,
+            conf_high=test.conf_high,
+            reps=test.reps,
+            seed=test.seed,
+            enumerated=test.enumerated,
+        )
+    return StandaloneResult(**result)
+
+
+def _design(
+    t: np.ndarray, covs: dict[str, np.ndarray], stratum: list[str] | None
+) -> tuple[np.ndarray, list[str]]:
+    cols = {"(Intercept)": np.ones(len(t)), "treatment": t, **covs}
+    if stratum is not None:
+        s = np.asarray(stratum)
+        cols.update({f"stratum[{lv}]": (s == lv).astype(float) for lv in sorted(set(s))[1:]})
+    return np.column_stack(list(cols.values())), list(cols)
+
+
+def _effect_size(
+    term: TermEstimate,
+    y: np.ndarray,
+    arm: list[str],
+    control: str,
+    clusters: np.ndarray | None,
+    alpha: float,
+) -> EffectSize | None:
+    a = np.asarray(arm)
+    treated, untreated = y[a != control], y[a == control]
+    try:
+        sd = pooled_sd(treated, untreated)
+        if clusters is None:
+            return hedges_g(term.estimate, sd, len(treated), len(untreated), alpha=alpha)
+        rho = icc_anova(y, clusters, a)
+        size = len(y) / len(np.unique(clusters))
+        return hedges_g(term.estimate, sd, len(treated), len(untreated), rho, size, alpha)
+    except EstimationError:
+        return None  # no spread, or too few clusters: the raw-scale result still stands

@@ -1,0 +1,268 @@
+"""`hearten analyse FILE`: an evaluator's own data, every format, every bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hearten.stats.compliance import estimate_cace
+from hearten.stats.estimate import estimate_itt
+
+REFERENCE = Path(__file__).parents[1] / "stats" / "reference"
+KEYS = {
+    "estimate",
+    "std_error",
+    "df",
+    "statistic",
+    "p_value",
+    "conf_low",
+    "conf_high",
+    "n",
+    "n_clusters",
+    "n_dropped",
+    "vcov",
+    "method",
+}
+
+
+@pytest.fixture
+def trial_csv(tmp_path: Path) -> Path:
+    d = pd.read_csv(REFERENCE / "trial_data.csv")
+    d["took_part"] = pd.read_csv(REFERENCE / "iv_uptake.csv")["took_part"]
+    path = tmp_path / "trial.csv"
+    d.to_csv(path, index=False)
+    return path
+
+
+def _json(hearten: Callable[..., Any], *args: str) -> dict[str, Any]:
+    r = hearten("analyse", *args, "--json")
+    assert r.code == 0, r.err
+    return json.loads(r.out)
+
+
+def test_json_has_every_field_and_the_itt_of_the_library(
+    hearten: Callable[..., Any], trial_csv: Path
+) -> None:
+    out = _json(
+        hearten,
+        str(trial_csv),
+        "--outcome",
+        "y",
+        "--treatment",
+        "treat",
+        "--covariate",
+        "baseline",
+        "--cluster",
+        "team",
+        "--strata",
+        "stratum",
+    )
+    assert set(out) >= KEYS
+    d = pd.read_csv(trial_csv)
+    e = estimate_itt(
+        d["y"],
+        d["treat"].astype(str).tolist(),
+        "0",
+        {"baseline": d["baseline"]},
+        d["stratum"].tolist(),
+        d["team"],
+    ).effects[0]
+    assert out["estimate"] == pytest.approx(e.estimate, rel=1e-12)
+    assert out["std_error"] == pytest.approx(e.std_error, rel=1e-12)
+    assert out["df"] == pytest.approx(e.df, rel=1e-12)
+    assert (out["vcov"], out["method"], out["n_clusters"], out["n_dropped"]) == (
+        "CR2",
+        "analytic",
+        24,
+        0,
+    )
+    assert out["hedges_g"]["g"] != 0
+
+
+def test_uptake_gives_the_cace(hearten: Callable[..., Any], trial_csv: Path) -> None:
+    out = _json(
+        hearten,
+        str(trial_csv),
+        "--outcome",
+        "y",
+        "--treatment",
+        "treat",
+        "--uptake",
+        "took_part",
+        "--cluster",
+        "team",
+    )
+    d = pd.read_csv(trial_csv)
+    e = estimate_cace(
+        d["y"], d["treat"].astype(str).tolist(), d["took_part"], "0", cluster=d["team"]
+    ).effects[0]
+    assert out["estimate"] == pytest.approx(e.estimate, rel=1e-12)
+    assert out["estimand"] == "CACE"
+    assert out["first_stage_f"] > 10
+
+
+def test_rows_missing_a_used_column_are_dropped_and_counted(
+    hearten: Callable[..., Any], trial_csv: Path
+) -> None:
+    d = pd.read_csv(trial_csv)
+    d.loc[[0, 5, 9], "baseline"] = np.nan
+    d.loc[3, "y"] = np.nan
+    d.loc[7, "stratum"] = np.nan  # strata are used too
+    d.to_csv(trial_csv, index=False)
+    out = _json(
+        hearten,
+        str(trial_csv),
+        "--outcome",
+        "y",
+        "--treatment",
+        "treat",
+        "--covariate",
+        "baseline",
+        "--strata",
+        "stratum",
+    )
+    assert out["n_dropped"] == 5
+    assert out["n"] == len(d) - 5
+    r = hearten(
+        "analyse",
+        str(trial_csv),
+        "--outcome",
+        "y",
+        "--treatment",
+        "treat",
+        "--covariate",
+        "baseline",
+        "--strata",
+        "stratum",
+    )
+    assert "5 row(s) were dropped for a missing value" in r.out
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".dta"])
+def test_excel_parquet_and_stata_files_give_the_same_answer(
+    hearten: Callable[..., Any], trial_csv: Path, suffix: str
+) -> None:
+    d = pd.read_csv(trial_csv)
+    other = trial_csv.with_suffix(suffix)
+    {
+        ".xlsx": lambda: d.to_excel(other, index=False),
+        ".parquet": lambda: d.to_parquet(other),
+        ".dta": lambda: d.to_stata(other, write_index=False),
+    }[suffix]()
+    args = ("--outcome", "y", "--treatment", "treat", "--cluster", "team")
+    assert _json(hearten, str(other), *args)["estimate"] == pytest.approx(
+        _json(hearten, str(trial_csv), *args)["estimate"], rel=1e-12
+    )
+
+
+@pytest.mark.parametrize("method", ["wild", "ri"])
+def test_resampling_methods_report_their_draws(
+    hearten: Callable[..., Any], trial_csv: Path, method: str
+) -> None:
+    out = _json(
+        hearten,
+        str(trial_csv),
+        "--outcome",
+        "y",
+        "--treatment",
+        "treat",
+        "--cluster",
+        "team",
+        "--strata",
+        "stratum",
+        "--method",
+        method,
+        "--reps",
+        "999",
+        "--seed",
+        "12",
+    )
+    assert out["method"] == method
+    assert out["reps"] == 999
+    assert out["seed"] == 12
+    assert out["conf_low"] < out["estimate"] < out["conf_high"]
+
+
+def test_labelled_arms_with_a_control_named_control(
+    hearten: Callable[..., Any], trial_csv: Path
+) -> None:
+    d = pd.read_csv(trial_csv)
+    d["arm"] = np.where(d["treat"] == 1, "letters", "control")
+    d.to_csv(trial_csv, index=False)
+    out = _json(hearten, str(trial_csv), "--outcome", "y", "--treatment", "arm")
+    assert (out["control"], out["treated"]) == ("control", "letters")
+
+
+BAD = [
+    (["--outcome", "wellbeing"], "no outcome column 'wellbeing'"),
+    (["--outcome", "Y"], "did you mean 'y'?"),
+    (["--outcome", "team"], "the outcome 'team' must be numeric, but has 'T01' (rows 2, 3"),
+    (["--outcome", "y", "--treatment", "stratum"], "must be 0/1 or two labelled arms, but has 3"),
+    (["--outcome", "y", "--cluster", "one"], "has one value: cluster-robust errors need"),
+    (["--outcome", "y", "--strata", "team"], "constant within every stratum of 'team'"),
+    (
+        ["--outcome", "y", "--covariate", "baseline", "--covariate", "baseline2"],
+        "'baseline2' can be written from the columns before it",
+    ),
+    (["--outcome", "y", "--vcov", "HC9"], "unknown variance estimator 'HC9'"),
+    (["--outcome", "y", "--cluster", "team", "--method", "wild"], "give --seed N"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD)
+def test_bad_input_gets_a_clear_message_and_no_traceback(
+    hearten: Callable[..., Any], trial_csv: Path, args: list[str], message: str
+) -> None:
+    d = pd.read_csv(trial_csv)
+    d["one"] = "A"
+    d["baseline2"] = 2 * d["baseline"]
+    d.to_csv(trial_csv, index=False)
+    if "--treatment" not in args:
+        args = [*args, "--treatment", "treat"]
+    r = hearten("analyse", str(trial_csv), *args)
+    assert r.code == 2, r.out
+    assert message in " ".join(r.err.split())
+    assert "Traceback" not in r.err
+
+
+def test_an_unreadable_or_unknown_file_is_reported(
+    hearten: Callable[..., Any], tmp_path: Path
+) -> None:
+    broken = tmp_path / "data.xlsx"
+    broken.write_text("this is not a spreadsheet")
+    r = hearten("analyse", str(broken), "--outcome", "y", "--treatment", "t")
+    assert r.code == 2
+    assert "data.xlsx could not be read as Excel" in r.err
+    r = hearten("analyse", str(tmp_path / "data.sav"), "--outcome", "y", "--treatment", "t")
+    assert r.code == 2
+    assert "no file at" in r.err
+    (tmp_path / "data.sav").write_text("x")
+    r = hearten("analyse", str(tmp_path / "data.sav"), "--outcome", "y", "--treatment", "t")
+    assert "unknown file type '.sav'" in r.err
+
+
+def test_analyse_needs_no_database(trial_csv: Path) -> None:
+    code = (
+        "import sys\n"
+        "from hearten.cli.main import run\n"
+        f"sys.argv = ['hearten', 'analyse', {str(trial_csv)!r}, '--outcome', 'y',"
+        " '--treatment', 'treat', '--json']\n"
+        "try:\n    run()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print('DJANGO' if 'django' in sys.modules else 'NO-DJANGO')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"HEARTEN_HOME": str(trial_csv.parent / "home"), "PATH": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("NO-DJANGO")
