@@ -11,7 +11,7 @@ from hearten.analysis.dataset import build_dataset
 from hearten.analysis.run import run_analysis
 from hearten.errors import StateError
 from hearten.reports.render import report_path, write_report
-from hearten.stats.estimate import itt_ancova
+from hearten.stats.estimate import estimate_itt
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, record_consent, submit_response
 from hearten.trials.allocation import arms_by_participant, randomise_trial
@@ -49,7 +49,7 @@ def analysed(trial: Any) -> Any:
 def test_the_plan_is_ancova_with_strata_and_cr2_by_team(analysed: Any, trial: Any) -> None:
     data = build_dataset(trial)
     used = data.dropna(subset=["baseline", "outcome"])
-    expected = itt_ancova(
+    expected = estimate_itt(
         used["outcome"],
         used["arm"].tolist(),
         "control",
@@ -111,3 +111,40 @@ def test_a_report_needs_an_analysis(trial: Any) -> None:
     randomise_trial(trial, 1)
     with pytest.raises(StateError, match="has not been analysed"):
         write_report(trial)
+
+
+def test_the_report_gives_hedges_g_with_the_cluster_adjustment(analysed: Any, trial: Any) -> None:
+    g = analysed.result["effects"][0]["hedges_g"]
+    assert g["conf_low"] < g["g"] < g["conf_high"]
+    assert 0.0 <= g["icc"] < 1.0
+    html = write_report(trial).read_text()
+    assert f"{g['g']:.2f} ({g['conf_low']:.2f} to {g['conf_high']:.2f})" in html
+    assert "What Works Clearinghouse" in html
+
+
+@pytest.mark.parametrize("method", ["wild", "ri"])
+def test_a_plan_can_ask_for_resampling_inference(trial: Any, method: str) -> None:
+    design = dict(trial.design)
+    design["analysis"] = {**design["analysis"], "method": method, "reps": 999, "seed": 5}
+    trial.design = design
+    trial.save()
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 11)
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {})
+    run = run_analysis(trial)
+    r = run.result["effects"][0]["resampling"]
+    assert r["method"] == method
+    assert r["enumerated"]  # 8 teams: 2^8 sign vectors, or C(4,2)² = 36 assignments
+    html = write_report(trial).read_text()
+    name = "wild cluster bootstrap" if method == "wild" else "randomisation inference"
+    assert name in html
+    if method == "wild":
+        assert r["conf_low"] < run.result["effects"][0]["estimate"] < r["conf_high"]
+    else:
+        # The smallest possible p-value is 2/36 > 0.05: no effect can be ruled out.
+        assert r["reps"] == 36
+        assert r["conf_low"] is None
+        assert r["conf_high"] is None
+        assert "no value can be ruled out" in html

@@ -266,3 +266,35 @@ def test_analyse_needs_no_database(trial_csv: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("NO-DJANGO")
+
+
+def test_an_interval_no_test_can_close_is_reported_as_unbounded(
+    hearten: Callable[..., Any], tmp_path: Path
+) -> None:
+    # 6 teams, 3 treated: 20 assignments, so the smallest p-value is 2/20 and nothing is
+    # ruled out at 5%.
+    rng = np.random.default_rng(1)
+    team = np.repeat(np.arange(6), 5)
+    d = pd.DataFrame(
+        {"y": rng.normal(size=30), "team": team, "t": np.isin(team, [0, 2, 4]).astype(int)}
+    )
+    path = tmp_path / "small.csv"
+    d.to_csv(path, index=False)
+    args = (
+        "--outcome",
+        "y",
+        "--treatment",
+        "t",
+        "--cluster",
+        "team",
+        "--method",
+        "ri",
+        "--seed",
+        "1",
+    )
+    out = _json(hearten, str(path), *args)
+    assert out["enumerated"] is True
+    assert out["reps"] == 20
+    assert out["conf_low"] is None
+    assert out["conf_high"] is None
+    assert "unbounded" in hearten("analyse", str(path), *args).out

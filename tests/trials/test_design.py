@@ -66,3 +66,12 @@ def test_broken_toml_says_so() -> None:
 def test_a_missing_design_file_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="no design file"):
         load_design(tmp_path / "nope.toml")
+
+
+def test_resampling_needs_a_seed_and_ancova(design_file: Path) -> None:
+    text = design_file.read_text()
+    with pytest.raises(DesignError, match=r"add analysis\.seed"):
+        parse_design(text + 'method = "wild"\n')
+    with pytest.raises(DesignError, match="tests the ANCOVA estimate"):
+        parse_design(text + 'method = "ri"\nseed = 4\nadjustment = "lin"\n')
+    assert parse_design(text + 'method = "ri"\nseed = 4\n').analysis.reps == 9999

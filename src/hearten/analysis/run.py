@@ -23,10 +23,13 @@ from hearten.analysis.models import AnalysisRun
 from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
 from hearten.stats.balance import balance_row
-from hearten.stats.estimate import itt_ancova
+from hearten.stats.effect_size import hedges_g, icc_anova, pooled_sd
+from hearten.stats.estimate import TermEstimate, estimate_itt
+from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
 from hearten.stats.vcov import VcovType
 from hearten.trials import audit
 from hearten.trials.choices import TrialStatus, Unit
+from hearten.trials.design import AnalysisSpec
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Allocation, Trial
 
@@ -64,6 +67,96 @@ def _balance(data: pd.DataFrame, arms: list[str], control: str) -> list[dict[str
     ]
 
 
+def _effect_size(
+    used: pd.DataFrame, control: str, e: TermEstimate, clustered: bool
+) -> dict[str, float] | None:
+    """Hedges' g of one arm against control, with the WWC cluster adjustment when clustered."""
+    pair = used[used["arm"].isin([control, e.term])]
+    y, arm = pair["outcome"].to_numpy(dtype=float), pair["arm"].to_numpy()
+    try:
+        sd = pooled_sd(y[arm == e.term], y[arm == control])
+        rho, size = 0.0, 1.0
+        if clustered:
+            rho = icc_anova(y, pair["cluster"].to_numpy(), arm)
+            size = len(pair) / pair["cluster"].nunique()
+        g = hedges_g(
+            e.estimate,
+            sd,
+            int((arm == e.term).sum()),
+            int((arm == control).sum()),
+            rho,
+            size,
+            e.alpha,
+        )
+    except EstimationError:
+        return None
+    return {
+        "g": g.g,
+        "std_error": g.std_error,
+        "conf_low": g.conf_low,
+        "conf_high": g.conf_high,
+        "icc": g.icc,
+    }
+
+
+def _resampling(
+    used: pd.DataFrame,
+    control: str,
+    arm: str,
+    plan: AnalysisSpec,
+    covariates: dict[str, np.ndarray],
+    stratified: bool,
+    clustered: bool,
+) -> dict[str, object] | None:
+    """The plan's resampling p-value and interval for one arm against control, if any."""
+    if plan.method == "analytic":
+        return None
+    assert plan.seed is not None  # the design file requires it
+    pair = used[used["arm"].isin([control, arm])]
+    t = (pair["arm"] == arm).to_numpy(dtype=float)
+    y = pair["outcome"].to_numpy(dtype=float)
+    strata = pair["stratum"].to_numpy() if stratified else None
+    cluster = pair["cluster"].to_numpy()
+    cov = pair[["baseline"]].to_numpy(dtype=float) if covariates else None
+    if plan.method == "wild":
+        cols = [np.ones(len(t)), t] + ([cov[:, 0]] if cov is not None else [])
+        names = ["(Intercept)", "treatment"] + (["baseline"] if cov is not None else [])
+        if strata is not None:
+            levels = sorted(set(strata))[1:]
+            cols += [(strata == lv).astype(float) for lv in levels]
+            names += [f"stratum[{lv}]" for lv in levels]
+        test = wild_cluster_bootstrap(
+            y,
+            np.column_stack(cols),
+            names,
+            "treatment",
+            cluster,
+            plan.reps,
+            plan.seed,
+            alpha=plan.alpha,
+        )
+    else:
+        test = randomisation_inference(
+            y,
+            t,
+            cov,
+            strata,
+            cluster if clustered else None,
+            plan.reps,
+            plan.seed,
+            alpha=plan.alpha,
+        )
+    return {
+        "method": test.method,
+        "p_value": test.p_value,
+        "conf_low": test.conf_low,
+        "conf_high": test.conf_high,
+        "reps": test.reps,
+        "seed": test.seed,
+        "enumerated": test.enumerated,
+    }
+
+
 def run_analysis(trial: Trial) -> AnalysisRun:
     """Run the trial's stored plan on its stored data; store and return the run."""
     if not Allocation.objects.filter(trial=trial).exists():
@@ -90,18 +183,21 @@ def run_analysis(trial: Trial) -> AnalysisRun:
             + ", ".join(missing_arms)
             + ": wait for more follow-up responses"
         )
-    vcov = _vcov_for(trial, design.analysis.vcov)
+    plan = design.analysis
+    vcov = _vcov_for(trial, plan.vcov)
     covariates = {"baseline": used["baseline"].to_numpy()} if needs_baseline else {}
     strata = used["stratum"].tolist() if trial.strata else None
-    fit = itt_ancova(
+    clusters = used["cluster"].to_numpy() if vcov == "CR2" else None
+    fit = estimate_itt(
         used["outcome"].to_numpy(),
         used["arm"].tolist(),
         control,
-        covariates,
+        covariates or None,
         strata,
-        cluster=used["cluster"].to_numpy() if vcov == "CR2" else None,
+        cluster=clusters,
         vcov=vcov,
-        alpha=design.analysis.alpha,
+        alpha=plan.alpha,
+        adjustment=plan.adjustment,
     )
     control_outcome = used.loc[used["arm"] == control, "outcome"]
     result: dict[str, Any] = {
@@ -118,14 +214,25 @@ def run_analysis(trial: Trial) -> AnalysisRun:
             "strata_fixed_effects": bool(trial.strata),
             "vcov": vcov,
             "cluster": trial.unit if vcov == "CR2" else None,
-            "alpha": design.analysis.alpha,
+            "alpha": plan.alpha,
+            "adjustment": plan.adjustment,
+            "method": plan.method,
             "n": fit.fit.n,
             "n_clusters": fit.fit.n_clusters,
         },
         "control": control,
         "control_mean": float(control_outcome.mean()),
         "control_sd": float(control_outcome.std(ddof=1)),
-        "effects": [asdict(e) for e in fit.effects],
+        "effects": [
+            {
+                **asdict(e),
+                "hedges_g": _effect_size(used, control, e, clusters is not None),
+                "resampling": _resampling(
+                    used, control, e.term, plan, covariates, bool(strata), clusters is not None
+                ),
+            }
+            for e in fit.effects
+        ],
         "coefficients": fit.fit.tidy().to_dict(orient="records"),
         "flow": [asdict(r) for r in flow],
         "balance": _balance(used, arms, control),

@@ -64,7 +64,11 @@ class StandaloneResult:
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """A JSON-ready dict; an unbounded interval end is ``null``."""
+        return {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+            for k, v in asdict(self).items()
+        }
 
 
 def as_method(value: str) -> Method:

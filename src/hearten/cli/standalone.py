@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -70,12 +71,14 @@ def analyse(
     level = round(100 * (1 - r.alpha))
     title = f"{r.estimand} of {r.treatment} ({r.treated} vs {r.control}) on {r.outcome}"
     table = Table("estimate", "std. error", "df", "t", f"{level}% CI", "p", title=title)
+    bounded = math.isfinite(r.conf_low) and math.isfinite(r.conf_high)
+    interval = f"{r.conf_low:.4f} to {r.conf_high:.4f}" if bounded else "unbounded"
     table.add_row(
         f"{r.estimate:.4f}",
         f"{r.std_error:.4f}",
         f"{r.df:.1f}",
         f"{r.statistic:.3f}",
-        f"{r.conf_low:.4f} to {r.conf_high:.4f}",
+        interval,
         f"{r.p_value:.4f}",
     )
     out.print(table)

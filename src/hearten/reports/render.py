@@ -40,7 +40,6 @@ def _context(trial: Trial) -> dict[str, Any]:
                 "p_text": _p(e["p_value"]),
                 "magnitude": abs(e["estimate"]),
                 "direction": "higher" if e["estimate"] >= 0 else "lower",
-                "effect_size": e["estimate"] / r["control_sd"] if r["control_sd"] else None,
             }
         )
     figure = effect_plot(

@@ -1,7 +1,7 @@
 """Treatment-effect estimators: OLS with robust inference, and the ITT by ANCOVA.
 
 Specify, fit, read: :func:`fit_ols` takes arrays and returns a frozen :class:`OlsFit`;
-:func:`itt_ancova` builds the design matrix an analysis plan asks for (treatment indicators,
+:func:`estimate_itt` builds the design matrix an analysis plan asks for (treatment indicators,
 baseline covariates, strata fixed effects) and fits it.
 """
 
@@ -310,17 +310,3 @@ def estimate_itt(
     X = np.column_stack([columns[c] for c in names])
     fit = fit_ols(outcome, X, names, cluster=cluster, vcov=vcov, alpha=alpha, weights=weights)
     return IttFit(control, adjustment, tuple(fit.term(a) for a in treat), fit)
-
-
-def itt_ancova(
-    outcome: ArrayLike,
-    arm: Sequence[str],
-    control: str,
-    covariates: Mapping[str, ArrayLike] | None = None,
-    strata: Sequence[str] | None = None,
-    cluster: ArrayLike | None = None,
-    vcov: VcovType | None = None,
-    alpha: float = 0.05,
-) -> IttFit:
-    """The platform's default plan: :func:`estimate_itt` with ANCOVA adjustment."""
-    return estimate_itt(outcome, arm, control, covariates, strata, cluster, vcov, alpha)

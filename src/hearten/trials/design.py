@@ -70,6 +70,24 @@ class AnalysisSpec(_Strict):
     score: str | None = Field(default=None, description="the instrument's score to analyse")
     vcov: Literal["auto", "HC2", "CR2"] = "auto"
     alpha: float = Field(default=0.05, gt=0.0, lt=0.5)
+    adjustment: Literal["ancova", "lin"] = "ancova"
+    method: Literal["analytic", "wild", "ri"] = "analytic"
+    reps: int = Field(default=9999, ge=99, le=1_000_000)
+    seed: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _seeded(self) -> AnalysisSpec:
+        if self.method != "analytic" and self.seed is None:
+            raise ValueError(
+                f"analysis.method {self.method!r} draws at random: add analysis.seed "
+                "(a whole number) so the result can be repeated"
+            )
+        if self.method != "analytic" and self.adjustment == "lin":
+            raise ValueError(
+                f"analysis.method {self.method!r} tests the ANCOVA estimate: set "
+                "analysis.adjustment = 'ancova', or use method = 'analytic' with Lin"
+            )
+        return self
 
 
 class Design(_Strict):
