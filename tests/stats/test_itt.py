@@ -93,3 +93,23 @@ def test_covariates_without_adjustment_are_refused() -> None:
         estimate_itt(
             [1.0, 2.0, 3.0, 4.0], ["a", "b", "a", "b"], "a", {"x": [1, 2, 3, 5]}, adjustment="none"
         )
+
+
+def test_clubsandwich_star_example_is_reproduced() -> None:
+    # clubSandwich's Wald-test vignette (oracle O1): Project STAR kindergarten, math1 on class
+    # type, CR2 clustered by school, Satterthwaite df, as published to the digits printed.
+    d = pd.read_csv(REFERENCE / "star.csv")
+    fit = estimate_itt(d["math1"], d["stark"].tolist(), "regular", cluster=d["schoolidk"],
+                       adjustment="none").fit
+    published = {
+        "(Intercept)": (531.727, 2.78, 191.506, 59.9),
+        "small": (9.469, 2.30, 4.114, 65.6),
+        "aide": (-0.483, 1.86, -0.259, 65.6),
+    }
+    for term, (estimate, se, t, df) in published.items():
+        e = fit.term(term)
+        assert round(e.estimate, 3) == estimate
+        assert round(e.std_error, 2) == se
+        assert round(e.statistic, 3) == t
+        assert round(e.df, 1) == df
+    assert round(fit.term("aide").p_value, 3) == 0.796
