@@ -99,8 +99,9 @@ def test_clubsandwich_star_example_is_reproduced() -> None:
     # clubSandwich's Wald-test vignette (oracle O1): Project STAR kindergarten, math1 on class
     # type, CR2 clustered by school, Satterthwaite df, as published to the digits printed.
     d = pd.read_csv(REFERENCE / "star.csv")
-    fit = estimate_itt(d["math1"], d["stark"].tolist(), "regular", cluster=d["schoolidk"],
-                       adjustment="none").fit
+    fit = estimate_itt(
+        d["math1"], d["stark"].tolist(), "regular", cluster=d["schoolidk"], adjustment="none"
+    ).fit
     published = {
         "(Intercept)": (531.727, 2.78, 191.506, 59.9),
         "small": (9.469, 2.30, 4.114, 65.6),

@@ -42,15 +42,20 @@ def _scores(trial: Trial, wave: str | None, score: str) -> dict[int, float]:
 def build_dataset(trial: Trial) -> pd.DataFrame:
     """Randomised participants with arm, design variables, covariates and scores.
 
-    Carries pseudonyms only: no staff number, name or e-mail. ``baseline`` and ``outcome``
-    are NaN where no response was given; ``cluster`` is the randomised unit.
+    Carries pseudonyms only: no staff number, name or e-mail. ``outcome`` and ``baseline``
+    are the primary outcome and its baseline; each secondary outcome ``name`` adds
+    ``outcome:name`` and ``baseline:name``. Scores are NaN where no response was given;
+    ``cluster`` is the randomised unit.
     """
     design = design_of(trial)
-    _, score = design.outcome_score()
     arms = arms_by_participant(trial)
     randomised_on = trial.allocation.created_at.date() if arms else None
-    outcome = _scores(trial, design.analysis.outcome_wave, score)
-    baseline = _scores(trial, design.analysis.baseline_wave, score)
+    planned = design.planned_outcomes()
+    scores = {
+        o.name: (_scores(trial, o.wave, o.score), _scores(trial, o.baseline_wave, o.score))
+        for o in planned
+    }
+    outcome, baseline = scores["primary"]
     people = Participant.objects.filter(trial=trial, id__in=list(arms)).select_related(
         "site", "team", "office"
     )
@@ -74,9 +79,15 @@ def build_dataset(trial: Trial) -> pd.DataFrame:
                 "consented": p.consent == Consent.CONSENTED,
                 "baseline": baseline.get(p.id, np.nan),
                 "outcome": outcome.get(p.id, np.nan),
+                **{
+                    f"{kind}:{o.name}": values.get(p.id, np.nan)
+                    for o in planned[1:]
+                    for kind, values in zip(("outcome", "baseline"), scores[o.name], strict=True)
+                },
             }
         )
-    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
+    extra = [f"{kind}:{o.name}" for o in planned[1:] for kind in ("outcome", "baseline")]
+    return pd.DataFrame.from_records(records, columns=[*COLUMNS, *extra])
 
 
 def dataset_digest(data: pd.DataFrame) -> str:

@@ -57,7 +57,29 @@ def _context(trial: Trial) -> dict[str, Any]:
                 "std_diff": row["std_diff"],
             }
         )
+    secondary = [
+        {
+            **o,
+            "effects": [
+                {**e, "label": labels[e["term"]], "p_text": _p(e["p_value"])} for e in o["effects"]
+            ],
+        }
+        for o in r.get("secondary", [])
+    ]
+    families = [
+        {
+            **f,
+            "label": labels[f["arm"]],
+            "rows": [
+                {"outcome": o, "p": _p(p), "adjusted": _p(a)}
+                for o, p, a in zip(f["outcomes"], f["p_values"], f["adjusted"], strict=True)
+            ],
+        }
+        for f in r.get("families", [])
+    ]
     return {
+        "secondary": secondary,
+        "families": families,
         "trial": trial,
         "run": run,
         "r": r,

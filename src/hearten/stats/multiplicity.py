@@ -71,7 +71,7 @@ def adjust_p_values(
 def westfall_young(
     outcomes: Mapping[str, ArrayLike],
     treat: ArrayLike,
-    covariates: ArrayLike | None = None,
+    covariates: ArrayLike | Mapping[str, ArrayLike | None] | None = None,
     strata: ArrayLike | None = None,
     cluster: ArrayLike | None = None,
     reps: int = 10000,
@@ -80,7 +80,9 @@ def westfall_young(
     """Westfall–Young max-T step-down over re-draws of the design (module docstring).
 
     ``outcomes`` maps each outcome's name to its values, NaN where missing; ``treat``,
-    ``covariates``, ``strata`` and ``cluster`` describe every randomised person.
+    ``strata`` and ``cluster`` describe every randomised person. ``covariates`` is one
+    ``(n, p)`` array for every outcome, or a mapping from outcome to its own (e.g. each
+    outcome's baseline), NaN only where that outcome is missing.
     """
     names = list(outcomes)
     if len(names) < 2:
@@ -89,7 +91,8 @@ def westfall_young(
     n = len(t)
     s_codes = _codes(strata, n, "one")
     c_codes = _codes(cluster, n, "each")
-    W = _adjustment_matrix(n, covariates, s_codes)
+    per_outcome = isinstance(covariates, Mapping)
+    shared = None if per_outcome else _adjustment_matrix(n, covariates, s_codes)  # type: ignore[arg-type]
     draws, enumerated = _design_draws(t, c_codes, s_codes, reps, np.random.default_rng(seed))
     observed = np.empty(len(names))
     stars = np.empty((len(names), draws.shape[1]))
@@ -98,6 +101,18 @@ def westfall_young(
         if y.shape != t.shape:
             raise EstimationError(f"outcome {name!r} has {len(y)} values for {n} people")
         rows = np.isfinite(y)
+        if per_outcome:
+            own = covariates.get(name) if isinstance(covariates, Mapping) else None
+            W = _adjustment_matrix(
+                n,
+                None
+                if own is None
+                else np.where(rows[:, None], np.asarray(own, dtype=np.float64).reshape(n, -1), 0.0),
+                s_codes,
+            )
+        else:
+            assert shared is not None
+            W = shared
         estimate, a, _ = draw_estimates(y[rows], t[rows], W[rows], draws[rows])
         spread = float(np.std(a))
         if spread == 0:

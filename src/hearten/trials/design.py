@@ -32,6 +32,7 @@ Example (``docs/reference/design-file.md`` describes every field)::
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +65,23 @@ class WaveSpec(_Strict):
         return self
 
 
+class OutcomeSpec(_Strict):
+    """A secondary outcome: an instrument's score at a wave, optionally baseline-adjusted."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
+    wave: str
+    score: str | None = None
+    baseline_wave: str | None = None
+
+
+class FamilySpec(_Strict):
+    """Outcomes tested together, with their multiplicity adjustment."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
+    outcomes: list[str] = Field(min_length=2)
+    method: Literal["holm", "bh", "westfall-young"] = "holm"
+
+
 class AnalysisSpec(_Strict):
     outcome_wave: str
     baseline_wave: str | None = None
@@ -74,9 +92,26 @@ class AnalysisSpec(_Strict):
     method: Literal["analytic", "wild", "ri"] = "analytic"
     reps: int = Field(default=9999, ge=99, le=1_000_000)
     seed: int | None = Field(default=None, ge=0)
+    secondary: list[OutcomeSpec] = Field(default_factory=list)
+    families: list[FamilySpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _seeded(self) -> AnalysisSpec:
+        names = ["primary", *(o.name for o in self.secondary)]
+        if len(set(names)) != len(names):
+            raise ValueError("secondary outcome names must be unique and not 'primary'")
+        for f in self.families:
+            unknown = [o for o in f.outcomes if o not in names]
+            if unknown:
+                raise ValueError(
+                    f"family {f.name!r} names unknown outcome(s) {', '.join(unknown)}; "
+                    f"outcomes are {', '.join(names)}"
+                )
+            if f.method == "westfall-young" and self.seed is None:
+                raise ValueError(
+                    f"family {f.name!r} uses westfall-young, which draws at random: add "
+                    "analysis.seed (a whole number)"
+                )
         if self.method != "analytic" and self.seed is None:
             raise ValueError(
                 f"analysis.method {self.method!r} draws at random: add analysis.seed "
@@ -120,6 +155,19 @@ class Design(_Strict):
                     f"analysis.{field} is {wave!r}, which is not one of the waves "
                     f"({', '.join(waves)})"
                 )
+        for o in a.secondary:
+            for field, wave in (("wave", o.wave), ("baseline_wave", o.baseline_wave)):
+                if wave is not None and wave not in waves:
+                    raise ValueError(
+                        f"analysis.secondary {o.name!r}: {field} {wave!r} is not one of the "
+                        f"waves ({', '.join(waves)})"
+                    )
+            secondary_instrument = REGISTRY[waves[o.wave].instrument]
+            if o.score is not None and o.score not in secondary_instrument.scores:
+                raise ValueError(
+                    f"analysis.secondary {o.name!r}: score {o.score!r} is not a score of "
+                    f"{secondary_instrument.name}"
+                )
         instrument = REGISTRY[waves[a.outcome_wave].instrument]
         if a.score is not None and a.score not in instrument.scores:
             raise ValueError(
@@ -136,11 +184,38 @@ class Design(_Strict):
     def control(self) -> str:
         return next(a.name for a in self.arms if a.control)
 
+    def planned_outcomes(self) -> list[PlannedOutcome]:
+        """The primary outcome, then each secondary one, resolved to instrument and score."""
+        waves = {w.name: w for w in self.waves}
+        a = self.analysis
+        specs = [("primary", a.outcome_wave, a.score, a.baseline_wave)]
+        specs += [(o.name, o.wave, o.score, o.baseline_wave) for o in a.secondary]
+        out = []
+        for name, wave, score, baseline in specs:
+            instrument = REGISTRY[waves[wave].instrument]
+            out.append(
+                PlannedOutcome(
+                    name, wave, instrument.name, score or instrument.primary_score, baseline
+                )
+            )
+        return out
+
     def outcome_score(self) -> tuple[str, str]:
         """The analysed instrument and score, e.g. ``("swemwbs", "metric")``."""
         wave = next(w for w in self.waves if w.name == self.analysis.outcome_wave)
         instrument = REGISTRY[wave.instrument]
         return instrument.name, self.analysis.score or instrument.primary_score
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedOutcome:
+    """One outcome the plan analyses: ``score`` of ``instrument`` at ``wave``."""
+
+    name: str
+    wave: str
+    instrument: str
+    score: str
+    baseline_wave: str | None
 
 
 def parse_design(text: str, source: str = "design file") -> Design:

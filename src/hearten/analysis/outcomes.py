@@ -1,0 +1,173 @@
+"""Fitting one planned outcome: the ITT of each arm, its effect size and resampling test."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hearten.errors import EstimationError
+from hearten.stats.effect_size import hedges_g, icc_anova, pooled_sd
+from hearten.stats.estimate import IttFit, TermEstimate, estimate_itt
+from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
+from hearten.stats.vcov import VcovType
+from hearten.trials.design import AnalysisSpec
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeFit:
+    """One outcome's analysis.
+
+    Attributes:
+        used: the analysed rows, with columns ``arm``, ``stratum``, ``cluster``, ``y`` and,
+            when baseline-adjusted, ``x``.
+        fit: the ITT fit.
+        effects: per non-control arm, the effect as a JSON-ready dict with ``hedges_g`` and
+            ``resampling``.
+    """
+
+    used: pd.DataFrame
+    fit: IttFit
+    effects: list[dict[str, Any]]
+
+
+def fit_outcome(
+    data: pd.DataFrame,
+    outcome: str,
+    baseline: str | None,
+    arms: list[str],
+    control: str,
+    plan: AnalysisSpec,
+    vcov: VcovType,
+    stratified: bool,
+) -> OutcomeFit:
+    """Fit the plan's ITT model to one outcome column of the analysis dataset.
+
+    Analysed: participants who consented and answered the outcome (and baseline) survey.
+    """
+    rows = data["consented"] & data[outcome].notna()
+    if baseline is not None:
+        rows &= data[baseline].notna()
+    used = data.loc[rows, ["arm", "stratum", "cluster"]].assign(y=data.loc[rows, outcome])
+    if baseline is not None:
+        used = used.assign(x=data.loc[rows, baseline])
+    short = [a for a in arms if (used["arm"] == a).sum() < 2]
+    if short:
+        raise EstimationError(
+            f"too few analysable participants (fewer than 2) for {outcome!r} in arm(s) "
+            + ", ".join(short)
+            + ": wait for more responses"
+        )
+    clustered = vcov == "CR2"
+    fit = estimate_itt(
+        used["y"].to_numpy(),
+        used["arm"].tolist(),
+        control,
+        {"baseline": used["x"].to_numpy()} if baseline is not None else None,
+        used["stratum"].tolist() if stratified else None,
+        cluster=used["cluster"].to_numpy() if clustered else None,
+        vcov=vcov,
+        alpha=plan.alpha,
+        adjustment=plan.adjustment if baseline is not None else "none",
+    )
+    effects = [
+        {
+            **asdict(e),
+            "hedges_g": _effect_size(used, control, e, clustered),
+            "resampling": _resampling(used, control, e.term, plan, stratified, clustered),
+        }
+        for e in fit.effects
+    ]
+    return OutcomeFit(used, fit, effects)
+
+
+def _effect_size(
+    used: pd.DataFrame, control: str, e: TermEstimate, clustered: bool
+) -> dict[str, float] | None:
+    """Hedges' g of one arm against control, with the WWC cluster adjustment when clustered."""
+    pair = used[used["arm"].isin([control, e.term])]
+    y, arm = pair["y"].to_numpy(dtype=float), pair["arm"].to_numpy()
+    try:
+        sd = pooled_sd(y[arm == e.term], y[arm == control])
+        rho, size = 0.0, 1.0
+        if clustered:
+            rho = icc_anova(y, pair["cluster"].to_numpy(), arm)
+            size = len(pair) / pair["cluster"].nunique()
+        g = hedges_g(
+            e.estimate,
+            sd,
+            int((arm == e.term).sum()),
+            int((arm == control).sum()),
+            rho,
+            size,
+            e.alpha,
+        )
+    except EstimationError:
+        return None
+    return {
+        "g": g.g,
+        "std_error": g.std_error,
+        "conf_low": g.conf_low,
+        "conf_high": g.conf_high,
+        "icc": g.icc,
+    }
+
+
+def _resampling(
+    used: pd.DataFrame,
+    control: str,
+    arm: str,
+    plan: AnalysisSpec,
+    stratified: bool,
+    clustered: bool,
+) -> dict[str, Any] | None:
+    """The plan's resampling p-value and interval for one arm against control, if any."""
+    if plan.method == "analytic":
+        return None
+    assert plan.seed is not None  # the design file requires it
+    pair = used[used["arm"].isin([control, arm])]
+    t = (pair["arm"] == arm).to_numpy(dtype=float)
+    y = pair["y"].to_numpy(dtype=float)
+    strata = pair["stratum"].to_numpy() if stratified else None
+    cov = pair[["x"]].to_numpy(dtype=float) if "x" in pair else None
+    if plan.method == "wild":
+        cols, names = [np.ones(len(t)), t], ["(Intercept)", "treatment"]
+        if cov is not None:
+            cols.append(cov[:, 0])
+            names.append("baseline")
+        if strata is not None:
+            levels = sorted(set(strata))[1:]
+            cols += [(strata == lv).astype(float) for lv in levels]
+            names += [f"stratum[{lv}]" for lv in levels]
+        test = wild_cluster_bootstrap(
+            y,
+            np.column_stack(cols),
+            names,
+            "treatment",
+            pair["cluster"].to_numpy(),
+            plan.reps,
+            plan.seed,
+            alpha=plan.alpha,
+        )
+    else:
+        test = randomisation_inference(
+            y,
+            t,
+            cov,
+            strata,
+            pair["cluster"].to_numpy() if clustered else None,
+            plan.reps,
+            plan.seed,
+            alpha=plan.alpha,
+        )
+    return {
+        "method": test.method,
+        "p_value": test.p_value,
+        "conf_low": test.conf_low,
+        "conf_high": test.conf_high,
+        "reps": test.reps,
+        "seed": test.seed,
+        "enumerated": test.enumerated,
+    }
