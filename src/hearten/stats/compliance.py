@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as sps
 
 from hearten.errors import EstimationError
 from hearten.stats.estimate import (
@@ -27,10 +26,11 @@ from hearten.stats.estimate import (
     check_full_rank,
     cluster_codes,
     fit_ols,
+    robust_fit,
     strata_columns,
     treatment_columns,
 )
-from hearten.stats.vcov import VcovType, check_vcov_type, default_vcov, robust_vcov
+from hearten.stats.vcov import VcovType, check_vcov_type, default_vcov
 
 #: A first-stage F below 10 marks a weak instrument (Staiger and Stock 1997).
 WEAK_INSTRUMENT_F = 10.0
@@ -101,29 +101,7 @@ def fit_2sls(
     check_full_rank(X_hat if w is None else X_hat * np.sqrt(w)[:, None], names)
     codes = cluster_codes(cluster, n)
     kind = check_vcov_type(vcov, codes is not None) if vcov else default_vcov(codes is not None)
-    XtW = X_hat.T if w is None else X_hat.T * w
-    bread = np.asarray(np.linalg.inv(XtW @ X_hat), dtype=np.float64)
-    coef = bread @ (XtW @ yv)
-    resid = yv - X @ coef
-    v = robust_vcov(X_hat, resid, bread, kind, codes, w)
-    se = np.sqrt(np.clip(np.diag(v.matrix), 0.0, None))  # exact zeros can round below 0
-    stat = coef / se
-    crit = sps.t.ppf(1.0 - alpha / 2.0, v.df)
-    second = OlsFit(
-        names=tuple(names),
-        coef=coef,
-        vcov=v.matrix,
-        std_error=se,
-        df=v.df,
-        statistic=stat,
-        p_value=2.0 * sps.t.sf(np.abs(stat), v.df),
-        conf_low=coef - crit * se,
-        conf_high=coef + crit * se,
-        vcov_type=kind,
-        n=n,
-        n_clusters=v.n_clusters,
-        alpha=alpha,
-    )
+    second = robust_fit(yv, X_hat, X, names, codes, kind, w, alpha)
     return second, first
 
 

@@ -156,15 +156,32 @@ def fit_ols(
     codes = cluster_codes(cluster, n)
     kind = check_vcov_type(vcov, codes is not None) if vcov else default_vcov(codes is not None)
 
-    XtW = Xm.T if w is None else Xm.T * w
-    bread = np.asarray(np.linalg.inv(XtW @ Xm), dtype=np.float64)
-    coef = bread @ (XtW @ yv)
-    resid = yv - Xm @ coef
-    v = robust_vcov(Xm, resid, bread, kind, codes, w)
+    return robust_fit(yv, Xm, Xm, names, codes, kind, w, alpha)
+
+
+def robust_fit(
+    y: NDArray[np.float64],
+    X_fit: NDArray[np.float64],
+    X_resid: NDArray[np.float64],
+    names: Sequence[str],
+    codes: NDArray[np.int64] | None,
+    kind: VcovType,
+    w: NDArray[np.float64] | None,
+    alpha: float,
+) -> OlsFit:
+    """Weighted least squares on ``X_fit`` with robust inference.
+
+    Residuals are ``y - X_resid b``: the same design for OLS; for two-stage least squares
+    ``X_fit`` holds the first-stage fitted values and ``X_resid`` the actual regressors.
+    """
+    XtW = X_fit.T if w is None else X_fit.T * w
+    bread = np.asarray(np.linalg.inv(XtW @ X_fit), dtype=np.float64)
+    coef = bread @ (XtW @ y)
+    resid = y - X_resid @ coef
+    v = robust_vcov(X_fit, resid, bread, kind, codes, w)
     se = np.sqrt(np.clip(np.diag(v.matrix), 0.0, None))  # exact zeros can round below 0
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero-variance term: t is inf
         stat = coef / se
-    p = 2.0 * sps.t.sf(np.abs(stat), v.df)
     crit = sps.t.ppf(1.0 - alpha / 2.0, v.df)
     return OlsFit(
         names=tuple(names),
@@ -173,11 +190,11 @@ def fit_ols(
         std_error=se,
         df=v.df,
         statistic=stat,
-        p_value=p,
+        p_value=2.0 * sps.t.sf(np.abs(stat), v.df),
         conf_low=coef - crit * se,
         conf_high=coef + crit * se,
         vcov_type=kind,
-        n=n,
+        n=len(y),
         n_clusters=v.n_clusters,
         alpha=alpha,
     )
