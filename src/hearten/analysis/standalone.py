@@ -21,6 +21,7 @@ from hearten.stats.compliance import estimate_cace
 from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova, pooled_sd
 from hearten.stats.estimate import Adjustment, TermEstimate, estimate_itt
 from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
+from hearten.stats.meta import TAU2_METHODS, MetaAnalysis, Tau2Method, meta_analyse
 from hearten.stats.vcov import VCOV_TYPES, VcovType
 
 Method = Literal["analytic", "wild", "ri"]
@@ -335,3 +336,51 @@ def _effect_size(
         return hedges_g(term.estimate, sd, len(treated), len(untreated), rho, size, alpha)
     except EstimationError:
         return None  # no spread, or too few clusters: the raw-scale result still stands
+
+
+def _tau2_method(value: str) -> Tau2Method:
+    for m in TAU2_METHODS:
+        if value == m:
+            return m
+    raise DataError(f"unknown method {value!r}: choose {', '.join(TAU2_METHODS)}")
+
+
+def pool_table(
+    data: pd.DataFrame,
+    estimate: str,
+    std_error: str,
+    label: str | None,
+    method: str,
+    hartung_knapp: bool,
+    alpha: float,
+) -> MetaAnalysis:
+    """Pool one row per site or trial; every row needs an estimate and a standard error."""
+    _tau2_method(method)
+    cols = [_column(data, estimate, "estimate"), _column(data, std_error, "standard error")]
+    if label is not None:
+        cols.append(_column(data, label, "label"))
+    y = _numeric(data, estimate, "estimate")
+    se = _numeric(data, std_error, "standard error")
+    missing = y.isna() | se.isna()
+    if missing.any():
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(missing.to_numpy())[:5])
+        raise DataError(
+            f"every row needs an estimate and a standard error (missing in rows {rows})"
+        )
+    bad = se <= 0
+    if bad.any():
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:5])
+        raise DataError(f"standard errors must be positive (rows {rows})")
+    names = (
+        data[label].astype(str).tolist()
+        if label is not None
+        else [f"row {i + 2}" for i in range(len(data))]
+    )
+    return meta_analyse(
+        y.to_numpy(),
+        se.to_numpy(),
+        names,
+        _tau2_method(method),
+        hartung_knapp,
+        alpha,
+    )

@@ -29,6 +29,7 @@ app.add_typer(system.db_app, name="db")
 app.command("demo")(system.demo)
 app.command("serve")(system.serve)
 app.command("analyse")(standalone.analyse)
+app.command("pool")(standalone.pool)
 
 
 def run() -> None:

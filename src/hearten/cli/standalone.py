@@ -101,3 +101,94 @@ def analyse(
         out.print(f"First-stage F = {r.first_stage_f:.1f}.")
     for warning in r.warnings:
         out.print(f"[bold yellow]Warning:[/] {warning}")
+
+
+def pool(
+    file: Annotated[Path, typer.Argument(help="one row per site or trial (CSV, Excel, ...)")],
+    estimate: Annotated[str, typer.Option(help="the estimates' column")] = "estimate",
+    std_error: Annotated[str, typer.Option(help="the standard errors' column")] = "std_error",
+    label: Annotated[str | None, typer.Option(help="the sites' or trials' names column")] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="between-site variance: reml, dl (DerSimonian-Laird), pm (Paule-Mandel) or fe "
+            "(fixed effect)"
+        ),
+    ] = "reml",
+    hartung_knapp: Annotated[
+        bool, typer.Option("--hartung-knapp/--no-hartung-knapp", help="Hartung-Knapp t interval")
+    ] = True,
+    alpha: Annotated[float, typer.Option(help="significance level")] = 0.05,
+    figure: Annotated[Path | None, typer.Option(help="write a forest plot (.svg or .png)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Pool estimates across sites or trials (fixed- or random-effects meta-analysis)."""
+    from dataclasses import asdict
+
+    from hearten.analysis.standalone import pool_table, read_table
+
+    m = pool_table(read_table(file), estimate, std_error, label, method, hartung_knapp, alpha)
+    if figure is not None:
+        from hearten.reports.figures import forest_plot, save
+
+        if figure.suffix.lower() not in (".svg", ".png"):
+            raise typer.BadParameter(
+                "the figure must be a .svg or .png file", param_hint="--figure"
+            )
+        s = m.studies
+        save(
+            forest_plot(
+                [x.label for x in s],
+                [x.estimate for x in s],
+                [x.conf_low for x in s],
+                [x.conf_high for x in s],
+                [x.weight for x in s],
+                asdict(m),
+                f"{estimate} with {round(100 * (1 - alpha))}% interval",
+            ),
+            str(figure),
+        )
+    if as_json:
+        data = asdict(m)
+        print(
+            json.dumps(
+                {
+                    k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                    for k, v in data.items()
+                },
+                indent=2,
+                allow_nan=False,
+            )
+        )
+        return
+    level = round(100 * (1 - m.alpha))
+    table = Table("site or trial", "estimate", f"{level}% CI", "weight")
+    for st in m.studies:
+        table.add_row(
+            st.label,
+            f"{st.estimate:.4f}",
+            f"{st.conf_low:.4f} to {st.conf_high:.4f}",
+            f"{100 * st.weight:.1f}%",
+        )
+    table.add_section()
+    table.add_row(
+        "[bold]pooled[/]",
+        f"[bold]{m.estimate:.4f}[/]",
+        f"{m.conf_low:.4f} to {m.conf_high:.4f}",
+        "100%",
+    )
+    out.print(table)
+    test = f"t on {m.df:.0f} df (Hartung-Knapp)" if m.hartung_knapp else "z"
+    model = "fixed effect" if m.method == "fe" else f"random effects ({m.method.upper()})"
+    out.print(f"{m.k} studies, {model}; SE {m.std_error:.4f}, p = {m.p_value:.4f} ({test}).")
+    out.print(
+        f"Heterogeneity: tau² = {m.tau2:.4f}, I² = {100 * m.i2:.1f}%, "
+        f"Q = {m.q:.2f} on {m.q_df} df (p = {m.q_p_value:.4f})."
+    )
+    if m.pred_low is not None:
+        out.print(
+            f"A new site's effect would likely lie between {m.pred_low:.4f} and "
+            f"{m.pred_high:.4f} ({level}% prediction interval)."
+        )
+    if figure is not None:
+        out.print(f"Forest plot written to {figure}")

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 matplotlib.rcParams["svg.hashsalt"] = "hearten"  # identical input, identical SVG
 
@@ -35,3 +36,53 @@ def effect_plot(
     plt.close(fig)
     svg = out.getvalue()
     return svg[svg.index("<svg") :]
+
+
+def forest_plot(
+    labels: Sequence[str],
+    estimates: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    weights: Sequence[float],
+    pooled: Mapping[str, Any],
+    xlabel: str,
+) -> Figure:
+    """A forest plot: each study's estimate and interval (marker size by weight), the pooled
+    estimate as a diamond, and its prediction interval as a line beneath it when given."""
+    k = len(labels)
+    fig, ax = plt.subplots(figsize=(7.5, 1.6 + 0.42 * k))
+    ys = list(range(k + 1, 1, -1))
+    for y, est, lo, hi, w in zip(ys, estimates, lows, highs, weights, strict=True):
+        ax.plot([lo, hi], [y, y], color="#0b0c0c", linewidth=1.5)
+        ax.plot([est], [y], "s", color="#1d70b8", markersize=4 + 14 * float(w) ** 0.5)
+    mu, lo, hi = pooled["estimate"], pooled["conf_low"], pooled["conf_high"]
+    ax.fill([lo, mu, hi, mu], [0.5, 0.8, 0.5, 0.2], color="#0b0c0c")
+    if pooled.get("pred_low") is not None:
+        ax.plot(
+            [pooled["pred_low"], pooled["pred_high"]],
+            [-0.2, -0.2],
+            color="#505a5f",
+            linewidth=2,
+            linestyle=":",
+        )
+    ax.axvline(0.0, color="#505a5f", linestyle="--", linewidth=1)
+    ticks, names = [*ys, 0.5], [*labels, "Pooled"]
+    if pooled.get("pred_low") is not None:
+        ticks.append(-0.2)
+        names.append("Prediction interval")
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel(xlabel)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: Figure, path: str) -> None:
+    """Write a figure as SVG or PNG, by the file's extension."""
+    fig.savefig(
+        path,
+        metadata={"Date": None} if path.endswith(".svg") else None,
+        bbox_inches="tight",
+        dpi=150,
+    )
+    plt.close(fig)
