@@ -13,9 +13,9 @@ exposure is FTE × days employed in the follow-up window). Fitted with statsmode
 Errors are cluster-robust by the randomised unit with the ``G/(G-1)`` factor (sandwich's
 ``vcovCL`` default for GLMs, and Stata's for non-linear models; no ``(n-1)/(n-k)`` factor) or,
 unclustered, the HC0 sandwich; intervals and tests are normal. The sandwich is computed here,
-as R's ``sandwich`` does, with the expected-information bread ``(X'WX)⁻¹``,
-``W = μ²/V(μ)``, and scores ``x_i (y_i - μ_i) μ_i / V(μ_i)``: statsmodels' GLM sandwich uses
-the observed Hessian, which differs for the negative binomial's non-canonical log link.
+as R's ``sandwich`` does (:func:`hearten.stats.vcov.glm_sandwich`: expected information,
+where statsmodels uses the observed Hessian, which differs for the negative binomial's
+non-canonical log link).
 
 Diagnostics: the Pearson dispersion ``Σ (y - μ̂)²/μ̂ / (n - k)`` of the Poisson fit (well
 above 1 means over-dispersion: prefer the negative binomial), and zeros observed against
@@ -38,6 +38,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from hearten.errors import EstimationError
 from hearten.stats.estimate import check_full_rank, cluster_codes, strata_columns, treatment_columns
+from hearten.stats.vcov import glm_sandwich
 
 CountFamily = Literal["poisson", "negbin"]
 COUNT_FAMILIES: tuple[CountFamily, ...] = get_args(CountFamily)
@@ -83,21 +84,6 @@ class CountFit:
     n: int
     n_clusters: int | None
     alpha: float
-
-
-def _sandwich(
-    X: np.ndarray, y: np.ndarray, mu: np.ndarray, variance: np.ndarray, codes: np.ndarray | None
-) -> np.ndarray:
-    """HC0 or cluster-robust (``G/(G-1)``) sandwich of a log-link GLM (module docstring)."""
-    bread = np.linalg.inv((X * (mu**2 / variance)[:, None]).T @ X)
-    scores = X * ((y - mu) * mu / variance)[:, None]
-    factor = 1.0
-    if codes is not None:
-        G = int(codes.max()) + 1
-        summed = np.zeros((G, X.shape[1]))
-        np.add.at(summed, codes, scores)
-        scores, factor = summed, G / (G - 1)
-    return np.asarray(factor * bread @ (scores.T @ scores) @ bread, dtype=np.float64)
 
 
 def estimate_counts(
@@ -162,7 +148,8 @@ def estimate_counts(
     expected = (np.exp(-mu) if theta is None else (theta / (theta + mu)) ** theta).sum()
     G = None if codes is None else int(codes.max()) + 1
     variance = mu if theta is None else mu + mu**2 / theta
-    bse = np.sqrt(np.diag(_sandwich(X, y, np.asarray(mu), np.asarray(variance), codes)))
+    mu = np.asarray(mu)
+    bse = np.sqrt(np.diag(glm_sandwich(X, y, mu, mu, np.asarray(variance), codes)))
     z = sps.norm.ppf(1 - alpha / 2)
     effects = []
     for a in treat:

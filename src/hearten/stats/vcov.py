@@ -220,3 +220,29 @@ def _cr2(
 
 def _symmetric(m: NDArray[np.float64]) -> NDArray[np.float64]:
     return (m + m.T) / 2.0
+
+
+def glm_sandwich(
+    X: NDArray[np.float64],
+    y: NDArray[np.float64],
+    mu: NDArray[np.float64],
+    dmu_deta: NDArray[np.float64],
+    variance: NDArray[np.float64],
+    cluster: NDArray[np.int64] | None,
+) -> NDArray[np.float64]:
+    """The robust sandwich of a GLM, as R's ``sandwich``/``vcovCL`` compute it.
+
+    Bread: the expected information ``(X'WX)⁻¹`` with ``W = (dμ/dη)² / V(μ)``; scores
+    ``x_i (y_i - μ_i) (dμ/dη)_i / V(μ_i)``, summed within clusters and scaled by
+    ``G/(G-1)`` when clustered (HC0 otherwise). statsmodels' GLM sandwich uses the observed
+    Hessian instead, which differs for non-canonical links such as the negative binomial's.
+    """
+    bread = np.linalg.inv((X * (dmu_deta**2 / variance)[:, None]).T @ X)
+    scores = X * ((y - mu) * dmu_deta / variance)[:, None]
+    factor = 1.0
+    if cluster is not None:
+        G = int(cluster.max()) + 1
+        summed = np.zeros((G, X.shape[1]))
+        np.add.at(summed, cluster, scores)
+        scores, factor = summed, G / (G - 1)
+    return np.asarray(factor * bread @ (scores.T @ scores) @ bread, dtype=np.float64)
