@@ -298,3 +298,82 @@ def test_an_interval_no_test_can_close_is_reported_as_unbounded(
     assert out["conf_low"] is None
     assert out["conf_high"] is None
     assert "unbounded" in hearten("analyse", str(path), *args).out
+
+
+@pytest.fixture
+def hr_csv(tmp_path: Path) -> Path:
+    d = pd.read_csv(REFERENCE / "trial_data.csv")
+    d = d.join(pd.read_csv(REFERENCE / "absence.csv"))
+    d = d.join(pd.read_csv(REFERENCE / "leavers.csv").rename(columns={"left": "left_12m"}))
+    d = d.join(pd.read_csv(REFERENCE / "leaving.csv"))
+    path = tmp_path / "hr.csv"
+    d.to_csv(path, index=False)
+    return path
+
+
+def test_counts_binary_and_time_to_event_from_the_command_line(
+    hearten: Callable[..., Any], hr_csv: Path
+) -> None:
+    from hearten.stats.binary import estimate_binary
+    from hearten.stats.counts import estimate_counts
+    from hearten.stats.survival import estimate_cox
+
+    d = pd.read_csv(hr_csv)
+    arm = d["treat"].astype(str).tolist()
+    common = ("--treatment", "treat", "--cluster", "team")
+    out = _json(
+        hearten,
+        str(hr_csv),
+        "--outcome",
+        "absence_days",
+        "--family",
+        "negbin",
+        "--exposure",
+        "exposure",
+        *common,
+    )
+    rr = estimate_counts(d["absence_days"], arm, "0", d["exposure"], cluster=d["team"])
+    assert out["ratio"]["value"] == pytest.approx(rr.effects[0].rate_ratio, rel=1e-10)
+    assert out["df"] is None
+    assert out["diagnostics"]["theta"] == pytest.approx(rr.theta)
+    out = _json(hearten, str(hr_csv), "--outcome", "left_12m", "--family", "binomial", *common)
+    b = estimate_binary(d["left_12m"], arm, "0", cluster=d["team"])
+    assert out["ratio"]["name"] == "odds_ratio"
+    assert out["risk_difference"]["estimate"] == pytest.approx(
+        b.effects[0].risk_difference, rel=1e-10
+    )
+    out = _json(hearten, str(hr_csv), "--time", "days", "--event", "left", *common)
+    cox = estimate_cox(d["days"], d["left"], arm, "0", cluster=d["team"])
+    assert out["ratio"]["value"] == pytest.approx(cox.effects[0].hazard_ratio, rel=1e-10)
+    text = hearten("analyse", str(hr_csv), "--time", "days", "--event", "left", *common).out
+    assert "hazard ratio" in text
+    assert "people left during follow-up" in text
+
+
+BAD_MODELS = [
+    (["--outcome", "absence_days", "--family", "poisson"], "needs --exposure"),
+    (
+        ["--outcome", "absence_days", "--family", "poisson", "--exposure", "neg"],
+        "exposure must be positive",
+    ),
+    (["--time", "days"], "needs both --time (days) and --event"),
+    (["--time", "gap", "--event", "left"], "left (event = 1) but have no time"),
+    (["--outcome", "y", "--time", "days", "--event", "left"], "not both"),
+    (
+        ["--outcome", "left", "--family", "binomial", "--method", "wild", "--seed", "1"],
+        "take --covariate, --cluster and --strata only",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_MODELS)
+def test_bad_model_input_is_explained(
+    hearten: Callable[..., Any], hr_csv: Path, args: list[str], message: str
+) -> None:
+    d = pd.read_csv(hr_csv)
+    d["neg"] = d["exposure"] * np.where(np.arange(len(d)) == 3, -1, 1)
+    d["gap"] = np.where(np.arange(len(d)) % 9 == 0, np.nan, d["days"])
+    d.to_csv(hr_csv, index=False)
+    r = hearten("analyse", str(hr_csv), "--treatment", "treat", *args)
+    assert r.code == 2, r.out
+    assert message in " ".join(r.err.split())

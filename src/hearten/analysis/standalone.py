@@ -15,17 +15,23 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from hearten.errors import DataError, EstimationError, NotFound
+from hearten.stats.binary import estimate_binary
 from hearten.stats.compliance import estimate_cace
+from hearten.stats.counts import estimate_counts
 from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova, pooled_sd
 from hearten.stats.estimate import Adjustment, TermEstimate, estimate_itt
 from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
 from hearten.stats.meta import TAU2_METHODS, MetaAnalysis, Tau2Method, meta_analyse
+from hearten.stats.survival import estimate_cox
 from hearten.stats.vcov import VCOV_TYPES, VcovType
 
 Method = Literal["analytic", "wild", "ri"]
 METHODS: tuple[Method, ...] = get_args(Method)
+Family = Literal["gaussian", "binomial", "poisson", "negbin"]
+FAMILIES: tuple[Family, ...] = get_args(Family)
 READERS = {".csv": "CSV", ".xlsx": "Excel", ".xls": "Excel", ".parquet": "Parquet", ".dta": "Stata"}
 
 
@@ -35,12 +41,15 @@ class StandaloneResult:
 
     ``estimate`` is the ITT of the treatment, or with ``uptake`` the CACE. ``p_value`` and
     the interval come from the chosen ``method``; ``std_error``, ``df`` and ``statistic``
-    from the analytic fit with ``vcov``.
+    from the analytic fit with ``vcov``. For the ``binomial``, ``poisson`` and ``negbin``
+    families and for time to event, ``estimate`` is the log odds, rate or hazard ratio with
+    a normal test (``df`` is ``None``), ``ratio`` holds the ratio and its interval, and
+    ``risk_difference`` (binomial) the average marginal effect.
     """
 
     estimate: float
     std_error: float
-    df: float
+    df: float | None
     statistic: float
     p_value: float
     conf_low: float
@@ -63,6 +72,10 @@ class StandaloneResult:
     enumerated: bool | None = None
     first_stage_f: float | None = None
     warnings: list[str] = field(default_factory=list)
+    family: str = "gaussian"
+    ratio: dict[str, Any] | None = None
+    risk_difference: dict[str, float] | None = None
+    diagnostics: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; an unbounded interval end is ``null``."""
@@ -162,7 +175,7 @@ def _arms(values: pd.Series, name: str, control: str | None) -> tuple[list[str],
 
 def analyse_table(
     data: pd.DataFrame,
-    outcome: str,
+    outcome: str | None,
     treatment: str,
     covariates: Sequence[str] = (),
     cluster: str | None = None,
@@ -176,23 +189,47 @@ def analyse_table(
     lin: bool = False,
     control: str | None = None,
     alpha: float = 0.05,
+    family: str = "gaussian",
+    exposure: str | None = None,
+    time: str | None = None,
+    event: str | None = None,
 ) -> StandaloneResult:
     """Analyse one outcome against one treatment in ``data`` (see :class:`StandaloneResult`)."""
     method = as_method(method)
     vcov = as_vcov(vcov)
+    family = _family(family)
+    survival = time is not None or event is not None
+    if survival and (time is None or event is None):
+        raise DataError("time to event needs both --time (days) and --event (1 left, 0 not)")
+    if survival == (outcome is not None):
+        raise DataError("give --outcome, or --time and --event for time to event, not both")
+    if family in ("poisson", "negbin") and exposure is None:
+        raise DataError(f"the {family} family needs --exposure (e.g. FTE × days employed)")
+    if exposure is not None and family not in ("poisson", "negbin"):
+        raise DataError("--exposure goes with --family poisson or negbin")
+    special = survival or family != "gaussian"
+    if special and (uptake or method != "analytic" or weights or lin or vcov):
+        raise DataError(
+            "count, binary and time-to-event models take --covariate, --cluster "
+            "and --strata only (no --uptake, --method, --weights, --lin or --vcov)"
+        )
     if method != "analytic" and seed is None:
         raise DataError(f"--method {method} draws at random: give --seed N so it can be repeated")
     if method != "analytic" and uptake is not None:
         raise DataError("--uptake (the CACE) uses analytic inference: drop --method")
     if method != "analytic" and weights is not None:
         raise DataError("--weights works with analytic inference only: drop --method")
-    roles = {outcome: "outcome", treatment: "treatment"}
+    roles = {treatment: "treatment"}
     roles.update({c: "covariate" for c in covariates})
     for name, role in (
+        (outcome, "outcome"),
         (cluster, "cluster"),
         (strata, "strata"),
         (uptake, "uptake"),
         (weights, "weights"),
+        (exposure, "exposure"),
+        (time, "time"),
+        (event, "event"),
     ):
         if name is not None:
             roles[name] = role
@@ -200,8 +237,16 @@ def analyse_table(
     numeric = {
         c: _numeric(data, c, roles[c])
         for c in used
-        if roles[c] in ("outcome", "covariate", "uptake", "weights")
+        if roles[c] in ("outcome", "covariate", "uptake", "weights", "exposure", "time", "event")
     }
+    if time is not None and event is not None:
+        left_untimed = (numeric[event] == 1) & numeric[time].isna()
+        if left_untimed.any():
+            rows = ", ".join(str(i + 2) for i in np.flatnonzero(left_untimed.to_numpy())[:5])
+            raise DataError(
+                f"some people left (event = 1) but have no time in {time!r} (rows "
+                f"{rows}): give the day they left, or they would be dropped unseen"
+            )
     frame = data[used].copy()
     for c, v in numeric.items():
         frame[c] = v
@@ -223,9 +268,28 @@ def analyse_table(
                 f"the treatment is constant within every stratum of "
                 f"{strata!r}: no stratum compares arms"
             )
-    y = complete[outcome].to_numpy(dtype=float)
     covs = {c: complete[c].to_numpy(dtype=float) for c in covariates}
     clusters = complete[cluster].to_numpy() if cluster else None
+    if special:
+        return _non_linear(
+            complete,
+            outcome,
+            treatment,
+            arm,
+            control_label,
+            treated_label,
+            covs,
+            stratum,
+            clusters,
+            n_dropped,
+            alpha,
+            family,
+            exposure,
+            time,
+            event,
+        )
+    assert outcome is not None
+    y = complete[outcome].to_numpy(dtype=float)
     w = complete[weights].to_numpy(dtype=float) if weights else None
     warnings: list[str] = []
     first_stage = None
@@ -305,6 +369,128 @@ def analyse_table(
             enumerated=test.enumerated,
         )
     return StandaloneResult(**result)
+
+
+def _family(value: str) -> Family:
+    for f in FAMILIES:
+        if value == f:
+            return f
+    raise DataError(f"unknown family {value!r}: choose {', '.join(FAMILIES)}")
+
+
+def _non_linear(
+    complete: pd.DataFrame,
+    outcome: str | None,
+    treatment: str,
+    arm: list[str],
+    control: str,
+    treated: str,
+    covs: dict[str, np.ndarray],
+    stratum: list[str] | None,
+    clusters: np.ndarray | None,
+    n_dropped: int,
+    alpha: float,
+    family: Family,
+    exposure: str | None,
+    time: str | None,
+    event: str | None,
+) -> StandaloneResult:
+    """Binary, count and time-to-event models of one treatment (z tests, ratio scale)."""
+    risk_difference = None
+    diagnostics: dict[str, Any] | None = None
+    if time is not None and event is not None:
+        cox = estimate_cox(
+            complete[time], complete[event], arm, control, covs or None, stratum, clusters, alpha
+        )
+        hr = cox.effects[0]
+        coef, se, p = hr.log_hr, hr.std_error, hr.p_value
+        ratio = {
+            "name": "hazard_ratio",
+            "value": hr.hazard_ratio,
+            "conf_low": hr.conf_low,
+            "conf_high": hr.conf_high,
+        }
+        label, kind = f"time {time}, event {event}", "cox"
+        n, n_clusters = cox.n, cox.n_clusters
+        diagnostics = {"events": cox.events}
+    elif family == "binomial":
+        assert outcome is not None
+        b = estimate_binary(complete[outcome], arm, control, covs or None, stratum, clusters, alpha)
+        e = b.effects[0]
+        coef, se, p = e.log_odds, e.std_error, e.p_value
+        ratio = {
+            "name": "odds_ratio",
+            "value": e.odds_ratio,
+            "conf_low": e.or_conf_low,
+            "conf_high": e.or_conf_high,
+        }
+        risk_difference = {
+            "estimate": e.risk_difference,
+            "std_error": e.rd_std_error,
+            "conf_low": e.rd_conf_low,
+            "conf_high": e.rd_conf_high,
+            "p_value": e.rd_p_value,
+        }
+        label, kind = outcome, "binomial"
+        n, n_clusters = b.n, b.n_clusters
+        diagnostics = {"control_risk": b.control_risk}
+    else:
+        assert outcome is not None
+        assert exposure is not None
+        c = estimate_counts(
+            complete[outcome],
+            arm,
+            control,
+            complete[exposure],
+            covs or None,
+            stratum,
+            clusters,
+            "poisson" if family == "poisson" else "negbin",
+            alpha,
+        )
+        rr = c.effects[0]
+        coef, se, p = rr.log_rr, rr.std_error, rr.p_value
+        ratio = {
+            "name": "rate_ratio",
+            "value": rr.rate_ratio,
+            "conf_low": rr.conf_low,
+            "conf_high": rr.conf_high,
+        }
+        label, kind = outcome, family
+        n, n_clusters = c.n, c.n_clusters
+        diagnostics = {
+            "theta": c.theta,
+            "pearson_dispersion": c.pearson_dispersion,
+            "zeros_observed": c.zeros_observed,
+            "zeros_expected": c.zeros_expected,
+        }
+    z = float(sps.norm.ppf(1 - alpha / 2))
+    return StandaloneResult(
+        estimate=coef,
+        std_error=se,
+        df=None,
+        statistic=coef / se,
+        p_value=p,
+        conf_low=coef - z * se,
+        conf_high=coef + z * se,
+        n=n,
+        n_clusters=n_clusters,
+        n_dropped=n_dropped,
+        vcov="cluster-robust" if n_clusters else "HC0",
+        method="analytic",
+        estimand="ITT",
+        outcome=label,
+        treatment=treatment,
+        control=control,
+        treated=treated,
+        alpha=alpha,
+        adjustment="ancova" if covs else "none",
+        hedges_g=None,
+        family=kind,
+        ratio=ratio,
+        risk_difference=risk_difference,
+        diagnostics=diagnostics,
+    )
 
 
 def _design(

@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from hearten.cli.output import out
 
+if TYPE_CHECKING:
+    from hearten.analysis.standalone import StandaloneResult
+
 
 def analyse(
     file: Annotated[Path, typer.Argument(help="CSV, Excel (.xlsx), Parquet or Stata (.dta) file")],
-    outcome: Annotated[str, typer.Option(help="the outcome column")],
-    treatment: Annotated[str, typer.Option(help="the assignment column: 0/1 or two arms")],
+    outcome: Annotated[
+        str | None, typer.Option(help="the outcome column (not with --time/--event)")
+    ] = None,
+    treatment: Annotated[str, typer.Option(help="the assignment column: 0/1 or two arms")] = "",
     covariate: Annotated[list[str] | None, typer.Option(help="a covariate column (repeat)")] = None,
     cluster: Annotated[str | None, typer.Option(help="the randomised unit, e.g. team")] = None,
     strata: Annotated[str | None, typer.Option(help="the randomisation strata")] = None,
@@ -42,9 +47,23 @@ def analyse(
     lin: Annotated[bool, typer.Option("--lin", help="Lin (2013) interacted adjustment")] = False,
     control: Annotated[str | None, typer.Option(help="the control arm's label")] = None,
     alpha: Annotated[float, typer.Option(help="significance level")] = 0.05,
+    family: Annotated[
+        str,
+        typer.Option(
+            help="gaussian (default), binomial (0/1 outcome: odds ratio and risk difference), "
+            "poisson or negbin (counts, with --exposure: rate ratio)"
+        ),
+    ] = "gaussian",
+    exposure: Annotated[
+        str | None, typer.Option(help="time at risk for counts, e.g. FTE × days employed")
+    ] = None,
+    time: Annotated[str | None, typer.Option(help="days to leaving or censoring")] = None,
+    event: Annotated[str | None, typer.Option(help="1 left, 0 still in post (censored)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Estimate a treatment effect from your own data file (no database needed)."""
+    if not treatment:
+        raise typer.BadParameter("give the assignment column", param_hint="--treatment")
     from hearten.analysis.standalone import analyse_table, as_method, as_vcov, read_table
 
     data = read_table(file)
@@ -64,11 +83,18 @@ def analyse(
         lin,
         control,
         alpha,
+        family,
+        exposure,
+        time,
+        event,
     )
     if as_json:
         print(json.dumps(r.to_json(), indent=2, allow_nan=False))
         return
     level = round(100 * (1 - r.alpha))
+    if r.ratio is not None:
+        _print_ratio(r, level)
+        return
     title = f"{r.estimand} of {r.treatment} ({r.treated} vs {r.control}) on {r.outcome}"
     table = Table("estimate", "std. error", "df", "t", f"{level}% CI", "p", title=title)
     bounded = math.isfinite(r.conf_low) and math.isfinite(r.conf_high)
@@ -192,3 +218,42 @@ def pool(
         )
     if figure is not None:
         out.print(f"Forest plot written to {figure}")
+
+
+def _print_ratio(r: StandaloneResult, level: int) -> None:
+    """Readable output for binary, count and time-to-event models."""
+    assert r.ratio is not None
+    name = r.ratio["name"].replace("_", " ")
+    table = Table(
+        name,
+        f"{level}% CI",
+        "log scale (SE)",
+        "p",
+        title=f"{r.family}: {r.treatment} ({r.treated} vs {r.control}) on {r.outcome}",
+    )
+    table.add_row(
+        f"{r.ratio['value']:.4f}",
+        f"{r.ratio['conf_low']:.4f} to {r.ratio['conf_high']:.4f}",
+        f"{r.estimate:.4f} ({r.std_error:.4f})",
+        f"{r.p_value:.4f}",
+    )
+    out.print(table)
+    clusters = f" in {r.n_clusters} clusters (cluster-robust)" if r.n_clusters else " (HC0)"
+    out.print(f"n = {r.n}{clusters}; normal-based tests; adjustment: {r.adjustment}.")
+    if r.n_dropped:
+        out.print(f"{r.n_dropped} row(s) were dropped for a missing value in a column used.")
+    if r.risk_difference:
+        d = r.risk_difference
+        out.print(
+            f"Risk difference (average marginal effect): {d['estimate']:.4f} "
+            f"({level}% CI {d['conf_low']:.4f} to {d['conf_high']:.4f})."
+        )
+    g = r.diagnostics or {}
+    if "pearson_dispersion" in g:
+        out.print(
+            f"Over-dispersion: Pearson χ²/df of the Poisson fit = "
+            f"{g['pearson_dispersion']:.2f}; zeros observed {g['zeros_observed']}, "
+            f"expected by the model {g['zeros_expected']:.1f}."
+        )
+    if "events" in g:
+        out.print(f"{g['events']} people left during follow-up.")
