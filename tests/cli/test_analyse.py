@@ -377,3 +377,32 @@ def test_bad_model_input_is_explained(
     r = hearten("analyse", str(hr_csv), "--treatment", "treat", *args)
     assert r.code == 2, r.out
     assert message in " ".join(r.err.split())
+
+
+def test_moderators_are_exploratory_unless_declared_pre_registered(
+    hearten: Callable[..., Any], trial_csv: Path
+) -> None:
+    args = (
+        str(trial_csv),
+        "--outcome",
+        "y",
+        "--treatment",
+        "treat",
+        "--cluster",
+        "team",
+        "--moderator",
+        "baseline",
+        "--moderator",
+        "stratum",
+    )
+    out = _json(hearten, *args)
+    assert [(m["moderator"], m["level"]) for m in out["moderators"]] == [
+        ("baseline", None),
+        ("stratum", "B"),
+        ("stratum", "C"),
+    ]
+    assert all(m["adjusted_p"] is None and not m["pre_registered"] for m in out["moderators"])
+    assert "read them as exploratory" in hearten("analyse", *args).out
+    planned = _json(hearten, *args, "--pre-registered")
+    assert all(m["pre_registered"] for m in planned["moderators"])
+    assert all(m["adjusted_p"] >= m["p_value"] for m in planned["moderators"])

@@ -25,6 +25,7 @@ from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova, pooled_sd
 from hearten.stats.estimate import Adjustment, TermEstimate, estimate_itt
 from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
 from hearten.stats.meta import TAU2_METHODS, MetaAnalysis, Tau2Method, meta_analyse
+from hearten.stats.moderators import estimate_moderators
 from hearten.stats.survival import estimate_cox
 from hearten.stats.vcov import VCOV_TYPES, VcovType
 
@@ -76,6 +77,7 @@ class StandaloneResult:
     ratio: dict[str, Any] | None = None
     risk_difference: dict[str, float] | None = None
     diagnostics: dict[str, Any] | None = None
+    moderators: list[dict[str, Any]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; an unbounded interval end is ``null``."""
@@ -193,6 +195,8 @@ def analyse_table(
     exposure: str | None = None,
     time: str | None = None,
     event: str | None = None,
+    moderators: Sequence[str] = (),
+    pre_registered: bool = False,
 ) -> StandaloneResult:
     """Analyse one outcome against one treatment in ``data`` (see :class:`StandaloneResult`)."""
     method = as_method(method)
@@ -219,8 +223,11 @@ def analyse_table(
         raise DataError("--uptake (the CACE) uses analytic inference: drop --method")
     if method != "analytic" and weights is not None:
         raise DataError("--weights works with analytic inference only: drop --method")
+    if moderators and (special or uptake):
+        raise DataError("--moderator works with the ITT of a continuous outcome")
     roles = {treatment: "treatment"}
     roles.update({c: "covariate" for c in covariates})
+    roles.update({m: "moderator" for m in moderators})
     for name, role in (
         (outcome, "outcome"),
         (cluster, "cluster"),
@@ -368,6 +375,20 @@ def analyse_table(
             seed=test.seed,
             enumerated=test.enumerated,
         )
+    if moderators:
+        terms = estimate_moderators(
+            y,
+            arm,
+            control_label,
+            {m: complete[m].to_numpy() for m in moderators},
+            set(moderators) if pre_registered else set(),
+            covs or None,
+            stratum,
+            clusters,
+            vcov,
+            alpha,
+        )
+        result["moderators"] = [asdict(t) for t in terms]
     return StandaloneResult(**result)
 
 

@@ -59,6 +59,18 @@ def analyse(
     ] = None,
     time: Annotated[str | None, typer.Option(help="days to leaving or censoring")] = None,
     event: Annotated[str | None, typer.Option(help="1 left, 0 still in post (censored)")] = None,
+    moderator: Annotated[
+        list[str] | None,
+        typer.Option(help="a column whose interaction with treatment to estimate (repeat)"),
+    ] = None,
+    pre_registered: Annotated[
+        bool,
+        typer.Option(
+            "--pre-registered",
+            help="the moderators were named in the pre-registered plan: "
+            "adjust them together (Holm); otherwise they are reported as exploratory",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Estimate a treatment effect from your own data file (no database needed)."""
@@ -87,6 +99,8 @@ def analyse(
         exposure,
         time,
         event,
+        moderator or [],
+        pre_registered,
     )
     if as_json:
         print(json.dumps(r.to_json(), indent=2, allow_nan=False))
@@ -127,6 +141,32 @@ def analyse(
         out.print(f"First-stage F = {r.first_stage_f:.1f}.")
     for warning in r.warnings:
         out.print(f"[bold yellow]Warning:[/] {warning}")
+    if r.moderators:
+        mods = Table(
+            "moderator",
+            "level",
+            "change in effect",
+            f"{level}% CI",
+            "p",
+            "adjusted p",
+            title="Treatment × moderator",
+        )
+        for m in r.moderators:
+            adjusted = "exploratory" if m["adjusted_p"] is None else f"{m['adjusted_p']:.4f}"
+            mods.add_row(
+                m["moderator"],
+                m["level"] or "per unit",
+                f"{m['estimate']:.4f}",
+                f"{m['conf_low']:.4f} to {m['conf_high']:.4f}",
+                f"{m['p_value']:.4f}",
+                adjusted,
+            )
+        out.print(mods)
+        if not any(m["pre_registered"] for m in r.moderators):
+            out.print(
+                "These moderators were not declared pre-registered (--pre-registered): "
+                "read them as exploratory."
+            )
 
 
 def pool(
