@@ -148,3 +148,14 @@ def test_a_plan_can_ask_for_resampling_inference(trial: Any, method: str) -> Non
         assert r["conf_low"] is None
         assert r["conf_high"] is None
         assert "no value can be ruled out" in html
+
+
+def test_each_site_gets_its_own_estimate_and_the_report_a_forest_plot(analysed: Any,
+                                                                      trial: Any) -> None:
+    sites = analysed.result["sites"]
+    assert [e["site"] for e in sites["effects"]] == ["Dudley", "Shropshire"]
+    assert sum(sites["weights"]) == pytest.approx(1.0)
+    assert sites["pooled"]["k"] == 2
+    html = write_report(trial).read_text()
+    assert "Effects by site" in html
+    assert html.count("<svg") >= 2  # the effect plot and the forest plot

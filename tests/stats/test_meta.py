@@ -77,3 +77,28 @@ def test_pooling_needs_two_studies_and_positive_standard_errors() -> None:
         meta_analyse([1.0], [0.5])
     with pytest.raises(EstimationError, match="must be positive"):
         meta_analyse([1.0, 2.0], [0.5, 0.0])
+
+
+def test_site_effects_are_each_sites_own_itt_and_refuse_a_one_arm_site() -> None:
+    from hearten.stats.estimate import estimate_itt
+    from hearten.stats.meta import site_effects
+
+    d = pd.read_csv(REFERENCE / "trial_data.csv")
+    arm = np.where(d["treat"] == 1, "t", "c")
+    effects = site_effects(
+        d["y"], arm.tolist(), "c", d["stratum"].tolist(), {"baseline": d["baseline"]}, d["team"]
+    )
+    assert [e.site for e in effects] == ["A", "B", "C"]
+    rows = (d["stratum"] == "B").to_numpy()
+    own = estimate_itt(
+        d["y"][rows],
+        arm[rows].tolist(),
+        "c",
+        {"baseline": d["baseline"][rows]},
+        cluster=d["team"][rows],
+    ).effects[0]
+    assert effects[1].effect.estimate == pytest.approx(own.estimate, rel=1e-12)
+    assert effects[1].effect.vcov_type == "CR2"
+    one_arm = np.where(d["stratum"] == "C", "c", arm)
+    with pytest.raises(EstimationError, match="site 'C' has people in only one arm"):
+        site_effects(d["y"], one_arm.tolist(), "c", d["stratum"].tolist())

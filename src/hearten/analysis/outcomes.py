@@ -21,8 +21,8 @@ class OutcomeFit:
     """One outcome's analysis.
 
     Attributes:
-        used: the analysed rows, with columns ``arm``, ``stratum``, ``cluster``, ``y`` and,
-            when baseline-adjusted, ``x``.
+        used: the analysed rows, with columns ``arm``, ``stratum``, ``cluster``, ``site``,
+            ``y`` and, when baseline-adjusted, ``x``.
         fit: the ITT fit.
         effects: per non-control arm, the effect as a JSON-ready dict with ``hedges_g`` and
             ``resampling``.
@@ -50,7 +50,7 @@ def fit_outcome(
     rows = data["consented"] & data[outcome].notna()
     if baseline is not None:
         rows &= data[baseline].notna()
-    used = data.loc[rows, ["arm", "stratum", "cluster"]].assign(y=data.loc[rows, outcome])
+    used = data.loc[rows, ["arm", "stratum", "cluster", "site"]].assign(y=data.loc[rows, outcome])
     if baseline is not None:
         used = used.assign(x=data.loc[rows, baseline])
     short = [a for a in arms if (used["arm"] == a).sum() < 2]

@@ -27,6 +27,7 @@ from hearten.analysis.outcomes import OutcomeFit, fit_outcome
 from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
 from hearten.stats.balance import balance_row
+from hearten.stats.meta import meta_analyse, site_effects
 from hearten.stats.vcov import VcovType
 from hearten.trials import audit
 from hearten.trials.choices import TrialStatus, Unit
@@ -65,6 +66,43 @@ def _balance(data: pd.DataFrame, arms: list[str], control: str) -> list[dict[str
         )
         for column, label in BALANCE_VARIABLES
     ]
+
+
+def _by_site(
+    primary: OutcomeFit, control: str, alpha: float, vcov: VcovType
+) -> dict[str, Any] | None:
+    """Each site's own effect on the primary outcome, and their random-effects pool.
+
+    Only for two-arm trials in more than one site; a site that cannot give its own estimate
+    (one arm, too few people) is named in ``note`` instead.
+    """
+    used = primary.used
+    if used["site"].nunique() < 2 or used["arm"].nunique() != 2:
+        return None
+    try:
+        effects = site_effects(
+            used["y"].to_numpy(),
+            used["arm"].tolist(),
+            control,
+            used["site"].tolist(),
+            {"baseline": used["x"].to_numpy()} if "x" in used else None,
+            used["cluster"].to_numpy() if vcov == "CR2" else None,
+            vcov,
+            alpha,
+        )
+        pooled = meta_analyse(
+            [e.effect.estimate for e in effects],
+            [e.effect.std_error for e in effects],
+            [e.site for e in effects],
+            alpha=alpha,
+        )
+    except EstimationError as exc:
+        return {"note": str(exc)}
+    return {
+        "effects": [{"site": e.site, **asdict(e.effect)} for e in effects],
+        "pooled": {k: v for k, v in asdict(pooled).items() if k != "studies"},
+        "weights": [st.weight for st in pooled.studies],
+    }
 
 
 def run_analysis(trial: Trial) -> AnalysisRun:
@@ -127,6 +165,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
             }
             for o in planned[1:]
         ],
+        "sites": _by_site(primary, control, plan.alpha, vcov),
         "families": adjust_families(data, fits, columns, control, plan, stratified, vcov == "CR2"),
         "flow": [asdict(r) for r in flow_from_dataset(data, arms, plan.baseline_wave is not None)],
         "balance": _balance(analysed, arms, control),

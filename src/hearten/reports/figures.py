@@ -77,6 +77,15 @@ def forest_plot(
     return fig
 
 
+def to_svg(fig: Figure) -> str:
+    """A figure as SVG text to embed in HTML."""
+    out = io.StringIO()
+    fig.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    svg = out.getvalue()
+    return svg[svg.index("<svg") :]
+
+
 def save(fig: Figure, path: str) -> None:
     """Write a figure as SVG or PNG, by the file's extension."""
     fig.savefig(

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 import hearten
 from hearten.analysis.run import latest_run
-from hearten.reports.figures import effect_plot
+from hearten.reports.figures import effect_plot, forest_plot, to_svg
 from hearten.trials.models import Trial
 
 
@@ -77,7 +77,26 @@ def _context(trial: Trial) -> dict[str, Any]:
         }
         for f in r.get("families", [])
     ]
+    sites = r.get("sites")
+    site_figure = None
+    if sites and "effects" in sites:
+        e = sites["effects"]
+        site_figure = mark_safe(
+            to_svg(
+                forest_plot(
+                    [x["site"] for x in e],
+                    [x["estimate"] for x in e],
+                    [x["conf_low"] for x in e],
+                    [x["conf_high"] for x in e],
+                    sites["weights"],
+                    sites["pooled"],
+                    f"Difference from {labels[r['control']]} by site",
+                )
+            )
+        )
     return {
+        "sites": sites,
+        "site_figure": site_figure,
         "secondary": secondary,
         "families": families,
         "trial": trial,

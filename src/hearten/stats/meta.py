@@ -17,7 +17,7 @@ restricted log-likelihood ``-½[Σ log(v_i + τ²) + log Σ w_i + Σ w_i (y_i - 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -28,6 +28,8 @@ from scipy import stats as sps
 from statsmodels.stats.meta_analysis import combine_effects
 
 from hearten.errors import EstimationError
+from hearten.stats.estimate import TermEstimate, estimate_itt
+from hearten.stats.vcov import VcovType
 
 Tau2Method = Literal["reml", "dl", "pm", "fe"]
 TAU2_METHODS: tuple[Tau2Method, ...] = get_args(Tau2Method)
@@ -187,3 +189,54 @@ def meta_analyse(
         alpha=alpha,
         studies=studies,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SiteEffect:
+    """One site's ITT effect, estimated on its own data with the part-1 estimator."""
+
+    site: str
+    effect: TermEstimate
+
+
+def site_effects(
+    outcome: ArrayLike,
+    arm: Sequence[str],
+    control: str,
+    site: Sequence[str],
+    covariates: Mapping[str, ArrayLike] | None = None,
+    cluster: ArrayLike | None = None,
+    vcov: VcovType | None = None,
+    alpha: float = 0.05,
+) -> tuple[SiteEffect, ...]:
+    """Each site's ITT of the (single) treated arm, for a forest plot or for pooling.
+
+    Raises:
+        EstimationError: a site has people in only one arm, naming it.
+    """
+    y = np.asarray(outcome, dtype=np.float64)
+    arms = np.asarray(arm, dtype=object)
+    sites = np.asarray(site, dtype=object)
+    clusters = None if cluster is None else np.asarray(cluster)
+    covs = {k: np.asarray(v, dtype=np.float64) for k, v in (covariates or {}).items()}
+    out = []
+    for s in sorted(set(sites.tolist())):
+        rows = sites == s
+        present = set(arms[rows].tolist())
+        if control not in present or len(present) < 2:
+            raise EstimationError(
+                f"site {s!r} has people in only one arm: it cannot give its "
+                "own estimate (pool the others, or analyse without it)"
+            )
+        fit = estimate_itt(
+            y[rows],
+            arms[rows].tolist(),
+            control,
+            {k: v[rows] for k, v in covs.items()} or None,
+            cluster=None if clusters is None else clusters[rows],
+            vcov=vcov,
+            alpha=alpha,
+            adjustment="ancova" if covs else "none",
+        )
+        out.append(SiteEffect(str(s), fit.effects[0]))
+    return tuple(out)
