@@ -150,8 +150,9 @@ def test_a_plan_can_ask_for_resampling_inference(trial: Any, method: str) -> Non
         assert "no value can be ruled out" in html
 
 
-def test_each_site_gets_its_own_estimate_and_the_report_a_forest_plot(analysed: Any,
-                                                                      trial: Any) -> None:
+def test_each_site_gets_its_own_estimate_and_the_report_a_forest_plot(
+    analysed: Any, trial: Any
+) -> None:
     sites = analysed.result["sites"]
     assert [e["site"] for e in sites["effects"]] == ["Dudley", "Shropshire"]
     assert sum(sites["weights"]) == pytest.approx(1.0)
@@ -159,3 +160,12 @@ def test_each_site_gets_its_own_estimate_and_the_report_a_forest_plot(analysed: 
     html = write_report(trial).read_text()
     assert "Effects by site" in html
     assert html.count("<svg") >= 2  # the effect plot and the forest plot
+
+
+def test_working_conditions_are_reported_beside_the_effect(analysed: Any, trial: Any) -> None:
+    (caseload,) = analysed.result["stressors"]
+    assert caseload["stressor"] == "caseload"
+    assert caseload["n"] == 40
+    html = write_report(trial).read_text()
+    assert "Working conditions and wellbeing" in html
+    assert "associations, not effects" in html

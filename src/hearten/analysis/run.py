@@ -28,6 +28,7 @@ from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
 from hearten.stats.balance import balance_row
 from hearten.stats.meta import meta_analyse, site_effects
+from hearten.stats.stressors import stressor_associations
 from hearten.stats.vcov import VcovType
 from hearten.trials import audit
 from hearten.trials.choices import TrialStatus, Unit
@@ -105,6 +106,39 @@ def _by_site(
     }
 
 
+#: Working conditions recorded for every participant; supervision frequency and vacancy
+#: rates join this list when HR records bring them.
+STRESSORS = ("caseload",)
+
+
+def _stressors(
+    data: pd.DataFrame, primary: OutcomeFit, alpha: float, vcov: VcovType, stratified: bool
+) -> list[dict[str, Any]]:
+    """Each working condition's association with the baseline score, beside the effect."""
+    if "baseline" not in data or data["baseline"].notna().sum() < 10:
+        return []
+    effect = primary.effects[0]["estimate"] if len(primary.effects) == 1 else None
+    present = {
+        s: data[s].to_numpy(dtype=float)
+        for s in STRESSORS
+        if data[s].notna().sum() >= 10 and data[s].nunique() > 1
+    }
+    if not present:
+        return []
+    try:
+        found = stressor_associations(
+            data["baseline"].to_numpy(dtype=float),
+            present,
+            data["stratum"].tolist() if stratified else None,
+            data["cluster"].to_numpy() if vcov == "CR2" else None,
+            effect,
+            alpha,
+        )
+    except EstimationError:
+        return []
+    return [asdict(a) for a in found]
+
+
 def run_analysis(trial: Trial) -> AnalysisRun:
     """Run the trial's stored plan on its stored data; store and return the run."""
     if not Allocation.objects.filter(trial=trial).exists():
@@ -166,6 +200,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
             for o in planned[1:]
         ],
         "sites": _by_site(primary, control, plan.alpha, vcov),
+        "stressors": _stressors(data, primary, plan.alpha, vcov, stratified),
         "families": adjust_families(data, fits, columns, control, plan, stratified, vcov == "CR2"),
         "flow": [asdict(r) for r in flow_from_dataset(data, arms, plan.baseline_wave is not None)],
         "balance": _balance(analysed, arms, control),

@@ -4,7 +4,8 @@ Numbers chosen to look like the first programme: four local authorities, about 9
 children's social workers in 80 teams of 5–18; SWEMWBS metric scores with mean about 21.6,
 SD about 3.5, a team intraclass correlation of about 0.05–0.07 and a baseline–follow-up
 correlation of about 0.7 (measured on the default seed); 90% consent, 88% baseline and 72%
-follow-up response among consenters; and a small true effect of letters (+0.12 on the 1–5
+follow-up response among consenters; wellbeing a little lower with a heavier caseload
+(0.02 on the item scale per child); and a small true effect of letters (+0.12 on the 1–5
 item scale, about 0.2 SD of the metric score).
 """
 
@@ -29,6 +30,7 @@ ROLES = (
 )
 ROLE_WEIGHTS = (0.5, 0.25, 0.1, 0.15)
 TRUE_EFFECT = 0.12  # on the 1–5 item scale
+CASELOAD_SLOPE = 0.02  # item-scale wellbeing lost per extra child held (about 0.1 metric points)
 ITEMS = 7
 
 
@@ -57,6 +59,7 @@ def simulate_staff(rng: np.random.Generator, today: date) -> list[Person]:
             team_effect = rng.normal(0.0, 0.13)
             for _ in range(int(rng.integers(5, 19))):
                 consent = str(rng.choice(["yes", "no", "silent"], p=[0.9, 0.04, 0.06]))
+                caseload = int(np.clip(rng.poisson(18), 4, 38))
                 people.append(
                     Person(
                         staff_id=f"{prefix}{100000 + len(people)}",
@@ -65,8 +68,11 @@ def simulate_staff(rng: np.random.Generator, today: date) -> list[Person]:
                         role=str(rng.choice(ROLES, p=ROLE_WEIGHTS)),
                         fte=float(rng.choice([1.0, 0.8, 0.6, 0.5], p=[0.78, 0.12, 0.06, 0.04])),
                         start_date=today - timedelta(days=int(rng.integers(30, 15 * 365))),
-                        caseload=int(np.clip(rng.poisson(18), 4, 38)),
-                        level=3.35 + team_effect + rng.normal(0.0, 0.55),
+                        caseload=caseload,
+                        level=3.35
+                        + team_effect
+                        + rng.normal(0.0, 0.55)
+                        - CASELOAD_SLOPE * (caseload - 18),
                         consent=consent,
                         answers_baseline=bool(rng.random() < 0.88),
                         answers_follow_up=bool(rng.random() < 0.72),

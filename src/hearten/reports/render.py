@@ -94,7 +94,18 @@ def _context(trial: Trial) -> dict[str, Any]:
                 )
             )
         )
+    stressors = [
+        {
+            **a,
+            "phrase": None
+            if a["equivalent_change"] is None
+            else f"{abs(a['equivalent_change']):.1f} "
+            f"{'lower' if a['equivalent_change'] < 0 else 'higher'} {a['stressor']}",
+        }
+        for a in r.get("stressors", [])
+    ]
     return {
+        "stressors": stressors,
         "sites": sites,
         "site_figure": site_figure,
         "secondary": secondary,
