@@ -95,3 +95,30 @@ def test_a_family_must_name_outcomes_the_plan_has(design_file: Path) -> None:
     )
     with pytest.raises(DesignError, match=r"unknown outcome\(s\) twelve-months"):
         parse_design(text)
+
+
+def test_a_mediator_is_reported_as_an_outcome_not_as_causal_mediation(
+    design_file: Path, tmp_path: Path
+) -> None:
+    text = _design(design_file, "holm").replace(
+        'baseline_wave = "baseline"\n\n[[analysis.families]]',
+        'baseline_wave = "baseline"\nrole = "mediator"\n\n[[analysis.families]]',
+    )
+    trial = create_trial(parse_design(text))
+    plan_waves(trial)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(roster_text())
+    import_roster(trial, roster)
+    for wave in ("baseline",):
+        invite(trial.waves.get(name=wave))
+        _answer(trial, wave, {})
+    randomise_trial(trial, 2)
+    for wave in ("follow-up", "six-months"):
+        invite(trial.waves.get(name=wave))
+        _answer(trial, wave, {})
+    run = run_analysis(trial)
+    assert run.result["secondary"][0]["role"] == "mediator"
+    html = write_report(trial).read_text()
+    assert "Hypothesised mediators" in html
+    assert "does not estimate causal mediation" in html
+    assert "<h2>Secondary outcomes</h2>" not in html

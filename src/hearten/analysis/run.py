@@ -192,6 +192,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         "secondary": [
             {
                 "name": o.name,
+                "role": next(x.role for x in plan.secondary if x.name == o.name),
                 "outcome": f"{o.instrument} {o.score} at {o.wave}",
                 "baseline": o.baseline_wave,
                 "n": fits[o.name].fit.fit.n,

@@ -104,7 +104,10 @@ def _context(trial: Trial) -> dict[str, Any]:
         }
         for a in r.get("stressors", [])
     ]
+    mediators = [o for o in secondary if o.get("role") == "mediator"]
+    secondary = [o for o in secondary if o.get("role") != "mediator"]
     return {
+        "mediators": mediators,
         "stressors": stressors,
         "sites": sites,
         "site_figure": site_figure,

@@ -72,6 +72,7 @@ class OutcomeSpec(_Strict):
     wave: str
     score: str | None = None
     baseline_wave: str | None = None
+    role: Literal["secondary", "mediator"] = "secondary"
 
 
 class FamilySpec(_Strict):
