@@ -71,3 +71,18 @@ def test_bad_times_and_events_are_explained(
 ) -> None:
     with pytest.raises(EstimationError, match=message):
         estimate_cox(time, event, ["c", "t", "c", "t"], "c")
+
+
+def test_vectorised_score_residuals_equal_statsmodels(leaving: pd.DataFrame) -> None:
+    from statsmodels.duration.hazard_regression import PHReg
+
+    from hearten.stats.survival import breslow_score_residuals
+
+    X = np.column_stack([leaving["treat"], leaving["baseline"]]).astype(float)
+    t, e = leaving["days"].to_numpy(float), leaving["left"].to_numpy(float)
+    model = PHReg(t, X, status=e, ties="breslow")
+    fit = model.fit()
+    expected = model.score_residuals(fit.params)
+    np.testing.assert_allclose(
+        breslow_score_residuals(t, e, X, np.asarray(fit.params)), expected, rtol=1e-9, atol=1e-12
+    )

@@ -10,8 +10,15 @@ observed. Both methods come from statsmodels:
   effects, and Breslow's handling of tied days (Stata's ``stcox`` default). Errors are the
   cluster-robust sandwich by the randomised unit (score residuals summed within clusters,
   no small-sample factor, as ``survival::coxph(cluster = )``) or the model-based ones.
-  Breslow is used because statsmodels' robust variance is exact for Breslow ties; with
-  Efron ties it departs from ``coxph``'s by about 0.1%. Intervals and tests are normal.
+  Breslow is used because the robust variance is then exact; with Efron ties statsmodels'
+  departs from ``coxph``'s by about 0.1%. Intervals and tests are normal.
+
+The robust variance ``I⁻¹ (Σ_g U_g U_g') I⁻¹`` sums Breslow score residuals within clusters.
+They are computed here, vectorised, because statsmodels computes them in a Python loop (12 s
+for 100,000 people): with risk-set sums ``S0(t) = Σ_{t_k ≥ t} e^{η_k}`` and
+``x̄(t) = Σ e^{η_k} x_k / S0(t)``, and over event times ``A(t) = Σ_{s ≤ t} d(s)/S0(s)`` and
+``B(t) = Σ_{s ≤ t} d(s) x̄(s)/S0(s)``, person ``i``'s residual is
+``δ_i (x_i - x̄(t_i)) - e^{η_i} (x_i A(t_i) - B(t_i))`` (Therneau and Grambsch 2000, ch. 4).
 """
 
 from __future__ import annotations
@@ -131,6 +138,32 @@ def kaplan_meier(
     return tuple(curves)
 
 
+def breslow_score_residuals(
+    time: np.ndarray, event: np.ndarray, X: np.ndarray, beta: np.ndarray
+) -> np.ndarray:
+    """Each person's Cox score residual under Breslow ties, ``(n, k)`` (module docstring)."""
+    order = np.argsort(time, kind="stable")
+    t, d, Xs = time[order], event[order], X[order]
+    risk = np.exp(Xs @ beta)
+    # Risk-set sums at each person's time: everyone with a time at least as long.
+    s0 = np.cumsum(risk[::-1])[::-1]
+    s1 = np.cumsum((risk[:, None] * Xs)[::-1], axis=0)[::-1]
+    first = np.searchsorted(t, t, side="left")  # ties share the risk set of their first row
+    s0, s1 = s0[first], s1[first]
+    xbar = s1 / s0[:, None]
+    # Deaths per distinct time, then cumulative A and B over event times.
+    times = np.unique(t)
+    start = np.searchsorted(t, times, side="left")
+    deaths = np.add.reduceat(d, start)
+    a = np.cumsum(deaths / s0[start])
+    b = np.cumsum((deaths / s0[start])[:, None] * xbar[start], axis=0)
+    at = np.searchsorted(times, t, side="right") - 1  # last distinct time ≤ own time
+    resid = d[:, None] * (Xs - xbar) - risk[:, None] * (Xs * a[at][:, None] - b[at])
+    out = np.empty_like(resid)
+    out[order] = resid
+    return np.asarray(out, dtype=np.float64)
+
+
 def estimate_cox(
     time: ArrayLike,
     event: ArrayLike,
@@ -154,10 +187,18 @@ def estimate_cox(
     codes = cluster_codes(cluster, len(t))
     model = PHReg(t, X, status=e, ties="breslow")
     try:
-        fit = model.fit(groups=codes) if codes is not None else model.fit()
+        fit = model.fit()
     except (np.linalg.LinAlgError, ValueError) as exc:
         raise EstimationError(f"the Cox model could not be fitted: {exc}") from None
-    beta, se = np.asarray(fit.params), np.asarray(fit.bse)
+    beta = np.asarray(fit.params)
+    naive = np.asarray(fit.cov_params())  # the inverse of the information
+    if codes is None:
+        se = np.sqrt(np.diag(naive))
+    else:
+        resid = breslow_score_residuals(t, e, X, beta)
+        U = np.zeros((int(codes.max()) + 1, X.shape[1]))
+        np.add.at(U, codes, resid)
+        se = np.sqrt(np.diag(naive @ (U.T @ U) @ naive))
     z = sps.norm.ppf(1 - alpha / 2)
     effects = tuple(
         HazardRatio(
