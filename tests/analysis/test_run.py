@@ -169,3 +169,33 @@ def test_working_conditions_are_reported_beside_the_effect(analysed: Any, trial:
     html = write_report(trial).read_text()
     assert "Working conditions and wellbeing" in html
     assert "associations, not effects" in html
+
+
+def test_attrition_and_lee_bounds_are_reported(analysed: Any, trial: Any) -> None:
+    a = analysed.result["attrition"]
+    assert sum(row[1] for row in a["by_arm"]) == 40
+    assert sum(row[2] for row in a["by_arm"]) == 8  # every fifth follow-up answer skipped
+    assert a["lee"]["lower"] <= a["lee"]["upper"]
+    html = write_report(trial).read_text()
+    assert "Who did not answer the follow-up" in html
+    assert "Lee bounds, tightened by site" in html
+
+
+def test_planned_moderators_are_adjusted_and_reported(trial: Any) -> None:
+    design = dict(trial.design)
+    design["analysis"] = {**design["analysis"], "moderators": ["caseload", "site"]}
+    trial.design = design
+    trial.save()
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 11)
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {})
+    run = run_analysis(trial)
+    mods = run.result["moderators"]
+    assert [(m["moderator"], m["level"]) for m in mods] == [
+        ("caseload", None),
+        ("site", "Shropshire"),
+    ]
+    assert all(m["pre_registered"] and m["adjusted_p"] >= m["p_value"] for m in mods)
+    assert "Does the effect differ between groups?" in write_report(trial).read_text()

@@ -11,6 +11,7 @@ consented and answered the outcome (and baseline) survey.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -26,12 +27,15 @@ from hearten.analysis.models import AnalysisRun
 from hearten.analysis.outcomes import OutcomeFit, fit_outcome
 from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
+from hearten.stats.attrition import attrition_by_arm, lee_bounds
 from hearten.stats.balance import balance_row
 from hearten.stats.meta import meta_analyse, site_effects
+from hearten.stats.moderators import estimate_moderators
 from hearten.stats.stressors import stressor_associations
 from hearten.stats.vcov import VcovType
 from hearten.trials import audit
 from hearten.trials.choices import TrialStatus, Unit
+from hearten.trials.design import AnalysisSpec
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Allocation, Trial
 
@@ -139,6 +143,75 @@ def _stressors(
     return [asdict(a) for a in found]
 
 
+def _moderators(
+    primary: OutcomeFit,
+    data: pd.DataFrame,
+    control: str,
+    planned: Sequence[str],
+    vcov: VcovType,
+    alpha: float,
+    stratified: bool,
+) -> list[dict[str, Any]]:
+    """The plan's pre-registered moderators of the primary effect, adjusted by Holm."""
+    if not planned:
+        return []
+    used = primary.used
+    rows = data.loc[used.index]
+    try:
+        terms = estimate_moderators(
+            used["y"].to_numpy(),
+            used["arm"].tolist(),
+            control,
+            {m: rows[m].to_numpy() for m in planned},
+            set(planned),
+            {"baseline": used["x"].to_numpy()} if "x" in used else None,
+            used["stratum"].tolist() if stratified else None,
+            used["cluster"].to_numpy() if vcov == "CR2" else None,
+            vcov,
+            alpha,
+        )
+    except EstimationError as exc:
+        return [{"note": str(exc)}]
+    return [asdict(t) for t in terms]
+
+
+def _attrition(
+    data: pd.DataFrame,
+    arms: list[str],
+    control: str,
+    plan: AnalysisSpec,
+    vcov: VcovType,
+    stratified: bool,
+) -> dict[str, Any] | None:
+    """Attrition on the primary outcome among everyone randomised, and Lee bounds."""
+    y = data["outcome"].where(data["consented"])
+    if not y.isna().any():
+        return None
+    clusters = data["cluster"].to_numpy() if vcov == "CR2" else None
+    strata = data["stratum"].tolist() if stratified else None
+    summary = attrition_by_arm(
+        y.to_numpy(), data["arm"].tolist(), control, strata, clusters, plan.alpha
+    )
+    result: dict[str, Any] = asdict(summary)
+    if plan.lee_bounds and len(arms) == 2:
+        treated = next(a for a in arms if a != control)
+        try:
+            bounds = lee_bounds(
+                y.to_numpy(),
+                (data["arm"] == treated).to_numpy(dtype=float),
+                data["stratum"].to_numpy() if stratified else None,
+                clusters,
+                reps=499,
+                seed=plan.seed or 0,
+                alpha=plan.alpha,
+                arm_names=(control, treated),
+            )
+            result["lee"] = asdict(bounds)
+        except EstimationError as exc:
+            result["lee_note"] = str(exc)
+    return result
+
+
 def run_analysis(trial: Trial) -> AnalysisRun:
     """Run the trial's stored plan on its stored data; store and return the run."""
     if not Allocation.objects.filter(trial=trial).exists():
@@ -202,6 +275,10 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         ],
         "sites": _by_site(primary, control, plan.alpha, vcov),
         "stressors": _stressors(data, primary, plan.alpha, vcov, stratified),
+        "moderators": _moderators(
+            primary, data, control, plan.moderators, vcov, plan.alpha, stratified
+        ),
+        "attrition": _attrition(data, arms, control, plan, vcov, stratified),
         "families": adjust_families(data, fits, columns, control, plan, stratified, vcov == "CR2"),
         "flow": [asdict(r) for r in flow_from_dataset(data, arms, plan.baseline_wave is not None)],
         "balance": _balance(analysed, arms, control),

@@ -4,7 +4,8 @@ Each moderator is fitted in its own model, ``y = a + τ T + γ M + δ (T × M) +
 with the part-1 inference (CR2 with Satterthwaite df when clustered, HC2 otherwise). A
 numeric moderator is centred at its mean, so ``τ`` stays the effect at the average; a
 categorical one enters as indicators against its first level, one interaction each. ``δ``
-is how much the effect changes per unit (or for that level against the first).
+is how much the effect changes per unit (or for that level against the first). A main effect
+the strata already span (site, when randomisation was stratified by site) is left to them.
 
 Only moderators named in the analysis plan before the data came in are *pre-registered*;
 their interaction terms form one family, adjusted by Holm (or Benjamini–Hochberg). Others are
@@ -95,7 +96,12 @@ def estimate_moderators(
     for name, values in moderators.items():
         cols = _moderator_columns(name, np.asarray(values))
         design = dict(base)
-        design.update({c: v for c, v in cols.items() if c not in design})
+        for c, v in cols.items():
+            # A main effect already spanned by the strata (site within site strata) is absorbed
+            # by them; only its interaction with the arm is new.
+            trial = np.column_stack([*design.values(), v])
+            if np.linalg.matrix_rank(trial) == trial.shape[1]:
+                design[c] = v
         for a, t in treat.items():
             design.update({f"{a}:{c}": t * v for c, v in cols.items()})
         names = list(design)

@@ -95,6 +95,10 @@ class AnalysisSpec(_Strict):
     seed: int | None = Field(default=None, ge=0)
     secondary: list[OutcomeSpec] = Field(default_factory=list)
     families: list[FamilySpec] = Field(default_factory=list)
+    moderators: list[Literal["caseload", "years_in_post", "role", "site", "fte"]] = Field(
+        default_factory=list
+    )
+    lee_bounds: bool = True
 
     @model_validator(mode="after")
     def _seeded(self) -> AnalysisSpec:
