@@ -406,3 +406,39 @@ def test_moderators_are_exploratory_unless_declared_pre_registered(
     planned = _json(hearten, *args, "--pre-registered")
     assert all(m["pre_registered"] for m in planned["moderators"])
     assert all(m["adjusted_p"] >= m["p_value"] for m in planned["moderators"])
+
+
+def test_by_site_gives_each_sites_estimate_and_their_pool(
+    hearten: Callable[..., Any], trial_csv: Path
+) -> None:
+    out = _json(
+        hearten,
+        str(trial_csv),
+        "--outcome",
+        "y",
+        "--treatment",
+        "treat",
+        "--covariate",
+        "baseline",
+        "--cluster",
+        "team",
+        "--by-site",
+        "stratum",
+    )
+    assert [e["site"] for e in out["sites"]["effects"]] == ["A", "B", "C"]
+    assert out["sites"]["pooled"]["k"] == 3
+    text = hearten(
+        "analyse", str(trial_csv), "--outcome", "y", "--treatment", "treat", "--by-site", "stratum"
+    ).out
+    assert "By site" in text
+
+
+def test_a_site_with_one_arm_is_named(hearten: Callable[..., Any], trial_csv: Path) -> None:
+    d = pd.read_csv(trial_csv)
+    d.loc[d["stratum"] == "C", "treat"] = 0
+    d.to_csv(trial_csv, index=False)
+    r = hearten(
+        "analyse", str(trial_csv), "--outcome", "y", "--treatment", "treat", "--by-site", "stratum"
+    )
+    assert r.code == 2
+    assert "site 'C' has people in only one arm" in r.err

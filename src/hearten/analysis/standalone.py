@@ -24,7 +24,13 @@ from hearten.stats.counts import estimate_counts
 from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova, pooled_sd
 from hearten.stats.estimate import Adjustment, TermEstimate, estimate_itt
 from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
-from hearten.stats.meta import TAU2_METHODS, MetaAnalysis, Tau2Method, meta_analyse
+from hearten.stats.meta import (
+    TAU2_METHODS,
+    MetaAnalysis,
+    Tau2Method,
+    meta_analyse,
+    site_effects,
+)
 from hearten.stats.moderators import estimate_moderators
 from hearten.stats.survival import estimate_cox
 from hearten.stats.vcov import VCOV_TYPES, VcovType
@@ -78,6 +84,7 @@ class StandaloneResult:
     risk_difference: dict[str, float] | None = None
     diagnostics: dict[str, Any] | None = None
     moderators: list[dict[str, Any]] | None = None
+    sites: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; an unbounded interval end is ``null``."""
@@ -197,6 +204,7 @@ def analyse_table(
     event: str | None = None,
     moderators: Sequence[str] = (),
     pre_registered: bool = False,
+    by_site: str | None = None,
 ) -> StandaloneResult:
     """Analyse one outcome against one treatment in ``data`` (see :class:`StandaloneResult`)."""
     method = as_method(method)
@@ -225,6 +233,8 @@ def analyse_table(
         raise DataError("--weights works with analytic inference only: drop --method")
     if moderators and (special or uptake):
         raise DataError("--moderator works with the ITT of a continuous outcome")
+    if by_site and (special or uptake or method != "analytic"):
+        raise DataError("--by-site works with the analytic ITT of a continuous outcome")
     roles = {treatment: "treatment"}
     roles.update({c: "covariate" for c in covariates})
     roles.update({m: "moderator" for m in moderators})
@@ -237,6 +247,7 @@ def analyse_table(
         (exposure, "exposure"),
         (time, "time"),
         (event, "event"),
+        (by_site, "site"),
     ):
         if name is not None:
             roles[name] = role
@@ -375,6 +386,27 @@ def analyse_table(
             seed=test.seed,
             enumerated=test.enumerated,
         )
+    if by_site:
+        per_site = site_effects(
+            y,
+            arm,
+            control_label,
+            complete[by_site].astype(str).tolist(),
+            covs or None,
+            clusters,
+            vcov,
+            alpha,
+        )
+        pooled = meta_analyse(
+            [e.effect.estimate for e in per_site],
+            [e.effect.std_error for e in per_site],
+            [e.site for e in per_site],
+            alpha=alpha,
+        )
+        result["sites"] = {
+            "effects": [{"site": e.site, **asdict(e.effect)} for e in per_site],
+            "pooled": asdict(pooled),
+        }
     if moderators:
         terms = estimate_moderators(
             y,

@@ -63,6 +63,10 @@ def analyse(
         list[str] | None,
         typer.Option(help="a column whose interaction with treatment to estimate (repeat)"),
     ] = None,
+    by_site: Annotated[
+        str | None,
+        typer.Option(help="also estimate within each value of this column and pool them"),
+    ] = None,
     pre_registered: Annotated[
         bool,
         typer.Option(
@@ -101,6 +105,7 @@ def analyse(
         event,
         moderator or [],
         pre_registered,
+        by_site,
     )
     if as_json:
         print(json.dumps(r.to_json(), indent=2, allow_nan=False))
@@ -141,6 +146,25 @@ def analyse(
         out.print(f"First-stage F = {r.first_stage_f:.1f}.")
     for warning in r.warnings:
         out.print(f"[bold yellow]Warning:[/] {warning}")
+    if r.sites:
+        sites = Table("site", "estimate", f"{level}% CI", "n", title="By site")
+        for e in r.sites["effects"]:
+            sites.add_row(
+                e["site"],
+                f"{e['estimate']:.4f}",
+                f"{e['conf_low']:.4f} to {e['conf_high']:.4f}",
+                str(e["n"]),
+            )
+        p = r.sites["pooled"]
+        sites.add_section()
+        sites.add_row(
+            "pooled (REML, Hartung-Knapp)",
+            f"{p['estimate']:.4f}",
+            f"{p['conf_low']:.4f} to {p['conf_high']:.4f}",
+            "",
+        )
+        out.print(sites)
+        out.print(f"Between sites: tau² = {p['tau2']:.4f}, I² = {100 * p['i2']:.1f}%.")
     if r.moderators:
         mods = Table(
             "moderator",
