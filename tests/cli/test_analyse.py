@@ -348,6 +348,11 @@ def test_counts_binary_and_time_to_event_from_the_command_line(
     text = hearten("analyse", str(hr_csv), "--time", "days", "--event", "left", *common).out
     assert "hazard ratio" in text
     assert "people left during follow-up" in text
+    assert "Kaplan–Meier" in text
+    km = _json(hearten, str(hr_csv), "--time", "days", "--event", "left", *common)
+    curves = km["diagnostics"]["kaplan_meier"]
+    assert [c["arm"] for c in curves] == ["0", "1"]
+    assert curves[0]["times"] == [90.0, 180.0, 270.0, 365.0]
 
 
 BAD_MODELS = [

@@ -32,7 +32,7 @@ from hearten.stats.meta import (
     site_effects,
 )
 from hearten.stats.moderators import estimate_moderators
-from hearten.stats.survival import estimate_cox
+from hearten.stats.survival import estimate_cox, kaplan_meier
 from hearten.stats.vcov import VCOV_TYPES, VcovType
 
 Method = Literal["analytic", "wild", "ri"]
@@ -465,7 +465,10 @@ def _non_linear(
         }
         label, kind = f"time {time}, event {event}", "cox"
         n, n_clusters = cox.n, cox.n_clusters
-        diagnostics = {"events": cox.events}
+        horizon = float(complete[time].max())
+        days = [d for d in (90.0, 180.0, 270.0, 365.0) if d <= horizon] or [horizon]
+        curves = kaplan_meier(complete[time], complete[event], arm, days)
+        diagnostics = {"events": cox.events, "kaplan_meier": [asdict(c) for c in curves]}
     elif family == "binomial":
         assert outcome is not None
         b = estimate_binary(complete[outcome], arm, control, covs or None, stratum, clusters, alpha)

@@ -321,3 +321,15 @@ def _print_ratio(r: StandaloneResult, level: int) -> None:
         )
     if "events" in g:
         out.print(f"{g['events']} people left during follow-up.")
+    if "kaplan_meier" in g:
+        curves = g["kaplan_meier"]
+        km = Table(
+            "arm",
+            *[f"still in post at day {d:.0f}" for d in curves[0]["times"]],
+            "median days to leaving",
+            title="Kaplan–Meier",
+        )
+        for c in curves:
+            median = "not reached" if c["median"] is None else f"{c['median']:.0f}"
+            km.add_row(c["arm"], *[f"{100 * v:.1f}%" for v in c["survival"]], median)
+        out.print(km)
