@@ -29,7 +29,7 @@ import statsmodels.api as sm
 from numpy.typing import ArrayLike
 
 from hearten.errors import EstimationError
-from hearten.stats.estimate import TermEstimate, estimate_itt, strata_columns, treatment_columns
+from hearten.stats.estimate import TermEstimate, design_matrix, estimate_itt, treatment_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,15 +229,13 @@ def ipw_itt(
     if answered.all():
         raise EstimationError("everyone answered: there is no attrition to weight for")
     treat = treatment_columns(arm, control)
-    cols = {"(Intercept)": np.ones(len(y)), **treat}
-    cols.update({k: np.asarray(v, dtype=np.float64) for k, v in (covariates or {}).items()})
-    if strata is not None:
-        cols.update(strata_columns(strata))
-    X = np.column_stack(list(cols.values()))
-    if not np.all(np.isfinite(X)):
+    if not all(
+        np.all(np.isfinite(np.asarray(v, dtype=np.float64))) for v in (covariates or {}).values()
+    ):
         raise EstimationError(
             "covariates for the response model must be complete for everyone randomised"
         )
+    X, _ = design_matrix(len(y), treat, covariates, strata)
     try:
         p = sm.GLM(answered.astype(float), X, family=sm.families.Binomial()).fit().fittedvalues
     except Exception as exc:  # separation: some group always or never answers

@@ -22,7 +22,7 @@ from scipy import stats as sps
 from scipy.special import expit
 
 from hearten.errors import EstimationError
-from hearten.stats.estimate import check_full_rank, cluster_codes, strata_columns, treatment_columns
+from hearten.stats.estimate import cluster_codes, design_matrix, treatment_columns
 from hearten.stats.vcov import glm_sandwich
 
 
@@ -88,13 +88,7 @@ def estimate_binary(
                 "odds ratio is undefined: report the risk difference from the linear "
                 "probability model instead"
             )
-    cols: dict[str, np.ndarray] = {"(Intercept)": np.ones(len(y)), **treat}
-    cols.update({k: np.asarray(v, dtype=np.float64) for k, v in (covariates or {}).items()})
-    if strata is not None:
-        cols.update(strata_columns(strata))
-    names = list(cols)
-    X = np.column_stack(list(cols.values()))
-    check_full_rank(X, names)
+    X, names = design_matrix(len(y), treat, covariates, strata)
     codes = cluster_codes(cluster, len(y))
     with warnings.catch_warnings():
         warnings.simplefilter("error")

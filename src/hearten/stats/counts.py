@@ -37,7 +37,7 @@ from scipy import stats as sps
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from hearten.errors import EstimationError
-from hearten.stats.estimate import check_full_rank, cluster_codes, strata_columns, treatment_columns
+from hearten.stats.estimate import cluster_codes, design_matrix, treatment_columns
 from hearten.stats.vcov import glm_sandwich
 
 CountFamily = Literal["poisson", "negbin"]
@@ -110,13 +110,7 @@ def estimate_counts(
             "follow-up window); drop people with no time at risk"
         )
     treat = treatment_columns(arm, control)
-    cols: dict[str, np.ndarray] = {"(Intercept)": np.ones(len(y)), **treat}
-    cols.update({k: np.asarray(v, dtype=np.float64) for k, v in (covariates or {}).items()})
-    if strata is not None:
-        cols.update(strata_columns(strata))
-    names = list(cols)
-    X = np.column_stack(list(cols.values()))
-    check_full_rank(X, names)
+    X, names = design_matrix(len(y), treat, covariates, strata)
     codes = cluster_codes(cluster, len(y))
     if codes is not None and codes.max() < 1:
         raise EstimationError("cluster-robust errors need at least two clusters")

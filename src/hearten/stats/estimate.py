@@ -270,6 +270,32 @@ def treatment_columns(arm: Sequence[str], control: str) -> dict[str, NDArray[np.
     return {a: (arms == a).astype(np.float64) for a in treated}
 
 
+def design_matrix(
+    n: int,
+    treat: Mapping[str, NDArray[np.float64]],
+    covariates: Mapping[str, ArrayLike] | None = None,
+    strata: Sequence[str] | None = None,
+    intercept: bool = True,
+) -> tuple[NDArray[np.float64], list[str]]:
+    """The usual trial design: intercept, arm indicators, covariates, strata fixed effects.
+
+    Refuses a collinear design, naming the column at fault. ``intercept=False`` for models
+    without one (Cox); the rank is still checked with it.
+    """
+    cols: dict[str, NDArray[np.float64]] = {"(Intercept)": np.ones(n)} if intercept else {}
+    cols.update(treat)
+    cols.update({k: np.asarray(v, dtype=np.float64) for k, v in (covariates or {}).items()})
+    if strata is not None:
+        cols.update(strata_columns(strata))
+    names = list(cols)
+    X = np.column_stack(list(cols.values()))
+    check_full_rank(
+        X if intercept else np.column_stack([np.ones(n), X]),
+        names if intercept else ["(baseline)", *names],
+    )
+    return X, names
+
+
 def strata_columns(strata: Sequence[str]) -> dict[str, NDArray[np.float64]]:
     """Fixed-effect indicators for every stratum but the first (sorted)."""
     s = np.asarray(strata, dtype=object)

@@ -33,7 +33,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from hearten.errors import EstimationError
-from hearten.stats.estimate import check_full_rank, cluster_codes, strata_columns, treatment_columns
+from hearten.stats.estimate import cluster_codes, design_matrix, treatment_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,13 +177,7 @@ def estimate_cox(
     """Hazard ratios of leaving for each arm against control (module docstring)."""
     t, e = _check(time, event)
     treat = treatment_columns(arm, control)
-    cols: dict[str, np.ndarray] = dict(treat)
-    cols.update({k: np.asarray(v, dtype=np.float64) for k, v in (covariates or {}).items()})
-    if strata is not None:
-        cols.update(strata_columns(strata))
-    names = list(cols)
-    X = np.column_stack(list(cols.values()))
-    check_full_rank(np.column_stack([np.ones(len(t)), X]), ["(baseline hazard)", *names])
+    X, names = design_matrix(len(t), treat, covariates, strata, intercept=False)
     codes = cluster_codes(cluster, len(t))
     model = PHReg(t, X, status=e, ties="breslow")
     try:
