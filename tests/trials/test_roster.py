@@ -95,3 +95,16 @@ def test_no_roster_import_after_randomisation(
     randomise_trial(trial, 1)
     with pytest.raises(StateError, match="only before randomisation"):
         import_roster(trial, write_roster(roster_text()))
+
+
+def test_pseudonyms_never_repeat_one_already_in_use(
+    trial: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hearten.trials import roster
+
+    taken = Participant.objects.first()
+    assert taken is not None
+    draws = iter([taken.pseudonym, taken.pseudonym, "P-NEWONE23", "P-NEWTWO45"])
+    monkeypatch.setattr(roster, "new_pseudonym", lambda: next(draws))
+    assert sorted(roster.fresh_pseudonyms(2)) == ["P-NEWONE23", "P-NEWTWO45"]

@@ -71,6 +71,18 @@ def new_pseudonym() -> str:
     return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(8))
 
 
+def fresh_pseudonyms(count: int) -> list[str]:
+    """``count`` pseudonyms, unique among themselves and unused in the database."""
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        batch = {new_pseudonym() for _ in range(count - len(chosen))} - chosen
+        taken = set(
+            Participant.objects.filter(pseudonym__in=batch).values_list("pseudonym", flat=True)
+        )
+        chosen |= batch - taken
+    return list(chosen)
+
+
 def _parse_date(text: str) -> date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
@@ -213,10 +225,11 @@ def import_roster(trial: Trial, path: Path) -> RosterImport:
             {(r.office, r.site) for r in rows if r.office and r.office not in offices}
         ):
             offices[code] = Office.objects.create(trial=trial, site=sites[site], code=code)
+        pseudonyms = fresh_pseudonyms(len(rows))
         people = Participant.objects.bulk_create(
             Participant(
                 trial=trial,
-                pseudonym=new_pseudonym(),
+                pseudonym=pseudonyms[i],
                 site=sites[r.site],
                 team=teams[r.team],
                 office=offices.get(r.office) if r.office else None,
@@ -225,7 +238,7 @@ def import_roster(trial: Trial, path: Path) -> RosterImport:
                 start_date=r.start_date,
                 caseload=r.caseload,
             )
-            for r in rows
+            for i, r in enumerate(rows)
         )
         IdentityKey.objects.bulk_create(
             IdentityKey(participant=p, staff_id=r.staff_id, email=r.email)
