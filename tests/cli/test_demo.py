@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,13 @@ def fresh_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(HEARTEN_HOME=str(home), COLUMNS="200")
     return env
+
+
+def _latest_estimate(db: sqlite3.Connection) -> float:
+    (result,) = db.execute(
+        "SELECT result FROM analysis_analysisrun ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return float(json.loads(result)["effects"][0]["estimate"])
 
 
 def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> None:
@@ -44,6 +52,7 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
 
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    first_estimate = _latest_estimate(db)
     people = db.execute("SELECT COUNT(*) FROM trials_participant").fetchone()[0]
     teams = db.execute("SELECT COUNT(*) FROM trials_team").fetchone()[0]
     sites = db.execute("SELECT COUNT(*) FROM trials_site").fetchone()[0]
@@ -62,6 +71,7 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
     assert second.returncode == 0, second.stderr
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("SELECT COUNT(*) FROM trials_trial").fetchone()[0] == 1
+    assert _latest_estimate(db) == first_estimate  # the same seed gives the same demo
     assert db.execute("SELECT COUNT(*) FROM trials_participant").fetchone()[0] == people
     db.close()
 

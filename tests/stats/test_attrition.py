@@ -94,3 +94,16 @@ def test_ipw_reweights_respondents_by_their_chance_of_answering() -> None:
 def test_bounds_need_respondents_in_both_arms() -> None:
     with pytest.raises(EstimationError, match="nobody answered in one arm"):
         lee_bounds([1.0, 2.0, NAN, NAN], [1, 1, 0, 0], reps=99)
+
+
+def test_equal_response_rates_trim_nothing() -> None:
+    from hearten.stats.attrition import _trimmed_mean
+
+    # 3 of 5 answered in each arm: the bounds collapse to the plain difference in means.
+    y = [1.0, 2.0, 6.0, NAN, NAN, 2.0, 4.0, 9.0, NAN, NAN]
+    t = [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
+    b = lee_bounds(y, t, reps=99, seed=1)
+    assert b.lower == pytest.approx(3.0 - 5.0)
+    assert b.upper == pytest.approx(3.0 - 5.0)
+    # A share a hair above the sample size, as rounding can give, keeps everything.
+    assert _trimmed_mean(np.array([1.0, 2.0, 6.0]), 3.0000000000000004) == pytest.approx(3.0)

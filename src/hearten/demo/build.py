@@ -70,7 +70,7 @@ def _answer_wave(
     invitations = list(
         Invitation.objects.filter(wave__trial=trial, wave__name=wave)
         .select_related("participant", "participant__identity", "wave")
-        .order_by("participant__pseudonym")
+        .order_by("participant__identity__staff_id")  # fixed order: same seed, same demo
     )
     task = progress.add_task(f"{wave} survey", total=len(invitations))
     with transaction.atomic():

@@ -104,9 +104,10 @@ def attrition_by_arm(
 
 def _trimmed_mean(ascending: np.ndarray, keep: float) -> float:
     """Mean of the lowest ``keep`` values (fractional: the last one partly counted)."""
+    keep = min(keep, float(len(ascending)))  # equal response rates can round a hair above n
     whole = int(np.floor(keep))
     total = ascending[:whole].sum()
-    if keep > whole:
+    if keep > whole and whole < len(ascending):
         total += (keep - whole) * ascending[whole]
     return float(total / keep)
 
