@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def hearten_command() -> list[str]:
     exe = shutil.which("hearten", path=str(Path(sys.executable).parent))
@@ -71,7 +73,9 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
     assert second.returncode == 0, second.stderr
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("SELECT COUNT(*) FROM trials_trial").fetchone()[0] == 1
-    assert _latest_estimate(db) == first_estimate  # the same seed gives the same demo
+    # The same seed gives the same demo; rows are ordered by (random) pseudonym, so sums run
+    # in another order and may differ in the last bits.
+    assert _latest_estimate(db) == pytest.approx(first_estimate, rel=1e-12)
     assert db.execute("SELECT COUNT(*) FROM trials_participant").fetchone()[0] == people
     db.close()
 
