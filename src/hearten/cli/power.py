@@ -1,0 +1,294 @@
+"""``hearten power``: how many teams and people a trial needs, and what it could detect."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hearten.cli.output import out
+from hearten.errors import DesignError
+from hearten.stats.power import (
+    DESIGNS,
+    SIZE_UNIT,
+    PowerDesign,
+    PowerResult,
+    solve_mdes,
+    solve_power,
+    solve_size,
+)
+
+power_app = typer.Typer(
+    help="Power, minimum detectable effect and sample size (PowerUp!).", no_args_is_help=True
+)
+
+DesignOpt = Annotated[
+    str,
+    typer.Option(
+        "--design",
+        help="ira (people randomised), bira (people within sites), cra2 (teams), "
+        "bcra3f2 (teams within sites), cra3 (whole sites)",
+    ),
+]
+N = Annotated[float | None, typer.Option("--n", help="people: in all (ira) or per site (bira)")]
+ClusterSize = Annotated[float | None, typer.Option(help="people per team (cluster designs)")]
+Clusters = Annotated[
+    float | None, typer.Option(help="teams J: in all (cra2), per site (bcra3f2, cra3)")
+]
+Sites = Annotated[float | None, typer.Option(help="sites or blocks K (bira, bcra3f2, cra3)")]
+Icc2 = Annotated[float, typer.Option(help="intraclass correlation of teams")]
+Icc3 = Annotated[float, typer.Option(help="intraclass correlation of sites (cra3)")]
+R21 = Annotated[float, typer.Option("--r2-1", help="R² of person-level covariates")]
+R22 = Annotated[float, typer.Option("--r2-2", help="R² of team-level covariates")]
+R23 = Annotated[float, typer.Option("--r2-3", help="R² of site-level covariates")]
+Covariates = Annotated[int, typer.Option(help="covariates at the randomised level")]
+Treated = Annotated[float, typer.Option(help="share randomised to treatment")]
+Alpha = Annotated[float, typer.Option(help="significance level")]
+OneSided = Annotated[bool, typer.Option("--one-sided", help="a one-tailed test")]
+Attrition = Annotated[float, typer.Option(help="expected share of people not analysed")]
+Cv = Annotated[float, typer.Option(help="coefficient of variation of team sizes")]
+Proportion = Annotated[
+    float | None,
+    typer.Option(help="control-arm proportion, for a binary outcome's effect in proportion points"),
+]
+Power = Annotated[float, typer.Option(help="target power")]
+Es = Annotated[float, typer.Option(help="effect size in standard deviations")]
+AsJson = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+
+
+def _design(
+    design: str,
+    n: float | None,
+    cluster_size: float | None,
+    clusters: float | None,
+    sites: float | None,
+    icc2: float,
+    icc3: float,
+    r2_1: float,
+    r2_2: float,
+    r2_3: float,
+    covariates: int,
+    treated: float,
+    alpha: float,
+    one_sided: bool,
+    attrition: float,
+    cv: float,
+) -> PowerDesign:
+    kind = next((d for d in DESIGNS if d == design), None)
+    if kind is None:
+        raise DesignError(f"unknown design {design!r}: choose {', '.join(DESIGNS)}")
+    people = n if kind in ("ira", "bira") else cluster_size
+    return PowerDesign(
+        kind,
+        people,
+        clusters,
+        sites,
+        icc2,
+        icc3,
+        r2_1,
+        r2_2,
+        r2_3,
+        covariates,
+        treated,
+        alpha,
+        one_sided,
+        attrition,
+        cv,
+    )
+
+
+def _describe(d: PowerDesign) -> str:
+    """The design in words, for the readable output."""
+    if d.design == "ira":
+        return f"{d.n:g} people randomised individually"
+    if d.design == "bira":
+        return f"{d.n:g} people in each of {d.sites:g} sites, randomised within site"
+    if d.design == "cra2":
+        return f"{d.clusters:g} teams of {d.n:g} people randomised as teams (team ICC {d.icc2:g})"
+    if d.design == "bcra3f2":
+        return (
+            f"{d.clusters:g} teams of {d.n:g} in each of {d.sites:g} sites, teams "
+            f"randomised within site (team ICC {d.icc2:g})"
+        )
+    return (
+        f"{d.sites:g} sites of {d.clusters:g} teams of {d.n:g}, whole sites randomised "
+        f"(team ICC {d.icc2:g}, site ICC {d.icc3:g})"
+    )
+
+
+def _emit(result: PowerResult, solved: str, as_json: bool) -> None:
+    d = result.design
+    if as_json:
+        data: dict[str, object] = {
+            "mdes": result.mdes,
+            "power": result.power,
+            "df": result.df,
+            "multiplier": result.multiplier,
+            "standard_error": result.standard_error,
+            "mdes_proportion": result.mdes_proportion,
+            "design": asdict(d),
+        }
+        if solved == "size":
+            unit = SIZE_UNIT[d.design]
+            data["size"] = int(getattr(d, unit))
+            data["size_unit"] = {"n": "people", "clusters": "teams", "sites": "sites"}[unit]
+        print(json.dumps(data, indent=2))
+        return
+    table = Table("quantity", "value", title=f"{d.design}: {_describe(d)}")
+    label = "effect size (SD units)" if solved == "power" else "minimum detectable effect (SD)"
+    table.add_row(label, f"{result.mdes:.4f}")
+    table.add_row("power", f"{result.power:.4f}")
+    table.add_row("degrees of freedom", f"{result.df:g}")
+    table.add_row("standardised standard error", f"{result.standard_error:.4f}")
+    if result.mdes_proportion is not None:
+        table.add_row("effect in proportion points", f"{result.mdes_proportion:.4f}")
+    out.print(table)
+    notes = []
+    if d.r2_1 or d.r2_2 or d.r2_3:
+        notes.append(
+            f"covariates explain R² {d.r2_1:g} (people), {d.r2_2:g} (teams), {d.r2_3:g} (sites)"
+        )
+    if d.attrition:
+        notes.append(f"{100 * d.attrition:g}% of people expected not to be analysed")
+    if d.cv:
+        notes.append(f"team sizes vary (coefficient of variation {d.cv:g})")
+    notes.append(
+        f"{100 * d.treated:g}% treated; {'one' if d.one_sided else 'two'}-tailed test "
+        f"at alpha {d.alpha:g}"
+    )
+    out.print("Assumptions: " + "; ".join(notes) + ".")
+
+
+@power_app.command("mdes")
+def mdes(
+    design: DesignOpt,
+    n: N = None,
+    cluster_size: ClusterSize = None,
+    clusters: Clusters = None,
+    sites: Sites = None,
+    icc2: Icc2 = 0.0,
+    icc3: Icc3 = 0.0,
+    r2_1: R21 = 0.0,
+    r2_2: R22 = 0.0,
+    r2_3: R23 = 0.0,
+    covariates: Covariates = 0,
+    treated: Treated = 0.5,
+    alpha: Alpha = 0.05,
+    power: Power = 0.8,
+    one_sided: OneSided = False,
+    attrition: Attrition = 0.0,
+    cv: Cv = 0.0,
+    control_proportion: Proportion = None,
+    as_json: AsJson = False,
+) -> None:
+    """The smallest effect the design can detect."""
+    d = _design(
+        design,
+        n,
+        cluster_size,
+        clusters,
+        sites,
+        icc2,
+        icc3,
+        r2_1,
+        r2_2,
+        r2_3,
+        covariates,
+        treated,
+        alpha,
+        one_sided,
+        attrition,
+        cv,
+    )
+    _emit(solve_mdes(d, power, control_proportion), "mdes", as_json)
+
+
+@power_app.command("power")
+def power_of(
+    design: DesignOpt,
+    es: Es,
+    n: N = None,
+    cluster_size: ClusterSize = None,
+    clusters: Clusters = None,
+    sites: Sites = None,
+    icc2: Icc2 = 0.0,
+    icc3: Icc3 = 0.0,
+    r2_1: R21 = 0.0,
+    r2_2: R22 = 0.0,
+    r2_3: R23 = 0.0,
+    covariates: Covariates = 0,
+    treated: Treated = 0.5,
+    alpha: Alpha = 0.05,
+    one_sided: OneSided = False,
+    attrition: Attrition = 0.0,
+    cv: Cv = 0.0,
+    control_proportion: Proportion = None,
+    as_json: AsJson = False,
+) -> None:
+    """The design's power to detect an effect of --es standard deviations."""
+    d = _design(
+        design,
+        n,
+        cluster_size,
+        clusters,
+        sites,
+        icc2,
+        icc3,
+        r2_1,
+        r2_2,
+        r2_3,
+        covariates,
+        treated,
+        alpha,
+        one_sided,
+        attrition,
+        cv,
+    )
+    _emit(solve_power(d, es, control_proportion), "power", as_json)
+
+
+@power_app.command("size")
+def size(
+    design: DesignOpt,
+    es: Es,
+    n: N = None,
+    cluster_size: ClusterSize = None,
+    clusters: Clusters = None,
+    sites: Sites = None,
+    icc2: Icc2 = 0.0,
+    icc3: Icc3 = 0.0,
+    r2_1: R21 = 0.0,
+    r2_2: R22 = 0.0,
+    r2_3: R23 = 0.0,
+    covariates: Covariates = 0,
+    treated: Treated = 0.5,
+    alpha: Alpha = 0.05,
+    power: Power = 0.8,
+    one_sided: OneSided = False,
+    attrition: Attrition = 0.0,
+    cv: Cv = 0.0,
+    as_json: AsJson = False,
+) -> None:
+    """The smallest size reaching --power: people (ira, bira), teams (cra2) or sites."""
+    d = _design(
+        design,
+        n,
+        cluster_size,
+        clusters,
+        sites,
+        icc2,
+        icc3,
+        r2_1,
+        r2_2,
+        r2_3,
+        covariates,
+        treated,
+        alpha,
+        one_sided,
+        attrition,
+        cv,
+    )
+    _emit(solve_size(d, es, power), "size", as_json)

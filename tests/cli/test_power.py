@@ -1,0 +1,92 @@
+"""`hearten power mdes|power|size`, as an evaluator types it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+
+def test_mdes_json_has_the_solved_quantity_and_its_parts(hearten: Callable[..., Any]) -> None:
+    r = hearten(
+        "power",
+        "mdes",
+        "--design",
+        "cra2",
+        "--cluster-size",
+        "15",
+        "--clusters",
+        "20",
+        "--icc2",
+        "0.17",
+        "--json",
+    )
+    assert r.code == 0, r.err
+    out = json.loads(r.out)
+    assert round(out["mdes"], 3) == 0.629
+    assert out["df"] == 18
+    assert out["multiplier"] == pytest.approx(2.9629707, rel=1e-6)
+    assert out["standard_error"] == pytest.approx(0.2122891, rel=1e-6)
+
+
+def test_power_and_size(hearten: Callable[..., Any]) -> None:
+    r = hearten("power", "power", "--design", "ira", "--n", "200", "--es", "0.398", "--json")
+    assert json.loads(r.out)["power"] == pytest.approx(0.80, abs=2e-3)
+    r = hearten(
+        "power",
+        "size",
+        "--design",
+        "cra2",
+        "--cluster-size",
+        "15",
+        "--icc2",
+        "0.17",
+        "--es",
+        "0.629",
+        "--json",
+    )
+    out = json.loads(r.out)
+    assert (out["size"], out["size_unit"]) == (20, "teams")
+    text = hearten(
+        "power",
+        "mdes",
+        "--design",
+        "bcra3f2",
+        "--cluster-size",
+        "11",
+        "--clusters",
+        "20",
+        "--sites",
+        "4",
+        "--icc2",
+        "0.05",
+        "--attrition",
+        "0.2",
+    ).out
+    assert "20 teams of 8.8 in each of 4 sites" in text  # 20% attrition of 11 people
+    assert "20% of people expected not to be analysed" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--design", "cra2", "--cluster-size", "10", "--clusters", "20", "--icc2", "1.5"],
+            "--icc2 must be at least 0 and below 1",
+        ),
+        (["--design", "ira", "--n", "100", "--r2-1", "1"], "an R² of 1 leaves nothing"),
+        (
+            ["--design", "cra2", "--cluster-size", "10", "--clusters", "2", "--icc2", "0.1"],
+            "leaves 0 degrees of freedom: add teams",
+        ),
+        (["--design", "cra4"], "unknown design 'cra4'"),
+    ],
+)
+def test_impossible_inputs_get_a_clear_error(
+    hearten: Callable[..., Any], args: list[str], message: str
+) -> None:
+    r = hearten("power", "mdes", *args)
+    assert r.code == 2
+    assert message in " ".join(r.err.split())
