@@ -90,3 +90,40 @@ def test_impossible_inputs_get_a_clear_error(
     r = hearten("power", "mdes", *args)
     assert r.code == 2
     assert message in " ".join(r.err.split())
+
+
+def test_estimate_icc_from_an_earlier_survey(hearten: Callable[..., Any], tmp_path: Any) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from hearten.stats.icc import estimate_icc
+
+    rng = np.random.default_rng(4)
+    team = np.repeat(np.arange(50), 8)
+    d = pd.DataFrame(
+        {
+            "score": rng.normal(0, 0.35, 50)[team] + rng.normal(size=400),
+            "team": team,
+            "la": team % 4,
+        }
+    )
+    path = tmp_path / "baseline.csv"
+    d.to_csv(path, index=False)
+    r = hearten(
+        "power",
+        "estimate",
+        str(path),
+        "--outcome",
+        "score",
+        "--cluster",
+        "team",
+        "--site",
+        "la",
+        "--json",
+    )
+    assert r.code == 0, r.err
+    expected = estimate_icc(d["score"], d["team"], d["la"])
+    assert json.loads(r.out)["icc_reml"] == pytest.approx(expected.icc_reml)
+    text = hearten("power", "estimate", str(path), "--outcome", "score", "--cluster", "teams")
+    assert text.code == 2
+    assert "did you mean 'team'?" in text.err

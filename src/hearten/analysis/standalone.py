@@ -626,3 +626,13 @@ def pool_table(
         hartung_knapp,
         alpha,
     )
+
+
+def resolve_column(data: pd.DataFrame, name: str, role: str) -> str:
+    """``name`` if it is a column of ``data``; otherwise an error suggesting the nearest."""
+    return _column(data, name, role)
+
+
+def numeric_column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
+    """A numeric column, or an error naming the rows that are not numbers."""
+    return _numeric(data, name, role)

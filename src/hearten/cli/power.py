@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -292,3 +293,50 @@ def size(
         cv,
     )
     _emit(solve_size(d, es, power), "size", as_json)
+
+
+@power_app.command("estimate")
+def estimate(
+    file: Annotated[Path, typer.Argument(help="an earlier survey: CSV, Excel, Parquet or Stata")],
+    outcome: Annotated[str, typer.Option(help="the outcome column, e.g. the baseline score")],
+    cluster: Annotated[str, typer.Option(help="the team column")],
+    site: Annotated[str | None, typer.Option(help="the site column (fixed sites)")] = None,
+    covariate: Annotated[
+        str | None,
+        typer.Option(
+            help="a covariate column, e.g. an earlier score: its R² within and between teams"
+        ),
+    ] = None,
+    alpha: Alpha = 0.05,
+    as_json: AsJson = False,
+) -> None:
+    """Estimate the team ICC (REML and ANOVA) and a covariate's R² from earlier data."""
+    from hearten.analysis.standalone import numeric_column, read_table, resolve_column
+    from hearten.stats.icc import estimate_icc
+
+    data = read_table(file)
+    y = numeric_column(data, resolve_column(data, outcome, "outcome"), "outcome")
+    team = data[resolve_column(data, cluster, "cluster")]
+    sites = data[resolve_column(data, site, "site")] if site else None
+    x = (
+        numeric_column(data, resolve_column(data, covariate, "covariate"), "covariate")
+        if covariate
+        else None
+    )
+    e = estimate_icc(y, team, sites, x, alpha)
+    if as_json:
+        print(json.dumps(asdict(e), indent=2))
+        return
+    level = round(100 * (1 - alpha))
+    table = Table("quantity", "value", title=f"{outcome}: {e.teams} teams, {e.people} people")
+    table.add_row("team ICC (REML)", f"{e.icc_reml:.4f}")
+    table.add_row(
+        "team ICC (ANOVA)", f"{e.icc_anova:.4f} ({level}% CI {e.conf_low:.4f} to {e.conf_high:.4f})"
+    )
+    table.add_row("average team size", f"{e.avg_team_size:.1f}")
+    if e.r2_1 is not None:
+        table.add_row(f"R² of {covariate} within teams (--r2-1)", f"{e.r2_1:.3f}")
+    if e.r2_2 is not None:
+        table.add_row(f"R² of {covariate} between teams (--r2-2)", f"{e.r2_2:.3f}")
+    out.print(table)
+    out.print("Use these as --icc2, --r2-1 and --r2-2 in `hearten power mdes|power|size`.")
