@@ -127,3 +127,27 @@ def test_estimate_icc_from_an_earlier_survey(hearten: Callable[..., Any], tmp_pa
     text = hearten("power", "estimate", str(path), "--outcome", "score", "--cluster", "teams")
     assert text.code == 2
     assert "did you mean 'team'?" in text.err
+
+
+def test_figures_are_written_as_svg_and_png(hearten: Callable[..., Any], tmp_path: Any) -> None:
+    r = hearten(
+        "power",
+        "figures",
+        "--design",
+        "cra2",
+        "--cluster-size",
+        "11",
+        "--clusters",
+        "40",
+        "--iccs",
+        "0.02,0.1",
+        "--out-dir",
+        str(tmp_path),
+    )
+    assert r.code == 0, r.err
+    for name in ("power_curve", "mdes_by_size"):
+        assert b"<svg" in (tmp_path / f"{name}.svg").read_bytes()[:400]
+        assert (tmp_path / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+    r = hearten("power", "figures", "--design", "ira", "--n", "200", "--out-dir", str(tmp_path))
+    assert r.code == 2
+    assert "figures are for team designs" in r.err

@@ -20,6 +20,7 @@ from hearten.stats.power import (
     solve_mdes,
     solve_power,
     solve_size,
+    with_size,
 )
 
 power_app = typer.Typer(
@@ -340,3 +341,108 @@ def estimate(
         table.add_row(f"R² of {covariate} between teams (--r2-2)", f"{e.r2_2:.3f}")
     out.print(table)
     out.print("Use these as --icc2, --r2-1 and --r2-2 in `hearten power mdes|power|size`.")
+
+
+@power_app.command("figures")
+def figures(
+    design: DesignOpt,
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="folder for the figures")],
+    iccs: Annotated[str, typer.Option(help="team ICCs to draw, comma-separated")] = "0.02,0.05,0.1",
+    n: N = None,
+    cluster_size: ClusterSize = None,
+    clusters: Clusters = None,
+    sites: Sites = None,
+    icc3: Icc3 = 0.0,
+    r2_1: R21 = 0.0,
+    r2_2: R22 = 0.0,
+    r2_3: R23 = 0.0,
+    covariates: Covariates = 0,
+    treated: Treated = 0.5,
+    alpha: Alpha = 0.05,
+    power: Power = 0.8,
+    one_sided: OneSided = False,
+    attrition: Attrition = 0.0,
+    cv: Cv = 0.0,
+) -> None:
+    """Power against effect size, and MDES against the number of teams, for several ICCs."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from hearten.reports.figures import close, mdes_curves, power_curves
+
+    try:
+        values = [float(v) for v in iccs.split(",") if v.strip()]
+    except ValueError:
+        raise DesignError(f"--iccs must be numbers separated by commas, not {iccs!r}") from None
+    base = _design(
+        design,
+        n,
+        cluster_size,
+        clusters,
+        sites,
+        0.0,
+        icc3,
+        r2_1,
+        r2_2,
+        r2_3,
+        covariates,
+        treated,
+        alpha,
+        one_sided,
+        attrition,
+        cv,
+    )
+    effects = list(np.round(np.linspace(0.05, 0.8, 31), 3))
+    labels = {f"ICC {v:g}": replace(base, icc2=v) for v in values}
+    power_by = {k: [solve_power(d, es).power for es in effects] for k, d in labels.items()}
+    unit = SIZE_UNIT[base.design]
+    if unit == "n":
+        raise DesignError("figures are for team designs (cra2, bcra3f2, cra3)")
+    current = getattr(base, unit)
+    if current is None:
+        raise DesignError(f"give --{unit} for the figures' current design")
+    low = 4 if unit == "clusters" else 3
+    sizes = list(range(low, max(int(current) * 2, low + 10) + 1))
+    mdes_by: dict[str, list[float]] = {}
+    for k, d in labels.items():
+        mdes_by[k] = []
+        for s in sizes:
+            try:
+                mdes_by[k].append(solve_mdes(with_size(d, float(s)), power).mdes)
+            except DesignError:
+                mdes_by[k].append(float("nan"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    people = f"{base.n:g}" if base.n is not None else "?"
+    title = (
+        f"{base.design}: teams of {people}, {100 * base.treated:g}% treated, R² {r2_1:g} "
+        f"(people) / {r2_2:g} (teams); alpha {alpha:g}"
+    )
+    drawn = {
+        "power_curve": power_curves(
+            effects,
+            power_by,
+            power,
+            title.replace(
+                "teams of",
+                f"{current:g} {'teams' if unit == 'clusters' else 'sites'} with teams of",
+                1,
+            ),
+        ),
+        "mdes_by_size": mdes_curves(
+            sizes, mdes_by, "teams" if unit == "clusters" else "sites", title
+        ),
+    }
+    written = []
+    for name, fig in drawn.items():
+        for ext in ("svg", "png"):
+            path = out_dir / f"{name}.{ext}"
+            fig.savefig(
+                path,
+                metadata={"Date": None} if ext == "svg" else None,
+                bbox_inches="tight",
+                dpi=150,
+            )
+            written.append(path)
+        close(fig)
+    out.print("Figures written: " + ", ".join(str(p) for p in written))

@@ -95,3 +95,42 @@ def save(fig: Figure, path: str) -> None:
         dpi=150,
     )
     plt.close(fig)
+
+
+def power_curves(
+    effects: Sequence[float], curves: Mapping[str, Sequence[float]], target: float, title: str
+) -> Figure:
+    """Power against effect size, one line per ICC, with the target power marked."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    for label, values in curves.items():
+        ax.plot(effects, values, linewidth=2, label=label)
+    ax.axhline(target, color="#505a5f", linestyle="--", linewidth=1)
+    ax.set_xlabel("Effect size (standard deviations)")
+    ax.set_ylabel("Power")
+    ax.set_ylim(0, 1)
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def mdes_curves(
+    sizes: Sequence[float], curves: Mapping[str, Sequence[float]], unit: str, title: str
+) -> Figure:
+    """The minimum detectable effect against the number of teams (or sites), per ICC."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    for label, values in curves.items():
+        ax.plot(sizes, values, linewidth=2, label=label)
+    ax.set_xlabel(f"Number of {unit}")
+    ax.set_ylabel("Minimum detectable effect (SD)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def close(fig: Figure) -> None:
+    """Release a figure's memory once it is written."""
+    plt.close(fig)

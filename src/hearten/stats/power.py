@@ -234,7 +234,7 @@ def solve_power(d: PowerDesign, es: float, control_proportion: float | None = No
     return PowerResult(d, es, _power(d, es, sse, df), df, es / sse, sse, prop)
 
 
-def _with_size(d: PowerDesign, size: float) -> PowerDesign:
+def with_size(d: PowerDesign, size: float) -> PowerDesign:
     """``d`` with its solved-for size (see :data:`SIZE_UNIT`) set to ``size``."""
     unit = SIZE_UNIT[d.design]
     if unit == "n":
@@ -250,7 +250,7 @@ def solve_size(d: PowerDesign, es: float, power: float = 0.80) -> PowerResult:
         raise DesignError("--es must be positive and --power between 0 and 1")
 
     def reaches(size: int) -> bool:
-        trial = _with_size(d, float(size))
+        trial = with_size(d, float(size))
         try:
             sse, df = standard_error(trial)
         except DesignError:
@@ -268,6 +268,6 @@ def solve_size(d: PowerDesign, es: float, power: float = 0.80) -> PowerResult:
     while high - low > 1:
         mid = (low + high) // 2
         low, high = (low, mid) if reaches(mid) else (mid, high)
-    solved = _with_size(d, float(high))
+    solved = with_size(d, float(high))
     sse, df = standard_error(solved)
     return _result(solved, _power(solved, es, sse, df), sse, df, None)
