@@ -16,6 +16,11 @@ web app show that message and never a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
+Choice = TypeVar("Choice", bound=str)
+
 
 class HeartenError(Exception):
     """Base of every error Hearten reports to a user."""
@@ -54,3 +59,16 @@ class NotFound(HeartenError):
 
 class EstimationError(HeartenError):
     """A model cannot be estimated from the data given."""
+
+
+def one_of(
+    value: str | None,
+    allowed: Sequence[Choice],
+    what: str,
+    error: type[HeartenError] = DataError,
+) -> Choice:
+    """``value`` as one of the closed choices ``allowed``, or ``error`` listing them."""
+    for choice in allowed:
+        if value == choice:
+            return choice
+    raise error(f"unknown {what} {value!r}: choose {', '.join(allowed)}")

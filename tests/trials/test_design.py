@@ -19,7 +19,8 @@ def test_the_example_design_parses(design_file: Path) -> None:
     assert d.unit == "team"
     assert d.strata == "site"
     assert d.control == "control"
-    assert d.outcome_score() == ("swemwbs", "metric")
+    primary = d.planned_outcomes()[0]
+    assert (primary.instrument, primary.score) == ("swemwbs", "metric")
 
 
 BAD_DESIGNS = [

@@ -10,7 +10,7 @@ import pandas as pd
 
 from hearten.errors import EstimationError
 from hearten.stats.effect_size import hedges_g, icc_anova, pooled_sd
-from hearten.stats.estimate import IttFit, TermEstimate, estimate_itt
+from hearten.stats.estimate import IttFit, TermEstimate, design_matrix, estimate_itt
 from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
 from hearten.stats.vcov import VcovType
 from hearten.trials.design import AnalysisSpec
@@ -133,17 +133,15 @@ def _resampling(
     strata = pair["stratum"].to_numpy() if stratified else None
     cov = pair[["x"]].to_numpy(dtype=float) if "x" in pair else None
     if plan.method == "wild":
-        cols, names = [np.ones(len(t)), t], ["(Intercept)", "treatment"]
-        if cov is not None:
-            cols.append(cov[:, 0])
-            names.append("baseline")
-        if strata is not None:
-            levels = sorted(set(strata))[1:]
-            cols += [(strata == lv).astype(float) for lv in levels]
-            names += [f"stratum[{lv}]" for lv in levels]
+        X, names = design_matrix(
+            len(t),
+            {"treatment": t.astype(np.float64)},
+            {"baseline": cov[:, 0]} if cov is not None else None,
+            strata.tolist() if strata is not None else None,
+        )
         test = wild_cluster_bootstrap(
             y,
-            np.column_stack(cols),
+            X,
             names,
             "treatment",
             pair["cluster"].to_numpy(),

@@ -17,17 +17,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from hearten.errors import DataError, EstimationError, NotFound
+from hearten.errors import DataError, EstimationError, NotFound, one_of
 from hearten.stats.binary import estimate_binary
 from hearten.stats.compliance import estimate_cace
 from hearten.stats.counts import estimate_counts
 from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova, pooled_sd
-from hearten.stats.estimate import Adjustment, TermEstimate, estimate_itt
+from hearten.stats.estimate import Adjustment, TermEstimate, design_matrix, estimate_itt
 from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
 from hearten.stats.meta import (
     TAU2_METHODS,
     MetaAnalysis,
-    Tau2Method,
     meta_analyse,
     site_effects,
 )
@@ -96,20 +95,18 @@ class StandaloneResult:
 
 def as_method(value: str) -> Method:
     """Validate a ``--method`` value."""
-    for m in METHODS:
-        if value == m:
-            return m
-    raise DataError(f"unknown method {value!r}: choose {', '.join(METHODS)}")
+    return one_of(value, METHODS, "method")
 
 
 def as_vcov(value: str | None) -> VcovType | None:
     """Validate a ``--vcov`` value (``None`` means the default)."""
-    if value is None:
-        return None
-    for v in VCOV_TYPES:
-        if value == v:
-            return v
-    raise DataError(f"unknown variance estimator {value!r}: choose {', '.join(VCOV_TYPES)}")
+    return None if value is None else one_of(value, VCOV_TYPES, "variance estimator")
+
+
+def _rows(mask: pd.Series) -> str:
+    """The spreadsheet rows (header is row 1) where ``mask`` holds: up to five, then "..."."""
+    rows = np.flatnonzero(mask.to_numpy()) + 2
+    return ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -148,13 +145,9 @@ def _numeric(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     values = pd.to_numeric(data[name], errors="coerce")
     bad = data[name].notna() & values.isna()
     if bad.any():
-        rows = (np.flatnonzero(bad.to_numpy()) + 2)[:5]
         example = data.loc[bad, name].iloc[0]
         raise DataError(
-            f"the {role} {name!r} must be numeric, but has {example!r} (rows "
-            + ", ".join(map(str, rows))
-            + (", ..." if bad.sum() > 5 else "")
-            + ")"
+            f"the {role} {name!r} must be numeric, but has {example!r} (rows {_rows(bad)})"
         )
     return values
 
@@ -209,7 +202,7 @@ def analyse_table(
     """Analyse one outcome against one treatment in ``data`` (see :class:`StandaloneResult`)."""
     method = as_method(method)
     vcov = as_vcov(vcov)
-    family = _family(family)
+    family = one_of(family, FAMILIES, "family")
     survival = time is not None or event is not None
     if survival and (time is None or event is None):
         raise DataError("time to event needs both --time (days) and --event (1 left, 0 not)")
@@ -260,10 +253,10 @@ def analyse_table(
     if time is not None and event is not None:
         left_untimed = (numeric[event] == 1) & numeric[time].isna()
         if left_untimed.any():
-            rows = ", ".join(str(i + 2) for i in np.flatnonzero(left_untimed.to_numpy())[:5])
             raise DataError(
                 f"some people left (event = 1) but have no time in {time!r} (rows "
-                f"{rows}): give the day they left, or they would be dropped unseen"
+                f"{_rows(left_untimed)}): give the day they left, or they would be dropped "
+                "unseen"
             )
     frame = data[used].copy()
     for c, v in numeric.items():
@@ -369,7 +362,7 @@ def analyse_table(
         if method == "wild":
             if clusters is None:
                 raise DataError("--method wild needs --cluster (the randomised unit)")
-            X, names = _design(t, covs, stratum)
+            X, names = design_matrix(len(t), {"treatment": t}, covs or None, stratum)
             test = wild_cluster_bootstrap(
                 y, X, names, "treatment", clusters, reps, seed, alpha=alpha
             )
@@ -422,13 +415,6 @@ def analyse_table(
         )
         result["moderators"] = [asdict(t) for t in terms]
     return StandaloneResult(**result)
-
-
-def _family(value: str) -> Family:
-    for f in FAMILIES:
-        if value == f:
-            return f
-    raise DataError(f"unknown family {value!r}: choose {', '.join(FAMILIES)}")
 
 
 def _non_linear(
@@ -549,16 +535,6 @@ def _non_linear(
     )
 
 
-def _design(
-    t: np.ndarray, covs: dict[str, np.ndarray], stratum: list[str] | None
-) -> tuple[np.ndarray, list[str]]:
-    cols = {"(Intercept)": np.ones(len(t)), "treatment": t, **covs}
-    if stratum is not None:
-        s = np.asarray(stratum)
-        cols.update({f"stratum[{lv}]": (s == lv).astype(float) for lv in sorted(set(s))[1:]})
-    return np.column_stack(list(cols.values())), list(cols)
-
-
 def _effect_size(
     term: TermEstimate,
     y: np.ndarray,
@@ -580,13 +556,6 @@ def _effect_size(
         return None  # no spread, or too few clusters: the raw-scale result still stands
 
 
-def _tau2_method(value: str) -> Tau2Method:
-    for m in TAU2_METHODS:
-        if value == m:
-            return m
-    raise DataError(f"unknown method {value!r}: choose {', '.join(TAU2_METHODS)}")
-
-
 def pool_table(
     data: pd.DataFrame,
     estimate: str,
@@ -597,7 +566,7 @@ def pool_table(
     alpha: float,
 ) -> MetaAnalysis:
     """Pool one row per site or trial; every row needs an estimate and a standard error."""
-    _tau2_method(method)
+    tau2_method = one_of(method, TAU2_METHODS, "method")
     cols = [_column(data, estimate, "estimate"), _column(data, std_error, "standard error")]
     if label is not None:
         cols.append(_column(data, label, "label"))
@@ -605,14 +574,12 @@ def pool_table(
     se = _numeric(data, std_error, "standard error")
     missing = y.isna() | se.isna()
     if missing.any():
-        rows = ", ".join(str(i + 2) for i in np.flatnonzero(missing.to_numpy())[:5])
         raise DataError(
-            f"every row needs an estimate and a standard error (missing in rows {rows})"
+            f"every row needs an estimate and a standard error (missing in rows {_rows(missing)})"
         )
     bad = se <= 0
     if bad.any():
-        rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:5])
-        raise DataError(f"standard errors must be positive (rows {rows})")
+        raise DataError(f"standard errors must be positive (rows {_rows(bad)})")
     names = (
         data[label].astype(str).tolist()
         if label is not None
@@ -622,7 +589,7 @@ def pool_table(
         y.to_numpy(),
         se.to_numpy(),
         names,
-        _tau2_method(method),
+        tau2_method,
         hartung_knapp,
         alpha,
     )

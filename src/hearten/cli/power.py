@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from hearten.cli.output import out
-from hearten.errors import DesignError
+from hearten.errors import DesignError, one_of
 from hearten.stats.power import (
     DESIGNS,
     SIZE_UNIT,
@@ -79,9 +79,7 @@ def _design(
     attrition: float,
     cv: float,
 ) -> PowerDesign:
-    kind = next((d for d in DESIGNS if d == design), None)
-    if kind is None:
-        raise DesignError(f"unknown design {design!r}: choose {', '.join(DESIGNS)}")
+    kind = one_of(design, DESIGNS, "design", DesignError)
     people = n if kind in ("ira", "bira") else cluster_size
     return PowerDesign(
         kind,
@@ -369,7 +367,7 @@ def figures(
 
     import numpy as np
 
-    from hearten.reports.figures import close, mdes_curves, power_curves
+    from hearten.reports.figures import mdes_curves, power_curves, save
 
     try:
         values = [float(v) for v in iccs.split(",") if v.strip()]
@@ -435,14 +433,7 @@ def figures(
     }
     written = []
     for name, fig in drawn.items():
-        for ext in ("svg", "png"):
-            path = out_dir / f"{name}.{ext}"
-            fig.savefig(
-                path,
-                metadata={"Date": None} if ext == "svg" else None,
-                bbox_inches="tight",
-                dpi=150,
-            )
-            written.append(path)
-        close(fig)
+        paths = [str(out_dir / f"{name}.{ext}") for ext in ("svg", "png")]
+        save(fig, *paths)
+        written += paths
     out.print("Figures written: " + ", ".join(str(p) for p in written))

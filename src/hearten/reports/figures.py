@@ -31,11 +31,7 @@ def effect_plot(
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_ylim(-0.8, len(effects) - 0.2)
     fig.tight_layout()
-    out = io.StringIO()
-    fig.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
-    svg = out.getvalue()
-    return svg[svg.index("<svg") :]
+    return to_svg(fig)
 
 
 def forest_plot(
@@ -86,14 +82,15 @@ def to_svg(fig: Figure) -> str:
     return svg[svg.index("<svg") :]
 
 
-def save(fig: Figure, path: str) -> None:
-    """Write a figure as SVG or PNG, by the file's extension."""
-    fig.savefig(
-        path,
-        metadata={"Date": None} if path.endswith(".svg") else None,
-        bbox_inches="tight",
-        dpi=150,
-    )
+def save(fig: Figure, *paths: str) -> None:
+    """Write a figure to each path, as SVG or PNG by the file's extension, then free it."""
+    for path in paths:
+        fig.savefig(
+            path,
+            metadata={"Date": None} if path.endswith(".svg") else None,
+            bbox_inches="tight",
+            dpi=150,
+        )
     plt.close(fig)
 
 
@@ -129,8 +126,3 @@ def mdes_curves(
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
-
-
-def close(fig: Figure) -> None:
-    """Release a figure's memory once it is written."""
-    plt.close(fig)

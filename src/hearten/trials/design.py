@@ -205,12 +205,6 @@ class Design(_Strict):
             )
         return out
 
-    def outcome_score(self) -> tuple[str, str]:
-        """The analysed instrument and score, e.g. ``("swemwbs", "metric")``."""
-        wave = next(w for w in self.waves if w.name == self.analysis.outcome_wave)
-        instrument = REGISTRY[wave.instrument]
-        return instrument.name, self.analysis.score or instrument.primary_score
-
 
 @dataclass(frozen=True, slots=True)
 class PlannedOutcome:
