@@ -123,7 +123,15 @@ def test_estimate_icc_from_an_earlier_survey(hearten: Callable[..., Any], tmp_pa
     )
     assert r.code == 0, r.err
     expected = estimate_icc(d["score"], d["team"], d["la"])
-    assert json.loads(r.out)["icc_reml"] == pytest.approx(expected.icc_reml)
+    got = json.loads(r.out)
+    for key in ("icc_reml", "reml_low", "reml_high", "icc3", "icc3_low", "icc3_high"):
+        assert got[key] == pytest.approx(getattr(expected, key)), key
+    readable = hearten(
+        "power", "estimate", str(path), "--outcome", "score", "--cluster", "team", "--site", "la"
+    )
+    assert readable.code == 0, readable.err
+    assert "site ICC" in readable.out
+    assert "Only 4 sites" in readable.out
     text = hearten("power", "estimate", str(path), "--outcome", "score", "--cluster", "teams")
     assert text.code == 2
     assert "did you mean 'team'?" in text.err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,10 @@ def test_anova_icc_and_its_interval_worked_by_hand() -> None:
     e = estimate_icc(y, [0, 0, 1, 1, 2, 2])
     msw, msb = 6 / 3, 2 * 8 / 2  # Σ within² / (N - J); n Σ (mean - grand)² / (J - 1)
     assert e.icc_anova == pytest.approx((msb - msw) / (msb + msw))
-    assert e.conf_low < e.icc_anova < e.conf_high
+    assert e.anova_low < e.icc_anova < e.anova_high
+    assert e.reml_low < e.icc_reml < e.reml_high
+    assert e.sites is None
+    assert e.icc3 is None
 
 
 def test_recovers_a_simulated_icc_and_covariate_r2() -> None:
@@ -29,7 +34,8 @@ def test_recovers_a_simulated_icc_and_covariate_r2() -> None:
     # x explains 0.05/0.1 between teams and 0.2/0.7 within.
     e = estimate_icc(y, team, site, x)
     assert e.icc_reml == pytest.approx(0.125, abs=0.03)
-    assert e.conf_low < 0.125 < e.conf_high
+    assert e.anova_low < 0.125 < e.anova_high
+    assert e.reml_low < 0.125 < e.reml_high
     assert e.r2_1 == pytest.approx(0.2 / 0.7, abs=0.05)
     assert e.r2_2 == pytest.approx(0.5, abs=0.25)
     assert (e.teams, e.people) == (150, 1500)
@@ -53,3 +59,41 @@ def test_reml_equals_a_converged_statsmodels_fit() -> None:
     )
     tau2, sigma2 = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
     assert e.icc_reml == pytest.approx(tau2 / (tau2 + sigma2), rel=1e-4)
+
+
+def test_a_team_in_two_sites_is_refused() -> None:
+    with pytest.raises(EstimationError, match="more than one site"):
+        estimate_icc([1.0, 2, 3, 4, 5, 6], [0, 0, 1, 1, 2, 2], ["a", "b", "a", "a", "b", "b"])
+
+
+def test_iccs_intervals_and_r2_match_lme4() -> None:
+    import pandas as pd
+
+    REFERENCE = Path(__file__).parent / "reference"
+    d = pd.read_csv(REFERENCE / "icc_survey.csv")
+    ref = pd.read_csv(REFERENCE / "icc.csv").set_index("quantity")["value"]
+    e = estimate_icc(d["y"], d["team"], d["site"], d["x"])
+    assert e.sites == 16
+    for name in ref.index:
+        assert getattr(e, name) == pytest.approx(ref[name], abs=2e-5), name
+
+
+def test_the_site_icc_interval_covers_the_truth_and_narrows_with_sites() -> None:
+    rng = np.random.default_rng(8)
+
+    def survey(K: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        team = np.repeat(np.arange(K * 10), 8)
+        site = team // 10
+        y = (
+            rng.normal(0, np.sqrt(0.05), K)[site]
+            + rng.normal(0, np.sqrt(0.1), K * 10)[team]
+            + rng.normal(0, np.sqrt(0.85), len(team))
+        )
+        return y, team, site
+
+    few, many = estimate_icc(*survey(6)), estimate_icc(*survey(60))
+    assert many.icc3 == pytest.approx(0.05, abs=0.03)
+    assert many.icc3_low < 0.05 < many.icc3_high
+    assert many.icc2_total == pytest.approx(0.1, abs=0.03)
+    width = [e.icc3_high - e.icc3_low for e in (few, many)]
+    assert width[1] < width[0] / 2

@@ -299,7 +299,10 @@ def estimate(
     file: Annotated[Path, typer.Argument(help="an earlier survey: CSV, Excel, Parquet or Stata")],
     outcome: Annotated[str, typer.Option(help="the outcome column, e.g. the baseline score")],
     cluster: Annotated[str, typer.Option(help="the team column")],
-    site: Annotated[str | None, typer.Option(help="the site column (fixed sites)")] = None,
+    site: Annotated[
+        str | None,
+        typer.Option(help="the site column: team ICC within sites, and the site ICC"),
+    ] = None,
     covariate: Annotated[
         str | None,
         typer.Option(
@@ -309,7 +312,7 @@ def estimate(
     alpha: Alpha = 0.05,
     as_json: AsJson = False,
 ) -> None:
-    """Estimate the team ICC (REML and ANOVA) and a covariate's R² from earlier data."""
+    """Estimate team and site ICCs with intervals, and a covariate's R², from earlier data."""
     from hearten.analysis.standalone import numeric_column, read_table, resolve_column
     from hearten.stats.icc import estimate_icc
 
@@ -328,17 +331,38 @@ def estimate(
         return
     level = round(100 * (1 - alpha))
     table = Table("quantity", "value", title=f"{outcome}: {e.teams} teams, {e.people} people")
-    table.add_row("team ICC (REML)", f"{e.icc_reml:.4f}")
+    within = " within sites" if e.sites else ""
     table.add_row(
-        "team ICC (ANOVA)", f"{e.icc_anova:.4f} ({level}% CI {e.conf_low:.4f} to {e.conf_high:.4f})"
+        f"team ICC{within} (REML, --icc2)",
+        f"{e.icc_reml:.4f} ({level}% CI {e.reml_low:.4f} to {e.reml_high:.4f})",
     )
+    table.add_row(
+        f"team ICC{within} (ANOVA)",
+        f"{e.icc_anova:.4f} ({level}% CI {e.anova_low:.4f} to {e.anova_high:.4f})",
+    )
+    if e.icc3 is not None and e.icc3_low is not None and e.icc3_high is not None:
+        table.add_row(
+            "site ICC, share of total (REML, --icc3 for cra3)",
+            f"{e.icc3:.4f} ({level}% CI {e.icc3_low:.4f} to {e.icc3_high:.4f})",
+        )
+        table.add_row("team ICC, share of total (REML, --icc2 for cra3)", f"{e.icc2_total:.4f}")
+    elif e.sites is not None:
+        table.add_row("site ICC", f"not estimated: {e.sites} sites (at least 3 are needed)")
     table.add_row("average team size", f"{e.avg_team_size:.1f}")
-    if e.r2_1 is not None:
-        table.add_row(f"R² of {covariate} within teams (--r2-1)", f"{e.r2_1:.3f}")
-    if e.r2_2 is not None:
-        table.add_row(f"R² of {covariate} between teams (--r2-2)", f"{e.r2_2:.3f}")
+    for label, value in (
+        ("within teams (--r2-1)", e.r2_1),
+        ("between teams (--r2-2)", e.r2_2),
+        ("between sites (--r2-3)", e.r2_3),
+    ):
+        if value is not None:
+            table.add_row(f"R² of {covariate} {label}", f"{value:.3f}")
     out.print(table)
-    out.print("Use these as --icc2, --r2-1 and --r2-2 in `hearten power mdes|power|size`.")
+    if e.sites is not None and e.sites < 10 and e.icc3 is not None:
+        out.print(
+            f"Only {e.sites} sites: the site ICC is imprecise; power a whole-site trial over "
+            "the range of its interval."
+        )
+    out.print("Use these as --icc2, --icc3 and --r2-* in `hearten power mdes|power|size`.")
 
 
 @power_app.command("figures")
