@@ -61,9 +61,18 @@ def make_data(people: int, clusters: int, seed: int = 0) -> pd.DataFrame:
     mu = exposure * 0.02 * np.exp(-0.2 * treat + 0.1 * x1) * frailty
     days = rng.negative_binomial(0.8, 0.8 / (0.8 + mu))
     t_leave = np.ceil(rng.exponential(1 / (0.001 * np.exp(-0.3 * treat + 0.2 * x2) * frailty)))
-    return pd.DataFrame({"days": days, "exposure": exposure, "treat": treat, "x1": x1,
-                         "x2": x2, "cl": cl, "time": np.minimum(t_leave, 365),
-                         "left": (t_leave <= 365).astype(int)})
+    return pd.DataFrame(
+        {
+            "days": days,
+            "exposure": exposure,
+            "treat": treat,
+            "x1": x1,
+            "x2": x2,
+            "cl": cl,
+            "time": np.minimum(t_leave, 365),
+            "left": (t_leave <= 365).astype(int),
+        }
+    )
 
 
 def ours(d: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float], float, float]:
@@ -74,8 +83,12 @@ def ours(d: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float], flo
     mid = time.perf_counter()
     cox = estimate_cox(d["time"], d["left"], arm, "c", covs, cluster=d["cl"])
     end = time.perf_counter()
-    return ((nb.effects[0].log_rr, nb.effects[0].std_error),
-            (cox.effects[0].log_hr, cox.effects[0].std_error), mid - start, end - mid)
+    return (
+        (nb.effects[0].log_rr, nb.effects[0].std_error),
+        (cox.effects[0].log_hr, cox.effects[0].std_error),
+        mid - start,
+        end - mid,
+    )
 
 
 def summary(times: list[float]) -> str:
@@ -98,8 +111,9 @@ def main() -> int:
             d.to_csv(data, index=False)
             script.write_text(R_SCRIPT)
             print("Fitting with R ...", file=sys.stderr)
-            done = subprocess.run([rscript, str(script), str(data), str(a.runs)],
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [rscript, str(script), str(data), str(a.runs)], capture_output=True, text=True
+            )
             if done.returncode == 0:
                 r = json.loads(done.stdout.strip().splitlines()[-1])
             else:
@@ -107,23 +121,33 @@ def main() -> int:
     print("Fitting with Hearten ...", file=sys.stderr)
     runs = [ours(d) for _ in range(a.runs)]
     nb, cox = runs[0][0], runs[0][1]
-    lines = [f"## Count and survival models: {a.people:,} people, {a.clusters:,} clusters "
-             f"({a.runs} runs)", ""]
+    lines = [
+        f"## Count and survival models: {a.people:,} people, {a.clusters:,} clusters "
+        f"({a.runs} runs)",
+        "",
+    ]
     if r is not None:
         for label, mine, theirs in (("negative binomial", nb, r["nb"]), ("Cox", cox, r["cox"])):
             worst = max(abs(m - t) / abs(t) for m, t in zip(mine, theirs, strict=True))
             if worst > AGREEMENT:
                 print(f"DISAGREE: {label} differs from R by {worst:.1e}", file=sys.stderr)
                 return 1
-        lines += [f"Agreement with R checked first: treatment coefficient and SE within "
-                  f"{AGREEMENT:g} relative.", ""]
+        lines += [
+            f"Agreement with R checked first: treatment coefficient and SE within "
+            f"{AGREEMENT:g} relative.",
+            "",
+        ]
     nb_times, cox_times = [x[2] for x in runs], [x[3] for x in runs]
     lines += ["| model | Hearten | R | R time vs Hearten |", "| --- | --- | --- | --- |"]
-    for label, mine, key in (("negative binomial + cluster-robust", nb_times, "nb_times"),
-                             ("Cox (Breslow) + cluster-robust", cox_times, "cox_times")):
+    for label, mine, key in (
+        ("negative binomial + cluster-robust", nb_times, "nb_times"),
+        ("Cox (Breslow) + cluster-robust", cox_times, "cox_times"),
+    ):
         if r is None:
-            lines.append(f"| {label} | {summary(mine)} | missing: install r-base-core "
-                         "r-cran-mass r-cran-sandwich r-cran-survival | |")
+            lines.append(
+                f"| {label} | {summary(mine)} | missing: install r-base-core "
+                "r-cran-mass r-cran-sandwich r-cran-survival | |"
+            )
         else:
             ratio = statistics.median(r[key]) / statistics.median(mine)
             lines.append(f"| {label} | {summary(mine)} | {summary(r[key])} | {ratio:.2f}× |")

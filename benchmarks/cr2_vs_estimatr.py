@@ -90,8 +90,9 @@ def run_r(d: pd.DataFrame, runs: int, folder: Path) -> dict | None:
     data, script = folder / "data.csv", folder / "bench.R"
     d.to_csv(data, index=False)
     script.write_text(R_SCRIPT)
-    result = subprocess.run([rscript, str(script), str(data), str(runs)], capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [rscript, str(script), str(data), str(runs)], capture_output=True, text=True
+    )
     if result.returncode != 0:
         print(f"R failed (is r-cran-estimatr installed?):\n{result.stderr}", file=sys.stderr)
         return None
@@ -99,8 +100,7 @@ def run_r(d: pd.DataFrame, runs: int, folder: Path) -> dict | None:
 
 
 def summary(times: list[float]) -> str:
-    return (f"{statistics.median(times):.3f} s (min {min(times):.3f}, "
-            f"max {max(times):.3f})")
+    return f"{statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f})"
 
 
 def main() -> int:
@@ -112,37 +112,55 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     a = parser.parse_args()
     d = make_data(a.rows, a.clusters, a.covariates)
-    lines = [f"## CR2 regression: {a.rows:,} rows, {a.clusters:,} clusters, "
-             f"{a.covariates} covariates ({a.runs} runs)", ""]
+    lines = [
+        f"## CR2 regression: {a.rows:,} rows, {a.clusters:,} clusters, "
+        f"{a.covariates} covariates ({a.runs} runs)",
+        "",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         print("Fitting with R estimatr::lm_robust ...", file=sys.stderr)
         r = run_r(d, a.runs, Path(tmp))
     ours = hearten_fit(d)
     if r is not None:
-        for field, theirs in (("coef", r["estimate"]), ("std_error", r["std_error"]),
-                              ("df", r["df"])):
+        for field, theirs in (
+            ("coef", r["estimate"]),
+            ("std_error", r["std_error"]),
+            ("df", r["df"]),
+        ):
             mine = getattr(ours, field)
             worst = float(np.max(np.abs(mine - np.asarray(theirs)) / np.abs(theirs)))
             if worst > AGREEMENT:
                 print(f"DISAGREE: {field} differs from estimatr by {worst:.2e}", file=sys.stderr)
                 return 1
-        lines.append(f"Agreement with estimatr checked first: estimates, standard errors "
-                     f"and df within {AGREEMENT:g} relative.")
+        lines.append(
+            f"Agreement with estimatr checked first: estimates, standard errors "
+            f"and df within {AGREEMENT:g} relative."
+        )
         lines.append("")
     print("Timing Hearten ...", file=sys.stderr)
     times, peak = time_hearten(d, a.runs)
-    lines += ["| tool | fit time: median (min, max) | peak memory | time vs Hearten |",
-              "| --- | --- | --- | --- |",
-              f"| Hearten `fit_ols(vcov='CR2')` | {summary(times)} | {peak:.0f} MB | 1.00 |"]
+    lines += [
+        "| tool | fit time: median (min, max) | peak memory | time vs Hearten |",
+        "| --- | --- | --- | --- |",
+        f"| Hearten `fit_ols(vcov='CR2')` | {summary(times)} | {peak:.0f} MB | 1.00 |",
+    ]
     if r is None:
-        lines.append("| R estimatr `lm_robust` | missing: install r-base-core r-cran-estimatr "
-                     "| | |")
+        lines.append(
+            "| R estimatr `lm_robust` | missing: install r-base-core r-cran-estimatr | | |"
+        )
     else:
         ratio = statistics.median(r["times"]) / statistics.median(times)
-        lines.append(f"| R estimatr `lm_robust` | {summary(r['times'])} | "
-                     f"{r['peak_mb']:.0f} MB (R heap, max used) | {ratio:.2f}× slower |")
-    lines += ["", "Memory against rows (Hearten, same clusters and covariates):", "",
-              "| rows | peak memory | per 1,000 rows |", "| --- | --- | --- |"]
+        lines.append(
+            f"| R estimatr `lm_robust` | {summary(r['times'])} | "
+            f"{r['peak_mb']:.0f} MB (R heap, max used) | {ratio:.2f}× slower |"
+        )
+    lines += [
+        "",
+        "Memory against rows (Hearten, same clusters and covariates):",
+        "",
+        "| rows | peak memory | per 1,000 rows |",
+        "| --- | --- | --- |",
+    ]
     for share in (0.25, 0.5, 1.0):
         sub = d.iloc[: int(len(d) * share)]
         _, mem = time_hearten(sub, 1)

@@ -126,3 +126,30 @@ def mdes_curves(
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def simulated_power_curve(
+    effects: Sequence[float],
+    power: Sequence[float],
+    band: Sequence[float],
+    closed_form: Sequence[float],
+    target: float,
+    title: str,
+) -> Figure:
+    """Simulated power with a ±2 Monte-Carlo SE band, beside the closed form's curve."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    low = [max(p - b, 0.0) for p, b in zip(power, band, strict=True)]
+    high = [min(p + b, 1.0) for p, b in zip(power, band, strict=True)]
+    ax.fill_between(effects, low, high, color="#1d70b8", alpha=0.2, linewidth=0)
+    ax.plot(effects, power, color="#1d70b8", linewidth=2, label="simulated (±2 MC SE)")
+    ax.plot(effects, closed_form, color="#d4351c", linestyle="--", linewidth=1.5,
+            label="closed form (PowerUp!)")  # fmt: skip
+    ax.axhline(target, color="#505a5f", linestyle=":", linewidth=1)
+    ax.set_xlabel("Effect on those who take part (standard deviations)")
+    ax.set_ylabel("Power")
+    ax.set_ylim(0, 1)
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
