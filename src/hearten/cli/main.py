@@ -32,6 +32,7 @@ app.command("demo")(system.demo)
 app.command("serve")(system.serve)
 app.command("analyse")(standalone.analyse)
 app.command("pool")(standalone.pool)
+app.command("randomise")(standalone.randomise)
 
 
 def run() -> None:

@@ -336,6 +336,7 @@ def randomisation_inference(
     null: float = 0.0,
     alpha: float = 0.05,
     term: str = "treatment",
+    draws: ArrayLike | None = None,
 ) -> ResamplingTest:
     """Randomisation test and interval for a 0/1 treatment, re-drawing the actual design.
 
@@ -345,6 +346,10 @@ def randomisation_inference(
         covariates: ``(n, p)`` covariates adjusted for (not including the intercept).
         strata: the randomisation strata (also adjusted for as fixed effects).
         cluster: the randomised units (``None``: people were randomised).
+        draws: ``(n, R)`` 0/1 assignments re-drawn by the trial's own rule (from
+            ``hearten.stats.randomise.redraws``), required when the rule is not plain
+            blocking, e.g. after re-randomisation for balance; ``reps`` and ``seed`` are
+            then unused and the seed reported is ``seed`` as given (the allocation's).
     """
     yv = np.asarray(y, dtype=np.float64)
     t = np.asarray(treat, dtype=np.float64)
@@ -354,8 +359,13 @@ def randomisation_inference(
     s_codes = _codes(strata, n, "one")
     c_codes = _codes(cluster, n, "each")
     W = _adjustment_matrix(n, covariates, s_codes)
-    draws, enumerated = _design_draws(t, c_codes, s_codes, reps, np.random.default_rng(seed))
-    estimate, a, b = draw_estimates(yv, t, W, draws)
+    if draws is None:
+        drawn, enumerated = _design_draws(t, c_codes, s_codes, reps, np.random.default_rng(seed))
+    else:
+        drawn, enumerated = np.asarray(draws, dtype=np.float64), False
+        if drawn.shape[0] != n or not np.all(np.isin(drawn, (0.0, 1.0))):
+            raise EstimationError("give the re-draws as 0/1 columns, one row per observation")
+    estimate, a, b = draw_estimates(yv, t, W, drawn)
 
     def p_value(tau0: float) -> float:
         observed = abs(estimate - tau0)
