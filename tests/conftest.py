@@ -4,7 +4,8 @@ database DATABASE_URL names (SQLite in memory when it is unset)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,33 @@ def trial(design_file: Path, write_roster: Callable[[str], Path], db: None) -> A
     plan_waves(t)
     import_roster(t, write_roster(roster_text()))
     return t
+
+
+@contextmanager
+def append_only_lifted() -> Iterator[None]:
+    """Lift the audit table's append-only triggers for a moment, as someone with full rights
+    to the database could: for tests of tamper detection, and to empty it after
+    transactional tests."""
+    from django.db import connection
+
+    from hearten.trials.audit import append_only_sql, remove_append_only_sql
+
+    with connection.cursor() as cursor:
+        for statement in remove_append_only_sql(connection.vendor):
+            cursor.execute(statement)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for statement in append_only_sql(connection.vendor):
+                cursor.execute(statement)
+
+
+@pytest.fixture
+def audit_flushable(transactional_db: None) -> Iterator[None]:
+    """Transactional tests end by emptying every table; clear the audit log first."""
+    yield
+    from hearten.trials.models import AuditEvent
+
+    with append_only_lifted():
+        AuditEvent.objects.all().delete()

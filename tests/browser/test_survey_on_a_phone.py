@@ -15,7 +15,11 @@ from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE, axe_violations
 from tests.conftest import roster_text
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("audit_flushable"),
+]
 
 
 @pytest.fixture

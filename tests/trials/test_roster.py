@@ -86,14 +86,13 @@ def test_importing_the_same_people_twice_is_refused_whole(
     assert Participant.objects.filter(trial=trial).count() == 40
 
 
-def test_no_roster_import_after_randomisation(
-    trial: Any, write_roster: Callable[[str], Path]
-) -> None:
-    from hearten.trials.allocation import randomise_trial
+def test_no_roster_import_after_analysis(trial: Any, write_roster: Callable[[str], Path]) -> None:
+    from hearten.trials.choices import TrialStatus
     from hearten.trials.roster import import_roster
 
-    randomise_trial(trial, 1)
-    with pytest.raises(StateError, match="only before randomisation"):
+    trial.status = TrialStatus.ANALYSED
+    trial.save()
+    with pytest.raises(StateError, match="only until it is analysed"):
         import_roster(trial, write_roster(roster_text()))
 
 

@@ -12,7 +12,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from hearten.cli import platform, power, simulate, standalone, system
+from hearten.cli import audit, platform, power, simulate, standalone, system
 from hearten.cli.output import err
 from hearten.errors import HeartenError
 
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(platform.trial_app, name="trial")
 app.add_typer(platform.roster_app, name="roster")
 app.add_typer(system.db_app, name="db")
+app.add_typer(audit.audit_app, name="audit")
 power.power_app.command("simulate")(simulate.simulate_command)
 app.add_typer(power.power_app, name="power")
 app.command("demo")(system.demo)

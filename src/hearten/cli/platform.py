@@ -87,24 +87,131 @@ def roster_import(
         f"Imported {result.participants} participants in {result.teams} teams "
         f"across {result.sites} sites into {trial}."
     )
+    if result.late:
+        out.print(
+            f"The trial was already randomised: they joined late; {result.new_units_allocated} "
+            "new unit(s) were allocated by the design's late-joiner scheme, and people in "
+            "allocated units share their unit's arm."
+        )
+
+
+@trial_app.command("commit")
+def commit(
+    trial: TrialArg,
+    seed: Annotated[
+        int | None, typer.Option(help="a seed of your own (default: a random 63-bit one)")
+    ] = None,
+) -> None:
+    """Fix the randomisation seed now and publish only its hash (commit–reveal)."""
+    require_database()
+    from hearten.trials.allocation import commit_seed
+    from hearten.trials.lifecycle import get_trial
+
+    c = commit_seed(get_trial(trial), seed)
+    out.print(f"Seed committed for {trial}. Publish these with the trial's registration:")
+    out.print(f"  commitment     {c.commitment}")
+    out.print(f"  roster SHA-256 {c.roster_sha256} ({len(c.snapshot['units'])} units)")
+    out.print(
+        "The seed stays secret until `hearten trial randomise`, which uses it and reveals it; "
+        "anyone can then check it with `hearten audit verify`."
+    )
 
 
 @trial_app.command("randomise")
 def randomise(
     trial: TrialArg,
-    seed: Annotated[int, typer.Option(help="the random seed, recorded with the allocation")],
+    seed: Annotated[
+        int | None,
+        typer.Option(help="the random seed (leave out when one was committed)"),
+    ] = None,
 ) -> None:
-    """Randomise the trial's units within strata. Runs once; the result is never re-drawn."""
+    """Randomise the trial's units by its design. Runs once; the result is never re-drawn."""
     require_database()
     from hearten.trials.allocation import randomise_trial
     from hearten.trials.lifecycle import get_trial
 
     t = get_trial(trial)
     summary = randomise_trial(t, seed)
-    table = Table("arm", f"{t.unit}s", "participants", title=f"{t.slug}: seed {seed}")
+    table = Table(
+        "arm",
+        f"{t.unit}s",
+        "participants",
+        title=f"{t.slug}: {summary.scheme}, seed {summary.seed}",
+    )
     for arm, units in summary.units_by_arm.items():
         table.add_row(arm, str(units), str(summary.participants_by_arm[arm]))
     out.print(table)
+    d = summary.details
+    if "threshold" in d:
+        out.print(
+            f"Re-randomised on {', '.join(d['balance_on'])}: draw {d['draws']} accepted "
+            f"(Mahalanobis distance {d['distance']:.3f}, threshold {d['threshold']:.3f}; "
+            f"{100 * d['acceptance_rate']:.1f}% of draws pass)."
+        )
+    if summary.late_units:
+        out.print(
+            f"{summary.late_units} {t.unit}(s) added after the seed was committed were "
+            "allocated as late joiners."
+        )
+
+
+@trial_app.command("withdraw")
+def withdraw(
+    trial: TrialArg,
+    pseudonym: Annotated[str, typer.Argument(help="the participant's study code, e.g. P-7KX3M9QD")],
+    reason: Annotated[
+        str,
+        typer.Option(help="not-given, no-longer-wishes, left-employer or other"),
+    ] = "not-given",
+) -> None:
+    """Record that a participant has left: no more surveys, reminders or interventions."""
+    require_database()
+    from hearten.trials.lifecycle import get_trial
+    from hearten.trials.people import withdraw as record
+
+    p = record(get_trial(trial), pseudonym, reason)
+    out.print(
+        f"{p.pseudonym} has withdrawn from {trial}. Answers already given are kept and they "
+        "stay in their arm for the intention-to-treat analysis."
+    )
+
+
+@trial_app.command("add-role")
+def add_role(
+    trial: TrialArg,
+    username: Annotated[str, typer.Argument(help="the user's name")],
+    role: Annotated[str, typer.Option(help="coordinator or letter-writer")],
+    team: Annotated[
+        list[str] | None, typer.Option(help="a team the letter writer writes for (repeat)")
+    ] = None,
+) -> None:
+    """Give someone a delivery role; what they may see is limited to what delivery needs."""
+    require_database()
+    from django.contrib.auth import get_user_model
+
+    from hearten.trials.lifecycle import get_trial
+    from hearten.trials.people import add_role as grant
+
+    t = get_trial(trial)
+    password = None
+    if not get_user_model().objects.filter(username=username).exists():
+        password = typer.prompt(
+            "Password for the new user", hide_input=True, confirmation_prompt=True
+        )
+    grant(t, username, role, list(team or []), password)
+    scope = f" for {', '.join(team)}" if team else ""
+    out.print(f"{username} is now a {role} of {t.slug}{scope}")
+
+
+@trial_app.command("open-delivery")
+def open_delivery(trial: TrialArg) -> None:
+    """Let coordinators and letter writers see who receives what (after the baseline)."""
+    require_database()
+    from hearten.trials.lifecycle import get_trial
+    from hearten.trials.people import open_delivery as open_it
+
+    open_it(get_trial(trial))
+    out.print(f"Delivery is open for {trial}: delivery staff now see what they need.")
 
 
 @trial_app.command("invite")

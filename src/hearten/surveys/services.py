@@ -47,11 +47,14 @@ class IssuedLink:
 
 
 def invite(wave: Wave) -> list[IssuedLink]:
-    """Issue links to everyone in the trial who has not declined and has none for this wave.
+    """Issue links to everyone in the trial who has not declined or withdrawn and has none for
+    this wave.
 
     Returns every live link of the wave (new and old), so the list can be sent again.
     """
-    people = Participant.objects.filter(trial=wave.trial).exclude(consent=Consent.DECLINED)
+    people = Participant.objects.filter(trial=wave.trial, withdrawn_at__isnull=True).exclude(
+        consent=Consent.DECLINED
+    )
     have = set(wave.invitations.values_list("participant_id", flat=True))
     new = [p for p in people if p.id not in have]
     with transaction.atomic():
@@ -61,6 +64,7 @@ def invite(wave: Wave) -> list[IssuedLink]:
         audit.record(wave.trial, "wave-opened", {"wave": wave.name, "new_links": len(new)})
     live = (
         wave.invitations.exclude(participant__consent=Consent.DECLINED)
+        .filter(participant__withdrawn_at__isnull=True)
         .select_related("participant")
         .order_by("participant__pseudonym")
     )
@@ -113,6 +117,8 @@ def submit_response(invitation: Invitation, answers: Mapping[str, object]) -> Su
     """
     if invitation.participant.consent != Consent.CONSENTED:
         raise StateError("answers can be stored only after the participant consents")
+    if invitation.participant.withdrawn_at is not None:
+        raise StateError("this participant has withdrawn: no further answers are stored")
     instrument = instrument_of(invitation)
     clean = instrument.validate(answers)
     scores = instrument.score(clean).values

@@ -33,6 +33,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     inv = _invitation(token)
     trial = inv.wave.trial
     consent = inv.participant.consent
+    if inv.participant.withdrawn_at is not None:
+        return render(request, "surveys/withdrawn.html", {"trial": trial})
     if consent == Consent.DECLINED:
         return render(request, "surveys/declined.html", {"trial": trial})
     if consent == Consent.PENDING:

@@ -1,18 +1,52 @@
-"""Randomising a trial's units and reading who is in which arm."""
+"""Randomising a trial's units, once, and reading who is in which arm.
+
+The allocation is drawn from a **roster snapshot**: the units (people, teams or offices) as
+they stood, each with its stratum, site and the covariates a scheme may use (size, mean
+caseload, FTE and years in post on the snapshot's date). The snapshot and its SHA-256 are
+stored with the allocation, so that anyone with the seed can re-derive it
+(:mod:`hearten.trials.verify`). With a seed committed beforehand
+(:func:`commit_seed`, commit–reveal) the snapshot is the one the commitment covers, and units
+added since join as late joiners.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+import json
+import secrets
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 import hearten
 from hearten.errors import DesignError, StateError
-from hearten.stats.randomise import block_randomise
+from hearten.stats.randomise import (
+    Acceptance,
+    Assignment,
+    Rule,
+    block_randomise,
+    make_rule,
+    pair_randomise,
+)
+from hearten.stats.rerandomise import acceptance, rerandomise
 from hearten.trials import audit
 from hearten.trials.choices import TrialStatus, Unit
-from hearten.trials.models import AllocatedUnit, Allocation, Participant, Trial
+from hearten.trials.design import Design
+from hearten.trials.lifecycle import design_of
+from hearten.trials.models import (
+    AllocatedUnit,
+    Allocation,
+    Arm,
+    Participant,
+    SeedCommitment,
+    Trial,
+)
+
+COMMITMENT_PREFIX = "hearten-seed:v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +57,12 @@ class AllocationSummary:
     scheme: str
     units_by_arm: dict[str, int]
     participants_by_arm: dict[str, int]
+    late_units: int
+    details: dict[str, Any]
 
 
-def _unit_key(p: Participant, unit: str) -> str:
+def unit_key(p: Participant, unit: str) -> str:
+    """The randomised unit a participant belongs to."""
     if unit == Unit.TEAM:
         return p.team.code
     if unit == Unit.OFFICE:
@@ -37,37 +74,198 @@ def _unit_key(p: Participant, unit: str) -> str:
     return p.pseudonym
 
 
-def randomise_trial(trial: Trial, seed: int) -> AllocationSummary:
-    """Randomise the trial's units within strata, once; store seed, scheme and probabilities."""
+def _people(trial: Trial) -> list[Participant]:
+    return list(
+        Participant.objects.filter(trial=trial, withdrawn_at__isnull=True)
+        .select_related("team", "office", "site")
+        .order_by("id")
+    )
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 6) if values else None
+
+
+def roster_snapshot(trial: Trial, as_of: date) -> dict[str, Any]:
+    """The trial's units now: key, stratum, site, role (people only) and covariates."""
+    members: dict[str, list[Participant]] = defaultdict(list)
+    for p in _people(trial):
+        members[unit_key(p, trial.unit)].append(p)
+    units = []
+    for key in sorted(members):
+        group = members[key]
+        sites = {p.site.code for p in group}
+        if len(sites) > 1:
+            raise DesignError(f"{trial.unit} {key!r} spans sites {', '.join(sorted(sites))}")
+        site = sites.pop()
+        caseloads = [float(p.caseload) for p in group if p.caseload is not None]
+        row: dict[str, Any] = {
+            "key": key,
+            "stratum": site if trial.strata == "site" else "all",
+            "site": site,
+            "size": len(group),
+            "caseload": _mean(caseloads),
+            "fte": _mean([float(p.fte) for p in group]),
+            "years_in_post": _mean([(as_of - p.start_date).days / 365.25 for p in group]),
+        }
+        if trial.unit == Unit.INDIVIDUAL:
+            row["role"] = group[0].role
+        units.append(row)
+    return {"as_of": as_of.isoformat(), "unit": trial.unit, "units": units}
+
+
+def snapshot_sha256(snapshot: dict[str, Any]) -> str:
+    """SHA-256 of the snapshot's canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def commitment_hash(slug: str, seed: int, salt: str, roster_sha256: str) -> str:
+    """The published commitment: SHA-256 of ``hearten-seed:v1:{slug}:{seed}:{salt}:{roster}``."""
+    text = f"{COMMITMENT_PREFIX}:{slug}:{seed}:{salt}:{roster_sha256}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_strata(trial: Trial, snapshot: dict[str, Any], arms: int) -> None:
+    if not snapshot["units"]:
+        raise StateError(f"trial {trial.slug!r} has no participants: import a roster first")
+    per_stratum = Counter(u["stratum"] for u in snapshot["units"])
+    small = [f"{s} ({n})" for s, n in sorted(per_stratum.items()) if n < arms]
+    if small:
+        raise DesignError(
+            f"these strata have fewer {trial.unit}s than the {arms} arms: "
+            + ", ".join(small)
+            + "; merge small strata or randomise without strata"
+        )
+
+
+def commit_seed(trial: Trial, seed: int | None = None) -> SeedCommitment:
+    """Fix the seed now and publish only its hash (with the roster snapshot's hash)."""
+    if Allocation.objects.filter(trial=trial).exists():
+        raise StateError(f"trial {trial.slug!r} is randomised already: a seed commits beforehand")
+    if SeedCommitment.objects.filter(trial=trial).exists():
+        raise StateError(
+            f"trial {trial.slug!r} has a committed seed already ({trial.commitment.commitment}); "
+            "a commitment is never replaced"
+        )
+    if seed is not None and (seed < 0 or seed >= 2**63):
+        raise DesignError("the seed must be a whole number from 0 to 2**63 - 1")
+    snapshot = roster_snapshot(trial, timezone.localdate())
+    _check_strata(trial, snapshot, trial.arms.count())
+    chosen = secrets.randbits(63) if seed is None else seed
+    salt = secrets.token_hex(16)
+    roster = snapshot_sha256(snapshot)
+    with transaction.atomic():
+        c = SeedCommitment.objects.create(
+            trial=trial,
+            seed=chosen,
+            salt=salt,
+            roster_sha256=roster,
+            snapshot=snapshot,
+            commitment=commitment_hash(trial.slug, chosen, salt, roster),
+        )
+        audit.record(
+            trial,
+            "seed-committed",
+            {"commitment": c.commitment, "roster_sha256": roster, "units": len(snapshot["units"])},
+        )
+    return c
+
+
+def draw(design: Design, snapshot: dict[str, Any], seed: int) -> tuple[Assignment, dict[str, Any]]:
+    """The allocation a design's scheme draws over a snapshot (pure: re-derivable)."""
+    r = design.randomisation
+    units = [u["key"] for u in snapshot["units"]]
+    strata = [u["stratum"] for u in snapshot["units"]] if design.strata == "site" else None
+    names = [a.name for a in design.arms]
+    ratio = [a.ratio for a in design.arms]
+
+    def column(name: str) -> list[float]:
+        missing = [u["key"] for u in snapshot["units"] if u.get(name) is None]
+        if missing:
+            raise DesignError(
+                f"{name} is missing for {len(missing)} {design.unit}(s) (e.g. "
+                f"{missing[0]}): add it to the roster, or balance on something else"
+            )
+        return [float(u[name]) for u in snapshot["units"]]
+
+    details: dict[str, Any] = {}
+    if r.scheme == "matched-pairs":
+        assignment = pair_randomise(units, column(str(r.pairs_by)), names, seed, strata)
+        details["pairs_by"] = r.pairs_by
+    elif r.scheme == "rerandomised":
+        X = list(zip(*[column(c) for c in r.balance_on], strict=True))
+        result = rerandomise(units, strata, names, ratio, X, r.balance_on, seed, r.acceptance)
+        assignment = result.assignment
+        details.update(
+            balance_on=r.balance_on,
+            acceptance=r.acceptance,
+            threshold=result.threshold,
+            distance=result.distance,
+            draws=assignment.draws,
+            acceptance_rate=result.acceptance_rate,
+            acceptance_rate_mcse=result.acceptance_rate_mcse,
+            probabilities_exact=result.probabilities_exact,
+        )
+    else:
+        clustered = design.unit != "individual"
+        assignment = block_randomise(units, strata, names, ratio, seed, clustered)
+    return assignment, details
+
+
+def rule_of(trial: Trial) -> tuple[Rule, Acceptance | None]:
+    """The rule the trial's initial units were drawn by, to re-draw them (inference)."""
+    allocation = trial.allocation
+    design = design_of(trial)
+    rows = allocation.snapshot["units"]
+    units = [u["key"] for u in rows]
+    strata = [u["stratum"] for u in rows] if design.strata == "site" else None
+    names = [a.name for a in design.arms]
+    ratio = [a.ratio for a in design.arms]
+    if allocation.scheme == "rerandomised":
+        r = design.randomisation
+        X = [[float(u[c]) for c in r.balance_on] for u in rows]
+        rule = make_rule(units, strata, names, ratio, X, allocation.parameters["threshold"])
+        return rule, acceptance(rule)
+    if allocation.scheme == "matched-pairs":
+        from hearten.stats.randomise import form_pairs
+
+        score = [float(u[str(design.randomisation.pairs_by)]) for u in rows]
+        return make_rule(units, form_pairs(units, score, strata), names, [1, 1]), None
+    return make_rule(units, strata, names, ratio), None
+
+
+def randomise_trial(trial: Trial, seed: int | None = None) -> AllocationSummary:
+    """Randomise the trial's units by its design's scheme, once; store everything needed to
+    re-derive it. Uses the committed seed and snapshot when there is a commitment."""
     if Allocation.objects.filter(trial=trial).exists():
         a = trial.allocation
         raise StateError(
             f"trial {trial.slug!r} was randomised on {a.created_at:%Y-%m-%d %H:%M} with seed "
             f"{a.seed}; an allocation is never re-drawn"
         )
-    people = list(Participant.objects.filter(trial=trial).select_related("team", "office", "site"))
-    if not people:
-        raise StateError(f"trial {trial.slug!r} has no participants: import a roster first")
-    units: dict[str, str] = {}
-    for p in people:
-        key = _unit_key(p, trial.unit)
-        stratum = p.site.code if trial.strata == "site" else "all"
-        if units.setdefault(key, stratum) != stratum:
-            raise DesignError(f"{trial.unit} {key!r} spans strata {units[key]!r} and {stratum!r}")
-    arms = list(trial.arms.order_by("position"))
-    per_stratum = Counter(units.values())
-    small = [f"{s} ({n})" for s, n in sorted(per_stratum.items()) if n < len(arms)]
-    if small:
-        raise DesignError(
-            f"these strata have fewer {trial.unit}s than the {len(arms)} arms: "
-            + ", ".join(small)
-            + "; merge small strata or randomise without strata"
-        )
-    keys = sorted(units)
-    drawn = block_randomise(
-        keys, [units[k] for k in keys], [a.name for a in arms], [a.ratio for a in arms], seed
-    )
-    by_name = {a.name: a for a in arms}
+    commitment = SeedCommitment.objects.filter(trial=trial).first()
+    if commitment is not None:
+        if seed is not None and seed != commitment.seed:
+            raise StateError(
+                f"trial {trial.slug!r} has a committed seed: leave out --seed (the committed "
+                "one is used and revealed)"
+            )
+        seed, snapshot = commitment.seed, commitment.snapshot
+    else:
+        if seed is None:
+            raise DesignError(
+                "give a seed (--seed N), or commit one first with `hearten trial commit`"
+            )
+        if seed < 0 or seed >= 2**63:
+            raise DesignError("the seed must be a whole number from 0 to 2**63 - 1")
+        snapshot = roster_snapshot(trial, timezone.localdate())
+    design = design_of(trial)
+    _check_strata(trial, snapshot, len(design.arms))
+    drawn, details = draw(design, snapshot, seed)
+    arms = {a.name: a for a in trial.arms.all()}
+    roster = snapshot_sha256(snapshot)
+    factors = {u["key"]: {k: u[k] for k in ("site", "role") if k in u} for u in snapshot["units"]}
     try:
         with transaction.atomic():
             allocation = Allocation.objects.create(
@@ -79,12 +277,21 @@ def randomise_trial(trial: Trial, seed: int) -> AllocationSummary:
                     "strata": trial.strata or "none",
                     "arms": list(drawn.arm_names),
                     "ratio": list(drawn.ratio),
+                    **details,
                 },
                 software_version=hearten.__version__,
+                snapshot=snapshot,
+                roster_sha256=roster,
+                commitment=commitment,
             )
             AllocatedUnit.objects.bulk_create(
                 AllocatedUnit(
-                    allocation=allocation, unit_key=u, stratum=s, arm=by_name[a], probability=pr
+                    allocation=allocation,
+                    unit_key=u,
+                    stratum=s,
+                    arm=arms[a],
+                    probability=pr,
+                    factors=factors[u],
                 )
                 for u, s, a, pr in zip(
                     drawn.units, drawn.strata, drawn.arms, drawn.probabilities, strict=True
@@ -97,22 +304,37 @@ def randomise_trial(trial: Trial, seed: int) -> AllocationSummary:
                 "randomised",
                 {
                     "seed": seed,
+                    "salt": commitment.salt if commitment else None,
+                    "commitment": commitment.commitment if commitment else None,
                     "scheme": drawn.scheme,
-                    "units": len(keys),
+                    "units": len(drawn.units),
+                    "roster_sha256": roster,
                     "software_version": hearten.__version__,
                 },
             )
+            from hearten.trials.joiners import allocate_joiners
+
+            late = allocate_joiners(trial)
     except IntegrityError:  # another process randomised between the check and the write
         raise StateError(f"trial {trial.slug!r} was randomised by someone else just now") from None
-    arm_of = dict(zip(drawn.units, drawn.arms, strict=True))
+    return summarise(trial, len(late), details)
+
+
+def summarise(
+    trial: Trial, late_units: int = 0, details: dict[str, Any] | None = None
+) -> AllocationSummary:
+    """Units and participants per arm of a randomised trial."""
+    allocation = trial.allocation
+    units = Counter(allocation.units.values_list("arm__name", flat=True))
+    people = Counter(arms_by_participant(trial).values())
+    names = list(trial.arms.order_by("position").values_list("name", flat=True))
     return AllocationSummary(
-        seed=seed,
-        scheme=drawn.scheme,
-        units_by_arm={a.name: drawn.arms.count(a.name) for a in arms},
-        participants_by_arm={
-            a.name: sum(1 for p in people if arm_of[_unit_key(p, trial.unit)] == a.name)
-            for a in arms
-        },
+        seed=allocation.seed,
+        scheme=allocation.scheme,
+        units_by_arm={a: units.get(a, 0) for a in names},
+        participants_by_arm={a: people.get(a, 0) for a in names},
+        late_units=late_units,
+        details=details or {},
     )
 
 
@@ -122,5 +344,9 @@ def arms_by_participant(trial: Trial) -> dict[int, str]:
         return {}
     arm_of = dict(trial.allocation.units.values_list("unit_key", "arm__name"))
     people = Participant.objects.filter(trial=trial).select_related("team", "office")
-    found = ((p.id, arm_of.get(_unit_key(p, trial.unit))) for p in people)
+    found = ((p.id, arm_of.get(unit_key(p, trial.unit))) for p in people)
     return {pid: arm for pid, arm in found if arm is not None}
+
+
+def arm_objects(trial: Trial) -> dict[str, Arm]:
+    return {a.name: a for a in trial.arms.all()}

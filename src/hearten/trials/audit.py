@@ -54,3 +54,47 @@ def verify_chain() -> list[str]:
             problems.append(f"event {event.id} ({event.action}) does not match the chain")
         previous = event.digest
     return problems
+
+
+#: Columns of an audit event that may never change once written (``trial_id`` may become
+#: NULL when a trial is deleted; the event keeps ``trial_slug``).
+FROZEN_COLUMNS = ("id", "trial_slug", "at", "action", "detail", "previous", "digest")
+_TABLE = "trials_auditevent"
+
+
+def append_only_sql(vendor: str) -> list[str]:
+    """SQL that makes the audit table append-only: no event deleted or changed."""
+    if vendor == "postgresql":
+        changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FROZEN_COLUMNS)
+        return [
+            "CREATE OR REPLACE FUNCTION hearten_audit_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            "IF TG_OP = 'DELETE' THEN RAISE EXCEPTION "
+            "'the audit log is append-only: events cannot be deleted'; END IF; "
+            f"IF {changed} THEN RAISE EXCEPTION "
+            "'the audit log is append-only: events cannot be changed'; END IF; "
+            "RETURN NEW; END $$",
+            f"CREATE TRIGGER hearten_audit_append_only BEFORE UPDATE OR DELETE ON {_TABLE} "
+            "FOR EACH ROW EXECUTE FUNCTION hearten_audit_append_only()",
+        ]
+    columns = ", ".join(FROZEN_COLUMNS)
+    return [
+        f"CREATE TRIGGER hearten_audit_no_delete BEFORE DELETE ON {_TABLE} BEGIN "
+        "SELECT RAISE(ABORT, 'the audit log is append-only: events cannot be deleted'); END",
+        f"CREATE TRIGGER hearten_audit_no_update BEFORE UPDATE OF {columns} ON {_TABLE} "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: events cannot be changed'); "
+        "END",
+    ]
+
+
+def remove_append_only_sql(vendor: str) -> list[str]:
+    """SQL that lifts the append-only triggers (for migrations backwards and test teardown)."""
+    if vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS hearten_audit_append_only ON {_TABLE}",
+            "DROP FUNCTION IF EXISTS hearten_audit_append_only()",
+        ]
+    return [
+        "DROP TRIGGER IF EXISTS hearten_audit_no_delete",
+        "DROP TRIGGER IF EXISTS hearten_audit_no_update",
+    ]

@@ -25,3 +25,19 @@ class Consent(models.TextChoices):
     PENDING = "pending", "not yet asked"
     CONSENTED = "consented", "consented"
     DECLINED = "declined", "declined"
+
+
+class WithdrawalReason(models.TextChoices):
+    """Why a participant left the trial (they need not say)."""
+
+    NOT_GIVEN = "not-given", "not given"
+    NO_LONGER_WISHES = "no-longer-wishes", "no longer wishes to take part"
+    LEFT_EMPLOYER = "left-employer", "left the employer"
+    OTHER = "other", "other"
+
+
+class Role(models.TextChoices):
+    """A part someone plays in delivering a trial."""
+
+    COORDINATOR = "coordinator", "coordinator"
+    LETTER_WRITER = "letter-writer", "letter writer"

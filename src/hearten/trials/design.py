@@ -130,6 +130,39 @@ class AnalysisSpec(_Strict):
         return self
 
 
+Balance = Literal["size", "caseload", "fte", "years_in_post"]
+
+
+def _site_only() -> list[Literal["site", "role"]]:
+    return ["site"]
+
+
+class RandomisationSpec(_Strict):
+    """How units are drawn, and how units that join afterwards are allocated."""
+
+    scheme: Literal["blocked", "matched-pairs", "rerandomised"] = "blocked"
+    pairs_by: Balance | None = None
+    balance_on: list[Balance] = Field(default_factory=list)
+    acceptance: float = Field(default=0.1, gt=0.0, lt=1.0)
+    late_joiners: Literal["blocked", "minimisation"] = "blocked"
+    minimisation_factors: list[Literal["site", "role"]] = Field(default_factory=_site_only)
+    minimisation_probability: float = Field(default=0.8, ge=0.5, lt=1.0)
+
+    @model_validator(mode="after")
+    def _complete(self) -> RandomisationSpec:
+        if self.scheme == "matched-pairs" and self.pairs_by is None:
+            raise ValueError("scheme 'matched-pairs' needs pairs_by (size, caseload, ...)")
+        if self.scheme != "matched-pairs" and self.pairs_by is not None:
+            raise ValueError("pairs_by is only for scheme 'matched-pairs'")
+        if self.scheme == "rerandomised" and not self.balance_on:
+            raise ValueError("scheme 'rerandomised' needs balance_on (e.g. [\"caseload\"])")
+        if self.scheme != "rerandomised" and self.balance_on:
+            raise ValueError("balance_on is only for scheme 'rerandomised'")
+        if not self.minimisation_factors:
+            raise ValueError("minimisation_factors needs at least one factor")
+        return self
+
+
 class Design(_Strict):
     """A validated trial design."""
 
@@ -140,6 +173,7 @@ class Design(_Strict):
     arms: list[ArmSpec] = Field(min_length=2)
     waves: list[WaveSpec] = Field(min_length=1)
     analysis: AnalysisSpec
+    randomisation: RandomisationSpec = Field(default_factory=RandomisationSpec)
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
@@ -173,6 +207,19 @@ class Design(_Strict):
                     f"analysis.secondary {o.name!r}: score {o.score!r} is not a score of "
                     f"{secondary_instrument.name}"
                 )
+        r = self.randomisation
+        pairs = r.scheme == "matched-pairs"
+        if pairs and (len(self.arms) != 2 or self.arms[0].ratio != self.arms[1].ratio):
+            raise ValueError("randomisation.scheme 'matched-pairs' needs two arms in equal ratio")
+        if r.scheme == "rerandomised" and len(self.arms) != 2:
+            raise ValueError("randomisation.scheme 'rerandomised' balances two arms: give two")
+        if r.scheme == "matched-pairs" and self.unit == "individual":
+            raise ValueError("matched pairs pair teams or offices: use unit 'team' or 'office'")
+        if "role" in r.minimisation_factors and self.unit != "individual":
+            raise ValueError(
+                "minimisation by role is for individual randomisation: teams and offices "
+                'have no single role; use minimisation_factors = ["site"]'
+            )
         instrument = REGISTRY[waves[a.outcome_wave].instrument]
         if a.score is not None and a.score not in instrument.scores:
             raise ValueError(

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from hearten.trials.choices import Consent, TrialStatus, Unit
+from hearten.trials.choices import Consent, Role, TrialStatus, Unit, WithdrawalReason
 
 
 class Trial(models.Model):
@@ -31,6 +31,9 @@ class Trial(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="evaluated_trials"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    delivery_opened_at = models.DateTimeField(
+        null=True, blank=True, help_text="when delivery staff may see who receives what"
+    )
 
     def __str__(self) -> str:
         return self.slug
@@ -114,6 +117,11 @@ class Participant(models.Model):
     caseload = models.PositiveSmallIntegerField(null=True, blank=True)
     consent = models.CharField(max_length=20, choices=Consent.choices, default=Consent.PENDING)
     consent_at = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(default=False, help_text="joined after randomisation")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.CharField(
+        max_length=20, choices=WithdrawalReason.choices, blank=True
+    )
 
     class Meta:
         ordering = ["pseudonym"]
@@ -137,8 +145,29 @@ class IdentityKey(models.Model):
         ]
 
 
+class SeedCommitment(models.Model):
+    """A seed fixed, and published only as a hash, before randomisation (commit–reveal).
+
+    ``commitment`` is SHA-256 of ``hearten-seed:v1:{slug}:{seed}:{salt}:{roster_sha256}``;
+    the seed and salt stay unpublished until the trial is randomised, and ``snapshot`` is
+    the roster of units the commitment covers (``roster_sha256`` is its hash).
+    """
+
+    trial = models.OneToOneField(Trial, on_delete=models.CASCADE, related_name="commitment")
+    seed = models.BigIntegerField()
+    salt = models.CharField(max_length=32)
+    roster_sha256 = models.CharField(max_length=64)
+    snapshot: models.JSONField[dict[str, Any]] = models.JSONField()
+    commitment = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
 class Allocation(models.Model):
-    """A trial's randomisation: made once, never re-drawn."""
+    """A trial's randomisation: made once, never re-drawn.
+
+    ``snapshot`` is the roster of units it drew over (``roster_sha256`` its hash), so that
+    anyone can re-derive it from the seed.
+    """
 
     trial = models.OneToOneField(Trial, on_delete=models.CASCADE, related_name="allocation")
     seed = models.BigIntegerField()
@@ -147,21 +176,53 @@ class Allocation(models.Model):
     parameters: models.JSONField[dict[str, Any]] = models.JSONField()
     software_version = models.CharField(max_length=40)
     created_at = models.DateTimeField(auto_now_add=True)
+    snapshot: models.JSONField[dict[str, Any]] = models.JSONField(default=dict)
+    roster_sha256 = models.CharField(max_length=64, blank=True)
+    commitment = models.OneToOneField(
+        SeedCommitment, on_delete=models.RESTRICT, null=True, blank=True
+    )
 
 
 class AllocatedUnit(models.Model):
-    """One randomised unit (a person, team or office), its stratum, arm and probability."""
+    """One randomised unit (a person, team or office), its stratum, arm and probability.
+
+    Units randomised at the start have ``method`` ``initial``; late joiners carry their
+    scheme, their place in the order of joining (``sequence``) and the factor levels
+    minimisation used, so the allocation can be replayed.
+    """
 
     allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="units")
     unit_key = models.CharField(max_length=80)
     stratum = models.CharField(max_length=80)
     arm = models.ForeignKey(Arm, on_delete=models.RESTRICT, related_name="units")
     probability = models.FloatField()
+    method = models.CharField(max_length=20, default="initial")
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    factors: models.JSONField[dict[str, Any]] = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["stratum", "unit_key"]
         constraints = [
             models.UniqueConstraint(fields=["allocation", "unit_key"], name="unit_once"),
+        ]
+
+
+class TrialRole(models.Model):
+    """A person who helps deliver a trial: a coordinator, or a letter writer for their teams.
+
+    What each sees of the allocation is decided in :mod:`hearten.trials.concealment`.
+    """
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trial_roles"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    teams = models.ManyToManyField(Team, blank=True, related_name="roles")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "user", "role"], name="role_once"),
         ]
 
 

@@ -64,6 +64,8 @@ class RosterImport:
     sites: int
     teams: int
     offices: int
+    late: bool = False
+    new_units_allocated: int = 0
 
 
 def new_pseudonym() -> str:
@@ -190,11 +192,11 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
 
 def import_roster(trial: Trial, path: Path) -> RosterImport:
     """Import a roster into ``trial``: every row, or nothing."""
-    if trial.status != TrialStatus.ENROLLING:
+    if trial.status not in (TrialStatus.ENROLLING, TrialStatus.RANDOMISED):
         raise StateError(
-            f"trial {trial.slug!r} is {trial.status}: a roster can be imported only before "
-            "randomisation"
+            f"trial {trial.slug!r} is {trial.status}: staff can join only until it is analysed"
         )
+    late = trial.status == TrialStatus.RANDOMISED
     rows = read_roster(path, trial.unit)
     existing = set(
         IdentityKey.objects.filter(participant__trial=trial).values_list("staff_id", flat=True)
@@ -237,6 +239,7 @@ def import_roster(trial: Trial, path: Path) -> RosterImport:
                 fte=r.fte,
                 start_date=r.start_date,
                 caseload=r.caseload,
+                late=late,
             )
             for i, r in enumerate(rows)
         )
@@ -244,10 +247,17 @@ def import_roster(trial: Trial, path: Path) -> RosterImport:
             IdentityKey(participant=p, staff_id=r.staff_id, email=r.email)
             for p, r in zip(people, rows, strict=True)
         )
-        audit.record(trial, "roster-imported", {"file": path.name, "rows": len(rows)})
+        audit.record(trial, "roster-imported", {"file": path.name, "rows": len(rows), "late": late})
+        joined = 0
+        if late:
+            from hearten.trials.joiners import allocate_joiners
+
+            joined = len(allocate_joiners(trial))
     return RosterImport(
         participants=len(rows),
         sites=len({r.site for r in rows}),
         teams=len({r.team for r in rows}),
         offices=len({r.office for r in rows if r.office}),
+        late=late,
+        new_units_allocated=joined,
     )

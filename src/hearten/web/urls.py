@@ -14,6 +14,7 @@ urlpatterns = [
     path("trials/", views.dashboard, name="dashboard"),
     path("trials/<slug:slug>/", views.trial_detail, name="trial-detail"),
     path("trials/<slug:slug>/report/", views.trial_report, name="trial-report"),
+    path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
     path("s/<str:token>/", survey_views.survey, name="survey"),
     path("s/<str:token>/done/", survey_views.done, name="survey-done"),
 ]

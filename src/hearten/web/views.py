@@ -41,7 +41,24 @@ def _own_trial(request: HttpRequest, slug: str) -> Trial:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     trials = Trial.objects.filter(evaluators__id=_user_id(request)).order_by("slug")
-    return render(request, "hearten/dashboard.html", {"trials": trials})
+    delivering = Trial.objects.filter(roles__user_id=_user_id(request)).distinct().order_by("slug")
+    return render(request, "hearten/dashboard.html", {"trials": trials, "delivering": delivering})
+
+
+@login_required
+def delivery(request: HttpRequest, slug: str) -> HttpResponse:
+    """What a coordinator or letter writer may see of the allocation (``concealment``)."""
+    from hearten.errors import StateError
+    from hearten.trials.concealment import delivery_view
+
+    trial = Trial.objects.filter(slug=slug).first()
+    if trial is None:
+        raise Http404("no such trial")
+    try:
+        view = delivery_view(request.user, trial)
+    except StateError:
+        raise Http404("no such trial") from None  # no hint that it exists
+    return render(request, "hearten/delivery.html", {"trial": trial, "view": view})
 
 
 @login_required

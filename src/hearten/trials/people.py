@@ -1,0 +1,76 @@
+"""Changes to who takes part: withdrawal, delivery roles, and opening delivery."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from hearten.errors import DataError, NotFound, StateError, one_of
+from hearten.trials import audit
+from hearten.trials.choices import Role, WithdrawalReason
+from hearten.trials.models import Allocation, Participant, Team, Trial, TrialRole
+
+
+def withdraw(trial: Trial, pseudonym: str, reason: str = WithdrawalReason.NOT_GIVEN) -> Participant:
+    """Record that a participant has left the trial.
+
+    They get no further invitations, reminders or interventions. What they gave before
+    stays (they consented to it) and they stay in their randomised arm for the
+    intention-to-treat analysis, which counts them as not followed up.
+    """
+    one_of(reason, [r.value for r in WithdrawalReason], "withdrawal reason", DataError)
+    person = Participant.objects.filter(trial=trial, pseudonym=pseudonym).first()
+    if person is None:
+        raise NotFound(f"no participant {pseudonym!r} in trial {trial.slug!r}")
+    if person.withdrawn_at is not None:
+        raise StateError(f"{pseudonym} withdrew on {person.withdrawn_at:%Y-%m-%d} already")
+    with transaction.atomic():
+        person.withdrawn_at = timezone.now()
+        person.withdrawal_reason = reason
+        person.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+        audit.record(trial, "withdrawal", {"participant": pseudonym, "reason": reason})
+    return person
+
+
+def add_role(
+    trial: Trial, username: str, role: str, teams: list[str], password: str | None = None
+) -> TrialRole:
+    """Give ``username`` a delivery role; a letter writer writes for the ``teams`` named."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    one_of(role, [r.value for r in Role], "role", DataError)
+    if role == Role.LETTER_WRITER and not teams:
+        raise DataError("a letter writer writes for their own teams: give --team (repeat)")
+    found = {t.code: t for t in Team.objects.filter(trial=trial, code__in=teams)}
+    missing = [t for t in teams if t not in found]
+    if missing:
+        raise NotFound(f"no team {missing[0]!r} in trial {trial.slug!r}")
+    users = get_user_model()
+    user = users.objects.filter(username=username).first()
+    if user is None:
+        if not password:
+            raise DataError(f"user {username!r} does not exist: give a password to create it")
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise DataError("the password is too weak: " + " ".join(exc.messages)) from None
+        user = users.objects.create_user(username=username, password=password)
+    with transaction.atomic():
+        granted, _ = TrialRole.objects.get_or_create(trial=trial, user=user, role=role)
+        granted.teams.add(*found.values())
+        audit.record(trial, "role-granted", {"username": username, "role": role, "teams": teams})
+    return granted
+
+
+def open_delivery(trial: Trial) -> None:
+    """Let coordinators and letter writers see what delivery needs (after randomisation)."""
+    if not Allocation.objects.filter(trial=trial).exists():
+        raise StateError(f"trial {trial.slug!r} is not randomised: there is nothing to deliver")
+    if trial.delivery_opened_at is not None:
+        raise StateError(f"delivery opened on {trial.delivery_opened_at:%Y-%m-%d} already")
+    with transaction.atomic():
+        trial.delivery_opened_at = timezone.now()
+        trial.save(update_fields=["delivery_opened_at"])
+        audit.record(trial, "delivery-opened", {})
