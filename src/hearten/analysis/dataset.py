@@ -25,6 +25,8 @@ COLUMNS = (
     "caseload",
     "years_in_post",
     "consented",
+    "late",
+    "withdrawn",
     "baseline",
     "outcome",
 )
@@ -77,6 +79,8 @@ def build_dataset(trial: Trial) -> pd.DataFrame:
                     (randomised_on - p.start_date).days / 365.25 if randomised_on else np.nan
                 ),
                 "consented": p.consent == Consent.CONSENTED,
+                "late": p.late,
+                "withdrawn": p.withdrawn_at is not None,
                 "baseline": baseline.get(p.id, np.nan),
                 "outcome": outcome.get(p.id, np.nan),
                 **{

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from hearten.errors import EstimationError
 from hearten.stats.effect_size import hedges_g, icc_anova, pooled_sd
@@ -33,6 +34,27 @@ class OutcomeFit:
     effects: list[dict[str, Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class Redraws:
+    """Re-draws of the initial allocation by its own rule: ``arms[r, i]`` is unit
+    ``units[i]``'s arm in draw ``r``. Units that joined later keep their arm."""
+
+    units: tuple[str, ...]
+    arms: NDArray[np.str_]
+
+    def treated(
+        self, unit: NDArray[Any], arm: str, observed: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """``(rows, R)`` 0/1: is each row's unit in ``arm`` in each draw."""
+        position = {u: i for i, u in enumerate(self.units)}
+        out = np.repeat(observed[:, None], self.arms.shape[0], axis=1)
+        for row, key in enumerate(unit):
+            i = position.get(str(key))
+            if i is not None:
+                out[row] = (self.arms[:, i] == arm).astype(np.float64)
+        return out
+
+
 def fit_outcome(
     data: pd.DataFrame,
     outcome: str,
@@ -42,10 +64,13 @@ def fit_outcome(
     plan: AnalysisSpec,
     vcov: VcovType,
     stratified: bool,
+    redraws: Redraws | None = None,
 ) -> OutcomeFit:
     """Fit the plan's ITT model to one outcome column of the analysis dataset.
 
     Analysed: participants who consented and answered the outcome (and baseline) survey.
+    ``redraws`` are the allocation's own re-draws, for randomisation inference after
+    re-randomisation or matched pairs.
     """
     rows = data["consented"] & data[outcome].notna()
     if baseline is not None:
@@ -76,7 +101,7 @@ def fit_outcome(
         {
             **asdict(e),
             "hedges_g": _effect_size(used, control, e, clustered),
-            "resampling": _resampling(used, control, e.term, plan, stratified, clustered),
+            "resampling": _resampling(used, control, e.term, plan, stratified, clustered, redraws),
         }
         for e in fit.effects
     ]
@@ -122,6 +147,7 @@ def _resampling(
     plan: AnalysisSpec,
     stratified: bool,
     clustered: bool,
+    redraws: Redraws | None = None,
 ) -> dict[str, Any] | None:
     """The plan's resampling p-value and interval for one arm against control, if any."""
     if plan.method == "analytic":
@@ -159,6 +185,9 @@ def _resampling(
             plan.reps,
             plan.seed,
             alpha=plan.alpha,
+            draws=None
+            if redraws is None
+            else redraws.treated(pair["cluster"].to_numpy(), arm, np.asarray(t, dtype=np.float64)),
         )
     return {
         "method": test.method,

@@ -24,20 +24,21 @@ from hearten.analysis.dataset import build_dataset, dataset_digest
 from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
 from hearten.analysis.models import AnalysisRun
-from hearten.analysis.outcomes import OutcomeFit, fit_outcome
+from hearten.analysis.outcomes import OutcomeFit, Redraws, fit_outcome
 from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
 from hearten.stats.attrition import attrition_by_arm, lee_bounds
-from hearten.stats.balance import balance_row
+from hearten.stats.balance import balance_row, cluster_means, sample_ratio_test
 from hearten.stats.meta import meta_analyse, site_effects
 from hearten.stats.moderators import estimate_moderators
 from hearten.stats.stressors import stressor_associations
 from hearten.stats.vcov import VcovType
 from hearten.trials import audit
+from hearten.trials.allocation import rule_redraws
 from hearten.trials.choices import TrialStatus, Unit
 from hearten.trials.design import AnalysisSpec
 from hearten.trials.lifecycle import design_of
-from hearten.trials.models import Allocation, Trial
+from hearten.trials.models import Allocation, AuditEvent, SeedCommitment, Trial
 
 
 def _vcov_for(trial: Trial, planned: str) -> VcovType:
@@ -71,6 +72,88 @@ def _balance(data: pd.DataFrame, arms: list[str], control: str) -> list[dict[str
         )
         for column, label in BALANCE_VARIABLES
     ]
+
+
+def _sample_ratio(
+    data: pd.DataFrame, arms: list[str], ratio: list[int], clustered: bool
+) -> list[dict[str, Any]]:
+    """Sample-ratio tests of the consenting and the responding samples (``balance``)."""
+    if clustered:  # each arm's share of the people randomised, not of the clusters
+        shares = {a: float((data["arm"] == a).sum()) for a in arms}
+    else:
+        shares = {a: float(r) for a, r in zip(arms, ratio, strict=True)}
+    samples = (
+        ("consented", data["consented"]),
+        ("answered the follow-up", data["consented"] & data["outcome"].notna()),
+    )
+    out = []
+    for label, rows in samples:
+        if not rows.any():
+            continue
+        counts = data.loc[rows, "arm"].value_counts()
+        test = sample_ratio_test({a: int(counts.get(a, 0)) for a in arms}, shares)
+        out.append({"sample": label, **asdict(test)})
+    return out
+
+
+def _randomisation_balance(
+    data: pd.DataFrame, arms: list[str], control: str, clustered: bool, unit: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Balance of everyone randomised: people, and (cluster trials) the clusters' means."""
+    people = [
+        asdict(
+            balance_row(
+                label,
+                {a: data.loc[data["arm"] == a, column].to_numpy(dtype=float) for a in arms},
+                control,
+            )
+        )
+        for column, label in BALANCE_VARIABLES
+        if column != "baseline" or data["baseline"].notna().any()
+    ]
+    clusters: list[dict[str, Any]] = []
+    if clustered:
+        arm_of = data.groupby("cluster")["arm"].first()
+        columns = [("size", f"People per {unit}")] + [
+            (c, f"{label} ({unit} mean)") for c, label in BALANCE_VARIABLES
+        ]
+        frame = data.assign(size=1.0)
+        for column, label in columns:
+            if column == "size":
+                values = frame.groupby("cluster")["size"].sum()
+                means, keys = values.to_numpy(dtype=float), values.index.to_numpy()
+            else:
+                means, keys = cluster_means(frame[column].to_numpy(dtype=float), frame["cluster"])
+            arm = arm_of[keys].to_numpy()
+            clusters.append(asdict(balance_row(label, {a: means[arm == a] for a in arms}, control)))
+    return {"people": people, "clusters": clusters}
+
+
+def _integrity(trial: Trial, data: pd.DataFrame) -> dict[str, Any]:
+    """What the report says about the allocation: how it was drawn and how to check it."""
+    a = trial.allocation
+    c = SeedCommitment.objects.filter(trial=trial).first()
+    head = AuditEvent.objects.order_by("-id").first()
+    late_units = a.units.exclude(method="initial").count()
+    return {
+        "seed": a.seed,
+        "scheme": a.scheme,
+        "unit": a.unit,
+        "randomised_at": a.created_at.isoformat(),
+        "parameters": a.parameters,
+        "software_version": a.software_version,
+        "roster_sha256": a.roster_sha256,
+        "units": len(a.snapshot.get("units", [])),
+        "commitment": c.commitment if c else None,
+        "committed_at": c.created_at.isoformat() if c else None,
+        "salt": c.salt if c else None,
+        "late_units": late_units,
+        "late_people": int(data["late"].sum()),
+        "withdrawn": int(data["withdrawn"].sum()),
+        "late_scheme": design_of(trial).randomisation.late_joiners,
+        "audit_events": AuditEvent.objects.count(),
+        "audit_head": head.digest if head else None,
+    }
 
 
 def _by_site(
@@ -228,12 +311,19 @@ def run_analysis(trial: Trial) -> AnalysisRun:
     control = design.control
     vcov = _vcov_for(trial, plan.vcov)
     stratified = bool(trial.strata)
+    redraws = None
+    if plan.method == "ri" and trial.allocation.scheme in ("rerandomised", "matched-pairs"):
+        # Inference must re-draw by the rule the allocation was drawn by (Morgan and Rubin).
+        units, drawn = rule_redraws(trial, plan.reps)
+        redraws = Redraws(units, np.asarray(drawn, dtype=str))
     columns: dict[str, tuple[str, str | None]] = {}
     fits: dict[str, OutcomeFit] = {}
     for o in planned:
         suffix = "" if o.name == "primary" else f":{o.name}"
         columns[o.name] = (f"outcome{suffix}", f"baseline{suffix}" if o.baseline_wave else None)
-        fits[o.name] = fit_outcome(data, *columns[o.name], arms, control, plan, vcov, stratified)
+        fits[o.name] = fit_outcome(
+            data, *columns[o.name], arms, control, plan, vcov, stratified, redraws
+        )
     primary = fits["primary"]
     control_outcome = primary.used.loc[primary.used["arm"] == control, "y"]
     analysed = data.loc[primary.used.index]
@@ -282,12 +372,13 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         "families": adjust_families(data, fits, columns, control, plan, stratified, vcov == "CR2"),
         "flow": [asdict(r) for r in flow_from_dataset(data, arms, plan.baseline_wave is not None)],
         "balance": _balance(analysed, arms, control),
-        "allocation": {
-            "seed": trial.allocation.seed,
-            "scheme": trial.allocation.scheme,
-            "unit": trial.allocation.unit,
-            "randomised_at": trial.allocation.created_at.isoformat(),
-        },
+        "randomisation_balance": _randomisation_balance(
+            data, arms, control, trial.unit != Unit.INDIVIDUAL, trial.unit
+        ),
+        "sample_ratio": _sample_ratio(
+            data, arms, [a.ratio for a in design.arms], trial.unit != Unit.INDIVIDUAL
+        ),
+        "allocation": _integrity(trial, data),
         "arms": [{"name": a.name, "label": a.label} for a in design.arms],
     }
     result = _finite(result)

@@ -20,7 +20,7 @@ from hearten.demo.simulate import TRUE_EFFECT, Person, simulate_answers, simulat
 from hearten.reports.render import write_report
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, plan_waves, record_consent, submit_response
-from hearten.trials.allocation import arms_by_participant, randomise_trial
+from hearten.trials.allocation import arms_by_participant, commit_seed, randomise_trial
 from hearten.trials.design import parse_design
 from hearten.trials.lifecycle import add_evaluator, create_trial
 from hearten.trials.models import Trial
@@ -109,7 +109,8 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
         progress.advance(setup)
         _answer_wave(trial, "baseline", by_id, rng, progress)
 
-        randomise_trial(trial, RANDOMISATION_SEED)
+        commit_seed(trial, RANDOMISATION_SEED)  # published before the draw, revealed by it
+        randomise_trial(trial)
         arms = arms_by_participant(trial)
         shift = {
             p.pseudonym: TRUE_EFFECT

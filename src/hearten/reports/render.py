@@ -27,6 +27,18 @@ def _p(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _balance_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Balance rows as the report's table shows them: per arm n, mean and SD."""
+    return [
+        {
+            "variable": row["variable"],
+            "cells": [{"n": a["n"], "mean": a["mean"], "sd": a["sd"]} for a in row["arms"]],
+            "std_diff": row["std_diff"],
+        }
+        for row in rows
+    ]
+
+
 def _context(trial: Trial) -> dict[str, Any]:
     run = latest_run(trial)
     r = run.result
@@ -48,15 +60,7 @@ def _context(trial: Trial) -> dict[str, Any]:
         labels[r["control"]],
         f"{r['instrument']['name'].upper()} {r['instrument']['score']} score",
     )
-    balance = []
-    for row in r["balance"]:
-        balance.append(
-            {
-                "variable": row["variable"],
-                "cells": [{"n": a["n"], "mean": a["mean"], "sd": a["sd"]} for a in row["arms"]],
-                "std_diff": row["std_diff"],
-            }
-        )
+    at_randomisation = r.get("randomisation_balance", {})
     secondary = [
         {
             **o,
@@ -119,7 +123,13 @@ def _context(trial: Trial) -> dict[str, Any]:
         "labels": labels,
         "effects": effects,
         "figure": mark_safe(figure),  # matplotlib's own SVG, no user text is unescaped
-        "balance": balance,
+        "balance": _balance_rows(r["balance"]),
+        "randomised_people": _balance_rows(at_randomisation.get("people", [])),
+        "randomised_clusters": _balance_rows(at_randomisation.get("clusters", [])),
+        "sample_ratio": [
+            {**t, "cells": list(zip(t["observed"], t["expected"], strict=True))}
+            for t in r.get("sample_ratio", [])
+        ],
         "flow": [{**f, "label": labels[f["arm"]]} for f in r["flow"]],
         "arm_labels": [labels[f["arm"]] for f in r["flow"]],
         "generated_at": timezone.now(),

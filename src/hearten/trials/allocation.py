@@ -235,6 +235,16 @@ def rule_of(trial: Trial) -> tuple[Rule, Acceptance | None]:
     return make_rule(units, strata, names, ratio), None
 
 
+def rule_redraws(trial: Trial, reps: int) -> tuple[tuple[str, ...], list[list[str]]]:
+    """``reps`` re-draws of the initial allocation by its own rule, from the allocation's seed
+    (``hearten.stats.randomise.redraws``): the units, and each draw's arm per unit."""
+    from hearten.stats.randomise import redraws
+
+    rule, accept = rule_of(trial)
+    drawn = redraws(rule, trial.allocation.seed, reps, accept)
+    return rule.units, [[rule.arm_names[a] for a in row] for row in drawn]
+
+
 def randomise_trial(trial: Trial, seed: int | None = None) -> AllocationSummary:
     """Randomise the trial's units by its design's scheme, once; store everything needed to
     re-derive it. Uses the committed seed and snapshot when there is a commitment."""

@@ -1,0 +1,104 @@
+"""Concealment: delivery staff see only what delivery needs, and only once it opens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from hearten.errors import DataError, NotFound, StateError
+from hearten.trials.allocation import arms_by_participant, randomise_trial
+from hearten.trials.models import IdentityKey, Participant
+from hearten.trials.people import add_role, open_delivery, withdraw
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a long passphrase 1"
+
+
+@pytest.fixture
+def randomised(trial: Any) -> Any:
+    randomise_trial(trial, 7)
+    return trial
+
+
+def _team_in(trial: Any, arm: str) -> str:
+    arms = arms_by_participant(trial)
+    people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
+    return next(p.team.code for p in people if arms[p.id] == arm)
+
+
+def _login(client: Client, username: str) -> None:
+    assert client.login(username=username, password=PASSWORD)
+
+
+def test_a_letter_writer_sees_only_their_own_staff_who_get_a_letter(
+    client: Client, randomised: Any
+) -> None:
+    mine = _team_in(randomised, "letters")
+    control_team = _team_in(randomised, "control")
+    add_role(randomised, "manager", "letter-writer", [mine, control_team], PASSWORD)
+    _login(client, "manager")
+    closed = client.get(f"/trials/{randomised.slug}/delivery/")
+    assert closed.status_code == 200
+    assert b"Delivery has not opened yet" in closed.content
+    assert b"P-" not in closed.content
+    open_delivery(randomised)
+    page = client.get(f"/trials/{randomised.slug}/delivery/").content.decode()
+    recipients = Participant.objects.filter(trial=randomised, team__code=mine)
+    for p in recipients:
+        assert p.pseudonym in page
+        assert IdentityKey.objects.get(participant=p).staff_id in page
+    others = Participant.objects.filter(trial=randomised).exclude(team__code=mine)
+    assert not any(p.pseudonym in page for p in others)  # not the control team, nor others
+    assert "control" not in page.lower().replace("controlled", "")
+
+
+def test_a_coordinator_sees_the_intervention_arm_only(client: Client, randomised: Any) -> None:
+    add_role(randomised, "coord", "coordinator", [], PASSWORD)
+    open_delivery(randomised)
+    _login(client, "coord")
+    page = client.get(f"/trials/{randomised.slug}/delivery/").content.decode()
+    arms = arms_by_participant(randomised)
+    for p in Participant.objects.filter(trial=randomised):
+        assert (p.pseudonym in page) == (arms[p.id] == "letters")
+    assert "Staff number" not in page
+
+
+def test_withdrawn_staff_leave_every_delivery_list(client: Client, randomised: Any) -> None:
+    add_role(randomised, "coord", "coordinator", [], PASSWORD)
+    open_delivery(randomised)
+    arms = arms_by_participant(randomised)
+    leaver = next(
+        p for p in Participant.objects.filter(trial=randomised) if arms[p.id] == "letters"
+    )
+    withdraw(randomised, leaver.pseudonym, "left-employer")
+    _login(client, "coord")
+    assert (
+        leaver.pseudonym not in client.get(f"/trials/{randomised.slug}/delivery/").content.decode()
+    )
+
+
+def test_someone_without_a_role_learns_nothing(client: Client, randomised: Any) -> None:
+    get_user_model().objects.create_user("mallory", password=PASSWORD)
+    _login(client, "mallory")
+    assert client.get(f"/trials/{randomised.slug}/delivery/").status_code == 404
+    assert client.get("/trials/no-such-trial/delivery/").status_code == 404
+
+
+def test_delivery_roles_and_opening_are_checked(randomised: Any, trial: Any) -> None:
+    with pytest.raises(DataError, match="give --team"):
+        add_role(randomised, "m", "letter-writer", [], PASSWORD)
+    with pytest.raises(NotFound, match="no team 'XX'"):
+        add_role(randomised, "m", "letter-writer", ["XX"], PASSWORD)
+    with pytest.raises(DataError, match="unknown role"):
+        add_role(randomised, "m", "boss", [], PASSWORD)
+    open_delivery(randomised)
+    with pytest.raises(StateError, match="opened on"):
+        open_delivery(randomised)
+
+
+def test_delivery_cannot_open_before_randomisation(trial: Any) -> None:
+    with pytest.raises(StateError, match="not randomised"):
+        open_delivery(trial)
