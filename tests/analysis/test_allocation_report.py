@@ -36,7 +36,7 @@ def test_the_report_says_how_to_check_the_allocation(trial: Any) -> None:
     assert a["units"] == 8
     samples = {t["sample"]: t for t in run.result["sample_ratio"]}
     assert sum(samples["consented"]["observed"]) == 40
-    assert samples["consented"]["expected"] == (20.0, 20.0)  # 4 teams of 5 in each arm
+    assert samples["consented"]["expected"] == [20.0, 20.0]  # 4 teams of 5 in each arm
     assert sum(samples["answered the follow-up"]["observed"]) == 32
     clusters = run.result["randomisation_balance"]["clusters"]
     assert clusters[0]["variable"] == "People per team"
