@@ -237,6 +237,9 @@ def invite(
         w.writerow(["pseudonym", "link"])
         for link in links:
             w.writerow([link.pseudonym, f"{settings.HEARTEN.base_url}/s/{link.token}/"])
+    from hearten.trials import audit
+
+    audit.record(t, "exported", {"what": f"{wave} survey links", "rows": len(links)})
     out.print(f"{len(links)} personal links for {t.slug} / {wave} written to {path}")
 
 

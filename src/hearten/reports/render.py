@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -146,4 +147,11 @@ def write_report(trial: Trial) -> Path:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)  # readers never see a half-written report
+    from hearten.trials import audit
+
+    audit.record(
+        trial,
+        "exported",
+        {"what": "report", "file": path.name, "sha256": hashlib.sha256(html.encode()).hexdigest()},
+    )
     return path
