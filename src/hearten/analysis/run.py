@@ -100,17 +100,7 @@ def _randomisation_balance(
     data: pd.DataFrame, arms: list[str], control: str, clustered: bool, unit: str
 ) -> dict[str, list[dict[str, Any]]]:
     """Balance of everyone randomised: people, and (cluster trials) the clusters' means."""
-    people = [
-        asdict(
-            balance_row(
-                label,
-                {a: data.loc[data["arm"] == a, column].to_numpy(dtype=float) for a in arms},
-                control,
-            )
-        )
-        for column, label in BALANCE_VARIABLES
-        if column != "baseline" or data["baseline"].notna().any()
-    ]
+    people = _balance(data, arms, control)
     clusters: list[dict[str, Any]] = []
     if clustered:
         arm_of = data.groupby("cluster")["arm"].first()

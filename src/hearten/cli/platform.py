@@ -51,6 +51,15 @@ def list_trials() -> None:
     out.print(table)
 
 
+def _password_if_new(username: str) -> str | None:
+    """Ask for a password (twice, hidden) when ``username`` does not exist yet."""
+    from django.contrib.auth import get_user_model
+
+    if get_user_model().objects.filter(username=username).exists():
+        return None
+    return str(typer.prompt("Password for the new user", hide_input=True, confirmation_prompt=True))
+
+
 @trial_app.command("add-evaluator")
 def add_evaluator_cmd(
     trial: TrialArg,
@@ -58,17 +67,10 @@ def add_evaluator_cmd(
 ) -> None:
     """Let a user see a trial in the web app (creates the user, asking for a password)."""
     require_database()
-    from django.contrib.auth import get_user_model
-
     from hearten.trials.lifecycle import add_evaluator, get_trial
 
     t = get_trial(trial)
-    password = None
-    if not get_user_model().objects.filter(username=username).exists():
-        password = typer.prompt(
-            "Password for the new user", hide_input=True, confirmation_prompt=True
-        )
-    add_evaluator(t, username, password)
+    add_evaluator(t, username, _password_if_new(username))
     out.print(f"{username} is now an evaluator of {t.slug}")
 
 
@@ -187,18 +189,11 @@ def add_role(
 ) -> None:
     """Give someone a delivery role; what they may see is limited to what delivery needs."""
     require_database()
-    from django.contrib.auth import get_user_model
-
     from hearten.trials.lifecycle import get_trial
     from hearten.trials.people import add_role as grant
 
     t = get_trial(trial)
-    password = None
-    if not get_user_model().objects.filter(username=username).exists():
-        password = typer.prompt(
-            "Password for the new user", hide_input=True, confirmation_prompt=True
-        )
-    grant(t, username, role, list(team or []), password)
+    grant(t, username, role, list(team or []), _password_if_new(username))
     scope = f" for {', '.join(team)}" if team else ""
     out.print(f"{username} is now a {role} of {t.slug}{scope}")
 

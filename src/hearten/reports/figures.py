@@ -101,8 +101,13 @@ def power_curves(
     fig, ax = plt.subplots(figsize=(7.0, 4.2))
     for label, values in curves.items():
         ax.plot(effects, values, linewidth=2, label=label)
+    return _power_axes(fig, ax, target, "Effect size (standard deviations)", title)
+
+
+def _power_axes(fig: Figure, ax: Any, target: float, xlabel: str, title: str) -> Figure:
+    """Label a power plot, mark the target power, and tidy it."""
     ax.axhline(target, color="#505a5f", linestyle="--", linewidth=1)
-    ax.set_xlabel("Effect size (standard deviations)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("Power")
     ax.set_ylim(0, 1)
     ax.set_title(title, fontsize=10)
@@ -144,12 +149,6 @@ def simulated_power_curve(
     ax.plot(effects, power, color="#1d70b8", linewidth=2, label="simulated (±2 MC SE)")
     ax.plot(effects, closed_form, color="#d4351c", linestyle="--", linewidth=1.5,
             label="closed form (PowerUp!)")  # fmt: skip
-    ax.axhline(target, color="#505a5f", linestyle=":", linewidth=1)
-    ax.set_xlabel("Effect on those who take part (standard deviations)")
-    ax.set_ylabel("Power")
-    ax.set_ylim(0, 1)
-    ax.set_title(title, fontsize=10)
-    ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _power_axes(
+        fig, ax, target, "Effect on those who take part (standard deviations)", title
+    )

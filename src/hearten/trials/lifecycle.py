@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from hearten.errors import NotFound, StateError
@@ -58,8 +60,8 @@ def design_of(trial: Trial) -> Design:
     return Design.model_validate(trial.design)
 
 
-def add_evaluator(trial: Trial, username: str, password: str | None = None) -> None:
-    """Make ``username`` an evaluator of ``trial``, creating the user with ``password``."""
+def ensure_user(username: str, password: str | None = None) -> Any:
+    """The user called ``username``, created with ``password`` (checked) if there is none."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
@@ -76,5 +78,10 @@ def add_evaluator(trial: Trial, username: str, password: str | None = None) -> N
         except ValidationError as exc:
             raise DataError("the password is too weak: " + " ".join(exc.messages)) from None
         user = users.objects.create_user(username=username, password=password)
-    trial.evaluators.add(user)
+    return user
+
+
+def add_evaluator(trial: Trial, username: str, password: str | None = None) -> None:
+    """Make ``username`` an evaluator of ``trial``, creating the user with ``password``."""
+    trial.evaluators.add(ensure_user(username, password))
     audit.record(trial, "evaluator-added", {"username": username})

@@ -8,6 +8,7 @@ from django.utils import timezone
 from hearten.errors import DataError, NotFound, StateError, one_of
 from hearten.trials import audit
 from hearten.trials.choices import Role, WithdrawalReason
+from hearten.trials.lifecycle import ensure_user
 from hearten.trials.models import Allocation, Participant, Team, Trial, TrialRole
 
 
@@ -36,10 +37,6 @@ def add_role(
     trial: Trial, username: str, role: str, teams: list[str], password: str | None = None
 ) -> TrialRole:
     """Give ``username`` a delivery role; a letter writer writes for the ``teams`` named."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     one_of(role, [r.value for r in Role], "role", DataError)
     if role == Role.LETTER_WRITER and not teams:
         raise DataError("a letter writer writes for their own teams: give --team (repeat)")
@@ -47,16 +44,7 @@ def add_role(
     missing = [t for t in teams if t not in found]
     if missing:
         raise NotFound(f"no team {missing[0]!r} in trial {trial.slug!r}")
-    users = get_user_model()
-    user = users.objects.filter(username=username).first()
-    if user is None:
-        if not password:
-            raise DataError(f"user {username!r} does not exist: give a password to create it")
-        try:
-            validate_password(password)
-        except ValidationError as exc:
-            raise DataError("the password is too weak: " + " ".join(exc.messages)) from None
-        user = users.objects.create_user(username=username, password=password)
+    user = ensure_user(username, password)
     with transaction.atomic():
         granted, _ = TrialRole.objects.get_or_create(trial=trial, user=user, role=role)
         granted.teams.add(*found.values())
