@@ -135,7 +135,9 @@ def test_matched_pairs_put_one_of_each_pair_in_each_arm() -> None:
     pairs = form_pairs(units, score)
     # Sorted by score: team2 1, team4 2, team0 3, team6 5, team3 7, team5 9, team1 10; the
     # middle one (team6) is left alone and the neighbours pair up.
-    assert pairs[2] == pairs[4] and pairs[0] == pairs[3] and pairs[5] == pairs[1]
+    assert pairs[2] == pairs[4]
+    assert pairs[0] == pairs[3]
+    assert pairs[5] == pairs[1]
     assert pairs[6].startswith("all/single/")
     a = pair_randomise(units, score, ["control", "letters"], seed=4)
     assert a.scheme == "matched-pairs"

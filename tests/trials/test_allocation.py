@@ -11,7 +11,6 @@ from hearten.errors import DesignError, StateError
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.audit import verify_chain
 from hearten.trials.models import AllocatedUnit, AuditEvent, Participant
-
 from tests.conftest import append_only_lifted
 
 pytestmark = pytest.mark.django_db
