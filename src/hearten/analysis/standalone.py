@@ -109,8 +109,9 @@ def _rows(mask: pd.Series) -> str:
     return ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a data file by its extension."""
+def read_table(path: Path, as_text: bool = False) -> pd.DataFrame:
+    """Read a data file by its extension; ``as_text`` keeps a CSV's cells exactly as written
+    (blank cells stay blank), so that they can be written back unchanged."""
     if not path.is_file():
         raise NotFound(f"no file at {path}")
     kind = READERS.get(path.suffix.lower())
@@ -120,6 +121,8 @@ def read_table(path: Path) -> pd.DataFrame:
         )
     try:
         if kind == "CSV":
+            if as_text:
+                return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
             return pd.read_csv(path, encoding="utf-8-sig")
         if kind == "Excel":
             return pd.read_excel(path)

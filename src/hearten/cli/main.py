@@ -12,7 +12,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from hearten.cli import audit, platform, power, simulate, standalone, system
+from hearten.cli import audit, instruments, platform, power, simulate, standalone, system
 from hearten.cli.output import err
 from hearten.errors import HeartenError
 
@@ -27,6 +27,7 @@ app.add_typer(platform.trial_app, name="trial")
 app.add_typer(platform.roster_app, name="roster")
 app.add_typer(system.db_app, name="db")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(instruments.instruments_app, name="instruments")
 power.power_app.command("simulate")(simulate.simulate_command)
 app.add_typer(power.power_app, name="power")
 app.command("demo")(system.demo)
@@ -34,6 +35,7 @@ app.command("serve")(system.serve)
 app.command("analyse")(standalone.analyse)
 app.command("pool")(standalone.pool)
 app.command("randomise")(standalone.randomise)
+app.command("score")(instruments.score)
 
 
 def run() -> None:
