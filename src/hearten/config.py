@@ -12,6 +12,11 @@ analysis plan.
 - ``HEARTEN_DEBUG``: ``1`` for Django's debug pages, never in production (default ``0``).
 - ``HEARTEN_ALLOWED_HOSTS``: comma-separated host names the web app answers to
   (default ``localhost,127.0.0.1,[::1]``).
+- ``HEARTEN_SMTP_HOST``, ``HEARTEN_SMTP_PORT`` (default ``localhost``, ``25``),
+  ``HEARTEN_SMTP_USER``, ``HEARTEN_SMTP_PASSWORD``: the mail server survey e-mails go to.
+- ``HEARTEN_SMTP_SECURITY``: ``starttls``, ``ssl`` or ``none`` (default ``none``; use
+  ``starttls`` or ``ssl`` with any server off this machine).
+- ``HEARTEN_MAIL_FROM``: the sender (default ``Hearten <hearten@localhost>``).
 """
 
 from __future__ import annotations
@@ -32,6 +37,12 @@ class Settings:
     base_url: str
     debug: bool
     allowed_hosts: tuple[str, ...]
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "none"
+    mail_from: str = "Hearten <hearten@localhost>"
 
     @property
     def sqlite_path(self) -> Path:
@@ -62,7 +73,25 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
             for h in env.get("HEARTEN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
             if h.strip()
         ),
+        smtp_host=env.get("HEARTEN_SMTP_HOST", "localhost"),
+        smtp_port=_port(env.get("HEARTEN_SMTP_PORT", "25")),
+        smtp_user=env.get("HEARTEN_SMTP_USER", ""),
+        smtp_password=env.get("HEARTEN_SMTP_PASSWORD", ""),
+        smtp_security=_security(env.get("HEARTEN_SMTP_SECURITY", "none")),
+        mail_from=env.get("HEARTEN_MAIL_FROM", "Hearten <hearten@localhost>"),
     )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ValueError(f"HEARTEN_SMTP_PORT must be a port number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
+def _security(text: str) -> str:
+    if text not in ("starttls", "ssl", "none"):
+        raise ValueError(f"HEARTEN_SMTP_SECURITY must be starttls, ssl or none, not {text!r}")
+    return text
 
 
 def _stored_secret(home: Path) -> str:

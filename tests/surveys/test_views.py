@@ -32,7 +32,7 @@ def test_a_participant_consents_answers_and_is_thanked(client: Client, link: Inv
     assert b"How you have been feeling" in page.content
     assert "I’ve been feeling optimistic about the future" in page.content.decode()
     assert b"NHS Health Scotland" in page.content  # the licence notice is shown
-    page = client.post(url, {"items": "1", **ANSWERS}, follow=True)
+    page = client.post(url, {"page": "swemwbs", **ANSWERS}, follow=True)
     assert b"Thank you" in page.content
     response = Response.objects.get(invitation=link)
     assert response.scores == {"raw": 27.0, "metric": 24.11}
@@ -42,8 +42,8 @@ def test_a_participant_consents_answers_and_is_thanked(client: Client, link: Inv
 def test_a_resubmission_does_not_duplicate_the_response(client: Client, link: Invitation) -> None:
     url = f"/s/{link.token}/"
     client.post(url, {"consent": "yes"})
-    client.post(url, {"items": "1", **ANSWERS})
-    again = client.post(url, {"items": "1", **{**ANSWERS, "swemwbs_1": "1"}}, follow=True)
+    client.post(url, {"page": "swemwbs", **ANSWERS})
+    again = client.post(url, {"page": "swemwbs", **{**ANSWERS, "swemwbs_1": "1"}}, follow=True)
     assert b"You have already answered" in again.content
     assert Response.objects.filter(invitation=link).count() == 1
     assert Response.objects.get(invitation=link).answers["swemwbs_1"] == 4
@@ -56,7 +56,7 @@ def test_missing_and_invalid_answers_are_shown_and_nothing_is_stored(
     client.post(url, {"consent": "yes"})
     bad = {**ANSWERS, "swemwbs_2": "9"}
     del bad["swemwbs_5"]
-    page = client.post(url, {"items": "1", **bad})
+    page = client.post(url, {"page": "swemwbs", **bad})
     text = page.content.decode()
     assert page.status_code == 200
     assert "There is a problem" in text
@@ -71,7 +71,7 @@ def test_a_participant_who_declines_is_not_asked_anything(client: Client, link: 
     page = client.post(url, {"consent": "no"}, follow=True)
     assert b"You are not taking part" in page.content
     assert Participant.objects.get(pk=link.participant_id).consent == "declined"
-    page = client.post(url, {"items": "1", **ANSWERS}, follow=True)
+    page = client.post(url, {"page": "swemwbs", **ANSWERS}, follow=True)
     assert b"You are not taking part" in page.content
     assert not Response.objects.filter(invitation=link).exists()
 

@@ -60,7 +60,7 @@ def test_serve_answers_with_waitress_and_static_files(tmp_path: Path) -> None:
         assert b".govuk-button" in body
         status, _, body = _get(f"{base}/s/no-such-link/")
         assert status == 404
-        assert b"check that you copied all of it" in body
+        assert b"This link does not work" in body
         status, headers, _ = _get(f"{base}/sign-in/")
         assert status == 200
         assert headers["X-Frame-Options"] == "DENY"

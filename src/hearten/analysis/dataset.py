@@ -32,11 +32,11 @@ COLUMNS = (
 )
 
 
-def _scores(trial: Trial, wave: str | None, score: str) -> dict[int, float]:
+def _scores(trial: Trial, wave: str | None, instrument: str, score: str) -> dict[int, float]:
     if wave is None:
         return {}
     rows = Response.objects.filter(
-        invitation__wave__trial=trial, invitation__wave__name=wave
+        invitation__wave__trial=trial, invitation__wave__name=wave, instrument=instrument
     ).values_list("invitation__participant_id", "scores")
     return {pid: float(s[score]) for pid, s in rows}
 
@@ -54,7 +54,10 @@ def build_dataset(trial: Trial) -> pd.DataFrame:
     randomised_on = trial.allocation.created_at.date() if arms else None
     planned = design.planned_outcomes()
     scores = {
-        o.name: (_scores(trial, o.wave, o.score), _scores(trial, o.baseline_wave, o.score))
+        o.name: (
+            _scores(trial, o.wave, o.instrument, o.score),
+            _scores(trial, o.baseline_wave, o.instrument, o.score),
+        )
         for o in planned
     }
     outcome, baseline = scores["primary"]

@@ -137,7 +137,7 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
     else:
         add_evaluator(trial, DEMO_USER, password)
     unanswered = Invitation.objects.filter(
-        wave__trial=trial, wave__name="follow-up", response__isnull=True
+        wave__trial=trial, wave__name="follow-up", completed_at__isnull=True
     ).order_by("participant__pseudonym")
     # Two who consented (straight to the survey) and one not yet asked (the consent page).
     sample = [

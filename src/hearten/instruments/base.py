@@ -125,6 +125,7 @@ class Instrument:
         text_bundled: ``False`` when the wording cannot be shipped: the items carry
             placeholders until the licensed text is loaded (:func:`with_texts`).
         minutes: about how long it takes to answer.
+        heading: the page's heading for participants (default: the title).
     """
 
     name: str
@@ -139,6 +140,11 @@ class Instrument:
     bands: Mapping[str, tuple[Band, ...]] = field(default_factory=dict)
     text_bundled: bool = True
     minutes: float = 1.0
+    heading: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.heading:
+            object.__setattr__(self, "heading", self.title)
 
     @property
     def item_keys(self) -> tuple[str, ...]:

@@ -70,4 +70,5 @@ ONS4 = Instrument(
     licence="ONS personal wellbeing questions: Crown copyright, GSS harmonised standard.",
     source="GSS harmonised standard (2019); ONS thresholds (ONS FOI, score distributions)",
     minutes=1.0,
+    heading="Your wellbeing",
 )

@@ -59,6 +59,7 @@ VALUED = Instrument(
     "research and practice, with citation.",
     source="Eisenberger et al. 1986; 8-item short form as in Worley, Fuqua & Hellman 2009",
     minutes=1.0,
+    heading="Feeling valued at work",
 )
 
 BELONGING = Instrument(
@@ -77,6 +78,7 @@ BELONGING = Instrument(
     "article, loaded locally)",
     text_bundled=False,
     minutes=1.0,
+    heading="Belonging at work",
 )
 
 TURNOVER = Instrument(
@@ -97,6 +99,7 @@ TURNOVER = Instrument(
     licence="Cammann, Fichman, Jenkins & Klesh 1979 (MOAQ): widely used with citation.",
     source="Cammann et al. 1979 (wording from secondary sources: check before use)",
     minutes=0.5,
+    heading="Your plans",
 )
 
 MOTIVATION = Instrument(
@@ -120,6 +123,7 @@ MOTIVATION = Instrument(
     "wording loaded locally",
     text_bundled=False,
     minutes=1.5,
+    heading="Why you do your work",
 )
 
 CASELOAD = Instrument(
@@ -140,6 +144,7 @@ CASELOAD = Instrument(
     licence="Hearten single item (free to use).",
     source="Single item, as in the DfE longitudinal study of child and family social workers",
     minutes=0.2,
+    heading="Your caseload",
 )
 
 SUPERVISION = Instrument(
@@ -158,4 +163,5 @@ SUPERVISION = Instrument(
     licence="Hearten single item (free to use).",
     source="Single item (1 weekly … 5 never)",
     minutes=0.2,
+    heading="Your supervision",
 )

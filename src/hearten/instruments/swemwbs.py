@@ -73,6 +73,7 @@ SWEMWBS = Instrument(
     ),
     source=SOURCE,
     minutes=1.0,
+    heading="How you have been feeling",
 )
 
 WEMWBS = Instrument(
@@ -88,4 +89,5 @@ WEMWBS = Instrument(
     ),
     source=SOURCE,
     minutes=2.0,
+    heading="How you have been feeling",
 )

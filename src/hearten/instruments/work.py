@@ -51,6 +51,7 @@ UWES9 = Instrument(
     licence="UWES © Schaufeli & Bakker: free for non-commercial scientific research.",
     source="Schaufeli, Bakker & Salanova 2006; UWES manual (items and subscales)",
     minutes=1.0,
+    heading="How you feel about your work",
 )  # fmt: skip
 
 CBI_TEXTS = (
@@ -88,6 +89,7 @@ CBI_WORK = Instrument(
     "Working Environment): free to use.",
     source="Kristensen et al. 2005, Work & Stress 19(3):192–207; NFA scoring note",
     minutes=1.0,
+    heading="Tiredness and your work",
 )
 
 HSE_ITEMS = (
@@ -169,4 +171,5 @@ HSE_INDICATOR = Instrument(
     source="HSE Management Standards Indicator Tool user manual (items, scales, keying as "
     "reproduced by independent projects; check against the HSE form)",
     minutes=4.0,
+    heading="Your working conditions",
 )

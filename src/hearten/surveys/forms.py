@@ -1,4 +1,4 @@
-"""The survey form, built from an instrument's one declaration."""
+"""The survey forms, built from an instrument's one declaration."""
 
 from __future__ import annotations
 
@@ -18,16 +18,28 @@ class ConsentForm(forms.Form):
 
 
 class InstrumentForm(forms.Form):
-    """One required radio question per item of ``instrument``."""
+    """One required question per item of ``instrument``: radios, or a whole number."""
 
     def __init__(self, instrument: Instrument, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instrument = instrument
-        choices = [(str(o.value), o.label) for o in instrument.options]
         for number, item in enumerate(instrument.items, start=1):
+            if item.kind == "number":
+                self.fields[item.key] = forms.IntegerField(
+                    label=item.text,
+                    min_value=item.minimum,
+                    max_value=item.maximum,
+                    error_messages={
+                        "required": f"Enter a number for question {number}",
+                        "invalid": f"Enter a whole number for question {number}, like 12",
+                        "min_value": f"Question {number} must be {item.minimum} or more",
+                        "max_value": f"Question {number} must be {item.maximum} or fewer",
+                    },
+                )
+                continue
             self.fields[item.key] = forms.TypedChoiceField(
                 label=item.text,
-                choices=choices,
+                choices=[(str(o.value), o.label) for o in item.options],
                 coerce=int,
                 widget=forms.RadioSelect,
                 error_messages={
@@ -41,14 +53,16 @@ class InstrumentForm(forms.Form):
         out = []
         for number, item in enumerate(self.instrument.items, start=1):
             bound = self[item.key]
+            value = bound.value()
             out.append(
                 {
                     "number": number,
                     "key": item.key,
                     "text": item.text,
+                    "kind": item.kind,
                     "errors": bound.errors,
-                    "value": str(bound.value() or ""),
-                    "options": [(str(o.value), o.label) for o in self.instrument.options],
+                    "value": "" if value is None else str(value),
+                    "options": [(str(o.value), o.label) for o in item.options],
                 }
             )
         return out

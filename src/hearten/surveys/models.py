@@ -10,12 +10,19 @@ from hearten.trials.models import Participant, Trial
 
 
 class Wave(models.Model):
-    """One round of a survey (e.g. baseline, follow-up) using one instrument."""
+    """One round of a survey (e.g. baseline, follow-up): its instruments, one page each (the
+    main ``instrument`` first), when it opens and closes, and its reminder days."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="waves")
     name = models.SlugField(max_length=40)
     instrument = models.CharField(max_length=40)
+    pages: models.JSONField[list[str]] = models.JSONField(default=list)
     position = models.PositiveSmallIntegerField()
+    opens_on = models.DateField(null=True, blank=True)
+    closes_on = models.DateField(null=True, blank=True)
+    reminder_days: models.JSONField[list[int]] = models.JSONField(default=list)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -35,6 +42,7 @@ class Invitation(models.Model):
     token = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -43,9 +51,40 @@ class Invitation(models.Model):
 
 
 class Response(models.Model):
-    """A submitted answer set; one per invitation, so a resubmission cannot duplicate it."""
+    """One page of answers (one instrument) for an invitation; one per page, so a double
+    submit or a second device updates it rather than adding another."""
 
-    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="response")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="responses")
+    instrument = models.CharField(max_length=40)
     submitted_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     answers: models.JSONField[dict[str, Any]] = models.JSONField()
     scores: models.JSONField[dict[str, Any]] = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "instrument"], name="response_once"),
+        ]
+
+
+class Message(models.Model):
+    """An e-mail due to a participant: the invitation when a wave opens, or a reminder.
+
+    One per invitation and kind, so scheduling twice sends once. ``status`` moves from
+    ``pending`` to ``sending`` (claimed by a worker) to ``sent``, or to ``skipped`` when it
+    is no longer wanted (answered, withdrawn, declined, closed, no address).
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=20)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, default="pending")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "kind"], name="message_once"),
+        ]

@@ -1,16 +1,24 @@
-"""Opening waves, issuing links, recording consent and storing responses."""
+"""Opening and closing waves, issuing links, recording consent and saving answers page by page.
+
+A wave asks one or more instruments, one page each. Each page is saved as soon as it is
+sent, so a participant can stop and carry on later, on another device, from their personal
+link. A page can be saved again (the back button, a second device) until the last page is
+saved, which completes the invitation; after that nothing changes. A page is stored once per
+invitation (a database constraint), so no double submit can duplicate it.
+"""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hearten.errors import NotFound, StateError
-from hearten.instruments import Instrument, get_instrument
+from hearten.errors import DataError, NotFound, StateError
+from hearten.instruments import Instrument, get_instrument, require_text
 from hearten.surveys.models import Invitation, Response, Wave
 from hearten.trials import audit
 from hearten.trials.choices import Consent
@@ -24,7 +32,16 @@ def plan_waves(trial: Trial) -> list[Wave]:
     waves = []
     for i, spec in enumerate(design.waves):
         wave, _ = Wave.objects.get_or_create(
-            trial=trial, name=spec.name, defaults={"instrument": spec.instrument, "position": i}
+            trial=trial,
+            name=spec.name,
+            defaults={
+                "instrument": spec.instrument,
+                "pages": spec.pages,
+                "position": i,
+                "opens_on": spec.opens,
+                "closes_on": spec.closes,
+                "reminder_days": spec.reminders,
+            },
         )
         waves.append(wave)
     return waves
@@ -38,6 +55,17 @@ def get_wave(trial: Trial, name: str) -> Wave:
         raise NotFound(f"trial {trial.slug!r} has no wave {name!r} (waves: {names})") from None
 
 
+def is_closed(wave: Wave, now: datetime | None = None) -> bool:
+    """Closed by hand, or past its closing date."""
+    today = timezone.localdate(now or timezone.now())
+    return wave.closed_at is not None or (wave.closes_on is not None and today > wave.closes_on)
+
+
+def pages_of(wave: Wave) -> list[Instrument]:
+    """The wave's instruments in page order (the main one first)."""
+    return [get_instrument(name) for name in (wave.pages or [wave.instrument])]
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedLink:
     """A participant's link to a wave."""
@@ -47,20 +75,33 @@ class IssuedLink:
 
 
 def invite(wave: Wave) -> list[IssuedLink]:
-    """Issue links to everyone in the trial who has not declined or withdrawn and has none for
-    this wave.
+    """Open the wave and issue links to everyone who has not declined or withdrawn and has
+    none yet; schedule their invitation and reminder e-mails.
 
     Returns every live link of the wave (new and old), so the list can be sent again.
     """
+    if is_closed(wave):
+        raise StateError(f"wave {wave.name!r} has closed: no more links can be issued")
+    today = timezone.localdate()
+    if wave.opens_on is not None and today < wave.opens_on:
+        raise StateError(f"wave {wave.name!r} opens on {wave.opens_on:%d %B %Y}, not before")
+    for instrument in pages_of(wave):
+        require_text(instrument)
     people = Participant.objects.filter(trial=wave.trial, withdrawn_at__isnull=True).exclude(
         consent=Consent.DECLINED
     )
     have = set(wave.invitations.values_list("participant_id", flat=True))
     new = [p for p in people if p.id not in have]
+    from hearten.surveys.mail import schedule
+
     with transaction.atomic():
+        if wave.opened_at is None:
+            wave.opened_at = timezone.now()
+            wave.save(update_fields=["opened_at"])
         Invitation.objects.bulk_create(
             Invitation(wave=wave, participant=p, token=secrets.token_urlsafe(32)) for p in new
         )
+        schedule(wave)
         audit.record(wave.trial, "wave-opened", {"wave": wave.name, "new_links": len(new)})
     live = (
         wave.invitations.exclude(participant__consent=Consent.DECLINED)
@@ -69,6 +110,16 @@ def invite(wave: Wave) -> list[IssuedLink]:
         .order_by("participant__pseudonym")
     )
     return [IssuedLink(i.participant.pseudonym, i.token) for i in live]
+
+
+def close_wave(wave: Wave) -> None:
+    """Close a wave: no more answers, links or reminders."""
+    if wave.closed_at is not None:
+        raise StateError(f"wave {wave.name!r} closed on {wave.closed_at:%Y-%m-%d} already")
+    with transaction.atomic():
+        wave.closed_at = timezone.now()
+        wave.save(update_fields=["closed_at"])
+        audit.record(wave.trial, "wave-closed", {"wave": wave.name})
 
 
 def open_invitation(token: str) -> Invitation:
@@ -97,39 +148,83 @@ def record_consent(invitation: Invitation, consents: bool) -> Participant:
 
 
 def instrument_of(invitation: Invitation) -> Instrument:
+    """The wave's main instrument."""
     return get_instrument(invitation.wave.instrument)
+
+
+def saved_pages(invitation: Invitation) -> dict[str, Response]:
+    """The pages answered so far, by instrument name."""
+    return {r.instrument: r for r in Response.objects.filter(invitation=invitation)}
+
+
+def next_page(invitation: Invitation) -> int | None:
+    """The first page (from 0) not yet answered, or ``None`` when all are."""
+    saved = saved_pages(invitation)
+    for index, instrument in enumerate(pages_of(invitation.wave)):
+        if instrument.name not in saved:
+            return index
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class Submission:
-    """The stored response, and whether this call stored it (``False``: already answered)."""
+    """The stored page, whether this call stored or changed it, and whether the whole
+    survey is now complete."""
 
     response: Response
     created: bool
+    complete: bool = False
 
 
-def submit_response(invitation: Invitation, answers: Mapping[str, object]) -> Submission:
-    """Validate, score and store a response exactly once.
+def save_page(
+    invitation: Invitation, instrument_name: str, answers: Mapping[str, object]
+) -> Submission:
+    """Validate, score and store one page (module docstring).
 
     Raises:
         DataError: the answers are incomplete or out of range (nothing is stored).
-        StateError: the participant has not consented.
+        StateError: no consent, withdrawn, or the wave has closed.
     """
-    if invitation.participant.consent != Consent.CONSENTED:
+    p = invitation.participant
+    if p.consent != Consent.CONSENTED:
         raise StateError("answers can be stored only after the participant consents")
-    if invitation.participant.withdrawn_at is not None:
+    if p.withdrawn_at is not None:
         raise StateError("this participant has withdrawn: no further answers are stored")
-    instrument = instrument_of(invitation)
+    names = [i.name for i in pages_of(invitation.wave)]
+    if instrument_name not in names:
+        raise DataError(f"wave {invitation.wave.name!r} does not ask {instrument_name!r}")
+    instrument = get_instrument(instrument_name)
     clean = instrument.validate(answers)
-    scores = instrument.score(clean).values
-    existing = Response.objects.filter(invitation=invitation).first()
-    if existing is not None:
-        return Submission(existing, created=False)
-    try:
-        with transaction.atomic():
-            response = Response.objects.create(
-                invitation=invitation, answers=clean, scores=dict(scores)
-            )
-    except IntegrityError:  # a concurrent submission of the same invitation won the race
-        return Submission(Response.objects.get(invitation=invitation), created=False)
-    return Submission(response, created=True)
+    scores = dict(instrument.score(clean).values)
+    with transaction.atomic():
+        fresh = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        existing = Response.objects.filter(invitation=fresh, instrument=instrument_name).first()
+        if fresh.completed_at is not None:
+            if existing is None:
+                raise StateError("this survey is complete: no more answers are stored")
+            return Submission(existing, created=False, complete=True)
+        if is_closed(invitation.wave):
+            raise StateError("this survey has closed: no more answers are stored")
+        try:
+            with transaction.atomic():
+                response, created = Response.objects.update_or_create(
+                    invitation=fresh,
+                    instrument=instrument_name,
+                    defaults={"answers": clean, "scores": scores},
+                )
+        except IntegrityError:  # another device saved the same page at the same moment
+            response = Response.objects.get(invitation=fresh, instrument=instrument_name)
+            response.answers, response.scores = clean, scores
+            response.save(update_fields=["answers", "scores", "updated_at"])
+            created = False
+        done = set(Response.objects.filter(invitation=fresh).values_list("instrument", flat=True))
+        complete = set(names) <= done
+        if complete:
+            fresh.completed_at = timezone.now()
+            fresh.save(update_fields=["completed_at"])
+    return Submission(response, created=created, complete=complete)
+
+
+def submit_response(invitation: Invitation, answers: Mapping[str, object]) -> Submission:
+    """Save the page of the wave's main instrument (a one-page wave is then complete)."""
+    return save_page(invitation, invitation.wave.instrument, answers)

@@ -1,65 +1,123 @@
-"""The participant's pages: consent, the survey, and thanks. One link, no sign-in."""
+"""The participant's pages: consent, the survey page by page, and thanks. One personal link,
+no sign-in; every state (closed, withdrawn, declined, complete, unknown link) has its own
+page, never an error."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from hearten.errors import NotFound
+from hearten.errors import NotFound, StateError
 from hearten.surveys.forms import ConsentForm, InstrumentForm
-from hearten.surveys.models import Invitation, Response
+from hearten.surveys.models import Invitation
 from hearten.surveys.services import (
-    instrument_of,
+    is_closed,
+    next_page,
     open_invitation,
+    pages_of,
     record_consent,
-    submit_response,
+    save_page,
+    saved_pages,
 )
 from hearten.trials.choices import Consent
 
 
-def _invitation(token: str) -> Invitation:
+def _invitation(request: HttpRequest, token: str) -> Invitation | HttpResponse:
     try:
         return open_invitation(token)
     except NotFound:
-        raise Http404("unknown survey link") from None
+        return render(request, "surveys/unknown.html", status=404)
+
+
+def _state_page(request: HttpRequest, inv: Invitation) -> HttpResponse | None:
+    """The page for a participant who cannot answer (any more), if that is the case."""
+    trial = inv.wave.trial
+    if inv.participant.withdrawn_at is not None:
+        return render(request, "surveys/withdrawn.html", {"trial": trial})
+    if inv.participant.consent == Consent.DECLINED:
+        return render(request, "surveys/declined.html", {"trial": trial})
+    if inv.completed_at is not None:
+        return render(request, "surveys/thanks.html", {"trial": trial, "already": True})
+    if is_closed(inv.wave):
+        return render(request, "surveys/closed.html", {"trial": trial, "wave": inv.wave})
+    return None
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
-    """Route the participant to the step they are at."""
-    inv = _invitation(token)
+    """Route the participant to the step they are at (module docstring)."""
+    inv = _invitation(request, token)
+    if isinstance(inv, HttpResponse):
+        return inv
+    stop = _state_page(request, inv)
+    if stop is not None:
+        return stop
     trial = inv.wave.trial
-    consent = inv.participant.consent
-    if inv.participant.withdrawn_at is not None:
-        return render(request, "surveys/withdrawn.html", {"trial": trial})
-    if consent == Consent.DECLINED:
-        return render(request, "surveys/declined.html", {"trial": trial})
-    if consent == Consent.PENDING:
-        form = ConsentForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            record_consent(inv, form.cleaned_data["consent"] == "yes")
+    pages = pages_of(inv.wave)
+    minutes = max(1, round(sum(p.minutes for p in pages)))
+    if inv.participant.consent == Consent.PENDING:
+        consent = ConsentForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and consent.is_valid():
+            record_consent(inv, consent.cleaned_data["consent"] == "yes")
             return redirect("survey", token=token)
-        return render(request, "surveys/consent.html", {"trial": trial, "form": form})
-    if Response.objects.filter(invitation=inv).exists():
-        return render(request, "surveys/thanks.html", {"trial": trial, "already": True})
-    instrument = instrument_of(inv)
-    # The hidden "items" field marks a survey post (a repeated consent post is not one).
-    bound = request.method == "POST" and "items" in request.POST
-    answers = InstrumentForm(instrument, request.POST if bound else None)
-    if bound and answers.is_valid():
-        submit_response(inv, answers.cleaned_data)
+        return render(
+            request,
+            "surveys/consent.html",
+            {"trial": trial, "form": consent, "minutes": minutes},
+        )
+    first_open = next_page(inv)
+    if first_open is None:  # every page saved a moment ago on another device
         return redirect("survey-done", token=token)
+    try:
+        asked = int(request.GET.get("page", "0")) - 1
+    except ValueError:
+        asked = -1
+    current = asked if 0 <= asked <= first_open else first_open
+    instrument = pages[current]
+    saved = saved_pages(inv).get(instrument.name)
+    # The hidden "page" field marks a survey post (a repeated consent post is not one).
+    bound = request.method == "POST" and request.POST.get("page") == instrument.name
+    form = InstrumentForm(
+        instrument,
+        request.POST if bound else None,
+        initial=saved.answers if saved is not None else None,
+    )
+    if bound and form.is_valid():
+        try:
+            submission = save_page(inv, instrument.name, form.cleaned_data)
+        except StateError:
+            inv.refresh_from_db()
+            return _state_page(request, inv) or redirect("survey", token=token)
+        if submission.complete:
+            return redirect("survey-done", token=token)
+        following = next_page(inv)
+        url = reverse("survey", kwargs={"token": token})
+        return redirect(f"{url}?page={(following or 0) + 1}")
     return render(
         request,
         "surveys/survey.html",
-        {"trial": trial, "wave": inv.wave, "form": answers, "instrument": instrument},
+        {
+            "trial": trial,
+            "wave": inv.wave,
+            "form": form,
+            "instrument": instrument,
+            "page": current + 1,
+            "pages": len(pages),
+            "last": current == len(pages) - 1,
+            "back": current if current > 0 else None,
+        },
     )
 
 
 @never_cache
 def done(request: HttpRequest, token: str) -> HttpResponse:
-    inv = _invitation(token)
+    inv = _invitation(request, token)
+    if isinstance(inv, HttpResponse):
+        return inv
+    if inv.completed_at is None:
+        return redirect("survey", token=token)
     return render(request, "surveys/thanks.html", {"trial": inv.wave.trial, "already": False})

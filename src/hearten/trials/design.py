@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -54,15 +55,42 @@ class ArmSpec(_Strict):
 
 
 class WaveSpec(_Strict):
+    """A survey wave: its main instrument, any further pages, dates and reminders."""
+
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
     instrument: str
+    also: list[str] = Field(default_factory=list, description="further pages, in order")
+    opens: date | None = None
+    closes: date | None = None
+    reminders: list[int] = Field(default_factory=lambda: [3, 7])
 
     @model_validator(mode="after")
     def _known_instrument(self) -> WaveSpec:
-        if self.instrument not in REGISTRY:
-            known = ", ".join(sorted(REGISTRY))
-            raise ValueError(f"unknown instrument {self.instrument!r}; choose one of {known}")
+        known = ", ".join(sorted(REGISTRY))
+        for name in self.pages:
+            if name not in REGISTRY:
+                raise ValueError(f"unknown instrument {name!r}; choose one of {known}")
+        if len(set(self.pages)) != len(self.pages):
+            raise ValueError(f"wave {self.name!r} lists an instrument twice")
+        if self.opens and self.closes and self.closes < self.opens:
+            raise ValueError(f"wave {self.name!r} closes before it opens")
+        if any(d < 1 or d > 60 for d in self.reminders) or sorted(set(self.reminders)) != list(
+            self.reminders
+        ):
+            raise ValueError(
+                "reminders are days after the wave opens, increasing, from 1 to 60 (e.g. [3, 7])"
+            )
         return self
+
+    @property
+    def pages(self) -> list[str]:
+        """Every instrument of the wave, one page each, the main one first."""
+        return [self.instrument, *self.also]
+
+    @property
+    def minutes(self) -> float:
+        """About how long the wave takes to answer."""
+        return sum(REGISTRY[name].minutes for name in self.pages)
 
 
 class OutcomeSpec(_Strict):
@@ -70,6 +98,7 @@ class OutcomeSpec(_Strict):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
     wave: str
+    instrument: str | None = Field(default=None, description="default: the wave's main one")
     score: str | None = None
     baseline_wave: str | None = None
     role: Literal["secondary", "mediator"] = "secondary"
@@ -201,7 +230,18 @@ class Design(_Strict):
                         f"analysis.secondary {o.name!r}: {field} {wave!r} is not one of the "
                         f"waves ({', '.join(waves)})"
                     )
-            secondary_instrument = REGISTRY[waves[o.wave].instrument]
+            chosen = o.instrument or waves[o.wave].instrument
+            if chosen not in waves[o.wave].pages:
+                raise ValueError(
+                    f"analysis.secondary {o.name!r}: wave {o.wave!r} does not ask {chosen!r} "
+                    f"(it asks {', '.join(waves[o.wave].pages)})"
+                )
+            if o.baseline_wave is not None and chosen not in waves[o.baseline_wave].pages:
+                raise ValueError(
+                    f"analysis.secondary {o.name!r}: baseline wave {o.baseline_wave!r} does "
+                    f"not ask {chosen!r}"
+                )
+            secondary_instrument = REGISTRY[chosen]
             if o.score is not None and o.score not in secondary_instrument.scores:
                 raise ValueError(
                     f"analysis.secondary {o.name!r}: score {o.score!r} is not a score of "
@@ -240,11 +280,13 @@ class Design(_Strict):
         """The primary outcome, then each secondary one, resolved to instrument and score."""
         waves = {w.name: w for w in self.waves}
         a = self.analysis
-        specs = [("primary", a.outcome_wave, a.score, a.baseline_wave)]
-        specs += [(o.name, o.wave, o.score, o.baseline_wave) for o in a.secondary]
+        specs: list[tuple[str, str, str | None, str | None, str | None]] = [
+            ("primary", a.outcome_wave, None, a.score, a.baseline_wave)
+        ]
+        specs += [(o.name, o.wave, o.instrument, o.score, o.baseline_wave) for o in a.secondary]
         out = []
-        for name, wave, score, baseline in specs:
-            instrument = REGISTRY[waves[wave].instrument]
+        for name, wave, chosen, score, baseline in specs:
+            instrument = REGISTRY[chosen or waves[wave].instrument]
             out.append(
                 PlannedOutcome(
                     name, wave, instrument.name, score or instrument.primary_score, baseline

@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "hearten.trials",
     "hearten.surveys",
     "hearten.analysis",
@@ -120,3 +122,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+
+# E-mail over SMTP (HEARTEN_SMTP_*), sent by `hearten worker` from the database task queue.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = HEARTEN.smtp_host
+EMAIL_PORT = HEARTEN.smtp_port
+EMAIL_HOST_USER = HEARTEN.smtp_user
+EMAIL_HOST_PASSWORD = HEARTEN.smtp_password
+EMAIL_USE_TLS = HEARTEN.smtp_security == "starttls"
+EMAIL_USE_SSL = HEARTEN.smtp_security == "ssl"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = HEARTEN.mail_from
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -1,0 +1,155 @@
+"""Survey e-mails: the invitation when a wave opens and reminders on its schedule.
+
+Every e-mail is a :class:`Message` row made when the wave opens (one per invitation and
+kind, so opening twice schedules once). ``hearten worker`` sweeps for messages that are due
+and runs each as a Django task (database backend); the task claims its message
+(``pending`` → ``sending``), checks it is still wanted, sends it over SMTP and marks it
+``sent``. None goes after the survey is complete, after withdrawal or a refusal, once the wave
+has closed, or to someone without an address (``skipped``, with the reason).
+
+If the worker dies between handing a message to the SMTP server and marking it sent, the
+message is claimed again after ``STALE_AFTER`` and sent again: at least once, never lost.
+Each message keeps one ``Message-ID`` header, so mail systems that remove duplicates by it
+(most do) show it once. A failed send is retried by later sweeps up to ``MAX_ATTEMPTS``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from hearten.surveys.models import Invitation, Message, Wave
+from hearten.trials.choices import Consent
+from hearten.trials.models import IdentityKey
+
+STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+INVITATION = "invitation"
+
+
+def schedule(wave: Wave) -> int:
+    """Make the invitation and reminder messages for every invitation of an open wave."""
+    opened = wave.opened_at or timezone.now()
+    kinds = [(INVITATION, opened)] + [
+        (f"reminder-{n}", opened + timedelta(days=day))
+        for n, day in enumerate(wave.reminder_days or [], start=1)
+    ]
+    rows = [
+        Message(invitation_id=pk, kind=kind, due_at=due)
+        for pk in wave.invitations.values_list("pk", flat=True)
+        for kind, due in kinds
+    ]
+    return len(Message.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Enqueue a task for every message that is due (or stuck mid-send); returns how many."""
+    moment = now or timezone.now()
+    stale = moment - STALE_AFTER
+    with transaction.atomic():
+        Message.objects.filter(status="sending", claimed_at__lt=stale).update(status="pending")
+        due = list(
+            Message.objects.filter(status="pending", due_at__lte=moment).values_list(
+                "pk", flat=True
+            )
+        )
+    for pk in due:
+        send_message.enqueue(pk)
+    return len(due)
+
+
+def _unwanted(message: Message) -> str | None:
+    """Why a message should not go any more, or ``None``."""
+    inv: Invitation = message.invitation
+    p = inv.participant
+    from hearten.surveys.services import is_closed
+
+    if inv.completed_at is not None:
+        return "survey complete"
+    if p.withdrawn_at is not None:
+        return "withdrawn"
+    if p.consent == Consent.DECLINED:
+        return "declined"
+    if is_closed(inv.wave):
+        return "wave closed"
+    return None
+
+
+def _body(message: Message, link: str) -> tuple[str, str]:
+    inv = message.invitation
+    trial = inv.wave.trial
+    from hearten.surveys.services import pages_of
+
+    minutes = max(1, round(sum(i.minutes for i in pages_of(inv.wave))))
+    first = message.kind == INVITATION
+    subject = f"{trial.name}: {'a short survey' if first else 'a reminder about the survey'}"
+    opening = (
+        f"You are invited to answer a short survey for {trial.name}."
+        if first
+        else f"A reminder: the {trial.name} survey is still open for you."
+    )
+    body = (
+        f"{opening}\n\n"
+        f"It takes about {minutes} minute{'s' if minutes != 1 else ''}. Your answers are saved "
+        "page by page, so you can stop and carry on later from this link, on any device:\n\n"
+        f"{link}\n\n"
+        "Taking part is voluntary and does not affect your job. Your manager and employer never "
+        "see your answers: only the evaluation team does, under a study code, not your name.\n\n"
+        "If you do not want to take part, open the link and choose 'No'; you will not be "
+        "contacted again. This link is personal: please do not forward it.\n"
+    )
+    return subject, body
+
+
+@task()
+def send_message(message_id: int) -> str:
+    """Claim, check and send one message (module docstring); returns what happened."""
+    with transaction.atomic():
+        claimed = Message.objects.filter(pk=message_id, status="pending").update(
+            status="sending", claimed_at=timezone.now()
+        )
+    if not claimed:
+        return "not pending"
+    message = Message.objects.select_related(
+        "invitation__participant", "invitation__wave__trial"
+    ).get(pk=message_id)
+    reason = _unwanted(message)
+    email = (
+        IdentityKey.objects.filter(participant=message.invitation.participant)
+        .values_list("email", flat=True)
+        .first()
+    )
+    if reason is None and not email:
+        reason = "no e-mail address"
+    if reason is not None:
+        Message.objects.filter(pk=message_id).update(status="skipped", note=reason)
+        return f"skipped: {reason}"
+    link = f"{settings.HEARTEN.base_url}/s/{message.invitation.token}/"
+    subject, body = _body(message, link)
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "hearten"
+    mail = EmailMessage(
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [str(email)],
+        headers={"Message-ID": f"<hearten-message-{message.pk}@{domain}>"},
+    )
+    try:
+        mail.send(fail_silently=False)
+    except Exception as exc:  # any SMTP or network failure: try again on a later sweep
+        attempts = message.attempts + 1
+        Message.objects.filter(pk=message_id).update(
+            status="pending" if attempts < MAX_ATTEMPTS else "failed",
+            attempts=attempts,
+            note=str(exc)[:200],
+        )
+        raise
+    Message.objects.filter(pk=message_id).update(
+        status="sent", sent_at=timezone.now(), attempts=message.attempts + 1, note=""
+    )
+    return "sent"
