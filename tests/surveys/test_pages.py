@@ -1,0 +1,162 @@
+"""A wave of several pages: progress, saving page by page, resuming on another device, going
+back, double submits, closing, and the right instrument in the analysis dataset."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from hearten.errors import StateError
+from hearten.surveys.models import Invitation, Response
+from hearten.surveys.services import close_wave, get_wave, invite, record_consent, save_page
+from tests.conftest import roster_text
+
+pytestmark = pytest.mark.django_db
+
+SWEMWBS = {f"swemwbs_{i}": "4" for i in range(1, 8)}
+ONS4 = {"ons4_1": "7", "ons4_2": "8", "ons4_3": "6", "ons4_4": "3"}
+CASELOAD = {"caseload_1": "18"}
+
+
+@pytest.fixture
+def multi(design_file: Path, tmp_path: Path) -> Any:
+    from hearten.surveys.services import plan_waves
+    from hearten.trials.design import parse_design
+    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.roster import import_roster
+
+    text = design_file.read_text().replace(
+        'name = "baseline"\ninstrument = "swemwbs"',
+        'name = "baseline"\ninstrument = "swemwbs"\nalso = ["ons4", "caseload"]',
+    )
+    text += (
+        '\n[[analysis.secondary]]\nname = "life-satisfaction"\nwave = "baseline"\n'
+        'instrument = "ons4"\nscore = "life_satisfaction"\n'
+    )
+    trial = create_trial(parse_design(text))
+    plan_waves(trial)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(roster_text())
+    import_roster(trial, roster)
+    invite(get_wave(trial, "baseline"))
+    return trial
+
+
+def _link(trial: Any) -> Invitation:
+    inv = Invitation.objects.filter(wave__trial=trial).order_by("id").first()
+    assert inv is not None
+    record_consent(inv, True)
+    return inv
+
+
+def test_pages_show_progress_and_resume_on_another_device(multi: Any) -> None:
+    inv = _link(multi)
+    url = f"/s/{inv.token}/"
+    phone, laptop = Client(), Client()
+    first = phone.get(url).content.decode()
+    assert "Page 1 of 3" in first
+    assert "How you have been feeling" in first
+    assert "Save and continue" in first
+    after = phone.post(url, {"page": "swemwbs", **SWEMWBS}, follow=True).content.decode()
+    assert "Page 2 of 3" in after
+    assert "Your wellbeing" in after
+    # The same link on another device carries on where the phone stopped.
+    elsewhere = laptop.get(url).content.decode()
+    assert "Page 2 of 3" in elsewhere
+    assert 'class="govuk-back-link"' in elsewhere
+    # Going back shows the saved answers, and they can be changed.
+    back = laptop.get(f"{url}?page=1").content.decode()
+    assert 'value="4" checked' in back
+    laptop.post(f"{url}?page=1", {"page": "swemwbs", **{**SWEMWBS, "swemwbs_1": "5"}})
+    assert Response.objects.get(invitation=inv, instrument="swemwbs").answers["swemwbs_1"] == 5
+    # A page beyond the first unanswered one cannot be skipped to.
+    assert "Page 2 of 3" in laptop.get(f"{url}?page=3").content.decode()
+    laptop.post(url, {"page": "ons4", **ONS4})
+    last = laptop.get(url).content.decode()
+    assert "Page 3 of 3" in last
+    assert "Send my answers" in last
+    assert 'inputmode="numeric"' in last
+    done = laptop.post(url, {"page": "caseload", **CASELOAD}, follow=True).content.decode()
+    assert "Thank you" in done
+    inv.refresh_from_db()
+    assert inv.completed_at is not None
+    assert Response.objects.filter(invitation=inv).count() == 3
+
+
+def test_a_number_out_of_range_is_explained(multi: Any) -> None:
+    inv = _link(multi)
+    url = f"/s/{inv.token}/"
+    c = Client()
+    c.post(url, {"page": "swemwbs", **SWEMWBS})
+    c.post(url, {"page": "ons4", **ONS4})
+    page = c.post(url, {"page": "caseload", "caseload_1": "999"}).content.decode()
+    assert "Question 1 must be 150 or fewer" in page
+    assert "There is a problem" in page
+
+
+def test_double_submits_and_late_resubmits_change_nothing(multi: Any) -> None:
+    inv = _link(multi)
+    for _ in range(2):
+        save_page(inv, "swemwbs", SWEMWBS)
+    save_page(inv, "ons4", ONS4)
+    final = save_page(inv, "caseload", CASELOAD)
+    assert final.complete
+    again = save_page(inv, "caseload", {"caseload_1": "40"})
+    assert not again.created
+    assert again.response.answers == {"caseload_1": 18}
+    assert Response.objects.filter(invitation=inv).count() == 3
+    page = Client().post(f"/s/{inv.token}/", {"page": "swemwbs", **SWEMWBS}, follow=True)
+    assert "You have already answered" in page.content.decode()
+
+
+def test_a_closed_wave_says_so_and_takes_no_answers(multi: Any) -> None:
+    inv = _link(multi)
+    wave = get_wave(multi, "baseline")
+    close_wave(wave)
+    page = Client().get(f"/s/{inv.token}/")
+    assert "This survey has closed" in page.content.decode()
+    inv.refresh_from_db()
+    with pytest.raises(StateError, match="closed"):
+        save_page(inv, "swemwbs", SWEMWBS)
+    with pytest.raises(StateError, match="closed"):
+        invite(wave)
+    with pytest.raises(StateError, match="closed on"):
+        close_wave(wave)
+
+
+def test_a_wave_closes_on_its_date_and_cannot_open_early(multi: Any) -> None:
+    wave = get_wave(multi, "follow-up")
+    wave.opens_on = timezone.localdate() + timedelta(days=2)
+    wave.save()
+    with pytest.raises(StateError, match="opens on"):
+        invite(wave)
+    baseline = get_wave(multi, "baseline")
+    baseline.closes_on = timezone.localdate() - timedelta(days=1)
+    baseline.save()
+    inv = _link(multi)
+    assert "This survey has closed" in Client().get(f"/s/{inv.token}/").content.decode()
+
+
+def test_an_unknown_link_gets_a_friendly_page(client: Client, multi: Any) -> None:
+    page = client.get("/s/not-a-real-token/")
+    assert page.status_code == 404
+    assert "This link does not work" in page.content.decode()
+
+
+def test_the_dataset_reads_each_outcome_from_its_own_instrument(multi: Any) -> None:
+    from hearten.analysis.dataset import build_dataset
+    from hearten.trials.allocation import randomise_trial
+
+    inv = _link(multi)
+    save_page(inv, "swemwbs", SWEMWBS)
+    save_page(inv, "ons4", ONS4)
+    randomise_trial(multi, 1)
+    data = build_dataset(multi).set_index("pseudonym")
+    row = data.loc[inv.participant.pseudonym]
+    assert row["baseline"] == 25.03  # SWEMWBS metric of 28
+    assert row["outcome:life-satisfaction"] == 7.0
