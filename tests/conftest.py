@@ -4,8 +4,10 @@ database DATABASE_URL names (SQLite in memory when it is unset)."""
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +102,31 @@ def audit_flushable(transactional_db: None) -> Iterator[None]:
 
     with append_only_lifted():
         AuditEvent.objects.all().delete()
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def hearten(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Outcome]:
+    """Call ``hearten ARGS...`` through the real entry point; return exit code and output."""
+    from hearten.cli.main import run
+
+    def call(*args: str) -> Outcome:
+        monkeypatch.setattr(sys, "argv", ["hearten", *args])
+        monkeypatch.setenv("COLUMNS", "200")
+        code = 0
+        try:
+            run()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return call

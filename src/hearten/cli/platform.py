@@ -238,6 +238,20 @@ def invite(
     out.print(f"{len(links)} personal links for {t.slug} / {wave} written to {path}")
 
 
+@trial_app.command("close-wave")
+def close_wave_cmd(
+    trial: TrialArg,
+    wave: Annotated[str, typer.Argument(help="the wave's name, e.g. baseline")],
+) -> None:
+    """Close a wave: no more answers, links or reminders."""
+    require_database()
+    from hearten.surveys.services import close_wave, get_wave
+    from hearten.trials.lifecycle import get_trial
+
+    close_wave(get_wave(get_trial(trial), wave))
+    out.print(f"Wave {wave} of {trial} is closed: no more answers, links or reminders.")
+
+
 @trial_app.command("analyse")
 def analyse(trial: TrialArg) -> None:
     """Run the trial's analysis plan and store the result."""

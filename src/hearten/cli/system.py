@@ -68,3 +68,52 @@ def serve(
         "press Ctrl+C to stop."
     )
     waitress_serve(application, host=host, port=port, threads=threads, ident="hearten")
+
+
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="send what is due now, then stop (for cron or tests)")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="seconds between sweeps")] = 30.0,
+) -> None:
+    """Send survey invitations and reminders when they are due (runs until stopped)."""
+    require_database()
+    import time
+
+    from django.utils.crypto import get_random_string
+
+    from hearten.surveys.mail import sweep
+    from hearten.surveys.models import Message
+
+    def one_round() -> None:
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        due = sweep()
+        Worker(
+            queue_names=["default"],
+            interval=0.1,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        ).run()
+        counts = {
+            s: Message.objects.filter(status=s).count() for s in ("sent", "pending", "failed")
+        }
+        out.print(
+            f"{due} message(s) were due; in all {counts['sent']} sent, {counts['pending']} "
+            f"waiting, {counts['failed']} failed."
+        )
+
+    if once:
+        one_round()
+        return
+    out.print(f"Sending survey e-mails every {interval:g} s; press Ctrl+C to stop.")
+    try:
+        while True:
+            one_round()
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        out.print("Stopped.")

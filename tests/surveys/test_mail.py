@@ -1,0 +1,143 @@
+"""Invitations and reminders over real SMTP: a loopback aiosmtpd server reads what arrived."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from email.message import Message as MailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from hearten.surveys.models import Invitation, Message
+from hearten.surveys.services import close_wave, get_wave, invite, record_consent, save_page
+from hearten.trials.people import withdraw
+
+pytestmark = pytest.mark.django_db
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message that arrives."""
+
+    def __init__(self) -> None:
+        self.messages: list[MailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker closes stale connections between tasks; a test runs inside one
+    transaction, whose connection must stay open (PostgreSQL would lose it)."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.DEFAULT_FROM_EMAIL = "Hearten <hearten@example.org>"
+    yield inbox
+    controller.stop()
+
+
+def test_invitations_and_reminders_arrive_once_and_only_while_wanted(
+    hearten: Callable[..., Any], smtp: Inbox, trial: Any
+) -> None:
+    wave = get_wave(trial, "baseline")
+    invite(wave)
+    assert Message.objects.count() == 40 * 3  # the invitation and two reminders each
+    r = hearten("worker", "--once")
+    assert r.code == 0, r.err
+    assert len(smtp.messages) == 40
+    first = smtp.messages[0]
+    assert first["Subject"] == f"{trial.name}: a short survey"
+    assert first["Message-ID"].startswith("<hearten-message-")
+    body = first.get_payload(decode=True).decode()
+    inv = Invitation.objects.get(participant__identity__email=first["To"])
+    assert f"/s/{inv.token}/" in body
+    assert "about 1 minute" in body
+    # Nothing more is due: running again sends nothing, and opening again schedules nothing.
+    invite(wave)
+    hearten("worker", "--once")
+    assert len(smtp.messages) == 40
+    # One person finishes, one withdraws, one declines; then the first reminder falls due.
+    people = list(Invitation.objects.filter(wave=wave).order_by("id"))
+    record_consent(people[0], True)
+    save_page(people[0], "swemwbs", {f"swemwbs_{i}": 3 for i in range(1, 8)})
+    withdraw(trial, people[1].participant.pseudonym)
+    record_consent(people[2], False)
+    Message.objects.filter(kind="reminder-1").update(due_at=timezone.now() - timedelta(seconds=1))
+    hearten("worker", "--once")
+    reminders = [m for m in smtp.messages if "reminder" in m["Subject"]]
+    assert len(reminders) == 37
+    skipped = dict(
+        Message.objects.filter(kind="reminder-1", status="skipped").values_list(
+            "invitation_id", "note"
+        )
+    )
+    assert skipped == {
+        people[0].pk: "survey complete",
+        people[1].pk: "withdrawn",
+        people[2].pk: "declined",
+    }
+    # After the wave closes, no reminder goes.
+    close_wave(wave)
+    Message.objects.filter(kind="reminder-2").update(due_at=timezone.now() - timedelta(seconds=1))
+    hearten("worker", "--once")
+    assert len(smtp.messages) == 40 + 37
+    assert Message.objects.filter(kind="reminder-2", note="wave closed").count() == 37
+
+
+def test_a_worker_that_died_mid_send_sends_again_and_a_duplicate_task_does_not(
+    hearten: Callable[..., Any], smtp: Inbox, trial: Any
+) -> None:
+    from hearten.surveys.mail import send_message
+
+    invite(get_wave(trial, "baseline"))
+    Message.objects.exclude(kind="invitation").delete()
+    stuck, *rest = list(Message.objects.order_by("id"))
+    # The worker claimed this one and died before marking it sent.
+    Message.objects.filter(pk=stuck.pk).update(
+        status="sending", claimed_at=timezone.now() - timedelta(minutes=30)
+    )
+    send_message.enqueue(rest[0].pk)  # enqueued twice: by an earlier sweep and by this one
+    hearten("worker", "--once")
+    assert len(smtp.messages) == 40
+    assert Message.objects.filter(status="sent").count() == 40
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(set(ids)) == 40
+
+
+def test_an_smtp_failure_is_retried_later(
+    hearten: Callable[..., Any], settings: Any, trial: Any
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listening
+    settings.EMAIL_TIMEOUT = 2
+    invite(get_wave(trial, "baseline"))
+    Message.objects.exclude(kind="invitation").delete()
+    Message.objects.exclude(pk=Message.objects.order_by("id").first().pk).delete()  # type: ignore[union-attr]
+    hearten("worker", "--once")
+    m = Message.objects.get()
+    assert m.status == "pending"
+    assert m.attempts == 1
+    assert m.note
