@@ -1,0 +1,118 @@
+"""Every page a participant can meet, checked with axe-core on a 360-pixel phone, and a
+whole multi-page survey answered with the keyboard alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hearten.surveys.models import Invitation
+from hearten.surveys.services import close_wave, invite, plan_waves, record_consent
+from hearten.trials.design import parse_design
+from hearten.trials.lifecycle import create_trial
+from hearten.trials.people import withdraw
+from hearten.trials.roster import import_roster
+from tests.browser.conftest import PHONE, axe_violations
+from tests.conftest import roster_text
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("audit_flushable"),
+]
+
+
+@pytest.fixture
+def links(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str, list[Invitation]]:
+    text = design_file.read_text().replace(
+        'name = "baseline"\ninstrument = "swemwbs"',
+        'name = "baseline"\ninstrument = "swemwbs"\nalso = ["ons4", "caseload"]',
+    )
+    trial = create_trial(parse_design(text))
+    plan_waves(trial)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(roster_text(1, 3))
+    import_roster(trial, roster)
+    invite(trial.waves.get(name="baseline"))
+    return live_server.url, list(Invitation.objects.order_by("id"))
+
+
+def _check(page: Any) -> None:
+    assert page.evaluate(f"document.documentElement.scrollWidth <= {PHONE['width']}")
+    assert axe_violations(page) == []
+
+
+def _tab_to(page: Any, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching ``selector`` has the focus."""
+    for _ in range(limit):
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_whole_survey_by_keyboard_alone(phone: Any, links: tuple[str, list[Invitation]]) -> None:
+    base, invitations = links
+    phone.goto(f"{base}/s/{invitations[0].token}/")
+    _check(phone)
+    _tab_to(phone, "#consent-1")
+    phone.keyboard.press("Space")
+    _tab_to(phone, "button.govuk-button")
+    phone.keyboard.press("Enter")
+    phone.get_by_text("Page 1 of 3").wait_for()
+    _check(phone)
+    for n in range(1, 8):  # each question: Tab to its first answer, choose the fourth
+        _tab_to(phone, f"#swemwbs_{n}-1")
+        for _ in range(3):
+            phone.keyboard.press("ArrowDown")
+    _tab_to(phone, "button.govuk-button")
+    phone.keyboard.press("Enter")
+    phone.get_by_text("Page 2 of 3").wait_for()
+    _check(phone)
+    _tab_to(phone, "button.govuk-button")
+    phone.keyboard.press("Enter")  # nothing answered: the error summary takes the focus
+    summary = phone.locator(".govuk-error-summary")
+    summary.wait_for()
+    _check(phone)
+    for n in range(1, 5):
+        _tab_to(phone, f"#ons4_{n}-1")
+        for _ in range(7):
+            phone.keyboard.press("ArrowDown")
+    _tab_to(phone, "button.govuk-button")
+    phone.keyboard.press("Enter")
+    phone.get_by_text("Page 3 of 3").wait_for()
+    _check(phone)
+    _tab_to(phone, "#caseload_1")
+    phone.keyboard.type("17")
+    phone.keyboard.press("Enter")
+    phone.get_by_role("heading", name="Thank you").wait_for()
+    _check(phone)
+    done = Invitation.objects.get(pk=invitations[0].pk)
+    assert done.completed_at is not None
+    assert done.responses.get(instrument="swemwbs").answers["swemwbs_1"] == 4
+    assert done.responses.get(instrument="ons4").answers["ons4_2"] == 7
+    assert done.responses.get(instrument="caseload").answers == {"caseload_1": 17}
+
+
+def test_every_other_participant_page_is_accessible(
+    phone: Any, links: tuple[str, list[Invitation]]
+) -> None:
+    base, invitations = links
+    declined, withdrawn, closed = invitations[:3]
+    record_consent(declined, False)
+    phone.goto(f"{base}/s/{declined.token}/")
+    phone.get_by_role("heading", name="You are not taking part").wait_for()
+    _check(phone)
+    withdraw(withdrawn.wave.trial, withdrawn.participant.pseudonym)
+    phone.goto(f"{base}/s/{withdrawn.token}/")
+    phone.get_by_role("heading", name="You have left the study").wait_for()
+    _check(phone)
+    phone.goto(f"{base}/s/no-such-link/")
+    phone.get_by_role("heading", name="This link does not work").wait_for()
+    _check(phone)
+    close_wave(closed.wave)
+    phone.goto(f"{base}/s/{closed.token}/")
+    phone.get_by_role("heading", name="This survey has closed").wait_for()
+    _check(phone)
