@@ -192,6 +192,12 @@ class RandomisationSpec(_Strict):
         return self
 
 
+class MonitoringSpec(_Strict):
+    """Who may see what of the response rates."""
+
+    min_group: int = Field(default=5, ge=3, le=100)
+
+
 class Design(_Strict):
     """A validated trial design."""
 
@@ -203,6 +209,7 @@ class Design(_Strict):
     waves: list[WaveSpec] = Field(min_length=1)
     analysis: AnalysisSpec
     randomisation: RandomisationSpec = Field(default_factory=RandomisationSpec)
+    monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:

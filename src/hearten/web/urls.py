@@ -15,6 +15,7 @@ urlpatterns = [
     path("trials/<slug:slug>/", views.trial_detail, name="trial-detail"),
     path("trials/<slug:slug>/report/", views.trial_report, name="trial-report"),
     path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
+    path("trials/<slug:slug>/responses/", views.responses, name="trial-responses"),
     path("s/<str:token>/", survey_views.survey, name="survey"),
     path("s/<str:token>/done/", survey_views.done, name="survey-done"),
 ]

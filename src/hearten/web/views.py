@@ -82,3 +82,18 @@ def trial_report(request: HttpRequest, slug: str) -> HttpResponse:
     if not path.exists():
         raise Http404("no report yet")
     return HttpResponse(path.read_text(encoding="utf-8"), content_type="text/html")
+
+
+@login_required
+def responses(request: HttpRequest, slug: str) -> HttpResponse:
+    """Response rates by site, team and arm, small groups hidden (``surveys.monitoring``)."""
+    from hearten.surveys.monitoring import monitor
+    from hearten.trials.concealment import role_of
+
+    trial = Trial.objects.filter(slug=slug).first()
+    role = role_of(request.user, trial) if trial is not None else None
+    if trial is None or role not in ("evaluator", "coordinator"):
+        raise Http404("no such trial")
+    show_arms = role == "evaluator" or trial.delivery_opened_at is not None
+    waves = [monitor(w, show_arms) for w in trial.waves.exclude(opened_at=None)]
+    return render(request, "hearten/responses.html", {"trial": trial, "waves": waves})
