@@ -238,6 +238,29 @@ def invite(
     out.print(f"{len(links)} personal links for {t.slug} / {wave} written to {path}")
 
 
+@trial_app.command("export")
+def export(
+    trial: TrialArg,
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or dta (Stata)")] = "csv",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="folder (default HEARTEN_HOME/exports/TRIAL)")
+    ] = None,
+) -> None:
+    """Export survey answers, long and wide, with a codebook; study codes only."""
+    require_database()
+    from django.conf import settings
+
+    from hearten.errors import one_of
+    from hearten.surveys.exports import EXPORT_FORMATS, write_exports
+    from hearten.trials.lifecycle import get_trial
+
+    t = get_trial(trial)
+    chosen = one_of(fmt, EXPORT_FORMATS, "export format")
+    folder = out_dir or settings.HEARTEN.home / "exports" / t.slug
+    for path in write_exports(t, folder, chosen):
+        out.print(f"wrote {path}")
+
+
 @trial_app.command("close-wave")
 def close_wave_cmd(
     trial: TrialArg,

@@ -1,0 +1,194 @@
+"""Tidy exports of a trial's survey answers, with a codebook. Pseudonymous ids only.
+
+* ``responses_long``: one row per person, wave, instrument and variable (each item's answer
+  as given, each score as scored), with the person's site, team and arm.
+* ``responses_wide``: one row per person; a column per wave and variable
+  (``baseline_swemwbs_1``, ``follow_up_swemwbs_metric``, ``baseline_complete``). Names keep
+  to Stata's 32 characters: a longer one becomes ``w<wave number>_<variable>``, and if that
+  is still too long it is cut and given a short hash; the codebook says what each is.
+* ``codebook``: variable, label, values, instrument, wave and licence notice.
+
+Written as CSV, Parquet or Stata ``.dta`` (with variable labels). Answers on pages saved
+before a survey was finished are included; ``complete`` says whether it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import pandas as pd
+from django.db import transaction
+
+from hearten.errors import DataError
+from hearten.instruments import Instrument, get_instrument
+from hearten.surveys.models import Invitation, Response
+from hearten.trials import audit
+from hearten.trials.allocation import arms_by_participant
+from hearten.trials.models import Trial
+
+ExportFormat = Literal["csv", "parquet", "dta"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
+STATA_NAME = 32
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def wide_name(wave: str, position: int, variable: str) -> str:
+    """A Stata-safe column name for a wave's variable (module docstring)."""
+    name = f"{_safe(wave)}_{variable}"
+    if len(name) <= STATA_NAME:
+        return name
+    short = f"w{position}_{variable}"
+    if len(short) <= STATA_NAME:
+        return short
+    digest = hashlib.sha1(name.encode()).hexdigest()[:6]
+    return f"{short[: STATA_NAME - 7]}_{digest}"
+
+
+def _describe(instrument: Instrument, variable: str) -> tuple[str, str]:
+    """A variable's label and its values, from the instrument's declaration."""
+    for item in instrument.items:
+        if item.key == variable:
+            if item.kind == "number":
+                return item.text, f"whole number {item.minimum}–{item.maximum}"
+            values = "; ".join(f"{o.value}={o.label}" for o in item.options)
+            return item.text, values + ("; reverse-scored" if item.reverse else "")
+    score = variable.removeprefix(f"{instrument.name}_")
+    for s in instrument.scales:
+        if s.name == score:
+            return (
+                f"{instrument.title}: {score} ({s.method} of items "
+                f"{', '.join(map(str, s.items))}; needs {s.min_items})",
+                "score",
+            )
+    return f"{instrument.title}: {score} (derived)", "score"
+
+
+def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
+    """The long and wide tables and the codebook (module docstring)."""
+    arms = arms_by_participant(trial)
+    waves = {w.name: w.position for w in trial.waves.all()}
+    invitations = Invitation.objects.filter(wave__trial=trial).select_related(
+        "participant__site", "participant__team", "wave"
+    )
+    complete = {
+        (i.participant.pseudonym, i.wave.name): i.completed_at is not None for i in invitations
+    }
+    long_rows: list[dict[str, Any]] = []
+    codebook: dict[tuple[str, str], dict[str, Any]] = {}
+    responses = Response.objects.filter(invitation__wave__trial=trial).select_related(
+        "invitation__participant__site", "invitation__participant__team", "invitation__wave"
+    )
+    for r in responses.order_by("invitation__participant__pseudonym", "invitation__wave__position"):
+        p = r.invitation.participant
+        wave = r.invitation.wave.name
+        instrument = get_instrument(r.instrument)
+        values = [(k, v, "item") for k, v in r.answers.items()]
+        values += [(f"{instrument.name}_{k}", v, "score") for k, v in r.scores.items()]
+        for variable, value, kind in values:
+            long_rows.append(
+                {
+                    "pseudonym": p.pseudonym,
+                    "site": p.site.code,
+                    "team": p.team.code,
+                    "arm": arms.get(p.id, ""),
+                    "wave": wave,
+                    "instrument": instrument.name,
+                    "variable": variable,
+                    "kind": kind,
+                    "value": float(value),
+                }
+            )
+            column = wide_name(wave, waves[wave], variable)
+            if (wave, variable) not in codebook:
+                label, described = _describe(instrument, variable)
+                codebook[wave, variable] = {
+                    "variable": column,
+                    "label": f"{wave}: {label}",
+                    "values": described,
+                    "instrument": instrument.name,
+                    "wave": wave,
+                    "licence": instrument.licence,
+                }
+    columns = ["pseudonym", "site", "team", "arm", "wave", "instrument", "variable", "kind",
+               "value"]  # fmt: skip
+    long = pd.DataFrame(long_rows, columns=columns)
+    people = sorted(
+        {(i.participant.pseudonym, i.participant.site.code, i.participant.team.code,
+          arms.get(i.participant_id, "")) for i in invitations}
+    )  # fmt: skip
+    wide = pd.DataFrame(people, columns=["pseudonym", "site", "team", "arm"]).set_index("pseudonym")
+    if not long.empty:
+        long["column"] = [
+            wide_name(w, waves[w], v) for w, v in zip(long["wave"], long["variable"], strict=True)
+        ]
+        pivoted = long.pivot(index="pseudonym", columns="column", values="value")
+        ordered = [c["variable"] for c in codebook.values()]
+        wide = wide.join(pivoted[ordered])
+        long = long.drop(columns="column")
+    for wave, position in sorted(waves.items(), key=lambda kv: kv[1]):
+        column = wide_name(wave, position, "complete")
+        wide[column] = pd.array(
+            [float(complete[p, wave]) if (p, wave) in complete else None for p in wide.index],
+            dtype="Float64",
+        )  # fmt: skip
+        codebook[wave, "complete"] = {
+            "variable": column,
+            "label": f"{wave}: every page of the survey was answered",
+            "values": "1=yes; 0=no; empty=not invited",
+            "instrument": "",
+            "wave": wave,
+            "licence": "",
+        }
+    fixed = [
+        ("pseudonym", "Study code (no name, staff number or e-mail)"),
+        ("site", "Site (employer)"),
+        ("team", "Team code"),
+        ("arm", "Randomised arm (empty before randomisation)"),
+    ]
+    book = pd.DataFrame(
+        [{"variable": v, "label": label, "values": "", "instrument": "", "wave": "",
+          "licence": ""} for v, label in fixed] + list(codebook.values())
+    )  # fmt: skip
+    return {"responses_long": long, "responses_wide": wide.reset_index(), "codebook": book}
+
+
+def write_exports(trial: Trial, folder: Path, fmt: ExportFormat = "csv") -> list[Path]:
+    """Write the exports to ``folder`` (each file whole or not at all) and audit it."""
+    if fmt not in EXPORT_FORMATS:
+        raise DataError(f"unknown format {fmt!r}: choose {', '.join(EXPORT_FORMATS)}")
+    tables = build_exports(trial)
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = dict(zip(tables["codebook"]["variable"], tables["codebook"]["label"], strict=True))
+    written = []
+    for name, table in tables.items():
+        ext = "csv" if name == "codebook" else fmt
+        path = folder / f"{name}.{ext}"
+        tmp = folder / f".{name}.{ext}.tmp"
+        if ext == "csv":
+            table.to_csv(tmp, index=False)
+        elif ext == "parquet":
+            table.to_parquet(tmp, index=False)
+        else:
+            variable_labels = {c: str(labels.get(c, c))[:80] for c in table.columns}
+            table.to_stata(tmp, write_index=False, variable_labels=variable_labels, version=118)
+        tmp.replace(path)
+        written.append(path)
+    with transaction.atomic():
+        audit.record(
+            trial,
+            "exported",
+            {
+                "what": "survey responses",
+                "format": fmt,
+                "files": [p.name for p in written],
+                "rows": len(tables["responses_long"]),
+                "sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in written},
+            },
+        )
+    return written

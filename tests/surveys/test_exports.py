@@ -1,0 +1,68 @@
+"""Exports: long and wide, CSV, Parquet and Stata, with a codebook; study codes only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from hearten.surveys.exports import wide_name
+from hearten.surveys.models import Invitation
+from hearten.surveys.services import get_wave, invite, record_consent, save_page
+from hearten.trials.models import AuditEvent, IdentityKey
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def answered(trial: Any) -> Any:
+    invite(get_wave(trial, "baseline"))
+    for n, inv in enumerate(Invitation.objects.filter(wave__trial=trial).order_by("id")[:3]):
+        record_consent(inv, True)
+        save_page(inv, "swemwbs", {f"swemwbs_{i}": 2 + n for i in range(1, 8)})
+    return trial
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "dta"])
+def test_long_wide_and_codebook_in_every_format(
+    hearten: Callable[..., Any], answered: Any, tmp_path: Path, fmt: str
+) -> None:
+    r = hearten("trial", "export", answered.slug, "--format", fmt, "--out", str(tmp_path))
+    assert r.code == 0, r.err
+    read = {"csv": pd.read_csv, "parquet": pd.read_parquet, "dta": pd.read_stata}[fmt]
+    long = read(tmp_path / f"responses_long.{fmt}")
+    wide = read(tmp_path / f"responses_wide.{fmt}")
+    book = pd.read_csv(tmp_path / "codebook.csv")
+    assert len(long) == 3 * (7 + 2)  # seven items and two scores each
+    assert set(long["kind"]) == {"item", "score"}
+    assert len(wide) == 40  # everyone invited, answered or not
+    first = wide.set_index("pseudonym").dropna(subset=["baseline_swemwbs_metric"])
+    assert sorted(first["baseline_swemwbs_raw"]) == [14.0, 21.0, 28.0]
+    assert sorted(first["baseline_complete"]) == [1.0, 1.0, 1.0]
+    row = book.set_index("variable").loc["baseline_swemwbs_1"]
+    assert row["label"] == "baseline: I’ve been feeling optimistic about the future"
+    assert row["values"].startswith("1=None of the time; 2=Rarely")
+    assert "NHS Health Scotland" in row["licence"]
+    everything = " ".join(map(str, [*long.to_numpy().ravel(), *wide.to_numpy().ravel()]))
+    for key in IdentityKey.objects.all():
+        assert key.staff_id not in everything
+        assert key.email not in everything
+    assert AuditEvent.objects.filter(action="exported").count() == 1
+
+
+def test_long_names_fit_stata() -> None:
+    assert wide_name("follow-up", 1, "swemwbs_1") == "follow_up_swemwbs_1"
+    assert wide_name("follow-up", 1, "hse_indicator_manager_support") == (
+        "w1_hse_indicator_manager_support"
+    )
+    long = wide_name("six-month-follow-up", 12, "hse_indicator_manager_support_extra")
+    assert len(long) == 32
+
+
+def test_an_unknown_format_is_refused(hearten: Callable[..., Any], answered: Any) -> None:
+    r = hearten("trial", "export", answered.slug, "--format", "xlsx")
+    assert r.code == 2
+    assert "unknown export format 'xlsx'" in r.err
