@@ -28,7 +28,7 @@ def create(
     require_database()
     from hearten.surveys.services import plan_waves
     from hearten.trials.design import load_design
-    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.lifecycle import create_trial, design_of
 
     trial = create_trial(load_design(design))
     waves = plan_waves(trial)
@@ -36,6 +36,9 @@ def create(
     out.print(f"Created trial [bold]{trial.slug}[/]: {trial.name}")
     out.print(f"  randomised by {trial.unit}, strata: {trial.strata or 'none'}; arms: {arms}")
     out.print(f"  waves: {', '.join(w.name for w in waves)}")
+    for spec in design_of(trial).waves:
+        note = "" if spec.minutes <= 5 else " (long: aim for about five minutes)"
+        out.print(f"  {spec.name}: {', '.join(spec.pages)}, about {spec.minutes:g} min{note}")
     out.print(f"Next: hearten roster import {trial.slug} roster.csv")
 
 
