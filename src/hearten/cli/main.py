@@ -12,7 +12,16 @@ import sys
 import typer
 from rich.markup import escape
 
-from hearten.cli import audit, instruments, platform, power, simulate, standalone, system
+from hearten.cli import (
+    audit,
+    instruments,
+    interventions,
+    platform,
+    power,
+    simulate,
+    standalone,
+    system,
+)
 from hearten.cli.output import err
 from hearten.errors import HeartenError
 
@@ -27,6 +36,9 @@ app.add_typer(platform.trial_app, name="trial")
 app.add_typer(platform.roster_app, name="roster")
 app.add_typer(system.db_app, name="db")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(interventions.letters_app, name="letters")
+app.add_typer(interventions.perks_app, name="perks")
+app.add_typer(interventions.costs_app, name="costs")
 app.add_typer(instruments.instruments_app, name="instruments")
 power.power_app.command("simulate")(simulate.simulate_command)
 app.add_typer(power.power_app, name="power")

@@ -138,6 +138,8 @@ class IdentityKey(models.Model):
     )
     staff_id = models.CharField(max_length=80)
     email = models.EmailField(blank=True)
+    name = models.CharField(max_length=120, blank=True)
+    address = models.CharField(max_length=300, blank=True, help_text="lines separated by ';'")
 
     class Meta:
         constraints = [

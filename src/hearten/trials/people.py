@@ -30,6 +30,9 @@ def withdraw(trial: Trial, pseudonym: str, reason: str = WithdrawalReason.NOT_GI
         person.withdrawal_reason = reason
         person.save(update_fields=["withdrawn_at", "withdrawal_reason"])
         audit.record(trial, "withdrawal", {"participant": pseudonym, "reason": reason})
+        from hearten.trials.signals import participant_withdrawn
+
+        participant_withdrawn.send(sender=Participant, participant=person)
     return person
 
 

@@ -14,7 +14,11 @@ fte            yes       full-time equivalent, above 0 and at most 1.5
 start_date     yes       date started in post, YYYY-MM-DD or DD/MM/YYYY
 caseload       no        number of children or cases held (whole number)
 email          no        work e-mail address for survey invitations
+name           no        the name a recognition letter is addressed to
+address        no        postal address for a letter, lines separated by ";"
 =============  ========  ====================================================
+
+Name and address, like the staff number and e-mail, are kept apart from the analysis data.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from hearten.trials.choices import TrialStatus, Unit
 from hearten.trials.models import IdentityKey, Office, Participant, Site, Team, Trial
 
 REQUIRED = ("staff_id", "site", "team", "role", "fte", "start_date")
-OPTIONAL = ("office", "caseload", "email")
+OPTIONAL = ("office", "caseload", "email", "name", "address")
 PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no look-alike characters
 
 
@@ -54,6 +58,8 @@ class RosterRow:
     start_date: date
     caseload: int | None
     email: str
+    name: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +189,8 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
                     start,
                     caseload,
                     r.get("email", ""),
+                    r.get("name", ""),
+                    r.get("address", ""),
                 )
             )
     if problems:
@@ -244,7 +252,9 @@ def import_roster(trial: Trial, path: Path) -> RosterImport:
             for i, r in enumerate(rows)
         )
         IdentityKey.objects.bulk_create(
-            IdentityKey(participant=p, staff_id=r.staff_id, email=r.email)
+            IdentityKey(
+                participant=p, staff_id=r.staff_id, email=r.email, name=r.name, address=r.address
+            )
             for p, r in zip(people, rows, strict=True)
         )
         audit.record(trial, "roster-imported", {"file": path.name, "rows": len(rows), "late": late})

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "hearten.trials",
     "hearten.surveys",
+    "hearten.interventions",
     "hearten.analysis",
     "hearten.reports",
     "hearten.web",

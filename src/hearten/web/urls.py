@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from hearten.interventions import views as intervention_views
 from hearten.surveys import views as survey_views
 from hearten.web import views
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("trials/<slug:slug>/report/", views.trial_report, name="trial-report"),
     path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
     path("trials/<slug:slug>/responses/", views.responses, name="trial-responses"),
+    path("trials/<slug:slug>/letters/", intervention_views.letters, name="letters"),
+    path("trials/<slug:slug>/letters/<str:pseudonym>/", intervention_views.letter, name="letter"),
     path("s/<str:token>/", survey_views.survey, name="survey"),
     path("s/<str:token>/done/", survey_views.done, name="survey-done"),
 ]

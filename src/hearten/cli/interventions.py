@@ -1,0 +1,169 @@
+"""``hearten letters`` and ``hearten perks``: delivering the interventions and logging it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hearten.cli.bootstrap import require_database
+from hearten.cli.output import out
+
+letters_app = typer.Typer(
+    help="Personal recognition letters: plan, print, post, e-mail.", no_args_is_help=True
+)
+perks_app = typer.Typer(help="Workplace perks at offices or teams.", no_args_is_help=True)
+costs_app = typer.Typer(help="What delivering each arm cost.", no_args_is_help=True)
+TrialArg = Annotated[str, typer.Argument(help="the trial's slug, e.g. letters-2026")]
+
+
+@letters_app.command("plan")
+def plan(
+    trial: TrialArg,
+    arm: Annotated[str, typer.Option(help="the arm that gets letters")],
+    signatory: Annotated[str, typer.Option(help="who signs, e.g. 'Jane Smith'")],
+    title: Annotated[str, typer.Option(help="their title, e.g. 'Director of Children's Services'")],
+    template: Annotated[
+        Path | None, typer.Option(help="the fixed wording with {name}, {lines}, ... (a file)")
+    ] = None,
+) -> None:
+    """Set which arm gets letters, who signs them, and their fixed wording."""
+    require_database()
+    from hearten.interventions.letters import DEFAULT_TEMPLATE, set_plan
+    from hearten.trials.lifecycle import get_trial
+
+    text = template.read_text(encoding="utf-8") if template else DEFAULT_TEMPLATE
+    set_plan(get_trial(trial), arm, signatory, title, text)
+    out.print(f"Letters in {trial} go to the {arm} arm, signed by {signatory}, {title}.")
+
+
+@letters_app.command("status")
+def status(trial: TrialArg) -> None:
+    """How many letters are at each stage, and their personalisation scores."""
+    require_database()
+    from django.db.models import Avg, Count
+
+    from hearten.interventions.models import Letter
+    from hearten.trials.lifecycle import get_trial
+
+    rows = (
+        Letter.objects.filter(trial=get_trial(trial))
+        .values("status")
+        .annotate(n=Count("id"), score=Avg("score"))
+        .order_by("status")
+    )
+    table = Table("stage", "letters", "mean personalisation score", title=f"{trial}: letters")
+    for r in rows:
+        table.add_row(r["status"], str(r["n"]), f"{r['score']:.0f}")
+    out.print(table)
+
+
+@letters_app.command("print")
+def print_cmd(
+    trial: TrialArg,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="folder for the PDFs")] = None,
+) -> None:
+    """Print-ready PDFs of every approved letter: one each and one combined file."""
+    require_database()
+    from django.conf import settings
+
+    from hearten.interventions.letters import print_letters
+    from hearten.trials.lifecycle import get_trial
+
+    t = get_trial(trial)
+    folder = out_dir or settings.HEARTEN.home / "exports" / t.slug / "letters"
+    paths = print_letters(t, folder)
+    out.print(f"{len(paths) - 1} letter(s) printed to {paths[0]} and one file each in {folder}")
+
+
+@letters_app.command("posted")
+def posted(
+    trial: TrialArg,
+    pseudonym: Annotated[
+        list[str] | None, typer.Argument(help="study codes (default: every printed letter)")
+    ] = None,
+) -> None:
+    """Record printed letters as posted."""
+    require_database()
+    from hearten.interventions.letters import mark_posted
+    from hearten.trials.lifecycle import get_trial
+
+    n = mark_posted(get_trial(trial), list(pseudonym or []))
+    out.print(f"{n} letter(s) recorded as posted.")
+
+
+@letters_app.command("email")
+def email(trial: TrialArg) -> None:
+    """E-mail approved letters (as PDF) to everyone with an e-mail address."""
+    require_database()
+    from hearten.interventions.letters import email_letters
+    from hearten.trials.lifecycle import get_trial
+
+    n = email_letters(get_trial(trial))
+    out.print(f"{n} letter(s) e-mailed.")
+
+
+@perks_app.command("add")
+def perk_add(
+    trial: TrialArg,
+    name: Annotated[str, typer.Option(help="e.g. 'coffee machine and thank-you note'")],
+    starts: Annotated[str, typer.Option(help="first day, YYYY-MM-DD")],
+    ends: Annotated[str, typer.Option(help="last day, YYYY-MM-DD")],
+    office: Annotated[str | None, typer.Option(help="the office it is in")] = None,
+    team: Annotated[str | None, typer.Option(help="or the team it is for")] = None,
+    cost: Annotated[float, typer.Option(help="what it cost, in pounds")] = 0.0,
+) -> None:
+    """Record a perk deployed at an office or team in an intervention arm."""
+    require_database()
+    from hearten.interventions.perks import add_perk
+    from hearten.trials.lifecycle import get_trial
+
+    p = add_perk(get_trial(trial), name, _day(starts), _day(ends), office, team, cost)
+    out.print(f"Perk {p.pk} recorded: {name} at {office or team}, {starts} to {ends}.")
+
+
+@perks_app.command("interrupt")
+def perk_interrupt(
+    trial: TrialArg,
+    perk: Annotated[int, typer.Argument(help="the perk's number (from `perks add`)")],
+    starts: Annotated[str, typer.Option(help="first day without it, YYYY-MM-DD")],
+    ends: Annotated[str, typer.Option(help="last day without it, YYYY-MM-DD")],
+    reason: Annotated[str, typer.Option(help="e.g. 'office closed for refurbishment'")],
+) -> None:
+    """Record days a perk was not there."""
+    require_database()
+    from hearten.interventions.perks import interrupt
+    from hearten.trials.lifecycle import get_trial
+
+    interrupt(get_trial(trial), perk, _day(starts), _day(ends), reason)
+    out.print(f"Perk {perk}: interruption recorded ({starts} to {ends}).")
+
+
+@costs_app.command("add")
+def cost_add(
+    trial: TrialArg,
+    arm: Annotated[str, typer.Option(help="the arm the cost belongs to")],
+    item: Annotated[str, typer.Option(help="what it was, e.g. 'printing and postage'")],
+    amount: Annotated[float, typer.Option(help="money spent, in pounds")] = 0.0,
+    minutes: Annotated[int, typer.Option(help="staff time, in minutes")] = 0,
+    hourly_rate: Annotated[float, typer.Option(help="cost of an hour of that time")] = 0.0,
+) -> None:
+    """Record a cost of delivering an arm (money, or staff time at an hourly rate)."""
+    require_database()
+    from hearten.interventions.costs import add_cost
+    from hearten.trials.lifecycle import get_trial
+
+    c = add_cost(get_trial(trial), arm, item, amount, minutes, hourly_rate)
+    out.print(f"Cost recorded for {arm}: {item}, £{c.total:,.2f}.")
+
+
+def _day(text: str) -> date:
+    from hearten.errors import DataError
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DataError(f"{text!r} is not a date: use YYYY-MM-DD") from None

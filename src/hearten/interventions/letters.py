@@ -1,0 +1,269 @@
+"""Personal recognition letters: written by a person's own manager, checked for being really
+personal, signed by a senior signatory, printed or e-mailed, and logged.
+
+Only the trial's letters arm can get one (a letter to anyone else is refused, without saying
+which arm they are in), only a letter writer for the person's team can write it, only once
+delivery is open, and never to someone who has withdrawn: a withdrawal stops a letter not yet
+posted or e-mailed. Every step is an audit event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hearten.errors import DataError, NotFound, StateError
+from hearten.interventions.models import Letter, LetterPlan
+from hearten.interventions.personalisation import check_letter
+from hearten.trials import audit
+from hearten.trials.allocation import arms_by_participant
+from hearten.trials.choices import Role
+from hearten.trials.models import IdentityKey, Participant, Trial, TrialRole
+
+DEFAULT_TEMPLATE = (
+    "Dear {name},\n\n"
+    "I am writing to thank you personally for your work in {team}. Your manager told me this:\n\n"
+    "{lines}\n\n"
+    "The work you do for children and families matters, and I want you to know that it is "
+    "seen and valued.\n\n"
+    "With thanks,\n\n{signatory}\n{signatory_title}"
+)
+FIELDS = ("name", "team", "lines", "writer", "signatory", "signatory_title")
+
+
+def set_plan(
+    trial: Trial, arm: str, signatory: str, title: str, template: str = DEFAULT_TEMPLATE
+) -> LetterPlan:
+    """Say which arm gets letters, who signs them, and their fixed wording."""
+    arms = {a.name: a for a in trial.arms.all()}
+    if arm not in arms:
+        raise DataError(f"no arm {arm!r} in trial {trial.slug!r} (arms: {', '.join(arms)})")
+    if arms[arm].is_control:
+        raise DataError(f"{arm!r} is the control arm: letters go to an intervention arm")
+    if "{lines}" not in template:
+        raise DataError("the template must contain {lines}, where the manager's words go")
+    try:
+        template.format(**{f: "" for f in FIELDS})
+    except (KeyError, IndexError, ValueError) as exc:
+        raise DataError(
+            f"the template has an unknown merge field {exc}: use {', '.join(FIELDS)} in braces"
+        ) from None
+    if not signatory.strip() or not title.strip():
+        raise DataError("give the signatory's name and title")
+    with transaction.atomic():
+        plan, _ = LetterPlan.objects.update_or_create(
+            trial=trial,
+            defaults={
+                "arm": arm,
+                "signatory": signatory.strip(),
+                "signatory_title": title.strip(),
+                "template": template,
+            },
+        )
+        audit.record(trial, "letter-plan-set", {"arm": arm, "signatory": signatory})
+    return plan
+
+
+def _plan(trial: Trial) -> LetterPlan:
+    plan = LetterPlan.objects.filter(trial=trial).first()
+    if plan is None:
+        raise StateError(
+            f"trial {trial.slug!r} has no letter plan: run `hearten letters plan {trial.slug}`"
+        )
+    return plan
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One of a writer's staff who is to get a letter, and their letter so far."""
+
+    participant: Participant
+    name: str
+    letter: Letter | None
+
+
+def recipients_for(user: Any, trial: Trial) -> list[Recipient]:
+    """The writer's own staff in the letters arm (none before delivery opens)."""
+    plan = _plan(trial)
+    if trial.delivery_opened_at is None:
+        return []
+    teams = set(
+        TrialRole.objects.filter(trial=trial, user_id=user.pk, role=Role.LETTER_WRITER).values_list(
+            "teams__id", flat=True
+        )
+    )
+    arms = arms_by_participant(trial)
+    people = (
+        Participant.objects.filter(trial=trial, team_id__in=teams, withdrawn_at__isnull=True)
+        .select_related("team")
+        .order_by("team__code", "pseudonym")
+    )
+    chosen = [p for p in people if arms.get(p.id) == plan.arm]
+    names = dict(
+        IdentityKey.objects.filter(participant__in=chosen).values_list("participant_id", "name")
+    )
+    letters = {lt.participant_id: lt for lt in Letter.objects.filter(participant__in=chosen)}
+    return [Recipient(p, names.get(p.id) or p.pseudonym, letters.get(p.id)) for p in chosen]
+
+
+def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
+    """Save a writer's lines for one person, checked (``personalisation``); approved when
+    every check passes, otherwise kept as a draft with the reasons."""
+    allowed = {r.participant.pseudonym: r for r in recipients_for(user, trial)}
+    if trial.delivery_opened_at is None:
+        raise StateError("letters can be written once delivery opens")
+    if pseudonym not in allowed:
+        raise DataError(
+            f"{pseudonym} is not one of your staff who are to receive a letter: you can write "
+            "only for the people listed on your letters page"
+        )
+    person = allowed[pseudonym].participant
+    existing = allowed[pseudonym].letter
+    if existing is not None and existing.status not in ("draft", "approved"):
+        raise StateError(f"the letter to {pseudonym} was {existing.status} already")
+    plan = _plan(trial)
+    others = Letter.objects.filter(trial=trial).exclude(participant=person)
+    result = check_letter(lines, others.values_list("lines", flat=True), plan.template)
+    now = timezone.now()
+    with transaction.atomic():
+        letter, _ = Letter.objects.update_or_create(
+            participant=person,
+            defaults={
+                "trial": trial,
+                "writer": user,
+                "lines": lines.strip(),
+                "score": result.score,
+                "problems": list(result.problems),
+                "status": "approved" if result.passed else "draft",
+                "approved_at": now if result.passed else None,
+            },
+        )
+        audit.record(
+            trial,
+            "letter-written",
+            {"participant": pseudonym, "score": result.score, "approved": result.passed},
+        )
+    return letter
+
+
+def letter_text(letter: Letter) -> str:
+    """The whole letter, the plan's template with its merge fields filled in."""
+    plan = _plan(letter.trial)
+    p = letter.participant
+    name = IdentityKey.objects.filter(participant=p).values_list("name", flat=True).first()
+    writer = letter.writer.get_full_name() or letter.writer.get_username()
+    return plan.template.format(
+        name=name or "colleague",
+        team=p.team.code,
+        lines=letter.lines,
+        writer=writer,
+        signatory=plan.signatory,
+        signatory_title=plan.signatory_title,
+    )
+
+
+def _deliverable(trial: Trial, statuses: Iterable[str]) -> list[Letter]:
+    """Letters in ``statuses``; any to someone who has withdrawn is stopped instead."""
+    out = []
+    for letter in Letter.objects.filter(trial=trial, status__in=list(statuses)).select_related(
+        "participant__team", "writer"
+    ):
+        if letter.participant.withdrawn_at is not None:
+            stop(letter)
+            continue
+        out.append(letter)
+    return out
+
+
+def stop(letter: Letter) -> None:
+    """Stop a letter not yet posted or e-mailed (its recipient withdrew)."""
+    if letter.status in ("posted", "emailed", "stopped"):
+        return
+    with transaction.atomic():
+        Letter.objects.filter(pk=letter.pk).update(status="stopped", stopped_at=timezone.now())
+        audit.record(letter.trial, "letter-stopped", {"participant": letter.participant.pseudonym})
+
+
+def stop_for(participant: Participant) -> None:
+    """Stop a withdrawn participant's letter, if they have one."""
+    letter = Letter.objects.filter(participant=participant).first()
+    if letter is not None:
+        stop(letter)
+
+
+def print_letters(trial: Trial, folder: Path) -> list[Path]:
+    """Print-ready PDFs of every approved letter: one per person and one combined file."""
+    from hearten.interventions.pdf import write_letters
+
+    letters = _deliverable(trial, ["approved", "printed"])
+    if not letters:
+        raise StateError("no approved letters to print")
+    addresses = dict(
+        IdentityKey.objects.filter(participant__in=[lt.participant for lt in letters]).values_list(
+            "participant_id", "address"
+        )
+    )
+    pages = [
+        (lt.participant.pseudonym, letter_text(lt), addresses.get(lt.participant_id, ""))
+        for lt in letters
+    ]
+    paths = write_letters(pages, folder)
+    now = timezone.now()
+    with transaction.atomic():
+        Letter.objects.filter(pk__in=[lt.pk for lt in letters], status="approved").update(
+            status="printed", printed_at=now
+        )
+        audit.record(trial, "letters-printed", {"letters": len(letters)})
+    return paths
+
+
+def mark_posted(trial: Trial, pseudonyms: list[str] | None = None) -> int:
+    """Record letters as posted: the ones named, or every printed one."""
+    letters = _deliverable(trial, ["printed"])
+    if pseudonyms:
+        known = {lt.participant.pseudonym for lt in letters}
+        missing = [p for p in pseudonyms if p not in known]
+        if missing:
+            raise NotFound(f"no printed letter for {missing[0]}")
+        letters = [lt for lt in letters if lt.participant.pseudonym in pseudonyms]
+    with transaction.atomic():
+        Letter.objects.filter(pk__in=[lt.pk for lt in letters]).update(
+            status="posted", posted_at=timezone.now()
+        )
+        audit.record(trial, "letters-posted", {"letters": len(letters)})
+    return len(letters)
+
+
+def email_letters(trial: Trial) -> int:
+    """E-mail every approved or printed letter, as a PDF, to those with an address."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+
+    from hearten.interventions.pdf import letter_pdf
+
+    sent = 0
+    for letter in _deliverable(trial, ["approved", "printed"]):
+        email = (
+            IdentityKey.objects.filter(participant=letter.participant)
+            .values_list("email", flat=True)
+            .first()
+        )
+        if not email:
+            continue
+        message = EmailMessage(
+            f"A letter for you from {_plan(trial).signatory}",
+            letter_text(letter),
+            settings.DEFAULT_FROM_EMAIL,
+            [email],
+        )
+        message.attach("letter.pdf", letter_pdf(letter_text(letter), ""), "application/pdf")
+        message.send(fail_silently=False)
+        Letter.objects.filter(pk=letter.pk).update(status="emailed", emailed_at=timezone.now())
+        audit.record(trial, "letter-emailed", {"participant": letter.participant.pseudonym})
+        sent += 1
+    return sent

@@ -1,0 +1,131 @@
+"""Letters: only the letters arm, only the writer's own staff, checked, printed, logged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from hearten.errors import DataError, StateError
+from hearten.interventions.letters import (
+    letter_text,
+    mark_posted,
+    print_letters,
+    recipients_for,
+    set_plan,
+    write_letter,
+)
+from hearten.interventions.models import Letter
+from hearten.trials.allocation import arms_by_participant, randomise_trial
+from hearten.trials.models import IdentityKey, Participant
+from hearten.trials.people import add_role, open_delivery, withdraw
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a long passphrase 1"
+LINES = (
+    "When you stayed late on Thursday to support the {who} family through their child "
+    "protection conference, you kept everyone calm and made sure the children were heard."
+)
+
+
+@pytest.fixture
+def ready(trial: Any) -> Any:
+    randomise_trial(trial, 7)
+    set_plan(trial, "letters", "Jane Smith", "Director of Children's Services")
+    arms = arms_by_participant(trial)
+    people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
+    letters_team = next(p.team.code for p in people if arms[p.id] == "letters")
+    control_team = next(p.team.code for p in people if arms[p.id] == "control")
+    add_role(trial, "manager", "letter-writer", [letters_team, control_team], PASSWORD)
+    IdentityKey.objects.filter(participant__team__code=letters_team).update(
+        name="Sam Patel", address="1 High Street;Dudley;DY1 1AA"
+    )
+    trial.letters_team, trial.control_team = letters_team, control_team
+    return trial
+
+
+def _writer() -> Any:
+    return get_user_model().objects.get(username="manager")
+
+
+def test_a_writer_sees_only_their_letters_arm_staff_once_delivery_opens(ready: Any) -> None:
+    assert recipients_for(_writer(), ready) == []
+    open_delivery(ready)
+    teams = {r.participant.team.code for r in recipients_for(_writer(), ready)}
+    assert teams == {ready.letters_team}
+
+
+def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path) -> None:
+    open_delivery(ready)
+    people = recipients_for(_writer(), ready)
+    first, second = people[0].participant, people[1].participant
+    draft = write_letter(_writer(), ready, first.pseudonym, "Thanks for your hard work.")
+    assert draft.status == "draft"
+    assert draft.problems
+    good = write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Ahmed"))
+    assert good.status == "approved"
+    assert good.score == 100
+    copied = write_letter(_writer(), ready, second.pseudonym, LINES.format(who="Jones"))
+    assert copied.status == "draft"  # too like the first letter
+    text = letter_text(good)
+    assert text.startswith("Dear Sam Patel,")
+    assert "Ahmed family" in text
+    assert text.endswith("Jane Smith\nDirector of Children's Services")
+    paths = print_letters(ready, tmp_path)
+    assert paths[0].name == "all-letters.pdf"
+    assert paths[0].read_bytes().startswith(b"%PDF")
+    assert (tmp_path / f"letter-{first.pseudonym}.pdf").exists()
+    assert Letter.objects.get(pk=good.pk).status == "printed"
+    assert mark_posted(ready) == 1
+    assert Letter.objects.get(pk=good.pk).posted_at is not None
+    with pytest.raises(StateError, match="posted already"):
+        write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Brown"))
+
+
+def test_no_letter_for_control_or_for_someone_elses_staff(ready: Any) -> None:
+    open_delivery(ready)
+    arms = arms_by_participant(ready)
+    control = next(p for p in Participant.objects.filter(trial=ready) if arms[p.id] == "control")
+    with pytest.raises(DataError, match="not one of your staff who are to receive a letter"):
+        write_letter(_writer(), ready, control.pseudonym, LINES.format(who="Ahmed"))
+
+
+def test_a_withdrawal_stops_an_unsent_letter(ready: Any, tmp_path: Path) -> None:
+    open_delivery(ready)
+    person = recipients_for(_writer(), ready)[0].participant
+    letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
+    withdraw(ready, person.pseudonym)
+    letter.refresh_from_db()
+    assert letter.status == "stopped"
+    with pytest.raises(StateError, match="no approved letters"):
+        print_letters(ready, tmp_path)
+
+
+def test_plans_are_checked(trial: Any) -> None:
+    randomise_trial(trial, 1)
+    with pytest.raises(DataError, match="control arm"):
+        set_plan(trial, "control", "J", "D")
+    with pytest.raises(DataError, match="must contain"):
+        set_plan(trial, "letters", "J", "D", "Dear {name}")
+    with pytest.raises(DataError, match="unknown merge field"):
+        set_plan(trial, "letters", "J", "D", "Dear {firstname} {lines}")
+
+
+def test_the_writers_page(client: Client, ready: Any) -> None:
+    open_delivery(ready)
+    client.login(username="manager", password=PASSWORD)
+    page = client.get(f"/trials/{ready.slug}/letters/").content.decode()
+    assert "Sam Patel" in page
+    person = recipients_for(_writer(), ready)[0].participant
+    url = f"/trials/{ready.slug}/letters/{person.pseudonym}/"
+    weak = client.post(url, {"lines": "Well done."}).content.decode()
+    assert "This letter is not ready yet" in weak
+    assert "Too short" in weak
+    done = client.post(url, {"lines": LINES.format(who="Ahmed")}, follow=True).content.decode()
+    assert "Approved" in done
+    arms = arms_by_participant(ready)
+    control = next(p for p in Participant.objects.filter(trial=ready) if arms[p.id] == "control")
+    assert client.get(f"/trials/{ready.slug}/letters/{control.pseudonym}/").status_code == 404
