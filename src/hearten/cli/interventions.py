@@ -167,3 +167,50 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise DataError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+
+
+goals_app = typer.Typer(help="The six-week goals programme.", no_args_is_help=True)
+
+
+@goals_app.command("check")
+def goals_check(
+    folder: Annotated[Path | None, typer.Argument(help="module folder (default: built in)")] = None,
+) -> None:
+    """Check the programme's six Markdown modules: headers, questions and links."""
+    from hearten.interventions.goals import DEFAULT_CONTENT, load_modules
+
+    for m in load_modules(folder or DEFAULT_CONTENT):
+        out.print(f"{m.number}. {m.title} ({m.minutes} min, {len(m.questions)} question(s))")
+
+
+@goals_app.command("enrol")
+def goals_enrol(
+    trial: TrialArg,
+    arm: Annotated[str, typer.Option(help="the arm on the programme")],
+    starts: Annotated[
+        str | None, typer.Option(help="first day, YYYY-MM-DD (default today)")
+    ] = None,
+) -> None:
+    """Give everyone in the arm a personal programme link, and schedule its e-mails."""
+    require_database()
+    from hearten.interventions.goals import enrol
+    from hearten.trials.lifecycle import get_trial
+
+    n = enrol(get_trial(trial), arm, _day(starts) if starts else None)
+    out.print(f"{n} people enrolled on the goals programme; `hearten worker` sends the e-mails.")
+
+
+@goals_app.command("funnel")
+def goals_funnel(trial: TrialArg) -> None:
+    """The uptake funnel: invited, ever opened, one module, all six."""
+    require_database()
+    from hearten.interventions.goals import funnel
+    from hearten.trials.lifecycle import get_trial
+
+    f = funnel(get_trial(trial))
+    table = Table("stage", "people", "share of invited", title=f"{trial}: goals programme")
+    for label, n in (("invited", f.invited), ("ever opened", f.opened),
+                     ("completed at least one module", f.one_module),
+                     ("completed all six", f.all_modules)):  # fmt: skip
+        table.add_row(label, str(n), f"{100 * n / f.invited:.0f}%" if f.invited else "–")
+    out.print(table)

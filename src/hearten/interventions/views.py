@@ -1,4 +1,5 @@
-"""Letter writers' pages: their staff who are to get a letter, and the letter for each."""
+"""Letter writers' pages (their staff who are to get a letter, and the letter for each) and
+the participant's goals programme pages (a personal link, no sign-in)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from hearten.errors import DataError, StateError
+from hearten.interventions.goals import load_modules, log, save_module, unlock_date, unlocked
 from hearten.interventions.letters import letter_text, recipients_for, write_letter
+from hearten.interventions.models import Enrolment, ModuleWork
 from hearten.trials.concealment import role_of
 from hearten.trials.models import Trial
 
@@ -73,3 +80,107 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
             "preview": letter_text(current) if current else None,
         },
     )
+
+
+def _enrolment(token: str) -> Enrolment | None:
+    return Enrolment.objects.select_related("participant", "trial").filter(token=token).first()
+
+
+def _gone(request: HttpRequest, e: Enrolment | None) -> HttpResponse | None:
+    if e is None:
+        return render(request, "surveys/unknown.html", status=404)
+    if e.participant.withdrawn_at is not None:
+        return render(request, "surveys/withdrawn.html", {"trial": e.trial})
+    if e.opted_out_at is not None:
+        return render(request, "interventions/stopped.html", {"trial": e.trial})
+    return None
+
+
+@never_cache
+def programme(request: HttpRequest, token: str) -> HttpResponse:
+    """The participant's programme page: each module, open or with its opening date."""
+    e = _enrolment(token)
+    stop = _gone(request, e)
+    if stop is not None or e is None:
+        return stop or render(request, "surveys/unknown.html", status=404)
+    clicked = request.GET.get("r")
+    if clicked:
+        log(e, "reminder-clicked")
+    log(e, "opened")
+    done = set(
+        ModuleWork.objects.filter(enrolment=e, completed_at__isnull=False).values_list(
+            "module", flat=True
+        )
+    )
+    modules = [
+        {
+            "module": m,
+            "open": unlocked(e, m.number),
+            "opens": unlock_date(e, m.number),
+            "done": m.number in done,
+        }
+        for m in load_modules()
+    ]
+    return render(
+        request,
+        "interventions/programme.html",
+        {"trial": e.trial, "modules": modules, "token": token, "finished": len(done)},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def module(request: HttpRequest, token: str, number: int) -> HttpResponse:
+    """One module: its content and the participant's own private answers."""
+    e = _enrolment(token)
+    stop = _gone(request, e)
+    if stop is not None or e is None:
+        return stop or render(request, "surveys/unknown.html", status=404)
+    if not 1 <= number <= len(load_modules()):
+        return render(request, "surveys/unknown.html", status=404)
+    m = load_modules()[number - 1]
+    if not unlocked(e, number):
+        return render(
+            request,
+            "interventions/locked.html",
+            {"trial": e.trial, "module": m, "opens": unlock_date(e, number), "token": token},
+        )
+    work = ModuleWork.objects.filter(enrolment=e, module=number).first()
+    if request.method == "POST":
+        answers = {q.key: request.POST.get(q.key, "") for q in m.questions}
+        try:
+            save_module(e, number, answers, complete="complete" in request.POST)
+        except StateError:
+            return redirect("programme", token=token)
+        return redirect("programme", token=token)
+    if work is None:
+        log(e, "module-started", number)
+    saved = work.answers if work else {}
+    return render(
+        request,
+        "interventions/module.html",
+        {
+            "trial": e.trial,
+            "module": m,
+            "token": token,
+            "questions": [{"key": q.key, "prompt": q.prompt, "value": saved.get(q.key, "")}
+                          for q in m.questions],
+            "done": work is not None and work.completed_at is not None,
+            "content": mark_safe(m.html),  # rendered with raw HTML disabled (escaped)
+        },
+    )  # fmt: skip
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def leave_programme(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop the programme and its reminders (the trial and its surveys carry on)."""
+    e = _enrolment(token)
+    stop = _gone(request, e)
+    if stop is not None or e is None:
+        return stop or render(request, "surveys/unknown.html", status=404)
+    if request.method == "POST":
+        Enrolment.objects.filter(pk=e.pk, opted_out_at=None).update(opted_out_at=timezone.now())
+        log(e, "opted-out")
+        return render(request, "interventions/stopped.html", {"trial": e.trial})
+    return render(request, "interventions/leave.html", {"trial": e.trial, "token": token})

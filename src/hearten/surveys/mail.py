@@ -15,7 +15,7 @@ Each message keeps one ``Message-ID`` header, so mail systems that remove duplic
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from hearten.surveys.models import Invitation, Message, Wave
+from hearten.surveys.models import Message, Wave
 from hearten.trials.choices import Consent
 from hearten.trials.models import IdentityKey
 
@@ -47,6 +47,22 @@ def schedule(wave: Wave) -> int:
     return len(Message.objects.bulk_create(rows, ignore_conflicts=True))
 
 
+def schedule_programme(enrolment_ids: list[int], starts_on: date, modules: int) -> int:
+    """The goals programme's invitation (on the start day) and a reminder as each later
+    module opens, at 9 am."""
+
+    def at_nine(day: date) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time(9, 0)))
+
+    rows = [
+        Message(enrolment_id=pk, kind="programme-1" if k == 1 else f"module-{k}",
+                due_at=at_nine(starts_on + timedelta(days=7 * (k - 1))))
+        for pk in enrolment_ids
+        for k in range(1, modules + 1)
+    ]  # fmt: skip
+    return len(Message.objects.bulk_create(rows, ignore_conflicts=True))
+
+
 def sweep(now: datetime | None = None) -> int:
     """Enqueue a task for every message that is due (or stuck mid-send); returns how many."""
     moment = now or timezone.now()
@@ -63,9 +79,25 @@ def sweep(now: datetime | None = None) -> int:
     return len(due)
 
 
+def _unwanted_programme(message: Message) -> str | None:
+    e = message.enrolment
+    assert e is not None
+    if e.participant.withdrawn_at is not None:
+        return "withdrawn"
+    if e.opted_out_at is not None:
+        return "opted out"
+    done = e.work.filter(completed_at__isnull=False).count()
+    if done >= 6:
+        return "programme complete"
+    return None
+
+
 def _unwanted(message: Message) -> str | None:
     """Why a message should not go any more, or ``None``."""
-    inv: Invitation = message.invitation
+    if message.enrolment_id is not None:
+        return _unwanted_programme(message)
+    inv = message.invitation
+    assert inv is not None
     p = inv.participant
     from hearten.surveys.services import is_closed
 
@@ -80,8 +112,33 @@ def _unwanted(message: Message) -> str | None:
     return None
 
 
+def _programme_body(message: Message, link: str) -> tuple[str, str]:
+    e = message.enrolment
+    assert e is not None
+    first = message.kind == "programme-1"
+    subject = (
+        f"{e.trial.name}: your six-week goals programme"
+        if first
+        else f"{e.trial.name}: module {message.kind.removeprefix('module-')} is open"
+    )
+    opening = (
+        "Your goals programme starts today: one short module a week, about ten minutes each."
+        if first
+        else "The next module of your goals programme is open."
+    )
+    body = (
+        f"{opening}\n\n{link}\n\nWhat you write is private to you: nobody at work sees it. "
+        "To stop the programme and these reminders, open the link and choose 'Stop the "
+        "programme'.\n"
+    )
+    return subject, body
+
+
 def _body(message: Message, link: str) -> tuple[str, str]:
+    if message.enrolment_id is not None:
+        return _programme_body(message, link)
     inv = message.invitation
+    assert inv is not None
     trial = inv.wave.trial
     from hearten.surveys.services import pages_of
 
@@ -116,20 +173,21 @@ def send_message(message_id: int) -> str:
     if not claimed:
         return "not pending"
     message = Message.objects.select_related(
-        "invitation__participant", "invitation__wave__trial"
+        "invitation__participant", "invitation__wave__trial", "enrolment__participant"
     ).get(pk=message_id)
     reason = _unwanted(message)
-    email = (
-        IdentityKey.objects.filter(participant=message.invitation.participant)
-        .values_list("email", flat=True)
-        .first()
-    )
+    person = message.invitation.participant if message.invitation else message.enrolment.participant  # type: ignore[union-attr]
+    email = IdentityKey.objects.filter(participant=person).values_list("email", flat=True).first()
     if reason is None and not email:
         reason = "no e-mail address"
     if reason is not None:
         Message.objects.filter(pk=message_id).update(status="skipped", note=reason)
         return f"skipped: {reason}"
-    link = f"{settings.HEARTEN.base_url}/s/{message.invitation.token}/"
+    if message.invitation is not None:
+        link = f"{settings.HEARTEN.base_url}/s/{message.invitation.token}/"
+    else:
+        assert message.enrolment is not None
+        link = f"{settings.HEARTEN.base_url}/g/{message.enrolment.token}/?r={message.pk}"
     subject, body = _body(message, link)
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "hearten"
     mail = EmailMessage(
@@ -152,4 +210,6 @@ def send_message(message_id: int) -> str:
     Message.objects.filter(pk=message_id).update(
         status="sent", sent_at=timezone.now(), attempts=message.attempts + 1, note=""
     )
+    if message.enrolment is not None:
+        message.enrolment.events.create(kind="reminder-sent")
     return "sent"

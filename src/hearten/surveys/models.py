@@ -68,14 +68,24 @@ class Response(models.Model):
 
 
 class Message(models.Model):
-    """An e-mail due to a participant: the invitation when a wave opens, or a reminder.
+    """An e-mail due to a participant: a survey invitation or reminder (``invitation``), or a
+    goals-programme invitation or module reminder (``enrolment``).
 
     One per invitation and kind, so scheduling twice sends once. ``status`` moves from
     ``pending`` to ``sending`` (claimed by a worker) to ``sent``, or to ``skipped`` when it
     is no longer wanted (answered, withdrawn, declined, closed, no address).
     """
 
-    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="messages")
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="messages", null=True, blank=True
+    )
+    enrolment = models.ForeignKey(
+        "interventions.Enrolment",
+        on_delete=models.CASCADE,
+        related_name="messages",
+        null=True,
+        blank=True,
+    )
     kind = models.CharField(max_length=20)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, default="pending")
@@ -87,4 +97,5 @@ class Message(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["invitation", "kind"], name="message_once"),
+            models.UniqueConstraint(fields=["enrolment", "kind"], name="programme_message_once"),
         ]

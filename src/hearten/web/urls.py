@@ -17,8 +17,12 @@ urlpatterns = [
     path("trials/<slug:slug>/report/", views.trial_report, name="trial-report"),
     path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
     path("trials/<slug:slug>/responses/", views.responses, name="trial-responses"),
+    path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
     path("trials/<slug:slug>/letters/", intervention_views.letters, name="letters"),
     path("trials/<slug:slug>/letters/<str:pseudonym>/", intervention_views.letter, name="letter"),
+    path("g/<str:token>/", intervention_views.programme, name="programme"),
+    path("g/<str:token>/leave/", intervention_views.leave_programme, name="programme-leave"),
+    path("g/<str:token>/<int:number>/", intervention_views.module, name="programme-module"),
     path("s/<str:token>/", survey_views.survey, name="survey"),
     path("s/<str:token>/done/", survey_views.done, name="survey-done"),
 ]

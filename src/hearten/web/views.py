@@ -97,3 +97,18 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
     show_arms = role == "evaluator" or trial.delivery_opened_at is not None
     waves = [monitor(w, show_arms) for w in trial.waves.exclude(opened_at=None)]
     return render(request, "hearten/responses.html", {"trial": trial, "waves": waves})
+
+
+@login_required
+def uptake_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Uptake and fidelity for evaluators and coordinators (``interventions.uptake``)."""
+    from hearten.interventions.uptake import uptake
+    from hearten.trials.concealment import role_of
+
+    trial = Trial.objects.filter(slug=slug).first()
+    role = role_of(request.user, trial) if trial is not None else None
+    if trial is None or role not in ("evaluator", "coordinator"):
+        raise Http404("no such trial")
+    if role == "coordinator" and trial.delivery_opened_at is None:
+        return render(request, "hearten/uptake.html", {"trial": trial, "closed": True})
+    return render(request, "hearten/uptake.html", {"trial": trial, "u": uptake(trial)})

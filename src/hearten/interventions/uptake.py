@@ -1,0 +1,78 @@
+"""Uptake and fidelity: who received what, in numbers a coordinator may see.
+
+Counts of fewer than the trial's ``monitoring.min_group`` people are shown as "fewer than k"
+(with the complement hidden too where one could be worked out from a total), by the same
+rule as response rates (``hearten.stats.disclosure``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Avg
+
+from hearten.interventions.costs import ArmCost, cost_per_participant
+from hearten.interventions.goals import Funnel, funnel
+from hearten.interventions.models import Letter, PerkDeployment
+from hearten.trials.lifecycle import design_of
+from hearten.trials.models import Trial
+
+
+@dataclass(frozen=True, slots=True)
+class Uptake:
+    """What the uptake page shows."""
+
+    min_group: int
+    funnel: Funnel | None
+    funnel_shown: dict[str, str]
+    letters: dict[str, str]
+    letter_score: float | None
+    perks: list[dict[str, object]]
+    costs: list[ArmCost]
+
+
+def _shown(counts: dict[str, int], k: int) -> dict[str, str]:
+    """Counts as text, small ones hidden ("fewer than k"), and a partner for a lone one."""
+    small = [key for key, n in counts.items() if 0 < n < k]
+    hidden = set(small)
+    if len(small) == 1:
+        others = sorted((n, key) for key, n in counts.items() if key not in hidden and n > 0)
+        if others:
+            hidden.add(others[0][1])
+    return {key: (f"fewer than {k}" if key in hidden and n < k else "hidden" if key in hidden
+                  else str(n)) for key, n in counts.items()}  # fmt: skip
+
+
+def uptake(trial: Trial) -> Uptake:
+    k = design_of(trial).monitoring.min_group
+    f = funnel(trial) if trial.enrolments.exists() else None
+    steps = (
+        {"invited": f.invited, "opened": f.opened, "one module": f.one_module,
+         "all six": f.all_modules} if f else {}
+    )  # fmt: skip
+    # A funnel's steps are nested, not parts of a total: only the small ones are hidden.
+    funnel_shown = {key: (str(n) if n == 0 or n >= k else f"fewer than {k}")
+                    for key, n in steps.items()}  # fmt: skip
+    statuses = Counter(Letter.objects.filter(trial=trial).values_list("status", flat=True))
+    score = Letter.objects.filter(trial=trial).aggregate(s=Avg("score"))["s"]
+    perks = [
+        {
+            "name": p.name,
+            "where": p.office.code if p.office else p.team.code if p.team else "",
+            "days": (p.ends_on - p.starts_on).days
+            + 1
+            - sum((g.ends_on - g.starts_on).days + 1 for g in p.interruptions.all()),
+            "interruptions": p.interruptions.count(),
+        }
+        for p in PerkDeployment.objects.filter(trial=trial).select_related("office", "team")
+    ]
+    return Uptake(
+        min_group=k,
+        funnel=f,
+        funnel_shown=funnel_shown,
+        letters=_shown(dict(statuses), k),
+        letter_score=float(score) if score is not None else None,
+        perks=perks,
+        costs=cost_per_participant(trial),
+    )

@@ -1,0 +1,112 @@
+"""``hearten letters|perks|costs|goals`` as a coordinator types them, and the uptake page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from hearten.interventions.letters import recipients_for, write_letter
+from hearten.trials.allocation import arms_by_participant, randomise_trial
+from hearten.trials.models import Participant
+from hearten.trials.people import add_role, open_delivery
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a long passphrase 1"
+LINES = (
+    "When you stayed late on Thursday to support the {who} family through their child "
+    "protection conference, you kept everyone calm and made sure the children were heard."
+)
+
+
+@pytest.fixture
+def delivering(trial: Any) -> Any:
+    randomise_trial(trial, 5)
+    arms = arms_by_participant(trial)
+    people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
+    trial.letters_team = next(p.team.code for p in people if arms[p.id] == "letters")
+    add_role(trial, "manager", "letter-writer", [trial.letters_team], PASSWORD)
+    add_role(trial, "coord", "coordinator", [], PASSWORD)
+    return trial
+
+
+def test_letters_from_plan_to_post(
+    hearten: Callable[..., Any], delivering: Any, tmp_path: Path
+) -> None:
+    r = hearten("letters", "plan", delivering.slug, "--arm", "letters", "--signatory",
+                "Jane Smith", "--title", "Director of Children's Services")  # fmt: skip
+    assert r.code == 0, r.err
+    bad = hearten("letters", "plan", delivering.slug, "--arm", "control", "--signatory", "J",
+                  "--title", "D")  # fmt: skip
+    assert bad.code == 2
+    assert "control arm" in bad.err
+    open_delivery(delivering)
+    writer = get_user_model().objects.get(username="manager")
+    for n, who in enumerate(recipients_for(writer, delivering)[:2]):
+        lines = LINES.format(who=["Ahmed", "Okafor"][n]).replace(
+            "Thursday", ["Thursday", "the bank holiday"][n]
+        )
+        write_letter(writer, delivering, who.participant.pseudonym, lines)
+    r = hearten("letters", "print", delivering.slug, "--out", str(tmp_path))
+    assert r.code == 0, r.err
+    assert (tmp_path / "all-letters.pdf").exists()
+    r = hearten("letters", "posted", delivering.slug)
+    assert r.code == 0, r.err
+    status = hearten("letters", "status", delivering.slug)
+    assert "posted" in status.out
+
+
+def test_perks_costs_and_goals(hearten: Callable[..., Any], delivering: Any) -> None:
+    r = hearten("perks", "add", delivering.slug, "--name", "coffee machine", "--team",
+                delivering.letters_team, "--starts", "2026-01-05", "--ends", "2026-03-01",
+                "--cost", "350")  # fmt: skip
+    assert r.code == 0, r.err
+    from hearten.interventions.models import PerkDeployment
+
+    perk = str(PerkDeployment.objects.get().pk)
+    r = hearten("perks", "interrupt", delivering.slug, perk, "--starts", "2026-02-01", "--ends",
+                "2026-02-07", "--reason", "office closed")  # fmt: skip
+    assert r.code == 0, r.err
+    assert PerkDeployment.objects.get().interruptions.count() == 1
+    bad = hearten("perks", "add", delivering.slug, "--name", "tea", "--team", "nowhere",
+                  "--starts", "2026-01-05", "--ends", "2026-01-01")  # fmt: skip
+    assert bad.code == 2
+    r = hearten("costs", "add", delivering.slug, "--arm", "letters", "--item", "writing time",
+                "--minutes", "300", "--hourly-rate", "40")  # fmt: skip
+    assert r.code == 0, r.err
+    assert "£200.00" in r.out
+    r = hearten("goals", "check")
+    assert r.code == 0, r.err
+    assert "6. Keeping going" in r.out
+    r = hearten("goals", "enrol", delivering.slug, "--arm", "letters")
+    assert r.code == 0, r.err
+    assert "20 people enrolled" in r.out
+    r = hearten("goals", "funnel", delivering.slug)
+    assert "completed all six" in r.out
+
+
+def test_the_uptake_page_waits_for_delivery_and_hides_small_counts(
+    client: Client, delivering: Any
+) -> None:
+    from hearten.interventions.letters import set_plan
+
+    set_plan(delivering, "letters", "Jane Smith", "Director")
+    client.login(username="coord", password=PASSWORD)
+    assert (
+        "once the evaluator opens delivery"
+        in client.get(f"/trials/{delivering.slug}/uptake/").content.decode()
+    )
+    open_delivery(delivering)
+    writer = get_user_model().objects.get(username="manager")
+    who = recipients_for(writer, delivering)[0].participant
+    write_letter(writer, delivering, who.pseudonym, LINES.format(who="Ahmed"))
+    page = client.get(f"/trials/{delivering.slug}/uptake/").content.decode()
+    assert "Recognition letters" in page
+    assert "fewer than 5" in page  # one approved letter
+    assert "£0.00" in page
+    client.login(username="manager", password=PASSWORD)
+    assert client.get(f"/trials/{delivering.slug}/uptake/").status_code == 404

@@ -1,0 +1,136 @@
+"""The goals programme: content checked, modules unlocked weekly, work private, engagement
+logged, the funnel and compliance derived, reminders e-mailed until done or stopped."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import Client
+from django.utils import timezone
+
+from hearten.errors import DataError, StateError
+from hearten.interventions.goals import (
+    DEFAULT_CONTENT,
+    complied,
+    enrol,
+    funnel,
+    load_modules,
+    save_module,
+)
+from hearten.interventions.models import EngagementEvent, Enrolment
+from hearten.surveys.models import Message
+from hearten.trials.allocation import randomise_trial
+from hearten.trials.people import withdraw
+from tests.surveys.test_mail import Inbox, _free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_built_in_modules_are_six_and_link_only_to_each_other() -> None:
+    modules = load_modules()
+    assert [m.number for m in modules] == [1, 2, 3, 4, 5, 6]
+    assert modules[0].title == "A goal that matters to you"
+    assert {q.key for q in modules[0].questions} == {"values", "goal"}
+    assert 'href="../2/"' in modules[0].html
+    assert 'href="https://www.hse.gov.uk/stress/"' in modules[5].html
+
+
+def test_broken_content_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "goals"
+    shutil.copytree(DEFAULT_CONTENT, folder)
+    path = next(folder.glob("03-*.md"))
+    path.write_text(path.read_text() + "\nSee [the notes](notes.md).\n")
+    with pytest.raises(DataError, match=r"03-.*line \d+: the link 'notes.md' is broken"):
+        load_modules(folder)
+    path.unlink()
+    with pytest.raises(DataError, match="missing: 3"):
+        load_modules(folder)
+
+
+def test_raw_html_in_content_is_shown_as_text_not_run(tmp_path: Path) -> None:
+    folder = tmp_path / "goals"
+    shutil.copytree(DEFAULT_CONTENT, folder)
+    path = next(folder.glob("01-*.md"))
+    path.write_text(path.read_text() + "\n<script>alert(1)</script>\n")
+    assert "<script>" not in load_modules(folder)[0].html
+
+
+@pytest.fixture
+def enrolled(trial: Any) -> Any:
+    randomise_trial(trial, 2)
+    # The fixture's design has control and letters; the programme goes to the letters arm here.
+    start = timezone.localdate() - timedelta(days=8)
+    assert enrol(trial, "letters", start) == 20
+    return trial
+
+
+def test_modules_unlock_weekly_and_work_is_saved(client: Client, enrolled: Any) -> None:
+    e = Enrolment.objects.filter(trial=enrolled).order_by("id").first()
+    assert e is not None
+    page = client.get(f"/g/{e.token}/").content.decode()
+    assert "A goal that matters to you" in page
+    assert "opens" in page  # module 3 onwards is not open yet
+    assert "opens on" in client.get(f"/g/{e.token}/3/").content.decode()
+    client.get(f"/g/{e.token}/1/")
+    client.post(
+        f"/g/{e.token}/1/", {"values": "children heard", "goal": "Friday notes", "complete": "1"}
+    )
+    kinds = list(EngagementEvent.objects.filter(enrolment=e).values_list("kind", flat=True))
+    for kind in ("invited", "opened", "module-started", "module-completed", "goal-set"):
+        assert kind in kinds
+    again = client.get(f"/g/{e.token}/1/").content.decode()
+    assert "Friday notes" in again
+    f = funnel(enrolled)
+    assert (f.invited, f.opened, f.one_module, f.all_modules) == (20, 1, 1, 0)
+    assert complied(enrolled, "any-module")[e.participant_id]
+    assert not complied(enrolled, "all-modules")[e.participant_id]
+
+
+def test_stopping_and_withdrawing_end_the_programme(client: Client, enrolled: Any) -> None:
+    first, second = Enrolment.objects.filter(trial=enrolled).order_by("id")[:2]
+    client.post(f"/g/{first.token}/leave/")
+    assert "You have stopped the programme" in client.get(f"/g/{first.token}/").content.decode()
+    withdraw(enrolled, second.participant.pseudonym)
+    assert "You have left the study" in client.get(f"/g/{second.token}/").content.decode()
+    with pytest.raises(StateError, match="left the programme"):
+        save_module(Enrolment.objects.get(pk=second.pk), 1, {"goal": "x"}, True)
+
+
+def test_enrolment_is_checked(trial: Any) -> None:
+    with pytest.raises(StateError, match="not randomised"):
+        enrol(trial, "letters")
+    randomise_trial(trial, 1)
+    with pytest.raises(DataError, match="not an intervention arm"):
+        enrol(trial, "control")
+
+
+def test_programme_reminders_go_until_stopped(
+    hearten: Callable[..., Any], enrolled: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    try:
+        first = Enrolment.objects.filter(trial=enrolled).order_by("id").first()
+        assert first is not None
+        first.opted_out_at = timezone.now()
+        first.save()
+        hearten("worker", "--once")  # the invitation and module 2 are due (started 8 days ago)
+    finally:
+        controller.stop()
+    subjects = [m["Subject"] for m in inbox.messages]
+    assert subjects.count(f"{enrolled.name}: your six-week goals programme") == 19
+    assert subjects.count(f"{enrolled.name}: module 2 is open") == 19
+    assert Message.objects.filter(enrolment=first, note="opted out").count() == 2
+    assert EngagementEvent.objects.filter(kind="reminder-sent").count() == 38
