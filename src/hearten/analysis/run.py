@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
 from hearten.stats.attrition import attrition_by_arm, lee_bounds
 from hearten.stats.balance import balance_row, cluster_means, sample_ratio_test
+from hearten.stats.compliance import estimate_cace
 from hearten.stats.meta import meta_analyse, site_effects
 from hearten.stats.moderators import estimate_moderators
 from hearten.stats.stressors import stressor_associations
@@ -38,7 +40,7 @@ from hearten.trials.allocation import rule_redraws
 from hearten.trials.choices import TrialStatus, Unit
 from hearten.trials.design import AnalysisSpec
 from hearten.trials.lifecycle import design_of
-from hearten.trials.models import Allocation, AuditEvent, SeedCommitment, Trial
+from hearten.trials.models import Allocation, AuditEvent, Participant, SeedCommitment, Trial
 
 
 def _vcov_for(trial: Trial, planned: str) -> VcovType:
@@ -143,6 +145,75 @@ def _integrity(trial: Trial, data: pd.DataFrame) -> dict[str, Any]:
         "late_scheme": design_of(trial).randomisation.late_joiners,
         "audit_events": AuditEvent.objects.count(),
         "audit_head": head.digest if head else None,
+    }
+
+
+def _uptake(trial: Trial) -> dict[str, Any]:
+    """Uptake, fidelity and cost for the report (the uptake page's figures)."""
+    from hearten.interventions.uptake import uptake
+
+    u = uptake(trial)
+    return {
+        "min_group": u.min_group,
+        "funnel": u.funnel_shown,
+        "letters": u.letters,
+        "letter_score": u.letter_score,
+        "perks": u.perks,
+        "costs": [asdict(c) for c in u.costs],
+    }
+
+
+def _took_part(trial: Trial, data: pd.DataFrame, definition: str) -> pd.Series:
+    """Each analysed person's uptake under the plan's compliance definition (0/1)."""
+    from hearten.interventions.goals import complied
+    from hearten.interventions.models import Letter
+    from hearten.interventions.perks import exposure_days
+
+    ids = dict(Participant.objects.filter(trial=trial).values_list("pseudonym", "id"))
+    if definition in ("any-module", "all-modules"):
+        by_id = complied(trial, definition)  # type: ignore[arg-type]
+    elif definition == "letter-delivered":
+        delivered = Letter.objects.filter(trial=trial, status__in=["posted", "emailed"])
+        by_id = {pid: True for pid in delivered.values_list("participant_id", flat=True)}
+    else:
+        start = trial.allocation.created_at.date()
+        by_id = {pid: days > 0 for pid, days in exposure_days(trial, start, date.today()).items()}
+    return data["pseudonym"].map(lambda code: float(by_id.get(ids.get(code, -1), False)))
+
+
+def _cace(
+    trial: Trial,
+    data: pd.DataFrame,
+    primary: OutcomeFit,
+    control: str,
+    plan: AnalysisSpec,
+    vcov: VcovType,
+    stratified: bool,
+) -> dict[str, Any] | None:
+    """The effect on those who took part (CACE), when the plan names a compliance rule."""
+    if plan.compliance is None:
+        return None
+    used = primary.used
+    took = _took_part(trial, data.loc[used.index], plan.compliance)
+    try:
+        fit = estimate_cace(
+            used["y"].to_numpy(),
+            used["arm"].tolist(),
+            took.to_numpy(),
+            control,
+            {"baseline": used["x"].to_numpy()} if "x" in used else None,
+            used["stratum"].tolist() if stratified else None,
+            used["cluster"].to_numpy() if vcov == "CR2" else None,
+            vcov,
+            plan.alpha,
+        )
+    except EstimationError as exc:
+        return {"definition": plan.compliance, "note": str(exc)}
+    share = {a: float(took[used["arm"] == a].mean()) for a in used["arm"].unique()}
+    return {
+        "definition": plan.compliance,
+        "effects": [asdict(e) for e in fit.effects],
+        "took_part": share,
     }
 
 
@@ -341,6 +412,8 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         "control_mean": float(control_outcome.mean()),
         "control_sd": float(control_outcome.std(ddof=1)),
         "effects": primary.effects,
+        "cace": _cace(trial, data, primary, control, plan, vcov, stratified),
+        "uptake": _uptake(trial),
         "coefficients": primary.fit.fit.tidy().to_dict(orient="records"),
         "secondary": [
             {

@@ -40,6 +40,21 @@ def _balance_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _costs(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Cost per person and, where the ITT effect is positive, per point of effect."""
+    effect = {e["term"]: e["estimate"] for e in r["effects"]}
+    out = []
+    for c in (r.get("uptake") or {}).get("costs", []):
+        gain = effect.get(c["arm"])
+        per_point = (
+            c["per_participant"] / gain
+            if gain is not None and gain > 0 and c["per_participant"] is not None
+            else None
+        )
+        out.append({**c, "label": labels.get(c["arm"], c["arm"]), "per_point": per_point})
+    return out
+
+
 def _context(trial: Trial) -> dict[str, Any]:
     run = latest_run(trial)
     r = run.result
@@ -127,6 +142,15 @@ def _context(trial: Trial) -> dict[str, Any]:
         "balance": _balance_rows(r["balance"]),
         "randomised_people": _balance_rows(at_randomisation.get("people", [])),
         "randomised_clusters": _balance_rows(at_randomisation.get("clusters", [])),
+        "cace_effects": [
+            {
+                **e,
+                "label": labels[e["term"]],
+                "took_part": (r["cace"].get("took_part") or {}).get(e["term"], 0.0),
+            }
+            for e in (r.get("cace") or {}).get("effects", [])
+        ],
+        "costs": _costs(r, labels),
         "sample_ratio": [
             {**t, "cells": list(zip(t["observed"], t["expected"], strict=True))}
             for t in r.get("sample_ratio", [])

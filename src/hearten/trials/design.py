@@ -128,6 +128,9 @@ class AnalysisSpec(_Strict):
         default_factory=list
     )
     lee_bounds: bool = True
+    compliance: Literal["any-module", "all-modules", "letter-delivered", "perk-exposed"] | None = (
+        Field(default=None, description="who 'took part', for the CACE; set before unblinding")
+    )
 
     @model_validator(mode="after")
     def _seeded(self) -> AnalysisSpec:
