@@ -16,7 +16,13 @@ from rich.console import Console
 from rich.progress import Progress
 
 from hearten.analysis.run import run_analysis
-from hearten.demo.simulate import TRUE_EFFECT, Person, simulate_answers, simulate_staff
+from hearten.demo.simulate import (
+    TRUE_EFFECT,
+    Person,
+    simulate_answers,
+    simulate_letter,
+    simulate_staff,
+)
 from hearten.reports.render import write_report
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, plan_waves, record_consent, submit_response
@@ -86,6 +92,65 @@ def _answer_wave(
             progress.advance(task)
 
 
+def _deliver_letters(
+    trial: Trial, rng: np.random.Generator, home: Path, progress: Progress
+) -> set[str]:
+    """Each letters-arm team's manager writes most of their letters (fidelity is never
+    perfect); approved letters are printed and posted; costs are recorded."""
+    from django.contrib.auth import get_user_model
+
+    from hearten.interventions.costs import add_cost
+    from hearten.interventions.letters import (
+        mark_posted,
+        print_letters,
+        recipients_for,
+        set_plan,
+        write_letter,
+    )
+    from hearten.interventions.models import Letter
+    from hearten.trials.people import add_role, open_delivery
+
+    set_plan(trial, "letters", "Alex Morgan", "Director of Children's Services")
+    arms = arms_by_participant(trial)
+    teams = sorted(
+        {
+            p.team.code
+            for p in trial.participants.select_related("team")
+            if arms.get(p.id) == "letters"
+        }
+    )
+    users = get_user_model()
+    for team in teams:
+        username = f"demo-manager-{team.lower()}"
+        users.objects.filter(username=username).delete()
+        add_role(trial, username, "letter-writer", [team], secrets.token_urlsafe(16))
+    open_delivery(trial)
+    task = progress.add_task("letters written", total=len(teams))
+    for team in teams:
+        writer = users.objects.get(username=f"demo-manager-{team.lower()}")
+        # In staff-number order, so the same seed gives the same letters (pseudonyms are random).
+        mine = sorted(recipients_for(writer, trial), key=lambda r: r.participant.identity.staff_id)
+        for r in mine:
+            if rng.random() >= 0.9:  # a few letters are never written
+                continue
+            for _ in range(4):  # the check sends a too-similar letter back to be rewritten
+                if write_letter(writer, trial, r.participant.pseudonym,
+                                simulate_letter(rng)).status == "approved":  # fmt: skip
+                    break
+        progress.advance(task)
+    printed = print_letters(trial, home / "demo" / "letters")
+    mark_posted(trial)
+    letters = len(printed) - 1
+    add_cost(trial, "letters", "printing and second-class postage", round(0.95 * letters, 2))
+    add_cost(trial, "letters", "managers' writing time (10 minutes a letter)", 0,
+             minutes=10 * letters, hourly_rate=38.0)  # fmt: skip
+    return set(
+        Letter.objects.filter(trial=trial, status="posted").values_list(
+            "participant__pseudonym", flat=True
+        )
+    )
+
+
 def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
     """Reset and rebuild the demo trial; analyse it and write its report."""
     rng = np.random.default_rng(seed)
@@ -111,12 +176,9 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
 
         commit_seed(trial, RANDOMISATION_SEED)  # published before the draw, revealed by it
         randomise_trial(trial)
-        arms = arms_by_participant(trial)
-        shift = {
-            p.pseudonym: TRUE_EFFECT
-            for p in trial.participants.all()
-            if arms.get(p.id) == "letters"
-        }
+        delivered = _deliver_letters(trial, rng, home, progress)
+        # The letter's effect reaches those who received one (a CACE of TRUE_EFFECT).
+        shift = {pseudonym: TRUE_EFFECT for pseudonym in delivered}
         invite(trial.waves.get(name="follow-up"))
         _answer_wave(trial, "follow-up", by_id, rng, progress, shift)
 

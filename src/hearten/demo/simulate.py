@@ -85,3 +85,59 @@ def simulate_answers(rng: np.random.Generator, level: float, shift: float = 0.0)
     """Seven SWEMWBS answers (1–5) around ``level + shift`` with occasion and item noise."""
     occasion = level + shift + rng.normal(0.0, 0.2)
     return [int(v) for v in np.clip(np.rint(occasion + rng.normal(0.0, 0.55, ITEMS)), 1, 5)]
+
+
+_MOMENTS = (
+    "When you stayed late on {day} to finish the assessment for the {family} family",
+    "The way you handled the strategy meeting for the {family} children on {day}",
+    "When you went back to see the {family} family a third time on {day}",
+    "Your work with the {family} siblings before the review in {month}",
+    "When you covered three extra visits for a colleague who was off sick in {month}",
+    "The care you took writing the court statement for the {family} case in {month}",
+    "When you sat with a frightened teenager from the {family} family at the hospital",
+    "Your patience with a parent who shouted at you at the {family} family's conference",
+    "When you found a foster placement for the {family} baby late on {day}",
+    "The notes you wrote after the {family} visit, which the panel praised in {month}",
+)
+_IMPACTS = (
+    "the children felt listened to for the first time in months",
+    "the whole team could see what good practice looks like",
+    "the family agreed to the plan and kept to it",
+    "a newly qualified colleague learned more from watching you than from any training",
+    "the court accepted the plan without an adjournment",
+    "the young person went back to school the following week",
+    "everyone in the room stayed calm and the meeting reached a decision",
+    "the baby was safe that night",
+)
+_FAMILIES = ("Ahmed", "Okafor", "Nowak", "Williams", "Begum", "Taylor", "Kaur", "Murphy",
+             "Hussain", "Evans", "Clarke", "Mensah", "Patel", "Jones", "Brown", "Ali")  # fmt: skip
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "a bank holiday")
+_MONTHS = ("June", "July", "August", "September")
+
+
+_DETAILS = (
+    "You did it without being asked.",
+    "I know you had {n} other visits that week.",
+    "You rang the school twice to make sure it happened.",
+    "{colleague} told me about it afterwards.",
+    "It took you until gone {hour} o'clock.",
+    "You had only been in the team {n} weeks.",
+    "You stayed kind even when it was hard.",
+    "The independent reviewing officer mentioned it to me.",
+    "You brought cake for the team the next morning too.",
+    "It is the {n}th time this year you have done something like it.",
+)
+_COLLEAGUES = ("Priya", "Tom", "Grace", "Dan", "Aisha", "Mark", "Sofia", "Ben", "Ruth", "Kwame")
+
+
+def simulate_letter(rng: np.random.Generator) -> str:
+    """A manager's specific lines about one person, varied enough to be personal."""
+
+    def pick(options: tuple[str, ...]) -> str:
+        return options[int(rng.integers(len(options)))]
+
+    moment = pick(_MOMENTS).format(family=pick(_FAMILIES), day=pick(_DAYS), month=pick(_MONTHS))
+    detail = pick(_DETAILS).format(
+        n=int(rng.integers(3, 12)), colleague=pick(_COLLEAGUES), hour=int(rng.integers(6, 10))
+    )
+    return f"{moment}, {pick(_IMPACTS)}. {detail}"
