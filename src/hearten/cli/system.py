@@ -35,6 +35,7 @@ def demo(
     result = build_demo(seed=seed, console=out)
     out.print()
     out.print(f"[bold green]Demo ready.[/] Report: {result.report}")
+    out.print(f"The goals programme trial's report: {result.goals_report}")
     out.print(
         "Start the web app:  hearten serve   (from the repository folder: "
         "python3 -m uv run hearten serve)"

@@ -39,6 +39,7 @@ RANDOMISATION_SEED = 20190901
 @dataclass(frozen=True, slots=True)
 class DemoResult:
     report: Path
+    goals_report: Path
     base_url: str
     username: str
     password: str
@@ -208,4 +209,64 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
     ]
     base = settings.HEARTEN.base_url
     links = tuple(f"{base}/s/{inv.token}/" for inv in sample)
-    return DemoResult(report, base, DEMO_USER, password, links)
+    goals_report = _goals_trial(np.random.default_rng(seed + 1), home, console)
+    add_evaluator(Trial.objects.get(slug="demo-goals"), DEMO_USER)
+    return DemoResult(report, goals_report, base, DEMO_USER, password, links)
+
+
+#: Engagement as published: about one in five open the programme; of those who do, most do
+#: the first module and fewer go on each week, so very few finish all six.
+OPEN_RATE = 0.2
+FIRST_MODULE = 0.6
+CONTINUE = 0.55
+
+
+def _goals_trial(rng: np.random.Generator, home: Path, console: Console | None) -> Path:
+    """The goals trial: two authorities' staff, randomised one by one, the programme's
+    engagement funnel simulated, no true effect (as published), analysed and reported."""
+    from datetime import timedelta
+
+    from hearten.interventions.goals import enrol, log, save_module
+    from hearten.interventions.models import Enrolment
+
+    design = parse_design(
+        resources.files("hearten.demo").joinpath("goals.toml").read_text(), "the goals design"
+    )
+    with Progress(console=console, transient=False) as progress:
+        Trial.objects.filter(slug=design.slug).delete()
+        trial = create_trial(design)
+        plan_waves(trial)
+        today = timezone.now().date()
+        sites = sorted({p.site for p in simulate_staff(np.random.default_rng(0), today)})[:2]
+        people = [p for p in simulate_staff(rng, today) if p.site in sites]
+        roster = home / "demo" / "goals-roster.csv"
+        _write_roster(people, roster)
+        import_roster(trial, roster)
+        by_id = {p.staff_id: p for p in people}
+        invite(trial.waves.get(name="baseline"))
+        _answer_wave(trial, "baseline", by_id, rng, progress)
+        commit_seed(trial, RANDOMISATION_SEED + 1)
+        randomise_trial(trial)
+        enrol(trial, "goals", today - timedelta(days=42))
+        task = progress.add_task("goals programme", total=1)
+        enrolments = sorted(
+            Enrolment.objects.filter(trial=trial).select_related("participant__identity"),
+            key=lambda e: e.participant.identity.staff_id,
+        )
+        for e in enrolments:
+            if rng.random() >= OPEN_RATE:
+                continue
+            log(e, "opened")
+            keep_going = FIRST_MODULE
+            for module in range(1, 7):
+                if rng.random() >= keep_going:
+                    break
+                log(e, "module-started", module)
+                goal = "Write up one thing that went well each Friday" if module == 1 else ""
+                save_module(e, module, {"goal": goal}, complete=True)
+                keep_going = CONTINUE
+        progress.advance(task)
+        invite(trial.waves.get(name="follow-up"))
+        _answer_wave(trial, "follow-up", by_id, rng, progress)
+        run_analysis(trial)
+        return write_report(trial)
