@@ -129,3 +129,31 @@ def test_the_writers_page(client: Client, ready: Any) -> None:
     arms = arms_by_participant(ready)
     control = next(p for p in Participant.objects.filter(trial=ready) if arms[p.id] == "control")
     assert client.get(f"/trials/{ready.slug}/letters/{control.pseudonym}/").status_code == 404
+
+
+def test_letters_can_be_emailed_as_pdfs(ready: Any, settings: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    from hearten.interventions.letters import email_letters
+    from tests.surveys.test_mail import Inbox, _free_port
+
+    open_delivery(ready)
+    person = recipients_for(_writer(), ready)[0].participant
+    letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    try:
+        assert email_letters(ready) == 1
+    finally:
+        controller.stop()
+    message = inbox.messages[0]
+    assert message["Subject"] == "A letter for you from Jane Smith"
+    assert message["To"] == IdentityKey.objects.get(participant=person).email
+    parts = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
+    assert parts[0].get_payload(decode=True).startswith(b"%PDF")
+    letter.refresh_from_db()
+    assert letter.status == "emailed"
+    assert letter.emailed_at is not None
