@@ -214,3 +214,42 @@ def goals_funnel(trial: TrialArg) -> None:
                      ("completed all six", f.all_modules)):  # fmt: skip
         table.add_row(label, str(n), f"{100 * n / f.invited:.0f}%" if f.invited else "–")
     out.print(table)
+
+
+hr_app = typer.Typer(
+    help="HR records: absence, leavers, contracts, caseloads.", no_args_is_help=True
+)
+
+
+@hr_app.command("import")
+def hr_import(
+    trial: TrialArg,
+    kind: Annotated[
+        str,
+        typer.Argument(help="absence, leavers, contracts, caseload, supervision or team-rates"),
+    ],
+    file: Annotated[Path, typer.Argument(help="a CSV or Excel export")],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="field=column, e.g. staff_id='Employee No' (repeat)"),
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="the Excel sheet (default: the first)")] = None,
+) -> None:
+    """Import HR records: every row checked first, all or nothing, re-import changes nothing."""
+    require_database()
+    from hearten.errors import DataError, one_of
+    from hearten.hr.imports import KINDS, import_hr
+    from hearten.trials.lifecycle import get_trial
+
+    mapping = {}
+    for item in map_ or []:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise DataError(f"--map takes field=column, not {item!r}")
+        mapping[field.strip()] = column.strip()
+    chosen = one_of(kind, KINDS, "kind of HR record")
+    result = import_hr(get_trial(trial), chosen, file, mapping, sheet)
+    out.print(
+        f"{result.rows} row(s) of {kind} read: {result.added} added, {result.unchanged} "
+        "already held. Staff numbers are replaced by study codes."
+    )

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "hearten.trials",
     "hearten.surveys",
     "hearten.interventions",
+    "hearten.hr",
     "hearten.analysis",
     "hearten.reports",
     "hearten.web",

@@ -1,0 +1,289 @@
+"""Importing HR records from the files councils have: CSV or Excel, with a column mapping.
+
+Every row is checked before anything is written, and the import is all or nothing:
+
+* the person must be in the trial (matched by HR staff number, which is then replaced by the
+  trial's pseudonym: HR tables hold no staff numbers);
+* dates must read (``YYYY-MM-DD``, ``DD/MM/YYYY`` or an Excel date), an end may not come before
+  its start, and nothing may fall before the person started in post or after they left;
+* sickness spells may not overlap one another (in the file or already imported);
+* a row may not repeat another row of the file.
+
+Re-importing a file changes nothing: a row identical to a record already held is skipped, and
+a row that contradicts one (the same spell start with a different end) is a problem to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import pandas as pd
+from django.db import transaction
+
+from hearten.errors import DataError, ImportRejected, NotFound
+from hearten.hr.models import (
+    AbsenceSpell,
+    CaseloadSnapshot,
+    ContractChange,
+    Leaver,
+    Supervision,
+    TeamRate,
+)
+from hearten.trials import audit
+from hearten.trials.models import IdentityKey, Participant, Team, Trial
+
+Kind = Literal["absence", "leavers", "contracts", "caseload", "supervision", "team-rates"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+#: Each kind's fields: (name, required).
+FIELDS: Mapping[Kind, tuple[tuple[str, bool], ...]] = {
+    "absence": (("staff_id", True), ("start", True), ("end", True), ("fte", False),
+                ("reason", False)),
+    "leavers": (("staff_id", True), ("date", True), ("reason", False)),
+    "contracts": (("staff_id", True), ("date", True), ("fte", True)),
+    "caseload": (("staff_id", True), ("date", True), ("caseload", True)),
+    "supervision": (("staff_id", True), ("date", True)),
+    "team-rates": (("team", True), ("month", True), ("vacancy_rate", True),
+                   ("agency_rate", True)),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class HrImport:
+    """What an import did: rows read, records added, identical rows skipped."""
+
+    kind: Kind
+    rows: int
+    added: int
+    unchanged: int
+
+
+def read_file(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """A CSV or Excel export, every cell as text (blank cells empty)."""
+    if not path.is_file():
+        raise NotFound(f"no file at {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            data = pd.read_excel(path, sheet_name=sheet or 0, dtype=object)
+            return data.fillna("").astype(object)
+    except Exception as exc:  # every reader has its own errors; all mean "unreadable"
+        raise DataError(f"{path.name} could not be read: {exc}") from None
+    raise DataError(f"{path.name}: use a .csv or .xlsx file")
+
+
+def _mapping(kind: Kind, columns: list[str], given: Mapping[str, str]) -> dict[str, str]:
+    """Field → column: as mapped (``--map field=column``), else a column named as the field."""
+    names = [f for f, _ in FIELDS[kind]]
+    unknown = [f for f in given if f not in names]
+    if unknown:
+        raise DataError(f"{kind} has no field {unknown[0]!r}: its fields are {', '.join(names)}")
+    out = {}
+    for field, required in FIELDS[kind]:
+        column = given.get(field, field)
+        if column in columns:
+            out[field] = column
+        elif required or field in given:
+            near = difflib.get_close_matches(column, columns, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else f" (columns: {', '.join(columns)})"
+            raise DataError(
+                f"no column {column!r} for {field}{hint}: map it with --map {field}=COLUMN"
+            )
+    return out
+
+
+def _date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _number(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value).strip().rstrip("%"))
+    except InvalidOperation:
+        return None
+
+
+def import_hr(
+    trial: Trial, kind: Kind, path: Path, mapping: Mapping[str, str], sheet: str | None = None
+) -> HrImport:
+    """Check and import one file of HR records (module docstring)."""
+    if kind not in KINDS:
+        raise DataError(f"unknown kind of HR record {kind!r}: choose {', '.join(KINDS)}")
+    data = read_file(path, sheet)
+    if data.empty:
+        raise ImportRejected(f"{path.name}: no rows", ["the file has a header but no rows"])
+    columns = [str(c) for c in data.columns]
+    fields = _mapping(kind, columns, mapping)
+    people = {
+        k.staff_id: k.participant
+        for k in IdentityKey.objects.filter(participant__trial=trial).select_related("participant")
+    }
+    teams = {t.code: t for t in Team.objects.filter(trial=trial)}
+    held = Leaver.objects.filter(participant__trial=trial)
+    left = dict(held.values_list("participant_id", "left_on"))
+    problems: list[str] = []
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for line, raw in enumerate(data.to_dict(orient="records"), start=2):
+        cell = {f: raw.get(c, "") for f, c in fields.items()}
+        before = len(problems)
+        key = tuple(str(cell.get(f, "")).strip() for f, _ in FIELDS[kind])
+        if key in seen:
+            problems.append(f"row {line}: repeats row {seen[key]}")
+            continue
+        seen[key] = line
+        row: dict[str, Any] = {"line": line}
+        if kind == "team-rates":
+            team = teams.get(str(cell["team"]).strip())
+            if team is None:
+                problems.append(f"row {line}: no team {cell['team']!r} in the trial")
+            row["team"] = team
+        else:
+            person = people.get(str(cell["staff_id"]).strip())
+            if person is None:
+                problems.append(
+                    f"row {line}: staff number {cell['staff_id']!r} is not in the trial"
+                )
+            row["person"] = person
+        for field in ("start", "end", "date", "month"):
+            if field in cell:
+                value = _date(cell[field])
+                if value is None:
+                    problems.append(f"row {line}: {field} {cell[field]!r} is not a date")
+                row[field] = value
+        for field in ("fte", "caseload", "vacancy_rate", "agency_rate"):
+            if field in cell and str(cell[field]).strip():
+                number = _number(cell[field])
+                if number is None:
+                    problems.append(f"row {line}: {field} {cell[field]!r} is not a number")
+                elif field == "fte" and not Decimal(0) < number <= Decimal("1.5"):
+                    problems.append(f"row {line}: fte {cell[field]!r} must be above 0, at most 1.5")
+                elif field == "caseload" and (number < 0 or number != int(number)):
+                    problems.append(f"row {line}: caseload {cell[field]!r} is not a whole number")
+                elif field.endswith("_rate"):
+                    share = number / 100 if str(cell[field]).strip().endswith("%") else number
+                    if not 0 <= share <= 1:
+                        problems.append(f"row {line}: {field} {cell[field]!r} is not a share")
+                    number = share
+                row[field] = number
+            elif field in cell:
+                row[field] = None
+        row["reason"] = str(cell.get("reason", "")).strip()
+        if len(problems) == before:
+            problems += _timing(kind, row, left)
+        if len(problems) == before:
+            rows.append(row)
+    if kind == "absence" and not problems:
+        problems += _overlaps(rows)
+    if problems:
+        raise ImportRejected(f"{path.name}: {len(problems)} problem(s); nothing was imported",
+                             problems)  # fmt: skip
+    return _write(trial, kind, path, rows)
+
+
+def _timing(kind: Kind, row: dict[str, Any], left: Mapping[int, date]) -> list[str]:
+    """End before start, or dates outside the person's time in post."""
+    line = row["line"]
+    person: Participant | None = row.get("person")
+    out = []
+    first = row.get("start") or row.get("date")
+    last = row.get("end") or first
+    if kind == "absence" and row["end"] < row["start"]:
+        out.append(f"row {line}: the spell ends ({row['end']}) before it starts ({row['start']})")
+    if person is not None and first is not None and first < person.start_date:
+        out.append(
+            f"row {line}: {first} is before this person started in post ({person.start_date})"
+        )
+    leaving = left.get(person.id) if person is not None else None
+    if kind != "leavers" and leaving is not None and last is not None and last > leaving:
+        out.append(f"row {line}: {last} is after this person left ({leaving})")
+    return out
+
+
+def _overlaps(rows: list[dict[str, Any]]) -> list[str]:
+    """Sickness spells that overlap another spell, in the file or already held."""
+    out = []
+    by_person: dict[int, list[tuple[date, date, str]]] = {}
+    for r in rows:
+        by_person.setdefault(r["person"].id, []).append((r["start"], r["end"], f"row {r['line']}"))
+    for pid, spells in by_person.items():
+        held = AbsenceSpell.objects.filter(participant_id=pid).values_list("starts_on", "ends_on")
+        existing = {(s, e) for s, e in held}
+        spells += [(s, e, f"an imported spell ({s} to {e})") for s, e in existing
+                   if (s, e) not in {(a, b) for a, b, _ in spells}]  # fmt: skip
+        spells.sort()
+        for (s1, e1, w1), (s2, e2, w2) in itertools.pairwise(spells):
+            if s2 <= e1 and w1.startswith("row"):
+                out.append(f"{w1}: the spell {s1} to {e1} overlaps {w2}")
+            elif s2 <= e1 and w2.startswith("row"):
+                out.append(f"{w2}: the spell {s2} to {e2} overlaps {w1}")
+    return out
+
+
+def _write(trial: Trial, kind: Kind, path: Path, rows: list[dict[str, Any]]) -> HrImport:
+    added = unchanged = 0
+    with transaction.atomic():
+        for r in rows:
+            p = r.get("person")
+            if kind == "absence":
+                _, made = AbsenceSpell.objects.get_or_create(
+                    participant=p, starts_on=r["start"],
+                    defaults={"ends_on": r["end"], "fte": r.get("fte"), "reason": r["reason"]},
+                )  # fmt: skip
+                if (
+                    not made
+                    and not AbsenceSpell.objects.filter(
+                        participant=p, starts_on=r["start"], ends_on=r["end"]
+                    ).exists()
+                ):
+                    raise ImportRejected(
+                        f"{path.name}: 1 problem; nothing was imported",
+                        [f"row {r['line']}: a spell from {r['start']} is already held with "
+                         "another end date: correct the file or the record"],
+                    )  # fmt: skip
+            elif kind == "leavers":
+                _, made = Leaver.objects.get_or_create(
+                    participant=p, defaults={"left_on": r["date"], "reason": r["reason"]}
+                )
+            elif kind == "contracts":
+                _, made = ContractChange.objects.get_or_create(
+                    participant=p, changed_on=r["date"], defaults={"fte": r["fte"]}
+                )
+            elif kind == "caseload":
+                _, made = CaseloadSnapshot.objects.get_or_create(
+                    participant=p, taken_on=r["date"], defaults={"caseload": int(r["caseload"])}
+                )
+            elif kind == "supervision":
+                _, made = Supervision.objects.get_or_create(participant=p, held_on=r["date"])
+            else:
+                _, made = TeamRate.objects.get_or_create(
+                    trial=trial, team=r["team"], month=r["month"].replace(day=1),
+                    defaults={"vacancy_rate": float(r["vacancy_rate"]),
+                              "agency_rate": float(r["agency_rate"])},
+                )  # fmt: skip
+            added += made
+            unchanged += not made
+        audit.record(
+            trial,
+            "hr-imported",
+            {"kind": kind, "file": path.name, "rows": len(rows), "added": added},
+        )
+    return HrImport(kind, len(rows), added, unchanged)
