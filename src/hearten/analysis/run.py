@@ -31,9 +31,11 @@ from hearten.instruments import get_instrument
 from hearten.stats.attrition import attrition_by_arm, lee_bounds
 from hearten.stats.balance import balance_row, cluster_means, sample_ratio_test
 from hearten.stats.compliance import estimate_cace
+from hearten.stats.counts import estimate_counts
 from hearten.stats.meta import meta_analyse, site_effects
 from hearten.stats.moderators import estimate_moderators
 from hearten.stats.stressors import stressor_associations
+from hearten.stats.survival import estimate_cox
 from hearten.stats.vcov import VcovType
 from hearten.trials import audit
 from hearten.trials.allocation import rule_redraws
@@ -146,6 +148,70 @@ def _integrity(trial: Trial, data: pd.DataFrame) -> dict[str, Any]:
         "audit_events": AuditEvent.objects.count(),
         "audit_head": head.digest if head else None,
     }
+
+
+def _hr_outcomes(
+    trial: Trial,
+    data: pd.DataFrame,
+    control: str,
+    plan: AnalysisSpec,
+    clustered: bool,
+    stratified: bool,
+) -> dict[str, Any] | None:
+    """Sickness absence (negative binomial, FTE-day exposure) and leaving (Cox) from HR
+    records over the plan's window from randomisation, cluster-robust by the randomised unit."""
+    if plan.hr is None:
+        return None
+    from datetime import timedelta
+
+    from hearten.hr.outcomes import derive
+
+    start = trial.allocation.created_at.date()
+    end = start + timedelta(days=plan.hr.window_days - 1)
+    hr = data[["pseudonym", "arm", "stratum", "cluster"]].merge(
+        derive(trial, start, end), on="pseudonym", how="inner"
+    )
+    out: dict[str, Any] = {"window": [start.isoformat(), end.isoformat()], "n": len(hr)}
+    strata = hr["stratum"].tolist() if stratified else None
+    cluster = hr["cluster"].to_numpy() if clustered else None
+    if plan.hr.absence:
+        at_risk = hr[hr["exposure"] > 0]
+        try:
+            fit = estimate_counts(
+                at_risk["absence_days"].to_numpy(),
+                at_risk["arm"].tolist(),
+                control,
+                at_risk["exposure"].to_numpy(),
+                None,
+                at_risk["stratum"].tolist() if stratified else None,
+                at_risk["cluster"].to_numpy() if clustered else None,
+                "negbin",
+                plan.alpha,
+            )
+            sums = at_risk.groupby("arm")[["absence_days", "exposure"]].sum()
+            rates = 365.25 * sums["absence_days"] / sums["exposure"]
+            out["absence"] = {
+                "effects": [asdict(e) for e in fit.effects],
+                "rate_per_fte_year": {str(k): float(v) for k, v in rates.items()},
+                "n": fit.n,
+            }
+        except EstimationError as exc:
+            out["absence"] = {"note": str(exc)}
+    if plan.hr.leaving:
+        try:
+            cox = estimate_cox(
+                hr["days_to_leaving"].clip(lower=0.5).to_numpy(), hr["left"].to_numpy(),
+                hr["arm"].tolist(), control, None, strata, cluster, plan.alpha,
+            )  # fmt: skip
+            left = hr.groupby("arm")["left"].mean()
+            out["leaving"] = {
+                "effects": [asdict(e) for e in cox.effects],
+                "share_left": {str(k): float(v) for k, v in left.items()},
+                "events": cox.events,
+            }
+        except EstimationError as exc:
+            out["leaving"] = {"note": str(exc)}
+    return out
 
 
 def _uptake(trial: Trial) -> dict[str, Any]:
@@ -414,6 +480,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         "effects": primary.effects,
         "cace": _cace(trial, data, primary, control, plan, vcov, stratified),
         "uptake": _uptake(trial),
+        "hr": _hr_outcomes(trial, data, control, plan, trial.unit != Unit.INDIVIDUAL, stratified),
         "coefficients": primary.fit.fit.tidy().to_dict(orient="records"),
         "secondary": [
             {

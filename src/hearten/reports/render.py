@@ -40,6 +40,28 @@ def _balance_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _hr_rows(r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """Absence and leaving rows with each arm's rate or share beside control's."""
+    hr = r.get("hr") or {}
+    control = r["control"]
+    absence = hr.get("absence") or {}
+    rates = absence.get("rate_per_fte_year", {})
+    leaving = hr.get("leaving") or {}
+    shares = leaving.get("share_left", {})
+    return {
+        "hr_absence": [
+            {**e, "label": labels[e["term"]], "rate": rates.get(e["term"]),
+             "control_rate": rates.get(control)}
+            for e in absence.get("effects", [])
+        ],
+        "hr_leaving": [
+            {**e, "label": labels[e["term"]], "share": shares.get(e["term"], 0.0),
+             "control_share": shares.get(control, 0.0)}
+            for e in leaving.get("effects", [])
+        ],
+    }  # fmt: skip
+
+
 def _costs(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
     """Cost per person and, where the ITT effect is positive, per point of effect."""
     effect = {e["term"]: e["estimate"] for e in r["effects"]}
@@ -151,6 +173,7 @@ def _context(trial: Trial) -> dict[str, Any]:
             for e in (r.get("cace") or {}).get("effects", [])
         ],
         "costs": _costs(r, labels),
+        **_hr_rows(r, labels),
         "sample_ratio": [
             {**t, "cells": list(zip(t["observed"], t["expected"], strict=True))}
             for t in r.get("sample_ratio", [])

@@ -112,6 +112,14 @@ class FamilySpec(_Strict):
     method: Literal["holm", "bh", "westfall-young"] = "holm"
 
 
+class HrOutcomesSpec(_Strict):
+    """Outcomes from HR records over a window from randomisation."""
+
+    window_days: int = Field(default=90, ge=7, le=1096)
+    absence: bool = True
+    leaving: bool = True
+
+
 class AnalysisSpec(_Strict):
     outcome_wave: str
     baseline_wave: str | None = None
@@ -128,6 +136,7 @@ class AnalysisSpec(_Strict):
         default_factory=list
     )
     lee_bounds: bool = True
+    hr: HrOutcomesSpec | None = None
     compliance: Literal["any-module", "all-modules", "letter-delivered", "perk-exposed"] | None = (
         Field(default=None, description="who 'took part', for the CACE; set before unblinding")
     )
