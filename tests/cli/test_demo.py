@@ -62,6 +62,10 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
     goals = home / "reports" / "demo-goals" / "report.html"
     assert f"report: {goals}" in first.stdout.replace("\n", "")
     assert "Goals programme: invited" in goals.read_text()
+    coffee = home / "reports" / "demo-coffee" / "report.html"
+    text = coffee.read_text()
+    assert "Sickness absence and leaving" in text
+    assert "coffee machine and thank-you note" in text
 
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -87,7 +91,7 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
     )
     assert second.returncode == 0, second.stderr
     db = sqlite3.connect(home / "hearten.sqlite3")
-    assert db.execute("SELECT COUNT(*) FROM trials_trial").fetchone()[0] == 2
+    assert db.execute("SELECT COUNT(*) FROM trials_trial").fetchone()[0] == 3
     # The same seed gives the same demo; rows are ordered by (random) pseudonym, so sums run
     # in another order and may differ in the last bits.
     assert _latest_estimate(db) == pytest.approx(first_estimate, rel=1e-12)

@@ -36,6 +36,7 @@ def demo(
     out.print()
     out.print(f"[bold green]Demo ready.[/] Report: {result.report}")
     out.print(f"The goals programme trial's report: {result.goals_report}")
+    out.print(f"The coffee trial's report: {result.coffee_report}")
     out.print(
         "Start the web app:  hearten serve   (from the repository folder: "
         "python3 -m uv run hearten serve)"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -40,17 +42,19 @@ RANDOMISATION_SEED = 20190901
 class DemoResult:
     report: Path
     goals_report: Path
+    coffee_report: Path
     base_url: str
     username: str
     password: str
     links: tuple[str, ...]
 
 
-def _write_roster(people: list[Person], path: Path) -> None:
+def _write_roster(people: list[Person], path: Path, offices: dict[str, str] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["staff_id", "site", "team", "role", "fte", "start_date", "caseload", "email"])
+        header = ["staff_id", "site", "team", "role", "fte", "start_date", "caseload", "email"]
+        w.writerow(header + (["office"] if offices else []))
         for p in people:
             w.writerow(
                 [
@@ -62,6 +66,7 @@ def _write_roster(people: list[Person], path: Path) -> None:
                     p.start_date.isoformat(),
                     p.caseload,
                     f"{p.staff_id.lower()}@example.org",
+                    *([offices[p.team]] if offices else []),
                 ]
             )
 
@@ -211,7 +216,101 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
     links = tuple(f"{base}/s/{inv.token}/" for inv in sample)
     goals_report = _goals_trial(np.random.default_rng(seed + 1), home, console)
     add_evaluator(Trial.objects.get(slug="demo-goals"), DEMO_USER)
-    return DemoResult(report, goals_report, base, DEMO_USER, password, links)
+    coffee_report = _coffee_trial(np.random.default_rng(seed + 2), home, console)
+    add_evaluator(Trial.objects.get(slug="demo-coffee"), DEMO_USER)
+    return DemoResult(report, goals_report, coffee_report, base, DEMO_USER, password, links)
+
+
+def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None) -> Path:
+    """The coffee trial: seven Kent offices randomised; machines and notes in the coffee
+    offices (one closed for a fortnight); six months of HR absence and leaving with no true
+    effect (as published); analysed and reported."""
+    from datetime import timedelta
+
+    from hearten.hr.imports import import_hr
+    from hearten.interventions.perks import add_perk, interrupt
+    from hearten.trials.models import Allocation
+
+    design = parse_design(
+        resources.files("hearten.demo").joinpath("coffee.toml").read_text(), "the coffee design"
+    )
+    with Progress(console=console, transient=False) as progress:
+        Trial.objects.filter(slug=design.slug).delete()
+        trial = create_trial(design)
+        plan_waves(trial)
+        today = timezone.now().date()
+        staff = simulate_staff(rng, today)
+        teams = sorted({p.team for p in staff})[:14]
+        offices = {t: f"Kent office {i // 2 + 1}" for i, t in enumerate(teams)}
+        people = [
+            dataclasses.replace(p, site="Kent", staff_id=f"K{p.staff_id}")
+            for p in staff
+            if p.team in offices
+        ]
+        roster = home / "demo" / "coffee-roster.csv"
+        _write_roster(people, roster, offices)
+        import_roster(trial, roster)
+        by_id = {p.staff_id: p for p in people}
+        invite(trial.waves.get(name="baseline"))
+        _answer_wave(trial, "baseline", by_id, rng, progress)
+        commit_seed(trial, RANDOMISATION_SEED + 2)
+        randomise_trial(trial)
+        # The demo's fiction: randomisation was six and a half months ago, so the HR window
+        # has happened.
+        began = today - timedelta(days=200)
+        Allocation.objects.filter(trial=trial).update(
+            created_at=timezone.make_aware(datetime.combine(began, datetime.min.time()))
+        )
+        trial.refresh_from_db()
+        arms = arms_by_participant(trial)
+        coffee_offices = sorted(
+            {
+                p.office.code
+                for p in trial.participants.select_related("office")
+                if p.office is not None and arms.get(p.id) == "coffee"
+            }
+        )
+        for n, office in enumerate(coffee_offices):
+            perk = add_perk(trial, "coffee machine and thank-you note", began,
+                            began + timedelta(days=179), office=office, cost=700.0)  # fmt: skip
+            if n == 0:
+                interrupt(trial, perk.pk, began + timedelta(days=60), began + timedelta(days=73),
+                          "office closed for refurbishment")  # fmt: skip
+        _write_hr(people, began, rng, home)
+        import_hr(trial, "leavers", home / "demo" / "coffee-leavers.csv", {})
+        import_hr(trial, "absence", home / "demo" / "coffee-absence.csv", {})
+        invite(trial.waves.get(name="follow-up"))
+        _answer_wave(trial, "follow-up", by_id, rng, progress)
+        run_analysis(trial)
+        return write_report(trial)
+
+
+def _write_hr(people: list[Person], began: date, rng: np.random.Generator, home: Path) -> None:
+    """Six months of sickness spells (a few people take most of them) and about 7% leavers."""
+    from datetime import timedelta
+
+    absence = ["staff_id,start,end,reason"]
+    leavers = ["staff_id,date,reason"]
+    for p in sorted(people, key=lambda q: q.staff_id):
+        leave_day = None
+        first = max(began, p.start_date)
+        if rng.random() < 0.07 and first + timedelta(days=25) < began + timedelta(days=175):
+            leave_day = first + timedelta(days=int(rng.integers(20, (began - first).days + 175)))
+            leavers.append(f"{p.staff_id},{leave_day},moved to another authority")
+        day = max(began, p.start_date) + timedelta(days=int(rng.integers(0, 40)))
+        proneness = rng.gamma(0.6, 1.0)
+        while True:
+            day += timedelta(days=int(rng.exponential(120 / (0.2 + proneness))) + 1)
+            length = int(rng.geometric(0.25))
+            end = day + timedelta(days=length - 1)
+            if end >= began + timedelta(days=179) or (leave_day and end >= leave_day):
+                break
+            absence.append(
+                f"{p.staff_id},{day},{end},{rng.choice(['stress', 'illness', 'injury'])}"
+            )
+            day = end + timedelta(days=1)
+    (home / "demo" / "coffee-absence.csv").write_text("\n".join(absence) + "\n")
+    (home / "demo" / "coffee-leavers.csv").write_text("\n".join(leavers) + "\n")
 
 
 #: Engagement as published: about one in five open the programme; of those who do, most do
