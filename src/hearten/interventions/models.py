@@ -96,8 +96,8 @@ class PerkDeployment(models.Model):
     """A perk at an office or team (e.g. a coffee machine with a thank-you note)."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="perks")
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True)
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True)
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, null=True, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True)
     name = models.CharField(max_length=120)
     starts_on = models.DateField()
     ends_on = models.DateField()
