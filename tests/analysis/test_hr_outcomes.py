@@ -67,3 +67,5 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     assert "Sickness absence and leaving" in html
     assert "Rate ratio" in html
     assert "Hazard ratio" in html
+    assert hr["clusters"] == 8
+    assert "with only 8 teams randomised" in html

@@ -171,7 +171,11 @@ def _hr_outcomes(
     hr = data[["pseudonym", "arm", "stratum", "cluster"]].merge(
         derive(trial, start, end), on="pseudonym", how="inner"
     )
-    out: dict[str, Any] = {"window": [start.isoformat(), end.isoformat()], "n": len(hr)}
+    out: dict[str, Any] = {
+        "window": [start.isoformat(), end.isoformat()],
+        "n": len(hr),
+        "clusters": int(hr["cluster"].nunique()) if clustered else None,
+    }
     strata = hr["stratum"].tolist() if stratified else None
     cluster = hr["cluster"].to_numpy() if clustered else None
     if plan.hr.absence:
