@@ -84,8 +84,8 @@ class BatchFit:
     clusters: Array
 
 
-def _design(s: ClusterSums) -> tuple[Array, Array, Array, int | None]:
-    """``F`` ``(R, G, k, 2)``, ``X'y`` pieces ``(R, G, k, 2)`` and the covariate's column."""
+def _design(s: ClusterSums) -> tuple[Array, Array]:
+    """``F`` ``(R, G, k, 2)`` and the ``X'y`` pieces ``(R, G, k, 2)`` of every cluster."""
     m = s.m
     R, G, kz = s.z.shape
     safe = np.where(m > 0, m, 1.0)
@@ -94,7 +94,7 @@ def _design(s: ClusterSums) -> tuple[Array, Array, Array, int | None]:
         F = np.zeros((R, G, kz, 2))
         F[..., 0] = s.z * root[..., None]
         q = s.z[..., None] * s.sy[:, :, None, :]
-        return F, q, np.zeros((R, G, kz)), None
+        return F, q
     xcol = s.treat_column + 1
     k = kz + 1
     xbar = s.sx / safe
@@ -106,7 +106,19 @@ def _design(s: ClusterSums) -> tuple[Array, Array, Array, int | None]:
     zq = np.insert(s.z, xcol, 0.0, axis=2)
     q = zq[..., None] * s.sy[:, :, None, :]
     q[..., xcol, :] = s.sxy
-    return F, q, u, xcol
+    return F, q
+
+
+def _inverse(XtX: Array) -> tuple[Array, NDArray[np.bool_]]:
+    """Batched inverses of ``X'X`` and which replications are well conditioned (judged on
+    the matrix scaled to a unit diagonal); a singular one is inverted as the identity, and
+    its replication is to be dropped."""
+    scale = np.sqrt(np.einsum("rkk->rk", XtX)) + 1e-300
+    ok = np.linalg.cond(XtX / scale[:, :, None] / scale[:, None, :]) < 1e10
+    safe = XtX.copy()
+    safe[~ok] = np.eye(XtX.shape[-1])
+    inverse = np.asarray(np.linalg.inv(safe), dtype=np.float64)
+    return inverse, np.asarray(ok, dtype=np.bool_)
 
 
 def _eigen2(g: Array) -> tuple[Array, Array]:
@@ -126,16 +138,12 @@ def _eigen2(g: Array) -> tuple[Array, Array]:
 def fit_batch(s: ClusterSums, singletons: bool) -> BatchFit:
     """ANCOVA with CR2 (``singletons=False``) or HC2 (one person per cluster) for every
     replication (module docstring)."""
-    F, q, _, _ = _design(s)
+    F, q = _design(s)
     R, G, k, _ = F.shape
     j = s.treat_column
     Ft = F.transpose(0, 1, 3, 2)
     flat = Ft.reshape(R, 2 * G, k)
-    XtX = flat.transpose(0, 2, 1) @ flat
-    scale = np.sqrt(np.einsum("rkk->rk", XtX)) + 1e-300
-    ok = np.linalg.cond(XtX / scale[:, :, None] / scale[:, None, :]) < 1e10
-    XtX[~ok] = np.eye(k)
-    M = np.linalg.inv(XtX)
+    M, ok = _inverse(flat.transpose(0, 2, 1) @ flat)
     beta = M @ q.sum(axis=1)  # (R, k, 2): for y0 and D
     # Cluster scores s_g = X_g'y_g - X_g'X_g β for y0 and D.
     scores = q - F @ (Ft @ beta[:, None])
@@ -199,19 +207,16 @@ def wild_p_values(
     ``c = S M e_j``, ``D_gh = e_j'M X_g'X_g M S_h``; a draw's numerator is ``c'v`` and its
     variance ``f Σ_g (c_g v_g - D_g v)²``. Returns ``(len(nulls), R)``.
     """
-    F, q, _, _ = _design(s)
+    F, q = _design(s)
     R, k = F.shape[0], F.shape[2]
     j = s.treat_column
     y_q = q[..., 0] + effect * q[..., 1]  # X_g'y_g, (R, G, k)
     Cg = np.einsum("rgka,rgla->rgkl", F, F)
     XtX = Cg.sum(axis=1)
     keep = [i for i in range(k) if i != j]
-    XtX_r = XtX[:, keep][:, :, keep]
-    bad = np.linalg.cond(XtX) > 1e10
-    XtX[bad] = np.eye(k)
-    XtX_r[bad] = np.eye(k - 1)
-    M = np.linalg.inv(XtX)
-    Mr = np.linalg.inv(XtX_r)
+    M, ok = _inverse(XtX)
+    Mr, ok_r = _inverse(XtX[:, keep][:, :, keep])
+    bad = ~(ok & ok_r)
     beta = np.einsum("rkl,rl->rk", M, y_q.sum(axis=1))
     beta_r = np.einsum("rkl,rl->rk", Mr, y_q.sum(axis=1)[:, keep])
     pi = np.einsum("rkl,rl->rk", Mr, XtX[:, keep, j])

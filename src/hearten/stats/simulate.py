@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 import numpy as np
@@ -599,8 +599,3 @@ def dataset(s: SimulationSpec, seed: int) -> pd.DataFrame:
     """One simulated trial as a table (to try an analysis on, or to check the batched one)."""
     check_spec(s)
     return table(draw(s, 1, np.random.default_rng(seed)), 0, s.effect)
-
-
-def with_effect(s: SimulationSpec, effect: float) -> SimulationSpec:
-    """``s`` at another effect size."""
-    return replace(s, effect=effect)

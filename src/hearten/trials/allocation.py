@@ -40,7 +40,6 @@ from hearten.trials.lifecycle import design_of
 from hearten.trials.models import (
     AllocatedUnit,
     Allocation,
-    Arm,
     Participant,
     SeedCommitment,
     Trial,
@@ -356,7 +355,3 @@ def arms_by_participant(trial: Trial) -> dict[int, str]:
     people = Participant.objects.filter(trial=trial).select_related("team", "office")
     found = ((p.id, arm_of.get(unit_key(p, trial.unit))) for p in people)
     return {pid: arm for pid, arm in found if arm is not None}
-
-
-def arm_objects(trial: Trial) -> dict[str, Arm]:
-    return {a.name: a for a in trial.arms.all()}
