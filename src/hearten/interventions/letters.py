@@ -22,8 +22,8 @@ from hearten.interventions.models import Letter, LetterPlan
 from hearten.interventions.personalisation import check_letter
 from hearten.trials import audit
 from hearten.trials.allocation import arms_by_participant
-from hearten.trials.choices import Role
-from hearten.trials.models import IdentityKey, Participant, Trial, TrialRole
+from hearten.trials.concealment import writer_team_ids
+from hearten.trials.models import IdentityKey, Participant, Trial
 
 DEFAULT_TEMPLATE = (
     "Dear {name},\n\n"
@@ -92,11 +92,7 @@ def recipients_for(user: Any, trial: Trial) -> list[Recipient]:
     plan = _plan(trial)
     if trial.delivery_opened_at is None:
         return []
-    teams = set(
-        TrialRole.objects.filter(trial=trial, user_id=user.pk, role=Role.LETTER_WRITER).values_list(
-            "teams__id", flat=True
-        )
-    )
+    teams = writer_team_ids(user, trial)
     arms = arms_by_participant(trial)
     people = (
         Participant.objects.filter(trial=trial, team_id__in=teams, withdrawn_at__isnull=True)

@@ -16,7 +16,7 @@ from hearten.errors import DataError, StateError
 from hearten.interventions.goals import load_modules, log, save_module, unlock_date, unlocked
 from hearten.interventions.letters import letter_text, recipients_for, write_letter
 from hearten.interventions.models import Enrolment, ModuleWork
-from hearten.trials.concealment import role_of
+from hearten.trials.concealment import trial_for
 from hearten.trials.models import Trial
 
 
@@ -28,10 +28,10 @@ class LetterForm(forms.Form):
 
 
 def _writer_trial(request: HttpRequest, slug: str) -> Trial:
-    trial = Trial.objects.filter(slug=slug).first()
-    if trial is None or role_of(request.user, trial) != "letter-writer":
+    found = trial_for(request.user, slug, ("letter-writer",))
+    if found is None:
         raise Http404("no such trial")
-    return trial
+    return found[0]
 
 
 @login_required

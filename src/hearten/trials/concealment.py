@@ -60,6 +60,27 @@ def role_of(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> str | None:
     return None
 
 
+def trial_for(
+    user: AbstractBaseUser | AnonymousUser, slug: str, roles: tuple[str, ...]
+) -> tuple[Trial, str] | None:
+    """The trial called ``slug`` and the user's role in it, if it is one of ``roles``;
+    ``None`` otherwise, so that pages can answer "not found" without saying it exists."""
+    trial = Trial.objects.filter(slug=slug).first()
+    role = role_of(user, trial) if trial is not None else None
+    if trial is None or role not in roles:
+        return None
+    return trial, str(role)
+
+
+def writer_team_ids(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> set[int]:
+    """The teams a letter writer writes for."""
+    return set(
+        TrialRole.objects.filter(
+            trial=trial, user_id=int(user.pk or 0), role=Role.LETTER_WRITER
+        ).values_list("teams__id", flat=True)
+    )
+
+
 def delivery_view(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> DeliveryView:
     """The part of the allocation ``user`` may see (module docstring)."""
     role = role_of(user, trial)
@@ -78,11 +99,7 @@ def delivery_view(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> Deliv
     elif role == Role.COORDINATOR:
         chosen = [p for p in people if arms.get(p.id) not in (None, control)]
     else:
-        teams = set(
-            TrialRole.objects.filter(
-                trial=trial, user_id=int(user.pk or 0), role=Role.LETTER_WRITER
-            ).values_list("teams__id", flat=True)
-        )
+        teams = writer_team_ids(user, trial)
         chosen = [p for p in people if p.team_id in teams and arms.get(p.id) not in (None, control)]
     ids = dict(
         IdentityKey.objects.filter(participant__in=chosen).values_list("participant_id", "staff_id")

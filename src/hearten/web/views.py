@@ -38,6 +38,16 @@ def _own_trial(request: HttpRequest, slug: str) -> Trial:
         raise Http404("no such trial") from None
 
 
+def _with_role(request: HttpRequest, slug: str, roles: tuple[str, ...]) -> tuple[Trial, str]:
+    """The trial and the user's role in it; 404 (no hint that it exists) for other roles."""
+    from hearten.trials.concealment import trial_for
+
+    found = trial_for(request.user, slug, roles)
+    if found is None:
+        raise Http404("no such trial")
+    return found
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     trials = Trial.objects.filter(evaluators__id=_user_id(request)).order_by("slug")
@@ -48,16 +58,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def delivery(request: HttpRequest, slug: str) -> HttpResponse:
     """What a coordinator or letter writer may see of the allocation (``concealment``)."""
-    from hearten.errors import StateError
     from hearten.trials.concealment import delivery_view
 
-    trial = Trial.objects.filter(slug=slug).first()
-    if trial is None:
-        raise Http404("no such trial")
-    try:
-        view = delivery_view(request.user, trial)
-    except StateError:
-        raise Http404("no such trial") from None  # no hint that it exists
+    trial, _ = _with_role(request, slug, ("evaluator", "coordinator", "letter-writer"))
+    view = delivery_view(request.user, trial)
     return render(request, "hearten/delivery.html", {"trial": trial, "view": view})
 
 
@@ -88,12 +92,8 @@ def trial_report(request: HttpRequest, slug: str) -> HttpResponse:
 def responses(request: HttpRequest, slug: str) -> HttpResponse:
     """Response rates by site, team and arm, small groups hidden (``surveys.monitoring``)."""
     from hearten.surveys.monitoring import monitor
-    from hearten.trials.concealment import role_of
 
-    trial = Trial.objects.filter(slug=slug).first()
-    role = role_of(request.user, trial) if trial is not None else None
-    if trial is None or role not in ("evaluator", "coordinator"):
-        raise Http404("no such trial")
+    trial, role = _with_role(request, slug, ("evaluator", "coordinator"))
     show_arms = role == "evaluator" or trial.delivery_opened_at is not None
     waves = [monitor(w, show_arms) for w in trial.waves.exclude(opened_at=None)]
     return render(request, "hearten/responses.html", {"trial": trial, "waves": waves})
@@ -103,12 +103,8 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
 def uptake_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Uptake and fidelity for evaluators and coordinators (``interventions.uptake``)."""
     from hearten.interventions.uptake import uptake
-    from hearten.trials.concealment import role_of
 
-    trial = Trial.objects.filter(slug=slug).first()
-    role = role_of(request.user, trial) if trial is not None else None
-    if trial is None or role not in ("evaluator", "coordinator"):
-        raise Http404("no such trial")
+    trial, role = _with_role(request, slug, ("evaluator", "coordinator"))
     if role == "coordinator" and trial.delivery_opened_at is None:
         return render(request, "hearten/uptake.html", {"trial": trial, "closed": True})
     return render(request, "hearten/uptake.html", {"trial": trial, "u": uptake(trial)})
