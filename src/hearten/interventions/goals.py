@@ -17,6 +17,7 @@ six) and the compliance indicators a CACE analysis can name before unblinding
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import tomllib
@@ -66,7 +67,16 @@ def _render(markdown: str) -> str:
 
 
 def load_modules(folder: Path = DEFAULT_CONTENT) -> list[Module]:
-    """Read and check the six modules (module docstring)."""
+    """Read and check the six modules (module docstring). Parsed once per version of the
+    files (their names, sizes and modification times), not on every page view."""
+    files = sorted(folder.glob("*.md"))
+    stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return list(_parsed(folder, stamp))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> tuple[Module, ...]:
+    """The modules of ``folder`` as they were when ``stamp`` was taken (the cache key)."""
     files = sorted(folder.glob("*.md"))
     numbers = {}
     for f in files:
@@ -116,7 +126,7 @@ def load_modules(folder: Path = DEFAULT_CONTENT) -> list[Module]:
         modules.append(
             Module(n, str(head["title"]), int(head.get("minutes", 10)), questions, _render(body))
         )
-    return modules
+    return tuple(modules)
 
 
 def enrol(trial: Trial, arm: str, starts: date | None = None) -> int:

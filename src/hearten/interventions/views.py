@@ -136,9 +136,10 @@ def module(request: HttpRequest, token: str, number: int) -> HttpResponse:
     stop = _gone(request, e)
     if stop is not None or e is None:
         return stop or render(request, "surveys/unknown.html", status=404)
-    if not 1 <= number <= len(load_modules()):
+    modules = load_modules()
+    if not 1 <= number <= len(modules):
         return render(request, "surveys/unknown.html", status=404)
-    m = load_modules()[number - 1]
+    m = modules[number - 1]
     if not unlocked(e, number):
         return render(
             request,
