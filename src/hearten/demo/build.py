@@ -98,6 +98,38 @@ def _answer_wave(
             progress.advance(task)
 
 
+def _fresh_trial(resource: str) -> Trial:
+    """The demo trial declared in ``resource``, made afresh (any earlier one deleted)."""
+    design = parse_design(
+        resources.files("hearten.demo").joinpath(resource).read_text(), f"the demo's {resource}"
+    )
+    Trial.objects.filter(slug=design.slug).delete()
+    trial = create_trial(design)
+    plan_waves(trial)
+    return trial
+
+
+def _enrol_and_randomise(
+    trial: Trial,
+    people: list[Person],
+    roster: Path,
+    rng: np.random.Generator,
+    progress: Progress,
+    seed: int,
+    offices: dict[str, str] | None = None,
+) -> dict[str, Person]:
+    """Import the staff, run the baseline survey, commit the seed and randomise; returns the
+    simulated people by staff number."""
+    _write_roster(people, roster, offices)
+    import_roster(trial, roster)
+    by_id = {p.staff_id: p for p in people}
+    invite(trial.waves.get(name="baseline"))
+    _answer_wave(trial, "baseline", by_id, rng, progress)
+    commit_seed(trial, seed)  # published before the draw, revealed by it
+    randomise_trial(trial)
+    return by_id
+
+
 def _deliver_letters(
     trial: Trial, rng: np.random.Generator, home: Path, progress: Progress
 ) -> set[str]:
@@ -161,27 +193,14 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
     """Reset and rebuild the demo trial; analyse it and write its report."""
     rng = np.random.default_rng(seed)
     home: Path = settings.HEARTEN.home
-    design = parse_design(
-        resources.files("hearten.demo").joinpath("design.toml").read_text(), "the demo design"
-    )
     with Progress(console=console, transient=False) as progress:
-        setup = progress.add_task("set up trial and roster", total=3)
-        Trial.objects.filter(slug=design.slug).delete()  # a fresh demo trial each run
-        trial = create_trial(design)
-        plan_waves(trial)
-        progress.advance(setup)
+        setup = progress.add_task("set up trial and roster", total=1)
+        trial = _fresh_trial("design.toml")
         people = simulate_staff(rng, timezone.now().date())
-        roster = home / "demo" / "roster.csv"
-        _write_roster(people, roster)
-        import_roster(trial, roster)
         progress.advance(setup)
-        by_id = {p.staff_id: p for p in people}
-        invite(trial.waves.get(name="baseline"))
-        progress.advance(setup)
-        _answer_wave(trial, "baseline", by_id, rng, progress)
-
-        commit_seed(trial, RANDOMISATION_SEED)  # published before the draw, revealed by it
-        randomise_trial(trial)
+        by_id = _enrol_and_randomise(
+            trial, people, home / "demo" / "roster.csv", rng, progress, RANDOMISATION_SEED
+        )
         delivered = _deliver_letters(trial, rng, home, progress)
         # The letter's effect reaches those who received one (a CACE of TRUE_EFFECT).
         shift = {pseudonym: TRUE_EFFECT for pseudonym in delivered}
@@ -231,13 +250,8 @@ def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None)
     from hearten.interventions.perks import add_perk, interrupt
     from hearten.trials.models import Allocation
 
-    design = parse_design(
-        resources.files("hearten.demo").joinpath("coffee.toml").read_text(), "the coffee design"
-    )
     with Progress(console=console, transient=False) as progress:
-        Trial.objects.filter(slug=design.slug).delete()
-        trial = create_trial(design)
-        plan_waves(trial)
+        trial = _fresh_trial("coffee.toml")
         today = timezone.now().date()
         staff = simulate_staff(rng, today)
         teams = sorted({p.team for p in staff})[:14]
@@ -247,14 +261,10 @@ def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None)
             for p in staff
             if p.team in offices
         ]
-        roster = home / "demo" / "coffee-roster.csv"
-        _write_roster(people, roster, offices)
-        import_roster(trial, roster)
-        by_id = {p.staff_id: p for p in people}
-        invite(trial.waves.get(name="baseline"))
-        _answer_wave(trial, "baseline", by_id, rng, progress)
-        commit_seed(trial, RANDOMISATION_SEED + 2)
-        randomise_trial(trial)
+        by_id = _enrol_and_randomise(
+            trial, people, home / "demo" / "coffee-roster.csv", rng, progress,
+            RANDOMISATION_SEED + 2, offices,
+        )  # fmt: skip
         # The demo's fiction: randomisation was six and a half months ago, so the HR window
         # has happened.
         began = today - timedelta(days=200)
@@ -328,24 +338,15 @@ def _goals_trial(rng: np.random.Generator, home: Path, console: Console | None) 
     from hearten.interventions.goals import enrol, log, save_module
     from hearten.interventions.models import Enrolment
 
-    design = parse_design(
-        resources.files("hearten.demo").joinpath("goals.toml").read_text(), "the goals design"
-    )
     with Progress(console=console, transient=False) as progress:
-        Trial.objects.filter(slug=design.slug).delete()
-        trial = create_trial(design)
-        plan_waves(trial)
+        trial = _fresh_trial("goals.toml")
         today = timezone.now().date()
         sites = sorted({p.site for p in simulate_staff(np.random.default_rng(0), today)})[:2]
         people = [p for p in simulate_staff(rng, today) if p.site in sites]
-        roster = home / "demo" / "goals-roster.csv"
-        _write_roster(people, roster)
-        import_roster(trial, roster)
-        by_id = {p.staff_id: p for p in people}
-        invite(trial.waves.get(name="baseline"))
-        _answer_wave(trial, "baseline", by_id, rng, progress)
-        commit_seed(trial, RANDOMISATION_SEED + 1)
-        randomise_trial(trial)
+        by_id = _enrol_and_randomise(
+            trial, people, home / "demo" / "goals-roster.csv", rng, progress,
+            RANDOMISATION_SEED + 1,
+        )  # fmt: skip
         enrol(trial, "goals", today - timedelta(days=42))
         task = progress.add_task("goals programme", total=1)
         enrolments = sorted(
