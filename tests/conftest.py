@@ -4,10 +4,13 @@ database DATABASE_URL names (SQLite in memory when it is unset)."""
 from __future__ import annotations
 
 import dataclasses
+import email
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.message import Message as EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +133,46 @@ def hearten(
         return Outcome(code, captured.out, captured.err)
 
     return call
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message that arrives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing is listening on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def worker_in_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`hearten worker` closes stale connections between tasks; a test runs inside one
+    transaction, whose connection must stay open (PostgreSQL would lose it)."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+
+@pytest.fixture
+def smtp(settings: Any, worker_in_test: None) -> Iterator[Inbox]:
+    """A real SMTP server on loopback that Hearten's e-mail goes to; read ``.messages``."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.DEFAULT_FROM_EMAIL = "Hearten <hearten@example.org>"
+    yield inbox
+    controller.stop()

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.test import Client
 from django.utils import timezone
 
@@ -27,7 +26,7 @@ from hearten.interventions.models import EngagementEvent, Enrolment
 from hearten.surveys.models import Message
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.people import withdraw
-from tests.surveys.test_mail import Inbox, _free_port
+from tests.conftest import Inbox
 
 pytestmark = pytest.mark.django_db
 
@@ -111,25 +110,14 @@ def test_enrolment_is_checked(trial: Any) -> None:
 
 
 def test_programme_reminders_go_until_stopped(
-    hearten: Callable[..., Any], enrolled: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+    hearten: Callable[..., Any], enrolled: Any, smtp: Inbox
 ) -> None:
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    try:
-        first = Enrolment.objects.filter(trial=enrolled).order_by("id").first()
-        assert first is not None
-        first.opted_out_at = timezone.now()
-        first.save()
-        hearten("worker", "--once")  # the invitation and module 2 are due (started 8 days ago)
-    finally:
-        controller.stop()
-    subjects = [m["Subject"] for m in inbox.messages]
+    first = Enrolment.objects.filter(trial=enrolled).order_by("id").first()
+    assert first is not None
+    first.opted_out_at = timezone.now()
+    first.save()
+    hearten("worker", "--once")  # the invitation and module 2 are due (started 8 days ago)
+    subjects = [m["Subject"] for m in smtp.messages]
     assert subjects.count(f"{enrolled.name}: your six-week goals programme") == 19
     assert subjects.count(f"{enrolled.name}: module 2 is open") == 19
     assert Message.objects.filter(enrolment=first, note="opted out").count() == 2

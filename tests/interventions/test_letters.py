@@ -22,6 +22,7 @@ from hearten.interventions.models import Letter
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery, withdraw
+from tests.conftest import Inbox
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -131,25 +132,14 @@ def test_the_writers_page(client: Client, ready: Any) -> None:
     assert client.get(f"/trials/{ready.slug}/letters/{control.pseudonym}/").status_code == 404
 
 
-def test_letters_can_be_emailed_as_pdfs(ready: Any, settings: Any) -> None:
-    from aiosmtpd.controller import Controller
-
+def test_letters_can_be_emailed_as_pdfs(ready: Any, smtp: Inbox) -> None:
     from hearten.interventions.letters import email_letters
-    from tests.surveys.test_mail import Inbox, _free_port
 
     open_delivery(ready)
     person = recipients_for(_writer(), ready)[0].participant
     letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    try:
-        assert email_letters(ready) == 1
-    finally:
-        controller.stop()
-    message = inbox.messages[0]
+    assert email_letters(ready) == 1
+    message = smtp.messages[0]
     assert message["Subject"] == "A letter for you from Jane Smith"
     assert message["To"] == IdentityKey.objects.get(participant=person).email
     parts = [p for p in message.walk() if p.get_content_type() == "application/pdf"]

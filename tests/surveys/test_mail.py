@@ -2,61 +2,19 @@
 
 from __future__ import annotations
 
-import email
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from email.message import Message as MailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from hearten.surveys.models import Invitation, Message
 from hearten.surveys.services import close_wave, get_wave, invite, record_consent, save_page
 from hearten.trials.people import withdraw
+from tests.conftest import Inbox, free_port
 
-pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message that arrives."""
-
-    def __init__(self) -> None:
-        self.messages: list[MailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture(autouse=True)
-def keep_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The worker closes stale connections between tasks; a test runs inside one
-    transaction, whose connection must stay open (PostgreSQL would lose it)."""
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.DEFAULT_FROM_EMAIL = "Hearten <hearten@example.org>"
-    yield inbox
-    controller.stop()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("worker_in_test")]
 
 
 def test_invitations_and_reminders_arrive_once_and_only_while_wanted(
@@ -131,7 +89,7 @@ def test_an_smtp_failure_is_retried_later(
     hearten: Callable[..., Any], settings: Any, trial: Any
 ) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listening
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listening
     settings.EMAIL_TIMEOUT = 2
     invite(get_wave(trial, "baseline"))
     Message.objects.exclude(kind="invitation").delete()

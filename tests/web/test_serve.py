@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 import urllib.error
@@ -10,12 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.cli.test_demo import fresh_env, hearten_command
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import free_port
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -31,7 +25,7 @@ def test_serve_answers_with_waitress_and_static_files(tmp_path: Path) -> None:
     subprocess.run(
         [*hearten_command(), "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120
     )
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
         [*hearten_command(), "serve", "--port", str(port)],
