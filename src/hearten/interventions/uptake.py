@@ -15,6 +15,7 @@ from django.db.models import Avg
 from hearten.interventions.costs import ArmCost, cost_per_participant
 from hearten.interventions.goals import Funnel, funnel
 from hearten.interventions.models import Letter, PerkDeployment
+from hearten.stats.disclosure import Group, suppress
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Trial
 
@@ -33,13 +34,10 @@ class Uptake:
 
 
 def _shown(counts: dict[str, int], k: int) -> dict[str, str]:
-    """Counts as text, small ones hidden ("fewer than k"), and a partner for a lone one."""
-    small = [key for key, n in counts.items() if 0 < n < k]
-    hidden = set(small)
-    if len(small) == 1:
-        others = sorted((n, key) for key, n in counts.items() if key not in hidden and n > 0)
-        if others:
-            hidden.add(others[0][1])
+    """Counts as text: the parts of a total, suppressed as response rates are (small ones
+    "fewer than k", and a partner for a lone one, "hidden"); zeros are shown."""
+    parts = [Group(key, None, n, n) for key, n in sorted(counts.items()) if n > 0]
+    hidden = {c.key for c in suppress(parts, k) if c.hidden}
     return {key: (f"fewer than {k}" if key in hidden and n < k else "hidden" if key in hidden
                   else str(n)) for key, n in counts.items()}  # fmt: skip
 
