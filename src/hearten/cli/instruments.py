@@ -82,10 +82,9 @@ def score(
 ) -> None:
     """Score a file of answers: item columns NAME_1 ... NAME_k; adds the score columns."""
     import io
-    import os
-    import tempfile
 
     from hearten.analysis.standalone import read_table
+    from hearten.files import write_atomic
     from hearten.instruments import get_instrument
     from hearten.instruments.table import score_table
 
@@ -97,11 +96,7 @@ def score(
     if out_file is None:
         print(buffer.getvalue(), end="")
     else:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=out_file.parent, prefix=f".{out_file.name}.")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
-            f.write(buffer.getvalue())
-        os.replace(temporary, out_file)
+        write_atomic(out_file, buffer.getvalue())
         err.print(f"wrote {out_file}")
     err.print(
         f"{len(scored)} rows scored; {problems} with a score left empty (see "

@@ -369,12 +369,11 @@ def randomise(
 ) -> None:
     """Randomise your own roster file: people, or clusters of them, within strata."""
     import io
-    import os
-    import tempfile
 
     from hearten.analysis.roster_allocation import randomise_roster, sha256_of
     from hearten.analysis.standalone import read_table
     from hearten.cli.output import err
+    from hearten.files import write_atomic
 
     data = read_table(file)
     result = randomise_roster(
@@ -395,12 +394,8 @@ def randomise(
     outputs = [(out_file, buffer.getvalue())] if out_file else []
     if record:
         outputs.append((record, json.dumps(result.record, indent=2) + "\n"))
-    for path, text in outputs:  # whole files or nothing: write beside, then rename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(temporary, path)
+    for path, text in outputs:
+        write_atomic(path, text)
     if out_file is None:
         print(buffer.getvalue(), end="")
     a = result.assignment

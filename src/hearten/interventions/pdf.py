@@ -3,13 +3,14 @@ every character a manager types (curly quotes, accents) prints on any machine.""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import matplotlib
 from fpdf import FPDF
+
+from hearten.files import write_atomic
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
@@ -44,21 +45,15 @@ def letter_pdf(text: str, address: str) -> bytes:
 
 def write_letters(pages: Sequence[tuple[str, str, str]], folder: Path) -> list[Path]:
     """Write ``(code, text, address)`` letters: ``letter-CODE.pdf`` each and ``all-letters.pdf``
-    (every file written beside, then moved into place)."""
+    (each file whole or not at all)."""
     folder.mkdir(parents=True, exist_ok=True)
     combined = _document()
     paths = []
     for code, text, address in pages:
         path = folder / f"letter-{code}.pdf"
-        _write(path, letter_pdf(text, address))
+        write_atomic(path, letter_pdf(text, address))
         _page(combined, text, address)
         paths.append(path)
     everything = folder / "all-letters.pdf"
-    _write(everything, bytes(combined.output()))
+    write_atomic(everything, bytes(combined.output()))
     return [everything, *paths]
-
-
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(".pdf.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 
 import hearten
 from hearten.analysis.run import latest_run
+from hearten.files import write_atomic
 from hearten.reports.figures import effect_plot, forest_plot, to_svg
 from hearten.trials.models import Trial
 
@@ -190,10 +191,7 @@ def write_report(trial: Trial) -> Path:
     """Render the report to ``report_path(trial)`` and return the path."""
     html = render_to_string("reports/report.html", _context(trial))
     path = report_path(trial)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)  # readers never see a half-written report
+    write_atomic(path, html)  # readers never see a half-written report
     from hearten.trials import audit
 
     audit.record(
