@@ -66,6 +66,18 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
     text = coffee.read_text()
     assert "Sickness absence and leaving" in text
     assert "coffee machine and thank-you note" in text
+    for slug in ("demo-letters", "demo-goals", "demo-coffee"):
+        folder = home / "reports" / slug
+        assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
+        assert "Plan SHA-256" in (folder / "preregistration.md").read_text()
+        assert (folder / "preregistration.pdf").exists()
+        assert "pre-registered primary outcome, analysed as locked" in (
+            folder / "report.html"
+        ).read_text()
+    programme = home / "reports" / "programme-happier-healthier-professionals-demo"
+    assert f"pooling all three: {programme / 'report.html'}" in first.stdout.replace("\n", "")
+    assert "The trials, pooled" in (programme / "report.html").read_text()
+    assert (programme / "report.pdf").exists()
 
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

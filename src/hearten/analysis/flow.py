@@ -13,18 +13,37 @@ from hearten.trials.models import Trial
 
 @dataclass(frozen=True, slots=True)
 class FlowRow:
-    """Counts for one arm. ``analysed`` needs consent, an outcome and, if planned, a baseline."""
+    """Counts for one arm (CONSORT for cluster trials: units and people at each stage).
+
+    ``analysed`` needs consent, an outcome and, if planned, a baseline. Of those randomised
+    and not analysed: ``withdrawn`` withdrew; ``declined_or_silent`` (withdrawn included) did
+    not consent; ``no_follow_up`` consented but gave no outcome answer; ``no_baseline``
+    answered the outcome but not the planned baseline. ``received`` is how many took part by
+    the plan's compliance rule (``None`` when the plan has none).
+    """
 
     arm: str
+    sites: int
     units: int
     randomised: int
     consented: int
     declined_or_silent: int
+    withdrawn: int
     responded: int
+    no_follow_up: int
+    no_baseline: int
     analysed: int
+    units_analysed: int
+    received: int | None = None
 
 
-def flow_from_dataset(data: pd.DataFrame, arms: list[str], needs_baseline: bool) -> list[FlowRow]:
+def flow_from_dataset(
+    data: pd.DataFrame,
+    arms: list[str],
+    needs_baseline: bool,
+    took_part: pd.Series | None = None,
+) -> list[FlowRow]:
+    """Each arm's flow; ``took_part`` is 0/1 by row of ``data`` under the compliance rule."""
     rows = []
     for arm in arms:
         d = data[data["arm"] == arm]
@@ -34,12 +53,18 @@ def flow_from_dataset(data: pd.DataFrame, arms: list[str], needs_baseline: bool)
         rows.append(
             FlowRow(
                 arm=arm,
+                sites=int(d["site"].nunique()),
                 units=int(d["cluster"].nunique()),
                 randomised=len(d),
                 consented=len(consented),
                 declined_or_silent=len(d) - len(consented),
+                withdrawn=int(d["withdrawn"].sum()),
                 responded=len(responded),
+                no_follow_up=len(consented) - len(responded),
+                no_baseline=len(responded) - len(analysed),
                 analysed=len(analysed),
+                units_analysed=int(analysed["cluster"].nunique()),
+                received=None if took_part is None else int(took_part[d.index].sum()),
             )
         )
     return rows

@@ -20,3 +20,27 @@ class AnalysisRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class PlanVersion(models.Model):
+    """A version of a trial's analysis plan, frozen by ``hearten trial lock-plan``.
+
+    Version 1 is the locked plan; each later version is an amendment with its ``reason``.
+    ``design`` is the whole design the version stands for and ``sha256`` its digest
+    (:func:`hearten.analysis.plan.plan_sha256`). ``after_unblinding`` records that an analysis
+    of outcome data had been run before the amendment was made.
+    """
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="plan_versions")
+    number = models.PositiveIntegerField()
+    design: models.JSONField[dict[str, Any]] = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    reason = models.TextField(blank=True)
+    after_unblinding = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "number"], name="plan_version_unique"),
+        ]

@@ -11,10 +11,16 @@ from numpy.typing import NDArray
 
 from hearten.errors import EstimationError
 from hearten.stats.effect_size import hedges_g, icc_anova, pooled_sd
-from hearten.stats.estimate import IttFit, TermEstimate, design_matrix, estimate_itt
+from hearten.stats.estimate import (
+    IttFit,
+    TermEstimate,
+    design_matrix,
+    estimate_itt,
+    one_sided,
+)
 from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
 from hearten.stats.vcov import VcovType
-from hearten.trials.design import AnalysisSpec
+from hearten.trials.design import AnalysisSpec, Transform
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +71,37 @@ def fit_outcome(
     vcov: VcovType,
     stratified: bool,
     redraws: Redraws | None = None,
+    transform: Transform = "none",
 ) -> OutcomeFit:
     """Fit the plan's ITT model to one outcome column of the analysis dataset.
 
     Analysed: participants who consented and answered the outcome (and baseline) survey.
-    ``redraws`` are the allocation's own re-draws, for randomisation inference after
-    re-randomisation or matched pairs.
+    The outcome (and its baseline) are transformed as planned; the plan's covariates enter
+    beside the baseline, a missing value replaced by the mean with an indicator (White and
+    Thompson 2005); with ``missing_data = "ipw"`` each analysed person is weighted by the
+    inverse of the share of consenting people in their arm and stratum who answered. The
+    tests are one-sided when the plan says so. ``redraws`` are the allocation's own re-draws,
+    for randomisation inference after re-randomisation or matched pairs.
     """
     rows = data["consented"] & data[outcome].notna()
     if baseline is not None:
         rows &= data[baseline].notna()
-    used = data.loc[rows, ["arm", "stratum", "cluster", "site"]].assign(y=data.loc[rows, outcome])
+    used = data.loc[rows, ["arm", "stratum", "cluster", "site"]].assign(
+        y=_transform(data.loc[rows, outcome], data.loc[rows, "arm"], control, transform, outcome)
+    )
     if baseline is not None:
-        used = used.assign(x=data.loc[rows, baseline])
+        used = used.assign(
+            x=_transform(
+                data.loc[rows, baseline], data.loc[rows, "arm"], control, transform, baseline
+            )
+        )
+    for name in plan.covariates:
+        values = data.loc[rows, name].astype(float)
+        used[f"cov:{name}"] = values.fillna(values.mean() if values.notna().any() else 0.0)
+        if values.isna().any():
+            used[f"cov:{name} missing"] = values.isna().astype(float)
+    if plan.missing_data == "ipw":
+        used["w"] = _response_weights(data, rows, stratified).loc[used.index]
     short = [a for a in arms if (used["arm"] == a).sum() < 2]
     if short:
         raise EstimationError(
@@ -86,26 +110,69 @@ def fit_outcome(
             + ": wait for more responses"
         )
     clustered = vcov == "CR2"
+    covariates = adjusters(used)
     fit = estimate_itt(
         used["y"].to_numpy(),
         used["arm"].tolist(),
         control,
-        {"baseline": used["x"].to_numpy()} if baseline is not None else None,
+        covariates or None,
         used["stratum"].tolist() if stratified else None,
         cluster=used["cluster"].to_numpy() if clustered else None,
         vcov=vcov,
         alpha=plan.alpha,
-        adjustment=plan.adjustment if baseline is not None else "none",
+        weights=used["w"].to_numpy() if "w" in used else None,
+        adjustment=plan.adjustment if covariates else "none",
     )
     effects = [
         {
-            **asdict(e),
+            **asdict(one_sided(e, plan.alternative)),
+            "alternative": plan.alternative,
             "hedges_g": _effect_size(used, control, e, clustered),
             "resampling": _resampling(used, control, e.term, plan, stratified, clustered, redraws),
         }
         for e in fit.effects
     ]
     return OutcomeFit(used, fit, effects)
+
+
+def adjusters(used: pd.DataFrame) -> dict[str, NDArray[np.float64]]:
+    """The covariates of an analysed frame: the baseline ``x`` and each ``cov:`` column."""
+    out = {"baseline": used["x"].to_numpy(dtype=float)} if "x" in used else {}
+    out.update({c[4:]: used[c].to_numpy(dtype=float) for c in used.columns if c.startswith("cov:")})
+    return out
+
+
+def _transform(
+    values: pd.Series, arm: pd.Series, control: str, transform: Transform, column: str
+) -> pd.Series:
+    """``standardise``: minus the control arm's mean, over its SD; ``log``: natural log."""
+    values = values.astype(float)
+    if transform == "log":
+        if (values <= 0).any():
+            raise EstimationError(
+                f"{column!r} has zero or negative scores, which have no logarithm: "
+                "use transform 'none' or 'standardise' in the plan"
+            )
+        return pd.Series(np.log(values.to_numpy()), index=values.index)
+    if transform == "standardise":
+        reference = values[arm == control]
+        sd = float(reference.std(ddof=1)) if len(reference) > 1 else 0.0
+        if not sd > 0:
+            raise EstimationError(
+                f"{column!r} cannot be standardised: the control arm's scores do not vary"
+            )
+        return (values - float(reference.mean())) / sd
+    return values
+
+
+def _response_weights(data: pd.DataFrame, analysed: pd.Series, stratified: bool) -> pd.Series:
+    """Inverse-probability-of-response weights: 1 / (share analysed among the consenting
+    people of the same arm and stratum)."""
+    consenting = data[data["consented"]]
+    keys = ["arm", "stratum"] if stratified else ["arm"]
+    share = analysed[consenting.index].groupby([consenting[k] for k in keys]).mean()
+    cell = pd.MultiIndex.from_frame(data[keys]) if stratified else data["arm"]
+    return pd.Series(1.0 / share.reindex(cell).to_numpy(), index=data.index)
 
 
 def _effect_size(
@@ -157,12 +224,13 @@ def _resampling(
     t = (pair["arm"] == arm).to_numpy(dtype=float)
     y = pair["y"].to_numpy(dtype=float)
     strata = pair["stratum"].to_numpy() if stratified else None
-    cov = pair[["x"]].to_numpy(dtype=float) if "x" in pair else None
+    covariates = adjusters(pair)
+    cov = np.column_stack(list(covariates.values())) if covariates else None
     if plan.method == "wild":
         X, names = design_matrix(
             len(t),
             {"treatment": t.astype(np.float64)},
-            {"baseline": cov[:, 0]} if cov is not None else None,
+            covariates or None,
             strata.tolist() if strata is not None else None,
         )
         test = wild_cluster_bootstrap(

@@ -19,13 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import transaction
+from django.utils import timezone
 
 import hearten
 from hearten.analysis.dataset import build_dataset, dataset_digest
 from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
 from hearten.analysis.models import AnalysisRun
-from hearten.analysis.outcomes import OutcomeFit, Redraws, fit_outcome
+from hearten.analysis.outcomes import OutcomeFit, Redraws, adjusters, fit_outcome
+from hearten.analysis.plan import plan_status
 from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
 from hearten.stats.attrition import attrition_by_arm, lee_bounds
@@ -218,6 +220,18 @@ def _hr_outcomes(
     return out
 
 
+def _assessed(trial: Trial) -> dict[str, int]:
+    """Everyone on the trial's roster: sites, randomisable units and people (CONSORT's
+    "assessed for eligibility"); people not randomised joined after the draw unallocated."""
+    people = Participant.objects.filter(trial=trial)
+    unit = {Unit.TEAM: "team", Unit.OFFICE: "office"}.get(Unit(trial.unit))
+    return {
+        "sites": people.values("site").distinct().count(),
+        "units": people.values(unit).distinct().count() if unit else people.count(),
+        "people": people.count(),
+    }
+
+
 def _uptake(trial: Trial) -> dict[str, Any]:
     """Uptake, fidelity and cost for the report (the uptake page's figures)."""
     from hearten.interventions.uptake import uptake
@@ -271,7 +285,7 @@ def _cace(
             used["arm"].tolist(),
             took.to_numpy(),
             control,
-            {"baseline": used["x"].to_numpy()} if "x" in used else None,
+            adjusters(used) or None,
             used["stratum"].tolist() if stratified else None,
             used["cluster"].to_numpy() if vcov == "CR2" else None,
             vcov,
@@ -304,7 +318,7 @@ def _by_site(
             used["arm"].tolist(),
             control,
             used["site"].tolist(),
-            {"baseline": used["x"].to_numpy()} if "x" in used else None,
+            adjusters(used) or None,
             used["cluster"].to_numpy() if vcov == "CR2" else None,
             vcov,
             alpha,
@@ -324,22 +338,61 @@ def _by_site(
     }
 
 
-#: Working conditions recorded for every participant; supervision frequency and vacancy
-#: rates join this list when HR records bring them.
-STRESSORS = ("caseload",)
+#: Working conditions beside the effect: caseload from the roster; supervision sessions in
+#: the 90 days before randomisation and the team's vacancy rate over the three months before
+#: it, when HR records bring them.
+STRESSORS = ("caseload", "supervision sessions (90 days)", "team vacancy rate (%)")
+
+
+def _working_conditions(trial: Trial, data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with the HR working conditions added as columns, where any were imported."""
+    from datetime import timedelta
+
+    from hearten.hr.models import Supervision, TeamRate
+
+    randomised = trial.allocation.created_at.date()
+    ids = dict(Participant.objects.filter(trial=trial).values_list("pseudonym", "id"))
+    held = Supervision.objects.filter(
+        participant__trial=trial,
+        held_on__gt=randomised - timedelta(days=90),
+        held_on__lte=randomised,
+    ).values_list("participant_id", flat=True)
+    if Supervision.objects.filter(participant__trial=trial).exists():
+        counts = pd.Series(list(held), dtype=object).value_counts()
+        data = data.assign(
+            **{
+                STRESSORS[1]: data["pseudonym"].map(
+                    lambda code: float(counts.get(ids.get(code), 0))
+                )
+            }
+        )
+    rates = TeamRate.objects.filter(
+        trial=trial, month__gt=randomised - timedelta(days=92), month__lte=randomised
+    ).values_list("team__code", "vacancy_rate")
+    if rates:
+        frame = pd.DataFrame(list(rates), columns=["team", "rate"])
+        by_team = 100 * frame.groupby("team")["rate"].mean()
+        data = data.assign(**{STRESSORS[2]: data["team"].map(by_team)})
+    return data
 
 
 def _stressors(
-    data: pd.DataFrame, primary: OutcomeFit, alpha: float, vcov: VcovType, stratified: bool
+    trial: Trial,
+    data: pd.DataFrame,
+    primary: OutcomeFit,
+    alpha: float,
+    vcov: VcovType,
+    stratified: bool,
 ) -> list[dict[str, Any]]:
     """Each working condition's association with the baseline score, beside the effect."""
     if "baseline" not in data or data["baseline"].notna().sum() < 10:
         return []
+    data = _working_conditions(trial, data)
     effect = primary.effects[0]["estimate"] if len(primary.effects) == 1 else None
     present = {
         s: data[s].to_numpy(dtype=float)
         for s in STRESSORS
-        if data[s].notna().sum() >= 10 and data[s].nunique() > 1
+        if s in data and data[s].notna().sum() >= 10 and data[s].nunique() > 1
     }
     if not present:
         return []
@@ -378,7 +431,7 @@ def _moderators(
             control,
             {m: rows[m].to_numpy() for m in planned},
             set(planned),
-            {"baseline": used["x"].to_numpy()} if "x" in used else None,
+            adjusters(used) or None,
             used["stratum"].tolist() if stratified else None,
             used["cluster"].to_numpy() if vcov == "CR2" else None,
             vcov,
@@ -453,7 +506,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         suffix = "" if o.name == "primary" else f":{o.name}"
         columns[o.name] = (f"outcome{suffix}", f"baseline{suffix}" if o.baseline_wave else None)
         fits[o.name] = fit_outcome(
-            data, *columns[o.name], arms, control, plan, vcov, stratified, redraws
+            data, *columns[o.name], arms, control, plan, vcov, stratified, redraws, o.transform
         )
     primary = fits["primary"]
     control_outcome = primary.used.loc[primary.used["arm"] == control, "y"]
@@ -475,6 +528,11 @@ def run_analysis(trial: Trial) -> AnalysisRun:
             "alpha": plan.alpha,
             "adjustment": plan.adjustment,
             "method": plan.method,
+            "seed": plan.seed,
+            "transform": plan.transform,
+            "covariates": list(plan.covariates),
+            "missing_data": plan.missing_data,
+            "alternative": plan.alternative,
             "n": primary.fit.fit.n,
             "n_clusters": primary.fit.fit.n_clusters,
         },
@@ -491,6 +549,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
                 "name": o.name,
                 "role": next(x.role for x in plan.secondary if x.name == o.name),
                 "outcome": f"{o.instrument} {o.score} at {o.wave}",
+                "transform": o.transform,
                 "baseline": o.baseline_wave,
                 "n": fits[o.name].fit.fit.n,
                 "effects": fits[o.name].effects,
@@ -498,13 +557,22 @@ def run_analysis(trial: Trial) -> AnalysisRun:
             for o in planned[1:]
         ],
         "sites": _by_site(primary, control, plan.alpha, vcov),
-        "stressors": _stressors(data, primary, plan.alpha, vcov, stratified),
+        "stressors": _stressors(trial, data, primary, plan.alpha, vcov, stratified),
         "moderators": _moderators(
             primary, data, control, plan.moderators, vcov, plan.alpha, stratified
         ),
         "attrition": _attrition(data, arms, control, plan, vcov, stratified),
         "families": adjust_families(data, fits, columns, control, plan, stratified, vcov == "CR2"),
-        "flow": [asdict(r) for r in flow_from_dataset(data, arms, plan.baseline_wave is not None)],
+        "flow": [
+            asdict(r)
+            for r in flow_from_dataset(
+                data,
+                arms,
+                plan.baseline_wave is not None,
+                _took_part(trial, data, plan.compliance) if plan.compliance else None,
+            )
+        ],
+        "assessed": _assessed(trial),
         "balance": _balance(analysed, arms, control),
         "randomisation_balance": _randomisation_balance(
             data, arms, control, trial.unit != Unit.INDIVIDUAL, trial.unit
@@ -515,6 +583,11 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         "allocation": _integrity(trial, data),
         "arms": [{"name": a.name, "label": a.label} for a in design.arms],
     }
+    first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
+    results = [o.name for o in planned]
+    if plan.hr is not None:
+        results += [k for k in ("absence", "leaving") if getattr(plan.hr, k)]
+    result["plan"] = plan_status(trial, first.created_at if first else timezone.now(), results)
     result = _finite(result)
     with transaction.atomic():
         run = AnalysisRun.objects.create(

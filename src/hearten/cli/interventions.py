@@ -65,8 +65,11 @@ def status(trial: TrialArg) -> None:
 def print_cmd(
     trial: TrialArg,
     out_dir: Annotated[Path | None, typer.Option("--out", help="folder for the PDFs")] = None,
+    each: Annotated[
+        bool, typer.Option("--each/--combined-only", help="also one PDF per letter")
+    ] = True,
 ) -> None:
-    """Print-ready PDFs of every approved letter: one each and one combined file."""
+    """Print-ready PDFs of every approved letter: one combined file, and one each."""
     require_database()
     from django.conf import settings
 
@@ -75,8 +78,11 @@ def print_cmd(
 
     t = get_trial(trial)
     folder = out_dir or settings.HEARTEN.home / "exports" / t.slug / "letters"
-    paths = print_letters(t, folder)
-    out.print(f"{len(paths) - 1} letter(s) printed to {paths[0]} and one file each in {folder}")
+    paths = print_letters(t, folder, each)
+    if each:
+        out.print(f"{len(paths) - 1} letter(s) printed to {paths[0]} and one file each in {folder}")
+    else:
+        out.print(f"Letters printed to {paths[0]}")
 
 
 @letters_app.command("posted")

@@ -16,6 +16,7 @@ trial_app = typer.Typer(
     help="Create, randomise, survey, analyse and report a trial.", no_args_is_help=True
 )
 roster_app = typer.Typer(help="Import the staff roster of a trial.", no_args_is_help=True)
+programme_app = typer.Typer(help="Report on a programme of trials.", no_args_is_help=True)
 
 TrialArg = Annotated[str, typer.Argument(help="the trial's slug, e.g. letters-2026")]
 
@@ -278,6 +279,49 @@ def close_wave_cmd(
     out.print(f"Wave {wave} of {trial} is closed: no more answers, links or reminders.")
 
 
+@trial_app.command("lock-plan")
+def lock_plan_cmd(trial: TrialArg) -> None:
+    """Lock the analysis plan before outcome data are analysed; write the pre-registration."""
+    require_database()
+    from hearten.analysis.plan import lock_plan
+    from hearten.reports.preregistration import write_preregistration
+    from hearten.trials.lifecycle import get_trial
+
+    t = get_trial(trial)
+    version = lock_plan(t)
+    md, pdf = write_preregistration(t, version)
+    out.print(f"The plan of {trial} is locked as version 1, SHA-256 {version.sha256}.")
+    out.print(f"Pre-registration: {md} and {pdf}")
+    out.print("Publish the digest (or the PDF) on a registry (OSF, AEA) before analysing.")
+
+
+@trial_app.command("amend-plan")
+def amend_plan_cmd(
+    trial: TrialArg,
+    design: Annotated[Path, typer.Argument(help="the design file with the changed plan")],
+    reason: Annotated[str, typer.Option(help="why the plan changes (printed in the report)")] = "",
+) -> None:
+    """Change the analysis plan; once locked, as a new version with its reason."""
+    require_database()
+    from hearten.analysis.plan import amend_plan, differences
+    from hearten.trials.design import load_design
+    from hearten.trials.lifecycle import get_trial
+
+    t = get_trial(trial)
+    before = t.design
+    version = amend_plan(t, load_design(design), reason)
+    for change in differences(before, t.design):
+        out.print(f"  {change}")
+    if version is None:
+        out.print(f"The draft plan of {trial} is updated (not locked yet).")
+    else:
+        note = " after the results were first seen" if version.after_unblinding else ""
+        out.print(
+            f"Plan version {version.number} of {trial} recorded{note}, SHA-256 {version.sha256}; "
+            "the report lists it as a deviation."
+        )
+
+
 @trial_app.command("analyse")
 def analyse(trial: TrialArg) -> None:
     """Run the trial's analysis plan and store the result."""
@@ -323,4 +367,18 @@ def report(trial: TrialArg) -> None:
     from hearten.trials.lifecycle import get_trial
 
     path = write_report(get_trial(trial))
-    out.print(f"Report written to {path}")
+    out.print(f"Report written to {path} and {path.with_suffix('.pdf')}")
+
+
+@programme_app.command("report")
+def programme_report(
+    trials: Annotated[list[str], typer.Argument(help="the programme's trials (two or more)")],
+    name: Annotated[str, typer.Option(help="the programme's name")] = "Programme",
+    alpha: Annotated[float, typer.Option(help="significance level")] = 0.05,
+) -> None:
+    """Pool the latest analyses of a programme's trials and sites (HTML and PDF)."""
+    require_database()
+    from hearten.reports.programme import write_programme_report
+
+    path = write_programme_report(name, trials, alpha)
+    out.print(f"Programme report written to {path} and {path.with_suffix('.pdf')}")

@@ -37,6 +37,8 @@ def demo(
     out.print(f"[bold green]Demo ready.[/] Report: {result.report}")
     out.print(f"The goals programme trial's report: {result.goals_report}")
     out.print(f"The coffee trial's report: {result.coffee_report}")
+    out.print(f"The programme's report, pooling all three: {result.programme_report}")
+    out.print("Each report has a PDF beside it; each trial's pre-registration too.")
     out.print(
         "Start the web app:  hearten serve   (from the repository folder: "
         "python3 -m uv run hearten serve)"

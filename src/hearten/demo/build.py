@@ -17,6 +17,7 @@ from django.utils import timezone
 from rich.console import Console
 from rich.progress import Progress
 
+from hearten.analysis.plan import lock_plan
 from hearten.analysis.run import run_analysis
 from hearten.demo.simulate import (
     TRUE_EFFECT,
@@ -25,6 +26,8 @@ from hearten.demo.simulate import (
     simulate_letter,
     simulate_staff,
 )
+from hearten.reports.preregistration import write_preregistration
+from hearten.reports.programme import write_programme_report
 from hearten.reports.render import write_report
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, plan_waves, record_consent, submit_response
@@ -38,11 +41,16 @@ DEMO_USER = "evaluator"
 RANDOMISATION_SEED = 20190901
 
 
+#: The demo programme's name, as in the programme its trials are modelled on.
+PROGRAMME = "Happier, Healthier Professionals (demo)"
+
+
 @dataclass(frozen=True, slots=True)
 class DemoResult:
     report: Path
     goals_report: Path
     coffee_report: Path
+    programme_report: Path
     base_url: str
     username: str
     password: str
@@ -126,6 +134,7 @@ def _enrol_and_randomise(
     invite(trial.waves.get(name="baseline"))
     _answer_wave(trial, "baseline", by_id, rng, progress)
     commit_seed(trial, seed)  # published before the draw, revealed by it
+    write_preregistration(trial, lock_plan(trial))  # the plan, frozen before any outcome
     randomise_trial(trial)
     return by_id
 
@@ -161,7 +170,8 @@ def _deliver_letters(
     for team in teams:
         username = f"demo-manager-{team.lower()}"
         users.objects.filter(username=username).delete()
-        add_role(trial, username, "letter-writer", [team], secrets.token_urlsafe(16))
+        users.objects.create_user(username=username)  # no password: the demo signs in as them
+        add_role(trial, username, "letter-writer", [team])
     open_delivery(trial)
     task = progress.add_task("letters written", total=len(teams))
     for team in teams:
@@ -176,9 +186,9 @@ def _deliver_letters(
                                 simulate_letter(rng)).status == "approved":  # fmt: skip
                     break
         progress.advance(task)
-    printed = print_letters(trial, home / "demo" / "letters")
-    mark_posted(trial)
-    letters = len(printed) - 1
+    print_letters(trial, home / "demo" / "letters", each=False)  # one file to print
+    posted = mark_posted(trial)
+    letters = posted
     add_cost(trial, "letters", "printing and second-class postage", round(0.95 * letters, 2))
     add_cost(trial, "letters", "managers' writing time (10 minutes a letter)", 0,
              minutes=10 * letters, hourly_rate=38.0)  # fmt: skip
@@ -237,7 +247,12 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
     add_evaluator(Trial.objects.get(slug="demo-goals"), DEMO_USER)
     coffee_report = _coffee_trial(np.random.default_rng(seed + 2), home, console)
     add_evaluator(Trial.objects.get(slug="demo-coffee"), DEMO_USER)
-    return DemoResult(report, goals_report, coffee_report, base, DEMO_USER, password, links)
+    programme = write_programme_report(
+        PROGRAMME, [trial.slug, "demo-goals", "demo-coffee"], alpha=0.05
+    )
+    return DemoResult(
+        report, goals_report, coffee_report, programme, base, DEMO_USER, password, links
+    )
 
 
 def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None) -> Path:

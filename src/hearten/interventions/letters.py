@@ -87,19 +87,20 @@ class Recipient:
     letter: Letter | None
 
 
-def recipients_for(user: Any, trial: Trial) -> list[Recipient]:
-    """The writer's own staff in the letters arm (none before delivery opens)."""
+def recipients_for(user: Any, trial: Trial, pseudonym: str | None = None) -> list[Recipient]:
+    """The writer's own staff in the letters arm (none before delivery opens); only the
+    person called ``pseudonym``, when given."""
     plan = _plan(trial)
     if trial.delivery_opened_at is None:
         return []
     teams = writer_team_ids(user, trial)
-    arms = arms_by_participant(trial)
-    people = (
-        Participant.objects.filter(trial=trial, team_id__in=teams, withdrawn_at__isnull=True)
-        .select_related("team")
-        .order_by("team__code", "pseudonym")
-    )
-    chosen = [p for p in people if arms.get(p.id) == plan.arm]
+    people = Participant.objects.filter(
+        trial=trial, team_id__in=teams, withdrawn_at__isnull=True
+    ).order_by("team__code", "pseudonym")
+    if pseudonym is not None:
+        people = people.filter(pseudonym=pseudonym)
+    arms = arms_by_participant(trial, people)
+    chosen = [p for p in people.select_related("team") if arms.get(p.id) == plan.arm]
     names = dict(
         IdentityKey.objects.filter(participant__in=chosen).values_list("participant_id", "name")
     )
@@ -110,7 +111,7 @@ def recipients_for(user: Any, trial: Trial) -> list[Recipient]:
 def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
     """Save a writer's lines for one person, checked (``personalisation``); approved when
     every check passes, otherwise kept as a draft with the reasons."""
-    allowed = {r.participant.pseudonym: r for r in recipients_for(user, trial)}
+    allowed = {r.participant.pseudonym: r for r in recipients_for(user, trial, pseudonym)}
     if trial.delivery_opened_at is None:
         raise StateError("letters can be written once delivery opens")
     if pseudonym not in allowed:
@@ -192,8 +193,9 @@ def stop_for(participant: Participant) -> None:
         stop(letter)
 
 
-def print_letters(trial: Trial, folder: Path) -> list[Path]:
-    """Print-ready PDFs of every approved letter: one per person and one combined file."""
+def print_letters(trial: Trial, folder: Path, each: bool = True) -> list[Path]:
+    """Print-ready PDFs of every approved letter: one combined file and (``each``) one per
+    person."""
     from hearten.interventions.pdf import write_letters
 
     letters = _deliverable(trial, ["approved", "printed"])
@@ -208,7 +210,7 @@ def print_letters(trial: Trial, folder: Path) -> list[Path]:
         (lt.participant.pseudonym, letter_text(lt), addresses.get(lt.participant_id, ""))
         for lt in letters
     ]
-    paths = write_letters(pages, folder)
+    paths = write_letters(pages, folder, each)
     now = timezone.now()
     with transaction.atomic():
         Letter.objects.filter(pk__in=[lt.pk for lt in letters], status="approved").update(

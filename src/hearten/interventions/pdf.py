@@ -43,17 +43,21 @@ def letter_pdf(text: str, address: str) -> bytes:
     return bytes(pdf.output())
 
 
-def write_letters(pages: Sequence[tuple[str, str, str]], folder: Path) -> list[Path]:
-    """Write ``(code, text, address)`` letters: ``letter-CODE.pdf`` each and ``all-letters.pdf``
-    (each file whole or not at all)."""
+def write_letters(
+    pages: Sequence[tuple[str, str, str]], folder: Path, each: bool = True
+) -> list[Path]:
+    """Write ``(code, text, address)`` letters: ``all-letters.pdf`` and, with ``each``,
+    ``letter-CODE.pdf`` for every letter (each file whole or not at all). A letter's own file
+    costs about a quarter of a second (fpdf2 reads the font afresh for every document)."""
     folder.mkdir(parents=True, exist_ok=True)
     combined = _document()
     paths = []
     for code, text, address in pages:
-        path = folder / f"letter-{code}.pdf"
-        write_atomic(path, letter_pdf(text, address))
+        if each:
+            path = folder / f"letter-{code}.pdf"
+            write_atomic(path, letter_pdf(text, address))
+            paths.append(path)
         _page(combined, text, address)
-        paths.append(path)
     everything = folder / "all-letters.pdf"
     write_atomic(everything, bytes(combined.output()))
     return [everything, *paths]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,8 +18,8 @@ matplotlib.rcParams["svg.hashsalt"] = "hearten"  # identical input, identical SV
 
 def effect_plot(
     effects: Sequence[Mapping[str, Any]], labels: Mapping[str, str], control_label: str, unit: str
-) -> str:
-    """Each arm's effect against control with its confidence interval, as SVG."""
+) -> Figure:
+    """Each arm's effect against control with its confidence interval."""
     fig, ax = plt.subplots(figsize=(7.0, 1.2 + 0.7 * len(effects)))
     ys = list(range(len(effects)))[::-1]
     for y, e in zip(ys, effects, strict=True):
@@ -31,7 +32,7 @@ def effect_plot(
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_ylim(-0.8, len(effects) - 0.2)
     fig.tight_layout()
-    return to_svg(fig)
+    return fig
 
 
 def forest_plot(
@@ -152,3 +153,121 @@ def simulated_power_curve(
     return _power_axes(
         fig, ax, target, "Effect on those who take part (standard deviations)", title
     )
+
+
+def both(fig: Figure, width_mm: float = 170.0) -> dict[str, Any]:
+    """A figure for the report's two formats: SVG for the page, a PNG data URI for the PDF,
+    and the PNG's width on an A4 page (``width_mm``) in points, as fpdf2's ``<img>`` reads it."""
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=200, bbox_inches="tight")
+    svg = to_svg(fig)
+    png = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+    return {"svg": svg, "png": png, "width": round(width_mm * 72 / 25.4)}
+
+
+def _box(ax: Any, x: float, y: float, text: str, width: float = 0.42) -> None:
+    ax.text(
+        x, y, text, ha="center", va="center", fontsize=8.5,
+        bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "#0b0c0c"},
+    )  # fmt: skip
+
+
+def _arrow(ax: Any, x0: float, y0: float, x1: float, y1: float) -> None:
+    ax.annotate(
+        "", xy=(x1, y1), xytext=(x0, y0),
+        arrowprops={"arrowstyle": "->", "color": "#505a5f", "linewidth": 1},
+    )  # fmt: skip
+
+
+def flow_diagram(
+    flow: Sequence[Mapping[str, Any]],
+    labels: Mapping[str, str],
+    assessed: Mapping[str, int],
+    unit: str,
+) -> Figure:
+    """The CONSORT flow diagram for a (cluster) trial: sites, units and people at each stage,
+    one column per arm, with the reasons people were not analysed."""
+    k = len(flow)
+    fig, ax = plt.subplots(figsize=(7.5, 7.5))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    clustered = unit != "individual"
+    units = f"{unit}s"
+
+    def people(n: int, u: int | None = None) -> str:
+        return f"{u} {units}, {n} people" if clustered and u is not None else f"{n} people"
+
+    total_units = sum(int(f["units"]) for f in flow)
+    total = sum(int(f["randomised"]) for f in flow)
+    _box(ax, 0.5, 0.95, "Assessed (on the roster)\n" + (
+        f"{assessed['sites']} site{'s' if assessed['sites'] != 1 else ''}, "
+        + people(assessed["people"], assessed["units"])
+    ))  # fmt: skip
+    not_randomised = assessed["people"] - total
+    if not_randomised > 0:
+        _box(ax, 0.85, 0.86, f"Not randomised: {not_randomised}\n(joined after the draw)")
+    _box(ax, 0.5, 0.78, "Randomised\n" + people(total, total_units))
+    _arrow(ax, 0.5, 0.925, 0.5, 0.81)
+    xs = [(i + 0.5) / k for i in range(k)]
+    for x, f in zip(xs, flow, strict=True):
+        received = (
+            f"received the intervention: {f['received']}"
+            if f.get("received") is not None
+            else "receipt not recorded"
+        )
+        _arrow(ax, 0.5, 0.75, x, 0.66)
+        _box(ax, x, 0.6, f"Allocated to {labels.get(f['arm'], f['arm'])}\n"
+             + people(f["randomised"], f["units"]) + f"\n{received}")  # fmt: skip
+        _arrow(ax, x, 0.54, x, 0.45)
+        _box(ax, x, 0.38, "Followed up\n"
+             f"consented: {f['consented']} (not: {f['declined_or_silent']},\n"
+             f"of whom withdrew: {f.get('withdrawn', 0)})\n"
+             f"answered the follow-up: {f['responded']}\n"
+             f"no follow-up answer: {f.get('no_follow_up', 0)}")  # fmt: skip
+        _arrow(ax, x, 0.29, x, 0.2)
+        _box(ax, x, 0.13, "Analysed\n" + people(f["analysed"], f.get("units_analysed"))
+             + f"\nno baseline answer: {f.get('no_baseline', 0)}")  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+def outcome_forest(rows: Sequence[Mapping[str, Any]], level: int) -> Figure:
+    """Every planned outcome's effect in standard deviations (Hedges' g) with its interval;
+    confirmatory results in dark blue, exploratory in grey."""
+    k = len(rows)
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.45 * k))
+    ys = list(range(k, 0, -1))
+    for y, r in zip(ys, rows, strict=True):
+        colour = "#1d70b8" if r["label"] == "confirmatory" else "#505a5f"
+        ax.plot([r["conf_low"], r["conf_high"]], [y, y], color=colour, linewidth=2.5)
+        ax.plot([r["g"]], [y], "D" if r["label"] == "confirmatory" else "o", color=colour)
+    ax.axvline(0.0, color="#505a5f", linestyle="--", linewidth=1)
+    ax.set_yticks(ys, [f"{r['name']} ({r['label']})" for r in rows])
+    ax.set_ylim(0.4, k + 0.6)
+    ax.set_xlabel(f"Effect in standard deviations (Hedges' g, {level}% interval)")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def funnel_chart(funnel: Mapping[str, str], min_group: int) -> Figure:
+    """The uptake funnel as horizontal bars; a suppressed count has no bar and says so."""
+    stages = list(funnel)
+    fig, ax = plt.subplots(figsize=(7.0, 0.9 + 0.5 * len(stages)))
+    ys = list(range(len(stages), 0, -1))
+    top = max((float(v) for v in funnel.values() if v.isdigit()), default=1.0)
+    for y, stage in zip(ys, stages, strict=True):
+        value = funnel[stage]
+        if value.isdigit():
+            ax.barh(y, float(value), color="#1d70b8", height=0.6)
+            ax.text(float(value) + top * 0.01, y, value, va="center", fontsize=9)
+        else:
+            ax.text(top * 0.01, y, f"{value} (suppressed below {min_group})", va="center",
+                    fontsize=9, color="#505a5f")  # fmt: skip
+    ax.set_yticks(ys, stages)
+    ax.set_xlim(0, top * 1.15)
+    ax.set_xlabel("People")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig

@@ -9,12 +9,19 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 import hearten
 from hearten.analysis.run import latest_run
 from hearten.files import write_atomic
-from hearten.reports.figures import effect_plot, forest_plot, to_svg
+from hearten.reports.figures import (
+    both,
+    effect_plot,
+    flow_diagram,
+    forest_plot,
+    funnel_chart,
+    outcome_forest,
+)
+from hearten.reports.pdf import write_pdf
 from hearten.trials.models import Trial
 
 
@@ -27,6 +34,52 @@ def _p(p: float | None) -> str:
     if p is None:
         return "–"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _ci(e: dict[str, Any], digits: int = 3) -> str:
+    """An interval as text; a one-sided interval's open end (stored as ``None``) is ∞."""
+    low = "−∞" if e.get("conf_low") is None else f"{e['conf_low']:.{digits}f}"
+    high = "∞" if e.get("conf_high") is None else f"{e['conf_high']:.{digits}f}"
+    return f"{low} to {high}"
+
+
+def _label(r: dict[str, Any], name: str) -> dict[str, str]:
+    labels = (r.get("plan") or {}).get("labels", {})
+    default = {"label": "exploratory", "reason": "analysed before plans were recorded"}
+    return dict(labels.get(name, default))
+
+
+def _planned_rows(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """One row per planned survey outcome and arm, with its family-adjusted p and label."""
+    adjusted = {
+        (o, f["arm"]): _p(a)
+        for f in r.get("families", [])
+        for o, a in zip(f["outcomes"], f["adjusted"], strict=True)
+    }
+    outcomes = [("primary", r["model"]["outcome"], r["effects"])]
+    outcomes += [(o["name"], o["outcome"], o["effects"]) for o in r.get("secondary", [])]
+    rows = []
+    for name, described, effects in outcomes:
+        status = _label(r, name)
+        for e in effects:
+            g = e.get("hedges_g") or {}
+            rows.append(
+                {
+                    **e,
+                    "name": f"{name} ({described})",
+                    "short": name if len(effects) == 1 else f"{name}: {labels[e['term']]}",
+                    "label": labels[e["term"]],
+                    "ci_text": _ci(e),
+                    "p_text": _p(e["p_value"]),
+                    "adjusted": adjusted.get((name, e["term"])),
+                    "g": g.get("g"),
+                    "g_low": g.get("conf_low"),
+                    "g_high": g.get("conf_high"),
+                    "status": status["label"],
+                    "reason": status["reason"],
+                }
+            )
+    return rows
 
 
 def _balance_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -78,7 +131,36 @@ def _costs(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
-def _context(trial: Trial) -> dict[str, Any]:
+def _figures(
+    r: dict[str, Any], labels: dict[str, str], rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The report's figures, each as SVG (page) and PNG (PDF)."""
+    level = round(100 * (1 - r["model"]["alpha"]))
+    forest = [
+        {"name": x["short"], "g": x["g"], "conf_low": x["g_low"], "conf_high": x["g_high"],
+         "label": x["status"]}
+        for x in rows
+        if x["g"] is not None and x["g_low"] is not None
+    ]  # fmt: skip
+    funnel = (r.get("uptake") or {}).get("funnel") or {}
+    return {
+        "flow_figure": both(
+            flow_diagram(
+                r["flow"],
+                labels,
+                r.get("assessed")
+                or {"sites": 0, "units": 0, "people": sum(f["randomised"] for f in r["flow"])},
+                r["allocation"]["unit"],
+            )
+        ),
+        "outcome_figure": both(outcome_forest(forest, level)) if forest else None,
+        "funnel_figure": both(funnel_chart(funnel, r["uptake"]["min_group"]), 150)
+        if funnel
+        else None,
+    }
+
+
+def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
     run = latest_run(trial)
     r = run.result
     labels = {a["name"]: a["label"] for a in r["arms"]}
@@ -89,22 +171,28 @@ def _context(trial: Trial) -> dict[str, Any]:
                 **e,
                 "label": labels[e["term"]],
                 "p_text": _p(e["p_value"]),
+                "ci_text": _ci(e, 2),
                 "magnitude": abs(e["estimate"]),
                 "direction": "higher" if e["estimate"] >= 0 else "lower",
             }
         )
-    figure = effect_plot(
-        r["effects"],
-        labels,
-        labels[r["control"]],
-        f"{r['instrument']['name'].upper()} {r['instrument']['score']} score",
+    figure = both(
+        effect_plot(
+            [e for e in r["effects"] if e["conf_low"] is not None and e["conf_high"] is not None],
+            labels,
+            labels[r["control"]],
+            f"{r['instrument']['name'].upper()} {r['instrument']['score']} score",
+        ),
+        150,
     )
     at_randomisation = r.get("randomisation_balance", {})
+    rows = _planned_rows(r, labels)
     secondary = [
         {
             **o,
             "effects": [
-                {**e, "label": labels[e["term"]], "p_text": _p(e["p_value"])} for e in o["effects"]
+                {**e, "label": labels[e["term"]], "p_text": _p(e["p_value"]), "ci_text": _ci(e)}
+                for e in o["effects"]
             ],
         }
         for o in r.get("secondary", [])
@@ -124,17 +212,15 @@ def _context(trial: Trial) -> dict[str, Any]:
     site_figure = None
     if sites and "effects" in sites:
         e = sites["effects"]
-        site_figure = mark_safe(
-            to_svg(
-                forest_plot(
-                    [x["site"] for x in e],
-                    [x["estimate"] for x in e],
-                    [x["conf_low"] for x in e],
-                    [x["conf_high"] for x in e],
-                    sites["weights"],
-                    sites["pooled"],
-                    f"Difference from {labels[r['control']]} by site",
-                )
+        site_figure = both(
+            forest_plot(
+                [x["site"] for x in e],
+                [x["estimate"] for x in e],
+                [x["conf_low"] for x in e],
+                [x["conf_high"] for x in e],
+                sites["weights"],
+                sites["pooled"],
+                f"Difference from {labels[r['control']]} by site",
             )
         )
     stressors = [
@@ -161,7 +247,11 @@ def _context(trial: Trial) -> dict[str, Any]:
         "r": r,
         "labels": labels,
         "effects": effects,
-        "figure": mark_safe(figure),  # matplotlib's own SVG, no user text is unescaped
+        "figure": figure,
+        "pdf": pdf,
+        "planned_rows": rows,
+        "primary_label": _label(r, "primary"),
+        **_figures(r, labels, rows),
         "balance": _balance_rows(r["balance"]),
         "randomised_people": _balance_rows(at_randomisation.get("people", [])),
         "randomised_clusters": _balance_rows(at_randomisation.get("clusters", [])),
@@ -188,15 +278,24 @@ def _context(trial: Trial) -> dict[str, Any]:
 
 
 def write_report(trial: Trial) -> Path:
-    """Render the report to ``report_path(trial)`` and return the path."""
-    html = render_to_string("reports/report.html", _context(trial))
+    """Render the report as HTML at ``report_path(trial)`` and as PDF beside it (same
+    template, same numbers); return the HTML's path."""
+    context = _context(trial)
+    html = render_to_string("reports/report.html", context)
     path = report_path(trial)
     write_atomic(path, html)  # readers never see a half-written report
+    printable = render_to_string("reports/report.html", {**context, "pdf": True})
+    pdf_path = write_pdf(printable, path.with_suffix(".pdf"), f"{trial.name}: trial report")
     from hearten.trials import audit
 
     audit.record(
         trial,
         "exported",
-        {"what": "report", "file": path.name, "sha256": hashlib.sha256(html.encode()).hexdigest()},
+        {
+            "what": "report",
+            "file": path.name,
+            "sha256": hashlib.sha256(html.encode()).hexdigest(),
+            "pdf_sha256": hashlib.sha256(pdf_path.read_bytes()).hexdigest(),
+        },
     )
     return path

@@ -8,7 +8,7 @@ baseline covariates, strata fixed effects) and fits it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 import numpy as np
@@ -105,6 +105,35 @@ class TermEstimate:
     n_clusters: int | None
     vcov_type: VcovType
     alpha: float
+
+
+Alternative = Literal["two-sided", "greater", "less"]
+
+
+def one_sided(e: TermEstimate, alternative: Alternative) -> TermEstimate:
+    """``e`` tested against a one-sided alternative on the same t distribution.
+
+    ``greater``: p = P(T > t) and the interval ``[estimate - t₁₋α·se, ∞)``; ``less``: p =
+    P(T < t) and ``(-∞, estimate + t₁₋α·se]`` (as R's ``t.test`` and ``coeftest``).
+    ``two-sided`` returns ``e`` unchanged.
+    """
+    if alternative == "two-sided":
+        return e
+    dist = sps.t(e.df)
+    bound = float(dist.ppf(1 - e.alpha)) * e.std_error
+    if alternative == "greater":
+        return replace(
+            e,
+            p_value=float(dist.sf(e.statistic)),
+            conf_low=e.estimate - bound,
+            conf_high=float("inf"),
+        )
+    return replace(
+        e,
+        p_value=float(dist.cdf(e.statistic)),
+        conf_low=float("-inf"),
+        conf_high=e.estimate + bound,
+    )
 
 
 def fit_ols(

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 import hearten
@@ -347,11 +348,15 @@ def summarise(
     )
 
 
-def arms_by_participant(trial: Trial) -> dict[int, str]:
-    """Each participant's arm (by participant id); empty before randomisation."""
+def arms_by_participant(
+    trial: Trial, within: QuerySet[Participant] | None = None
+) -> dict[int, str]:
+    """Each participant's arm (by participant id), of everyone or of the people ``within``;
+    empty before randomisation."""
     if not Allocation.objects.filter(trial=trial).exists():
         return {}
     arm_of = dict(trial.allocation.units.values_list("unit_key", "arm__name"))
-    people = Participant.objects.filter(trial=trial).select_related("team", "office")
+    chosen = Participant.objects.filter(trial=trial) if within is None else within
+    people = chosen.select_related("team", "office")
     found = ((p.id, arm_of.get(unit_key(p, trial.unit))) for p in people)
     return {pid: arm for pid, arm in found if arm is not None}

@@ -93,6 +93,9 @@ class WaveSpec(_Strict):
         return sum(REGISTRY[name].minutes for name in self.pages)
 
 
+Transform = Literal["none", "standardise", "log"]
+
+
 class OutcomeSpec(_Strict):
     """A secondary outcome: an instrument's score at a wave, optionally baseline-adjusted."""
 
@@ -102,6 +105,7 @@ class OutcomeSpec(_Strict):
     score: str | None = None
     baseline_wave: str | None = None
     role: Literal["secondary", "mediator"] = "secondary"
+    transform: Transform = "none"
 
 
 class FamilySpec(_Strict):
@@ -118,12 +122,19 @@ class HrOutcomesSpec(_Strict):
     window_days: int = Field(default=90, ge=7, le=1096)
     absence: bool = True
     leaving: bool = True
+    role: Literal["primary", "secondary"] = Field(
+        default="secondary", description="'primary': absence and leaving are confirmatory"
+    )
 
 
 class AnalysisSpec(_Strict):
     outcome_wave: str
     baseline_wave: str | None = None
     score: str | None = Field(default=None, description="the instrument's score to analyse")
+    transform: Transform = "none"
+    covariates: list[Literal["caseload", "fte", "years_in_post"]] = Field(default_factory=list)
+    missing_data: Literal["complete-case", "ipw"] = "complete-case"
+    alternative: Literal["two-sided", "greater", "less"] = "two-sided"
     vcov: Literal["auto", "HC2", "CR2"] = "auto"
     alpha: float = Field(default=0.05, gt=0.0, lt=0.5)
     adjustment: Literal["ancova", "lin"] = "ancova"
@@ -163,6 +174,21 @@ class AnalysisSpec(_Strict):
                 f"analysis.method {self.method!r} draws at random: add analysis.seed "
                 "(a whole number) so the result can be repeated"
             )
+        resampled = self.method != "analytic" or any(
+            f.method == "westfall-young" for f in self.families
+        )
+        if self.alternative != "two-sided" and resampled:
+            raise ValueError(
+                f"a one-sided test (alternative = {self.alternative!r}) is made from the "
+                "analytic t-test: set method = 'analytic' and adjust families by holm or bh"
+            )
+        if self.missing_data == "ipw" and resampled:
+            raise ValueError(
+                "missing_data = 'ipw' weights the analytic estimate: set method = 'analytic' "
+                "and adjust families by holm or bh (the re-draws do not carry weights)"
+            )
+        if len(set(self.covariates)) != len(self.covariates):
+            raise ValueError("analysis.covariates lists a covariate twice")
         if self.method != "analytic" and self.adjustment == "lin":
             raise ValueError(
                 f"analysis.method {self.method!r} tests the ANCOVA estimate: set "
@@ -204,6 +230,20 @@ class RandomisationSpec(_Strict):
         return self
 
 
+class PowerSpec(_Strict):
+    """The assumptions of the power calculation the pre-registration reports.
+
+    The numbers of sites, teams and people come from the roster when the plan is locked; the
+    design (``ira``, ``bira``, ``cra2`` or ``bcra3f2``) from the unit and strata.
+    """
+
+    icc: float = Field(default=0.05, ge=0.0, lt=1.0, description="teams' or offices' ICC")
+    r2_individual: float = Field(default=0.0, ge=0.0, lt=1.0)
+    r2_cluster: float = Field(default=0.0, ge=0.0, lt=1.0)
+    attrition: float = Field(default=0.0, ge=0.0, lt=1.0)
+    power: float = Field(default=0.8, gt=0.0, lt=1.0)
+
+
 class MonitoringSpec(_Strict):
     """Who may see what of the response rates."""
 
@@ -222,6 +262,7 @@ class Design(_Strict):
     analysis: AnalysisSpec
     randomisation: RandomisationSpec = Field(default_factory=RandomisationSpec)
     monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
+    power: PowerSpec = Field(default_factory=PowerSpec)
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
@@ -299,16 +340,24 @@ class Design(_Strict):
         """The primary outcome, then each secondary one, resolved to instrument and score."""
         waves = {w.name: w for w in self.waves}
         a = self.analysis
-        specs: list[tuple[str, str, str | None, str | None, str | None]] = [
-            ("primary", a.outcome_wave, None, a.score, a.baseline_wave)
+        specs: list[tuple[str, str, str | None, str | None, str | None, Transform]] = [
+            ("primary", a.outcome_wave, None, a.score, a.baseline_wave, a.transform)
         ]
-        specs += [(o.name, o.wave, o.instrument, o.score, o.baseline_wave) for o in a.secondary]
+        specs += [
+            (o.name, o.wave, o.instrument, o.score, o.baseline_wave, o.transform)
+            for o in a.secondary
+        ]
         out = []
-        for name, wave, chosen, score, baseline in specs:
+        for name, wave, chosen, score, baseline, transform in specs:
             instrument = REGISTRY[chosen or waves[wave].instrument]
             out.append(
                 PlannedOutcome(
-                    name, wave, instrument.name, score or instrument.primary_score, baseline
+                    name,
+                    wave,
+                    instrument.name,
+                    score or instrument.primary_score,
+                    baseline,
+                    transform,
                 )
             )
         return out
@@ -316,13 +365,14 @@ class Design(_Strict):
 
 @dataclass(frozen=True, slots=True)
 class PlannedOutcome:
-    """One outcome the plan analyses: ``score`` of ``instrument`` at ``wave``."""
+    """One outcome the plan analyses: ``score`` of ``instrument`` at ``wave``, transformed."""
 
     name: str
     wave: str
     instrument: str
     score: str
     baseline_wave: str | None
+    transform: Transform = "none"
 
 
 def parse_design(text: str, source: str = "design file") -> Design:

@@ -1,0 +1,303 @@
+"""The pre-registration document written when a plan is locked (Markdown and PDF).
+
+Its sections follow the OSF Preregistration template (study information, design plan,
+sampling plan, variables, analysis plan), which covers the fields of the AEA RCT Registry
+(interventions, outcomes, randomisation method and unit, clusters and people planned, power
+calculation), so an evaluator can copy each section into either registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from markdown_it import MarkdownIt
+
+from hearten.analysis.models import PlanVersion
+from hearten.files import write_atomic
+from hearten.instruments import REGISTRY
+from hearten.reports.pdf import write_pdf
+from hearten.stats.power import PowerDesign, PowerResult, solve_mdes
+from hearten.trials.design import Design
+from hearten.trials.models import Participant, Trial
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPower:
+    """The closed-form MDES of one arm against control, from the roster's numbers."""
+
+    arm: str
+    result: PowerResult
+    sites: int
+    units: int
+    people: int
+    mean_size: float
+    cv: float
+
+
+def planned_power(trial: Trial, design: Design) -> list[PlannedPower]:
+    """MDES for each arm against control: PowerUp!'s ``ira``/``bira`` for people randomised
+    (within sites when stratified), ``cra2``/``bcra3f2`` for teams or offices."""
+    people = list(
+        Participant.objects.filter(trial=trial).values_list("site_id", "team_id", "office_id")
+    )
+    if not people:
+        return []
+    column = {"team": 1, "office": 2}.get(design.unit)
+    sites = len({p[0] for p in people})
+    if column is None:
+        sizes = np.ones(len(people))
+    else:
+        _, counts = np.unique([str(p[column]) for p in people], return_counts=True)
+        sizes = counts.astype(float)
+    units, mean = len(sizes), float(sizes.mean())
+    cv = float(sizes.std(ddof=0) / mean) if column is not None else 0.0
+    p = design.power
+    a = design.analysis
+    control = next(x for x in design.arms if x.control)
+    total = sum(x.ratio for x in design.arms)
+    out = []
+    for arm in (x for x in design.arms if not x.control):
+        pair = (arm.ratio + control.ratio) / total  # the share of units in this comparison
+        treated = arm.ratio / (arm.ratio + control.ratio)
+        one_sided = a.alternative != "two-sided"
+        stratified = design.strata == "site" and sites > 1
+        blocks = sites if stratified else 1
+        if column is None:
+            d = PowerDesign(
+                "bira" if stratified else "ira",
+                n=len(people) * pair / blocks,
+                sites=sites if stratified else None,
+                r2_1=p.r2_individual,
+                treated=treated,
+                alpha=a.alpha,
+                one_sided=one_sided,
+                attrition=p.attrition,
+            )
+        else:
+            d = PowerDesign(
+                "bcra3f2" if stratified else "cra2",
+                n=mean,
+                clusters=units * pair / blocks,
+                sites=sites if stratified else None,
+                icc2=p.icc,
+                r2_1=p.r2_individual,
+                r2_2=p.r2_cluster,
+                covariates=1 if p.r2_cluster > 0 else 0,
+                treated=treated,
+                alpha=a.alpha,
+                one_sided=one_sided,
+                attrition=p.attrition,
+                cv=cv,
+            )
+        out.append(
+            PlannedPower(arm.name, solve_mdes(d, p.power), sites, units, len(people), mean, cv)
+        )
+    return out
+
+
+def _outcome_lines(design: Design) -> list[str]:
+    lines = []
+    for o in design.planned_outcomes():
+        instrument = REGISTRY[o.instrument]
+        role = (
+            "primary"
+            if o.name == "primary"
+            else next(s.role for s in design.analysis.secondary if s.name == o.name)
+        )
+        baseline = f", adjusted for the same score at {o.baseline_wave}" if o.baseline_wave else ""
+        transform = "" if o.transform == "none" else f", transformed: {o.transform}"
+        lines.append(
+            f"- **{o.name}** ({role}): {instrument.title}, score `{o.score}`, at the "
+            f"{o.wave} wave{baseline}{transform}."
+        )
+    hr = design.analysis.hr
+    if hr is not None:
+        kinds = [
+            k
+            for k, on in (
+                ("sickness absence days (per FTE-day employed)", hr.absence),
+                ("leaving (time to leaving, censored)", hr.leaving),
+            )
+            if on
+        ]
+        lines.append(
+            f"- **HR records** ({hr.role}): {' and '.join(kinds)}, over {hr.window_days} days "
+            "from randomisation, from the council's HR system."
+        )
+    return lines
+
+
+def _analysis_words(design: Design) -> dict[str, str]:
+    """The plan's analysis choices in words, for the document's sections."""
+    a = design.analysis
+    clustered = design.unit != "individual"
+    vcov = "HC2"
+    if a.vcov == "CR2" or (a.vcov == "auto" and clustered):
+        vcov = f"CR2 with Satterthwaite degrees of freedom, clustered by {design.unit}"
+    method = {
+        "analytic": "the t-test of the estimate",
+        "wild": f"the wild cluster restricted bootstrap ({a.reps} draws, seed {a.seed})",
+        "ri": f"randomisation inference re-drawing the design ({a.reps} draws, seed {a.seed})",
+    }[a.method]
+    covariates = ["the baseline score"] if a.baseline_wave else []
+    covariates += list(a.covariates)
+    if a.missing_data == "ipw":
+        missing = (
+            "inverse probability weighting: each analysed person weighted by 1 / the share of "
+            "consenting people in their arm and site who answered"
+        )
+    else:
+        missing = "complete cases (no imputation)"
+    if a.lee_bounds:
+        missing += "; Lee bounds on the primary outcome as a sensitivity analysis"
+    cace = "Not planned."
+    if a.compliance:
+        cace = (
+            f'"Took part" means {a.compliance}; the complier average causal effect is '
+            "estimated by two-stage least squares with the same adjustment."
+        )
+    sided = "two-sided" if a.alternative == "two-sided" else f"one-sided ({a.alternative})"
+    confirmatory = "The primary outcome"
+    if a.hr is not None and a.hr.role == "primary":
+        confirmatory += " and the HR outcomes"
+    return {
+        "vcov": vcov,
+        "method": method,
+        "covariates": ", ".join(covariates) or "none",
+        "strata": "site fixed effects" if design.strata == "site" else "no strata",
+        "missing": missing,
+        "cace": cace,
+        "sided": sided,
+        "confirmatory": confirmatory,
+        "g": " (What Works Clearinghouse cluster adjustment)" if clustered else "",
+        "study": f"cluster-randomised by {design.unit}" if clustered else "individually randomised",
+    }
+
+
+def _power_lines(trial: Trial, design: Design) -> list[str]:
+    lines = []
+    p, a = design.power, design.analysis
+    for pw in planned_power(trial, design):
+        d = pw.result.design
+        if design.unit == "individual":
+            sizes = f"{pw.people} people on the roster; R² {p.r2_individual}"
+        else:
+            sizes = (
+                f"{pw.units} {design.unit}s on the roster, mean {pw.mean_size:.1f} people each "
+                f"(CV {pw.cv:.2f}); ICC {p.icc}, R² {p.r2_individual} (people) and "
+                f"{p.r2_cluster} ({design.unit}s)"
+            )
+        lines.append(
+            f"- {pw.arm} against control: PowerUp! design `{d.design}`, {pw.sites} site(s), "
+            f"{sizes}, attrition {p.attrition:.0%}, alpha {a.alpha} "
+            f"({'one' if d.one_sided else 'two'}-sided): minimum detectable effect "
+            f"**{pw.result.mdes:.3f} SD** with {p.power:.0%} power ({pw.result.df:.0f} df)."
+        )
+    return lines or ["- No roster has been imported, so no power calculation could be made."]
+
+
+def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
+    """The pre-registration of ``version`` of ``trial``'s plan, as Markdown."""
+    design = Design.model_validate(version.design)
+    a, r, w = design.analysis, design.randomisation, _analysis_words(design)
+    arms = [
+        f"- **{x.label}** (`{x.name}`, ratio {x.ratio}){' — control' if x.control else ''}"
+        for x in design.arms
+    ]
+    families = [f"- {f.name}: {', '.join(f.outcomes)} ({f.method})" for f in a.families]
+    scheme: str = r.scheme
+    if r.balance_on:
+        scheme += f" (balance on {', '.join(r.balance_on)})"
+    if r.pairs_by:
+        scheme += f" (pairs by {r.pairs_by})"
+    surveys = "; ".join(f"{x.name} ({', '.join(x.pages)})" for x in design.waves)
+    hr = " HR records (absence, leavers) come from the council's HR system." if a.hr else ""
+    stratified = "stratified by site" if design.strata == "site" else "not stratified"
+    lines = [
+        f"# Pre-registration: {design.name}",
+        "",
+        f"Trial `{design.slug}` · plan version {version.number} · locked "
+        f"{version.created_at:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Plan SHA-256: `{version.sha256}`",
+        "",
+        "Written by Hearten from the locked design. Every report prints the plan's digest and "
+        "lists each later change with its reason.",
+        "",
+        "## 1. Study information",
+        "",
+        f"**Title.** {design.name}",
+        "",
+        "**Hypothesis.** Offering staff the intervention changes the primary outcome below, "
+        f"compared with business as usual; tested {w['sided']} at alpha {a.alpha}.",
+        "",
+        "## 2. Design plan",
+        "",
+        f"**Study type.** Randomised controlled trial, {w['study']}.",
+        "",
+        "**Arms (interventions).**",
+        "",
+        *arms,
+        "",
+        f"**Randomisation.** Unit: {design.unit}; {stratified}; scheme: {scheme}; late "
+        f"joiners: {r.late_joiners}. The seed's SHA-256 is published before the draw, and "
+        f"anyone can re-derive the draw with `hearten audit verify {design.slug}`.",
+        "",
+        "**Blinding.** Staff cannot be blind to a workplace intervention. Nobody sees outcome "
+        "data by arm before this plan is locked; answers are never shown to managers.",
+        "",
+        "## 3. Sampling plan",
+        "",
+        f"**Data collection.** Surveys: {surveys}.{hr}",
+        "",
+        "**Sample size and power.**",
+        "",
+        *_power_lines(trial, design),
+        "",
+        "## 4. Variables",
+        "",
+        "**Manipulated.** Arm, as above.",
+        "",
+        "**Measured outcomes.**",
+        "",
+        *_outcome_lines(design),
+        "",
+        f"**Covariates.** {w['covariates']}; {w['strata']}.",
+        "",
+        "## 5. Analysis plan",
+        "",
+        "**Statistical model.** Intention to treat: OLS of the outcome on arm indicators, "
+        f"{w['covariates']} and {w['strata']} ({a.adjustment}); standard errors {w['vcov']}; "
+        f"p-values from {w['method']}. Effect size: Hedges' g{w['g']}.",
+        "",
+        f"**Inference criteria.** Alpha {a.alpha}, {w['sided']}. Multiplicity families:",
+        "",
+        *(families or ["- none declared (secondary outcomes are exploratory)"]),
+        "",
+        f"**Missing data.** {w['missing']}.",
+        "",
+        f"**Taking part (CACE).** {w['cace']}",
+        "",
+        f"**Moderators (exploratory).** {', '.join(a.moderators) or 'none'}.",
+        "",
+        f"**Confirmatory and exploratory.** {w['confirmatory']} is confirmatory; every other "
+        "analysis is exploratory. Any change to this plan is recorded as a new version with its "
+        "reason and listed in the report.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_preregistration(trial: Trial, version: PlanVersion) -> tuple[Path, Path]:
+    """Write ``preregistration.md`` and ``preregistration.pdf`` beside the trial's report."""
+    folder = Path(settings.HEARTEN.reports_dir) / trial.slug
+    text = preregistration_markdown(trial, version)
+    md = folder / "preregistration.md"
+    write_atomic(md, text)
+    html = MarkdownIt("commonmark").render(text)
+    pdf = write_pdf(f"<body>{html}</body>", folder / "preregistration.pdf",
+                    f"{trial.name}: pre-registration")  # fmt: skip
+    return md, pdf

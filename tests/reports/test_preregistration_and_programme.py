@@ -1,0 +1,85 @@
+"""The pre-registration written at locking, and the programme report pooling trials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+
+from hearten.analysis.plan import lock_plan
+from hearten.analysis.run import run_analysis
+from hearten.errors import DataError
+from hearten.reports.preregistration import planned_power, write_preregistration
+from hearten.reports.programme import write_programme_report
+from hearten.stats.meta import meta_analyse
+from hearten.stats.power import PowerDesign, solve_mdes
+from hearten.trials.lifecycle import design_of
+from tests.analysis.test_plan import _ready
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_preregistration_states_the_plan_its_digest_and_power(trial: Any) -> None:
+    version = lock_plan(trial)
+    md, pdf = write_preregistration(trial, version)
+    text = md.read_text()
+    # The test roster: 40 people in 8 teams of 5, in 2 sites; teams randomised within site.
+    expected = solve_mdes(PowerDesign("bcra3f2", n=5, clusters=4, sites=2, icc2=0.05), 0.8)
+    (power,) = planned_power(trial, design_of(trial))
+    assert power.result.mdes == pytest.approx(expected.mdes, rel=1e-12)
+    for needle in (
+        "# Pre-registration: Recognition letters (test)",
+        version.sha256,
+        "## 3. Sampling plan",
+        "PowerUp! design `bcra3f2`, 2 site(s), 8 teams",
+        f"**{expected.mdes:.3f} SD** with 80% power",
+        "CR2 with Satterthwaite degrees of freedom, clustered by team",
+        "The primary outcome is confirmatory",
+    ):
+        assert needle in text, needle
+    pages = pdfium.PdfDocument(str(pdf))
+    first = " ".join(pages[0].get_textpage().get_text_range().split())
+    assert "Pre-registration: Recognition letters (test)" in first
+    assert version.sha256 in first
+
+
+def _second(trial: Any, write_roster: Any) -> Any:
+    from hearten.surveys.services import plan_waves
+    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.roster import import_roster
+    from tests.conftest import roster_text
+
+    design = design_of(trial).model_copy(update={"slug": "letters-two", "name": "Second"})
+    other = create_trial(design)
+    plan_waves(other)
+    import_roster(other, write_roster(roster_text()))
+    return other
+
+
+def test_the_programme_report_pools_the_trials_standardised_effects(
+    trial: Any, write_roster: Any
+) -> None:
+    other = _second(trial, write_roster)
+    for t in (trial, other):
+        _ready(t)
+        run_analysis(t)
+    path = write_programme_report("Test programme", [trial.slug, other.slug])
+    gs = [t.analysis_runs.first().result["effects"][0]["hedges_g"] for t in (trial, other)]
+    pooled = meta_analyse([g["g"] for g in gs], [g["std_error"] for g in gs])
+    html = path.read_text()
+    assert "The trials, pooled" in html
+    assert f"{pooled.estimate:.3f}" in html
+    assert "<svg" in html
+    pdf = pdfium.PdfDocument(str(path.with_suffix(".pdf")))
+    text = " ".join(" ".join(p.get_textpage().get_text_range().split()) for p in pdf)
+    assert f"{pooled.estimate:.3f}" in text
+    assert isinstance(path, Path)
+
+
+def test_a_programme_needs_two_different_trials(trial: Any) -> None:
+    with pytest.raises(DataError, match="two or more"):
+        write_programme_report("P", [trial.slug])
+    with pytest.raises(DataError, match="named twice"):
+        write_programme_report("P", [trial.slug, trial.slug])
