@@ -21,6 +21,15 @@ from tests.analysis.test_run import _answer
 pytestmark = pytest.mark.django_db
 
 
+def _randomised_days_ago(trial: Any, days: int) -> None:
+    from django.utils import timezone
+
+    from hearten.trials.models import Allocation
+
+    Allocation.objects.filter(trial=trial).update(created_at=timezone.now() - timedelta(days=days))
+    trial.refresh_from_db()
+
+
 def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None:
     design = dict(trial.design)
     design["analysis"] = {**design["analysis"], "hr": {"window_days": 180}}
@@ -29,6 +38,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     invite(trial.waves.get(name="baseline"))
     _answer(trial, "baseline", {})
     randomise_trial(trial, 4)
+    _randomised_days_ago(trial, 200)  # HR records describe the past
     start = trial.allocation.created_at.date()
     rng = np.random.default_rng(1)
     lines, leavers = ["staff_id,start,end"], ["staff_id,date"]
@@ -69,3 +79,66 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     assert "Hazard ratio" in html
     assert hr["clusters"] == 8
     assert "with only 8 teams randomised" in html
+    assert "This result is exploratory (the analysis plan was not locked" in html
+
+
+def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path: Path) -> None:
+    """Supervision sessions in the 90 days before randomisation and each team's vacancy rate
+    over the three months before it, related to the baseline score as caseload is."""
+    from hearten.analysis.dataset import build_dataset
+    from hearten.stats.stressors import stressor_associations
+
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 4)
+    start = trial.allocation.created_at.date()
+    supervision = ["staff_id,date"]
+    for n in range(1, 41):
+        for k in range(n % 4):  # 0 to 3 sessions, one of them too early to count
+            supervision.append(f"S{n:04d},{start - timedelta(days=20 + 40 * k)}")
+    teams = trial.teams.order_by("code").values_list("code", flat=True)
+    rates = ["team,month,vacancy_rate,agency_rate"]
+    month = start.replace(day=1)
+    for i, team in enumerate(teams):
+        rates.append(f"{team},{month},{0.05 * i:.2f},0.1")
+    (tmp_path / "supervision.csv").write_text("\n".join(supervision) + "\n")
+    (tmp_path / "rates.csv").write_text("\n".join(rates) + "\n")
+    import_hr(trial, "supervision", tmp_path / "supervision.csv", {})
+    import_hr(trial, "team-rates", tmp_path / "rates.csv", {})
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {}, 5)
+    run = run_analysis(trial)
+    found = {s["stressor"]: s for s in run.result["stressors"]}
+    assert set(found) == {"caseload", "supervision sessions (90 days)", "team vacancy rate (%)"}
+    data = build_dataset(trial)
+    counts = {f"S{n:04d}": sum(20 + 40 * k <= 90 for k in range(n % 4)) for n in range(1, 41)}
+    from hearten.trials.models import IdentityKey
+
+    staff = dict(IdentityKey.objects.values_list("participant__pseudonym", "staff_id"))
+    sessions = data["pseudonym"].map(lambda code: counts[staff[code]]).to_numpy(dtype=float)
+    (expected,) = stressor_associations(
+        data["baseline"].to_numpy(dtype=float), {"s": sessions}, data["stratum"].tolist(),
+        data["cluster"].to_numpy(),
+    )  # fmt: skip
+    assert found["supervision sessions (90 days)"]["per_unit"] == pytest.approx(expected.per_unit)
+    assert found["team vacancy rate (%)"]["n"] == 40
+    html = write_report(trial).read_text()
+    assert "team vacancy rate (%)" in html
+
+
+def test_the_window_stops_at_today(trial: Any) -> None:
+    """Days still to come have no records: they are not counted as exposure."""
+    design = dict(trial.design)
+    design["analysis"] = {**design["analysis"], "hr": {"window_days": 365}}
+    trial.design = design
+    trial.save()
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 4)
+    _randomised_days_ago(trial, 30)
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {}, 5)
+    from datetime import date
+
+    window = run_analysis(trial).result["hr"]["window"]
+    assert window[1] == date.today().isoformat()

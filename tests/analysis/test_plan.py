@@ -161,3 +161,17 @@ def test_a_change_after_unblinding_makes_the_result_exploratory(trial: Any) -> N
         plan["locked_sha256"],
     ):
         assert text in html, text
+
+
+def test_hr_outcomes_declared_primary_are_confirmatory(trial: Any) -> None:
+    hr = {"window_days": 90, "absence": True, "leaving": False, "role": "primary"}
+    amend_plan(trial, _changed(trial, hr=hr), "")
+    lock_plan(trial)
+    _ready(trial)
+    result = run_analysis(trial).result
+    assert result["hr"]["absence"] == {
+        "note": "no sickness absence is recorded in the window: nothing to model"
+    }
+    labels = result["plan"]["labels"]
+    assert set(labels) == {"primary", "absence"}  # leaving is not analysed
+    assert labels["absence"]["label"] == "confirmatory"

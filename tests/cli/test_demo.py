@@ -71,9 +71,10 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
         assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
         assert "Plan SHA-256" in (folder / "preregistration.md").read_text()
         assert (folder / "preregistration.pdf").exists()
-        assert "pre-registered primary outcome, analysed as locked" in (
-            folder / "report.html"
-        ).read_text()
+        assert (
+            "pre-registered primary outcome, analysed as locked"
+            in (folder / "report.html").read_text()
+        )
     programme = home / "reports" / "programme-happier-healthier-professionals-demo"
     assert f"pooling all three: {programme / 'report.html'}" in first.stdout.replace("\n", "")
     assert "The trials, pooled" in (programme / "report.html").read_text()

@@ -39,9 +39,30 @@ def test_another_user_cannot_see_the_trial_or_its_report(client: Client, trial: 
     assert trial.name.encode() not in client.get("/trials/").content
     assert client.get(f"/trials/{trial.slug}/").status_code == 404
     assert client.get(f"/trials/{trial.slug}/report/").status_code == 404
+    assert client.get(f"/trials/{trial.slug}/report.pdf").status_code == 404
 
 
 def test_staff_pages_need_sign_in(client: Client, trial: Any) -> None:
     page = client.get(f"/trials/{trial.slug}/")
     assert page.status_code == 302
     assert page["Location"].startswith("/sign-in/")
+
+
+def test_the_evaluator_downloads_the_report_as_pdf(
+    client: Client, evaluator: Any, trial: Any, hearten_home: Any
+) -> None:
+    from hearten.analysis.run import run_analysis
+    from hearten.reports.render import write_report
+    from tests.analysis.test_plan import _ready
+
+    client.login(username="eve", password="a long passphrase 1")
+    assert client.get(f"/trials/{trial.slug}/report.pdf").status_code == 404  # none yet
+    _ready(trial)
+    run_analysis(trial)
+    write_report(trial)
+    assert b"Download it as PDF" in client.get(f"/trials/{trial.slug}/").content
+    page = client.get(f"/trials/{trial.slug}/report.pdf")
+    assert page.status_code == 200
+    assert page["Content-Type"] == "application/pdf"
+    assert "letters-test-report.pdf" in page["Content-Disposition"]
+    assert b"".join(page.streaming_content).startswith(b"%PDF")

@@ -169,7 +169,8 @@ def _hr_outcomes(
     from hearten.hr.outcomes import derive
 
     start = trial.allocation.created_at.date()
-    end = start + timedelta(days=plan.hr.window_days - 1)
+    # Not past today: days still to come have no records yet, and would count as exposure.
+    end = min(start + timedelta(days=plan.hr.window_days - 1), date.today())
     hr = data[["pseudonym", "arm", "stratum", "cluster"]].merge(
         derive(trial, start, end), on="pseudonym", how="inner"
     )
@@ -180,7 +181,9 @@ def _hr_outcomes(
     }
     strata = hr["stratum"].tolist() if stratified else None
     cluster = hr["cluster"].to_numpy() if clustered else None
-    if plan.hr.absence:
+    if plan.hr.absence and not (hr["absence_days"] > 0).any():
+        out["absence"] = {"note": "no sickness absence is recorded in the window: nothing to model"}
+    elif plan.hr.absence:
         at_risk = hr[hr["exposure"] > 0]
         try:
             fit = estimate_counts(

@@ -251,6 +251,7 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
         "pdf": pdf,
         "planned_rows": rows,
         "primary_label": _label(r, "primary"),
+        "hr_status": {k: _label(r, k) for k in ("absence", "leaving")},
         **_figures(r, labels, rows),
         "balance": _balance_rows(r["balance"]),
         "randomised_people": _balance_rows(at_randomisation.get("people", [])),

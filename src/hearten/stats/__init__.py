@@ -11,7 +11,7 @@ it), so evaluators can use it on their own data::
 from hearten.stats.balance import BalanceRow, balance_row
 from hearten.stats.compliance import CaceFit, estimate_cace
 from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova
-from hearten.stats.estimate import IttFit, OlsFit, TermEstimate, estimate_itt, fit_ols
+from hearten.stats.estimate import IttFit, OlsFit, TermEstimate, estimate_itt, fit_ols, one_sided
 from hearten.stats.inference import (
     ResamplingTest,
     randomisation_inference,
@@ -40,6 +40,7 @@ __all__ = [
     "fit_ols",
     "hedges_g",
     "icc_anova",
+    "one_sided",
     "randomisation_inference",
     "westfall_young",
     "wild_cluster_bootstrap",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("trials/", views.dashboard, name="dashboard"),
     path("trials/<slug:slug>/", views.trial_detail, name="trial-detail"),
     path("trials/<slug:slug>/report/", views.trial_report, name="trial-report"),
+    path("trials/<slug:slug>/report.pdf", views.trial_report_pdf, name="trial-report-pdf"),
     path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
     path("trials/<slug:slug>/responses/", views.responses, name="trial-responses"),
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),

@@ -89,6 +89,23 @@ def trial_report(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+def trial_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The report's PDF, for evaluators, as a download."""
+    from django.http import FileResponse
+
+    trial = _own_trial(request, slug)
+    path = report_path(trial).with_suffix(".pdf")
+    if not path.exists():
+        raise Http404("no report yet")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"{trial.slug}-report.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
 def responses(request: HttpRequest, slug: str) -> HttpResponse:
     """Response rates by site, team and arm, small groups hidden (``surveys.monitoring``)."""
     from hearten.surveys.monitoring import monitor
