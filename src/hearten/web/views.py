@@ -6,7 +6,7 @@ from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from hearten.analysis.flow import participant_flow
@@ -89,10 +89,8 @@ def trial_report(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def trial_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def trial_report_pdf(request: HttpRequest, slug: str) -> FileResponse:
     """The report's PDF, for evaluators, as a download."""
-    from django.http import FileResponse
-
     trial = _own_trial(request, slug)
     path = report_path(trial).with_suffix(".pdf")
     if not path.exists():
