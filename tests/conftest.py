@@ -176,3 +176,14 @@ def smtp(settings: Any, worker_in_test: None) -> Iterator[Inbox]:
     settings.DEFAULT_FROM_EMAIL = "Hearten <hearten@example.org>"
     yield inbox
     controller.stop()
+
+
+def sign_in(client: Any, username: str, password: str) -> bool:
+    """Sign in through the authentication backends as the sign-in page does (with a request,
+    which the sign-in throttle needs)."""
+    from django.test import RequestFactory
+
+    return bool(
+        client.login(request=RequestFactory().post("/sign-in/"), username=username,
+                     password=password)
+    )  # fmt: skip

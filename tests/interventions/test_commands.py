@@ -14,6 +14,7 @@ from hearten.interventions.letters import recipients_for, write_letter
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import Participant
 from hearten.trials.people import add_role, open_delivery
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -95,7 +96,7 @@ def test_the_uptake_page_waits_for_delivery_and_hides_small_counts(
     from hearten.interventions.letters import set_plan
 
     set_plan(delivering, "letters", "Jane Smith", "Director")
-    client.login(username="coord", password=PASSWORD)
+    sign_in(client, "coord", PASSWORD)
     assert (
         "once the evaluator opens delivery"
         in client.get(f"/trials/{delivering.slug}/uptake/").content.decode()
@@ -108,5 +109,5 @@ def test_the_uptake_page_waits_for_delivery_and_hides_small_counts(
     assert "Recognition letters" in page
     assert "fewer than 5" in page  # one approved letter
     assert "£0.00" in page
-    client.login(username="manager", password=PASSWORD)
+    sign_in(client, "manager", PASSWORD)
     assert client.get(f"/trials/{delivering.slug}/uptake/").status_code == 404

@@ -22,7 +22,7 @@ from hearten.interventions.models import Letter
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery, withdraw
-from tests.conftest import Inbox
+from tests.conftest import Inbox, sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -117,7 +117,7 @@ def test_plans_are_checked(trial: Any) -> None:
 
 def test_the_writers_page(client: Client, ready: Any) -> None:
     open_delivery(ready)
-    client.login(username="manager", password=PASSWORD)
+    sign_in(client, "manager", PASSWORD)
     page = client.get(f"/trials/{ready.slug}/letters/").content.decode()
     assert "Sam Patel" in page
     person = recipients_for(_writer(), ready)[0].participant

@@ -12,6 +12,7 @@ from hearten.errors import DataError, NotFound, StateError
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery, withdraw
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -30,7 +31,7 @@ def _team_in(trial: Any, arm: str) -> str:
 
 
 def _login(client: Client, username: str) -> None:
-    assert client.login(username=username, password=PASSWORD)
+    assert sign_in(client, username, PASSWORD)
 
 
 def test_a_letter_writer_sees_only_their_own_staff_who_get_a_letter(

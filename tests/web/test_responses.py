@@ -12,6 +12,7 @@ from hearten.surveys.models import Invitation
 from hearten.surveys.services import get_wave, invite, record_consent, save_page
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.people import add_role, open_delivery
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -32,7 +33,7 @@ def test_a_coordinator_sees_rates_but_not_arms_until_delivery_opens(
     client: Client, answered: Any
 ) -> None:
     add_role(answered, "coord", "coordinator", [], PASSWORD)
-    client.login(username="coord", password=PASSWORD)
+    sign_in(client, "coord", PASSWORD)
     page = client.get(f"/trials/{answered.slug}/responses/").content.decode()
     assert "13 of 40 people have answered (32%)" in page
     assert "Dudley" in page
@@ -49,7 +50,7 @@ def test_small_teams_are_hidden_with_a_partner(client: Client, trial: Any) -> No
     invite(get_wave(trial, "baseline"))
     evaluator = get_user_model().objects.create_user("eve", password=PASSWORD)
     trial.evaluators.add(evaluator)
-    client.login(username="eve", password=PASSWORD)
+    sign_in(client, "eve", PASSWORD)
     page = client.get(f"/trials/{trial.slug}/responses/").content.decode()
     assert page.count(">hidden<") == 8  # every team
     assert "0 of 40 people have answered" in page
@@ -64,8 +65,8 @@ def parse_design_dict(design: dict) -> dict:
 
 def test_nobody_else_sees_the_rates(client: Client, answered: Any) -> None:
     get_user_model().objects.create_user("mallory", password=PASSWORD)
-    client.login(username="mallory", password=PASSWORD)
+    sign_in(client, "mallory", PASSWORD)
     assert client.get(f"/trials/{answered.slug}/responses/").status_code == 404
     add_role(answered, "writer", "letter-writer", ["DU-0"], PASSWORD)
-    client.login(username="writer", password=PASSWORD)
+    sign_in(client, "writer", PASSWORD)
     assert client.get(f"/trials/{answered.slug}/responses/").status_code == 404

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.conftest import sign_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -35,7 +37,7 @@ def test_a_wrong_password_is_refused(client: Client, evaluator: Any) -> None:
 
 def test_another_user_cannot_see_the_trial_or_its_report(client: Client, trial: Any) -> None:
     get_user_model().objects.create_user("mallory", password="another long passphrase")
-    client.login(username="mallory", password="another long passphrase")
+    sign_in(client, "mallory", "another long passphrase")
     assert trial.name.encode() not in client.get("/trials/").content
     assert client.get(f"/trials/{trial.slug}/").status_code == 404
     assert client.get(f"/trials/{trial.slug}/report/").status_code == 404
@@ -55,7 +57,7 @@ def test_the_evaluator_downloads_the_report_as_pdf(
     from hearten.reports.render import write_report
     from tests.analysis.test_plan import _ready
 
-    client.login(username="eve", password="a long passphrase 1")
+    sign_in(client, "eve", "a long passphrase 1")
     assert client.get(f"/trials/{trial.slug}/report.pdf").status_code == 404  # none yet
     _ready(trial)
     run_analysis(trial)

@@ -21,6 +21,7 @@ from hearten.cli import (
     simulate,
     standalone,
     system,
+    users,
 )
 from hearten.cli.output import err
 from hearten.errors import HeartenError
@@ -35,6 +36,7 @@ app = typer.Typer(
 app.add_typer(platform.trial_app, name="trial")
 app.add_typer(platform.roster_app, name="roster")
 app.add_typer(platform.programme_app, name="programme")
+app.add_typer(users.user_app, name="user")
 app.add_typer(system.db_app, name="db")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(interventions.letters_app, name="letters")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -80,6 +81,7 @@ def trial_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@csp_update({"style-src": ["'unsafe-inline'"]})  # type: ignore[arg-type]  # typed for (request) views
 def trial_report(request: HttpRequest, slug: str) -> HttpResponse:
     trial = _own_trial(request, slug)
     path = report_path(trial)

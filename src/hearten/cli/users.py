@@ -1,0 +1,53 @@
+"""``hearten user``: staff accounts (passwords, sign-in lockouts)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hearten.cli.bootstrap import require_database
+from hearten.cli.output import out
+
+user_app = typer.Typer(help="Manage staff accounts.", no_args_is_help=True)
+
+UserArg = Annotated[str, typer.Argument(help="the account's username")]
+
+
+@user_app.command("password")
+def password(
+    username: UserArg,
+    new: Annotated[
+        str | None, typer.Option(help="the new password (asked for, hidden, when not given)")
+    ] = None,
+) -> None:
+    """Set a new password for an existing account (checked against the password rules)."""
+    require_database()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from hearten.errors import DataError, NotFound
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"no account called {username!r}")
+    if new is None:
+        new = str(typer.prompt("New password", hide_input=True, confirmation_prompt=True))
+    try:
+        validate_password(new, user)
+    except ValidationError as exc:
+        raise DataError("the password is too weak: " + " ".join(exc.messages)) from None
+    user.set_password(new)
+    user.save(update_fields=["password"])
+    out.print(f"The password of {username} is changed.")
+
+
+@user_app.command("unlock")
+def unlock(username: UserArg) -> None:
+    """Lift a sign-in lockout after too many wrong passwords."""
+    require_database()
+    from axes.utils import reset
+
+    count = reset(username=username)
+    out.print(f"{username}: {count} lockout record(s) cleared; they can sign in again.")
