@@ -61,7 +61,9 @@ def test_a_plan_cannot_be_locked_after_the_outcomes_were_analysed(trial: Any) ->
 def test_an_amendment_may_not_change_what_was_randomised(trial: Any) -> None:
     design = copy.deepcopy(trial.design)
     design["arms"][1]["label"] = "Something else"
-    with pytest.raises(DesignError, match=r"only the analysis, monitoring and power.*arms"):
+    with pytest.raises(
+        DesignError, match=r"only the analysis, monitoring, power and privacy.*arms"
+    ):
         amend_plan(trial, Design.model_validate(design), "a reason long enough")
 
 

@@ -31,7 +31,7 @@ from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Trial
 
 #: Sections an amendment may change; the rest was fixed when the trial was randomised.
-AMENDABLE = ("analysis", "monitoring", "power")
+AMENDABLE = ("analysis", "monitoring", "power", "privacy")
 #: Analysis settings that define every survey outcome's estimate.
 SHARED = ("covariates", "missing_data", "alternative", "vcov", "adjustment", "method", "alpha")
 
@@ -90,7 +90,8 @@ def amend_plan(trial: Trial, design: Design, reason: str) -> PlanVersion | None:
     )
     if fixed:
         raise DesignError(
-            "an amendment may change only the analysis, monitoring and power sections; this "
+            "an amendment may change only the analysis, monitoring, power and privacy sections; "
+            "this "
             f"one also changes {', '.join(fixed)}: put those back as they were"
         )
     changes = differences(old, new)

@@ -382,3 +382,65 @@ def programme_report(
 
     path = write_programme_report(name, trials, alpha)
     out.print(f"Programme report written to {path} and {path.with_suffix('.pdf')}")
+
+
+@trial_app.command("revoke-links")
+def revoke_links_cmd(
+    trial: TrialArg,
+    pseudonym: Annotated[
+        list[str] | None, typer.Argument(help="study codes (default: everyone's links)")
+    ] = None,
+) -> None:
+    """Switch off participant survey links (a lost or forwarded link, or the whole trial)."""
+    require_database()
+    from hearten.surveys.services import revoke_links
+    from hearten.trials.lifecycle import get_trial
+
+    count = revoke_links(get_trial(trial), pseudonym)
+    out.print(f"{count} link(s) of {trial} no longer work.")
+
+
+@trial_app.command("erase")
+def erase_cmd(
+    trial: TrialArg, pseudonym: Annotated[str, typer.Argument(help="study code")]
+) -> None:
+    """Erase a withdrawn participant's data at their request (whatever the trial's policy)."""
+    require_database()
+    from hearten.errors import StateError
+    from hearten.trials.lifecycle import get_trial
+    from hearten.trials.models import Participant
+    from hearten.trials.privacy import erase_participant
+
+    person = Participant.objects.filter(trial=get_trial(trial), pseudonym=pseudonym).first()
+    if person is None:
+        raise typer.BadParameter(f"no participant {pseudonym!r} in trial {trial!r}")
+    if person.withdrawn_at is None:
+        raise StateError(
+            f"{pseudonym} has not withdrawn: record the withdrawal first "
+            f"(hearten trial withdraw {trial} {pseudonym})"
+        )
+    counts = erase_participant(person)
+    out.print(f"{pseudonym}'s data are erased: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@trial_app.command("purge")
+def purge_cmd(trial: TrialArg) -> None:
+    """After the retention date: keep the anonymised dataset, remove identifiable data."""
+    require_database()
+    from hearten.analysis.retention import purge_trial
+    from hearten.trials.lifecycle import get_trial
+
+    result = purge_trial(get_trial(trial))
+    out.print(f"Anonymised analysis dataset ({result.rows} rows): {result.dataset}")
+    out.print("Removed: " + ", ".join(f"{k} {v}" for k, v in result.removed.items()))
+
+
+@trial_app.command("dpia")
+def dpia_cmd(trial: TrialArg) -> None:
+    """Write the trial's data-protection summary for the council's DPIA (Markdown and PDF)."""
+    require_database()
+    from hearten.reports.dpia import write_dpia
+    from hearten.trials.lifecycle import get_trial
+
+    md, pdf = write_dpia(get_trial(trial))
+    out.print(f"Data-protection summary: {md} and {pdf}")

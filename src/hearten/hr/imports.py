@@ -27,7 +27,7 @@ from typing import Any, Literal, get_args
 import pandas as pd
 from django.db import transaction
 
-from hearten.errors import DataError, ImportRejected, NotFound
+from hearten.errors import DataError, ImportRejected, NotFound, StateError
 from hearten.hr.models import (
     AbsenceSpell,
     CaseloadSnapshot,
@@ -127,6 +127,11 @@ def import_hr(
     """Check and import one file of HR records (module docstring)."""
     if kind not in KINDS:
         raise DataError(f"unknown kind of HR record {kind!r}: choose {', '.join(KINDS)}")
+    if trial.purged_at is not None:
+        raise StateError(
+            f"trial {trial.slug!r} was purged: staff numbers are gone, so HR records cannot "
+            "be linked to it any more"
+        )
     data = read_file(path, sheet)
     if data.empty:
         raise ImportRejected(f"{path.name}: no rows", ["the file has a header but no rows"])

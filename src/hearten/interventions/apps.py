@@ -17,3 +17,28 @@ class InterventionsConfig(AppConfig):
             stop_for(participant)
 
         participant_withdrawn.connect(stop_deliveries, weak=False)
+        from hearten.trials.signals import participant_erased, trial_purged
+
+        participant_erased.connect(_erase, weak=False)
+        trial_purged.connect(_purge, weak=False)
+
+
+def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
+    """A withdrawn participant's letter and goals-programme place, work and engagement."""
+    from hearten.interventions.models import Enrolment, Letter
+
+    letters, _ = Letter.objects.filter(participant=participant).delete()
+    programme, _ = Enrolment.objects.filter(participant=participant).delete()
+    return {"letters": letters, "goals programme records": programme}
+
+
+def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
+    """Letters' personal lines and what people wrote in the programme go; its links stop."""
+    from django.utils import timezone
+
+    from hearten.interventions.models import Enrolment, Letter, ModuleWork
+
+    lines = Letter.objects.filter(trial=trial).exclude(lines="").update(lines="")
+    work, _ = ModuleWork.objects.filter(enrolment__trial=trial).delete()
+    links = Enrolment.objects.filter(trial=trial, revoked_at=None).update(revoked_at=timezone.now())
+    return {"letters' personal lines": lines, "programme work": work, "programme links": links}

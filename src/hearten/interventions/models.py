@@ -55,6 +55,7 @@ class Enrolment(models.Model):
     token = models.CharField(max_length=64, unique=True)
     starts_on = models.DateField()
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="the link stopped working")
 
 
 class ModuleWork(models.Model):

@@ -16,6 +16,7 @@ from hearten.errors import DataError, StateError
 from hearten.interventions.goals import load_modules, log, save_module, unlock_date, unlocked
 from hearten.interventions.letters import letter_text, recipients_for, write_letter
 from hearten.interventions.models import Enrolment, ModuleWork
+from hearten.surveys.services import link_dead
 from hearten.trials.concealment import trial_for
 from hearten.trials.models import Trial
 
@@ -89,6 +90,14 @@ def _enrolment(token: str) -> Enrolment | None:
 def _gone(request: HttpRequest, e: Enrolment | None) -> HttpResponse | None:
     if e is None:
         return render(request, "surveys/unknown.html", status=404)
+    dead = link_dead(e.trial, e.revoked_at)
+    if dead:
+        return render(
+            request,
+            "surveys/revoked.html",
+            {"trial": e.trial, "ended": dead == "ended"},
+            status=410,
+        )
     if e.participant.withdrawn_at is not None:
         return render(request, "surveys/withdrawn.html", {"trial": e.trial})
     if e.opted_out_at is not None:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,38 @@ class SurveysConfig(AppConfig):
     name = "hearten.surveys"
     label = "surveys"
     verbose_name = "Surveys"
+
+    def ready(self) -> None:
+        from hearten.trials.signals import participant_erased, trial_purged
+
+        participant_erased.connect(_erase, weak=False)
+        trial_purged.connect(_purge, weak=False)
+
+
+def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
+    """A withdrawn participant's answers and unsent e-mails go; their links stop working."""
+    from django.utils import timezone
+
+    from hearten.surveys.models import Invitation, Message, Response
+
+    answers, _ = Response.objects.filter(invitation__participant=participant).delete()
+    messages, _ = Message.objects.filter(
+        invitation__participant=participant, status="pending"
+    ).delete()
+    Invitation.objects.filter(participant=participant, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    return {"survey answers": answers, "e-mails not yet sent": messages}
+
+
+def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
+    """Every link of the trial stops working; unsent e-mails go."""
+    from django.utils import timezone
+
+    from hearten.surveys.models import Invitation, Message
+
+    revoked = Invitation.objects.filter(wave__trial=trial, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    messages, _ = Message.objects.filter(invitation__wave__trial=trial, status="pending").delete()
+    return {"survey links revoked": revoked, "e-mails not yet sent": messages}

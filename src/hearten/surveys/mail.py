@@ -82,6 +82,11 @@ def sweep(now: datetime | None = None) -> int:
 def _unwanted_programme(message: Message) -> str | None:
     e = message.enrolment
     assert e is not None
+    from hearten.surveys.services import link_dead
+
+    dead = link_dead(e.trial, e.revoked_at)
+    if dead:
+        return f"link {dead}"
     if e.participant.withdrawn_at is not None:
         return "withdrawn"
     if e.opted_out_at is not None:
@@ -99,8 +104,11 @@ def _unwanted(message: Message) -> str | None:
     inv = message.invitation
     assert inv is not None
     p = inv.participant
-    from hearten.surveys.services import is_closed
+    from hearten.surveys.services import is_closed, link_dead
 
+    dead = link_dead(inv.wave.trial, inv.revoked_at)
+    if dead:
+        return f"link {dead}"
     if inv.completed_at is not None:
         return "survey complete"
     if p.withdrawn_at is not None:

@@ -10,7 +10,7 @@ invitation (a database constraint), so no double submit can duplicate it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,6 +53,36 @@ def get_wave(trial: Trial, name: str) -> Wave:
     except Wave.DoesNotExist:
         names = ", ".join(trial.waves.values_list("name", flat=True))
         raise NotFound(f"trial {trial.slug!r} has no wave {name!r} (waves: {names})") from None
+
+
+def link_dead(trial: Trial, revoked_at: datetime | None, now: datetime | None = None) -> str:
+    """Why a participant link no longer works: ``revoked``, ``ended`` (the trial's
+    ``privacy.ends_on`` has passed, or its identifiable data were purged), or ``""``."""
+    if revoked_at is not None or trial.purged_at is not None:
+        return "revoked" if trial.purged_at is None else "ended"
+    ends = design_of(trial).privacy.ends_on
+    if ends is not None and timezone.localdate(now or timezone.now()) > ends:
+        return "ended"
+    return ""
+
+
+def revoke_links(trial: Trial, pseudonyms: Sequence[str] | None = None) -> int:
+    """Switch off the survey links of the people named (everyone's when none are named);
+    returns how many links stopped working."""
+    people = Participant.objects.filter(trial=trial)
+    if pseudonyms:
+        known = set(people.filter(pseudonym__in=pseudonyms).values_list("pseudonym", flat=True))
+        missing = [p for p in pseudonyms if p not in known]
+        if missing:
+            raise NotFound(f"no participant {missing[0]!r} in trial {trial.slug!r}")
+        people = people.filter(pseudonym__in=pseudonyms)
+    with transaction.atomic():
+        count = Invitation.objects.filter(participant__in=people, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        audit.record(trial, "links-revoked", {"participants": list(pseudonyms or []),
+                                               "links": count})  # fmt: skip
+    return count
 
 
 def is_closed(wave: Wave, now: datetime | None = None) -> bool:

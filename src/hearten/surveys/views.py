@@ -15,6 +15,7 @@ from hearten.surveys.forms import ConsentForm, InstrumentForm
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import (
     is_closed,
+    link_dead,
     next_page,
     open_invitation,
     pages_of,
@@ -35,6 +36,11 @@ def _invitation(request: HttpRequest, token: str) -> Invitation | HttpResponse:
 def _state_page(request: HttpRequest, inv: Invitation) -> HttpResponse | None:
     """The page for a participant who cannot answer (any more), if that is the case."""
     trial = inv.wave.trial
+    dead = link_dead(trial, inv.revoked_at)
+    if dead:
+        return render(
+            request, "surveys/revoked.html", {"trial": trial, "ended": dead == "ended"}, status=410
+        )
     if inv.participant.withdrawn_at is not None:
         return render(request, "surveys/withdrawn.html", {"trial": trial})
     if inv.participant.consent == Consent.DECLINED:
@@ -118,6 +124,6 @@ def done(request: HttpRequest, token: str) -> HttpResponse:
     inv = _invitation(request, token)
     if isinstance(inv, HttpResponse):
         return inv
-    if inv.completed_at is None:
+    if inv.completed_at is None or link_dead(inv.wave.trial, inv.revoked_at):
         return redirect("survey", token=token)
     return render(request, "surveys/thanks.html", {"trial": inv.wave.trial, "already": False})

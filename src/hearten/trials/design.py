@@ -244,6 +244,31 @@ class PowerSpec(_Strict):
     power: float = Field(default=0.8, gt=0.0, lt=1.0)
 
 
+class PrivacySpec(_Strict):
+    """How the trial handles personal data: what the DPIA summary states and Hearten enforces.
+
+    ``on_withdrawal``: ``keep`` what a person gave before withdrawing (they consented to it), or
+    ``erase`` it (answers, HR records, letters, programme work and contact details are deleted
+    when they withdraw). ``ends_on``: after this date every participant link stops working.
+    ``retain_until``: after this date ``hearten trial purge`` removes the identifiable data,
+    leaving the anonymised analysis dataset.
+    """
+
+    controller: str = Field(default="", max_length=200)
+    contact: str = Field(default="", max_length=200, description="the data protection officer")
+    lawful_basis: str = Field(default="", max_length=300)
+    on_withdrawal: Literal["keep", "erase"] = "keep"
+    ends_on: date | None = None
+    retain_until: date | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> PrivacySpec:
+        if self.ends_on and self.retain_until and self.retain_until < self.ends_on:
+            raise ValueError("privacy.retain_until is before privacy.ends_on: keep data at least "
+                             "until the trial ends")  # fmt: skip
+        return self
+
+
 class MonitoringSpec(_Strict):
     """Who may see what of the response rates."""
 
@@ -263,6 +288,7 @@ class Design(_Strict):
     randomisation: RandomisationSpec = Field(default_factory=RandomisationSpec)
     monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
     power: PowerSpec = Field(default_factory=PowerSpec)
+    privacy: PrivacySpec = Field(default_factory=PrivacySpec)
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:

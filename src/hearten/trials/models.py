@@ -34,6 +34,9 @@ class Trial(models.Model):
     delivery_opened_at = models.DateTimeField(
         null=True, blank=True, help_text="when delivery staff may see who receives what"
     )
+    purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="when its identifiable data were purged"
+    )
 
     def __str__(self) -> str:
         return self.slug
@@ -121,6 +124,9 @@ class Participant(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.CharField(
         max_length=20, choices=WithdrawalReason.choices, blank=True
+    )
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="when their data were erased at their withdrawal"
     )
 
     class Meta:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from hearten.errors import DataError, NotFound, StateError, one_of
 from hearten.trials import audit
 from hearten.trials.choices import Role, WithdrawalReason
-from hearten.trials.lifecycle import ensure_user
+from hearten.trials.lifecycle import design_of, ensure_user
 from hearten.trials.models import Allocation, Participant, Team, Trial, TrialRole
 
 
@@ -16,8 +16,10 @@ def withdraw(trial: Trial, pseudonym: str, reason: str = WithdrawalReason.NOT_GI
     """Record that a participant has left the trial.
 
     They get no further invitations, reminders or interventions. What they gave before
-    stays (they consented to it) and they stay in their randomised arm for the
-    intention-to-treat analysis, which counts them as not followed up.
+    stays (they consented to it) unless the trial's privacy policy is to erase it
+    (:func:`hearten.trials.privacy.erase_participant`, in the same transaction); either way they
+    stay in their randomised arm for the intention-to-treat analysis, which counts them as not
+    followed up.
     """
     one_of(reason, [r.value for r in WithdrawalReason], "withdrawal reason", DataError)
     person = Participant.objects.filter(trial=trial, pseudonym=pseudonym).first()
@@ -33,6 +35,10 @@ def withdraw(trial: Trial, pseudonym: str, reason: str = WithdrawalReason.NOT_GI
         from hearten.trials.signals import participant_withdrawn
 
         participant_withdrawn.send(sender=Participant, participant=person)
+        if design_of(trial).privacy.on_withdrawal == "erase":
+            from hearten.trials.privacy import erase_participant
+
+            erase_participant(person)
     return person
 
 

@@ -200,6 +200,8 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
 
 def import_roster(trial: Trial, path: Path) -> RosterImport:
     """Import a roster into ``trial``: every row, or nothing."""
+    if trial.purged_at is not None:
+        raise StateError(f"trial {trial.slug!r} was purged: it takes no more staff")
     if trial.status not in (TrialStatus.ENROLLING, TrialStatus.RANDOMISED):
         raise StateError(
             f"trial {trial.slug!r} is {trial.status}: staff can join only until it is analysed"

@@ -1,0 +1,56 @@
+"""The end of a trial's retention period: keep the anonymised analysis dataset, purge the rest.
+
+The dataset is written first (``exports/<trial>/anonymised-dataset.csv``): one row per person
+randomised, with a row number instead of the study code, the arm, site, team, role, FTE,
+caseload, years in post, consent, withdrawal and every planned score. Then
+:func:`hearten.trials.privacy.purge_identifiable` removes staff numbers, names, addresses,
+links, letters' lines and programme work, in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+
+from hearten.analysis.dataset import build_dataset
+from hearten.files import write_atomic
+from hearten.trials import audit
+from hearten.trials.models import Trial
+from hearten.trials.privacy import purge_due, purge_identifiable
+
+
+@dataclass(frozen=True, slots=True)
+class Purge:
+    """What a purge kept (``dataset``, its rows) and removed (rows by kind)."""
+
+    dataset: Path
+    rows: int
+    removed: dict[str, int]
+
+
+def anonymised_dataset(trial: Trial) -> tuple[Path, int]:
+    """Write the analysis dataset with row numbers for study codes; return its path and rows."""
+    data = build_dataset(trial).sort_values(["site", "team", "pseudonym"])
+    data.insert(0, "row", [f"R{i:05d}" for i in range(1, len(data) + 1)])
+    data = data.drop(columns=["pseudonym"])
+    path = Path(settings.HEARTEN.home) / "exports" / trial.slug / "anonymised-dataset.csv"
+    text = data.to_csv(index=False)
+    write_atomic(path, text)
+    audit.record(
+        trial,
+        "exported",
+        {"what": "anonymised dataset", "file": path.name, "rows": len(data),
+         "sha256": hashlib.sha256(text.encode()).hexdigest()},
+    )  # fmt: skip
+    return path, len(data)
+
+
+def purge_trial(trial: Trial, today: date | None = None) -> Purge:
+    """After ``privacy.retain_until``: write the anonymised dataset, then purge."""
+    purge_due(trial, today)
+    path, rows = anonymised_dataset(trial)
+    return Purge(path, rows, purge_identifiable(trial, today))

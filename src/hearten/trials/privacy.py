@@ -1,0 +1,82 @@
+"""Data protection: erasing a withdrawn participant's data, and purging a trial's identifiable
+data after its retention date.
+
+Each part of Hearten deletes what it holds through the signals in :mod:`hearten.trials.signals`
+(surveys their answers and links, HR records their rows, interventions letters and programme
+work), so this layer need not know them. Both run in one transaction: all or nothing.
+
+What stays, and why: a withdrawn person's pseudonymous allocation (pseudonym, unit, arm) and
+their staff number, so the randomisation can still be checked and they are never contacted or
+enrolled again; after a purge, the pseudonymous answers and allocation that make up the
+anonymised analysis dataset.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hearten.errors import StateError
+from hearten.trials import audit
+from hearten.trials.lifecycle import design_of
+from hearten.trials.models import IdentityKey, Participant, Trial
+from hearten.trials.signals import participant_erased, trial_purged
+
+
+def _collect(responses: list[tuple[Any, Any]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for _, counts in responses:
+        out.update(counts or {})
+    return out
+
+
+def erase_participant(person: Participant) -> dict[str, int]:
+    """Delete everything the trial holds about ``person`` but their pseudonymous allocation and
+    staff number; returns the rows deleted, by kind (recorded in the audit log)."""
+    if person.erased_at is not None:
+        raise StateError(f"{person.pseudonym}'s data were erased on {person.erased_at:%Y-%m-%d}")
+    with transaction.atomic():
+        counts = _collect(participant_erased.send(sender=Participant, participant=person))
+        counts["contact details"] = IdentityKey.objects.filter(participant=person).update(
+            email="", name="", address=""
+        )
+        Participant.objects.filter(pk=person.pk).update(erased_at=timezone.now(), caseload=None)
+        audit.record(person.trial, "erased", {"participant": person.pseudonym, "rows": counts})
+    person.refresh_from_db()
+    return counts
+
+
+def purge_due(trial: Trial, today: date | None = None) -> date:
+    """The trial's retention date, checked to have passed; :class:`StateError` otherwise."""
+    until = design_of(trial).privacy.retain_until
+    today = today or timezone.localdate()
+    if until is None:
+        raise StateError(
+            f"trial {trial.slug!r} declares no retention date: set privacy.retain_until in its "
+            "design (hearten trial amend-plan) before purging"
+        )
+    if today <= until:
+        raise StateError(
+            f"trial {trial.slug!r} keeps its identifiable data until {until:%Y-%m-%d}: it can be "
+            "purged after that date"
+        )
+    if trial.purged_at is not None:
+        raise StateError(f"trial {trial.slug!r} was purged on {trial.purged_at:%Y-%m-%d}")
+    return until
+
+
+def purge_identifiable(trial: Trial, today: date | None = None) -> dict[str, int]:
+    """Remove the trial's identifiable data after its retention date: staff numbers, names,
+    e-mail and postal addresses, links, letters and free text; returns rows by kind."""
+    purge_due(trial, today)
+    with transaction.atomic():
+        counts = _collect(trial_purged.send(sender=Trial, trial=trial))
+        deleted, _ = IdentityKey.objects.filter(participant__trial=trial).delete()
+        counts["identity keys (staff numbers, names, addresses)"] = deleted
+        Trial.objects.filter(pk=trial.pk).update(purged_at=timezone.now())
+        audit.record(trial, "purged", {"rows": counts})
+    trial.refresh_from_db()
+    return counts

@@ -1,0 +1,183 @@
+"""Withdrawal with erasure, revoked and expired links, purging after retention, the DPIA."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from django.test import Client
+
+from hearten.analysis.retention import purge_trial
+from hearten.analysis.run import run_analysis
+from hearten.errors import StateError
+from hearten.hr.imports import import_hr
+from hearten.hr.models import AbsenceSpell
+from hearten.reports.dpia import write_dpia
+from hearten.surveys.models import Invitation, Response
+from hearten.surveys.services import revoke_links
+from hearten.trials.allocation import arms_by_participant
+from hearten.trials.models import AuditEvent, IdentityKey, Participant
+from hearten.trials.people import withdraw
+from hearten.trials.privacy import erase_participant
+from hearten.trials.roster import import_roster
+from tests.analysis.test_plan import _ready
+from tests.conftest import roster_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _privacy(trial: Any, **fields: Any) -> None:
+    design = copy.deepcopy(trial.design)
+    design["privacy"] = {**design.get("privacy", {}), **fields}
+    trial.design = design
+    trial.save()
+
+
+def _first(trial: Any) -> Participant:
+    person = Participant.objects.filter(trial=trial, consent="consented").order_by("id").first()
+    assert person is not None
+    return person
+
+
+def _with_hr(trial: Any, person: Participant, tmp_path: Path) -> None:
+    staff = person.identity.staff_id
+    start = trial.allocation.created_at.date()
+    (tmp_path / "absence.csv").write_text(f"staff_id,start,end\n{staff},{start},{start}\n")
+    import_hr(trial, "absence", tmp_path / "absence.csv", {})
+
+
+def test_withdrawal_keeps_answers_by_default(trial: Any) -> None:
+    _ready(trial)
+    person = _first(trial)
+    before = Response.objects.filter(invitation__participant=person).count()
+    assert before > 0
+    withdraw(trial, person.pseudonym)
+    assert Response.objects.filter(invitation__participant=person).count() == before
+    person.refresh_from_db()
+    assert person.erased_at is None
+
+
+def test_withdrawal_under_an_erase_policy_removes_the_rows(trial: Any, tmp_path: Path) -> None:
+    _privacy(trial, on_withdrawal="erase")
+    _ready(trial)
+    person = _first(trial)
+    _with_hr(trial, person, tmp_path)
+    assert Response.objects.filter(invitation__participant=person).exists()
+    assert AbsenceSpell.objects.filter(participant=person).exists()
+    withdraw(trial, person.pseudonym)
+    assert not Response.objects.filter(invitation__participant=person).exists()
+    assert not AbsenceSpell.objects.filter(participant=person).exists()
+    key = IdentityKey.objects.get(participant=person)
+    assert (key.email, key.name, key.address) == ("", "", "")
+    assert key.staff_id  # kept, so they are never enrolled or contacted again
+    assert all(i.revoked_at for i in Invitation.objects.filter(participant=person))
+    person.refresh_from_db()
+    assert person.erased_at is not None
+    event = AuditEvent.objects.filter(trial=trial, action="erased").get()
+    assert event.detail["rows"]["survey answers"] >= 1
+    assert event.detail["rows"]["HR records"] == 1
+    assert person.id in arms_by_participant(trial)  # still in their arm, for ITT
+    flow = run_analysis(trial).result["flow"]
+    assert sum(f["withdrawn"] for f in flow) == 1
+    with pytest.raises(StateError, match="erased on"):
+        erase_participant(person)
+
+
+def test_erasure_on_request_needs_a_withdrawal(hearten: Any, trial: Any) -> None:
+    _ready(trial)
+    person = _first(trial)
+    r = hearten("trial", "erase", trial.slug, person.pseudonym)
+    assert r.code == 2
+    assert "has not withdrawn" in r.err
+    withdraw(trial, person.pseudonym)
+    r = hearten("trial", "erase", trial.slug, person.pseudonym)
+    assert r.code == 0, r.err
+    assert "survey answers" in r.out
+    assert not Response.objects.filter(invitation__participant=person).exists()
+
+
+def test_a_revoked_link_stops_working(client: Client, trial: Any) -> None:
+    _ready(trial)
+    person = _first(trial)
+    token = Invitation.objects.filter(participant=person).first().token  # type: ignore[union-attr]
+    assert client.get(f"/s/{token}/").status_code == 200
+    assert revoke_links(trial, [person.pseudonym]) == 2  # baseline and follow-up
+    page = client.get(f"/s/{token}/")
+    assert page.status_code == 410
+    assert b"has been switched off" in page.content
+    other = Invitation.objects.exclude(participant=person).first()
+    assert other is not None
+    assert client.get(f"/s/{other.token}/").status_code == 200
+    assert AuditEvent.objects.filter(trial=trial, action="links-revoked").exists()
+
+
+def test_links_expire_when_the_trial_ends(client: Client, trial: Any) -> None:
+    _ready(trial)
+    token = Invitation.objects.first().token  # type: ignore[union-attr]
+    _privacy(trial, ends_on=str(date.today() - timedelta(days=1)))
+    page = client.get(f"/s/{token}/")
+    assert page.status_code == 410
+    assert b"has ended" in page.content
+
+
+def test_purging_keeps_the_anonymised_dataset_and_removes_identities(
+    trial: Any, hearten_home: Path, client: Client, write_roster: Any
+) -> None:
+    _ready(trial)
+    with pytest.raises(StateError, match="declares no retention date"):
+        purge_trial(trial)
+    _privacy(trial, ends_on="2027-01-31", retain_until="2027-12-31")
+    with pytest.raises(StateError, match="until 2027-12-31"):
+        purge_trial(trial, date(2027, 12, 31))
+    before = run_analysis(trial).result["effects"][0]["estimate"]
+    result = purge_trial(trial, date(2028, 1, 1))
+    data = pd.read_csv(result.dataset)
+    assert len(data) == result.rows == 40
+    assert "pseudonym" not in data.columns
+    assert data["row"].iloc[0] == "R00001"
+    assert not IdentityKey.objects.filter(participant__trial=trial).exists()
+    assert result.removed["identity keys (staff numbers, names, addresses)"] == 40
+    assert not Invitation.objects.filter(wave__trial=trial, revoked_at=None).exists()
+    token = Invitation.objects.filter(wave__trial=trial).first().token  # type: ignore[union-attr]
+    assert client.get(f"/s/{token}/").status_code == 410
+    assert run_analysis(trial).result["effects"][0]["estimate"] == pytest.approx(before)
+    with pytest.raises(StateError, match="was purged"):
+        import_roster(trial, write_roster(roster_text()))
+    with pytest.raises(StateError, match="was purged"):
+        purge_trial(trial, date(2028, 1, 2))
+
+
+def test_the_dpia_summary_states_what_is_held_and_flags_gaps(
+    trial: Any, hearten_home: Path
+) -> None:
+    _privacy(trial, controller="Dudley Council", retain_until="2030-01-01")
+    md, pdf = write_dpia(trial)
+    text = md.read_text()
+    for needle in (
+        "Controller: Dudley Council",
+        "Lawful basis: **not stated",
+        "40 staff on the roster, in 2 site(s) and 8 team(s)",
+        "Short Warwick",
+        "what they gave before withdrawing is **kept**",
+        "purged after 2030-01-01",
+        "| letter writer | 0 |",
+    ):
+        assert needle in text, needle
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_no_email_goes_to_a_revoked_link(trial: Any) -> None:
+    from hearten.surveys.mail import _unwanted
+    from hearten.surveys.models import Message
+
+    _ready(trial)
+    person = _first(trial)
+    message = Message.objects.filter(invitation__participant=person).first()
+    assert message is not None
+    revoke_links(trial, [person.pseudonym])
+    message.refresh_from_db()
+    assert _unwanted(message) == "link revoked"
