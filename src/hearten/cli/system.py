@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -121,3 +122,39 @@ def worker(
             time.sleep(interval)
     except KeyboardInterrupt:
         out.print("Stopped.")
+
+
+def backup_cmd(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="the backup file (default: HEARTEN_HOME/backups/hearten-TIME.*)"),
+    ] = None,
+) -> None:
+    """Back up the database (SQLite online backup, or pg_dump for PostgreSQL)."""
+    require_database()
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    from hearten.backup import backup
+
+    if file is None:
+        suffix = ".sqlite3" if connection.vendor == "sqlite" else ".dump"
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        file = settings.HEARTEN.home / "backups" / f"hearten-{stamp}{suffix}"
+    path = backup(file)
+    out.print(f"Backed up to {path} ({path.stat().st_size:,} bytes).")
+
+
+def restore_cmd(
+    file: Annotated[Path, typer.Argument(help="a backup made by `hearten backup`")],
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+) -> None:
+    """Replace the database's contents with a backup."""
+    require_database()
+    from hearten.backup import restore
+
+    if not yes and not typer.confirm(f"Replace everything in the database with {file}?"):
+        raise typer.Exit(1)
+    restore(file)
+    out.print(f"Restored from {file}. Run `hearten audit verify` to check the audit log.")
