@@ -1,0 +1,136 @@
+"""Every role against every staff page of a trial, and of a trial that is not theirs.
+
+Roles: the trial's evaluator, another trial's evaluator, a coordinator, a letter writer, a
+signed-in user with no role, and someone not signed in. A page a role may not see answers 404
+(no hint that the trial exists) or sends them to sign in; a page a role may see shows no study
+code it should not: delivery staff meet only the codes of people who are to receive the
+intervention (a letter writer only their own staff), never the control arm's, and nobody but
+the evaluators meets a code beside an answer. A new staff page fails this test until it is
+added to the matrix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import get_resolver
+
+from hearten.analysis.run import run_analysis
+from hearten.reports.render import write_report
+from hearten.trials.allocation import arms_by_participant
+from hearten.trials.models import Participant
+from hearten.trials.people import add_role, open_delivery
+from tests.analysis.test_plan import _ready
+from tests.conftest import sign_in
+from tests.reports.test_preregistration_and_programme import _second
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a long passphrase 1"
+CODE = re.compile(rb"P-[0-9A-Z]{8}")
+
+#: The pages of one trial, by URL name: what each needs besides the trial's slug.
+PAGES = {
+    "trial-detail": {},
+    "trial-report": {},
+    "trial-report-pdf": {},
+    "trial-delivery": {},
+    "trial-responses": {},
+    "trial-uptake": {},
+    "letters": {},
+    "letter": {"pseudonym": "mine"},
+    "letter-other": {"pseudonym": "other"},  # another writer's member of staff
+}
+#: Who may see what (200); everyone else gets 404, and the anonymous a sign-in redirect.
+ALLOWED = {
+    "evaluator": {"trial-detail", "trial-report", "trial-report-pdf", "trial-delivery",
+                  "trial-responses", "trial-uptake"},
+    "coordinator": {"trial-delivery", "trial-responses", "trial-uptake"},
+    "letter-writer": {"trial-delivery", "letters", "letter"},
+    "other-evaluator": set(),
+    "no-role": set(),
+}  # fmt: skip
+
+
+@pytest.fixture
+def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
+    users = get_user_model()
+    _ready(trial)
+    run_analysis(trial)
+    write_report(trial)
+    other = _second(trial, write_roster)
+    arms = arms_by_participant(trial)
+    people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
+    lettered = [p for p in people if arms[p.id] == "letters"]
+    team = lettered[0].team.code
+    for name in ("evaluator", "other-evaluator", "coordinator", "letter-writer", "no-role"):
+        users.objects.create_user(name, password=PASSWORD)
+    trial.evaluators.add(users.objects.get(username="evaluator"))
+    other.evaluators.add(users.objects.get(username="other-evaluator"))
+    add_role(trial, "coordinator", "coordinator", [])
+    add_role(trial, "letter-writer", "letter-writer", [team])
+    from hearten.interventions.letters import set_plan
+
+    set_plan(trial, "letters", "A. Director", "Director")
+    open_delivery(trial)
+    mine = {p.pseudonym for p in lettered if p.team.code == team}
+    treated = {p.pseudonym for p in lettered}
+    return {
+        "trial": trial,
+        "mine": sorted(mine)[0],
+        "other": next(p.pseudonym for p in lettered if p.team.code != team),
+        # Study codes each role may meet, by page (None: any). Delivery staff see who is to
+        # receive the intervention, never the control arm; nobody but evaluators sees answers.
+        "may_see": {
+            "letter-writer": {"*": mine},
+            "coordinator": {"trial-delivery": treated, "*": set()},
+        },
+    }
+
+
+def _url(name: str, slug: str, world: dict[str, Any]) -> str:
+    from django.urls import reverse
+
+    kwargs = {"slug": slug}
+    extra = PAGES[name]
+    if "pseudonym" in extra:
+        kwargs["pseudonym"] = world[extra["pseudonym"]]
+    return reverse(name.removesuffix("-other"), kwargs=kwargs)
+
+
+def test_the_matrix_covers_every_staff_page() -> None:
+    named = {
+        p.name for p in get_resolver().url_patterns if p.name and "<slug:slug>" in str(p.pattern)
+    }
+    assert named == {n.removesuffix("-other") for n in PAGES}
+
+
+@pytest.mark.parametrize("role", [*ALLOWED, "anonymous"])
+def test_each_role_sees_only_its_pages(role: str, world: dict[str, Any]) -> None:
+    client = Client()
+    if role != "anonymous":
+        assert sign_in(client, role, PASSWORD)
+    trial = world["trial"]
+    for name in PAGES:
+        for slug in (trial.slug, "letters-two"):
+            if role == "other-evaluator" and slug == "letters-two":
+                continue  # their own trial
+            page = client.get(_url(name, slug, world))
+            allowed = slug == trial.slug and name in ALLOWED.get(role, set())
+            where = f"{role} → {name} of {slug}"
+            if role == "anonymous":
+                assert page.status_code == 302, where
+                assert page["Location"].startswith("/sign-in/"), where
+            elif allowed:
+                assert page.status_code == 200, where
+                rules = world["may_see"].get(role)
+                may_see = None if rules is None else rules.get(name, rules["*"])
+                body = b"".join(page.streaming_content) if page.streaming else page.content
+                if may_see is not None:
+                    shown = {c.decode() for c in CODE.findall(body)}
+                    assert shown <= may_see, f"{where} shows {shown - may_see}"
+            else:
+                assert page.status_code == 404, where
