@@ -46,7 +46,7 @@ def wide_name(wave: str, position: int, variable: str) -> str:
     short = f"w{position}_{variable}"
     if len(short) <= STATA_NAME:
         return short
-    digest = hashlib.sha1(name.encode()).hexdigest()[:6]
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:6]
     return f"{short[: STATA_NAME - 7]}_{digest}"
 
 
