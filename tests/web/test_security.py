@@ -20,6 +20,26 @@ def eve(trial: Any) -> Any:
     return user
 
 
+def code_for(user: Any) -> str:
+    """The current code of the user's authenticator app (made if they have none)."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return str(TOTP(device.bin_key, device.step, device.t0, device.digits).token()).zfill(6)
+
+
+def sign_in_with_code(client: Client, user: Any, password: str) -> Any:
+    """Password, then code, through the pages; the page reached."""
+    code_for(user)  # the app is set up
+    page = client.post("/sign-in/", {"username": user.username, "password": password}, follow=True)
+    assert b"Enter the code from your authenticator app" in page.content
+    return client.post(page.request["PATH_INFO"] + "?next=/trials/", {"code": code_for(user)},
+                       follow=True)  # fmt: skip
+
+
 def test_passwords_are_hashed_with_argon2(eve: Any) -> None:
     assert eve.password.startswith("argon2$argon2id$")
     assert PASSWORD not in eve.password
@@ -39,8 +59,7 @@ def test_five_wrong_passwords_lock_the_account_out_for_that_address(
     page = client.post("/sign-in/", {"username": "eve", "password": PASSWORD})
     assert page.status_code == 429
     # ...but not from another one.
-    other = Client(REMOTE_ADDR="10.0.0.9")
-    page = other.post("/sign-in/", {"username": "eve", "password": PASSWORD}, follow=True)
+    page = sign_in_with_code(Client(REMOTE_ADDR="10.0.0.9"), eve, PASSWORD)
     assert page.status_code == 200
     assert b"Recognition letters (test)" in page.content
 
@@ -102,8 +121,58 @@ def test_an_administrator_sets_a_password_and_lifts_a_lockout(
     r = hearten("user", "unlock", "eve")
     assert r.code == 0, r.err
     assert "1 lockout record(s) cleared" in r.out
-    page = client.post(
-        "/sign-in/", {"username": "eve", "password": "another long passphrase 2"}, follow=True
-    )
+    page = sign_in_with_code(client, eve, "another long passphrase 2")
     assert b"Recognition letters (test)" in page.content
     assert hearten("user", "password", "nobody", "--new", "x").code == 2
+
+
+def test_an_evaluator_needs_the_code_for_every_staff_page(client: Client, eve: Any) -> None:
+    client.post("/sign-in/", {"username": "eve", "password": PASSWORD})
+    for url in ("/trials/", "/trials/letters-test/", "/trials/letters-test/responses/"):
+        page = client.get(url)
+        assert page.status_code == 302, url
+        assert page["Location"].startswith("/sign-in/code/?next="), url
+    page = client.get("/sign-in/code/")
+    assert page.status_code == 403  # no app yet
+    assert b"hearten user 2fa eve" in page.content
+    code_for(eve)
+    page = client.post("/sign-in/code/", {"code": "12345"})
+    assert b"Enter the six digits" in page.content
+    wrong = "000000" if code_for(eve) != "000000" else "111111"
+    page = client.post("/sign-in/code/", {"code": wrong})
+    assert b"That code is not right" in page.content
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get(user=eve).throttle_reset()  # as waiting out the delay would
+    page = client.post("/sign-in/code/?next=/trials/letters-test/", {"code": code_for(eve)})
+    assert page["Location"] == "/trials/letters-test/"
+    assert client.get("/trials/letters-test/").status_code == 200
+
+
+def test_the_code_page_never_redirects_off_site(client: Client, eve: Any) -> None:
+    client.post("/sign-in/", {"username": "eve", "password": PASSWORD})
+    page = client.post("/sign-in/code/?next=https://evil.example/", {"code": code_for(eve)})
+    assert page["Location"] == "/trials/"
+
+
+def test_delivery_staff_sign_in_with_a_password_alone(client: Client, trial: Any) -> None:
+    from hearten.trials.allocation import randomise_trial
+    from hearten.trials.people import add_role, open_delivery
+
+    randomise_trial(trial, 3)
+    get_user_model().objects.create_user("coord", password=PASSWORD)
+    add_role(trial, "coord", "coordinator", [])
+    open_delivery(trial)
+    client.post("/sign-in/", {"username": "coord", "password": PASSWORD})
+    assert client.get(f"/trials/{trial.slug}/delivery/").status_code == 200
+
+
+def test_an_administrator_issues_an_authenticator_key(hearten: Any, eve: Any) -> None:
+    r = hearten("user", "2fa", "eve")
+    assert r.code == 0, r.err
+    assert "otpauth://totp/" in r.out
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    first = TOTPDevice.objects.get(user=eve).key
+    assert hearten("user", "2fa", "eve").code == 0
+    assert TOTPDevice.objects.get(user=eve).key != first  # the old key no longer works

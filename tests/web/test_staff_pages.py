@@ -21,9 +21,9 @@ def evaluator(trial: Any) -> Any:
 
 
 def test_sign_in_leads_to_the_evaluators_trials(client: Client, evaluator: Any, trial: Any) -> None:
-    page = client.post(
-        "/sign-in/", {"username": "eve", "password": "a long passphrase 1"}, follow=True
-    )
+    from tests.web.test_security import sign_in_with_code
+
+    page = sign_in_with_code(client, evaluator, "a long passphrase 1")
     assert page.status_code == 200
     assert trial.name.encode() in page.content
     page = client.get(f"/trials/{trial.slug}/")

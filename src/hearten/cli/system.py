@@ -46,7 +46,8 @@ def demo(
     )
     out.print(
         f"Then sign in at {result.base_url}/sign-in/ as [bold]{result.username}[/] "
-        f"with password [bold]{result.password}[/] (made for this demo run)"
+        f"with password [bold]{result.password}[/] (made for this demo run), then the code "
+        f"from an authenticator app given the key [bold]{result.otp_key}[/]"
     )
     out.print("Participant survey links (not yet answered):")
     for link in result.links:

@@ -51,3 +51,26 @@ def unlock(username: UserArg) -> None:
 
     count = reset(username=username)
     out.print(f"{username}: {count} lockout record(s) cleared; they can sign in again.")
+
+
+@user_app.command("2fa")
+def two_factor(username: UserArg) -> None:
+    """Issue (or replace) the key of an account's authenticator app for two-step sign-in."""
+    require_database()
+    from base64 import b32encode
+
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from hearten.errors import NotFound
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"no account called {username!r}")
+    TOTPDevice.objects.filter(user=user).delete()  # a new key replaces a lost phone's
+    device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
+    key = b32encode(device.bin_key).decode()
+    out.print(f"Key for {username}'s authenticator app (give it to them privately):")
+    out.print(f"  {' '.join(key[i : i + 4] for i in range(0, len(key), 4))}")
+    out.print(f"  or as a link: {device.config_url}")
+    out.print("Any earlier key of theirs no longer works.")

@@ -54,6 +54,7 @@ class DemoResult:
     base_url: str
     username: str
     password: str
+    otp_key: str
     links: tuple[str, ...]
 
 
@@ -104,6 +105,19 @@ def _answer_wave(
                 values = simulate_answers(rng, person.level, shift)
                 submit_response(inv, {f"swemwbs_{i}": v for i, v in enumerate(values, 1)})
             progress.advance(task)
+
+
+def _authenticator_key(username: str) -> str:
+    """A new authenticator-app key for the demo's evaluator (evaluators sign in in two steps)."""
+    from base64 import b32encode
+
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username=username)
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
+    return b32encode(device.bin_key).decode()
 
 
 def _fresh_trial(resource: str) -> Trial:
@@ -233,6 +247,7 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
         add_evaluator(trial, DEMO_USER)
     else:
         add_evaluator(trial, DEMO_USER, password)
+    otp_key = _authenticator_key(DEMO_USER)
     unanswered = Invitation.objects.filter(
         wave__trial=trial, wave__name="follow-up", completed_at__isnull=True
     ).order_by("participant__pseudonym")
@@ -251,7 +266,7 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
         PROGRAMME, [trial.slug, "demo-goals", "demo-coffee"], alpha=0.05
     )
     return DemoResult(
-        report, goals_report, coffee_report, programme, base, DEMO_USER, password, links
+        report, goals_report, coffee_report, programme, base, DEMO_USER, password, otp_key, links
     )
 
 

@@ -3,7 +3,7 @@ from django.urls import path
 
 from hearten.interventions import views as intervention_views
 from hearten.surveys import views as survey_views
-from hearten.web import views
+from hearten.web import twofactor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path(
         "sign-in/", auth_views.LoginView.as_view(template_name="hearten/login.html"), name="login"
     ),
+    path("sign-in/code/", twofactor.enter_code, name="sign-in-code"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("trials/", views.dashboard, name="dashboard"),
     path("trials/<slug:slug>/", views.trial_detail, name="trial-detail"),
