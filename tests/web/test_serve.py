@@ -62,3 +62,16 @@ def test_serve_answers_with_waitress_and_static_files(tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+def test_several_workers_need_postgresql(tmp_path: Path) -> None:
+    env = fresh_env(tmp_path / "home")
+    subprocess.run(
+        [*hearten_command(), "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120
+    )
+    done = subprocess.run(
+        [*hearten_command(), "serve", "--workers", "2", "--port", str(free_port())],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "several worker processes need PostgreSQL" in done.stderr

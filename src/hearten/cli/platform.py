@@ -413,7 +413,9 @@ def erase_cmd(
 
     person = Participant.objects.filter(trial=get_trial(trial), pseudonym=pseudonym).first()
     if person is None:
-        raise typer.BadParameter(f"no participant {pseudonym!r} in trial {trial!r}")
+        from hearten.errors import NotFound
+
+        raise NotFound(f"no participant {pseudonym!r} in trial {trial!r}")
     if person.withdrawn_at is None:
         raise StateError(
             f"{pseudonym} has not withdrawn: record the withdrawal first "

@@ -57,23 +57,47 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    threads: Annotated[int, typer.Option(help="worker threads")] = 8,
+    threads: Annotated[int, typer.Option(help="threads (per worker process)")] = 8,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="worker processes: 1 serves with waitress; more with gunicorn (Linux and "
+            "macOS), for PostgreSQL deployments"
+        ),
+    ] = 1,
 ) -> None:
-    """Run the web app with the waitress production server, serving its own static files."""
+    """Run the web app with a production server, serving its own static files."""
     require_database()
     from django.conf import settings
     from django.core.management import call_command
-    from waitress import serve as waitress_serve
+    from django.db import connection, connections
 
+    from hearten.errors import DataError
+
+    if workers < 1:
+        raise DataError("--workers: give at least one worker process")
+    if workers > 1 and connection.vendor == "sqlite":
+        raise DataError(
+            "--workers: several worker processes need PostgreSQL (set DATABASE_URL); SQLite "
+            "serves one process with several threads"
+        )
     call_command("collectstatic", interactive=False, verbosity=0)
     # Imported after collectstatic: WhiteNoise indexes the static folder when it loads.
     from hearten.web.wsgi import application
 
+    connections.close_all()  # each worker opens its own; none is shared across a fork
     out.print(
-        f"Hearten is serving on http://{host}:{port}/ (data in {settings.HEARTEN.home}); "
-        "press Ctrl+C to stop."
+        f"Hearten is serving on http://{host}:{port}/ (data in {settings.HEARTEN.home}, "
+        f"{workers} process(es) × {threads} threads); press Ctrl+C to stop."
     )
-    waitress_serve(application, host=host, port=port, threads=threads, ident="hearten")
+    if workers == 1:
+        from waitress import serve as waitress_serve
+
+        waitress_serve(application, host=host, port=port, threads=threads, ident="hearten")
+        return
+    from hearten.web.multiprocess import serve_workers
+
+    serve_workers(application, host, port, workers, threads)
 
 
 def worker(
