@@ -74,6 +74,19 @@ def test_withdraw_roles_and_delivery(hearten: Callable[..., Any], trial: Any) ->
     )
     assert r.code == 0, r.err
     assert "letter-writer of letters-test for DU-0" in r.out
+    get_user_model().objects.create_user("dudley", password="a long passphrase 1")
+    r = hearten("trial", "add-role", trial.slug, "dudley", "--role", "coordinator", "--site",
+                "Dudley")  # fmt: skip
+    assert r.code == 0, r.err
+    assert "coordinator of letters-test for Dudley" in r.out
+    r = hearten("trial", "add-role", trial.slug, "dudley", "--role", "coordinator", "--site",
+                "Nowhere")  # fmt: skip
+    assert r.code == 2
+    assert "no site 'Nowhere'" in r.err
+    r = hearten("trial", "add-role", trial.slug, "dudley", "--role", "coordinator", "--team",
+                "DU-0")  # fmt: skip
+    assert r.code == 2
+    assert "give --site instead of --team" in r.err
     r = hearten("trial", "open-delivery", trial.slug)
     assert r.code == 0, r.err
     assert "Delivery is open" in r.out

@@ -49,6 +49,7 @@ ALLOWED = {
     "evaluator": {"trial-detail", "trial-report", "trial-report-pdf", "trial-delivery",
                   "trial-responses", "trial-uptake"},
     "coordinator": {"trial-delivery", "trial-responses", "trial-uptake"},
+    "site-coordinator": {"trial-delivery", "trial-responses", "trial-uptake"},
     "letter-writer": {"trial-delivery", "letters", "letter"},
     "other-evaluator": set(),
     "no-role": set(),
@@ -63,14 +64,16 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
     write_report(trial)
     other = _second(trial, write_roster)
     arms = arms_by_participant(trial)
-    people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
+    people = Participant.objects.filter(trial=trial).select_related("team", "site").order_by("id")
     lettered = [p for p in people if arms[p.id] == "letters"]
     team = lettered[0].team.code
-    for name in ("evaluator", "other-evaluator", "coordinator", "letter-writer", "no-role"):
+    for name in ("evaluator", "other-evaluator", "coordinator", "site-coordinator",
+                 "letter-writer", "no-role"):  # fmt: skip
         users.objects.create_user(name, password=PASSWORD)
     trial.evaluators.add(users.objects.get(username="evaluator"))
     other.evaluators.add(users.objects.get(username="other-evaluator"))
     add_role(trial, "coordinator", "coordinator", [])
+    add_role(trial, "site-coordinator", "coordinator", [], sites=["Dudley"])
     add_role(trial, "letter-writer", "letter-writer", [team])
     from hearten.interventions.letters import set_plan
 
@@ -78,6 +81,7 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
     open_delivery(trial)
     mine = {p.pseudonym for p in lettered if p.team.code == team}
     treated = {p.pseudonym for p in lettered}
+    dudley = {p.pseudonym for p in lettered if p.site.code == "Dudley"}
     return {
         "trial": trial,
         "mine": sorted(mine)[0],
@@ -87,6 +91,7 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
         "may_see": {
             "letter-writer": {"*": mine},
             "coordinator": {"trial-delivery": treated, "*": set()},
+            "site-coordinator": {"trial-delivery": dudley, "*": set()},
         },
     }
 
@@ -134,3 +139,13 @@ def test_each_role_sees_only_its_pages(role: str, world: dict[str, Any]) -> None
                     assert shown <= may_see, f"{where} shows {shown - may_see}"
             else:
                 assert page.status_code == 404, where
+
+
+def test_a_site_coordinator_sees_nothing_of_another_site(world: dict[str, Any]) -> None:
+    client = Client()
+    assert sign_in(client, "site-coordinator", PASSWORD)
+    slug = world["trial"].slug
+    for page in ("responses", "uptake", "delivery"):
+        body = client.get(f"/trials/{slug}/{page}/").content
+        assert b"Shropshire" not in body, page
+    assert b"Dudley" in client.get(f"/trials/{slug}/responses/").content

@@ -190,6 +190,10 @@ def add_role(
     team: Annotated[
         list[str] | None, typer.Option(help="a team the letter writer writes for (repeat)")
     ] = None,
+    site: Annotated[
+        list[str] | None,
+        typer.Option(help="a site the coordinator coordinates (repeat; default: every site)"),
+    ] = None,
 ) -> None:
     """Give someone a delivery role; what they may see is limited to what delivery needs."""
     require_database()
@@ -197,8 +201,9 @@ def add_role(
     from hearten.trials.people import add_role as grant
 
     t = get_trial(trial)
-    grant(t, username, role, list(team or []), _password_if_new(username))
-    scope = f" for {', '.join(team)}" if team else ""
+    grant(t, username, role, list(team or []), _password_if_new(username), list(site or []))
+    places = [*(team or []), *(site or [])]
+    scope = f" for {', '.join(places)}" if places else ""
     out.print(f"{username} is now a {role} of {t.slug}{scope}")
 
 

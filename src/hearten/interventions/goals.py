@@ -207,15 +207,18 @@ class Funnel:
     all_modules: int
 
 
-def funnel(trial: Trial) -> Funnel:
-    """Invited, ever opened, completed at least one module, completed all six."""
+def funnel(trial: Trial, sites: set[int] | None = None) -> Funnel:
+    """Invited, ever opened, completed at least one module, completed all six (of the
+    ``sites`` given, or everyone)."""
     enrolments = Enrolment.objects.filter(trial=trial)
+    events = EngagementEvent.objects.filter(enrolment__trial=trial, kind="opened")
     done = completed_modules(trial)
-    opened = set(
-        EngagementEvent.objects.filter(enrolment__trial=trial, kind="opened").values_list(
-            "enrolment_id", flat=True
-        )
-    )
+    if sites is not None:
+        enrolments = enrolments.filter(participant__site_id__in=sites)
+        events = events.filter(enrolment__participant__site_id__in=sites)
+        keep = set(enrolments.values_list("participant_id", flat=True))
+        done = {pid: n for pid, n in done.items() if pid in keep}
+    opened = set(events.values_list("enrolment_id", flat=True))
     return Funnel(
         invited=enrolments.count(),
         opened=len(opened),

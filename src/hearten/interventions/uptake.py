@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Avg
+from django.db.models import Avg, Q
 
 from hearten.interventions.costs import ArmCost, cost_per_participant
 from hearten.interventions.goals import Funnel, funnel
@@ -42,9 +42,10 @@ def _shown(counts: dict[str, int], k: int) -> dict[str, str]:
                   else str(n)) for key, n in counts.items()}  # fmt: skip
 
 
-def uptake(trial: Trial) -> Uptake:
+def uptake(trial: Trial, sites: set[int] | None = None) -> Uptake:
+    """Uptake, fidelity and cost; a site coordinator's view holds only their ``sites``."""
     k = design_of(trial).monitoring.min_group
-    f = funnel(trial) if trial.enrolments.exists() else None
+    f = funnel(trial, sites) if trial.enrolments.exists() else None
     steps = (
         {"invited": f.invited, "opened": f.opened, "one module": f.one_module,
          "all six": f.all_modules} if f else {}
@@ -52,8 +53,13 @@ def uptake(trial: Trial) -> Uptake:
     # A funnel's steps are nested, not parts of a total: only the small ones are hidden.
     funnel_shown = {key: (str(n) if n == 0 or n >= k else f"fewer than {k}")
                     for key, n in steps.items()}  # fmt: skip
-    statuses = Counter(Letter.objects.filter(trial=trial).values_list("status", flat=True))
-    score = Letter.objects.filter(trial=trial).aggregate(s=Avg("score"))["s"]
+    letters = Letter.objects.filter(trial=trial)
+    deployments = PerkDeployment.objects.filter(trial=trial)
+    if sites is not None:
+        letters = letters.filter(participant__site_id__in=sites)
+        deployments = deployments.filter(Q(office__site_id__in=sites) | Q(team__site_id__in=sites))
+    statuses = Counter(letters.values_list("status", flat=True))
+    score = letters.aggregate(s=Avg("score"))["s"]
     perks = [
         {
             "name": p.name,
@@ -63,7 +69,7 @@ def uptake(trial: Trial) -> Uptake:
             - sum((g.ends_on - g.starts_on).days + 1 for g in p.interruptions.all()),
             "interruptions": p.interruptions.count(),
         }
-        for p in PerkDeployment.objects.filter(trial=trial).select_related("office", "team")
+        for p in deployments.select_related("office", "team")
     ]
     return Uptake(
         min_group=k,
@@ -72,5 +78,5 @@ def uptake(trial: Trial) -> Uptake:
         letters=_shown(dict(statuses), k),
         letter_score=float(score) if score is not None else None,
         perks=perks,
-        costs=cost_per_participant(trial),
+        costs=cost_per_participant(trial) if sites is None else [],
     )

@@ -29,11 +29,15 @@ class Monitor:
     arms: list[Cell] | None
 
 
-def monitor(wave: Wave, show_arms: bool) -> Monitor:
-    """The wave's response rates as coordinators may see them (module docstring)."""
+def monitor(wave: Wave, show_arms: bool, within: set[int] | None = None) -> Monitor:
+    """The wave's response rates as coordinators may see them (module docstring); only the
+    sites ``within`` (a site coordinator's, by id), or every site."""
     trial = wave.trial
     k = design_of(trial).monitoring.min_group
-    invitations = list(wave.invitations.select_related("participant__site", "participant__team"))
+    chosen = wave.invitations.select_related("participant__site", "participant__team")
+    if within is not None:
+        chosen = chosen.filter(participant__site_id__in=within)
+    invitations = list(chosen)
     people: Counter[tuple[str, str]] = Counter()
     answered: Counter[tuple[str, str]] = Counter()
     for inv in invitations:

@@ -81,6 +81,21 @@ def writer_team_ids(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> set
     )
 
 
+def coordinator_site_ids(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> set[int] | None:
+    """The sites a coordinator may see; ``None`` for every site (evaluators, and coordinators
+    given no site)."""
+    if role_of(user, trial) != Role.COORDINATOR or user.pk is None:
+        return None
+    ids = {
+        site
+        for site in TrialRole.objects.filter(
+            trial=trial, user_id=user.pk, role=Role.COORDINATOR
+        ).values_list("sites__id", flat=True)
+        if site is not None
+    }
+    return ids or None
+
+
 def delivery_view(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> DeliveryView:
     """The part of the allocation ``user`` may see (module docstring)."""
     role = role_of(user, trial)
@@ -97,7 +112,11 @@ def delivery_view(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> Deliv
     elif not is_open:
         chosen = []
     elif role == Role.COORDINATOR:
-        chosen = [p for p in people if arms.get(p.id) not in (None, control)]
+        sites = coordinator_site_ids(user, trial)
+        chosen = [
+            p for p in people
+            if arms.get(p.id) not in (None, control) and (sites is None or p.site_id in sites)
+        ]  # fmt: skip
     else:
         teams = writer_team_ids(user, trial)
         chosen = [p for p in people if p.team_id in teams and arms.get(p.id) not in (None, control)]

@@ -227,6 +227,9 @@ class TrialRole(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     teams = models.ManyToManyField(Team, blank=True, related_name="roles")
+    sites = models.ManyToManyField(
+        Site, blank=True, related_name="roles", help_text="a site coordinator's sites"
+    )
 
     class Meta:
         constraints = [

@@ -9,7 +9,7 @@ from hearten.errors import DataError, NotFound, StateError, one_of
 from hearten.trials import audit
 from hearten.trials.choices import Role, WithdrawalReason
 from hearten.trials.lifecycle import design_of, ensure_user
-from hearten.trials.models import Allocation, Participant, Team, Trial, TrialRole
+from hearten.trials.models import Allocation, Participant, Site, Team, Trial, TrialRole
 
 
 def withdraw(trial: Trial, pseudonym: str, reason: str = WithdrawalReason.NOT_GIVEN) -> Participant:
@@ -43,21 +43,38 @@ def withdraw(trial: Trial, pseudonym: str, reason: str = WithdrawalReason.NOT_GI
 
 
 def add_role(
-    trial: Trial, username: str, role: str, teams: list[str], password: str | None = None
+    trial: Trial,
+    username: str,
+    role: str,
+    teams: list[str],
+    password: str | None = None,
+    sites: list[str] | None = None,
 ) -> TrialRole:
-    """Give ``username`` a delivery role; a letter writer writes for the ``teams`` named."""
+    """Give ``username`` a delivery role: a letter writer writes for the ``teams`` named; a
+    coordinator coordinates the ``sites`` named (every site when none is named)."""
     one_of(role, [r.value for r in Role], "role", DataError)
+    sites = sites or []
     if role == Role.LETTER_WRITER and not teams:
         raise DataError("a letter writer writes for their own teams: give --team (repeat)")
+    if role == Role.LETTER_WRITER and sites:
+        raise DataError("a letter writer has teams, not sites: give --team instead of --site")
+    if role == Role.COORDINATOR and teams:
+        raise DataError("a coordinator coordinates sites: give --site instead of --team")
     found = {t.code: t for t in Team.objects.filter(trial=trial, code__in=teams)}
     missing = [t for t in teams if t not in found]
     if missing:
         raise NotFound(f"no team {missing[0]!r} in trial {trial.slug!r}")
+    places = {s.code: s for s in Site.objects.filter(trial=trial, code__in=sites)}
+    unknown = [s for s in sites if s not in places]
+    if unknown:
+        raise NotFound(f"no site {unknown[0]!r} in trial {trial.slug!r}")
     user = ensure_user(username, password)
     with transaction.atomic():
         granted, _ = TrialRole.objects.get_or_create(trial=trial, user=user, role=role)
         granted.teams.add(*found.values())
-        audit.record(trial, "role-granted", {"username": username, "role": role, "teams": teams})
+        granted.sites.add(*places.values())
+        audit.record(trial, "role-granted", {"username": username, "role": role,
+                                             "teams": teams, "sites": sites})  # fmt: skip
     return granted
 
 
