@@ -1,0 +1,163 @@
+"""Survey load: throughput and latency of opening and submitting a survey page.
+
+Run from the repository:  python3 -m uv run python benchmarks/survey_load.py
+Options: --seconds 30 --clients 32 --workers 2 --people 6000 --out FILE.md
+
+Runs the production server (`hearten serve`) on loopback against a fresh database: SQLite
+with one waitress process, and, when ``DATABASE_URL`` points at a PostgreSQL server, a fresh
+PostgreSQL database with ``--workers`` gunicorn processes. ``--clients`` simulated
+participants (closed loop, no think time) each open their personal link, consent, open the
+survey page (timed: "open") and submit it (timed: "submit"); each submission is acknowledged
+by the redirect to the thank-you page. Prints submissions per second and the 50th, 95th and
+99th percentiles of each step's latency, SQLite beside PostgreSQL, measured in the same run.
+The load generator shares the machine's cores with the server, as a browser test would.
+Target (issue 10): at least 200 submissions per second at a p99 under 300 ms on 2 cores with
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.cli.test_demo import hearten_command
+from tests.conftest import ROSTER_HEADER, free_port
+from tests.web.test_soak import CSRF, Ledger, Server, _database
+from tests.web.test_soak import Participant as Browser
+
+DESIGN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "design.toml"
+
+
+def _prepare(env: dict[str, str], folder: Path, people: int) -> list[str]:
+    roster = folder / "roster.csv"
+    roster.write_text(ROSTER_HEADER + "".join(
+        f"S{n:05d},Site{n % 3},Site{n % 3}-T{n % 90},social worker,1.0,2020-01-01,15,\n"
+        for n in range(people)))  # fmt: skip
+    for args in (["db", "upgrade"], ["trial", "create", str(DESIGN)],
+                 ["roster", "import", "letters-test", str(roster)],
+                 ["trial", "invite", "letters-test", "baseline"]):  # fmt: skip
+        subprocess.run([*hearten_command(), *args], env=env, check=True, capture_output=True)
+    links = (folder / "home" / "exports" / "letters-test" / "baseline-links.csv").read_text()
+    return re.findall(r"/s/([\w-]+)/", links)
+
+
+def _run(env: dict[str, str], folder: Path, workers: int, args: argparse.Namespace) -> dict:
+    tokens = _prepare(env, folder, args.people)
+    server = Server(env, free_port(), workers, folder / "serve.log")
+    server.start()
+    opens: list[float] = []
+    submits: list[float] = []
+    lock = threading.Lock()
+    queue = iter(tokens)
+    stop = time.monotonic() + args.seconds
+    ledger = Ledger()
+
+    def client() -> None:
+        while time.monotonic() < stop:
+            with lock:
+                token = next(queue, None)
+            if token is None:
+                return
+            b = Browser(server.port, token, ledger, stop)
+            path = f"/s/{token}/"
+            _, page = b.request("GET", path)
+            csrf = CSRF.search(page)
+            assert csrf, page[:300]
+            b.request("POST", path, {"csrfmiddlewaretoken": csrf.group(1).decode(),
+                                     "consent": "yes"})  # fmt: skip
+            t0 = time.perf_counter()
+            _, page = b.request("GET", path)
+            t1 = time.perf_counter()
+            csrf = CSRF.search(page)
+            assert csrf, page[:300]
+            form = {"csrfmiddlewaretoken": csrf.group(1).decode(), "page": "swemwbs",
+                    **{f"swemwbs_{i}": "3" for i in range(1, 8)}}  # fmt: skip
+            status, _ = b.request("POST", path, form)
+            t2 = time.perf_counter()
+            if status == 302 and time.monotonic() < stop:
+                with lock:
+                    opens.append(t1 - t0)
+                    submits.append(t2 - t1)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = min(time.monotonic(), stop) - started
+    assert server.process is not None
+    os.killpg(server.process.pid, signal.SIGTERM)
+    server.process.wait()
+    if len(submits) >= len(tokens) - args.clients:
+        print(f"warning: ran out of participants ({len(tokens)}); raise --people")
+    ms = {
+        k: 1000 * np.percentile(v, [50, 95, 99])
+        for k, v in {"open": opens, "submit": submits}.items()
+    }
+    return {"rate": len(submits) / elapsed, "n": len(submits), **ms}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--people", type=int, default=6000)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    rows = []
+    url = os.environ.pop("DATABASE_URL", "")
+    with TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "sqlite"
+        folder.mkdir()
+        env = next(_database(folder))
+        rows.append(("SQLite", 1, _run(env[0], folder, 1, args)))
+        if url.startswith("postgres"):
+            os.environ["DATABASE_URL"] = url
+            folder = Path(tmp) / "postgresql"
+            folder.mkdir()
+            databases = _database(folder)
+            env = next(databases)
+            try:
+                rows.append(("PostgreSQL", args.workers, _run(env[0], folder, args.workers, args)))
+            finally:
+                next(databases, None)  # drops the benchmark's database
+        else:
+            print("PostgreSQL: missing (set DATABASE_URL to a PostgreSQL server to compare)")
+    lines = [
+        f"Survey load, {args.clients} clients for {args.seconds:g} s on {os.cpu_count()} cores",
+        "",
+        "| database | processes | submissions/s | open p50 / p95 / p99 (ms) | submit p50 / p95 / "
+        "p99 (ms) | target (200/s, p99 < 300 ms) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, workers, r in rows:
+        met = r["rate"] >= 200 and max(r["open"][2], r["submit"][2]) < 300
+        lines.append(
+            f"| {name} | {workers} | {r['rate']:.0f} | "
+            + " / ".join(f"{x:.0f}" for x in r["open"])
+            + " | "
+            + " / ".join(f"{x:.0f}" for x in r["submit"])
+            + f" | {'met' if met else 'not met'} |"
+        )
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
