@@ -103,3 +103,20 @@ def test_the_forest_of_outcomes_and_the_funnel() -> None:
     assert "fewer than 5 (suppressed below 5)" in _texts(funnel)
     bars = [p.get_width() for p in funnel.axes[0].patches]
     assert bars == [205.0, 51.0]
+
+
+def test_a_trial_with_a_compliance_rule_gets_an_uptake_funnel() -> None:
+    from hearten.reports.render import _arm_funnel
+
+    flow = [
+        {"arm": "control", "randomised": 40, "received": 0, "responded": 30},
+        {"arm": "letters", "randomised": 42, "received": 3, "responded": 31},
+    ]
+    r = {"flow": flow, "control": "control", "uptake": {"min_group": 5}}
+    labels = {"control": "Usual", "letters": "Letters"}
+    assert _arm_funnel(r, labels) == {
+        "randomised to letters": "42",
+        "received it": "fewer than 5",
+        "answered the follow-up": "31",
+    }
+    assert _arm_funnel({**r, "flow": [{**f, "received": None} for f in flow]}, labels) == {}

@@ -131,6 +131,22 @@ def _costs(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
+def _arm_funnel(r: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
+    """For a trial with a compliance rule and no programme funnel: the first treated arm's
+    people randomised, receiving the intervention, and answering the follow-up (counts under
+    the reporting threshold shown as "fewer than k")."""
+    k = (r.get("uptake") or {}).get("min_group", 5)
+    arm = next((f for f in r["flow"] if f["arm"] != r["control"]), None)
+    if arm is None or arm.get("received") is None:
+        return {}
+    steps = {
+        f"randomised to {labels[arm['arm']].lower()}": arm["randomised"],
+        "received it": arm["received"],
+        "answered the follow-up": arm["responded"],
+    }
+    return {key: str(n) if n == 0 or n >= k else f"fewer than {k}" for key, n in steps.items()}
+
+
 def _figures(
     r: dict[str, Any], labels: dict[str, str], rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -142,7 +158,7 @@ def _figures(
         for x in rows
         if x["g"] is not None and x["g_low"] is not None
     ]  # fmt: skip
-    funnel = (r.get("uptake") or {}).get("funnel") or {}
+    funnel = (r.get("uptake") or {}).get("funnel") or _arm_funnel(r, labels)
     return {
         "flow_figure": both(
             flow_diagram(
