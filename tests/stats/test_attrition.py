@@ -107,3 +107,15 @@ def test_equal_response_rates_trim_nothing() -> None:
     assert b.upper == pytest.approx(3.0 - 5.0)
     # A share a hair above the sample size, as rounding can give, keeps everything.
     assert _trimmed_mean(np.array([1.0, 2.0, 6.0]), 3.0000000000000004) == pytest.approx(3.0)
+
+
+def test_equal_response_rates_give_equal_bounds_exactly() -> None:
+    """No one is trimmed, so both bounds are the difference in means, to the last bit (the
+    trimmed means summed in opposite orders once differed by one unit in the last place)."""
+    rng = np.random.default_rng(0)  # a draw where the old code gave lower > upper
+    y = rng.normal(20, 4, 200) / 3
+    t = np.repeat([0.0, 1.0], 100)
+    y[::10] = np.nan  # ten missing in each arm
+    b = lee_bounds(y, t, reps=99, seed=1)
+    assert b.lower == b.upper
+    assert b.lower == pytest.approx(np.nanmean(y[t == 1]) - np.nanmean(y[t == 0]), abs=1e-12)

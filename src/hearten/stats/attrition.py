@@ -129,7 +129,9 @@ def _bounds(y: np.ndarray, t: np.ndarray, s: np.ndarray) -> tuple[float, float, 
             )
         y1 = np.sort(y[in_s & (t == 1) & observed])
         y0 = np.sort(y[in_s & (t == 0) & observed])
-        if q1 >= q0:
+        if q1 == q0:  # nothing to trim: both bounds are the plain difference, exactly
+            low = high = float(y1.mean() - y0.mean())
+        elif q1 > q0:
             keep = len(y1) * q0 / q1
             low = _trimmed_mean(y1, keep) - y0.mean()
             high = -_trimmed_mean(-y1[::-1], keep) - y0.mean()
@@ -137,8 +139,8 @@ def _bounds(y: np.ndarray, t: np.ndarray, s: np.ndarray) -> tuple[float, float, 
             keep = len(y0) * q1 / q0
             low = y1.mean() + _trimmed_mean(-y0[::-1], keep)
             high = y1.mean() - _trimmed_mean(y0, keep)
-        lows.append(low)
-        highs.append(high)
+        lows.append(min(low, high))  # equal in exact arithmetic only when nothing is trimmed;
+        highs.append(max(low, high))  # a rounding difference must not invert them
         weights.append(in_s.sum() * min(q1, q0))
     w = np.asarray(weights) / np.sum(weights)
     q1_all, q0_all = observed[t == 1].mean(), observed[t == 0].mean()
