@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -32,29 +30,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.cli.test_demo import hearten_command
-from tests.conftest import ROSTER_HEADER, free_port
-from tests.web.test_soak import CSRF, Ledger, Server, _database
+from tests.conftest import free_port
+from tests.web.test_soak import CSRF, Ledger, Server, _database, invited
 from tests.web.test_soak import Participant as Browser
 
 DESIGN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "design.toml"
 
 
-def _prepare(env: dict[str, str], folder: Path, people: int) -> list[str]:
-    roster = folder / "roster.csv"
-    roster.write_text(ROSTER_HEADER + "".join(
-        f"S{n:05d},Site{n % 3},Site{n % 3}-T{n % 90},social worker,1.0,2020-01-01,15,\n"
-        for n in range(people)))  # fmt: skip
-    for args in (["db", "upgrade"], ["trial", "create", str(DESIGN)],
-                 ["roster", "import", "letters-test", str(roster)],
-                 ["trial", "invite", "letters-test", "baseline"]):  # fmt: skip
-        subprocess.run([*hearten_command(), *args], env=env, check=True, capture_output=True)
-    links = (folder / "home" / "exports" / "letters-test" / "baseline-links.csv").read_text()
-    return re.findall(r"/s/([\w-]+)/", links)
-
-
 def _run(env: dict[str, str], folder: Path, workers: int, args: argparse.Namespace) -> dict:
-    tokens = _prepare(env, folder, args.people)
+    tokens = invited(env, folder, DESIGN, args.people, teams=90)
     server = Server(env, free_port(), workers, folder / "serve.log")
     server.start()
     opens: list[float] = []

@@ -176,6 +176,24 @@ def _stored(env: dict[str, str], home: Path) -> list[tuple[str, dict[str, str]]]
         return [(t, json.loads(a)) for t, a in c.execute(query)]
 
 
+def invited(env: dict[str, str], folder: Path, design: Path, people: int, teams: int) -> list[str]:
+    """Through the command line in ``env`` (home ``folder/home``): a trial with ``people`` on
+    its roster in ``teams`` teams across three sites, invited to the baseline survey; their
+    link tokens."""
+    roster = folder / "roster.csv"
+    roster.write_text(ROSTER_HEADER + "".join(
+        f"S{n:05d},Site{n % 3},Site{n % 3}-T{n % teams},social worker,1.0,2020-01-01,15,\n"
+        for n in range(people)))  # fmt: skip
+    for args in (["db", "upgrade"], ["trial", "create", str(design)],
+                 ["roster", "import", "letters-test", str(roster)],
+                 ["trial", "invite", "letters-test", "baseline"]):  # fmt: skip
+        done = subprocess.run([*hearten_command(), *args], env=env, capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    links = (folder / "home" / "exports" / "letters-test" / "baseline-links.csv").read_text()
+    return re.findall(r"/s/([\w-]+)/", links)
+
+
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
     yield from _database(tmp_path)
@@ -185,18 +203,7 @@ def test_every_acknowledged_answer_survives_kills_exactly_once(
     tmp_path: Path, design_file: Path, database: tuple[dict[str, str], int]
 ) -> None:
     env, workers = database
-    run = [*hearten_command()]
-    roster = tmp_path / "roster.csv"
-    roster.write_text(ROSTER_HEADER + "".join(
-        f"S{n:05d},Site{n % 3},Site{n % 3}-T{n % 60},social worker,1.0,2020-01-01,15,\n"
-        for n in range(PEOPLE)))  # fmt: skip
-    for args in (["db", "upgrade"], ["trial", "create", str(design_file)],
-                 ["roster", "import", "letters-test", str(roster)],
-                 ["trial", "invite", "letters-test", "baseline"]):  # fmt: skip
-        done = subprocess.run([*run, *args], env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-    links = (tmp_path / "home" / "exports" / "letters-test" / "baseline-links.csv").read_text()
-    tokens = re.findall(r"/s/([\w-]+)/", links)
+    tokens = invited(env, tmp_path, design_file, PEOPLE, teams=60)
     assert len(tokens) == PEOPLE
     server = Server(env, free_port(), workers, tmp_path / "serve.log")
     server.start()

@@ -269,19 +269,19 @@ def _took_part(trial: Trial, data: pd.DataFrame, definition: str) -> pd.Series:
 
 
 def _cace(
-    trial: Trial,
-    data: pd.DataFrame,
+    took_part: pd.Series | None,
     primary: OutcomeFit,
     control: str,
     plan: AnalysisSpec,
     vcov: VcovType,
     stratified: bool,
 ) -> dict[str, Any] | None:
-    """The effect on those who took part (CACE), when the plan names a compliance rule."""
-    if plan.compliance is None:
+    """The effect on those who took part (CACE), when the plan names a compliance rule;
+    ``took_part`` is :func:`_took_part` for every row of the dataset."""
+    if took_part is None or plan.compliance is None:
         return None
     used = primary.used
-    took = _took_part(trial, data.loc[used.index], plan.compliance)
+    took = took_part.loc[used.index]
     try:
         fit = estimate_cace(
             used["y"].to_numpy(),
@@ -514,6 +514,8 @@ def run_analysis(trial: Trial) -> AnalysisRun:
     primary = fits["primary"]
     control_outcome = primary.used.loc[primary.used["arm"] == control, "y"]
     analysed = data.loc[primary.used.index]
+    # Who took part, read once: the CACE and the flow diagram both use it.
+    took_part = _took_part(trial, data, plan.compliance) if plan.compliance else None
     result: dict[str, Any] = {
         "trial": trial.slug,
         "instrument": {
@@ -543,7 +545,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         "control_mean": float(control_outcome.mean()),
         "control_sd": float(control_outcome.std(ddof=1)),
         "effects": primary.effects,
-        "cace": _cace(trial, data, primary, control, plan, vcov, stratified),
+        "cace": _cace(took_part, primary, control, plan, vcov, stratified),
         "uptake": _uptake(trial),
         "hr": _hr_outcomes(trial, data, control, plan, trial.unit != Unit.INDIVIDUAL, stratified),
         "coefficients": primary.fit.fit.tidy().to_dict(orient="records"),
@@ -572,7 +574,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
                 data,
                 arms,
                 plan.baseline_wave is not None,
-                _took_part(trial, data, plan.compliance) if plan.compliance else None,
+                took_part,
             )
         ],
         "assessed": _assessed(trial),
