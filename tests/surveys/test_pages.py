@@ -3,6 +3,7 @@ back, double submits, closing, and the right instrument in the analysis dataset.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from hearten.errors import StateError
-from hearten.surveys.models import Invitation, Response
+from hearten.errors import DataError, StateError
+from hearten.surveys.models import Invitation, Receipt, Response
 from hearten.surveys.services import close_wave, get_wave, invite, record_consent, save_page
 from tests.conftest import roster_text
 
@@ -112,6 +113,47 @@ def test_double_submits_and_late_resubmits_change_nothing(multi: Any) -> None:
     assert Response.objects.filter(invitation=inv).count() == 3
     page = Client().post(f"/s/{inv.token}/", {"page": "swemwbs", **SWEMWBS}, follow=True)
     assert "You have already answered" in page.content.decode()
+
+
+def test_a_repeated_key_is_acknowledged_and_never_applied_again(multi: Any) -> None:
+    inv = _link(multi)
+    url = f"/s/{inv.token}/"
+    browser = Client()
+    page = browser.get(url).content.decode()
+    key = re.search(r'name="receipt" value="([^"]+)"', page)
+    assert key, "every survey page carries an idempotency key"
+    sent = {"page": "swemwbs", "receipt": key.group(1), **SWEMWBS}
+    first = browser.post(url, sent)
+    assert first.status_code == 302
+    assert first["Location"].endswith("?page=2")
+    # The participant goes back and changes an answer (a new page, so a new key) ...
+    back = browser.get(f"{url}?page=1").content.decode()
+    fresh = re.search(r'name="receipt" value="([^"]+)"', back)
+    assert fresh
+    assert fresh.group(1) != key.group(1)
+    browser.post(f"{url}?page=1", {**sent, "receipt": fresh.group(1), "swemwbs_1": "1"})
+    # ... then the first request's retry arrives late: acknowledged the same way, not applied.
+    retry = browser.post(url, sent)
+    assert retry.status_code == 302
+    assert retry["Location"].endswith("?page=2")
+    stored = Response.objects.get(invitation=inv, instrument="swemwbs")
+    assert stored.answers["swemwbs_1"] == 1
+    assert Receipt.objects.filter(invitation=inv).count() == 2
+    replay = save_page(inv, "swemwbs", SWEMWBS, key=key.group(1))
+    assert replay.replayed
+    assert not replay.created
+    assert replay.response.answers["swemwbs_1"] == 1
+
+
+def test_a_malformed_key_stores_nothing(multi: Any) -> None:
+    inv = _link(multi)
+    with pytest.raises(DataError, match="submission key"):
+        save_page(inv, "swemwbs", SWEMWBS, key="bad key; DROP TABLE")
+    assert not Response.objects.filter(invitation=inv).exists()
+    answer = Client().post(f"/s/{inv.token}/", {"page": "swemwbs", "receipt": "x" * 300, **SWEMWBS})
+    assert answer.status_code == 302
+    assert answer["Location"].endswith("?page=1")
+    assert not Response.objects.filter(invitation=inv).exists()
 
 
 def test_a_closed_wave_says_so_and_takes_no_answers(multi: Any) -> None:

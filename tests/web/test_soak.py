@@ -2,8 +2,9 @@
 
 On PostgreSQL (when ``DATABASE_URL`` is set) with three gunicorn worker processes, otherwise on
 SQLite with one waitress process: simulated participants open their link, consent and submit
-the survey, retrying through every outage, while the server's whole process group is killed
-(SIGKILL, no clean shutdown) and restarted several times. Afterwards every acknowledged answer
+the survey (the page with its idempotency key), retrying through every outage, while the
+server's whole process group is killed (SIGKILL, no clean shutdown) and restarted several
+times. Afterwards every acknowledged answer
 is stored exactly as sent, and none twice. Bounded: ``HEARTEN_SOAK_SECONDS`` (default 90) on
 loopback.
 """
@@ -35,6 +36,7 @@ PEOPLE = 1500
 CLIENTS = 10
 KILLS = 5
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+RECEIPT = re.compile(rb'name="receipt" value="([^"]+)"')  # the submission's idempotency key
 
 
 @dataclass
@@ -130,7 +132,10 @@ class Participant:
         token = CSRF.search(page)
         assert token, page[:500]
         answers = {f"swemwbs_{i}": str(random.randint(1, 5)) for i in range(1, 8)}
-        form = {"csrfmiddlewaretoken": token.group(1).decode(), "page": "swemwbs", **answers}
+        key = RECEIPT.search(page)
+        assert key, page[:500]
+        form = {"csrfmiddlewaretoken": token.group(1).decode(), "page": "swemwbs",
+                "receipt": key.group(1).decode(), **answers}  # fmt: skip
         time.sleep(random.uniform(0.05, 0.2))  # reading the questions
         status, page = self.request("POST", path, form)
         if status == 302 or b"You have already answered" in page:

@@ -68,6 +68,26 @@ class Response(models.Model):
         ]
 
 
+class Receipt(models.Model):
+    """The idempotency key of one page submission, kept once it is stored.
+
+    Every survey page carries a fresh key; a browser that sends the same form again (a retry
+    after a lost connection, a double click) sends the same key and is answered from this
+    receipt without writing anything, so a late retry never overwrites a newer edit of the
+    page. Holds no answers and no identifiers; deleted with its invitation.
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="receipts")
+    key = models.CharField(max_length=64)
+    instrument = models.CharField(max_length=40)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "key"], name="receipt_once"),
+        ]
+
+
 class Message(models.Model):
     """An e-mail due to a participant: a survey invitation or reminder (``invitation``), or a
     goals-programme invitation or module reminder (``enrolment``).

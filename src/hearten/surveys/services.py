@@ -4,22 +4,25 @@ A wave asks one or more instruments, one page each. Each page is saved as soon a
 sent, so a participant can stop and carry on later, on another device, from their personal
 link. A page can be saved again (the back button, a second device) until the last page is
 saved, which completes the invitation; after that nothing changes. A page is stored once per
-invitation (a database constraint), so no double submit can duplicate it.
+invitation (a database constraint), so no double submit can duplicate it, and every page
+form carries an idempotency key (:class:`~hearten.surveys.models.Receipt`), so a repeated
+submission is acknowledged without being applied again.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, StateError
 from hearten.instruments import Instrument, get_instrument, require_text
-from hearten.surveys.models import Invitation, Response, Wave
+from hearten.surveys.models import Invitation, Receipt, Response, Wave
 from hearten.trials import audit
 from hearten.trials.choices import Consent
 from hearten.trials.lifecycle import design_of
@@ -187,9 +190,10 @@ def saved_pages(invitation: Invitation) -> dict[str, Response]:
     return {r.instrument: r for r in Response.objects.filter(invitation=invitation)}
 
 
-def next_page(invitation: Invitation) -> int | None:
-    """The first page (from 0) not yet answered, or ``None`` when all are."""
-    saved = saved_pages(invitation)
+def next_page(invitation: Invitation, saved: Mapping[str, Response] | None = None) -> int | None:
+    """The first page (from 0) not yet answered, or ``None`` when all are (``saved``: the
+    pages answered, when already read)."""
+    saved = saved_pages(invitation) if saved is None else saved
     for index, instrument in enumerate(pages_of(invitation.wave)):
         if instrument.name not in saved:
             return index
@@ -198,21 +202,38 @@ def next_page(invitation: Invitation) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class Submission:
-    """The stored page, whether this call stored or changed it, and whether the whole
-    survey is now complete."""
+    """The stored page, whether this call stored or changed it, whether the whole survey is
+    now complete, and whether the call was a repeat of one already stored (same key)."""
 
     response: Response
     created: bool
     complete: bool = False
+    replayed: bool = False
+
+
+#: What a submission key may look like (the form's hidden ``receipt`` field).
+KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def new_key() -> str:
+    """A fresh idempotency key for one rendering of a survey page."""
+    return secrets.token_urlsafe(16)
 
 
 def save_page(
-    invitation: Invitation, instrument_name: str, answers: Mapping[str, object]
+    invitation: Invitation,
+    instrument_name: str,
+    answers: Mapping[str, object],
+    key: str | None = None,
 ) -> Submission:
     """Validate, score and store one page (module docstring).
 
+    ``key`` is the submission's idempotency key: a second call with the same key for the same
+    invitation stores nothing and returns the page as stored (even if it was edited since).
+
     Raises:
-        DataError: the answers are incomplete or out of range (nothing is stored).
+        DataError: the answers are incomplete or out of range, or the key is malformed
+            (nothing is stored).
         StateError: no consent, withdrawn, or the wave has closed.
     """
     p = invitation.participant
@@ -220,6 +241,8 @@ def save_page(
         raise StateError("answers can be stored only after the participant consents")
     if p.withdrawn_at is not None:
         raise StateError("this participant has withdrawn: no further answers are stored")
+    if key is not None and not KEY.fullmatch(key):
+        raise DataError("the submission key must be 8 to 64 letters, digits, '-' or '_'")
     names = [i.name for i in pages_of(invitation.wave)]
     if instrument_name not in names:
         raise DataError(f"wave {invitation.wave.name!r} does not ask {instrument_name!r}")
@@ -227,32 +250,39 @@ def save_page(
     clean = instrument.validate(answers)
     scores = dict(instrument.score(clean).values)
     with transaction.atomic():
+        # The row lock serialises every save of this invitation's pages (SQLite: the whole
+        # database), so the reads below cannot race another device or a retry.
         fresh = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        existing = Response.objects.filter(invitation=fresh, instrument=instrument_name).first()
-        if fresh.completed_at is not None:
+        saved = {r.instrument: r for r in Response.objects.filter(invitation=fresh)}
+        existing = saved.get(instrument_name)
+        done_before = fresh.completed_at is not None
+        if (
+            key is not None
+            and existing is not None
+            and Receipt.objects.filter(invitation=fresh, key=key).exists()
+        ):
+            return Submission(existing, created=False, complete=done_before, replayed=True)
+        if done_before:
             if existing is None:
                 raise StateError("this survey is complete: no more answers are stored")
             return Submission(existing, created=False, complete=True)
         if is_closed(invitation.wave):
             raise StateError("this survey has closed: no more answers are stored")
-        try:
-            with transaction.atomic():
-                response, created = Response.objects.update_or_create(
-                    invitation=fresh,
-                    instrument=instrument_name,
-                    defaults={"answers": clean, "scores": scores},
-                )
-        except IntegrityError:  # another device saved the same page at the same moment
-            response = Response.objects.get(invitation=fresh, instrument=instrument_name)
+        if existing is None:
+            response = Response.objects.create(
+                invitation=fresh, instrument=instrument_name, answers=clean, scores=scores
+            )
+        else:
+            response = existing
             response.answers, response.scores = clean, scores
             response.save(update_fields=["answers", "scores", "updated_at"])
-            created = False
-        done = set(Response.objects.filter(invitation=fresh).values_list("instrument", flat=True))
-        complete = set(names) <= done
+        if key is not None:
+            Receipt.objects.create(invitation=fresh, key=key, instrument=instrument_name)
+        complete = set(names) <= {*saved, instrument_name}
         if complete:
             fresh.completed_at = timezone.now()
             fresh.save(update_fields=["completed_at"])
-    return Submission(response, created=created, complete=complete)
+    return Submission(response, created=existing is None, complete=complete)
 
 
 def submit_response(invitation: Invitation, answers: Mapping[str, object]) -> Submission:

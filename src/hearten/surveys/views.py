@@ -4,18 +4,24 @@ page, never an error."""
 
 from __future__ import annotations
 
+import functools
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from hearten.errors import NotFound, StateError
+from hearten.errors import DataError, NotFound, StateError
+from hearten.instruments import get_instrument
 from hearten.surveys.forms import ConsentForm, InstrumentForm
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import (
     is_closed,
     link_dead,
+    new_key,
     next_page,
     open_invitation,
     pages_of,
@@ -52,6 +58,14 @@ def _state_page(request: HttpRequest, inv: Invitation) -> HttpResponse | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _blank_questions(name: str) -> SafeString:
+    """An instrument's questions with nothing answered: the same for everyone, so rendered
+    once per process (the radio grid is most of the cost of opening a page)."""
+    form = InstrumentForm(get_instrument(name))
+    return render_to_string("surveys/_questions.html", {"questions": form.questions()})
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
@@ -75,7 +89,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             "surveys/consent.html",
             {"trial": trial, "form": consent, "minutes": minutes},
         )
-    first_open = next_page(inv)
+    answered = saved_pages(inv)
+    first_open = next_page(inv, answered)
     if first_open is None:  # every page saved a moment ago on another device
         return redirect("survey-done", token=token)
     try:
@@ -83,8 +98,13 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     except ValueError:
         asked = -1
     current = asked if 0 <= asked <= first_open else first_open
+    if request.method == "POST":  # a page's form answers that page, whatever the address
+        posted = [
+            i for i, p in enumerate(pages[: first_open + 1]) if p.name == request.POST.get("page")
+        ]
+        current = posted[0] if posted else current
     instrument = pages[current]
-    saved = saved_pages(inv).get(instrument.name)
+    saved = answered.get(instrument.name)
     # The hidden "page" field marks a survey post (a repeated consent post is not one).
     bound = request.method == "POST" and request.POST.get("page") == instrument.name
     form = InstrumentForm(
@@ -93,16 +113,25 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         initial=saved.answers if saved is not None else None,
     )
     if bound and form.is_valid():
+        key = request.POST.get("receipt") or None
         try:
-            submission = save_page(inv, instrument.name, form.cleaned_data)
+            submission = save_page(inv, instrument.name, form.cleaned_data, key=key)
         except StateError:
             inv.refresh_from_db()
             return _state_page(request, inv) or redirect("survey", token=token)
+        except DataError:  # a tampered key: show the page again with a fresh one
+            return redirect(f"{reverse('survey', kwargs={'token': token})}?page={current + 1}")
         if submission.complete:
             return redirect("survey-done", token=token)
-        following = next_page(inv)
+        following = next_page(inv, {**answered, instrument.name: submission.response})
         url = reverse("survey", kwargs={"token": token})
         return redirect(f"{url}?page={(following or 0) + 1}")
+    if form.is_bound or saved is not None:
+        questions_html = render_to_string(
+            "surveys/_questions.html", {"questions": form.questions()}
+        )
+    else:
+        questions_html = _blank_questions(instrument.name)
     return render(
         request,
         "surveys/survey.html",
@@ -110,6 +139,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             "trial": trial,
             "wave": inv.wave,
             "form": form,
+            "questions_html": questions_html,
+            "receipt": new_key(),
             "instrument": instrument,
             "page": current + 1,
             "pages": len(pages),
