@@ -64,7 +64,7 @@ def make_data(rows: int, clusters: int, covariates: int, seed: int = 0) -> pd.Da
     return d
 
 
-def hearten_fit(d: pd.DataFrame):  # noqa: ANN201
+def hearten_fit(d: pd.DataFrame):
     X = np.column_stack([np.ones(len(d)), d.drop(columns=["y", "cl"]).to_numpy()])
     names = ["(Intercept)", *d.columns.drop(["y", "cl"])]
     return fit_ols(d["y"].to_numpy(), X, names, cluster=d["cl"].to_numpy(), vcov="CR2")

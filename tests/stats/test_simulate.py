@@ -19,7 +19,6 @@ from hearten.stats.simulate import (
     dataset,
     draw,
     power_at,
-    serial,
     simulate,
     table,
 )
@@ -204,12 +203,12 @@ def test_the_same_seed_gives_the_same_answer_whoever_runs_the_chunks() -> None:
 
     spec = SPECS["bcra3f2"]
 
-    def backwards(s, tasks):  # type: ignore[no-untyped-def]
+    def backwards(fn, shared, tasks):  # type: ignore[no-untyped-def]
         with ThreadPoolExecutor(3) as pool:
-            return list(pool.map(lambda t: next(iter(serial(s, [t]))), reversed(tasks)))
+            return list(pool.map(lambda t: fn(shared, *t), reversed(tasks)))
 
     a, _ = simulate(spec, 450, seed=9)
-    b, _ = simulate(spec, 450, seed=9, executor=backwards)
+    b, _ = simulate(spec, 450, seed=9, runner=backwards)
     c, _ = simulate(spec, 450, seed=10)
     assert a == b
     assert a.power != c.power or a.bias != c.bias

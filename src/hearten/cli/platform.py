@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from hearten.cli.bootstrap import require_database
+from hearten.cli.compute import Scheduler, Workers, runner
 from hearten.cli.output import out
+from hearten.stats import chunks
 
 trial_app = typer.Typer(
     help="Create, randomise, survey, analyse and report a trial.", no_args_is_help=True
@@ -328,13 +330,14 @@ def amend_plan_cmd(
 
 
 @trial_app.command("analyse")
-def analyse(trial: TrialArg) -> None:
+def analyse(trial: TrialArg, scheduler: Scheduler = None, workers: Workers = None) -> None:
     """Run the trial's analysis plan and store the result."""
     require_database()
     from hearten.analysis.run import run_analysis
     from hearten.trials.lifecycle import get_trial
 
-    run = run_analysis(get_trial(trial))
+    with chunks.using(runner(scheduler, workers)):
+        run = run_analysis(get_trial(trial))
     r = run.result
     m = r["model"]
     level = round(100 * (1 - m["alpha"]))

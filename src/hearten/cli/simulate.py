@@ -10,11 +10,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import os
 import secrets
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,20 +21,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from hearten.cli.compute import Scheduler, Workers, runner
 from hearten.cli.output import err, out
 from hearten.errors import DesignError
 from hearten.stats.simulate import (
-    ChunkResult,
-    Executor,
     Replications,
     SimulationResult,
     SimulationSpec,
     power_at,
-    run_chunk,
     simulate,
 )
 
-Task = tuple[int, int, np.random.SeedSequence]
 RUN_KEYS = ("reps", "seed")
 
 
@@ -73,42 +67,6 @@ def load_spec(path: Path) -> tuple[SimulationSpec, dict[str, int]]:
         )
         raise DesignError(f"{path}: {detail}") from None
     return spec, run
-
-
-def threads(workers: int) -> Executor:
-    """Run chunks on ``workers`` threads, yielding each as it finishes."""
-
-    def execute(spec: SimulationSpec, tasks: Sequence[Task]) -> Iterable[ChunkResult]:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_chunk, spec, *task) for task in tasks]
-            for future in as_completed(futures):
-                yield future.result()
-
-    return execute
-
-
-def dask_cluster(address: str) -> Executor:
-    """Run chunks as tasks on the Dask distributed scheduler at ``address``."""
-
-    def execute(spec: SimulationSpec, tasks: Sequence[Task]) -> Iterator[ChunkResult]:
-        from distributed import Client
-        from distributed import as_completed as dask_completed
-
-        try:
-            client = Client(address, timeout="5s")  # type: ignore[no-untyped-call]
-        except OSError as exc:
-            raise DesignError(
-                f"cannot reach the Dask scheduler at {address}: {exc} "
-                "(start one with `dask scheduler`, or leave out --scheduler)"
-            ) from None
-        with client:
-            futures = [
-                client.submit(run_chunk, spec, i, R, seed, pure=False) for i, R, seed in tasks
-            ]
-            for future in dask_completed(futures):  # type: ignore[no-untyped-call]
-                yield future.result()
-
-    return execute
 
 
 def _describe(s: SimulationSpec) -> list[tuple[str, str]]:
@@ -225,10 +183,8 @@ def simulate_command(
     file: Annotated[Path, typer.Argument(help="the simulation file (TOML)")],
     reps: Annotated[int | None, typer.Option(help="replications (default 1,000)")] = None,
     seed: Annotated[int | None, typer.Option(help="seed; a new one is drawn and shown")] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="a Dask scheduler's address, e.g. tcp://10.0.0.5:8786")
-    ] = None,
-    workers: Annotated[int | None, typer.Option(help="local threads (default: every core)")] = None,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
     figures: Annotated[
         Path | None, typer.Option("--figures", help="folder for the simulated power curve")
     ] = None,
@@ -240,13 +196,11 @@ def simulate_command(
     chosen = seed if seed is not None else run.get("seed")
     if chosen is None:
         chosen = secrets.randbelow(2**31)
-    executor = dask_cluster(scheduler) if scheduler else threads(workers or os.cpu_count() or 1)
+    run_on = runner(scheduler, workers)
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True, disable=as_json) as bar:
         job = bar.add_task("simulating", total=n_reps)
-        result, replications = simulate(
-            spec, n_reps, chosen, executor, lambda k: bar.advance(job, k)
-        )
+        result, replications = simulate(spec, n_reps, chosen, run_on, lambda k: bar.advance(job, k))
     paths = _figure(result, replications, figures) if figures else []
     if as_json:
         body = dataclasses.asdict(result)

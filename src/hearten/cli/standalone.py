@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from hearten.cli.compute import Scheduler, Workers, runner
 from hearten.cli.output import out
+from hearten.stats import chunks
 
 if TYPE_CHECKING:
     from hearten.analysis.standalone import StandaloneResult
@@ -75,6 +77,8 @@ def analyse(
             "adjust them together (Holm); otherwise they are reported as exploratory",
         ),
     ] = False,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Estimate a treatment effect from your own data file (no database needed)."""
@@ -83,30 +87,31 @@ def analyse(
     from hearten.analysis.standalone import analyse_table, as_method, as_vcov, read_table
 
     data = read_table(file)
-    r = analyse_table(
-        data,
-        outcome,
-        treatment,
-        covariate or [],
-        cluster,
-        strata,
-        as_vcov(vcov),
-        uptake,
-        as_method(method),
-        reps,
-        seed,
-        weights,
-        lin,
-        control,
-        alpha,
-        family,
-        exposure,
-        time,
-        event,
-        moderator or [],
-        pre_registered,
-        by_site,
-    )
+    with chunks.using(runner(scheduler, workers)):
+        r = analyse_table(
+            data,
+            outcome,
+            treatment,
+            covariate or [],
+            cluster,
+            strata,
+            as_vcov(vcov),
+            uptake,
+            as_method(method),
+            reps,
+            seed,
+            weights,
+            lin,
+            control,
+            alpha,
+            family,
+            exposure,
+            time,
+            event,
+            moderator or [],
+            pre_registered,
+            by_site,
+        )
     if as_json:
         print(json.dumps(r.to_json(), indent=2, allow_nan=False))
         return

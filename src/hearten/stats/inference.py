@@ -36,12 +36,17 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hearten.errors import EstimationError
+from hearten.stats.chunks import Runner, current, ordered, seeded_chunks
 
 BootstrapWeights = Literal["rademacher", "webb"]
 BOOTSTRAP_WEIGHTS: tuple[BootstrapWeights, ...] = get_args(BootstrapWeights)
 WEBB_POINTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 #: Test inversion stops when the interval's ends are known to this fraction of the SE.
 INVERSION_TOLERANCE = 1e-6
+#: Bootstrap draws per chunk (each chunk seeded from the one seed; see ``stats.chunks``).
+WILD_CHUNK = 2000
+#: At most this many re-randomisations per chunk (fewer for large trials, to bound memory).
+RI_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +91,6 @@ def _cluster_index(cluster: ArrayLike, n: int) -> tuple[NDArray[np.int64], int]:
     return codes, G
 
 
-def _bootstrap_weights(
-    G: int, reps: int, kind: BootstrapWeights, rng: np.random.Generator
-) -> tuple[NDArray[np.float64], bool]:
-    points = np.array([-1.0, 1.0]) if kind == "rademacher" else WEBB_POINTS
-    if len(points) ** G <= reps:
-        grid = np.array(list(itertools.product(points, repeat=G))).T
-        return grid, True
-    return rng.choice(points, size=(G, reps)), False
-
-
 class _WildProblem:
     """The pieces of the fast wild bootstrap that do not depend on the weights or ``τ0``."""
 
@@ -131,17 +126,54 @@ class _WildProblem:
     def _scores(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.add.reduceat(self.Xs * u[self.order][:, None], self.starts, axis=0)
 
-    def t_stats(self, tau0: float, V: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
-        """Bootstrap t statistics for weight columns ``V`` (``G × R``), and the observed t."""
+    def moments(self, V: NDArray[np.float64]) -> NDArray[np.float64]:
+        """For weight columns ``V`` (``G × R``): rows ``n_y, n_x, K_yy, K_xy, K_xx``.
+
+        ``ũ``, the scores ``c`` and ``D`` are linear in ``τ0``, so each bootstrap t is
+        ``(n_y - τ0 n_x) / √(f (K_yy - 2 τ0 K_xy + τ0² K_xx))``: five numbers per draw carry
+        every ``τ0`` the interval's inversion tries, and chunks of draws can be computed
+        anywhere and joined.
+        """
         Bj = self.B[self.j]
-        S = self.S_y - tau0 * self.S_x
-        c = S @ Bj
-        D = np.einsum("i,gik,kl,hl->gh", Bj, self.XgXg, self.B, S)
-        K = c[:, None] * V - D @ V
-        se = np.sqrt(self.scale * np.einsum("gb,gb->b", K, K))
-        num = c @ V
+        rows = []
+        K = []
+        for S in (self.S_y, self.S_x):
+            c = S @ Bj
+            D = np.einsum("i,gik,kl,hl->gh", Bj, self.XgXg, self.B, S)
+            K.append(c[:, None] * V - D @ V)
+            rows.append(c @ V)
+        Ky, Kx = K
+        rows += [
+            np.einsum("gb,gb->b", Ky, Ky),
+            np.einsum("gb,gb->b", Ky, Kx),
+            np.einsum("gb,gb->b", Kx, Kx),
+        ]
+        return np.vstack(rows)
+
+    def t_from(self, m: NDArray[np.float64], tau0: float) -> tuple[NDArray[np.float64], float]:
+        """Bootstrap t statistics at ``τ0`` from :meth:`moments`, and the observed t."""
+        num = m[0] - tau0 * m[1]
+        var = np.maximum(m[2] - 2 * tau0 * m[3] + tau0 * tau0 * m[4], 0.0)
+        se = np.sqrt(self.scale * var)
         t_star = np.divide(num, se, out=np.zeros_like(num), where=se > 0)
         return t_star, float((self.beta[self.j] - tau0) / self.se)
+
+    def t_stats(self, tau0: float, V: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
+        """Bootstrap t statistics for weight columns ``V`` (``G × R``), and the observed t."""
+        return self.t_from(self.moments(V), tau0)
+
+
+def _wild_chunk(
+    problem: _WildProblem,
+    index: int,
+    count: int,
+    seed: np.random.SeedSequence,
+    kind: BootstrapWeights,
+) -> tuple[int, NDArray[np.float64]]:
+    """One chunk of bootstrap draws: its index and the moments of its ``count`` draws."""
+    points = np.array([-1.0, 1.0]) if kind == "rademacher" else WEBB_POINTS
+    V = np.random.default_rng(seed).choice(points, size=(problem.G, count))
+    return index, problem.moments(V)
 
 
 def bootstrap_t_statistics(
@@ -165,6 +197,7 @@ def wild_cluster_bootstrap(
     weights: BootstrapWeights = "rademacher",
     null: float = 0.0,
     alpha: float = 0.05,
+    runner: Runner | None = None,
 ) -> ResamplingTest:
     """Wild cluster restricted bootstrap-t test and interval for coefficient ``term``.
 
@@ -172,6 +205,11 @@ def wild_cluster_bootstrap(
     Ties count: under full enumeration the all-ones weight vector and its mirror reproduce
     the data, so the exact test keeps its level (``wildboottest`` counts only strictly
     larger ones, so its enumerated p-value is smaller by ``2 / 2^G``).
+
+    Sampled weights are drawn in chunks of :data:`WILD_CHUNK` with seeds spawned from
+    ``seed``; ``runner`` runs the chunks (by default the one set by
+    :func:`hearten.stats.chunks.using`, else here; threads or a Dask cluster) and the answer
+    is the same wherever they run.
     """
     if weights not in BOOTSTRAP_WEIGHTS:
         raise EstimationError(
@@ -184,10 +222,17 @@ def wild_cluster_bootstrap(
     j = names.index(term)
     codes, G = _cluster_index(cluster, len(yv))
     problem = _WildProblem(yv, Xm, j, codes, G)
-    V, enumerated = _bootstrap_weights(G, reps, weights, np.random.default_rng(seed))
+    points = np.array([-1.0, 1.0]) if weights == "rademacher" else WEBB_POINTS
+    enumerated = len(points) ** G <= reps
+    if enumerated:
+        grid = np.array(list(itertools.product(points, repeat=G))).T
+        m = problem.moments(grid)
+    else:
+        chunks = [(*task, weights) for task in seeded_chunks(reps, WILD_CHUNK, seed)]
+        m = np.hstack(ordered((runner or current())(_wild_chunk, problem, chunks)))
 
     def p_value(tau0: float) -> float:
-        t_star, t_obs = problem.t_stats(tau0, V)
+        t_star, t_obs = problem.t_from(m, tau0)
         return float(np.mean(np.abs(t_star) >= abs(t_obs) * (1 - 1e-12)))
 
     estimate = float(problem.beta[j])
@@ -200,7 +245,7 @@ def wild_cluster_bootstrap(
         p_value=p_value(null),
         conf_low=low,
         conf_high=high,
-        reps=V.shape[1],
+        reps=m.shape[1],
         enumerated=enumerated,
         seed=None if enumerated else seed,
         weights=weights,
@@ -233,50 +278,88 @@ def _invert(
     return edge(-1.0), edge(1.0)
 
 
-def _design_draws(
-    treat: NDArray[np.float64],
-    cluster: NDArray[np.int64],
-    strata: NDArray[np.int64],
-    reps: int,
-    rng: np.random.Generator,
-) -> tuple[NDArray[np.float64], bool]:
-    """Assignments re-drawn from the design: ``(n, R)`` 0/1 columns, and whether enumerated.
+@dataclass(frozen=True, slots=True)
+class _Units:
+    """The randomised units of a design: which observations each holds, its stratum, and
+    how many units each stratum treated."""
 
-    Units are clusters; each stratum keeps its number of treated units.
-    """
-    unit_treat = pd.Series(treat).groupby(cluster).agg(["min", "max"])
-    if (unit_treat["min"] != unit_treat["max"]).any():
-        raise EstimationError(
-            "the treatment varies within a cluster: give the randomised unit as the cluster"
+    cluster: NDArray[np.int64]  # the unit of each observation
+    treated: NDArray[np.float64]  # each unit's assignment
+    groups: tuple[NDArray[np.int64], ...]  # the units of each stratum
+    counts: tuple[int, ...]  # treated units per stratum
+
+    @classmethod
+    def of(
+        cls, treat: NDArray[np.float64], cluster: NDArray[np.int64], strata: NDArray[np.int64]
+    ) -> _Units:
+        unit_treat = pd.Series(treat).groupby(cluster).agg(["min", "max"])
+        if (unit_treat["min"] != unit_treat["max"]).any():
+            raise EstimationError(
+                "the treatment varies within a cluster: give the randomised unit as the cluster"
+            )
+        unit_stratum = pd.Series(strata).groupby(cluster).agg(["min", "max"])
+        if (unit_stratum["min"] != unit_stratum["max"]).any():
+            raise EstimationError("a cluster spans two strata: clusters must be nested in strata")
+        t_unit = unit_treat["min"].to_numpy()
+        s_unit = unit_stratum["min"].to_numpy()
+        groups = tuple(np.flatnonzero(s_unit == s) for s in np.unique(s_unit))
+        counts = tuple(int(t_unit[g].sum()) for g in groups)
+        return cls(cluster, t_unit, groups, counts)
+
+    @property
+    def assignments(self) -> int:
+        """How many assignments the design could have made."""
+        return math.prod(
+            math.comb(len(g), c) for g, c in zip(self.groups, self.counts, strict=True)
         )
-    unit_stratum = pd.Series(strata).groupby(cluster).agg(["min", "max"])
-    if (unit_stratum["min"] != unit_stratum["max"]).any():
-        raise EstimationError("a cluster spans two strata: clusters must be nested in strata")
-    t_unit = unit_treat["min"].to_numpy()
-    s_unit = unit_stratum["min"].to_numpy()
-    groups = [np.flatnonzero(s_unit == s) for s in np.unique(s_unit)]
-    counts = [int(t_unit[g].sum()) for g in groups]
-    total = math.prod(math.comb(len(g), c) for g, c in zip(groups, counts, strict=True))
-    if total <= reps:
+
+    def every(self) -> NDArray[np.float64]:
+        """Every possible assignment: ``(n, assignments)`` 0/1 columns."""
         per_stratum = [
             list(itertools.combinations(range(len(g)), c))
-            for g, c in zip(groups, counts, strict=True)
+            for g, c in zip(self.groups, self.counts, strict=True)
         ]
-        draws = np.zeros((len(t_unit), total))
+        draws = np.zeros((len(self.treated), self.assignments))
         for r, combo in enumerate(itertools.product(*per_stratum)):
-            for g, chosen in zip(groups, combo, strict=True):
+            for g, chosen in zip(self.groups, combo, strict=True):
                 draws[g[list(chosen)], r] = 1.0
-        enumerated = True
-    else:
-        draws = np.zeros((len(t_unit), reps))
-        for g, c in zip(groups, counts, strict=True):
+        return draws[self.cluster]
+
+    def draw(self, reps: int, rng: np.random.Generator) -> NDArray[np.float64]:
+        """``reps`` assignments re-drawn at random: ``(n, reps)`` 0/1 columns."""
+        draws = np.zeros((len(self.treated), reps))
+        for g, c in zip(self.groups, self.counts, strict=True):
             keys = rng.random((reps, len(g)))
             ranks = np.argsort(keys, axis=1)[:, :c]  # the c units treated in each draw
             block = np.zeros((reps, len(g)))
             np.put_along_axis(block, ranks, 1.0, axis=1)
             draws[g] = block.T
-        enumerated = False
-    return draws[cluster], enumerated
+        return draws[self.cluster]
+
+
+def _design_draws(
+    treat: NDArray[np.float64],
+    cluster: NDArray[np.int64],
+    strata: NDArray[np.int64],
+    reps: int,
+    seed: int,
+) -> tuple[NDArray[np.float64], bool]:
+    """Assignments re-drawn from the design: ``(n, R)`` 0/1 columns, and whether enumerated.
+
+    Units are clusters; each stratum keeps its number of treated units. The draws are those
+    :func:`randomisation_inference` makes with the same seed.
+    """
+    units = _Units.of(treat, cluster, strata)
+    if units.assignments <= reps:
+        return units.every(), True
+    chunks = _ri_chunks(len(treat), reps, seed)
+    return np.hstack([units.draw(c, np.random.default_rng(sq)) for _, c, sq in chunks]), False
+
+
+def _ri_chunks(n: int, reps: int, seed: int) -> list[tuple[int, int, np.random.SeedSequence]]:
+    """The chunks of re-randomisations for ``n`` observations: their size is fixed by ``n``
+    alone (memory), never by the number of workers."""
+    return seeded_chunks(reps, max(1, min(RI_CHUNK, 4_000_000 // max(n, 1))), seed)
 
 
 def _adjustment_matrix(
@@ -297,6 +380,43 @@ def _codes(values: ArrayLike | None, n: int, default: str) -> NDArray[np.int64]:
     return pd.factorize(pd.Series(np.asarray(values)), sort=True)[0].astype(np.int64)
 
 
+@dataclass(frozen=True, slots=True)
+class _Residualised:
+    """The outcome and treatment after the covariates and strata, and the projection that
+    residualises each re-drawn assignment the same way (Frisch–Waugh–Lovell)."""
+
+    y: NDArray[np.float64]
+    t: NDArray[np.float64]
+    W: NDArray[np.float64]
+    W_pinv: NDArray[np.float64]
+
+    @classmethod
+    def of(
+        cls, y: NDArray[np.float64], t: NDArray[np.float64], W: NDArray[np.float64]
+    ) -> _Residualised:
+        W_pinv = np.asarray(np.linalg.pinv(W), dtype=np.float64)
+        return cls(y - W @ (W_pinv @ y), t - W @ (W_pinv @ t), W, W_pinv)
+
+    def estimate(self) -> float:
+        denom = float(self.t @ self.t)
+        if denom <= 1e-12 * len(self.t):
+            raise EstimationError("the treatment is constant within strata: nothing to compare")
+        return float(self.t @ self.y) / denom
+
+    def ab(self, draws: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Rows ``a*, b*`` for each draw, with ``stat*(τ0) = a* - τ0 b*``."""
+        n = len(self.y)
+        out = np.empty((2, draws.shape[1]))
+        chunk = max(1, 2_000_000 // max(n, 1))  # bounded memory for large trials
+        for start in range(0, draws.shape[1], chunk):
+            block = draws[:, start : start + chunk]
+            D = block - self.W @ (self.W_pinv @ block)
+            dd = np.einsum("ir,ir->r", D, D)
+            out[0, start : start + chunk] = (D.T @ self.y) / dd
+            out[1, start : start + chunk] = (D.T @ self.t) / dd
+        return out
+
+
 def draw_estimates(
     y: NDArray[np.float64],
     t: NDArray[np.float64],
@@ -304,25 +424,18 @@ def draw_estimates(
     draws: NDArray[np.float64],
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     """The adjusted estimate, and per draw ``a*``, ``b*`` with ``stat*(τ0) = a* - τ0 b*``."""
-    n = len(y)
-    W_pinv = np.linalg.pinv(W)
+    r = _Residualised.of(y, t, W)
+    estimate = r.estimate()
+    a, b = r.ab(draws)
+    return estimate, a, b
 
-    def residualise(m: NDArray[np.float64]) -> NDArray[np.float64]:
-        return m - W @ (W_pinv @ m)
 
-    y_t, t_t = residualise(y), residualise(t)
-    denom = float(t_t @ t_t)
-    if denom <= 1e-12 * n:
-        raise EstimationError("the treatment is constant within strata: nothing to compare")
-    a = np.empty(draws.shape[1])
-    b = np.empty(draws.shape[1])
-    chunk = max(1, 2_000_000 // max(n, 1))  # bounded memory for large trials
-    for start in range(0, draws.shape[1], chunk):
-        D = residualise(draws[:, start : start + chunk])
-        dd = np.einsum("ir,ir->r", D, D)
-        a[start : start + chunk] = (D.T @ y_t) / dd
-        b[start : start + chunk] = (D.T @ t_t) / dd
-    return float(t_t @ y_t) / denom, a, b
+def _ri_chunk(
+    shared: tuple[_Units, _Residualised], index: int, count: int, seed: np.random.SeedSequence
+) -> tuple[int, NDArray[np.float64]]:
+    """One chunk of re-randomisations: its index and ``a*, b*`` of its ``count`` draws."""
+    units, residualised = shared
+    return index, residualised.ab(units.draw(count, np.random.default_rng(seed)))
 
 
 def randomisation_inference(
@@ -337,6 +450,7 @@ def randomisation_inference(
     alpha: float = 0.05,
     term: str = "treatment",
     draws: ArrayLike | None = None,
+    runner: Runner | None = None,
 ) -> ResamplingTest:
     """Randomisation test and interval for a 0/1 treatment, re-drawing the actual design.
 
@@ -350,6 +464,10 @@ def randomisation_inference(
             ``hearten.stats.randomise.redraws``), required when the rule is not plain
             blocking, e.g. after re-randomisation for balance; ``reps`` and ``seed`` are
             then unused and the seed reported is ``seed`` as given (the allocation's).
+        runner: runs the chunks of random re-draws (:mod:`hearten.stats.chunks`: by
+            default the one set by ``chunks.using``, else here; threads or a Dask
+            cluster); chunks of a fixed size are seeded from ``seed``, so the answer is
+            the same wherever they run.
     """
     yv = np.asarray(y, dtype=np.float64)
     t = np.asarray(treat, dtype=np.float64)
@@ -358,14 +476,23 @@ def randomisation_inference(
         raise EstimationError("randomisation inference needs a 0/1 treatment")
     s_codes = _codes(strata, n, "one")
     c_codes = _codes(cluster, n, "each")
-    W = _adjustment_matrix(n, covariates, s_codes)
-    if draws is None:
-        drawn, enumerated = _design_draws(t, c_codes, s_codes, reps, np.random.default_rng(seed))
-    else:
-        drawn, enumerated = np.asarray(draws, dtype=np.float64), False
+    residualised = _Residualised.of(yv, t, _adjustment_matrix(n, covariates, s_codes))
+    estimate = residualised.estimate()
+    enumerated = False
+    if draws is not None:
+        drawn = np.asarray(draws, dtype=np.float64)
         if drawn.shape[0] != n or not np.all(np.isin(drawn, (0.0, 1.0))):
             raise EstimationError("give the re-draws as 0/1 columns, one row per observation")
-    estimate, a, b = draw_estimates(yv, t, W, drawn)
+        a, b = residualised.ab(drawn)
+    else:
+        units = _Units.of(t, c_codes, s_codes)
+        enumerated = units.assignments <= reps
+        if enumerated:
+            a, b = residualised.ab(units.every())
+        else:
+            chunks = _ri_chunks(n, reps, seed)
+            run = runner or current()
+            a, b = np.hstack(ordered(run(_ri_chunk, (units, residualised), chunks)))
 
     def p_value(tau0: float) -> float:
         observed = abs(estimate - tau0)

@@ -93,7 +93,7 @@ def westfall_young(
     c_codes = _codes(cluster, n, "each")
     per_outcome = isinstance(covariates, Mapping)
     shared = None if per_outcome else _adjustment_matrix(n, covariates, s_codes)  # type: ignore[arg-type]
-    draws, enumerated = _design_draws(t, c_codes, s_codes, reps, np.random.default_rng(seed))
+    draws, enumerated = _design_draws(t, c_codes, s_codes, reps, seed)
     observed = np.empty(len(names))
     stars = np.empty((len(names), draws.shape[1]))
     for m, name in enumerate(names):

@@ -36,7 +36,7 @@ replications only, not on how many workers ran the chunks or in what order.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -47,6 +47,7 @@ from scipy import stats as sps
 
 from hearten.errors import DesignError
 from hearten.stats.batched import BatchFit, ClusterSums, fit_batch, wild_p_values
+from hearten.stats.chunks import Runner, current, seeded_chunks
 from hearten.stats.power import DESIGNS, DesignKind, PowerDesign, solve_mdes, solve_power
 
 SimMethod = Literal["cr2", "wild"]
@@ -531,46 +532,29 @@ def summarise(s: SimulationSpec, reps: Replications, seed: int) -> SimulationRes
     )
 
 
-#: Runs chunk tasks ``(spec, index, reps, seed)`` and yields their results in any order.
-Executor = Callable[
-    [SimulationSpec, Sequence[tuple[int, int, np.random.SeedSequence]]], Iterable[ChunkResult]
-]
-
-
-def serial(
-    s: SimulationSpec, tasks: Sequence[tuple[int, int, np.random.SeedSequence]]
-) -> Iterable[ChunkResult]:
-    """Run the chunks one after another in this process."""
-    for index, R, seed in tasks:
-        yield run_chunk(s, index, R, seed)
-
-
 def tasks(s: SimulationSpec, reps: int, seed: int) -> list[tuple[int, int, np.random.SeedSequence]]:
     """The chunks of ``reps`` replications and their spawned seeds."""
-    size = WILD_CHUNK if s.method == "wild" else CHUNK
-    counts = [min(size, reps - start) for start in range(0, reps, size)]
-    seeds = np.random.SeedSequence(seed).spawn(len(counts))
-    return [(i, c, sq) for i, (c, sq) in enumerate(zip(counts, seeds, strict=True))]
+    return seeded_chunks(reps, WILD_CHUNK if s.method == "wild" else CHUNK, seed)
 
 
 def simulate(
     s: SimulationSpec,
     reps: int,
     seed: int,
-    executor: Executor = serial,
+    runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[SimulationResult, Replications]:
     """Simulate ``reps`` replications of ``s`` with ``seed`` and summarise them.
 
-    ``executor`` runs the chunks (serially by default; the CLI passes threads or a Dask
-    cluster); ``progress`` is called with the number of replications each finished chunk
-    adds.
+    ``runner`` runs the chunks (here by default; the CLI passes threads or a Dask cluster,
+    :mod:`hearten.stats.chunks`); ``progress`` is called with the number of replications
+    each finished chunk adds.
     """
     check_spec(s)
     if reps < 10:
         raise DesignError("simulate at least 10 replications (1,000 or more is usual)")
     done: list[ChunkResult] = []
-    for chunk in executor(s, tasks(s, reps, seed)):
+    for chunk in (runner or current())(run_chunk, s, tasks(s, reps, seed)):
         done.append(chunk)
         if progress is not None:
             progress(len(chunk.fit.ok))
