@@ -1,15 +1,23 @@
-"""CR2 cluster-robust regression: Hearten against R's estimatr::lm_robust, same machine, same run.
+"""CR2 cluster-robust regression: Hearten against R's estimatr and clubSandwich, and statsmodels.
 
 Run from the repository:  python3 -m uv run python benchmarks/cr2_vs_estimatr.py
-Options: --rows 100000 --clusters 2000 --covariates 10 --runs 5 --out FILE.md
+Options: --rows 100000 --clusters 2000 --covariates 10 --runs 5 --timeout 600 --out FILE.md
 
-Both fit ``y ~ t + x1 + ... + xk`` with CR2 errors and Satterthwaite df. The script first
-checks that the two agree (estimates, standard errors, df to 1e-6 relative), then times only
-the fit on each side (R: ``system.time(lm_robust(...))`` after the data are read), and
-reports median, min and max over the runs and peak memory (Python: tracemalloc; R:
-``gc()``'s maximum). It also fits 25% and 50% of the rows to show memory grows linearly.
-R is found with ``Rscript``; if it or estimatr is missing the peer is reported as missing
-(install with ``apt-get install r-base-core r-cran-estimatr``).
+Every tool fits ``y ~ t + x1 + ... + xk`` with cluster-robust errors. The script first checks
+that each peer agrees with Hearten (estimates, standard errors and df to 1e-6 relative), then
+times only the fit on each side, and reports median, min and max over the runs and peak
+memory (Python: tracemalloc; R: ``gc()``'s maximum):
+
+* R ``estimatr::lm_robust(se_type = "CR2")``: CR2 with Satterthwaite df;
+* R ``clubSandwich::coef_test(lm(...), vcov = "CR2", test = "Satterthwaite")``: the same
+  numbers (the time includes ``lm``);
+* statsmodels ``OLS(...).fit(cov_type="cluster")``: it has CR1 only, so it is compared with
+  Hearten's CR1 (and its time with both of Hearten's).
+
+A peer slower than ``--timeout`` seconds for one fit is reported as timed out. It also fits
+25% and 50% of the rows to show Hearten's memory grows linearly. R is found with
+``Rscript``; if it or a package is missing that peer is reported as missing (install with
+``apt-get install r-base-core r-cran-estimatr r-cran-clubsandwich``).
 """
 
 from __future__ import annotations
@@ -33,20 +41,29 @@ from hearten.stats.estimate import fit_ols
 AGREEMENT = 1e-6
 
 R_SCRIPT = r"""
-suppressPackageStartupMessages(library(estimatr))
 args <- commandArgs(trailingOnly = TRUE)
-d <- read.csv(args[1]); runs <- as.integer(args[2])
+d <- read.csv(args[1]); runs <- as.integer(args[2]); tool <- args[3]
 f <- as.formula(paste("y ~ t +", paste0("x", seq_len(ncol(d) - 3), collapse = " + ")))
+if (tool == "estimatr") {
+  suppressPackageStartupMessages(library(estimatr))
+  fit_once <- function() {
+    t <- tidy(lm_robust(f, data = d, clusters = cl, se_type = "CR2"))
+    list(estimate = t$estimate, se = t$std.error, df = t$df)
+  }
+} else {
+  suppressPackageStartupMessages(library(clubSandwich))
+  fit_once <- function() {
+    t <- coef_test(lm(f, data = d), vcov = "CR2", cluster = d$cl, test = "Satterthwaite")
+    list(estimate = t$beta, se = t$SE, df = t$df_Satt)
+  }
+}
 times <- numeric(runs)
 invisible(gc(reset = TRUE))
-for (i in seq_len(runs)) {
-  times[i] <- system.time(fit <- lm_robust(f, data = d, clusters = cl, se_type = "CR2"))[["elapsed"]]
-}
+for (i in seq_len(runs)) times[i] <- system.time(r <- fit_once())[["elapsed"]]
 mem <- sum(gc()[, 6])  # "max used" in Mb, Ncells + Vcells
-t <- tidy(fit)
+g <- function(x) paste(sprintf("%.17g", x), collapse = ",")
 cat(sprintf('{"times": [%s], "peak_mb": %.3f, "estimate": [%s], "std_error": [%s], "df": [%s]}',
-  paste(times, collapse = ","), mem, paste(sprintf("%.17g", t$estimate), collapse = ","),
-  paste(sprintf("%.17g", t$std.error), collapse = ","), paste(sprintf("%.17g", t$df), collapse = ",")))
+  paste(times, collapse = ","), mem, g(r$estimate), g(r$se), g(r$df)))
 """
 
 
@@ -64,39 +81,72 @@ def make_data(rows: int, clusters: int, covariates: int, seed: int = 0) -> pd.Da
     return d
 
 
-def hearten_fit(d: pd.DataFrame):
+def hearten_fit(d: pd.DataFrame, vcov: str = "CR2"):
     X = np.column_stack([np.ones(len(d)), d.drop(columns=["y", "cl"]).to_numpy()])
     names = ["(Intercept)", *d.columns.drop(["y", "cl"])]
-    return fit_ols(d["y"].to_numpy(), X, names, cluster=d["cl"].to_numpy(), vcov="CR2")
+    return fit_ols(d["y"].to_numpy(), X, names, cluster=d["cl"].to_numpy(), vcov=vcov)
 
 
-def time_hearten(d: pd.DataFrame, runs: int) -> tuple[list[float], float]:
+def time_hearten(d: pd.DataFrame, runs: int, vcov: str = "CR2") -> tuple[list[float], float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        hearten_fit(d)
+        hearten_fit(d, vcov)
         times.append(time.perf_counter() - start)
     tracemalloc.start()
-    hearten_fit(d)
+    hearten_fit(d, vcov)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return times, peak
 
 
-def run_r(d: pd.DataFrame, runs: int, folder: Path) -> dict | None:
+def run_r(d: pd.DataFrame, runs: int, folder: Path, tool: str, timeout: float) -> dict | str:
+    """The R peer's timings and numbers, or why there are none."""
     rscript = shutil.which("Rscript")
     if rscript is None:
-        return None
+        return "missing: install r-base-core"
     data, script = folder / "data.csv", folder / "bench.R"
-    d.to_csv(data, index=False)
+    if not data.exists():
+        d.to_csv(data, index=False)
     script.write_text(R_SCRIPT)
-    result = subprocess.run(
-        [rscript, str(script), str(data), str(runs)], capture_output=True, text=True
-    )
+    try:
+        result = subprocess.run(
+            [rscript, str(script), str(data), str(runs), tool],
+            capture_output=True, text=True, timeout=timeout * runs + 60,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return f"timed out (over {timeout:.0f} s a fit)"
     if result.returncode != 0:
-        print(f"R failed (is r-cran-estimatr installed?):\n{result.stderr}", file=sys.stderr)
-        return None
+        print(f"R {tool} failed:\n{result.stderr}", file=sys.stderr)
+        return f"missing: install r-cran-{tool.lower()}"
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def statsmodels_fit(d: pd.DataFrame):
+    import statsmodels.api as sm
+
+    X = np.column_stack([np.ones(len(d)), d.drop(columns=["y", "cl"]).to_numpy()])
+    return sm.OLS(d["y"].to_numpy(), X).fit(cov_type="cluster", cov_kwds={"groups": d["cl"]})
+
+
+def time_statsmodels(d: pd.DataFrame, runs: int) -> tuple[list[float], float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        statsmodels_fit(d)
+        times.append(time.perf_counter() - start)
+    tracemalloc.start()
+    statsmodels_fit(d)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return times, peak
+
+
+def disagreement(mine: dict[str, np.ndarray], theirs: dict[str, list[float]]) -> float:
+    return max(
+        float(np.max(np.abs(np.asarray(mine[k]) - np.asarray(v)) / np.abs(np.asarray(v))))
+        for k, v in theirs.items()
+    )
 
 
 def summary(times: list[float]) -> str:
@@ -109,6 +159,7 @@ def main() -> int:
     parser.add_argument("--clusters", type=int, default=2_000)
     parser.add_argument("--covariates", type=int, default=10)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--out", type=Path)
     a = parser.parse_args()
     d = make_data(a.rows, a.clusters, a.covariates)
@@ -117,46 +168,76 @@ def main() -> int:
         f"{a.covariates} covariates ({a.runs} runs)",
         "",
     ]
+    cr2, cr1 = hearten_fit(d), hearten_fit(d, "CR1")
+    mine = {"estimate": cr2.coef, "std_error": cr2.std_error, "df": cr2.df}
+    peers: dict[str, dict | str] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        print("Fitting with R estimatr::lm_robust ...", file=sys.stderr)
-        r = run_r(d, a.runs, Path(tmp))
-    ours = hearten_fit(d)
-    if r is not None:
-        for field, theirs in (
-            ("coef", r["estimate"]),
-            ("std_error", r["std_error"]),
-            ("df", r["df"]),
-        ):
-            mine = getattr(ours, field)
-            worst = float(np.max(np.abs(mine - np.asarray(theirs)) / np.abs(theirs)))
+        for tool in ("estimatr", "clubSandwich"):
+            print(f"Fitting with R {tool} ...", file=sys.stderr)
+            peers[tool] = run_r(d, a.runs, Path(tmp), tool, a.timeout)
+    checked = []
+    for tool, r in peers.items():
+        if isinstance(r, dict):
+            worst = disagreement(mine, {k: r[k] for k in ("estimate", "std_error", "df")})
             if worst > AGREEMENT:
-                print(f"DISAGREE: {field} differs from estimatr by {worst:.2e}", file=sys.stderr)
+                print(f"DISAGREE: {tool} differs by {worst:.2e}", file=sys.stderr)
                 return 1
-        lines.append(
-            f"Agreement with estimatr checked first: estimates, standard errors "
-            f"and df within {AGREEMENT:g} relative."
+            checked.append(tool)
+    try:
+        sm_fit = statsmodels_fit(d)
+    except ImportError:
+        sm_fit = None
+    if sm_fit is not None:
+        worst = disagreement(
+            {"estimate": cr1.coef, "std_error": cr1.std_error},
+            {"estimate": list(sm_fit.params), "std_error": list(sm_fit.bse)},
         )
-        lines.append("")
+        if worst > AGREEMENT:
+            print(f"DISAGREE: statsmodels CR1 differs by {worst:.2e}", file=sys.stderr)
+            return 1
+        checked.append("statsmodels (CR1)")
+    if checked:
+        lines += [
+            "Agreement checked first: estimates, standard errors (and df) within "
+            f"{AGREEMENT:g} relative of " + ", ".join(checked) + ".",
+            "",
+        ]
     print("Timing Hearten ...", file=sys.stderr)
     times, peak = time_hearten(d, a.runs)
+    base = statistics.median(times)
+    times1, peak1 = time_hearten(d, a.runs, "CR1")
     lines += [
-        "| tool | fit time: median (min, max) | peak memory | time vs Hearten |",
+        "| tool | fit time: median (min, max) | peak memory | time vs Hearten CR2 |",
         "| --- | --- | --- | --- |",
-        f"| Hearten `fit_ols(vcov='CR2')` | {summary(times)} | {peak:.0f} MB | 1.00 |",
+        f"| Hearten `fit_ols(vcov='CR2')`, Satterthwaite df | {summary(times)} | {peak:.0f} MB "
+        "| 1.00 |",
+        f"| Hearten `fit_ols(vcov='CR1')` | {summary(times1)} | {peak1:.0f} MB | "
+        f"{statistics.median(times1) / base:.2f} |",
     ]
-    if r is None:
-        lines.append(
-            "| R estimatr `lm_robust` | missing: install r-base-core r-cran-estimatr | | |"
-        )
+    labels = {
+        "estimatr": "R estimatr `lm_robust` CR2",
+        "clubSandwich": "R clubSandwich `coef_test` CR2 (with `lm`)",
+    }
+    for tool, r in peers.items():
+        if isinstance(r, str):
+            lines.append(f"| {labels[tool]} | {r} | | |")
+        else:
+            ratio = statistics.median(r["times"]) / base
+            lines.append(
+                f"| {labels[tool]} | {summary(r['times'])} | {r['peak_mb']:.0f} MB (R heap) | "
+                f"{ratio:.2f}× |"
+            )
+    if sm_fit is None:
+        lines.append("| statsmodels OLS, cluster (CR1) | missing: pip install statsmodels | | |")
     else:
-        ratio = statistics.median(r["times"]) / statistics.median(times)
+        sm_times, sm_peak = time_statsmodels(d, a.runs)
         lines.append(
-            f"| R estimatr `lm_robust` | {summary(r['times'])} | "
-            f"{r['peak_mb']:.0f} MB (R heap, max used) | {ratio:.2f}× slower |"
+            f"| statsmodels OLS, cluster (CR1 only) | {summary(sm_times)} | {sm_peak:.0f} MB | "
+            f"{statistics.median(sm_times) / base:.2f}× |"
         )
     lines += [
         "",
-        "Memory against rows (Hearten, same clusters and covariates):",
+        "Memory against rows (Hearten CR2, same clusters and covariates):",
         "",
         "| rows | peak memory | per 1,000 rows |",
         "| --- | --- | --- |",

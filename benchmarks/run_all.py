@@ -44,7 +44,8 @@ def install_r() -> str:
 def runs(quick: bool) -> list[tuple[str, list[str]]]:
     """(title, command) for every benchmark."""
     py = [sys.executable]
-    uv_with = [sys.executable, "-m", "uv", "run", "--with", "pyfixest[numba]", "python"]
+    uv = os.environ.get("UV") or shutil.which("uv") or "uv"  # `uv run` names itself in UV
+    uv_with = [uv, "run", "--with", "pyfixest[numba]", "python"]
     rows = [1_000, 20_000] if quick else [1_000, 100_000, 1_000_000]
     out: list[tuple[str, list[str]]] = [
         (f"CR2 at {n:,} rows", [*py, str(HERE / "cr2_vs_estimatr.py"), "--rows", str(n),

@@ -42,7 +42,7 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from hearten.cli.simulate import threads
+from hearten.stats.chunks import threads
 from hearten.stats.batched import fit_batch
 from hearten.stats.estimate import estimate_itt
 from hearten.stats.simulate import SimulationSpec, cluster_sums, draw, simulate, table, tasks

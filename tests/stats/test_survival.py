@@ -86,3 +86,28 @@ def test_vectorised_score_residuals_equal_statsmodels(leaving: pd.DataFrame) -> 
     np.testing.assert_allclose(
         breslow_score_residuals(t, e, X, np.asarray(fit.params)), expected, rtol=1e-9, atol=1e-12
     )
+
+
+def test_breslow_newton_equals_statsmodels_phreg(leaving: pd.DataFrame) -> None:
+    from statsmodels.duration.hazard_regression import PHReg
+
+    from hearten.stats.survival import breslow_fit
+
+    X = np.column_stack([leaving["treat"], leaving["baseline"]]).astype(float)
+    t, e = leaving["days"].to_numpy(float), leaving["left"].to_numpy(float)
+    assert len(np.unique(t[e == 1])) < int(e.sum()), "the data must have tied days"
+    fit = PHReg(t, X, status=e, ties="breslow").fit()
+    beta, cov, loglik = breslow_fit(t, e, X)
+    np.testing.assert_allclose(beta, fit.params, rtol=1e-9)
+    np.testing.assert_allclose(cov, fit.cov_params(), rtol=1e-8)
+    assert loglik == pytest.approx(fit.llf, rel=1e-12)
+
+
+def test_an_arm_where_nobody_left_is_explained() -> None:
+    from hearten.stats.survival import breslow_fit
+
+    t = np.array([5.0, 8.0, 9.0, 12.0, 20.0, 30.0, 31.0, 40.0])
+    e = np.array([1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    treat = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])  # nobody treated left
+    with pytest.raises(EstimationError, match="did not converge|singular"):
+        breslow_fit(t, e, treat[:, None])

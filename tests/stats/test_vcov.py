@@ -85,6 +85,31 @@ def test_fast_cr2_equals_the_dense_textbook_formulas(
     np.testing.assert_allclose(fast.df, df, rtol=DENSE_TOLERANCE)
 
 
+def test_very_unequal_clusters_in_many_padded_batches_with_weights(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hearten.stats.vcov as vcov
+
+    monkeypatch.setattr(vcov, "BATCH_CELLS", 400)  # force many small batches
+    rng = np.random.default_rng(11)
+    sizes = np.array([1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 9, 4])
+    cluster = np.repeat(np.arange(len(sizes)), sizes)
+    n = len(cluster)
+    stratum = (np.arange(len(sizes)) % 2)[cluster]
+    treat = (np.arange(len(sizes)) % 4 < 2)[cluster].astype(float)
+    X = np.column_stack([np.ones(n), treat, rng.normal(size=n), stratum.astype(float)])
+    e = rng.normal(size=n)
+    w = rng.uniform(0.5, 2.0, n)
+    B = np.linalg.inv(X.T @ (X * w[:, None]))
+    assert len(vcov._size_batches(np.asarray(sizes), width=13)) > 4
+    for weights in (None, w):
+        bread = np.linalg.inv(X.T @ X) if weights is None else B
+        fast = robust_vcov(X, e, bread, "CR2", cluster.astype(np.int64), weights)
+        V, df = dense_cr2(X, e, cluster, weights)
+        np.testing.assert_allclose(fast.matrix, V, rtol=DENSE_TOLERANCE, atol=1e-12)
+        np.testing.assert_allclose(fast.df, df, rtol=DENSE_TOLERANCE)
+
+
 def test_cluster_order_in_the_data_does_not_matter() -> None:
     rng = np.random.default_rng(7)
     X, e, cluster = _design(rng, 10, True)

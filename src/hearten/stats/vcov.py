@@ -21,10 +21,12 @@ estimatr with the working model ``Φ = I`` on the original scale: ``H = X M X'W`
 unweighted residuals, and ``p_g = A_g W_g X_g M c``. Without weights this is the formula above.
 
 ``[(I - H)(I - H)']_gg = I + Z_g K Z_g'`` with ``Z_g = [X_g, W_g X_g]`` and a ``2k × 2k`` matrix
-``K``, so its inverse square root comes from a thin QR of ``Z_g`` and a small
-eigendecomposition: ``O(n_g k²)`` per cluster instead of ``O(n_g³)``, and memory linear in the
-number of rows. ``Ω`` is never formed: its trace and squared Frobenius norm reduce to
-``3k × 3k`` products.
+``K`` (without weights ``Z_g = X_g`` and ``K = -M``), so its inverse square root comes from a
+thin QR of ``Z_g`` and a small eigendecomposition: ``O(n_g k²)`` per cluster instead of
+``O(n_g³)``, and memory linear in the number of rows. Clusters of similar size are stacked
+(padded with zero rows, which the algebra leaves at zero) so numpy runs these as a few
+batched calls rather than one Python iteration per cluster. ``Ω`` is never formed: its trace
+and squared Frobenius norm reduce to ``3k × 3k`` products.
 """
 
 from __future__ import annotations
@@ -174,16 +176,28 @@ def _cr2(
     WX = Xs * ws[:, None]
     T = M @ (WX.T @ WX) @ M
     K = np.block([[T, -M], [-M, np.zeros((k, k))]])
+    # Unweighted, (I - H)(I - H)' = I - H, so Z_g = X_g with K = -M suffices (half the width).
+    Kz = -M if weights is None else K
     scores = np.empty((G, k))
     # Per cluster and coefficient p: d = p_g'p_g, a = X_g'p_g, b = X_g'W_g p_g.
     d = np.empty((G, k))
     a = np.empty((G, k, k))
     b = np.empty((G, k, k))
-    for g in range(G):
-        rows = slice(bounds[g], bounds[g + 1])
-        Xg, WXg, eg = Xs[rows], WX[rows], es[rows]
-        Q, R = np.linalg.qr(np.column_stack([Xg, WXg]))
-        lam, V = np.linalg.eigh(R @ K @ R.T)
+    sizes = np.diff(bounds)
+    for batch in _size_batches(sizes, width=Kz.shape[0] + k + 1):
+        # Clusters of similar size, stacked and padded with zero rows: a zero row of X_g,
+        # W_g X_g and e_g stays zero through A_g, so padding changes nothing.
+        m = int(sizes[batch].max())
+        within = np.arange(m)
+        present = within[None, :] < sizes[batch][:, None]
+        rows = np.where(present, bounds[batch][:, None] + within[None, :], 0)
+        pad = present[:, :, None]
+        Xg = np.where(pad, Xs[rows], 0.0)
+        WXg = np.where(pad, WX[rows], 0.0)
+        eg = np.where(present, es[rows], 0.0)
+        Z = Xg if weights is None else np.concatenate([Xg, WXg], axis=2)
+        Q, R = np.linalg.qr(Z)
+        lam, V = np.linalg.eigh(R @ Kz @ R.transpose(0, 2, 1))
         U = Q @ V
         one_plus = 1.0 + lam
         shrink = (
@@ -195,13 +209,13 @@ def _cr2(
             - 1.0
         )
         # Columns: the residuals, then W_g X_g M; A_g is applied to all at once.
-        E = np.column_stack([eg, WXg @ M])
-        AE = E + U @ (shrink[:, None] * (U.T @ E))
-        scores[g] = WXg.T @ AE[:, 0]
-        P = AE[:, 1:]
-        d[g] = np.einsum("ij,ij->j", P, P)
-        a[g] = Xg.T @ P
-        b[g] = WXg.T @ P
+        E = np.concatenate([eg[:, :, None], WXg @ M], axis=2)
+        AE = E + U @ (shrink[:, :, None] * (U.transpose(0, 2, 1) @ E))
+        scores[batch] = np.einsum("bmi,bm->bi", WXg, AE[:, :, 0])
+        P = AE[:, :, 1:]
+        d[batch] = np.einsum("bmj,bmj->bj", P, P)
+        a[batch] = Xg.transpose(0, 2, 1) @ P
+        b[batch] = WXg.transpose(0, 2, 1) @ P
     matrix = _symmetric(M @ (scores.T @ scores) @ M)
     df = np.empty(k)
     for p in range(k):
@@ -216,6 +230,30 @@ def _cr2(
         frob = (dp**2).sum() + 2.0 * (dp * L_diag).sum() + L_frob
         df[p] = trace**2 / frob
     return Vcov("CR2", matrix, df, G)
+
+
+#: A batch of clusters holds at most this many padded cells (rows × columns), to bound memory.
+BATCH_CELLS = 2_000_000
+
+
+def _size_batches(sizes: NDArray[np.intp], width: int) -> list[NDArray[np.intp]]:
+    """Clusters grouped by similar size (each padded to its largest at most a quarter, or
+    eight rows, more), so the per-cluster algebra runs as a few stacked calls."""
+    by_size = np.argsort(sizes, kind="stable")
+    batches = []
+    start = 0
+    while start < len(by_size):
+        low = int(sizes[by_size[start]])
+        stop = start + 1
+        while (
+            stop < len(by_size)
+            and sizes[by_size[stop]] <= max(1.25 * low, low + 8)
+            and (stop - start + 1) * int(sizes[by_size[stop]]) * width <= BATCH_CELLS
+        ):
+            stop += 1
+        batches.append(by_size[start:stop])
+        start = stop
+    return batches
 
 
 def _symmetric(m: NDArray[np.float64]) -> NDArray[np.float64]:
