@@ -148,7 +148,10 @@ def main() -> int:
             f"| wildboottest (p-value only) | {cell(peer_t)} | {peer_mem:.0f} MB | "
             f"{ratio:.2f}× Hearten's time |"
         )
-    lines += ["| tool | time: median (min, max) | peak memory | ratio |", "| --- | --- | --- | --- |"]
+    lines += [
+        "| tool | time: median (min, max) | peak memory | ratio |",
+        "| --- | --- | --- | --- |",
+    ]
     lines += [*rows, ""]
 
     # Randomisation inference.
@@ -180,10 +183,15 @@ def main() -> int:
             f"| pyfixest `ritest`, clustered (no strata) | {cell(peer_t)} | {peer_mem:.0f} MB | "
             f"{ratio:.2f}× Hearten's time (1 thread) |"
         )
-    lines += ["| tool | time: median (min, max) | peak memory | ratio |", "| --- | --- | --- | --- |"]
+    lines += [
+        "| tool | time: median (min, max) | peak memory | ratio |",
+        "| --- | --- | --- | --- |",
+    ]
     base = statistics.median(rows[0][1])
     for label, t_, mem in rows:
-        lines.append(f"| {label} | {cell(t_)} | {mem:.0f} MB | {statistics.median(t_) / base:.2f} |")
+        lines.append(
+            f"| {label} | {cell(t_)} | {mem:.0f} MB | {statistics.median(t_) / base:.2f} |"
+        )
     lines += [peer_row, ""]
     text = "\n".join(lines)
     print(text)

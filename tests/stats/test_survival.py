@@ -109,5 +109,5 @@ def test_an_arm_where_nobody_left_is_explained() -> None:
     t = np.array([5.0, 8.0, 9.0, 12.0, 20.0, 30.0, 31.0, 40.0])
     e = np.array([1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0])
     treat = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])  # nobody treated left
-    with pytest.raises(EstimationError, match="did not converge|singular"):
+    with pytest.raises(EstimationError, match="runs off to infinity"):
         breslow_fit(t, e, treat[:, None])
