@@ -157,6 +157,32 @@ def test_randomisation_inference_enumerates_a_small_cluster_design_exactly() -> 
     assert r.p_value == pytest.approx(expected, rel=1e-12)
 
 
+def test_draws_summed_to_teams_equal_the_per_person_regression() -> None:
+    from hearten.stats.inference import (
+        _adjustment_matrix,
+        _Residualised,
+        _UnitProjection,
+        _Units,
+        draw_estimates,
+    )
+
+    rng = np.random.default_rng(21)
+    sizes = rng.integers(1, 30, 24)
+    team = np.repeat(np.arange(24), sizes)
+    stratum = (np.arange(24) % 3)[team]
+    t = np.isin(np.arange(24), [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16])[team].astype(float)
+    x = rng.normal(size=(len(team), 2))  # covariates that vary within teams
+    y = 0.3 * t + x @ [0.5, -0.2] + rng.normal(size=len(team))
+    W = _adjustment_matrix(len(y), x, stratum)
+    units = _Units.of(t, team, stratum)
+    people = units.draw(500, np.random.default_rng(4))
+    teams = units.draw_units(500, np.random.default_rng(4))
+    _, a, b = draw_estimates(y, t, W, people)
+    fast = _UnitProjection.of(_Residualised.of(y, t, W), team).ab(teams)
+    np.testing.assert_allclose(fast[0], a, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fast[1], b, rtol=1e-10, atol=1e-12)
+
+
 def test_randomisation_inference_is_reproducible_from_its_seed() -> None:
     d, _, _ = _trial()
     args = (d["y"], d["treat"], d["baseline"].to_numpy(), d["stratum"], d["team"])
