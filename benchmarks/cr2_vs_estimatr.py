@@ -14,7 +14,8 @@ memory (Python: tracemalloc; R: ``gc()``'s maximum):
 * statsmodels ``OLS(...).fit(cov_type="cluster")``: it has CR1 only, so it is compared with
   Hearten's CR1 (and its time with both of Hearten's).
 
-A peer slower than ``--timeout`` seconds for one fit is reported as timed out. It also fits
+A peer slower than ``--timeout`` seconds for one fit is reported as timed out, and one that
+needs more than 12 GB as out of memory. It also fits
 25% and 50% of the rows to show Hearten's memory grows linearly. R is found with
 ``Rscript``; if it or a package is missing that peer is reported as missing (install with
 ``apt-get install r-base-core r-cran-estimatr r-cran-clubsandwich``).
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,6 +41,8 @@ import pandas as pd
 from hearten.stats.estimate import fit_ols
 
 AGREEMENT = 1e-6
+#: Address space an R peer may use (the machine must keep running).
+R_MEMORY_LIMIT = 12 * 2**30
 
 R_SCRIPT = r"""
 args <- commandArgs(trailingOnly = TRUE)
@@ -109,16 +113,25 @@ def run_r(d: pd.DataFrame, runs: int, folder: Path, tool: str, timeout: float) -
     if not data.exists():
         d.to_csv(data, index=False)
     script.write_text(R_SCRIPT)
+
+    def cap_memory() -> None:  # a peer that needs more fails cleanly, not the machine
+        resource.setrlimit(resource.RLIMIT_AS, (R_MEMORY_LIMIT, R_MEMORY_LIMIT))
+
     try:
         result = subprocess.run(
             [rscript, str(script), str(data), str(runs), tool],
             capture_output=True, text=True, timeout=timeout * runs + 60,
+            preexec_fn=cap_memory,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
         return f"timed out (over {timeout:.0f} s a fit)"
     if result.returncode != 0:
         print(f"R {tool} failed:\n{result.stderr}", file=sys.stderr)
-        return f"missing: install r-cran-{tool.lower()}"
+        if "there is no package" in result.stderr:
+            return f"missing: install r-cran-{tool.lower()}"
+        if "cannot allocate" in result.stderr:
+            return f"failed: out of memory (limit {R_MEMORY_LIMIT / 2**30:.0f} GB)"
+        return "failed: " + (result.stderr.strip().splitlines() or ["no message"])[-1]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -126,7 +139,11 @@ def statsmodels_fit(d: pd.DataFrame):
     import statsmodels.api as sm
 
     X = np.column_stack([np.ones(len(d)), d.drop(columns=["y", "cl"]).to_numpy()])
-    return sm.OLS(d["y"].to_numpy(), X).fit(cov_type="cluster", cov_kwds={"groups": d["cl"]})
+    fit = sm.OLS(d["y"].to_numpy(), X).fit(cov_type="cluster", cov_kwds={"groups": d["cl"]})
+    # What Hearten's fit returns too: standard errors, p-values and intervals (statsmodels
+    # computes them only when asked).
+    fit.bse, fit.pvalues, fit.conf_int()
+    return fit
 
 
 def time_statsmodels(d: pd.DataFrame, runs: int) -> tuple[list[float], float]:

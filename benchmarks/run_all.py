@@ -3,9 +3,9 @@
 Run from the repository:  python3 -m uv run python benchmarks/run_all.py [--quick]
 Writes ``benchmarks/RESULTS.md`` (or ``--out FILE``): the machine, the date, and each
 benchmark's table (median of several runs, min and max, peak memory, ratio against each peer
-measured in the same run). Installs the peers first: R with estimatr, MASS, sandwich and
-survival from Debian's packages (when ``Rscript`` is missing and this runs as root), and the
-Python peers (pyfixest with numba) for the resampling run only, through ``uv run --with``.
+measured in the same run). Installs the peers first: R with estimatr, clubSandwich, MASS,
+sandwich and survival from Debian's packages (when one is missing and this runs as root), and
+the Python peers (pyfixest with numba) for the resampling run only, through ``uv run --with``.
 A peer that cannot be installed is reported as missing in its table, never skipped. Set
 ``DATABASE_URL`` to a PostgreSQL server to compare the survey load on both databases.
 ``--quick`` runs smaller sizes (a smoke test of the harness, not a result to quote).
@@ -25,13 +25,21 @@ from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-R_PACKAGES = ["r-base-core", "r-cran-estimatr", "r-cran-mass", "r-cran-sandwich", "r-cran-survival"]
+R_PACKAGES = [
+    "r-base-core", "r-cran-estimatr", "r-cran-clubsandwich", "r-cran-mass", "r-cran-sandwich",
+    "r-cran-survival",
+]  # fmt: skip
 
 
 def install_r() -> str:
     """Install R and the peers' packages from Debian when missing; say what happened."""
-    if shutil.which("Rscript"):
-        return "R found"
+    libraries = ("estimatr", "clubSandwich", "MASS", "sandwich", "survival")
+    check = "quit(status = !all(sapply(c({}), requireNamespace, quietly = TRUE)))".format(
+        ", ".join(f'"{name}"' for name in libraries)
+    )
+    rscript = shutil.which("Rscript")
+    if rscript and subprocess.run([rscript, "-e", check], check=False).returncode == 0:
+        return "R and its packages found"
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return "R missing (not root or no apt-get): R peers reported as missing"
     print("installing R peers from Debian ...", file=sys.stderr)

@@ -14,6 +14,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from scipy import special
 from scipy import stats as sps
 
 from hearten.errors import EstimationError
@@ -211,7 +212,9 @@ def robust_fit(
     se = np.sqrt(np.clip(np.diag(v.matrix), 0.0, None))  # exact zeros can round below 0
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero-variance term: t is inf
         stat = coef / se
-    crit = sps.t.ppf(1.0 - alpha / 2.0, v.df)
+    # scipy.special's ufuncs behind sps.t.ppf and sps.t.sf, without the distribution
+    # machinery's per-call overhead (the same numbers).
+    crit = special.stdtrit(v.df, 1.0 - alpha / 2.0)
     return OlsFit(
         names=tuple(names),
         coef=coef,
@@ -219,7 +222,7 @@ def robust_fit(
         std_error=se,
         df=v.df,
         statistic=stat,
-        p_value=2.0 * sps.t.sf(np.abs(stat), v.df),
+        p_value=2.0 * special.stdtr(v.df, -np.abs(stat)),
         conf_low=coef - crit * se,
         conf_high=coef + crit * se,
         vcov_type=kind,
@@ -233,7 +236,7 @@ def cluster_codes(cluster: ArrayLike | None, n: int) -> NDArray[np.int64] | None
     """Cluster labels as integer codes ``0..G-1`` (sorted labels), or ``None``."""
     if cluster is None:
         return None
-    codes = pd.factorize(pd.Series(np.asarray(cluster)), sort=True)[0].astype(np.int64)
+    codes = pd.factorize(np.asarray(cluster), sort=True)[0].astype(np.int64)
     if len(codes) != n:
         raise EstimationError("the cluster labels must have one entry per observation")
     return codes

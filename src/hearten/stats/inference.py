@@ -449,8 +449,8 @@ class _UnitProjection:
         F = np.zeros((G, r.W.shape[1]))
         np.add.at(F, cluster, r.W)
         return cls(
-            np.bincount(cluster, weights=r.y, minlength=G),
-            np.bincount(cluster, weights=r.t, minlength=G),
+            np.bincount(cluster, weights=r.y, minlength=G).astype(np.float64),
+            np.bincount(cluster, weights=r.t, minlength=G).astype(np.float64),
             np.bincount(cluster, minlength=G).astype(np.float64),
             F,
             np.asarray(np.linalg.pinv(r.W.T @ r.W), dtype=np.float64),
@@ -460,7 +460,7 @@ class _UnitProjection:
         """Rows ``a*, b*`` for unit-level draws ``U`` (``units × R``)."""
         q = self.F.T @ U
         dd = self.size @ U - np.einsum("kr,kl,lr->r", q, self.WtW_pinv, q)
-        return np.vstack([self.cy @ U, self.ct @ U]) / dd
+        return np.asarray(np.vstack([self.cy @ U, self.ct @ U]) / dd, dtype=np.float64)
 
 
 def draw_estimates(
