@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -37,17 +38,23 @@ suppressPackageStartupMessages({ library(MASS); library(sandwich); library(survi
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(args[1]); runs <- as.integer(args[2])
 nb_t <- numeric(runs); cox_t <- numeric(runs)
+invisible(gc(reset = TRUE))
 for (i in seq_len(runs)) {
   nb_t[i] <- system.time({
     nb <- glm.nb(days ~ treat + x1 + x2 + offset(log(exposure)), data = d)
     V <- vcovCL(nb, cluster = ~cl)
   })[["elapsed"]]
+}
+nb_mem <- sum(gc()[, 6]); invisible(gc(reset = TRUE))
+for (i in seq_len(runs)) {
   cox_t[i] <- system.time(cx <- coxph(Surv(time, left) ~ treat + x1 + x2, data = d,
                                       ties = "breslow", cluster = cl))[["elapsed"]]
 }
-cat(sprintf('{"nb_times": [%s], "cox_times": [%s], "nb": [%.17g, %.17g], "cox": [%.17g, %.17g]}',
+cox_mem <- sum(gc()[, 6])
+cat(sprintf(paste0('{"nb_times": [%s], "cox_times": [%s], "nb": [%.17g, %.17g], ',
+                   '"cox": [%.17g, %.17g], "nb_mb": %.3f, "cox_mb": %.3f}'),
   paste(nb_t, collapse = ","), paste(cox_t, collapse = ","), coef(nb)[["treat"]],
-  sqrt(V["treat", "treat"]), coef(cx)[["treat"]], sqrt(diag(cx$var))[1]))
+  sqrt(V["treat", "treat"]), coef(cx)[["treat"]], sqrt(diag(cx$var))[1], nb_mem, cox_mem))
 """
 
 
@@ -95,6 +102,22 @@ def summary(times: list[float]) -> str:
     return f"{statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f})"
 
 
+def peak_memory(d: pd.DataFrame) -> tuple[float, float]:
+    """Peak Python allocations (tracemalloc, numpy included) of each fit, in MB."""
+    arm = np.where(d["treat"] == 1, "t", "c").tolist()
+    covs = {"x1": d["x1"], "x2": d["x2"]}
+    peaks = []
+    for fit in (
+        lambda: estimate_counts(d["days"], arm, "c", d["exposure"], covs, cluster=d["cl"]),
+        lambda: estimate_cox(d["time"], d["left"], arm, "c", covs, cluster=d["cl"]),
+    ):
+        tracemalloc.start()
+        fit()
+        peaks.append(tracemalloc.get_traced_memory()[1] / 2**20)
+        tracemalloc.stop()
+    return peaks[0], peaks[1]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
@@ -138,19 +161,27 @@ def main() -> int:
             "",
         ]
     nb_times, cox_times = [x[2] for x in runs], [x[3] for x in runs]
-    lines += ["| model | Hearten | R | R time vs Hearten |", "| --- | --- | --- | --- |"]
-    for label, mine, key in (
-        ("negative binomial + cluster-robust", nb_times, "nb_times"),
-        ("Cox (Breslow) + cluster-robust", cox_times, "cox_times"),
+    peaks = peak_memory(d)
+    lines += [
+        "| model | Hearten: time, peak memory | R: time, peak memory | R time vs Hearten |",
+        "| --- | --- | --- | --- |",
+    ]
+    for label, mine, key, peak in (
+        ("negative binomial + cluster-robust", nb_times, "nb", peaks[0]),
+        ("Cox (Breslow) + cluster-robust", cox_times, "cox", peaks[1]),
     ):
         if r is None:
             lines.append(
-                f"| {label} | {summary(mine)} | missing: install r-base-core "
+                f"| {label} | {summary(mine)}, {peak:.0f} MB | missing: install r-base-core "
                 "r-cran-mass r-cran-sandwich r-cran-survival | |"
             )
         else:
-            ratio = statistics.median(r[key]) / statistics.median(mine)
-            lines.append(f"| {label} | {summary(mine)} | {summary(r[key])} | {ratio:.2f}× |")
+            theirs = r[f"{key}_times"]
+            ratio = statistics.median(theirs) / statistics.median(mine)
+            lines.append(
+                f"| {label} | {summary(mine)}, {peak:.0f} MB | {summary(theirs)}, "
+                f"{r[f'{key}_mb']:.0f} MB (R heap) | {ratio:.2f}× |"
+            )
     text = "\n".join(lines) + "\n"
     print(text)
     if a.out:

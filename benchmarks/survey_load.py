@@ -12,7 +12,8 @@ before the run (set in the database: consent is a one-off step, not what is meas
 acknowledged by the redirect to the thank-you page. Prints submissions per second and the
 50th, 95th and 99th percentiles of each step's latency, SQLite beside PostgreSQL, measured in
 the same run, with the CPU time per submission of the server's processes and of the load
-generator, and how busy the machine's cores were. The load generator shares the machine's cores with the server.
+generator, how busy the machine's cores were, and the server's peak resident memory (all its
+processes). The load generator shares the machine's cores with the server.
 Target (issue 10): at least 200 submissions per second at a p99 under 300 ms on 2 cores with
 PostgreSQL.
 """
@@ -65,6 +66,22 @@ def _cpu_seconds(pid: int) -> float:
         if int(fields[2]) == pid:  # process group id
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def _peak_rss_mb(pgid: int) -> float:
+    """The server's peak resident memory: each process's high-water mark, summed (MB)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != pgid:
+                continue
+            status = (stat.parent / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1])  # kB
+    return total / 1024
 
 
 def _machine_busy() -> tuple[int, int]:
@@ -121,6 +138,7 @@ def _run(env: dict[str, str], folder: Path, workers: int, args: argparse.Namespa
         t.join()
     elapsed = min(time.monotonic(), stop) - started
     cpu = _cpu_seconds(server.process.pid) - cpu_before
+    rss = _peak_rss_mb(server.process.pid)
     client = time.process_time() - client_before
     busy, total = (b - a for a, b in zip(busy_before, _machine_busy(), strict=True))
     os.killpg(server.process.pid, signal.SIGTERM)
@@ -137,6 +155,7 @@ def _run(env: dict[str, str], folder: Path, workers: int, args: argparse.Namespa
         "cpu_ms": 1000 * cpu / max(1, len(submits)),
         "client_ms": 1000 * client / max(1, len(submits)),
         "busy": busy / total,
+        "rss": rss,
         **ms,
     }
 
@@ -173,8 +192,8 @@ def main() -> None:
         "",
         "| database | processes | submissions/s | open p50 / p95 / p99 (ms) | submit p50 / p95 / "
         "p99 (ms) | CPU per submission: server / load generator (ms) | machine busy | "
-        "target (200/s, p99 < 300 ms) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "server peak memory | target (200/s, p99 < 300 ms) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, workers, r in rows:
         met = r["rate"] >= 200 and max(r["open"][2], r["submit"][2]) < 300
@@ -184,6 +203,7 @@ def main() -> None:
             + " | "
             + " / ".join(f"{x:.0f}" for x in r["submit"])
             + f" | {r['cpu_ms']:.1f} / {r['client_ms']:.1f} | {100 * r['busy']:.0f}%"
+            + f" | {r['rss']:.0f} MB"
             + f" | {'met' if met else 'not met'} |"
         )
     text = "\n".join(lines)
