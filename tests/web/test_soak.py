@@ -4,9 +4,8 @@ On PostgreSQL (when ``DATABASE_URL`` is set) with three gunicorn worker processe
 SQLite with one waitress process: simulated participants open their link, consent and submit
 the survey (the page with its idempotency key), retrying through every outage, while the
 server's whole process group is killed (SIGKILL, no clean shutdown) and restarted several
-times. Afterwards every acknowledged answer
-is stored exactly as sent, and none twice. Bounded: ``HEARTEN_SOAK_SECONDS`` (default 90) on
-loopback.
+times. Afterwards every acknowledged answer is stored exactly as sent, and none twice.
+Bounded: ``HEARTEN_SOAK_SECONDS`` (default 90) on loopback.
 """
 
 from __future__ import annotations

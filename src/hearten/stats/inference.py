@@ -163,6 +163,11 @@ class _WildProblem:
         return self.t_from(self.moments(V), tau0)
 
 
+def _points(kind: BootstrapWeights) -> NDArray[np.float64]:
+    """The values a cluster's bootstrap weight can take."""
+    return np.array([-1.0, 1.0]) if kind == "rademacher" else WEBB_POINTS
+
+
 def _wild_chunk(
     problem: _WildProblem,
     index: int,
@@ -171,8 +176,7 @@ def _wild_chunk(
     kind: BootstrapWeights,
 ) -> tuple[int, NDArray[np.float64]]:
     """One chunk of bootstrap draws: its index and the moments of its ``count`` draws."""
-    points = np.array([-1.0, 1.0]) if kind == "rademacher" else WEBB_POINTS
-    V = np.random.default_rng(seed).choice(points, size=(problem.G, count))
+    V = np.random.default_rng(seed).choice(_points(kind), size=(problem.G, count))
     return index, problem.moments(V)
 
 
@@ -222,7 +226,7 @@ def wild_cluster_bootstrap(
     j = names.index(term)
     codes, G = _cluster_index(cluster, len(yv))
     problem = _WildProblem(yv, Xm, j, codes, G)
-    points = np.array([-1.0, 1.0]) if weights == "rademacher" else WEBB_POINTS
+    points = _points(weights)
     enumerated = len(points) ** G <= reps
     if enumerated:
         grid = np.array(list(itertools.product(points, repeat=G))).T
