@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,37 +14,12 @@ from django.utils import timezone
 from hearten.errors import DataError, StateError
 from hearten.surveys.models import Invitation, Receipt, Response
 from hearten.surveys.services import close_wave, get_wave, invite, record_consent, save_page
-from tests.conftest import roster_text
 
 pytestmark = pytest.mark.django_db
 
 SWEMWBS = {f"swemwbs_{i}": "4" for i in range(1, 8)}
 ONS4 = {"ons4_1": "7", "ons4_2": "8", "ons4_3": "6", "ons4_4": "3"}
 CASELOAD = {"caseload_1": "18"}
-
-
-@pytest.fixture
-def multi(design_file: Path, tmp_path: Path) -> Any:
-    from hearten.surveys.services import plan_waves
-    from hearten.trials.design import parse_design
-    from hearten.trials.lifecycle import create_trial
-    from hearten.trials.roster import import_roster
-
-    text = design_file.read_text().replace(
-        'name = "baseline"\ninstrument = "swemwbs"',
-        'name = "baseline"\ninstrument = "swemwbs"\nalso = ["ons4", "caseload"]',
-    )
-    text += (
-        '\n[[analysis.secondary]]\nname = "life-satisfaction"\nwave = "baseline"\n'
-        'instrument = "ons4"\nscore = "life_satisfaction"\n'
-    )
-    trial = create_trial(parse_design(text))
-    plan_waves(trial)
-    roster = tmp_path / "roster.csv"
-    roster.write_text(roster_text())
-    import_roster(trial, roster)
-    invite(get_wave(trial, "baseline"))
-    return trial
 
 
 def _link(trial: Any) -> Invitation:

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, StateError
 from hearten.instruments import Instrument, get_instrument, require_text
-from hearten.surveys.models import Invitation, Receipt, Response, Wave
+from hearten.surveys.models import Invitation, Response, Wave
+from hearten.surveys.visits import Named, Stored, Visit, past_closing, store, why_dead
 from hearten.trials import audit
 from hearten.trials.choices import Consent
 from hearten.trials.lifecycle import design_of
@@ -61,12 +62,9 @@ def get_wave(trial: Trial, name: str) -> Wave:
 def link_dead(trial: Trial, revoked_at: datetime | None, now: datetime | None = None) -> str:
     """Why a participant link no longer works: ``revoked``, ``ended`` (the trial's
     ``privacy.ends_on`` has passed, or its identifiable data were purged), or ``""``."""
-    if revoked_at is not None or trial.purged_at is not None:
-        return "revoked" if trial.purged_at is None else "ended"
-    ends = design_of(trial).privacy.ends_on
-    if ends is not None and timezone.localdate(now or timezone.now()) > ends:
-        return "ended"
-    return ""
+    if revoked_at is None and trial.purged_at is None:
+        return why_dead(False, False, design_of(trial).privacy.ends_on, now)
+    return why_dead(revoked_at is not None, trial.purged_at is not None, None, now)
 
 
 def revoke_links(trial: Trial, pseudonyms: Sequence[str] | None = None) -> int:
@@ -90,8 +88,7 @@ def revoke_links(trial: Trial, pseudonyms: Sequence[str] | None = None) -> int:
 
 def is_closed(wave: Wave, now: datetime | None = None) -> bool:
     """Closed by hand, or past its closing date."""
-    today = timezone.localdate(now or timezone.now())
-    return wave.closed_at is not None or (wave.closes_on is not None and today > wave.closes_on)
+    return past_closing(wave.closed_at is not None, wave.closes_on, now)
 
 
 def pages_of(wave: Wave) -> list[Instrument]:
@@ -155,17 +152,6 @@ def close_wave(wave: Wave) -> None:
         audit.record(wave.trial, "wave-closed", {"wave": wave.name})
 
 
-def open_invitation(token: str) -> Invitation:
-    """The invitation behind a link; :class:`NotFound` for an unknown token."""
-    try:
-        inv = Invitation.objects.select_related("wave__trial", "participant").get(token=token)
-    except Invitation.DoesNotExist:
-        raise NotFound("this survey link is not valid: check it was copied in full") from None
-    if inv.opened_at is None:
-        Invitation.objects.filter(pk=inv.pk, opened_at=None).update(opened_at=timezone.now())
-    return inv
-
-
 def record_consent(invitation: Invitation, consents: bool) -> Participant:
     """Record a participant's consent or refusal. Only the first answer counts."""
     p = invitation.participant
@@ -178,26 +164,6 @@ def record_consent(invitation: Invitation, consents: bool) -> Participant:
             audit.record(p.trial, "consent", {"participant": p.pseudonym, "consented": consents})
     p.refresh_from_db()
     return p
-
-
-def instrument_of(invitation: Invitation) -> Instrument:
-    """The wave's main instrument."""
-    return get_instrument(invitation.wave.instrument)
-
-
-def saved_pages(invitation: Invitation) -> dict[str, Response]:
-    """The pages answered so far, by instrument name."""
-    return {r.instrument: r for r in Response.objects.filter(invitation=invitation)}
-
-
-def next_page(invitation: Invitation, saved: Mapping[str, Response] | None = None) -> int | None:
-    """The first page (from 0) not yet answered, or ``None`` when all are (``saved``: the
-    pages answered, when already read)."""
-    saved = saved_pages(invitation) if saved is None else saved
-    for index, instrument in enumerate(pages_of(invitation.wave)):
-        if instrument.name not in saved:
-            return index
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,57 +198,62 @@ def save_page(
     invitation stores nothing and returns the page as stored (even if it was edited since).
 
     Raises:
-        DataError: the answers are incomplete or out of range, or the key is malformed
-            (nothing is stored).
+        DataError: the answers are incomplete or out of range, the wave does not ask the
+            instrument, or the key is malformed (nothing is stored).
         StateError: no consent, withdrawn, or the wave has closed.
     """
-    p = invitation.participant
-    if p.consent != Consent.CONSENTED:
+    p, wave = invitation.participant, invitation.wave
+    stored = _save(
+        Consent(p.consent),
+        p.withdrawn_at is not None,
+        Named(wave.name),
+        invitation.pk,
+        tuple(i.name for i in pages_of(wave)),
+        is_closed(wave),
+        instrument_name,
+        answers,
+        key,
+    )
+    response = Response.objects.get(invitation_id=invitation.pk, instrument=instrument_name)
+    return Submission(
+        response, created=stored.created, complete=stored.complete, replayed=stored.replayed
+    )
+
+
+def answer(
+    v: Visit, instrument_name: str, answers: Mapping[str, object], key: str | None
+) -> Stored:
+    """:func:`save_page` for the link as the survey page read it (no model objects)."""
+    return _save(
+        v.consent, v.withdrawn, v.wave, v.invitation_id, v.pages, v.closed(), instrument_name,
+        answers, key,
+    )  # fmt: skip
+
+
+def _save(
+    consent: Consent,
+    withdrawn: bool,
+    wave: Named,
+    invitation_id: int,
+    pages: tuple[str, ...],
+    closed: bool,
+    instrument_name: str,
+    answers: Mapping[str, object],
+    key: str | None,
+) -> Stored:
+    """The checks of :func:`save_page`, then :func:`~hearten.surveys.visits.store`."""
+    if consent != Consent.CONSENTED:
         raise StateError("answers can be stored only after the participant consents")
-    if p.withdrawn_at is not None:
+    if withdrawn:
         raise StateError("this participant has withdrawn: no further answers are stored")
     if key is not None and not KEY.fullmatch(key):
         raise DataError("the submission key must be 8 to 64 letters, digits, '-' or '_'")
-    names = [i.name for i in pages_of(invitation.wave)]
-    if instrument_name not in names:
-        raise DataError(f"wave {invitation.wave.name!r} does not ask {instrument_name!r}")
+    if instrument_name not in pages:
+        raise DataError(f"wave {wave.name!r} does not ask {instrument_name!r}")
     instrument = get_instrument(instrument_name)
     clean = instrument.validate(answers)
     scores = dict(instrument.score(clean).values)
-    with transaction.atomic():
-        # The row lock serialises every save of this invitation's pages (SQLite: the whole
-        # database), so the reads below cannot race another device or a retry.
-        fresh = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        saved = {r.instrument: r for r in Response.objects.filter(invitation=fresh)}
-        existing = saved.get(instrument_name)
-        done_before = fresh.completed_at is not None
-        if (
-            key is not None
-            and existing is not None
-            and Receipt.objects.filter(invitation=fresh, key=key).exists()
-        ):
-            return Submission(existing, created=False, complete=done_before, replayed=True)
-        if done_before:
-            if existing is None:
-                raise StateError("this survey is complete: no more answers are stored")
-            return Submission(existing, created=False, complete=True)
-        if is_closed(invitation.wave):
-            raise StateError("this survey has closed: no more answers are stored")
-        if existing is None:
-            response = Response.objects.create(
-                invitation=fresh, instrument=instrument_name, answers=clean, scores=scores
-            )
-        else:
-            response = existing
-            response.answers, response.scores = clean, scores
-            response.save(update_fields=["answers", "scores", "updated_at"])
-        if key is not None:
-            Receipt.objects.create(invitation=fresh, key=key, instrument=instrument_name)
-        complete = set(names) <= {*saved, instrument_name}
-        if complete:
-            fresh.completed_at = timezone.now()
-            fresh.save(update_fields=["completed_at"])
-    return Submission(response, created=existing is None, complete=complete)
+    return store(invitation_id, pages, closed, instrument_name, clean, scores, key)
 
 
 def submit_response(invitation: Invitation, answers: Mapping[str, object]) -> Submission:

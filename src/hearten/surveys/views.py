@@ -14,48 +14,52 @@ from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from hearten.errors import DataError, NotFound, StateError
+from hearten.errors import DataError, StateError
 from hearten.instruments import get_instrument
 from hearten.surveys.forms import ConsentForm, InstrumentForm
 from hearten.surveys.models import Invitation
-from hearten.surveys.services import (
-    is_closed,
-    link_dead,
-    new_key,
-    next_page,
-    open_invitation,
-    pages_of,
-    record_consent,
-    save_page,
-    saved_pages,
-)
+from hearten.surveys.services import answer, new_key, record_consent
+from hearten.surveys.visits import Visit, mark_opened, visit
 from hearten.trials.choices import Consent
 
 
-def _invitation(request: HttpRequest, token: str) -> Invitation | HttpResponse:
-    try:
-        return open_invitation(token)
-    except NotFound:
+def _visit(request: HttpRequest, token: str) -> Visit | HttpResponse:
+    """The link behind ``token`` (marked opened), or the page for an unknown link."""
+    found = visit(token)
+    if found is None:
         return render(request, "surveys/unknown.html", status=404)
+    if not found.opened:
+        mark_opened(found.invitation_id)
+    return found
 
 
-def _state_page(request: HttpRequest, inv: Invitation) -> HttpResponse | None:
+def _state_page(request: HttpRequest, v: Visit) -> HttpResponse | None:
     """The page for a participant who cannot answer (any more), if that is the case."""
-    trial = inv.wave.trial
-    dead = link_dead(trial, inv.revoked_at)
+    dead = v.dead()
     if dead:
-        return render(
-            request, "surveys/revoked.html", {"trial": trial, "ended": dead == "ended"}, status=410
-        )
-    if inv.participant.withdrawn_at is not None:
-        return render(request, "surveys/withdrawn.html", {"trial": trial})
-    if inv.participant.consent == Consent.DECLINED:
-        return render(request, "surveys/declined.html", {"trial": trial})
-    if inv.completed_at is not None:
-        return render(request, "surveys/thanks.html", {"trial": trial, "already": True})
-    if is_closed(inv.wave):
-        return render(request, "surveys/closed.html", {"trial": trial, "wave": inv.wave})
+        context = {"trial": v.trial, "ended": dead == "ended"}
+        return render(request, "surveys/revoked.html", context, status=410)
+    if v.withdrawn:
+        return render(request, "surveys/withdrawn.html", {"trial": v.trial})
+    if v.consent == Consent.DECLINED:
+        return render(request, "surveys/declined.html", {"trial": v.trial})
+    if v.completed:
+        return render(request, "surveys/thanks.html", {"trial": v.trial, "already": True})
+    if v.closed():
+        return render(request, "surveys/closed.html", {"trial": v.trial, "wave": v.wave})
     return None
+
+
+def _consent(request: HttpRequest, token: str, v: Visit) -> HttpResponse:
+    """Ask for consent before the first question (once per person)."""
+    consent = ConsentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and consent.is_valid():
+        inv = Invitation.objects.select_related("participant__trial").get(pk=v.invitation_id)
+        record_consent(inv, consent.cleaned_data["consent"] == "yes")
+        return redirect("survey", token=token)
+    minutes = max(1, round(sum(get_instrument(name).minutes for name in v.pages)))
+    context = {"trial": v.trial, "form": consent, "minutes": minutes}
+    return render(request, "surveys/consent.html", context)
 
 
 @functools.lru_cache(maxsize=64)
@@ -70,27 +74,15 @@ def _blank_questions(name: str) -> SafeString:
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     """Route the participant to the step they are at (module docstring)."""
-    inv = _invitation(request, token)
-    if isinstance(inv, HttpResponse):
-        return inv
-    stop = _state_page(request, inv)
+    v = _visit(request, token)
+    if isinstance(v, HttpResponse):
+        return v
+    stop = _state_page(request, v)
     if stop is not None:
         return stop
-    trial = inv.wave.trial
-    pages = pages_of(inv.wave)
-    minutes = max(1, round(sum(p.minutes for p in pages)))
-    if inv.participant.consent == Consent.PENDING:
-        consent = ConsentForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and consent.is_valid():
-            record_consent(inv, consent.cleaned_data["consent"] == "yes")
-            return redirect("survey", token=token)
-        return render(
-            request,
-            "surveys/consent.html",
-            {"trial": trial, "form": consent, "minutes": minutes},
-        )
-    answered = saved_pages(inv)
-    first_open = next_page(inv, answered)
+    if v.consent == Consent.PENDING:
+        return _consent(request, token, v)
+    first_open = v.first_open()
     if first_open is None:  # every page saved a moment ago on another device
         return redirect("survey-done", token=token)
     try:
@@ -98,34 +90,31 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     except ValueError:
         asked = -1
     current = asked if 0 <= asked <= first_open else first_open
-    if request.method == "POST":  # a page's form answers that page, whatever the address
-        posted = [
-            i for i, p in enumerate(pages[: first_open + 1]) if p.name == request.POST.get("page")
-        ]
-        current = posted[0] if posted else current
-    instrument = pages[current]
-    saved = answered.get(instrument.name)
+    posted = request.POST.get("page") if request.method == "POST" else None
+    if posted in v.pages[: first_open + 1]:  # a page's form answers that page, whatever the URL
+        current = v.pages.index(posted)
+    instrument = get_instrument(v.pages[current])
+    saved = v.saved.get(instrument.name)
     # The hidden "page" field marks a survey post (a repeated consent post is not one).
-    bound = request.method == "POST" and request.POST.get("page") == instrument.name
-    form = InstrumentForm(
-        instrument,
-        request.POST if bound else None,
-        initial=saved.answers if saved is not None else None,
-    )
+    bound = posted == instrument.name
+    form = InstrumentForm(instrument, request.POST if bound else None, initial=saved)
     if bound and form.is_valid():
-        key = request.POST.get("receipt") or None
         try:
-            submission = save_page(inv, instrument.name, form.cleaned_data, key=key)
+            stored = answer(
+                v, instrument.name, form.cleaned_data, request.POST.get("receipt") or None
+            )
         except StateError:
-            inv.refresh_from_db()
-            return _state_page(request, inv) or redirect("survey", token=token)
+            again = visit(token)
+            return (again and _state_page(request, again)) or redirect("survey", token=token)
         except DataError:  # a tampered key: show the page again with a fresh one
             return redirect(f"{reverse('survey', kwargs={'token': token})}?page={current + 1}")
-        if submission.complete:
+        if stored.complete:
             return redirect("survey-done", token=token)
-        following = next_page(inv, {**answered, instrument.name: submission.response})
+        following = next(
+            (i for i, name in enumerate(v.pages) if name not in v.saved and i != current), 0
+        )
         url = reverse("survey", kwargs={"token": token})
-        return redirect(f"{url}?page={(following or 0) + 1}")
+        return redirect(f"{url}?page={following + 1}")
     if form.is_bound or saved is not None:
         questions_html = render_to_string(
             "surveys/_questions.html", {"questions": form.questions()}
@@ -136,15 +125,15 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "surveys/survey.html",
         {
-            "trial": trial,
-            "wave": inv.wave,
+            "trial": v.trial,
+            "wave": v.wave,
             "form": form,
             "questions_html": questions_html,
             "receipt": new_key(),
             "instrument": instrument,
             "page": current + 1,
-            "pages": len(pages),
-            "last": current == len(pages) - 1,
+            "pages": len(v.pages),
+            "last": current == len(v.pages) - 1,
             "back": current if current > 0 else None,
         },
     )
@@ -152,9 +141,9 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 def done(request: HttpRequest, token: str) -> HttpResponse:
-    inv = _invitation(request, token)
-    if isinstance(inv, HttpResponse):
-        return inv
-    if inv.completed_at is None or link_dead(inv.wave.trial, inv.revoked_at):
+    v = _visit(request, token)
+    if isinstance(v, HttpResponse):
+        return v
+    if not v.completed or v.dead():
         return redirect("survey", token=token)
-    return render(request, "surveys/thanks.html", {"trial": inv.wave.trial, "already": False})
+    return render(request, "surveys/thanks.html", {"trial": v.trial, "already": False})

@@ -1,0 +1,233 @@
+"""A participant's survey link, read and answered in a few hand-written SQL statements.
+
+Why by hand: opening and sending a survey page is the one path that must carry load (issue 10:
+200 submissions a second on two cores). Django's ORM spends 0.2 to 0.5 ms of CPU composing
+each query's SQL and building model objects, which was most of the cost of a survey request;
+the statements here are fixed, so they are written once. The SQL is portable: the same text
+runs on SQLite and PostgreSQL (Django's cursor turns ``%s`` into SQLite's ``?``), except the
+row lock, which only PostgreSQL needs (SQLite's transactions here take the write lock when they
+begin). Everything else in Hearten uses the ORM, and the tests read what this module writes
+back through the ORM.
+
+:func:`visit` reads everything a survey page needs in one statement; :func:`store` saves one
+page in one transaction (the rules are :func:`hearten.surveys.services.save_page`'s).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from hearten.errors import DataError, StateError
+from hearten.trials.choices import Consent
+from hearten.trials.design import PrivacySpec
+
+_VISIT = """
+SELECT i.id, i.opened_at IS NOT NULL, i.completed_at IS NOT NULL, i.revoked_at IS NOT NULL,
+       p.consent, p.withdrawn_at IS NOT NULL,
+       w.name, w.instrument, w.pages, w.closes_on, w.closed_at IS NOT NULL,
+       t.name, t.purged_at IS NOT NULL, t.design,
+       r.instrument, r.answers
+FROM surveys_invitation i
+JOIN trials_participant p ON p.id = i.participant_id
+JOIN surveys_wave w ON w.id = i.wave_id
+JOIN trials_trial t ON t.id = w.trial_id
+LEFT JOIN surveys_response r ON r.invitation_id = i.id
+WHERE i.token = %s
+"""
+
+_LOCKED = """
+SELECT i.completed_at IS NOT NULL, r.id, r.instrument,
+       (SELECT k.instrument FROM surveys_receipt k WHERE k.invitation_id = i.id AND k.key = %s)
+FROM surveys_invitation i
+LEFT JOIN surveys_response r ON r.invitation_id = i.id
+WHERE i.id = %s
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """What a participant's page shows of a trial or a wave: its name."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A participant's link as it stands: the invitation, their consent, the wave's pages and
+    dates, the trial's, and the answers saved so far (by instrument)."""
+
+    invitation_id: int
+    opened: bool
+    completed: bool
+    revoked: bool
+    consent: Consent
+    withdrawn: bool
+    wave: Named
+    pages: tuple[str, ...]
+    closes_on: date | None
+    wave_closed: bool
+    trial: Named
+    purged: bool
+    ends_on: date | None
+    saved: dict[str, dict[str, Any]]
+
+    def dead(self, now: datetime | None = None) -> str:
+        """Why the link no longer works (``revoked`` or ``ended``), or ``""``."""
+        return why_dead(self.revoked, self.purged, self.ends_on, now)
+
+    def closed(self, now: datetime | None = None) -> bool:
+        """The wave has closed (by hand, or its closing date has passed)."""
+        return past_closing(self.wave_closed, self.closes_on, now)
+
+    def first_open(self) -> int | None:
+        """The first page (from 0) not yet answered, or ``None`` when all are."""
+        return next((i for i, name in enumerate(self.pages) if name not in self.saved), None)
+
+
+def why_dead(revoked: bool, purged: bool, ends_on: date | None, now: datetime | None = None) -> str:
+    """Why a link no longer works (:func:`~hearten.surveys.services.link_dead`), from what
+    that depends on: the link was revoked, the trial's data were purged, its ``ends_on``."""
+    if revoked or purged:
+        return "ended" if purged else "revoked"
+    if ends_on is not None and timezone.localdate(now or timezone.now()) > ends_on:
+        return "ended"
+    return ""
+
+
+def past_closing(closed: bool, closes_on: date | None, now: datetime | None = None) -> bool:
+    """:func:`~hearten.surveys.services.is_closed` from what it depends on."""
+    today = timezone.localdate(now or timezone.now())
+    return closed or (closes_on is not None and today > closes_on)
+
+
+@functools.lru_cache(maxsize=64)
+def _ends_on(design: str) -> date | None:
+    """A stored design's ``privacy.ends_on`` (by the design's text: it changes rarely)."""
+    return PrivacySpec.model_validate(json.loads(design).get("privacy", {})).ends_on
+
+
+def _date(value: date | str | None) -> date | None:
+    """A date column's value (SQLite gives the ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def visit(token: str) -> Visit | None:
+    """The link behind ``token``, or ``None`` if there is none."""
+    with connection.cursor() as c:
+        c.execute(_VISIT, [token])
+        rows = c.fetchall()
+    if not rows:
+        return None
+    first = rows[0]
+    pages = tuple(json.loads(first[8]) or [first[7]])
+    return Visit(
+        invitation_id=first[0],
+        opened=bool(first[1]),
+        completed=bool(first[2]),
+        revoked=bool(first[3]),
+        consent=Consent(first[4]),
+        withdrawn=bool(first[5]),
+        wave=Named(first[6]),
+        pages=pages,
+        closes_on=_date(first[9]),
+        wave_closed=bool(first[10]),
+        trial=Named(first[11]),
+        purged=bool(first[12]),
+        ends_on=_ends_on(first[13]),
+        saved={r[14]: json.loads(r[15]) for r in rows if r[14] is not None},
+    )
+
+
+def mark_opened(invitation_id: int) -> None:
+    """Record when the link was first opened (engagement: opened but not answered)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as c:
+        c.execute(
+            "UPDATE surveys_invitation SET opened_at = %s WHERE id = %s AND opened_at IS NULL",
+            [now, invitation_id],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What :func:`store` did: whether the page was new, whether the survey is now complete,
+    and whether the call repeated one already stored (same key)."""
+
+    created: bool
+    complete: bool
+    replayed: bool
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def store(
+    invitation_id: int,
+    pages: tuple[str, ...],
+    closed: bool,
+    instrument: str,
+    answers: dict[str, int],
+    scores: dict[str, float],
+    key: str | None,
+) -> Stored:
+    """Save one validated, scored page under the invitation's row lock.
+
+    ``pages``: the wave's instruments; ``closed``: the wave has closed. A repeated ``key``
+    stores nothing.
+
+    Raises:
+        DataError: ``key`` was stored with another page (a tampered form; nothing is stored).
+        StateError: the survey is complete and this page was never saved, or the wave has
+            closed.
+    """
+    lock = " FOR UPDATE OF i" if connection.vendor == "postgresql" else ""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute(_LOCKED + lock, [key or "", invitation_id])
+        rows = c.fetchall()
+        done_before, receipt = bool(rows[0][0]), rows[0][3]  # receipt: the key's page
+        saved = {r[2]: r[1] for r in rows if r[1] is not None}
+        existing = saved.get(instrument)
+        if receipt is not None and receipt != instrument:
+            raise DataError("this submission key was sent with another page: open the page again")
+        if receipt is not None and existing is not None:
+            return Stored(created=False, complete=done_before, replayed=True)
+        if done_before:
+            if existing is None:
+                raise StateError("this survey is complete: no more answers are stored")
+            return Stored(created=False, complete=True, replayed=False)
+        if closed:
+            raise StateError("this survey has closed: no more answers are stored")
+        if existing is None:
+            c.execute(
+                "INSERT INTO surveys_response (invitation_id, instrument, submitted_at, "
+                "updated_at, answers, scores) VALUES (%s, %s, %s, %s, %s, %s)",
+                [invitation_id, instrument, now, now, _json(answers), _json(scores)],
+            )
+        else:
+            c.execute(
+                "UPDATE surveys_response SET answers = %s, scores = %s, updated_at = %s "
+                "WHERE id = %s",
+                [_json(answers), _json(scores), now, existing],
+            )
+        if key is not None and receipt is None:
+            c.execute(
+                "INSERT INTO surveys_receipt (invitation_id, key, instrument, received_at) "
+                "VALUES (%s, %s, %s, %s)",
+                [invitation_id, key, instrument, now],
+            )
+        complete = set(pages) <= {*saved, instrument}
+        if complete:
+            c.execute(
+                "UPDATE surveys_invitation SET completed_at = %s WHERE id = %s",
+                [now, invitation_id],
+            )
+    return Stored(created=existing is None, complete=complete, replayed=False)

@@ -1,0 +1,35 @@
+"""The surveys' shared fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hearten.surveys.services import get_wave, invite
+from tests.conftest import roster_text
+
+
+@pytest.fixture
+def multi(design_file: Path, tmp_path: Path) -> Any:
+    from hearten.surveys.services import plan_waves
+    from hearten.trials.design import parse_design
+    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.roster import import_roster
+
+    text = design_file.read_text().replace(
+        'name = "baseline"\ninstrument = "swemwbs"',
+        'name = "baseline"\ninstrument = "swemwbs"\nalso = ["ons4", "caseload"]',
+    )
+    text += (
+        '\n[[analysis.secondary]]\nname = "life-satisfaction"\nwave = "baseline"\n'
+        'instrument = "ons4"\nscore = "life_satisfaction"\n'
+    )
+    trial = create_trial(parse_design(text))
+    plan_waves(trial)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(roster_text())
+    import_roster(trial, roster)
+    invite(get_wave(trial, "baseline"))
+    return trial

@@ -1,0 +1,173 @@
+"""The survey page's hand-written SQL: what it reads equals what the ORM reads, and what it
+writes the ORM reads back as if the ORM had written it (on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone as django_tz
+
+from hearten.errors import DataError, StateError
+from hearten.instruments import get_instrument
+from hearten.surveys.models import Invitation, Receipt, Response
+from hearten.surveys.services import (
+    answer,
+    get_wave,
+    invite,
+    is_closed,
+    link_dead,
+    pages_of,
+    record_consent,
+)
+from hearten.surveys.visits import mark_opened, past_closing, visit, why_dead
+from hearten.trials.choices import Consent
+from hearten.trials.lifecycle import design_of
+
+pytestmark = pytest.mark.django_db
+
+SWEMWBS = {f"swemwbs_{i}": "4" for i in range(1, 8)}
+
+
+@pytest.fixture
+def multi_link(multi: Any) -> Invitation:
+    """A consented link to a three-page wave (swemwbs, ons4, caseload)."""
+    inv = Invitation.objects.filter(wave__trial=multi).order_by("id").first()
+    assert inv is not None
+    record_consent(inv, True)
+    return inv
+
+
+@pytest.fixture
+def link(trial: Any) -> Invitation:
+    """A consented participant's link to the baseline wave, which closes in a week, of a trial
+    whose links end in a month."""
+    design = copy.deepcopy(trial.design)
+    design["privacy"] = {**design.get("privacy", {}), "ends_on": str(date.today() + timedelta(30))}
+    trial.design = design
+    trial.save()
+    wave = get_wave(trial, "baseline")
+    wave.closes_on = date.today() + timedelta(days=7)
+    wave.save()
+    invite(wave)
+    inv = Invitation.objects.select_related("wave__trial", "participant").order_by("id").first()
+    assert inv is not None
+    record_consent(inv, True)
+    inv.participant.refresh_from_db()
+    return inv
+
+
+def test_a_visit_reads_what_the_orm_reads(link: Invitation) -> None:
+    v = visit(link.token)
+    assert v is not None
+    wave, trial = link.wave, link.wave.trial
+    assert v.invitation_id == link.pk
+    assert v.pages == tuple(i.name for i in pages_of(wave))
+    assert (v.trial.name, v.wave.name) == (trial.name, wave.name)
+    assert v.consent is Consent.CONSENTED
+    assert v.closes_on == wave.closes_on
+    assert type(v.closes_on) is date  # SQLite gives text: converted
+    assert v.ends_on == design_of(trial).privacy.ends_on
+    assert (v.opened, v.completed, v.revoked, v.withdrawn, v.purged) == (False,) * 5
+    assert v.saved == {}
+    assert v.dead() == link_dead(trial, link.revoked_at) == ""
+    assert v.closed() == is_closed(wave) is False
+    assert v.first_open() == 0
+    assert visit("no-such-token") is None
+
+
+def test_stored_rows_read_back_through_the_orm(link: Invitation) -> None:
+    before = django_tz.now()
+    v = visit(link.token)
+    assert v is not None
+    stored = answer(v, "swemwbs", SWEMWBS, "key-0000001")
+    assert (stored.created, stored.complete, stored.replayed) == (True, True, False)
+    row = Response.objects.get(invitation=link)
+    instrument = get_instrument("swemwbs")
+    assert row.answers == {k: 4 for k in SWEMWBS}
+    assert row.scores == dict(instrument.score(row.answers).values)
+    assert row.submitted_at.tzinfo is not None
+    assert before <= row.submitted_at <= django_tz.now()
+    assert row.updated_at == row.submitted_at
+    receipt = Receipt.objects.get(invitation=link)
+    assert (receipt.key, receipt.instrument) == ("key-0000001", "swemwbs")
+    link.refresh_from_db()
+    assert link.completed_at == row.submitted_at
+    again = visit(link.token)
+    assert again is not None
+    assert again.completed
+    assert again.saved == {"swemwbs": row.answers}
+
+
+def test_a_repeat_is_acknowledged_and_a_changed_page_updates_its_row(multi_link: Any) -> None:
+    v = visit(multi_link.token)
+    assert v is not None
+    assert answer(v, "swemwbs", SWEMWBS, "first-key-1").created
+    repeat = answer(v, "swemwbs", {**SWEMWBS, "swemwbs_1": "1"}, "first-key-1")
+    assert (repeat.created, repeat.replayed) == (False, True)
+    assert Response.objects.get(instrument="swemwbs").answers["swemwbs_1"] == 4
+    edit = answer(v, "swemwbs", {**SWEMWBS, "swemwbs_1": "2"}, "second-key-2")
+    assert (edit.created, edit.replayed, edit.complete) == (False, False, False)
+    row = Response.objects.get(instrument="swemwbs")
+    assert row.answers["swemwbs_1"] == 2
+    assert row.updated_at > row.submitted_at
+    assert Receipt.objects.count() == 2
+
+
+def test_a_key_sent_with_another_page_stores_nothing(multi_link: Any) -> None:
+    v = visit(multi_link.token)
+    assert v is not None
+    answer(v, "swemwbs", SWEMWBS, "shared-key-1")
+    ons4 = {"ons4_1": "7", "ons4_2": "8", "ons4_3": "6", "ons4_4": "3"}
+    with pytest.raises(DataError, match="sent with another page"):
+        answer(v, "ons4", ons4, "shared-key-1")
+    assert list(Response.objects.values_list("instrument", flat=True)) == ["swemwbs"]
+    assert Receipt.objects.count() == 1
+
+
+def test_a_closed_wave_or_a_page_it_does_not_ask_takes_nothing(link: Invitation) -> None:
+    wave = link.wave
+    wave.closed_at = django_tz.now()
+    wave.save()
+    v = visit(link.token)
+    assert v is not None
+    assert v.closed()
+    with pytest.raises(StateError, match="has closed"):
+        answer(v, "swemwbs", SWEMWBS, None)
+    assert not Response.objects.exists()
+    wave.closed_at = None
+    wave.save()
+    v = visit(link.token)
+    assert v is not None
+    answer(v, "swemwbs", SWEMWBS, None)
+    with pytest.raises(DataError, match="does not ask"):
+        answer(v, "ons4", {}, None)
+
+
+def test_opening_is_recorded_once(link: Invitation) -> None:
+    mark_opened(link.pk)
+    link.refresh_from_db()
+    first = link.opened_at
+    assert first is not None
+    mark_opened(link.pk)
+    link.refresh_from_db()
+    assert link.opened_at == first
+    v = visit(link.token)
+    assert v is not None
+    assert v.opened
+
+
+def test_the_link_and_closing_rules_by_hand() -> None:
+    noon = datetime(2027, 3, 10, 12, tzinfo=UTC)
+    day = date(2027, 3, 10)
+    assert why_dead(False, False, None, noon) == ""
+    assert why_dead(False, False, day, noon) == ""  # ends at the end of its last day
+    assert why_dead(False, False, day - timedelta(1), noon) == "ended"
+    assert why_dead(True, False, None, noon) == "revoked"
+    assert why_dead(True, True, None, noon) == "ended"  # purged: the trial is over
+    assert past_closing(False, None, noon) is False
+    assert past_closing(False, day, noon) is False
+    assert past_closing(False, day - timedelta(1), noon) is True
+    assert past_closing(True, day + timedelta(9), noon) is True
