@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from hearten.analysis.dataset import build_dataset
 from hearten.analysis.run import run_analysis
+from hearten.stats.stressors import stressor_associations
 from hearten.surveys.services import invite, plan_waves
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.design import parse_design
@@ -26,7 +28,9 @@ def _trial(design_file: Path, tmp_path: Path, unit: str) -> Any:
     lines = ["staff_id,site,team,office,role,fte,start_date,caseload"]
     for n in range(48):
         site = "Dudley" if n < 24 else "Shropshire"
-        lines.append(f"S{n},{site},{site[:2]}-T{n % 4},{site[:2]}-O{n % 6},SW,1,2020-01-01,12")
+        lines.append(
+            f"S{n},{site},{site[:2]}-T{n % 4},{site[:2]}-O{n % 6},SW,1,2020-01-01,{8 + n % 9}"
+        )
     roster = tmp_path / "roster.csv"
     roster.write_text("\n".join(lines) + "\n")
     import_roster(trial, roster)
@@ -47,6 +51,17 @@ def test_an_individually_randomised_trial_is_analysed_with_hc2(
     assert run.result["model"]["vcov"] == "HC2"
     assert run.result["model"]["n_clusters"] is None
     assert run.result["effects"][0]["df"] == 48 - 4  # n - k: intercept, arm, baseline, site
+    # Working conditions are shared within a team: their associations cluster by team (CR2)
+    # even though people were randomised, and are wider than HC2's would be.
+    data = build_dataset(trial)
+    y, caseload = data["baseline"].to_numpy(dtype=float), data["caseload"].to_numpy(dtype=float)
+    (by_team,) = stressor_associations(y, {"c": caseload}, data["stratum"].tolist(),
+                                       data["team"].to_numpy())  # fmt: skip
+    (hc2,) = stressor_associations(y, {"c": caseload}, data["stratum"].tolist())
+    (found,) = [a for a in run.result["stressors"] if a["stressor"] == "caseload"]
+    assert found["std_error"] == pytest.approx(by_team.std_error, rel=1e-12)
+    assert found["df"] == pytest.approx(by_team.df, rel=1e-12)
+    assert found["df"] < 8 < hc2.df  # Satterthwaite df with 8 teams, not n - k
 
 
 def test_an_office_randomised_trial_clusters_by_office(design_file: Path, tmp_path: Path) -> None:

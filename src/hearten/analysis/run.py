@@ -404,7 +404,10 @@ def _stressors(
             data["baseline"].to_numpy(dtype=float),
             present,
             data["stratum"].tolist() if stratified else None,
-            data["cluster"].to_numpy() if vcov == "CR2" else None,
+            # People of one team share its conditions (its vacancy rate, its manager, its
+            # office), so their errors are clustered by team at least, even when people were
+            # randomised one by one; HC2 would make the associations look too precise.
+            (data["cluster"] if vcov == "CR2" else data["team"]).to_numpy(),
             effect,
             alpha,
         )
