@@ -4,10 +4,12 @@ writes the ORM reads back as if the ORM had written it (on SQLite and on Postgre
 from __future__ import annotations
 
 import copy
+import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone as django_tz
 
 from hearten.errors import DataError, StateError
@@ -171,3 +173,37 @@ def test_the_link_and_closing_rules_by_hand() -> None:
     assert past_closing(False, day, noon) is False
     assert past_closing(False, day - timedelta(1), noon) is True
     assert past_closing(True, day + timedelta(9), noon) is True
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("audit_flushable")
+def test_simultaneous_sends_of_one_page_store_it_once(multi_link: Invitation) -> None:
+    """Six sends of the same page at the same moment, each key sent twice (a double click on
+    two devices): the row lock lets one create the row, the others update it or are told it
+    was stored, each reading the page and its receipts only once the lock is theirs."""
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "SQLite's in-memory test database shares one cache, which reports a table lock at "
+            "once instead of waiting; the soak test runs SQLite's file database under load"
+        )
+    v = visit(multi_link.token)
+    assert v is not None
+    start, failures = threading.Barrier(6), []
+
+    def send(n: int) -> None:
+        try:
+            start.wait()
+            answer(v, "swemwbs", {**SWEMWBS, "swemwbs_1": str(1 + n % 5)}, f"device-key-{n // 2}")
+        except Exception as exc:  # collected: an exception in a thread would be lost
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert Response.objects.filter(invitation=multi_link, instrument="swemwbs").count() == 1
+    assert Receipt.objects.filter(invitation=multi_link).count() == 3

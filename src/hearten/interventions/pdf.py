@@ -48,7 +48,7 @@ def write_letters(
 ) -> list[Path]:
     """Write ``(code, text, address)`` letters: ``all-letters.pdf`` and, with ``each``,
     ``letter-CODE.pdf`` for every letter (each file whole or not at all). A letter's own file
-    costs about a quarter of a second (fpdf2 reads the font afresh for every document)."""
+    costs about 35 ms (half of it fpdf2 reading the font afresh for every document)."""
     folder.mkdir(parents=True, exist_ok=True)
     combined = _document()
     paths = []

@@ -1,13 +1,14 @@
 """A participant's survey link, read and answered in a few hand-written SQL statements.
 
 Why by hand: opening and sending a survey page is the one path that must carry load (issue 10:
-200 submissions a second on two cores). Django's ORM spends 0.2 to 0.5 ms of CPU composing
-each query's SQL and building model objects, which was most of the cost of a survey request;
-the statements here are fixed, so they are written once. The SQL is portable: the same text
-runs on SQLite and PostgreSQL (Django's cursor turns ``%s`` into SQLite's ``?``), except the
-row lock, which only PostgreSQL needs (SQLite's transactions here take the write lock when they
-begin). Everything else in Hearten uses the ORM, and the tests read what this module writes
-back through the ORM.
+200 submissions a second on two cores). Django's ORM spends 0.2 to 0.5 ms of CPU composing each
+query's SQL and building model objects, which was most of the cost of a survey request; the
+statements here are fixed, so they are written once. The SQL is portable: the same text runs on
+SQLite and PostgreSQL (Django's cursor turns ``%s`` into SQLite's ``?``), except the row lock,
+which only PostgreSQL needs (SQLite's transactions here take the write lock when they begin).
+The lock is a statement of its own, as the ORM's ``select_for_update`` was: a read joined to
+the locked row would see the pages as they were before the wait. Everything else in Hearten
+uses the ORM, and the tests read what this module writes back through the ORM.
 
 :func:`visit` reads everything a survey page needs in one statement; :func:`store` saves one
 page in one transaction (the rules are :func:`hearten.surveys.services.save_page`'s).
@@ -42,7 +43,7 @@ LEFT JOIN surveys_response r ON r.invitation_id = i.id
 WHERE i.token = %s
 """
 
-_LOCKED = """
+_SAVED = """
 SELECT i.completed_at IS NOT NULL, r.id, r.instrument,
        (SELECT k.instrument FROM surveys_receipt k WHERE k.invitation_id = i.id AND k.key = %s)
 FROM surveys_invitation i
@@ -188,10 +189,14 @@ def store(
         StateError: the survey is complete and this page was never saved, or the wave has
             closed.
     """
-    lock = " FOR UPDATE OF i" if connection.vendor == "postgresql" else ""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with transaction.atomic(), connection.cursor() as c:
-        c.execute(_LOCKED + lock, [key or "", invitation_id])
+        if connection.vendor == "postgresql":  # SQLite: BEGIN IMMEDIATE took the write lock
+            # The lock in a statement of its own: PostgreSQL re-reads only the locked row
+            # when a lock it waited for is released, so the pages and receipt are read by the
+            # next statement, which sees what the other transaction committed.
+            c.execute("SELECT id FROM surveys_invitation WHERE id = %s FOR UPDATE", [invitation_id])
+        c.execute(_SAVED, [key or "", invitation_id])
         rows = c.fetchall()
         done_before, receipt = bool(rows[0][0]), rows[0][3]  # receipt: the key's page
         saved = {r[2]: r[1] for r in rows if r[1] is not None}
