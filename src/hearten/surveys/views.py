@@ -97,30 +97,36 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     saved = v.saved.get(instrument.name)
     # The hidden "page" field marks a survey post (a repeated consent post is not one).
     bound = posted == instrument.name
-    form = InstrumentForm(instrument, request.POST if bound else None, initial=saved)
-    if bound and form.is_valid():
+    if bound:
+        # Stored straight from the post (the instrument checks every answer); the form is
+        # built only to explain a refusal, which keeps the busiest request light.
         try:
-            stored = answer(
-                v, instrument.name, form.cleaned_data, request.POST.get("receipt") or None
-            )
+            stored = answer(v, instrument.name, request.POST, request.POST.get("receipt") or None)
         except StateError:
             again = visit(token)
             return (again and _state_page(request, again)) or redirect("survey", token=token)
-        except DataError:  # a tampered key: show the page again with a fresh one
-            return redirect(f"{reverse('survey', kwargs={'token': token})}?page={current + 1}")
-        if stored.complete:
-            return redirect("survey-done", token=token)
-        following = next(
-            (i for i, name in enumerate(v.pages) if name not in v.saved and i != current), 0
-        )
-        url = reverse("survey", kwargs={"token": token})
-        return redirect(f"{url}?page={following + 1}")
-    if form.is_bound or saved is not None:
+        except DataError:
+            form = InstrumentForm(instrument, request.POST, initial=saved)
+            if form.is_valid():  # the answers were fine: a tampered key, so a fresh page
+                return redirect(f"{reverse('survey', kwargs={'token': token})}?page={current + 1}")
+        else:
+            if stored.complete:
+                return redirect("survey-done", token=token)
+            following = next(
+                (i for i, name in enumerate(v.pages) if name not in v.saved and i != current), 0
+            )
+            url = reverse("survey", kwargs={"token": token})
+            return redirect(f"{url}?page={following + 1}")
+    elif saved is not None:  # a page answered before: shown with its answers
+        form = InstrumentForm(instrument, None, initial=saved)
+    else:
+        form = None
+    if form is None:
+        questions_html = _blank_questions(instrument.name)
+    else:
         questions_html = render_to_string(
             "surveys/_questions.html", {"questions": form.questions()}
         )
-    else:
-        questions_html = _blank_questions(instrument.name)
     return render(
         request,
         "surveys/survey.html",
