@@ -23,7 +23,7 @@ from django.utils import timezone
 from hearten.errors import DataError, NotFound, StateError
 from hearten.instruments import Instrument, get_instrument, require_text
 from hearten.surveys.models import Invitation, Response, Wave
-from hearten.surveys.visits import Named, Stored, Visit, past_closing, store, why_dead
+from hearten.surveys.visits import Stored, Visit, past_closing, store, visit, why_dead
 from hearten.trials import audit
 from hearten.trials.choices import Consent
 from hearten.trials.lifecycle import design_of
@@ -192,7 +192,8 @@ def save_page(
     answers: Mapping[str, object],
     key: str | None = None,
 ) -> Submission:
-    """Validate, score and store one page (module docstring).
+    """Validate, score and store one page (module docstring), with the link's state (consent,
+    withdrawal, the wave's dates) read afresh from the database.
 
     ``key`` is the submission's idempotency key: a second call with the same key for the same
     invitation stores nothing and returns the page as stored (even if it was edited since).
@@ -202,18 +203,10 @@ def save_page(
             instrument, or the key is malformed (nothing is stored).
         StateError: no consent, withdrawn, or the wave has closed.
     """
-    p, wave = invitation.participant, invitation.wave
-    stored = _save(
-        Consent(p.consent),
-        p.withdrawn_at is not None,
-        Named(wave.name),
-        invitation.pk,
-        tuple(i.name for i in pages_of(wave)),
-        is_closed(wave),
-        instrument_name,
-        answers,
-        key,
-    )
+    v = visit(invitation.token)
+    if v is None:
+        raise NotFound(f"invitation {invitation.pk} is no longer stored")
+    stored = answer(v, instrument_name, answers, key)
     response = Response.objects.get(invitation_id=invitation.pk, instrument=instrument_name)
     return Submission(
         response, created=stored.created, complete=stored.complete, replayed=stored.replayed
@@ -223,37 +216,20 @@ def save_page(
 def answer(
     v: Visit, instrument_name: str, answers: Mapping[str, object], key: str | None
 ) -> Stored:
-    """:func:`save_page` for the link as the survey page read it (no model objects)."""
-    return _save(
-        v.consent, v.withdrawn, v.wave, v.invitation_id, v.pages, v.closed(), instrument_name,
-        answers, key,
-    )  # fmt: skip
-
-
-def _save(
-    consent: Consent,
-    withdrawn: bool,
-    wave: Named,
-    invitation_id: int,
-    pages: tuple[str, ...],
-    closed: bool,
-    instrument_name: str,
-    answers: Mapping[str, object],
-    key: str | None,
-) -> Stored:
-    """The checks of :func:`save_page`, then :func:`~hearten.surveys.visits.store`."""
-    if consent != Consent.CONSENTED:
+    """:func:`save_page` for the link as the survey page has just read it: the checks, then
+    :func:`~hearten.surveys.visits.store` (no model objects, for the page under load)."""
+    if v.consent != Consent.CONSENTED:
         raise StateError("answers can be stored only after the participant consents")
-    if withdrawn:
+    if v.withdrawn:
         raise StateError("this participant has withdrawn: no further answers are stored")
     if key is not None and not KEY.fullmatch(key):
         raise DataError("the submission key must be 8 to 64 letters, digits, '-' or '_'")
-    if instrument_name not in pages:
-        raise DataError(f"wave {wave.name!r} does not ask {instrument_name!r}")
+    if instrument_name not in v.pages:
+        raise DataError(f"wave {v.wave.name!r} does not ask {instrument_name!r}")
     instrument = get_instrument(instrument_name)
     clean = instrument.validate(answers)
     scores = dict(instrument.score(clean).values)
-    return store(invitation_id, pages, closed, instrument_name, clean, scores, key)
+    return store(v.invitation_id, v.pages, v.closed(), instrument_name, clean, scores, key)
 
 
 def submit_response(invitation: Invitation, answers: Mapping[str, object]) -> Submission:
