@@ -27,6 +27,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -54,28 +55,30 @@ def _consent_everyone(env: dict[str, str], home: Path) -> None:
             c.execute(sql)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of the server's whole process group (its workers too)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
+def _group(pgid: int) -> Iterator[tuple[Path, list[str]]]:
+    """Each process of the server's process group (its workers too): its ``/proc`` folder and
+    the fields of its ``stat`` after the command name."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pid:  # process group id
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        if int(fields[2]) == pgid:  # process group id
+            yield stat.parent, fields
+
+
+def _cpu_seconds(pgid: int) -> float:
+    """User and system CPU time of the server's whole process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    return sum((int(f[11]) + int(f[12])) / tick for _, f in _group(pgid))
 
 
 def _peak_rss_mb(pgid: int) -> float:
     """The server's peak resident memory: each process's high-water mark, summed (MB)."""
     total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for folder, _ in _group(pgid):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != pgid:
-                continue
-            status = (stat.parent / "status").read_text()
+            status = (folder / "status").read_text()
         except OSError:
             continue
         for line in status.splitlines():

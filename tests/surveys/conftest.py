@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from hearten.surveys.services import get_wave, invite
+from hearten.surveys.models import Invitation
+from hearten.surveys.services import get_wave, invite, record_consent
 from tests.conftest import roster_text
 
 
@@ -33,3 +34,11 @@ def multi(design_file: Path, tmp_path: Path) -> Any:
     import_roster(trial, roster)
     invite(get_wave(trial, "baseline"))
     return trial
+
+
+def consented_link(trial: Any) -> Invitation:
+    """The trial's first link, its participant having consented."""
+    inv = Invitation.objects.filter(wave__trial=trial).order_by("id").first()
+    assert inv is not None
+    record_consent(inv, True)
+    return inv

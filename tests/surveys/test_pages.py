@@ -12,8 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from hearten.errors import DataError, StateError
-from hearten.surveys.models import Invitation, Receipt, Response
-from hearten.surveys.services import close_wave, get_wave, invite, record_consent, save_page
+from hearten.surveys.models import Receipt, Response
+from hearten.surveys.services import close_wave, get_wave, invite, save_page
+from tests.surveys.conftest import consented_link
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +23,8 @@ ONS4 = {"ons4_1": "7", "ons4_2": "8", "ons4_3": "6", "ons4_4": "3"}
 CASELOAD = {"caseload_1": "18"}
 
 
-def _link(trial: Any) -> Invitation:
-    inv = Invitation.objects.filter(wave__trial=trial).order_by("id").first()
-    assert inv is not None
-    record_consent(inv, True)
-    return inv
-
-
 def test_pages_show_progress_and_resume_on_another_device(multi: Any) -> None:
-    inv = _link(multi)
+    inv = consented_link(multi)
     url = f"/s/{inv.token}/"
     phone, laptop = Client(), Client()
     first = phone.get(url).content.decode()
@@ -64,7 +58,7 @@ def test_pages_show_progress_and_resume_on_another_device(multi: Any) -> None:
 
 
 def test_a_number_out_of_range_is_explained(multi: Any) -> None:
-    inv = _link(multi)
+    inv = consented_link(multi)
     url = f"/s/{inv.token}/"
     c = Client()
     c.post(url, {"page": "swemwbs", **SWEMWBS})
@@ -75,7 +69,7 @@ def test_a_number_out_of_range_is_explained(multi: Any) -> None:
 
 
 def test_double_submits_and_late_resubmits_change_nothing(multi: Any) -> None:
-    inv = _link(multi)
+    inv = consented_link(multi)
     for _ in range(2):
         save_page(inv, "swemwbs", SWEMWBS)
     save_page(inv, "ons4", ONS4)
@@ -90,7 +84,7 @@ def test_double_submits_and_late_resubmits_change_nothing(multi: Any) -> None:
 
 
 def test_a_repeated_key_is_acknowledged_and_never_applied_again(multi: Any) -> None:
-    inv = _link(multi)
+    inv = consented_link(multi)
     url = f"/s/{inv.token}/"
     browser = Client()
     page = browser.get(url).content.decode()
@@ -120,7 +114,7 @@ def test_a_repeated_key_is_acknowledged_and_never_applied_again(multi: Any) -> N
 
 
 def test_a_malformed_key_stores_nothing(multi: Any) -> None:
-    inv = _link(multi)
+    inv = consented_link(multi)
     with pytest.raises(DataError, match="submission key"):
         save_page(inv, "swemwbs", SWEMWBS, key="bad key; DROP TABLE")
     assert not Response.objects.filter(invitation=inv).exists()
@@ -131,7 +125,7 @@ def test_a_malformed_key_stores_nothing(multi: Any) -> None:
 
 
 def test_a_closed_wave_says_so_and_takes_no_answers(multi: Any) -> None:
-    inv = _link(multi)
+    inv = consented_link(multi)
     wave = get_wave(multi, "baseline")
     close_wave(wave)
     page = Client().get(f"/s/{inv.token}/")
@@ -154,7 +148,7 @@ def test_a_wave_closes_on_its_date_and_cannot_open_early(multi: Any) -> None:
     baseline = get_wave(multi, "baseline")
     baseline.closes_on = timezone.localdate() - timedelta(days=1)
     baseline.save()
-    inv = _link(multi)
+    inv = consented_link(multi)
     assert "This survey has closed" in Client().get(f"/s/{inv.token}/").content.decode()
 
 
@@ -168,7 +162,7 @@ def test_the_dataset_reads_each_outcome_from_its_own_instrument(multi: Any) -> N
     from hearten.analysis.dataset import build_dataset
     from hearten.trials.allocation import randomise_trial
 
-    inv = _link(multi)
+    inv = consented_link(multi)
     save_page(inv, "swemwbs", SWEMWBS)
     save_page(inv, "ons4", ONS4)
     randomise_trial(multi, 1)

@@ -24,12 +24,12 @@ from hearten.surveys.services import (
     is_closed,
     link_dead,
     pages_of,
-    record_consent,
 )
 from hearten.surveys.visits import mark_opened, past_closing, visit, why_dead
 from hearten.trials.choices import Consent
 from hearten.trials.lifecycle import design_of
 from tests.conftest import FIXTURES
+from tests.surveys.conftest import consented_link
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +39,7 @@ SWEMWBS = {f"swemwbs_{i}": "4" for i in range(1, 8)}
 @pytest.fixture
 def multi_link(multi: Any) -> Invitation:
     """A consented link to a three-page wave (swemwbs, ons4, caseload)."""
-    inv = Invitation.objects.filter(wave__trial=multi).order_by("id").first()
-    assert inv is not None
-    record_consent(inv, True)
-    return inv
+    return consented_link(multi)
 
 
 @pytest.fixture
@@ -57,11 +54,7 @@ def link(trial: Any) -> Invitation:
     wave.closes_on = date.today() + timedelta(days=7)
     wave.save()
     invite(wave)
-    inv = Invitation.objects.select_related("wave__trial", "participant").order_by("id").first()
-    assert inv is not None
-    record_consent(inv, True)
-    inv.participant.refresh_from_db()
-    return inv
+    return consented_link(trial)
 
 
 def test_a_visit_reads_what_the_orm_reads(link: Invitation) -> None:

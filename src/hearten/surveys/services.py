@@ -62,9 +62,9 @@ def get_wave(trial: Trial, name: str) -> Wave:
 def link_dead(trial: Trial, revoked_at: datetime | None, now: datetime | None = None) -> str:
     """Why a participant link no longer works: ``revoked``, ``ended`` (the trial's
     ``privacy.ends_on`` has passed, or its identifiable data were purged), or ``""``."""
-    if revoked_at is None and trial.purged_at is None:
-        return why_dead(False, False, design_of(trial).privacy.ends_on, now)
-    return why_dead(revoked_at is not None, trial.purged_at is not None, None, now)
+    revoked, purged = revoked_at is not None, trial.purged_at is not None
+    ends_on = None if revoked or purged else design_of(trial).privacy.ends_on
+    return why_dead(revoked, purged, ends_on, now)
 
 
 def revoke_links(trial: Trial, pseudonyms: Sequence[str] | None = None) -> int:

@@ -62,6 +62,11 @@ def _consent(request: HttpRequest, token: str, v: Visit) -> HttpResponse:
     return render(request, "surveys/consent.html", context)
 
 
+def _to_page(token: str, index: int) -> HttpResponse:
+    """Redirect to the survey's page ``index`` (from 0)."""
+    return redirect(f"{reverse('survey', kwargs={'token': token})}?page={index + 1}")
+
+
 @functools.lru_cache(maxsize=64)
 def _blank_questions(name: str) -> SafeString:
     """An instrument's questions with nothing answered: the same for everyone, so rendered
@@ -108,15 +113,11 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         except DataError:
             form = InstrumentForm(instrument, request.POST, initial=saved)
             if form.is_valid():  # the answers were fine: a tampered key, so a fresh page
-                return redirect(f"{reverse('survey', kwargs={'token': token})}?page={current + 1}")
+                return _to_page(token, current)
         else:
             if stored.complete:
                 return redirect("survey-done", token=token)
-            following = next(
-                (i for i, name in enumerate(v.pages) if name not in v.saved and i != current), 0
-            )
-            url = reverse("survey", kwargs={"token": token})
-            return redirect(f"{url}?page={following + 1}")
+            return _to_page(token, v.first_open(also=instrument.name) or 0)
     elif saved is not None:  # a page answered before: shown with its answers
         form = InstrumentForm(instrument, None, initial=saved)
     else:

@@ -87,9 +87,11 @@ class Visit:
         """The wave has closed (by hand, or its closing date has passed)."""
         return past_closing(self.wave_closed, self.closes_on, now)
 
-    def first_open(self) -> int | None:
-        """The first page (from 0) not yet answered, or ``None`` when all are."""
-        return next((i for i, name in enumerate(self.pages) if name not in self.saved), None)
+    def first_open(self, also: str | None = None) -> int | None:
+        """The first page (from 0) not yet answered, or ``None`` when all are (``also``: a
+        page just saved, counted as answered)."""
+        answered = {*self.saved, also}
+        return next((i for i, name in enumerate(self.pages) if name not in answered), None)
 
 
 def why_dead(revoked: bool, purged: bool, ends_on: date | None, now: datetime | None = None) -> str:
