@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hearten.stats import chunks
+if TYPE_CHECKING:
+    from hearten.stats import chunks
 
 Scheduler = Annotated[
     str | None,
@@ -21,6 +22,8 @@ Workers = Annotated[int | None, typer.Option(help="local threads (default: every
 
 def runner(scheduler: str | None, workers: int | None) -> chunks.Runner:
     """The runner the options ask for."""
+    from hearten.stats import chunks
+
     if scheduler:
         return chunks.dask(scheduler)
     return chunks.threads(workers or os.cpu_count() or 1)

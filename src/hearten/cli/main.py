@@ -3,6 +3,12 @@
 Platform commands live under ``hearten trial …``, ``hearten roster …`` and ``hearten db …``;
 ``hearten analyse FILE`` and ``hearten randomise FILE`` are kept for the standalone tools
 that work on a file without a database.
+
+Commands start instantly: this module and every ``hearten.cli`` module import only Typer,
+Rich and light Hearten modules at top level; numpy, pandas, scipy, statsmodels, Django and
+the statistics core are imported inside the commands that need them
+(``tests/cli/test_startup.py`` fails otherwise). Help is plain text (``rich_markup_mode=None``):
+Typer's Rich help formatter alone costs more than the whole start-up budget.
 """
 
 from __future__ import annotations
@@ -23,15 +29,18 @@ from hearten.cli import (
     system,
     users,
 )
+from hearten.cli.help import GroupedHelp
 from hearten.cli.output import err
 from hearten.errors import HeartenError
 
 app = typer.Typer(
     name="hearten",
     help="Run randomised trials of staff-wellbeing interventions, end to end.",
+    cls=GroupedHelp,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 app.add_typer(platform.trial_app, name="trial")
 app.add_typer(platform.roster_app, name="roster")
@@ -58,23 +67,34 @@ app.command("randomise")(standalone.randomise)
 app.command("score")(instruments.score)
 
 
-def run() -> None:
-    """Entry point: run the app and turn any :class:`HeartenError` into a clear message."""
+def main(argv: list[str] | None = None) -> int:
+    """Run ``hearten ARGV`` and return its exit code: 0 done, 1 aborted or a failed check,
+    2 a usage error or a :class:`HeartenError` (one line saying what is wrong, never a
+    traceback)."""
     try:
-        app(standalone_mode=False)
+        app(args=argv, prog_name="hearten", standalone_mode=False)
     except HeartenError as exc:
         err.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        return 2
     except typer.Abort:
         err.print("Aborted.")
-        sys.exit(1)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
-        sys.exit(code or 0)
-    except Exception as exc:  # click's usage errors
-        import click
+        return 1
+    except typer.Exit as exc:
+        return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except typer.TyperException as exc:
+        # The usage errors (missing option, unknown command, bad value) of the Click that
+        # Typer carries inside itself: the usage, a hint and one line saying what is wrong.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"Error: {escape(exc.format_message())}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    return 0
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def run() -> None:
+    """Entry point of the ``hearten`` script."""
+    sys.exit(main())

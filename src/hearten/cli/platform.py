@@ -12,7 +12,6 @@ from rich.table import Table
 from hearten.cli.bootstrap import require_database
 from hearten.cli.compute import Scheduler, Workers, runner
 from hearten.cli.output import out
-from hearten.stats import chunks
 
 trial_app = typer.Typer(
     help="Create, randomise, survey, analyse and report a trial.", no_args_is_help=True
@@ -334,6 +333,7 @@ def analyse(trial: TrialArg, scheduler: Scheduler = None, workers: Workers = Non
     """Run the trial's analysis plan and store the result."""
     require_database()
     from hearten.analysis.run import run_analysis
+    from hearten.stats import chunks
     from hearten.trials.lifecycle import get_trial
 
     with chunks.using(runner(scheduler, workers)):

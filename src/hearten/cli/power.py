@@ -5,23 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from hearten.cli.output import out
 from hearten.errors import DesignError, one_of
-from hearten.stats.power import (
-    DESIGNS,
-    SIZE_UNIT,
-    PowerDesign,
-    PowerResult,
-    solve_mdes,
-    solve_power,
-    solve_size,
-    with_size,
-)
+
+if TYPE_CHECKING:
+    from hearten.stats.power import PowerDesign, PowerResult
 
 power_app = typer.Typer(
     help="Power, minimum detectable effect and sample size (PowerUp!).", no_args_is_help=True
@@ -79,6 +72,8 @@ def _design(
     attrition: float,
     cv: float,
 ) -> PowerDesign:
+    from hearten.stats.power import DESIGNS, PowerDesign
+
     kind = one_of(design, DESIGNS, "design", DesignError)
     people = n if kind in ("ira", "bira") else cluster_size
     return PowerDesign(
@@ -120,6 +115,8 @@ def _describe(d: PowerDesign) -> str:
 
 
 def _emit(result: PowerResult, solved: str, as_json: bool) -> None:
+    from hearten.stats.power import SIZE_UNIT
+
     d = result.design
     if as_json:
         data: dict[str, object] = {
@@ -203,6 +200,8 @@ def mdes(
         attrition,
         cv,
     )
+    from hearten.stats.power import solve_mdes
+
     _emit(solve_mdes(d, power, control_proportion), "mdes", as_json)
 
 
@@ -247,6 +246,8 @@ def power_of(
         attrition,
         cv,
     )
+    from hearten.stats.power import solve_power
+
     _emit(solve_power(d, es, control_proportion), "power", as_json)
 
 
@@ -291,6 +292,8 @@ def size(
         attrition,
         cv,
     )
+    from hearten.stats.power import solve_size
+
     _emit(solve_size(d, es, power), "size", as_json)
 
 
@@ -392,6 +395,7 @@ def figures(
     import numpy as np
 
     from hearten.reports.figures import mdes_curves, power_curves, save
+    from hearten.stats.power import SIZE_UNIT, solve_mdes, solve_power, with_size
 
     try:
         values = [float(v) for v in iccs.split(",") if v.strip()]

@@ -13,10 +13,8 @@ import json
 import secrets
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pydantic
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -24,19 +22,19 @@ from rich.table import Table
 from hearten.cli.compute import Scheduler, Workers, runner
 from hearten.cli.output import err, out
 from hearten.errors import DesignError
-from hearten.stats.simulate import (
-    Replications,
-    SimulationResult,
-    SimulationSpec,
-    power_at,
-    simulate,
-)
+
+if TYPE_CHECKING:
+    from hearten.stats.simulate import Replications, SimulationResult, SimulationSpec
 
 RUN_KEYS = ("reps", "seed")
 
 
 def load_spec(path: Path) -> tuple[SimulationSpec, dict[str, int]]:
     """Read a simulation file: :class:`SimulationSpec` fields, plus ``reps`` and ``seed``."""
+    import pydantic
+
+    from hearten.stats.simulate import SimulationSpec
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -154,8 +152,11 @@ def _show(r: SimulationResult) -> None:
 
 
 def _figure(r: SimulationResult, reps: Replications, out_dir: Path) -> list[str]:
+    import numpy as np
+
     from hearten.reports.figures import save, simulated_power_curve
     from hearten.stats.power import solve_power
+    from hearten.stats.simulate import power_at
 
     s = r.spec
     top = 2 * (r.mdes.value if r.mdes is not None else max(s.effect, 0.1))
@@ -191,6 +192,8 @@ def simulate_command(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Simulate the planned analysis: power, bias, RMSE, coverage, type S and the MDES."""
+    from hearten.stats.simulate import simulate
+
     spec, run = load_spec(file)
     n_reps = reps if reps is not None else run.get("reps", 1000)
     chosen = seed if seed is not None else run.get("seed")

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from hearten.cli.compute import Scheduler, Workers, runner
 from hearten.cli.output import out
-from hearten.stats import chunks
 
 if TYPE_CHECKING:
     from hearten.analysis.standalone import StandaloneResult
@@ -87,6 +86,8 @@ def analyse(
     from hearten.analysis.standalone import analyse_table, as_method, as_vcov, read_table
 
     data = read_table(file)
+    from hearten.stats import chunks
+
     with chunks.using(runner(scheduler, workers)):
         r = analyse_table(
             data,

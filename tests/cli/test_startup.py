@@ -1,0 +1,125 @@
+"""The command line starts instantly, and a usage error is a message, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import typer
+from typer._click import Command
+from typer.core import TyperGroup
+
+from hearten.cli.help import GROUPS
+from hearten.cli.main import app, main
+
+HEAVY = ("numpy", "pandas", "scipy", "statsmodels", "django")
+
+
+def test_importing_the_command_line_pulls_in_no_heavy_module() -> None:
+    code = (
+        "import pkgutil, importlib, sys, hearten.cli\n"
+        "for m in pkgutil.walk_packages(hearten.cli.__path__, 'hearten.cli.'):\n"
+        "    importlib.import_module(m.name)\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [], (
+        "a hearten.cli module imports a heavy module at top level; import it inside the "
+        "command function that needs it"
+    )
+
+
+def leaf_commands() -> list[tuple[list[str], Command]]:
+    """Every command a user can run, as its words after ``hearten``."""
+    found: list[tuple[list[str], Command]] = []
+
+    def walk(words: list[str], cmd: Command) -> None:
+        if isinstance(cmd, TyperGroup):
+            for name, sub in cmd.commands.items():
+                walk([*words, name], sub)
+        else:
+            found.append((words, cmd))
+
+    walk([], typer.main.get_command(app))
+    return found
+
+
+NEEDING_SOMETHING = [
+    pytest.param(words, id=" ".join(words))
+    for words, cmd in leaf_commands()
+    if any(p.required for p in cmd.params)
+]
+
+
+def assert_usage_error(code: int, err: str, says: str) -> None:
+    assert code == 2
+    assert "Traceback" not in err
+    assert err.startswith("Usage: hearten")
+    errors = [line for line in err.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, err
+    assert says in errors[0], err
+    assert len(err.strip().splitlines()) <= 4, err
+
+
+def test_most_commands_need_something() -> None:
+    assert len(NEEDING_SOMETHING) >= 30
+
+
+@pytest.mark.parametrize("words", NEEDING_SOMETHING)
+def test_a_command_missing_what_it_needs_prints_one_line_and_the_usage(
+    words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(words)
+    captured = capsys.readouterr()
+    assert_usage_error(code, captured.err, "Missing")
+    assert captured.out == ""
+
+
+def test_an_unknown_command_prints_one_line_and_the_usage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["trail", "create"])
+    assert_usage_error(code, capsys.readouterr().err, "No such command 'trail'")
+
+
+def test_an_unknown_option_prints_one_line_and_the_usage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["power", "mdes", "--design", "cra2", "--clustres", "40"])
+    assert_usage_error(code, capsys.readouterr().err, "No such option: --clustres")
+
+
+def test_a_value_of_the_wrong_type_prints_one_line_and_the_usage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["power", "mdes", "--design", "cra2", "--clusters", "forty"])
+    assert_usage_error(code, capsys.readouterr().err, "--clusters")
+
+
+def test_the_installed_script_prints_no_traceback_for_a_usage_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from hearten.cli.main import run; run()", "trial", "create"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "Missing argument 'design'" in result.stderr
+
+
+def test_the_help_groups_every_command_with_an_example(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for group in GROUPS:
+        assert f"{group.title}:" in text
+        assert f"e.g.  {group.example}\n" in text, "an example is printed whole, never wrapped"
+    listed = {line.split()[0] for line in text.splitlines() if line.startswith("  ")}
+    root = typer.main.get_command(app)
+    assert isinstance(root, TyperGroup)
+    assert set(root.commands) <= listed
+    assert "More commands" not in text, "put a new top-level command in one of GROUPS"
