@@ -1,10 +1,17 @@
 """Shared fixtures. Every test gets its own HEARTEN_HOME; database tests run on whichever
-database DATABASE_URL names (SQLite in memory when it is unset)."""
+database DATABASE_URL names (SQLite in memory when it is unset).
+
+When DATABASE_URL names PostgreSQL, only the tests that use the database run (those asking
+for a pytest-django database fixture, marked ``django_db``, or marked ``database`` because
+they start a server or command that reaches it): the rest were run on SQLite already and do
+not depend on the database. ``HEARTEN_ALL_TESTS=1`` runs every test anyway. The README's test
+command stays the one command CI runs on both databases."""
 
 from __future__ import annotations
 
 import dataclasses
 import email
+import os
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +24,50 @@ from typing import Any
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+#: pytest-django fixtures through which a test reaches the database.
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+
+
+def on_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def uses_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(
+        names & DATABASE_FIXTURES
+        or item.get_closest_marker("django_db")
+        or item.get_closest_marker("database")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that use the database (see the module's docstring)."""
+    if not on_postgresql() or os.environ.get("HEARTEN_ALL_TESTS") == "1":
+        return
+    keep = [item for item in items if uses_database(item)]
+    dropped = [item for item in items if not uses_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if on_postgresql() and os.environ.get("HEARTEN_ALL_TESTS") != "1":
+        return (
+            "DATABASE_URL names PostgreSQL: running only the tests that use the database "
+            "(HEARTEN_ALL_TESTS=1 runs them all)"
+        )
+    return None
 
 
 @pytest.fixture(autouse=True)
