@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -155,14 +156,71 @@ def simulated_power_curve(
     )
 
 
-def both(fig: Figure, width_mm: float = 170.0) -> dict[str, Any]:
-    """A figure for the report's two formats: SVG for the page, a PNG data URI for the PDF,
-    and the PNG's width on an A4 page (``width_mm``) in points, as fpdf2's ``<img>`` reads it."""
+def both(
+    fig: Figure,
+    width_mm: float = 170.0,
+    *,
+    summary: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+) -> dict[str, Any]:
+    """A figure for the report's two formats: SVG for the page (``role="img"`` with its
+    accessible name), a PNG data URI for the PDF, the PNG's width on an A4 page (``width_mm``) in
+    points, the data behind it (``headers`` and ``rows``, shown as a table beside the figure) and
+    its alternative text: ``summary`` followed by every row of the data in words."""
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=200, bbox_inches="tight")
-    svg = to_svg(fig)
+    cells = [[_cell(v) for v in row] for row in rows]
+    alt = alternative_text(summary, headers, cells)
+    svg = to_svg(fig).replace("<svg ", f'<svg role="img" aria-label="{html.escape(alt)}" ', 1)
     png = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-    return {"svg": svg, "png": png, "width": round(width_mm * 72 / 25.4)}
+    return {
+        "svg": svg,
+        "png": png,
+        "width": round(width_mm * 72 / 25.4),
+        "alt": alt,
+        "headers": list(headers),
+        "rows": cells,
+    }
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def alternative_text(summary: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A figure's alternative text from its data: the summary, then each row as "first cell:
+    header value, header value"."""
+    said = [
+        f"{row[0]}: "
+        + ", ".join(f"{h.lower()} {v}" for h, v in zip(headers[1:], row[1:], strict=True))
+        for row in rows
+    ]
+    return " ".join([summary.rstrip(".") + ".", *(s + "." for s in said)])
+
+
+def interval_rows(
+    names: Sequence[str], estimates: Sequence[float], lows: Sequence[float], highs: Sequence[float]
+) -> list[list[object]]:
+    """The data behind an interval plot: name, estimate, lower and upper limit."""
+    return [list(r) for r in zip(names, estimates, lows, highs, strict=True)]
+
+
+def flow_rows(
+    flow: Sequence[Mapping[str, Any]], labels: Mapping[str, str]
+) -> tuple[list[str], list[list[object]]]:
+    """The data behind the CONSORT flow diagram: one row per arm."""
+    headers = ["Arm", "Randomised", "Received", "Consented", "Answered the follow-up", "Analysed"]
+    rows: list[list[object]] = [
+        [labels.get(f["arm"], f["arm"]), f["randomised"], f.get("received"), f["consented"],
+         f["responded"], f["analysed"]]
+        for f in flow
+    ]  # fmt: skip
+    return headers, rows
 
 
 def _box(ax: Any, x: float, y: float, text: str, width: float = 0.42) -> None:

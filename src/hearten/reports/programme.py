@@ -24,7 +24,7 @@ import hearten
 from hearten.analysis.run import latest_run
 from hearten.errors import DataError, EstimationError
 from hearten.files import write_atomic
-from hearten.reports.figures import both, forest_plot
+from hearten.reports.figures import both, forest_plot, interval_rows
 from hearten.reports.pdf import write_pdf
 from hearten.stats.meta import MetaAnalysis, meta_analyse
 from hearten.trials import audit
@@ -90,7 +90,16 @@ def _figure(studies: list[Study], pooled: MetaAnalysis, xlabel: str) -> dict[str
             [st.weight for st in pooled.studies],
             {k: v for k, v in asdict(pooled).items() if k != "studies"},
             xlabel,
-        )
+        ),
+        summary=f"{xlabel}: each study and the pooled estimate {pooled.estimate:.2f} "
+        f"({pooled.conf_low:.2f} to {pooled.conf_high:.2f})",
+        headers=["Study", "Effect", "Lower limit", "Upper limit"],
+        rows=interval_rows(
+            [s.label for s in studies],
+            [s.g for s in studies],
+            [st.conf_low for st in pooled.studies],
+            [st.conf_high for st in pooled.studies],
+        ),
     )
 
 

@@ -17,8 +17,10 @@ from hearten.reports.figures import (
     both,
     effect_plot,
     flow_diagram,
+    flow_rows,
     forest_plot,
     funnel_chart,
+    interval_rows,
     outcome_forest,
 )
 from hearten.reports.pdf import write_pdf
@@ -159,6 +161,7 @@ def _figures(
         if x["g"] is not None and x["g_low"] is not None
     ]  # fmt: skip
     funnel = (r.get("uptake") or {}).get("funnel") or _arm_funnel(r, labels)
+    flow_headers, flow_data = flow_rows(r["flow"], labels)
     return {
         "flow_figure": both(
             flow_diagram(
@@ -167,10 +170,27 @@ def _figures(
                 r.get("assessed")
                 or {"sites": 0, "units": 0, "people": sum(f["randomised"] for f in r["flow"])},
                 r["allocation"]["unit"],
-            )
+            ),
+            summary="CONSORT flow diagram: people at each stage in each arm",
+            headers=flow_headers,
+            rows=flow_data,
         ),
-        "outcome_figure": both(outcome_forest(forest, level)) if forest else None,
-        "funnel_figure": both(funnel_chart(funnel, r["uptake"]["min_group"]), 150)
+        "outcome_figure": both(
+            outcome_forest(forest, level),
+            summary=f"Each planned outcome's effect in standard deviations with its {level}% "
+            "interval",
+            headers=["Outcome", "Hedges' g", "Lower limit", "Upper limit", "Result"],
+            rows=[[x["name"], x["g"], x["conf_low"], x["conf_high"], x["label"]] for x in forest],
+        )
+        if forest
+        else None,
+        "funnel_figure": both(
+            funnel_chart(funnel, r["uptake"]["min_group"]),
+            150,
+            summary="The uptake funnel: people at each stage",
+            headers=["Stage", "People"],
+            rows=[[stage, n] for stage, n in funnel.items()],
+        )
         if funnel
         else None,
     }
@@ -200,7 +220,11 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
             f"{r['instrument']['name'].upper()} {r['instrument']['score']} score",
         ),
         150,
-    )
+        summary=f"Each arm's difference from {labels[r['control']]} with its interval",
+        headers=["Arm", "Difference", "Lower limit", "Upper limit"],
+        rows=[[labels[e["term"]], e["estimate"], e["conf_low"], e["conf_high"]]
+              for e in r["effects"]],
+    )  # fmt: skip
     at_randomisation = r.get("randomisation_balance", {})
     rows = _planned_rows(r, labels)
     secondary = [
@@ -237,7 +261,17 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
                 sites["weights"],
                 sites["pooled"],
                 f"Difference from {labels[r['control']]} by site",
-            )
+            ),
+            summary=f"Each site's difference from {labels[r['control']]} with its interval, "
+            f"and the pooled estimate {sites['pooled']['estimate']:.2f} "
+            f"({sites['pooled']['conf_low']:.2f} to {sites['pooled']['conf_high']:.2f})",
+            headers=["Site", "Difference", "Lower limit", "Upper limit"],
+            rows=interval_rows(
+                [x["site"] for x in e],
+                [x["estimate"] for x in e],
+                [x["conf_low"] for x in e],
+                [x["conf_high"] for x in e],
+            ),
         )
     stressors = [
         {
