@@ -36,6 +36,23 @@ def test_commit_randomise_and_verify(hearten: Callable[..., Any], trial: Any) ->
     assert {c["name"] for c in json.loads(anchored.out)} == {"audit chain", "published anchor"}
 
 
+def test_verify_marks_steps_that_have_not_happened_as_not_applicable(
+    hearten: Callable[..., Any], trial: Any
+) -> None:
+    r = hearten("audit", "verify", trial.slug)
+    assert r.code == 0, r.err
+    assert "✓ audit chain" in r.out
+    assert "– seed commitment: none" in r.out
+    assert "– allocation: not randomised yet" in r.out
+    assert "✓ allocation" not in r.out
+    checks = json.loads(hearten("audit", "verify", trial.slug, "--json").out)
+    assert {c["name"]: c["applies"] for c in checks} == {
+        "audit chain": True,
+        "seed commitment": False,
+        "allocation": False,
+    }
+
+
 def test_verify_fails_loudly_after_tampering(hearten: Callable[..., Any], trial: Any) -> None:
     hearten("trial", "randomise", trial.slug, "--seed", "4")
     with append_only_lifted():

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from hearten.delimited import delimiter_of
 from hearten.errors import DataError, EstimationError, NotFound, one_of
 from hearten.stats.binary import estimate_binary
 from hearten.stats.compliance import estimate_cace
@@ -121,9 +122,12 @@ def read_table(path: Path, as_text: bool = False) -> pd.DataFrame:
         )
     try:
         if kind == "CSV":
+            sep = delimiter_of(path)
             if as_text:
-                return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-            return pd.read_csv(path, encoding="utf-8-sig")
+                return pd.read_csv(
+                    path, sep=sep, encoding="utf-8-sig", dtype=str, keep_default_na=False
+                )
+            return pd.read_csv(path, sep=sep, encoding="utf-8-sig")
         if kind == "Excel":
             return pd.read_excel(path)
         if kind == "Parquet":

@@ -29,7 +29,10 @@ def verify(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the checks as JSON")] = False,
 ) -> None:
-    """Re-check everything from what is stored; exit 1 if anything does not hold."""
+    """Re-check everything from what is stored; exit 1 if anything does not hold.
+
+    ✓ held, ✗ failed, – not applicable (the step has not happened, e.g. not randomised yet).
+    """
     require_database()
     from hearten.trials.lifecycle import get_trial
     from hearten.trials.verify import check_chain, verify_trial
@@ -39,7 +42,7 @@ def verify(
         print(json.dumps([asdict(c) for c in checks], indent=2))
     else:
         for c in checks:
-            mark = "[green]✓[/]" if c.ok else "[bold red]✗[/]"
+            mark = "[dim]–[/]" if not c.applies else "[green]✓[/]" if c.ok else "[bold red]✗[/]"
             out.print(f"{mark} {c.name}: {escape(c.detail)}", highlight=False)
     if not all(c.ok for c in checks):
         if not as_json:

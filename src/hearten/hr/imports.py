@@ -27,6 +27,7 @@ from typing import Any, Literal, get_args
 import pandas as pd
 from django.db import transaction
 
+from hearten.delimited import delimiter_of
 from hearten.errors import DataError, ImportRejected, NotFound, StateError
 from hearten.hr.models import (
     AbsenceSpell,
@@ -71,7 +72,13 @@ def read_file(path: Path, sheet: str | None = None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            return pd.read_csv(
+                path,
+                sep=delimiter_of(path),
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+            )
         if suffix in (".xlsx", ".xlsm", ".xls"):
             data = pd.read_excel(path, sheet_name=sheet or 0, dtype=object)
             return data.fillna("").astype(object)

@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from hearten.delimited import delimiter_of
 from hearten.errors import DataError, ImportRejected, NotFound, StateError
 from hearten.trials import audit
 from hearten.trials.choices import TrialStatus, Unit
@@ -106,7 +107,7 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
         raise NotFound(f"no roster file at {path}")
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
+            reader = csv.DictReader(f, delimiter=delimiter_of(path))
             header = [h.strip() for h in (reader.fieldnames or [])]
             raw_rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
     except UnicodeDecodeError:

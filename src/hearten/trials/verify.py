@@ -24,11 +24,16 @@ from hearten.trials.models import Allocation, AuditEvent, SeedCommitment, Trial
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One verification: what was checked, whether it held, and what was found."""
+    """One verification: what was checked, whether it held, and what was found.
+
+    ``applies`` is false for a step that has not happened (no commitment, not randomised
+    yet): there is nothing to check, so it neither holds nor fails.
+    """
 
     name: str
     ok: bool
     detail: str
+    applies: bool = True
 
 
 def check_chain(anchor: str | None = None) -> list[Check]:
@@ -68,6 +73,7 @@ def _commitment_checks(trial: Trial, allocation: Allocation | None) -> list[Chec
                 True,
                 "none: the seed was chosen at randomisation (commit one beforehand with "
                 "`hearten trial commit` so others can check it was fixed in advance)",
+                applies=False,
             )
         ]
     roster = snapshot_sha256(c.snapshot)
@@ -176,7 +182,7 @@ def verify_trial(trial: Trial, anchor: str | None = None) -> list[Check]:
     allocation = Allocation.objects.filter(trial=trial).first()
     checks = check_chain(anchor) + _commitment_checks(trial, allocation)
     if allocation is None:
-        checks.append(Check("allocation", True, "not randomised yet"))
+        checks.append(Check("allocation", True, "not randomised yet", applies=False))
     else:
         checks += _allocation_checks(trial, allocation)
     return checks
