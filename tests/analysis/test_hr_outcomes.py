@@ -67,15 +67,19 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     data = build_dataset(trial).merge(
         derive(trial, start, start + timedelta(days=179)), on="pseudonym"
     )
-    expected = estimate_counts(
+    fit = estimate_counts(
         data["absence_days"], data["arm"].tolist(), "control", data["exposure"], None,
         data["stratum"].tolist(), data["cluster"], "negbin",
-    ).effects[0]  # fmt: skip
+    )  # fmt: skip
+    expected = fit.effects[0]
     assert hr["absence"]["effects"][0]["rate_ratio"] == pytest.approx(expected.rate_ratio)
+    assert fit.theta is not None
+    assert hr["absence"]["theta"] == pytest.approx(fit.theta)
     assert set(hr["absence"]["rate_per_fte_year"]) == {"control", "letters"}
     html = write_report(trial).read_text()
     assert "Sickness absence and leaving" in html
     assert "Rate ratio" in html
+    assert f"Negative binomial model (θ = {fit.theta:.2f}, SE {fit.theta_se:.2f})" in html
     assert "Hazard ratio" in html
     assert hr["clusters"] == 8
     assert "with only 8 teams randomised" in html

@@ -355,6 +355,23 @@ def test_counts_binary_and_time_to_event_from_the_command_line(
     assert curves[0]["times"] == [90.0, 180.0, 270.0, 365.0]
 
 
+def test_negative_binomial_prints_theta_or_says_the_data_are_poisson(
+    hearten: Callable[..., Any], tmp_path: Path
+) -> None:
+    ships = pd.read_csv(REFERENCE / "ships.csv").query("service > 0")
+    types = [f"type{t}" for t in "BCDE"]
+    ships[types] = pd.get_dummies(ships["type"], dtype=float)[list("BCDE")].to_numpy()
+    path = tmp_path / "ships.csv"
+    ships.to_csv(path, index=False)
+    args = ["--outcome", "incidents", "--family", "negbin", "--exposure", "service"]
+    args += ["--treatment", "period", "--control", "60", "--strata", "year"]
+    text = hearten("analyse", str(path), *args).out
+    assert "Negative binomial θ = 7.672 (SE 4.78)" in text  # glm.nb: 7.671939, SE 4.775689
+    text = hearten("analyse", str(path), *args, *[f"--covariate={t}" for t in types]).out
+    assert "Note: no over-dispersion beyond Poisson" in text
+    assert "poisson: period" in text
+
+
 BAD_MODELS = [
     (["--outcome", "absence_days", "--family", "poisson"], "needs --exposure"),
     (

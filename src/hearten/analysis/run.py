@@ -203,6 +203,10 @@ def _hr_outcomes(
                 "effects": [asdict(e) for e in fit.effects],
                 "rate_per_fte_year": {str(k): float(v) for k, v in rates.items()},
                 "n": fit.n,
+                "family": fit.family,
+                "theta": fit.theta,
+                "theta_se": fit.theta_se,
+                "note": fit.note,
             }
         except EstimationError as exc:
             out["absence"] = {"note": str(exc)}

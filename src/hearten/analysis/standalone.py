@@ -505,10 +505,12 @@ def _non_linear(
             "conf_low": rr.conf_low,
             "conf_high": rr.conf_high,
         }
-        label, kind = outcome, family
+        label, kind = outcome, c.family
         n, n_clusters = c.n, c.n_clusters
         diagnostics = {
             "theta": c.theta,
+            "theta_se": c.theta_se,
+            "note": c.note,
             "pearson_dispersion": c.pearson_dispersion,
             "zeros_observed": c.zeros_observed,
             "zeros_expected": c.zeros_expected,

@@ -319,6 +319,10 @@ def _print_ratio(r: StandaloneResult, level: int) -> None:
             f"({level}% CI {d['conf_low']:.4f} to {d['conf_high']:.4f})."
         )
     g = r.diagnostics or {}
+    if g.get("note"):
+        out.print(f"Note: {g['note']}.")
+    if g.get("theta") is not None:
+        out.print(f"Negative binomial θ = {g['theta']:.4g} (SE {g['theta_se']:.3g}).")
     if "pearson_dispersion" in g:
         out.print(
             f"Over-dispersion: Pearson χ²/df of the Poisson fit = "

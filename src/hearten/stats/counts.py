@@ -5,10 +5,22 @@ is the rate ratio of arm ``j`` against control (absence days per FTE-day employe
 exposure is FTE × days employed in the follow-up window). Fitted with statsmodels:
 
 * Poisson: ``GLM(family=Poisson, offset=log exposure)``;
-* negative binomial (NB2, variance ``μ + μ²/θ``): ``θ`` by maximum likelihood
-  (``statsmodels.discrete.NegativeBinomial``), then the GLM with ``θ`` fixed, as R's
-  ``MASS::glm.nb`` does, so the robust variance treats ``θ`` as known like
-  ``sandwich::vcovCL`` on a ``glm.nb`` fit.
+* negative binomial (NB2, variance ``μ + μ²/θ``): fitted as R's ``MASS::glm.nb`` does
+  (Venables and Ripley 2002, §7.4): start from the Poisson fit; estimate ``θ`` by maximum
+  likelihood given the fitted means (Newton's method from the moment estimate
+  ``n / Σ (y/μ̂ - 1)²``, as ``MASS::theta.ml``, falling back to a bounded one-dimensional
+  search of the log-likelihood in ``log θ`` when Newton's steps leave the positive axis or
+  stall); refit the coefficients by IRLS with ``θ`` fixed; alternate until the
+  log-likelihood and ``θ`` settle. The robust variance treats ``θ`` as known, like
+  ``sandwich::vcovCL`` on a ``glm.nb`` fit. ``θ``'s standard error is ``MASS``'s, from the
+  expected information of ``θ`` alone.
+
+  When the counts show no over-dispersion beyond Poisson, the maximum-likelihood ``θ`` is
+  infinite (the negative binomial tends to the Poisson): the score statistic
+  ``Σ ((y - μ̂)² - y)`` at the Poisson fit is then at most zero (Cameron and Trivedi 1990),
+  or the likelihood is still rising at ``θ = 10⁸``. The Poisson fit is reported, with a note
+  saying why (``glm.nb`` instead warns that its iteration limit was reached and returns an
+  arbitrary large ``θ``).
 
 Errors are cluster-robust by the randomised unit with the ``G/(G-1)`` factor (sandwich's
 ``vcovCL`` default for GLMs, and Stata's for non-linear models; no ``(n-1)/(n-k)`` factor) or,
@@ -28,11 +40,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import statsmodels.api as sm
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize, special
 from scipy import stats as sps
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
@@ -42,6 +55,15 @@ from hearten.stats.vcov import glm_sandwich
 
 CountFamily = Literal["poisson", "negbin"]
 COUNT_FAMILIES: tuple[CountFamily, ...] = get_args(CountFamily)
+
+#: Above this ``θ`` the negative binomial is the Poisson to every digit a report shows
+#: (``μ²/θ`` is under 10⁻⁴ of ``μ`` for counts up to 10⁴): treated as the Poisson boundary.
+THETA_POISSON = 1e8
+#: Alternations of IRLS and the ``θ`` step (``glm.nb``'s ``maxit`` is 25; tighter tolerance
+#: here needs a few more on flat likelihoods).
+MAX_ALTERNATIONS = 200
+#: Convergence of the alternation: relative change of ``θ`` and of the log-likelihood.
+ALTERNATION_TOLERANCE = 1e-11
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +88,10 @@ class CountFit:
         family: ``poisson`` or ``negbin``.
         effects: one :class:`RateRatio` per non-control arm.
         names, coef, std_error: every coefficient (log scale).
-        theta: the negative binomial's ``θ`` (``None`` for Poisson).
+        theta: the negative binomial's ``θ`` (``None`` for Poisson, and when the negative
+            binomial was asked for but the data sit on the Poisson boundary, ``θ → ∞``).
+        theta_se: ``θ``'s standard error (``MASS::glm.nb``'s ``SE.theta``), or ``None``.
+        note: why the fit differs from the family asked for (the Poisson boundary), or ``None``.
         pearson_dispersion: Pearson χ²/df of the Poisson fit (over-dispersion above 1).
         zeros_observed, zeros_expected: observed zeros and those the fitted model expects.
         n, n_clusters, alpha: sample, clusters (``None`` unclustered), significance level.
@@ -78,6 +103,8 @@ class CountFit:
     coef: tuple[float, ...]
     std_error: tuple[float, ...]
     theta: float | None
+    theta_se: float | None
+    note: str | None
     pearson_dispersion: float
     zeros_observed: int
     zeros_expected: float
@@ -118,24 +145,14 @@ def estimate_counts(
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
-            poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
-            theta = None
+            poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit(tol=1e-12)
+            fit, theta, theta_se, note = poisson, None, None, None
             if family == "negbin":
-                nb = sm.NegativeBinomial(y, X, offset=offset, loglike_method="nb2").fit(
-                    start_params=np.r_[poisson.params, 1.0],
-                    method="newton",
-                    maxiter=200,
-                    disp=False,
-                )
-                theta = 1.0 / float(nb.params[-1])
-                glm_family = sm.families.NegativeBinomial(alpha=1.0 / theta)
-            else:
-                glm_family = sm.families.Poisson()
-            fit = sm.GLM(y, X, family=glm_family, offset=offset).fit(
-                start_params=poisson.params, tol=1e-12
-            )
+                fit, theta, theta_se, note = _fit_negbin(y, X, offset, poisson)
         except (ConvergenceWarning, np.linalg.LinAlgError, ValueError) as exc:
             raise EstimationError(f"the {family} model did not converge: {exc}") from None
+    if theta is None:
+        family = "poisson"
     mu_p = poisson.fittedvalues
     dispersion = float(np.sum((y - mu_p) ** 2 / mu_p) / (len(y) - len(names)))
     mu = fit.fittedvalues
@@ -168,10 +185,120 @@ def estimate_counts(
         coef=tuple(float(v) for v in fit.params),
         std_error=tuple(float(v) for v in bse),
         theta=theta,
+        theta_se=theta_se,
+        note=note,
         pearson_dispersion=dispersion,
         zeros_observed=int(np.sum(y == 0)),
         zeros_expected=float(expected),
         n=len(y),
         n_clusters=G,
         alpha=alpha,
+    )
+
+
+def _nb_loglik(y: NDArray[np.float64], mu: NDArray[np.float64], theta: float) -> float:
+    """The NB2 log-likelihood (``MASS::glm.nb``'s ``loglik``)."""
+    return float(
+        np.sum(
+            special.gammaln(theta + y)
+            - special.gammaln(theta)
+            - special.gammaln(y + 1)
+            + theta * np.log(theta)
+            + y * np.log(mu + (y == 0))
+            - (theta + y) * np.log(theta + mu)
+        )
+    )
+
+
+def _theta_info(y: NDArray[np.float64], mu: NDArray[np.float64], theta: float) -> float:
+    """Observed information of ``θ`` given the means (``MASS::theta.ml``'s ``info``)."""
+    return float(
+        np.sum(
+            -special.polygamma(1, theta + y)
+            + special.polygamma(1, theta)
+            - 1 / theta
+            + 2 / (mu + theta)
+            - (y + theta) / (mu + theta) ** 2
+        )
+    )
+
+
+def _theta_ml(y: NDArray[np.float64], mu: NDArray[np.float64]) -> float:
+    """Maximum-likelihood ``θ`` given the means: ``MASS::theta.ml``'s Newton steps from the
+    moment estimate, or a bounded search in ``log θ`` when they fail; ``inf`` at the Poisson
+    boundary (the likelihood still rising at :data:`THETA_POISSON`)."""
+    theta = len(y) / float(np.sum((y / mu - 1) ** 2))
+    for _ in range(100):
+        score = float(
+            np.sum(
+                special.digamma(theta + y)
+                - special.digamma(theta)
+                + np.log(theta)
+                + 1
+                - np.log(theta + mu)
+                - (y + theta) / (mu + theta)
+            )
+        )
+        info = _theta_info(y, mu, theta)
+        if not (np.isfinite(score) and np.isfinite(info) and info > 0):
+            break
+        step = score / info
+        if not theta + step > 0 or theta + step > THETA_POISSON:
+            break
+        theta += step
+        if abs(step) <= 1e-12 * theta:
+            return theta
+    # Newton left the positive axis, stalled or ran away: the log-likelihood in log θ is
+    # smooth and single-peaked in practice, so a bounded scalar search finds its top.
+    found = optimize.minimize_scalar(
+        lambda s: -_nb_loglik(y, mu, float(np.exp(s))),
+        bounds=(np.log(1e-8), np.log(THETA_POISSON)),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
+    theta = float(np.exp(found.x))
+    return np.inf if theta > THETA_POISSON / 2 else theta
+
+
+def _fit_negbin(
+    y: NDArray[np.float64],
+    X: NDArray[np.float64],
+    offset: NDArray[np.float64],
+    poisson: Any,
+) -> tuple[Any, float | None, float | None, str | None]:
+    """``MASS::glm.nb``'s alternation (module docstring): the GLM fit, ``θ``, its SE and a
+    note; the Poisson fit and ``θ = None`` at the Poisson boundary."""
+    boundary = (
+        "no over-dispersion beyond Poisson (the negative binomial's θ is infinite): "
+        "the Poisson fit is reported"
+    )
+    mu = np.asarray(poisson.fittedvalues)
+    if np.sum((y - mu) ** 2 - y) <= 0:
+        return poisson, None, None, boundary
+    theta = _theta_ml(y, mu)
+    if not np.isfinite(theta):
+        return poisson, None, None, boundary
+    params = poisson.params
+    loglik = _nb_loglik(y, mu, theta)
+    for _ in range(MAX_ALTERNATIONS):
+        fit = sm.GLM(
+            y, X, family=sm.families.NegativeBinomial(alpha=1.0 / theta), offset=offset
+        ).fit(start_params=params, tol=1e-12)
+        params, mu = fit.params, np.asarray(fit.fittedvalues)
+        previous, theta = theta, _theta_ml(y, mu)
+        if not np.isfinite(theta):
+            return poisson, None, None, boundary
+        before, loglik = loglik, _nb_loglik(y, mu, theta)
+        if abs(previous - theta) <= ALTERNATION_TOLERANCE * theta and abs(
+            before - loglik
+        ) <= ALTERNATION_TOLERANCE * max(1.0, abs(loglik)):
+            fit = sm.GLM(
+                y, X, family=sm.families.NegativeBinomial(alpha=1.0 / theta), offset=offset
+            ).fit(start_params=params, tol=1e-12)
+            info = _theta_info(y, np.asarray(fit.fittedvalues), theta)
+            se = float(np.sqrt(1 / info)) if info > 0 else None
+            return fit, theta, se, None
+    raise EstimationError(
+        f"the negative binomial's θ did not settle in {MAX_ALTERNATIONS} alternations "
+        f"(last θ = {theta:.4g}): the likelihood is flat in θ; fit --family poisson instead"
     )
