@@ -24,6 +24,7 @@ from hearten.cli import (
     interventions,
     platform,
     power,
+    process,
     simulate,
     standalone,
     system,
@@ -54,6 +55,7 @@ app.add_typer(interventions.costs_app, name="costs")
 app.add_typer(interventions.goals_app, name="goals")
 app.add_typer(interventions.hr_app, name="hr")
 app.add_typer(instruments.instruments_app, name="instruments")
+app.add_typer(process.ipe_app, name="ipe")
 power.power_app.command("simulate")(simulate.simulate_command)
 app.add_typer(power.power_app, name="power")
 app.command("demo")(system.demo)

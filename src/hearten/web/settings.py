@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "hearten.surveys",
     "hearten.interventions",
     "hearten.hr",
+    "hearten.process",
     "hearten.analysis",
     "hearten.reports",
     "hearten.web",

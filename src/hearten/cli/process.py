@@ -1,0 +1,180 @@
+"""``hearten ipe``: the implementation and process evaluation — topic guides, transcripts,
+the codebook, coding, agreement and the framework matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hearten.cli.bootstrap import require_database
+from hearten.cli.output import out
+
+ipe_app = typer.Typer(
+    help="Process evaluation: interviews, transcripts, coding, agreement.", no_args_is_help=True
+)
+TrialArg = Annotated[str, typer.Argument(help="the trial's slug, e.g. letters-2026")]
+
+
+def _user(username: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    from hearten.errors import NotFound
+
+    found = get_user_model().objects.filter(username=username).first()
+    if found is None:
+        raise NotFound(f"no user {username!r}: add them with hearten user add")
+    return found
+
+
+@ipe_app.command("guide")
+def guide(
+    trial: TrialArg,
+    file: Annotated[Path, typer.Argument(help="the topic guide, a text file")],
+    note: Annotated[str, typer.Option(help="what changed since the last version")] = "",
+) -> None:
+    """Store a new version of the interview topic guide."""
+    require_database()
+    from hearten.process.transcripts import add_guide, read_file
+    from hearten.trials.lifecycle import get_trial
+
+    made = add_guide(get_trial(trial), read_file(file), note)
+    out.print(f"Topic guide version {made.version} stored for {trial}.")
+
+
+@ipe_app.command("upload")
+def upload_cmd(
+    trial: TrialArg,
+    file: Annotated[Path, typer.Argument(help="the transcript: .txt (UTF-8) or .docx")],
+    name: Annotated[str, typer.Option(help="a code for it, e.g. INT-07 (never a name)")],
+    interviewee: Annotated[
+        str | None, typer.Option(help="the interviewee's pseudonym, when a participant")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="CSV of name,code: other names to replace")
+    ] = None,
+    kind: Annotated[str, typer.Option(help="interview or focus group")] = "interview",
+    respondent: Annotated[
+        str, typer.Option(help="participant, deliverer or coordinator")
+    ] = "participant",
+    guide: Annotated[int | None, typer.Option(help="the topic guide version followed")] = None,
+) -> None:
+    """Pseudonymise a transcript and store it (the file itself is not kept)."""
+    require_database()
+    from hearten.process.transcripts import read_file, read_mapping, upload
+    from hearten.trials.lifecycle import get_trial
+
+    table = read_mapping(mapping.read_text(encoding="utf-8")) if mapping else None
+    t = upload(
+        get_trial(trial),
+        name,
+        read_file(file),
+        mapping=table,
+        interviewee=interviewee,
+        kind=kind,
+        respondent=respondent,
+        guide_version=guide,
+    )
+    out.print(
+        f"Transcript {t.name} stored with {t.replacements} names replaced. "
+        "Delete the original file if it holds names."
+    )
+
+
+@ipe_app.command("codebook")
+def codebook(
+    trial: TrialArg,
+    load: Annotated[
+        Path | None, typer.Option(help="CSV of code,parent,definition to add (all or none)")
+    ] = None,
+) -> None:
+    """Show the codebook, or add codes to it from a CSV."""
+    require_database()
+    from rich.table import Table
+
+    from hearten.process.codebook import entries, load_codebook
+    from hearten.trials.lifecycle import get_trial
+
+    t = get_trial(trial)
+    if load is not None:
+        added = load_codebook(t, load.read_text(encoding="utf-8"))
+        out.print(f"{len(added)} codes added to the codebook of {trial}.")
+    table = Table("code", "definition", title=f"{trial}: codebook")
+    for e in entries(t):
+        table.add_row("  " * e.depth + e.name, e.definition)
+    out.print(table)
+
+
+@ipe_app.command("code")
+def code(
+    trial: TrialArg,
+    transcript: Annotated[str, typer.Argument(help="the transcript's code, e.g. INT-07")],
+    code_name: Annotated[str, typer.Argument(metavar="CODE", help="the code to apply")],
+    coder: Annotated[str, typer.Option(help="the coder's user name")],
+    quote: Annotated[str, typer.Option(help="the words to tag, exactly as in the transcript")],
+    occurrence: Annotated[int, typer.Option(help="which time the words appear")] = 1,
+) -> None:
+    """Tag a quote in a transcript with a code, as one coder."""
+    require_database()
+    from hearten.process.coding import code_of, tag_quote, transcript_of
+    from hearten.trials.lifecycle import get_trial
+
+    t = get_trial(trial)
+    ex = tag_quote(
+        transcript_of(t, transcript), code_of(t, code_name), _user(coder), quote, occurrence
+    )
+    out.print(f"Excerpt {ex.id} ({ex.start}–{ex.end}) of {transcript} tagged {code_name}.")
+
+
+@ipe_app.command("agreement")
+def agreement(trial: TrialArg) -> None:
+    """Agreement between coders for each code: Cohen's kappa and Krippendorff's alpha."""
+    require_database()
+    from rich.table import Table
+
+    from hearten.process.reliability import per_code
+    from hearten.trials.lifecycle import get_trial
+
+    def shown(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    table = Table("code", "units", "tagged", "kappa", "alpha", title=f"{trial}: agreement")
+    for a in per_code(get_trial(trial)):
+        table.add_row(
+            "  " * a.depth + a.code, str(a.units), str(a.applied), shown(a.kappa), shown(a.alpha)
+        )
+    out.print(table)
+    out.print("Units are speakers' turns coded by two or more coders; — where undefined.")
+
+
+@ipe_app.command("matrix")
+def matrix_cmd(
+    trial: TrialArg,
+    by: Annotated[str, typer.Option(help="arm, site, stage or respondent")] = "arm",
+    quotes: Annotated[bool, typer.Option(help="show an exemplar quote in each cell")] = False,
+) -> None:
+    """The framework matrix: themes by arm, site, uptake stage or respondent."""
+    require_database()
+    from rich.table import Table
+
+    from hearten.errors import one_of
+    from hearten.process.framework import DIMENSIONS, matrix
+    from hearten.trials.lifecycle import get_trial
+
+    m = matrix(get_trial(trial), one_of(by, DIMENSIONS, "dimension"))
+    table = Table("theme", *m.columns, title=f"{trial}: themes by {by}")
+    for theme in m.themes:
+        row = []
+        for col in m.columns:
+            cell = m.cells[theme][col]
+            if cell.hidden:
+                row.append(f"hidden ({cell.hidden})")
+            else:
+                text = f"{cell.mentioning} of {cell.interviewees}"
+                if quotes and cell.quote:
+                    text += f"\n“{cell.quote}”"
+                row.append(text)
+        table.add_row(theme, *row)
+    out.print(table)
+    out.print(f"Columns of fewer than {m.min_group} interviewees are hidden.")
