@@ -37,6 +37,7 @@ GROUPS = (
             "goals",
             "costs",
             "hr",
+            "ipe",
             "programme",
             "audit",
         ),
