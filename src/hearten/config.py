@@ -12,6 +12,9 @@ analysis plan.
 - ``HEARTEN_DEBUG``: ``1`` for Django's debug pages, never in production (default ``0``).
 - ``HEARTEN_ALLOWED_HOSTS``: comma-separated host names the web app answers to
   (default ``localhost,127.0.0.1,[::1]``).
+- ``HEARTEN_TRUSTED_PROXY``: the address of the HTTPS proxy in front of ``hearten serve``,
+  whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` headers are believed (default
+  ``127.0.0.1``; ``none`` believes no proxy).
 - ``HEARTEN_SMTP_HOST``, ``HEARTEN_SMTP_PORT`` (default ``localhost``, ``25``),
   ``HEARTEN_SMTP_USER``, ``HEARTEN_SMTP_PASSWORD``: the mail server survey e-mails go to.
 - ``HEARTEN_SMTP_SECURITY``: ``starttls``, ``ssl`` or ``none`` (default ``none``; use
@@ -21,10 +24,12 @@ analysis plan.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +42,19 @@ class Settings:
     base_url: str
     debug: bool
     allowed_hosts: tuple[str, ...]
+    trusted_proxy: str | None = "127.0.0.1"
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_security: str = "none"
     mail_from: str = "Hearten <hearten@localhost>"
+
+    @property
+    def base_origin(self) -> str:
+        """The scheme, host and port of ``base_url`` (what a browser sends as ``Origin``)."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def sqlite_path(self) -> Path:
@@ -73,6 +85,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
             for h in env.get("HEARTEN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
             if h.strip()
         ),
+        trusted_proxy=_proxy(env.get("HEARTEN_TRUSTED_PROXY", "127.0.0.1")),
         smtp_host=env.get("HEARTEN_SMTP_HOST", "localhost"),
         smtp_port=_port(env.get("HEARTEN_SMTP_PORT", "25")),
         smtp_user=env.get("HEARTEN_SMTP_USER", ""),
@@ -86,6 +99,18 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise ValueError(f"HEARTEN_SMTP_PORT must be a port number from 1 to 65535, not {text!r}")
     return int(text)
+
+
+def _proxy(text: str) -> str | None:
+    text = text.strip()
+    if text.lower() in ("", "none"):
+        return None
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValueError(
+            f"HEARTEN_TRUSTED_PROXY must be the proxy's IP address (or none), not {text!r}"
+        ) from None
 
 
 def _security(text: str) -> str:

@@ -176,3 +176,36 @@ def test_an_administrator_issues_an_authenticator_key(hearten: Any, eve: Any) ->
     first = TOTPDevice.objects.get(user=eve).key
     assert hearten("user", "2fa", "eve").code == 0
     assert TOTPDevice.objects.get(user=eve).key != first  # the old key no longer works
+
+
+def test_behind_the_proxy_a_stranger_cannot_lock_a_user_out(eve: Any) -> None:
+    # Every connection comes from the proxy (127.0.0.1); it names the visitor's address.
+    stranger = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    for _ in range(5):
+        stranger.post("/sign-in/", {"username": "eve", "password": "wrong"})
+    page = stranger.post("/sign-in/", {"username": "eve", "password": PASSWORD})
+    assert page.status_code == 429  # the stranger's address is locked out...
+    eve_at_work = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    page = sign_in_with_code(eve_at_work, eve, PASSWORD)  # ...eve's is not
+    assert b"Recognition letters (test)" in page.content
+
+
+def test_a_forwarded_address_from_anyone_but_the_proxy_is_not_believed(eve: Any) -> None:
+    for n in range(5):
+        spoofing = Client(REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+        spoofing.post("/sign-in/", {"username": "eve", "password": "wrong"})
+    page = Client(REMOTE_ADDR="10.0.0.9").post(
+        "/sign-in/", {"username": "eve", "password": PASSWORD}
+    )
+    assert page.status_code == 429
+
+
+def test_new_passwords_are_not_all_digits_nor_like_the_username() -> None:
+    from hearten.errors import DataError
+    from hearten.trials.lifecycle import ensure_user
+
+    with pytest.raises(DataError, match="too weak"):
+        ensure_user("margaret.hughes", "margaret.hughes!")
+    with pytest.raises(DataError, match="entirely numeric"):
+        ensure_user("sam", "830194756201846")
+    assert not get_user_model().objects.filter(username__in=["sam", "margaret.hughes"]).exists()

@@ -67,13 +67,19 @@ def serve(
     ] = 1,
 ) -> None:
     """Run the web app with a production server, serving its own static files."""
-    require_database()
+    django_setup()
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, connections
 
-    from hearten.errors import DataError
+    from hearten.errors import DataError, StateError
 
+    if settings.DEBUG:
+        raise StateError(
+            "hearten serve is the production server and will not run with HEARTEN_DEBUG=1 "
+            "(Django's debug pages show settings and code): unset HEARTEN_DEBUG"
+        )
+    require_database()
     if workers < 1:
         raise DataError("--workers: give at least one worker process")
     if workers > 1 and connection.vendor == "sqlite":
@@ -93,7 +99,12 @@ def serve(
     if workers == 1:
         from waitress import serve as waitress_serve
 
-        waitress_serve(application, host=host, port=port, threads=threads, ident="hearten")
+        from hearten.web.proxy import waitress_options
+
+        waitress_serve(
+            application, host=host, port=port, threads=threads, ident="hearten",
+            **waitress_options(),
+        )  # fmt: skip
         return
     from hearten.web.multiprocess import serve_workers
 

@@ -116,8 +116,9 @@ def dpia_markdown(trial: Trial) -> str:
         f"- Held in {engine} on the council's or evaluator's server; exports, reports and the "
         f"backups under `HEARTEN_HOME`. {exports} export(s) so far, each in the audit log.",
         "- Staff sign in with passwords hashed by Argon2id; five wrong passwords lock an "
-        "account out for an hour; pages carry a strict Content-Security-Policy; every action "
-        "on the trial is in a hash-chained, append-only audit log.",
+        "account out from that address for 15 minutes; pages carry a strict "
+        "Content-Security-Policy; every action on the trial is in a hash-chained, "
+        "append-only audit log.",
         "",
         "## Who can see what",
         "",

@@ -74,7 +74,7 @@ def ensure_user(username: str, password: str | None = None) -> Any:
         if not password:
             raise DataError(f"user {username!r} does not exist: give a password to create it")
         try:
-            validate_password(password)
+            validate_password(password, users(username=username))  # not like the username
         except ValidationError as exc:
             raise DataError("the password is too weak: " + " ".join(exc.messages)) from None
         user = users.objects.create_user(username=username, password=password)

@@ -11,6 +11,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from hearten.web.proxy import gunicorn_options
+
 
 class _Hearten(BaseApplication):  # type: ignore[misc]
     def __init__(self, application: Any, options: dict[str, Any]) -> None:
@@ -41,5 +43,6 @@ def serve_workers(application: Any, host: str, port: int, workers: int, threads:
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "warning",
+            **gunicorn_options(),
         },
     ).run()

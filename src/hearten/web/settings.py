@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Argon2id (argon2-cffi) for new and changed passwords; PBKDF2 still reads older hashes and
 # Django upgrades them at the next sign-in.
@@ -113,15 +115,18 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # Sign-in throttling (django-axes): five failures for one username from one address lock that
-# pair out for an hour; every attempt is logged. Axes needs the request, so it is checked
+# pair out for 15 minutes; every attempt is logged. Axes needs the request, so it is checked
 # first and the model backend does the checking of the password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = 1  # hours
+AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The visitor's own address as the trusted HTTPS proxy reports it, so a stranger elsewhere
+# cannot lock a user out (behind one proxy every connection comes from the proxy).
+AXES_CLIENT_IP_CALLABLE = "hearten.web.proxy.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "hearten/locked_out.html"
 AXES_VERBOSE = False
@@ -158,7 +163,10 @@ if HEARTEN.base_url.startswith("https://"):
     SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = False  # the TLS proxy in front redirects; see the deployment guide
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The scheme comes from the server (waitress or gunicorn), which believes X-Forwarded-Proto
+# from HEARTEN_TRUSTED_PROXY alone (hearten.web.proxy); Django's SECURE_PROXY_SSL_HEADER is
+# left unset because it would believe that header from anyone.
+CSRF_TRUSTED_ORIGINS = [HEARTEN.base_origin]
 
 # Content-Security-Policy (django-csp): only this site's own scripts, styles, images and
 # forms; no inline script anywhere. The stored trial report embeds its stylesheet (it is a
