@@ -97,3 +97,29 @@ def test_the_site_icc_interval_covers_the_truth_and_narrows_with_sites() -> None
     assert many.icc2_total == pytest.approx(0.1, abs=0.03)
     width = [e.icc3_high - e.icc3_low for e in (few, many)]
     assert width[1] < width[0] / 2
+
+
+@pytest.mark.parametrize("case", ["awards", "few_teams"])
+def test_team_icc_within_sites_matches_lme4_with_site_fixed_effects(case: str) -> None:
+    # Few teams a site: the Achievement Awards schools (about two a matched pair), where
+    # centring within sites with one intercept gave 0.083 for lme4's 0.146, and a simulated
+    # survey of 30 sites with 2 or 3 teams each.
+    import pandas as pd
+
+    REFERENCE = Path(__file__).parent / "reference"
+    ref = pd.read_csv(REFERENCE / "icc_sites.csv").query("case == @case")
+    ref = ref.set_index("quantity")["value"]
+    if case == "awards":
+        d = pd.read_csv(REFERENCE / "icc_awards.csv")
+        e = estimate_icc(d["lagscore"], d["school_id"], d["pair"])
+        assert (e.sites, e.teams) == (19, 39)  # the 2001 cohort
+    else:
+        d = pd.read_csv(REFERENCE / "icc_few_teams.csv")
+        e = estimate_icc(d["y"], d["team"], d["site"], d["x"])
+    for name in ref.index:
+        assert getattr(e, name) == pytest.approx(ref[name], abs=2e-5), name
+
+
+def test_a_team_icc_within_sites_needs_more_teams_than_sites() -> None:
+    with pytest.raises(EstimationError, match="at least two more teams than sites"):
+        estimate_icc([1.0, 2, 3, 4, 5, 6, 7, 8], [0, 0, 1, 1, 2, 2, 3, 3], [0, 0, 1, 1, 2, 2, 2, 2])

@@ -17,7 +17,7 @@ d$y <- 0.5 * d$x + v[as.character(d$site)] + u[d$team] + rnorm(nrow(d), 0, sqrt(
 write.csv(d, "icc_survey.csv", row.names = FALSE)
 
 crit <- qchisq(0.95, 1)
-two_level <- function(formula) {
+two_level <- function(formula, d = get("d", globalenv())) {
   dev <- lmer(formula, d, REML = TRUE, devFunOnly = TRUE)  # argument: theta = tau / sigma
   at <- function(rho) dev(sqrt(rho / (1 - rho)))
   best <- optimize(at, c(0, 0.999), tol = 1e-12)
@@ -49,9 +49,8 @@ three_level <- function(formula) {
   c(icc2 = vc$vcov[1] / total, icc3 = vc$vcov[2] / total, low = low, high = high,
     profile_icc3 = best$minimum, omega2 = vc$vcov[2], sigma2 = vc$vcov[3], tau2 = vc$vcov[1])
 }
-# Team ICC within fixed sites: the outcome and covariate centred within sites, as Hearten does.
-d$yc <- d$y - ave(d$y, d$site); d$xc <- d$x - ave(d$x, d$site)
-two <- two_level(yc ~ 1 + (1 | team)); two_x <- two_level(yc ~ xc + (1 | team))
+# Team ICC within fixed sites: a fixed effect for each site.
+two <- two_level(y ~ factor(site) + (1 | team)); two_x <- two_level(y ~ factor(site) + x + (1 | team))
 three <- three_level(y ~ 1 + (1 | site) + (1 | team))
 three_x <- three_level(y ~ x + (1 | site) + (1 | team))
 out <- data.frame(
@@ -63,3 +62,36 @@ out <- data.frame(
 write.csv(out, "icc.csv", row.names = FALSE)
 cat(sprintf("%s; lme4 %s\n", R.version.string, packageVersion("lme4")))
 print(out)
+
+# Few teams a site. (1) The Achievement Awards trial (Angrist and Lavy 2009, as shipped in
+# clubSandwich: schools randomised within matched pairs), the 2001 cohort's lagged
+# score, schools within pairs. (2) A simulated survey of 30 sites with 2 or 3 teams each.
+suppressMessages(library(clubSandwich))
+data(AchievementAwardsRCT)
+awards <- as.data.frame(AchievementAwardsRCT)
+awards <- awards[awards$year == "2001", c("school_id", "pair", "lagscore")]
+write.csv(awards, "icc_awards.csv", row.names = FALSE)
+aw <- two_level(lagscore ~ factor(pair) + (1 | school_id), awards)
+set.seed(20261130)
+few <- do.call(rbind, lapply(1:30, function(k) {
+  J <- sample(2:3, 1)
+  data.frame(site = k, team = sprintf("s%02d-t%d", k, 1:J), size = sample(4:12, J, TRUE))
+}))
+f <- few[rep(seq_len(nrow(few)), few$size), c("site", "team")]
+v <- rnorm(30, 0, sqrt(0.1)); u <- rnorm(nrow(few), 0, sqrt(0.12)); names(u) <- few$team
+f$x <- 0.5 * u[f$team] + rnorm(nrow(f))
+f$y <- v[f$site] + 0.4 * f$x + u[f$team] + rnorm(nrow(f), 0, sqrt(0.85))
+write.csv(f, "icc_few_teams.csv", row.names = FALSE)
+fw <- two_level(y ~ factor(site) + (1 | team), f); fw_x <- two_level(y ~ factor(site) + x + (1 | team), f)
+sites <- data.frame(
+  case = c(rep("awards", 3), rep("few_teams", 5)),
+  quantity = c("icc_reml", "reml_low", "reml_high", "icc_reml", "reml_low", "reml_high",
+               "r2_1", "r2_2"),
+  value = c(aw["icc"], aw["low"], aw["high"], fw["icc"], fw["low"], fw["high"],
+            1 - fw_x["sigma2"] / fw["sigma2"], 1 - fw_x["tau2"] / fw["tau2"]))
+write.csv(sites, "icc_sites.csv", row.names = FALSE)
+print(sites)
+# What centring within sites with one intercept (Hearten before this fix) gives on the awards:
+awards$yc <- awards$lagscore - ave(awards$lagscore, awards$pair)
+cat(sprintf("awards, centred within pairs: %.3f\n",
+            two_level(yc ~ 1 + (1 | school_id), awards)["icc"]))
