@@ -149,3 +149,48 @@ def test_a_site_coordinator_sees_nothing_of_another_site(world: dict[str, Any]) 
         body = client.get(f"/trials/{slug}/{page}/").content
         assert b"Shropshire" not in body, page
     assert b"Dudley" in client.get(f"/trials/{slug}/responses/").content
+
+
+@pytest.mark.parametrize("role", list(ALLOWED))
+def test_the_dashboard_offers_each_role_only_pages_it_can_open(
+    role: str, world: dict[str, Any]
+) -> None:
+    from hearten.web.navigation import TRIAL_PAGES
+
+    client = Client()
+    assert sign_in(client, role, PASSWORD)
+    slug = world["trial"].slug
+    body = client.get("/trials/").content.decode()
+    offered = set(re.findall(rf'href="(/trials/{slug}/[^"]*)"', body))
+    for url in offered:
+        assert client.get(url).status_code == 200, f"{role} is offered {url}"
+    menu = {n for n in ALLOWED[role] if n in {p.url_name for p in TRIAL_PAGES}}
+    assert len(offered) == len(menu), f"{role} is offered {sorted(offered)}"
+
+
+@pytest.mark.parametrize("role", [r for r in ALLOWED if r != "no-role"])
+def test_every_page_a_role_opens_shows_its_menu_and_a_way_back(
+    role: str, world: dict[str, Any]
+) -> None:
+    client = Client()
+    assert sign_in(client, role, PASSWORD)
+    for name in sorted(ALLOWED[role] - {"trial-report-pdf"}):
+        body = client.get(_url(name, world["trial"].slug, world)).content
+        assert b'class="govuk-back-link' in body, name
+        assert b"Sign out" in body, name
+        assert f"Signed in as {role}".encode() in body, name
+        assert b'aria-label="Pages of this trial"' in body, name
+
+
+def test_a_staff_page_not_found_is_the_staff_404_and_a_survey_link_the_participants(
+    world: dict[str, Any],
+) -> None:
+    client = Client()
+    assert sign_in(client, "letter-writer", PASSWORD)
+    staff = client.get(f"/trials/{world['trial'].slug}/responses/")
+    assert staff.status_code == 404
+    assert b"your trials" in staff.content
+    assert b"survey link" not in staff.content
+    survey = client.get("/s/no-such-link/")
+    assert survey.status_code == 404
+    assert b"your trials" not in survey.content

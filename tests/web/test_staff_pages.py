@@ -68,3 +68,48 @@ def test_the_evaluator_downloads_the_report_as_pdf(
     assert page["Content-Type"] == "application/pdf"
     assert "letters-test-report.pdf" in page["Content-Disposition"]
     assert b"".join(page.streaming_content).startswith(b"%PDF")
+
+
+def test_the_report_opens_inside_the_staff_layout(
+    client: Client, evaluator: Any, trial: Any, hearten_home: Any
+) -> None:
+    from hearten.analysis.run import run_analysis
+    from hearten.reports.render import write_report
+    from tests.analysis.test_plan import _ready
+
+    _ready(trial)
+    run_analysis(trial)
+    write_report(trial)
+    sign_in(client, "eve", "a long passphrase 1")
+    page = client.get(f"/trials/{trial.slug}/report/").content.decode()
+    assert "Back to the trial" in page
+    assert "Sign out" in page
+    assert '<div class="hearten-report">' in page
+    assert "Participant flow" in page
+    assert page.count("<body") == 1  # the report's body, not a document inside a document
+    assert "Download this report as PDF" in page
+
+
+def test_a_programme_report_is_read_by_evaluators_of_every_trial_it_pools(
+    client: Client, evaluator: Any, trial: Any, write_roster: Any, hearten_home: Any
+) -> None:
+    from hearten.analysis.run import run_analysis
+    from hearten.reports.programme import write_programme_report
+    from tests.analysis.test_plan import _ready
+    from tests.reports.test_preregistration_and_programme import _second
+
+    other = _second(trial, write_roster)
+    for t in (trial, other):
+        _ready(t)
+        run_analysis(t)
+    write_programme_report("Council programme", [trial.slug, other.slug])
+    sign_in(client, "eve", "a long passphrase 1")
+    assert b"Council programme" not in client.get("/trials/").content  # not of the second
+    assert client.get("/programmes/council-programme/").status_code == 404
+    other.evaluators.add(evaluator)
+    assert b"Council programme" in client.get("/trials/").content
+    page = client.get("/programmes/council-programme/")
+    assert page.status_code == 200
+    assert b"The trials, pooled" in page.content
+    pdf = client.get("/programmes/council-programme/report.pdf")
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")

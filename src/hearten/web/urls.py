@@ -17,6 +17,12 @@ urlpatterns = [
     path("trials/<slug:slug>/", views.trial_detail, name="trial-detail"),
     path("trials/<slug:slug>/report/", views.trial_report, name="trial-report"),
     path("trials/<slug:slug>/report.pdf", views.trial_report_pdf, name="trial-report-pdf"),
+    path("programmes/<slug:name>/", views.programme_report, name="programme-report"),
+    path(
+        "programmes/<slug:name>/report.pdf",
+        views.programme_report_pdf,
+        name="programme-report-pdf",
+    ),
     path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
     path("trials/<slug:slug>/responses/", views.responses, name="trial-responses"),
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
@@ -28,3 +34,5 @@ urlpatterns = [
     path("s/<str:token>/", survey_views.survey, name="survey"),
     path("s/<str:token>/done/", survey_views.done, name="survey-done"),
 ]
+
+handler404 = "hearten.web.views.not_found"

@@ -1,4 +1,6 @@
-"""Staff pages: sign-in, the evaluator's trials and reports."""
+"""Staff pages: sign-in, the dashboard, the evaluator's trials and reports, and the staff
+"not found" page. Every staff page uses the staff layout (``hearten/staff.html``) and its
+trial menu (``hearten.web.navigation``)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ from django.shortcuts import redirect, render
 from hearten.analysis.flow import participant_flow
 from hearten.reports.render import report_path
 from hearten.trials.models import Trial
+from hearten.web.navigation import ROLE_NAMES, trial_links
+from hearten.web.reports import Programme, embedded, programmes_for
+
+#: Paths of the participants' personal links: their "not found" page speaks to them.
+PARTICIPANT_PATHS = ("/s/", "/g/")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -49,11 +56,37 @@ def _with_role(request: HttpRequest, slug: str, roles: tuple[str, ...]) -> tuple
     return found
 
 
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The "not found" page: the participants' own on their personal links, the staff one
+    (inside the staff layout, with a way back) everywhere else."""
+    if request.path.startswith(PARTICIPANT_PATHS):
+        return render(request, "404.html", status=404)
+    return render(request, "hearten/staff_404.html", status=404)
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    trials = Trial.objects.filter(evaluators__id=_user_id(request)).order_by("slug")
-    delivering = Trial.objects.filter(roles__user_id=_user_id(request)).distinct().order_by("slug")
-    return render(request, "hearten/dashboard.html", {"trials": trials, "delivering": delivering})
+    """Each trial the user has a role in, with only the pages that role may open."""
+    from hearten.trials.concealment import role_of
+
+    uid = _user_id(request)
+    trials = (
+        (Trial.objects.filter(evaluators__id=uid) | Trial.objects.filter(roles__user_id=uid))
+        .distinct()
+        .order_by("name")
+    )
+    rows = []
+    for trial in trials:
+        role = role_of(request.user, trial)
+        if role is not None:
+            rows.append(
+                {"trial": trial, "role": ROLE_NAMES[role], "links": trial_links(role, trial.slug)}
+            )
+    return render(
+        request,
+        "hearten/dashboard.html",
+        {"rows": rows, "programmes": programmes_for(uid)},
+    )
 
 
 @login_required
@@ -63,7 +96,11 @@ def delivery(request: HttpRequest, slug: str) -> HttpResponse:
 
     trial, _ = _with_role(request, slug, ("evaluator", "coordinator", "letter-writer"))
     view = delivery_view(request.user, trial)
-    return render(request, "hearten/delivery.html", {"trial": trial, "view": view})
+    return render(
+        request,
+        "hearten/delivery.html",
+        {"trial": trial, "view": view},
+    )
 
 
 @login_required
@@ -83,11 +120,54 @@ def trial_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @csp_update({"style-src": ["'unsafe-inline'"]})  # type: ignore[arg-type]  # typed for (request) views
 def trial_report(request: HttpRequest, slug: str) -> HttpResponse:
+    """The trial report inside the staff layout (``hearten.web.reports``)."""
     trial = _own_trial(request, slug)
     path = report_path(trial)
     if not path.exists():
         raise Http404("no report yet")
-    return HttpResponse(path.read_text(encoding="utf-8"), content_type="text/html")
+    return render(
+        request,
+        "hearten/report.html",
+        {
+            "trial": trial,
+            "report": embedded(path),
+            "pdf": path.with_suffix(".pdf").exists(),
+        },
+    )
+
+
+def _programme(request: HttpRequest, name: str) -> Programme:
+    for p in programmes_for(_user_id(request)):
+        if p.slug == name:
+            return p
+    raise Http404("no such programme report")
+
+
+@login_required
+@csp_update({"style-src": ["'unsafe-inline'"]})  # type: ignore[arg-type]  # typed for (request) views
+def programme_report(request: HttpRequest, name: str) -> HttpResponse:
+    """A programme report, for evaluators of every trial it pools, inside the staff layout."""
+    p = _programme(request, name)
+    return render(
+        request,
+        "hearten/programme_report.html",
+        {"programme": p, "report": embedded(p.path), "pdf": p.path.with_suffix(".pdf").exists()},
+    )
+
+
+@login_required
+def programme_report_pdf(request: HttpRequest, name: str) -> FileResponse:
+    """A programme report's PDF, as a download."""
+    p = _programme(request, name)
+    path = p.path.with_suffix(".pdf")
+    if not path.exists():
+        raise Http404("no PDF of this report")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"programme-{p.slug}-report.pdf",
+        content_type="application/pdf",
+    )
 
 
 @login_required
@@ -115,7 +195,11 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
     show_arms = role == "evaluator" or trial.delivery_opened_at is not None
     sites = coordinator_site_ids(request.user, trial)
     waves = [monitor(w, show_arms, sites) for w in trial.waves.exclude(opened_at=None)]
-    return render(request, "hearten/responses.html", {"trial": trial, "waves": waves})
+    return render(
+        request,
+        "hearten/responses.html",
+        {"trial": trial, "waves": waves},
+    )
 
 
 @login_required
