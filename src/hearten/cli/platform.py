@@ -289,13 +289,10 @@ def close_wave_cmd(
 def lock_plan_cmd(trial: TrialArg) -> None:
     """Lock the analysis plan before outcome data are analysed; write the pre-registration."""
     require_database()
-    from hearten.analysis.plan import lock_plan
-    from hearten.reports.preregistration import write_preregistration
+    from hearten.reports.preregistration import lock_and_preregister
     from hearten.trials.lifecycle import get_trial
 
-    t = get_trial(trial)
-    version = lock_plan(t)
-    md, pdf = write_preregistration(t, version)
+    version, md, pdf = lock_and_preregister(get_trial(trial))
     out.print(f"The plan of {trial} is locked as version 1, SHA-256 {version.sha256}.")
     out.print(f"Pre-registration: {md} and {pdf}")
     out.print("Publish the digest (or the PDF) on a registry (OSF, AEA) before analysing.")

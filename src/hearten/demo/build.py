@@ -17,7 +17,6 @@ from django.utils import timezone
 from rich.console import Console
 from rich.progress import Progress
 
-from hearten.analysis.plan import lock_plan
 from hearten.analysis.run import run_analysis
 from hearten.demo.simulate import (
     TRUE_EFFECT,
@@ -26,7 +25,7 @@ from hearten.demo.simulate import (
     simulate_letter,
     simulate_staff,
 )
-from hearten.reports.preregistration import write_preregistration
+from hearten.reports.preregistration import lock_and_preregister
 from hearten.reports.programme import write_programme_report
 from hearten.reports.render import write_report
 from hearten.surveys.models import Invitation
@@ -148,7 +147,7 @@ def _enrol_and_randomise(
     invite(trial.waves.get(name="baseline"))
     _answer_wave(trial, "baseline", by_id, rng, progress)
     commit_seed(trial, seed)  # published before the draw, revealed by it
-    write_preregistration(trial, lock_plan(trial))  # the plan, frozen before any outcome
+    lock_and_preregister(trial)  # the plan, frozen before any outcome
     randomise_trial(trial)
     return by_id
 

@@ -12,12 +12,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
-from markdown_it import MarkdownIt
 
 from hearten.files import write_atomic
 from hearten.hr.models import AbsenceSpell, CaseloadSnapshot, ContractChange, Leaver, Supervision
 from hearten.instruments import REGISTRY
-from hearten.reports.pdf import write_pdf
+from hearten.reports.markdown import markdown_pdf, quoted
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import AuditEvent, IdentityKey, Participant, Trial
 
@@ -79,16 +78,16 @@ def dpia_markdown(trial: Trial) -> str:
         "more is collected; nobody contacts them again"
     )
     lines = [
-        f"# Data-protection summary: {design.name}",
+        f"# Data-protection summary: {quoted(design.name)}",
         "",
         f"Trial `{design.slug}`, for the council's data protection impact assessment. Generated "
         "by Hearten from what it holds and enforces.",
         "",
         "## Who is responsible",
         "",
-        f"- Controller: {p.controller or MISSING}",
-        f"- Data protection contact: {p.contact or MISSING}",
-        f"- Lawful basis: {p.lawful_basis or MISSING}",
+        f"- Controller: {quoted(p.controller) if p.controller else MISSING}",
+        f"- Data protection contact: {quoted(p.contact) if p.contact else MISSING}",
+        f"- Lawful basis: {quoted(p.lawful_basis) if p.lawful_basis else MISSING}",
         "- Purpose: to test, by a randomised trial, whether the intervention improves staff "
         "wellbeing, and to report the result.",
         "",
@@ -146,12 +145,11 @@ def dpia_markdown(trial: Trial) -> str:
 
 
 def write_dpia(trial: Trial) -> tuple[Path, Path]:
-    """Write ``data-protection.md`` and ``.pdf`` beside the trial's report."""
+    """Write ``data-protection.md`` and ``.pdf`` beside the trial's report (both or neither)."""
     folder = Path(settings.HEARTEN.reports_dir) / trial.slug
     text = dpia_markdown(trial)
-    md = folder / "data-protection.md"
+    pdf = markdown_pdf(text, f"{trial.name}: data protection", tables=True)
+    md, path = folder / "data-protection.md", folder / "data-protection.pdf"
+    write_atomic(path, pdf)
     write_atomic(md, text)
-    html = MarkdownIt("commonmark").enable("table").render(text)
-    pdf = write_pdf(f"<body>{html}</body>", folder / "data-protection.pdf",
-                    f"{trial.name}: data protection")  # fmt: skip
-    return md, pdf
+    return md, path

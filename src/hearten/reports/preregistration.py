@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from markdown_it import MarkdownIt
+from django.db import transaction
 
 from hearten.analysis.models import PlanVersion
+from hearten.analysis.plan import lock_plan
 from hearten.files import write_atomic
 from hearten.instruments import REGISTRY
-from hearten.reports.pdf import write_pdf
+from hearten.reports.markdown import markdown_pdf, quoted
 from hearten.stats.power import PowerDesign, PowerResult, solve_mdes
 from hearten.trials.design import Design
 from hearten.trials.models import Participant, Trial
@@ -156,7 +157,7 @@ def _analysis_words(design: Design) -> dict[str, str]:
     cace = "Not planned."
     if a.compliance:
         cace = (
-            f'"Took part" means {a.compliance}; the complier average causal effect is '
+            f'"Took part" means {quoted(a.compliance)}; the complier average causal effect is '
             "estimated by two-stage least squares with the same adjustment."
         )
     sided = "two-sided" if a.alternative == "two-sided" else f"one-sided ({a.alternative})"
@@ -204,7 +205,7 @@ def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
     design = Design.model_validate(version.design)
     a, r, w = design.analysis, design.randomisation, _analysis_words(design)
     arms = [
-        f"- **{x.label}** (`{x.name}`, ratio {x.ratio}){' — control' if x.control else ''}"
+        f"- **{quoted(x.label)}** (`{x.name}`, ratio {x.ratio}){' — control' if x.control else ''}"
         for x in design.arms
     ]
     families = [f"- {f.name}: {', '.join(f.outcomes)} ({f.method})" for f in a.families]
@@ -217,7 +218,7 @@ def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
     hr = " HR records (absence, leavers) come from the council's HR system." if a.hr else ""
     stratified = "stratified by site" if design.strata == "site" else "not stratified"
     lines = [
-        f"# Pre-registration: {design.name}",
+        f"# Pre-registration: {quoted(design.name)}",
         "",
         f"Trial `{design.slug}` · plan version {version.number} · locked "
         f"{version.created_at:%Y-%m-%d %H:%M} UTC",
@@ -229,7 +230,7 @@ def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
         "",
         "## 1. Study information",
         "",
-        f"**Title.** {design.name}",
+        f"**Title.** {quoted(design.name)}",
         "",
         "**Hypothesis.** Offering staff the intervention changes the primary outcome below, "
         f"compared with business as usual; tested {w['sided']} at alpha {a.alpha}.",
@@ -292,12 +293,36 @@ def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
 
 
 def write_preregistration(trial: Trial, version: PlanVersion) -> tuple[Path, Path]:
-    """Write ``preregistration.md`` and ``preregistration.pdf`` beside the trial's report."""
-    folder = Path(settings.HEARTEN.reports_dir) / trial.slug
+    """Write ``preregistration.md`` and ``preregistration.pdf`` beside the trial's report.
+
+    Both are built in memory first, so a document that cannot be laid out writes neither.
+    """
+    text, pdf = _documents(trial, version)
+    return _write(trial, text, pdf)
+
+
+def lock_and_preregister(trial: Trial) -> tuple[PlanVersion, Path, Path]:
+    """Lock ``trial``'s plan and write its pre-registration, or do neither.
+
+    The documents are built inside the transaction that locks the plan, so a failure (a
+    ``HeartenError`` saying what could not be laid out) leaves the plan unlocked and nothing
+    written; the files are written once the lock is committed.
+    """
+    with transaction.atomic():
+        version = lock_plan(trial)
+        text, pdf = _documents(trial, version)
+    md, path = _write(trial, text, pdf)
+    return version, md, path
+
+
+def _documents(trial: Trial, version: PlanVersion) -> tuple[str, bytes]:
     text = preregistration_markdown(trial, version)
-    md = folder / "preregistration.md"
+    return text, markdown_pdf(text, f"{trial.name}: pre-registration")
+
+
+def _write(trial: Trial, text: str, pdf: bytes) -> tuple[Path, Path]:
+    folder = Path(settings.HEARTEN.reports_dir) / trial.slug
+    md, path = folder / "preregistration.md", folder / "preregistration.pdf"
+    write_atomic(path, pdf)
     write_atomic(md, text)
-    html = MarkdownIt("commonmark").render(text)
-    pdf = write_pdf(f"<body>{html}</body>", folder / "preregistration.pdf",
-                    f"{trial.name}: pre-registration")  # fmt: skip
-    return md, pdf
+    return md, path
