@@ -66,6 +66,8 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
     text = coffee.read_text()
     assert "Sickness absence and leaving" in text
     assert "coffee machine and thank-you note" in text
+    assert "before randomisation" in text  # committed before the draw, as recorded
+    assert "does not show that the seed was fixed" not in text
     for slug in ("demo-letters", "demo-goals", "demo-coffee"):
         folder = home / "reports" / slug
         assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")

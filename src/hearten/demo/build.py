@@ -275,9 +275,13 @@ def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None)
     effect (as published); analysed and reported."""
     from datetime import timedelta
 
+    from django.db.models import F
+
+    from hearten.analysis.models import PlanVersion
     from hearten.hr.imports import import_hr
     from hearten.interventions.perks import add_perk, interrupt
-    from hearten.trials.models import Allocation
+    from hearten.reports.preregistration import write_preregistration
+    from hearten.trials.models import Allocation, SeedCommitment
 
     with Progress(console=console, transient=False) as progress:
         trial = _fresh_trial("coffee.toml")
@@ -295,12 +299,17 @@ def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None)
             RANDOMISATION_SEED + 2, offices,
         )  # fmt: skip
         # The demo's fiction: randomisation was six and a half months ago, so the HR window
-        # has happened.
+        # has happened. The seed's commitment and the plan's lock move back with it, keeping
+        # the order they happened in, so the report's "before randomisation" stays true.
         began = today - timedelta(days=200)
-        Allocation.objects.filter(trial=trial).update(
-            created_at=timezone.make_aware(datetime.combine(began, datetime.min.time()))
+        shift = (
+            timezone.make_aware(datetime.combine(began, datetime.min.time()))
+            - Allocation.objects.get(trial=trial).created_at
         )
+        for model in (Allocation, SeedCommitment, PlanVersion):
+            model.objects.filter(trial=trial).update(created_at=F("created_at") + shift)
         trial.refresh_from_db()
+        write_preregistration(trial, PlanVersion.objects.get(trial=trial, number=1))
         arms = arms_by_participant(trial)
         coffee_offices = sorted(
             {

@@ -13,6 +13,7 @@ from django.utils import timezone
 import hearten
 from hearten.analysis.run import latest_run
 from hearten.files import write_atomic
+from hearten.reports.chronology import report_chronology
 from hearten.reports.figures import (
     both,
     effect_plot,
@@ -295,6 +296,7 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
         "trial": trial,
         "run": run,
         "r": r,
+        "order": report_chronology(r),
         "labels": labels,
         "effects": effects,
         "figure": figure,
