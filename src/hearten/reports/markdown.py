@@ -37,7 +37,8 @@ def markdown_html(text: str, *, tables: bool = False) -> str:
     md = MarkdownIt("commonmark", {"html": False}).disable("image")
     if tables:
         md.enable("table")
-    return md.render(text)
+    html: str = md.render(text)
+    return html
 
 
 def markdown_pdf(text: str, title: str, *, tables: bool = False) -> bytes:
