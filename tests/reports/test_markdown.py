@@ -77,4 +77,4 @@ def test_an_image_path_in_the_privacy_contact_embeds_no_local_file(
     _rename(trial, "Letters", contact=f'<img src="{local}"> ![s]({local}) dpo@example.org')
     _md, pdf = write_dpia(trial)
     assert b"/Subtype /Image" not in pdf.read_bytes()
-    assert f'<img src="{local}">' in _text(pdf)
+    assert f'<img src="{local}">'.replace(" ", "") in _text(pdf).replace(" ", "")  # wrapped
