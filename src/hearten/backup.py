@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection
 
 from hearten.errors import DataError, StateError
+from hearten.files import create_private, private_folder
 
 
 def _pg_env(settings: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
@@ -51,10 +52,10 @@ def backup(target: Path) -> Path:
     """Write a backup of the database to ``target`` (a new file); return it."""
     if target.exists():
         raise DataError(f"{target} exists already: give a new file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     connection.ensure_connection()
     if connection.vendor == "sqlite":
-        partial = target.with_name(target.name + ".partial")
+        partial = create_private(target.with_name(target.name + ".partial"))
         dest = sqlite3.connect(partial)
         try:
             connection.connection.backup(dest)
@@ -64,7 +65,7 @@ def backup(target: Path) -> Path:
         return target
     if connection.vendor == "postgresql":
         args, env = _pg_env(connection.settings_dict)
-        partial = target.with_name(target.name + ".partial")
+        partial = create_private(target.with_name(target.name + ".partial"))
         command = [_tool("pg_dump"), "--format=custom", "--no-owner", *args,
                    "--file", str(partial), str(connection.settings_dict["NAME"])]  # fmt: skip
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # nosec B603

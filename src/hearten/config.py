@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hearten.files import FOLDER_MODE, private_folder
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -73,7 +75,9 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
     """Read the settings from ``environ`` (default: the process environment)."""
     env = os.environ if environ is None else environ
     home = Path(env.get("HEARTEN_HOME") or Path.home() / ".hearten").expanduser().resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    private_folder(home)
+    if home.stat().st_uid == os.getuid():
+        os.chmod(home, FOLDER_MODE)  # Hearten's own folder: the database, exports, backups
     return Settings(
         home=home,
         database_url=env.get("DATABASE_URL") or None,

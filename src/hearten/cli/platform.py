@@ -229,6 +229,7 @@ def invite(
     require_database()
     from django.conf import settings
 
+    from hearten.files import open_private
     from hearten.surveys.services import get_wave
     from hearten.surveys.services import invite as issue
     from hearten.trials.lifecycle import get_trial
@@ -236,8 +237,7 @@ def invite(
     t = get_trial(trial)
     links = issue(get_wave(t, wave))
     path = out_file or settings.HEARTEN.home / "exports" / t.slug / f"{wave}-links.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with open_private(path) as f:
         w = csv.writer(f)
         w.writerow(["pseudonym", "link"])
         for link in links:

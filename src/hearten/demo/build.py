@@ -25,6 +25,7 @@ from hearten.demo.simulate import (
     simulate_letter,
     simulate_staff,
 )
+from hearten.files import open_private, write_atomic
 from hearten.reports.preregistration import lock_and_preregister
 from hearten.reports.programme import write_programme_report
 from hearten.reports.render import write_report
@@ -58,8 +59,7 @@ class DemoResult:
 
 
 def _write_roster(people: list[Person], path: Path, offices: dict[str, str] | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with open_private(path) as f:
         w = csv.writer(f)
         header = ["staff_id", "site", "team", "role", "fte", "start_date", "caseload", "email"]
         w.writerow(header + (["office"] if offices else []))
@@ -357,8 +357,8 @@ def _write_hr(people: list[Person], began: date, rng: np.random.Generator, home:
                 f"{p.staff_id},{day},{end},{rng.choice(['stress', 'illness', 'injury'])}"
             )
             day = end + timedelta(days=1)
-    (home / "demo" / "coffee-absence.csv").write_text("\n".join(absence) + "\n")
-    (home / "demo" / "coffee-leavers.csv").write_text("\n".join(leavers) + "\n")
+    write_atomic(home / "demo" / "coffee-absence.csv", "\n".join(absence) + "\n")
+    write_atomic(home / "demo" / "coffee-leavers.csv", "\n".join(leavers) + "\n")
 
 
 #: Engagement as published: about one in five open the programme; of those who do, most do

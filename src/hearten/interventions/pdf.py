@@ -10,7 +10,7 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF
 
-from hearten.files import write_atomic
+from hearten.files import private_folder, write_atomic
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
@@ -49,7 +49,7 @@ def write_letters(
     """Write ``(code, text, address)`` letters: ``all-letters.pdf`` and, with ``each``,
     ``letter-CODE.pdf`` for every letter (each file whole or not at all). A letter's own file
     costs about 35 ms (half of it fpdf2 reading the font afresh for every document)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     combined = _document()
     paths = []
     for code, text, address in pages:

@@ -23,6 +23,7 @@ import pandas as pd
 from django.db import transaction
 
 from hearten.errors import DataError
+from hearten.files import create_private, private_folder
 from hearten.instruments import Instrument, get_instrument
 from hearten.surveys.models import Invitation, Response
 from hearten.trials import audit
@@ -163,13 +164,13 @@ def write_exports(trial: Trial, folder: Path, fmt: ExportFormat = "csv") -> list
     if fmt not in EXPORT_FORMATS:
         raise DataError(f"unknown format {fmt!r}: choose {', '.join(EXPORT_FORMATS)}")
     tables = build_exports(trial)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     labels = dict(zip(tables["codebook"]["variable"], tables["codebook"]["label"], strict=True))
     written = []
     for name, table in tables.items():
         ext = "csv" if name == "codebook" else fmt
         path = folder / f"{name}.{ext}"
-        tmp = folder / f".{name}.{ext}.tmp"
+        tmp = create_private(folder / f".{name}.{ext}.tmp")  # 0600 before any data
         if ext == "csv":
             table.to_csv(tmp, index=False)
         elif ext == "parquet":

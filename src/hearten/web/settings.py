@@ -9,6 +9,7 @@ from typing import Any
 import dj_database_url
 
 from hearten.config import load_settings
+from hearten.files import keep_private
 
 HEARTEN = load_settings()
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -82,7 +83,8 @@ def _database() -> dict[str, Any]:
         return dict(dj_database_url.parse(HEARTEN.database_url, conn_max_age=60))
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(HEARTEN.sqlite_path),
+        # Mode 0600 before SQLite first opens it; its -wal and -shm files take the same mode.
+        "NAME": str(keep_private(HEARTEN.sqlite_path)),
         # Keep each thread's connection between requests: opening one costs more than most
         # requests (the pragmas run on every open).
         "CONN_MAX_AGE": 60,
