@@ -178,3 +178,132 @@ def matrix_cmd(
         table.add_row(theme, *row)
     out.print(table)
     out.print(f"Columns of fewer than {m.min_group} interviewees are hidden.")
+
+
+def _pseudonyms(path: Path) -> list[str]:
+    """Pseudonyms from a file, one a line or a CSV with a ``pseudonym`` column."""
+    import csv
+
+    from hearten.errors import DataError
+
+    text = path.read_text(encoding="utf-8-sig")
+    first = text.splitlines()[0].strip() if text.strip() else ""
+    if "," in first or first == "pseudonym":
+        rows = list(csv.DictReader(text.splitlines()))
+        if not rows or "pseudonym" not in rows[0]:
+            raise DataError(f"{path.name}: a CSV needs a pseudonym column")
+        return [r["pseudonym"].strip() for r in rows if r["pseudonym"].strip()]
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@ipe_app.command("sample")
+def sample(
+    trial: TrialArg,
+    contactable: Annotated[
+        Path,
+        typer.Option(help="pseudonyms of the people who agreed to be contacted, one a line"),
+    ],
+    seed: Annotated[int, typer.Option(help="the seed, recorded with the sample")],
+    per_stratum: Annotated[int, typer.Option(help="people to sample in each stratum")] = 1,
+    strata: Annotated[
+        str, typer.Option(help="stratify by these, comma-separated: arm,site,stage,caseload")
+    ] = "arm,site,stage,caseload",
+) -> None:
+    """Draw the interview sample, stratified, from a recorded seed (once)."""
+    require_database()
+    from hearten.process.sampling import draw_sample
+    from hearten.trials.lifecycle import get_trial
+
+    draw = draw_sample(
+        get_trial(trial),
+        _pseudonyms(contactable),
+        per_stratum,
+        seed,
+        [s.strip() for s in strata.split(",") if s.strip()],
+    )
+    out.print(
+        f"{draw.members.count()} people sampled from {draw.eligible} who agreed to be "
+        f"contacted, seed {draw.seed}. See them with hearten ipe strata {trial}."
+    )
+
+
+@ipe_app.command("strata")
+def strata_cmd(trial: TrialArg) -> None:
+    """The interview sample: each stratum, and who was sampled."""
+    require_database()
+    from rich.table import Table
+
+    from hearten.process.sampling import draw_of, strata_table
+    from hearten.trials.lifecycle import get_trial
+
+    draw = draw_of(get_trial(trial))
+    table = Table("stratum", "eligible", "sampled", title=f"{trial}: interview sample strata")
+    for s in strata_table(draw):
+        table.add_row(s.key, s.eligible, str(s.sampled))
+    out.print(table)
+    people = Table("pseudonym", "stratum", "status", title="sampled")
+    for m in draw.members.select_related("participant"):
+        people.add_row(m.participant.pseudonym, m.stratum, m.status)
+    out.print(people)
+
+
+@ipe_app.command("invite")
+def invite_cmd(
+    trial: TrialArg,
+    first: Annotated[str, typer.Option(help="the first proposed time, e.g. 2026-12-01T10:00")],
+    interviewer: Annotated[str, typer.Option(help="the interviewer's e-mail, for replies")],
+    count: Annotated[int, typer.Option(help="how many times to propose")] = 3,
+    every_hours: Annotated[int, typer.Option(help="hours between proposed times")] = 24,
+    minutes: Annotated[int, typer.Option(help="how long the interview lasts")] = 45,
+) -> None:
+    """E-mail everyone sampled and not yet invited, with proposed times as calendar files."""
+    require_database()
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from hearten.errors import DataError
+    from hearten.process.invitations import invite
+    from hearten.process.sampling import draw_of, proposed_times
+    from hearten.trials.lifecycle import get_trial
+
+    try:
+        start = datetime.fromisoformat(first)
+    except ValueError as e:
+        raise DataError(f"--first {first!r}: give a date and time like 2026-12-01T10:00") from e
+    if timezone.is_naive(start):
+        start = timezone.make_aware(start)
+    times = proposed_times(start, count, timedelta(hours=every_hours))
+    done = invite(draw_of(get_trial(trial)), times, minutes, interviewer)
+    out.print(f"{len(done.invited)} invited.")
+    for who, why in done.skipped.items():
+        out.print(f"{who} not invited: {why}")
+
+
+@ipe_app.command("record")
+def record_cmd(
+    trial: TrialArg,
+    pseudonym: Annotated[str, typer.Argument(help="the sampled person's pseudonym")],
+    status: Annotated[str, typer.Argument(help="invited, agreed, declined or interviewed")],
+) -> None:
+    """Record that a sampled person agreed, declined or was interviewed."""
+    require_database()
+    from hearten.process.sampling import record
+    from hearten.trials.lifecycle import get_trial
+
+    member = record(get_trial(trial), pseudonym, status)
+    out.print(f"{pseudonym} is now {member.status}.")
+
+
+@ipe_app.command("flow")
+def flow_cmd(trial: TrialArg) -> None:
+    """The interview sample's flow: sampled, invited, agreed, declined, interviewed."""
+    require_database()
+    from hearten.process.sampling import draw_of, flow
+    from hearten.trials.lifecycle import get_trial
+
+    f = flow(draw_of(get_trial(trial)))
+    out.print(
+        f"sampled {f.sampled}, invited {f.invited}, agreed {f.agreed}, "
+        f"declined {f.declined}, interviewed {f.interviewed}"
+    )

@@ -20,6 +20,7 @@ class SampleDraw(models.Model):
     strata = models.CharField(max_length=200, help_text="the stratifying variables, in order")
     bands = models.CharField(max_length=60, help_text="caseload band edges, e.g. '15,20'")
     eligible = models.PositiveIntegerField(help_text="people consenting to be contacted")
+    sizes = models.JSONField(default=dict, help_text="eligible people in each stratum")
     software_version = models.CharField(max_length=40)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -22,10 +22,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, one_of
 from hearten.process.choices import RESPONDENTS, TRANSCRIPT_KINDS
-from hearten.process.models import TopicGuide, Transcript
+from hearten.process.models import SampleMember, TopicGuide, Transcript
 from hearten.trials.models import IdentityKey, Participant, Trial
 
 #: A transcript longer than this is refused (about 300 pages): a likely wrong file.
@@ -175,6 +176,10 @@ def upload(
         guide = TopicGuide.objects.filter(trial=trial, version=guide_version).first()
         if guide is None:
             raise NotFound(f"{trial.slug} has no topic guide version {guide_version}")
+    if participant is not None:
+        SampleMember.objects.filter(participant=participant, status="agreed").update(
+            status="interviewed", interviewed_at=timezone.now()
+        )
     text, count = pseudonymise(raw.replace("\r\n", "\n"), roster_replacements(trial), mapping or {})
     return Transcript.objects.create(
         trial=trial,
