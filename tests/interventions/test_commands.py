@@ -80,6 +80,21 @@ def test_perks_costs_and_goals(hearten: Callable[..., Any], delivering: Any) -> 
                 "--minutes", "300", "--hourly-rate", "40")  # fmt: skip
     assert r.code == 0, r.err
     assert "£200.00" in r.out
+    r = hearten("costs", "basis", delivering.slug, "--price-year", "2025-26", "--index",
+                "2013-14=80", "--index", "2025-26=100", "--index-name", "test index")  # fmt: skip
+    assert r.code == 0, r.err
+    r = hearten("costs", "rate", delivering.slug, "social-worker-childrens-hour", "--published")
+    assert r.code == 0, r.err
+    r = hearten("costs", "add", delivering.slug, "--arm", "letters", "--item", "supervision",
+                "--minutes", "60", "--unit-cost", "social-worker-childrens-hour",
+                "--per", "participant")  # fmt: skip
+    assert "£40.00 per participant" in r.out, r.err
+    r = hearten("costs", "show", delivering.slug)
+    assert r.code == 0, r.err
+    assert "£50.00" in r.out  # £40 at 2013-14 prices is £50 at 2025-26 prices on this index
+    bad = hearten("costs", "basis", delivering.slug, "--price-year", "2025-26", "--index", "x")
+    assert bad.code != 0
+    assert "is not YEAR=VALUE" in bad.err + bad.out
     r = hearten("goals", "check")
     assert r.code == 0, r.err
     assert "6. Keeping going" in r.out

@@ -153,17 +153,137 @@ def cost_add(
     trial: TrialArg,
     arm: Annotated[str, typer.Option(help="the arm the cost belongs to")],
     item: Annotated[str, typer.Option(help="what it was, e.g. 'printing and postage'")],
-    amount: Annotated[float, typer.Option(help="money spent, in pounds")] = 0.0,
-    minutes: Annotated[int, typer.Option(help="staff time, in minutes")] = 0,
+    amount: Annotated[float, typer.Option(help="money spent, in pounds (per --per unit)")] = 0.0,
+    minutes: Annotated[int, typer.Option(help="staff time in minutes (per --per unit)")] = 0,
     hourly_rate: Annotated[float, typer.Option(help="cost of an hour of that time")] = 0.0,
+    unit_cost: Annotated[
+        str, typer.Option(help="a key of the trial's unit-cost table, instead of --hourly-rate")
+    ] = "",
+    per: Annotated[
+        str, typer.Option(help="total, letter, module, perk or participant (counted from the logs)")
+    ] = "total",
+    phase: Annotated[str, typer.Option(help="prerequisite, start-up or recurring")] = "recurring",
+    kind: Annotated[
+        str, typer.Option(help="materials, staff or participants (default: staff if minutes)")
+    ] = "",
+    year: Annotated[int, typer.Option(help="year of the trial it falls in, 0 = the first")] = 0,
+    priced_in: Annotated[str, typer.Option(help="price year of the amount, e.g. 2024-25")] = "",
+    source: Annotated[str, typer.Option(help="where the price comes from")] = "",
 ) -> None:
-    """Record a cost of delivering an arm (money, or staff time at an hourly rate)."""
+    """Record an ingredient of delivering an arm: money, or staff time at an hourly rate, in
+    total or per letter sent, module completed, perk deployed or person randomised."""
     require_database()
     from hearten.interventions.costs import add_cost
     from hearten.trials.lifecycle import get_trial
 
-    c = add_cost(get_trial(trial), arm, item, amount, minutes, hourly_rate)
-    out.print(f"Cost recorded for {arm}: {item}, £{c.total:,.2f}.")
+    c = add_cost(
+        get_trial(trial), arm, item, amount, minutes, hourly_rate, phase=phase,
+        kind=kind or None, per=per, unit_cost=unit_cost, year=year, priced_in=priced_in,
+        source=source,
+    )  # fmt: skip
+    each = "" if per == "total" else f" per {per}"
+    out.print(f"Cost recorded for {arm}: {item}, £{c.total:,.2f}{each}.")
+
+
+@costs_app.command("basis")
+def cost_basis(
+    trial: TrialArg,
+    price_year: Annotated[str, typer.Option(help="the year costs are reported in, e.g. 2025-26")],
+    index: Annotated[
+        list[str] | None,
+        typer.Option(help="a price index value as YEAR=VALUE (repeat for each year used)"),
+    ] = None,
+    index_name: Annotated[
+        str, typer.Option(help="the index and its edition, e.g. 'HM Treasury GDP deflator'")
+    ] = "",
+    discount_rate: Annotated[
+        float, typer.Option(help="a share a year (Green Book: 0.035)")
+    ] = 0.035,
+    horizon_years: Annotated[int, typer.Option(help="years of costs counted")] = 1,
+    case_cost: Annotated[
+        float | None, typer.Option(help="cost a year of one case fewer per worker, in pounds")
+    ] = None,
+    case_cost_source: Annotated[str, typer.Option(help="how that cost was worked out")] = "",
+    wtp: Annotated[
+        list[float] | None,
+        typer.Option(help="a willingness to pay per point to show (repeat)"),
+    ] = None,
+) -> None:
+    """Set the price year and index, discount rate and horizon, and the cost of one case
+    fewer per worker (for the caseload comparison)."""
+    require_database()
+    from hearten.errors import DataError
+    from hearten.interventions.costs import set_basis
+    from hearten.trials.lifecycle import get_trial
+
+    values: dict[str, float] = {}
+    for pair in index or []:
+        year, _, value = pair.partition("=")
+        try:
+            values[year.strip()] = float(value)
+        except ValueError:
+            raise DataError(f"{pair!r} is not YEAR=VALUE, e.g. 2024-25=98.7") from None
+    set_basis(get_trial(trial), price_year, values, index_name, discount_rate, horizon_years,
+              case_cost, case_cost_source, list(wtp or []))  # fmt: skip
+    out.print(f"Costs in {trial} are reported in {price_year} prices, discounted at "
+              f"{discount_rate:.1%} a year over {horizon_years} year(s).")  # fmt: skip
+
+
+@costs_app.command("rate")
+def cost_rate(
+    trial: TrialArg,
+    key: Annotated[str, typer.Argument(help="a short name, e.g. social-worker-hour")],
+    amount: Annotated[float, typer.Option(help="the price of one unit, in pounds")] = 0.0,
+    description: Annotated[str, typer.Option(help="what it is the price of")] = "",
+    price_year: Annotated[str, typer.Option(help="its price year, e.g. 2024-25")] = "",
+    source: Annotated[str, typer.Option(help="publication, edition and table")] = "",
+    unit: Annotated[str, typer.Option(help="the unit, e.g. hour")] = "hour",
+    published: Annotated[
+        bool, typer.Option("--published", help="copy Hearten's published value of KEY")
+    ] = False,
+) -> None:
+    """Add a unit cost to the trial's table (with its source and price year), or copy one of
+    Hearten's published ones (``hearten costs rates`` lists them)."""
+    require_database()
+    from hearten.interventions.costs import add_unit_cost, use_published
+    from hearten.trials.lifecycle import get_trial
+
+    t = get_trial(trial)
+    if published:
+        row = use_published(t, key)
+    else:
+        row = add_unit_cost(t, key, description or key, amount, price_year, source, unit)
+    out.print(f"Unit cost {row.key}: £{row.amount} per {row.unit} ({row.price_year} prices).")
+
+
+@costs_app.command("rates")
+def cost_rates() -> None:
+    """List the unit costs Hearten ships, with their sources."""
+    from hearten.interventions.costs import published_unit_costs
+
+    for p in published_unit_costs():
+        out.print(f"{p.key}: £{p.amount:,.2f} per {p.unit}, {p.price_year} prices. "
+                  f"{p.description}. Source: {p.source}")  # fmt: skip
+
+
+@costs_app.command("show")
+def cost_show(trial: TrialArg) -> None:
+    """Every cost line (quantity from the logs, price, cost) and each arm's total."""
+    require_database()
+    from hearten.interventions.ingredients import costing
+    from hearten.trials.lifecycle import get_trial
+
+    c = costing(get_trial(trial))
+    table = Table("arm", "item", "phase", "kind", "quantity", "price", "cost", "discounted")
+    for x in c.lines:
+        money = (f"£{v:,.2f}" for v in (x.unit_price, x.cost, x.discounted))
+        table.add_row(x.arm, x.item, x.phase, x.kind, f"{x.quantity:g} ({x.per})", *money)
+    out.print(table)
+    for a in c.arms:
+        each = f"£{a.per_participant:,.2f}" if a.per_participant is not None else "–"
+        out.print(f"{a.arm}: £{a.total:,.2f} for {a.participants} people ({each} each)")
+    if c.outside_horizon:
+        out.print("Outside the horizon: " + "; ".join(c.outside_horizon))
 
 
 def _day(text: str) -> date:

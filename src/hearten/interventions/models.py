@@ -116,8 +116,41 @@ class PerkInterruption(models.Model):
     reason = models.CharField(max_length=200)
 
 
+class CostPhase(models.TextChoices):
+    """When a cost falls (the EEF's cost evaluation guidance)."""
+
+    PREREQUISITE = "prerequisite", "prerequisite (already in place)"
+    START_UP = "start-up", "start-up (once)"
+    RECURRING = "recurring", "recurring"
+
+
+class CostKind(models.TextChoices):
+    """What was used up."""
+
+    MATERIALS = "materials", "materials and equipment"
+    STAFF = "staff", "staff time"
+    PARTICIPANTS = "participants", "participants' time"
+
+
+class CostDriver(models.TextChoices):
+    """What an amount or a number of minutes is per: the quantity is read from the logs."""
+
+    TOTAL = "total", "in total"
+    LETTER = "letter", "per letter sent"
+    MODULE = "module", "per programme module completed"
+    PERK = "perk", "per perk deployed"
+    PARTICIPANT = "participant", "per person randomised to the arm"
+
+
 class CostItem(models.Model):
-    """A cost of delivering an arm: materials, or staff time at an hourly rate."""
+    """An ingredient of delivering an arm: materials, or time at an hourly rate.
+
+    ``amount`` and ``minutes`` are per ``per`` (a letter sent, a module completed, a perk
+    deployed, a person randomised) or in total; the quantity comes from the delivery logs.
+    ``unit_cost`` names a rate in the trial's unit-cost table, which then sets the hourly rate
+    and its price year. ``year`` is the year of the trial it falls in (0 = the first), for
+    discounting; ``priced_in`` the price year of the amount or rate (blank: the trial's price
+    year)."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="costs")
     arm = models.CharField(max_length=40)
@@ -125,7 +158,45 @@ class CostItem(models.Model):
     amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     minutes = models.PositiveIntegerField(default=0)
     hourly_rate = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    phase = models.CharField(max_length=12, choices=CostPhase, default=CostPhase.RECURRING)
+    kind = models.CharField(max_length=12, choices=CostKind, default=CostKind.MATERIALS)
+    per = models.CharField(max_length=12, choices=CostDriver, default=CostDriver.TOTAL)
+    unit_cost = models.CharField(max_length=60, blank=True, default="")
+    year = models.PositiveSmallIntegerField(default=0)
+    priced_in = models.CharField(max_length=10, blank=True, default="")
+    source = models.CharField(max_length=300, blank=True, default="")
 
     @property
     def total(self) -> float:
+        """The amount and the time at its rate, for one unit of ``per`` (undiscounted)."""
         return float(self.amount) + self.minutes / 60 * float(self.hourly_rate)
+
+
+class UnitCost(models.Model):
+    """A price the trial's costs use: e.g. a social worker's hour, with where it came from."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="unit_costs")
+    key = models.SlugField(max_length=60)
+    description = models.CharField(max_length=200)
+    unit = models.CharField(max_length=40, default="hour")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    price_year = models.CharField(max_length=10)
+    source = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trial", "key"], name="unit_cost_once")]
+
+
+class CostingBasis(models.Model):
+    """How a trial's costs are put on one footing: the price year and index, the discount rate
+    and horizon, and what one case fewer per worker would cost (for the caseload comparison)."""
+
+    trial = models.OneToOneField(Trial, on_delete=models.CASCADE, related_name="costing")
+    price_year = models.CharField(max_length=10)
+    index_name = models.CharField(max_length=200, blank=True, default="")
+    index: models.JSONField[dict[str, float]] = models.JSONField(default=dict)
+    discount_rate = models.FloatField(default=0.035)
+    horizon_years = models.PositiveSmallIntegerField(default=1)
+    case_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    case_cost_source = models.CharField(max_length=300, blank=True, default="")
+    willingness_to_pay = models.JSONField(default=list)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Q
 
-from hearten.interventions.costs import ArmCost, cost_per_participant
 from hearten.interventions.goals import Funnel, funnel
+from hearten.interventions.ingredients import ArmCost, costing
 from hearten.interventions.models import Letter, PerkDeployment
 from hearten.stats.disclosure import Group, suppress
 from hearten.trials.lifecycle import design_of
@@ -78,5 +78,5 @@ def uptake(trial: Trial, sites: set[int] | None = None) -> Uptake:
         letters=_shown(dict(statuses), k),
         letter_score=float(score) if score is not None else None,
         perks=perks,
-        costs=cost_per_participant(trial) if sites is None else [],
+        costs=costing(trial).arms if sites is None else [],
     )
