@@ -86,7 +86,9 @@ def test_a_price_from_another_year_needs_a_basis(trial: Any) -> None:
 
 def test_unit_costs_carry_a_source_and_the_published_table_cites_its_own() -> None:
     for p in published_unit_costs():
-        assert p.source and p.price_year and p.amount > 0
+        assert p.source
+        assert p.price_year
+        assert p.amount > 0
 
 
 def test_bad_costing_input_is_refused_in_one_line(trial: Any) -> None:
