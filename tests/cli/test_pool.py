@@ -61,8 +61,17 @@ def test_pool_draws_a_forest_plot(
     ("text", "args", "message"),
     [
         ("estimate,std_error\n0.4,0.3\n", [], "at least two studies"),
-        ("estimate,std_error\n0.4,0.3\n0.2,0\n", [], "standard errors must be positive (rows 3)"),
-        ("estimate,std_error\n0.4,0.3\n0.2,\n", [], "missing in rows 3"),
+        (
+            "estimate,std_error\n0.4,0.3\n0.2,0\n",
+            [],
+            "'std_error' is 0 at line 3 of the file (the header is line 1)",
+        ),
+        (
+            "site,estimate,std_error\nA,0.4,0.3\nB,0.2,0\n",
+            ["--label", "site"],
+            "'std_error' is 0 at B (line 3) of the file",
+        ),
+        ("estimate,std_error\n0.4,0.3\n0.2,\n", [], "missing at line 3 of the file"),
         ("effect,std_error\n0.4,0.3\n0.2,0.1\n", [], "no estimate column 'estimate'"),
         (SITES, ["--method", "bayes"], "unknown method 'bayes'"),
     ],

@@ -49,6 +49,14 @@ def test_power_and_size(hearten: Callable[..., Any]) -> None:
     )
     out = json.loads(r.out)
     assert (out["size"], out["size_unit"]) == (20, "teams")
+    r = hearten(
+        "power", "size", "--design", "bcra3f2", "--cluster-size", "10", "--sites", "6",
+        "--icc2", "0.1", "--es", "0.4", "--json",
+    )  # fmt: skip
+    out = json.loads(r.out)
+    assert out["size_unit"] == "teams"
+    assert out["design"]["sites"] == 6
+    assert out["size"] == out["design"]["clusters"]
     text = hearten(
         "power",
         "mdes",

@@ -123,3 +123,16 @@ def test_team_icc_within_sites_matches_lme4_with_site_fixed_effects(case: str) -
 def test_a_team_icc_within_sites_needs_more_teams_than_sites() -> None:
     with pytest.raises(EstimationError, match="at least two more teams than sites"):
         estimate_icc([1.0, 2, 3, 4, 5, 6, 7, 8], [0, 0, 1, 1, 2, 2, 3, 3], [0, 0, 1, 1, 2, 2, 2, 2])
+
+
+def test_a_negative_r2_is_reported_as_zero_and_said_so() -> None:
+    # A covariate unrelated to the outcome, 8 teams: by chance the between-team variance
+    # comes out larger with it than without (R² -0.041).
+    rng = np.random.default_rng(2)
+    team = np.repeat(np.arange(8), 6)
+    y = rng.normal(0, 0.5, 8)[team] + rng.normal(size=48)
+    e = estimate_icc(y, team, None, rng.normal(size=48))
+    assert e.r2_2 == 0.0
+    (note,) = e.notes
+    assert "R² between teams came out negative (-0.041" in note
+    assert "reported as 0" in note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -94,6 +95,30 @@ def test_size_is_the_smallest_that_reaches_the_power() -> None:
     assert r.design.clusters == 20
     assert r.power >= 0.80
     assert solve_power(PowerDesign("cra2", n=15, clusters=19, icc2=0.17), es=0.629).power < 0.80
+
+
+@pytest.mark.parametrize("design", ["bcra3f2", "cra3"])
+def test_size_given_the_sites_is_the_teams_per_site(design: str) -> None:
+    d = PowerDesign(design, n=10, sites=6, icc2=0.1, icc3=0.02 if design == "cra3" else 0.0)  # type: ignore[arg-type]
+    r = solve_size(d, es=0.5)
+    assert r.solved_for == "clusters"
+    assert r.design.sites == 6
+    assert r.power >= 0.80
+    J = r.design.clusters
+    assert J is not None
+    assert solve_power(replace(d, clusters=J - 1), es=0.5).power < 0.80
+
+
+def test_size_without_teams_or_sites_says_what_is_missing() -> None:
+    with pytest.raises(DesignError, match=r"needs --clusters .* or --sites"):
+        solve_size(PowerDesign("bcra3f2", n=10, icc2=0.1), es=0.3)
+    with pytest.raises(DesignError, match="needs --cluster-size"):
+        solve_size(PowerDesign("cra2", icc2=0.1), es=0.3)
+
+
+def test_teams_per_site_cannot_beat_the_variance_between_sites() -> None:
+    with pytest.raises(DesignError, match="needs more sites"):
+        solve_size(PowerDesign("cra3", n=10, sites=4, icc2=0.05, icc3=0.3), es=0.2)
 
 
 def test_attrition_unequal_clusters_and_proportions() -> None:

@@ -581,14 +581,30 @@ def pool_table(
         cols.append(_column(data, label, "label"))
     y = _numeric(data, estimate, "estimate")
     se = _numeric(data, std_error, "standard error")
+
+    def which(mask: pd.Series) -> str:
+        """The sites at fault by name (with --label) and by line of the file."""
+        lines = np.flatnonzero(mask.to_numpy()) + 2
+        named = [
+            f"{data[label].iloc[i - 2]!s} (line {i})" if label is not None else f"line {i}"
+            for i in lines[:5]
+        ]
+        return ", ".join(named) + (", ..." if len(lines) > 5 else "")
+
     missing = y.isna() | se.isna()
     if missing.any():
         raise DataError(
-            f"every row needs an estimate and a standard error (missing in rows {_rows(missing)})"
+            f"every row needs an estimate and a standard error; missing at {which(missing)} "
+            "of the file (the header is line 1)"
         )
     bad = se <= 0
     if bad.any():
-        raise DataError(f"standard errors must be positive (rows {_rows(bad)})")
+        first = float(se[bad].iloc[0])
+        raise DataError(
+            f"every standard error must be positive, but {std_error!r} is {first:g} at "
+            f"{which(bad)} of the file (the header is line 1): a site with no spread cannot "
+            "be weighted; check how its estimate was made"
+        )
     names = (
         data[label].astype(str).tolist()
         if label is not None

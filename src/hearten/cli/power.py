@@ -129,7 +129,7 @@ def _emit(result: PowerResult, solved: str, as_json: bool) -> None:
             "design": asdict(d),
         }
         if solved == "size":
-            unit = SIZE_UNIT[d.design]
+            unit = result.solved_for or SIZE_UNIT[d.design]
             data["size"] = int(getattr(d, unit))
             data["size_unit"] = {"n": "people", "clusters": "teams", "sites": "sites"}[unit]
         print(json.dumps(data, indent=2))
@@ -273,7 +273,8 @@ def size(
     cv: Cv = 0.0,
     as_json: AsJson = False,
 ) -> None:
-    """The smallest size reaching --power: people (ira, bira), teams (cra2) or sites."""
+    """The smallest size reaching --power: people (ira, bira), teams (cra2), sites, or teams
+    per site (bcra3f2, cra3) when --sites is given and --clusters is not."""
     d = _design(
         design,
         n,
@@ -360,6 +361,8 @@ def estimate(
         if value is not None:
             table.add_row(f"R² of {covariate} {label}", f"{value:.3f}")
     out.print(table)
+    for note in e.notes:
+        out.print(f"Note: {note[0].upper()}{note[1:]}.")
     if e.sites is not None and e.sites < 10 and e.icc3 is not None:
         out.print(
             f"Only {e.sites} sites: the site ICC is imprecise; power a whole-site trial over "

@@ -61,7 +61,11 @@ class IccEstimate:
             and site ICC as shares of the total variance (for whole-site randomisation), the
             latter with its profile-likelihood interval; ``None`` without sites.
         r2_1, r2_2, r2_3: R² of the covariate within teams, between teams and between sites
-            (``None`` without a covariate, or without that level's variance).
+            (``None`` without a covariate, or without that level's variance). An R² that
+            comes out negative (the level's variance larger with the covariate than without,
+            which happens by chance with few teams or sites) is reported as 0, and said so
+            in ``notes``.
+        notes: plain sentences about what was adjusted (a negative R² set to 0).
         alpha: the intervals' level is ``1 - alpha``.
     """
 
@@ -83,6 +87,7 @@ class IccEstimate:
     r2_2: float | None
     r2_3: float | None
     alpha: float
+    notes: tuple[str, ...] = ()
 
 
 class _Reml:
@@ -231,7 +236,19 @@ def _anova(d: pd.DataFrame, alpha: float) -> tuple[float, float, float]:
 
 
 def _share(with_x: float, without: float) -> float | None:
-    return max(0.0, 1 - with_x / without) if without > 0 else None
+    return 1 - with_x / without if without > 0 else None
+
+
+def _floored(r2: dict[str, float | None]) -> tuple[dict[str, float | None], tuple[str, ...]]:
+    """Each R² floored at 0, with a sentence for each that was negative."""
+    levels = {"r2_1": "within teams", "r2_2": "between teams", "r2_3": "between sites"}
+    notes = tuple(
+        f"the covariate's R² {levels[k]} came out negative ({v:.3f}: that variance was larger "
+        "with the covariate than without, by chance); it is reported as 0"
+        for k, v in r2.items()
+        if v is not None and v < 0
+    )
+    return {k: None if v is None else max(0.0, v) for k, v in r2.items()}, notes
 
 
 def estimate_icc(
@@ -279,6 +296,7 @@ def estimate_icc(
             t2, t3, _, _, s_x = _three_level(d, True, alpha)
             omega = three[1] / (1 - three[0] - three[1]) * three[4]
             r2_3 = _share(t3 / (1 - t2 - t3) * s_x, omega)
+    r2, notes = _floored({"r2_1": r2_1, "r2_2": r2_2, "r2_3": r2_3})
     return IccEstimate(
         icc_reml=rho,
         reml_low=low,
@@ -294,8 +312,9 @@ def estimate_icc(
         icc3=None if three is None else three[1],
         icc3_low=None if three is None else three[2],
         icc3_high=None if three is None else three[3],
-        r2_1=r2_1,
-        r2_2=r2_2,
-        r2_3=r2_3,
+        r2_1=r2["r2_1"],
+        r2_2=r2["r2_2"],
+        r2_3=r2["r2_3"],
         alpha=alpha,
+        notes=notes,
     )

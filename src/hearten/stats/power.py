@@ -28,8 +28,9 @@ Extensions, applied before the formulas:
   ``MDES · sqrt(π(1 - π))`` (the standardised effect times the outcome's SD).
 
 Solving for size returns the smallest whole number of the chosen unit (people for ``ira``
-and ``bira``, teams ``J`` for ``cra2``, sites ``K`` for ``bcra3f2`` and ``cra3``) whose power
-reaches the target; PowerUpR's iteration rounds instead, and can differ by one.
+and ``bira``, teams ``J`` for ``cra2``, sites ``K`` for ``bcra3f2`` and ``cra3``, or teams
+per site ``J`` for those two when the sites ``K`` are given and the teams per site are not)
+whose power reaches the target; PowerUpR's iteration rounds instead, and can differ by one.
 """
 
 from __future__ import annotations
@@ -95,7 +96,9 @@ class PowerResult:
     """A solved design: the effect ``mdes`` and the ``power`` to detect it, the sizes (in
     ``design``), ``df``, ``multiplier`` (``M``, or the non-centrality ``ES/SSE`` when solving
     for power) and ``standard_error`` (``SSE``); ``mdes_proportion`` is the effect in
-    proportion points when a control proportion was given."""
+    proportion points when a control proportion was given; ``solved_for`` the size solved for
+    (``n``, ``clusters`` or ``sites``: see :func:`size_unit`), ``None`` unless solving for
+    size."""
 
     design: PowerDesign
     mdes: float
@@ -104,6 +107,7 @@ class PowerResult:
     multiplier: float
     standard_error: float
     mdes_proportion: float | None
+    solved_for: str | None = None
 
 
 def _need(value: float | None, name: str, design: str) -> float:
@@ -234,9 +238,25 @@ def solve_power(d: PowerDesign, es: float, control_proportion: float | None = No
     return PowerResult(d, es, _power(d, es, sse, df), df, es / sse, sse, prop)
 
 
-def with_size(d: PowerDesign, size: float) -> PowerDesign:
-    """``d`` with its solved-for size (see :data:`SIZE_UNIT`) set to ``size``."""
+def size_unit(d: PowerDesign) -> str:
+    """The size :func:`solve_size` solves for: :data:`SIZE_UNIT`, except teams per site
+    (``clusters``) for ``bcra3f2`` and ``cra3`` when ``sites`` is given and ``clusters`` is
+    not. Refuses a design that gives neither."""
     unit = SIZE_UNIT[d.design]
+    if unit == "sites" and d.clusters is None:
+        if d.sites is None:
+            raise DesignError(
+                f"the {d.design} design needs --clusters (teams per site) to solve for the "
+                "number of sites, or --sites to solve for the teams per site"
+            )
+        return "clusters"
+    return unit
+
+
+def with_size(d: PowerDesign, size: float, unit: str | None = None) -> PowerDesign:
+    """``d`` with its solved-for size (``unit``, by default :data:`SIZE_UNIT`) set to
+    ``size``."""
+    unit = unit or SIZE_UNIT[d.design]
     if unit == "n":
         return replace(d, n=size)
     if unit == "clusters":
@@ -249,12 +269,12 @@ def solve_size(d: PowerDesign, es: float, power: float = 0.80) -> PowerResult:
     if es <= 0 or not 0 < power < 1:
         raise DesignError("--es must be positive and --power between 0 and 1")
 
+    unit = size_unit(d)
+    standard_error(with_size(d, float(MAX_SIZE), unit))  # names any other missing option
+
     def reaches(size: int) -> bool:
-        trial = with_size(d, float(size))
-        try:
-            sse, df = standard_error(trial)
-        except DesignError:
-            return False
+        trial = with_size(d, float(size), unit)
+        sse, df = standard_error(trial)
         return df >= 1 and _power(trial, es, sse, df) >= power
 
     low, high = 1, 2
@@ -262,12 +282,15 @@ def solve_size(d: PowerDesign, es: float, power: float = 0.80) -> PowerResult:
         low, high = high, high * 2
         if high > MAX_SIZE:
             raise DesignError(
-                "no size up to 10 million reaches that power: the effect is too "
+                "no number of teams per site reaches that power with these sites: the "
+                "variance between sites (--icc3) needs more sites (--sites)"
+                if unit == "clusters" and d.design == "cra3"
+                else "no size up to 10 million reaches that power: the effect is too "
                 "small for this design (an ICC this large needs more sites)"
             )
     while high - low > 1:
         mid = (low + high) // 2
         low, high = (low, mid) if reaches(mid) else (mid, high)
-    solved = with_size(d, float(high))
+    solved = with_size(d, float(high), unit)
     sse, df = standard_error(solved)
-    return _result(solved, _power(solved, es, sse, df), sse, df, None)
+    return replace(_result(solved, _power(solved, es, sse, df), sse, df, None), solved_for=unit)
