@@ -52,8 +52,9 @@ def test_small_teams_are_hidden_with_a_partner(client: Client, trial: Any) -> No
     trial.evaluators.add(evaluator)
     sign_in(client, "eve", PASSWORD)
     page = client.get(f"/trials/{trial.slug}/responses/").content.decode()
-    assert page.count(">hidden<") == 8  # every team
-    assert "0 of 40 people have answered" in page
+    assert page.count(">hidden<") == 8 + 2  # every team, and both sites at 0% too
+    assert "0 of 40 people have answered" not in page  # nobody answered: 0% is hidden
+    assert "Not shown yet, so that nobody's answer can be worked out." in page
     assert "Groups of fewer than 6 people are hidden" in page
 
 

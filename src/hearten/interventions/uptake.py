@@ -1,8 +1,11 @@
 """Uptake and fidelity: who received what, in numbers a coordinator may see.
 
-Counts of fewer than the trial's ``monitoring.min_group`` people are shown as "fewer than k"
-(with the complement hidden too where one could be worked out from a total), by the same
-rule as response rates (``hearten.stats.disclosure``).
+Counts of fewer than the trial's ``monitoring.min_group`` people are shown as "fewer than k",
+and more are hidden until the disclosure audit (``hearten.stats.disclosure.protect``) can
+solve for none of them from the counts shown and the total the coordinator knows from
+delivery. The programme funnel's steps are nested, so its base cells are the people who
+stopped at each step (never opened, opened only, some modules, all six); a step at nobody
+or everybody of those invited is hidden too, since it would tell each person's status.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from django.db.models import Avg, Q
 from hearten.interventions.goals import Funnel, funnel
 from hearten.interventions.ingredients import ArmCost, costing
 from hearten.interventions.models import Letter, PerkDeployment
-from hearten.stats.disclosure import Group, suppress
+from hearten.stats.disclosure import Group, Margin, Table, protect, suppress
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Trial
 
@@ -42,6 +45,24 @@ def _shown(counts: dict[str, int], k: int) -> dict[str, str]:
                   else str(n)) for key, n in counts.items()}  # fmt: skip
 
 
+def shown_funnel(steps: dict[str, int], k: int) -> dict[str, str]:
+    """The funnel's nested steps as text, audited (module docstring); the first step (those
+    invited) is known from delivery and always shown."""
+    if not steps:
+        return {}
+    names, counts = list(steps), list(steps.values())
+    stopped = [a - b for a, b in zip(counts, [*counts[1:], 0], strict=True)]
+    margins = tuple(
+        Margin(name, None, n, n, frozenset(range(i, len(counts))))
+        for i, (name, n) in enumerate(zip(names, counts, strict=True))
+    )
+    table = Table(tuple(stopped), tuple(stopped), margins, k, sizes_known=False,
+                  extremes=True, known=frozenset({0}))  # fmt: skip
+    hidden = protect(table)
+    return {name: (str(n) if i not in hidden else f"fewer than {k}" if 0 < n < k else "hidden")
+            for i, (name, n) in enumerate(zip(names, counts, strict=True))}  # fmt: skip
+
+
 def uptake(trial: Trial, sites: set[int] | None = None) -> Uptake:
     """Uptake, fidelity and cost; a site coordinator's view holds only their ``sites``."""
     k = design_of(trial).monitoring.min_group
@@ -50,9 +71,7 @@ def uptake(trial: Trial, sites: set[int] | None = None) -> Uptake:
         {"invited": f.invited, "opened": f.opened, "one module": f.one_module,
          "all six": f.all_modules} if f else {}
     )  # fmt: skip
-    # A funnel's steps are nested, not parts of a total: only the small ones are hidden.
-    funnel_shown = {key: (str(n) if n == 0 or n >= k else f"fewer than {k}")
-                    for key, n in steps.items()}  # fmt: skip
+    funnel_shown = shown_funnel(steps, k)
     letters = Letter.objects.filter(trial=trial)
     deployments = PerkDeployment.objects.filter(trial=trial)
     if sites is not None:

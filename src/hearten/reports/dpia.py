@@ -109,7 +109,8 @@ def dpia_markdown(trial: Trial) -> str:
         f"number, name, addresses; {IdentityKey.objects.filter(participant__trial=trial).count()} "
         "held) is stored apart and never exported or shown in a report.",
         f"- Response rates and uptake are shown only for groups of {design.monitoring.min_group} "
-        "or more, with a second group hidden where one alone would be worked out.",
+        "or more and never where nobody or everybody answered; more groups are hidden until "
+        "no hidden one can be worked out from all the tables a role sees together.",
         "- Managers never see anyone's answers; coordinators see their site's aggregates; "
         "letter writers see only their own staff who are to get a letter, once delivery opens.",
         f"- Held in {engine} on the council's or evaluator's server; exports, reports and the "

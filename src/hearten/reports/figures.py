@@ -321,8 +321,13 @@ def funnel_chart(funnel: Mapping[str, str], min_group: int) -> Figure:
             ax.barh(y, float(value), color="#1d70b8", height=0.6)
             ax.text(float(value) + top * 0.01, y, value, va="center", fontsize=9)
         else:
-            ax.text(top * 0.01, y, f"{value} (suppressed below {min_group})", va="center",
-                    fontsize=9, color="#505a5f")  # fmt: skip
+            why = (
+                f"suppressed below {min_group}"
+                if value.startswith("fewer")
+                else ("suppressed so that nobody's status can be worked out")
+            )
+            ax.text(top * 0.01, y, f"{value} ({why})", va="center", fontsize=9,
+                    color="#505a5f")  # fmt: skip
     ax.set_yticks(ys, stages)
     ax.set_xlim(0, top * 1.15)
     ax.set_xlabel("People")

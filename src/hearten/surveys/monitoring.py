@@ -1,9 +1,14 @@
 """Response rates for coordinators, without exposing anyone.
 
-Rates by site, by team within site and (once delivery is open, or for evaluators) by arm,
-with groups smaller than the trial's ``monitoring.min_group`` hidden and complementary cells
-hidden so none can be worked out (:mod:`hearten.stats.disclosure`). Nobody sees an
-individual's answers here; "answered" means the whole survey was completed.
+:func:`monitor` is the one service every page showing response rates goes through: it
+returns display-ready tables (overall, by site, by team within site and, once delivery is
+open or for evaluators, by arm), already suppressed **and audited together**. The base cells
+are site × team × arm (arm only where arms are shown), so the audit knows what a coordinator
+knows from delivery: which teams are in which arm, and every team's size. Groups smaller
+than the trial's ``monitoring.min_group``, and groups where nobody or everybody answered,
+are hidden, then more are hidden until no hidden group can be solved for from all the
+tables on the page (:func:`hearten.stats.disclosure.protect`). Nobody sees an individual's
+answers here; "answered" means the whole survey was completed.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from hearten.stats.disclosure import Cell, Group, suppress
+from hearten.stats.disclosure import Cell, Margin, Table, protect, shown_cell
 from hearten.surveys.models import Wave
 from hearten.trials.allocation import arms_by_participant
 from hearten.trials.lifecycle import design_of
@@ -19,7 +24,7 @@ from hearten.trials.lifecycle import design_of
 
 @dataclass(frozen=True, slots=True)
 class Monitor:
-    """One wave's response tables, already suppressed."""
+    """One wave's response tables, already suppressed and audited together."""
 
     wave: str
     min_group: int
@@ -37,40 +42,42 @@ def monitor(wave: Wave, show_arms: bool, within: set[int] | None = None) -> Moni
     chosen = wave.invitations.select_related("participant__site", "participant__team")
     if within is not None:
         chosen = chosen.filter(participant__site_id__in=within)
-    invitations = list(chosen)
-    people: Counter[tuple[str, str]] = Counter()
-    answered: Counter[tuple[str, str]] = Counter()
-    for inv in invitations:
-        key = (inv.participant.site.code, inv.participant.team.code)
+    arm_of = arms_by_participant(trial) if show_arms else {}
+    people: Counter[tuple[str, str, str]] = Counter()
+    answered: Counter[tuple[str, str, str]] = Counter()
+    for inv in chosen:
+        key = (inv.participant.site.code, inv.participant.team.code,
+               arm_of.get(inv.participant_id, ""))  # fmt: skip
         people[key] += 1
         answered[key] += inv.completed_at is not None
-    sites = sorted({s for s, _ in people})
-    site_groups = [
-        Group(s, None, sum(n for (x, _), n in people.items() if x == s),
-              sum(n for (x, _), n in answered.items() if x == s))
-        for s in sites
-    ]  # fmt: skip
-    team_groups = [Group(t, s, people[s, t], answered[s, t]) for (s, t) in sorted(people)]
-    cells = suppress(site_groups + team_groups, k)
-    total = Group("all", None, len(invitations), sum(answered.values()))
-    overall = suppress([total], k)[0]
-    arm_cells = None
-    if show_arms:
-        arm_of = arms_by_participant(trial)
-        if arm_of:
-            per: Counter[str] = Counter()
-            done: Counter[str] = Counter()
-            for inv in invitations:
-                arm = arm_of.get(inv.participant_id)
-                if arm is not None:
-                    per[arm] += 1
-                    done[arm] += inv.completed_at is not None
-            arm_cells = suppress([Group(a, None, per[a], done[a]) for a in sorted(per)], k)
+    base = sorted(people)
+
+    def margin(key: str, parent: str | None, cells: list[int]) -> Margin:
+        return Margin(key, parent, sum(people[base[j]] for j in cells),
+                      sum(answered[base[j]] for j in cells), frozenset(cells))  # fmt: skip
+
+    def where(test: int, value: str) -> list[int]:
+        return [j for j, b in enumerate(base) if b[test] == value]
+
+    sites = sorted({b[0] for b in base})
+    teams = sorted({(b[0], b[1]) for b in base})
+    arms = sorted({b[2] for b in base if b[2]})
+    margins = [
+        margin("all", None, list(range(len(base)))),
+        *(margin(s, None, where(0, s)) for s in sites),
+        *(margin(t, s, [j for j, b in enumerate(base) if b[:2] == (s, t)]) for s, t in teams),
+        *(margin(a, None, where(2, a)) for a in arms),
+    ]
+    table = Table(tuple(people[b] for b in base), tuple(answered[b] for b in base),
+                  tuple(margins), k)  # fmt: skip
+    hidden = protect(table)
+    cells = [shown_cell(m, hidden.get(i)) for i, m in enumerate(margins)]
+    first_team, first_arm = 1 + len(sites), 1 + len(sites) + len(teams)
     return Monitor(
         wave=wave.name,
         min_group=k,
-        overall=overall,
-        sites=[c for c in cells if c.parent is None],
-        teams=[c for c in cells if c.parent is not None],
-        arms=arm_cells,
+        overall=cells[0],
+        sites=cells[1:first_team],
+        teams=cells[first_team:first_arm],
+        arms=cells[first_arm:] if arms else None,
     )
