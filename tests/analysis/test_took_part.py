@@ -45,7 +45,7 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
     add_role(trial, "manager", "letter-writer", teams, PASSWORD)
     open_delivery(trial)
     writer = get_user_model().objects.get(username="manager")
-    places = ["Thursday", "the bank holiday", "the inspection", "the court hearing", "Monday"]
+    places = ["Thursday", "the bank holiday", "the inspection", "the review meeting", "Monday"]
     for n, who in enumerate(recipients_for(writer, trial)[:15]):
         lines = (
             f"When you stayed late on {places[n % 5]} for family number {n + 10}, you kept "

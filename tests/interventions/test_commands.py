@@ -19,8 +19,8 @@ from tests.conftest import sign_in
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
 LINES = (
-    "When you stayed late on Thursday to support the {who} family through their child "
-    "protection conference, you kept everyone calm and made sure the children were heard."
+    "When you stayed late on Thursday to help {who} through a child protection conference, "
+    "you kept everyone calm and made sure the children were heard."
 )
 
 

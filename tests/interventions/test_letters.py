@@ -27,8 +27,8 @@ from tests.conftest import Inbox, sign_in
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
 LINES = (
-    "When you stayed late on Thursday to support the {who} family through their child "
-    "protection conference, you kept everyone calm and made sure the children were heard."
+    "When you stayed late on Thursday to help {who} through a child protection conference, "
+    "you kept everyone calm and made sure the children were heard."
 )
 
 
@@ -73,7 +73,7 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     assert copied.status == "draft"  # too like the first letter
     text = letter_text(good)
     assert text.startswith("Dear Sam Patel,")
-    assert "Ahmed family" in text
+    assert "help Ahmed through" in text
     assert text.endswith("Jane Smith\nDirector of Children's Services")
     paths = print_letters(ready, tmp_path)
     assert paths[0].name == "all-letters.pdf"
@@ -147,3 +147,43 @@ def test_letters_can_be_emailed_as_pdfs(ready: Any, smtp: Inbox) -> None:
     letter.refresh_from_db()
     assert letter.status == "emailed"
     assert letter.emailed_at is not None
+
+
+def test_a_letter_naming_a_family_is_refused_with_the_reason_and_not_saved(ready: Any) -> None:
+    from hearten.interventions.letters import UnsafeLetter
+    from hearten.trials.models import AuditEvent
+
+    open_delivery(ready)
+    person = recipients_for(_writer(), ready)[0].participant
+    unsafe = (
+        "When you stayed late to support the Hughes children before the family-court "
+        "judgment, Mrs Hughes told me you were the only one who explained it to her."
+    )
+    with pytest.raises(UnsafeLetter, match="names a family or a child") as refused:
+        write_letter(_writer(), ready, person.pseudonym, unsafe)
+    assert {c.rule for c in refused.value.concerns} == {"family", "court", "title"}
+    assert not Letter.objects.filter(participant=person).exists()
+    event = AuditEvent.objects.filter(action="letter-refused").get()
+    assert event.detail == {"participant": person.pseudonym, "rules": ["court", "family", "title"]}
+
+
+def test_the_writers_page_shows_the_rules_first_and_why_a_letter_is_refused(
+    client: Client, ready: Any
+) -> None:
+    open_delivery(ready)
+    sign_in(client, "manager", PASSWORD)
+    person = recipients_for(_writer(), ready)[0].participant
+    url = f"/trials/{ready.slug}/letters/{person.pseudonym}/"
+    blank = client.get(url).content.decode()
+    assert "passes all four checks (a score of 100 out of 100" in blank
+    assert "Smith family" not in blank
+    lines = (
+        "You were wonderful with the Hughes family all week, "
+        "and the children trusted you from the first visit."
+    )
+    page = client.post(url, {"lines": lines})
+    body = page.content.decode()
+    assert "This letter cannot be sent: it was not saved" in body
+    assert "This letter names a family or a child (“Hughes family”)" in body
+    assert "govuk-textarea--error" in body
+    assert "Hughes family all week" in body  # the writer's words are kept on the page

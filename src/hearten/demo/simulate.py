@@ -88,29 +88,32 @@ def simulate_answers(rng: np.random.Generator, level: float, shift: float = 0.0)
 
 
 _MOMENTS = (
-    "When you stayed late on {day} to finish the assessment for the {family} family",
-    "The way you handled the strategy meeting for the {family} children on {day}",
-    "When you went back to see the {family} family a third time on {day}",
-    "Your work with the {family} siblings before the review in {month}",
+    "When you stayed late on {day} to finish the assessments {place}",
+    "The way you chaired the strategy meeting {place} on {day}",
+    "When you went back for a third visit on {day} after two were missed",
+    "Your preparation for the review in {month}, which {colleague} called the best she had seen",
     "When you covered three extra visits for a colleague who was off sick in {month}",
-    "The care you took writing the court statement for the {family} case in {month}",
-    "When you sat with a frightened teenager from the {family} family at the hospital",
-    "Your patience with a parent who shouted at you at the {family} family's conference",
-    "When you found a foster placement for the {family} baby late on {day}",
-    "The notes you wrote after the {family} visit, which the panel praised in {month}",
+    "The care you took over the chronology in {month}, {place}",
+    "When you sat with a frightened teenager {place} until a carer arrived",
+    "Your patience with a parent who shouted at you {place} on {day}",
+    "When you found a foster placement for a baby late on {day}",
+    "The notes you wrote after a home visit in {month}, which the panel praised",
 )
 _IMPACTS = (
     "the children felt listened to for the first time in months",
     "the whole team could see what good practice looks like",
     "the family agreed to the plan and kept to it",
     "a newly qualified colleague learned more from watching you than from any training",
-    "the court accepted the plan without an adjournment",
+    "the panel accepted the plan without a second meeting",
     "the young person went back to school the following week",
     "everyone in the room stayed calm and the meeting reached a decision",
     "the baby was safe that night",
 )
-_FAMILIES = ("Ahmed", "Okafor", "Nowak", "Williams", "Begum", "Taylor", "Kaur", "Murphy",
-             "Hussain", "Evans", "Clarke", "Mensah", "Patel", "Jones", "Brown", "Ali")  # fmt: skip
+_PLACES = (
+    "in the duty room", "at the family centre", "at the contact centre", "in the school office",
+    "over the phone", "at the town office", "in reception", "at the youth centre",
+    "on the out-of-hours rota", "at the children's centre",
+)  # fmt: skip
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "a bank holiday")
 _MONTHS = ("June", "July", "August", "September")
 
@@ -136,7 +139,9 @@ def simulate_letter(rng: np.random.Generator) -> str:
     def pick(options: tuple[str, ...]) -> str:
         return options[int(rng.integers(len(options)))]
 
-    moment = pick(_MOMENTS).format(family=pick(_FAMILIES), day=pick(_DAYS), month=pick(_MONTHS))
+    moment = pick(_MOMENTS).format(
+        place=pick(_PLACES), day=pick(_DAYS), month=pick(_MONTHS), colleague=pick(_COLLEAGUES)
+    )
     detail = pick(_DETAILS).format(
         n=int(rng.integers(3, 12)), colleague=pick(_COLLEAGUES), hour=int(rng.integers(6, 10))
     )

@@ -1,5 +1,6 @@
 """Personal recognition letters: written by a person's own manager, checked for being really
-personal, signed by a senior signatory, printed or e-mailed, and logged.
+personal and for naming nobody who uses services (``safeguarding``), signed by a senior
+signatory, printed or e-mailed, and logged.
 
 Only the trial's letters arm can get one (a letter to anyone else is refused, without saying
 which arm they are in), only a letter writer for the person's team can write it, only once
@@ -20,6 +21,7 @@ from django.utils import timezone
 from hearten.errors import DataError, NotFound, StateError
 from hearten.interventions.models import Letter, LetterPlan
 from hearten.interventions.personalisation import check_letter
+from hearten.interventions.safeguarding import Concern, concerns
 from hearten.trials import audit
 from hearten.trials.allocation import arms_by_participant
 from hearten.trials.concealment import writer_team_ids
@@ -108,9 +110,34 @@ def recipients_for(user: Any, trial: Trial, pseudonym: str | None = None) -> lis
     return [Recipient(p, names.get(p.id) or p.pseudonym, letters.get(p.id)) for p in chosen]
 
 
+class UnsafeLetter(DataError):
+    """A letter that names or identifies someone who uses services: refused, not saved."""
+
+    def __init__(self, found: tuple[Concern, ...]) -> None:
+        self.concerns = found
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        super().__init__(found[0].reason + more)
+
+
+def safeguarding_concerns(trial: Trial, lines: str) -> tuple[Concern, ...]:
+    """``safeguarding.concerns`` with the trial's staff roster and staff users as the names
+    a letter may use, and its sites and teams as places."""
+    from django.contrib.auth import get_user_model
+
+    staff = list(
+        IdentityKey.objects.filter(participant__trial=trial).values_list("name", flat=True)
+    )
+    users = get_user_model().objects.filter(trial_roles__trial=trial).distinct()
+    staff += [f"{u.first_name} {u.last_name}" for u in users]
+    places = list(trial.sites.values_list("code", flat=True))
+    places += list(trial.teams.values_list("code", flat=True))
+    return concerns(lines, staff, places)
+
+
 def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
     """Save a writer's lines for one person, checked (``personalisation``); approved when
-    every check passes, otherwise kept as a draft with the reasons."""
+    every check passes, otherwise kept as a draft with the reasons. Lines that name or
+    identify someone who uses services are refused (``UnsafeLetter``) and not saved."""
     allowed = {r.participant.pseudonym: r for r in recipients_for(user, trial, pseudonym)}
     if trial.delivery_opened_at is None:
         raise StateError("letters can be written once delivery opens")
@@ -124,6 +151,14 @@ def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
     if existing is not None and existing.status not in ("draft", "approved"):
         raise StateError(f"the letter to {pseudonym} was {existing.status} already")
     plan = _plan(trial)
+    unsafe = safeguarding_concerns(trial, lines)
+    if unsafe:
+        audit.record(
+            trial,
+            "letter-refused",
+            {"participant": pseudonym, "rules": sorted({c.rule for c in unsafe})},
+        )
+        raise UnsafeLetter(unsafe)
     others = Letter.objects.filter(trial=trial).exclude(participant=person)
     result = check_letter(lines, others.values_list("lines", flat=True), plan.template)
     now = timezone.now()

@@ -122,7 +122,8 @@ def check_letter(
         score += 25
     else:
         problems.append(
-            'Name something they did: a case, a moment, a piece of work ("when you stayed late '
-            "to support the Smith family's review...\")."
+            'Name something they did: a moment or a piece of work ("when you stayed late to '
+            'finish the assessments before the inspection..."), naming nobody the service '
+            "works with."
         )
     return Check(score, not problems, tuple(problems))

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from hearten.errors import DataError, StateError
 from hearten.interventions.goals import load_modules, log, save_module, unlock_date, unlocked
-from hearten.interventions.letters import letter_text, recipients_for, write_letter
+from hearten.interventions.letters import UnsafeLetter, letter_text, recipients_for, write_letter
 from hearten.interventions.models import Enrolment, ModuleWork
+from hearten.interventions.personalisation import MIN_WORDS
 from hearten.surveys.services import link_dead
 from hearten.trials.concealment import trial_for
 from hearten.trials.models import Trial
@@ -62,11 +63,14 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
         initial={"lines": current.lines if current else ""},
     )
     error = None
+    refused: tuple[str, ...] = ()
     if request.method == "POST" and form.is_valid():
         try:
             current = write_letter(request.user, trial, pseudonym, form.cleaned_data["lines"])
             if current.status == "approved":
                 return redirect("letters", slug=slug)
+        except UnsafeLetter as exc:
+            refused = tuple(c.reason for c in exc.concerns)
         except (DataError, StateError) as exc:
             error = str(exc)
     return render(
@@ -78,6 +82,8 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
             "form": form,
             "letter": current,
             "error": error,
+            "refused": refused,
+            "min_words": MIN_WORDS,
             "preview": letter_text(current) if current else None,
         },
     )
