@@ -141,3 +141,35 @@ def test_the_command_maps_columns_and_explains_mistakes(
     kind = hearten("hr", "import", trial.slug, "sickness", str(path))
     assert kind.code == 2
     assert "unknown kind of HR record 'sickness'" in kind.err
+
+
+def test_hr_cells_are_checked_as_the_rosters_are(trial: Any, tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "Employee No,First Day,Last Day,Category\n"
+        f"S0001,2026-01-05,2026-01-09,{'Stress' * 14}\n"  # row 2: reason of 84 characters
+        "S0002,2026-01-05,2026-01-09,Str\x00ess\n",  # row 3: NUL
+    )
+    with pytest.raises(ImportRejected) as caught:
+        import_hr(trial, "absence", path, MAP)
+    assert caught.value.problems == [
+        "row 2: reason is 84 characters long; at most 80 fit: shorten it",
+        "row 3: reason contains a control character (U+0000); remove it and try again",
+    ]
+    caseloads = _csv(tmp_path, "staff_id,date,caseload\nS0001,2026-01-05,40000\n"
+                     "S0002,2026-01-05,NaN\n", "caseload.csv")  # fmt: skip
+    with pytest.raises(ImportRejected) as caught:
+        import_hr(trial, "caseload", caseloads, {})
+    assert caught.value.problems == [
+        "row 2: caseload 40000 is out of range: give a whole number from 0 to 32767",
+        "row 3: caseload 'NaN' is not a number",
+    ]
+    assert AbsenceSpell.objects.count() == 0
+
+
+def test_an_hr_file_naming_a_column_twice_is_refused(trial: Any, tmp_path: Path) -> None:
+    path = _csv(tmp_path, "staff_id,date,reason,date\nS0001,2026-02-28,Moved,2026-03-31\n")
+    with pytest.raises(ImportRejected) as caught:
+        import_hr(trial, "leavers", path, {})
+    assert caught.value.problems == ["column 'date' appears more than once: keep one"]
+    assert Leaver.objects.count() == 0

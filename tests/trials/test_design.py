@@ -76,3 +76,21 @@ def test_resampling_needs_a_seed_and_ancova(design_file: Path) -> None:
     with pytest.raises(DesignError, match="tests the ANCOVA estimate"):
         parse_design(text + 'method = "ri"\nseed = 4\nadjustment = "lin"\n')
     assert parse_design(text + 'method = "ri"\nseed = 4\n').analysis.reps == 9999
+
+
+def test_a_design_file_that_is_not_utf8_says_so(design_file: Path, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(design_file.read_text().replace("letters", "l\xe9tters", 1).encode("latin-1"))
+    with pytest.raises(DesignError, match=r"is not UTF-8 text \(byte \d+ cannot be read\)"):
+        load_design(path)
+
+
+def test_a_byte_order_mark_is_ignored(design_file: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + design_file.read_bytes())
+    assert load_design(path) == load_design(design_file)
+
+
+def test_a_design_nested_thousands_deep_is_refused_in_one_line() -> None:
+    with pytest.raises(DesignError, match="nests arrays or tables too deeply"):
+        parse_design("x = " + "[" * 5000 + "]" * 5000, "deep.toml")

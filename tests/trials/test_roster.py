@@ -10,6 +10,7 @@ import pytest
 
 from hearten.errors import ImportRejected, StateError
 from hearten.trials.models import IdentityKey, Participant, Team
+from hearten.trials.roster import import_roster
 from tests.conftest import ROSTER_HEADER, roster_text
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +108,63 @@ def test_pseudonyms_never_repeat_one_already_in_use(
     draws = iter([taken.pseudonym, taken.pseudonym, "P-NEWONE23", "P-NEWTWO45"])
     monkeypatch.setattr(roster, "new_pseudonym", lambda: next(draws))
     assert sorted(roster.fresh_pseudonyms(2)) == ["P-NEWONE23", "P-NEWTWO45"]
+
+
+def test_what_postgresql_cannot_store_is_refused_by_row_on_every_database(
+    design_file: Path, write_roster: Callable[[str], Path]
+) -> None:
+    t = _new_trial(design_file)
+    long = "X" * 81
+    path = write_roster(
+        ROSTER_HEADER
+        + f"S1,Dudley,{long},Social worker,1.0,2020-01-15,12,\n"  # row 2: team too long
+        + "S2,Dudley,DU-1,Social worker,1.0,2020-01-15,40000,\n"  # row 3: past a small integer
+        + "S3,Dudley,DU-1,Social\x00worker,1.0,2020-01-15,12,\n"  # row 4: NUL
+        + f"S4,Dudley,DU-1,Social worker,1.0,2020-01-15,12,{'a' * 250}@example.org\n"  # row 5
+        + "S5,Dudley,DU-1,Social worker,1.0,2020-01-15,32767,\n"  # the largest caseload fits
+    )
+    with pytest.raises(ImportRejected) as caught:
+        import_roster(t, path)
+    assert caught.value.problems == [
+        "row 2: team is 81 characters long; at most 80 fit: shorten it",
+        "row 3: caseload 40000 is out of range: give a whole number from 0 to 32767",
+        "row 4: role contains a control character (U+0000); remove it and try again",
+        "row 5: email is 262 characters long; at most 254 fit: shorten it",
+    ]
+    assert Participant.objects.filter(trial=t).count() == 0
+
+
+def test_a_column_named_twice_is_refused(
+    design_file: Path, write_roster: Callable[[str], Path]
+) -> None:
+    t = _new_trial(design_file)
+    path = write_roster(
+        "staff_id,site,team,role,fte,start_date,site\n"
+        "S1,Dudley,DU-1,Social worker,1.0,2020-01-15,B\n"
+    )
+    with pytest.raises(ImportRejected) as caught:
+        import_roster(t, path)
+    assert caught.value.problems == ["column 'site' appears more than once: keep one"]
+
+
+def test_a_roster_past_sqlites_limit_on_variables_imports(
+    design_file: Path, write_roster: Callable[[str], Path]
+) -> None:
+    import sqlite3
+
+    from django.db import connection
+
+    t = _new_trial(design_file)
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":  # the limit a large roster crosses, made small
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    try:
+        rows = "".join(
+            f"S{n},Dudley,DU-{n % 20},Social worker,1.0,2020-01-15,12,\n" for n in range(2500)
+        )
+        assert import_roster(t, write_roster(ROSTER_HEADER + rows)).participants == 2500
+    finally:
+        if connection.vendor == "sqlite":
+            connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    assert Participant.objects.filter(trial=t).count() == 2500

@@ -38,6 +38,7 @@ from hearten.hr.models import (
     TeamRate,
 )
 from hearten.trials import audit
+from hearten.trials.cells import max_length, repeated_columns, text_problem, whole_number_problem
 from hearten.trials.models import IdentityKey, Participant, Team, Trial
 
 Kind = Literal["absence", "leavers", "contracts", "caseload", "supervision", "team-rates"]
@@ -55,6 +56,9 @@ FIELDS: Mapping[Kind, tuple[tuple[str, bool], ...]] = {
 }  # fmt: skip
 
 
+REASON_LENGTH = max_length(AbsenceSpell, "reason")  # the same for leavers
+
+
 @dataclass(frozen=True, slots=True)
 class HrImport:
     """What an import did: rows read, records added, identical rows skipped."""
@@ -66,25 +70,34 @@ class HrImport:
 
 
 def read_file(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """A CSV or Excel export, every cell as text (blank cells empty)."""
+    """A CSV or Excel export, every cell as text (blank cells empty). A header naming a
+    column twice is refused (pandas would rename the second copy and the first would win)."""
     if not path.is_file():
         raise NotFound(f"no file at {path}")
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return pd.read_csv(
-                path,
-                sep=delimiter_of(path),
-                dtype=str,
-                keep_default_na=False,
-                encoding="utf-8-sig",
-            )
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            data = pd.read_excel(path, sheet_name=sheet or 0, dtype=object)
-            return data.fillna("").astype(object)
+            data = pd.read_csv(path, sep=delimiter_of(path), header=None, dtype=str,
+                               keep_default_na=False, encoding="utf-8-sig")  # fmt: skip
+        elif suffix in (".xlsx", ".xlsm", ".xls"):
+            data = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
+            data = data.fillna("").astype(object)
+        else:
+            raise DataError(f"{path.name}: use a .csv or .xlsx file")
+    except DataError:
+        raise
     except Exception as exc:  # every reader has its own errors; all mean "unreadable"
         raise DataError(f"{path.name} could not be read: {exc}") from None
-    raise DataError(f"{path.name}: use a .csv or .xlsx file")
+    header = [str(c) for c in data.iloc[0]] if len(data) else []
+    repeated = repeated_columns(h.strip() for h in header)
+    if repeated:
+        raise ImportRejected(
+            f"{path.name}: the columns are not right",
+            [f"column {c!r} appears more than once: keep one" for c in repeated],
+        )
+    data = data.iloc[1:].reset_index(drop=True)
+    data.columns = pd.Index(header)
+    return data
 
 
 def _mapping(kind: Kind, columns: list[str], given: Mapping[str, str]) -> dict[str, str]:
@@ -123,9 +136,10 @@ def _date(value: object) -> date | None:
 
 def _number(value: object) -> Decimal | None:
     try:
-        return Decimal(str(value).strip().rstrip("%"))
+        number = Decimal(str(value).strip().rstrip("%"))
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None  # NaN and infinity are not numbers here
 
 
 def import_hr(
@@ -190,6 +204,9 @@ def import_hr(
                     problems.append(f"row {line}: fte {cell[field]!r} must be above 0, at most 1.5")
                 elif field == "caseload" and (number < 0 or number != int(number)):
                     problems.append(f"row {line}: caseload {cell[field]!r} is not a whole number")
+                elif field == "caseload" and (too_many := whole_number_problem(
+                        line, "caseload", int(number))):  # fmt: skip
+                    problems.append(too_many)
                 elif field.endswith("_rate"):
                     share = number / 100 if str(cell[field]).strip().endswith("%") else number
                     if not 0 <= share <= 1:
@@ -199,6 +216,9 @@ def import_hr(
             elif field in cell:
                 row[field] = None
         row["reason"] = str(cell.get("reason", "")).strip()
+        unstorable = text_problem(line, "reason", row["reason"], REASON_LENGTH)
+        if unstorable:
+            problems.append(unstorable)
         if len(problems) == before:
             problems += _timing(kind, row, left)
         if len(problems) == before:

@@ -402,11 +402,16 @@ class PlannedOutcome:
 
 
 def parse_design(text: str, source: str = "design file") -> Design:
-    """Parse and validate a design from TOML text."""
+    """Parse and validate a design from TOML text (a leading byte-order mark is ignored)."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise DesignError(f"{source} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise DesignError(
+            f"{source} nests arrays or tables too deeply to be a design: a design nests a few "
+            "levels at most (see docs/reference/design-file.md)"
+        ) from None
     try:
         return Design.model_validate(data)
     except ValidationError as exc:
@@ -428,4 +433,12 @@ def load_design(path: Path) -> Design:
     """Read and validate a design file."""
     if not path.is_file():
         raise NotFound(f"no design file at {path}")
-    return parse_design(path.read_text(encoding="utf-8"), source=str(path))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DesignError(
+            f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read): save the design "
+            "file as UTF-8"
+        ) from None
+    return parse_design(text, source=str(path))

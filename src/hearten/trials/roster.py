@@ -24,6 +24,7 @@ Name and address, like the staff number and e-mail, are kept apart from the anal
 from __future__ import annotations
 
 import csv
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -37,6 +38,7 @@ from django.db import transaction
 from hearten.delimited import delimiter_of
 from hearten.errors import DataError, ImportRejected, NotFound, StateError
 from hearten.trials import audit
+from hearten.trials.cells import max_length, repeated_columns, text_problem, whole_number_problem
 from hearten.trials.choices import TrialStatus, Unit
 from hearten.trials.models import IdentityKey, Office, Participant, Site, Team, Trial
 
@@ -80,16 +82,38 @@ def new_pseudonym() -> str:
     return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(8))
 
 
+#: Values per ``IN (...)`` look-up: well under SQLite's limit on a statement's variables.
+LOOKUP_BATCH = 900
+
+
 def fresh_pseudonyms(count: int) -> list[str]:
-    """``count`` pseudonyms, unique among themselves and unused in the database."""
+    """``count`` pseudonyms, unique among themselves and unused in the database (looked up
+    in batches, so a roster of any size stays within SQLite's limit on variables)."""
     chosen: set[str] = set()
     while len(chosen) < count:
-        batch = {new_pseudonym() for _ in range(count - len(chosen))} - chosen
-        taken = set(
-            Participant.objects.filter(pseudonym__in=batch).values_list("pseudonym", flat=True)
-        )
-        chosen |= batch - taken
+        batch = sorted({new_pseudonym() for _ in range(count - len(chosen))} - chosen)
+        taken: set[str] = set()
+        for start in range(0, len(batch), LOOKUP_BATCH):
+            part = batch[start : start + LOOKUP_BATCH]
+            taken.update(
+                Participant.objects.filter(pseudonym__in=part).values_list("pseudonym", flat=True)
+            )
+        chosen.update(set(batch) - taken)
     return list(chosen)
+
+
+def _limits() -> dict[str, int]:
+    """Each text column's longest value, from the fields it is stored in."""
+    return {
+        "staff_id": max_length(IdentityKey, "staff_id"),
+        "site": max_length(Site, "code"),
+        "team": max_length(Team, "code"),
+        "office": max_length(Office, "code"),
+        "role": max_length(Participant, "role"),
+        "email": max_length(IdentityKey, "email"),
+        "name": max_length(IdentityKey, "name"),
+        "address": max_length(IdentityKey, "address"),
+    }
 
 
 def _parse_date(text: str) -> date:
@@ -109,6 +133,12 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
         with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f, delimiter=delimiter_of(path))
             header = [h.strip() for h in (reader.fieldnames or [])]
+            repeated = repeated_columns(header)
+            if repeated:
+                raise ImportRejected(
+                    f"{path}: the columns are not right",
+                    [f"column {c!r} appears more than once: keep one" for c in repeated],
+                )
             raw_rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
     except UnicodeDecodeError:
         raise DataError(f"{path} is not UTF-8 text: save it as CSV (UTF-8) and try again") from None
@@ -130,8 +160,15 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
     rows: list[RosterRow] = []
     first_line: dict[str, int] = {}
     team_site: dict[str, tuple[str, int]] = {}
+    limits = _limits()
     for line, r in enumerate(raw_rows, start=2):
         here = len(problems)
+        for column, limit in limits.items():
+            problem = text_problem(line, column, r.get(column, ""), limit)
+            if problem:
+                problems.append(problem)
+        if len(problems) > here:
+            continue  # the other checks would quote the unstorable text back
         for c in needed:
             if not r.get(c):
                 what = "has no team" if c == "team" else f"has no {c}"
@@ -168,8 +205,11 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
                 )
         caseload = None
         if r.get("caseload"):
-            if r["caseload"].isdigit():
+            if re.fullmatch(r"[0-9]{1,9}", r["caseload"]):
                 caseload = int(r["caseload"])
+                too_many = whole_number_problem(line, "caseload", caseload)
+                if too_many:
+                    problems.append(too_many)
             else:
                 problems.append(f"row {line}: caseload {r['caseload']!r} is not a whole number")
         if r.get("email"):
