@@ -307,3 +307,42 @@ def flow_cmd(trial: TrialArg) -> None:
         f"sampled {f.sampled}, invited {f.invited}, agreed {f.agreed}, "
         f"declined {f.declined}, interviewed {f.interviewed}"
     )
+
+
+@ipe_app.command("export")
+def export_cmd(
+    trial: TrialArg,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="where to write (default HEARTEN_HOME/exports/TRIAL/TRIAL.qdpx)"
+        ),
+    ] = None,
+) -> None:
+    """Write the process evaluation as REFI-QDA (.qdpx) for NVivo, ATLAS.ti or MAXQDA."""
+    require_database()
+    from django.conf import settings
+
+    from hearten.process.qdpx import export
+    from hearten.trials.lifecycle import get_trial
+
+    path = out_file or settings.HEARTEN.home / "exports" / trial / f"{trial}.qdpx"
+    export(get_trial(trial), path)
+    out.print(f"Wrote {path} (transcripts, codebook, coding, cases with arm, site and stage).")
+
+
+@ipe_app.command("import")
+def import_cmd(
+    trial: TrialArg,
+    file: Annotated[Path, typer.Argument(help="a REFI-QDA project file (.qdpx)")],
+) -> None:
+    """Merge a REFI-QDA project (.qdpx) into the trial: codes, transcripts, coding."""
+    require_database()
+    from hearten.process.qdpx import import_project
+    from hearten.trials.lifecycle import get_trial
+
+    done = import_project(get_trial(trial), file)
+    out.print(
+        f"Imported {done.codes} new codes, {done.transcripts} new transcripts and "
+        f"{done.excerpts} new excerpts."
+    )
