@@ -23,6 +23,7 @@ from django.utils import timezone
 
 import hearten
 from hearten.analysis.dataset import build_dataset, dataset_digest
+from hearten.analysis.economics import economics
 from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
 from hearten.analysis.models import AnalysisRun
@@ -595,6 +596,9 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         "allocation": _integrity(trial, data),
         "arms": [{"name": a.name, "label": a.label} for a in design.arms],
     }
+    result["economics"] = economics(
+        trial, data, arms, control, plan, stratified, result["stressors"]
+    )
     first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
     results = [o.name for o in planned]
     if plan.hr is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Q
 
+from hearten.errors import DataError
 from hearten.interventions.goals import Funnel, funnel
 from hearten.interventions.ingredients import ArmCost, costing
 from hearten.interventions.models import Letter, PerkDeployment
@@ -90,6 +91,12 @@ def uptake(trial: Trial, sites: set[int] | None = None) -> Uptake:
         }
         for p in deployments.select_related("office", "team")
     ]
+    costs: list[ArmCost] = []
+    if sites is None:
+        try:
+            costs = costing(trial).arms
+        except DataError:  # costs not yet on one footing: the report's value section says why
+            costs = []
     return Uptake(
         min_group=k,
         funnel=f,
@@ -97,5 +104,5 @@ def uptake(trial: Trial, sites: set[int] | None = None) -> Uptake:
         letters=_shown(dict(statuses), k),
         letter_score=float(score) if score is not None else None,
         perks=perks,
-        costs=costing(trial).arms if sites is None else [],
+        costs=costs,
     )

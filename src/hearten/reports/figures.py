@@ -334,3 +334,43 @@ def funnel_chart(funnel: Mapping[str, str], min_group: int) -> Figure:
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def cost_effectiveness_plane(
+    comparisons: Sequence[Mapping[str, Any]], labels: Mapping[str, str], unit: str
+) -> Figure:
+    """Each arm's bootstrap draws of incremental effect (x) and cost (y), with the point
+    estimate; the quadrants are marked by the axes through zero."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    colours = ("#1d70b8", "#d4351c", "#00703c", "#912b88")
+    for c, colour in zip(comparisons, colours, strict=False):
+        draws = list(c["plane"])
+        ax.scatter([d[1] for d in draws], [d[0] for d in draws], s=4, alpha=0.25, color=colour)
+        ax.plot([c["delta_effect"]], [c["delta_cost"]], "D", color=colour, markersize=8,
+                markeredgecolor="#0b0c0c", label=labels.get(c["arm"], c["arm"]))  # fmt: skip
+    ax.axhline(0.0, color="#505a5f", linewidth=1)
+    ax.axvline(0.0, color="#505a5f", linewidth=1)
+    ax.set_xlabel(f"Incremental effect ({unit})")
+    ax.set_ylabel("Incremental cost per person (£)")
+    ax.legend(frameon=False, loc="best")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def acceptability_curve(
+    comparisons: Sequence[Mapping[str, Any]], labels: Mapping[str, str], unit: str
+) -> Figure:
+    """The probability each arm is cost-effective at each willingness to pay per unit."""
+    fig, ax = plt.subplots(figsize=(7.0, 3.6))
+    colours = ("#1d70b8", "#d4351c", "#00703c", "#912b88")
+    for c, colour in zip(comparisons, colours, strict=False):
+        ax.plot(c["thresholds"], c["acceptability"], "-o", color=colour, markersize=3,
+                label=labels.get(c["arm"], c["arm"]))  # fmt: skip
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(f"Willingness to pay per {unit} (£)")
+    ax.set_ylabel("Probability cost-effective")
+    ax.legend(frameon=False, loc="best")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
