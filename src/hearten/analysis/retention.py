@@ -18,6 +18,7 @@ from django.conf import settings
 
 from hearten.analysis.dataset import build_dataset
 from hearten.files import write_atomic
+from hearten.spreadsheet import neutral_frame
 from hearten.trials import audit
 from hearten.trials.models import Trial
 from hearten.trials.privacy import purge_due, purge_identifiable
@@ -38,7 +39,7 @@ def anonymised_dataset(trial: Trial) -> tuple[Path, int]:
     data.insert(0, "row", [f"R{i:05d}" for i in range(1, len(data) + 1)])
     data = data.drop(columns=["pseudonym"])
     path = Path(settings.HEARTEN.home) / "exports" / trial.slug / "anonymised-dataset.csv"
-    text = data.to_csv(index=False)
+    text = neutral_frame(data).to_csv(index=False)
     write_atomic(path, text)
     audit.record(
         trial,

@@ -87,11 +87,12 @@ def score(
     from hearten.files import write_atomic
     from hearten.instruments import get_instrument
     from hearten.instruments.table import score_table
+    from hearten.spreadsheet import neutral_frame
 
     instrument = get_instrument(name)
     scored = score_table(instrument, read_table(file, as_text=True))
     buffer = io.StringIO()
-    scored.to_csv(buffer, index=False, lineterminator="\n")
+    neutral_frame(scored).to_csv(buffer, index=False, lineterminator="\n")
     problems = int((scored[f"{instrument.name}_problems"] != "").sum())
     if out_file is None:
         print(buffer.getvalue(), end="")

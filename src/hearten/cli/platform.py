@@ -230,6 +230,7 @@ def invite(
     from django.conf import settings
 
     from hearten.files import open_private
+    from hearten.spreadsheet import neutral_row
     from hearten.surveys.services import get_wave
     from hearten.surveys.services import invite as issue
     from hearten.trials.lifecycle import get_trial
@@ -241,7 +242,8 @@ def invite(
         w = csv.writer(f)
         w.writerow(["pseudonym", "link"])
         for link in links:
-            w.writerow([link.pseudonym, f"{settings.HEARTEN.base_url}/s/{link.token}/"])
+            url = f"{settings.HEARTEN.base_url}/s/{link.token}/"
+            w.writerow(neutral_row([link.pseudonym, url]))
     from hearten.trials import audit
 
     audit.record(t, "exported", {"what": f"{wave} survey links", "rows": len(links)})

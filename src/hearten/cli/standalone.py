@@ -384,6 +384,7 @@ def randomise(
     from hearten.analysis.standalone import read_table
     from hearten.cli.output import err
     from hearten.files import write_atomic
+    from hearten.spreadsheet import neutral_frame
 
     data = read_table(file)
     result = randomise_roster(
@@ -400,7 +401,7 @@ def randomise(
         sha256_of(file.read_bytes()),
     )
     buffer = io.StringIO()
-    result.table.to_csv(buffer, index=False, lineterminator="\n")
+    neutral_frame(result.table).to_csv(buffer, index=False, lineterminator="\n")
     outputs = [(out_file, buffer.getvalue())] if out_file else []
     if record:
         outputs.append((record, json.dumps(result.record, indent=2) + "\n"))

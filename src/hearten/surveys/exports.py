@@ -6,7 +6,9 @@
   (``baseline_swemwbs_1``, ``follow_up_swemwbs_metric``, ``baseline_complete``). Names keep
   to Stata's 32 characters: a longer one becomes ``w<wave number>_<variable>``, and if that
   is still too long it is cut and given a short hash; the codebook says what each is.
-* ``codebook``: variable, label, values, instrument, wave and licence notice.
+* ``codebook``: variable, label, values, instrument, wave, licence notice and notes (the text
+  variables' note that CSV cells a spreadsheet would run as a formula start with ``'``:
+  :mod:`hearten.spreadsheet`).
 
 Written as CSV, Parquet or Stata ``.dta`` (with variable labels). Answers on pages saved
 before a survey was finished are included; ``complete`` says whether it was.
@@ -25,6 +27,7 @@ from django.db import transaction
 from hearten.errors import DataError
 from hearten.files import create_private, private_folder
 from hearten.instruments import Instrument, get_instrument
+from hearten.spreadsheet import NOTICE, neutral_frame
 from hearten.surveys.models import Invitation, Response
 from hearten.trials import audit
 from hearten.trials.allocation import arms_by_participant
@@ -154,7 +157,8 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
     ]
     book = pd.DataFrame(
         [{"variable": v, "label": label, "values": "", "instrument": "", "wave": "",
-          "licence": ""} for v, label in fixed] + list(codebook.values())
+          "licence": "", "notes": NOTICE} for v, label in fixed]
+        + [{**c, "notes": ""} for c in codebook.values()]
     )  # fmt: skip
     return {"responses_long": long, "responses_wide": wide.reset_index(), "codebook": book}
 
@@ -172,7 +176,7 @@ def write_exports(trial: Trial, folder: Path, fmt: ExportFormat = "csv") -> list
         path = folder / f"{name}.{ext}"
         tmp = create_private(folder / f".{name}.{ext}.tmp")  # 0600 before any data
         if ext == "csv":
-            table.to_csv(tmp, index=False)
+            neutral_frame(table).to_csv(tmp, index=False)
         elif ext == "parquet":
             table.to_parquet(tmp, index=False)
         else:
