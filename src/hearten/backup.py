@@ -77,23 +77,122 @@ def backup(target: Path) -> Path:
     raise StateError(f"backups of a {connection.vendor} database are not supported")
 
 
-def restore(source: Path) -> None:
-    """Replace the database's contents with the backup in ``source``."""
+def known_migrations() -> set[tuple[str, str]]:
+    """Every (app, migration) this version of Hearten has on disk."""
+    from django.db.migrations.loader import MigrationLoader
+
+    return set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+
+
+def _sqlite_migrations(source: Path) -> set[tuple[str, str]]:
+    """The migrations a SQLite backup records; DataError if it is not a whole Hearten one."""
+    try:
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise DataError(f"{source} is not a Hearten SQLite backup: {exc}") from None
+    try:
+        (check,) = src.execute("PRAGMA quick_check").fetchone()
+        if check != "ok":
+            raise DataError(f"{source} is a damaged SQLite file ({check}): use another backup")
+        tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "django_migrations" not in tables:
+            raise DataError(
+                f"{source} is not a Hearten SQLite backup: it has no django_migrations table"
+            )
+        return {(a, n) for a, n in src.execute("SELECT app, name FROM django_migrations")}
+    except sqlite3.DatabaseError as exc:
+        raise DataError(f"{source} is not a Hearten SQLite backup: {exc}") from None
+    finally:
+        src.close()
+
+
+def _postgres_migrations(source: Path) -> set[tuple[str, str]]:
+    """The migrations a pg_dump backup records (its django_migrations rows, read with
+    pg_restore without restoring anything); DataError if it is not a Hearten one."""
+    command = [_tool("pg_restore"), "--data-only", "--table=django_migrations", "--file=-",
+               str(source)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603
+    if done.returncode != 0:
+        raise DataError(f"{source} is not a Hearten PostgreSQL backup: {done.stderr.strip()}")
+    rows: set[tuple[str, str]] = set()
+    copying = False
+    for line in done.stdout.splitlines():
+        if line.startswith("COPY ") and "django_migrations" in line:
+            copying = True
+        elif copying and line == "\\.":
+            copying = False
+        elif copying:
+            fields = line.split("\t")
+            if len(fields) >= 3:
+                rows.add((fields[1], fields[2]))
+    if not rows:
+        raise DataError(
+            f"{source} is not a Hearten PostgreSQL backup: it holds no django_migrations rows"
+        )
+    return rows
+
+
+def check_backup(source: Path, vendor: str) -> int:
+    """Check, before anything is touched, that ``source`` is a backup of a Hearten database
+    whose schema this version knows; return how many upgrades it will need once restored."""
     if not source.is_file():
         raise DataError(f"no backup file at {source}")
-    connection.ensure_connection()
-    if connection.vendor == "sqlite":
+    if vendor == "sqlite":
+        recorded = _sqlite_migrations(source)
+    elif vendor == "postgresql":
+        recorded = _postgres_migrations(source)
+    else:
+        raise StateError(f"restoring a {vendor} database is not supported")
+    if ("trials", "0001_initial") not in recorded:
+        raise DataError(f"{source} is a Django database but not Hearten's: nothing was changed")
+    known = known_migrations()
+    newer = sorted(f"{a}.{n}" for a, n in recorded - known)
+    if newer:
+        raise DataError(
+            f"{source} was made by a newer Hearten (it has {', '.join(newer[:3])}"
+            f"{' and more' if len(newer) > 3 else ''}): install that version to restore it"
+        )
+    return len(known - recorded)
+
+
+def _replace_sqlite_file(source: Path, live: Path) -> None:
+    """Put a copy of ``source`` where the live database file is, whole (the live file may
+    be damaged beyond opening)."""
+    connection.close()
+    fresh = create_private(live.with_name(live.name + ".restoring"))
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    dest = sqlite3.connect(fresh)
+    try:
+        src.backup(dest)
+    finally:
+        dest.close()
+        src.close()
+    for suffix in ("-wal", "-shm"):
+        live.with_name(live.name + suffix).unlink(missing_ok=True)
+    fresh.replace(live)
+
+
+def restore(source: Path) -> None:
+    """Replace the database's contents with the backup in ``source`` (checked first)."""
+    vendor = connection.vendor
+    check_backup(source, vendor)
+    if vendor == "sqlite":
+        from django.db.utils import DatabaseError as DjangoDatabaseError
+
         try:
-            src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-            src.execute("PRAGMA schema_version").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"{source} is not a Hearten SQLite backup: {exc}") from None
+            connection.ensure_connection()
+            live = connection.connection
+            live.execute("PRAGMA quick_check").fetchone()
+        except (sqlite3.DatabaseError, DjangoDatabaseError):
+            _replace_sqlite_file(source, Path(connection.settings_dict["NAME"]))
+            return
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            src.backup(connection.connection)
+            src.backup(live)
         finally:
             src.close()
         return
-    if connection.vendor == "postgresql":
+    if vendor == "postgresql":
         args, env = _pg_env(connection.settings_dict)
         connection.close()  # pg_restore drops the tables this connection may hold open
         command = [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
@@ -103,4 +202,26 @@ def restore(source: Path) -> None:
         if done.returncode != 0:
             raise StateError(f"pg_restore failed (nothing was changed): {done.stderr.strip()}")
         return
-    raise StateError(f"restoring a {connection.vendor} database is not supported")
+    raise StateError(f"restoring a {vendor} database is not supported")
+
+
+def safety_copy(folder: Path, stamp: str) -> Path | None:
+    """Keep what a restore is about to replace: a backup of the database in use, or, when it
+    cannot be read, a copy of its damaged file. None when there is nothing to keep."""
+    from django.db.utils import DatabaseError as DjangoDatabaseError
+
+    suffix = ".sqlite3" if connection.vendor == "sqlite" else ".dump"
+    target = folder / f"before-restore-{stamp}{suffix}"
+    try:
+        return backup(target)
+    except (sqlite3.DatabaseError, DjangoDatabaseError, StateError):
+        target.with_name(target.name + ".partial").unlink(missing_ok=True)
+        if connection.vendor != "sqlite":
+            raise
+        connection.close()
+        live = Path(connection.settings_dict["NAME"])
+        if not live.is_file() or live.stat().st_size == 0:
+            return None
+        damaged = create_private(folder / f"before-restore-{stamp}.damaged")
+        shutil.copyfile(live, damaged)
+        return damaged

@@ -60,3 +60,118 @@ def test_restoring_something_else_is_refused(hearten: Callable[..., Any], tmp_pa
     assert ("not a Hearten SQLite backup" if connection.vendor == "sqlite" else "pg_restore") in (
         r.err
     )
+
+
+def test_a_database_that_is_not_heartens_changes_nothing(
+    hearten: Callable[..., Any], design_file: Path, tmp_path: Path, hearten_home: Path
+) -> None:
+    import sqlite3
+
+    assert hearten("trial", "create", str(design_file)).code == 0
+    foreign = tmp_path / "foreign.backup"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE x (a)")
+        db.execute("INSERT INTO x VALUES (1)")
+    db.close()
+    r = hearten("restore", str(foreign), "--yes")
+    assert r.code == 2
+    assert "not a Hearten" in r.err
+    assert list(Trial.objects.values_list("slug", flat=True)) == ["letters-test"]
+    assert not (hearten_home / "backups").exists()  # refused before anything was touched
+
+
+def test_a_backup_from_a_newer_version_is_refused(
+    hearten: Callable[..., Any], tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the backup is edited with sqlite3")
+    target = tmp_path / "hearten.backup"
+    assert hearten("backup", str(target)).code == 0
+    with sqlite3.connect(target) as db:
+        db.execute("INSERT INTO django_migrations (app, name, applied) "
+                   "VALUES ('trials', '9999_from_the_future', '2030-01-01')")  # fmt: skip
+    db.close()
+    r = hearten("restore", str(target), "--yes")
+    assert r.code == 2
+    assert "made by a newer Hearten (it has trials.9999_from_the_future)" in r.err
+
+
+def test_a_restore_keeps_what_it_replaces(
+    hearten: Callable[..., Any], design_file: Path, tmp_path: Path, hearten_home: Path
+) -> None:
+    target = tmp_path / "empty.backup"
+    assert hearten("backup", str(target)).code == 0
+    assert hearten("trial", "create", str(design_file)).code == 0
+    r = hearten("restore", str(target), "--yes")
+    assert r.code == 0, r.err
+    assert Trial.objects.count() == 0
+    (kept,) = (hearten_home / "backups").glob("before-restore-*")
+    assert f"What it replaced is kept in {kept}" in r.out.replace("\n", "")
+    r = hearten("restore", str(kept), "--yes")  # and it restores
+    assert r.code == 0, r.err
+    assert list(Trial.objects.values_list("slug", flat=True)) == ["letters-test"]
+
+
+def test_a_backup_from_before_an_erasure_is_erased_again_and_exports_forget_them(
+    hearten: Callable[..., Any],
+    design_file: Path,
+    write_roster: Callable[[str], Path],
+    tmp_path: Path,
+    hearten_home: Path,
+) -> None:
+    from hearten.trials.models import Participant
+    from tests.conftest import roster_text
+
+    assert hearten("trial", "create", str(design_file)).code == 0
+    assert hearten("roster", "import", "letters-test", str(write_roster(roster_text()))).code == 0
+    assert hearten("trial", "invite", "letters-test", "baseline").code == 0
+    links = hearten_home / "exports" / "letters-test" / "baseline-links.csv"
+    person = Participant.objects.order_by("pk").first()
+    assert person is not None
+    assert person.pseudonym in links.read_text()
+    target = tmp_path / "before.backup"
+    assert hearten("backup", str(target)).code == 0
+    assert hearten("trial", "withdraw", "letters-test", person.pseudonym).code == 0
+    r = hearten("trial", "erase", "letters-test", person.pseudonym)
+    assert r.code == 0, r.err
+    assert person.pseudonym not in links.read_text()  # the export on disk forgets them
+    assert links.read_text().count("/s/") == 39
+    r = hearten("restore", str(target), "--yes")
+    assert r.code == 0, r.err
+    assert "1 participant(s) erased" in r.out
+    person.refresh_from_db()
+    assert person.erased_at is not None
+    assert person.identity.email == ""
+    assert hearten("audit", "verify").code == 0
+
+
+def test_restore_works_on_an_empty_or_damaged_database(design_file: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.cli.test_demo import fresh_env, hearten_command
+
+    def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*hearten_command(), *args], env=fresh_env(home),
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    made = tmp_path / "made"
+    for args in (["db", "upgrade"], ["trial", "create", str(design_file)]):
+        assert run(made, *args).returncode == 0
+    target = tmp_path / "hearten.backup"
+    assert run(made, "backup", str(target)).returncode == 0
+    empty = tmp_path / "empty"  # a new machine: no tables at all
+    done = run(empty, "restore", str(target), "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "letters-test" in run(empty, "trial", "list").stdout
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "hearten.sqlite3").write_bytes(b"\x00junk" * 1000)
+    done = run(damaged, "restore", str(target), "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "letters-test" in run(damaged, "trial", "list").stdout
+    (kept,) = (damaged / "backups").glob("before-restore-*.damaged")
+    assert kept.read_bytes() == b"\x00junk" * 1000

@@ -186,11 +186,39 @@ def restore_cmd(
     file: Annotated[Path, typer.Argument(help="a backup made by `hearten backup`")],
     yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
 ) -> None:
-    """Replace the database's contents with a backup."""
-    require_database()
-    from hearten.backup import restore
+    """Replace the database's contents with a backup (the database in use is kept first)."""
+    django_setup()  # no schema check: restoring is for an empty, old or damaged database too
+    from django.conf import settings
+    from django.db import connection
+    from django.db.utils import DatabaseError as DjangoDatabaseError
+    from django.utils import timezone
 
+    from hearten.backup import check_backup, restore, safety_copy
+    from hearten.trials.erasures import erasures_held, read_ledger, reapply
+
+    upgrades = check_backup(file, connection.vendor)  # before anything is touched
     if not yes and not typer.confirm(f"Replace everything in the database with {file}?"):
         raise typer.Exit(1)
+    try:
+        erasures = erasures_held()
+    except DjangoDatabaseError:  # an empty or damaged database holds none we can read
+        erasures = []
+    finally:
+        connection.close()
+    erasures += read_ledger()
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+    kept = safety_copy(settings.HEARTEN.home / "backups", stamp)
     restore(file)
-    out.print(f"Restored from {file}. Run `hearten audit verify` to check the audit log.")
+    if upgrades:
+        applied = upgrade_database()
+        out.print(f"The backup was made by an earlier version: {len(applied)} upgrade(s) applied.")
+    erased, purged = reapply(erasures)
+    out.print(f"Restored from {file}.")
+    if kept is not None:
+        out.print(f"What it replaced is kept in {kept}.")
+    if erased or purged:
+        out.print(
+            f"Erasures made since the backup applied again: {erased} participant(s) erased, "
+            f"{purged} trial(s) purged."
+        )
+    out.print("Run `hearten audit verify` to check the audit log.")

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from hearten.errors import StateError
 from hearten.trials import audit
+from hearten.trials.erasures import record_erasure, record_purge
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import IdentityKey, Participant, Trial
 from hearten.trials.signals import participant_erased, trial_purged
@@ -45,6 +46,7 @@ def erase_participant(person: Participant) -> dict[str, int]:
         )
         Participant.objects.filter(pk=person.pk).update(erased_at=timezone.now(), caseload=None)
         audit.record(person.trial, "erased", {"participant": person.pseudonym, "rows": counts})
+        record_erasure(person.trial, person.pseudonym)  # the ledger and exports, on commit
     person.refresh_from_db()
     return counts
 
@@ -78,5 +80,6 @@ def purge_identifiable(trial: Trial, today: date | None = None) -> dict[str, int
         counts["identity keys (staff numbers, names, addresses)"] = deleted
         Trial.objects.filter(pk=trial.pk).update(purged_at=timezone.now())
         audit.record(trial, "purged", {"rows": counts})
+        record_purge(trial)
     trial.refresh_from_db()
     return counts
