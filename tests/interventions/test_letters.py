@@ -187,3 +187,22 @@ def test_the_writers_page_shows_the_rules_first_and_why_a_letter_is_refused(
     assert "This letter names a family or a child (“Hughes family”)" in body
     assert "govuk-textarea--error" in body
     assert "Hughes family all week" in body  # the writer's words are kept on the page
+
+
+def test_a_letter_longer_than_the_limit_is_refused_everywhere(client: Client, ready: Any) -> None:
+    from django.db import IntegrityError, transaction
+
+    from hearten.interventions.personalisation import MAX_CHARACTERS
+
+    open_delivery(ready)
+    person = recipients_for(_writer(), ready)[0].participant
+    long = (LINES.format(who="Ahmed") + " ") * 2000  # about 270 KB, as in the review
+    with pytest.raises(DataError, match=f"shorten it to {MAX_CHARACTERS:,} or fewer"):
+        write_letter(_writer(), ready, person.pseudonym, long)
+    sign_in(client, "manager", PASSWORD)
+    page = client.post(f"/trials/{ready.slug}/letters/{person.pseudonym}/", {"lines": long})
+    assert f"Shorten the letter to {MAX_CHARACTERS} characters or fewer" in page.content.decode()
+    assert f"Up to {MAX_CHARACTERS} characters." in page.content.decode()
+    assert not Letter.objects.filter(participant=person).exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Letter.objects.create(trial=ready, participant=person, writer=_writer(), lines=long)

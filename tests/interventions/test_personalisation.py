@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hearten.interventions.personalisation import check_letter, similarity
 
 SPECIFIC = (
@@ -45,3 +47,33 @@ def test_copying_the_template_is_not_personal() -> None:
     template = "I am writing to thank you personally for your work in the team this year"
     result = check_letter(template + " and I am writing to thank you personally", [], template)
     assert any("standard wording" in p for p in result.problems)
+
+
+def test_the_check_reads_each_letter_once_so_its_cost_is_linear(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hearten.interventions import personalisation
+
+    read: list[int] = []
+    real = personalisation.words
+
+    def counting(text: str) -> list[str]:
+        read.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(personalisation, "words", counting)
+    mine = SPECIFIC * 20
+    others = [f"Letter {i}: {SPECIFIC}" for i in range(200)]
+    check_letter(mine, others)
+    stock = sum(len(p) for p in personalisation.STOCK_PHRASES)
+    # Each text is tokenised a bounded number of times: one's own length is not paid again
+    # for every other letter in the trial (the old check read it 200 times).
+    assert sum(read) <= 3 * len(mine) + sum(len(o) for o in others) + stock
+
+
+def test_overlap_is_jaccard_of_trigram_sets() -> None:
+    from hearten.interventions.personalisation import jaccard
+
+    a, b = {("a", "b", "c"), ("b", "c", "d")}, {("b", "c", "d"), ("c", "d", "e"), ("x", "y", "z")}
+    assert jaccard(a, b) == jaccard(b, a) == 1 / 4
+    assert jaccard(set(), b) == 0.0

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, StateError
 from hearten.interventions.models import Letter, LetterPlan
-from hearten.interventions.personalisation import check_letter
+from hearten.interventions.personalisation import MAX_CHARACTERS, check_letter
 from hearten.interventions.safeguarding import Concern, concerns
 from hearten.trials import audit
 from hearten.trials.allocation import arms_by_participant
@@ -145,6 +145,11 @@ def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
         raise DataError(
             f"{pseudonym} is not one of your staff who are to receive a letter: you can write "
             "only for the people listed on your letters page"
+        )
+    if len(lines) > MAX_CHARACTERS:
+        raise DataError(
+            f"the letter is {len(lines):,} characters long: shorten it to {MAX_CHARACTERS:,} "
+            "or fewer (a few sentences about what this person did)"
         )
     person = allowed[pseudonym].participant
     existing = allowed[pseudonym].letter

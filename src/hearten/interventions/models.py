@@ -6,7 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
+from hearten.interventions.personalisation import MAX_CHARACTERS
 from hearten.trials.models import Office, Participant, Team, Trial
 
 
@@ -43,6 +46,14 @@ class Letter(models.Model):
     posted_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("lines"), MAX_CHARACTERS),
+                name="letter_lines_length",
+            ),
+        ]
 
 
 class Enrolment(models.Model):

@@ -16,7 +16,7 @@ from hearten.errors import DataError, StateError
 from hearten.interventions.goals import load_modules, log, save_module, unlock_date, unlocked
 from hearten.interventions.letters import UnsafeLetter, letter_text, recipients_for, write_letter
 from hearten.interventions.models import Enrolment, ModuleWork
-from hearten.interventions.personalisation import MIN_WORDS
+from hearten.interventions.personalisation import MAX_CHARACTERS, MIN_WORDS
 from hearten.surveys.services import link_dead
 from hearten.trials.concealment import trial_for
 from hearten.trials.models import Trial
@@ -24,8 +24,13 @@ from hearten.trials.models import Trial
 
 class LetterForm(forms.Form):
     lines = forms.CharField(
+        max_length=MAX_CHARACTERS,
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Write what this person did and why it mattered"},
+        error_messages={
+            "required": "Write what this person did and why it mattered",
+            "max_length": "Shorten the letter to %(limit_value)d characters or fewer "
+            "(it has %(show_value)d)",
+        },
     )
 
 
