@@ -65,19 +65,27 @@ def phone(browser: Any) -> Iterator[Any]:
     context = browser.new_context(
         viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
     )
+    # A shared two-core machine can take longer than the default 30 s to serve a first page.
+    context.set_default_timeout(90_000)
     page = context.new_page()
     yield page
     context.close()
 
 
-def axe_violations(page: Any) -> list[str]:
-    """Accessibility problems axe-core finds on the page (WCAG 2.2 A and AA rules)."""
+def axe_violations(page: Any, best_practice: bool = False) -> list[str]:
+    """Accessibility problems axe-core finds on the page (WCAG 2.2 A and AA rules, and with
+    ``best_practice`` axe's best-practice rules too, landmarks among them), each with the
+    elements at fault."""
     # Evaluated through the browser's debugging protocol, which the page's
     # Content-Security-Policy does not govern: a <script> tag added to the page would be
     # refused (no inline script), as it should be.
     page.evaluate(AXE.read_text(encoding="utf-8"))
+    tags = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"] + (
+        ["best-practice"] if best_practice else []
+    )
     result = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa',"
-        " 'wcag22aa']})).violations.map(v => v.id + ': ' + v.help)"
+        "async (tags) => (await axe.run(document, {runOnly: tags})).violations.map(v => v.id + "
+        "': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))",
+        tags,
     )
     return list(result)

@@ -118,7 +118,7 @@ def test_programme_reminders_go_until_stopped(
     first.save()
     hearten("worker", "--once")  # the invitation and module 2 are due (started 8 days ago)
     subjects = [m["Subject"] for m in smtp.messages]
-    assert subjects.count(f"{enrolled.name}: your six-week goals programme") == 19
-    assert subjects.count(f"{enrolled.name}: module 2 is open") == 19
+    assert subjects.count("Staff wellbeing study: your six-week goals programme") == 19
+    assert subjects.count("Staff wellbeing study: module 2 is open") == 19
     assert Message.objects.filter(enrolment=first, note="opted out").count() == 2
     assert EngagementEvent.objects.filter(kind="reminder-sent").count() == 38

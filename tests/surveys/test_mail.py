@@ -27,12 +27,16 @@ def test_invitations_and_reminders_arrive_once_and_only_while_wanted(
     assert r.code == 0, r.err
     assert len(smtp.messages) == 40
     first = smtp.messages[0]
-    assert first["Subject"] == f"{trial.name}: a short survey"
+    assert first["Subject"] == "Staff wellbeing study: a short survey"  # never the internal name
     assert first["Message-ID"].startswith("<hearten-message-")
     body = first.get_payload(decode=True).decode()
     inv = Invitation.objects.get(participant__identity__email=first["To"])
     assert f"/s/{inv.token}/" in body
-    assert "about 1 minute" in body
+    assert "about 2 minutes" in body  # SWEMWBS and consent: 99 s, rounded up
+    assert trial.name not in body
+    assert f"/s/{inv.token}/leave-study/" in body
+    assert f"/s/{inv.token}/privacy/" in body
+    assert "Samaritans: 116 123" in body
     # Nothing more is due: running again sends nothing, and opening again schedules nothing.
     invite(wave)
     hearten("worker", "--once")

@@ -63,11 +63,11 @@ def test_a_visit_reads_what_the_orm_reads(link: Invitation) -> None:
     wave, trial = link.wave, link.wave.trial
     assert v.invitation_id == link.pk
     assert v.pages == tuple(i.name for i in pages_of(wave))
-    assert (v.trial.name, v.wave.name) == (trial.name, wave.name)
+    assert (v.study.title, v.wave.name) == ("Staff wellbeing study", wave.name)
     assert v.consent is Consent.CONSENTED
     assert v.closes_on == wave.closes_on
     assert type(v.closes_on) is date  # SQLite gives text: converted
-    assert v.ends_on == design_of(trial).privacy.ends_on
+    assert v.study.ends_on == design_of(trial).privacy.ends_on
     assert (v.opened, v.completed, v.revoked, v.withdrawn, v.purged) == (False,) * 5
     assert v.saved == {}
     assert v.dead() == link_dead(trial, link.revoked_at) == ""

@@ -28,7 +28,12 @@ def test_a_withdrawn_participant_gets_no_further_links(trial: Any, client: Clien
     page = client.get(f"/s/{links[leaver.pseudonym]}/")
     assert b"You have left the study" in page.content
     event = AuditEvent.objects.get(action="withdrawal")
-    assert event.detail == {"participant": leaver.pseudonym, "reason": "no-longer-wishes"}
+    assert event.detail == {
+        "participant": leaver.pseudonym,
+        "reason": "no-longer-wishes",
+        "by": "evaluator",
+        "erase": False,
+    }
     with pytest.raises(StateError, match="withdrew on"):
         withdraw(trial, leaver.pseudonym)
 

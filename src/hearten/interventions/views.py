@@ -17,7 +17,10 @@ from hearten.interventions.goals import load_modules, log, save_module, unlock_d
 from hearten.interventions.letters import UnsafeLetter, letter_text, recipients_for, write_letter
 from hearten.interventions.models import Enrolment, ModuleWork
 from hearten.interventions.personalisation import MAX_CHARACTERS, MIN_WORDS
+from hearten.surveys.information import information_page, privacy_page
+from hearten.surveys.leaving import leave_page
 from hearten.surveys.services import link_dead
+from hearten.surveys.study import frame, study_of
 from hearten.trials.concealment import trial_for
 from hearten.trials.models import Trial
 
@@ -94,6 +97,12 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
     )
 
 
+def _frame(e: Enrolment) -> dict[str, object]:
+    """The participant layout's context for a programme link (the study, not the trial's
+    internal name; the footer's links under ``/g/TOKEN/``)."""
+    return frame(study_of(e.trial), f"/g/{e.token}/", leave=_live(e))
+
+
 def _enrolment(token: str) -> Enrolment | None:
     return Enrolment.objects.select_related("participant", "trial").filter(token=token).first()
 
@@ -106,13 +115,14 @@ def _gone(request: HttpRequest, e: Enrolment | None) -> HttpResponse | None:
         return render(
             request,
             "surveys/revoked.html",
-            {"trial": e.trial, "ended": dead == "ended"},
+            {**_frame(e), "ended": dead == "ended"},
             status=410,
         )
     if e.participant.withdrawn_at is not None:
-        return render(request, "surveys/withdrawn.html", {"trial": e.trial})
+        erased = e.participant.erased_at is not None
+        return render(request, "surveys/withdrawn.html", {**_frame(e), "erased": erased})
     if e.opted_out_at is not None:
-        return render(request, "interventions/stopped.html", {"trial": e.trial})
+        return render(request, "interventions/stopped.html", _frame(e))
     return None
 
 
@@ -144,7 +154,7 @@ def programme(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "interventions/programme.html",
-        {"trial": e.trial, "modules": modules, "token": token, "finished": len(done)},
+        {**_frame(e), "modules": modules, "token": token, "finished": len(done)},
     )
 
 
@@ -164,7 +174,7 @@ def module(request: HttpRequest, token: str, number: int) -> HttpResponse:
         return render(
             request,
             "interventions/locked.html",
-            {"trial": e.trial, "module": m, "opens": unlock_date(e, number), "token": token},
+            {**_frame(e), "module": m, "opens": unlock_date(e, number), "token": token},
         )
     work = ModuleWork.objects.filter(enrolment=e, module=number).first()
     if request.method == "POST":
@@ -181,7 +191,7 @@ def module(request: HttpRequest, token: str, number: int) -> HttpResponse:
         request,
         "interventions/module.html",
         {
-            "trial": e.trial,
+            **_frame(e),
             "module": m,
             "token": token,
             "questions": [{"key": q.key, "prompt": q.prompt, "value": saved.get(q.key, "")}
@@ -204,5 +214,38 @@ def leave_programme(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         Enrolment.objects.filter(pk=e.pk, opted_out_at=None).update(opted_out_at=timezone.now())
         log(e, "opted-out")
-        return render(request, "interventions/stopped.html", {"trial": e.trial})
-    return render(request, "interventions/leave.html", {"trial": e.trial, "token": token})
+        return render(request, "interventions/stopped.html", _frame(e))
+    return render(request, "interventions/leave.html", {**_frame(e), "token": token})
+
+
+def _live(e: Enrolment) -> bool:
+    """The person has not left the study and the link still works."""
+    return e.participant.withdrawn_at is None and not link_dead(e.trial, e.revoked_at)
+
+
+@never_cache
+def information(request: HttpRequest, token: str) -> HttpResponse:
+    """The study's information sheet, from a programme link (open after the programme stops)."""
+    e = _enrolment(token)
+    if e is None:
+        return render(request, "surveys/unknown.html", status=404)
+    return information_page(request, study_of(e.trial), f"/g/{token}/", _live(e))
+
+
+@never_cache
+def privacy(request: HttpRequest, token: str) -> HttpResponse:
+    """The study's privacy notice, from a programme link."""
+    e = _enrolment(token)
+    if e is None:
+        return render(request, "surveys/unknown.html", status=404)
+    return privacy_page(request, study_of(e.trial), f"/g/{token}/", _live(e))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def leave_study(request: HttpRequest, token: str) -> HttpResponse:
+    """Leave the whole study (not just the programme), from a programme link."""
+    e = _enrolment(token)
+    if e is None:
+        return render(request, "surveys/unknown.html", status=404)
+    return leave_page(request, study_of(e.trial), f"/g/{token}/", e.participant)

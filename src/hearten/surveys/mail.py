@@ -24,6 +24,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from hearten.surveys.models import Message, Wave
+from hearten.surveys.study import Study, study_of
+from hearten.surveys.timing import estimate
 from hearten.trials.choices import Consent
 from hearten.trials.models import IdentityKey
 
@@ -120,14 +122,31 @@ def _unwanted(message: Message) -> str | None:
     return None
 
 
+def _footer(study: Study, prefix: str) -> str:
+    """What closes every e-mail: who runs the study, the contact, the information sheet and
+    privacy notice, how to leave, and where to get support."""
+    support = "\n".join(
+        f"- {line.name}{': ' + line.phone if line.phone else ''}" for line in study.support
+    )
+    contact = f"Questions or concerns: {study.contact}.\n" if study.contact else ""
+    return (
+        f"\n{study.title} is run by {study.runner}.\n{contact}"
+        f"Information sheet: {prefix}information/\n"
+        f"Privacy notice: {prefix}privacy/\n"
+        f"Leave the study (no more e-mails): {prefix}leave-study/\n"
+        + (f"\nIf you need support:\n{support}\n" if support else "")
+    )
+
+
 def _programme_body(message: Message, link: str) -> tuple[str, str]:
     e = message.enrolment
     assert e is not None
+    study = study_of(e.trial)
     first = message.kind == "programme-1"
     subject = (
-        f"{e.trial.name}: your six-week goals programme"
+        f"{study.title}: your six-week goals programme"
         if first
-        else f"{e.trial.name}: module {message.kind.removeprefix('module-')} is open"
+        else f"{study.title}: module {message.kind.removeprefix('module-')} is open"
     )
     opening = (
         "Your goals programme starts today: one short module a week, about ten minutes each."
@@ -137,7 +156,7 @@ def _programme_body(message: Message, link: str) -> tuple[str, str]:
     body = (
         f"{opening}\n\n{link}\n\nWhat you write is private to you: nobody at work sees it. "
         "To stop the programme and these reminders, open the link and choose 'Stop the "
-        "programme'.\n"
+        "programme'.\n" + _footer(study, f"{settings.HEARTEN.base_url}/g/{e.token}/")
     )
     return subject, body
 
@@ -147,26 +166,27 @@ def _body(message: Message, link: str) -> tuple[str, str]:
         return _programme_body(message, link)
     inv = message.invitation
     assert inv is not None
-    trial = inv.wave.trial
-    from hearten.surveys.services import pages_of
-
-    minutes = max(1, round(sum(i.minutes for i in pages_of(inv.wave))))
+    study = study_of(inv.wave.trial)
+    minutes = estimate(inv.wave.pages or [inv.wave.instrument]).minutes
     first = message.kind == INVITATION
-    subject = f"{trial.name}: {'a short survey' if first else 'a reminder about the survey'}"
+    subject = f"{study.title}: {'a short survey' if first else 'a reminder about the survey'}"
     opening = (
-        f"You are invited to answer a short survey for {trial.name}."
+        f"You are invited to answer a short survey for {study.title}, a study run by "
+        f"{study.runner}."
         if first
-        else f"A reminder: the {trial.name} survey is still open for you."
+        else f"A reminder: the {study.title} survey is still open for you."
     )
+    closes = inv.wave.closes_on
+    closing = f"The survey closes on {closes:%A} {closes.day} {closes:%B %Y}.\n\n" if closes else ""
     body = (
         f"{opening}\n\n"
-        f"It takes about {minutes} minute{'s' if minutes != 1 else ''}. Your answers are saved "
+        f"It takes about {minutes} minutes. Your answers are saved "
         "page by page, so you can stop and carry on later from this link, on any device:\n\n"
-        f"{link}\n\n"
+        f"{link}\n\n{closing}"
         "Taking part is voluntary and does not affect your job. Your manager and employer never "
-        "see your answers: only the evaluation team does, under a study code, not your name.\n\n"
+        "see your answers: only the research team does, under a study code, not your name.\n\n"
         "If you do not want to take part, open the link and choose 'No'; you will not be "
-        "contacted again. This link is personal: please do not forward it.\n"
+        "contacted again. This link is personal: please do not forward it.\n" + _footer(study, link)
     )
     return subject, body
 

@@ -19,6 +19,8 @@ from hearten.instruments import get_instrument
 from hearten.surveys.forms import ConsentForm, InstrumentForm
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import answer, new_key, record_consent
+from hearten.surveys.study import DISTRESSING, frame
+from hearten.surveys.timing import estimate
 from hearten.surveys.visits import Visit, mark_opened, visit
 from hearten.trials.choices import Consent
 
@@ -33,20 +35,26 @@ def _visit(request: HttpRequest, token: str) -> Visit | HttpResponse:
     return found
 
 
-def _state_page(request: HttpRequest, v: Visit) -> HttpResponse | None:
+def _frame(token: str, v: Visit, **more: object) -> dict[str, object]:
+    """The layout's context for ``v`` (:func:`hearten.surveys.study.frame`) and ``more``."""
+    live = not v.withdrawn and not v.dead()
+    return {**frame(v.study, f"/s/{token}/", leave=live), **more}
+
+
+def _state_page(request: HttpRequest, token: str, v: Visit) -> HttpResponse | None:
     """The page for a participant who cannot answer (any more), if that is the case."""
+    if v.withdrawn:  # before a dead link: erasure at withdrawal also switches the link off
+        return render(request, "surveys/withdrawn.html", _frame(token, v, erased=v.erased))
     dead = v.dead()
     if dead:
-        context = {"trial": v.trial, "ended": dead == "ended"}
+        context = _frame(token, v, ended=dead == "ended")
         return render(request, "surveys/revoked.html", context, status=410)
-    if v.withdrawn:
-        return render(request, "surveys/withdrawn.html", {"trial": v.trial})
     if v.consent == Consent.DECLINED:
-        return render(request, "surveys/declined.html", {"trial": v.trial})
+        return render(request, "surveys/declined.html", _frame(token, v))
     if v.completed:
-        return render(request, "surveys/thanks.html", {"trial": v.trial, "already": True})
+        return render(request, "surveys/thanks.html", _frame(token, v, already=True))
     if v.closed():
-        return render(request, "surveys/closed.html", {"trial": v.trial, "wave": v.wave})
+        return render(request, "surveys/closed.html", _frame(token, v, wave=v.wave))
     return None
 
 
@@ -57,8 +65,7 @@ def _consent(request: HttpRequest, token: str, v: Visit) -> HttpResponse:
         inv = Invitation.objects.select_related("participant__trial").get(pk=v.invitation_id)
         record_consent(inv, consent.cleaned_data["consent"] == "yes")
         return redirect("survey", token=token)
-    minutes = max(1, round(sum(get_instrument(name).minutes for name in v.pages)))
-    context = {"trial": v.trial, "form": consent, "minutes": minutes}
+    context = _frame(token, v, form=consent, estimate=estimate(v.pages), closes_on=v.closes_on)
     return render(request, "surveys/consent.html", context)
 
 
@@ -82,7 +89,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     v = _visit(request, token)
     if isinstance(v, HttpResponse):
         return v
-    stop = _state_page(request, v)
+    stop = _state_page(request, token, v)
     if stop is not None:
         return stop
     if v.consent == Consent.PENDING:
@@ -109,7 +116,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             stored = answer(v, instrument.name, request.POST, request.POST.get("receipt") or None)
         except StateError:
             again = visit(token)
-            return (again and _state_page(request, again)) or redirect("survey", token=token)
+            return (again and _state_page(request, token, again)) or redirect("survey", token=token)
         except DataError:
             form = InstrumentForm(instrument, request.POST, initial=saved)
             if form.is_valid():  # the answers were fine: a tampered key, so a fresh page
@@ -131,18 +138,20 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "surveys/survey.html",
-        {
-            "trial": v.trial,
-            "wave": v.wave,
-            "form": form,
-            "questions_html": questions_html,
-            "receipt": new_key(),
-            "instrument": instrument,
-            "page": current + 1,
-            "pages": len(v.pages),
-            "last": current == len(v.pages) - 1,
-            "back": current if current > 0 else None,
-        },
+        _frame(
+            token,
+            v,
+            wave=v.wave,
+            form=form,
+            questions_html=questions_html,
+            receipt=new_key(),
+            instrument=instrument,
+            page=current + 1,
+            pages=len(v.pages),
+            last=current == len(v.pages) - 1,
+            back=current if current > 0 else None,
+            distressing=instrument.name in DISTRESSING,
+        ),
     )
 
 
@@ -153,4 +162,4 @@ def done(request: HttpRequest, token: str) -> HttpResponse:
         return v
     if not v.completed or v.dead():
         return redirect("survey", token=token)
-    return render(request, "surveys/thanks.html", {"trial": v.trial, "already": False})
+    return render(request, "surveys/thanks.html", _frame(token, v, already=False))

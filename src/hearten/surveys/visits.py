@@ -16,7 +16,6 @@ page in one transaction (the rules are :func:`hearten.surveys.services.save_page
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,15 +25,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hearten.errors import DataError, StateError
+from hearten.surveys.study import Study, study_from_design
 from hearten.trials.choices import Consent
-from hearten.trials.design import PrivacySpec
 
 _VISIT = """
 SELECT i.id, i.opened_at IS NOT NULL, i.completed_at IS NOT NULL, i.revoked_at IS NOT NULL,
        p.consent, p.withdrawn_at IS NOT NULL,
        w.name, w.instrument, w.pages, w.closes_on, w.closed_at IS NOT NULL,
-       t.name, t.purged_at IS NOT NULL, t.design,
-       r.instrument, r.answers
+       p.erased_at IS NOT NULL, t.purged_at IS NOT NULL, t.design,
+       r.instrument, r.answers, p.id
 FROM surveys_invitation i
 JOIN trials_participant p ON p.id = i.participant_id
 JOIN surveys_wave w ON w.id = i.wave_id
@@ -54,7 +53,7 @@ WHERE i.id = %s
 
 @dataclass(frozen=True, slots=True)
 class Named:
-    """What a participant's page shows of a trial or a wave: its name."""
+    """What a participant's page shows of a wave: its name."""
 
     name: str
 
@@ -62,9 +61,11 @@ class Named:
 @dataclass(frozen=True, slots=True)
 class Visit:
     """A participant's link as it stands: the invitation, their consent, the wave's pages and
-    dates, the trial's, and the answers saved so far (by instrument)."""
+    dates, the study as participants see it (never the trial's internal name), and the answers
+    saved so far (by instrument)."""
 
     invitation_id: int
+    participant_id: int
     opened: bool
     completed: bool
     revoked: bool
@@ -74,14 +75,14 @@ class Visit:
     pages: tuple[str, ...]
     closes_on: date | None
     wave_closed: bool
-    trial: Named
+    study: Study
+    erased: bool
     purged: bool
-    ends_on: date | None
     saved: dict[str, dict[str, Any]]
 
     def dead(self, now: datetime | None = None) -> str:
         """Why the link no longer works (``revoked`` or ``ended``), or ``""``."""
-        return why_dead(self.revoked, self.purged, self.ends_on, now)
+        return why_dead(self.revoked, self.purged, self.study.ends_on, now)
 
     def closed(self, now: datetime | None = None) -> bool:
         """The wave has closed (by hand, or its closing date has passed)."""
@@ -110,12 +111,6 @@ def past_closing(closed: bool, closes_on: date | None, now: datetime | None = No
     return closed or (closes_on is not None and today > closes_on)
 
 
-@functools.lru_cache(maxsize=64)
-def _ends_on(design: str) -> date | None:
-    """A stored design's ``privacy.ends_on`` (by the design's text: it changes rarely)."""
-    return PrivacySpec.model_validate(json.loads(design).get("privacy", {})).ends_on
-
-
 def _date(value: date | str | None) -> date | None:
     """A date column's value (SQLite gives the ISO text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
@@ -132,6 +127,7 @@ def visit(token: str) -> Visit | None:
     pages = tuple(json.loads(first[8]) or [first[7]])
     return Visit(
         invitation_id=first[0],
+        participant_id=first[16],
         opened=bool(first[1]),
         completed=bool(first[2]),
         revoked=bool(first[3]),
@@ -141,9 +137,9 @@ def visit(token: str) -> Visit | None:
         pages=pages,
         closes_on=_date(first[9]),
         wave_closed=bool(first[10]),
-        trial=Named(first[11]),
+        study=study_from_design(first[13]),
+        erased=bool(first[11]),
         purged=bool(first[12]),
-        ends_on=_ends_on(first[13]),
         saved={r[14]: json.loads(r[15]) for r in rows if r[14] is not None},
     )
 

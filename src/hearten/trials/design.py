@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hearten.errors import DesignError, NotFound
 from hearten.instruments import REGISTRY
+from hearten.trials.public import ParticipantsSpec, SupportSpec, arm_words_in
 
 
 class _Strict(BaseModel):
@@ -247,9 +248,10 @@ class PowerSpec(_Strict):
 class PrivacySpec(_Strict):
     """How the trial handles personal data: what the DPIA summary states and Hearten enforces.
 
-    ``on_withdrawal``: ``keep`` what a person gave before withdrawing (they consented to it), or
+    ``on_withdrawal``: ``keep`` what a person gave before withdrawing (they consented to it),
     ``erase`` it (answers, HR records, letters, programme work and contact details are deleted
-    when they withdraw). ``ends_on``: after this date every participant link stops working.
+    when they withdraw), or ``ask`` the person leaving which they want. ``ends_on``: after
+    this date every participant link stops working.
     ``retain_until``: after this date ``hearten trial purge`` removes the identifiable data,
     leaving the anonymised analysis dataset.
     """
@@ -257,7 +259,14 @@ class PrivacySpec(_Strict):
     controller: str = Field(default="", max_length=200)
     contact: str = Field(default="", max_length=200, description="the data protection officer")
     lawful_basis: str = Field(default="", max_length=300)
-    on_withdrawal: Literal["keep", "erase"] = "keep"
+    special_category: str = Field(
+        default="", max_length=300, description="the UK GDPR Article 9 condition for health data"
+    )
+    purposes: str = Field(default="", max_length=1000)
+    hr_records: list[str] = Field(default_factory=list, description="HR records used")
+    hr_source: str = Field(default="", max_length=200, description="where the HR records come from")
+    recipients: list[str] = Field(default_factory=list, description="who receives the data")
+    on_withdrawal: Literal["keep", "erase", "ask"] = "keep"
     ends_on: date | None = None
     retain_until: date | None = None
 
@@ -289,6 +298,24 @@ class Design(_Strict):
     monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
     power: PowerSpec = Field(default_factory=PowerSpec)
     privacy: PrivacySpec = Field(default_factory=PrivacySpec)
+    participants: ParticipantsSpec = Field(default_factory=ParticipantsSpec)
+    support: SupportSpec = Field(default_factory=SupportSpec)
+
+    @model_validator(mode="after")
+    def _neutral(self) -> Design:
+        """Participant-facing text names no arm (:mod:`hearten.trials.public`)."""
+        words = [w for a in self.arms for w in (a.name, a.label)]
+        texts = list(self.participants.texts())
+        for i, line in enumerate(self.support.lines):
+            texts += [(f"support line {i + 1}", line.name), (f"support line {i + 1}", line.about)]
+        for where, text in texts:
+            found = arm_words_in(text, words)
+            if found is not None:
+                raise ValueError(
+                    f"{where} contains {found!r}, an arm's name or label: participants must not "
+                    "learn which arms the trial has; reword it"
+                )
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,14 +14,22 @@ from hearten.trials.lifecycle import design_of, ensure_user
 from hearten.trials.models import Allocation, Participant, Site, Team, Trial, TrialRole
 
 
-def withdraw(trial: Trial, pseudonym: str, reason: str = WithdrawalReason.NOT_GIVEN) -> Participant:
+def withdraw(
+    trial: Trial,
+    pseudonym: str,
+    reason: str = WithdrawalReason.NOT_GIVEN,
+    *,
+    erase: bool = False,
+    by: Literal["evaluator", "participant"] = "evaluator",
+) -> Participant:
     """Record that a participant has left the trial.
 
     They get no further invitations, reminders or interventions. What they gave before
-    stays (they consented to it) unless the trial's privacy policy is to erase it
-    (:func:`hearten.trials.privacy.erase_participant`, in the same transaction); either way they
-    stay in their randomised arm for the intention-to-treat analysis, which counts them as not
-    followed up.
+    stays (they consented to it) unless the trial's privacy policy is to erase it, or to ask
+    and they asked (``erase``; :func:`hearten.trials.privacy.erase_participant`, in the same
+    transaction); either way they stay in their randomised arm for the intention-to-treat
+    analysis, which counts them as not followed up. ``by``: who made the change (the audit log
+    says so).
     """
     one_of(reason, [r.value for r in WithdrawalReason], "withdrawal reason", DataError)
     person = Participant.objects.filter(trial=trial, pseudonym=pseudonym).first()
@@ -27,15 +37,23 @@ def withdraw(trial: Trial, pseudonym: str, reason: str = WithdrawalReason.NOT_GI
         raise NotFound(f"no participant {pseudonym!r} in trial {trial.slug!r}")
     if person.withdrawn_at is not None:
         raise StateError(f"{pseudonym} withdrew on {person.withdrawn_at:%Y-%m-%d} already")
+    policy = design_of(trial).privacy.on_withdrawal
+    if erase and policy == "keep":
+        raise StateError(
+            f"trial {trial.slug!r} keeps what people gave before leaving (privacy.on_withdrawal "
+            "= 'keep'): erase their data separately if they ask for it"
+        )
+    erasing = policy == "erase" or (policy == "ask" and erase)
     with transaction.atomic():
         person.withdrawn_at = timezone.now()
         person.withdrawal_reason = reason
         person.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-        audit.record(trial, "withdrawal", {"participant": pseudonym, "reason": reason})
+        audit.record(trial, "withdrawal", {"participant": pseudonym, "reason": reason,
+                                           "by": by, "erase": erasing})  # fmt: skip
         from hearten.trials.signals import participant_withdrawn
 
         participant_withdrawn.send(sender=Participant, participant=person)
-        if design_of(trial).privacy.on_withdrawal == "erase":
+        if erasing:
             from hearten.trials.privacy import erase_participant
 
             erase_participant(person)

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from hearten.interventions import views as intervention_views
+from hearten.surveys import information, leaving
 from hearten.surveys import views as survey_views
 from hearten.web import twofactor, views
 
@@ -30,9 +31,17 @@ urlpatterns = [
     path("trials/<slug:slug>/letters/<str:pseudonym>/", intervention_views.letter, name="letter"),
     path("g/<str:token>/", intervention_views.programme, name="programme"),
     path("g/<str:token>/leave/", intervention_views.leave_programme, name="programme-leave"),
+    path("g/<str:token>/information/", intervention_views.information, name="programme-info"),
+    path("g/<str:token>/privacy/", intervention_views.privacy, name="programme-privacy"),
+    path(
+        "g/<str:token>/leave-study/", intervention_views.leave_study, name="programme-leave-study"
+    ),
     path("g/<str:token>/<int:number>/", intervention_views.module, name="programme-module"),
     path("s/<str:token>/", survey_views.survey, name="survey"),
     path("s/<str:token>/done/", survey_views.done, name="survey-done"),
+    path("s/<str:token>/information/", information.information, name="survey-information"),
+    path("s/<str:token>/privacy/", information.privacy, name="survey-privacy"),
+    path("s/<str:token>/leave-study/", leaving.leave, name="survey-leave"),
 ]
 
 handler404 = "hearten.web.views.not_found"
