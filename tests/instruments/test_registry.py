@@ -129,3 +129,18 @@ def test_wording_that_is_not_bundled_is_loaded_locally(
     (tmp_path / "belonging.toml").write_text('items = ["only one"]\n')
     with pytest.raises(DataError, match="a list of 7 texts"):
         get_instrument("belonging")
+
+
+@pytest.mark.parametrize("odd", ["３", "٣", "3e0", "0_3", "3.0", "+3", "3 3", "0x3", 3.0, True])
+def test_a_survey_answer_is_taken_only_in_its_plain_form(odd: object) -> None:
+    answers = {f"swemwbs_{i}": "3" for i in range(1, 8)}
+    assert get_instrument("swemwbs").validate(answers)["swemwbs_1"] == 3
+    with pytest.raises(DataError, match=r"swemwbs_1 is .*not a whole number written in digits"):
+        get_instrument("swemwbs").validate({**answers, "swemwbs_1": odd})
+
+
+def test_a_typed_number_may_have_spaces_around_it_but_no_more_than_nine_digits() -> None:
+    caseload = get_instrument("caseload")
+    assert caseload.validate({"caseload_1": " 12 "}) == {"caseload_1": 12}
+    with pytest.raises(DataError, match="not a whole number"):
+        caseload.validate({"caseload_1": "1" * 5000})

@@ -226,3 +226,15 @@ def test_simultaneous_sends_of_one_page_store_it_once(tmp_path: Path) -> None:
         next(databases, None)
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout) == {"failures": [], "pages": 1, "receipts": 3}
+
+
+def test_the_survey_form_refuses_what_the_instrument_refuses() -> None:
+    from hearten.instruments import get_instrument
+    from hearten.surveys.forms import InstrumentForm
+
+    for typed in ("12", " 12 "):
+        assert InstrumentForm(get_instrument("caseload"), {"caseload_1": typed}).is_valid()
+    for typed in ("12.0", "１２", "1_2", "12e0"):
+        form = InstrumentForm(get_instrument("caseload"), {"caseload_1": typed})
+        assert not form.is_valid()
+        assert form.errors["caseload_1"] == ["Enter a whole number for question 1, like 12"]

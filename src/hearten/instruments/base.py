@@ -11,6 +11,8 @@ empties every score that uses the item, and a scale with fewer answered items th
 from __future__ import annotations
 
 import math
+import numbers
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -172,13 +174,21 @@ class Instrument:
                 parts.append(f"{s.name}: at least {s.min_items} of {len(s.items)} items")
         return "; ".join(parts)
 
-    def _parse(self, item: Item, raw: object) -> tuple[int | None, str | None]:
+    def _parse(
+        self, item: Item, raw: object, strict: bool = False
+    ) -> tuple[int | None, str | None]:
         if raw is None or raw == "" or (isinstance(raw, float) and math.isnan(raw)):
             return None, None
-        try:
-            number = float(str(raw))
-        except ValueError:
-            return None, f"{item.key} is {raw!r}, not a number"
+        if strict:
+            value = plain_whole(raw)
+            if value is None:
+                return None, f"{item.key} is {raw!r}, not a whole number written in digits"
+            number = float(value)
+        else:
+            try:
+                number = float(str(raw))
+            except ValueError:
+                return None, f"{item.key} is {raw!r}, not a number"
         low, high = item.values
         if not number.is_integer() or not item.allows(int(number)):
             shown = int(number) if number.is_integer() else number
@@ -221,6 +231,10 @@ class Instrument:
     def validate(self, answers: Mapping[str, object]) -> dict[str, int]:
         """Check one complete set of answers; return them as whole numbers keyed by item.
 
+        Answers are taken only in the plain form the question allows (:func:`plain_whole`):
+        ``3``, never ``3.0``, ``3e0``, ``0_3``, ``３`` or ``٣``. (Scoring a file with
+        :meth:`score_row` is more forgiving: spreadsheets write whole numbers as ``3.0``.)
+
         Raises:
             DataError: an item is missing or outside its options, naming the item and the
                 values allowed.
@@ -228,7 +242,7 @@ class Instrument:
         clean: dict[str, int] = {}
         problems = []
         for item in self.items:
-            value, problem = self._parse(item, answers.get(item.key))
+            value, problem = self._parse(item, answers.get(item.key), strict=True)
             if problem:
                 problems.append(problem)
             elif value is None:
@@ -245,6 +259,28 @@ class Instrument:
         if row.problems:
             raise DataError(f"{self.title}: " + "; ".join(row.problems))
         return Score({k: float(v) for k, v in row.scores.items() if v is not None})
+
+
+#: A whole number as a form sends it: ASCII digits, an optional minus, at most nine digits.
+PLAIN_WHOLE = re.compile(r"-?[0-9]{1,9}")
+
+
+def plain_whole(raw: object) -> int | None:
+    """``raw`` as a whole number if it is one in its plain form, else ``None``.
+
+    An ``int`` (not a ``bool``) is taken as it is; text must be ASCII digits with an optional
+    leading minus (surrounding spaces are ignored). Python's ``int`` and ``float`` would also
+    take full-width and Arabic-Indic digits, ``3.0``, ``3e0`` and ``0_3``: a survey answer is
+    a radio button's value or a number typed in a box, so none of those is a plain answer.
+    """
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, numbers.Integral):
+        return int(raw)
+    if isinstance(raw, str):
+        text = raw.strip(" \t\r\n")
+        return int(text) if PLAIN_WHOLE.fullmatch(text) else None
+    return None
 
 
 def items_of(

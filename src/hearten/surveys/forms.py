@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from hearten.instruments import Instrument
+from hearten.instruments.base import plain_whole
 
 
 class ConsentForm(forms.Form):
@@ -17,6 +18,19 @@ class ConsentForm(forms.Form):
     )
 
 
+class WholeNumberField(forms.IntegerField):
+    """A whole number in its plain form only (``instruments.base.plain_whole``): Django's own
+    field would take ``3.0`` and full-width digits, which the instrument refuses."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        number = plain_whole(value)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
 class InstrumentForm(forms.Form):
     """One required question per item of ``instrument``: radios, or a whole number."""
 
@@ -25,7 +39,7 @@ class InstrumentForm(forms.Form):
         self.instrument = instrument
         for number, item in enumerate(instrument.items, start=1):
             if item.kind == "number":
-                self.fields[item.key] = forms.IntegerField(
+                self.fields[item.key] = WholeNumberField(
                     label=item.text,
                     min_value=item.minimum,
                     max_value=item.maximum,
