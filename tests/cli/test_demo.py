@@ -73,6 +73,7 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
         assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
         assert "Plan SHA-256" in (folder / "preregistration.md").read_text()
         assert (folder / "preregistration.pdf").exists()
+        assert "CONSORT 2025 checklist" in (folder / "reporting-pack.md").read_text()
         assert (
             "pre-registered primary outcome, analysed as locked"
             in (folder / "report.html").read_text()
@@ -80,6 +81,10 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
     programme = home / "reports" / "programme-happier-healthier-professionals-demo"
     assert f"pooling all three: {programme / 'report.html'}" in first.stdout.replace("\n", "")
     assert "The trials, pooled" in (programme / "report.html").read_text()
+    assert "Value for money across the programme" in (programme / "report.html").read_text()
+    for slug in ("demo-letters", "demo-goals", "demo-coffee"):
+        assert "<h2>Value for money</h2>" in (home / "reports" / slug / "report.html").read_text()
+    assert "Cost per day of sickness absence avoided" in text  # the coffee trial's HR
     assert (programme / "report.pdf").exists()
 
     db = sqlite3.connect(home / "hearten.sqlite3")

@@ -83,3 +83,25 @@ def test_a_programme_needs_two_different_trials(trial: Any) -> None:
         write_programme_report("P", [trial.slug])
     with pytest.raises(DataError, match="named twice"):
         write_programme_report("P", [trial.slug, trial.slug])
+
+
+def test_the_programme_report_compares_each_interventions_cost_per_sd(
+    trial: Any, write_roster: Any
+) -> None:
+    from hearten.interventions.costs import add_cost
+
+    other = _second(trial, write_roster)
+    for t, each in ((trial, 10.0), (other, 30.0)):
+        _ready(t)
+        add_cost(t, "letters", "letters", each, per="participant")
+        run_analysis(t)
+    path = write_programme_report("Test programme", [trial.slug, other.slug])
+    html = path.read_text()
+    assert "Value for money across the programme" in html
+    for t, each in ((trial, 10.0), (other, 30.0)):
+        r = t.analysis_runs.first().result
+        c = r["economics"]["per_point"][0]
+        assert c["delta_cost"] == pytest.approx(each)
+        assert f"{c['delta_effect'] / r['control_sd']:.3f}" in html
+    assert html.count('aria-label="Cost-effectiveness plane') == 1
+    assert html.count('aria-label="Probability each intervention is cost-effective') == 1

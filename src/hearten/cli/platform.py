@@ -377,6 +377,18 @@ def report(trial: TrialArg) -> None:
     out.print(f"Report written to {path} and {path.with_suffix('.pdf')}")
 
 
+@trial_app.command("standards")
+def standards(trial: TrialArg) -> None:
+    """Write the reporting pack: CONSORT 2025 item by item (with the cluster extension),
+    consent timing, TIDieR for every arm, harms, data sharing and the WHO registry items."""
+    require_database()
+    from hearten.reports.standards import write_standards
+    from hearten.trials.lifecycle import get_trial
+
+    md, pdf = write_standards(get_trial(trial))
+    out.print(f"Reporting pack: {md} and {pdf}")
+
+
 @programme_app.command("report")
 def programme_report(
     trials: Annotated[list[str], typer.Argument(help="the programme's trials (two or more)")],

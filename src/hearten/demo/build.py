@@ -29,6 +29,7 @@ from hearten.files import open_private, write_atomic
 from hearten.reports.preregistration import lock_and_preregister
 from hearten.reports.programme import write_programme_report
 from hearten.reports.render import write_report
+from hearten.reports.standards import write_standards
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, plan_waves, record_consent, submit_response
 from hearten.trials.allocation import arms_by_participant, commit_seed, randomise_trial
@@ -159,7 +160,7 @@ def _deliver_letters(
     perfect); approved letters are printed and posted; costs are recorded."""
     from django.contrib.auth import get_user_model
 
-    from hearten.interventions.costs import add_cost
+    from hearten.demo.costing import cost_letters
     from hearten.interventions.letters import (
         mark_posted,
         print_letters,
@@ -200,11 +201,8 @@ def _deliver_letters(
                     break
         progress.advance(task)
     print_letters(trial, home / "demo" / "letters", each=False)  # one file to print
-    posted = mark_posted(trial)
-    letters = posted
-    add_cost(trial, "letters", "printing and second-class postage", round(0.95 * letters, 2))
-    add_cost(trial, "letters", "managers' writing time (10 minutes a letter)", 0,
-             minutes=10 * letters, hourly_rate=38.0)  # fmt: skip
+    mark_posted(trial)
+    cost_letters(trial, timezone.now().date())
     return set(
         Letter.objects.filter(trial=trial, status="posted").values_list(
             "participant__pseudonym", flat=True
@@ -234,6 +232,7 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
         run_analysis(trial)
         progress.advance(final)
         report = write_report(trial)
+        write_standards(trial)
         progress.advance(final)
 
     password = secrets.token_urlsafe(12)
@@ -278,6 +277,7 @@ def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None)
     from django.db.models import F
 
     from hearten.analysis.models import PlanVersion
+    from hearten.demo.costing import cost_coffee
     from hearten.hr.imports import import_hr
     from hearten.interventions.perks import add_perk, interrupt
     from hearten.reports.preregistration import write_preregistration
@@ -324,12 +324,14 @@ def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None)
             if n == 0:
                 interrupt(trial, perk.pk, began + timedelta(days=60), began + timedelta(days=73),
                           "office closed for refurbishment")  # fmt: skip
+        cost_coffee(trial, today)
         _write_hr(people, began, rng, home)
         import_hr(trial, "leavers", home / "demo" / "coffee-leavers.csv", {})
         import_hr(trial, "absence", home / "demo" / "coffee-absence.csv", {})
         invite(trial.waves.get(name="follow-up"))
         _answer_wave(trial, "follow-up", by_id, rng, progress)
         run_analysis(trial)
+        write_standards(trial)
         return write_report(trial)
 
 
@@ -373,6 +375,7 @@ def _goals_trial(rng: np.random.Generator, home: Path, console: Console | None) 
     engagement funnel simulated, no true effect (as published), analysed and reported."""
     from datetime import timedelta
 
+    from hearten.demo.costing import cost_goals
     from hearten.interventions.goals import enrol, log, save_module
     from hearten.interventions.models import Enrolment
 
@@ -404,7 +407,9 @@ def _goals_trial(rng: np.random.Generator, home: Path, console: Console | None) 
                 save_module(e, module, {"goal": goal}, complete=True)
                 keep_going = CONTINUE
         progress.advance(task)
+        cost_goals(trial, today)
         invite(trial.waves.get(name="follow-up"))
         _answer_wave(trial, "follow-up", by_id, rng, progress)
         run_analysis(trial)
+        write_standards(trial)
         return write_report(trial)

@@ -24,8 +24,15 @@ import hearten
 from hearten.analysis.run import latest_run
 from hearten.errors import DataError, EstimationError
 from hearten.files import write_atomic
-from hearten.reports.figures import both, forest_plot, interval_rows
+from hearten.reports.figures import (
+    acceptability_curve,
+    both,
+    cost_effectiveness_plane,
+    forest_plot,
+    interval_rows,
+)
 from hearten.reports.pdf import write_pdf
+from hearten.stats.costs import acceptability, icer
 from hearten.stats.meta import MetaAnalysis, meta_analyse
 from hearten.trials import audit
 from hearten.trials.lifecycle import get_trial
@@ -69,6 +76,77 @@ def _trial_studies(slugs: list[str]) -> tuple[list[Study], list[Study], list[dic
                           s["std_error"] / sd, s["n"], "exploratory")
                 )  # fmt: skip
     return trials, sites, notes
+
+
+#: Willingness to pay per standard deviation of wellbeing at which the programme compares.
+WTP_PER_SD = (0.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
+
+
+def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
+    """Each intervention's extra cost per standard deviation of its primary outcome, with the
+    bootstrap intervals its trial stored, and the acceptability of each at common values."""
+    rows = []
+    for slug in slugs:
+        trial = get_trial(slug)
+        r = latest_run(trial).result
+        e = r.get("economics") or {}
+        sd = r.get("control_sd")
+        for c in e.get("per_point", []):
+            if not sd:
+                continue
+            arm = next(a["label"] for a in r["arms"] if a["name"] == c["arm"])
+            draws = c["plane"]
+            per_sd = icer(c["delta_cost"], c["delta_effect"] / sd)
+            rows.append({
+                "label": f"{trial.name}: {arm}", "trial": slug, "arm": c["arm"],
+                "delta_cost": c["delta_cost"], "cost_low": c["cost_low"],
+                "cost_high": c["cost_high"], "effect_sd": c["delta_effect"] / sd,
+                "effect_low": c["effect_low"] / sd, "effect_high": c["effect_high"] / sd,
+                "per_sd": per_sd.ratio, "quadrant": per_sd.quadrant,
+                "per_point": c["icer"], "instrument": r["instrument"]["name"].upper(),
+                "thresholds": list(WTP_PER_SD),
+                "acceptability": acceptability([d[0] for d in draws],
+                                               [d[1] / sd for d in draws], WTP_PER_SD),
+                "plane": [[d[0], d[1] / sd] for d in draws],
+                "reps": c["reps"],
+            })  # fmt: skip
+    if not rows:
+        return None
+    keyed = [{**row, "arm": row["label"]} for row in rows]  # the figures name them by label
+    return {
+        "rows": rows,
+        "curve": [
+            [t, *[row["acceptability"][i] for row in rows]] for i, t in enumerate(WTP_PER_SD)
+        ],
+        "ceac_figure": both(
+            acceptability_curve(keyed, {}, "standard deviation of wellbeing"),
+            summary="Probability each intervention is cost-effective at each willingness to "
+            "pay per standard deviation of wellbeing",
+            headers=["Willingness to pay per SD (£)", *[row["label"] for row in rows]],
+            rows=[
+                [f"{t:g}", *[f"{row['acceptability'][i]:.2f}" for row in rows]]
+                for i, t in enumerate(WTP_PER_SD)
+            ],
+        ),
+        "plane_figure": both(
+            cost_effectiveness_plane(
+                [{**row, "delta_effect": row["effect_sd"]} for row in keyed],
+                {},
+                "standard deviations of wellbeing",
+            ),
+            summary="Cost-effectiveness plane of the programme's interventions, effects in "
+            "standard deviations",
+            headers=[
+                "Intervention",
+                "Extra cost per person (£)",
+                "Extra effect (SD)",
+                "Where it falls",
+            ],
+            rows=[
+                [row["label"], row["delta_cost"], row["effect_sd"], row["quadrant"]] for row in rows
+            ],
+        ),
+    }
 
 
 def _pool(studies: list[Study], alpha: float) -> MetaAnalysis | None:
@@ -135,6 +213,7 @@ def write_programme_report(name: str, slugs: list[str], alpha: float = 0.05) -> 
         "version": hearten.__version__,
         "generated_at": timezone.now(),
         "trial_figure": _figure(trials, pooled, f"Effect in SD (Hedges' g, {level}% interval)"),
+        "value": _value_for_money(slugs),
         "site_figure": _figure(sites, site_pool, "Site effect in SD of its trial's control arm")
         if site_pool
         else None,

@@ -1,0 +1,74 @@
+"""The reporting pack answers every CONSORT 2025 item from the stored trial or says it is
+left to write, and lists the registry items Hearten cannot fill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hearten.analysis.run import run_analysis
+from hearten.reports.consort import CONSORT_2025, WHO_TRDS
+from hearten.reports.standards import standards_markdown, write_standards
+from hearten.trials.models import Participant
+from tests.analysis.test_plan import _ready
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(text: str, heading: str) -> list[list[str]]:
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    return [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| ---")
+    ][1:]
+
+
+def test_every_consort_item_is_answered_or_left_to_write(trial: Any) -> None:
+    _ready(trial)
+    run_analysis(trial)
+    text = standards_markdown(trial)
+    rows = _rows(text, "## 1. CONSORT 2025 checklist")
+    assert [r[0] for r in rows] == [n for n, _, _ in CONSORT_2025]
+    assert all(r[3] for r in rows)
+    answers = {r[0]: r[3] for r in rows}
+    assert "allocation ratio 1:1" in answers["9"]
+    assert "teams randomised" in answers["9"]
+    assert answers["5a"].startswith("**To write**")
+    assert "Cluster trials: the observed ICC" in text  # the cluster extension's note on 26
+
+
+def test_consent_timing_is_counted_from_the_stored_times(trial: Any) -> None:
+    _ready(trial)
+    run_analysis(trial)
+    randomised_at = trial.allocation.created_at
+    people = Participant.objects.filter(trial=trial)
+    before = sum(1 for p in people if p.consent_at and p.consent_at < randomised_at
+                 and p.consent == "consented")  # fmt: skip
+    assert f"{before} consented before randomisation" in standards_markdown(trial)
+
+
+def test_the_registry_export_lists_what_is_missing(trial: Any) -> None:
+    _ready(trial)
+    run_analysis(trial)
+    text = standards_markdown(trial)
+    rows = _rows(text, "## 6. WHO Trial Registration Data Set")
+    assert [int(r[0]) for r in rows] == [n for n, _ in WHO_TRDS]
+    values = {int(r[0]): r[2] for r in rows}
+    assert values[17] == "40 randomised in 8 teams"
+    assert values[1] == "**To write**"
+    assert "1. Primary registry and trial identifying number" in text.split("Missing")[1]
+
+
+def test_the_pack_is_a_tagged_pdf_with_table_headers(trial: Any) -> None:
+    from tests.reports.test_tagged_pdf import structure
+
+    _ready(trial)
+    run_analysis(trial)
+    md, pdf = write_standards(trial)
+    assert md.read_text().startswith("# ")
+    s = structure(pdf.read_bytes())
+    assert s["ua"] == "1"
+    assert s["tags"].count("/Table") >= 4
+    assert "/TH" in s["tags"]
