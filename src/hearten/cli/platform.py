@@ -292,11 +292,15 @@ def lock_plan_cmd(trial: TrialArg) -> None:
     """Lock the analysis plan before outcome data are analysed; write the pre-registration."""
     require_database()
     from hearten.reports.preregistration import lock_and_preregister
+    from hearten.reports.sap import write_sap
     from hearten.trials.lifecycle import get_trial
 
-    version, md, pdf = lock_and_preregister(get_trial(trial))
+    t = get_trial(trial)
+    version, md, pdf = lock_and_preregister(t)
     out.print(f"The plan of {trial} is locked as version 1, SHA-256 {version.sha256}.")
     out.print(f"Pre-registration: {md} and {pdf}")
+    sap_md, sap_pdf = write_sap(t, version)
+    out.print(f"Statistical analysis plan (Gamble et al.): {sap_md} and {sap_pdf}")
     out.print("Publish the digest (or the PDF) on a registry (OSF, AEA) before analysing.")
 
 
@@ -325,6 +329,10 @@ def amend_plan_cmd(
             f"Plan version {version.number} of {trial} recorded{note}, SHA-256 {version.sha256}; "
             "the report lists it as a deviation."
         )
+        from hearten.reports.sap import write_sap
+
+        sap_md, _ = write_sap(t, version)
+        out.print(f"Statistical analysis plan version {version.number}: {sap_md} (and .pdf)")
 
 
 @trial_app.command("analyse")

@@ -29,6 +29,7 @@ from hearten.files import open_private, write_atomic
 from hearten.reports.preregistration import lock_and_preregister
 from hearten.reports.programme import write_programme_report
 from hearten.reports.render import write_report
+from hearten.reports.sap import write_sap
 from hearten.reports.standards import write_standards
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, plan_waves, record_consent, submit_response
@@ -148,7 +149,8 @@ def _enrol_and_randomise(
     invite(trial.waves.get(name="baseline"))
     _answer_wave(trial, "baseline", by_id, rng, progress)
     commit_seed(trial, seed)  # published before the draw, revealed by it
-    lock_and_preregister(trial)  # the plan, frozen before any outcome
+    version, _, _ = lock_and_preregister(trial)  # the plan, frozen before any outcome
+    write_sap(trial, version)
     randomise_trial(trial)
     return by_id
 

@@ -1,0 +1,120 @@
+"""The statistical analysis plan of a locked plan version, in the sections of Gamble et al.
+
+Gamble C, Krishan A, Stocken D, et al. *Guidelines for the content of statistical analysis plans
+in clinical trials.* JAMA 2017;318(23):2337–2343. Its six sections (administrative information,
+introduction, study methods, statistical principles, trial population, analysis) are filled
+from the plan version's frozen design, so each version of the plan has its own SAP, named
+with the version's number and digest. What a design does not hold (background, roles,
+signatures) is marked **To write**.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+import hearten
+from hearten.analysis.models import PlanVersion
+from hearten.files import write_atomic
+from hearten.reports.markdown import markdown_pdf, quoted
+from hearten.reports.preregistration import _analysis_words, _outcome_lines, _power_lines
+from hearten.trials.design import Design
+from hearten.trials.models import Trial
+
+TO_WRITE = "**To write**"
+
+
+def sap_markdown(trial: Trial, version: PlanVersion) -> str:
+    """The SAP of ``version`` of ``trial``'s plan, as Markdown."""
+    design = Design.model_validate(version.design)
+    a, w = design.analysis, _analysis_words(design)
+    earlier = PlanVersion.objects.filter(trial=trial, number__lt=version.number).order_by("number")
+    revisions = [
+        f"- Version {v.number} ({v.created_at:%Y-%m-%d}): {quoted(v.reason) or 'the locked plan'}"
+        for v in [*earlier, version]
+    ]
+    families = [f"- {f.name}: {', '.join(f.outcomes)} ({f.method})" for f in a.families]
+    level = round(100 * (1 - a.alpha))
+    lines = [
+        f"# Statistical analysis plan: {quoted(design.name)}", "",
+        "## 1. Administrative information", "",
+        f"**Trial registration.** {TO_WRITE}: registry and number.", "",
+        f"**SAP version.** {version.number}, from plan version {version.number} "
+        f"(SHA-256 `{version.sha256}`), locked {version.created_at:%Y-%m-%d %H:%M} UTC; written "
+        f"by Hearten {hearten.__version__}.", "",
+        "**Protocol version.** The design file this version freezes (same digest).", "",
+        "**Revisions.**", "", *revisions, "",
+        f"**Roles and responsibility; signatures.** {TO_WRITE}: who wrote the plan, the senior "
+        "statistician and the chief investigator, with their signatures.", "",
+        "## 2. Introduction", "",
+        f"**Background and rationale.** {TO_WRITE}.", "",
+        "**Objectives.** Whether offering staff "
+        + ", ".join(quoted(x.label) for x in design.arms if not x.control)
+        + f" changes the primary outcome compared with business as usual ({w['sided']}).", "",
+        "## 3. Study methods", "",
+        f"**Trial design.** Parallel-group randomised trial, {w['study']}, allocation "
+        + ":".join(str(x.ratio) for x in design.arms) + ".", "",
+        f"**Randomisation.** Unit: {design.unit}; strata: "
+        f"{'sites' if design.strata == 'site' else 'none'}; scheme: {design.randomisation.scheme}"
+        "; the seed is committed before the draw and the draw can be re-derived.", "",
+        "**Sample size.**", "", *_power_lines(trial, design), "",
+        f"**Framework.** Superiority, {w['sided']}.", "",
+        "**Interim analyses and stopping.** None planned.", "",
+        f"**Timing of final analysis.** After the {a.outcome_wave} wave closes.", "",
+        "**Timing of outcome assessments.** "
+        + "; ".join(f"{x.name}" + (f" (opens {x.opens})" if x.opens else "")
+                    for x in design.waves) + ".", "",
+        "## 4. Statistical principles", "",
+        f"**Confidence intervals and p-values.** {level}% intervals; alpha {a.alpha}, "
+        f"{w['sided']}; p-values from {w['method']}. Multiplicity families:", "",
+        *(families or ["- none declared (secondary outcomes are exploratory)"]), "",
+        "**Adherence and protocol deviations.** "
+        + (f"Taking part defined as {quoted(a.compliance)}; {w['cace']}" if a.compliance
+           else "No adherence rule is planned.")
+        + " Deviations are recorded in Hearten's audit log and listed in the report.", "",
+        "**Analysis populations.** Intention to treat: everyone randomised with an outcome, in "
+        "the arm they were randomised to (late joiners by their own rule).", "",
+        "## 5. Trial population", "",
+        "**Screening, eligibility and recruitment.** The roster imported is the population "
+        f"assessed; {TO_WRITE}: the eligibility rules that made it.", "",
+        "**Withdrawal and follow-up.** Withdrawals stop surveys and interventions; the person "
+        "stays in their arm. The CONSORT flow diagram reports every stage by arm.", "",
+        "**Baseline characteristics.** Baseline score, FTE, caseload and years in post by arm "
+        "(standardised differences), and cluster means for a cluster trial; no significance "
+        "tests of balance.", "",
+        "## 6. Analysis", "",
+        "**Outcome definitions.**", "", *_outcome_lines(design), "",
+        "**Analysis methods.** OLS of the outcome on arm indicators, "
+        f"{w['covariates']} and {w['strata']} ({a.adjustment}); standard errors {w['vcov']}. "
+        f"Effect size: Hedges' g{w['g']}.", "",
+        f"**Missing data.** {w['missing']}.", "",
+        f"**Additional analyses.** Moderators (exploratory): {', '.join(a.moderators) or 'none'};"
+        " effects by site; working conditions beside the effect; value for money (cost per "
+        "point by a cluster bootstrap of costs and effects together).", "",
+        f"**Harms.** {TO_WRITE}: how harms are defined and collected.", "",
+        f"**Statistical software.** Hearten {hearten.__version__} (Python; estimators checked "
+        "against R in its test suite).", "",
+        "**References.** Gamble C, et al. JAMA 2017;318(23):2337-43.", "",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def sap_path(trial: Trial, version: PlanVersion) -> Path:
+    folder = Path(settings.HEARTEN.reports_dir) / trial.slug
+    return folder / f"statistical-analysis-plan-v{version.number}.md"
+
+
+def sap_documents(trial: Trial, version: PlanVersion) -> tuple[str, bytes]:
+    """The SAP as Markdown and tagged PDF, built in memory (nothing written)."""
+    text = sap_markdown(trial, version)
+    return text, markdown_pdf(text, f"{trial.name}: statistical analysis plan v{version.number}")
+
+
+def write_sap(trial: Trial, version: PlanVersion) -> tuple[Path, Path]:
+    """Write the SAP of ``version`` as Markdown and PDF beside the trial's report."""
+    text, pdf = sap_documents(trial, version)
+    md = sap_path(trial, version)
+    write_atomic(md.with_suffix(".pdf"), pdf)
+    write_atomic(md, text)
+    return md, md.with_suffix(".pdf")
