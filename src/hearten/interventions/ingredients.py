@@ -162,7 +162,7 @@ def costing(trial: Trial) -> Costing:
             float(c.hourly_rate), c.priced_in, basis, c.item
         )
         discounted_unit = present_value([unit], [c.year], rate)
-        quantity = bear(c.arm, c.per, discounted_unit)
+        quantity = round(bear(c.arm, c.per, discounted_unit), 6)
         if c.per == CostDriver.TOTAL:
             quantity = 1.0
         lines.append(CostLine(c.arm, c.item, c.phase, c.kind, c.per, quantity, round(unit, 2),
