@@ -75,6 +75,15 @@ TEMPLATES = [
 ]
 
 
+def _private_database_file(path: Path) -> Path:
+    """The SQLite file, made mode 0600 before SQLite first opens it (its -wal and -shm files
+    take the same mode); left as it is when this account may not change it."""
+    try:
+        return keep_private(path)
+    except PermissionError:
+        return path  # SQLite reports what this account can and cannot do with it
+
+
 def _database() -> dict[str, Any]:
     if HEARTEN.database_url:
         # No per-request health check: it costs a round trip on every request (a fifth of
@@ -83,8 +92,7 @@ def _database() -> dict[str, Any]:
         return dict(dj_database_url.parse(HEARTEN.database_url, conn_max_age=60))
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        # Mode 0600 before SQLite first opens it; its -wal and -shm files take the same mode.
-        "NAME": str(keep_private(HEARTEN.sqlite_path)),
+        "NAME": str(_private_database_file(HEARTEN.sqlite_path)),
         # Keep each thread's connection between requests: opening one costs more than most
         # requests (the pragmas run on every open).
         "CONN_MAX_AGE": 60,
