@@ -106,11 +106,17 @@ class Exposure:
     what: str
     value: int
     how: str
+    cells: frozenset[int] = frozenset()
 
 
 def determined(published: NDArray[np.float64], targets: NDArray[np.float64]) -> NDArray[np.bool_]:
     """For each target row, whether it lies in the row space of ``published``: then its
-    value is a fixed linear combination of the published values, whatever the data."""
+    value is a fixed linear combination of the published values, whatever the data (the
+    rank does not grow when the target is added as a row).
+
+    Singular values only (no singular vectors): on small matrices that stays fast even where
+    a threaded BLAS shares a busy machine.
+    """
     if published.shape[0] == 0:
         return np.array([not t.any() for t in targets], dtype=bool)
     rank = np.linalg.matrix_rank(published)
@@ -127,17 +133,21 @@ def interval(
 ) -> tuple[float, float]:
     """The least and greatest ``target · x`` over ``x ≥ 0`` (``≤ upper``) with
     ``published x = values``: what an attacker can say of the target from the margins."""
+    return -_extreme(published, values, -target, upper), _extreme(published, values, target, upper)
+
+
+def _extreme(
+    published: NDArray[np.float64],
+    values: NDArray[np.float64],
+    target: NDArray[np.float64],
+    upper: NDArray[np.float64] | None,
+) -> float:
+    """The greatest ``target · x`` (``inf`` when unbounded), by HiGHS."""
     bounds = [(0.0, None if upper is None else float(u)) for u in (upper if upper is not None
               else np.zeros(len(target)))]  # fmt: skip
     eq = {"A_eq": published, "b_eq": values} if published.shape[0] else {}
-    ends = []
-    for sign in (1.0, -1.0):
-        res = linprog(sign * target, bounds=bounds, method="highs", **eq)
-        if not res.success:  # unbounded above: the target is not pinned
-            ends.append(sign * math.inf)
-            continue
-        ends.append(sign * float(res.fun))
-    return ends[0], ends[1]
+    res = linprog(-target, bounds=bounds, method="highs", **eq)
+    return -float(res.fun) if res.success else math.inf
 
 
 def _sensitive(size: int, value: int, table: Table) -> str | None:
@@ -156,7 +166,11 @@ def _matrix(table: Table, rows: Sequence[int]) -> NDArray[np.float64]:
 
 
 def _pinned(table: Table, shown: Sequence[int], target: frozenset[int], value: int) -> str | None:
-    """How ``target`` (a set of base cells) is given away by the ``shown`` margins, if it is."""
+    """How ``target`` (a set of base cells) is given away by the ``shown`` margins, if it is.
+
+    The rank test first; then the bounds, the greatest value first (one linear programme
+    usually shows the target can be a whole number more than it is, and so is not pinned).
+    """
     a = _matrix(table, shown)
     t = np.zeros(len(table.people))
     t[sorted(target)] = 1.0
@@ -164,31 +178,46 @@ def _pinned(table: Table, shown: Sequence[int], target: frozenset[int], value: i
         return "solved exactly from the margins shown"
     b = np.array([table.margins[r].answered for r in shown], dtype=float)
     upper = np.array(table.people, dtype=float) if table.sizes_known else None
-    low, high = interval(a, b, t, upper)
-    if math.ceil(low - 1e-7) == math.floor(high + 1e-7) == value:
-        return "bounded to one value by the margins shown"
-    return None
+    if _extreme(a, b, t, upper) >= value + 1 - 1e-7:
+        return None
+    if -_extreme(a, b, -t, upper) <= value - 1 + 1e-7:
+        return None
+    return "bounded to one value by the margins shown"
 
 
 def audit(table: Table, hidden: set[int]) -> list[Exposure]:
     """Every sensitive target the margins not in ``hidden`` give away (module docstring)."""
+    return _exposures(table, hidden, set())
+
+
+def _exposures(table: Table, hidden: set[int], free: set[tuple[str, int]]) -> list[Exposure]:
+    """:func:`audit`, skipping the targets in ``free`` and adding to it those found free.
+
+    Hiding a margin removes an equation, which can only widen what the others allow, so a
+    target once free stays free while :func:`protect` hides more: it is not asked again.
+    """
     shown = [i for i in range(len(table.margins)) if i not in hidden]
-    targets: list[tuple[str, frozenset[int], int]] = []
+    targets: list[tuple[tuple[str, int], str, frozenset[int], int]] = []
     for j, (n, v) in enumerate(zip(table.people, table.answered, strict=True)):
         if (n or not table.sizes_known) and _sensitive(n, v, table):
-            targets.append((f"base cell {j}", frozenset({j}), v))
+            targets.append((("cell", j), f"base cell {j}", frozenset({j}), v))
     for i in sorted(hidden):
         m = table.margins[i]
         if (m.people or not table.sizes_known) and _sensitive(m.people, m.answered, table):
-            targets.append((m.key, m.cells, m.answered))
+            targets.append((("margin", i), m.key, m.cells, m.answered))
     known = sorted(table.known)
     out = []
-    for what, cells, value in targets:
+    for ident, what, cells, value in targets:
+        if ident in free:
+            continue
         if known and _pinned(table, known, cells, value):
-            continue  # the role knows it whatever is shown: hiding more cannot help
+            free.add(ident)  # the role knows it whatever is shown: hiding more cannot help
+            continue
         how = _pinned(table, shown, cells, value)
         if how:
-            out.append(Exposure(what, value, how))
+            out.append(Exposure(what, value, how, cells))
+        else:
+            free.add(ident)
     return out
 
 
@@ -200,7 +229,8 @@ def protect(table: Table) -> dict[int, str]:
         reason = _sensitive(m.people, m.answered, table)
         if reason and i not in table.known:
             hidden[i] = reason
-    while exposures := audit(table, set(hidden)):
+    free: set[tuple[str, int]] = set()
+    while exposures := _exposures(table, set(hidden), free):
         hidden[_partner(table, set(hidden), exposures[0])] = SECONDARY
     return hidden
 
@@ -208,7 +238,7 @@ def protect(table: Table) -> dict[int, str]:
 def _partner(table: Table, hidden: set[int], exposure: Exposure) -> int:
     """The margin to hide next: the smallest whose hiding frees the exposed target, or else
     the smallest overlapping it (or any, smallest first)."""
-    cells = _cells_of(table, exposure)
+    cells = exposure.cells
     order = sorted(
         (i for i in range(len(table.margins)) if i not in hidden and i not in table.known),
         key=lambda i: (table.margins[i].people, table.margins[i].key),
@@ -219,12 +249,6 @@ def _partner(table: Table, hidden: set[int], exposure: Exposure) -> int:
             return i
     overlapping = [i for i in order if table.margins[i].cells & cells]
     return (overlapping or order)[0]
-
-
-def _cells_of(table: Table, exposure: Exposure) -> frozenset[int]:
-    if exposure.what.startswith("base cell "):
-        return frozenset({int(exposure.what.removeprefix("base cell "))})
-    return next(m.cells for m in table.margins if m.key == exposure.what)
 
 
 def suppress(
