@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hearten.analysis.run import run_analysis
@@ -14,6 +15,7 @@ from hearten.hr.imports import import_hr
 from hearten.hr.outcomes import derive
 from hearten.reports.render import write_report
 from hearten.stats.counts import estimate_counts
+from hearten.stats.ratio_inference import count_residuals, ratio_randomisation_test
 from hearten.surveys.services import invite
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from tests.analysis.test_run import _answer
@@ -76,6 +78,24 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     assert fit.theta is not None
     assert hr["absence"]["theta"] == pytest.approx(fit.theta)
     assert set(hr["absence"]["rate_per_fte_year"]) == {"control", "letters"}
+    # Eight teams: below the default threshold of 20, so randomisation inference, every
+    # allocation of the teams within sites enumerated; the normal test's values kept beside.
+    inference = hr["absence"]["inference"]
+    assert (inference["method"], inference["enumerated"]) == ("ri", True)
+    assert hr["leaving"]["inference"]["method"] == "ri"
+    treat = (data["arm"] != "control").to_numpy(dtype=float)
+    strata = data["stratum"].astype(str).to_numpy()
+    residuals = count_residuals(
+        data["absence_days"], treat, data["exposure"], None,
+        pd.factorize(pd.Series(strata), sort=True)[0], fit.family,
+    )  # fmt: skip
+    test = ratio_randomisation_test(
+        residuals, treat, 0.0, 1.0, strata, data["cluster"].to_numpy(), interval=False
+    )
+    assert inference["reps"] == test.reps
+    absence = hr["absence"]["effects"][0]
+    assert absence["p_value"] == pytest.approx(test.p_value)
+    assert absence["normal_p_value"] == pytest.approx(expected.p_value)
     html = write_report(trial).read_text()
     assert "Sickness absence and leaving" in html
     assert "Rate ratio" in html
@@ -83,7 +103,20 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     assert "Hazard ratio" in html
     assert hr["clusters"] == 8
     assert "with only 8 teams randomised" in html
+    assert "p-values and intervals by randomisation inference (all" in html
     assert "This result is exploratory (the analysis plan was not locked" in html
+    # The plan can set the threshold: 0 keeps the normal tests.
+    trial.design = {
+        **trial.design,
+        "analysis": {
+            **trial.design["analysis"],
+            "hr": {"window_days": 180, "ri_below_clusters": 0},
+        },
+    }
+    trial.save()
+    again = run_analysis(trial).result["hr"]["absence"]
+    assert again["inference"] == {"method": "normal"}
+    assert again["effects"][0]["p_value"] == pytest.approx(expected.p_value)
 
 
 def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path: Path) -> None:

@@ -372,6 +372,29 @@ def test_negative_binomial_prints_theta_or_says_the_data_are_poisson(
     assert "poisson: period" in text
 
 
+def test_absence_in_seven_offices_by_randomisation_inference(
+    hearten: Callable[..., Any], tmp_path: Path
+) -> None:
+    # Seven offices in two strata: 18 assignments, so no two-sided p-value falls below 0.1 and
+    # the interval is unbounded; the normal test's output warns and points here.
+    battery = pd.read_csv(REFERENCE / "absence_battery.csv")
+    path = tmp_path / "offices.csv"
+    battery.query("file == 'small_offices_1'").to_csv(path, index=False)
+    args = ["--outcome", "absence_days", "--family", "negbin", "--exposure", "exposure"]
+    args += ["--treatment", "treat", "--cluster", "office", "--strata", "stratum"]
+    normal = hearten("analyse", str(path), *args).out
+    assert "only 7 clusters" in normal
+    assert "--method ri" in normal
+    text = hearten("analyse", str(path), *args, "--method", "ri", "--seed", "1").out
+    assert "randomisation inference: every assignment enumerated (exact)" in text
+    assert "unbounded" in text
+    out = _json(hearten, str(path), *args, "--method", "ri", "--seed", "1")
+    assert (out["method"], out["reps"], out["enumerated"]) == ("ri", 18, True)
+    assert out["p_value"] >= 2 / 18
+    assert out["ratio"]["conf_low"] is None
+    assert out["conf_high"] is None
+
+
 BAD_MODELS = [
     (["--outcome", "absence_days", "--family", "poisson"], "needs --exposure"),
     (

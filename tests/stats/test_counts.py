@@ -205,3 +205,22 @@ def test_poisson_counts_sit_on_the_boundary_and_are_fitted_as_poisson() -> None:
     assert fit.note is not None
     assert fit.coef == poisson.coef
     assert fit.std_error == poisson.std_error
+
+
+def test_where_alternating_creeps_the_profile_likelihood_gives_the_same_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One alternation only, so the fit must come from maximising the profile likelihood.
+    import hearten.stats.counts
+
+    monkeypatch.setattr(hearten.stats.counts, "MAX_ALTERNATIONS", 1)
+    epil = pd.read_csv(REFERENCE / "epil.csv")
+    fit = estimate_counts(
+        epil["y"],
+        epil["trt"].tolist(),
+        "placebo",
+        np.ones(len(epil)),
+        {"lbase": epil["lbase"], "lage": epil["lage"], "V4": epil["V4"]},
+        cluster=epil["subject"],
+    )
+    _assert_matches_glm_nb(fit, "epil_CL")

@@ -26,6 +26,7 @@ from hearten.analysis.dataset import build_dataset, dataset_digest
 from hearten.analysis.economics import economics
 from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
+from hearten.analysis.hr_tests import randomise_effects
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.outcomes import OutcomeFit, Redraws, adjusters, fit_outcome
 from hearten.analysis.plan import plan_status
@@ -182,6 +183,10 @@ def _hr_outcomes(
     }
     strata = hr["stratum"].tolist() if stratified else None
     cluster = hr["cluster"].to_numpy() if clustered else None
+    # Few randomised units: randomisation inference instead of the normal tests (hr_tests).
+    few = clustered and int(hr["cluster"].nunique()) < plan.hr.ri_below_clusters
+    seed = plan.seed if plan.seed is not None else int(trial.allocation.seed)
+    out["ri_below_clusters"] = plan.hr.ri_below_clusters
     if plan.hr.absence and not (hr["absence_days"] > 0).any():
         out["absence"] = {"note": "no sickness absence is recorded in the window: nothing to model"}
     elif plan.hr.absence:
@@ -200,8 +205,16 @@ def _hr_outcomes(
             )
             sums = at_risk.groupby("arm")[["absence_days", "exposure"]].sum()
             rates = 365.25 * sums["absence_days"] / sums["exposure"]
+            effects = [asdict(e) for e in fit.effects]
+            tested: dict[str, Any] = {"method": "normal"}
+            if few:
+                effects, tested = randomise_effects(
+                    "absence", at_risk, control, effects, stratified, plan.reps, seed,
+                    plan.alpha, fit.family,
+                )  # fmt: skip
             out["absence"] = {
-                "effects": [asdict(e) for e in fit.effects],
+                "effects": effects,
+                "inference": tested,
                 "rate_per_fte_year": {str(k): float(v) for k, v in rates.items()},
                 "n": fit.n,
                 "family": fit.family,
@@ -218,8 +231,15 @@ def _hr_outcomes(
                 hr["arm"].tolist(), control, None, strata, cluster, plan.alpha,
             )  # fmt: skip
             left = hr.groupby("arm")["left"].mean()
+            effects = [asdict(e) for e in cox.effects]
+            tested = {"method": "normal"}
+            if few:
+                effects, tested = randomise_effects(
+                    "leaving", hr, control, effects, stratified, plan.reps, seed, plan.alpha
+                )
             out["leaving"] = {
-                "effects": [asdict(e) for e in cox.effects],
+                "effects": effects,
+                "inference": tested,
                 "share_left": {str(k): float(v) for k, v in left.items()},
                 "events": cox.events,
             }

@@ -24,7 +24,11 @@ from hearten.stats.compliance import estimate_cace
 from hearten.stats.counts import estimate_counts
 from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova, pooled_sd
 from hearten.stats.estimate import Adjustment, TermEstimate, design_matrix, estimate_itt
-from hearten.stats.inference import randomisation_inference, wild_cluster_bootstrap
+from hearten.stats.inference import (
+    ResamplingTest,
+    randomisation_inference,
+    wild_cluster_bootstrap,
+)
 from hearten.stats.meta import (
     TAU2_METHODS,
     MetaAnalysis,
@@ -32,6 +36,12 @@ from hearten.stats.meta import (
     site_effects,
 )
 from hearten.stats.moderators import estimate_moderators
+from hearten.stats.ratio_inference import (
+    RI_BELOW_CLUSTERS,
+    count_residuals,
+    cox_residuals,
+    ratio_randomisation_test,
+)
 from hearten.stats.survival import estimate_cox, kaplan_meier
 from hearten.stats.vcov import VCOV_TYPES, VcovType
 
@@ -87,11 +97,15 @@ class StandaloneResult:
     sites: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict; an unbounded interval end is ``null``."""
-        return {
-            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-            for k, v in asdict(self).items()
-        }
+        """A JSON-ready dict; an unbounded interval end (here or in ``ratio``) is ``null``."""
+
+        def finite(v: Any) -> Any:
+            return None if isinstance(v, float) and not np.isfinite(v) else v
+
+        out = {k: finite(v) for k, v in asdict(self).items()}
+        if self.ratio is not None:
+            out["ratio"] = {k: finite(v) for k, v in self.ratio.items()}
+        return out
 
 
 def as_method(value: str) -> Method:
@@ -220,10 +234,12 @@ def analyse_table(
     if exposure is not None and family not in ("poisson", "negbin"):
         raise DataError("--exposure goes with --family poisson or negbin")
     special = survival or family != "gaussian"
-    if special and (uptake or method != "analytic" or weights or lin or vcov):
+    ratio_ri = method == "ri" and (survival or family in ("poisson", "negbin"))
+    if special and (uptake or (method != "analytic" and not ratio_ri) or weights or lin or vcov):
         raise DataError(
             "count, binary and time-to-event models take --covariate, --cluster "
-            "and --strata only (no --uptake, --method, --weights, --lin or --vcov)"
+            "and --strata only (no --uptake, --weights, --lin or --vcov; --method ri for "
+            "counts and time to event)"
         )
     if method != "analytic" and seed is None:
         raise DataError(f"--method {method} draws at random: give --seed N so it can be repeated")
@@ -305,6 +321,7 @@ def analyse_table(
             exposure,
             time,
             event,
+            (reps, seed) if ratio_ri else None,
         )
     assert outcome is not None
     y = complete[outcome].to_numpy(dtype=float)
@@ -440,8 +457,10 @@ def _non_linear(
     exposure: str | None,
     time: str | None,
     event: str | None,
+    randomisation: tuple[int, int | None] | None = None,
 ) -> StandaloneResult:
-    """Binary, count and time-to-event models of one treatment (z tests, ratio scale)."""
+    """Binary, count and time-to-event models of one treatment (z tests, ratio scale; with
+    ``randomisation = (reps, seed)``, counts and time to event by randomisation inference)."""
     risk_difference = None
     diagnostics: dict[str, Any] | None = None
     if time is not None and event is not None:
@@ -516,19 +535,42 @@ def _non_linear(
             "zeros_expected": c.zeros_expected,
         }
     z = float(sps.norm.ppf(1 - alpha / 2))
+    low, high = coef - z * se, coef + z * se
+    warnings: list[str] = []
+    resampled: dict[str, Any] = {}
+    if randomisation is not None:
+        test = _ratio_ri(
+            complete, outcome, arm, control, covs, stratum, clusters, alpha, kind, exposure,
+            time, event, coef, se, randomisation,
+        )  # fmt: skip
+        p, low, high = test.p_value, test.conf_low, test.conf_high
+        assert ratio is not None
+        # An unbounded end stays unbounded on the ratio scale (0 would read as a bound).
+        ratio.update(
+            conf_low=float(np.exp(low)) if np.isfinite(low) else -np.inf,
+            conf_high=float(np.exp(high)),
+        )
+        resampled = {"reps": test.reps, "seed": test.seed, "enumerated": test.enumerated}
+    elif n_clusters is not None and n_clusters < RI_BELOW_CLUSTERS and kind != "binomial":
+        warnings.append(
+            f"only {n_clusters} clusters: the cluster-robust normal test is too ready to "
+            "find a difference; add --method ri --seed N for a randomisation test"
+        )
     return StandaloneResult(
         estimate=coef,
         std_error=se,
         df=None,
         statistic=coef / se,
         p_value=p,
-        conf_low=coef - z * se,
-        conf_high=coef + z * se,
+        conf_low=low,
+        conf_high=high,
+        method="ri" if randomisation is not None else "analytic",
+        warnings=warnings,
+        **resampled,
         n=n,
         n_clusters=n_clusters,
         n_dropped=n_dropped,
         vcov="cluster-robust" if n_clusters else "HC0",
-        method="analytic",
         estimand="ITT",
         outcome=label,
         treatment=treatment,
@@ -541,6 +583,47 @@ def _non_linear(
         ratio=ratio,
         risk_difference=risk_difference,
         diagnostics=diagnostics,
+    )
+
+
+def _ratio_ri(
+    complete: pd.DataFrame,
+    outcome: str | None,
+    arm: list[str],
+    control: str,
+    covs: dict[str, np.ndarray],
+    stratum: list[str] | None,
+    clusters: np.ndarray | None,
+    alpha: float,
+    kind: str,
+    exposure: str | None,
+    time: str | None,
+    event: str | None,
+    estimate: float,
+    std_error: float,
+    randomisation: tuple[int, int | None],
+) -> ResamplingTest:
+    """The randomisation test of a count or Cox model (:mod:`hearten.stats.ratio_inference`)."""
+    reps, seed = randomisation
+    treat = (np.asarray(arm) != control).astype(float)
+    n = len(treat)
+    x = np.column_stack(list(covs.values())) if covs else None
+    s_codes = (
+        pd.factorize(pd.Series(stratum), sort=True)[0].astype(np.int64)
+        if stratum is not None
+        else np.zeros(n, dtype=np.int64)
+    )
+    if time is not None and event is not None:
+        residuals = cox_residuals(complete[time], complete[event], treat, x, s_codes)
+    else:
+        assert outcome is not None
+        assert exposure is not None
+        family: Literal["poisson", "negbin"] = "poisson" if kind == "poisson" else "negbin"
+        residuals = count_residuals(
+            complete[outcome], treat, complete[exposure], x, s_codes, family
+        )
+    return ratio_randomisation_test(
+        residuals, treat, estimate, std_error, stratum, clusters, reps, seed or 0, alpha
     )
 
 

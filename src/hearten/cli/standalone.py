@@ -301,15 +301,24 @@ def _print_ratio(r: StandaloneResult, level: int) -> None:
         "p",
         title=f"{r.family}: {r.treatment} ({r.treated} vs {r.control}) on {r.outcome}",
     )
+    low, high = r.ratio["conf_low"], r.ratio["conf_high"]
+    bounded = math.isfinite(low) and math.isfinite(high) and low > 0
     table.add_row(
         f"{r.ratio['value']:.4f}",
-        f"{r.ratio['conf_low']:.4f} to {r.ratio['conf_high']:.4f}",
+        f"{low:.4f} to {high:.4f}" if bounded else "unbounded",
         f"{r.estimate:.4f} ({r.std_error:.4f})",
         f"{r.p_value:.4f}",
     )
     out.print(table)
     clusters = f" in {r.n_clusters} clusters (cluster-robust)" if r.n_clusters else " (HC0)"
-    out.print(f"n = {r.n}{clusters}; normal-based tests; adjustment: {r.adjustment}.")
+    tests = "normal-based tests" if r.method == "analytic" else "randomisation inference"
+    out.print(f"n = {r.n}{clusters}; {tests}; adjustment: {r.adjustment}.")
+    if r.method == "ri":
+        how = "every assignment enumerated (exact)" if r.enumerated else f"{r.reps} draws"
+        seed = "" if r.enumerated else f", seed {r.seed}"
+        out.print(f"p-value and interval by randomisation inference: {how}{seed}.")
+    for warning in r.warnings:
+        out.print(f"Warning: {warning}")
     if r.n_dropped:
         out.print(f"{r.n_dropped} row(s) were dropped for a missing value in a column used.")
     if r.risk_difference:

@@ -11,9 +11,10 @@ exposure is FTE × days employed in the follow-up window). Fitted with statsmode
   ``n / Σ (y/μ̂ - 1)²``, as ``MASS::theta.ml``, falling back to a bounded one-dimensional
   search of the log-likelihood in ``log θ`` when Newton's steps leave the positive axis or
   stall); refit the coefficients by IRLS with ``θ`` fixed; alternate until the
-  log-likelihood and ``θ`` settle. The robust variance treats ``θ`` as known, like
-  ``sandwich::vcovCL`` on a ``glm.nb`` fit. ``θ``'s standard error is ``MASS``'s, from the
-  expected information of ``θ`` alone.
+  log-likelihood and ``θ`` settle (where the likelihood is so flat in ``θ`` that alternating
+  creeps, the profile likelihood is maximised over ``log θ`` instead). The robust variance
+  treats ``θ`` as known, like ``sandwich::vcovCL`` on a ``glm.nb`` fit. ``θ``'s standard
+  error is ``MASS``'s, from the expected information of ``θ`` alone.
 
   When the counts show no over-dispersion beyond Poisson, the maximum-likelihood ``θ`` is
   infinite (the negative binomial tends to the Poisson): the score statistic
@@ -60,8 +61,8 @@ COUNT_FAMILIES: tuple[CountFamily, ...] = get_args(CountFamily)
 #: (``μ²/θ`` is under 10⁻⁴ of ``μ`` for counts up to 10⁴): treated as the Poisson boundary.
 THETA_POISSON = 1e8
 #: Alternations of IRLS and the ``θ`` step (``glm.nb``'s ``maxit`` is 25; tighter tolerance
-#: here needs a few more on flat likelihoods).
-MAX_ALTERNATIONS = 200
+#: here needs a few more); beyond them the profile likelihood is maximised directly.
+MAX_ALTERNATIONS = 100
 #: Convergence of the alternation: relative change of ``θ`` and of the log-likelihood.
 ALTERNATION_TOLERANCE = 1e-11
 
@@ -280,10 +281,18 @@ def _fit_negbin(
         return poisson, None, None, boundary
     params = poisson.params
     loglik = _nb_loglik(y, mu, theta)
+
+    def glm(theta: float, start: Any) -> Any:
+        family = sm.families.NegativeBinomial(alpha=1.0 / theta)
+        return sm.GLM(y, X, family=family, offset=offset).fit(start_params=start, tol=1e-12)
+
+    def finish(theta: float, start: Any) -> tuple[Any, float, float | None, None]:
+        fit = glm(theta, start)
+        info = _theta_info(y, np.asarray(fit.fittedvalues), theta)
+        return fit, theta, (float(np.sqrt(1 / info)) if info > 0 else None), None
+
     for _ in range(MAX_ALTERNATIONS):
-        fit = sm.GLM(
-            y, X, family=sm.families.NegativeBinomial(alpha=1.0 / theta), offset=offset
-        ).fit(start_params=params, tol=1e-12)
+        fit = glm(theta, params)
         params, mu = fit.params, np.asarray(fit.fittedvalues)
         previous, theta = theta, _theta_ml(y, mu)
         if not np.isfinite(theta):
@@ -292,13 +301,25 @@ def _fit_negbin(
         if abs(previous - theta) <= ALTERNATION_TOLERANCE * theta and abs(
             before - loglik
         ) <= ALTERNATION_TOLERANCE * max(1.0, abs(loglik)):
-            fit = sm.GLM(
-                y, X, family=sm.families.NegativeBinomial(alpha=1.0 / theta), offset=offset
-            ).fit(start_params=params, tol=1e-12)
-            info = _theta_info(y, np.asarray(fit.fittedvalues), theta)
-            se = float(np.sqrt(1 / info)) if info > 0 else None
-            return fit, theta, se, None
-    raise EstimationError(
-        f"the negative binomial's θ did not settle in {MAX_ALTERNATIONS} alternations "
-        f"(last θ = {theta:.4g}): the likelihood is flat in θ; fit --family poisson instead"
+            return finish(theta, params)
+    # Alternating creeps where the likelihood is flat in θ: maximise the profile likelihood
+    # (the coefficients refitted at each θ) over log θ around where the alternation got to.
+    start = params
+
+    def negative_profile(s: float) -> float:
+        th = float(np.exp(s))
+        return -_nb_loglik(y, np.asarray(glm(th, start).fittedvalues), th)
+
+    centre = float(np.log(theta))
+    found = optimize.minimize_scalar(
+        negative_profile,
+        bounds=(centre - 3.0, centre + 3.0),
+        method="bounded",
+        options={"xatol": 1e-10},
     )
+    if abs(found.x - centre) > 2.99:
+        raise EstimationError(
+            f"the negative binomial's θ did not settle (last θ = {theta:.4g}): the likelihood "
+            "is flat in θ; fit --family poisson instead"
+        )
+    return finish(float(np.exp(found.x)), start)

@@ -171,8 +171,27 @@ COX_MAX_ITERATIONS = 50
 MONOTONE_LIMIT = 10.0
 
 
+def martingale_residuals(time: np.ndarray, event: np.ndarray, eta: np.ndarray) -> np.ndarray:
+    """Each person's martingale residual ``δ_i - Ĥ₀(t_i) e^{η_i}`` given the linear
+    predictor ``η``, with Breslow's baseline cumulative hazard
+    ``Ĥ₀(t) = Σ_{t_j ≤ t} d_j / Σ_{t_k ≥ t_j} e^{η_k}``."""
+    order = np.argsort(time, kind="stable")
+    t, d, e = time[order], event[order], eta[order]
+    shift = float(e.max())
+    w = np.exp(e - shift)
+    distinct = np.unique(t)
+    start = np.searchsorted(t, distinct, side="left")
+    deaths = np.add.reduceat(d, start)
+    s0 = np.cumsum(w[::-1])[::-1][start]
+    hazard = np.cumsum(deaths / s0)
+    at = np.searchsorted(distinct, t, side="right") - 1
+    out = np.empty(len(t))
+    out[order] = d - w * hazard[at]
+    return out
+
+
 def breslow_fit(
-    time: np.ndarray, event: np.ndarray, X: np.ndarray
+    time: np.ndarray, event: np.ndarray, X: np.ndarray, offset: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Cox coefficients under Breslow ties by Newton–Raphson: ``(β, I(β)⁻¹, log-likelihood)``.
 
@@ -183,9 +202,11 @@ def breslow_fit(
     ``x̄_j = S1_j / S0_j``: the score is ``Σ δ_i x_i - Σ_j d_j x̄_j`` and the information
     ``Σ_l w_l A(t_l) x_l x_l' - Σ_j d_j x̄_j x̄_j'`` with ``A(t) = Σ_{t_j ≤ t} d_j / S0_j``, so no
     ``n × k × k`` array is formed. Steps are halved while they lower the likelihood.
+    ``offset`` is added to the linear predictor (a hypothesised effect held fixed).
     """
     order = np.argsort(time, kind="stable")
     t, d, Xs = time[order], event[order], X[order]
+    off = np.zeros(len(t)) if offset is None else np.asarray(offset, dtype=np.float64)[order]
     k = Xs.shape[1]
     distinct = np.unique(t)
     start = np.searchsorted(t, distinct, side="left")
@@ -197,7 +218,7 @@ def breslow_fit(
     event_x = (d[:, None] * Xs).sum(axis=0)
 
     def parts(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        eta = Xs @ beta
+        eta = Xs @ beta + off
         shift = float(eta.max())
         w = np.exp(eta - shift)
         s0 = np.cumsum(w[::-1])[::-1][start]

@@ -126,6 +126,13 @@ class HrOutcomesSpec(_Strict):
     role: Literal["primary", "secondary"] = Field(
         default="secondary", description="'primary': absence and leaving are confirmatory"
     )
+    ri_below_clusters: int = Field(
+        default=20,
+        ge=0,
+        le=10_000,
+        description="with fewer randomised teams or offices than this, absence and leaving "
+        "are tested by randomisation inference (0: never)",
+    )
 
 
 class AnalysisSpec(_Strict):
