@@ -74,3 +74,35 @@ def test_the_written_report_never_says_before_when_the_record_says_after(trial: 
     assert "before randomisation" not in html
     assert "so the commitment does not show that the seed was fixed before the draw" in html
     assert f"locked on {drawn:%Y-%m-%d}, after randomisation (on {drawn:%Y-%m-%d})" in html
+
+
+@pytest.mark.django_db
+def test_the_preregistration_says_when_the_plan_was_locked_against_the_draw(trial: Any) -> None:
+    from hearten.analysis.plan import lock_plan
+    from hearten.reports.preregistration import preregistration_markdown
+    from hearten.trials.allocation import commit_seed, randomise_trial
+    from hearten.trials.models import Allocation
+
+    commit_seed(trial, 11)
+    version = lock_plan(trial)
+    before = " ".join(preregistration_markdown(trial, version).split())
+    assert "before the draw. This plan was locked before randomisation." in before
+    randomise_trial(trial)
+    drawn = Allocation.objects.get(trial=trial)
+    Allocation.objects.filter(pk=drawn.pk).update(created_at=version.created_at - timedelta(1))
+    after = " ".join(preregistration_markdown(trial, version).split())
+    assert "This plan was locked after randomisation" in after
+    assert "committed on" in after
+    assert "locked before randomisation" not in after
+
+
+@pytest.mark.django_db
+def test_the_preregistration_does_not_claim_a_commitment_that_was_never_made(trial: Any) -> None:
+    from hearten.analysis.plan import lock_plan
+    from hearten.reports.preregistration import preregistration_markdown
+    from hearten.trials.allocation import randomise_trial
+
+    randomise_trial(trial, 5)
+    text = " ".join(preregistration_markdown(trial, lock_plan(trial)).split())
+    assert "No seed has been committed: it was chosen at the draw." in text
+    assert "This plan was locked after randomisation" in text

@@ -19,10 +19,11 @@ from hearten.analysis.models import PlanVersion
 from hearten.analysis.plan import lock_plan
 from hearten.files import write_atomic
 from hearten.instruments import REGISTRY
+from hearten.reports.chronology import relative
 from hearten.reports.markdown import markdown_pdf, quoted
 from hearten.stats.power import PowerDesign, PowerResult, solve_mdes
 from hearten.trials.design import Design
-from hearten.trials.models import Participant, Trial
+from hearten.trials.models import Allocation, Participant, SeedCommitment, Trial
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,29 @@ def _power_lines(trial: Trial, design: Design) -> list[str]:
     return lines or ["- No roster has been imported, so no power calculation could be made."]
 
 
+def _draw_order(trial: Trial, version: PlanVersion) -> str:
+    """What is recorded of the seed, the draw and this plan's lock, in the order recorded."""
+    drawn = Allocation.objects.filter(trial=trial).first()
+    seed = SeedCommitment.objects.filter(trial=trial).first()
+    words = []
+    if seed is None:
+        words.append("No seed has been committed" + (": it was chosen at the draw." if drawn
+                     else "; its SHA-256 is to be published before the draw."))  # fmt: skip
+    elif drawn is None:
+        words.append(f"The seed's SHA-256 was committed on {seed.created_at:%Y-%m-%d}, before "
+                     "the draw.")  # fmt: skip
+    else:
+        when = relative(seed.created_at.isoformat(), drawn.created_at.isoformat(), "the draw")
+        words.append(f"The seed's SHA-256 was committed on {seed.created_at:%Y-%m-%d}, {when}.")
+    if drawn is None:
+        words.append("This plan was locked before randomisation.")
+    else:
+        when = relative(version.created_at.isoformat(), drawn.created_at.isoformat(),
+                        "randomisation")  # fmt: skip
+        words.append(f"This plan was locked {when} (the draw was on {drawn.created_at:%Y-%m-%d}).")
+    return " ".join(words)
+
+
 def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
     """The pre-registration of ``version`` of ``trial``'s plan, as Markdown."""
     design = Design.model_validate(version.design)
@@ -244,8 +268,8 @@ def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
         *arms,
         "",
         f"**Randomisation.** Unit: {design.unit}; {stratified}; scheme: {scheme}; late "
-        f"joiners: {r.late_joiners}. The seed's SHA-256 is published before the draw, and "
-        f"anyone can re-derive the draw with `hearten audit verify {design.slug}`.",
+        f"joiners: {r.late_joiners}. {_draw_order(trial, version)} Anyone can re-derive the "
+        f"draw with `hearten audit verify {design.slug}`.",
         "",
         "**Blinding.** Staff cannot be blind to a workplace intervention. Nobody sees outcome "
         "data by arm before this plan is locked; answers are never shown to managers.",
