@@ -137,3 +137,18 @@ def test_the_trial_report_and_its_figures_are_tagged(trial: Any) -> None:
     assert s["figures"]
     assert all(alt.strip() for alt in s["figures"])
     assert any("CONSORT flow diagram" in alt and "randomised" in alt for alt in s["figures"])
+
+
+@pytest.mark.django_db
+def test_the_pre_registration_and_data_protection_pdfs_are_tagged(trial: Any) -> None:
+    from hearten.reports.dpia import write_dpia
+    from hearten.reports.preregistration import lock_and_preregister
+
+    _, _, pre = lock_and_preregister(trial)
+    _, dpia = write_dpia(trial)
+    for path in (pre, dpia):
+        s = structure(Path(path).read_bytes())
+        assert s["marked"], path
+        assert s["ua"] == "1", path
+        assert s["lang"] == "en-GB", path
+        assert "/H1" in s["tags"], path
