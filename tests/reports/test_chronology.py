@@ -19,7 +19,8 @@ def _result(committed: str | None, locked: str | None) -> dict[str, Any]:
 
 def test_a_seed_committed_before_the_draw_is_said_to_be_committed_before_it() -> None:
     order = report_chronology(_result("2026-05-12T09:00:00+00:00", None))
-    assert order == {"seed": "before randomisation", "plan": ""}
+    assert order["seed"] == "before randomisation"
+    assert order["plan"] == ""
 
 
 def test_a_seed_committed_after_the_draw_is_said_to_prove_nothing() -> None:
@@ -47,7 +48,17 @@ def test_a_plan_locked_before_or_after_randomisation_is_labelled_so() -> None:
     assert report_chronology(_result(None, "2026-06-01T00:00:00+00:00"))["plan"] == (
         "after randomisation (on 2026-05-13)"
     )
-    assert report_chronology(_result(None, None)) == {"seed": "", "plan": ""}
+    assert report_chronology(_result(None, None))["plan"] == ""
+
+
+def test_choices_are_said_to_be_declared_before_the_results_only_in_a_locked_plan() -> None:
+    locked = report_chronology(_result(None, "2026-05-01T00:00:00+00:00"))["declared"]
+    assert locked == "in the analysis plan locked on 2026-05-01, before the results were seen"
+    never = report_chronology(_result(None, None))["declared"]
+    assert never == "in the analysis plan, which was never locked, so this is exploratory"
+    amended = _result(None, "2026-05-01T00:00:00+00:00")
+    amended["plan"]["deviations"] = [{"number": 2}]
+    assert "Changes to the plan" in report_chronology(amended)["declared"]
 
 
 @pytest.mark.django_db
