@@ -211,7 +211,7 @@ def test_a_forwarded_address_from_anyone_but_the_proxy_is_not_believed(eve: Any)
     assert page.status_code == 429
 
 
-def test_new_passwords_are_not_all_digits_nor_like_the_username() -> None:
+def test_new_passwords_are_not_guessable_all_digits_nor_like_the_username() -> None:
     from hearten.errors import DataError
     from hearten.trials.lifecycle import ensure_user
 
@@ -219,4 +219,8 @@ def test_new_passwords_are_not_all_digits_nor_like_the_username() -> None:
         ensure_user("margaret.hughes", "margaret.hughes!")
     with pytest.raises(DataError, match="entirely numeric"):
         ensure_user("sam", "830194756201846")
-    assert not get_user_model().objects.filter(username__in=["sam", "margaret.hughes"]).exists()
+    for guessable in ("aaaaaaaaaaaa", "qwertyuiop12", "abcabcabcabc", "password1234"):
+        with pytest.raises(DataError, match="too weak"):
+            ensure_user("sam", guessable)
+    assert ensure_user("sam", "plum kettle orbit 73").check_password("plum kettle orbit 73")
+    assert not get_user_model().objects.filter(username="margaret.hughes").exists()

@@ -118,7 +118,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn's estimate of how guessable it is (repeats, keyboard runs, dates, common words,
+    # the user's own details, the names below): "aaaaaaaaaaaa" passes the rules above alone.
+    {"NAME": "django_zxcvbn_password_validator.ZxcvbnPasswordValidator"},
 ]
+PASSWORD_MINIMAL_STRENGTH = 3  # of 0-4: "safely unguessable" by zxcvbn's measure
+PASSWORD_EXTRA_DICTIONARY = ["hearten", "wellbeing", "recognition", "letters"]
 # Argon2id (argon2-cffi) for new and changed passwords; PBKDF2 still reads older hashes and
 # Django upgrades them at the next sign-in.
 PASSWORD_HASHERS = [
