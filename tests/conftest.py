@@ -79,6 +79,40 @@ def hearten_home(tmp_path: Path, settings: Any) -> Path:
     return home
 
 
+@dataclass(frozen=True)
+class DemoBuild:
+    """A finished ``hearten demo``: its HEARTEN_HOME (SQLite) and what it printed."""
+
+    home: Path
+    out: str
+    err: str
+    cpu_seconds: float
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    """``hearten demo`` built once per test session (it takes about a minute), through the
+    installed entry point in a fresh HEARTEN_HOME. Read it; to change it, copy ``home``
+    first (``shutil.copytree``), since other tests share it."""
+    import resource
+    import shutil
+    import subprocess
+
+    home = tmp_path_factory.mktemp("demo") / "home"
+    exe = shutil.which("hearten", path=str(Path(sys.executable).parent))
+    assert exe, "the hearten entry point is installed with the package"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(HEARTEN_HOME=str(home), COLUMNS="200")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        [exe, "demo"], env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode == 0, done.stderr
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return DemoBuild(home, done.stdout, done.stderr, cpu)
+
+
 @pytest.fixture
 def design_file() -> Path:
     return FIXTURES / "design.toml"

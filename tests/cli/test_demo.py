@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import DemoBuild
+
 
 def hearten_command() -> list[str]:
     exe = shutil.which("hearten", path=str(Path(sys.executable).parent))
@@ -40,27 +42,19 @@ def _latest_estimate(db: sqlite3.Connection, slug: str = "demo-letters") -> floa
     return float(_latest_result(db, slug)["effects"][0]["estimate"])
 
 
-def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    first = subprocess.run(
-        [*hearten_command(), "demo"],
-        env=fresh_env(home),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert first.returncode == 0, first.stderr
+def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
+    home, first = demo_build.home, demo_build
     report = home / "reports" / "demo-letters" / "report.html"
-    assert f"Report: {report}" in first.stdout.replace("\n", "")
-    assert "hearten serve" in first.stdout
-    assert re.search(r"as evaluator with password \S+", first.stdout.replace("\n", " "))
-    assert len(re.findall(r"http://127\.0\.0\.1:8000/s/[\w-]+/", first.stdout)) == 3
+    assert f"Report: {report}" in first.out  # whole, never wrapped
+    assert "hearten serve" in first.out
+    assert re.search(r"as evaluator with password \S+", first.out.replace("\n", " "))
+    assert len(re.findall(r"http://127\.0\.0\.1:8000/s/[\w-]+/", first.out)) == 3
     html = report.read_text()
     assert "Participant flow" in html
     assert "<svg" in html
     assert "Effect on those who took part" in html  # letters delivered
     goals = home / "reports" / "demo-goals" / "report.html"
-    assert f"report: {goals}" in first.stdout.replace("\n", "")
+    assert f"report: {goals}" in first.out  # whole, never wrapped
     assert "Goals programme: invited" in goals.read_text()
     coffee = home / "reports" / "demo-coffee" / "report.html"
     text = coffee.read_text()
@@ -79,7 +73,7 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
             in (folder / "report.html").read_text()
         )
     programme = home / "reports" / "programme-happier-healthier-professionals-demo"
-    assert f"pooling all three: {programme / 'report.html'}" in first.stdout.replace("\n", "")
+    assert f"pooling all three: {programme / 'report.html'}" in first.out  # whole, never wrapped
     assert "The trials, pooled" in (programme / "report.html").read_text()
     assert "Value for money across the programme" in (programme / "report.html").read_text()
     for slug in ("demo-letters", "demo-goals", "demo-coffee"):
@@ -89,7 +83,6 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
 
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    first_estimate = _latest_estimate(db)
     goals_uptake = _latest_result(db, "demo-goals")["uptake"]
     assert goals_uptake["funnel"]["invited"] != "0"
     letters = "(SELECT id FROM trials_trial WHERE slug = 'demo-letters')"
@@ -102,6 +95,30 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
     assert teams == 80
     assert 850 <= people <= 1000
 
+
+def test_the_demo_shows_one_labelled_line_per_trial_and_step(demo_build: DemoBuild) -> None:
+    assert demo_build.out.startswith("Building the demo: 3 trials")
+    lines = [line.split() for line in demo_build.out.splitlines() if line.startswith("  ")]
+    steps = [" ".join(words[:2]) for words in lines if words[-1] == "s"]
+    for trial in ("letters trial", "goals trial", "coffee trial"):
+        assert steps.count(trial) >= 6, demo_build.out
+    answered = r"letters trial +baseline survey answered \(\d[\d,]*\): \d+\.\d s"
+    assert re.search(answered, demo_build.out), demo_build.out
+    assert "━" not in demo_build.out, "no unlabelled bars left in the output"
+
+
+def test_the_demo_can_run_again_with_the_same_results(
+    demo_build: DemoBuild, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_build.home, home)
+    db = sqlite3.connect(home / "hearten.sqlite3")
+    first_estimate = _latest_estimate(db)
+    goals_uptake = _latest_result(db, "demo-goals")["uptake"]
+    letters = "(SELECT id FROM trials_trial WHERE slug = 'demo-letters')"
+    count = f"SELECT COUNT(*) FROM trials_participant WHERE trial_id = {letters}"
+    people = db.execute(count).fetchone()[0]
+    db.close()
     second = subprocess.run(
         [*hearten_command(), "demo"],
         env=fresh_env(home),
@@ -110,6 +127,7 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
         timeout=300,
     )
     assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith("A demo was built here before: it is replaced")
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("SELECT COUNT(*) FROM trials_trial").fetchone()[0] == 3
     # The same seed gives the same demo; rows are ordered by (random) pseudonym, so sums run
@@ -118,7 +136,6 @@ def test_the_demo_builds_analyses_reports_and_can_run_again(tmp_path: Path) -> N
     # The goals trial randomises people by their pseudonyms, which are drawn fresh (unguessable)
     # on every import, so its allocation differs between runs; its engagement does not.
     assert _latest_result(db, "demo-goals")["uptake"] == goals_uptake
-    count = f"SELECT COUNT(*) FROM trials_participant WHERE trial_id = {letters}"
     assert db.execute(count).fetchone()[0] == people
     db.close()
 

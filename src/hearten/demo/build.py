@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rich.console import Console
-from rich.progress import Progress
 
 from hearten.analysis.run import run_analysis
 from hearten.demo.simulate import (
@@ -25,6 +24,7 @@ from hearten.demo.simulate import (
     simulate_letter,
     simulate_staff,
 )
+from hearten.demo.steps import Steps
 from hearten.files import open_private, write_atomic
 from hearten.reports.preregistration import lock_and_preregister
 from hearten.reports.programme import write_programme_report
@@ -45,6 +45,17 @@ RANDOMISATION_SEED = 20190901
 
 #: The demo programme's name, as in the programme its trials are modelled on.
 PROGRAMME = "Happier, Healthier Professionals (demo)"
+
+#: The demo's trials, as its progress lines name them.
+LABELS = {
+    "demo-letters": "letters trial",
+    "demo-goals": "goals trial",
+    "demo-coffee": "coffee trial",
+}
+
+
+def _label(trial: Trial) -> str:
+    return LABELS.get(trial.slug, trial.slug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +97,7 @@ def _answer_wave(
     wave: str,
     people: dict[str, Person],
     rng: np.random.Generator,
-    progress: Progress,
+    steps: Steps,
     shift_for: dict[str, float] | None = None,
 ) -> None:
     invitations = list(
@@ -94,8 +105,8 @@ def _answer_wave(
         .select_related("participant", "participant__identity", "wave")
         .order_by("participant__identity__staff_id")  # fixed order: same seed, same demo
     )
-    task = progress.add_task(f"{wave} survey", total=len(invitations))
-    with transaction.atomic():
+    survey = steps.step(_label(trial), f"{wave} survey answered", total=len(invitations))
+    with survey as advance, transaction.atomic():
         for inv in invitations:
             person = people[inv.participant.identity.staff_id]
             if inv.participant.consent == "pending" and person.consent != "silent":
@@ -105,7 +116,7 @@ def _answer_wave(
                 shift = (shift_for or {}).get(inv.participant.pseudonym, 0.0)
                 values = simulate_answers(rng, person.level, shift)
                 submit_response(inv, {f"swemwbs_{i}": v for i, v in enumerate(values, 1)})
-            progress.advance(task)
+            advance()
 
 
 def _authenticator_key(username: str) -> str:
@@ -137,27 +148,28 @@ def _enrol_and_randomise(
     people: list[Person],
     roster: Path,
     rng: np.random.Generator,
-    progress: Progress,
+    steps: Steps,
     seed: int,
     offices: dict[str, str] | None = None,
 ) -> dict[str, Person]:
     """Import the staff, run the baseline survey, commit the seed and randomise; returns the
     simulated people by staff number."""
-    _write_roster(people, roster, offices)
-    import_roster(trial, roster)
-    by_id = {p.staff_id: p for p in people}
-    invite(trial.waves.get(name="baseline"))
-    _answer_wave(trial, "baseline", by_id, rng, progress)
-    commit_seed(trial, seed)  # published before the draw, revealed by it
-    version, _, _ = lock_and_preregister(trial)  # the plan, frozen before any outcome
-    write_sap(trial, version)
-    randomise_trial(trial)
+    label = _label(trial)
+    with steps.step(label, "roster imported, baseline invited"):
+        _write_roster(people, roster, offices)
+        import_roster(trial, roster)
+        by_id = {p.staff_id: p for p in people}
+        invite(trial.waves.get(name="baseline"))
+    _answer_wave(trial, "baseline", by_id, rng, steps)
+    with steps.step(label, "seed committed, plan locked, randomised"):
+        commit_seed(trial, seed)  # published before the draw, revealed by it
+        version, _, _ = lock_and_preregister(trial)  # the plan, frozen before any outcome
+        write_sap(trial, version)
+        randomise_trial(trial)
     return by_id
 
 
-def _deliver_letters(
-    trial: Trial, rng: np.random.Generator, home: Path, progress: Progress
-) -> set[str]:
+def _deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: Steps) -> set[str]:
     """Each letters-arm team's manager writes most of their letters (fidelity is never
     perfect); approved letters are printed and posted; costs are recorded."""
     from django.contrib.auth import get_user_model
@@ -189,22 +201,27 @@ def _deliver_letters(
         users.objects.create_user(username=username)  # no password: the demo signs in as them
         add_role(trial, username, "letter-writer", [team])
     open_delivery(trial)
-    task = progress.add_task("letters written", total=len(teams))
-    for team in teams:
-        writer = users.objects.get(username=f"demo-manager-{team.lower()}")
-        # In staff-number order, so the same seed gives the same letters (pseudonyms are random).
-        mine = sorted(recipients_for(writer, trial), key=lambda r: r.participant.identity.staff_id)
-        for r in mine:
-            if rng.random() >= 0.9:  # a few letters are never written
-                continue
-            for _ in range(4):  # the check sends a too-similar letter back to be rewritten
-                if write_letter(writer, trial, r.participant.pseudonym,
-                                simulate_letter(rng)).status == "approved":  # fmt: skip
-                    break
-        progress.advance(task)
-    print_letters(trial, home / "demo" / "letters", each=False)  # one file to print
-    mark_posted(trial)
-    cost_letters(trial, timezone.now().date())
+    writing = steps.step(_label(trial), "letters written, by team", total=len(teams))
+    with writing as advance:
+        for team in teams:
+            writer = users.objects.get(username=f"demo-manager-{team.lower()}")
+            # In staff-number order, so the same seed gives the same letters (pseudonyms are
+            # random).
+            mine = sorted(
+                recipients_for(writer, trial), key=lambda r: r.participant.identity.staff_id
+            )
+            for r in mine:
+                if rng.random() >= 0.9:  # a few letters are never written
+                    continue
+                for _ in range(4):  # the check sends a too-similar letter back to be rewritten
+                    if write_letter(writer, trial, r.participant.pseudonym,
+                                    simulate_letter(rng)).status == "approved":  # fmt: skip
+                        break
+            advance()
+    with steps.step(_label(trial), "letters printed and posted"):
+        print_letters(trial, home / "demo" / "letters", each=False)  # one file to print
+        mark_posted(trial)
+        cost_letters(trial, timezone.now().date())
     return set(
         Letter.objects.filter(trial=trial, status="posted").values_list(
             "participant__pseudonym", flat=True
@@ -212,30 +229,40 @@ def _deliver_letters(
     )
 
 
+def _analyse_and_report(trial: Trial, steps: Steps) -> Path:
+    """Run the trial's locked analysis plan and write its report (HTML and PDF)."""
+    with steps.step(_label(trial), "analysed"):
+        run_analysis(trial)
+    with steps.step(_label(trial), "report and reporting checklist written"):
+        report = write_report(trial)
+        write_standards(trial)
+    return report
+
+
 def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
     """Reset and rebuild the demo trial; analyse it and write its report."""
     rng = np.random.default_rng(seed)
     home: Path = settings.HEARTEN.home
-    with Progress(console=console, transient=False) as progress:
-        setup = progress.add_task("set up trial and roster", total=1)
+    steps = Steps(console)
+    if console is not None:
+        if Trial.objects.filter(slug__in=LABELS).exists():
+            console.print(
+                "A demo was built here before: it is replaced (its trials, reports, letters "
+                "and demo accounts are made afresh; nothing else is touched)."
+            )
+        console.print(f"Building the demo: {len(LABELS)} trials, each analysed and reported.")
+    with steps.step("letters trial", "trial created, staff simulated"):
         trial = _fresh_trial("design.toml")
         people = simulate_staff(rng, timezone.now().date())
-        progress.advance(setup)
-        by_id = _enrol_and_randomise(
-            trial, people, home / "demo" / "roster.csv", rng, progress, RANDOMISATION_SEED
-        )
-        delivered = _deliver_letters(trial, rng, home, progress)
-        # The letter's effect reaches those who received one (a CACE of TRUE_EFFECT).
-        shift = {pseudonym: TRUE_EFFECT for pseudonym in delivered}
-        invite(trial.waves.get(name="follow-up"))
-        _answer_wave(trial, "follow-up", by_id, rng, progress, shift)
-
-        final = progress.add_task("analyse and report", total=2)
-        run_analysis(trial)
-        progress.advance(final)
-        report = write_report(trial)
-        write_standards(trial)
-        progress.advance(final)
+    by_id = _enrol_and_randomise(
+        trial, people, home / "demo" / "roster.csv", rng, steps, RANDOMISATION_SEED
+    )
+    delivered = _deliver_letters(trial, rng, home, steps)
+    # The letter's effect reaches those who received one (a CACE of TRUE_EFFECT).
+    shift = {pseudonym: TRUE_EFFECT for pseudonym in delivered}
+    invite(trial.waves.get(name="follow-up"))
+    _answer_wave(trial, "follow-up", by_id, rng, steps, shift)
+    report = _analyse_and_report(trial, steps)
 
     password = secrets.token_urlsafe(12)
     from django.contrib.auth import get_user_model
@@ -258,19 +285,20 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
     ]
     base = settings.HEARTEN.base_url
     links = tuple(f"{base}/s/{inv.token}/" for inv in sample)
-    goals_report = _goals_trial(np.random.default_rng(seed + 1), home, console)
+    goals_report = _goals_trial(np.random.default_rng(seed + 1), home, steps)
     add_evaluator(Trial.objects.get(slug="demo-goals"), DEMO_USER)
-    coffee_report = _coffee_trial(np.random.default_rng(seed + 2), home, console)
+    coffee_report = _coffee_trial(np.random.default_rng(seed + 2), home, steps)
     add_evaluator(Trial.objects.get(slug="demo-coffee"), DEMO_USER)
-    programme = write_programme_report(
-        PROGRAMME, [trial.slug, "demo-goals", "demo-coffee"], alpha=0.05
-    )
+    with steps.step("programme", "pooled report written"):
+        programme = write_programme_report(
+            PROGRAMME, [trial.slug, "demo-goals", "demo-coffee"], alpha=0.05
+        )
     return DemoResult(
         report, goals_report, coffee_report, programme, base, DEMO_USER, password, otp_key, links
     )
 
 
-def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None) -> Path:
+def _coffee_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
     """The coffee trial: seven Kent offices randomised; machines and notes in the coffee
     offices (one closed for a fortnight); six months of HR absence and leaving with no true
     effect (as published); analysed and reported."""
@@ -285,7 +313,7 @@ def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None)
     from hearten.reports.preregistration import write_preregistration
     from hearten.trials.models import Allocation, SeedCommitment
 
-    with Progress(console=console, transient=False) as progress:
+    with steps.step("coffee trial", "trial created, staff simulated"):
         trial = _fresh_trial("coffee.toml")
         today = timezone.now().date()
         staff = simulate_staff(rng, today)
@@ -296,13 +324,14 @@ def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None)
             for p in staff
             if p.team in offices
         ]
-        by_id = _enrol_and_randomise(
-            trial, people, home / "demo" / "coffee-roster.csv", rng, progress,
-            RANDOMISATION_SEED + 2, offices,
-        )  # fmt: skip
-        # The demo's fiction: randomisation was six and a half months ago, so the HR window
-        # has happened. The seed's commitment and the plan's lock move back with it, keeping
-        # the order they happened in, so the report's "before randomisation" stays true.
+    by_id = _enrol_and_randomise(
+        trial, people, home / "demo" / "coffee-roster.csv", rng, steps,
+        RANDOMISATION_SEED + 2, offices,
+    )  # fmt: skip
+    # The demo's fiction: randomisation was six and a half months ago, so the HR window
+    # has happened. The seed's commitment and the plan's lock move back with it, keeping
+    # the order they happened in, so the report's "before randomisation" stays true.
+    with steps.step("coffee trial", "perks delivered, HR records imported"):
         began = today - timedelta(days=200)
         shift = (
             timezone.make_aware(datetime.combine(began, datetime.min.time()))
@@ -330,11 +359,9 @@ def _coffee_trial(rng: np.random.Generator, home: Path, console: Console | None)
         _write_hr(people, began, rng, home)
         import_hr(trial, "leavers", home / "demo" / "coffee-leavers.csv", {})
         import_hr(trial, "absence", home / "demo" / "coffee-absence.csv", {})
-        invite(trial.waves.get(name="follow-up"))
-        _answer_wave(trial, "follow-up", by_id, rng, progress)
-        run_analysis(trial)
-        write_standards(trial)
-        return write_report(trial)
+    invite(trial.waves.get(name="follow-up"))
+    _answer_wave(trial, "follow-up", by_id, rng, steps)
+    return _analyse_and_report(trial, steps)
 
 
 def _write_hr(people: list[Person], began: date, rng: np.random.Generator, home: Path) -> None:
@@ -372,7 +399,7 @@ FIRST_MODULE = 0.6
 CONTINUE = 0.55
 
 
-def _goals_trial(rng: np.random.Generator, home: Path, console: Console | None) -> Path:
+def _goals_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
     """The goals trial: two authorities' staff, randomised one by one, the programme's
     engagement funnel simulated, no true effect (as published), analysed and reported."""
     from datetime import timedelta
@@ -381,17 +408,17 @@ def _goals_trial(rng: np.random.Generator, home: Path, console: Console | None) 
     from hearten.interventions.goals import enrol, log, save_module
     from hearten.interventions.models import Enrolment
 
-    with Progress(console=console, transient=False) as progress:
+    with steps.step("goals trial", "trial created, staff simulated"):
         trial = _fresh_trial("goals.toml")
         today = timezone.now().date()
         sites = sorted({p.site for p in simulate_staff(np.random.default_rng(0), today)})[:2]
         people = [p for p in simulate_staff(rng, today) if p.site in sites]
-        by_id = _enrol_and_randomise(
-            trial, people, home / "demo" / "goals-roster.csv", rng, progress,
-            RANDOMISATION_SEED + 1,
-        )  # fmt: skip
+    by_id = _enrol_and_randomise(
+        trial, people, home / "demo" / "goals-roster.csv", rng, steps,
+        RANDOMISATION_SEED + 1,
+    )  # fmt: skip
+    with steps.step("goals trial", "goals programme used"):
         enrol(trial, "goals", today - timedelta(days=42))
-        task = progress.add_task("goals programme", total=1)
         enrolments = sorted(
             Enrolment.objects.filter(trial=trial).select_related("participant__identity"),
             key=lambda e: e.participant.identity.staff_id,
@@ -408,10 +435,7 @@ def _goals_trial(rng: np.random.Generator, home: Path, console: Console | None) 
                 goal = "Write up one thing that went well each Friday" if module == 1 else ""
                 save_module(e, module, {"goal": goal}, complete=True)
                 keep_going = CONTINUE
-        progress.advance(task)
         cost_goals(trial, today)
-        invite(trial.waves.get(name="follow-up"))
-        _answer_wave(trial, "follow-up", by_id, rng, progress)
-        run_analysis(trial)
-        write_standards(trial)
-        return write_report(trial)
+    invite(trial.waves.get(name="follow-up"))
+    _answer_wave(trial, "follow-up", by_id, rng, steps)
+    return _analyse_and_report(trial, steps)
