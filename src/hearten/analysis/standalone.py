@@ -11,39 +11,25 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy import special
 
 from hearten.delimited import delimiter_of
 from hearten.errors import DataError, EstimationError, NotFound, one_of
-from hearten.stats.binary import estimate_binary
-from hearten.stats.compliance import estimate_cace
-from hearten.stats.counts import estimate_counts
 from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova, pooled_sd
 from hearten.stats.estimate import Adjustment, TermEstimate, design_matrix, estimate_itt
-from hearten.stats.inference import (
-    ResamplingTest,
-    randomisation_inference,
-    wild_cluster_bootstrap,
-)
-from hearten.stats.meta import (
-    TAU2_METHODS,
-    MetaAnalysis,
-    meta_analyse,
-    site_effects,
-)
-from hearten.stats.moderators import estimate_moderators
-from hearten.stats.ratio_inference import (
-    RI_BELOW_CLUSTERS,
-    count_residuals,
-    cox_residuals,
-    ratio_randomisation_test,
-)
-from hearten.stats.survival import estimate_cox, kaplan_meier
+from hearten.stats.inference import ResamplingTest
 from hearten.stats.vcov import VCOV_TYPES, VcovType
+
+if TYPE_CHECKING:
+    from hearten.stats.meta import MetaAnalysis
+
+# The models a plain analysis does not need (binary, counts, survival, CACE, resampling,
+# moderators, pooling) are imported where they are used: statsmodels and scipy.stats alone
+# cost more CPU than reading and fitting 100,000 rows, and every `hearten analyse` paid them.
 
 Method = Literal["analytic", "wild", "ri"]
 METHODS: tuple[Method, ...] = get_args(Method)
@@ -179,8 +165,9 @@ def _arms(values: pd.Series, name: str, control: str | None) -> tuple[list[str],
     if as_numbers.notna().all():
         numbers = sorted(as_numbers.unique())
         if len(numbers) == 2 and set(numbers) <= {0.0, 1.0} and control is None:
-            arm = values.map(lambda v: v if pd.isna(v) else ("1" if float(v) == 1 else "0"))
-            return list(arm), "0", "1"
+            numeric = pd.to_numeric(values, errors="coerce")
+            coded = pd.Series(np.where(numeric == 1, "1", "0"), index=values.index, dtype=object)
+            return list(coded.where(values.notna(), values)), "0", "1"
     if len(labels) != 2:
         raise DataError(
             f"the treatment {name!r} must be 0/1 or two labelled arms, but has "
@@ -193,7 +180,7 @@ def _arms(values: pd.Series, name: str, control: str | None) -> tuple[list[str],
             f"{labels[0]!r} or {labels[1]!r}"
         )
     treated = labels[1] if labels[0] == chosen else labels[0]
-    return list(values.map(lambda v: v if pd.isna(v) else str(v))), chosen, treated
+    return list(values.astype(str).where(values.notna(), values)), chosen, treated
 
 
 def analyse_table(
@@ -333,6 +320,8 @@ def analyse_table(
         if lin:
             raise DataError("--lin is for the ITT; the CACE adjusts covariates in both stages")
         d = complete[uptake].to_numpy(dtype=float)
+        from hearten.stats.compliance import estimate_cace
+
         cace = estimate_cace(
             y, arm, d, control_label, covs or None, stratum, clusters, vcov, alpha, w
         )
@@ -387,11 +376,15 @@ def analyse_table(
             if clusters is None:
                 raise DataError("--method wild needs --cluster (the randomised unit)")
             X, names = design_matrix(len(t), {"treatment": t}, covs or None, stratum)
+            from hearten.stats.inference import wild_cluster_bootstrap
+
             test = wild_cluster_bootstrap(
                 y, X, names, "treatment", clusters, reps, seed, alpha=alpha
             )
         else:
             cov_matrix = np.column_stack(list(covs.values())) if covs else None
+            from hearten.stats.inference import randomisation_inference
+
             test = randomisation_inference(
                 y, t, cov_matrix, stratum, clusters, reps, seed, alpha=alpha
             )
@@ -404,6 +397,8 @@ def analyse_table(
             enumerated=test.enumerated,
         )
     if by_site:
+        from hearten.stats.meta import meta_analyse, site_effects
+
         per_site = site_effects(
             y,
             arm,
@@ -425,6 +420,8 @@ def analyse_table(
             "pooled": asdict(pooled),
         }
     if moderators:
+        from hearten.stats.moderators import estimate_moderators
+
         terms = estimate_moderators(
             y,
             arm,
@@ -464,6 +461,8 @@ def _non_linear(
     risk_difference = None
     diagnostics: dict[str, Any] | None = None
     if time is not None and event is not None:
+        from hearten.stats.survival import estimate_cox, kaplan_meier
+
         cox = estimate_cox(
             complete[time], complete[event], arm, control, covs or None, stratum, clusters, alpha
         )
@@ -483,6 +482,8 @@ def _non_linear(
         diagnostics = {"events": cox.events, "kaplan_meier": [asdict(c) for c in curves]}
     elif family == "binomial":
         assert outcome is not None
+        from hearten.stats.binary import estimate_binary
+
         b = estimate_binary(complete[outcome], arm, control, covs or None, stratum, clusters, alpha)
         e = b.effects[0]
         coef, se, p = e.log_odds, e.std_error, e.p_value
@@ -505,6 +506,8 @@ def _non_linear(
     else:
         assert outcome is not None
         assert exposure is not None
+        from hearten.stats.counts import estimate_counts
+
         c = estimate_counts(
             complete[outcome],
             arm,
@@ -534,7 +537,7 @@ def _non_linear(
             "zeros_observed": c.zeros_observed,
             "zeros_expected": c.zeros_expected,
         }
-    z = float(sps.norm.ppf(1 - alpha / 2))
+    z = float(special.ndtri(1 - alpha / 2))
     low, high = coef - z * se, coef + z * se
     warnings: list[str] = []
     resampled: dict[str, Any] = {}
@@ -551,7 +554,7 @@ def _non_linear(
             conf_high=float(np.exp(high)),
         )
         resampled = {"reps": test.reps, "seed": test.seed, "enumerated": test.enumerated}
-    elif n_clusters is not None and n_clusters < RI_BELOW_CLUSTERS and kind != "binomial":
+    elif n_clusters is not None and n_clusters < _ri_below_clusters() and kind != "binomial":
         warnings.append(
             f"only {n_clusters} clusters: the cluster-robust normal test is too ready to "
             "find a difference; add --method ri --seed N for a randomisation test"
@@ -586,6 +589,14 @@ def _non_linear(
     )
 
 
+def _ri_below_clusters() -> int:
+    """Below how many clusters a ratio's normal test is flagged (imported when needed: the
+    module imports statsmodels)."""
+    from hearten.stats.ratio_inference import RI_BELOW_CLUSTERS
+
+    return RI_BELOW_CLUSTERS
+
+
 def _ratio_ri(
     complete: pd.DataFrame,
     outcome: str | None,
@@ -604,6 +615,12 @@ def _ratio_ri(
     randomisation: tuple[int, int | None],
 ) -> ResamplingTest:
     """The randomisation test of a count or Cox model (:mod:`hearten.stats.ratio_inference`)."""
+    from hearten.stats.ratio_inference import (
+        count_residuals,
+        cox_residuals,
+        ratio_randomisation_test,
+    )
+
     reps, seed = randomisation
     treat = (np.asarray(arm) != control).astype(float)
     n = len(treat)
@@ -658,6 +675,8 @@ def pool_table(
     alpha: float,
 ) -> MetaAnalysis:
     """Pool one row per site or trial; every row needs an estimate and a standard error."""
+    from hearten.stats.meta import TAU2_METHODS, meta_analyse
+
     tau2_method = one_of(method, TAU2_METHODS, "method")
     cols = [_column(data, estimate, "estimate"), _column(data, std_error, "standard error")]
     if label is not None:

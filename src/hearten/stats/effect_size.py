@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats as sps
+from scipy import special
 
 from hearten.errors import EstimationError
 
@@ -129,7 +129,7 @@ def hedges_g(
     )
     g = omega * d_t
     se = omega * np.sqrt(var_d)
-    z = sps.norm.ppf(1.0 - alpha / 2.0)
+    z = special.ndtri(1.0 - alpha / 2.0)
     return EffectSize(
         g=float(g),
         std_error=float(se),

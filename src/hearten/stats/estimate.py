@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
-from scipy import stats as sps
 
 from hearten.errors import EstimationError
 from hearten.stats.vcov import VcovType, check_vcov_type, default_vcov, robust_vcov
@@ -120,18 +119,19 @@ def one_sided(e: TermEstimate, alternative: Alternative) -> TermEstimate:
     """
     if alternative == "two-sided":
         return e
-    dist = sps.t(e.df)
-    bound = float(dist.ppf(1 - e.alpha)) * e.std_error
+    # scipy.special's t distribution functions (those behind scipy.stats.t), without
+    # importing scipy.stats: sf(t) = stdtr(df, -t), cdf(t) = stdtr(df, t).
+    bound = float(special.stdtrit(e.df, 1 - e.alpha)) * e.std_error
     if alternative == "greater":
         return replace(
             e,
-            p_value=float(dist.sf(e.statistic)),
+            p_value=float(special.stdtr(e.df, -e.statistic)),
             conf_low=e.estimate - bound,
             conf_high=float("inf"),
         )
     return replace(
         e,
-        p_value=float(dist.cdf(e.statistic)),
+        p_value=float(special.stdtr(e.df, e.statistic)),
         conf_low=float("-inf"),
         conf_high=e.estimate + bound,
     )
