@@ -124,7 +124,7 @@ def test_the_demo_can_run_again_with_the_same_results(
         env=fresh_env(home),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("A demo was built here before: it is replaced")

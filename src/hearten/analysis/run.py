@@ -32,14 +32,10 @@ from hearten.analysis.outcomes import OutcomeFit, Redraws, adjusters, fit_outcom
 from hearten.analysis.plan import plan_status
 from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
-from hearten.stats.attrition import attrition_by_arm, lee_bounds
 from hearten.stats.balance import balance_row, cluster_means, sample_ratio_test
 from hearten.stats.compliance import estimate_cace
-from hearten.stats.counts import estimate_counts
-from hearten.stats.meta import meta_analyse, site_effects
 from hearten.stats.moderators import estimate_moderators
 from hearten.stats.stressors import stressor_associations
-from hearten.stats.survival import estimate_cox
 from hearten.stats.vcov import VcovType
 from hearten.trials import audit
 from hearten.trials.allocation import rule_redraws
@@ -192,6 +188,8 @@ def _hr_outcomes(
     elif plan.hr.absence:
         at_risk = hr[hr["exposure"] > 0]
         try:
+            from hearten.stats.counts import estimate_counts
+
             fit = estimate_counts(
                 at_risk["absence_days"].to_numpy(),
                 at_risk["arm"].tolist(),
@@ -226,6 +224,8 @@ def _hr_outcomes(
             out["absence"] = {"note": str(exc)}
     if plan.hr.leaving:
         try:
+            from hearten.stats.survival import estimate_cox
+
             cox = estimate_cox(
                 hr["days_to_leaving"].clip(lower=0.5).to_numpy(), hr["left"].to_numpy(),
                 hr["arm"].tolist(), control, None, strata, cluster, plan.alpha,
@@ -341,6 +341,8 @@ def _by_site(
     if used["site"].nunique() < 2 or used["arm"].nunique() != 2:
         return None
     try:
+        from hearten.stats.meta import meta_analyse, site_effects
+
         effects = site_effects(
             used["y"].to_numpy(),
             used["arm"].tolist(),
@@ -487,6 +489,8 @@ def _attrition(
         return None
     clusters = data["cluster"].to_numpy() if vcov == "CR2" else None
     strata = data["stratum"].tolist() if stratified else None
+    from hearten.stats.attrition import attrition_by_arm, lee_bounds
+
     summary = attrition_by_arm(
         y.to_numpy(), data["arm"].tolist(), control, strata, clusters, plan.alpha
     )

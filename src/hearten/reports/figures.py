@@ -9,10 +9,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+
+# Figures are made with matplotlib's object interface (Figure, no pyplot): pyplot's import and
+# its global figure manager cost about as much CPU as drawing a report's figures, and a
+# figure nobody holds is freed by the garbage collector (nothing to close).
 
 matplotlib.rcParams["svg.hashsalt"] = "hearten"  # identical input, identical SVG
 
@@ -21,7 +22,8 @@ def effect_plot(
     effects: Sequence[Mapping[str, Any]], labels: Mapping[str, str], control_label: str, unit: str
 ) -> Figure:
     """Each arm's effect against control with its confidence interval."""
-    fig, ax = plt.subplots(figsize=(7.0, 1.2 + 0.7 * len(effects)))
+    fig = Figure(figsize=(7.0, 1.2 + 0.7 * len(effects)))
+    ax = fig.subplots()
     ys = list(range(len(effects)))[::-1]
     for y, e in zip(ys, effects, strict=True):
         ax.plot([e["conf_low"], e["conf_high"]], [y, y], color="#1d70b8", linewidth=3)
@@ -48,7 +50,8 @@ def forest_plot(
     """A forest plot: each study's estimate and interval (marker size by weight), the pooled
     estimate as a diamond, and its prediction interval as a line beneath it when given."""
     k = len(labels)
-    fig, ax = plt.subplots(figsize=(7.5, 1.6 + 0.42 * k))
+    fig = Figure(figsize=(7.5, 1.6 + 0.42 * k))
+    ax = fig.subplots()
     ys = list(range(k + 1, 1, -1))
     for y, est, lo, hi, w in zip(ys, estimates, lows, highs, weights, strict=True):
         ax.plot([lo, hi], [y, y], color="#0b0c0c", linewidth=1.5)
@@ -79,7 +82,6 @@ def to_svg(fig: Figure) -> str:
     """A figure as SVG text to embed in HTML."""
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    plt.close(fig)
     svg = out.getvalue()
     return svg[svg.index("<svg") :]
 
@@ -93,14 +95,14 @@ def save(fig: Figure, *paths: str) -> None:
             bbox_inches="tight",
             dpi=150,
         )
-    plt.close(fig)
 
 
 def power_curves(
     effects: Sequence[float], curves: Mapping[str, Sequence[float]], target: float, title: str
 ) -> Figure:
     """Power against effect size, one line per ICC, with the target power marked."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    fig = Figure(figsize=(7.0, 4.2))
+    ax = fig.subplots()
     for label, values in curves.items():
         ax.plot(effects, values, linewidth=2, label=label)
     return _power_axes(fig, ax, target, "Effect size (standard deviations)", title)
@@ -123,7 +125,8 @@ def mdes_curves(
     sizes: Sequence[float], curves: Mapping[str, Sequence[float]], unit: str, title: str
 ) -> Figure:
     """The minimum detectable effect against the number of teams (or sites), per ICC."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    fig = Figure(figsize=(7.0, 4.2))
+    ax = fig.subplots()
     for label, values in curves.items():
         ax.plot(sizes, values, linewidth=2, label=label)
     ax.set_xlabel(f"Number of {unit}")
@@ -144,7 +147,8 @@ def simulated_power_curve(
     title: str,
 ) -> Figure:
     """Simulated power with a ±2 Monte-Carlo SE band, beside the closed form's curve."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    fig = Figure(figsize=(7.0, 4.2))
+    ax = fig.subplots()
     low = [max(p - b, 0.0) for p, b in zip(power, band, strict=True)]
     high = [min(p + b, 1.0) for p, b in zip(power, band, strict=True)]
     ax.fill_between(effects, low, high, color="#1d70b8", alpha=0.2, linewidth=0)
@@ -246,7 +250,8 @@ def flow_diagram(
     """The CONSORT flow diagram for a (cluster) trial: sites, units and people at each stage,
     one column per arm, with the reasons people were not analysed."""
     k = len(flow)
-    fig, ax = plt.subplots(figsize=(7.5, 7.5))
+    fig = Figure(figsize=(7.5, 7.5))
+    ax = fig.subplots()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.axis("off")
@@ -294,7 +299,8 @@ def outcome_forest(rows: Sequence[Mapping[str, Any]], level: int) -> Figure:
     """Every planned outcome's effect in standard deviations (Hedges' g) with its interval;
     confirmatory results in dark blue, exploratory in grey."""
     k = len(rows)
-    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.45 * k))
+    fig = Figure(figsize=(7.5, 1.2 + 0.45 * k))
+    ax = fig.subplots()
     ys = list(range(k, 0, -1))
     for y, r in zip(ys, rows, strict=True):
         colour = "#1d70b8" if r["label"] == "confirmatory" else "#505a5f"
@@ -312,7 +318,8 @@ def outcome_forest(rows: Sequence[Mapping[str, Any]], level: int) -> Figure:
 def funnel_chart(funnel: Mapping[str, str], min_group: int) -> Figure:
     """The uptake funnel as horizontal bars; a suppressed count has no bar and says so."""
     stages = list(funnel)
-    fig, ax = plt.subplots(figsize=(7.0, 0.9 + 0.5 * len(stages)))
+    fig = Figure(figsize=(7.0, 0.9 + 0.5 * len(stages)))
+    ax = fig.subplots()
     ys = list(range(len(stages), 0, -1))
     top = max((float(v) for v in funnel.values() if v.isdigit()), default=1.0)
     for y, stage in zip(ys, stages, strict=True):

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from numpy.typing import ArrayLike
 
 from hearten.errors import EstimationError
@@ -240,6 +239,8 @@ def ipw_itt(
         )
     X, _ = design_matrix(len(y), treat, covariates, strata)
     try:
+        import statsmodels.api as sm  # only here: its import costs more than the fit
+
         p = sm.GLM(answered.astype(float), X, family=sm.families.Binomial()).fit().fittedvalues
     except Exception as exc:  # separation: some group always or never answers
         raise EstimationError(f"the response model could not be fitted: {exc}") from None

@@ -17,7 +17,6 @@ from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from statsmodels.stats.multitest import multipletests
 
 from hearten.errors import EstimationError
 from hearten.stats.inference import _adjustment_matrix, _codes, _design_draws, draw_estimates
@@ -62,6 +61,8 @@ def adjust_p_values(
     p = np.asarray(p_values, dtype=np.float64)
     if p.size == 0 or np.any((p < 0) | (p > 1)) or not np.all(np.isfinite(p)):
         raise EstimationError("p-values must be numbers between 0 and 1")
+    from statsmodels.stats.multitest import multipletests  # loaded only when adjusting
+
     adjusted = multipletests(p, method=_STATSMODELS[method])[1]
     return FamilyAdjustment(
         tuple(outcomes), tuple(float(v) for v in p), tuple(float(v) for v in adjusted), method

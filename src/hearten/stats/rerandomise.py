@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats as sps
+from scipy import special
 
 from hearten.errors import DesignError
 from hearten.stats.randomise import (
@@ -135,7 +135,8 @@ def rerandomise(
             "the covariates to balance on are constant or collinear: drop one of "
             + ", ".join(names)
         )
-    threshold = float(sps.chi2.ppf(acceptance_probability, X.shape[1]))
+    # chi2.ppf(p, k), as scipy.special's inverse of the upper tail (no scipy.stats import)
+    threshold = float(special.chdtri(X.shape[1], 1.0 - acceptance_probability))
     rule = make_rule(units, strata, arm_names, ratio, X.tolist(), threshold)
     accept = acceptance(rule)
     exact = rule.ratio[0] == rule.ratio[1]
