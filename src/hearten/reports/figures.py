@@ -348,7 +348,8 @@ def cost_effectiveness_plane(
 ) -> Figure:
     """Each arm's bootstrap draws of incremental effect (x) and cost (y), with the point
     estimate; the quadrants are marked by the axes through zero."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    fig = Figure(figsize=(7.0, 4.2))
+    ax = fig.subplots()
     colours = ("#1d70b8", "#d4351c", "#00703c", "#912b88")
     for c, colour in zip(comparisons, colours, strict=False):
         draws = list(c["plane"])
@@ -369,7 +370,8 @@ def acceptability_curve(
     comparisons: Sequence[Mapping[str, Any]], labels: Mapping[str, str], unit: str
 ) -> Figure:
     """The probability each arm is cost-effective at each willingness to pay per unit."""
-    fig, ax = plt.subplots(figsize=(7.0, 3.6))
+    fig = Figure(figsize=(7.0, 3.6))
+    ax = fig.subplots()
     colours = ("#1d70b8", "#d4351c", "#00703c", "#912b88")
     for c, colour in zip(comparisons, colours, strict=False):
         ax.plot(c["thresholds"], c["acceptability"], "-o", color=colour, markersize=3,
