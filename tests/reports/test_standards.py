@@ -72,3 +72,10 @@ def test_the_pack_is_a_tagged_pdf_with_table_headers(trial: Any) -> None:
     assert s["ua"] == "1"
     assert s["tags"].count("/Table") >= 4
     assert "/TH" in s["tags"]
+
+
+def test_the_observed_icc_is_the_one_the_analysis_stored(trial: Any) -> None:
+    _ready(trial)
+    run = run_analysis(trial)
+    icc = run.result["effects"][0]["hedges_g"]["icc"]
+    assert f"letters against control {icc:.3f}" in standards_markdown(trial)

@@ -121,9 +121,10 @@ def _answers(trial: Trial, r: dict[str, Any]) -> dict[str, str]:
         "24b": f"{TO_WRITE}: other support each arm received",
         "25": _report("Baseline balance of the analysed sample"),
         "26": _report("Effects on every planned outcome")
-        + ("; observed ICC below" if icc else
-           (f"; {TO_WRITE}: the observed ICC (not stored by this analysis run)"
-            if clustered else "")),
+        + ("; observed ICC below" if icc or any(
+            (e.get("hedges_g") or {}).get("icc") is not None for e in r["effects"])
+           else (f"; {TO_WRITE}: the observed ICC (not stored by this analysis run)"
+                 if clustered else "")),
         "27": "The harms section below",
         "28": _report("Does the effect differ between groups?")
         + "; " + _report("Value for money"),
@@ -281,9 +282,15 @@ def standards_markdown(trial: Trial) -> str:
         f"{timing.get('not consented', 0)} did not consent.", "",
     ]  # fmt: skip
     icc = r.get("icc")
+    stored_g = [(e["term"], (e.get("hedges_g") or {}).get("icc")) for e in r["effects"]]
     if isinstance(icc, dict):
         said = "; ".join(f"{quoted(str(k))} {v}" for k, v in icc.items())
         lines += [f"Observed intracluster correlation of the primary outcome: {said}.", ""]
+    elif clustered and any(v is not None for _, v in stored_g):
+        said = "; ".join(f"{arm} against control {v:.3f}" for arm, v in stored_g if v is not None)
+        lines += [f"Observed intracluster correlation of the primary outcome (one-way ANOVA by "
+                  f"{design.unit}, as used for Hedges' g): {said}. {TO_WRITE}: its interval "
+                  "(this analysis run does not store one).", ""]  # fmt: skip
     elif clustered:
         lines += [f"{TO_WRITE}: the observed ICC of each primary outcome with its interval "
                   "(this analysis run does not store it).", ""]  # fmt: skip
