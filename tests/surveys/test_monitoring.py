@@ -4,10 +4,12 @@ the arm's shown teams, known from delivery) recovers no hidden team, whatever th
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from hearten.stats.disclosure import Cell
 from hearten.surveys.models import Invitation
@@ -17,18 +19,25 @@ from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.design import load_design
 from hearten.trials.lifecycle import create_trial
 from hearten.trials.models import Site
+from hearten.trials.people import add_role, open_delivery
 from hearten.trials.roster import import_roster
-from tests.conftest import ROSTER_HEADER
+from tests.conftest import ROSTER_HEADER, sign_in
 
 pytestmark = pytest.mark.django_db
 ANSWERS = {f"swemwbs_{i}": 3 for i in range(1, 8)}
-#: The review's site North: team sizes, and how many answered (nobody in NA).
+#: The review's site North: team sizes, and how many answered (nobody in NA); in the review
+#: every other team answered in full, here one short of it, so that the 0%/100% rule alone
+#: does not hide them and the audit is what protects NA.
 NORTH = {"NA": (3, 0), "NB": (6, 5), "NC": (7, 6), "ND": (8, 7), "NE": (9, 8), "NF": (10, 9)}
+REVIEW = {"NA": (3, 0), "NB": (6, 6), "NC": (7, 7), "ND": (8, 8), "NE": (9, 9), "NF": (10, 10)}
+PASSWORD = "a long passphrase 1"
 
 
-def _review_trial(design_file: Path, write_roster: Any, seed: int) -> Any:
+def _review_trial(
+    design_file: Path, write_roster: Any, seed: int, north: dict[str, tuple[int, int]] = NORTH
+) -> Any:
     rows, n = [ROSTER_HEADER.strip()], 0
-    teams = [("North", t, size) for t, (size, _) in NORTH.items()]
+    teams = [("North", t, size) for t, (size, _) in north.items()]
     teams += [("South", f"S{i}", 6 + i) for i in range(4)]
     for site, team, size in teams:
         for _ in range(size):
@@ -38,10 +47,10 @@ def _review_trial(design_file: Path, write_roster: Any, seed: int) -> Any:
     plan_waves(trial)
     import_roster(trial, write_roster("\n".join(rows) + "\n"))
     invite(get_wave(trial, "baseline"))
-    done = {t: 0 for t in NORTH}
+    done = {t: 0 for t in north}
     for inv in Invitation.objects.select_related("participant__team").order_by("id"):
         team = inv.participant.team.code
-        if (team in NORTH and done[team] < NORTH[team][1]) or (team.startswith("S") and inv.id % 2):
+        if (team in north and done[team] < north[team][1]) or (team.startswith("S") and inv.id % 2):
             record_consent(inv, True)
             save_page(inv, "swemwbs", ANSWERS)
             done[team] = done.get(team, 0) + 1
@@ -67,23 +76,61 @@ def test_no_hidden_team_can_be_solved_from_the_arm_and_site_totals(
         p.team.code: arms_by_participant(trial)[p.id]
         for p in trial.participants.select_related("team").filter(site=north)
     }
-    # The attacker knows every team's size and arm (delivery), and sees every shown number.
+    _attack(arm_of_team, NORTH, teams, [m.overall.answered, *_values(m.sites).values()], arms)
+    for c in (*m.teams, *m.sites, *m.arms, m.overall):  # no 0% or 100% is shown
+        assert c.answered is None or 0 < c.answered < (c.people or 0)
+
+
+def _attack(
+    arm_of_team: dict[str, str],
+    north: dict[str, tuple[int, int]],
+    teams: dict[str, int | None],
+    site_totals: list[int | None],
+    arms: dict[str, int | None],
+) -> None:
+    """The review's attacker: knowing every team's size and arm (delivery) and every number
+    shown, list each hidden team's possible answered counts; none may be down to one."""
     hidden = [t for t, v in teams.items() if v is None]
     shown = {t: v for t, v in teams.items() if v is not None}
-    totals: list[tuple[set[str], int]] = []
-    if m.overall.answered is not None:
-        totals.append((set(NORTH), m.overall.answered))
-    totals += [(set(NORTH), v) for v in _values(m.sites).values() if v is not None]
+    totals = [(set(north), v) for v in site_totals if v is not None]
     totals += [({t for t, a in arm_of_team.items() if a == arm}, v)
                for arm, v in arms.items() if v is not None]  # fmt: skip
     possible: dict[str, set[int]] = {t: set() for t in hidden}
-    for guess in itertools.product(*(range(NORTH[t][0] + 1) for t in hidden)):
+    for guess in itertools.product(*(range(north[t][0] + 1) for t in hidden)):
         value = dict(zip(hidden, guess, strict=True)) | shown
         if all(sum(value[t] for t in members) == total for members, total in totals):
             for t, g in zip(hidden, guess, strict=True):
                 possible[t].add(g)
     for t in hidden:
-        assert NORTH[t][1] in possible[t]  # the truth is consistent
+        assert north[t][1] in possible[t]  # the truth is consistent
         assert len(possible[t]) > 1, f"team {t} can be worked out as {possible[t]}"
-    for c in (*m.teams, *m.sites, *m.arms, m.overall):  # no 0% or 100% is shown
-        assert c.answered is None or 0 < c.answered < (c.people or 0)
+
+
+def test_the_reviews_coordinator_page_gives_no_hidden_team_away(
+    design_file: Path, write_roster: Any, client: Client
+) -> None:
+    trial = _review_trial(design_file, write_roster, 1, REVIEW)
+    add_role(trial, "northcoord", "coordinator", [], PASSWORD, ["North"])
+    open_delivery(trial)
+    sign_in(client, "northcoord", PASSWORD)
+    page = client.get(f"/trials/{trial.slug}/responses/").content.decode()
+    rows = dict(re.findall(r'<th scope="row"[^>]*>([^<]+)</th>\s*(.*?)</tr>', page, re.S))
+    answered = {
+        label.split(" / ")[-1]: (
+            None if "hidden" in cells else int(re.findall(r">(\d+)<", cells)[1])
+        )
+        for label, cells in rows.items()
+    }
+    assert "By arm" in page
+    assert answered["NA"] is None
+    north = Site.objects.get(trial=trial, code="North")
+    arm_of_team = {
+        p.team.code: arms_by_participant(trial)[p.id]
+        for p in trial.participants.select_related("team").filter(site=north)
+    }
+    arms = {a: answered[a] for a in set(arm_of_team.values())}
+    overall = re.search(r"(\d+) of (\d+) people have answered", page)
+    totals = [answered["North"], int(overall.group(1)) if overall else None]
+    _attack(arm_of_team, REVIEW, {t: answered[t] for t in REVIEW}, totals, arms)
+    assert "100%" not in page
+    assert ">0%<" not in page
