@@ -69,6 +69,9 @@ def test_missing_and_invalid_answers_are_shown_and_nothing_is_stored(
 def test_a_participant_who_declines_is_not_asked_anything(client: Client, link: Invitation) -> None:
     url = f"/s/{link.token}/"
     page = client.post(url, {"consent": "no"}, follow=True)
+    assert b"Are you sure you do not want to take part?" in page.content  # asked to confirm
+    assert Participant.objects.get(pk=link.participant_id).consent == "pending"
+    page = client.post(url, {"consent": "no", "confirm": "yes"}, follow=True)
     assert b"You are not taking part" in page.content
     assert Participant.objects.get(pk=link.participant_id).consent == "declined"
     page = client.post(url, {"page": "swemwbs", **ANSWERS}, follow=True)
@@ -88,7 +91,7 @@ def test_an_unknown_link_is_not_found(client: Client, db: None) -> None:
 
 
 def test_declined_staff_get_no_new_links(trial: Any, link: Invitation, client: Client) -> None:
-    client.post(f"/s/{link.token}/", {"consent": "no"})
+    client.post(f"/s/{link.token}/", {"consent": "no", "confirm": "yes"})
     links = invite(trial.waves.get(name="follow-up"))
     assert len(links) == 39
     assert link.participant.pseudonym not in {x.pseudonym for x in links}

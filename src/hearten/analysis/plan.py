@@ -30,8 +30,9 @@ from hearten.trials.design import Design
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Trial
 
-#: Sections an amendment may change; the rest was fixed when the trial was randomised.
-AMENDABLE = ("analysis", "monitoring", "power", "privacy")
+#: Sections an amendment may change; the rest was fixed when the trial was randomised. A new
+#: information sheet (``participants``) is an amendment an ethics committee approves too.
+AMENDABLE = ("analysis", "monitoring", "power", "privacy", "participants", "support")
 #: Analysis settings that define every survey outcome's estimate.
 SHARED = ("covariates", "missing_data", "alternative", "vcov", "adjustment", "method", "alpha")
 

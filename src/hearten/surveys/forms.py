@@ -11,11 +11,15 @@ from hearten.instruments.base import plain_whole
 
 
 class ConsentForm(forms.Form):
+    """Taking part (yes or no) and, for those who agree, the design's further statements."""
+
     consent = forms.ChoiceField(
         choices=[("yes", "Yes, I agree to take part"), ("no", "No, I do not want to take part")],
         widget=forms.RadioSelect,
         error_messages={"required": "Select whether you agree to take part"},
     )
+    hr = forms.BooleanField(required=False)
+    interview = forms.BooleanField(required=False)
 
 
 class WholeNumberField(forms.IntegerField):

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from hearten.surveys.models import Message, Wave
+from hearten.surveys.models import Invitation, Message, Wave
 from hearten.surveys.study import Study, study_of
 from hearten.surveys.timing import estimate
 from hearten.trials.choices import Consent
@@ -47,6 +47,19 @@ def schedule(wave: Wave) -> int:
         for kind, due in kinds
     ]
     return len(Message.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+RECEIPT = "consent-receipt"
+
+
+def schedule_receipt(invitation: Invitation) -> None:
+    """An e-mail receipt of the consent just given, due at once (sent where there is an
+    address; one per information-sheet version)."""
+    version = invitation.participant.trial.design.get("participants", {}).get("consent_version", 1)
+    Message.objects.bulk_create(
+        [Message(invitation=invitation, kind=f"{RECEIPT}-v{version}", due_at=timezone.now())],
+        ignore_conflicts=True,
+    )
 
 
 def schedule_programme(enrolment_ids: list[int], starts_on: date, modules: int) -> int:
@@ -111,6 +124,8 @@ def _unwanted(message: Message) -> str | None:
     dead = link_dead(inv.wave.trial, inv.revoked_at)
     if dead:
         return f"link {dead}"
+    if message.kind.startswith(RECEIPT):  # a receipt goes whatever else has happened since
+        return "withdrawn" if p.withdrawn_at is not None else None
     if inv.completed_at is not None:
         return "survey complete"
     if p.withdrawn_at is not None:
@@ -161,9 +176,34 @@ def _programme_body(message: Message, link: str) -> tuple[str, str]:
     return subject, body
 
 
+def _receipt_body(message: Message, link: str) -> tuple[str, str]:
+    inv = message.invitation
+    assert inv is not None
+    study = study_of(inv.wave.trial)
+    from hearten.trials.consent import standing
+
+    records = standing(inv.participant)
+    said = "\n".join(
+        f"- {'Yes' if r.agreed else 'No'}: {text}"
+        for s, text in study.statements
+        if (r := records.get(s)) is not None
+    )
+    when = max((r.recorded_at for r in records.values()), default=timezone.now())
+    local = timezone.localtime(when)
+    body = (
+        f"This is your record of agreeing to take part in {study.title}, on "
+        f"{local.day} {local:%B %Y at %H:%M}, having been given information sheet version "
+        f"{study.consent_version}.\n\n{said}\n\n"
+        f"You can change your mind at any time. Your link:\n\n{link}\n" + _footer(study, link)
+    )
+    return f"{study.title}: your consent record", body
+
+
 def _body(message: Message, link: str) -> tuple[str, str]:
     if message.enrolment_id is not None:
         return _programme_body(message, link)
+    if message.kind.startswith(RECEIPT):
+        return _receipt_body(message, link)
     inv = message.invitation
     assert inv is not None
     study = study_of(inv.wave.trial)

@@ -152,16 +152,51 @@ def close_wave(wave: Wave) -> None:
         audit.record(wave.trial, "wave-closed", {"wave": wave.name})
 
 
-def record_consent(invitation: Invitation, consents: bool) -> Participant:
-    """Record a participant's consent or refusal. Only the first answer counts."""
+def record_consent(
+    invitation: Invitation,
+    consents: bool,
+    statements: Mapping[str, bool] | None = None,
+) -> Participant:
+    """Record a participant's answer to the consent question, and to the design's further
+    statements (``statements``: ``hr``, ``interview``; only when they consent), each with the
+    information sheet's version and the time.
+
+    The first answer stands, except that a refusal can be changed to consent until the wave
+    closes, and consent given for an earlier information sheet than the design's
+    ``participants.consent_version`` is asked for again. A repeated answer changes nothing.
+    """
+    from hearten.surveys.study import study_of
+    from hearten.trials.consent import record_answers
+
     p = invitation.participant
+    study = study_of(p.trial)
+    asked = {s for s, _ in study.statements}
     with transaction.atomic():
-        updated = Participant.objects.filter(pk=p.pk, consent=Consent.PENDING).update(
-            consent=Consent.CONSENTED if consents else Consent.DECLINED,
-            consent_at=timezone.now(),
+        fresh = Participant.objects.select_for_update().get(pk=p.pk)
+        outdated = fresh.consent_version < study.consent_version
+        may = fresh.withdrawn_at is None and (
+            fresh.consent == Consent.PENDING
+            or (fresh.consent == Consent.DECLINED and consents and not is_closed(invitation.wave))
+            or (fresh.consent == Consent.CONSENTED and outdated)
         )
-        if updated:
-            audit.record(p.trial, "consent", {"participant": p.pseudonym, "consented": consents})
+        if may:
+            now = timezone.now()
+            Participant.objects.filter(pk=p.pk).update(
+                consent=Consent.CONSENTED if consents else Consent.DECLINED,
+                consent_at=now,
+                consent_version=study.consent_version,
+            )
+            answers = {"surveys": consents}
+            if consents:
+                answers |= {s: bool((statements or {}).get(s)) for s in asked - {"surveys"}}
+            record_answers(fresh, answers, study.consent_version, now)
+            if consents:
+                from hearten.surveys.mail import schedule_receipt
+
+                schedule_receipt(invitation)
+            audit.record(p.trial, "consent", {"participant": p.pseudonym, "consented": consents,
+                                              "version": study.consent_version,
+                                              "statements": answers})  # fmt: skip
     p.refresh_from_db()
     return p
 

@@ -49,8 +49,8 @@ def _state_page(request: HttpRequest, token: str, v: Visit) -> HttpResponse | No
     if dead:
         context = _frame(token, v, ended=dead == "ended")
         return render(request, "surveys/revoked.html", context, status=410)
-    if v.consent == Consent.DECLINED:
-        return render(request, "surveys/declined.html", _frame(token, v))
+    if v.consent == Consent.DECLINED and not (request.GET.get("reconsider") and not v.closed()):
+        return render(request, "surveys/declined.html", _frame(token, v, open=not v.closed()))
     if v.completed:
         return render(request, "surveys/thanks.html", _frame(token, v, already=True))
     if v.closed():
@@ -59,14 +59,46 @@ def _state_page(request: HttpRequest, token: str, v: Visit) -> HttpResponse | No
 
 
 def _consent(request: HttpRequest, token: str, v: Visit) -> HttpResponse:
-    """Ask for consent before the first question (once per person)."""
+    """Ask for consent before the first question (again if the information sheet changed
+    materially, or if someone who said no changes their mind while the wave is open); a "no"
+    is confirmed before it is recorded."""
     consent = ConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and consent.is_valid():
-        inv = Invitation.objects.select_related("participant__trial").get(pk=v.invitation_id)
-        record_consent(inv, consent.cleaned_data["consent"] == "yes")
+        agrees = consent.cleaned_data["consent"] == "yes"
+        if not agrees and request.POST.get("confirm") != "yes":
+            return render(request, "surveys/decline_confirm.html", _frame(token, v))
+        inv = Invitation.objects.select_related("participant__trial", "wave").get(
+            pk=v.invitation_id
+        )
+        statements = {s: bool(consent.cleaned_data.get(s)) for s in ("hr", "interview")}
+        record_consent(inv, agrees, statements)
+        if agrees:
+            return redirect(f"{reverse('survey', kwargs={'token': token})}?consented=1")
         return redirect("survey", token=token)
-    context = _frame(token, v, form=consent, estimate=estimate(v.pages), closes_on=v.closes_on)
+    context = _frame(
+        token,
+        v,
+        form=consent,
+        estimate=estimate(v.pages),
+        closes_on=v.closes_on,
+        again=v.consent == Consent.CONSENTED,
+        optional=[(s, text) for s, text in v.study.statements if s != "surveys"],
+    )
     return render(request, "surveys/consent.html", context)
+
+
+@never_cache
+def consent_record(request: HttpRequest, token: str) -> HttpResponse:
+    """The participant's consent receipt: each statement, their answer, version and time."""
+    v = visit(token)
+    if v is None:
+        return render(request, "surveys/unknown.html", status=404)
+    from hearten.trials.consent import standing
+    from hearten.trials.models import Participant
+
+    records = standing(Participant.objects.get(pk=v.participant_id))
+    rows = [(text, records[s]) for s, text in v.study.statements if s in records]
+    return render(request, "surveys/consent_record.html", _frame(token, v, rows=rows))
 
 
 def _to_page(token: str, index: int) -> HttpResponse:
@@ -92,7 +124,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     stop = _state_page(request, token, v)
     if stop is not None:
         return stop
-    if v.consent == Consent.PENDING:
+    if v.asks_consent() or v.consent == Consent.DECLINED:  # declined: reconsidering (above)
         return _consent(request, token, v)
     first_open = v.first_open()
     if first_open is None:  # every page saved a moment ago on another device
@@ -151,6 +183,9 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             last=current == len(v.pages) - 1,
             back=current if current > 0 else None,
             distressing=instrument.name in DISTRESSING,
+            consented=request.method == "GET" and bool(request.GET.get("consented")),
+            welcome_back=request.method == "GET" and "page" not in request.GET and bool(v.saved),
+            saved_pages=len(v.saved),
         ),
     )
 

@@ -33,7 +33,7 @@ SELECT i.id, i.opened_at IS NOT NULL, i.completed_at IS NOT NULL, i.revoked_at I
        p.consent, p.withdrawn_at IS NOT NULL,
        w.name, w.instrument, w.pages, w.closes_on, w.closed_at IS NOT NULL,
        p.erased_at IS NOT NULL, t.purged_at IS NOT NULL, t.design,
-       r.instrument, r.answers, p.id
+       r.instrument, r.answers, p.id, p.consent_version
 FROM surveys_invitation i
 JOIN trials_participant p ON p.id = i.participant_id
 JOIN surveys_wave w ON w.id = i.wave_id
@@ -70,6 +70,7 @@ class Visit:
     completed: bool
     revoked: bool
     consent: Consent
+    consent_version: int
     withdrawn: bool
     wave: Named
     pages: tuple[str, ...]
@@ -87,6 +88,13 @@ class Visit:
     def closed(self, now: datetime | None = None) -> bool:
         """The wave has closed (by hand, or its closing date has passed)."""
         return past_closing(self.wave_closed, self.closes_on, now)
+
+    def asks_consent(self) -> bool:
+        """The consent page comes first: not yet answered, or consent was given for an
+        information sheet since changed materially (``participants.consent_version``)."""
+        return self.consent == Consent.PENDING or (
+            self.consent == Consent.CONSENTED and self.consent_version < self.study.consent_version
+        )
 
     def first_open(self, also: str | None = None) -> int | None:
         """The first page (from 0) not yet answered, or ``None`` when all are (``also``: a
@@ -132,6 +140,7 @@ def visit(token: str) -> Visit | None:
         completed=bool(first[2]),
         revoked=bool(first[3]),
         consent=Consent(first[4]),
+        consent_version=first[17],
         withdrawn=bool(first[5]),
         wave=Named(first[6]),
         pages=pages,

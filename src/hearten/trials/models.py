@@ -120,6 +120,9 @@ class Participant(models.Model):
     caseload = models.PositiveSmallIntegerField(null=True, blank=True)
     consent = models.CharField(max_length=20, choices=Consent.choices, default=Consent.PENDING)
     consent_at = models.DateTimeField(null=True, blank=True)
+    consent_version = models.PositiveSmallIntegerField(
+        default=1, help_text="the information sheet version their consent answer was given for"
+    )
     late = models.BooleanField(default=False, help_text="joined after randomisation")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.CharField(
@@ -134,6 +137,24 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.pseudonym
+
+
+class ConsentRecord(models.Model):
+    """One answer to one consent statement (``surveys``, ``hr``, ``interview``): what was
+    agreed or refused, under which version of the information sheet, and when. Append-only:
+    a later answer adds a record; the latest per statement is the one that stands."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="consent_records"
+    )
+    statement = models.CharField(max_length=20)
+    agreed = models.BooleanField()
+    version = models.PositiveSmallIntegerField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["statement", "agreed"], name="consent_statement")]
 
 
 class IdentityKey(models.Model):
