@@ -13,6 +13,7 @@ from hearten.interventions.letters import (
     mark_posted,
     print_letters,
     recipients_for,
+    send_letter,
     set_plan,
     write_letter,
 )
@@ -52,6 +53,7 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
             f"everyone calm in meeting {n * 7 + 3} and made sure child {n} was heard."
         )
         write_letter(writer, trial, who.participant.pseudonym, lines)
+        send_letter(writer, trial, who.participant.pseudonym)
     print_letters(trial, tmp_path)
     mark_posted(trial)
     add_cost(trial, "letters", "printing and postage", 30.0)

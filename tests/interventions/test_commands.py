@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from hearten.interventions.letters import recipients_for, write_letter
+from hearten.interventions.letters import recipients_for, send_letter, write_letter
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import Participant
 from hearten.trials.people import add_role, open_delivery
@@ -48,10 +48,13 @@ def test_letters_from_plan_to_post(
     open_delivery(delivering)
     writer = get_user_model().objects.get(username="manager")
     for n, who in enumerate(recipients_for(writer, delivering)[:2]):
-        lines = LINES.format(who=["Ahmed", "Okafor"][n]).replace(
-            "Thursday", ["Thursday", "the bank holiday"][n]
-        )
+        lines = [
+            LINES.format(who="Ahmed"),
+            "You covered duty for three weeks in March while two colleagues were off, and "
+            "not one visit was missed: the new starters learned how a good week runs.",
+        ][n]
         write_letter(writer, delivering, who.participant.pseudonym, lines)
+        send_letter(writer, delivering, who.participant.pseudonym)
     r = hearten("letters", "print", delivering.slug, "--out", str(tmp_path))
     assert r.code == 0, r.err
     assert (tmp_path / "all-letters.pdf").exists()

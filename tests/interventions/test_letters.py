@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from hearten.interventions.letters import (
     mark_posted,
     print_letters,
     recipients_for,
+    send_letter,
     set_plan,
+    withdraw_letter,
     write_letter,
 )
 from hearten.interventions.models import Letter
@@ -67,12 +70,16 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     assert draft.status == "draft"
     assert draft.problems
     good = write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Ahmed"))
-    assert good.status == "approved"
+    assert good.status == "ready"  # not printed until its writer sends it
     assert good.score == 100
+    with pytest.raises(StateError, match="no approved letters to print"):
+        print_letters(ready, tmp_path)
+    good = send_letter(_writer(), ready, first.pseudonym)
+    assert good.status == "approved"
     copied = write_letter(_writer(), ready, second.pseudonym, LINES.format(who="Jones"))
     assert copied.status == "draft"  # too like the first letter
     text = letter_text(good)
-    assert text.startswith("Dear Sam Patel,")
+    assert text.startswith("Dear Sam,")  # the first name: no preferred name in the roster
     assert "help Ahmed through" in text
     assert text.endswith("Jane Smith\nDirector of Children's Services")
     paths = print_letters(ready, tmp_path)
@@ -126,7 +133,7 @@ def test_the_writers_page(client: Client, ready: Any) -> None:
     assert "This letter is not ready yet" in weak
     assert "Too short" in weak
     done = client.post(url, {"lines": LINES.format(who="Ahmed")}, follow=True).content.decode()
-    assert "Approved" in done
+    assert "Ready to send" in done
     arms = arms_by_participant(ready)
     control = next(p for p in Participant.objects.filter(trial=ready) if arms[p.id] == "control")
     assert client.get(f"/trials/{ready.slug}/letters/{control.pseudonym}/").status_code == 404
@@ -138,6 +145,8 @@ def test_letters_can_be_emailed_as_pdfs(ready: Any, smtp: Inbox) -> None:
     open_delivery(ready)
     person = recipients_for(_writer(), ready)[0].participant
     letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
+    assert email_letters(ready) == 0  # not sent by its writer yet
+    send_letter(_writer(), ready, person.pseudonym)
     assert email_letters(ready) == 1
     message = smtp.messages[0]
     assert message["Subject"] == "A letter for you from Jane Smith"
@@ -206,3 +215,59 @@ def test_a_letter_longer_than_the_limit_is_refused_everywhere(client: Client, re
     assert not Letter.objects.filter(participant=person).exists()
     with pytest.raises(IntegrityError), transaction.atomic():
         Letter.objects.create(trial=ready, participant=person, writer=_writer(), lines=long)
+
+
+def test_a_letter_is_sent_by_its_writer_and_can_be_withdrawn_until_it_is_posted(
+    ready: Any, tmp_path: Path
+) -> None:
+    open_delivery(ready)
+    person = recipients_for(_writer(), ready)[0].participant
+    write_letter(_writer(), ready, person.pseudonym, "Well done.")
+    with pytest.raises(StateError, match="only a letter that passes every check"):
+        send_letter(_writer(), ready, person.pseudonym)
+    write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
+    assert send_letter(_writer(), ready, person.pseudonym).status == "approved"
+    with pytest.raises(StateError, match="withdraw it first"):
+        write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Brown"))
+    print_letters(ready, tmp_path)
+    withdrawn = withdraw_letter(_writer(), ready, person.pseudonym)
+    assert withdrawn.status == "ready"
+    assert withdrawn.printed_at is None
+    rewritten = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Brown"))
+    assert "Brown" in rewritten.lines
+    send_letter(_writer(), ready, person.pseudonym)
+    print_letters(ready, tmp_path)
+    mark_posted(ready)
+    with pytest.raises(StateError, match="only a letter sent for printing"):
+        withdraw_letter(_writer(), ready, person.pseudonym)
+
+
+def test_the_writer_previews_sends_and_withdraws_on_the_page(client: Client, ready: Any) -> None:
+    set_plan(ready, "letters", "Jane Smith", "Director", deadline=date(2026, 12, 18))
+    open_delivery(ready)
+    sign_in(client, "manager", PASSWORD)
+    people = recipients_for(_writer(), ready)
+    person = people[0].participant
+    url = f"/trials/{ready.slug}/letters/{person.pseudonym}/"
+    listing = client.get(f"/trials/{ready.slug}/letters/").content.decode()
+    assert f"0 of {len(people)} letters sent for printing" in listing
+    assert "Friday 18 December 2026" in listing
+    page = client.post(url, {"action": "check", "lines": LINES.format(who="Ahmed")}, follow=True)
+    body = page.content.decode()
+    assert "Your letter passes every check" in body
+    assert "The letter as it will be printed" in body
+    assert "Dear Sam," in body
+    assert "Send for printing" in body
+    pdf = client.get(f"{url}letter.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    sent = client.post(url, {"action": "send"}, follow=True).content.decode()
+    assert "is sent for printing. You can withdraw it until it is posted." in sent
+    assert f"1 of {len(people)} letters sent for printing" in sent
+    assert Letter.objects.get(participant=person).status == "approved"
+    again = client.get(url).content.decode()
+    assert "Withdraw this letter" in again
+    assert 'name="lines"' not in again  # withdraw before rewriting
+    back = client.post(url, {"action": "withdraw"}, follow=True).content.decode()
+    assert "is withdrawn: it will not be printed" in back
+    assert Letter.objects.get(participant=person).status == "ready"

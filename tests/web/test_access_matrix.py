@@ -42,15 +42,18 @@ PAGES = {
     "trial-uptake": {},
     "letters": {},
     "letter": {"pseudonym": "mine"},
+    "letter-pdf": {"pseudonym": "mine"},
     "letter-other": {"pseudonym": "other"},  # another writer's member of staff
 }
+#: Pages that are files to download or open, not pages in the staff layout.
+DOWNLOADS = {"trial-report-pdf", "letter-pdf"}
 #: Who may see what (200); everyone else gets 404, and the anonymous a sign-in redirect.
 ALLOWED = {
     "evaluator": {"trial-detail", "trial-report", "trial-report-pdf", "trial-delivery",
                   "trial-responses", "trial-uptake"},
     "coordinator": {"trial-delivery", "trial-responses", "trial-uptake"},
     "site-coordinator": {"trial-delivery", "trial-responses", "trial-uptake"},
-    "letter-writer": {"trial-delivery", "letters", "letter"},
+    "letter-writer": {"trial-delivery", "letters", "letter", "letter-pdf"},
     "other-evaluator": set(),
     "no-role": set(),
 }  # fmt: skip
@@ -80,6 +83,14 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
     set_plan(trial, "letters", "A. Director", "Director")
     open_delivery(trial)
     mine = {p.pseudonym for p in lettered if p.team.code == team}
+    from hearten.interventions.letters import write_letter
+
+    writer = users.objects.get(username="letter-writer")
+    lines = (
+        "When you covered duty for three weeks in March, you kept the whole team going and "
+        "nobody missed a single visit."
+    )
+    write_letter(writer, trial, sorted(mine)[0], lines)
     treated = {p.pseudonym for p in lettered}
     dudley = {p.pseudonym for p in lettered if p.site.code == "Dudley"}
     return {
@@ -174,7 +185,7 @@ def test_every_page_a_role_opens_shows_its_menu_and_a_way_back(
 ) -> None:
     client = Client()
     assert sign_in(client, role, PASSWORD)
-    for name in sorted(ALLOWED[role] - {"trial-report-pdf"}):
+    for name in sorted(ALLOWED[role] - DOWNLOADS):
         body = client.get(_url(name, world["trial"].slug, world)).content
         assert b'class="govuk-back-link' in body, name
         assert b"Sign out" in body, name

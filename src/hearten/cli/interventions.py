@@ -29,15 +29,30 @@ def plan(
     template: Annotated[
         Path | None, typer.Option(help="the fixed wording with {name}, {lines}, ... (a file)")
     ] = None,
+    deadline: Annotated[
+        str | None, typer.Option(help="write letters by this date, YYYY-MM-DD (managers see it)")
+    ] = None,
 ) -> None:
-    """Set which arm gets letters, who signs them, and their fixed wording."""
+    """Set which arm gets letters, who signs them, their fixed wording and deadline."""
     require_database()
+    from datetime import date
+
+    from hearten.errors import DataError
     from hearten.interventions.letters import DEFAULT_TEMPLATE, set_plan
     from hearten.trials.lifecycle import get_trial
 
+    by = None
+    if deadline:
+        try:
+            by = date.fromisoformat(deadline)
+        except ValueError:
+            raise DataError(
+                f"--deadline {deadline!r} is not a date: write it as YYYY-MM-DD"
+            ) from None
     text = template.read_text(encoding="utf-8") if template else DEFAULT_TEMPLATE
-    set_plan(get_trial(trial), arm, signatory, title, text)
-    out.print(f"Letters in {trial} go to the {arm} arm, signed by {signatory}, {title}.")
+    set_plan(get_trial(trial), arm, signatory, title, text, by)
+    when = f", to be written by {by:%-d %B %Y}" if by else ""
+    out.print(f"Letters in {trial} go to the {arm} arm, signed by {signatory}, {title}{when}.")
 
 
 @letters_app.command("status")

@@ -179,6 +179,7 @@ def _deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: 
         mark_posted,
         print_letters,
         recipients_for,
+        send_letter,
         set_plan,
         write_letter,
     )
@@ -214,8 +215,9 @@ def _deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: 
                 if rng.random() >= 0.9:  # a few letters are never written
                     continue
                 for _ in range(4):  # the check sends a too-similar letter back to be rewritten
-                    if write_letter(writer, trial, r.participant.pseudonym,
-                                    simulate_letter(rng)).status == "approved":  # fmt: skip
+                    who = r.participant.pseudonym
+                    if write_letter(writer, trial, who, simulate_letter(rng)).status == "ready":
+                        send_letter(writer, trial, who)  # the manager previews it and sends it
                         break
             advance()
     with steps.step(_label(trial), "letters printed and posted"):

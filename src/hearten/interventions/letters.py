@@ -2,6 +2,11 @@
 personal and for naming nobody who uses services (``safeguarding``), signed by a senior
 signatory, printed or e-mailed, and logged.
 
+A letter that passes every check is **ready**: its writer previews the whole letter (as a page
+and as the PDF that will be printed) and **sends** it for printing, which approves it. Until
+it is posted or e-mailed the writer can **withdraw** it (back to ready, not printed) and
+rewrite it.
+
 Only the trial's letters arm can get one (a letter to anyone else is refused, without saying
 which arm they are in), only a letter writer for the person's team can write it, only once
 delivery is open, and never to someone who has withdrawn: a withdrawal stops a letter not yet
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +34,26 @@ from hearten.trials.concealment import writer_team_ids
 from hearten.trials.models import IdentityKey, Participant, Trial
 
 DEFAULT_TEMPLATE = (
-    "Dear {name},\n\n"
+    "Dear {first_name},\n\n"
     "I am writing to thank you personally for your work in {team}. Your manager told me this:\n\n"
     "{lines}\n\n"
     "The work you do for children and families matters, and I want you to know that it is "
     "seen and valued.\n\n"
     "With thanks,\n\n{signatory}\n{signatory_title}"
 )
-FIELDS = ("name", "team", "lines", "writer", "signatory", "signatory_title")
+FIELDS = ("name", "first_name", "team", "lines", "writer", "signatory", "signatory_title")
 
 
 def set_plan(
-    trial: Trial, arm: str, signatory: str, title: str, template: str = DEFAULT_TEMPLATE
+    trial: Trial,
+    arm: str,
+    signatory: str,
+    title: str,
+    template: str = DEFAULT_TEMPLATE,
+    deadline: date | None = None,
 ) -> LetterPlan:
-    """Say which arm gets letters, who signs them, and their fixed wording."""
+    """Say which arm gets letters, who signs them, their fixed wording, and (optionally) the
+    date managers should have written them by."""
     arms = {a.name: a for a in trial.arms.all()}
     if arm not in arms:
         raise DataError(f"no arm {arm!r} in trial {trial.slug!r} (arms: {', '.join(arms)})")
@@ -65,9 +77,18 @@ def set_plan(
                 "signatory": signatory.strip(),
                 "signatory_title": title.strip(),
                 "template": template,
+                "deadline": deadline,
             },
         )
-        audit.record(trial, "letter-plan-set", {"arm": arm, "signatory": signatory})
+        audit.record(
+            trial,
+            "letter-plan-set",
+            {
+                "arm": arm,
+                "signatory": signatory,
+                "deadline": deadline.isoformat() if deadline else None,
+            },
+        )
     return plan
 
 
@@ -135,9 +156,10 @@ def safeguarding_concerns(trial: Trial, lines: str) -> tuple[Concern, ...]:
 
 
 def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
-    """Save a writer's lines for one person, checked (``personalisation``); approved when
-    every check passes, otherwise kept as a draft with the reasons. Lines that name or
-    identify someone who uses services are refused (``UnsafeLetter``) and not saved."""
+    """Save a writer's lines for one person, checked (``personalisation``); ready to send
+    when every check passes, otherwise kept as a draft with the reasons. Lines that name or
+    identify someone who uses services are refused (``UnsafeLetter``) and not saved. A letter
+    sent for printing must be withdrawn (``withdraw_letter``) before it is rewritten."""
     allowed = {r.participant.pseudonym: r for r in recipients_for(user, trial, pseudonym)}
     if trial.delivery_opened_at is None:
         raise StateError("letters can be written once delivery opens")
@@ -153,7 +175,11 @@ def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
         )
     person = allowed[pseudonym].participant
     existing = allowed[pseudonym].letter
-    if existing is not None and existing.status not in ("draft", "approved"):
+    if existing is not None and existing.status in ("approved", "printed"):
+        raise StateError(
+            f"the letter to {pseudonym} has been sent for printing: withdraw it first to rewrite it"
+        )
+    if existing is not None and existing.status not in ("draft", "ready"):
         raise StateError(f"the letter to {pseudonym} was {existing.status} already")
     plan = _plan(trial)
     unsafe = safeguarding_concerns(trial, lines)
@@ -166,7 +192,6 @@ def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
         raise UnsafeLetter(unsafe)
     others = Letter.objects.filter(trial=trial).exclude(participant=person)
     result = check_letter(lines, others.values_list("lines", flat=True), plan.template)
-    now = timezone.now()
     with transaction.atomic():
         letter, _ = Letter.objects.update_or_create(
             participant=person,
@@ -176,27 +201,87 @@ def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
                 "lines": lines.strip(),
                 "score": result.score,
                 "problems": list(result.problems),
-                "status": "approved" if result.passed else "draft",
-                "approved_at": now if result.passed else None,
+                "status": "ready" if result.passed else "draft",
+                "approved_at": None,
             },
         )
         audit.record(
             trial,
             "letter-written",
-            {"participant": pseudonym, "score": result.score, "approved": result.passed},
+            {"participant": pseudonym, "score": result.score, "ready": result.passed},
         )
     return letter
 
 
+def _own_letter(user: Any, trial: Trial, pseudonym: str) -> Letter:
+    allowed = {r.participant.pseudonym: r for r in recipients_for(user, trial, pseudonym)}
+    if pseudonym not in allowed or allowed[pseudonym].letter is None:
+        raise NotFound(f"no letter of yours to {pseudonym}: write it first")
+    letter = allowed[pseudonym].letter
+    assert letter is not None  # for the type checker: checked just above
+    return letter
+
+
+def send_letter(user: Any, trial: Trial, pseudonym: str) -> Letter:
+    """The writer, having previewed it, sends a ready letter for printing (approves it)."""
+    letter = _own_letter(user, trial, pseudonym)
+    if letter.status != "ready":
+        raise StateError(
+            f"the letter to {pseudonym} is {letter.status}: only a letter that passes every "
+            "check, and has not been sent, can be sent for printing"
+        )
+    with transaction.atomic():
+        Letter.objects.filter(pk=letter.pk, status="ready").update(
+            status="approved", approved_at=timezone.now()
+        )
+        audit.record(trial, "letter-sent", {"participant": pseudonym})
+    letter.refresh_from_db()
+    return letter
+
+
+def withdraw_letter(user: Any, trial: Trial, pseudonym: str) -> Letter:
+    """The writer takes back a letter sent for printing, until it is posted or e-mailed; it is
+    ready again, to rewrite or send again (a printed copy must not be posted)."""
+    letter = _own_letter(user, trial, pseudonym)
+    if letter.status not in ("approved", "printed"):
+        raise StateError(
+            f"the letter to {pseudonym} is {letter.status}: only a letter sent for printing "
+            "and not yet posted or e-mailed can be withdrawn"
+        )
+    with transaction.atomic():
+        Letter.objects.filter(pk=letter.pk, status__in=["approved", "printed"]).update(
+            status="ready", approved_at=None, printed_at=None
+        )
+        audit.record(trial, "letter-withdrawn", {"participant": pseudonym, "was": letter.status})
+    letter.refresh_from_db()
+    return letter
+
+
+def letter_address(letter: Letter) -> str:
+    """The postal address printed on the letter (from the roster; may be empty)."""
+    address = (
+        IdentityKey.objects.filter(participant=letter.participant)
+        .values_list("address", flat=True)
+        .first()
+    )
+    return address or ""
+
+
 def letter_text(letter: Letter) -> str:
-    """The whole letter, the plan's template with its merge fields filled in."""
+    """The whole letter, the plan's template with its merge fields filled in: ``first_name``
+    is the roster's preferred name (else the first word of the name), ``team`` the team's
+    name (else its code)."""
     plan = _plan(letter.trial)
     p = letter.participant
-    name = IdentityKey.objects.filter(participant=p).values_list("name", flat=True).first()
+    identity = IdentityKey.objects.filter(participant=p).first()
+    name = identity.name if identity else ""
+    preferred = getattr(identity, "preferred_name", "") if identity else ""
+    first = preferred or (name.split()[0] if name.split() else "")
     writer = letter.writer.get_full_name() or letter.writer.get_username()
     return plan.template.format(
         name=name or "colleague",
-        team=p.team.code,
+        first_name=first or "colleague",
+        team=getattr(p.team, "name", "") or p.team.code,
         lines=letter.lines,
         writer=writer,
         signatory=plan.signatory,

@@ -16,8 +16,9 @@ from hearten.trials.models import Office, Participant, Team, Trial
 class LetterPlan(models.Model):
     """A trial's letters: which arm gets them, who signs, and the fixed wording.
 
-    ``template`` has merge fields ``{name}``, ``{team}``, ``{lines}`` (the manager's own
-    words), ``{writer}``, ``{signatory}`` and ``{signatory_title}``.
+    ``template`` has merge fields ``{name}``, ``{first_name}`` (the preferred name),
+    ``{team}`` (its display name), ``{lines}`` (the manager's own words), ``{writer}``,
+    ``{signatory}`` and ``{signatory_title}``.
     """
 
     trial = models.OneToOneField(Trial, on_delete=models.CASCADE, related_name="letter_plan")
@@ -25,12 +26,17 @@ class LetterPlan(models.Model):
     signatory = models.CharField(max_length=120)
     signatory_title = models.CharField(max_length=160)
     template = models.TextField()
+    deadline = models.DateField(
+        null=True, blank=True, help_text="the date letters should be written by"
+    )
 
 
 class Letter(models.Model):
     """One recognition letter, its personalisation check, and its delivery log."""
 
-    STATUSES = ("draft", "approved", "printed", "posted", "emailed", "stopped")
+    #: draft (fails a check), ready (passes, not sent), approved (sent for printing by its
+    #: writer), printed, posted or emailed, stopped (its recipient withdrew).
+    STATUSES = ("draft", "ready", "approved", "printed", "posted", "emailed", "stopped")
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="letters")
     participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="letter")

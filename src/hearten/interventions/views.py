@@ -4,6 +4,7 @@ the participant's goals programme pages (a personal link, no sign-in)."""
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +15,16 @@ from django.views.decorators.http import require_http_methods
 
 from hearten.errors import DataError, StateError
 from hearten.interventions.goals import load_modules, log, save_module, unlock_date, unlocked
-from hearten.interventions.letters import UnsafeLetter, letter_text, recipients_for, write_letter
+from hearten.interventions.letters import (
+    Recipient,
+    UnsafeLetter,
+    letter_address,
+    letter_text,
+    recipients_for,
+    send_letter,
+    withdraw_letter,
+    write_letter,
+)
 from hearten.interventions.models import Enrolment, ModuleWork
 from hearten.interventions.personalisation import MAX_CHARACTERS, MIN_WORDS
 from hearten.surveys.information import information_page, privacy_page
@@ -44,43 +54,101 @@ def _writer_trial(request: HttpRequest, slug: str) -> Trial:
     return found[0]
 
 
+#: What the writer sees of each stage of a letter.
+STAGES = {
+    "draft": ("Needs more", "govuk-tag--yellow"),
+    "ready": ("Ready to send", "govuk-tag--blue"),
+    "approved": ("Sent for printing", "govuk-tag--green"),
+    "printed": ("Printed", "govuk-tag--green"),
+    "posted": ("Posted", "govuk-tag--green"),
+    "emailed": ("E-mailed", "govuk-tag--green"),
+    "stopped": ("Stopped", "govuk-tag--grey"),
+}
+SENT = ("approved", "printed", "posted", "emailed")
+
+
 @login_required
 def letters(request: HttpRequest, slug: str) -> HttpResponse:
+    """The writer's staff who are to get a letter, each letter's stage, and progress."""
     trial = _writer_trial(request, slug)
     try:
         people = recipients_for(request.user, trial)
     except StateError:
         people = []
+    plan = getattr(trial, "letter_plan", None)
+    rows = [
+        {
+            "who": r,
+            "stage": STAGES[r.letter.status] if r.letter else ("Not started", "govuk-tag--grey"),
+        }
+        for r in people
+    ]
     return render(
         request,
         "interventions/letters.html",
-        {"trial": trial, "people": people, "open": trial.delivery_opened_at is not None},
+        {
+            "trial": trial,
+            "rows": rows,
+            "open": trial.delivery_opened_at is not None,
+            "sent": sum(1 for r in people if r.letter and r.letter.status in SENT),
+            "deadline": plan.deadline if plan is not None else None,
+        },
     )
 
 
-@login_required
-def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
-    trial = _writer_trial(request, slug)
+def _recipient(request: HttpRequest, trial: Trial, pseudonym: str) -> Recipient:
     mine = {r.participant.pseudonym: r for r in recipients_for(request.user, trial)}
     if pseudonym not in mine:
         raise Http404("not one of your staff who are to receive a letter")
-    who = mine[pseudonym]
+    return mine[pseudonym]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
+    """Write, check, preview, send and withdraw one letter."""
+    trial = _writer_trial(request, slug)
+    who = _recipient(request, trial, pseudonym)
     current = who.letter
+    action = request.POST.get("action", "check") if request.method == "POST" else ""
+    if action in ("send", "withdraw"):
+        try:
+            if action == "send":
+                send_letter(request.user, trial, pseudonym)
+                messages.success(
+                    request,
+                    f"Your letter to {who.name} is sent for printing. You can withdraw it "
+                    "until it is posted.",
+                )
+                return redirect("letters", slug=slug)
+            withdraw_letter(request.user, trial, pseudonym)
+            messages.success(
+                request, f"Your letter to {who.name} is withdrawn: it will not be printed."
+            )
+        except (DataError, StateError) as exc:
+            messages.error(request, str(exc))
+        return redirect("letter", slug=slug, pseudonym=pseudonym)
     form = LetterForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if action == "check" else None,
         initial={"lines": current.lines if current else ""},
     )
     error = None
     refused: tuple[str, ...] = ()
-    if request.method == "POST" and form.is_valid():
+    if action == "check" and form.is_valid():
         try:
             current = write_letter(request.user, trial, pseudonym, form.cleaned_data["lines"])
-            if current.status == "approved":
-                return redirect("letters", slug=slug)
+            if current.status == "ready":
+                messages.success(
+                    request,
+                    "Your letter passes every check. Read it below as it will be printed, "
+                    "then send it for printing.",
+                )
+                return redirect("letter", slug=slug, pseudonym=pseudonym)
         except UnsafeLetter as exc:
             refused = tuple(c.reason for c in exc.concerns)
         except (DataError, StateError) as exc:
             error = str(exc)
+    status = current.status if current else ""
     return render(
         request,
         "interventions/letter.html",
@@ -89,12 +157,32 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
             "who": who,
             "form": form,
             "letter": current,
+            "stage": STAGES[status][0] if status else "Not started",
+            "editable": status in ("", "draft", "ready"),
+            "can_send": status == "ready",
+            "can_withdraw": status in ("approved", "printed"),
             "error": error,
             "refused": refused,
             "min_words": MIN_WORDS,
-            "preview": letter_text(current) if current else None,
+            "preview": letter_text(current) if current and status != "draft" else None,
         },
     )
+
+
+@login_required
+def letter_pdf(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
+    """The letter exactly as it will be printed (the same PDF page ``letters print`` makes)."""
+    from hearten.interventions.pdf import letter_pdf as make_pdf
+
+    trial = _writer_trial(request, slug)
+    current = _recipient(request, trial, pseudonym).letter
+    if current is None or current.status in ("draft", "stopped"):
+        raise Http404("no letter ready to preview")
+    response = HttpResponse(
+        make_pdf(letter_text(current), letter_address(current)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="letter-{pseudonym}.pdf"'
+    return response
 
 
 def _frame(e: Enrolment) -> dict[str, object]:

@@ -29,6 +29,11 @@ urlpatterns = [
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
     path("trials/<slug:slug>/letters/", intervention_views.letters, name="letters"),
     path("trials/<slug:slug>/letters/<str:pseudonym>/", intervention_views.letter, name="letter"),
+    path(
+        "trials/<slug:slug>/letters/<str:pseudonym>/letter.pdf",
+        intervention_views.letter_pdf,
+        name="letter-pdf",
+    ),
     path("g/<str:token>/", intervention_views.programme, name="programme"),
     path("g/<str:token>/leave/", intervention_views.leave_programme, name="programme-leave"),
     path("g/<str:token>/information/", intervention_views.information, name="programme-info"),
