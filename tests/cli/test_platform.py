@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,11 @@ def test_create_import_randomise_invite(
     assert r.code == 0, r.err
     links = hearten_home / "exports" / "letters-test" / "baseline-links.csv"
     assert links.read_text().count("/s/") == 40
+    rows = list(csv.DictReader(links.open(encoding="utf-8")))
+    assert list(rows[0]) == ["pseudonym", "name", "email", "link"]  # whom each link is for
+    assert all("@" in row["email"] for row in rows)
+    assert links.stat().st_mode & 0o777 == 0o600
+    assert "`hearten worker` e-mails them itself" in " ".join(r.out.split())
     r = hearten("trial", "randomise", "letters-test", "--seed", "7")
     assert r.code == 0, r.err
     assert "seed 7" in r.out

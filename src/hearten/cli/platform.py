@@ -225,7 +225,8 @@ def invite(
     wave: Annotated[str, typer.Argument(help="the wave's name, e.g. baseline")],
     out_file: Annotated[Path | None, typer.Option("--out", help="CSV of links to write")] = None,
 ) -> None:
-    """Issue personal survey links for a wave and write them to a CSV file."""
+    """Issue personal survey links for a wave and write them, with each person's name and
+    e-mail address, to a CSV file readable by you only (the e-mail worker sends them too)."""
     require_database()
     from django.conf import settings
 
@@ -240,14 +241,18 @@ def invite(
     path = out_file or settings.HEARTEN.home / "exports" / t.slug / f"{wave}-links.csv"
     with open_private(path) as f:
         w = csv.writer(f)
-        w.writerow(["pseudonym", "link"])
+        w.writerow(["pseudonym", "name", "email", "link"])
         for link in links:
             url = f"{settings.HEARTEN.base_url}/s/{link.token}/"
-            w.writerow(neutral_row([link.pseudonym, url]))
+            w.writerow(neutral_row([link.pseudonym, link.name, link.email, url]))
     from hearten.trials import audit
 
     audit.record(t, "exported", {"what": f"{wave} survey links", "rows": len(links)})
-    out.print(f"{len(links)} personal links for {t.slug} / {wave} written to {path}")
+    out.print(
+        f"{len(links)} personal links for {t.slug} / {wave} written to {path} (names and "
+        "e-mail addresses: readable by you only). `hearten worker` e-mails them itself; use "
+        "the file only to send links another way."
+    )
 
 
 @trial_app.command("export")

@@ -98,10 +98,13 @@ def pages_of(wave: Wave) -> list[Instrument]:
 
 @dataclass(frozen=True, slots=True)
 class IssuedLink:
-    """A participant's link to a wave."""
+    """A participant's link to a wave, with whom it belongs to (for the evaluator who sends
+    links another way than the e-mail worker; "" once erased or purged)."""
 
     pseudonym: str
     token: str
+    name: str = ""
+    email: str = ""
 
 
 def invite(wave: Wave) -> list[IssuedLink]:
@@ -136,10 +139,15 @@ def invite(wave: Wave) -> list[IssuedLink]:
     live = (
         wave.invitations.exclude(participant__consent=Consent.DECLINED)
         .filter(participant__withdrawn_at__isnull=True)
-        .select_related("participant")
+        .select_related("participant__identity")
         .order_by("participant__pseudonym")
     )
-    return [IssuedLink(i.participant.pseudonym, i.token) for i in live]
+    out = []
+    for i in live:
+        who = getattr(i.participant, "identity", None)
+        name, email = (who.name, who.email) if who is not None else ("", "")
+        out.append(IssuedLink(i.participant.pseudonym, i.token, name, email))
+    return out
 
 
 def close_wave(wave: Wave) -> None:
