@@ -79,3 +79,20 @@ def test_the_observed_icc_is_the_one_the_analysis_stored(trial: Any) -> None:
     run = run_analysis(trial)
     icc = run.result["effects"][0]["hedges_g"]["icc"]
     assert f"letters against control {icc:.3f}" in standards_markdown(trial)
+
+
+def test_the_registry_export_takes_the_sponsor_and_public_contact_from_the_design(
+    trial: Any,
+) -> None:
+    _ready(trial)
+    run_analysis(trial)
+    trial.design["participants"] = {
+        "title": "Feeling valued at work",
+        "team": "Wellbeing Evaluation Unit",
+        "email": "study@example.org",
+    }
+    trial.save(update_fields=["design"])
+    values = {int(r[0]): r[2] for r in _rows(standards_markdown(trial), "## 6. WHO Trial")}
+    assert values[5] == "Wellbeing Evaluation Unit"
+    assert values[7] == "Wellbeing Evaluation Unit: study@example.org"
+    assert values[9] == "Feeling valued at work"

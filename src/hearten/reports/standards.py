@@ -25,6 +25,7 @@ from hearten.trials.allocation import arms_by_participant
 from hearten.trials.choices import Consent
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Participant, Trial
+from hearten.trials.public import DEFAULT_TITLE
 
 TO_WRITE = "**To write**"
 
@@ -81,7 +82,10 @@ def _answers(trial: Trial, r: dict[str, Any]) -> dict[str, str]:
         "9": _report("Design", f"parallel-group trial, {unit}s randomised, allocation ratio "
                      f"{ratio}, superiority framework ({a.alternative} tests)"),
         "10": _report("Changes to the plan"),
-        "11": _report("Design", f"{sites} site(s)") + f"; {TO_WRITE}: the setting and country",
+        "11": _report("Design", f"{sites} site(s)")
+        + (f"; employers: {', '.join(quoted(c) for c in design.participants.councils)}"
+           if design.participants.councils else "")
+        + f"; {TO_WRITE}: the setting and country",
         "12a": f"{TO_WRITE}: eligibility (Hearten holds the roster imported, not its rules)",
         "12b": f"{TO_WRITE}: eligibility of sites and of those delivering the interventions",
         "13": "The TIDieR descriptions below",
@@ -219,8 +223,12 @@ def _registry(trial: Trial, r: dict[str, Any]) -> tuple[list[str], list[str]]:
     design = design_of(trial)
     planned = design.planned_outcomes()
     total = sum(f["randomised"] for f in r["flow"])
+    who = design.participants
+    contact = ", ".join(x for x in (who.email, who.phone) if x)
     values = {
-        9: quoted(trial.name),
+        5: quoted(who.team) if who.team else None,
+        7: quoted(f"{who.team}: {contact}" if who.team else contact) if contact else None,
+        9: quoted(who.title if who.title != DEFAULT_TITLE else trial.name),
         10: f"{quoted(trial.name)}: a randomised trial of "
         + ", ".join(quoted(a.label) for a in design.arms if not a.control)
         + f" ({design.unit}s randomised)",
@@ -232,7 +240,7 @@ def _registry(trial: Trial, r: dict[str, Any]) -> tuple[list[str], list[str]]:
         f"allocation {':'.join(str(a.ratio) for a in design.arms)}",
         16: r["allocation"]["randomised_at"][:10] + " (randomisation; first enrolment: to write)",
         17: f"{total} randomised in {r['allocation']['units']} {design.unit}s",
-        18: trial.status,
+        18: f"Hearten's status: {trial.status} (choose the registry's wording)",
         19: f"{planned[0].instrument} {planned[0].score} at the {planned[0].wave} wave",
         20: "; ".join(f"{o.instrument} {o.score} at {o.wave}" for o in planned[1:]) or "none",
     }
