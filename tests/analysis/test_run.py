@@ -199,3 +199,24 @@ def test_planned_moderators_are_adjusted_and_reported(trial: Any) -> None:
     ]
     assert all(m["pre_registered"] and m["adjusted_p"] >= m["p_value"] for m in mods)
     assert "Does the effect differ between groups?" in write_report(trial).read_text()
+
+
+def test_the_report_gives_the_observed_icc_and_the_mdes_at_analysis(
+    analysed: Any, trial: Any
+) -> None:
+    from hearten.analysis.dataset import build_dataset
+    from hearten.stats.icc import estimate_icc
+
+    observed = analysed.result["observed_icc"]
+    data = build_dataset(trial)
+    used = data[data["consented"] & data["outcome"].notna() & data["baseline"].notna()]
+    cell = used["arm"].astype(str) + "|" + used["stratum"].astype(str)
+    expected = estimate_icc(used["outcome"], used["cluster"], cell, used["baseline"])
+    assert observed["icc"] == pytest.approx(expected.icc_reml)
+    assert observed["conf_low"] <= observed["icc"] <= observed["conf_high"]
+    assert observed["teams"] == analysed.result["model"]["n_clusters"]
+    assert observed["mdes"]["letters"] > 0
+    html = write_report(trial).read_text()
+    assert "Observed clustering</strong> (CONSORT item 17a)" in html
+    assert f"is {observed['icc']:.3f} (95% CI {observed['conf_low']:.3f} to" in html
+    assert f"is {observed['mdes']['letters']:.2f} SD" in html

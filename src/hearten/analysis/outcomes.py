@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hearten.errors import EstimationError
+from hearten.errors import DesignError, EstimationError
 from hearten.stats.effect_size import hedges_g, icc_anova, pooled_sd
 from hearten.stats.estimate import (
     IttFit,
@@ -173,6 +173,65 @@ def _response_weights(data: pd.DataFrame, analysed: pd.Series, stratified: bool)
     share = analysed[consenting.index].groupby([consenting[k] for k in keys]).mean()
     cell = pd.MultiIndex.from_frame(data[keys]) if stratified else data["arm"]
     return pd.Series(1.0 / share.reindex(cell).to_numpy(), index=data.index)
+
+
+def observed_clustering(
+    used: pd.DataFrame, control: str, stratified: bool, clustered: bool, alpha: float
+) -> dict[str, Any] | None:
+    """The outcome's observed ICC with its interval (CONSORT 2010 cluster extension, item
+    17a), and the MDES at 80% power recomputed from the sample analysed.
+
+    The ICC is REML's, from ``y = cell + u_team + e`` with a fixed effect for each arm-by-
+    stratum cell, so neither the treatment effect nor site differences count as clustering
+    (``lmer(y ~ factor(cell) + (1 | team))``), with its profile-likelihood interval
+    (:func:`hearten.stats.icc.estimate_icc`). The MDES is PowerUp!'s (``cra2``, or
+    ``bcra3f2`` with teams within strata) at the achieved teams and people per team, the
+    observed ICC and the R² the baseline explains within and between teams; one per arm
+    against control, with that comparison's share of teams treated. ``None`` unless teams
+    were randomised (or when too few teams leave nothing to estimate).
+    """
+    from hearten.stats.icc import estimate_icc
+    from hearten.stats.power import PowerDesign, solve_mdes
+
+    if not clustered:
+        return None
+    cell = used["arm"].astype(str) + "|" + (used["stratum"].astype(str) if stratified else "")
+    try:
+        e = estimate_icc(used["y"], used["cluster"], cell, used.get("x"), alpha)
+    except EstimationError:
+        return None
+    teams = used.groupby("arm")["cluster"].nunique()
+    mdes: dict[str, float | None] = {}
+    for arm in teams.index.drop(control):
+        pair = used[used["arm"].isin([control, arm])]
+        J, K = pair["cluster"].nunique(), pair["stratum"].nunique() if stratified else 1
+        design = PowerDesign(
+            "bcra3f2" if K > 1 else "cra2",
+            n=len(pair) / J,
+            clusters=J / K,
+            sites=K if K > 1 else None,
+            icc2=e.icc_reml,
+            r2_1=e.r2_1 or 0.0,
+            r2_2=min(e.r2_2 or 0.0, 0.99),
+            covariates=1 if "x" in used else 0,
+            treated=teams[arm] / J,
+            alpha=alpha,
+        )
+        try:
+            mdes[str(arm)] = solve_mdes(design).mdes
+        except DesignError:
+            mdes[str(arm)] = None
+    return {
+        "icc": e.icc_reml,
+        "conf_low": e.reml_low,
+        "conf_high": e.reml_high,
+        "teams": e.teams,
+        "people": e.people,
+        "r2_within": e.r2_1,
+        "r2_between": e.r2_2,
+        "mdes": mdes,
+        "notes": list(e.notes),
+    }
 
 
 def _effect_size(

@@ -28,7 +28,13 @@ from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
 from hearten.analysis.hr_tests import randomise_effects
 from hearten.analysis.models import AnalysisRun
-from hearten.analysis.outcomes import OutcomeFit, Redraws, adjusters, fit_outcome
+from hearten.analysis.outcomes import (
+    OutcomeFit,
+    Redraws,
+    adjusters,
+    fit_outcome,
+    observed_clustering,
+)
 from hearten.analysis.plan import plan_status
 from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
@@ -577,6 +583,11 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         "control_mean": float(control_outcome.mean()),
         "control_sd": float(control_outcome.std(ddof=1)),
         "effects": primary.effects,
+        # CONSORT 17a: the primary outcome's observed ICC with its interval, and the MDES
+        # recomputed from the sample analysed (None unless teams or offices were randomised).
+        "observed_icc": observed_clustering(
+            primary.used, control, stratified, vcov == "CR2", plan.alpha
+        ),
         "cace": _cace(took_part, primary, control, plan, vcov, stratified),
         "uptake": _uptake(trial),
         "hr": _hr_outcomes(trial, data, control, plan, trial.unit != Unit.INDIVIDUAL, stratified),
@@ -590,6 +601,9 @@ def run_analysis(trial: Trial) -> AnalysisRun:
                 "baseline": o.baseline_wave,
                 "n": fits[o.name].fit.fit.n,
                 "effects": fits[o.name].effects,
+                "observed_icc": observed_clustering(
+                    fits[o.name].used, control, stratified, vcov == "CR2", plan.alpha
+                ),
             }
             for o in planned[1:]
         ],

@@ -377,6 +377,10 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
         "figure": figure,
         "pdf": pdf,
         "planned_rows": rows,
+        "observed_mdes": [
+            (labels.get(arm, arm), m)
+            for arm, m in ((r.get("observed_icc") or {}).get("mdes") or {}).items()
+        ],
         "primary_label": _label(r, "primary"),
         "hr_status": {k: _label(r, k) for k in ("absence", "leaving")},
         **_figures(r, labels, rows),
