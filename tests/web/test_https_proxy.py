@@ -18,6 +18,7 @@ from tests.conftest import free_port
 from tests.web.test_soak import _database
 
 HOST = "trial.example.test"
+pytestmark = pytest.mark.database  # on PostgreSQL too: there `hearten serve` runs gunicorn
 
 
 @pytest.fixture
