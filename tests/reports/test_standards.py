@@ -77,8 +77,11 @@ def test_the_pack_is_a_tagged_pdf_with_table_headers(trial: Any) -> None:
 def test_the_observed_icc_is_the_one_the_analysis_stored(trial: Any) -> None:
     _ready(trial)
     run = run_analysis(trial)
-    icc = run.result["effects"][0]["hedges_g"]["icc"]
-    assert f"letters against control {icc:.3f}" in standards_markdown(trial)
+    icc = run.result["observed_icc"]
+    assert (
+        f"{icc['icc']:.3f} (95% CI {icc['conf_low']:.3f} to {icc['conf_high']:.3f}; "
+        f"{icc['teams']} teams" in standards_markdown(trial)
+    )
 
 
 def test_the_registry_export_takes_the_sponsor_and_public_contact_from_the_design(

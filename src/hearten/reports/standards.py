@@ -65,7 +65,7 @@ def _answers(trial: Trial, r: dict[str, Any]) -> dict[str, str]:
     sites = (r.get("assessed") or {}).get("sites")
     timing = _consent_timing(trial)
     locked = (r.get("plan") or {}).get("locked")
-    icc = r.get("icc")
+    icc = (r.get("observed_icc") or {}).get("icc")
     return {
         "1a": f"{TO_WRITE}: the title should say 'randomised'"
         + (f" and that {unit}s were randomised" if clustered else ""),
@@ -125,7 +125,7 @@ def _answers(trial: Trial, r: dict[str, Any]) -> dict[str, str]:
         "24b": f"{TO_WRITE}: other support each arm received",
         "25": _report("Baseline balance of the analysed sample"),
         "26": _report("Effects on every planned outcome")
-        + ("; observed ICC below" if icc or any(
+        + ("; observed ICC below" if icc is not None or any(
             (e.get("hedges_g") or {}).get("icc") is not None for e in r["effects"])
            else (f"; {TO_WRITE}: the observed ICC (not stored by this analysis run)"
                  if clustered else "")),
@@ -289,15 +289,24 @@ def standards_markdown(trial: Trial) -> str:
         f"{timing.get('after randomisation', 0)} after it, and "
         f"{timing.get('not consented', 0)} did not consent.", "",
     ]  # fmt: skip
-    icc = r.get("icc")
+    icc = r.get("observed_icc")
     stored_g = [(e["term"], (e.get("hedges_g") or {}).get("icc")) for e in r["effects"]]
-    if isinstance(icc, dict):
-        said = "; ".join(f"{quoted(str(k))} {v}" for k, v in icc.items())
-        lines += [f"Observed intracluster correlation of the primary outcome: {said}.", ""]
+    if isinstance(icc, dict) and icc.get("icc") is not None:
+        level = round(100 * (1 - r["model"]["alpha"]))
+        said = [f"{o['name']} {o['observed_icc']['icc']:.3f} ({o['observed_icc']['conf_low']:.3f}"
+                f" to {o['observed_icc']['conf_high']:.3f})"
+                for o in r.get("secondary", [])
+                if (o.get("observed_icc") or {}).get("icc") is not None]  # fmt: skip
+        lines += [
+            f"Observed intracluster correlation of the primary outcome among {design.unit}s: "
+            f"{icc['icc']:.3f} ({level}% CI {icc['conf_low']:.3f} to {icc['conf_high']:.3f}; "
+            f"{icc['teams']} {design.unit}s, {icc['people']} people; REML, profile-likelihood "
+            "interval)." + (f" Secondary outcomes: {'; '.join(said)}." if said else ""), "",
+        ]  # fmt: skip
     elif clustered and any(v is not None for _, v in stored_g):
-        said = "; ".join(f"{arm} against control {v:.3f}" for arm, v in stored_g if v is not None)
+        anova = "; ".join(f"{arm} against control {v:.3f}" for arm, v in stored_g if v is not None)
         lines += [f"Observed intracluster correlation of the primary outcome (one-way ANOVA by "
-                  f"{design.unit}, as used for Hedges' g): {said}. {TO_WRITE}: its interval "
+                  f"{design.unit}, as used for Hedges' g): {anova}. {TO_WRITE}: its interval "
                   "(this analysis run does not store one).", ""]  # fmt: skip
     elif clustered:
         lines += [f"{TO_WRITE}: the observed ICC of each primary outcome with its interval "
