@@ -124,7 +124,7 @@ def _run(env: dict[str, str], folder: Path, workers: int, args: argparse.Namespa
             assert csrf, page[:300]
             assert key, page[:300]
             form = {"csrfmiddlewaretoken": csrf.group(1).decode(), "page": "swemwbs",
-                    "receipt": key.group(1).decode(),
+                    "receipt": key.group(1).decode(), "checked": "yes",
                     **{f"swemwbs_{i}": "3" for i in range(1, 8)}}  # fmt: skip
             status, _ = b.request("POST", path, form)
             t2 = time.perf_counter()

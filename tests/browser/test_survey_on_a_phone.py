@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from hearten.instruments import get_instrument
 from hearten.surveys.models import Invitation, Response
 from hearten.surveys.services import invite, plan_waves
 from hearten.trials.design import load_design
@@ -60,6 +61,10 @@ def test_a_participant_consents_and_answers_on_a_phone(
     for i in range(7):
         questions.nth(i).get_by_label("Often" if i != 2 else "Some of the time").check()
     phone.screenshot(path=str(tmp_path / "survey.png"), full_page=True)
+    phone.get_by_role("button", name="Check your answers").click()
+    phone.get_by_role("heading", name="Check your answers before sending them").wait_for()
+    assert axe_violations(phone) == []
+    assert not Response.objects.filter(invitation=inv).exists()  # nothing sent yet
     phone.get_by_role("button", name="Send my answers").click()
 
     phone.get_by_role("heading", name="Thank you").wait_for()
@@ -80,10 +85,11 @@ def test_a_missed_question_is_flagged_and_answers_are_kept(phone: Any, survey_ur
     questions = phone.locator("fieldset")
     for i in range(6):
         questions.nth(i).get_by_label("Rarely").check()
-    phone.get_by_role("button", name="Send my answers").click()
+    phone.get_by_role("button", name="Check your answers").click()
     summary = phone.locator(".govuk-error-summary")
     assert summary.is_visible()
-    assert "Answer question 7" in summary.inner_text()
+    seventh = get_instrument("swemwbs").items[6].text
+    assert f"Answer “{seventh}”" in summary.inner_text()  # the question, not a hidden number
     assert questions.nth(0).get_by_label("Rarely").is_checked()
     assert axe_violations(phone) == []
     assert not Response.objects.filter(invitation=inv).exists()

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 SWEMWBS = {f"swemwbs_{i}": "4" for i in range(1, 8)}
 ONS4 = {"ons4_1": "7", "ons4_2": "8", "ons4_3": "6", "ons4_4": "3"}
-CASELOAD = {"caseload_1": "18"}
+CASELOAD_QUESTION = "How many children or families are allocated to you at the moment?"
+CASELOAD = {"caseload_1": "18", "checked": "yes"}  # sent from "Check your answers"
 
 
 def test_pages_show_progress_and_resume_on_another_device(multi: Any) -> None:
@@ -48,7 +49,7 @@ def test_pages_show_progress_and_resume_on_another_device(multi: Any) -> None:
     laptop.post(url, {"page": "ons4", **ONS4})
     last = laptop.get(url).content.decode()
     assert "Page 3 of 3" in last
-    assert "Send my answers" in last
+    assert "Check your answers" in last  # the last page leads to the check
     assert 'inputmode="numeric"' in last
     done = laptop.post(url, {"page": "caseload", **CASELOAD}, follow=True).content.decode()
     assert "Thank you" in done
@@ -64,7 +65,7 @@ def test_a_number_out_of_range_is_explained(multi: Any) -> None:
     c.post(url, {"page": "swemwbs", **SWEMWBS})
     c.post(url, {"page": "ons4", **ONS4})
     page = c.post(url, {"page": "caseload", "caseload_1": "999"}).content.decode()
-    assert "Question 1 must be 150 or fewer" in page
+    assert f"The answer to “{CASELOAD_QUESTION}” must be 150 or fewer" in page
     assert "There is a problem" in page
 
 

@@ -14,6 +14,7 @@ from hearten.trials.models import Participant
 pytestmark = pytest.mark.django_db
 
 ANSWERS = {f"swemwbs_{i}": str(v) for i, v in enumerate([4, 4, 3, 4, 4, 4, 4], start=1)}
+SENT = {**ANSWERS, "checked": "yes"}  # sent from the "Check your answers" page
 
 
 @pytest.fixture
@@ -33,6 +34,12 @@ def test_a_participant_consents_answers_and_is_thanked(client: Client, link: Inv
     assert "I’ve been feeling optimistic about the future" in page.content.decode()
     assert b"NHS Health Scotland" in page.content  # the licence notice is shown
     page = client.post(url, {"page": "swemwbs", **ANSWERS}, follow=True)
+    assert b"Check your answers before sending them" in page.content  # nothing stored yet
+    assert "I’ve been feeling optimistic about the future" in page.content.decode()
+    assert not Response.objects.filter(invitation=link).exists()
+    page = client.post(url, {"page": "swemwbs", **ANSWERS, "edit": "yes"})
+    assert 'value="3" checked' in page.content.decode()  # "Change": the answers come back
+    page = client.post(url, {"page": "swemwbs", **SENT}, follow=True)
     assert b"Thank you" in page.content
     response = Response.objects.get(invitation=link)
     assert response.scores == {"raw": 27.0, "metric": 24.11}
@@ -42,8 +49,8 @@ def test_a_participant_consents_answers_and_is_thanked(client: Client, link: Inv
 def test_a_resubmission_does_not_duplicate_the_response(client: Client, link: Invitation) -> None:
     url = f"/s/{link.token}/"
     client.post(url, {"consent": "yes"})
-    client.post(url, {"page": "swemwbs", **ANSWERS})
-    again = client.post(url, {"page": "swemwbs", **{**ANSWERS, "swemwbs_1": "1"}}, follow=True)
+    client.post(url, {"page": "swemwbs", **SENT})
+    again = client.post(url, {"page": "swemwbs", **{**SENT, "swemwbs_1": "1"}}, follow=True)
     assert b"You have already answered" in again.content
     assert Response.objects.filter(invitation=link).count() == 1
     assert Response.objects.get(invitation=link).answers["swemwbs_1"] == 4
@@ -60,8 +67,8 @@ def test_missing_and_invalid_answers_are_shown_and_nothing_is_stored(
     text = page.content.decode()
     assert page.status_code == 200
     assert "There is a problem" in text
-    assert "Answer question 5: “I’ve been thinking clearly”" in text
-    assert "Choose one of the answers for question 2" in text
+    assert "Answer “I’ve been thinking clearly”" in text  # the question, not a number
+    assert "Choose one of the answers to “I’ve been feeling useful”" in text
     assert 'value="4" checked' in text  # answers given are kept
     assert not Response.objects.filter(invitation=link).exists()
 

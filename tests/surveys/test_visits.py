@@ -237,4 +237,6 @@ def test_the_survey_form_refuses_what_the_instrument_refuses() -> None:
     for typed in ("12.0", "１２", "1_2", "12e0"):
         form = InstrumentForm(get_instrument("caseload"), {"caseload_1": typed})
         assert not form.is_valid()
-        assert form.errors["caseload_1"] == ["Enter a whole number for question 1, like 12"]
+        assert form.errors["caseload_1"] == [
+            f"Enter a whole number for “{get_instrument('caseload').items[0].text}”, like 12"
+        ]

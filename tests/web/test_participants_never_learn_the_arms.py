@@ -58,7 +58,9 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
         for suffix in ("information/", "privacy/", "leave-study/"):
             pages.append(client.get(base + suffix))
         answers = {f"swemwbs_{i}": "3" for i in range(1, 8)}
-        pages.append(client.post(base, {"page": "swemwbs", **answers}, follow=True))  # thanks
+        pages.append(client.post(base, {"page": "swemwbs", **answers}))  # check your answers
+        sent = {"page": "swemwbs", "checked": "yes", **answers}
+        pages.append(client.post(base, sent, follow=True))  # thanks
         record_consent(decliner, False)
         pages.append(client.get(f"/s/{decliner.token}/"))
         out = f"/s/{leaver.token}/leave-study/"

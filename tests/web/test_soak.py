@@ -134,7 +134,7 @@ class Participant:
         key = RECEIPT.search(page)
         assert key, page[:500]
         form = {"csrfmiddlewaretoken": token.group(1).decode(), "page": "swemwbs",
-                "receipt": key.group(1).decode(), **answers}  # fmt: skip
+                "receipt": key.group(1).decode(), "checked": "yes", **answers}  # fmt: skip
         time.sleep(random.uniform(0.05, 0.2))  # reading the questions
         status, page = self.request("POST", path, form)
         if status == 302 or b"You have already answered" in page:

@@ -41,17 +41,17 @@ class InstrumentForm(forms.Form):
     def __init__(self, instrument: Instrument, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instrument = instrument
-        for number, item in enumerate(instrument.items, start=1):
+        for item in instrument.items:
             if item.kind == "number":
                 self.fields[item.key] = WholeNumberField(
                     label=item.text,
                     min_value=item.minimum,
                     max_value=item.maximum,
                     error_messages={
-                        "required": f"Enter a number for question {number}",
-                        "invalid": f"Enter a whole number for question {number}, like 12",
-                        "min_value": f"Question {number} must be {item.minimum} or more",
-                        "max_value": f"Question {number} must be {item.maximum} or fewer",
+                        "required": f"Enter a number for “{item.text}”",
+                        "invalid": f"Enter a whole number for “{item.text}”, like 12",
+                        "min_value": f"The answer to “{item.text}” must be {item.minimum} or more",
+                        "max_value": f"The answer to “{item.text}” must be {item.maximum} or fewer",
                     },
                 )
                 continue
@@ -61,8 +61,8 @@ class InstrumentForm(forms.Form):
                 coerce=int,
                 widget=forms.RadioSelect,
                 error_messages={
-                    "required": f"Answer question {number}: “{item.text}”",
-                    "invalid_choice": f"Choose one of the answers for question {number}",
+                    "required": f"Answer “{item.text}”",
+                    "invalid_choice": f"Choose one of the answers to “{item.text}”",
                 },
             )
 

@@ -141,6 +141,16 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     saved = v.saved.get(instrument.name)
     # The hidden "page" field marks a survey post (a repeated consent post is not one).
     bound = posted == instrument.name
+    finishing = bound and v.first_open(also=instrument.name) is None
+    if finishing and request.POST.get("edit") == "yes":  # "Change" on the check page
+        bound, saved = False, {k: request.POST.get(k) for k in instrument.item_keys}
+    elif finishing and request.POST.get("checked") != "yes":
+        try:
+            pending = instrument.validate(request.POST)
+        except DataError:
+            pass  # refused below, with the reasons
+        else:
+            return _check_answers(request, token, v, instrument.name, pending)
     if bound:
         # Stored straight from the post (the instrument checks every answer); the form is
         # built only to explain a refusal, which keeps the busiest request light.
@@ -188,6 +198,34 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             saved_pages=len(v.saved),
         ),
     )
+
+
+def _check_answers(
+    request: HttpRequest, token: str, v: Visit, last: str, pending: dict[str, int]
+) -> HttpResponse:
+    """Every answer, page by page, before the last page is stored and the survey sent; the
+    last page's answers travel in the form (nothing is stored until "Send my answers")."""
+    sections = []
+    for number, name in enumerate(v.pages, start=1):
+        instrument = get_instrument(name)
+        given = pending if name == last else v.saved.get(name, {})
+        rows = []
+        for item in instrument.items:
+            value = given.get(item.key)
+            labels = {o.value: o.label for o in item.options}
+            rows.append((item.text, "" if value is None else labels.get(value, str(value))))
+        sections.append({"number": number, "heading": instrument.heading, "rows": rows,
+                         "last": name == last})  # fmt: skip
+    context = _frame(
+        token,
+        v,
+        sections=sections,
+        last=last,
+        pending=sorted(pending.items()),
+        receipt=new_key(),
+        pages=len(v.pages),
+    )
+    return render(request, "surveys/check.html", context)
 
 
 @never_cache
