@@ -62,6 +62,12 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     assert "coffee machine and thank-you note" in text
     assert "before randomisation" in text  # committed before the draw, as recorded
     assert "does not show that the seed was fixed" not in text
+    # a small process evaluation with synthetic transcripts, labelled, in both reports
+    for ipe in (text, goals.read_text()):
+        assert "Process evaluation: what people said" in ipe
+        assert "These transcripts are synthetic" in ipe
+        assert "coded by 2 coders" in ipe
+    assert "“It was the first time anyone senior said" in text
     for slug in ("demo-letters", "demo-goals", "demo-coffee"):
         folder = home / "reports" / slug
         assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")

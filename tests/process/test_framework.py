@@ -105,3 +105,21 @@ def test_a_small_column_shows_neither_counts_nor_quotes_and_takes_a_partner(
     # letters alone would give control away by subtraction from the total
     assert cells["letters"].hidden == "hidden so another cannot be worked out"
     assert cells["letters"].mentioning is None
+
+
+def test_the_exemplar_is_a_quote_the_coders_agree_on(
+    named_trial: Any, coders: tuple[Any, Any]
+) -> None:
+    load_codebook(named_trial, "code,parent,definition\nValued,,Felt valued\n")
+    arms = arms_by_participant(named_trial)
+    people = list(Participant.objects.filter(trial=named_trial).order_by("id"))
+    letters = [p for p in people if arms[p.id] == "letters"][:5]
+    _interview(named_trial, letters, "L", [True] * 5)
+    valued = code_of(named_trial, "Valued")
+    from hearten.process.models import Transcript
+
+    first, second = Transcript.objects.order_by("name")[:2]
+    tag_quote(first, valued, coders[0], "I felt valued by the letter. Interview L-0.")
+    for coder in coders:
+        tag_quote(second, valued, coder, "felt valued")
+    assert matrix(named_trial, "arm").cells["Valued"]["letters"].quote == "felt valued"

@@ -44,13 +44,15 @@ PAGES = {
     "letter": {"pseudonym": "mine"},
     "letter-pdf": {"pseudonym": "mine"},
     "letter-other": {"pseudonym": "other"},  # another writer's member of staff
+    "interviews": {},
+    "interview": {"name": "INT-01"},
 }
 #: Pages that are files to download or open, not pages in the staff layout.
 DOWNLOADS = {"trial-report-pdf", "letter-pdf"}
 #: Who may see what (200); everyone else gets 404, and the anonymous a sign-in redirect.
 ALLOWED = {
     "evaluator": {"trial-detail", "trial-report", "trial-report-pdf", "trial-delivery",
-                  "trial-responses", "trial-uptake"},
+                  "trial-responses", "trial-uptake", "interviews", "interview"},
     "coordinator": {"trial-delivery", "trial-responses", "trial-uptake"},
     "site-coordinator": {"trial-delivery", "trial-responses", "trial-uptake"},
     "letter-writer": {"trial-delivery", "letters", "letter", "letter-pdf"},
@@ -82,6 +84,10 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
 
     set_plan(trial, "letters", "A. Director", "Director")
     open_delivery(trial)
+    from hearten.process.transcripts import upload
+
+    for t in (trial, other):
+        upload(t, "INT-01", "Interviewer: How was it?\nRespondent: Fine, thank you.\n")
     mine = {p.pseudonym for p in lettered if p.team.code == team}
     from hearten.interventions.letters import write_letter
 
@@ -114,6 +120,8 @@ def _url(name: str, slug: str, world: dict[str, Any]) -> str:
     extra = PAGES[name]
     if "pseudonym" in extra:
         kwargs["pseudonym"] = world[extra["pseudonym"]]
+    if "name" in extra:
+        kwargs["name"] = extra["name"]
     return reverse(name.removesuffix("-other"), kwargs=kwargs)
 
 

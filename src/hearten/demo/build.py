@@ -17,6 +17,7 @@ from django.utils import timezone
 from rich.console import Console
 
 from hearten.analysis.run import run_analysis
+from hearten.demo.ipe import add_ipe
 from hearten.demo.simulate import (
     TRUE_EFFECT,
     Person,
@@ -363,6 +364,7 @@ def _coffee_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
         import_hr(trial, "absence", home / "demo" / "coffee-absence.csv", {})
     invite(trial.waves.get(name="follow-up"))
     _answer_wave(trial, "follow-up", by_id, rng, steps)
+    add_ipe(trial, RANDOMISATION_SEED + 12, ["arm"], 7)
     return _analyse_and_report(trial, steps)
 
 
@@ -440,4 +442,5 @@ def _goals_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
         cost_goals(trial, today)
     invite(trial.waves.get(name="follow-up"))
     _answer_wave(trial, "follow-up", by_id, rng, steps)
+    add_ipe(trial, RANDOMISATION_SEED + 11, ["arm", "stage"], 8)
     return _analyse_and_report(trial, steps)

@@ -2,7 +2,8 @@
 an exemplar quote in each cell, within the disclosure rules.
 
 A column is the set of transcripts whose interviewee has that arm (site, stage, role); a cell
-counts the column's transcripts in which any coder tagged the theme or a code beneath it.
+counts the column's transcripts in which any coder tagged the theme or a code beneath it; its
+quote is the one most coders tagged, then the fullest.
 Columns are the parts of a total (every transcript), so the small-cell rule of the monitoring
 tables applies as it is (``hearten.stats.disclosure.suppress`` with the trial's
 ``monitoring.min_group``): a column of fewer interviewees is hidden, with a partner where it
@@ -84,15 +85,27 @@ def matrix(trial: Trial, dimension: str) -> Matrix:
     for col in column_of.values():
         size[col] += 1
     hits: dict[tuple[str, str], set[int]] = defaultdict(set)
-    best: dict[tuple[str, str], tuple[int, int, str]] = {}
-    for ex in Excerpt.objects.filter(transcript__trial=trial).select_related("transcript"):
-        if ex.transcript_id not in column_of:
-            continue
-        key = (theme_by_code[ex.code_id], column_of[ex.transcript_id])
+    best: dict[tuple[str, str], tuple[int, int, int, str]] = {}
+    excerpts = [
+        ex
+        for ex in Excerpt.objects.filter(transcript__trial=trial).select_related("transcript")
+        if ex.transcript_id in column_of
+    ]
+    # how many coders tagged an overlapping span of the same theme: quotes the coders agree
+    # on are chosen before those only one coder saw
+    spans: dict[tuple[int, str], list[tuple[int, int, int]]] = defaultdict(list)
+    for ex in excerpts:
+        spans[(ex.transcript_id, theme_by_code[ex.code_id])].append((ex.start, ex.end, ex.coder_id))
+    for ex in excerpts:
+        theme = theme_by_code[ex.code_id]
+        key = (theme, column_of[ex.transcript_id])
         hits[key].add(ex.transcript_id)
+        agree = len(
+            {c for s, e, c in spans[(ex.transcript_id, theme)] if s < ex.end and ex.start < e}
+        )
         length = ex.end - ex.start
-        rank = (-min(length, QUOTE_LENGTH), ex.id)  # the fullest quote, then the earliest
-        if key not in best or rank < best[key][:2]:
+        rank = (-agree, -min(length, QUOTE_LENGTH), ex.id)  # agreed, fullest, earliest
+        if key not in best or rank < best[key][:3]:
             best[key] = (*rank, ex.text)
     cells: dict[str, dict[str, Cell]] = {}
     for theme in themes:
@@ -105,7 +118,7 @@ def matrix(trial: Trial, dimension: str) -> Matrix:
             else Cell(
                 c.people,
                 c.answered,
-                _short(best[(theme, c.key)][2]) if (theme, c.key) in best else None,
+                _short(best[(theme, c.key)][3]) if (theme, c.key) in best else None,
                 None,
             )
             for c in shown

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from hearten.interventions import views as intervention_views
+from hearten.process import views as process_views
 from hearten.surveys import information, leaving
 from hearten.surveys import views as survey_views
 from hearten.web import twofactor, views
@@ -27,6 +28,8 @@ urlpatterns = [
     path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
     path("trials/<slug:slug>/responses/", views.responses, name="trial-responses"),
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
+    path("trials/<slug:slug>/interviews/", process_views.interviews, name="interviews"),
+    path("trials/<slug:slug>/interviews/<str:name>/", process_views.interview, name="interview"),
     path("trials/<slug:slug>/letters/", intervention_views.letters, name="letters"),
     path("trials/<slug:slug>/letters/<str:pseudonym>/", intervention_views.letter, name="letter"),
     path(
