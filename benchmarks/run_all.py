@@ -25,6 +25,8 @@ from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+#: The commit before the start-up work (issue 22): `startup.py` measures it beside the tree.
+BEFORE = "a7411f9"
 R_PACKAGES = [
     "r-base-core", "r-cran-estimatr", "r-cran-clubsandwich", "r-cran-mass", "r-cran-sandwich",
     "r-cran-survival",
@@ -67,6 +69,8 @@ def runs(quick: bool) -> list[tuple[str, list[str]]]:
                         "1" if quick else "3"]),
         ("Simulation", [*py, str(HERE / "simulate_vs_statsmodels.py"), "--reps",
                         "1000" if quick else "10000"]),
+        ("Start-up and whole commands", [*py, str(HERE / "startup.py"), "--before", BEFORE,
+                                         "--demo", *(["--quick"] if quick else [])]),
         ("Survey load", [*py, str(HERE / "survey_load.py"), "--seconds",
                          "5" if quick else "30", "--people", "2000" if quick else "8000"]),
     ]  # fmt: skip
