@@ -220,3 +220,11 @@ def test_the_report_gives_the_observed_icc_and_the_mdes_at_analysis(
     assert "Observed clustering</strong> (CONSORT item 17a)" in html
     assert f"is {observed['icc']:.3f} (95% CI {observed['conf_low']:.3f} to" in html
     assert f"is {observed['mdes']['letters']:.2f} SD" in html
+    # Hedges' g on the total variance (EEF): the ITT estimate over sqrt(τ² + σ²), corrected.
+    effect = analysed.result["effects"][0]
+    n = int(used["arm"].isin(["control", "letters"]).sum())
+    correction = 1 - 3 / (4 * (n - 2) - 1)
+    g = effect["estimate"] / np.sqrt(expected.total_variance) * correction
+    assert observed["eef_g"]["letters"]["g"] == pytest.approx(g)
+    assert "as the Education Endowment Foundation reports effect sizes), Hedges' g for" in html
+    assert f" is {g:.2f} (95% CI" in html

@@ -117,7 +117,8 @@ def test_team_icc_within_sites_matches_lme4_with_site_fixed_effects(case: str) -
         d = pd.read_csv(REFERENCE / "icc_few_teams.csv")
         e = estimate_icc(d["y"], d["team"], d["site"], d["x"])
     for name in ref.index:
-        assert getattr(e, name) == pytest.approx(ref[name], abs=2e-5), name
+        # ICCs and R² to 2e-5 (lme4's optimiser tolerance); a variance in its own units to 1e-6.
+        assert getattr(e, name) == pytest.approx(ref[name], abs=2e-5, rel=1e-6), name
 
 
 def test_a_team_icc_within_sites_needs_more_teams_than_sites() -> None:

@@ -176,7 +176,12 @@ def _response_weights(data: pd.DataFrame, analysed: pd.Series, stratified: bool)
 
 
 def observed_clustering(
-    used: pd.DataFrame, control: str, stratified: bool, clustered: bool, alpha: float
+    used: pd.DataFrame,
+    control: str,
+    stratified: bool,
+    clustered: bool,
+    alpha: float,
+    effects: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """The outcome's observed ICC with its interval (CONSORT 2010 cluster extension, item
     17a), and the MDES at 80% power recomputed from the sample analysed.
@@ -189,6 +194,11 @@ def observed_clustering(
     observed ICC and the R² the baseline explains within and between teams; one per arm
     against control, with that comparison's share of teams treated. ``None`` unless teams
     were randomised (or when too few teams leave nothing to estimate).
+
+    With ``effects``, also Hedges' g on the total variance as the Education Endowment
+    Foundation reports it (``eef_g``): each effect and its interval over
+    ``sqrt(τ² + σ²)`` of that model (between plus within teams, without covariates), times
+    Hedges' correction ``1 - 3/(4(N - 2) - 1)``.
     """
     from hearten.stats.icc import estimate_icc
     from hearten.stats.power import PowerDesign, solve_mdes
@@ -221,8 +231,26 @@ def observed_clustering(
             mdes[str(arm)] = solve_mdes(design).mdes
         except DesignError:
             mdes[str(arm)] = None
+    eef: dict[str, dict[str, float | None]] = {}
+    sd = float(np.sqrt(e.total_variance)) if e.total_variance else None
+    for effect in effects or []:
+        N = int(used["arm"].isin([control, effect["term"]]).sum())
+        if sd is None or N < 4:
+            continue
+        scale = (1 - 3 / (4 * (N - 2) - 1)) / sd
+
+        def on_scale(v: float | None, scale: float = scale) -> float | None:
+            return None if v is None else float(v) * scale
+
+        eef[effect["term"]] = {
+            "g": on_scale(effect["estimate"]),
+            "conf_low": on_scale(effect.get("conf_low")),
+            "conf_high": on_scale(effect.get("conf_high")),
+        }
     return {
         "icc": e.icc_reml,
+        "total_variance": e.total_variance,
+        "eef_g": eef,
         "conf_low": e.reml_low,
         "conf_high": e.reml_high,
         "teams": e.teams,

@@ -586,7 +586,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         # CONSORT 17a: the primary outcome's observed ICC with its interval, and the MDES
         # recomputed from the sample analysed (None unless teams or offices were randomised).
         "observed_icc": observed_clustering(
-            primary.used, control, stratified, vcov == "CR2", plan.alpha
+            primary.used, control, stratified, vcov == "CR2", plan.alpha, primary.effects
         ),
         "cace": _cace(took_part, primary, control, plan, vcov, stratified),
         "uptake": _uptake(trial),
@@ -602,8 +602,13 @@ def run_analysis(trial: Trial) -> AnalysisRun:
                 "n": fits[o.name].fit.fit.n,
                 "effects": fits[o.name].effects,
                 "observed_icc": observed_clustering(
-                    fits[o.name].used, control, stratified, vcov == "CR2", plan.alpha
-                ),
+                    fits[o.name].used,
+                    control,
+                    stratified,
+                    vcov == "CR2",
+                    plan.alpha,
+                    fits[o.name].effects,
+                ),  # fmt: skip
             }
             for o in planned[1:]
         ],

@@ -381,6 +381,10 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
             (labels.get(arm, arm), m)
             for arm, m in ((r.get("observed_icc") or {}).get("mdes") or {}).items()
         ],
+        "eef_g": [
+            (labels.get(arm, arm), g)
+            for arm, g in ((r.get("observed_icc") or {}).get("eef_g") or {}).items()
+        ],
         "primary_label": _label(r, "primary"),
         "hr_status": {k: _label(r, k) for k in ("absence", "leaving")},
         **_figures(r, labels, rows),

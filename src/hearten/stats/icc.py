@@ -66,6 +66,9 @@ class IccEstimate:
             which happens by chance with few teams or sites) is reported as 0, and said so
             in ``notes``.
         notes: plain sentences about what was adjusted (a negative R² set to 0).
+        total_variance: ``τ² + σ²`` of the REML team model without the covariate (within
+            sites when sites are given): the denominator of an effect size on the total
+            variance, as the Education Endowment Foundation reports it.
         alpha: the intervals' level is ``1 - alpha``.
     """
 
@@ -88,6 +91,7 @@ class IccEstimate:
     r2_3: float | None
     alpha: float
     notes: tuple[str, ...] = ()
+    total_variance: float | None = None
 
 
 class _Reml:
@@ -317,4 +321,5 @@ def estimate_icc(
         r2_3=r2["r2_3"],
         alpha=alpha,
         notes=notes,
+        total_variance=sigma2 / (1 - rho),
     )

@@ -84,11 +84,12 @@ f$y <- v[f$site] + 0.4 * f$x + u[f$team] + rnorm(nrow(f), 0, sqrt(0.85))
 write.csv(f, "icc_few_teams.csv", row.names = FALSE)
 fw <- two_level(y ~ factor(site) + (1 | team), f); fw_x <- two_level(y ~ factor(site) + x + (1 | team), f)
 sites <- data.frame(
-  case = c(rep("awards", 3), rep("few_teams", 5)),
-  quantity = c("icc_reml", "reml_low", "reml_high", "icc_reml", "reml_low", "reml_high",
-               "r2_1", "r2_2"),
-  value = c(aw["icc"], aw["low"], aw["high"], fw["icc"], fw["low"], fw["high"],
-            1 - fw_x["sigma2"] / fw["sigma2"], 1 - fw_x["tau2"] / fw["tau2"]))
+  case = c(rep("awards", 4), rep("few_teams", 6)),
+  quantity = c("icc_reml", "reml_low", "reml_high", "total_variance", "icc_reml", "reml_low",
+               "reml_high", "total_variance", "r2_1", "r2_2"),
+  value = c(aw["icc"], aw["low"], aw["high"], aw["tau2"] + aw["sigma2"], fw["icc"], fw["low"],
+            fw["high"], fw["tau2"] + fw["sigma2"], 1 - fw_x["sigma2"] / fw["sigma2"],
+            1 - fw_x["tau2"] / fw["tau2"]))
 write.csv(sites, "icc_sites.csv", row.names = FALSE)
 print(sites)
 # What centring within sites with one intercept (Hearten before this fix) gives on the awards:
