@@ -608,7 +608,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
                     vcov == "CR2",
                     plan.alpha,
                     fits[o.name].effects,
-                ),  # fmt: skip
+                ),
             }
             for o in planned[1:]
         ],
