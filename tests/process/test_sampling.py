@@ -145,3 +145,22 @@ def test_invitations_go_by_email_with_a_calendar_file_per_time_and_no_arm(
     assert flow(draw).invited == 2
     # invited people are not invited twice
     assert invite(draw, times, 45, "interviewer@example.org").invited == []
+
+
+def test_by_default_only_those_who_agreed_on_the_consent_page_to_be_contacted_are_sampled(
+    consented: Any,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hearten.trials.consent import record_answers
+
+    people = list(Participant.objects.filter(trial=consented).order_by("pseudonym"))
+    earlier = timezone.now() - timedelta(days=1)
+    for p in people[:6]:
+        record_answers(p, {"interview": True}, 1, earlier)
+    record_answers(people[0], {"interview": False}, 1)  # changed their mind
+    record_answers(people[6], {"interview": False}, 1, earlier)
+    draw = draw_sample(consented, None, 10, seed=1, strata=["arm"])
+    assert set(_sampled(draw)) == {p.pseudonym for p in people[1:6]}

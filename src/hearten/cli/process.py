@@ -199,11 +199,14 @@ def _pseudonyms(path: Path) -> list[str]:
 @ipe_app.command("sample")
 def sample(
     trial: TrialArg,
-    contactable: Annotated[
-        Path,
-        typer.Option(help="pseudonyms of the people who agreed to be contacted, one a line"),
-    ],
     seed: Annotated[int, typer.Option(help="the seed, recorded with the sample")],
+    contactable: Annotated[
+        Path | None,
+        typer.Option(
+            help="pseudonyms of people who agreed on paper to be contacted, one a line "
+            "(default: those who agreed on the consent page)"
+        ),
+    ] = None,
     per_stratum: Annotated[int, typer.Option(help="people to sample in each stratum")] = 1,
     strata: Annotated[
         str, typer.Option(help="stratify by these, comma-separated: arm,site,stage,caseload")
@@ -216,7 +219,7 @@ def sample(
 
     draw = draw_sample(
         get_trial(trial),
-        _pseudonyms(contactable),
+        _pseudonyms(contactable) if contactable else None,
         per_stratum,
         seed,
         [s.strip() for s in strata.split(",") if s.strip()],

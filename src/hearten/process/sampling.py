@@ -63,6 +63,14 @@ def _key(about: dict[str, str], strata: Sequence[str]) -> str:
     return " | ".join(f"{s}={about[s]}" for s in strata)
 
 
+def contactable_of(trial: Trial) -> list[str]:
+    """Pseudonyms of the people whose standing answer to the consent statement "I agree to be
+    contacted about a short interview" is yes (``trials.consent``)."""
+    from hearten.trials.consent import consented_to_interview
+
+    return list(consented_to_interview(trial).values_list("pseudonym", flat=True))
+
+
 def eligible(trial: Trial, contactable: Collection[str]) -> list[Participant]:
     """People who may be sampled: consented, not withdrawn, and among ``contactable`` (the
     pseudonyms of those who agreed to be contacted for an interview)."""
@@ -81,12 +89,16 @@ def eligible(trial: Trial, contactable: Collection[str]) -> list[Participant]:
 @transaction.atomic
 def draw_sample(
     trial: Trial,
-    contactable: Collection[str],
+    contactable: Collection[str] | None,
     per_stratum: int,
     seed: int,
     strata: Sequence[str] = STRATA,
 ) -> SampleDraw:
-    """Draw the trial's interview sample (module docstring)."""
+    """Draw the trial's interview sample (module docstring). ``contactable`` is ``None`` to
+    take those who agreed to be contacted on the consent page, or a list of pseudonyms
+    (agreement recorded elsewhere, e.g. on paper)."""
+    if contactable is None:
+        contactable = contactable_of(trial)
     for s in strata:
         one_of(s, STRATA, "stratifying variable")
     if not strata:
@@ -109,8 +121,8 @@ def draw_sample(
     people = eligible(trial, contactable)
     if not people:
         raise DataError(
-            "nobody who consented and has not withdrawn agreed to be contacted: "
-            "there is no one to sample"
+            "nobody who consented and has not withdrawn agreed to be contacted for an "
+            "interview: there is no one to sample"
         )
     about = describe(trial, people)
     groups: dict[str, list[Participant]] = defaultdict(list)
