@@ -167,3 +167,42 @@ def test_figures_are_written_as_svg_and_png(hearten: Callable[..., Any], tmp_pat
     r = hearten("power", "figures", "--design", "ira", "--n", "200", "--out-dir", str(tmp_path))
     assert r.code == 2
     assert "figures are for team designs" in r.err
+
+
+def test_stepped_wedge_power_and_mdes(hearten: Callable[..., Any]) -> None:
+    common = ["--design", "stepped-wedge", "--clusters", "8", "--steps", "4"]
+    common += ["--cluster-size", "20", "--icc2", "0.05", "--json"]
+    r = hearten("power", "power", *common, "--es", "0.3")
+    assert r.code == 0, r.err
+    out = json.loads(r.out)
+    # swCRTdesign swPwr(swDsn(c(2,2,2,2)), n = 20, icc = 0.05, total variance 1): 0.7081148
+    assert out["power"] == pytest.approx(0.7081148, abs=1e-6)
+    assert out["design"]["sequences"] == [2, 2, 2, 2]
+    assert out["design"]["periods"] == 5
+    r = hearten("power", "mdes", *common)
+    assert r.code == 0, r.err
+    mdes = json.loads(r.out)["mdes"]
+    r = hearten("power", "power", *common, "--es", str(mdes))
+    assert json.loads(r.out)["power"] == pytest.approx(0.8, abs=1e-6)
+    r = hearten("power", "mdes", *common[:-1], "--cac", "0.8")
+    assert r.code == 0, r.err
+    assert "cluster autocorrelation 0.8" in " ".join(r.out.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--clusters", "8", "--cluster-size", "20"], "needs --steps"),
+        (["--clusters", "3", "--steps", "4", "--cluster-size", "20"], "at least one cluster"),
+        (
+            ["--clusters", "8", "--steps", "4", "--cluster-size", "20", "--iac", "0.4"],
+            "--sampling closed-cohort",
+        ),
+    ],
+)
+def test_stepped_wedge_mistakes_get_a_clear_error(
+    hearten: Callable[..., Any], args: list[str], message: str
+) -> None:
+    r = hearten("power", "mdes", "--design", "stepped-wedge", "--icc2", "0.05", *args)
+    assert r.code == 2
+    assert message in " ".join(r.err.split())

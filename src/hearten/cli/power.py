@@ -52,6 +52,97 @@ Proportion = Annotated[
 Power = Annotated[float, typer.Option(help="target power")]
 Es = Annotated[float, typer.Option(help="effect size in standard deviations")]
 AsJson = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+Steps = Annotated[
+    int | None,
+    typer.Option(help="stepped-wedge: steps (one sequence of teams each; steps + 1 periods)"),
+]
+Cac = Annotated[
+    float,
+    typer.Option(help="stepped-wedge: cluster autocorrelation between periods (1: constant)"),
+]
+Iac = Annotated[float, typer.Option(help="stepped-wedge closed cohort: individual autocorrelation")]
+Sampling = Annotated[
+    str, typer.Option(help="stepped-wedge: cross-sectional (new people) or closed-cohort")
+]
+Decay = Annotated[
+    bool,
+    typer.Option("--decay", help="stepped-wedge: the cluster correlation decays as cac^lag"),
+]
+Transition = Annotated[
+    int, typer.Option(help="stepped-wedge: periods after each start left out of the analysis")
+]
+STEPPED_WEDGE = "stepped-wedge"
+
+
+def _stepped_wedge(
+    clusters: float | None,
+    steps: int | None,
+    cluster_size: float | None,
+    icc2: float,
+    cac: float,
+    iac: float,
+    sampling: str,
+    decay: bool,
+    transition: int,
+    alpha: float,
+    power: float | None,
+    es: float | None,
+    as_json: bool,
+) -> None:
+    """Solve a stepped-wedge design (one sequence per step, clusters spread equally)."""
+    from hearten.stats import stepped_wedge as sw
+
+    if clusters is None or steps is None or cluster_size is None:
+        missing = [
+            f"--{name}"
+            for value, name in (
+                (clusters, "clusters"),
+                (steps, "steps"),
+                (cluster_size, "cluster-size"),
+            )
+            if value is None
+        ]
+        raise DesignError(f"the stepped-wedge design needs {' and '.join(missing)}")
+    if clusters != int(clusters):
+        raise DesignError(f"--clusters must be a whole number of teams, not {clusters:g}")
+    kind = one_of(sampling, sw.SAMPLINGS, "sampling", DesignError)
+    d = sw.SteppedWedgeDesign(
+        sw.equal_sequences(int(clusters), steps),
+        cluster_size,
+        icc2,
+        cac=cac,
+        iac=iac,
+        sampling=kind,
+        decay=decay,
+        transition=transition,
+        alpha=alpha,
+    )
+    result = sw.solve_power(d, es) if es is not None else sw.solve_mdes(d, power or 0.8)
+    if as_json:
+        data = asdict(result)
+        data["design"]["design"] = STEPPED_WEDGE
+        data["design"]["periods"] = d.periods
+        data["mdes" if es is None else "es"] = result.effect
+        print(json.dumps(data, indent=2))
+        return
+    title = (
+        f"stepped-wedge: {d.clusters} teams in {d.steps} steps "
+        f"({'-'.join(str(k) for k in d.sequences)} teams per step), {d.periods} periods "
+        f"of {cluster_size:g} people per team"
+    )
+    table = Table("quantity", "value", title=title)
+    label = "effect size (SD units)" if es is not None else "minimum detectable effect (SD)"
+    table.add_row(label, f"{result.effect:.4f}")
+    table.add_row("power", f"{result.power:.4f}")
+    table.add_row("standardised standard error", f"{result.standard_error:.4f}")
+    out.print(table)
+    corr = f"cluster autocorrelation {cac:g}" + (" decaying by period" if decay else "")
+    out.print(
+        f"Assumptions: team ICC {icc2:g}; {corr}; {kind} sampling"
+        + (f" (individual autocorrelation {iac:g})" if kind == "closed-cohort" else "")
+        + (f"; {transition} transition period(s) left out" if transition else "")
+        + f"; period 0 all control; two-tailed test at alpha {alpha:g} (normal approximation)."
+    )
 
 
 def _design(
@@ -179,9 +270,32 @@ def mdes(
     attrition: Attrition = 0.0,
     cv: Cv = 0.0,
     control_proportion: Proportion = None,
+    steps: Steps = None,
+    cac: Cac = 1.0,
+    iac: Iac = 0.0,
+    sampling: Sampling = "cross-sectional",
+    decay: Decay = False,
+    transition: Transition = 0,
     as_json: AsJson = False,
 ) -> None:
     """The smallest effect the design can detect."""
+    if design == STEPPED_WEDGE:
+        _stepped_wedge(
+            clusters,
+            steps,
+            cluster_size,
+            icc2,
+            cac,
+            iac,
+            sampling,
+            decay,
+            transition,
+            alpha,
+            power,
+            None,
+            as_json,
+        )
+        return
     d = _design(
         design,
         n,
@@ -225,9 +339,32 @@ def power_of(
     attrition: Attrition = 0.0,
     cv: Cv = 0.0,
     control_proportion: Proportion = None,
+    steps: Steps = None,
+    cac: Cac = 1.0,
+    iac: Iac = 0.0,
+    sampling: Sampling = "cross-sectional",
+    decay: Decay = False,
+    transition: Transition = 0,
     as_json: AsJson = False,
 ) -> None:
     """The design's power to detect an effect of --es standard deviations."""
+    if design == STEPPED_WEDGE:
+        _stepped_wedge(
+            clusters,
+            steps,
+            cluster_size,
+            icc2,
+            cac,
+            iac,
+            sampling,
+            decay,
+            transition,
+            alpha,
+            None,
+            es,
+            as_json,
+        )
+        return
     d = _design(
         design,
         n,
