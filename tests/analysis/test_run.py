@@ -228,3 +228,23 @@ def test_the_report_gives_the_observed_icc_and_the_mdes_at_analysis(
     assert observed["eef_g"]["letters"]["g"] == pytest.approx(g)
     assert "as the Education Endowment Foundation reports effect sizes), Hedges' g for" in html
     assert f" is {g:.2f} (95% CI" in html
+
+
+def test_the_report_gives_the_multilevel_sensitivity_estimate(analysed: Any, trial: Any) -> None:
+    from hearten.analysis.dataset import build_dataset
+    from hearten.stats.estimate import design_matrix, treatment_columns
+    from hearten.stats.multilevel import fit_random_intercepts
+
+    data = build_dataset(trial)
+    used = data[data["consented"] & data["outcome"].notna() & data["baseline"].notna()]
+    treat = treatment_columns(used["arm"].tolist(), "control")
+    X, names = design_matrix(
+        len(used), treat, {"baseline": used["baseline"]}, used["stratum"].tolist()
+    )
+    fit = fit_random_intercepts(used["outcome"], X, names, used["cluster"])
+    (effect,) = analysed.result["multilevel"]["effects"]
+    assert effect["estimate"] == pytest.approx(fit.coef[1])
+    assert effect["df"] == pytest.approx(fit.df[1])
+    html = write_report(trial).read_text()
+    assert "Sensitivity: multilevel model</strong>" in html
+    assert f" {effect['estimate']:.3f} (95% CI {effect['conf_low']:.3f} to" in html

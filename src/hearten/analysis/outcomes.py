@@ -262,6 +262,47 @@ def observed_clustering(
     }
 
 
+def multilevel_estimate(
+    used: pd.DataFrame, control: str, stratified: bool, clustered: bool, alpha: float
+) -> dict[str, Any] | None:
+    """The sensitivity analysis beside CR2: the same model with random team intercepts,
+    fixed strata and covariates, REML and Satterthwaite df (:mod:`hearten.stats.multilevel`,
+    checked against lme4 and lmerTest). ``None`` unless teams were randomised, or with a
+    note when the model cannot be fitted (no team variance, too few teams)."""
+    from scipy import stats as sps
+
+    from hearten.stats.estimate import design_matrix, treatment_columns
+    from hearten.stats.multilevel import fit_random_intercepts
+
+    if not clustered:
+        return None
+    treat = treatment_columns(used["arm"].tolist(), control)
+    X, names = design_matrix(
+        len(used), treat, adjusters(used) or None, used["stratum"].tolist() if stratified else None
+    )
+    try:
+        fit = fit_random_intercepts(used["y"].to_numpy(dtype=float), X, names, used["cluster"])
+    except EstimationError as exc:
+        return {"note": str(exc)}
+    effects = []
+    for term in treat:
+        i = names.index(term)
+        b, se, df = fit.coef[i], fit.std_error[i], fit.df[i]
+        t = float(sps.t.ppf(1 - alpha / 2, df))
+        effects.append(
+            {
+                "term": term,
+                "estimate": b,
+                "std_error": se,
+                "df": df,
+                "conf_low": b - t * se,
+                "conf_high": b + t * se,
+                "p_value": fit.p_value[i],
+            }
+        )
+    return {"effects": effects, "tau2": fit.tau2, "sigma2": fit.sigma2, "teams": fit.teams}
+
+
 def _effect_size(
     used: pd.DataFrame, control: str, e: TermEstimate, clustered: bool
 ) -> dict[str, float] | None:

@@ -33,6 +33,7 @@ from hearten.analysis.outcomes import (
     Redraws,
     adjusters,
     fit_outcome,
+    multilevel_estimate,
     observed_clustering,
 )
 from hearten.analysis.plan import plan_status
@@ -587,6 +588,10 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         # recomputed from the sample analysed (None unless teams or offices were randomised).
         "observed_icc": observed_clustering(
             primary.used, control, stratified, vcov == "CR2", plan.alpha, primary.effects
+        ),
+        # A pre-specifiable sensitivity analysis: random team intercepts, fixed strata.
+        "multilevel": multilevel_estimate(
+            primary.used, control, stratified, vcov == "CR2", plan.alpha
         ),
         "cace": _cace(took_part, primary, control, plan, vcov, stratified),
         "uptake": _uptake(trial),

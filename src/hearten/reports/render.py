@@ -381,6 +381,10 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
             (labels.get(arm, arm), m)
             for arm, m in ((r.get("observed_icc") or {}).get("mdes") or {}).items()
         ],
+        "multilevel": [
+            {**e, "label": labels.get(e["term"], e["term"])}
+            for e in (r.get("multilevel") or {}).get("effects", [])
+        ],
         "eef_g": [
             (labels.get(arm, arm), g)
             for arm, g in ((r.get("observed_icc") or {}).get("eef_g") or {}).items()
