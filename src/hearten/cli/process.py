@@ -349,3 +349,53 @@ def import_cmd(
         f"Imported {done.codes} new codes, {done.transcripts} new transcripts and "
         f"{done.excerpts} new excerpts."
     )
+
+
+@ipe_app.command("deliverer")
+def deliverer_cmd(
+    trial: TrialArg,
+    user: Annotated[str, typer.Argument(help="the letter writer's or coordinator's user name")],
+    minutes_per_letter: Annotated[
+        int | None, typer.Option(help="letter writers: minutes one letter took")
+    ] = None,
+    acceptability: Annotated[
+        int | None, typer.Option(help="letter writers: 1 very unacceptable – 5 very acceptable")
+    ] = None,
+    hard: Annotated[str, typer.Option(help="what was hard, in a few sentences")] = "",
+) -> None:
+    """Record a deliverer's answers to the deliverer survey (replacing earlier ones)."""
+    require_database()
+    from hearten.process.deliverers import answer
+    from hearten.trials.lifecycle import get_trial
+
+    row = answer(
+        get_trial(trial),
+        _user(user),
+        minutes_per_letter=minutes_per_letter,
+        acceptability=acceptability,
+        hard=hard,
+    )
+    out.print(f"Deliverer survey answers of {user} ({row.role}) stored.")
+
+
+@ipe_app.command("deliverers")
+def deliverers_cmd(trial: TrialArg) -> None:
+    """The deliverer survey: minutes per letter, acceptability, and what was hard."""
+    require_database()
+    from hearten.process.deliverers import letter_writing_time
+    from hearten.process.models import DelivererAnswer
+    from hearten.trials.lifecycle import get_trial
+
+    t = get_trial(trial)
+    time = letter_writing_time(t)
+    if time.answers:
+        out.print(
+            f"Minutes per letter ({time.answers} letter writers): mean {time.mean_minutes:.1f}, "
+            f"median {time.median_minutes:.1f}."
+        )
+    else:
+        out.print("No letter writer has said how long a letter took.")
+    for row in DelivererAnswer.objects.filter(trial=t).order_by("role", "id"):
+        if row.acceptability is not None or row.hard:
+            rating = f"acceptability {row.acceptability}/5. " if row.acceptability else ""
+            out.print(f"- {row.role}: {rating}{row.hard}")

@@ -156,3 +156,22 @@ class Excerpt(models.Model):
     @property
     def text(self) -> str:
         return self.transcript.text[self.start : self.end]
+
+
+class DelivererAnswer(models.Model):
+    """A deliverer's answers to the short deliverer survey: a manager's minutes per letter and
+    how acceptable writing them was (1–5), and anyone's "what was hard"; one per person and
+    trial (a later answer replaces it)."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="deliverer_answers")
+    respondent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    role = models.CharField(max_length=20)
+    minutes_per_letter = models.PositiveSmallIntegerField(null=True, blank=True)
+    acceptability = models.PositiveSmallIntegerField(null=True, blank=True)
+    hard = models.TextField(blank=True)
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "respondent"], name="deliverer_answers_once"),
+        ]
