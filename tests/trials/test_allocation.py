@@ -99,3 +99,38 @@ def test_the_audit_chain_records_randomisation_and_detects_tampering(trial: Any)
     with append_only_lifted():
         AuditEvent.objects.filter(pk=event.pk).update(detail={**event.detail, "seed": 4})
     assert verify_chain() == [f"event {event.pk} (randomised) does not match the chain"]
+
+
+STEPPED = """
+[randomisation]
+scheme = "stepped-wedge"
+
+[stepped_wedge]
+steps = 4
+"""
+
+
+def test_a_stepped_wedge_trial_randomises_teams_to_sequences_and_verifies(
+    design_file: Any, write_roster: Any
+) -> None:
+    from hearten.surveys.services import plan_waves
+    from hearten.trials.design import parse_design
+    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.roster import import_roster
+    from hearten.trials.verify import verify_trial
+    from tests.conftest import roster_text
+
+    text = design_file.read_text().replace('slug = "', 'slug = "sw-', 1) + STEPPED
+    t = create_trial(parse_design(text))
+    plan_waves(t)
+    import_roster(t, write_roster(roster_text()))
+    summary = randomise_trial(t, 2026)
+    assert summary.scheme == "stepped-wedge"
+    units = list(AllocatedUnit.objects.filter(allocation=t.allocation))
+    assert {u.arm.name for u in units} == {"letters"}  # every team gets the change in turn
+    per_site = Counter((u.stratum, u.factors["sequence"]) for u in units)
+    assert set(per_site.values()) == {1}
+    assert len(per_site) == 8
+    assert t.allocation.parameters["steps"] == 4
+    checks = verify_trial(t)
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]

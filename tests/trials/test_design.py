@@ -94,3 +94,52 @@ def test_a_byte_order_mark_is_ignored(design_file: Path, tmp_path: Path) -> None
 def test_a_design_nested_thousands_deep_is_refused_in_one_line() -> None:
     with pytest.raises(DesignError, match="nests arrays or tables too deeply"):
         parse_design("x = " + "[" * 5000 + "]" * 5000, "deep.toml")
+
+
+STEPPED = """
+[randomisation]
+scheme = "stepped-wedge"
+
+[stepped_wedge]
+steps = 3
+transition = 1
+period_waves = ["baseline", "follow-up", "p2", "p3", "p4"]
+"""
+
+
+def test_a_stepped_wedge_section_parses_with_its_periods(design_file: Path) -> None:
+    text = _text(design_file) + STEPPED.replace(', "p2", "p3", "p4"', "").replace(
+        "transition = 1", "transition = 0"
+    ).replace("steps = 3", "steps = 1")
+    d = parse_design(text)
+    assert d.stepped_wedge is not None
+    assert d.stepped_wedge.periods == 2
+    assert d.randomisation.scheme == "stepped-wedge"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (STEPPED, "period_waves names p2, p3, p4, not among the waves"),
+        (STEPPED.replace('"p4"]', '"p4", "p5"]'), "lists 6 waves but the design has 5 periods"),
+        ("\n[stepped_wedge]\nsteps = 3\n", 'randomisation.scheme = "stepped-wedge"'),
+        (
+            '\n[randomisation]\nscheme = "stepped-wedge"\n\n'
+            "[stepped_wedge]\nsteps = 2\niac = 0.4\n",
+            'sampling = "closed-cohort"',
+        ),
+    ],
+)
+def test_a_stepped_wedge_section_that_does_not_fit_is_refused(
+    design_file: Path, extra: str, message: str
+) -> None:
+    with pytest.raises(DesignError, match=message):
+        parse_design(_text(design_file) + extra)
+
+
+def test_a_stepped_wedge_trial_randomises_teams_not_people(design_file: Path) -> None:
+    text = _text(design_file).replace('unit = "team"', 'unit = "individual"')
+    with pytest.raises(DesignError, match="rolls out to teams or offices"):
+        parse_design(
+            text + '\n[randomisation]\nscheme = "stepped-wedge"\n\n[stepped_wedge]\nsteps = 2\n'
+        )

@@ -383,3 +383,43 @@ def acceptability_curve(
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def staircase(
+    units: Sequence[str], conditions: Sequence[Sequence[str]], unit_word: str = "team"
+) -> Figure:
+    """The stepped-wedge "staircase": one row per cluster (in order of starting), one column
+    per period, shaded by condition (control, transition, the change), each cell labelled
+    so the figure does not rely on colour."""
+    from matplotlib.patches import Patch, Rectangle
+
+    colours = {"control": "#f3f2f1", "transition": "#ffdd00", "change": "#1d70b8"}
+    marks = {"control": "", "transition": "t", "change": "X"}
+    periods = len(conditions[0]) if conditions else 0
+    fig = Figure(figsize=(1.6 + 0.55 * periods, 1.2 + 0.32 * len(units)))
+    ax = fig.subplots()
+    for row, cells in enumerate(conditions):
+        y = len(units) - 1 - row
+        for p, cond in enumerate(cells):
+            ax.add_patch(
+                Rectangle((p, y), 1, 1, facecolor=colours[cond], edgecolor="#ffffff", linewidth=1)
+            )
+            text_colour = "#ffffff" if cond == "change" else "#0b0c0c"
+            ax.text(p + 0.5, y + 0.5, marks[cond], ha="center", va="center", color=text_colour)
+    ax.set_xlim(0, periods)
+    ax.set_ylim(0, len(units))
+    ax.set_xticks([p + 0.5 for p in range(periods)], [str(p) for p in range(periods)])
+    ax.set_yticks([len(units) - 0.5 - i for i in range(len(units))], list(units))
+    ax.set_xlabel("Period (0: before anyone starts)")
+    ax.set_ylabel(unit_word.capitalize())
+    ax.tick_params(length=0)
+    ax.spines[["top", "right", "left", "bottom"]].set_visible(False)
+    used = [c for c in colours if any(c in cells for cells in conditions)]
+    ax.legend(
+        handles=[Patch(facecolor=colours[c], edgecolor="#505a5f", label=c) for c in used],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+    )
+    fig.tight_layout()
+    return fig

@@ -33,7 +33,13 @@ from numpy.typing import NDArray
 from hearten.errors import DesignError
 
 SchemeKind = Literal[
-    "complete", "blocked", "cluster", "blocked-cluster", "matched-pairs", "rerandomised"
+    "complete",
+    "blocked",
+    "cluster",
+    "blocked-cluster",
+    "matched-pairs",
+    "rerandomised",
+    "stepped-wedge",
 ]
 SCHEMES: tuple[SchemeKind, ...] = get_args(SchemeKind)
 SCHEME_BLOCKED: SchemeKind = "blocked"

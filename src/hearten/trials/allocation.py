@@ -15,7 +15,7 @@ import hashlib
 import json
 import secrets
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -190,7 +190,13 @@ def draw(design: Design, snapshot: dict[str, Any], seed: int) -> tuple[Assignmen
         return [float(u[name]) for u in snapshot["units"]]
 
     details: dict[str, Any] = {}
-    if r.scheme == "matched-pairs":
+    if design.stepped_wedge is not None:
+        from hearten.stats.sequences import sequence_randomise
+
+        sw = design.stepped_wedge
+        assignment = sequence_randomise(units, strata, sw.steps, seed)
+        details.update(steps=sw.steps, transition=sw.transition, sampling=sw.sampling)
+    elif r.scheme == "matched-pairs":
         assignment = pair_randomise(units, column(str(r.pairs_by)), names, seed, strata)
         details["pairs_by"] = r.pairs_by
     elif r.scheme == "rerandomised":
@@ -222,6 +228,10 @@ def rule_of(trial: Trial) -> tuple[Rule, Acceptance | None]:
     strata = [u["stratum"] for u in rows] if design.strata == "site" else None
     names = [a.name for a in design.arms]
     ratio = [a.ratio for a in design.arms]
+    if design.stepped_wedge is not None:
+        from hearten.stats.sequences import sequence_rule
+
+        return sequence_rule(units, strata, design.stepped_wedge.steps), None
     if allocation.scheme == "rerandomised":
         r = design.randomisation
         X = [[float(u[c]) for c in r.balance_on] for u in rows]
@@ -276,6 +286,13 @@ def randomise_trial(trial: Trial, seed: int | None = None) -> AllocationSummary:
     arms = {a.name: a for a in trial.arms.all()}
     roster = snapshot_sha256(snapshot)
     factors = {u["key"]: {k: u[k] for k in ("site", "role") if k in u} for u in snapshot["units"]}
+    if design.stepped_wedge is not None:
+        # every cluster receives the change in its turn: its arm is the change, and the
+        # sequence it was drawn to (which says when) is kept with it
+        change = next(a.name for a in design.arms if not a.control)
+        for u, seq in zip(drawn.units, drawn.arms, strict=True):
+            factors[u]["sequence"] = seq
+        drawn = replace(drawn, arms=tuple(change for _ in drawn.arms))
     try:
         with transaction.atomic():
             allocation = Allocation.objects.create(

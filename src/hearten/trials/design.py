@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from hearten.errors import DesignError, NotFound
 from hearten.instruments import REGISTRY
 from hearten.trials.public import ParticipantsSpec, SupportSpec, arm_words_in
+from hearten.trials.stepped_wedge import SteppedWedgeSpec, check_fits
 
 
 class _Strict(BaseModel):
@@ -215,7 +216,7 @@ def _site_only() -> list[Literal["site", "role"]]:
 class RandomisationSpec(_Strict):
     """How units are drawn, and how units that join afterwards are allocated."""
 
-    scheme: Literal["blocked", "matched-pairs", "rerandomised"] = "blocked"
+    scheme: Literal["blocked", "matched-pairs", "rerandomised", "stepped-wedge"] = "blocked"
     pairs_by: Balance | None = None
     balance_on: list[Balance] = Field(default_factory=list)
     acceptance: float = Field(default=0.1, gt=0.0, lt=1.0)
@@ -307,6 +308,7 @@ class Design(_Strict):
     privacy: PrivacySpec = Field(default_factory=PrivacySpec)
     participants: ParticipantsSpec = Field(default_factory=ParticipantsSpec)
     support: SupportSpec = Field(default_factory=SupportSpec)
+    stepped_wedge: SteppedWedgeSpec | None = None
 
     @model_validator(mode="after")
     def _neutral(self) -> Design:
@@ -380,6 +382,7 @@ class Design(_Strict):
                 "minimisation by role is for individual randomisation: teams and offices "
                 'have no single role; use minimisation_factors = ["site"]'
             )
+        check_fits(self.stepped_wedge, r.scheme, self.unit, len(self.arms), list(waves))
         instrument = REGISTRY[waves[a.outcome_wave].instrument]
         if a.score is not None and a.score not in instrument.scores:
             raise ValueError(

@@ -49,6 +49,8 @@ def allocate_joiners(trial: Trial) -> list[AllocatedUnit]:
     """Allocate every unit that has participants but no arm yet (module docstring)."""
     allocation = trial.allocation
     design = design_of(trial)
+    if design.stepped_wedge is not None:
+        return []  # the roll-out's schedule is fixed: clusters added later are not in it
     arms = {a.name: a for a in trial.arms.all()}
     with transaction.atomic():
         earlier = list(allocation.units.select_related("arm").order_by("id"))

@@ -126,8 +126,10 @@ def _allocation_checks(trial: Trial, allocation: Allocation) -> list[Check]:
         for u, a, p in zip(drawn.units, drawn.arms, drawn.probabilities, strict=True)
     }
     units = list(allocation.units.select_related("arm").order_by("id"))
-    stored = {
-        u.unit_key: (u.arm.name, round(u.probability, 12)) for u in units if u.method == INITIAL
+    stored = {  # a stepped-wedge cluster's draw is its sequence (kept with its factors)
+        u.unit_key: (u.factors.get("sequence", u.arm.name), round(u.probability, 12))
+        for u in units
+        if u.method == INITIAL
     }
     differ = sorted(k for k in expected.keys() | stored.keys() if expected.get(k) != stored.get(k))
     checks.append(

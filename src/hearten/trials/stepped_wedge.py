@@ -1,0 +1,91 @@
+"""The ``[stepped_wedge]`` section of a design file: a change rolled out to clusters (teams or
+offices) in randomised steps.
+
+::
+
+    [randomisation]
+    scheme = "stepped-wedge"
+
+    [stepped_wedge]
+    steps = 4                      # sequences; period 0 is before anyone starts
+    sampling = "cross-sectional"   # or "closed-cohort" (the same people every period)
+    transition = 0                 # periods after each start left out of the analysis
+    period_waves = ["p0", "p1", "p2", "p3", "p4"]   # the survey wave of each period
+    cac = 0.8                      # assumed cluster autocorrelation, for the power
+    decay = false                  # the autocorrelation decays with the gap between periods
+    iac = 0.0                      # closed cohorts: assumed individual autocorrelation
+
+Clusters are randomised to sequences (stratified by site when the design is): sequence ``k``
+starts at period ``k`` (:mod:`hearten.stats.sequences`). The design has two arms: the
+control (business as usual) and the change that every cluster receives in its turn.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class SteppedWedgeSpec(BaseModel):
+    """A stepped-wedge roll-out: steps, sampling, transition periods and the waves of each
+    period, and the correlations assumed for its power."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    steps: int = Field(ge=1, le=24, description="sequences, each starting at its own period")
+    sampling: Literal["cross-sectional", "closed-cohort"] = "cross-sectional"
+    transition: int = Field(default=0, ge=0, le=6)
+    period_waves: list[str] = Field(default_factory=list)
+    cac: float = Field(default=1.0, ge=0.0, le=1.0)
+    decay: bool = False
+    iac: float = Field(default=0.0, ge=0.0, lt=1.0)
+
+    @property
+    def periods(self) -> int:
+        """Periods in all: the one before anyone starts, one per step, and the transition."""
+        return self.steps + 1 + self.transition
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SteppedWedgeSpec:
+        if self.period_waves and len(self.period_waves) != self.periods:
+            raise ValueError(
+                f"stepped_wedge.period_waves lists {len(self.period_waves)} waves but the "
+                f"design has {self.periods} periods (steps + 1 + transition): give one wave "
+                "per period"
+            )
+        if len(set(self.period_waves)) != len(self.period_waves):
+            raise ValueError("stepped_wedge.period_waves names a wave twice")
+        if self.iac > 0 and self.sampling != "closed-cohort":
+            raise ValueError(
+                'stepped_wedge.iac is for a closed cohort: set sampling = "closed-cohort"'
+            )
+        return self
+
+
+def check_fits(
+    spec: SteppedWedgeSpec | None, scheme: str, unit: str, arms: int, waves: list[str]
+) -> None:
+    """Refuse a stepped-wedge section that does not fit the rest of the design."""
+    if (spec is None) != (scheme != "stepped-wedge"):
+        raise ValueError(
+            'a stepped-wedge trial needs both randomisation.scheme = "stepped-wedge" '
+            "and a [stepped_wedge] section"
+        )
+    if spec is None:
+        return
+    if unit == "individual":
+        raise ValueError(
+            'a stepped-wedge trial rolls out to teams or offices: set unit = "team" or "office"'
+        )
+    if arms != 2:
+        raise ValueError(
+            "a stepped-wedge trial has two arms: the control and the change every team "
+            "receives in its turn"
+        )
+    unknown = [w for w in spec.period_waves if w not in waves]
+    if unknown:
+        raise ValueError(
+            f"stepped_wedge.period_waves names {', '.join(unknown)}, not among the waves "
+            f"({', '.join(waves)})"
+        )
