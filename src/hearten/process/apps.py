@@ -25,8 +25,10 @@ def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
 
 
 def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
-    """A purged trial's free text: transcripts (and their coding) go."""
-    from hearten.process.models import Transcript
+    """A purged trial's free text: transcripts (and their coding) go, and deliverers' "what
+    was hard" answers are emptied."""
+    from hearten.process.models import DelivererAnswer, Transcript
 
     n, _ = Transcript.objects.filter(trial=trial).delete()
-    return {"interview transcripts": n}
+    hard = DelivererAnswer.objects.filter(trial=trial).exclude(hard="").update(hard="")
+    return {"interview transcripts": n, "deliverers' free-text answers": hard}
