@@ -99,3 +99,17 @@ def test_the_registry_export_takes_the_sponsor_and_public_contact_from_the_desig
     assert values[5] == "Wellbeing Evaluation Unit"
     assert values[7] == "Wellbeing Evaluation Unit: study@example.org"
     assert values[9] == "Feeling valued at work"
+
+
+def test_the_harms_section_counts_the_log_by_arm(trial: Any) -> None:
+    from hearten.reports.render import write_report
+    from hearten.trials.harms import log_harm
+
+    _ready(trial)
+    run_analysis(trial)
+    assert "has no entries" in standards_markdown(trial)
+    log_harm(trial, "Anonymous worry about who sees answers", kind="concern", source="participant")
+    assert "no participant named: 1 concern (0 serious, 0 people)" in standards_markdown(trial)
+    html = write_report(trial).read_text(encoding="utf-8")
+    assert "Harms and concerns" in html
+    assert "concern raised by a participant" in html

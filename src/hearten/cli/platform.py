@@ -177,10 +177,39 @@ def withdraw(
     from hearten.trials.people import withdraw as record
 
     p = record(get_trial(trial), pseudonym, reason)
+    kept = "erased" if p.erased_at is not None else "kept"
     out.print(
-        f"{p.pseudonym} has withdrawn from {trial}. Answers already given are kept and they "
+        f"{p.pseudonym} has withdrawn from {trial}. Answers already given are {kept} and they "
         "stay in their arm for the intention-to-treat analysis."
     )
+
+
+@trial_app.command("harm")
+def harm(
+    trial: TrialArg,
+    description: Annotated[str, typer.Argument(help="what happened, without names")],
+    participant: Annotated[
+        str | None, typer.Option(help="the study code of the person concerned, if known")
+    ] = None,
+    concern: Annotated[
+        bool, typer.Option("--concern", help="a concern a participant raised, not a harm")
+    ] = False,
+    serious: Annotated[bool, typer.Option("--serious", help="a serious harm")] = False,
+) -> None:
+    """Add to the harms and concerns log (counted by arm in the trial report)."""
+    require_database()
+    from hearten.trials.harms import log_harm
+    from hearten.trials.lifecycle import get_trial
+
+    entry = log_harm(
+        get_trial(trial),
+        description,
+        kind="concern" if concern else "harm",
+        source="participant" if concern else "evaluator",
+        pseudonym=participant,
+        serious=serious,
+    )
+    out.print(f"Logged {entry.kind} {entry.pk} for {trial}; the trial report counts it by arm.")
 
 
 @trial_app.command("add-role")

@@ -272,6 +272,17 @@ def _ipe(trial: Trial, r: dict[str, Any], labels: dict[str, str]) -> dict[str, A
             "ipe_stage_rows": stage_rows}  # fmt: skip
 
 
+def _harms(trial: Trial, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The harms and concerns log counted by arm (stored entries, not a result of the run)."""
+    from hearten.trials.harms import harms_by_arm
+
+    return [
+        {"arm": labels.get(c.arm, "No participant named"), "kind": c.kind, "entries": c.entries,
+         "serious": c.serious, "people": c.people}
+        for c in harms_by_arm(trial)
+    ]  # fmt: skip
+
+
 def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
     run = latest_run(trial)
     r = run.result
@@ -391,6 +402,7 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
         ],
         "primary_label": _label(r, "primary"),
         "hr_status": {k: _label(r, k) for k in ("absence", "leaving")},
+        "harms": _harms(trial, labels),
         **_figures(r, labels, rows),
         "balance": _balance_rows(r["balance"]),
         "randomised_people": _balance_rows(at_randomisation.get("people", [])),

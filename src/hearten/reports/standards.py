@@ -314,9 +314,8 @@ def standards_markdown(trial: Trial) -> str:
     lines += _tidier(trial, r)
     lines += [
         "## 4. Harms", "",
-        f"{TO_WRITE}: how harms were defined and collected, and any harms or unintended events "
-        "in each arm. Hearten records withdrawals "
-        f"({r['allocation'].get('withdrawn', 0)} in this trial) but keeps no harms log.", "",
+        f"{TO_WRITE}: how harms were defined and collected. Withdrawals: "
+        f"{r['allocation'].get('withdrawn', 0)}. {_harms_line(trial)}", "",
         "## 5. Data sharing", "",
         "The pseudonymised analysis dataset (one row per randomised person; no names, staff "
         "numbers or e-mail addresses) with its codebook can be exported by Hearten "
@@ -339,3 +338,18 @@ def write_standards(trial: Trial) -> tuple[Path, Path]:
     write_atomic(path, pdf)
     write_atomic(md, text)
     return md, path
+
+
+def _harms_line(trial: Any) -> str:
+    """The harms and concerns log (``hearten trial harm``) counted by arm, in one sentence."""
+    from hearten.trials.harms import harms_by_arm
+
+    counts = harms_by_arm(trial)
+    if not counts:
+        return "The harms and concerns log (`hearten trial harm`) has no entries."
+    parts = [
+        f"{c.arm or 'no participant named'}: {c.entries} {c.kind}{'s' if c.entries != 1 else ''}"
+        f" ({c.serious} serious, {c.people} people)"
+        for c in counts
+    ]
+    return "The harms and concerns log, by arm: " + "; ".join(parts) + "."

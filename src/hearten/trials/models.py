@@ -157,6 +157,28 @@ class ConsentRecord(models.Model):
         indexes = [models.Index(fields=["statement", "agreed"], name="consent_statement")]
 
 
+class HarmReport(models.Model):
+    """One entry of the trial's harms and concerns log: a harm or unintended effect the
+    evaluator learnt of, or a concern a participant raised through the study's contact route.
+    ``participant`` is optional (a concern may be anonymous); the report counts entries by the
+    arm of the person concerned (CONSORT 2025: harms in each group)."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="harms")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="harms"
+    )
+    kind = models.CharField(max_length=10, choices=[("harm", "harm"), ("concern", "concern")])
+    source = models.CharField(
+        max_length=12, choices=[("evaluator", "evaluator"), ("participant", "participant")]
+    )
+    serious = models.BooleanField(default=False)
+    description = models.TextField()
+    reported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["reported_at", "id"]
+
+
 class IdentityKey(models.Model):
     """The link from a pseudonym to the person's HR identity, held apart and never exported."""
 

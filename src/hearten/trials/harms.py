@@ -1,0 +1,88 @@
+"""The harms and concerns log: what the evaluator learns of, and concerns participants raise
+through the study's contact route, entered with ``hearten trial harm``; counted by arm in the
+trial report (CONSORT 2025 asks for harms and unintended effects in each group).
+
+Descriptions may identify people, so the report shows counts only; the entries stay in the
+database (and the audit log records each one without its text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db import transaction
+from django.utils import timezone
+
+from hearten.errors import DataError, NotFound
+from hearten.trials import audit
+from hearten.trials.models import HarmReport, Participant, Trial
+
+
+def log_harm(
+    trial: Trial,
+    description: str,
+    *,
+    kind: Literal["harm", "concern"] = "harm",
+    source: Literal["evaluator", "participant"] = "evaluator",
+    pseudonym: str | None = None,
+    serious: bool = False,
+) -> HarmReport:
+    """Add an entry to the trial's harms and concerns log."""
+    text = description.strip()
+    if not text:
+        raise DataError("describe the harm or concern: the description is empty")
+    if kind not in ("harm", "concern") or source not in ("evaluator", "participant"):
+        raise DataError("kind is harm or concern; source is evaluator or participant")
+    person = None
+    if pseudonym:
+        person = Participant.objects.filter(trial=trial, pseudonym=pseudonym).first()
+        if person is None:
+            raise NotFound(f"no participant {pseudonym!r} in trial {trial.slug!r}")
+    with transaction.atomic():
+        entry = HarmReport.objects.create(
+            trial=trial,
+            participant=person,
+            kind=kind,
+            source=source,
+            serious=serious,
+            description=text,
+            reported_at=timezone.now(),
+        )
+        detail = {"entry": entry.pk, "kind": kind, "source": source, "serious": serious,
+                  "participant": pseudonym}  # fmt: skip
+        audit.record(trial, "harm-logged", detail)
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class HarmCount:
+    """Entries of one kind for one arm (``arm`` "" when no participant is named)."""
+
+    arm: str
+    kind: str
+    entries: int
+    serious: int
+    people: int
+
+
+def harms_by_arm(trial: Trial) -> list[HarmCount]:
+    """The log counted by arm and kind (harms, then concerns; arms in the design's order)."""
+    from hearten.trials.allocation import arms_by_participant
+
+    arm_of = arms_by_participant(trial)
+    tally: dict[tuple[str, str], tuple[int, int, set[int]]] = {}
+    for e in HarmReport.objects.filter(trial=trial):
+        arm = arm_of.get(e.participant_id, "") if e.participant_id else ""
+        n, s, people = tally.get((arm, e.kind), (0, 0, set()))
+        if e.participant_id:
+            people.add(e.participant_id)
+        tally[(arm, e.kind)] = (n + 1, s + int(e.serious), people)
+    order = [a["name"] for a in trial.design["arms"]] + [""]
+    return [
+        HarmCount(arm, kind, n, s, len(people))
+        for kind in ("harm", "concern")
+        for arm in order
+        if (found := tally.get((arm, kind))) is not None
+        for n, s, people in [found]
+    ]
