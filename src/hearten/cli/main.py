@@ -25,6 +25,7 @@ from hearten.cli import (
     platform,
     power,
     process,
+    rollout,
     simulate,
     standalone,
     system,
@@ -43,6 +44,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
+platform.trial_app.command("schedule")(rollout.schedule)
+platform.trial_app.command("reschedule")(rollout.reschedule)
 app.add_typer(platform.trial_app, name="trial")
 app.add_typer(platform.roster_app, name="roster")
 app.add_typer(platform.programme_app, name="programme")
