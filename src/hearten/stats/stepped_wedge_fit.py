@@ -1,0 +1,81 @@
+"""The planned analysis of a stepped-wedge trial (Hussey and Hughes 2007): a linear mixed
+model of the individual outcomes with a fixed effect for each period, the treatment
+indicator (1 once the person's cluster has started the change) and random cluster intercepts,
+
+    ``y_ijk = μ + β_j + θ X_ij + u_i + e_ijk``,
+
+fitted by REML with the treatment effect tested on Satterthwaite's degrees of freedom, as
+``lmerTest::lmer(y ~ treated + factor(period) + (1 | cluster))`` reports it. The fit itself
+is :func:`hearten.stats.multilevel.fit_random_intercepts`; this module builds the design
+(periods as fixed effects, the first period the reference) and checks the data are a
+stepped wedge: every cluster observed in control before it starts, and in at least one
+period both conditions. Cluster-period random effects, CR2 and randomisation inference are
+later work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import stats as sps
+
+from hearten.errors import DataError
+from hearten.stats.multilevel import fit_random_intercepts
+
+TREATED = "treated"
+
+
+@dataclass(frozen=True, slots=True)
+class SteppedWedgeFit:
+    """The estimated effect of the change with its standard error, Satterthwaite ``df``,
+    ``p_value`` and ``conf_low``/``conf_high`` at ``alpha``; the cluster (``tau2``) and
+    residual (``sigma2``) variances; the clusters, periods and people analysed."""
+
+    estimate: float
+    std_error: float
+    df: float
+    p_value: float
+    conf_low: float
+    conf_high: float
+    alpha: float
+    tau2: float
+    sigma2: float
+    clusters: int
+    periods: int
+    n: int
+
+
+def fit_stepped_wedge(
+    y: ArrayLike, cluster: ArrayLike, period: ArrayLike, treated: ArrayLike, alpha: float = 0.05
+) -> SteppedWedgeFit:
+    """Fit the Hussey and Hughes model to individual outcomes (module docstring)."""
+    frame = pd.DataFrame(
+        {"y": np.asarray(y, dtype=np.float64), "cluster": np.asarray(cluster),
+         "period": np.asarray(period), TREATED: np.asarray(treated, dtype=np.float64)}
+    )  # fmt: skip
+    if frame.isna().any().any():
+        raise DataError("the stepped-wedge analysis needs every row's outcome, cluster, period "
+                        "and treatment: drop the rows with missing values first")  # fmt: skip
+    if not frame[TREATED].isin([0.0, 1.0]).all():
+        raise DataError("the treatment column must be 0 (control) or 1 (the change)")
+    mixed = frame.groupby("period")[TREATED].nunique()
+    if not (mixed > 1).any():
+        raise DataError(
+            "no period has clusters in both conditions: the effect cannot be told apart from "
+            "the periods"
+        )
+    periods = sorted(frame["period"].unique())
+    dummies = [(frame["period"] == p).to_numpy(dtype=np.float64) for p in periods[1:]]
+    X = np.column_stack([np.ones(len(frame)), frame[TREATED].to_numpy(), *dummies])
+    names = ["(Intercept)", TREATED, *[f"period{p}" for p in periods[1:]]]
+    fit = fit_random_intercepts(frame["y"].to_numpy(), X, names, frame["cluster"].to_numpy())
+    k = fit.names.index(TREATED)
+    est, se, df = fit.coef[k], fit.std_error[k], fit.df[k]
+    half = float(sps.t.ppf(1 - alpha / 2, df)) * se
+    return SteppedWedgeFit(
+        est, se, df, fit.p_value[k], est - half, est + half, alpha, fit.tau2, fit.sigma2,
+        fit.teams, len(periods), fit.n,
+    )  # fmt: skip
