@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
+from xml.etree import ElementTree as ET  # nosec B405 - builds the export only; imports are parsed by lxml with entities and DTDs off
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -172,22 +172,27 @@ def export(trial: Trial, path: Path) -> Path:
     return path
 
 
-def validate(xml: bytes) -> None:
-    """Check ``project.qde`` against the REFI-QDA schema, or :class:`DataError` with the
-    first problems and their lines."""
+def validate(xml: bytes) -> Any:
+    """Check ``project.qde`` against the REFI-QDA schema and return its parsed root (an lxml
+    element), or :class:`DataError` with the first problems and their lines. The file comes
+    from outside, so the parser resolves no entities, loads no DTD and fetches nothing."""
     from lxml import etree
 
     schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    parser = etree.XMLParser(
+        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False
+    )
     try:
-        document = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False))
+        document = etree.fromstring(xml, parser=parser)
     except etree.XMLSyntaxError as e:
         raise DataError(f"project.qde is not well-formed XML: {e}") from e
     if not schema.validate(document):
         problems = "; ".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:3])
         raise DataError(f"project.qde does not follow the REFI-QDA schema: {problems}")
+    return document
 
 
-def _read(path: Path) -> tuple[ET.Element, dict[str, str]]:
+def _read(path: Path) -> tuple[Any, dict[str, str]]:
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, FileNotFoundError) as e:
@@ -196,14 +201,13 @@ def _read(path: Path) -> tuple[ET.Element, dict[str, str]]:
         names = set(z.namelist())
         if "project.qde" not in names:
             raise DataError(f"{path.name} has no project.qde inside: is it a REFI-QDA project?")
-        xml = z.read("project.qde")
-        validate(xml)
+        root = validate(z.read("project.qde"))
         texts = {
             n.removeprefix("Sources/"): z.read(n).decode("utf-8-sig")
             for n in names
             if n.startswith("Sources/") and n.endswith(".txt")
         }
-    return ET.fromstring(xml), texts
+    return root, texts
 
 
 def _guid(value: str) -> uuid.UUID:
@@ -227,7 +231,7 @@ def import_project(trial: Trial, path: Path) -> Imported:
     new_codes = 0
     code_by_guid: dict[str, Code] = {}
 
-    def walk(node: ET.Element, parent: Code | None) -> None:
+    def walk(node: Any, parent: Code | None) -> None:
         nonlocal new_codes
         for child in node.findall(_q("Code")):
             guid = _guid(child.get("guid", ""))
