@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from hearten.errors import DataError
-from hearten.stats.stepped_wedge_fit import fit_stepped_wedge
+from hearten.stats.stepped_wedge_fit import cr2_stepped_wedge, fit_stepped_wedge
 
 REFERENCE = Path(__file__).parent / "reference"
 
 
 def test_the_effect_matches_lmer_with_period_fixed_effects_and_cluster_intercepts() -> None:
     d = pd.read_csv(REFERENCE / "stepped_wedge_data.csv")
-    ref = pd.read_csv(REFERENCE / "stepped_wedge_fit.csv").iloc[0]
+    ref = pd.read_csv(REFERENCE / "stepped_wedge_fit.csv").set_index("method").loc["lmer"]
     fit = fit_stepped_wedge(d["y"], d["cluster"], d["period"], d["treated"])
     assert (fit.clusters, fit.periods, fit.n) == (12, 5, 480)
     assert fit.estimate == pytest.approx(ref["estimate"], abs=1e-6)
@@ -26,6 +26,15 @@ def test_the_effect_matches_lmer_with_period_fixed_effects_and_cluster_intercept
     assert fit.conf_high == pytest.approx(ref["conf_high"], abs=1e-4)
     assert fit.tau2 == pytest.approx(ref["tau2"], rel=1e-4)
     assert fit.sigma2 == pytest.approx(ref["sigma2"], rel=1e-5)
+
+
+def test_the_robust_alternative_matches_lm_robust_cr2_with_period_fixed_effects() -> None:
+    d = pd.read_csv(REFERENCE / "stepped_wedge_data.csv")
+    ref = pd.read_csv(REFERENCE / "stepped_wedge_fit.csv").set_index("method").loc["cr2"]
+    e = cr2_stepped_wedge(d["y"], d["cluster"], d["period"], d["treated"])
+    assert (e.vcov_type, e.n_clusters) == ("CR2", 12)
+    for field in ("estimate", "std_error", "df", "p_value", "conf_low", "conf_high"):
+        assert getattr(e, field) == pytest.approx(ref[field], rel=1e-6), field
 
 
 def test_data_with_no_period_mixing_the_conditions_are_refused() -> None:

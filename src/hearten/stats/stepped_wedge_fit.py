@@ -9,8 +9,11 @@ fitted by REML with the treatment effect tested on Satterthwaite's degrees of fr
 is :func:`hearten.stats.multilevel.fit_random_intercepts`; this module builds the design
 (periods as fixed effects, the first period the reference) and checks the data are a
 stepped wedge: every cluster observed in control before it starts, and in at least one
-period both conditions. Cluster-period random effects, CR2 and randomisation inference are
-later work.
+period both conditions. The robust alternative, :func:`cr2_stepped_wedge`, is least squares
+with the same period fixed effects and CR2 standard errors by cluster with Satterthwaite df
+(as ``estimatr::lm_robust(y ~ treated + factor(period), clusters = cluster, se_type =
+"CR2")``), which does not lean on the model's correlation structure. Cluster-period random
+effects and randomisation inference are later work.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sps
 
 from hearten.errors import DataError
+from hearten.stats.estimate import TermEstimate, fit_ols
 from hearten.stats.multilevel import fit_random_intercepts
 
 TREATED = "treated"
@@ -48,10 +52,10 @@ class SteppedWedgeFit:
     n: int
 
 
-def fit_stepped_wedge(
-    y: ArrayLike, cluster: ArrayLike, period: ArrayLike, treated: ArrayLike, alpha: float = 0.05
-) -> SteppedWedgeFit:
-    """Fit the Hussey and Hughes model to individual outcomes (module docstring)."""
+def _design(
+    y: ArrayLike, cluster: ArrayLike, period: ArrayLike, treated: ArrayLike
+) -> tuple[pd.DataFrame, NDArray[np.float64], list[str]]:
+    """The checked data, and the design: intercept, treatment, a column per later period."""
     frame = pd.DataFrame(
         {"y": np.asarray(y, dtype=np.float64), "cluster": np.asarray(cluster),
          "period": np.asarray(period), TREATED: np.asarray(treated, dtype=np.float64)}
@@ -71,11 +75,29 @@ def fit_stepped_wedge(
     dummies = [(frame["period"] == p).to_numpy(dtype=np.float64) for p in periods[1:]]
     X = np.column_stack([np.ones(len(frame)), frame[TREATED].to_numpy(), *dummies])
     names = ["(Intercept)", TREATED, *[f"period{p}" for p in periods[1:]]]
+    return frame, X, names
+
+
+def fit_stepped_wedge(
+    y: ArrayLike, cluster: ArrayLike, period: ArrayLike, treated: ArrayLike, alpha: float = 0.05
+) -> SteppedWedgeFit:
+    """Fit the Hussey and Hughes model to individual outcomes (module docstring)."""
+    frame, X, names = _design(y, cluster, period, treated)
     fit = fit_random_intercepts(frame["y"].to_numpy(), X, names, frame["cluster"].to_numpy())
     k = fit.names.index(TREATED)
     est, se, df = fit.coef[k], fit.std_error[k], fit.df[k]
     half = float(sps.t.ppf(1 - alpha / 2, df)) * se
     return SteppedWedgeFit(
         est, se, df, fit.p_value[k], est - half, est + half, alpha, fit.tau2, fit.sigma2,
-        fit.teams, len(periods), fit.n,
+        fit.teams, int(frame["period"].nunique()), fit.n,
     )  # fmt: skip
+
+
+def cr2_stepped_wedge(
+    y: ArrayLike, cluster: ArrayLike, period: ArrayLike, treated: ArrayLike, alpha: float = 0.05
+) -> TermEstimate:
+    """The effect by least squares with period fixed effects and CR2 standard errors by
+    cluster (Satterthwaite df): the robust alternative to the mixed model."""
+    frame, X, names = _design(y, cluster, period, treated)
+    fit = fit_ols(frame["y"].to_numpy(), X, names, frame["cluster"].to_numpy(), alpha=alpha)
+    return fit.term(TREATED)
