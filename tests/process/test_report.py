@@ -34,11 +34,13 @@ def analysed_with_interviews(trial: Any, coders: tuple[Any, Any]) -> Any:
     people = list(Participant.objects.filter(trial=trial).order_by("pseudonym"))
     draw = draw_sample(trial, [p.pseudonym for p in people], 6, seed=7, strata=["arm"])
     load_codebook(trial, "code,parent,definition\nValued,,Felt valued\nNo time,,No time\n")
+    declined = False  # exactly one control member declines: five of six stay to be shown
     for m in draw.members.select_related("participant").order_by("id"):
         who = m.participant.pseudonym
         record(trial, who, "invited")
-        if arms[m.participant_id] == "control" and m.participant_id % 6 == 0:
+        if arms[m.participant_id] == "control" and not declined:
             record(trial, who, "declined")
+            declined = True
             continue
         record(trial, who, "agreed")
         says = "I felt valued." if arms[m.participant_id] == "letters" else "No time for it."
