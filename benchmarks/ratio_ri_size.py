@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "stats"))
 
-from size_simulation import rejection_rates  # noqa: E402
+from size_simulation import rejection_rates
 
 
 def main() -> None:
@@ -37,7 +37,9 @@ def main() -> None:
         for G in (6, 8, 12):
             normal, ri = rejection_rates(model, G, args.trials, args.seed)
             se = np.sqrt(0.05 * 0.95 / args.trials)
-            print(f"{model:7} {G:7d} {args.trials:7d}  {normal:.3f}            {ri:.3f}   (±{se:.3f})")
+            print(
+                f"{model:7} {G:7d} {args.trials:7d}  {normal:.3f}            {ri:.3f}   (±{se:.3f})"
+            )
 
 
 if __name__ == "__main__":
