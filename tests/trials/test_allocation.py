@@ -134,3 +134,8 @@ def test_a_stepped_wedge_trial_randomises_teams_to_sequences_and_verifies(
     assert t.allocation.parameters["steps"] == 4
     checks = verify_trial(t)
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+    from hearten.analysis.run import run_analysis
+    from hearten.errors import StateError
+
+    with pytest.raises(StateError, match="stepped-wedge trial"):
+        run_analysis(t)  # the parallel-trial analysis would compare arms every team crosses
