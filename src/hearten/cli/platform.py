@@ -38,9 +38,14 @@ def create(
     out.print(f"Created trial [bold]{trial.slug}[/]: {trial.name}")
     out.print(f"  randomised by {trial.unit}, strata: {trial.strata or 'none'}; arms: {arms}")
     out.print(f"  waves: {', '.join(w.name for w in waves)}")
+    from hearten.surveys.timing import estimate
+
     for spec in design_of(trial).waves:
-        note = "" if spec.minutes <= 5 else " (long: aim for about five minutes)"
-        out.print(f"  {spec.name}: {', '.join(spec.pages)}, about {spec.minutes:g} min{note}")
+        minutes = estimate(spec.pages).minutes  # what participants are told, rounded up
+        note = "" if minutes <= 5 else " (long: aim for about five minutes)"
+        out.print(f"  {spec.name}: {', '.join(spec.pages)}, about {minutes} min{note}")
+    title = design_of(trial).participants.title
+    out.print(f"  participants see it as {title!r}, never by its name or its arms")
     out.print(f"Next: hearten roster import {trial.slug} roster.csv")
 
 
