@@ -48,6 +48,9 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     assert f"Report: {report}" in first.out  # whole, never wrapped
     assert "hearten serve" in first.out
     assert re.search(r"as evaluator with password \S+", first.out.replace("\n", " "))
+    flat = first.out.replace("\n", " ")
+    assert re.search(r"letter writer: demo-manager-\S+ with password \S+", flat)
+    assert re.search(r"coordinator: demo-coordinator with password \S+", flat)
     assert len(re.findall(r"http://127\.0\.0\.1:8000/s/[\w-]+/", first.out)) == 3
     html = report.read_text()
     assert "Participant flow" in html

@@ -49,6 +49,11 @@ def demo(
         f"with password [bold]{result.password}[/] (made for this demo run), then the code "
         f"from an authenticator app given the key [bold]{result.otp_key}[/]"
     )
+    for role, username, password in result.staff:
+        out.print(
+            f"Or sign in as the letters trial's {role}: [bold]{username}[/] with password "
+            f"[bold]{password}[/] (no code needed)"
+        )
     out.print("Participant survey links (not yet answered):")
     for link in result.links:
         out.print(f"  {link}")

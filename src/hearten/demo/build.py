@@ -41,6 +41,7 @@ from hearten.trials.models import Trial
 from hearten.trials.roster import import_roster
 
 DEMO_USER = "evaluator"
+DEMO_COORDINATOR = "demo-coordinator"
 RANDOMISATION_SEED = 20190901
 
 
@@ -70,6 +71,8 @@ class DemoResult:
     password: str
     otp_key: str
     links: tuple[str, ...]
+    #: (role, username, password) for one letter writer and one coordinator of the letters trial
+    staff: tuple[tuple[str, str, str], ...] = ()
 
 
 def _write_roster(people: list[Person], path: Path, offices: dict[str, str] | None = None) -> None:
@@ -297,8 +300,44 @@ def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
             PROGRAMME, [trial.slug, "demo-goals", "demo-coffee"], alpha=0.05
         )
     return DemoResult(
-        report, goals_report, coffee_report, programme, base, DEMO_USER, password, otp_key, links
+        report,
+        goals_report,
+        coffee_report,
+        programme,
+        base,
+        DEMO_USER,
+        password,
+        otp_key,
+        links,
+        _delivery_sign_ins(trial),
     )
+
+
+def _delivery_sign_ins(trial: Trial) -> tuple[tuple[str, str, str], ...]:
+    """Passwords, made for this run, for one letter writer (the first team's manager) and a
+    coordinator of every site, so that the demo shows what each staff role sees."""
+    from django.contrib.auth import get_user_model
+
+    from hearten.trials.models import TrialRole
+    from hearten.trials.people import add_role
+
+    writer = (
+        TrialRole.objects.filter(trial=trial, role="letter-writer")
+        .order_by("user__username")
+        .values_list("user__username", flat=True)
+        .first()
+    )
+    add_role(trial, DEMO_COORDINATOR, "coordinator", [])
+    signed = []
+    for role, username in (("letter writer", writer), ("coordinator", DEMO_COORDINATOR)):
+        if username is None:
+            continue
+        password = secrets.token_urlsafe(12)
+        user = get_user_model().objects.get(username=username)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        signed.append((role, username, password))
+    return tuple(signed)
 
 
 def _coffee_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
