@@ -271,3 +271,17 @@ def test_the_writer_previews_sends_and_withdraws_on_the_page(client: Client, rea
     back = client.post(url, {"action": "withdraw"}, follow=True).content.decode()
     assert "is withdrawn: it will not be printed" in back
     assert Letter.objects.get(participant=person).status == "ready"
+
+
+def test_the_greeting_uses_the_preferred_name_and_the_team_name(ready: Any) -> None:
+    from hearten.trials.models import Team
+
+    open_delivery(ready)
+    person = recipients_for(_writer(), ready)[0].participant
+    IdentityKey.objects.filter(participant=person).update(name="Jack Smith", preferred_name="JJ")
+    Team.objects.filter(pk=person.team_id).update(name="Brierley Hill Children's Team")
+    letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
+    text = letter_text(letter)
+    assert text.startswith("Dear JJ,\n")
+    assert "your work in Brierley Hill Children's Team" in text
+    assert person.team.code not in text

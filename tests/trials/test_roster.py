@@ -168,3 +168,40 @@ def test_a_roster_past_sqlites_limit_on_variables_imports(
         if connection.vendor == "sqlite":
             connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
     assert Participant.objects.filter(trial=t).count() == 2500
+
+
+def test_preferred_names_and_the_names_of_sites_and_teams_are_imported(
+    design_file: Path, write_roster: Callable[[str], Path]
+) -> None:
+    from hearten.trials.models import Site
+
+    t = _new_trial(design_file)
+    header = ROSTER_HEADER.strip() + ",name,preferred_name,site_name,team_name\n"
+    path = write_roster(
+        header + "S1,DU,DU-B,Social worker,1.0,2020-01-01,12,a@example.org,Joanna Smith,Jo,Dudley "
+        "Council,Brierley Hill Children's Team\n"
+        + "S2,DU,DU-B,Social worker,1.0,2020-01-01,12,b@example.org,Sam Patel,,,\n"
+    )
+    import_roster(t, path)
+    assert IdentityKey.objects.get(staff_id="S1").preferred_name == "Jo"
+    assert IdentityKey.objects.get(staff_id="S2").preferred_name == ""
+    assert Site.objects.get(trial=t, code="DU").name == "Dudley Council"
+    assert Team.objects.get(trial=t, code="DU-B").name == "Brierley Hill Children's Team"
+
+
+def test_a_team_given_two_names_is_refused(
+    design_file: Path, write_roster: Callable[[str], Path]
+) -> None:
+    t = _new_trial(design_file)
+    header = ROSTER_HEADER.strip() + ",team_name\n"
+    path = write_roster(
+        header
+        + "S1,DU,DU-B,Social worker,1.0,2020-01-01,12,a@example.org,North Team\n"
+        + "S2,DU,DU-B,Social worker,1.0,2020-01-01,12,b@example.org,South Team\n"
+    )
+    with pytest.raises(ImportRejected) as caught:
+        import_roster(t, path)
+    assert caught.value.problems == [
+        "row 3: team_name of 'DU-B' is 'South Team' here but 'North Team' in row 2; give each "
+        "team one name"
+    ]

@@ -275,13 +275,13 @@ def letter_text(letter: Letter) -> str:
     p = letter.participant
     identity = IdentityKey.objects.filter(participant=p).first()
     name = identity.name if identity else ""
-    preferred = getattr(identity, "preferred_name", "") if identity else ""
+    preferred = identity.preferred_name if identity else ""
     first = preferred or (name.split()[0] if name.split() else "")
     writer = letter.writer.get_full_name() or letter.writer.get_username()
     return plan.template.format(
         name=name or "colleague",
         first_name=first or "colleague",
-        team=getattr(p.team, "name", "") or p.team.code,
+        team=p.team.name or p.team.code,
         lines=letter.lines,
         writer=writer,
         signatory=plan.signatory,

@@ -69,6 +69,7 @@ class Site(models.Model):
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
     code = models.CharField(max_length=80)
+    name = models.CharField(max_length=120, blank=True, help_text="shown to people; else code")
 
     class Meta:
         ordering = ["code"]
@@ -84,6 +85,7 @@ class _SiteUnit(models.Model):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="%(class)ss")
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="%(class)ss")
     code = models.CharField(max_length=80)
+    name = models.CharField(max_length=120, blank=True, help_text="shown to people; else code")
 
     class Meta:
         abstract = True
@@ -188,6 +190,9 @@ class IdentityKey(models.Model):
     staff_id = models.CharField(max_length=80)
     email = models.EmailField(blank=True)
     name = models.CharField(max_length=120, blank=True)
+    preferred_name = models.CharField(
+        max_length=60, blank=True, help_text="the first name a letter greets them by"
+    )
     address = models.CharField(max_length=300, blank=True, help_text="lines separated by ';'")
 
     class Meta:

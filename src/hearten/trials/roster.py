@@ -15,7 +15,10 @@ start_date     yes       date started in post, YYYY-MM-DD or DD/MM/YYYY
 caseload       no        number of children or cases held (whole number)
 email          no        work e-mail address for survey invitations
 name           no        the name a recognition letter is addressed to
+preferred_name no        the first name a letter greets them by ("Dear Jo,")
 address        no        postal address for a letter, lines separated by ";"
+site_name      no        the site's name as people know it (else its code is shown)
+team_name      no        the team's name as people know it (else its code is shown)
 =============  ========  ====================================================
 
 Name and address, like the staff number and e-mail, are kept apart from the analysis data.
@@ -43,7 +46,16 @@ from hearten.trials.choices import TrialStatus, Unit
 from hearten.trials.models import IdentityKey, Office, Participant, Site, Team, Trial
 
 REQUIRED = ("staff_id", "site", "team", "role", "fte", "start_date")
-OPTIONAL = ("office", "caseload", "email", "name", "address")
+OPTIONAL = (
+    "office",
+    "caseload",
+    "email",
+    "name",
+    "address",
+    "preferred_name",
+    "site_name",
+    "team_name",
+)
 PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no look-alike characters
 
 
@@ -63,6 +75,9 @@ class RosterRow:
     email: str
     name: str = ""
     address: str = ""
+    preferred_name: str = ""
+    site_name: str = ""
+    team_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +128,9 @@ def _limits() -> dict[str, int]:
         "email": max_length(IdentityKey, "email"),
         "name": max_length(IdentityKey, "name"),
         "address": max_length(IdentityKey, "address"),
+        "preferred_name": max_length(IdentityKey, "preferred_name"),
+        "site_name": max_length(Site, "name"),
+        "team_name": max_length(Team, "name"),
     }
 
 
@@ -160,6 +178,7 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
     rows: list[RosterRow] = []
     first_line: dict[str, int] = {}
     team_site: dict[str, tuple[str, int]] = {}
+    named: dict[tuple[str, str], tuple[str, int]] = {}
     limits = _limits()
     for line, r in enumerate(raw_rows, start=2):
         here = len(problems)
@@ -186,6 +205,14 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
                 problems.append(
                     f"row {line}: team {team!r} is in site {site!r} here but {seen[0]!r} "
                     f"in row {seen[1]}; a team belongs to one site"
+                )
+        for column, key in (("site_name", site), ("team_name", team)):
+            given = r.get(column, "")
+            first_name = named.setdefault((column, key), (given, line)) if given and key else None
+            if first_name is not None and first_name[0] != given:
+                problems.append(
+                    f"row {line}: {column} of {key!r} is {given!r} here but {first_name[0]!r} "
+                    f"in row {first_name[1]}; give each {column.removesuffix('_name')} one name"
                 )
         fte = Decimal(0)
         try:
@@ -232,6 +259,9 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
                     r.get("email", ""),
                     r.get("name", ""),
                     r.get("address", ""),
+                    r.get("preferred_name", ""),
+                    r.get("site_name", ""),
+                    r.get("team_name", ""),
                 )
             )
     if problems:
@@ -268,11 +298,19 @@ def import_roster(trial: Trial, path: Path) -> RosterImport:
 
     with transaction.atomic():
         sites = {s.code: s for s in Site.objects.filter(trial=trial)}
+        site_names = {r.site: r.site_name for r in rows if r.site_name}
+        team_names = {r.team: r.team_name for r in rows if r.team_name}
         for code in sorted({r.site for r in rows} - set(sites)):
-            sites[code] = Site.objects.create(trial=trial, code=code)
+            sites[code] = Site.objects.create(trial=trial, code=code, name=site_names.get(code, ""))
         teams = {t.code: t for t in Team.objects.filter(trial=trial)}
         for code, site in sorted({(r.team, r.site) for r in rows if r.team not in teams}):
-            teams[code] = Team.objects.create(trial=trial, site=sites[site], code=code)
+            teams[code] = Team.objects.create(
+                trial=trial, site=sites[site], code=code, name=team_names.get(code, "")
+            )
+        for code, name in site_names.items():  # a later roster may name a known site
+            Site.objects.filter(trial=trial, code=code, name="").update(name=name)
+        for code, name in team_names.items():
+            Team.objects.filter(trial=trial, code=code, name="").update(name=name)
         offices = {o.code: o for o in Office.objects.filter(trial=trial)}
         for code, site in sorted(
             {(r.office, r.site) for r in rows if r.office and r.office not in offices}
@@ -296,7 +334,12 @@ def import_roster(trial: Trial, path: Path) -> RosterImport:
         )
         IdentityKey.objects.bulk_create(
             IdentityKey(
-                participant=p, staff_id=r.staff_id, email=r.email, name=r.name, address=r.address
+                participant=p,
+                staff_id=r.staff_id,
+                email=r.email,
+                name=r.name,
+                preferred_name=r.preferred_name,
+                address=r.address,
             )
             for p, r in zip(people, rows, strict=True)
         )
