@@ -38,6 +38,7 @@ PAGES = {
     "trial-report": {},
     "trial-report-pdf": {},
     "trial-delivery": {},
+    "trial-delivery-csv": {},
     "trial-responses": {},
     "trial-uptake": {},
     "letters": {},
@@ -48,13 +49,15 @@ PAGES = {
     "interview": {"name": "INT-01"},
 }
 #: Pages that are files to download or open, not pages in the staff layout.
-DOWNLOADS = {"trial-report-pdf", "letter-pdf"}
+DOWNLOADS = {"trial-report-pdf", "letter-pdf", "trial-delivery-csv"}
 #: Who may see what (200); everyone else gets 404, and the anonymous a sign-in redirect.
 ALLOWED = {
     "evaluator": {"trial-detail", "trial-report", "trial-report-pdf", "trial-delivery",
-                  "trial-responses", "trial-uptake", "interviews", "interview"},
-    "coordinator": {"trial-delivery", "trial-responses", "trial-uptake"},
-    "site-coordinator": {"trial-delivery", "trial-responses", "trial-uptake"},
+                  "trial-delivery-csv", "trial-responses", "trial-uptake", "interviews",
+                  "interview"},
+    "coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses", "trial-uptake"},
+    "site-coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses",
+                         "trial-uptake"},
     "letter-writer": {"trial-delivery", "letters", "letter", "letter-pdf"},
     "other-evaluator": set(),
     "no-role": set(),
@@ -107,8 +110,12 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
         # receive the intervention, never the control arm; nobody but evaluators sees answers.
         "may_see": {
             "letter-writer": {"*": mine},
-            "coordinator": {"trial-delivery": treated, "*": set()},
-            "site-coordinator": {"trial-delivery": dudley, "*": set()},
+            "coordinator": {"trial-delivery": treated, "trial-delivery-csv": treated, "*": set()},
+            "site-coordinator": {
+                "trial-delivery": dudley,
+                "trial-delivery-csv": dudley,
+                "*": set(),
+            },
         },
     }
 

@@ -217,3 +217,28 @@ class CostingBasis(models.Model):
     case_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     case_cost_source = models.CharField(max_length=300, blank=True, default="")
     willingness_to_pay = models.JSONField(default=list)
+
+
+class DeliveryStatus(models.TextChoices):
+    """What happened when a coordinator delivered the intervention to someone."""
+
+    DELIVERED = "delivered", "delivered"
+    RETURNED = "returned", "returned"
+    UNDELIVERABLE = "undeliverable", "not deliverable"
+
+
+class DeliveryMark(models.Model):
+    """A coordinator's record of delivering to one person: delivered, returned or not
+    deliverable, on a date. Later marks replace earlier ones on the page; all are kept."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="delivery_marks")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="delivery_marks"
+    )
+    status = models.CharField(max_length=20, choices=DeliveryStatus.choices)
+    on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]

@@ -26,6 +26,7 @@ urlpatterns = [
         name="programme-report-pdf",
     ),
     path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
+    path("trials/<slug:slug>/delivery.csv", views.delivery_download, name="trial-delivery-csv"),
     path("trials/<slug:slug>/responses/", views.responses, name="trial-responses"),
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
     path("trials/<slug:slug>/interviews/", process_views.interviews, name="interviews"),

@@ -91,16 +91,56 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def delivery(request: HttpRequest, slug: str) -> HttpResponse:
-    """What a coordinator or letter writer may see of the allocation (``concealment``)."""
+    """What a coordinator or letter writer may see of the allocation (``concealment``), with
+    names; coordinators mark each delivery (``interventions.delivery``)."""
+    from datetime import date
+
+    from django.contrib import messages
+
+    from hearten.errors import HeartenError
+    from hearten.interventions.delivery import delivery_rows, mark_delivery
+    from hearten.interventions.models import DeliveryStatus
     from hearten.trials.concealment import delivery_view
 
-    trial, _ = _with_role(request, slug, ("evaluator", "coordinator", "letter-writer"))
+    trial, role = _with_role(request, slug, ("evaluator", "coordinator", "letter-writer"))
+    if request.method == "POST" and role == "coordinator":
+        who = request.POST.get("pseudonym", "")
+        try:
+            on = date.fromisoformat(request.POST.get("on", ""))
+        except ValueError:
+            messages.error(request, "Enter the date as a date, for example 2026-12-01.")
+        else:
+            try:
+                mark_delivery(request.user, trial, who, request.POST.get("status", ""), on)
+                messages.success(request, f"Delivery recorded for {who}.")
+            except HeartenError as exc:
+                messages.error(request, str(exc))
+        return redirect("trial-delivery", slug=slug)
     view = delivery_view(request.user, trial)
     return render(
         request,
         "hearten/delivery.html",
-        {"trial": trial, "view": view},
+        {
+            "trial": trial,
+            "view": view,
+            "rows": delivery_rows(request.user, trial) if role != "letter-writer" else [],
+            "can_mark": role == "coordinator" and view.open,
+            "statuses": DeliveryStatus.choices,
+            "today": date.today(),
+        },
     )
+
+
+@login_required
+def delivery_download(request: HttpRequest, slug: str) -> HttpResponse:
+    """The delivery list as CSV, for coordinators and evaluators (audited)."""
+    from hearten.interventions.delivery import delivery_csv
+
+    trial, _ = _with_role(request, slug, ("evaluator", "coordinator"))
+    response = HttpResponse(delivery_csv(request.user, trial), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{trial.slug}-delivery.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
