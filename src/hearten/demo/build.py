@@ -327,13 +327,16 @@ def _delivery_sign_ins(trial: Trial) -> tuple[tuple[str, str, str], ...]:
         .values_list("user__username", flat=True)
         .first()
     )
+    users = get_user_model()
+    if not users.objects.filter(username=DEMO_COORDINATOR).exists():
+        users.objects.create_user(username=DEMO_COORDINATOR)  # its password is set below
     add_role(trial, DEMO_COORDINATOR, "coordinator", [])
     signed = []
     for role, username in (("letter writer", writer), ("coordinator", DEMO_COORDINATOR)):
         if username is None:
             continue
         password = secrets.token_urlsafe(12)
-        user = get_user_model().objects.get(username=username)
+        user = users.objects.get(username=username)
         user.set_password(password)
         user.save(update_fields=["password"])
         signed.append((role, username, password))
