@@ -1,0 +1,68 @@
+"""Staff journeys in a real browser: a letter writer is refused for a safeguarding reason,
+then writes, previews and sends a letter; a coordinator records a delivery and downloads the
+delivery list. axe-core checks each page on the way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import axe_violations
+from tests.browser.test_staff_pages import signed_in_page
+from tests.web.test_access_matrix import world as world  # the fixture
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("audit_flushable"),
+]
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def test_a_letter_writer_is_refused_then_previews_and_sends(
+    world: dict[str, Any], live_server: Any, browser: Any
+) -> None:
+    base = live_server.url
+    page = signed_in_page(browser, base, "letter-writer", DESKTOP)
+    page.goto(f"{base}/trials/{world['trial'].slug}/letters/{world['mine']}/")
+    page.get_by_label("What did").fill(
+        "When you stayed with the Hughes children before the care order hearing, you kept "
+        "them calm and made sure they understood what was happening."
+    )
+    page.get_by_role("button", name="Check and save").click()
+    page.get_by_text("This letter cannot be sent: it was not saved").wait_for()
+    assert page.get_by_text("names a family or a child").first.is_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("What did").fill(
+        "When you covered duty for three weeks in March while two colleagues were off, not "
+        "one visit was missed, and the new starters learned how a good week runs."
+    )
+    page.get_by_role("button", name="Check and save").click()
+    page.get_by_text("Your letter passes every check").wait_for()
+    assert page.get_by_role("heading", name="The letter as it will be printed").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Send for printing").click()
+    page.get_by_text("is sent for printing").wait_for()
+    assert page.get_by_text("1 of").first.is_visible()
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_a_coordinator_records_a_delivery_and_downloads_the_list(
+    world: dict[str, Any], live_server: Any, browser: Any
+) -> None:
+    base = live_server.url
+    page = signed_in_page(browser, base, "coordinator", DESKTOP)
+    page.goto(f"{base}/trials/{world['trial'].slug}/delivery/")
+    page.get_by_role("button", name="Record").first.click()
+    page.get_by_text("Delivery recorded for").wait_for()
+    assert page.get_by_text("Delivered on").first.is_visible()
+    assert axe_violations(page) == []
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download this list (CSV)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("team,name,study_code,receives,delivery,on")
+    assert "delivered" in text
+    page.context.close()
