@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('interventions', '0006_letter_deadline'),
-        ('trials', '0008_display_names'),
+        ('trials', '0009_display_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0007_consent_records'),
+        ('trials', '0008_harms_log'),
     ]
 
     operations = [
