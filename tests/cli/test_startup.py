@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -123,3 +125,19 @@ def test_the_help_groups_every_command_with_an_example(
     assert isinstance(root, TyperGroup)
     assert set(root.commands) <= listed
     assert "More commands" not in text, "put a new top-level command in one of GROUPS"
+
+
+def test_a_command_that_reads_no_database_sets_django_up_itself(tmp_path: Path) -> None:
+    """In a fresh process (not under pytest-django), ``costs rates`` lists the shipped unit
+    costs instead of failing on Django's unconfigured settings."""
+    code = (
+        "import sys; from hearten.cli.main import run; sys.argv = ['hearten', *sys.argv[1:]]; run()"
+    )
+    env = {**os.environ, "HEARTEN_HOME": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code, "costs", "rates"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Source:" in result.stdout

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hearten.cli.bootstrap import require_database
+from hearten.cli.bootstrap import django_setup, require_database
 from hearten.cli.output import out
 
 letters_app = typer.Typer(
@@ -274,6 +274,7 @@ def cost_rate(
 @costs_app.command("rates")
 def cost_rates() -> None:
     """List the unit costs Hearten ships, with their sources."""
+    django_setup()  # the costs module sits in a Django app; no database is read
     from hearten.interventions.costs import published_unit_costs
 
     for p in published_unit_costs():
