@@ -268,7 +268,7 @@ def cost_rate(
         row = use_published(t, key)
     else:
         row = add_unit_cost(t, key, description or key, amount, price_year, source, unit)
-    out.print(f"Unit cost {row.key}: £{row.amount} per {row.unit} ({row.price_year} prices).")
+    out.print(f"Unit cost {row.key}: £{row.amount:,.2f} per {row.unit} ({row.price_year} prices).")
 
 
 @costs_app.command("rates")
