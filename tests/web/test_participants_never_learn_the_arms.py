@@ -116,6 +116,8 @@ def test_a_design_cannot_name_an_arm_in_what_participants_read(design_file: Path
         parse_design(
             text + '\n[support.union]\nname = "Unison"\nabout = "Ask about your letters."\n'
         )
+    with pytest.raises(DesignError, match=r"\[privacy\] purposes contains 'letters'"):
+        parse_design(text + '\n[privacy]\npurposes = "To see whether letters help."\n')
     ok = parse_design(text + '\n[participants]\ntitle = "Working well in Dudley"\n')
     assert ok.participants.title == "Working well in Dudley"
     assert parse_design(text).participants.title == "Staff wellbeing study"

@@ -317,6 +317,7 @@ class Design(_Strict):
         texts = list(self.participants.texts())
         for i, line in enumerate(self.support.lines):
             texts += [(f"support line {i + 1}", line.name), (f"support line {i + 1}", line.about)]
+        texts.append(("[privacy] purposes", self.privacy.purposes))  # in the privacy notice
         for where, text in texts:
             found = arm_words_in(text, words)
             if found is not None:
