@@ -33,6 +33,9 @@ def test_a_participant_consents_answers_and_is_thanked(client: Client, link: Inv
     assert b"How you have been feeling" in page.content
     assert "I’ve been feeling optimistic about the future" in page.content.decode()
     assert b"NHS Health Scotland" in page.content  # the licence notice is shown
+    # A one-page survey: its page is kept only when sent, and the page says so.
+    assert b"kept when you send them" in page.content
+    assert b"on any device" not in page.content
     page = client.post(url, {"page": "swemwbs", **ANSWERS}, follow=True)
     assert b"Check your answers before sending them" in page.content  # nothing stored yet
     assert "I’ve been feeling optimistic about the future" in page.content.decode()
