@@ -38,7 +38,7 @@ def test_pages_show_progress_and_resume_on_another_device(multi: Any) -> None:
     # The same link on another device carries on where the phone stopped.
     elsewhere = laptop.get(url).content.decode()
     assert "Page 2 of 3" in elsewhere
-    assert 'class="govuk-back-link"' in elsewhere
+    assert 'class="govuk-back-link' in elsewhere  # a way back to page 1
     # Going back shows the saved answers, and they can be changed.
     back = laptop.get(f"{url}?page=1").content.decode()
     assert 'value="4" checked' in back
