@@ -230,7 +230,30 @@ def test_the_report_gives_the_observed_icc_and_the_mdes_at_analysis(
     assert f" is {g:.2f} (95% CI" in html
 
 
-def test_the_report_gives_the_multilevel_sensitivity_estimate(analysed: Any, trial: Any) -> None:
+@pytest.fixture
+def analysed_with_team_effects(trial: Any) -> Any:
+    """As ``analysed``, with teams that really differ at follow-up (the plain fixture has no
+    team effect, so REML puts the team variance on its boundary in about half the draws)."""
+    from hearten.trials.models import Participant
+
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 11)
+    arms = arms_by_participant(trial)
+    team_of = dict(Participant.objects.filter(trial=trial).values_list("id", "team__code"))
+    offset = {
+        code: (-1, 0, 1, 1, 0, -1, 1, -1)[i] for i, code in enumerate(sorted(set(team_of.values())))
+    }
+    shift = {pid: offset[team_of[pid]] + (a == "letters") for pid, a in arms.items()}
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", shift, skip_every=5)
+    return run_analysis(trial)
+
+
+def test_the_report_gives_the_multilevel_sensitivity_estimate(
+    analysed_with_team_effects: Any, trial: Any
+) -> None:
+    analysed = analysed_with_team_effects
     from hearten.analysis.dataset import build_dataset
     from hearten.stats.estimate import design_matrix, treatment_columns
     from hearten.stats.multilevel import fit_random_intercepts

