@@ -530,14 +530,10 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         )
     design = design_of(trial)
     if trial.allocation.scheme == "stepped-wedge":
-        # The parallel-trial pipeline would compare arms that every cluster crosses; refuse
-        # rather than report a meaningless contrast (the stepped-wedge models are in
-        # hearten.stats.stepped_wedge_fit, not yet run by this command).
-        raise StateError(
-            f"trial {trial.slug!r} is a stepped-wedge trial: `hearten trial analyse` does not "
-            "run its planned model yet; fit it with hearten.stats.stepped_wedge_fit (see "
-            "docs/how-to/evaluate-a-change-rolled-out-in-steps.md)"
-        )
+        # Every cluster crosses to the change in its turn: its own planned model.
+        from hearten.analysis.stepped_wedge import run_stepped_wedge
+
+        return run_stepped_wedge(trial)
     plan = design.analysis
     planned = design.planned_outcomes()
     instrument = get_instrument(planned[0].instrument)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -406,11 +406,35 @@ def analyse(trial: TrialArg, scheduler: Scheduler = None, workers: Workers = Non
             f"{e['p_value']:.3f}",
         )
     out.print(table)
+    if r.get("design") == "stepped-wedge":
+        _stepped_wedge_lines(r, run.id)
+        return
     clusters = f", {m['n_clusters']} {m['cluster']}s" if m["n_clusters"] else ""
     out.print(
         f"n = {m['n']}{clusters}; {m['vcov']} standard errors"
         f"{' with Satterthwaite df' if m['vcov'] == 'CR2' else ''}. Stored as run {run.id}."
     )
+
+
+def _stepped_wedge_lines(r: dict[str, Any], run_id: int) -> None:
+    """What `trial analyse` adds for a stepped-wedge trial: the model, the CR2 alternative
+    and the randomisation test."""
+    m, cr2, ri = r["model"], r["robust"], r.get("randomisation")
+    out.print(
+        f"n = {m['n']} answers, {m['n_clusters']} {m['cluster']}s, {m['periods']} periods; "
+        f"mixed model with period fixed effects and random {m['cluster']} intercepts "
+        f"(REML, {m['df_method']} df)."
+    )
+    out.print(
+        f"CR2 by {m['cluster']} with period fixed effects: {cr2['estimate']:.3f} "
+        f"({cr2['conf_low']:.3f} to {cr2['conf_high']:.3f}), p = {cr2['p_value']:.3f}."
+    )
+    if ri:
+        how = "exact" if ri["exact"] else f"{ri['allocations']} re-draws"
+        out.print(f"randomisation inference ({how}): p = {ri['p_value']:.4f}.")
+    else:
+        out.print(f"randomisation inference {r['randomisation_note']}.")
+    out.print(f"Stored as run {run_id}.")
 
 
 @trial_app.command("report")

@@ -431,14 +431,26 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
     }
 
 
+def _context_of(trial: Trial) -> tuple[dict[str, Any], str]:
+    """The report's context and template: a stepped-wedge trial has its own."""
+    run = latest_run(trial)
+    if run.result.get("design") == "stepped-wedge":
+        from hearten.reports.stepped_wedge import stepped_wedge_context
+
+        context = {**stepped_wedge_context(run.result), "trial": trial, "run": run,
+                   "generated_at": timezone.now(), "version": hearten.__version__}  # fmt: skip
+        return context, "reports/stepped_wedge.html"
+    return _context(trial), "reports/report.html"
+
+
 def write_report(trial: Trial) -> Path:
     """Render the report as HTML at ``report_path(trial)`` and as PDF beside it (same
     template, same numbers); return the HTML's path."""
-    context = _context(trial)
-    html = render_to_string("reports/report.html", context)
+    context, template = _context_of(trial)
+    html = render_to_string(template, context)
     path = report_path(trial)
     write_atomic(path, html)  # readers never see a half-written report
-    printable = render_to_string("reports/report.html", {**context, "pdf": True})
+    printable = render_to_string(template, {**context, "pdf": True})
     pdf_path = write_pdf(printable, path.with_suffix(".pdf"), f"{trial.name}: trial report")
     from hearten.trials import audit
 

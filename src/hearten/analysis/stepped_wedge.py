@@ -1,0 +1,382 @@
+"""The planned analysis of a stepped-wedge trial, run on its stored data.
+
+Every survey answer to the primary instrument in one of the design's ``period_waves`` is a
+row: the person's cluster (the randomised team or office), the period, and whether that
+cluster had started the change by then under the **drawn** schedule (intention to treat: a
+late change recorded by ``hearten trial reschedule`` is listed as a deviation, not analysed
+as the allocation). Rows in a cluster's transition periods are left out, as the design says.
+
+Three analyses of those rows, all stored:
+
+* the planned model, Hussey and Hughes' linear mixed model with period fixed effects and
+  random cluster intercepts, REML with Satterthwaite df
+  (:func:`hearten.stats.stepped_wedge_fit.fit_stepped_wedge`, checked against lme4/lmerTest);
+* the robust alternative, least squares with period fixed effects and CR2 standard errors by
+  cluster (:func:`hearten.stats.stepped_wedge_fit.cr2_stepped_wedge`);
+* randomisation inference that re-draws which clusters start when
+  (:func:`hearten.stats.stepped_wedge_ri.sequence_test`, exact when the allocations can be
+  enumerated), because stepped-wedge trials rarely have many clusters.
+
+The result is a frozen :class:`SteppedWedgeResult`; :meth:`SteppedWedgeResult.to_json` is what
+the analysis run stores and the report renders (:mod:`hearten.reports.stepped_wedge`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+import hearten
+from hearten.analysis.models import AnalysisRun
+from hearten.analysis.plan import plan_status
+from hearten.errors import DataError, DesignError, EstimationError
+from hearten.stats.estimate import TermEstimate
+from hearten.stats.sequences import Schedule
+from hearten.stats.stepped_wedge_fit import SteppedWedgeFit, cr2_stepped_wedge, fit_stepped_wedge
+from hearten.stats.stepped_wedge_ri import SequenceTest, sequence_test
+from hearten.trials import audit
+from hearten.trials.choices import Consent, TrialStatus, Unit
+from hearten.trials.lifecycle import design_of
+from hearten.trials.models import AuditEvent, Participant, SeedCommitment, Trial
+from hearten.trials.rollout import Deviation, deviations, trial_schedule
+
+#: Columns of the stepped-wedge analysis dataset (one row per answer in a period wave).
+COLUMNS = ("pseudonym", "cluster", "stratum", "sequence", "period", "condition", "treated", "y")
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodFlow:
+    """One sequence in one period (CONSORT for stepped-wedge trials, Hemming et al. 2018):
+    the ``condition`` its clusters were in, how many clusters and people (on the roster) it
+    had, how many were ``invited`` to that period's survey, ``answered`` it and were
+    ``analysed`` (transition periods are not analysed)."""
+
+    sequence: int
+    period: int
+    condition: str
+    clusters: int
+    people: int
+    invited: int
+    answered: int
+    analysed: int
+
+
+@dataclass(frozen=True, slots=True)
+class SteppedWedgeResult:
+    """A stepped-wedge trial's analysis.
+
+    Attributes:
+        outcome: what was analysed (instrument, score, the period waves).
+        model: the planned mixed model's effect (``SteppedWedgeFit``).
+        robust: the CR2 alternative's effect.
+        randomisation: the re-drawn sequence test, or ``None`` with ``randomisation_note``.
+        schedule: the drawn schedule the analysis used; ``deviations`` the recorded changes.
+        flow: a :class:`PeriodFlow` per sequence and period.
+        control_mean, control_sd: the outcome among control cluster-periods.
+    """
+
+    outcome: str
+    model: SteppedWedgeFit
+    robust: TermEstimate
+    randomisation: SequenceTest | None
+    randomisation_note: str | None
+    schedule: Schedule
+    deviations: tuple[Deviation, ...]
+    flow: tuple[PeriodFlow, ...]
+    control_mean: float
+    control_sd: float
+
+    def standardised(self) -> dict[str, float]:
+        """The effect over the model's total standard deviation (cluster plus residual), as
+        the programme report pools it; its interval on the same df."""
+        sd = float(np.sqrt(self.model.tau2 + self.model.sigma2))
+        m = self.model
+        return {
+            "g": m.estimate / sd,
+            "std_error": m.std_error / sd,
+            "conf_low": m.conf_low / sd,
+            "conf_high": m.conf_high / sd,
+            "sd": sd,
+        }
+
+
+def stepped_dataset(trial: Trial) -> tuple[pd.DataFrame, Schedule, list[str]]:
+    """The analysis rows (``COLUMNS``), the drawn schedule and the period waves.
+
+    Every consented person's answer to the primary instrument in each period wave, in a
+    cluster of the drawn schedule. Pseudonyms only."""
+    from hearten.surveys.models import Response
+
+    design = design_of(trial)
+    spec = design.stepped_wedge
+    if spec is None:  # pragma: no cover - the caller dispatches on the scheme
+        raise DesignError(f"trial {trial.slug!r} is not a stepped-wedge trial")
+    waves = list(spec.period_waves)
+    if not waves:
+        raise DesignError(
+            f"trial {trial.slug!r} does not say which survey wave measures each period: add "
+            f"stepped_wedge.period_waves (one wave per period, {spec.periods} in all) through "
+            "`hearten trial amend-plan`"
+        )
+    planned = design.planned_outcomes()[0]
+    plan = trial_schedule(trial, as_drawn=True)
+    row_of = {r.unit: r for r in plan.rows}
+    answers = Response.objects.filter(
+        invitation__wave__trial=trial,
+        invitation__wave__name__in=waves,
+        instrument=planned.instrument,
+        invitation__participant__consent=Consent.CONSENTED,
+    ).values_list("invitation__participant_id", "invitation__wave__name", "scores")
+    people = _clusters(trial)
+    records = []
+    for pid, wave, scores in answers:
+        pseudonym, cluster = people.get(pid, ("", None))
+        if cluster not in row_of or scores.get(planned.score) is None:
+            continue
+        r = row_of[cluster]
+        period = waves.index(wave)
+        condition = r.conditions[period]
+        records.append(
+            (
+                pseudonym,
+                cluster,
+                r.stratum,
+                r.sequence,
+                period,
+                condition,
+                float(condition == "change"),
+                float(scores[planned.score]),
+            )
+        )
+    data = pd.DataFrame.from_records(records, columns=list(COLUMNS))
+    return data.sort_values(["period", "cluster", "pseudonym"], ignore_index=True), plan, waves
+
+
+def _clusters(trial: Trial) -> dict[int, tuple[str, str | None]]:
+    """Each participant's pseudonym and cluster code (team or office)."""
+    people = Participant.objects.filter(trial=trial).select_related("team", "office")
+    if Unit(trial.unit) == Unit.OFFICE:
+        return {p.id: (p.pseudonym, p.office.code if p.office else None) for p in people}
+    return {p.id: (p.pseudonym, p.team.code) for p in people}
+
+
+def _flow(trial: Trial, plan: Schedule, waves: list[str], data: pd.DataFrame) -> list[PeriodFlow]:
+    from hearten.surveys.models import Invitation
+
+    people = _clusters(trial)
+    start = {r.unit: r.sequence for r in plan.rows}
+    on_roster = pd.Series([c for _, c in people.values() if c in start], dtype=object)
+    roster = on_roster.map(start).value_counts()
+    invited = pd.DataFrame.from_records(
+        [
+            (start[people[pid][1]], waves.index(wave))  # type: ignore[index]
+            for pid, wave in Invitation.objects.filter(
+                wave__trial=trial, wave__name__in=waves
+            ).values_list("participant_id", "wave__name")
+            if people.get(pid, ("", None))[1] in start
+        ],
+        columns=["sequence", "period"],
+    ).value_counts()
+    answered = data.groupby(["sequence", "period"]).size()
+    analysed = data[data["condition"] != "transition"].groupby(["sequence", "period"]).size()
+    clusters = pd.Series(list(start.values())).value_counts()
+    conditions = {r.sequence: r.conditions for r in plan.rows}
+    return [
+        PeriodFlow(
+            s,
+            p,
+            conditions[s][p],
+            int(clusters[s]),
+            int(roster.get(s, 0)),
+            int(invited.get((s, p), 0)),
+            int(answered.get((s, p), 0)),
+            int(analysed.get((s, p), 0)),
+        )
+        for s in sorted(conditions)
+        for p in range(plan.periods)
+    ]
+
+
+def analyse_stepped_wedge(trial: Trial) -> tuple[SteppedWedgeResult, pd.DataFrame]:
+    """Fit the planned model, its CR2 alternative and the sequence re-draws (module
+    docstring); return the result and the rows analysed."""
+    design = design_of(trial)
+    plan = design.analysis
+    data, schedule, waves = stepped_dataset(trial)
+    used = data[data["condition"] != "transition"]
+    if used.empty:
+        raise DataError(
+            f"trial {trial.slug!r} has no answers to analyse in its period waves "
+            f"({', '.join(waves)}): send the surveys and collect answers first"
+        )
+    args = (
+        used["y"].to_numpy(),
+        used["cluster"].to_numpy(),
+        used["period"].to_numpy(),
+        used["treated"].to_numpy(),
+    )
+    try:
+        model = fit_stepped_wedge(*args, alpha=plan.alpha)
+        robust = cr2_stepped_wedge(*args, alpha=plan.alpha)
+    except EstimationError as exc:
+        raise EstimationError(
+            f"the stepped-wedge model of {trial.slug!r} cannot be fitted: {exc}"
+        ) from exc
+    seed = plan.seed if plan.seed is not None else int(trial.allocation.seed)
+    test: SequenceTest | None = None
+    note = None
+    if schedule.transition:
+        note = (
+            "not run: with transition periods the re-drawn allocations would leave out "
+            "different cluster-periods"
+        )
+    else:
+        try:
+            start = {r.unit: r.start for r in schedule.rows}
+            strata = {r.unit: r.stratum for r in schedule.rows} if trial.strata else None
+            test = sequence_test(*args[:3], start, strata, seed, plan.reps)
+        except DataError as exc:
+            note = f"not run: {exc}"
+    control = used.loc[used["treated"] == 0, "y"]
+    result = SteppedWedgeResult(
+        outcome=f"{design.planned_outcomes()[0].instrument} {design.planned_outcomes()[0].score} "
+        f"in each period ({', '.join(waves)})",
+        model=model,
+        robust=robust,
+        randomisation=test,
+        randomisation_note=note,
+        schedule=schedule,
+        deviations=tuple(deviations(trial)),
+        flow=tuple(_flow(trial, schedule, waves, data)),
+        control_mean=float(control.mean()),
+        control_sd=float(control.std(ddof=1)),
+    )
+    return result, used
+
+
+def to_json(trial: Trial, result: SteppedWedgeResult) -> dict[str, Any]:
+    """The run's stored result: the fields the trial report, the programme report and the
+    ``trial analyse`` table read (``effects`` in the parallel trials' shape)."""
+    design = design_of(trial)
+    plan = design.analysis
+    planned = design.planned_outcomes()[0]
+    change = next(a for a in design.arms if a.name != design.control)
+    m = result.model
+    from hearten.instruments import get_instrument
+
+    instrument = get_instrument(planned.instrument)
+    effect = {
+        "term": change.name,
+        "estimate": m.estimate,
+        "std_error": m.std_error,
+        "df": m.df,
+        "statistic": m.estimate / m.std_error,
+        "p_value": m.p_value,
+        "conf_low": m.conf_low,
+        "conf_high": m.conf_high,
+        "n": m.n,
+        "n_clusters": m.clusters,
+        "vcov_type": "LMM",
+        "alpha": m.alpha,
+        "alternative": "two-sided",
+        "hedges_g": result.standardised(),
+    }
+    c = SeedCommitment.objects.filter(trial=trial).first()
+    head = AuditEvent.objects.order_by("-id").first()
+    a = trial.allocation
+    return {
+        "design": "stepped-wedge",
+        "trial": trial.slug,
+        "instrument": {
+            "name": instrument.name,
+            "title": instrument.title,
+            "score": planned.score,
+            "licence": instrument.licence,
+        },
+        "model": {
+            "outcome": result.outcome,
+            "formula": "y ~ treated + factor(period) + (1 | cluster)",
+            "random_effects": "cluster",
+            "df_method": "Satterthwaite",
+            "estimation": "REML",
+            "alpha": plan.alpha,
+            "n": m.n,
+            "n_clusters": m.clusters,
+            "periods": m.periods,
+            "cluster": trial.unit,
+            "vcov": "LMM",
+            "tau2": m.tau2,
+            "sigma2": m.sigma2,
+            "intention_to_treat": "the drawn schedule",
+            "transition": result.schedule.transition,
+        },
+        "control": design.control,
+        "control_mean": result.control_mean,
+        "control_sd": result.control_sd,
+        "arms": [{"name": x.name, "label": x.label} for x in design.arms],
+        "effects": [effect],
+        "model_fit": asdict(m),
+        "robust": asdict(result.robust),
+        "randomisation": asdict(result.randomisation) if result.randomisation else None,
+        "randomisation_note": result.randomisation_note,
+        "schedule": {
+            "periods": result.schedule.periods,
+            "transition": result.schedule.transition,
+            "rows": [asdict(r) for r in result.schedule.rows],
+        },
+        "deviations": [asdict(d) for d in result.deviations],
+        "flow": [asdict(f) for f in result.flow],
+        "allocation": {
+            "seed": a.seed,
+            "scheme": a.scheme,
+            "unit": a.unit,
+            "randomised_at": a.created_at.isoformat(),
+            "software_version": a.software_version,
+            "roster_sha256": a.roster_sha256,
+            "units": len(a.snapshot.get("units", [])),
+            "stratified": bool(trial.strata),
+            "commitment": c.commitment if c else None,
+            "salt": c.salt if c else None,
+            "committed_at": c.created_at.isoformat() if c else None,
+            "audit_events": AuditEvent.objects.count(),
+            "audit_head": head.digest if head else None,
+        },
+    }
+
+
+def run_stepped_wedge(trial: Trial) -> AnalysisRun:
+    """Analyse a stepped-wedge trial by its plan; store and return the run (as
+    :func:`hearten.analysis.run.run_analysis` does for parallel trials)."""
+    result, used = analyse_stepped_wedge(trial)
+    stored = to_json(trial, result)
+    first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
+    stored["plan"] = plan_status(trial, first.created_at if first else timezone.now(), ["primary"])
+    stored = _finite(stored)
+    digest = hashlib.sha256(used.to_csv(index=False).encode()).hexdigest()
+    with transaction.atomic():
+        run = AnalysisRun.objects.create(
+            trial=trial, software_version=hearten.__version__, dataset_sha256=digest, result=stored
+        )
+        trial.status = TrialStatus.ANALYSED
+        trial.save(update_fields=["status"])
+        audit.record(trial, "analysed", {"run": run.id, "dataset_sha256": digest})
+    return run
+
+
+def _finite(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become ``None``; numpy scalars and tuples plain."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,164 @@
+"""The report of a stepped-wedge trial: the schedule (table and staircase), the CONSORT
+stepped-wedge flow by sequence and period, the planned model's effect with its interval and
+df method, the CR2 alternative and the sequence re-draws. Renders the stored run only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hearten.reports.figures import both, staircase
+
+if TYPE_CHECKING:  # matplotlib is imported inside the functions
+    from matplotlib.figure import Figure
+
+MARKS = {"control": ".", "transition": "t", "change": "X"}
+COLOURS = {"control": "#f3f2f1", "transition": "#ffdd00", "change": "#1d70b8"}
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def flow_by_sequence(flow: Sequence[Mapping[str, Any]], unit: str) -> Figure:
+    """The CONSORT flow diagram for a stepped-wedge trial (Hemming et al. 2018): a row per
+    sequence, a column per period, each cell the clusters and people invited, answering and
+    analysed, shaded by the condition the sequence was in (the mark repeats it in text)."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    sequences = sorted({int(f["sequence"]) for f in flow})
+    periods = sorted({int(f["period"]) for f in flow})
+    cell = {(int(f["sequence"]), int(f["period"])): f for f in flow}
+    fig = Figure(figsize=(1.9 + 1.45 * len(periods), 0.8 + 0.95 * len(sequences)))
+    ax = fig.subplots()
+    for row, s in enumerate(sequences):
+        y = len(sequences) - 1 - row
+        for p in periods:
+            f = cell[(s, p)]
+            ax.add_patch(
+                Rectangle(
+                    (p, y),
+                    1,
+                    1,
+                    facecolor=COLOURS[f["condition"]],
+                    edgecolor="#ffffff",
+                    linewidth=2,
+                )
+            )
+            colour = "#ffffff" if f["condition"] == "change" else "#0b0c0c"
+            ax.text(
+                p + 0.5,
+                y + 0.5,
+                f"{f['condition']}\ninvited {f['invited']}\nanswered {f['answered']}\n"
+                f"analysed {f['analysed']}",
+                ha="center",
+                va="center",
+                color=colour,
+                fontsize=7,
+            )
+    ax.set_xlim(min(periods), max(periods) + 1)
+    ax.set_ylim(0, len(sequences))
+    ax.set_xticks([p + 0.5 for p in periods], [f"Period {p}" for p in periods])
+    first = {s: cell[(s, periods[0])] for s in sequences}
+    ax.set_yticks(
+        [len(sequences) - 0.5 - i for i in range(len(sequences))],
+        [
+            f"Sequence {s}\n{first[s]['clusters']} {unit}s,\n{first[s]['people']} people"
+            for s in sequences
+        ],
+    )
+    ax.tick_params(length=0, labelsize=8)
+    ax.spines[["top", "right", "left", "bottom"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _schedule(r: dict[str, Any]) -> dict[str, Any]:
+    rows = r["schedule"]["rows"]
+    unit = r["allocation"]["unit"]
+    moved = {d["unit"]: d["moved_to"] for d in r["deviations"]}
+    table = [
+        {
+            "unit": x["unit"],
+            "stratum": x["stratum"],
+            "start": x["start"],
+            "moved_to": moved.get(x["unit"]),
+            "marks": [MARKS[c] for c in x["conditions"]],
+        }
+        for x in rows
+    ]
+    figure = both(
+        staircase([x["unit"] for x in rows], [x["conditions"] for x in rows], unit),
+        summary=f"The staircase: each {unit}'s condition in each period as drawn",
+        headers=[unit.capitalize(), "Site", "Starts at period"],
+        rows=[[x["unit"], x["stratum"], x["start"]] for x in rows],
+    )
+    return {
+        "schedule_rows": table,
+        "staircase_figure": figure,
+        "periods": list(range(r["schedule"]["periods"])),
+    }
+
+
+def _flow(r: dict[str, Any]) -> dict[str, Any]:
+    flow = r["flow"]
+    unit = r["allocation"]["unit"]
+    sequences = sorted({f["sequence"] for f in flow})
+    clusters = sum(next(f["clusters"] for f in flow if f["sequence"] == s) for s in sequences)
+    people = sum(next(f["people"] for f in flow if f["sequence"] == s) for s in sequences)
+    figure = both(
+        flow_by_sequence(flow, unit),
+        summary=f"Stepped-wedge flow: {clusters} {unit}s and {people} people randomised to "
+        f"{len(sequences)} sequences; each sequence in each period",
+        headers=["Sequence and period", "Condition", "Invited", "Answered", "Analysed"],
+        rows=[
+            [
+                f"Sequence {f['sequence']}, period {f['period']}",
+                f["condition"],
+                f["invited"],
+                f["answered"],
+                f["analysed"],
+            ]
+            for f in flow
+        ],
+    )
+    return {
+        "flow_figure": figure,
+        "flow_clusters": clusters,
+        "flow_people": people,
+        "flow_sequences": len(sequences),
+    }
+
+
+def stepped_wedge_context(r: dict[str, Any]) -> dict[str, Any]:
+    """What the stepped-wedge template shows, from the stored result ``r``."""
+    labels = {a["name"]: a["label"] for a in r["arms"]}
+    e = r["effects"][0]
+    level = round(100 * (1 - r["model"]["alpha"]))
+    robust = r["robust"]
+    ri = r.get("randomisation")
+    excludes = e["conf_low"] > 0 or e["conf_high"] < 0
+    return {
+        "r": r,
+        "labels": labels,
+        "change_label": labels[e["term"]],
+        "control_label": labels[r["control"]],
+        "level": level,
+        "effect": {
+            **e,
+            "magnitude": abs(e["estimate"]),
+            "p_text": _p(e["p_value"]),
+            "direction": "higher" if e["estimate"] >= 0 else "lower",
+            "excludes_zero": excludes,
+        },
+        "robust": {**robust, "p_text": _p(robust["p_value"])},
+        "ri": {**ri, "p_text": _p(ri["p_value"])} if ri else None,
+        "plan_label": ((r.get("plan") or {}).get("labels", {}).get("primary") or {}).get(
+            "label", "exploratory"
+        ),
+        **_schedule(r),
+        **_flow(r),
+    }

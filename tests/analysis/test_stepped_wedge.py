@@ -1,0 +1,208 @@
+"""A stepped-wedge trial analysed by `hearten trial analyse`: the planned mixed model, its
+CR2 alternative and the sequence re-draws, on the stored answers of each period wave."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from hearten.analysis.run import run_analysis
+from hearten.analysis.stepped_wedge import stepped_dataset
+from hearten.errors import DesignError
+from hearten.stats.stepped_wedge_fit import cr2_stepped_wedge, fit_stepped_wedge
+from hearten.stats.stepped_wedge_ri import sequence_test
+from hearten.surveys.models import Invitation
+from hearten.surveys.services import invite, record_consent, submit_response
+from hearten.trials.allocation import randomise_trial
+from hearten.trials.rollout import change_schedule, trial_schedule
+
+pytestmark = pytest.mark.django_db
+
+PERIODS = ("p0", "p1", "p2", "p3", "p4")
+WAVE = '[[waves]]\nname = "{}"\ninstrument = "swemwbs"\n\n'
+
+
+def design_text(period_waves: bool = True, transition: int = 0) -> str:
+    """A stepped-wedge design: 2 sites × 4 teams, 4 steps, a survey wave each period."""
+    waves = PERIODS + tuple(f"p{5 + k}" for k in range(transition))
+    listed = ", ".join(f'"{w}"' for w in waves)
+    return f"""
+slug = "caseload-sw"
+name = "Protected caseloads (stepped wedge)"
+unit = "team"
+strata = "site"
+
+[[arms]]
+name = "control"
+label = "Caseloads as usual"
+control = true
+
+[[arms]]
+name = "protected"
+label = "Protected caseload model"
+
+{"".join(WAVE.format(w) for w in waves)}
+[analysis]
+outcome_wave = "{waves[-1]}"
+reps = 999
+
+[randomisation]
+scheme = "stepped-wedge"
+
+[stepped_wedge]
+steps = 4
+transition = {transition}
+{f"period_waves = [{listed}]" if period_waves else ""}
+"""
+
+
+def make_trial(write_roster: Callable[[str], Path], text: str) -> Any:
+    from hearten.surveys.services import plan_waves
+    from hearten.trials.design import parse_design
+    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.roster import import_roster
+    from tests.conftest import roster_text
+
+    t = create_trial(parse_design(text))
+    plan_waves(t)
+    import_roster(t, write_roster(roster_text()))
+    randomise_trial(t, 31)
+    return t
+
+
+def answer_every_period(trial: Any, effect: int, skip_every: int = 0) -> None:
+    """Everyone answers each period's survey; items rise by ``effect`` once their team has
+    started the change, and drift up by period (a secular trend the model must absorb)."""
+    rng = np.random.default_rng(7)
+    start = {r.unit: r.start for r in trial_schedule(trial, as_drawn=True).rows}
+    team_level = {u: int(rng.integers(-1, 2)) for u in start}
+    for period, wave in enumerate(w.name for w in trial.waves.order_by("id")):
+        invite(trial.waves.get(name=wave))
+        invitations = Invitation.objects.filter(wave__trial=trial, wave__name=wave)
+        for i, inv in enumerate(invitations.select_related("participant__team").order_by("id")):
+            if inv.participant.consent == "pending":
+                record_consent(inv, True)
+            if skip_every and i % skip_every == period % skip_every:
+                continue
+            team = inv.participant.team.code
+            base = 3 + team_level[team] + (period >= 2) + (effect if period >= start[team] else 0)
+            values = [int(np.clip(base + rng.integers(-1, 2), 1, 5)) for _ in range(7)]
+            submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)})
+
+
+@pytest.fixture
+def stepped(write_roster: Callable[[str], Path], db: None) -> Any:
+    t = make_trial(write_roster, design_text())
+    answer_every_period(t, effect=1, skip_every=4)
+    return t
+
+
+def test_the_run_is_the_planned_mixed_model_on_every_period(stepped: Any) -> None:
+    run = run_analysis(stepped)
+    data, _, _ = stepped_dataset(stepped)
+    args = (data["y"], data["cluster"], data["period"], data["treated"])
+    model = fit_stepped_wedge(*args)
+    r = run.result
+    e = r["effects"][0]
+    assert r["design"] == "stepped-wedge"
+    assert e["term"] == "protected"
+    assert e["estimate"] == pytest.approx(model.estimate, rel=1e-12)
+    assert e["std_error"] == pytest.approx(model.std_error, rel=1e-12)
+    assert e["df"] == pytest.approx(model.df, rel=1e-12)
+    assert e["conf_low"] > 0  # a full item point on seven items
+    assert r["model"]["n"] == len(data) == 5 * 40 - 50  # one in four skips each period
+    assert (r["model"]["n_clusters"], r["model"]["periods"]) == (8, 5)
+    assert r["model"]["df_method"] == "Satterthwaite"
+    robust = cr2_stepped_wedge(*args)
+    assert r["robust"]["estimate"] == pytest.approx(robust.estimate, rel=1e-12)
+    assert r["robust"]["std_error"] == pytest.approx(robust.std_error, rel=1e-12)
+    assert r["robust"]["vcov_type"] == "CR2"
+
+
+def test_randomisation_inference_redraws_within_sites_from_the_seed(stepped: Any) -> None:
+    r = run_analysis(stepped).result
+    data, plan, _ = stepped_dataset(stepped)
+    expected = sequence_test(
+        data["y"], data["cluster"], data["period"], {x.unit: x.start for x in plan.rows},
+        {x.unit: x.stratum for x in plan.rows}, int(stepped.allocation.seed), 999,
+    )  # fmt: skip
+    assert r["randomisation"]["p_value"] == pytest.approx(expected.p_value)
+    assert r["randomisation"]["exact"] is False  # stratified: re-drawn by the rule
+    assert r["randomisation"]["allocations"] == 999
+    assert r["randomisation"]["p_value"] < 0.05
+
+
+def test_the_flow_counts_each_sequence_in_each_period(stepped: Any) -> None:
+    flow = run_analysis(stepped).result["flow"]
+    assert len(flow) == 4 * 5
+    assert {f["clusters"] for f in flow} == {2}
+    assert {f["people"] for f in flow} == {10}
+    assert {f["invited"] for f in flow} == {10}
+    assert sum(f["analysed"] for f in flow) == 150
+    first = [f for f in flow if f["sequence"] == 1]
+    assert [f["condition"] for f in first] == ["control", *["change"] * 4]
+
+
+def test_a_late_change_is_a_deviation_and_the_drawn_schedule_is_analysed(stepped: Any) -> None:
+    first = trial_schedule(stepped).rows[0]
+    change_schedule(stepped, first.unit, 4, "the manager left")
+    r = run_analysis(stepped).result
+    assert [d["unit"] for d in r["deviations"]] == [first.unit]
+    drawn = {x["unit"]: x["start"] for x in r["schedule"]["rows"]}
+    assert drawn[first.unit] == 1
+
+
+def test_transition_periods_are_left_out(write_roster: Callable[[str], Path], db: None) -> None:
+    t = make_trial(write_roster, design_text(transition=1))
+    answer_every_period(t, effect=1)
+    r = run_analysis(t).result
+    data, _, _ = stepped_dataset(t)
+    assert (data["condition"] == "transition").sum() == 8 * 5  # each team's one period
+    assert r["model"]["n"] == 6 * 40 - 8 * 5
+    assert r["randomisation"] is None
+    assert "transition" in r["randomisation_note"]
+
+
+def test_a_design_without_period_waves_is_refused_in_one_line(
+    write_roster: Callable[[str], Path], db: None
+) -> None:
+    t = make_trial(write_roster, design_text(period_waves=False))
+    with pytest.raises(DesignError, match=r"stepped_wedge\.period_waves"):
+        run_analysis(t)
+
+
+def test_the_report_shows_the_schedule_the_flow_and_the_three_analyses(stepped: Any) -> None:
+    from hearten.reports.render import write_report
+
+    run = run_analysis(stepped)
+    e = run.result["effects"][0]
+    html = write_report(stepped).read_text()
+    for text in (
+        "stepped-wedge cluster randomised trial",
+        "Who started when",
+        "Participant flow by sequence and period",
+        "Mixed model: period fixed effects",
+        "CR2 by team",
+        "re-draws of the allocation to sequences",
+        f"{e['estimate']:.3f}",
+        f"{e['conf_low']:.2f} to {e['conf_high']:.2f}",
+        "Satterthwaite degrees of freedom",
+        "The interval excludes no difference.",
+        "No change to the schedule was recorded.",
+        'role="img"',
+    ):
+        assert text in html, text
+    assert html.count("<svg") == 2  # the staircase and the flow diagram
+    assert "S0001" not in html
+    assert write_report(stepped).with_suffix(".pdf").exists()
+
+
+def test_the_analyse_command_prints_all_three(hearten: Callable[..., Any], stepped: Any) -> None:
+    r = hearten("trial", "analyse", stepped.slug)
+    assert r.code == 0, r.err
+    for text in ("protected", "mixed model", "CR2", "randomisation inference", "Satterthwaite"):
+        assert text in r.out, text
