@@ -240,3 +240,133 @@ def test_the_survey_form_refuses_what_the_instrument_refuses() -> None:
         assert form.errors["caseload_1"] == [
             f"Enter a whole number for “{get_instrument('caseload').items[0].text}”, like 12"
         ]
+
+
+def test_the_service_refuses_a_revoked_link(link: Invitation) -> None:
+    """``save_page`` (the command line's and the demo's path) checks revocation itself, not
+    only the survey page."""
+    from hearten.surveys.services import revoke_links, save_page
+
+    revoke_links(link.wave.trial, [link.participant.pseudonym])
+    with pytest.raises(StateError, match="switched off"):
+        save_page(link, "swemwbs", SWEMWBS)
+    assert not Response.objects.exists()
+
+
+def test_the_service_refuses_a_link_whose_study_has_ended(link: Invitation) -> None:
+    from hearten.surveys.services import save_page
+
+    ends_on = design_of(link.wave.trial).privacy.ends_on
+    assert ends_on is not None
+    after = datetime.combine(ends_on + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    with pytest.raises(StateError, match="has ended"):
+        save_page(link, "swemwbs", SWEMWBS, now=after)
+    assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize("change", ["withdrawn", "declined", "revoked", "closed", "closes_on"])
+def test_each_rule_is_read_again_under_the_lock(link: Invitation, change: str) -> None:
+    """The page read the link before the change; the store reads it again under the lock and
+    refuses, whatever the page had read."""
+    from hearten.trials.models import Participant
+
+    v = visit(link.token)
+    assert v is not None
+    assert v.consent == Consent.CONSENTED
+    people = Participant.objects.filter(pk=link.participant_id)
+    wave = link.wave
+    if change == "withdrawn":
+        people.update(withdrawn_at=django_tz.now())
+    elif change == "declined":
+        people.update(consent=Consent.DECLINED)
+    elif change == "revoked":
+        Invitation.objects.filter(pk=link.pk).update(revoked_at=django_tz.now())
+    elif change == "closed":
+        wave.closed_at = django_tz.now()
+        wave.save()
+    else:
+        wave.closes_on = django_tz.localdate() - timedelta(days=1)
+        wave.save()
+    with pytest.raises(StateError):
+        answer(v, "swemwbs", SWEMWBS, "stale-visit-1")
+    assert not Response.objects.exists()
+    assert not Receipt.objects.exists()
+
+
+def test_the_wave_closes_by_the_clock_it_is_given(link: Invitation) -> None:
+    from hearten.surveys.services import save_page
+
+    closes_on = link.wave.closes_on
+    assert closes_on is not None
+    late = datetime.combine(closes_on + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    with pytest.raises(StateError, match="has closed"):
+        save_page(link, "swemwbs", SWEMWBS, now=late)
+    on_time = datetime.combine(closes_on, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    assert save_page(link, "swemwbs", SWEMWBS, now=on_time).created
+
+
+#: Run in a process of its own against the database in its environment: one thread withdraws
+#: the participant and holds its transaction open for a moment; the other had read the link
+#: before and sends a page meanwhile. Prints what the sender was told and what was stored.
+WITHDRAW_WHILE_SENDING = """
+import json, os, sys, threading, time
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hearten.web.settings")
+import django
+django.setup()
+from django.db import connection, transaction
+from hearten.surveys.models import Response
+from hearten.surveys.services import answer
+from hearten.surveys.visits import visit
+from hearten.trials.models import Participant
+from hearten.trials.people import withdraw
+Participant.objects.update(consent="consented")
+token = sys.argv[1]
+v = visit(token)  # what the survey page read before the participant left
+person = Participant.objects.get(invitations__token=token)
+withdrawing, told = threading.Event(), []
+def leave():
+    try:
+        with transaction.atomic():
+            withdraw(person.trial, person.pseudonym, by="participant")
+            withdrawing.set()
+            time.sleep(1.0)  # the sender reaches the lock while this is uncommitted
+    finally:
+        withdrawing.set()
+        connection.close()
+def send():
+    try:
+        withdrawing.wait()
+        answer(v, "swemwbs", {f"swemwbs_{i}": "4" for i in range(1, 8)}, "device-key-1")
+        told.append("stored")
+    except Exception as exc:
+        told.append(type(exc).__name__ + ": " + str(exc))
+    finally:
+        connection.close()
+threads = [threading.Thread(target=leave), threading.Thread(target=send)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps({"told": told, "pages": Response.objects.count()}))
+"""
+
+
+def test_a_withdrawal_racing_a_submission_stores_nothing_after_it(tmp_path: Path) -> None:
+    """A page sent while the participant's withdrawal is being written waits for it (SQLite's
+    write lock; PostgreSQL's row lock on the participant) and is then refused: the page's
+    earlier reading of the link does not decide."""
+    from tests.web.test_soak import _database, invited
+
+    databases = _database(tmp_path)
+    env, _ = next(databases)
+    try:
+        (token,) = invited(env, tmp_path, FIXTURES / "design.toml", 1, teams=1)
+        done = subprocess.run([sys.executable, "-c", WITHDRAW_WHILE_SENDING, token], env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    finally:
+        next(databases, None)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout) == {
+        "told": ["StateError: this participant has withdrawn: no further answers are stored"],
+        "pages": 0,
+    }

@@ -23,7 +23,15 @@ from django.utils import timezone
 from hearten.errors import DataError, NotFound, StateError
 from hearten.instruments import Instrument, get_instrument, require_text
 from hearten.surveys.models import Invitation, Response, Wave
-from hearten.surveys.visits import Stored, Visit, past_closing, store, visit, why_dead
+from hearten.surveys.visits import (
+    Stored,
+    Visit,
+    past_closing,
+    refusal,
+    store,
+    visit,
+    why_dead,
+)
 from hearten.trials import audit
 from hearten.trials.choices import Consent
 from hearten.trials.lifecycle import design_of
@@ -234,9 +242,13 @@ def save_page(
     instrument_name: str,
     answers: Mapping[str, object],
     key: str | None = None,
+    now: datetime | None = None,
 ) -> Submission:
-    """Validate, score and store one page (module docstring), with the link's state (consent,
-    withdrawal, the wave's dates) read afresh from the database.
+    """Validate, score and store one page (module docstring): the one path every caller
+    takes (the survey page, the command line, the demo). The link's rules (consent,
+    withdrawal, revocation, the study's end, the wave's closing at ``now``) are checked under
+    the participant's row lock (:func:`hearten.surveys.visits.store`), so none can change
+    between the check and the write.
 
     ``key`` is the submission's idempotency key: a second call with the same key for the same
     invitation stores nothing and returns the page as stored (even if it was edited since).
@@ -244,12 +256,12 @@ def save_page(
     Raises:
         DataError: the answers are incomplete or out of range, the wave does not ask the
             instrument, or the key is malformed (nothing is stored).
-        StateError: no consent, withdrawn, or the wave has closed.
+        StateError: no consent, withdrawn, the link revoked or ended, or the wave has closed.
     """
     v = visit(invitation.token)
     if v is None:
         raise NotFound(f"invitation {invitation.pk} is no longer stored")
-    stored = answer(v, instrument_name, answers, key)
+    stored = answer(v, instrument_name, answers, key, now)
     response = Response.objects.get(invitation_id=invitation.pk, instrument=instrument_name)
     return Submission(
         response, created=stored.created, complete=stored.complete, replayed=stored.replayed
@@ -257,14 +269,19 @@ def save_page(
 
 
 def answer(
-    v: Visit, instrument_name: str, answers: Mapping[str, object], key: str | None
+    v: Visit,
+    instrument_name: str,
+    answers: Mapping[str, object],
+    key: str | None,
+    now: datetime | None = None,
 ) -> Stored:
-    """:func:`save_page` for the link as the survey page has just read it: the checks, then
-    :func:`~hearten.surveys.visits.store` (no model objects, for the page under load)."""
-    if v.consent != Consent.CONSENTED:
-        raise StateError("answers can be stored only after the participant consents")
-    if v.withdrawn:
-        raise StateError("this participant has withdrawn: no further answers are stored")
+    """:func:`save_page` for the link as the survey page has just read it (no model objects,
+    for the page under load). What ``v`` says of the link's state only refuses early; the
+    rules are checked again, and decide, under the lock in
+    :func:`~hearten.surveys.visits.store`."""
+    why = refusal(v.consent, v.withdrawn, v.revoked, v.purged, v.study.ends_on, now)
+    if why:
+        raise StateError(why)
     if key is not None and not KEY.fullmatch(key):
         raise DataError("the submission key must be 8 to 64 letters, digits, '-' or '_'")
     if instrument_name not in v.pages:
@@ -272,7 +289,9 @@ def answer(
     instrument = get_instrument(instrument_name)
     clean = instrument.validate(answers)
     scores = dict(instrument.score(clean).values)
-    return store(v.invitation_id, v.pages, v.closed(), instrument_name, clean, scores, key)
+    return store(
+        v.invitation_id, v.pages, v.study.ends_on, instrument_name, clean, scores, key, now
+    )
 
 
 def submit_response(invitation: Invitation, answers: Mapping[str, object]) -> Submission:

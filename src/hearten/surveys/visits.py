@@ -44,10 +44,23 @@ WHERE i.token = %s
 
 _SAVED = """
 SELECT i.completed_at IS NOT NULL, r.id, r.instrument,
-       (SELECT k.instrument FROM surveys_receipt k WHERE k.invitation_id = i.id AND k.key = %s)
+       (SELECT k.instrument FROM surveys_receipt k WHERE k.invitation_id = i.id AND k.key = %s),
+       p.consent, p.withdrawn_at IS NOT NULL, i.revoked_at IS NOT NULL, t.purged_at IS NOT NULL,
+       w.closed_at IS NOT NULL, w.closes_on
 FROM surveys_invitation i
+JOIN trials_participant p ON p.id = i.participant_id
+JOIN surveys_wave w ON w.id = i.wave_id
+JOIN trials_trial t ON t.id = w.trial_id
 LEFT JOIN surveys_response r ON r.invitation_id = i.id
 WHERE i.id = %s
+"""
+
+#: The row every rule of a link hangs on: the participant's (consent, withdrawal, erasure).
+#: Every change to those locks it too (``record_consent`` selects it for update, ``withdraw``
+#: and erasure update it), so a page is stored either wholly before or wholly after them.
+_LOCK = """
+SELECT p.id FROM trials_participant p JOIN surveys_invitation i ON i.participant_id = p.id
+WHERE i.id = %s FOR UPDATE OF p
 """
 
 
@@ -177,35 +190,68 @@ def _json(value: dict[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+def refusal(
+    consent: Consent | str,
+    withdrawn: bool,
+    revoked: bool,
+    purged: bool,
+    ends_on: date | None,
+    now: datetime | None = None,
+) -> str:
+    """Why a link may store no answers (the participant has not consented, has withdrawn,
+    the link was revoked or the study has ended), or ``""`` when it may: the one statement of
+    these rules, checked by :func:`store` under the lock."""
+    if consent != Consent.CONSENTED:
+        return "answers can be stored only after the participant consents"
+    if withdrawn:
+        return "this participant has withdrawn: no further answers are stored"
+    dead = why_dead(revoked, purged, ends_on, now)
+    if dead == "revoked":
+        return "this link has been switched off: no further answers are stored"
+    if dead:
+        return "this study has ended: no further answers are stored"
+    return ""
+
+
 def store(
     invitation_id: int,
     pages: tuple[str, ...],
-    closed: bool,
+    ends_on: date | None,
     instrument: str,
     answers: dict[str, int],
     scores: dict[str, float],
     key: str | None,
+    now: datetime | None = None,
 ) -> Stored:
-    """Save one validated, scored page under the invitation's row lock.
+    """Save one validated, scored page under the participant's row lock.
 
-    ``pages``: the wave's instruments; ``closed``: the wave has closed. A repeated ``key``
-    stores nothing.
+    Every rule of the link is read afresh under the lock, whatever the caller read before:
+    consent, withdrawal, revocation and the study's end (:func:`refusal`; ``ends_on`` is the
+    design's ``privacy.ends_on``), and the wave's closing (by hand, or ``closes_on`` before
+    ``now``'s day). ``pages``: the wave's instruments. A repeated ``key`` stores nothing.
 
     Raises:
         DataError: ``key`` was stored with another page (a tampered form; nothing is stored).
-        StateError: the survey is complete and this page was never saved, or the wave has
-            closed.
+        StateError: a rule above refuses, or the survey is complete and this page was never
+            saved (nothing is stored).
     """
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = now or timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic(), connection.cursor() as c:
         if connection.vendor == "postgresql":  # SQLite: BEGIN IMMEDIATE took the write lock
             # The lock in a statement of its own: PostgreSQL re-reads only the locked row
-            # when a lock it waited for is released, so the pages and receipt are read by the
-            # next statement, which sees what the other transaction committed.
-            c.execute("SELECT id FROM surveys_invitation WHERE id = %s FOR UPDATE", [invitation_id])
+            # when a lock it waited for is released, so the link's state, pages and receipt
+            # are read by the next statement, which sees what the other transaction committed.
+            c.execute(_LOCK, [invitation_id])
         c.execute(_SAVED, [key or "", invitation_id])
         rows = c.fetchall()
-        done_before, receipt = bool(rows[0][0]), rows[0][3]  # receipt: the key's page
+        if not rows:
+            raise StateError("this link is no longer stored: no answers can be kept")
+        first = rows[0]
+        why = refusal(first[4], bool(first[5]), bool(first[6]), bool(first[7]), ends_on, now)
+        if why:
+            raise StateError(why)
+        done_before, receipt = bool(first[0]), first[3]  # receipt: the key's page
         saved = {r[2]: r[1] for r in rows if r[1] is not None}
         existing = saved.get(instrument)
         if receipt is not None and receipt != instrument:
@@ -216,30 +262,30 @@ def store(
             if existing is None:
                 raise StateError("this survey is complete: no more answers are stored")
             return Stored(created=False, complete=True, replayed=False)
-        if closed:
+        if past_closing(bool(first[8]), _date(first[9]), now):
             raise StateError("this survey has closed: no more answers are stored")
         if existing is None:
             c.execute(
                 "INSERT INTO surveys_response (invitation_id, instrument, submitted_at, "
                 "updated_at, answers, scores) VALUES (%s, %s, %s, %s, %s, %s)",
-                [invitation_id, instrument, now, now, _json(answers), _json(scores)],
+                [invitation_id, instrument, stamp, stamp, _json(answers), _json(scores)],
             )
         else:
             c.execute(
                 "UPDATE surveys_response SET answers = %s, scores = %s, updated_at = %s "
                 "WHERE id = %s",
-                [_json(answers), _json(scores), now, existing],
+                [_json(answers), _json(scores), stamp, existing],
             )
         if key is not None and receipt is None:
             c.execute(
                 "INSERT INTO surveys_receipt (invitation_id, key, instrument, received_at) "
                 "VALUES (%s, %s, %s, %s)",
-                [invitation_id, key, instrument, now],
+                [invitation_id, key, instrument, stamp],
             )
         complete = set(pages) <= {*saved, instrument}
         if complete:
             c.execute(
                 "UPDATE surveys_invitation SET completed_at = %s WHERE id = %s",
-                [now, invitation_id],
+                [stamp, invitation_id],
             )
     return Stored(created=existing is None, complete=complete, replayed=False)
