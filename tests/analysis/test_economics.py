@@ -27,21 +27,31 @@ def _costed(trial: Any) -> None:
     add_cost(trial, "letters", "postage and writing", 5.0, per="participant")
 
 
-def test_the_stored_result_is_the_bootstrap_of_the_stored_costs_and_scores(trial: Any) -> None:
+def test_the_effect_per_point_is_the_primary_adjusted_estimate(trial: Any) -> None:
     _costed(trial)
-    e = run_analysis(trial).result["economics"]
+    result = run_analysis(trial).result
+    e = result["economics"]
     assert e["price_year"] == "2025-26"
     [c] = e["per_point"]
+    [primary] = result["effects"]
     # the letters arm's 20 people cost 200 + 20 × 5 = 300, £15 each; control nothing
     assert c["delta_cost"] == pytest.approx(15.0)
+    # one effect serves the whole report: the baseline-adjusted ITT estimate under Effects
+    assert c["delta_effect"] == pytest.approx(primary["estimate"], abs=1e-9)
+    assert e["effect_basis"]["estimate"] == "primary"
+    assert e["effect_basis"]["covariates"] == ["baseline"]
+    assert c["effect_interval"] == pytest.approx([primary["conf_low"], primary["conf_high"]])
+    swing = next(s for s in c["sensitivity"] if s["name"] == "effect")
+    assert (swing["low"], swing["high"]) == pytest.approx(tuple(c["effect_interval"]))
+    # ... and is not the unadjusted difference in means the bootstrap once used
     data = build_dataset(trial)
     data["cost"] = data["pseudonym"].map(costing(trial).person).fillna(0.0)
-    again = cost_effect_bootstrap(
+    unadjusted = cost_effect_bootstrap(
         data["cost"], data["outcome"], data["arm"] == "letters", data["cluster"],
         data["stratum"], reps=c["reps"], seed=c["seed"], level=e["level"],
     )  # fmt: skip
-    assert c["delta_effect"] == pytest.approx(again.delta_effect)
-    assert c["effect_low"] == pytest.approx(again.effect_low)
+    assert c["delta_cost"] == pytest.approx(unadjusted.delta_cost)
+    assert c["delta_effect"] != pytest.approx(unadjusted.delta_effect, abs=1e-6)
     assert c["thresholds"] == [0, 50, 500]
     assert c["acceptability"][0] == 0.0  # at £0 a point, costing £15 more is never worth it
     assert len(c["plane"]) == min(500, c["reps"])
@@ -70,3 +80,29 @@ def test_costs_in_a_year_with_no_index_leave_a_note_not_a_failure(trial: Any) ->
     add_cost(trial, "letters", "paper", 10.0, priced_in="2019-20")
     e = run_analysis(trial).result["economics"]
     assert "priced in 2019-20" in e["note"]
+
+
+def test_uptake_and_value_for_money_print_one_cost_per_point(trial: Any) -> None:
+    from hearten.reports.render import write_report
+
+    from hearten.surveys.services import invite
+    from hearten.trials.allocation import arms_by_participant, randomise_trial
+    from tests.analysis.test_run import _answer
+
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 11)
+    invite(trial.waves.get(name="follow-up"))
+    lifted = {pid: 1 for pid, a in arms_by_participant(trial).items() if a == "letters"}
+    _answer(trial, "follow-up", lifted, skip_every=5)
+    add_cost(trial, "letters", "letterhead", 200.0, phase="start-up")
+    [c] = run_analysis(trial).result["economics"]["per_point"]
+    assert c["icer"] is not None  # the letters arm costs more and does more
+    html = Path(write_report(trial)).read_text()
+    uptake = html.split("<h2>Uptake, fidelity and cost</h2>")[1].split("<h2>")[0]
+    value = html.split("<h2>Value for money</h2>")[1].split("<h3>")[0]
+    shown = f"{c['icer']:.2f}"
+    assert f"£{shown}" in uptake
+    assert f'<td class="num">{shown}</td>' in value
+    assert "the same figure as in Value for money" in uptake
+    assert "One costing and one effect serve the whole report" in value

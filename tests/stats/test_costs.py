@@ -11,6 +11,7 @@ import pytest
 from hearten.errors import DataError, EstimationError
 from hearten.stats.costs import (
     acceptability,
+    adjusted_cost_effect_bootstrap,
     cost_effect_bootstrap,
     icer,
     one_way,
@@ -150,3 +151,76 @@ def test_the_stratified_cluster_bootstrap_matches_rs_boot() -> None:
     assert r.cost_draws.std(ddof=1) == pytest.approx(ref["se_cost"], rel=0.03)
     assert r.effect_draws.std(ddof=1) == pytest.approx(ref["se_effect"], rel=0.03)
     assert r.correlation == pytest.approx(ref["correlation"], abs=0.03)
+
+
+def _adjusted_people() -> tuple[object, np.ndarray, list[str]]:
+    import pandas as pd
+
+    from hearten.stats.estimate import itt_design
+
+    people = pd.read_csv(REFERENCE / "costs_adjusted_people.csv")
+    X, names = itt_design(people["arm"].tolist(), "control", {"x": people["x"]},
+                          people["stratum"].tolist())  # fmt: skip
+    return people, X, names
+
+
+def test_the_adjusted_bootstrap_matches_rs_boot_refitting_lm() -> None:
+    # tests/stats/reference/make_costs_adjusted.R: boot() with strata = arm x stratum, lm
+    # with weights refitted on each draw's clusters, 20,000 draws
+    import pandas as pd
+
+    people, X, names = _adjusted_people()
+    ref = pd.read_csv(REFERENCE / "costs_adjusted.csv").set_index("arm")
+    out = adjusted_cost_effect_bootstrap(
+        people["cost"], people["arm"].tolist(), "control", people["cluster"], people["outcome"],
+        X, {a: names.index(a) for a in ("coffee", "letters")}, people["stratum"],
+        people["w"], reps=20000, seed=5,
+    )  # fmt: skip
+    for arm, r in out.items():
+        assert r.delta_cost == pytest.approx(ref.loc[arm, "delta_cost"], abs=1e-9)
+        assert r.delta_effect == pytest.approx(ref.loc[arm, "delta_effect"], abs=1e-9)
+        # Monte Carlo error of a bootstrap SE from 20,000 draws is well under 3%
+        assert r.cost_draws.std(ddof=1) == pytest.approx(ref.loc[arm, "se_cost"], rel=0.03)
+        assert r.effect_draws.std(ddof=1) == pytest.approx(ref.loc[arm, "se_effect"], rel=0.03)
+        assert r.correlation == pytest.approx(ref.loc[arm, "correlation"], abs=0.03)
+
+
+def test_the_adjusted_effect_is_the_primary_estimate() -> None:
+    from hearten.stats.estimate import estimate_itt
+
+    people, X, names = _adjusted_people()
+    used = people[people["outcome"].notna()]
+    fit = estimate_itt(used["outcome"], used["arm"].tolist(), "control", {"x": used["x"]},
+                       used["stratum"].tolist(), weights=used["w"])  # fmt: skip
+    out = adjusted_cost_effect_bootstrap(
+        people["cost"], people["arm"].tolist(), "control", people["cluster"], people["outcome"],
+        X, {"letters": names.index("letters")}, people["stratum"], people["w"], reps=100,
+    )  # fmt: skip
+    assert out["letters"].delta_effect == pytest.approx(fit.effects[1].estimate, abs=1e-10)
+
+
+def test_with_only_the_arm_indicator_it_is_the_unadjusted_bootstrap() -> None:
+    import pandas as pd
+
+    people = pd.read_csv(REFERENCE / "costs_people.csv")
+    X = np.column_stack([np.ones(len(people)), people["treated"]])
+    arm = np.where(people["treated"] == 1, "b", "a").tolist()
+    adjusted = adjusted_cost_effect_bootstrap(
+        people["cost"], arm, "a", people["cluster"], people["outcome"], X, {"b": 1},
+        people["stratum"], reps=500, seed=3,
+    )["b"]  # fmt: skip
+    plain = cost_effect_bootstrap(
+        people["cost"], people["outcome"], people["treated"], people["cluster"],
+        people["stratum"], reps=500, seed=3,
+    )  # fmt: skip
+    np.testing.assert_allclose(adjusted.cost_draws, plain.cost_draws, atol=1e-9)
+    np.testing.assert_allclose(adjusted.effect_draws, plain.effect_draws, atol=1e-9)
+
+
+def test_the_adjusted_bootstrap_refuses_an_arm_it_does_not_have() -> None:
+    people, X, _ = _adjusted_people()
+    with pytest.raises(DataError, match="compare arms of the data"):
+        adjusted_cost_effect_bootstrap(
+            people["cost"], people["arm"].tolist(), "control", people["cluster"],
+            people["outcome"], X, {"perks": 1}, people["stratum"], reps=100,
+        )  # fmt: skip

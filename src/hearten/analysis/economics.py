@@ -17,9 +17,13 @@ For each intervention arm against the control arm:
   over the association of caseload with the baseline score (from the analysis's working
   conditions): an association, not a trial effect.
 
-The differences are unadjusted differences in means (costs over everyone randomised,
-outcomes over those with one), the quantities the bootstrap resamples; the report shows
-them beside the adjusted ITT estimate.
+One costing and one effect serve the whole report: the costs are the ingredient costing
+(the same one the uptake section lists), and the effect per point is the primary analysis's
+adjusted ITT estimate itself. Each bootstrap draw refits the primary model (its covariates,
+strata, weights and adjustment) on the resampled clusters
+(``hearten.stats.costs.adjusted_cost_effect_bootstrap``), so the point estimate is exactly
+the effect reported under Effects. Days of sickness absence avoided are differences in mean
+days (the HR model is a rate ratio, not a difference in days), labelled as such.
 """
 
 from __future__ import annotations
@@ -30,11 +34,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
+from hearten.analysis.outcomes import adjusters
 from hearten.errors import DataError, EstimationError
 from hearten.interventions.ingredients import costing
 from hearten.interventions.models import CostingBasis
-from hearten.stats.costs import acceptability, cost_effect_bootstrap, icer, one_way
+from hearten.stats.costs import (
+    CostEffect,
+    acceptability,
+    adjusted_cost_effect_bootstrap,
+    cost_effect_bootstrap,
+    icer,
+    one_way,
+)
+from hearten.stats.estimate import itt_design
 from hearten.trials.design import AnalysisSpec
 from hearten.trials.models import Trial
 
@@ -70,12 +84,59 @@ def _compare(
     wtp: list[float],
     level: float,
 ) -> dict[str, Any]:
+    """An arm against control on differences in means (days of absence avoided)."""
     both = data[data["arm"].isin([arm, control])]
     r = cost_effect_bootstrap(
         both["cost"].to_numpy(), effect.loc[both.index].to_numpy(dtype=float),
         (both["arm"] == arm).to_numpy(), both["cluster"].to_numpy(),
         both["stratum"].to_numpy() if stratified else None, reps=REPS, seed=seed, level=level,
     )  # fmt: skip
+    return _summary(r, arm, wtp)
+
+
+def _primary_design(
+    used: pd.DataFrame, control: str, plan: AnalysisSpec, stratified: bool
+) -> tuple[NDArray[np.float64], list[str], NDArray[np.float64] | None]:
+    """The primary model's design matrix as ``fit_outcome`` fits it, and its weights."""
+    covariates = adjusters(used)
+    weights = used["w"].to_numpy(dtype=float) if "w" in used else None
+    X, names = itt_design(
+        used["arm"].tolist(), control, covariates or None,
+        used["stratum"].tolist() if stratified else None, weights,
+        plan.adjustment if covariates else "none",
+    )  # fmt: skip
+    return X, names, weights
+
+
+def _per_point(
+    data: pd.DataFrame,
+    used: pd.DataFrame,
+    control: str,
+    plan: AnalysisSpec,
+    stratified: bool,
+    wtp: list[float],
+) -> dict[str, dict[str, Any]]:
+    """Each arm's extra cost and adjusted effect, drawn together."""
+    X, names, weights = _primary_design(used, control, plan, stratified)
+    design = np.zeros((len(data), X.shape[1]))
+    rows = data.index.get_indexer(used.index)
+    design[rows] = X
+    outcome = np.full(len(data), np.nan)
+    outcome[rows] = used["y"].to_numpy(dtype=float)
+    w = np.ones(len(data))
+    if weights is not None:
+        w[rows] = weights
+    arms = [a for a in names if a in set(data["arm"]) and a != control]
+    drawn = adjusted_cost_effect_bootstrap(
+        data["cost"].to_numpy(), data["arm"].astype(str).tolist(), control,
+        data["cluster"].to_numpy(), outcome, design, {a: names.index(a) for a in arms},
+        data["stratum"].to_numpy() if stratified else None, w, reps=REPS,
+        seed=plan.seed or 0, level=1 - plan.alpha,
+    )  # fmt: skip
+    return {a: _summary(r, a, wtp) for a, r in drawn.items()}
+
+
+def _summary(r: CostEffect, arm: str, wtp: list[float]) -> dict[str, Any]:
     ratio = icer(r.delta_cost, r.delta_effect)
     keep = np.linspace(0, len(r.cost_draws) - 1, min(PLANE_DRAWS, len(r.cost_draws))).astype(int)
     return {
@@ -101,9 +162,14 @@ def _compare(
 
 
 def _sensitivity(
-    lines: list[dict[str, Any]], people: dict[str, int], comparison: dict[str, Any], control: str
+    lines: list[dict[str, Any]],
+    people: dict[str, int],
+    comparison: dict[str, Any],
+    control: str,
+    limits: tuple[float, float],
 ) -> list[dict[str, Any]]:
-    """One-way: each cost item's price at ×0.5 and ×1.5, the effect at its interval's limits."""
+    """One-way: each cost item's price at ×0.5 and ×1.5, the effect at the limits of the
+    primary estimate's confidence interval."""
     arm = comparison["arm"]
     per_person: dict[str, float] = {}
     for line in lines:
@@ -115,7 +181,7 @@ def _sensitivity(
             ]  # fmt: skip
     base = {"effect": comparison["delta_effect"], **dict.fromkeys(per_person, 1.0)}
     ranges = {k: (0.5, 1.5) for k in per_person}
-    ranges["effect"] = (comparison["effect_low"], comparison["effect_high"])
+    ranges["effect"] = limits
 
     def ratio(v: Any) -> float | None:
         cost = comparison["delta_cost"] + sum((v[k] - 1.0) * d for k, d in per_person.items())
@@ -157,9 +223,15 @@ def economics(
     plan: AnalysisSpec,
     stratified: bool,
     stressors: list[dict[str, Any]],
+    used: pd.DataFrame,
+    effects: list[dict[str, Any]],
 ) -> dict[str, Any] | None:
     """Costs, cost-effectiveness and the caseload comparison, or None when no cost is
-    recorded; a note instead when the costs cannot be put on one footing."""
+    recorded; a note instead when the costs cannot be put on one footing.
+
+    ``used`` is the primary analysis's analysed frame (``OutcomeFit.used``: its rows index
+    ``data``) and ``effects`` its stored effects (``term``, ``estimate``, ``conf_low``,
+    ``conf_high``): the effect per point is that estimate."""
     try:
         c = costing(trial)
     except DataError as exc:
@@ -188,12 +260,34 @@ def economics(
         "per_day_avoided": [],
         "caseload": _caseload(stressors, basis),
     }
+    out["effect_basis"] = {
+        "estimate": "primary",
+        "adjustment": plan.adjustment if adjusters(used) else "none",
+        "covariates": [k for k in adjusters(used)],
+        "strata_fixed_effects": stratified,
+        "weighted": "w" in used,
+    }
+    try:
+        per_point = _per_point(data, used, control, plan, stratified, wtp)
+    except EstimationError as exc:
+        per_point = {}
+        out.setdefault("notes", []).append(str(exc))
+    # the effect at the limits of its reported interval (two-sided; a one-sided interval's
+    # open end is replaced by the bootstrap's limit)
+    limits = {e["term"]: (e.get("conf_low"), e.get("conf_high")) for e in effects}
     absence = _absence_days(trial, plan)
     for arm in (a for a in arms if a != control):
         try:
-            point = _compare(data, data["outcome"], arm, control, stratified, seed, wtp, level)
-            point["sensitivity"] = _sensitivity(lines, people, point, control)
-            out["per_point"].append(point)
+            if arm in per_point:
+                point = per_point[arm]
+                low, high = limits.get(arm, (None, None))
+                low = low if low is not None and np.isfinite(low) else point["effect_low"]
+                high = high if high is not None and np.isfinite(high) else point["effect_high"]
+                point["effect_interval"] = [float(low), float(high)]
+                point["sensitivity"] = _sensitivity(
+                    lines, people, point, control, (float(low), float(high))
+                )
+                out["per_point"].append(point)
             if absence is not None:
                 avoided = -data["pseudonym"].map(absence)  # fewer days is better
                 out["per_day_avoided"].append(

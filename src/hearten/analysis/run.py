@@ -650,8 +650,9 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         "arms": [{"name": a.name, "label": a.label} for a in design.arms],
     }
     result["economics"] = economics(
-        trial, data, arms, control, plan, stratified, result["stressors"]
-    )
+        trial, data, arms, control, plan, stratified, result["stressors"], primary.used,
+        primary.effects,
+    )  # fmt: skip
     first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
     results = [o.name for o in planned]
     if plan.hr is not None:

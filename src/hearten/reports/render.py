@@ -122,18 +122,14 @@ def _hr_rows(r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
 
 
 def _costs(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
-    """Cost per person and, where the ITT effect is positive, per point of effect."""
-    effect = {e["term"]: e["estimate"] for e in r["effects"]}
-    out = []
-    for c in (r.get("uptake") or {}).get("costs", []):
-        gain = effect.get(c["arm"])
-        per_point = (
-            c["per_participant"] / gain
-            if gain is not None and gain > 0 and c["per_participant"] is not None
-            else None
-        )
-        out.append({**c, "label": labels.get(c["arm"], c["arm"]), "per_point": per_point})
-    return out
+    """Cost per person and the cost per point of effect: the value-for-money section's
+    figure (extra ingredient cost over the control arm for the primary adjusted estimate),
+    never a second one."""
+    per_point = {c["arm"]: c["icer"] for c in (r.get("economics") or {}).get("per_point", [])}
+    return [
+        {**c, "label": labels.get(c["arm"], c["arm"]), "per_point": per_point.get(c["arm"])}
+        for c in (r.get("uptake") or {}).get("costs", [])
+    ]
 
 
 def _economics(r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:

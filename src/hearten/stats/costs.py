@@ -131,6 +131,24 @@ def _codes(values: ArrayLike) -> NDArray[np.int64]:
     return codes.astype(np.int64)
 
 
+def _cluster_weights(
+    arm_of: NDArray[np.int64], g: NDArray[np.int64], s: NDArray[np.int64], reps: int, seed: int
+) -> NDArray[np.float64]:
+    """``(reps, clusters)``: how many times each cluster is drawn, drawing with replacement
+    within each arm-by-stratum cell as many clusters as it has."""
+    stratum_of = np.zeros(len(arm_of), dtype=np.int64)
+    stratum_of[g] = s
+    rng = np.random.default_rng(seed)
+    weights = np.zeros((reps, len(arm_of)))
+    for cell in sorted({(int(a), int(b)) for a, b in zip(arm_of, stratum_of, strict=True)}):
+        members = np.flatnonzero((arm_of == cell[0]) & (stratum_of == cell[1]))
+        picks = rng.integers(0, len(members), size=(reps, len(members)))
+        counts = np.zeros((reps, len(members)))
+        np.add.at(counts, (np.repeat(np.arange(reps), len(members)), picks.ravel()), 1.0)
+        weights[:, members] = counts
+    return weights
+
+
 def cost_effect_bootstrap(
     cost: ArrayLike,
     outcome: ArrayLike,
@@ -168,16 +186,7 @@ def cost_effect_bootstrap(
     # cluster totals: people, cost, people with an outcome, outcome
     totals = np.zeros((n_clusters, 4))
     np.add.at(totals, g, np.column_stack([np.ones_like(c), c, have, np.where(have, y, 0.0)]))
-    stratum_of = np.zeros(n_clusters, dtype=np.int64)
-    stratum_of[g] = s
-    rng = np.random.default_rng(seed)
-    weights = np.zeros((reps, n_clusters))
-    for cell in {(int(a), int(b)) for a, b in zip(arm_of, stratum_of, strict=True)}:
-        members = np.flatnonzero((arm_of == cell[0]) & (stratum_of == cell[1]))
-        picks = rng.integers(0, len(members), size=(reps, len(members)))
-        counts = np.zeros((reps, len(members)))
-        np.add.at(counts, (np.repeat(np.arange(reps), len(members)), picks.ravel()), 1.0)
-        weights[:, members] = counts
+    weights = _cluster_weights(arm_of, g, s, reps, seed)
 
     def differences(w: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         out = []
@@ -202,6 +211,113 @@ def cost_effect_bootstrap(
         float(el), float(eh), corr,
         (int((arm_of == 0).sum()), int((arm_of == 1).sum())), reps, seed, level,
     )  # fmt: skip
+
+
+def adjusted_cost_effect_bootstrap(
+    cost: ArrayLike,
+    arm: Sequence[str],
+    control: str,
+    cluster: ArrayLike,
+    outcome: ArrayLike,
+    design: ArrayLike,
+    columns: Mapping[str, int],
+    stratum: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
+    reps: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, CostEffect]:
+    """The cluster bootstrap of incremental cost and of the *adjusted* effect together.
+
+    One row per person randomised (every arm): ``cost`` (everyone), ``outcome`` (``nan``
+    for people not analysed) and ``design``, the rows of the primary model's design matrix
+    (intercept, arm indicators, covariates, strata; any finite values where ``outcome`` is
+    ``nan``), with ``weights`` (e.g. inverse-probability-of-response) when the model has
+    them. ``columns`` names, for each arm compared with ``control``, the column of
+    ``design`` holding its effect.
+
+    Clusters are drawn with replacement within each arm and stratum, as in
+    :func:`cost_effect_bootstrap`, and the same draw gives each arm's difference in mean cost
+    over everyone randomised and the (weighted) least-squares coefficient of its indicator:
+    each draw refits the primary model on the resampled clusters (written as cluster
+    weights: ``(Σ_g n_g X_g'W_gX_g)⁻¹ Σ_g n_g X_g'W_g y_g`` with ``n_g`` the times cluster
+    ``g`` was drawn), so with all ``n_g = 1`` the effect is exactly the primary estimate.
+    Draws whose resampled design is not of full rank (a covariate's indicator that no
+    drawn person has, say) cannot identify the effect and are left out.
+    """
+    c = np.asarray(cost, dtype=float)
+    y = np.asarray(outcome, dtype=float)
+    X = np.asarray(design, dtype=float)
+    a = np.asarray(arm, dtype=object)
+    g = _codes(cluster)
+    s = _codes(stratum) if stratum is not None else np.zeros(len(c), dtype=np.int64)
+    w = np.ones(len(c)) if weights is None else np.asarray(weights, dtype=float)
+    if X.ndim != 2 or not (len(c) == len(y) == len(a) == len(g) == len(s) == len(w) == len(X)):
+        raise DataError("cost, outcome, arm, cluster, stratum, weights and the design matrix "
+                        "need one row per person")  # fmt: skip
+    if np.isnan(c).any():
+        raise DataError("every person randomised needs a cost (0 when nothing was spent)")
+    if reps < 100:
+        raise DataError(f"use at least 100 bootstrap draws (got {reps})")
+    arms = sorted({str(x) for x in a.tolist()})
+    if control not in arms or set(columns) - set(arms) or control in columns:
+        raise DataError(
+            f"compare arms of the data ({', '.join(arms)}) with the control {control!r}"
+        )
+    code = np.array([arms.index(str(x)) for x in a.tolist()], dtype=np.int64)
+    arm_of = np.zeros(g.max() + 1, dtype=np.int64) - 1
+    for k in range(len(arms)):
+        members = np.unique(g[code == k])
+        if len(members) < 2:
+            raise EstimationError("each arm needs at least two clusters to bootstrap")
+        if (arm_of[members] >= 0).any():
+            raise DataError("a cluster has people in two arms: costs are bootstrapped by cluster")
+        arm_of[members] = k
+    have = ~np.isnan(y)
+    if not np.isfinite(X[have]).all():
+        raise DataError("the design matrix has a missing value for someone analysed")
+    n_clusters, k = g.max() + 1, X.shape[1]
+    ww = np.where(have, w, 0.0)
+    Xh = np.where(have[:, None], X, 0.0)
+    cross = np.zeros((n_clusters, k, k))
+    np.add.at(cross, g, ww[:, None, None] * Xh[:, :, None] * Xh[:, None, :])
+    moment = np.zeros((n_clusters, k))
+    np.add.at(moment, g, (ww * np.where(have, y, 0.0))[:, None] * Xh)
+    money = np.zeros((n_clusters, 2))
+    np.add.at(money, g, np.column_stack([np.ones_like(c), c]))
+
+    def draws(n: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        A = np.tensordot(n, cross, axes=(1, 0))
+        b = n @ moment
+        full = np.linalg.matrix_rank(A) == k
+        coef = np.full((len(n), k), np.nan)
+        coef[full] = np.linalg.solve(A[full], b[full][:, :, None])[:, :, 0]
+        spend = np.column_stack(
+            [(n[:, arm_of == j] @ money[arm_of == j]) for j in range(len(arms))]
+        ).reshape(len(n), len(arms), 2)
+        return spend[:, :, 1] / spend[:, :, 0], coef
+
+    point_cost, point_coef = draws(np.ones((1, n_clusters)))
+    if np.isnan(point_coef).any():
+        raise EstimationError("the primary model's design is not of full rank")
+    draw_cost, draw_coef = draws(_cluster_weights(arm_of, g, s, reps, seed))
+    keep = ~np.isnan(draw_coef).any(axis=1)
+    draw_cost, draw_coef = draw_cost[keep], draw_coef[keep]
+    tail = (1 - level) / 2 * 100
+    out = {}
+    j0 = arms.index(control)
+    for name, column in columns.items():
+        j = arms.index(name)
+        dc, de = draw_cost[:, j] - draw_cost[:, j0], draw_coef[:, column]
+        cl, ch = np.percentile(dc, [tail, 100 - tail])
+        el, eh = np.percentile(de, [tail, 100 - tail])
+        corr = float(np.corrcoef(dc, de)[0, 1]) if dc.std() and de.std() else 0.0
+        out[name] = CostEffect(
+            float(point_cost[0, j] - point_cost[0, j0]), float(point_coef[0, column]), dc, de,
+            float(cl), float(ch), float(el), float(eh), corr,
+            (int((arm_of == j0).sum()), int((arm_of == j).sum())), reps, seed, level,
+        )  # fmt: skip
+    return out
 
 
 def acceptability(

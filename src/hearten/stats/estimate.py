@@ -361,6 +361,23 @@ def estimate_itt(
     Inference is CR2 with Satterthwaite df when ``cluster`` (the randomised unit) is given,
     HC2 otherwise, unless ``vcov`` says otherwise.
     """
+    X, names = itt_design(arm, control, covariates, strata, weights, adjustment)
+    fit = fit_ols(outcome, X, names, cluster=cluster, vcov=vcov, alpha=alpha, weights=weights)
+    treated = sorted({str(a) for a in arm} - {control})
+    return IttFit(control, adjustment, tuple(fit.term(a) for a in treated), fit)
+
+
+def itt_design(
+    arm: Sequence[str],
+    control: str,
+    covariates: Mapping[str, ArrayLike] | None = None,
+    strata: Sequence[str] | None = None,
+    weights: ArrayLike | None = None,
+    adjustment: Adjustment = "ancova",
+) -> tuple[NDArray[np.float64], list[str]]:
+    """The design matrix of :func:`estimate_itt` and its column names (each non-control
+    arm's indicator is named for the arm), for refitting the same model elsewhere (the
+    cost-effectiveness bootstrap)."""
     if adjustment not in ADJUSTMENTS:
         raise EstimationError(
             f"unknown adjustment {adjustment!r}: choose one of {', '.join(ADJUSTMENTS)}"
@@ -382,6 +399,4 @@ def estimate_itt(
         columns.update(covs)
         columns.update(fixed)
     names = list(columns)
-    X = np.column_stack([columns[c] for c in names])
-    fit = fit_ols(outcome, X, names, cluster=cluster, vcov=vcov, alpha=alpha, weights=weights)
-    return IttFit(control, adjustment, tuple(fit.term(a) for a in treat), fit)
+    return np.column_stack([columns[c] for c in names]), names
