@@ -84,7 +84,6 @@ def test_costs_in_a_year_with_no_index_leave_a_note_not_a_failure(trial: Any) ->
 
 def test_uptake_and_value_for_money_print_one_cost_per_point(trial: Any) -> None:
     from hearten.reports.render import write_report
-
     from hearten.surveys.services import invite
     from hearten.trials.allocation import arms_by_participant, randomise_trial
     from tests.analysis.test_run import _answer
