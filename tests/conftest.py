@@ -225,6 +225,22 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.port = 0
+        self.controller: Any = None
+
+    def start(self, port: int = 0) -> None:
+        """Start a real SMTP server on loopback (again, on the same port, after ``stop``)."""
+        from aiosmtpd.controller import Controller
+
+        self.port = port or self.port or free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        """Stop the server (an outage): connections to its port are refused."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(email.message_from_bytes(envelope.content))
@@ -250,17 +266,14 @@ def worker_in_test(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def smtp(settings: Any, worker_in_test: None) -> Iterator[Inbox]:
     """A real SMTP server on loopback that Hearten's e-mail goes to; read ``.messages``."""
-    from aiosmtpd.controller import Controller
-
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    inbox.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", inbox.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.DEFAULT_FROM_EMAIL = "Hearten <hearten@example.org>"
     yield inbox
-    controller.stop()
+    inbox.stop()
 
 
 def sign_in(client: Any, username: str, password: str) -> bool:

@@ -20,6 +20,10 @@ analysis plan.
 - ``HEARTEN_SMTP_SECURITY``: ``starttls``, ``ssl`` or ``none`` (default ``none``; use
   ``starttls`` or ``ssl`` with any server off this machine).
 - ``HEARTEN_MAIL_FROM``: the sender (default ``Hearten <hearten@localhost>``).
+- ``HEARTEN_MAIL_RETRY_HOURS``: how long an e-mail that could not reach the mail server is
+  tried again, with waits that double from one minute up to an hour, before it is marked
+  failed (default ``48``); a failed e-mail is sent again when the server answers again, or by
+  ``hearten worker --retry-failed``.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class Settings:
     smtp_password: str = ""
     smtp_security: str = "none"
     mail_from: str = "Hearten <hearten@localhost>"
+    mail_retry_hours: float = 48.0
 
     @property
     def base_origin(self) -> str:
@@ -96,6 +101,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         smtp_password=env.get("HEARTEN_SMTP_PASSWORD", ""),
         smtp_security=_security(env.get("HEARTEN_SMTP_SECURITY", "none")),
         mail_from=env.get("HEARTEN_MAIL_FROM", "Hearten <hearten@localhost>"),
+        mail_retry_hours=_hours(env.get("HEARTEN_MAIL_RETRY_HOURS", "48")),
     )
 
 
@@ -103,6 +109,19 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise ValueError(f"HEARTEN_SMTP_PORT must be a port number from 1 to 65535, not {text!r}")
     return int(text)
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= 24 * 30:
+        raise ValueError(
+            "HEARTEN_MAIL_RETRY_HOURS must be a number of hours above 0 and up to 720, "
+            f"not {text!r}"
+        )
+    return hours
 
 
 def _proxy(text: str) -> str | None:

@@ -121,6 +121,14 @@ def worker(
         bool, typer.Option("--once", help="send what is due now, then stop (for cron or tests)")
     ] = False,
     interval: Annotated[float, typer.Option(help="seconds between sweeps")] = 30.0,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="first send again every e-mail that failed (the server refused it or could "
+            "not be reached for HEARTEN_MAIL_RETRY_HOURS)",
+        ),
+    ] = False,
 ) -> None:
     """Send survey invitations and reminders when they are due (runs until stopped)."""
     require_database()
@@ -128,13 +136,15 @@ def worker(
 
     from django.utils.crypto import get_random_string
 
-    from hearten.surveys.mail import sweep
-    from hearten.surveys.models import Message
+    from hearten.surveys import mail
+
+    if retry_failed:
+        out.print(f"{mail.retry_failed()} failed e-mail(s) will be sent again.")
 
     def one_round() -> None:
         from django_tasks_db.management.commands.db_worker import Worker
 
-        due = sweep()
+        due = mail.sweep()
         Worker(
             queue_names=["default"],
             interval=0.1,
@@ -145,13 +155,7 @@ def worker(
             worker_id=get_random_string(32),
             excluded_queue_names=[],
         ).run()
-        counts = {
-            s: Message.objects.filter(status=s).count() for s in ("sent", "pending", "failed")
-        }
-        out.print(
-            f"{due} message(s) were due; in all {counts['sent']} sent, {counts['pending']} "
-            f"waiting, {counts['failed']} failed."
-        )
+        out.print(f"{due} message(s) were due; in all {mail.mail_status().summary()}")
 
     if once:
         one_round()

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 
 from hearten.analysis.flow import participant_flow
 from hearten.reports.render import report_path
+from hearten.surveys.mail import mail_status
 from hearten.trials.models import Trial
 from hearten.web.navigation import ROLE_NAMES, trial_links
 from hearten.web.reports import Programme, embedded, programmes_for
@@ -153,6 +154,7 @@ def trial_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "trial": trial,
             "flow": participant_flow(trial),
             "has_report": report_path(trial).exists(),
+            "mail": mail_status(trial.pk),
         },
     )
 
