@@ -47,6 +47,7 @@ PAGES = {
     "letter-other": {"pseudonym": "other"},  # another writer's member of staff
     "interviews": {},
     "interview": {"name": "INT-01"},
+    "trial-comments": {},
 }
 #: Pages that are files to download or open, not pages in the staff layout.
 DOWNLOADS = {"trial-report-pdf", "letter-pdf", "trial-delivery-csv"}
@@ -54,7 +55,7 @@ DOWNLOADS = {"trial-report-pdf", "letter-pdf", "trial-delivery-csv"}
 ALLOWED = {
     "evaluator": {"trial-detail", "trial-report", "trial-report-pdf", "trial-delivery",
                   "trial-delivery-csv", "trial-responses", "trial-uptake", "interviews",
-                  "interview"},
+                  "interview", "trial-comments"},
     "coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses", "trial-uptake"},
     "site-coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses",
                          "trial-uptake"},

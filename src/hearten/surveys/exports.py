@@ -28,6 +28,7 @@ from hearten.errors import DataError
 from hearten.files import create_private, private_folder
 from hearten.instruments import Instrument, get_instrument
 from hearten.spreadsheet import NOTICE, neutral_frame
+from hearten.surveys.items import QuestionPage, describe, own_questions
 from hearten.surveys.models import Invitation, Response
 from hearten.trials import audit
 from hearten.trials.allocation import arms_by_participant
@@ -54,8 +55,11 @@ def wide_name(wave: str, position: int, variable: str) -> str:
     return f"{short[: STATA_NAME - 7]}_{digest}"
 
 
-def _describe(instrument: Instrument, variable: str) -> tuple[str, str]:
-    """A variable's label and its values, from the instrument's declaration."""
+def _describe(instrument: Instrument | QuestionPage, variable: str) -> tuple[str, str]:
+    """A variable's label and its values, from the instrument's (or the design's)
+    declaration."""
+    if isinstance(instrument, QuestionPage):
+        return describe(instrument, variable)
     for item in instrument.items:
         if item.key == variable:
             if item.kind == "number":
@@ -88,11 +92,12 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
     responses = Response.objects.filter(invitation__wave__trial=trial).select_related(
         "invitation__participant__site", "invitation__participant__team", "invitation__wave"
     )
+    own = own_questions(trial)
     for r in responses.order_by("invitation__participant__pseudonym", "invitation__wave__position"):
         p = r.invitation.participant
         wave = r.invitation.wave.name
-        instrument = get_instrument(r.instrument)
-        values = [(k, v, "item") for k, v in r.answers.items()]
+        instrument = own.get(r.instrument) or get_instrument(r.instrument)
+        values = [(k, v, "text" if isinstance(v, str) else "item") for k, v in r.answers.items()]
         values += [(f"{instrument.name}_{k}", v, "score") for k, v in r.scores.items()]
         for variable, value, kind in values:
             long_rows.append(
@@ -105,7 +110,8 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
                     "instrument": instrument.name,
                     "variable": variable,
                     "kind": kind,
-                    "value": float(value),
+                    "value": None if kind == "text" else float(value),
+                    "text": value if kind == "text" else "",
                 }
             )
             column = wide_name(wave, waves[wave], variable)
@@ -120,7 +126,7 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
                     "licence": instrument.licence,
                 }
     columns = ["pseudonym", "site", "team", "arm", "wave", "instrument", "variable", "kind",
-               "value"]  # fmt: skip
+               "value", "text"]  # fmt: skip
     long = pd.DataFrame(long_rows, columns=columns)
     people = sorted(
         {(i.participant.pseudonym, i.participant.site.code, i.participant.team.code,
@@ -131,7 +137,13 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
         long["column"] = [
             wide_name(w, waves[w], v) for w, v in zip(long["wave"], long["variable"], strict=True)
         ]
-        pivoted = long.pivot(index="pseudonym", columns="column", values="value")
+        numbers = long[long["kind"] != "text"]
+        texts = long[long["kind"] == "text"]
+        pivoted = numbers.pivot(index="pseudonym", columns="column", values="value")
+        if not texts.empty:
+            pivoted = pivoted.join(
+                texts.pivot(index="pseudonym", columns="column", values="text"), how="outer"
+            )
         ordered = [c["variable"] for c in codebook.values()]
         wide = wide.join(pivoted[ordered])
         long = long.drop(columns="column")

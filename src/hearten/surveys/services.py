@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, StateError
-from hearten.instruments import Instrument, get_instrument, require_text
+from hearten.instruments import REGISTRY, Instrument, get_instrument, require_text
 from hearten.surveys.models import Invitation, Response, Wave
 from hearten.surveys.visits import (
     Stored,
@@ -48,7 +48,7 @@ def plan_waves(trial: Trial) -> list[Wave]:
             name=spec.name,
             defaults={
                 "instrument": spec.instrument,
-                "pages": spec.pages,
+                "pages": spec.pages + spec.questions,
                 "position": i,
                 "opens_on": spec.opens,
                 "closes_on": spec.closes,
@@ -100,8 +100,9 @@ def is_closed(wave: Wave, now: datetime | None = None) -> bool:
 
 
 def pages_of(wave: Wave) -> list[Instrument]:
-    """The wave's instruments in page order (the main one first)."""
-    return [get_instrument(name) for name in (wave.pages or [wave.instrument])]
+    """The wave's instruments in page order (the main one first; the trial's own questions,
+    which come after them, are not instruments)."""
+    return [get_instrument(n) for n in (wave.pages or [wave.instrument]) if n in REGISTRY]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +127,9 @@ def invite(wave: Wave) -> list[IssuedLink]:
     today = timezone.localdate()
     if wave.opens_on is not None and today < wave.opens_on:
         raise StateError(f"wave {wave.name!r} opens on {wave.opens_on:%d %B %Y}, not before")
-    for instrument in pages_of(wave):
-        require_text(instrument)
+    for name in wave.pages or [wave.instrument]:
+        if name in REGISTRY:  # the rest are the trial's own questions
+            require_text(get_instrument(name))
     people = Participant.objects.filter(trial=wave.trial, withdrawn_at__isnull=True).exclude(
         consent=Consent.DECLINED
     )
@@ -286,9 +288,9 @@ def answer(
         raise DataError("the submission key must be 8 to 64 letters, digits, '-' or '_'")
     if instrument_name not in v.pages:
         raise DataError(f"wave {v.wave.name!r} does not ask {instrument_name!r}")
-    instrument = get_instrument(instrument_name)
-    clean = instrument.validate(answers)
-    scores = dict(instrument.score(clean).values)
+    from hearten.surveys.items import checked
+
+    clean, scores = checked(v, instrument_name, answers)
     return store(
         v.invitation_id, v.pages, v.study.ends_on, instrument_name, clean, scores, key, now
     )

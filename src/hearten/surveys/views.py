@@ -5,6 +5,7 @@ page, never an error."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,8 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from hearten.errors import DataError, StateError
-from hearten.instruments import get_instrument
+from hearten.instruments import Instrument, get_instrument
 from hearten.surveys.forms import ConsentForm, InstrumentForm
+from hearten.surveys.items import QuestionPage, QuestionsForm, comment_flags, page_for, summary
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import answer, new_key, record_consent
 from hearten.surveys.study import DISTRESSING, frame
@@ -137,7 +139,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     posted = request.POST.get("page") if request.method == "POST" else None
     if posted in v.pages[: first_open + 1]:  # a page's form answers that page, whatever the URL
         current = v.pages.index(posted)
-    instrument = get_instrument(v.pages[current])
+    instrument = page_for(v, v.pages[current])
     saved = v.saved.get(instrument.name)
     # The hidden "page" field marks a survey post (a repeated consent post is not one).
     bound = posted == instrument.name
@@ -160,22 +162,23 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             again = visit(token)
             return (again and _state_page(request, token, again)) or redirect("survey", token=token)
         except DataError:
-            form = InstrumentForm(instrument, request.POST, initial=saved)
+            form = _form(instrument, request.POST, saved)
             if form.is_valid():  # the answers were fine: a tampered key, so a fresh page
                 return _to_page(token, current)
         else:
             if stored.complete:
                 return redirect("survey-done", token=token)
             return _to_page(token, v.first_open(also=instrument.name) or 0)
-    elif saved is not None:  # a page answered before: shown with its answers
-        form = InstrumentForm(instrument, None, initial=saved)
+    elif saved is not None or isinstance(instrument, QuestionPage):  # shown with its answers
+        form = _form(instrument, None, saved)
     else:
         form = None
     if form is None:
         questions_html = _blank_questions(instrument.name)
     else:
+        template = "_items" if isinstance(instrument, QuestionPage) else "_questions"
         questions_html = render_to_string(
-            "surveys/_questions.html", {"questions": form.questions()}
+            f"surveys/{template}.html", {"questions": form.questions()}
         )
     return render(
         request,
@@ -196,24 +199,30 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             consented=request.method == "GET" and bool(request.GET.get("consented")),
             welcome_back=request.method == "GET" and "page" not in request.GET and bool(v.saved),
             saved_pages=len(v.saved),
+            comment_support=current > 0 and comment_flags(v, v.pages[current - 1]),
         ),
     )
 
 
+def _form(
+    page: Instrument | QuestionPage, data: object, saved: dict[str, object] | None
+) -> InstrumentForm | QuestionsForm:
+    """The form of ``page`` bound to ``data`` (or not), with the answers ``saved`` before."""
+    if isinstance(page, QuestionPage):
+        return QuestionsForm(page, data, initial=saved or {})
+    return InstrumentForm(page, data, initial=saved)
+
+
 def _check_answers(
-    request: HttpRequest, token: str, v: Visit, last: str, pending: dict[str, int]
+    request: HttpRequest, token: str, v: Visit, last: str, pending: Mapping[str, object]
 ) -> HttpResponse:
     """Every answer, page by page, before the last page is stored and the survey sent; the
     last page's answers travel in the form (nothing is stored until "Send my answers")."""
     sections = []
     for number, name in enumerate(v.pages, start=1):
-        instrument = get_instrument(name)
+        instrument = page_for(v, name)
         given = pending if name == last else v.saved.get(name, {})
-        rows = []
-        for item in instrument.items:
-            value = given.get(item.key)
-            labels = {o.value: o.label for o in item.options}
-            rows.append((item.text, "" if value is None else labels.get(value, str(value))))
+        rows = summary(instrument, given)
         sections.append({"number": number, "heading": instrument.heading, "rows": rows,
                          "last": name == last})  # fmt: skip
     context = _frame(
@@ -235,4 +244,7 @@ def done(request: HttpRequest, token: str) -> HttpResponse:
         return v
     if not v.completed or v.dead():
         return redirect("survey", token=token)
-    return render(request, "surveys/thanks.html", _frame(token, v, already=False))
+    support = v.pages[-1] in v.saved and comment_flags(v, v.pages[-1])
+    return render(
+        request, "surveys/thanks.html", _frame(token, v, already=False, comment_support=support)
+    )

@@ -218,7 +218,7 @@ def store(
     pages: tuple[str, ...],
     ends_on: date | None,
     instrument: str,
-    answers: dict[str, int],
+    answers: dict[str, Any],
     scores: dict[str, float],
     key: str | None,
     now: datetime | None = None,

@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from hearten.errors import DesignError, NotFound
 from hearten.instruments import REGISTRY
 from hearten.trials.public import ParticipantsSpec, SupportSpec, arm_words_in
+from hearten.trials.questions import QuestionPageSpec, check_questions
 from hearten.trials.stepped_wedge import SteppedWedgeSpec, check_fits
 
 
@@ -62,6 +63,7 @@ class WaveSpec(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
     instrument: str
     also: list[str] = Field(default_factory=list, description="further pages, in order")
+    questions: list[str] = Field(default_factory=list, description="[[questions]] pages, last")
     opens: date | None = None
     closes: date | None = None
     reminders: list[int] = Field(default_factory=lambda: [3, 7])
@@ -309,6 +311,17 @@ class Design(_Strict):
     participants: ParticipantsSpec = Field(default_factory=ParticipantsSpec)
     support: SupportSpec = Field(default_factory=SupportSpec)
     stepped_wedge: SteppedWedgeSpec | None = None
+    questions: list[QuestionPageSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _own_questions(self) -> Design:
+        """The trial's own questions (:mod:`hearten.trials.questions`)."""
+        values = {n: {i.key: tuple(range(i.values[0], i.values[1] + 1)) if i.kind == "number"
+                      else tuple(o.value for o in i.options) for i in x.items}
+                  for n, x in REGISTRY.items()}  # fmt: skip
+        waves = [(w.name, w.pages, w.questions) for w in self.waves]
+        check_questions(self.questions, waves, [a.name for a in self.arms], values)
+        return self
 
     @model_validator(mode="after")
     def _neutral(self) -> Design:
@@ -318,6 +331,7 @@ class Design(_Strict):
         for i, line in enumerate(self.support.lines):
             texts += [(f"support line {i + 1}", line.name), (f"support line {i + 1}", line.about)]
         texts.append(("[privacy] purposes", self.privacy.purposes))  # in the privacy notice
+        texts += [t for page in self.questions for t in page.texts()]
         for where, text in texts:
             found = arm_words_in(text, words)
             if found is not None:

@@ -4,6 +4,7 @@ from django.urls import path
 from hearten.interventions import views as intervention_views
 from hearten.process import views as process_views
 from hearten.surveys import information, leaving
+from hearten.surveys import staff_views as survey_staff_views
 from hearten.surveys import views as survey_views
 from hearten.web import twofactor, views
 
@@ -29,6 +30,7 @@ urlpatterns = [
     path("trials/<slug:slug>/delivery.csv", views.delivery_download, name="trial-delivery-csv"),
     path("trials/<slug:slug>/responses/", views.responses, name="trial-responses"),
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
+    path("trials/<slug:slug>/comments/", survey_staff_views.comments, name="trial-comments"),
     path("trials/<slug:slug>/interviews/", process_views.interviews, name="interviews"),
     path("trials/<slug:slug>/interviews/<str:name>/", process_views.interview, name="interview"),
     path("trials/<slug:slug>/letters/", intervention_views.letters, name="letters"),
