@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -32,12 +32,16 @@ class OutcomeFit:
             ``y`` and, when baseline-adjusted, ``x``.
         fit: the ITT fit.
         effects: per non-control arm, the effect as a JSON-ready dict with ``hedges_g`` and
-            ``resampling``.
+            ``resampling``; under ``missing_data = "mice"`` the pooled multiple-imputation
+            effect, with the complete-case one as ``complete_case``.
+        imputation: the multiple imputation the plan asks for
+            (:func:`hearten.analysis.imputed.imputed_effects`), or ``None``.
     """
 
     used: pd.DataFrame
     fit: IttFit
     effects: list[dict[str, Any]]
+    imputation: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +136,47 @@ def fit_outcome(
         }
         for e in fit.effects
     ]
-    return OutcomeFit(used, fit, effects)
+    imputation = _imputation(data, outcome, baseline, control, plan, vcov, stratified, transform)
+    if imputation and imputation["role"] == "primary" and "effects" in imputation:
+        effects = [
+            {
+                **mi,
+                "hedges_g": _effect_size(
+                    used, control, replace(e, estimate=mi["estimate"]), clustered
+                ),
+                "resampling": None,
+                "complete_case": {k: cc[k] for k in _COMPLETE_CASE},
+            }
+            for mi, cc, e in zip(imputation["effects"], effects, fit.effects, strict=True)
+        ]
+    return OutcomeFit(used, fit, effects, imputation)
+
+
+_COMPLETE_CASE = ("estimate", "std_error", "df", "p_value", "conf_low", "conf_high", "n")
+
+
+def _imputation(
+    data: pd.DataFrame,
+    outcome: str,
+    baseline: str | None,
+    control: str,
+    plan: AnalysisSpec,
+    vcov: VcovType,
+    stratified: bool,
+    transform: Transform,
+) -> dict[str, Any] | None:
+    """The plan's multiple imputation of this outcome over everyone who consented."""
+    from hearten.analysis.imputed import imputed_effects
+
+    if plan.imputes is None:
+        return None
+    rows = data["consented"]
+    arm = data.loc[rows, "arm"]
+    y = _transform(data.loc[rows, outcome], arm, control, transform, outcome)
+    x = None
+    if baseline is not None:
+        x = _transform(data.loc[rows, baseline], arm, control, transform, baseline)
+    return imputed_effects(data, y, x, control, plan, vcov, stratified)
 
 
 def adjusters(used: pd.DataFrame) -> dict[str, NDArray[np.float64]]:

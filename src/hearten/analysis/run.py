@@ -595,6 +595,8 @@ def run_analysis(trial: Trial) -> AnalysisRun:
             primary.used, control, stratified, vcov == "CR2", plan.alpha, primary.effects
         ),
         # A pre-specifiable sensitivity analysis: random team intercepts, fixed strata.
+        # The plan's multiple imputation (its missing-data analysis or a sensitivity one).
+        "imputation": primary.imputation,
         "multilevel": multilevel_estimate(
             primary.used, control, stratified, vcov == "CR2", plan.alpha
         ),
@@ -611,6 +613,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
                 "baseline": o.baseline_wave,
                 "n": fits[o.name].fit.fit.n,
                 "effects": fits[o.name].effects,
+                "imputation": fits[o.name].imputation,
                 "observed_icc": observed_clustering(
                     fits[o.name].used,
                     control,

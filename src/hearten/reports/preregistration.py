@@ -22,7 +22,7 @@ from hearten.instruments import REGISTRY
 from hearten.reports.chronology import relative
 from hearten.reports.markdown import markdown_pdf, quoted
 from hearten.stats.power import PowerDesign, PowerResult, solve_mdes
-from hearten.trials.design import Design
+from hearten.trials.design import AnalysisSpec, Design
 from hearten.trials.models import Allocation, Participant, SeedCommitment, Trial
 
 
@@ -132,6 +132,23 @@ def _outcome_lines(design: Design) -> list[str]:
     return lines
 
 
+def _imputation_words(a: AnalysisSpec, by_site: bool) -> str:
+    """How the plan's multiple imputation is done, in words."""
+    spec = a.imputes
+    assert spec is not None
+    predictors = (["the baseline score"] if a.baseline_wave else []) + list(a.covariates)
+    predictors += ["site"] if by_site else []
+    return (
+        f"each consenting person's missing scores imputed {spec.imputations} times "
+        f"(seed {a.seed}) by chained equations with predictive mean matching "
+        f"({spec.donors} donors, {spec.iterations} iterations, as R's mice), "
+        "separately within each arm, from "
+        + ", ".join([*predictors, "the other scores"])
+        + "; each completed data set analysed by the model above and the results pooled by "
+        "Rubin's rules with Barnard-Rubin degrees of freedom"
+    )
+
+
 def _analysis_words(design: Design) -> dict[str, str]:
     """The plan's analysis choices in words, for the document's sections."""
     a = design.analysis
@@ -146,13 +163,18 @@ def _analysis_words(design: Design) -> dict[str, str]:
     }[a.method]
     covariates = ["the baseline score"] if a.baseline_wave else []
     covariates += list(a.covariates)
+    imputed = _imputation_words(a, design.strata == "site") if a.imputes else ""
     if a.missing_data == "ipw":
         missing = (
             "inverse probability weighting: each analysed person weighted by 1 / the share of "
             "consenting people in their arm and site who answered"
         )
+    elif a.missing_data == "mice":
+        missing = f"multiple imputation: {imputed}"
     else:
         missing = "complete cases (no imputation)"
+    if a.missing_data != "mice" and a.imputes is not None:
+        missing += f"; as a sensitivity analysis, multiple imputation: {imputed}"
     if a.lee_bounds:
         missing += "; Lee bounds on the primary outcome as a sensitivity analysis"
     cace = "Not planned."

@@ -48,6 +48,31 @@ def _ci(e: dict[str, Any], digits: int = 3) -> str:
     return f"{low} to {high}"
 
 
+def _imputed_from(model: dict[str, Any]) -> str:
+    """The predictors of the imputation model, in words."""
+    items: list[str] = ["the baseline score"] if model.get("baseline") else []
+    items += [str(c) for c in model.get("covariates") or []]
+    items += ["site"] if model.get("strata_fixed_effects") else []
+    if not items:  # the imputation then gave a note instead (nothing to predict from)
+        return "nothing"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _imputed_effects(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The multiple-imputation effects, each with the estimate it is read against: the
+    complete-case one when imputation is the plan's analysis, else the main estimate."""
+    mi = r.get("imputation") or {}
+    main = {e["term"]: e for e in r.get("effects", [])}
+    out = []
+    for e in mi.get("effects", []):
+        other = main.get(e["term"], {})
+        if mi.get("role") == "primary":
+            other = other.get("complete_case") or {}
+        keep = ("estimate", "conf_low", "conf_high", "n")
+        out.append({**e, "compared": {k: other.get(k) for k in keep} if other else None})
+    return out
+
+
 def _label(r: dict[str, Any], name: str) -> dict[str, str]:
     labels = (r.get("plan") or {}).get("labels", {})
     default = {"label": "exploratory", "reason": "analysed before plans were recorded"}
@@ -392,6 +417,11 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
             {**e, "label": labels.get(e["term"], e["term"])}
             for e in (r.get("multilevel") or {}).get("effects", [])
         ],
+        "imputed": [
+            {**e, "label": labels.get(e["term"], e["term"]), "ci_text": _ci(e)}
+            for e in _imputed_effects(r)
+        ],
+        "imputed_from": _imputed_from(r["model"]),
         "eef_g": [
             (labels.get(arm, arm), g)
             for arm, g in ((r.get("observed_icc") or {}).get("eef_g") or {}).items()

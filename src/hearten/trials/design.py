@@ -138,13 +138,31 @@ class HrOutcomesSpec(_Strict):
     )
 
 
+class ImputationSpec(_Strict):
+    """Multiple imputation of missing outcomes by chained equations (predictive mean matching
+    within each arm, as R ``mice``; :mod:`hearten.stats.imputation`), pooled by Rubin's rules.
+
+    With ``missing_data = "mice"`` it is the plan's missing-data analysis (the reported
+    effects); with another ``missing_data`` it is a sensitivity analysis beside them.
+    """
+
+    imputations: int = Field(default=50, ge=2, le=1000, description="m, the imputed data sets")
+    iterations: int = Field(default=10, ge=1, le=100, description="cycles per imputation")
+    donors: int = Field(default=5, ge=1, le=50, description="predictive mean matching's donors")
+
+
 class AnalysisSpec(_Strict):
     outcome_wave: str
     baseline_wave: str | None = None
     score: str | None = Field(default=None, description="the instrument's score to analyse")
     transform: Transform = "none"
     covariates: list[Literal["caseload", "fte", "years_in_post"]] = Field(default_factory=list)
-    missing_data: Literal["complete-case", "ipw"] = "complete-case"
+    missing_data: Literal["complete-case", "ipw", "mice"] = "complete-case"
+    imputation: ImputationSpec | None = Field(
+        default=None,
+        description="multiple imputation's settings; a sensitivity analysis unless "
+        "missing_data = 'mice'",
+    )
     alternative: Literal["two-sided", "greater", "less"] = "two-sided"
     vcov: Literal["auto", "HC2", "CR2"] = "auto"
     alpha: float = Field(default=0.05, gt=0.0, lt=0.5)
@@ -198,6 +216,17 @@ class AnalysisSpec(_Strict):
                 "missing_data = 'ipw' weights the analytic estimate: set method = 'analytic' "
                 "and adjust families by holm or bh (the re-draws do not carry weights)"
             )
+        if self.imputes is not None and self.seed is None:
+            raise ValueError(
+                "multiple imputation draws at random: add analysis.seed (a whole number) so "
+                "the imputations can be repeated"
+            )
+        if self.missing_data == "mice" and resampled:
+            raise ValueError(
+                "missing_data = 'mice' pools the analytic estimate by Rubin's rules: set "
+                "method = 'analytic' and adjust families by holm or bh (or keep the resampling "
+                "test and give [analysis.imputation] as a sensitivity analysis)"
+            )
         if len(set(self.covariates)) != len(self.covariates):
             raise ValueError("analysis.covariates lists a covariate twice")
         if self.method != "analytic" and self.adjustment == "lin":
@@ -206,6 +235,14 @@ class AnalysisSpec(_Strict):
                 "analysis.adjustment = 'ancova', or use method = 'analytic' with Lin"
             )
         return self
+
+    @property
+    def imputes(self) -> ImputationSpec | None:
+        """The multiple imputation to run, if any (defaults when ``missing_data = "mice"``
+        names no settings)."""
+        if self.missing_data == "mice":
+            return self.imputation or ImputationSpec()
+        return self.imputation
 
 
 Balance = Literal["size", "caseload", "fte", "years_in_post"]
