@@ -134,3 +134,24 @@ def test_the_reviews_coordinator_page_gives_no_hidden_team_away(
     _attack(arm_of_team, REVIEW, {t: answered[t] for t in REVIEW}, totals, arms)
     assert "100%" not in page
     assert ">0%<" not in page
+
+
+def test_hidden_teams_sort_last_and_are_never_marked_low() -> None:
+    from hearten.stats.disclosure import Cell
+    from hearten.surveys.monitoring import Monitor, Order, team_rows
+
+    def cell(team: str, people: int | None, answered: int | None) -> Cell:
+        rate = answered / people if people and answered is not None else None
+        hidden = None if people else "too few people"
+        return Cell(team, "S", people, answered, rate, hidden)
+
+    m = Monitor("baseline", 5, cell("all", 30, 15), [], [
+        cell("A", 10, 9), cell("B", None, None), cell("C", 10, 2), cell("D", 10, 5),
+    ], None)  # fmt: skip
+    names = {("S", "A"): ("Site", "Alpha")}
+    lowest = team_rows(m, names, 0.7, Order.LOWEST)
+    assert [r.team for r in lowest] == ["C", "D", "Alpha", "B"]
+    assert [r.low for r in lowest] == [True, True, False, False]
+    assert [r.team for r in team_rows(m, names, 0.7, Order.HIGHEST)] == ["Alpha", "D", "C", "B"]
+    assert [r.team for r in team_rows(m, names, 0.7, low_only=True)] == ["C", "D"]
+    assert team_rows(m, names, 0.7, site="elsewhere") == []

@@ -71,3 +71,71 @@ def test_nobody_else_sees_the_rates(client: Client, answered: Any) -> None:
     add_role(answered, "writer", "letter-writer", ["DU-0"], PASSWORD)
     sign_in(client, "writer", PASSWORD)
     assert client.get(f"/trials/{answered.slug}/responses/").status_code == 404
+
+
+def _team_order(page: str) -> list[str]:
+    import re
+
+    table = page.split("By team", 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>', table)
+
+
+def test_teams_sort_filter_and_the_low_ones_are_marked(client: Client, trial: Any) -> None:
+    invite(get_wave(trial, "baseline"))
+    # DU-0: 4 of 5 answer (80%), DU-1: 2 of 5 (40%), DU-2: 3 of 5 (60%), DU-3: 1 of 5 (20%):
+    # nothing need be hidden.
+    for team, n in (("DU-0", 4), ("DU-1", 2), ("DU-2", 3), ("DU-3", 1)):
+        for inv in Invitation.objects.filter(wave__trial=trial, participant__team__code=team)[:n]:
+            record_consent(inv, True)
+            save_page(inv, "swemwbs", ANSWERS)
+    add_role(trial, "coord", "coordinator", [], PASSWORD, sites=["Dudley"])
+    sign_in(client, "coord", PASSWORD)
+    url = f"/trials/{trial.slug}/responses/"
+    page = client.get(url).content.decode()
+    assert "Shropshire" not in page
+    assert _team_order(page)[:3] == ["DU-0", "DU-1", "DU-2"]
+    assert "below 70%" in page
+    lowest = client.get(url, {"sort": "lowest"}).content.decode()
+    assert _team_order(lowest) == ["DU-3", "DU-1", "DU-2", "DU-0"]
+    highest = client.get(url, {"sort": "highest"}).content.decode()
+    assert _team_order(highest) == ["DU-0", "DU-2", "DU-1", "DU-3"]
+    low = client.get(url, {"low": "1"}).content.decode()
+    assert _team_order(low) == ["DU-1", "DU-2", "DU-3"]
+    assert low.count('class="govuk-table__row hearten-low"') == 3
+    assert "10 of 20 people have answered (50%)" in low  # filtering hides rows, not totals
+    assert client.get(url, {"sort": "nonsense"}).status_code == 200
+
+
+def test_the_page_shows_the_closing_date_and_a_coordinator_can_send_a_reminder(
+    client: Client, answered: Any
+) -> None:
+    from datetime import date
+
+    from hearten.surveys.models import Message
+    from hearten.trials.models import AuditEvent
+
+    wave = get_wave(answered, "baseline")
+    wave.closes_on = date(2099, 3, 5)
+    wave.save()
+    add_role(answered, "coord", "coordinator", [], PASSWORD, sites=["Shropshire"])
+    sign_in(client, "coord", PASSWORD)
+    url = f"/trials/{answered.slug}/responses/"
+    page = client.get(url).content.decode()
+    assert "Thursday 5 March 2099" in page
+    assert "(planned)" in page
+    done = client.post(url, {"wave": "baseline"}, follow=True).content.decode()
+    assert "is on its way to everyone in your sites who has not answered" in done
+    assert "(sent by hand at" in done
+    assert "Send a reminder now" not in done  # once a day
+    assert "so that nobody is pressed more than once a day" in done
+    shropshire = Message.objects.filter(kind="reminder-now-1")
+    waiting = Invitation.objects.filter(
+        wave=wave, participant__site__code="Shropshire", completed_at=None
+    )
+    assert 0 < shropshire.count() == waiting.count()
+    assert set(shropshire.values_list("invitation__participant__site__code", flat=True)) == {
+        "Shropshire"
+    }
+    again = client.post(url, {"wave": "baseline"}, follow=True).content.decode()
+    assert "There is a problem" in again
+    assert AuditEvent.objects.filter(action="reminder-sent-now").count() == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 
 from hearten.stats.disclosure import Cell, Margin, Table, protect, shown_cell
 from hearten.surveys.models import Wave
@@ -81,3 +82,59 @@ def monitor(wave: Wave, show_arms: bool, within: set[int] | None = None) -> Moni
         teams=cells[first_team:first_arm],
         arms=cells[first_arm:] if arms else None,
     )
+
+
+class Order(StrEnum):
+    """How the teams of the response-rates page are sorted."""
+
+    TEAM = "team"
+    LOWEST = "lowest"
+    HIGHEST = "highest"
+    LARGEST = "largest"
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    """A team's row on the response-rates page: its site's and its own name as people know
+    them, its cell, and whether its shown rate is below the trial's target (``low``; never
+    for a hidden team, whose rate nobody may learn)."""
+
+    site: str
+    team: str
+    cell: Cell
+    low: bool
+
+
+def team_rows(
+    m: Monitor,
+    names: dict[tuple[str, str], tuple[str, str]],
+    target: float,
+    order: Order = Order.TEAM,
+    site: str = "",
+    low_only: bool = False,
+) -> list[TeamRow]:
+    """The teams of ``m`` named (``names``: (site code, team code) → (site name, team
+    name)), only ``site``'s (a site code; "" for all) and with ``low_only`` only those below
+    ``target``, in ``order``. Hidden teams come last in every order but by team."""
+    rows = []
+    for c in m.teams:
+        key = (c.parent or "", c.key)
+        if site and key[0] != site:
+            continue
+        low = c.rate is not None and c.rate < target
+        if low_only and not low:
+            continue
+        site_name, team_name = names.get(key, key)
+        rows.append(TeamRow(site_name, team_name, c, low))
+
+    def by_team(r: TeamRow) -> tuple[str, str]:
+        return (r.site.casefold(), r.team.casefold())
+
+    rows.sort(key=by_team)
+    if order is Order.LOWEST:
+        rows.sort(key=lambda r: (r.cell.rate is None, r.cell.rate or 0.0))
+    elif order is Order.HIGHEST:
+        rows.sort(key=lambda r: (r.cell.rate is None, -(r.cell.rate or 0.0)))
+    elif order is Order.LARGEST:
+        rows.sort(key=lambda r: (r.cell.people is None, -(r.cell.people or 0)))
+    return rows

@@ -329,6 +329,9 @@ class MonitoringSpec(_Strict):
     """Who may see what of the response rates."""
 
     min_group: int = Field(default=5, ge=3, le=100)
+    #: The share of people each wave aims to hear from; teams below it are highlighted on
+    #: the response-rates page.
+    target: float = Field(default=0.7, gt=0, le=1)
 
 
 class Design(_Strict):

@@ -6,7 +6,7 @@ from hearten.process import views as process_views
 from hearten.surveys import information, leaving
 from hearten.surveys import staff_views as survey_staff_views
 from hearten.surveys import views as survey_views
-from hearten.web import twofactor, views
+from hearten.web import responses, twofactor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,7 +28,7 @@ urlpatterns = [
     ),
     path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
     path("trials/<slug:slug>/delivery.csv", views.delivery_download, name="trial-delivery-csv"),
-    path("trials/<slug:slug>/responses/", views.responses, name="trial-responses"),
+    path("trials/<slug:slug>/responses/", responses.responses, name="trial-responses"),
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
     path("trials/<slug:slug>/comments/", survey_staff_views.comments, name="trial-comments"),
     path("trials/<slug:slug>/interviews/", process_views.interviews, name="interviews"),

@@ -228,23 +228,6 @@ def trial_report_pdf(request: HttpRequest, slug: str) -> FileResponse:
 
 
 @login_required
-def responses(request: HttpRequest, slug: str) -> HttpResponse:
-    """Response rates by site, team and arm, small groups hidden (``surveys.monitoring``)."""
-    from hearten.surveys.monitoring import monitor
-    from hearten.trials.concealment import coordinator_site_ids
-
-    trial, role = _with_role(request, slug, ("evaluator", "coordinator"))
-    show_arms = role == "evaluator" or trial.delivery_opened_at is not None
-    sites = coordinator_site_ids(request.user, trial)
-    waves = [monitor(w, show_arms, sites) for w in trial.waves.exclude(opened_at=None)]
-    return render(
-        request,
-        "hearten/responses.html",
-        {"trial": trial, "waves": waves},
-    )
-
-
-@login_required
 def uptake_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Uptake and fidelity for evaluators and coordinators (``interventions.uptake``)."""
     from hearten.interventions.uptake import uptake
