@@ -128,7 +128,8 @@ def test_the_reviews_coordinator_page_gives_no_hidden_team_away(
         p.team.code: arms_by_participant(trial)[p.id]
         for p in trial.participants.select_related("team").filter(site=north)
     }
-    arms = {a: answered[a] for a in set(arm_of_team.values())}
+    label = {a.name: a.label or a.name for a in trial.arms.all()}  # labels, as the page shows
+    arms = {a: answered[label[a]] for a in set(arm_of_team.values())}
     overall = re.search(r"(\d+) of (\d+) people have answered", page)
     totals = [answered["North"], int(overall.group(1)) if overall else None]
     _attack(arm_of_team, REVIEW, {t: answered[t] for t in REVIEW}, totals, arms)
