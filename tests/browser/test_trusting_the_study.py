@@ -14,7 +14,7 @@ from hearten.surveys.models import Invitation, Response
 from hearten.surveys.services import invite, plan_waves
 from hearten.trials.design import parse_design
 from hearten.trials.lifecycle import create_trial
-from hearten.trials.models import AuditEvent, Participant
+from hearten.trials.models import AuditEvent, HarmReport, Participant
 from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE, axe_violations
 from tests.conftest import roster_text
@@ -156,4 +156,32 @@ def test_a_participant_leaves_the_study_by_themselves(
     event = AuditEvent.objects.get(action="withdrawal")
     assert event.detail["by"] == "participant"
     assert event.detail["erase"] is True
+    phone.context.close()
+
+
+def test_a_participant_raises_a_concern_from_the_footer(
+    browser: Any, links: tuple[str, list[Invitation]]
+) -> None:
+    base, invitations = links
+    worried = invitations[2]
+    phone = _new_phone(browser)
+    phone.goto(f"{base}/s/{worried.token}/")
+    phone.get_by_role("contentinfo").get_by_role("link", name="Raise a concern").click()
+    phone.get_by_role("heading", name="Raise a concern").wait_for()
+    assert "The Anytown University evaluation team reads every concern within 5" in (
+        phone.content()
+    )
+    assert "Health Assured (employee assistance)" in phone.content()
+    _check(phone)
+    phone.get_by_role("button", name="Send my concern").click()  # nothing written
+    phone.get_by_text("Write your concern").first.wait_for()
+    _check(phone)
+    phone.get_by_label("Your concern").fill("I was asked at work whether I had answered.")
+    phone.get_by_role("button", name="Send my concern").click()
+    phone.get_by_role("heading", name="Your concern has been sent").wait_for()
+    _check(phone)
+    entry = HarmReport.objects.get()
+    assert (entry.kind, entry.source) == ("concern", "participant")
+    assert entry.participant_id == worried.participant_id
+    assert AuditEvent.objects.filter(action="harm-logged").count() == 1
     phone.context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +33,51 @@ def test_importing_the_command_line_pulls_in_no_heavy_module() -> None:
         "a hearten.cli module imports a heavy module at top level; import it inside the "
         "command function that needs it"
     )
+
+
+#: Modules a usage error or ``--help`` never needs: converting values (Pydantic, through Typer)
+#: and printing with Rich cost more than half of the 0.3 s a usage error may take.
+NOT_FOR_USAGE = ("pydantic", "pydantic_core", "rich")
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["--help"],
+        ["analyse", "--bogus"],
+        ["trial", "create"],
+        ["analyse", "--help"],
+        ["power", "mdes", "--design", "cra2", "--clustres", "4"],
+    ],
+    ids=" ".join,
+)
+def test_help_and_a_usage_error_import_neither_pydantic_nor_rich(words: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from hearten.cli.main import main\n"
+        "main(sys.argv[1:])\n"
+        f"light = {NOT_FOR_USAGE!r}\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & set(light))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *words], capture_output=True, text=True, check=False
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stdout.splitlines()[-1].strip() == "", (
+        "help or a usage error imported a module it does not need; see hearten.cli.parsing "
+        "and hearten.cli.output"
+    )
+
+
+def test_a_given_value_is_still_converted_and_checked_by_typer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The lazy converter (``hearten.cli.parsing``) hands real values to Typer's own (a
+    value of the wrong type is refused: test_a_value_of_the_wrong_type_...)."""
+    assert main(["power", "mdes", "--design", "cra2", "--clusters", "40", "--cluster-size",
+                 "12", "--icc2", "0.05", "--json"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert json.loads(out)["mdes"] == pytest.approx(0.3268, abs=1e-4)  # converted to numbers
 
 
 def leaf_commands() -> list[tuple[list[str], Command]]:

@@ -55,8 +55,10 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
         pages.append(client.get(base))  # consent
         pages.append(client.post(base, {"consent": "yes"}, follow=True))  # page 1
         pages.append(client.post(base, {"page": "swemwbs"}))  # errors
-        for suffix in ("information/", "privacy/", "leave-study/"):
+        for suffix in ("information/", "privacy/", "leave-study/", "concern/"):
             pages.append(client.get(base + suffix))
+        pages.append(client.post(base + "concern/", {"concern": ""}))  # refused: empty
+        pages.append(client.post(base + "concern/", {"concern": "A worry"}, follow=True))
         answers = {f"swemwbs_{i}": "3" for i in range(1, 8)}
         pages.append(client.post(base, {"page": "swemwbs", **answers}))  # check your answers
         sent = {"page": "swemwbs", "checked": "yes", **answers}
@@ -69,7 +71,7 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
         pages.append(client.get(f"/s/{leaver.token}/"))
         for e in Enrolment.objects.filter(participant__in=[p.participant for p in people]):
             g = f"/g/{e.token}/"
-            for suffix in ("information/", "privacy/", "leave-study/", "leave/"):
+            for suffix in ("information/", "privacy/", "leave-study/", "leave/", "concern/"):
                 pages.append(client.get(g + suffix))
         for page in pages:
             assert page.status_code in (200, 410), page.status_code
@@ -91,6 +93,7 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
         for text in (mail["Subject"], body):
             assert _leaks(text, trial) is None, (mail["Subject"], _leaks(text, trial))
         assert "Leave the study" in body
+        assert "Raise a concern" in body
         assert "Privacy notice" in body
     closer = by_arm["control"][3]
     close_wave(wave)

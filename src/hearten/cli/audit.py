@@ -8,10 +8,9 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from hearten.cli.bootstrap import require_database
-from hearten.cli.output import out
+from hearten.cli.output import escape, out
 
 audit_app = typer.Typer(
     help="Verify the audit log, the seed commitment and the allocation.", no_args_is_help=True

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from hearten.cli.output import err, out
+from hearten.cli.output import Table, err, escape, out
 
 instruments_app = typer.Typer(help="The validated scales Hearten knows.", no_args_is_help=True)
 

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from hearten.cli.bootstrap import django_setup, require_database
-from hearten.cli.output import out
+from hearten.cli.output import Table, out
 
 letters_app = typer.Typer(
     help="Personal recognition letters: plan, print, post, e-mail.", no_args_is_help=True

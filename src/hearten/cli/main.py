@@ -16,10 +16,10 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.markup import escape
 
 from hearten.cli import (
     audit,
+    harms,
     instruments,
     interventions,
     platform,
@@ -32,9 +32,11 @@ from hearten.cli import (
     users,
 )
 from hearten.cli.help import GroupedHelp
-from hearten.cli.output import err
+from hearten.cli.output import err, escape
+from hearten.cli.parsing import install as light_flags
 from hearten.errors import HeartenError
 
+light_flags()
 app = typer.Typer(
     name="hearten",
     help="Run randomised trials of staff-wellbeing interventions, end to end.",
@@ -45,6 +47,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 platform.trial_app.command("schedule")(rollout.schedule)
+platform.trial_app.command("harms")(harms.harms)
 platform.trial_app.command("reschedule")(rollout.reschedule)
 app.add_typer(platform.trial_app, name="trial")
 app.add_typer(platform.roster_app, name="roster")

@@ -3,9 +3,58 @@
 Both consoles soft-wrap: Rich never breaks a printed line, so a path, a survey link or an
 ``otpauth://`` key stays whole and copyable wherever the output goes (a terminal wraps long
 lines only on screen; a file or pipe gets them intact). Tables are still laid out to the width.
+
+Rich is imported when something is first printed, not when the command line starts: its
+console, markup and table modules cost about a third of ``hearten --help``'s CPU, and help
+and usage errors are printed by Typer without it. ``Table`` and ``escape`` are Rich's, imported
+on first call.
 """
 
-from rich.console import Console
+from __future__ import annotations
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+
+class LazyConsole:
+    """A soft-wrapping Rich ``Console`` made on first use (module docstring)."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def rich(self) -> Console:
+        """The Rich console itself (for Rich objects that take a ``console``)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, soft_wrap=True)
+        return self._console
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        self.rich.print(*objects, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich, name)
+
+
+out = LazyConsole()
+err = LazyConsole(stderr=True)
+
+
+def Table(*args: Any, **kwargs: Any) -> RichTable:  # noqa: N802 (stands in for Rich's class)
+    """A Rich ``Table`` (Rich imported on first call)."""
+    from rich.table import Table as RichTable
+
+    return RichTable(*args, **kwargs)
+
+
+def escape(markup: str) -> str:
+    """Rich's ``escape``: ``markup`` with its square brackets made literal."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(markup)

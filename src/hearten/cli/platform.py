@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from hearten.cli.bootstrap import require_database
 from hearten.cli.compute import Scheduler, Workers, runner
-from hearten.cli.output import out
+from hearten.cli.output import Table, out
 
 trial_app = typer.Typer(
     help="Create, randomise, survey, analyse and report a trial.", no_args_is_help=True

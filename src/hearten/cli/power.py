@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from hearten.cli.output import out
+from hearten.cli.output import Table, out
 from hearten.errors import DesignError, one_of
 
 if TYPE_CHECKING:

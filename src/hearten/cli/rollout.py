@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from hearten.cli.bootstrap import require_database
-from hearten.cli.output import out
+from hearten.cli.output import Table, out
 
 TrialArg = Annotated[str, typer.Argument(help="the trial's slug, e.g. letters-2026")]
 

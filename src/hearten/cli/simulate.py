@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from hearten.cli.compute import Scheduler, Workers, runner
-from hearten.cli.output import err, out
+from hearten.cli.output import Table, err, out
 from hearten.errors import DesignError
 
 if TYPE_CHECKING:
@@ -192,6 +190,14 @@ def simulate_command(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Simulate the planned analysis: power, bias, RMSE, coverage, type S and the MDES."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     from hearten.stats.simulate import simulate
 
     spec, run = load_spec(file)
@@ -201,7 +207,7 @@ def simulate_command(
         chosen = secrets.randbelow(2**31)
     run_on = runner(scheduler, workers)
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True, disable=as_json) as bar:
+    with Progress(*columns, console=err.rich, transient=True, disable=as_json) as bar:
         job = bar.add_task("simulating", total=n_reps)
         result, replications = simulate(spec, n_reps, chosen, run_on, lambda k: bar.advance(job, k))
     paths = _figure(result, replications, figures) if figures else []

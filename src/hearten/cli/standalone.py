@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from hearten.cli.compute import Scheduler, Workers, runner
-from hearten.cli.output import out
+from hearten.cli.output import Table, out
 
 if TYPE_CHECKING:
     from hearten.analysis.standalone import StandaloneResult

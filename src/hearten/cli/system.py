@@ -33,7 +33,7 @@ def demo(
     upgrade_database()
     from hearten.demo.build import build_demo
 
-    result = build_demo(seed=seed, console=out)
+    result = build_demo(seed=seed, console=out.rich)
     out.print()
     out.print(f"[bold green]Demo ready.[/] Report: {result.report}")
     out.print(f"The goals programme trial's report: {result.goals_report}")

@@ -27,6 +27,7 @@ from hearten.interventions.letters import (
 )
 from hearten.interventions.models import Enrolment, ModuleWork
 from hearten.interventions.personalisation import MAX_CHARACTERS, MIN_WORDS
+from hearten.surveys.concerns import concern_page
 from hearten.surveys.information import information_page, privacy_page
 from hearten.surveys.leaving import leave_page
 from hearten.surveys.services import link_dead
@@ -337,3 +338,13 @@ def leave_study(request: HttpRequest, token: str) -> HttpResponse:
     if e is None:
         return render(request, "surveys/unknown.html", status=404)
     return leave_page(request, study_of(e.trial), f"/g/{token}/", e.participant)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def concern(request: HttpRequest, token: str) -> HttpResponse:
+    """Raise a concern from a programme link (:mod:`hearten.surveys.concerns`)."""
+    e = _enrolment(token)
+    if e is None:
+        return render(request, "surveys/unknown.html", status=404)
+    return concern_page(request, study_of(e.trial), f"/g/{token}/", e.participant, leave=_live(e))

@@ -264,7 +264,7 @@ def _unwanted(message: Message) -> str | None:
 
 def _footer(study: Study, prefix: str) -> str:
     """What closes every e-mail: who runs the study, the contact, the information sheet and
-    privacy notice, how to leave, and where to get support."""
+    privacy notice, how to raise a concern and how to leave, and where to get support."""
     support = "\n".join(
         f"- {line.name}{': ' + line.phone if line.phone else ''}" for line in study.support
     )
@@ -273,6 +273,7 @@ def _footer(study: Study, prefix: str) -> str:
         f"\n{study.title} is run by {study.runner}.\n{contact}"
         f"Information sheet: {prefix}information/\n"
         f"Privacy notice: {prefix}privacy/\n"
+        f"Raise a concern: {prefix}concern/\n"
         f"Leave the study (no more e-mails): {prefix}leave-study/\n"
         + (f"\nIf you need support:\n{support}\n" if support else "")
     )

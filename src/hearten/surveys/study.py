@@ -37,6 +37,7 @@ class Study:
     statements: tuple[tuple[str, str], ...]
     privacy: PrivacySpec
     ends_on: date | None
+    concerns_read_within: int = 5
 
     @property
     def name(self) -> str:
@@ -116,6 +117,7 @@ def study_of_design(design: Design) -> Study:
         statements=tuple((s, STATEMENTS[s]) for s in p.statements),
         privacy=design.privacy,
         ends_on=design.privacy.ends_on,
+        concerns_read_within=p.concerns_read_within,
     )
 
 
@@ -133,12 +135,14 @@ def study_of(trial: Any) -> Study:
 
 def frame(study: Study | None, prefix: str, *, leave: bool = True) -> dict[str, Any]:
     """The context every participant page's layout needs: the study and its footer links under
-    ``prefix`` (the personal link, e.g. ``/s/TOKEN/``); ``leave``: offer "Leave the study"."""
+    ``prefix`` (the personal link, e.g. ``/s/TOKEN/``); ``leave``: offer "Leave the study".
+    "Raise a concern" is offered always, after leaving too."""
     links = {
         "information": f"{prefix}information/",
         "privacy": f"{prefix}privacy/",
         "support": f"{prefix}information/#support-heading",
         "leave": f"{prefix}leave-study/" if leave else "",
+        "concern": f"{prefix}concern/",
     }
     return {"study": study, "links": links, "prefix": prefix}
 

@@ -1,6 +1,8 @@
 """The harms and concerns log: what the evaluator learns of, and concerns participants raise
-through the study's contact route, entered with ``hearten trial harm``; counted by arm in the
-trial report (CONSORT 2025 asks for harms and unintended effects in each group).
+through the study's contact route (entered with ``hearten trial harm``) or on the study's own
+"Raise a concern" page (:mod:`hearten.surveys.concerns`); read with ``hearten trial harms``;
+counted by arm in the trial report (CONSORT 2025 asks for harms and unintended effects in each
+group).
 
 Descriptions may identify people, so the report shows counts only; the entries stay in the
 database (and the audit log records each one without its text).
@@ -8,8 +10,9 @@ database (and the audit log records each one without its text).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from django.db import transaction
 from django.utils import timezone
@@ -53,6 +56,41 @@ def log_harm(
                   "participant": pseudonym}  # fmt: skip
         audit.record(trial, "harm-logged", detail)
     return entry
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One entry of the log as the evaluator reads it (``hearten trial harms``)."""
+
+    entry: int
+    reported_at: datetime
+    kind: str
+    source: str
+    serious: bool
+    pseudonym: str | None
+    description: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "reported_at": self.reported_at.isoformat()}
+
+
+def log_entries(trial: Trial, days: int | None = None) -> list[LogEntry]:
+    """The trial's log, oldest first; with ``days``, only the entries of the last ``days``."""
+    found = HarmReport.objects.filter(trial=trial).select_related("participant")
+    if days is not None:
+        found = found.filter(reported_at__gte=timezone.now() - timedelta(days=days))
+    return [
+        LogEntry(
+            e.pk,
+            e.reported_at,
+            e.kind,
+            e.source,
+            e.serious,
+            e.participant.pseudonym if e.participant else None,
+            e.description,
+        )
+        for e in found.order_by("reported_at", "id")
+    ]
 
 
 @dataclass(frozen=True, slots=True)

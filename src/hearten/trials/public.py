@@ -116,6 +116,13 @@ class ParticipantsSpec(_Strict):
         "earlier version are asked again",
     )
     statements: list[Statement] = Field(default_factory=_surveys_only)
+    concerns_read_within: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="working days within which the research team reads a concern raised on "
+        "the study's pages (participants are told this)",
+    )
 
     @model_validator(mode="after")
     def _statements(self) -> ParticipantsSpec:

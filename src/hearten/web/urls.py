@@ -3,7 +3,7 @@ from django.urls import path
 
 from hearten.interventions import views as intervention_views
 from hearten.process import views as process_views
-from hearten.surveys import information, leaving
+from hearten.surveys import concerns, information, leaving
 from hearten.surveys import staff_views as survey_staff_views
 from hearten.surveys import views as survey_views
 from hearten.web import responses, twofactor, views
@@ -47,12 +47,14 @@ urlpatterns = [
     path(
         "g/<str:token>/leave-study/", intervention_views.leave_study, name="programme-leave-study"
     ),
+    path("g/<str:token>/concern/", intervention_views.concern, name="programme-concern"),
     path("g/<str:token>/<int:number>/", intervention_views.module, name="programme-module"),
     path("s/<str:token>/", survey_views.survey, name="survey"),
     path("s/<str:token>/done/", survey_views.done, name="survey-done"),
     path("s/<str:token>/information/", information.information, name="survey-information"),
     path("s/<str:token>/privacy/", information.privacy, name="survey-privacy"),
     path("s/<str:token>/leave-study/", leaving.leave, name="survey-leave"),
+    path("s/<str:token>/concern/", concerns.concern, name="survey-concern"),
     path("s/<str:token>/consent/", survey_views.consent_record, name="survey-consent-record"),
 ]
 
