@@ -26,7 +26,9 @@ PERIODS = ("p0", "p1", "p2", "p3", "p4")
 WAVE = '[[waves]]\nname = "{}"\ninstrument = "swemwbs"\n\n'
 
 
-def design_text(period_waves: bool = True, transition: int = 0) -> str:
+def design_text(
+    period_waves: bool = True, transition: int = 0, options: str = "", analysis: str = ""
+) -> str:
     """A stepped-wedge design: 2 sites × 4 teams, 4 steps, a survey wave each period."""
     waves = PERIODS + tuple(f"p{5 + k}" for k in range(transition))
     listed = ", ".join(f'"{w}"' for w in waves)
@@ -49,6 +51,7 @@ label = "Protected caseload model"
 [analysis]
 outcome_wave = "{waves[-1]}"
 reps = 999
+{analysis}
 
 [randomisation]
 scheme = "stepped-wedge"
@@ -57,6 +60,7 @@ scheme = "stepped-wedge"
 steps = 4
 transition = {transition}
 {f"period_waves = [{listed}]" if period_waves else ""}
+{options}
 """
 
 
@@ -74,12 +78,17 @@ def make_trial(write_roster: Callable[[str], Path], text: str) -> Any:
     return t
 
 
-def answer_every_period(trial: Any, effect: int, skip_every: int = 0) -> None:
+def answer_every_period(
+    trial: Any, effect: int, skip_every: int = 0, cell_shifts: bool = False
+) -> None:
     """Everyone answers each period's survey; items rise by ``effect`` once their team has
     started the change, and drift up by period (a secular trend the model must absorb)."""
     rng = np.random.default_rng(7)
     start = {r.unit: r.start for r in trial_schedule(trial, as_drawn=True).rows}
     team_level = {u: int(rng.integers(-1, 2)) for u in start}
+    # A team's period may be better or worse as a whole (a cluster-by-period effect).
+    shift = {(u, p): int(rng.choice([-1, 0, 0, 1])) if cell_shifts else 0
+             for u in start for p in range(len(PERIODS))}  # fmt: skip
     for period, wave in enumerate(w.name for w in trial.waves.order_by("id")):
         invite(trial.waves.get(name=wave))
         invitations = Invitation.objects.filter(wave__trial=trial, wave__name=wave)
@@ -90,6 +99,7 @@ def answer_every_period(trial: Any, effect: int, skip_every: int = 0) -> None:
                 continue
             team = inv.participant.team.code
             base = 3 + team_level[team] + (period >= 2) + (effect if period >= start[team] else 0)
+            base += shift.get((team, period), 0)
             values = [int(np.clip(base + rng.integers(-1, 2), 1, 5)) for _ in range(7)]
             submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)})
 
@@ -206,3 +216,60 @@ def test_the_analyse_command_prints_all_three(hearten: Callable[..., Any], stepp
     assert r.code == 0, r.err
     for text in ("protected", "mixed model", "CR2", "randomisation inference", "Satterthwaite"):
         assert text in r.out, text
+
+
+def test_the_plan_may_ask_for_team_by_period_effects_and_exposure_time(
+    write_roster: Callable[[str], Path], db: None
+) -> None:
+    from hearten.reports.render import write_report
+    from hearten.stats.stepped_wedge_fit import fit_exposure_time
+
+    options = 'random_effects = "cluster-period"\nexposure_time = true\n'
+    t = make_trial(write_roster, design_text(options=options))
+    answer_every_period(t, effect=1, cell_shifts=True)
+    r = run_analysis(t).result
+    data, _, _ = stepped_dataset(t)
+    args = (data["y"], data["cluster"], data["period"])
+    model = fit_stepped_wedge(*args, data["treated"], random_effects="cluster-period")
+    assert r["model"]["random_effects"] == "cluster-period"
+    assert r["model"]["formula"].endswith("(1 | cluster) + (1 | cluster:period)")
+    assert r["effects"][0]["estimate"] == pytest.approx(model.estimate, rel=1e-10)
+    assert r["effects"][0]["df"] == pytest.approx(model.df, rel=1e-6)
+    assert r["model"]["gamma2"] == pytest.approx(model.gamma2, rel=1e-8)
+    assert r["model_note"] is None
+    by_time = fit_exposure_time(*args, data["exposure"], random_effects="cluster-period")
+    stored = r["exposure_time"]
+    assert [e["name"] for e in stored["effects"]] == [f"exposure {k}" for k in (1, 2, 3, 4)]
+    assert stored["average"]["estimate"] == pytest.approx(by_time.average.estimate, rel=1e-10)
+    first = data[data["sequence"] == 1]
+    assert first.groupby("period")["exposure"].first().tolist() == [0, 1, 2, 3, 4]
+    html = write_report(t).read_text()
+    for text in ("team-by-period", "The effect by time since the change", "Exposure 4"):
+        assert text in html, text
+
+
+def test_a_team_by_period_variance_at_zero_falls_back_and_says_so(
+    write_roster: Callable[[str], Path], db: None
+) -> None:
+    # Raw SWEMWBS sums that are exactly team + period + change in every team-period (each
+    # team's people answer alike every period), so REML puts the team-by-period variance at 0.
+    text = design_text(options='random_effects = "cluster-period"\n', analysis='score = "raw"')
+    t = make_trial(write_roster, text)
+    start = {r.unit: r.start for r in trial_schedule(t, as_drawn=True).rows}
+    level = {u: i % 2 for i, u in enumerate(sorted(start))}
+    for period, wave in enumerate(PERIODS):
+        invite(t.waves.get(name=wave))
+        invitations = Invitation.objects.filter(wave__trial=t, wave__name=wave).order_by("id")
+        for i, inv in enumerate(invitations.select_related("participant__team")):
+            if inv.participant.consent == "pending":
+                record_consent(inv, True)
+            team = inv.participant.team.code
+            base = 1 + level[team] + (period >= 2) + (period >= start[team])
+            values = [base + (k < i % 3) for k in range(7)]
+            submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)})
+    r = run_analysis(t).result
+    assert r["model"]["random_effects"] == "cluster"
+    assert r["model"]["gamma2"] is None
+    assert "estimated at zero" in r["model_note"]
+    # one point on each item; the team intercepts (not fixed effects) let it move a little
+    assert r["effects"][0]["estimate"] == pytest.approx(7.0, abs=0.05)

@@ -38,7 +38,13 @@ from hearten.analysis.plan import plan_status
 from hearten.errors import DataError, DesignError, EstimationError
 from hearten.stats.estimate import TermEstimate
 from hearten.stats.sequences import Schedule
-from hearten.stats.stepped_wedge_fit import SteppedWedgeFit, cr2_stepped_wedge, fit_stepped_wedge
+from hearten.stats.stepped_wedge_fit import (
+    ExposureTimeFit,
+    SteppedWedgeFit,
+    cr2_stepped_wedge,
+    fit_exposure_time,
+    fit_stepped_wedge,
+)
 from hearten.stats.stepped_wedge_ri import SequenceTest, sequence_test
 from hearten.trials import audit
 from hearten.trials.choices import Consent, TrialStatus, Unit
@@ -47,7 +53,10 @@ from hearten.trials.models import AuditEvent, Participant, SeedCommitment, Trial
 from hearten.trials.rollout import Deviation, deviations, trial_schedule
 
 #: Columns of the stepped-wedge analysis dataset (one row per answer in a period wave).
-COLUMNS = ("pseudonym", "cluster", "stratum", "sequence", "period", "condition", "treated", "y")
+COLUMNS = (
+    "pseudonym", "cluster", "stratum", "sequence", "period", "condition", "treated",
+    "exposure", "y",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,9 @@ class SteppedWedgeResult:
         randomisation: the re-drawn sequence test, or ``None`` with ``randomisation_note``.
         schedule: the drawn schedule the analysis used; ``deviations`` the recorded changes.
         flow: a :class:`PeriodFlow` per sequence and period.
+        exposure: the effect by time since the change, when the design asks for it, or
+            ``None`` (with ``exposure_note`` when it could not be fitted).
+        model_note: why the model fitted is not the one planned (a variance at zero).
         control_mean, control_sd: the outcome among control cluster-periods.
     """
 
@@ -91,12 +103,15 @@ class SteppedWedgeResult:
     flow: tuple[PeriodFlow, ...]
     control_mean: float
     control_sd: float
+    exposure: ExposureTimeFit | None = None
+    exposure_note: str | None = None
+    model_note: str | None = None
 
     def standardised(self) -> dict[str, float]:
-        """The effect over the model's total standard deviation (cluster plus residual), as
-        the programme report pools it; its interval on the same df."""
-        sd = float(np.sqrt(self.model.tau2 + self.model.sigma2))
+        """The effect over the model's total standard deviation (cluster, cluster-period and
+        residual variances), as the programme report pools it; its interval on the same df."""
         m = self.model
+        sd = float(np.sqrt(m.tau2 + (m.gamma2 or 0.0) + m.sigma2))
         return {
             "g": m.estimate / sd,
             "std_error": m.std_error / sd,
@@ -142,18 +157,12 @@ def stepped_dataset(trial: Trial) -> tuple[pd.DataFrame, Schedule, list[str]]:
         r = row_of[cluster]
         period = waves.index(wave)
         condition = r.conditions[period]
+        # Exposure time: 1 in the first period with the change (after any transition), ...
+        exposure = period - r.start - spec.transition + 1 if condition == "change" else 0
         records.append(
-            (
-                pseudonym,
-                cluster,
-                r.stratum,
-                r.sequence,
-                period,
-                condition,
-                float(condition == "change"),
-                float(scores[planned.score]),
-            )
-        )
+            (pseudonym, cluster, r.stratum, r.sequence, period, condition,
+             float(condition == "change"), exposure, float(scores[planned.score]))
+        )  # fmt: skip
     data = pd.DataFrame.from_records(records, columns=list(COLUMNS))
     return data.sort_values(["period", "cluster", "pseudonym"], ignore_index=True), plan, waves
 
@@ -221,8 +230,22 @@ def analyse_stepped_wedge(trial: Trial) -> tuple[SteppedWedgeResult, pd.DataFram
         used["period"].to_numpy(),
         used["treated"].to_numpy(),
     )
+    spec = design.stepped_wedge
+    assert spec is not None
+    model_note = None
     try:
-        model = fit_stepped_wedge(*args, alpha=plan.alpha)
+        try:
+            model = fit_stepped_wedge(*args, alpha=plan.alpha, random_effects=spec.random_effects)
+        except EstimationError as exc:
+            if spec.random_effects != "cluster-period" or "cluster-period" not in str(exc):
+                raise
+            # lme4 calls this a singular fit: with no cluster-period variance the model is
+            # the random-intercept one, which is fitted and said so.
+            model = fit_stepped_wedge(*args, alpha=plan.alpha)
+            model_note = (
+                f"the {trial.unit}-by-period variance was estimated at zero, so the model "
+                f"reduces to random {trial.unit} intercepts, fitted instead"
+            )
         robust = cr2_stepped_wedge(*args, alpha=plan.alpha)
     except EstimationError as exc:
         raise EstimationError(
@@ -243,6 +266,14 @@ def analyse_stepped_wedge(trial: Trial) -> tuple[SteppedWedgeResult, pd.DataFram
             test = sequence_test(*args[:3], start, strata, seed, plan.reps)
         except DataError as exc:
             note = f"not run: {exc}"
+    exposure, exposure_note = None, None
+    if spec.exposure_time:
+        try:
+            exposure = fit_exposure_time(
+                *args[:3], used["exposure"].to_numpy(), plan.alpha, model.random_effects
+            )
+        except (EstimationError, DataError) as exc:
+            exposure_note = f"not estimated: {exc}"
     control = used.loc[used["treated"] == 0, "y"]
     result = SteppedWedgeResult(
         outcome=f"{design.planned_outcomes()[0].instrument} {design.planned_outcomes()[0].score} "
@@ -256,6 +287,9 @@ def analyse_stepped_wedge(trial: Trial) -> tuple[SteppedWedgeResult, pd.DataFram
         flow=tuple(_flow(trial, schedule, waves, data)),
         control_mean=float(control.mean()),
         control_sd=float(control.std(ddof=1)),
+        exposure=exposure,
+        exposure_note=exposure_note,
+        model_note=model_note,
     )
     return result, used
 
@@ -301,8 +335,10 @@ def to_json(trial: Trial, result: SteppedWedgeResult) -> dict[str, Any]:
         },
         "model": {
             "outcome": result.outcome,
-            "formula": "y ~ treated + factor(period) + (1 | cluster)",
-            "random_effects": "cluster",
+            "formula": "y ~ treated + factor(period) + (1 | cluster)"
+            + (" + (1 | cluster:period)" if m.random_effects == "cluster-period" else ""),
+            "random_effects": m.random_effects,
+            "gamma2": m.gamma2,
             "df_method": "Satterthwaite",
             "estimation": "REML",
             "alpha": plan.alpha,
@@ -331,6 +367,9 @@ def to_json(trial: Trial, result: SteppedWedgeResult) -> dict[str, Any]:
             "rows": [asdict(r) for r in result.schedule.rows],
         },
         "deviations": [asdict(d) for d in result.deviations],
+        "exposure_time": asdict(result.exposure) if result.exposure else None,
+        "exposure_note": result.exposure_note,
+        "model_note": result.model_note,
         "flow": [asdict(f) for f in result.flow],
         "allocation": {
             "seed": a.seed,

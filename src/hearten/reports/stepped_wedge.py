@@ -140,6 +140,8 @@ def stepped_wedge_context(r: dict[str, Any]) -> dict[str, Any]:
     level = round(100 * (1 - r["model"]["alpha"]))
     robust = r["robust"]
     ri = r.get("randomisation")
+    exposure = r.get("exposure_time")
+    rows = [*exposure["effects"], exposure["average"]] if exposure else []
     excludes = e["conf_low"] > 0 or e["conf_high"] < 0
     return {
         "r": r,
@@ -156,6 +158,7 @@ def stepped_wedge_context(r: dict[str, Any]) -> dict[str, Any]:
         },
         "robust": {**robust, "p_text": _p(robust["p_value"])},
         "ri": {**ri, "p_text": _p(ri["p_value"])} if ri else None,
+        "exposure_rows": [{**x, "p_text": _p(x["p_value"])} for x in rows],
         "plan_label": ((r.get("plan") or {}).get("labels", {}).get("primary") or {}).get(
             "label", "exploratory"
         ),

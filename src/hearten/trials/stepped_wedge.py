@@ -14,6 +14,8 @@ offices) in randomised steps.
     cac = 0.8                      # assumed cluster autocorrelation, for the power
     decay = false                  # the autocorrelation decays with the gap between periods
     iac = 0.0                      # closed cohorts: assumed individual autocorrelation
+    random_effects = "cluster"     # or "cluster-period": (1 | cluster) + (1 | cluster:period)
+    exposure_time = false          # also estimate the effect by time since the change
 
 Clusters are randomised to sequences (stratified by site when the design is): sequence ``k``
 starts at period ``k`` (:mod:`hearten.stats.sequences`). The design has two arms: the
@@ -25,6 +27,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hearten.stats.random_effects import RandomEffects
 
 
 class SteppedWedgeSpec(BaseModel):
@@ -40,6 +44,12 @@ class SteppedWedgeSpec(BaseModel):
     cac: float = Field(default=1.0, ge=0.0, le=1.0)
     decay: bool = False
     iac: float = Field(default=0.0, ge=0.0, lt=1.0)
+    random_effects: RandomEffects = Field(
+        default="cluster", description="the analysis model's random intercepts"
+    )
+    exposure_time: bool = Field(
+        default=False, description="also estimate the effect of each period since the change"
+    )
 
     @property
     def periods(self) -> int:
