@@ -188,3 +188,21 @@ def test_a_comment_that_mentions_bullying_brings_support_on_the_next_page(
     page = client.post(f"/s/{other.token}/", calm, follow=True).content.decode()
     assert "Thank you" in page
     assert "Support if you need it" not in page
+
+
+def test_the_survey_time_counts_the_trials_own_questions(client: Client, asked: Any) -> None:
+    from hearten.surveys.timing import estimate
+    from hearten.trials.questions import question_pages
+
+    own = question_pages(asked.design)
+    # Hand-worked: consent 45; SWEMWBS page 10 + 7 × (4.5 + 0.35 × 5); "Your views" page 10
+    # + (4.5 + 0.35 × 5) + (4.5 + 0.35 × 2) + 30 + 30 (both comments, one asked of some only).
+    expected = 45 + 10 + 7 * 6.25 + 10 + 6.25 + 5.2 + 30 + 30
+    found = estimate(["swemwbs", "your-views"], own=own)
+    assert found.seconds == pytest.approx(expected)
+    assert (found.questions, found.pages, found.minutes) == (11, 2, 4)
+    inv = Invitation.objects.filter(wave__trial=asked).order_by("id").first()
+    assert inv is not None
+    page = client.get(f"/s/{inv.token}/").content.decode()  # the consent page says so
+    assert "Do you agree to take part?" in page
+    assert "4 minutes" in page

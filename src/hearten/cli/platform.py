@@ -39,10 +39,13 @@ def create(
     out.print(f"  waves: {', '.join(w.name for w in waves)}")
     from hearten.surveys.timing import estimate
 
-    for spec in design_of(trial).waves:
-        minutes = estimate(spec.pages).minutes  # what participants are told, rounded up
+    stored = design_of(trial)
+    own = {p.name: p for p in stored.questions}
+    for spec in stored.waves:
+        pages = spec.pages + spec.questions
+        minutes = estimate(pages, own=own).minutes  # what participants are told, rounded up
         note = "" if minutes <= 5 else " (long: aim for about five minutes)"
-        out.print(f"  {spec.name}: {', '.join(spec.pages)}, about {minutes} min{note}")
+        out.print(f"  {spec.name}: {', '.join(pages)}, about {minutes} min{note}")
     title = design_of(trial).participants.title
     out.print(f"  participants see it as {title!r}, never by its name or its arms")
     out.print(f"Next: hearten roster import {trial.slug} roster.csv")

@@ -323,3 +323,14 @@ def describe(page: QuestionPage, key: str) -> tuple[str, str]:
         asked.append("optional")
     label = q.text + (f" ({'; '.join(asked)})" if asked else "")
     return label, values
+
+
+def own_pages(v: Any) -> dict[str, QuestionPageSpec]:
+    """The questions pages the link ``v`` asks, by name (none: no query)."""
+    if all(name in REGISTRY for name in v.pages):
+        return {}
+    from hearten.trials.models import Participant
+    from hearten.trials.questions import question_pages
+
+    person = Participant.objects.select_related("trial").get(pk=v.participant_id)
+    return question_pages(person.trial.design)

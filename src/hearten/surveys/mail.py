@@ -41,6 +41,7 @@ from hearten.surveys.study import Study, study_of
 from hearten.surveys.timing import estimate
 from hearten.trials.choices import Consent
 from hearten.trials.models import IdentityKey
+from hearten.trials.questions import question_pages
 
 STALE_AFTER = timedelta(minutes=10)
 FIRST_WAIT = timedelta(minutes=1)
@@ -333,7 +334,8 @@ def _body(message: Message, link: str) -> tuple[str, str]:
     inv = message.invitation
     assert inv is not None
     study = study_of(inv.wave.trial)
-    minutes = estimate(inv.wave.pages or [inv.wave.instrument]).minutes
+    own = question_pages(inv.wave.trial.design)
+    minutes = estimate(inv.wave.pages or [inv.wave.instrument], own=own).minutes
     first = message.kind == INVITATION
     subject = f"{study.title}: {'a short survey' if first else 'a reminder about the survey'}"
     opening = (

@@ -18,7 +18,14 @@ from django.views.decorators.http import require_http_methods
 from hearten.errors import DataError, StateError
 from hearten.instruments import Instrument, get_instrument
 from hearten.surveys.forms import ConsentForm, InstrumentForm
-from hearten.surveys.items import QuestionPage, QuestionsForm, comment_flags, page_for, summary
+from hearten.surveys.items import (
+    QuestionPage,
+    QuestionsForm,
+    comment_flags,
+    own_pages,
+    page_for,
+    summary,
+)
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import answer, new_key, record_consent
 from hearten.surveys.study import DISTRESSING, frame
@@ -81,7 +88,7 @@ def _consent(request: HttpRequest, token: str, v: Visit) -> HttpResponse:
         token,
         v,
         form=consent,
-        estimate=estimate(v.pages),
+        estimate=estimate(v.pages, own=own_pages(v)),
         closes_on=v.closes_on,
         again=v.consent == Consent.CONSENTED,
         optional=[(s, text) for s, text in v.study.statements if s != "surveys"],

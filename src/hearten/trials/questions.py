@@ -17,7 +17,7 @@ everyone is asked, so no participant meets an empty page.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -186,3 +186,10 @@ def _check_condition(
             f"questions {page!r} item {q.key!r}: show_if value {outside[0]} is not an "
             f"answer {target!r} can have ({allowed[0]} to {allowed[-1]})"
         )
+
+
+def question_pages(design: Mapping[str, object]) -> dict[str, QuestionPageSpec]:
+    """The questions pages of a stored design (its JSON), by name."""
+    pages = design.get("questions") or []
+    assert isinstance(pages, list)
+    return {p["name"]: QuestionPageSpec.model_validate(p) for p in pages}
