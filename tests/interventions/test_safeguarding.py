@@ -16,6 +16,15 @@ PLACES = ["Dudley", "DU-B", "Shropshire", "North Team"]
 UNSAFE = [
     ("When you supported the Hughes children through the move, they trusted you.", "family"),
     ("Your work with the Smith family's review was outstanding.", "family"),
+    (
+        "You visited the Nowaks every week through the winter and they never missed a meeting.",
+        "family",
+    ),
+    ("The Joneses' flat was warm by Christmas because you chased the repairs.", "family"),
+    ("You kept going back to the Hughes until they let you in.", "family"),
+    ("The Kowalskis said you were the first worker they ever trusted.", "family"),
+    ("You stayed with the Nowak boys until their aunt arrived.", "family"),
+    ("When the Begum-Ahmeds moved across the county, you kept the plan going.", "family"),
     ("Jack's mum said you were the first person who listened.", "family"),
     ("You found a placement for a boy called Jayden late on Friday.", "family"),
     ("You sat with baby Lily all night until the foster carer arrived.", "family"),
@@ -74,6 +83,14 @@ SAFE = [
     "Working with Children with Disabilities colleagues, you sorted transport in a day.",
     "Looked After Children reviews ran on time all year because of you.",
     "You drove across the county at 7 in the morning so a visit would not be missed.",
+    "The Managers' forum asked you to present your work on the duty rota.",
+    "You ran a stall with the Samaritans at the staff wellbeing day.",
+    "You moved here from the Midlands and settled into the team within a week.",
+    "Your session at the Signs of Safety training was the best of the day.",
+    "You led the Directors' away day with real care and good humour.",
+    "The team won at the Awards evening, and your work on reviews was a big part of it.",
+    "You covered for the Patels' team in Dudley when they were short.",
+    "Thanks to you, the Olympics-themed fun day raised money for the young carers' group.",
 ]
 
 

@@ -6,8 +6,9 @@ In children's social care the best moments of someone's work are about a family,
 manager's most specific lines are the ones most likely to identify people the service works
 with. These rules refuse a letter that:
 
-1. **names a family or a child** ("the Hughes family", "the Hughes children", "Jack's mum",
-   "a boy called Jack", "baby Lily");
+1. **names a family or a child** ("the Hughes family", "the Hughes children", "the Nowak
+   boys", "Jack's mum", "a boy called Jack", "baby Lily"), or a family by its plural surname
+   ("the Nowaks", "the Joneses' flat", "the Hughes");
 2. **names someone with a title who is not on the staff roster** ("Mrs Hughes", "Mr Ali":
    a parent, a carer, a judge), unless that surname belongs to a member of staff;
 3. **gives a case, court or health-service reference** ("case 4471", "ref: LS21C00123",
@@ -21,8 +22,11 @@ with. These rules refuse a letter that:
 It does not refuse ordinary praise of the work itself: visits, assessments, meetings,
 supervision, duty cover, a child protection conference, "the family", "the children" or
 "the young person" without a name, a colleague's first name, a number of visits, a day or a
-month. A family named only by a plural surname ("the Nowaks") is not caught: that form
-cannot be told from "the Rangers" by rule. The test corpus
+month. "The" before a capitalised word ending in "s" is read as a family's surname unless the
+word is a member of staff's surname or a place of the trial, or a word praise uses for
+groups, places and organisations (``_NOT_FAMILIES``: "the Managers", "the Midlands", "the
+Samaritans"), or another capitalised word follows, perhaps after "of" ("the Signs of
+Safety", "the Lakes District"). The test corpus
 (``tests/interventions/test_safeguarding.py``) holds realistic safe and unsafe sentences for
 every rule.
 
@@ -64,7 +68,23 @@ _NOT_NAMES = frozenset(
     august september october november december""".split()  # noqa: SIM905  (a word list)
 )
 _FAMILY_WORDS = (
-    r"(?i:family|family[’']s|families|children|children[’']s|child|kids|siblings|twins|household)"
+    r"(?i:family|family[’']s|families|children|children[’']s|child|kids|siblings|twins|household"
+    r"|boys|girls|brothers|sisters|sons|daughters)"
+)
+#: Capitalised plurals after "the" that name groups, places or organisations, not a family.
+_NOT_FAMILIES = frozenset(
+    """managers directors leaders workers officers partners councillors governors trustees
+    members heads seniors practitioners advisers advisors assistants coordinators reviewers
+    chairs teams services courts awards commons lords olympics paralympics samaritans
+    midlands lakes dales cotswolds highlands islands borders hebrides fens downs broads
+    pennines chilterns mendips potteries wolds valleys marches americas philippines
+    netherlands bahamas maldives canaries alps pyrenees christmas holidays mondays tuesdays
+    wednesdays thursdays fridays saturdays sundays means sums days hours weeks years news
+    nhs always""".split()  # noqa: SIM905  (a word list)
+)
+_PLURAL_SURNAME = re.compile(
+    r"\b[Tt]he\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:es|s))\b(?![’']?\s+(?:of\s+)?[A-Z])"
+    rf"(?!\s+{_FAMILY_WORDS}(?!\w))"  # "the Hughes children" is the first rule's
 )
 _RELATIVES = (
     r"(?i:mum|mummy|mother|dad|daddy|father|parents?|nan|nana|gran|grandma|grandmother|grandad|"
@@ -186,6 +206,11 @@ def concerns(
             if rule == "family" and _not_a_name(match.group(1), text[: match.start(1)], known):
                 continue
             add(rule, match.group(0).strip())
+    for match in _PLURAL_SURNAME.finditer(text):
+        word = match.group(1).lower()
+        stems = {word, word[:-1], word[:-2] if word.endswith("es") else word[:-1]}
+        if word not in _NOT_FAMILIES and not stems & known:
+            add("family", match.group(0))
     for match in _TITLE.finditer(text):
         if match.group(1).lower() not in staff:
             add("title", match.group(0))
