@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -163,19 +163,99 @@ def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path:
     assert "team vacancy rate (%)" in html
 
 
-def test_the_window_stops_at_today(trial: Any) -> None:
-    """Days still to come have no records: they are not counted as exposure."""
+def _hr_trial(trial: Any, window_days: int) -> None:
     design = dict(trial.design)
-    design["analysis"] = {**design["analysis"], "hr": {"window_days": 365}}
+    design["analysis"] = {**design["analysis"], "hr": {"window_days": window_days}}
     trial.design = design
     trial.save()
     invite(trial.waves.get(name="baseline"))
     _answer(trial, "baseline", {})
     randomise_trial(trial, 4)
-    _randomised_days_ago(trial, 30)
+
+
+def test_a_window_that_has_not_run_is_not_analysed(trial: Any) -> None:
+    """Randomised today, a 90-day window has not run: the report says so, and no HR outcome
+    is modelled on the days so far (it was cut to one day, silently)."""
+    _hr_trial(trial, 90)
     invite(trial.waves.get(name="follow-up"))
     _answer(trial, "follow-up", {}, 5)
-    from datetime import date
+    start = trial.allocation.created_at.date()
+    end = start + timedelta(days=89)
+    hr = run_analysis(trial).result["hr"]
+    assert hr["window"] == [start.isoformat(), end.isoformat()]
+    assert hr["not_run"] is True
+    assert "absence" not in hr
+    assert "leaving" not in hr
+    html = write_report(trial).read_text()
+    assert (
+        f"Not analysed yet: the plan&#x27;s 90-day follow-up window runs from randomisation on "
+        f"{start:%d %B %Y} to {end:%d %B %Y}: HR outcomes are analysed once it has run "
+        f"(from {end + timedelta(days=1):%d %B %Y})."
+    ) in html
+    # On the window's last day it has still not run; the day after, it has.
+    from django.utils import timezone
 
-    window = run_analysis(trial).result["hr"]["window"]
-    assert window[1] == date.today().isoformat()
+    last = timezone.make_aware(datetime.combine(end, time(12)))
+    assert run_analysis(trial, now=last).result["hr"]["not_run"] is True
+    after = run_analysis(trial, now=last + timedelta(days=1)).result["hr"]
+    assert "not_run" not in after
+    assert after["window"] == [start.isoformat(), end.isoformat()]
+
+
+def test_the_window_and_its_exposure_do_not_depend_on_the_day_of_the_run(
+    trial: Any, tmp_path: Path
+) -> None:
+    """The window ends ``window_days`` after randomisation on any later day; exposure counts
+    FTE-days inside it only, to the day a person left, at the FTE of each day."""
+    _hr_trial(trial, 90)
+    _randomised_days_ago(trial, 200)
+    start = trial.allocation.created_at.date()
+    arms = arms_by_participant(trial)
+    staff = {n: f"S{n:04d}" for n in range(1, 41)}
+    (tmp_path / "leavers.csv").write_text(f"staff_id,date\n{staff[3]},{start + timedelta(30)}\n")
+    (tmp_path / "contracts.csv").write_text(
+        f"staff_id,date,fte\n{staff[5]},{start + timedelta(60)},0.5\n"
+    )
+    absence = ["staff_id,start,end"]
+    absent = {n: 1 + n % 4 for n in range(6, 41, 3)}  # days off, each spell inside the window
+    absence += [
+        f"{staff[n]},{start + timedelta(10)},{start + timedelta(9 + d)}" for n, d in absent.items()
+    ]
+    absence.append(f"{staff[7]},{start + timedelta(95)},{start + timedelta(99)}")  # after it
+    (tmp_path / "absence.csv").write_text("\n".join(absence) + "\n")
+    for kind in ("leavers", "contracts", "absence"):
+        import_hr(trial, kind, tmp_path / f"{kind}.csv", {})
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {}, 5)
+    from django.utils import timezone
+
+    from hearten.trials.models import IdentityKey
+
+    arm_of = {
+        int(k.staff_id[1:]): arms[k.participant_id]
+        for k in IdentityKey.objects.filter(participant__trial=trial)
+    }
+    # By hand: 90 FTE-days each; person 3 left on day 30 (31 days employed), person 5 went
+    # half-time on day 60 (60 days at 1.0, 30 at 0.5); person 7's spell after the window is
+    # not counted.
+    exposure = {n: 90.0 for n in range(1, 41)} | {3: 31.0, 5: 60 + 30 * 0.5}
+    expected = {}
+    for arm in set(arm_of.values()):
+        people = [n for n, a in arm_of.items() if a == arm]
+        days = sum(absent.get(n, 0) for n in people)
+        expected[arm] = 365.25 * days / sum(exposure[n] for n in people)
+    now = timezone.now()
+    first = run_analysis(trial, now=now).result
+    later = run_analysis(trial, now=now + timedelta(days=45)).result
+    end = start + timedelta(days=89)
+    for result in (first, later):
+        assert result["hr"]["window"] == [start.isoformat(), end.isoformat()]
+        assert result["hr"]["absence"]["rate_per_fte_year"] == pytest.approx(expected)
+    assert first["as_of"] == now.isoformat()
+    assert later["as_of"] == (now + timedelta(days=45)).isoformat()
+    # Every number the same (the run's date, its plan status and the audit log's length
+    # apart: the first run is itself an audited event).
+    differ = ("as_of", "plan", "allocation")
+    assert {k: v for k, v in first.items() if k not in differ} == {
+        k: v for k, v in later.items() if k not in differ
+    }

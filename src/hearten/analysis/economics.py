@@ -29,7 +29,7 @@ days (the HR model is a rate ratio, not a difference in days), labelled as such.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -60,15 +60,18 @@ PLANE_DRAWS = 500
 DEFAULT_WTP = (0.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0)
 
 
-def _absence_days(trial: Trial, plan: AnalysisSpec) -> pd.Series | None:
-    """Days of sickness absence per pseudonym over the plan's HR window, or None."""
+def _absence_days(trial: Trial, plan: AnalysisSpec, today: date) -> pd.Series | None:
+    """Days of sickness absence per pseudonym over the plan's HR window, or None (also
+    while the window has not run on ``today``: :mod:`hearten.analysis.follow_up`)."""
     if plan.hr is None or not plan.hr.absence:
         return None
+    from hearten.analysis.follow_up import follow_up
     from hearten.hr.outcomes import derive
 
-    start = trial.allocation.created_at.date()
-    end = min(start + timedelta(days=plan.hr.window_days - 1), date.today())
-    hr = derive(trial, start, end)
+    window = follow_up(trial.allocation.created_at.date(), plan.hr.window_days)
+    if not window.has_run(today):
+        return None
+    hr = derive(trial, window.start, window.end)
     if hr.empty or not (hr["absence_days"] > 0).any():
         return None
     return hr.set_index("pseudonym")["absence_days"].astype(float)
@@ -225,13 +228,15 @@ def economics(
     stressors: list[dict[str, Any]],
     used: pd.DataFrame,
     effects: list[dict[str, Any]],
+    today: date,
 ) -> dict[str, Any] | None:
     """Costs, cost-effectiveness and the caseload comparison, or None when no cost is
     recorded; a note instead when the costs cannot be put on one footing.
 
     ``used`` is the primary analysis's analysed frame (``OutcomeFit.used``: its rows index
     ``data``) and ``effects`` its stored effects (``term``, ``estimate``, ``conf_low``,
-    ``conf_high``): the effect per point is that estimate."""
+    ``conf_high``): the effect per point is that estimate. ``today``: the run's day (days of
+    absence avoided only once the HR window has run)."""
     try:
         c = costing(trial)
     except DataError as exc:
@@ -275,7 +280,7 @@ def economics(
     # the effect at the limits of its reported interval (two-sided; a one-sided interval's
     # open end is replaced by the bootstrap's limit)
     limits = {e["term"]: (e.get("conf_low"), e.get("conf_high")) for e in effects}
-    absence = _absence_days(trial, plan)
+    absence = _absence_days(trial, plan, today)
     for arm in (a for a in arms if a != control):
         try:
             if arm in per_point:

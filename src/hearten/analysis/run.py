@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from hearten.analysis.dataset import build_dataset, dataset_digest
 from hearten.analysis.economics import economics
 from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
+from hearten.analysis.follow_up import follow_up
 from hearten.analysis.hr_tests import randomise_effects
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.outcomes import (
@@ -164,18 +165,20 @@ def _hr_outcomes(
     plan: AnalysisSpec,
     clustered: bool,
     stratified: bool,
+    today: date,
 ) -> dict[str, Any] | None:
     """Sickness absence (negative binomial, FTE-day exposure) and leaving (Cox) from HR
-    records over the plan's window from randomisation, cluster-robust by the randomised unit."""
+    records over the plan's window from randomisation, cluster-robust by the randomised unit;
+    a note instead while the window has not run on ``today`` (:mod:`~.follow_up`)."""
     if plan.hr is None:
         return None
-    from datetime import timedelta
-
     from hearten.hr.outcomes import derive
 
-    start = trial.allocation.created_at.date()
-    # Not past today: days still to come have no records yet, and would count as exposure.
-    end = min(start + timedelta(days=plan.hr.window_days - 1), date.today())
+    window = follow_up(trial.allocation.created_at.date(), plan.hr.window_days)
+    start, end = window.start, window.end
+    if not window.has_run(today):
+        return {"window": [start.isoformat(), end.isoformat()], "not_run": True,
+                "note": window.not_run_note()}  # fmt: skip
     hr = data[["pseudonym", "arm", "stratum", "cluster"]].merge(
         derive(trial, start, end), on="pseudonym", how="inner"
     )
@@ -282,8 +285,9 @@ def _uptake(trial: Trial) -> dict[str, Any]:
     }
 
 
-def _took_part(trial: Trial, data: pd.DataFrame, definition: str) -> pd.Series:
-    """Each analysed person's uptake under the plan's compliance definition (0/1)."""
+def _took_part(trial: Trial, data: pd.DataFrame, definition: str, today: date) -> pd.Series:
+    """Each analysed person's uptake under the plan's compliance definition (0/1), perks
+    counted from randomisation to ``today``."""
     from hearten.interventions.goals import complied
     from hearten.interventions.models import Letter
     from hearten.interventions.perks import exposure_days
@@ -296,7 +300,7 @@ def _took_part(trial: Trial, data: pd.DataFrame, definition: str) -> pd.Series:
         by_id = {pid: True for pid in delivered.values_list("participant_id", flat=True)}
     else:
         start = trial.allocation.created_at.date()
-        by_id = {pid: days > 0 for pid, days in exposure_days(trial, start, date.today()).items()}
+        by_id = {pid: days > 0 for pid, days in exposure_days(trial, start, today).items()}
     return data["pseudonym"].map(lambda code: float(by_id.get(ids.get(code, -1), False)))
 
 
@@ -521,8 +525,14 @@ def _attrition(
     return result
 
 
-def run_analysis(trial: Trial) -> AnalysisRun:
-    """Run the trial's stored plan on its stored data; store and return the run."""
+def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
+    """Run the trial's stored plan on its stored data; store and return the run.
+
+    ``now``: the time of the run (the clock, for the tests; the present when not given),
+    stored in the result as ``as_of``. Only whether the HR window has run and perks counted
+    so far depend on it: the window's end is fixed by the plan and the randomisation."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     if not Allocation.objects.filter(trial=trial).exists():
         raise StateError(
             f"trial {trial.slug!r} is not randomised yet: run `hearten trial "
@@ -559,7 +569,7 @@ def run_analysis(trial: Trial) -> AnalysisRun:
     control_outcome = primary.used.loc[primary.used["arm"] == control, "y"]
     analysed = data.loc[primary.used.index]
     # Who took part, read once: the CACE and the flow diagram both use it.
-    took_part = _took_part(trial, data, plan.compliance) if plan.compliance else None
+    took_part = _took_part(trial, data, plan.compliance, today) if plan.compliance else None
     result: dict[str, Any] = {
         "trial": trial.slug,
         "instrument": {
@@ -602,7 +612,9 @@ def run_analysis(trial: Trial) -> AnalysisRun:
         ),
         "cace": _cace(took_part, primary, control, plan, vcov, stratified),
         "uptake": _uptake(trial),
-        "hr": _hr_outcomes(trial, data, control, plan, trial.unit != Unit.INDIVIDUAL, stratified),
+        "hr": _hr_outcomes(
+            trial, data, control, plan, trial.unit != Unit.INDIVIDUAL, stratified, today
+        ),
         "coefficients": primary.fit.fit.tidy().to_dict(orient="records"),
         "secondary": [
             {
@@ -654,13 +666,14 @@ def run_analysis(trial: Trial) -> AnalysisRun:
     }
     result["economics"] = economics(
         trial, data, arms, control, plan, stratified, result["stressors"], primary.used,
-        primary.effects,
+        primary.effects, today,
     )  # fmt: skip
+    result["as_of"] = now.isoformat()
     first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
     results = [o.name for o in planned]
     if plan.hr is not None:
         results += [k for k in ("absence", "leaving") if getattr(plan.hr, k)]
-    result["plan"] = plan_status(trial, first.created_at if first else timezone.now(), results)
+    result["plan"] = plan_status(trial, first.created_at if first else now, results)
     result = _finite(result)
     with transaction.atomic():
         run = AnalysisRun.objects.create(
