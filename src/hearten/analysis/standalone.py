@@ -81,6 +81,7 @@ class StandaloneResult:
     diagnostics: dict[str, Any] | None = None
     moderators: list[dict[str, Any]] | None = None
     sites: dict[str, Any] | None = None
+    imputation: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; an unbounded interval end (here or in ``ratio``) is ``null``."""
@@ -206,8 +207,13 @@ def analyse_table(
     moderators: Sequence[str] = (),
     pre_registered: bool = False,
     by_site: str | None = None,
+    impute: int | None = None,
 ) -> StandaloneResult:
-    """Analyse one outcome against one treatment in ``data`` (see :class:`StandaloneResult`)."""
+    """Analyse one outcome against one treatment in ``data`` (see :class:`StandaloneResult`).
+
+    ``impute``: multiply impute missing outcomes and covariates that many times
+    (:mod:`hearten.analysis.imputed_table`) instead of dropping their rows.
+    """
     method = as_method(method)
     vcov = as_vcov(vcov)
     family = one_of(family, FAMILIES, "family")
@@ -238,6 +244,17 @@ def analyse_table(
         raise DataError("--moderator works with the ITT of a continuous outcome")
     if by_site and (special or uptake or method != "analytic"):
         raise DataError("--by-site works with the analytic ITT of a continuous outcome")
+    if impute is not None and (
+        special or uptake or weights or method != "analytic" or moderators or by_site
+    ):
+        raise DataError(
+            "--impute works with the analytic ITT of a continuous outcome (no --family, "
+            "--time, --uptake, --weights, --method, --moderator or --by-site)"
+        )
+    if impute is not None and seed is None:
+        raise DataError("--impute draws at random: give --seed N so it can be repeated")
+    if impute is not None and not 2 <= impute <= 1000:
+        raise DataError("--impute takes the number of imputations, from 2 to 1000 (e.g. 50)")
     roles = {treatment: "treatment"}
     roles.update({c: "covariate" for c in covariates})
     roles.update({m: "moderator" for m in moderators})
@@ -271,6 +288,15 @@ def analyse_table(
     frame = data[used].copy()
     for c, v in numeric.items():
         frame[c] = v
+    if impute is not None:
+        from hearten.analysis.imputed_table import analyse_imputed
+
+        assert outcome is not None
+        assert seed is not None
+        return analyse_imputed(
+            frame, outcome, treatment, covariates, cluster, strata, vcov, lin, control, alpha,
+            impute, seed,
+        )  # fmt: skip
     complete = frame.dropna()
     n_dropped = len(frame) - len(complete)
     if len(complete) < 4:

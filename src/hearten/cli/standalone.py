@@ -75,6 +75,13 @@ def analyse(
             "adjust them together (Holm); otherwise they are reported as exploratory",
         ),
     ] = False,
+    impute: Annotated[
+        int | None,
+        typer.Option(
+            help="impute missing outcomes and covariates this many times by chained "
+            "equations within each arm (as R's mice) and pool by Rubin's rules; needs --seed"
+        ),
+    ] = None,
     scheduler: Scheduler = None,
     workers: Workers = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
@@ -111,6 +118,7 @@ def analyse(
             moderator or [],
             pre_registered,
             by_site,
+            impute,
         )
     if as_json:
         print(json.dumps(r.to_json(), indent=2, allow_nan=False))
@@ -136,6 +144,14 @@ def analyse(
     out.print(f"n = {r.n}{clusters}; {r.vcov} standard errors; adjustment: {r.adjustment}.")
     if r.n_dropped:
         out.print(f"{r.n_dropped} row(s) were dropped for a missing value in a column used.")
+    if r.imputation:
+        mi = r.imputation
+        gaps = ", ".join(f"{v} in {k}" for k, v in mi["missing"].items() if v) or "none"
+        out.print(
+            f"Missing values imputed {mi['imputations']} times (seed {mi['seed']}) by chained "
+            f"equations within each arm ({gaps}); pooled by Rubin's rules with Barnard-Rubin "
+            f"df; fraction of missing information {mi['fmi']:.2f}."
+        )
     if r.method != "analytic":
         how = "every draw enumerated (exact)" if r.enumerated else f"{r.reps} draws, seed {r.seed}"
         name = "wild cluster bootstrap" if r.method == "wild" else "randomisation inference"
