@@ -181,3 +181,25 @@ def test_no_email_goes_to_a_revoked_link(trial: Any) -> None:
     revoke_links(trial, [person.pseudonym])
     message.refresh_from_db()
     assert _unwanted(message) == "link revoked"
+
+
+def test_inviting_again_never_writes_a_revoked_link_into_the_links_file(
+    trial: Any, hearten: Any, hearten_home: Path
+) -> None:
+    """Issue 28, item 5: the links file is for sending links another way; a switched-off
+    link in it would be sent to someone whose link was revoked."""
+    r = hearten("trial", "invite", trial.slug, "baseline")
+    assert r.code == 0, r.err
+    path = hearten_home / "exports" / trial.slug / "baseline-links.csv"
+    person = Participant.objects.filter(trial=trial).order_by("id").first()
+    assert person is not None
+    token = Invitation.objects.get(participant=person, wave__name="baseline").token
+    assert token in path.read_text()
+    revoke_links(trial, [person.pseudonym])
+    r = hearten("trial", "invite", trial.slug, "baseline")
+    assert r.code == 0, r.err
+    text = path.read_text()
+    assert token not in text
+    assert person.pseudonym not in text
+    assert "39 personal links" in r.out
+    assert len(text.splitlines()) == 1 + 39

@@ -120,7 +120,8 @@ def invite(wave: Wave) -> list[IssuedLink]:
     """Open the wave and issue links to everyone who has not declined or withdrawn and has
     none yet; schedule their invitation and reminder e-mails.
 
-    Returns every live link of the wave (new and old), so the list can be sent again.
+    Returns every live link of the wave (new and old), so the list can be sent again: never a
+    revoked one.
     """
     if is_closed(wave):
         raise StateError(f"wave {wave.name!r} has closed: no more links can be issued")
@@ -148,7 +149,7 @@ def invite(wave: Wave) -> list[IssuedLink]:
         audit.record(wave.trial, "wave-opened", {"wave": wave.name, "new_links": len(new)})
     live = (
         wave.invitations.exclude(participant__consent=Consent.DECLINED)
-        .filter(participant__withdrawn_at__isnull=True)
+        .filter(participant__withdrawn_at__isnull=True, revoked_at__isnull=True)
         .select_related("participant__identity")
         .order_by("participant__pseudonym")
     )
