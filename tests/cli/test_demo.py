@@ -77,6 +77,7 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
         assert "Plan SHA-256" in (folder / "preregistration.md").read_text()
         assert (folder / "preregistration.pdf").exists()
         assert "CONSORT 2025 checklist" in (folder / "reporting-pack.md").read_text()
+        assert "## 7. UK Evaluation Registry" in (folder / "reporting-pack.md").read_text()
         assert (
             "pre-registered primary outcome, analysed as locked"
             in (folder / "report.html").read_text()
@@ -86,7 +87,14 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     assert "The trials, pooled" in (programme / "report.html").read_text()
     assert "Value for money across the programme" in (programme / "report.html").read_text()
     for slug in ("demo-letters", "demo-goals", "demo-coffee"):
-        assert "<h2>Value for money</h2>" in (home / "reports" / slug / "report.html").read_text()
+        page = (home / "reports" / slug / "report.html").read_text()
+        assert "<h2>Value for money</h2>" in page
+        assert "One costing and one effect serve the whole report" in page
+        assert "PSS Pay &amp; Prices Index" in page  # the one index, named with its table
+    letters_page = (home / "reports" / "demo-letters" / "report.html").read_text()
+    assert "answers to the deliverer survey" in letters_page  # writing time from the survey
+    goals_page = (home / "reports" / "demo-goals" / "report.html").read_text()
+    assert "social workers&#x27; time on a module" in goals_page
     assert "Cost per day of sickness absence avoided" in text  # the coffee trial's HR
     assert (programme / "report.pdf").exists()
 

@@ -187,3 +187,5 @@ def test_a_command_that_reads_no_database_sets_django_up_itself(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "Source:" in result.stdout
+    assert "Price index pss-pay-prices" in result.stdout
+    assert "Not in this table:" in result.stdout

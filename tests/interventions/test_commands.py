@@ -98,6 +98,14 @@ def test_perks_costs_and_goals(hearten: Callable[..., Any], delivering: Any) -> 
     bad = hearten("costs", "basis", delivering.slug, "--price-year", "2025-26", "--index", "x")
     assert bad.code != 0
     assert "is not YEAR=VALUE" in bad.err + bad.out
+    r = hearten("costs", "basis", delivering.slug, "--price-year", "2023-24",
+                "--published-index", "pss-pay-prices")  # fmt: skip
+    assert r.code == 0, r.err
+    r = hearten("costs", "show", delivering.slug)
+    assert "£57.59" in r.out  # £40 at 2013-14 prices on the PSS Pay & Prices Index
+    bad = hearten("costs", "basis", delivering.slug, "--price-year", "2023-24",
+                  "--published-index", "pss-pay-prices", "--index", "2023-24=1")  # fmt: skip
+    assert "not both" in bad.err + bad.out
     r = hearten("goals", "check")
     assert r.code == 0, r.err
     assert "6. Keeping going" in r.out

@@ -3,6 +3,7 @@ unit-cost table, discounting, and each person's share for the bootstrap."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from hearten.errors import DataError
 from hearten.interventions.costs import (
     add_cost,
     add_unit_cost,
+    published_index,
+    published_notes,
     published_unit_costs,
     set_basis,
     use_published,
@@ -86,9 +89,53 @@ def test_a_price_from_another_year_needs_a_basis(trial: Any) -> None:
 
 def test_unit_costs_carry_a_source_and_the_published_table_cites_its_own() -> None:
     for p in published_unit_costs():
-        assert p.source
         assert p.price_year
         assert p.amount > 0
+        # an edition's table and page, or a compilation that says to check it
+        assert re.search(r"Table \d+(\.\d+)+, p\. \d+", p.source) or "check it" in p.source
+
+
+def test_the_pssru_2024_figures_are_entered_as_published() -> None:
+    # Unit Costs of Health and Social Care 2024 Manual: Table 10.1.1 (p. 84), per hour
+    # without qualifications £48 and with £58; Table 10.5.1 (p. 88), per weekday hour £49;
+    # all 2023/2024 values.
+    shipped = {p.key: p for p in published_unit_costs()}
+    for key, amount, table in (
+        ("social-worker-adult-hour", 48.0, "Table 10.1.1, p. 84"),
+        ("social-worker-adult-hour-qualified", 58.0, "Table 10.1.1, p. 84"),
+        ("home-care-manager-hour", 49.0, "Table 10.5.1, p. 88"),
+    ):
+        assert shipped[key].amount == amount
+        assert shipped[key].price_year == "2023-24"
+        assert "Unit Costs of Health and Social Care 2024" in shipped[key].source
+        assert table in shipped[key].source
+    # what the table lacks is said, not invented
+    assert any("children's social worker" in n for n in published_notes())
+    assert any("team manager" in n for n in published_notes())
+
+
+def test_the_pss_index_chains_its_published_increases() -> None:
+    pss = published_index("pss-pay-prices")
+    assert "Table 12.1.2, p. 110" in pss.label
+    assert pss.values["2007-08"] == 100.0
+    assert pss.values["2008-09"] == pytest.approx(103.2)
+    # 2013/14 to 2023/24: the ten published increases from 2014/15 on, multiplied by hand
+    growth = 1.010 * 1.017 * 1.031 * 1.028 * 1.031 * 1.033 * 1.038 * 1.039 * 1.072 * 1.074
+    assert pss.values["2023-24"] / pss.values["2013-14"] == pytest.approx(growth, rel=1e-12)
+    with pytest.raises(DataError, match="no published price index 'rpi'"):
+        published_index("rpi")
+
+
+def test_a_2013_14_hour_is_costed_in_2023_24_prices_by_the_pss_index(trial: Any) -> None:
+    randomise_trial(trial, 3)
+    pss = published_index("pss-pay-prices")
+    set_basis(trial, "2023-24", pss.values, pss.label)
+    use_published(trial, "social-worker-childrens-hour")
+    add_cost(trial, "letters", "an hour's briefing", 0, minutes=60,
+             unit_cost="social-worker-childrens-hour")  # fmt: skip
+    [line] = costing(trial).lines
+    assert line.priced_in == "2013-14"
+    assert line.unit_price == pytest.approx(57.59, abs=0.005)  # £40 × 1.4397
 
 
 def test_bad_costing_input_is_refused_in_one_line(trial: Any) -> None:

@@ -74,3 +74,47 @@ def test_the_commands_record_and_summarise(
     refused = hearten("ipe", "deliverer", named_trial.slug, "coord", "--minutes-per-letter", "3")
     assert refused.code != 0
     assert "letter writers only" in refused.err
+
+
+def test_letter_writing_time_is_costed_from_the_survey_each_time(
+    named_trial: Any, deliverers: dict[str, Any]
+) -> None:
+    from hearten.interventions.costs import add_cost
+    from hearten.interventions.ingredients import costing
+    from hearten.interventions.models import Letter
+    from hearten.process.deliverers import reported_times
+    from hearten.trials.allocation import arms_by_participant
+    from hearten.trials.models import Participant
+
+    arms = arms_by_participant(named_trial)
+    readers = [p for p in Participant.objects.filter(trial=named_trial).order_by("id")
+               if arms[p.id] == "letters"][:4]  # fmt: skip
+    for p in readers:
+        Letter.objects.create(trial=named_trial, participant=p, writer=deliverers["writer-1"],
+                              lines="x", status="posted")  # fmt: skip
+    add_cost(named_trial, "letters", "writing each letter", 0, hourly_rate=48.0, per="letter",
+             minutes_from="deliverer-survey")  # fmt: skip
+    with pytest.raises(DataError, match="no letter writer has answered yet"):
+        costing(named_trial, reported_times(named_trial))
+    answer(named_trial, deliverers["writer-1"], minutes_per_letter=10)
+    answer(named_trial, deliverers["writer-2"], minutes_per_letter=20)
+    [line] = costing(named_trial, reported_times(named_trial)).lines
+    # 4 letters sent (the log) × 15 minutes (the survey's mean) at £48 an hour
+    assert (line.kind, line.quantity, line.unit_price, line.cost) == ("staff", 4, 12.0, 48.0)
+    assert "the mean of 2 letter writers' answers to the deliverer survey" in line.source
+    # a later answer is read the next time the trial is costed
+    answer(named_trial, deliverers["writer-3"], minutes_per_letter=45)
+    [line] = costing(named_trial, reported_times(named_trial)).lines
+    assert line.unit_price == pytest.approx(20.0)  # 25 minutes at £48 an hour
+
+
+def test_survey_minutes_are_only_minutes_per_letter(named_trial: Any) -> None:
+    from hearten.interventions.costs import add_cost
+
+    with pytest.raises(DataError, match="use --per letter and leave out --minutes"):
+        add_cost(named_trial, "letters", "x", 0, hourly_rate=40.0, per="module",
+                 minutes_from="deliverer-survey")  # fmt: skip
+    with pytest.raises(DataError, match="give the hourly rate"):
+        add_cost(named_trial, "letters", "x", 0, per="letter", minutes_from="deliverer-survey")
+    with pytest.raises(DataError, match="where the minutes come from must be one of"):
+        add_cost(named_trial, "letters", "x", 1.0, minutes_from="guess")

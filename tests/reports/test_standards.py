@@ -113,3 +113,39 @@ def test_the_harms_section_counts_the_log_by_arm(trial: Any) -> None:
     html = write_report(trial).read_text(encoding="utf-8")
     assert "Harms and concerns" in html
     assert "concern raised by a participant" in html
+
+
+def test_the_evaluation_registry_fields_come_from_the_design_and_list_what_is_missing(
+    trial: Any,
+) -> None:
+    from hearten.interventions.costs import add_cost
+
+    _ready(trial)
+    add_cost(trial, "letters", "letterhead", 200.0, phase="start-up")
+    run = run_analysis(trial)
+    trial.design["participants"] = {
+        "title": "Feeling valued at work",
+        "team": "Wellbeing Evaluation Unit",
+        "councils": ["Northshire Council", "Southby Council"],
+    }
+    trial.save(update_fields=["design"])
+    text = standards_markdown(trial)
+    values = dict((r[0], r[1]) for r in _rows(text, "## 7. UK Evaluation Registry")[:13])
+    assert values["Title"] == "Feeling valued at work"
+    assert values["Lead department"].startswith("Wellbeing Evaluation Unit")
+    assert "Northshire Council; Southby Council" in values["Other departments"]
+    assert values["Status"].startswith("An ongoing evaluation (analysed")
+    types = values["Evaluation design types"]
+    assert "Impact evaluation > Randomised control trial (RCT) > Cluster RCT" in types
+    assert "Value for money evaluation > Cost-effectiveness analysis" in types
+    assert "40 people in 8 teams randomised" in values["Brief description"]
+    assert values["Grant number"] == "**To write**"
+    # dates derived from what was stored
+    first = min(p.consent_at for p in Participant.objects.filter(trial=trial, consent="consented"))
+    assert f"| First participant recruited | actual | {first:%B %Y} |" in text
+    assert f"{run.created_at:%B %Y} (this analysis run" in text
+    missing = text.split("## 7. UK Evaluation Registry")[1].split("Missing, to add")[1]
+    for name in ("Grant number", "Policy areas", "Link to the evaluation plan",
+                 "Publication of final results date"):  # fmt: skip
+        assert name in missing
+    assert "Title" not in missing.split("\n")[0]

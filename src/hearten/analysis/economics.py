@@ -40,6 +40,7 @@ from hearten.analysis.outcomes import adjusters
 from hearten.errors import DataError, EstimationError
 from hearten.interventions.ingredients import costing
 from hearten.interventions.models import CostingBasis
+from hearten.process.deliverers import reported_times
 from hearten.stats.costs import (
     CostEffect,
     acceptability,
@@ -238,7 +239,7 @@ def economics(
     ``conf_high``): the effect per point is that estimate. ``today``: the run's day (days of
     absence avoided only once the HR window has run)."""
     try:
-        c = costing(trial)
+        c = costing(trial, reported_times(trial))
     except DataError as exc:
         return {"note": str(exc)}
     if not c.lines:

@@ -273,8 +273,9 @@ def _assessed(trial: Trial) -> dict[str, int]:
 def _uptake(trial: Trial) -> dict[str, Any]:
     """Uptake, fidelity and cost for the report (the uptake page's figures)."""
     from hearten.interventions.uptake import uptake
+    from hearten.process.deliverers import reported_times
 
-    u = uptake(trial)
+    u = uptake(trial, reported=reported_times(trial))
     return {
         "min_group": u.min_group,
         "funnel": u.funnel_shown,

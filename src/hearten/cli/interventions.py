@@ -183,6 +183,13 @@ def cost_add(
     year: Annotated[int, typer.Option(help="year of the trial it falls in, 0 = the first")] = 0,
     priced_in: Annotated[str, typer.Option(help="price year of the amount, e.g. 2024-25")] = "",
     source: Annotated[str, typer.Option(help="where the price comes from")] = "",
+    minutes_from: Annotated[
+        str,
+        typer.Option(
+            help="entered (--minutes) or deliverer-survey (per letter: the letter writers' "
+            "mean minutes, read each time the trial is costed)"
+        ),
+    ] = "entered",
 ) -> None:
     """Record an ingredient of delivering an arm: money, or staff time at an hourly rate, in
     total or per letter sent, module completed, perk deployed or person randomised."""
@@ -193,10 +200,14 @@ def cost_add(
     c = add_cost(
         get_trial(trial), arm, item, amount, minutes, hourly_rate, phase=phase,
         kind=kind or None, per=per, unit_cost=unit_cost, year=year, priced_in=priced_in,
-        source=source,
+        source=source, minutes_from=minutes_from,
     )  # fmt: skip
     each = "" if per == "total" else f" per {per}"
-    out.print(f"Cost recorded for {arm}: {item}, £{c.total:,.2f}{each}.")
+    if minutes_from == "deliverer-survey":
+        out.print(f"Cost recorded for {arm}: {item}, £{c.total:,.2f}{each} plus the letter "
+                  f"writers' reported minutes at £{c.hourly_rate:,.2f} an hour.")  # fmt: skip
+    else:
+        out.print(f"Cost recorded for {arm}: {item}, £{c.total:,.2f}{each}.")
 
 
 @costs_app.command("basis")
@@ -222,14 +233,25 @@ def cost_basis(
         list[float] | None,
         typer.Option(help="a willingness to pay per point to show (repeat)"),
     ] = None,
+    published_index: Annotated[
+        str,
+        typer.Option(help="use an index Hearten ships, e.g. pss-pay-prices (`costs rates`)"),
+    ] = "",
 ) -> None:
     """Set the price year and index, discount rate and horizon, and the cost of one case
     fewer per worker (for the caseload comparison)."""
     require_database()
     from hearten.errors import DataError
+    from hearten.interventions.costs import published_index as shipped
     from hearten.interventions.costs import set_basis
     from hearten.trials.lifecycle import get_trial
 
+    if published_index and (index or index_name):
+        raise DataError("give either --published-index or --index and --index-name, not both")
+    if published_index:
+        found = shipped(published_index)
+        index = [f"{year}={value}" for year, value in found.values.items()]
+        index_name = found.label
     values: dict[str, float] = {}
     for pair in index or []:
         year, _, value = pair.partition("=")
@@ -274,11 +296,22 @@ def cost_rate(
 def cost_rates() -> None:
     """List the unit costs Hearten ships, with their sources."""
     django_setup()  # the costs module sits in a Django app; no database is read
-    from hearten.interventions.costs import published_unit_costs
+    from hearten.interventions.costs import (
+        published_indices,
+        published_notes,
+        published_unit_costs,
+    )
 
     for p in published_unit_costs():
         out.print(f"{p.key}: £{p.amount:,.2f} per {p.unit}, {p.price_year} prices. "
                   f"{p.description}. Source: {p.source}")  # fmt: skip
+    for i in published_indices():
+        years = list(i.values)
+        out.print(f"Price index {i.key}: {i.name}, {years[0]} = 100 to {years[-1]} = "
+                  f"{i.values[years[-1]]:.2f} (use with `costs basis --published-index "
+                  f"{i.key}`). Source: {i.source}")  # fmt: skip
+    for note in published_notes():
+        out.print(f"Not in this table: {note}")
 
 
 @costs_app.command("show")
@@ -286,9 +319,11 @@ def cost_show(trial: TrialArg) -> None:
     """Every cost line (quantity from the logs, price, cost) and each arm's total."""
     require_database()
     from hearten.interventions.ingredients import costing
+    from hearten.process.deliverers import reported_times
     from hearten.trials.lifecycle import get_trial
 
-    c = costing(get_trial(trial))
+    t = get_trial(trial)
+    c = costing(t, reported_times(t))
     table = Table("arm", "item", "phase", "kind", "quantity", "price", "cost", "discounted")
     for x in c.lines:
         money = (f"£{v:,.2f}" for v in (x.unit_price, x.cost, x.discounted))

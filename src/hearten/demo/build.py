@@ -188,6 +188,7 @@ def _deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: 
         write_letter,
     )
     from hearten.interventions.models import Letter
+    from hearten.process.deliverers import answer
     from hearten.trials.people import add_role, open_delivery
 
     set_plan(trial, "letters", "Alex Morgan", "Director of Children's Services")
@@ -224,6 +225,13 @@ def _deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: 
                         send_letter(writer, trial, who)  # the manager previews it and sends it
                         break
             advance()
+    # Each manager answers the deliverer survey (minutes per letter, acceptability), from a
+    # generator of its own so the rest of the demo draws what it always drew.
+    survey = np.random.default_rng(len(teams))
+    for team in teams:
+        answer(trial, users.objects.get(username=f"demo-manager-{team.lower()}"),
+               minutes_per_letter=int(survey.integers(6, 21)),
+               acceptability=int(survey.integers(3, 6)))  # fmt: skip
     with steps.step(_label(trial), "letters printed and posted"):
         print_letters(trial, home / "demo" / "letters", each=False)  # one file to print
         mark_posted(trial)

@@ -25,6 +25,7 @@ from hearten.interventions.models import (
     CostItem,
     CostKind,
     CostPhase,
+    MinutesFrom,
     UnitCost,
 )
 from hearten.trials import audit
@@ -52,9 +53,14 @@ def add_cost(
     year: int = 0,
     priced_in: str = "",
     source: str = "",
+    minutes_from: str = MinutesFrom.ENTERED,
 ) -> CostItem:
     """Record money spent, or staff minutes at an hourly rate (or at the trial's unit cost
-    ``unit_cost``), on delivering ``arm``, in total or ``per`` unit the logs count."""
+    ``unit_cost``), on delivering ``arm``, in total or ``per`` unit the logs count.
+
+    ``minutes_from="deliverer-survey"`` (per letter only): the minutes are not entered but
+    read, each time the trial is costed, from the letter writers' answers to the deliverer
+    survey (their mean minutes per letter)."""
     arms = set(trial.arms.values_list("name", flat=True))
     if arm not in arms:
         raise DataError(f"no arm {arm!r} in trial {trial.slug!r} (arms: {', '.join(sorted(arms))})")
@@ -71,14 +77,21 @@ def add_cost(
             )
         if hourly_rate:
             raise DataError("give either --hourly-rate or --unit-cost, not both")
-    if minutes and not hourly_rate and rate is None:
+    _choice(minutes_from, MinutesFrom, "where the minutes come from")
+    surveyed = minutes_from == MinutesFrom.DELIVERER_SURVEY
+    if surveyed and (per != CostDriver.LETTER or minutes):
+        raise DataError(
+            "minutes from the deliverer survey are minutes per letter: use --per letter and "
+            "leave out --minutes"
+        )
+    if (minutes or surveyed) and not hourly_rate and rate is None:
         raise DataError("give the hourly rate for the staff time (--hourly-rate or --unit-cost)")
     if not item.strip():
         raise DataError("say what the cost was for (--item)")
     _choice(phase, CostPhase, "the phase")
     _choice(per, CostDriver, "what the cost is per")
     kind = _choice(kind, CostKind, "the kind") if kind else (
-        CostKind.STAFF if minutes else CostKind.MATERIALS
+        CostKind.STAFF if minutes or surveyed else CostKind.MATERIALS
     )  # fmt: skip
     with transaction.atomic():
         cost = CostItem.objects.create(
@@ -95,6 +108,7 @@ def add_cost(
             year=year,
             priced_in=rate.price_year if rate else priced_in.strip(),
             source=rate.source if rate and not source else source.strip(),
+            minutes_from=minutes_from,
         )
         audit.record(trial, "cost-recorded", {"arm": arm, "item": item, "total": cost.total,
                                               "per": per, "phase": phase})  # fmt: skip
@@ -113,10 +127,67 @@ class PublishedCost:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedIndex:
+    """A price index shipped with Hearten: its published annual increases chained into index
+    values (``values[base_year] = 100``), with its name and source."""
+
+    key: str
+    name: str
+    source: str
+    citation: str
+    base_year: str
+    increase_percent: dict[str, float]
+    values: dict[str, float]
+
+    @property
+    def label(self) -> str:
+        """The index's name with its edition, table and page (a basis's ``index_name``)."""
+        return f"{self.name}; {self.citation}"
+
+
+def _bundled() -> dict[str, Any]:
+    text = resources.files("hearten.interventions").joinpath("unit_costs.toml").read_text()
+    return tomllib.loads(text)
+
+
 def published_unit_costs() -> list[PublishedCost]:
     """The unit costs Hearten ships, each with its source and price year."""
-    text = resources.files("hearten.interventions").joinpath("unit_costs.toml").read_text()
-    return [PublishedCost(**row) for row in tomllib.loads(text)["unit_cost"]]
+    return [PublishedCost(**row) for row in _bundled()["unit_cost"]]
+
+
+def published_notes() -> list[str]:
+    """What the shipped table lacks, and why (no figure is entered that was not read)."""
+    return list(_bundled().get("notes", []))
+
+
+def _next_year(year: str) -> str:
+    first = int(year[:4]) + 1
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+def published_indices() -> list[PublishedIndex]:
+    """The price indices Hearten ships: each year's value is the previous year's times one
+    plus that year's published increase, from 100 in the base year."""
+    out = []
+    for row in _bundled().get("index", []):
+        values = {row["base_year"]: 100.0}
+        year = row["base_year"]
+        increases = {str(k): float(v) for k, v in row["increase_percent"].items()}
+        while _next_year(year) in increases:
+            values[_next_year(year)] = values[year] * (1 + increases[_next_year(year)] / 100)
+            year = _next_year(year)
+        out.append(PublishedIndex(row["key"], row["name"], row["source"], row["citation"],
+                                  row["base_year"], increases, values))  # fmt: skip
+    return out
+
+
+def published_index(key: str) -> PublishedIndex:
+    """One shipped index by its key."""
+    found = {i.key: i for i in published_indices()}
+    if key not in found:
+        raise DataError(f"no published price index {key!r} (there are: {', '.join(found)})")
+    return found[key]
 
 
 def add_unit_cost(

@@ -11,6 +11,12 @@ Who bears a unit of cost:
 * **per person randomised**, and **in total**: everyone randomised to the arm, equally
   (an arm pays for everyone it was offered to: costs are intention-to-treat).
 
+Staff minutes are entered with the item, or, for writing a letter, read from the deliverer
+survey each time the trial is costed (``MinutesFrom.DELIVERER_SURVEY``): the caller passes
+the letter writers' reported minutes (``ReportedTime``, from
+``hearten.process.deliverers.reported_times``, which this layer cannot import), and the
+line's source says how many answered.
+
 Items in a year at or past the trial's horizon are left out and listed. Amounts are moved to
 the price year by the costing basis's index (``hearten.stats.costs.to_price_year``) and
 discounted at its rate (``present_value``).
@@ -19,6 +25,7 @@ discounted at its rate (``present_value``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hearten.errors import DataError
@@ -28,6 +35,7 @@ from hearten.interventions.models import (
     CostItem,
     CostPhase,
     Letter,
+    MinutesFrom,
     ModuleWork,
     PerkDeployment,
 )
@@ -36,6 +44,15 @@ from hearten.trials.allocation import arms_by_participant
 from hearten.trials.models import Participant, Trial
 
 SENT = ("printed", "posted", "emailed")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedTime:
+    """Deliverers' reported minutes per unit of a driver (e.g. per letter): the mean the
+    costing uses and how many people answered."""
+
+    minutes: float
+    answers: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +154,28 @@ def _price(amount: float, priced_in: str, basis: CostingBasis | None, item: str)
     return to_price_year(amount, priced_in, basis.price_year, basis.index)
 
 
-def costing(trial: Trial) -> Costing:
-    """Every cost of the trial, costed by its ingredients on the trial's basis."""
+def _minutes(item: CostItem, reported: Mapping[str, ReportedTime]) -> tuple[float, str]:
+    """The item's minutes per unit, and what its line's source adds about them."""
+    if item.minutes_from != MinutesFrom.DELIVERER_SURVEY:
+        return float(item.minutes), ""
+    found = reported.get(item.per)
+    if found is None or found.answers == 0:
+        raise DataError(
+            f"{item.item!r} takes its minutes per {item.per} from the deliverer survey, which no "
+            "letter writer has answered yet: ask them to answer it, or record the item with "
+            "--minutes instead"
+        )
+    who = "letter writer" if found.answers == 1 else "letter writers"
+    return found.minutes, (
+        f"; minutes per {item.per}: {found.minutes:.1f}, the mean of {found.answers} {who}' "
+        "answers to the deliverer survey"
+    )
+
+
+def costing(trial: Trial, reported: Mapping[str, ReportedTime] | None = None) -> Costing:
+    """Every cost of the trial, costed by its ingredients on the trial's basis; ``reported``
+    holds the deliverers' reported minutes per driver for items that take them from the
+    deliverer survey."""
     basis = CostingBasis.objects.filter(trial=trial).first()
     rate = basis.discount_rate if basis else 0.0
     horizon = basis.horizon_years if basis else 1
@@ -158,7 +195,8 @@ def costing(trial: Trial) -> Costing:
         if c.year >= horizon:
             outside.append(f"{c.item} (year {c.year + 1})")
             continue
-        unit = _price(float(c.amount), c.priced_in, basis, c.item) + c.minutes / 60 * _price(
+        minutes, told = _minutes(c, reported or {})
+        unit = _price(float(c.amount), c.priced_in, basis, c.item) + minutes / 60 * _price(
             float(c.hourly_rate), c.priced_in, basis, c.item
         )
         discounted_unit = present_value([unit], [c.year], rate)
@@ -168,7 +206,7 @@ def costing(trial: Trial) -> Costing:
         lines.append(CostLine(c.arm, c.item, c.phase, c.kind, c.per, quantity, round(unit, 2),
                               round(unit * quantity, 2), round(discounted_unit * quantity, 2),
                               c.year, c.priced_in or (basis.price_year if basis else ""),
-                              c.source))  # fmt: skip
+                              c.source + told))  # fmt: skip
     members = _perk_members(trial, arm_of)
     for perk in PerkDeployment.objects.filter(trial=trial).order_by("id"):
         people = members.get(perk.id, [])

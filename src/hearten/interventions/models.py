@@ -159,6 +159,14 @@ class CostDriver(models.TextChoices):
     PARTICIPANT = "participant", "per person randomised to the arm"
 
 
+class MinutesFrom(models.TextChoices):
+    """Where a cost item's staff minutes come from: entered by the evaluator, or (per letter
+    sent) the letter writers' answers to the deliverer survey, read each time it is costed."""
+
+    ENTERED = "entered", "entered with the cost"
+    DELIVERER_SURVEY = "deliverer-survey", "the deliverer survey (letter writers' mean minutes)"
+
+
 class CostItem(models.Model):
     """An ingredient of delivering an arm: materials, or time at an hourly rate.
 
@@ -182,6 +190,7 @@ class CostItem(models.Model):
     year = models.PositiveSmallIntegerField(default=0)
     priced_in = models.CharField(max_length=10, blank=True, default="")
     source = models.CharField(max_length=300, blank=True, default="")
+    minutes_from = models.CharField(max_length=20, choices=MinutesFrom, default=MinutesFrom.ENTERED)
 
     @property
     def total(self) -> float:

@@ -11,13 +11,14 @@ or everybody of those invited is hidden too, since it would tell each person's s
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db.models import Avg, Q
 
 from hearten.errors import DataError
 from hearten.interventions.goals import Funnel, funnel
-from hearten.interventions.ingredients import ArmCost, costing
+from hearten.interventions.ingredients import ArmCost, ReportedTime, costing
 from hearten.interventions.models import Letter, PerkDeployment
 from hearten.stats.disclosure import Group, Margin, Table, protect, suppress
 from hearten.trials.lifecycle import design_of
@@ -64,8 +65,14 @@ def shown_funnel(steps: dict[str, int], k: int) -> dict[str, str]:
             for i, (name, n) in enumerate(zip(names, counts, strict=True))}  # fmt: skip
 
 
-def uptake(trial: Trial, sites: set[int] | None = None) -> Uptake:
-    """Uptake, fidelity and cost; a site coordinator's view holds only their ``sites``."""
+def uptake(
+    trial: Trial,
+    sites: set[int] | None = None,
+    reported: Mapping[str, ReportedTime] | None = None,
+) -> Uptake:
+    """Uptake, fidelity and cost; a site coordinator's view holds only their ``sites``.
+    ``reported`` are the deliverers' reported minutes the costing reads
+    (``hearten.process.deliverers.reported_times``)."""
     k = design_of(trial).monitoring.min_group
     f = funnel(trial, sites) if trial.enrolments.exists() else None
     steps = (
@@ -94,7 +101,7 @@ def uptake(trial: Trial, sites: set[int] | None = None) -> Uptake:
     costs: list[ArmCost] = []
     if sites is None:
         try:
-            costs = costing(trial).arms
+            costs = costing(trial, reported).arms
         except DataError:  # costs not yet on one footing: the report's value section says why
             costs = []
     return Uptake(

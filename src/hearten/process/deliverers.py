@@ -16,6 +16,8 @@ from typing import Any
 from django.db import transaction
 
 from hearten.errors import DataError, StateError
+from hearten.interventions.ingredients import ReportedTime
+from hearten.interventions.models import CostDriver
 from hearten.process.models import DelivererAnswer
 from hearten.trials.models import Trial
 
@@ -84,3 +86,12 @@ def letter_writing_time(trial: Trial) -> LetterTime:
     if not minutes:
         return LetterTime(0, None, None)
     return LetterTime(len(minutes), statistics.fmean(minutes), float(statistics.median(minutes)))
+
+
+def reported_times(trial: Trial) -> dict[str, ReportedTime]:
+    """The deliverers' reported minutes the costing reads, by what they are per: the letter
+    writers' mean minutes per letter (absent until one has answered)."""
+    time = letter_writing_time(trial)
+    if time.mean_minutes is None:
+        return {}
+    return {CostDriver.LETTER: ReportedTime(time.mean_minutes, time.answers)}

@@ -1,6 +1,7 @@
 """The reporting-standards pack: CONSORT 2025 (with the cluster extension) item by item,
 consent relative to randomisation, a TIDieR description of every arm, harms, a data-sharing
-statement and the WHO Trial Registration Data Set, as Markdown and a tagged PDF.
+statement, the WHO Trial Registration Data Set and the UK Evaluation Registry's fields
+(``hearten.reports.registry``), as Markdown and a tagged PDF.
 
 Everything is derived from what was stored: the design, the latest analysis run, the
 allocation, participants' consent times and the delivery logs. What Hearten does not hold
@@ -21,6 +22,7 @@ from hearten.files import write_atomic
 from hearten.interventions.models import CostItem, Letter, LetterPlan, PerkDeployment
 from hearten.reports.consort import CLUSTER_NOTES, CONSORT_2025, WHO_TRDS
 from hearten.reports.markdown import markdown_pdf, quoted
+from hearten.reports.registry import registry_lines
 from hearten.trials.allocation import arms_by_participant
 from hearten.trials.choices import Consent
 from hearten.trials.lifecycle import design_of
@@ -326,6 +328,7 @@ def standards_markdown(trial: Trial) -> str:
     ]  # fmt: skip
     registry, _ = _registry(trial, r)
     lines += registry
+    lines += registry_lines(trial, r, run.created_at)
     return "\n".join(lines)
 
 

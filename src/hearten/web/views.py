@@ -231,10 +231,11 @@ def trial_report_pdf(request: HttpRequest, slug: str) -> FileResponse:
 def uptake_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Uptake and fidelity for evaluators and coordinators (``interventions.uptake``)."""
     from hearten.interventions.uptake import uptake
+    from hearten.process.deliverers import reported_times
     from hearten.trials.concealment import coordinator_site_ids
 
     trial, role = _with_role(request, slug, ("evaluator", "coordinator"))
     if role == "coordinator" and trial.delivery_opened_at is None:
         return render(request, "hearten/uptake.html", {"trial": trial, "closed": True})
-    u = uptake(trial, coordinator_site_ids(request.user, trial))
+    u = uptake(trial, coordinator_site_ids(request.user, trial), reported_times(trial))
     return render(request, "hearten/uptake.html", {"trial": trial, "u": u})
