@@ -273,3 +273,73 @@ def test_a_team_by_period_variance_at_zero_falls_back_and_says_so(
     assert "estimated at zero" in r["model_note"]
     # one point on each item; the team intercepts (not fixed effects) let it move a little
     assert r["effects"][0]["estimate"] == pytest.approx(7.0, abs=0.05)
+
+
+STARTS = ["2025-06-02", "2025-08-04", "2025-10-06", "2025-12-01", "2026-02-02"]
+HR_OPTIONS = f"period_starts = [{', '.join(STARTS)}]\nlast_day = 2026-03-29\n"
+
+
+def test_absence_and_leaving_by_period_from_hr_records(
+    write_roster: Callable[[str], Path], db: None, tmp_path: Path
+) -> None:
+    from datetime import date, timedelta
+
+    from hearten.analysis.stepped_hr import period_panel
+    from hearten.hr.imports import import_hr
+    from hearten.reports.render import write_report
+    from hearten.stats.counts import estimate_counts
+    from hearten.trials.lifecycle import design_of
+
+    t = make_trial(write_roster, design_text(options=HR_OPTIONS, analysis="[analysis.hr]"))
+    answer_every_period(t, effect=1)
+    plan = trial_schedule(t, as_drawn=True)
+    team_of = {
+        f"S{n:04d}": f"{'DU' if n <= 20 else 'SH'}-{(n - 1) % 20 // 5}" for n in range(1, 41)
+    }
+    start = {r.unit: r.start for r in plan.rows}
+    first = [date.fromisoformat(s) for s in STARTS]
+    rng = np.random.default_rng(5)
+    spells, leavers = ["staff_id,start,end"], ["staff_id,date"]
+    for n in range(1, 41):
+        staff = f"S{n:04d}"
+        stays = 5 if n % 9 else n % 5  # leavers have no absence from their leaving period on
+        for period in range(stays):
+            # Fewer days off once the team has the change.
+            if rng.random() < (0.25 if period >= start[team_of[staff]] else 0.6):
+                day = first[period] + timedelta(days=int(rng.integers(0, 40)))
+                spells.append(f"{staff},{day},{day + timedelta(days=int(rng.integers(1, 12)))}")
+        if n % 9 == 0:
+            leavers.append(f"{staff},{first[n % 5] + timedelta(days=20)}")
+    # A spell across the first boundary counts in both periods: 3 days, then 2.
+    spells.append(f"S0002,{first[1] - timedelta(days=3)},{first[1] + timedelta(days=1)}")
+    (tmp_path / "absence.csv").write_text("\n".join(spells) + "\n")
+    (tmp_path / "leavers.csv").write_text("\n".join(leavers) + "\n")
+    import_hr(t, "leavers", tmp_path / "leavers.csv", {})
+    import_hr(t, "absence", tmp_path / "absence.csv", {})
+    r = run_analysis(t).result
+    hr = r["hr"]
+    assert hr["periods"][0] == ["2025-06-02", "2025-08-03"]
+    assert hr["periods"][-1] == ["2026-02-02", "2026-03-29"]
+    panel = period_panel(t, plan, design_of(t), date(2026, 11, 30))
+    assert len(panel) == 40 * 5 - sum(4 - n % 5 for n in (9, 18, 27, 36))  # gone after leaving
+    arm = np.where(panel["condition"] == "change", "change", "control").tolist()
+    fit = estimate_counts(
+        panel["absence_days"], arm, "control", panel["exposure"], None,
+        panel["period"].astype(str).tolist(), panel["cluster"], "negbin",
+    )  # fmt: skip
+    assert hr["absence"]["ratio"]["rate_ratio"] == pytest.approx(fit.effects[0].rate_ratio)
+    assert hr["absence"]["ratio"]["rate_ratio"] < 1
+    assert hr["absence"]["leads"] is True  # 8 teams, under the default 20
+    assert 0 < hr["absence"]["randomisation"]["p_value"] <= 1
+    assert hr["leaving"]["events"] == 4
+    leavers = panel[panel["period"] > 0]  # nobody left in period 0: it is not modelled
+    arm = np.where(leavers["condition"] == "change", "change", "control").tolist()
+    leaving = estimate_counts(
+        leavers["left"], arm, "control", leavers["days_at_risk"], None,
+        leavers["period"].astype(str).tolist(), leavers["cluster"], "poisson",
+    )  # fmt: skip
+    assert hr["leaving"]["ratio"]["rate_ratio"] == pytest.approx(leaving.effects[0].rate_ratio)
+    assert hr["leaving"]["family"] == "poisson"
+    html = write_report(t).read_text()
+    for text in ("Sickness absence and leaving by period", "rate ratio", "hazard ratio"):
+        assert text in html, text

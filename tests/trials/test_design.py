@@ -128,6 +128,26 @@ def test_a_stepped_wedge_section_parses_with_its_periods(design_file: Path) -> N
             "[stepped_wedge]\nsteps = 2\niac = 0.4\n",
             'sampling = "closed-cohort"',
         ),
+        (
+            '\n[randomisation]\nscheme = "stepped-wedge"\n\n[stepped_wedge]\nsteps = 1\n'
+            "period_starts = [2026-01-05]\nlast_day = 2026-06-01\n",
+            "lists 1 dates but the design has 2 periods",
+        ),
+        (
+            '\n[randomisation]\nscheme = "stepped-wedge"\n\n[stepped_wedge]\nsteps = 1\n'
+            "period_starts = [2026-03-05, 2026-01-05]\nlast_day = 2026-06-01\n",
+            "must be in order",
+        ),
+        (
+            '\n[randomisation]\nscheme = "stepped-wedge"\n\n[stepped_wedge]\nsteps = 1\n'
+            "period_starts = [2026-01-05, 2026-03-05]\n",
+            "period_starts and last_day go together",
+        ),
+        (
+            '\n[randomisation]\nscheme = "stepped-wedge"\n\n[stepped_wedge]\nsteps = 1\n'
+            'random_effects = "team"\n',
+            "random_effects",
+        ),
     ],
 )
 def test_a_stepped_wedge_section_that_does_not_fit_is_refused(

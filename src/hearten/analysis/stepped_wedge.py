@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from django.utils import timezone
 import hearten
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.plan import plan_status
+from hearten.analysis.stepped_hr import SteppedHr, stepped_hr
 from hearten.errors import DataError, DesignError, EstimationError
 from hearten.stats.estimate import TermEstimate
 from hearten.stats.sequences import Schedule
@@ -90,6 +92,7 @@ class SteppedWedgeResult:
         exposure: the effect by time since the change, when the design asks for it, or
             ``None`` (with ``exposure_note`` when it could not be fitted).
         model_note: why the model fitted is not the one planned (a variance at zero).
+        hr: absence and leaving by period from HR records (:mod:`.stepped_hr`), or ``None``.
         control_mean, control_sd: the outcome among control cluster-periods.
     """
 
@@ -106,6 +109,7 @@ class SteppedWedgeResult:
     exposure: ExposureTimeFit | None = None
     exposure_note: str | None = None
     model_note: str | None = None
+    hr: SteppedHr | None = None
 
     def standardised(self) -> dict[str, float]:
         """The effect over the model's total standard deviation (cluster, cluster-period and
@@ -212,9 +216,12 @@ def _flow(trial: Trial, plan: Schedule, waves: list[str], data: pd.DataFrame) ->
     ]
 
 
-def analyse_stepped_wedge(trial: Trial) -> tuple[SteppedWedgeResult, pd.DataFrame]:
+def analyse_stepped_wedge(
+    trial: Trial, today: date | None = None
+) -> tuple[SteppedWedgeResult, pd.DataFrame]:
     """Fit the planned model, its CR2 alternative and the sequence re-draws (module
-    docstring); return the result and the rows analysed."""
+    docstring), and the HR outcomes by period up to ``today`` (default: the date now);
+    return the result and the rows analysed."""
     design = design_of(trial)
     plan = design.analysis
     data, schedule, waves = stepped_dataset(trial)
@@ -290,6 +297,7 @@ def analyse_stepped_wedge(trial: Trial) -> tuple[SteppedWedgeResult, pd.DataFram
         exposure=exposure,
         exposure_note=exposure_note,
         model_note=model_note,
+        hr=stepped_hr(trial, schedule, design, today or date.today()),
     )
     return result, used
 
@@ -370,6 +378,7 @@ def to_json(trial: Trial, result: SteppedWedgeResult) -> dict[str, Any]:
         "exposure_time": asdict(result.exposure) if result.exposure else None,
         "exposure_note": result.exposure_note,
         "model_note": result.model_note,
+        "hr": asdict(result.hr) if result.hr else None,
         "flow": [asdict(f) for f in result.flow],
         "allocation": {
             "seed": a.seed,
@@ -389,13 +398,16 @@ def to_json(trial: Trial, result: SteppedWedgeResult) -> dict[str, Any]:
     }
 
 
-def run_stepped_wedge(trial: Trial) -> AnalysisRun:
+def run_stepped_wedge(trial: Trial, today: date | None = None) -> AnalysisRun:
     """Analyse a stepped-wedge trial by its plan; store and return the run (as
     :func:`hearten.analysis.run.run_analysis` does for parallel trials)."""
-    result, used = analyse_stepped_wedge(trial)
+    result, used = analyse_stepped_wedge(trial, today)
     stored = to_json(trial, result)
     first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
-    stored["plan"] = plan_status(trial, first.created_at if first else timezone.now(), ["primary"])
+    results = ["primary"]
+    if result.hr is not None:
+        results += [k for k in ("absence", "leaving") if getattr(result.hr, k) is not None]
+    stored["plan"] = plan_status(trial, first.created_at if first else timezone.now(), results)
     stored = _finite(stored)
     digest = hashlib.sha256(used.to_csv(index=False).encode()).hexdigest()
     with transaction.atomic():

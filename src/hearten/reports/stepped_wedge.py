@@ -133,6 +133,19 @@ def _flow(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _hr(r: dict[str, Any]) -> dict[str, Any]:
+    hr = r.get("hr") or {}
+    labels = {"absence": "Sickness absence (days per FTE-year)",
+              "leaving": "Leaving (leavers per person-year)"}  # fmt: skip
+    rows = [
+        {**x, "label": labels[k], "p_model": _p(x["ratio"]["p_value"]),
+         "p_ri": _p((x.get("randomisation") or {}).get("p_value"))}
+        for k in ("absence", "leaving")
+        if (x := hr.get(k))
+    ]  # fmt: skip
+    return {"hr_rows": rows, "hr_leads": any(x["leads"] for x in rows)}
+
+
 def stepped_wedge_context(r: dict[str, Any]) -> dict[str, Any]:
     """What the stepped-wedge template shows, from the stored result ``r``."""
     labels = {a["name"]: a["label"] for a in r["arms"]}
@@ -158,6 +171,7 @@ def stepped_wedge_context(r: dict[str, Any]) -> dict[str, Any]:
         },
         "robust": {**robust, "p_text": _p(robust["p_value"])},
         "ri": {**ri, "p_text": _p(ri["p_value"])} if ri else None,
+        **_hr(r),
         "exposure_rows": [{**x, "p_text": _p(x["p_value"])} for x in rows],
         "plan_label": ((r.get("plan") or {}).get("labels", {}).get("primary") or {}).get(
             "label", "exploratory"

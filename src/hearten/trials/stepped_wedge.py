@@ -16,6 +16,8 @@ offices) in randomised steps.
     iac = 0.0                      # closed cohorts: assumed individual autocorrelation
     random_effects = "cluster"     # or "cluster-period": (1 | cluster) + (1 | cluster:period)
     exposure_time = false          # also estimate the effect by time since the change
+    period_starts = [2026-01-05, 2026-04-06, 2026-07-06, 2026-10-05, 2027-01-04]
+    last_day = 2027-04-04          # with period_starts: HR outcomes by period
 
 Clusters are randomised to sequences (stratified by site when the design is): sequence ``k``
 starts at period ``k`` (:mod:`hearten.stats.sequences`). The design has two arms: the
@@ -24,6 +26,8 @@ control (business as usual) and the change that every cluster receives in its tu
 
 from __future__ import annotations
 
+from datetime import date
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -50,6 +54,10 @@ class SteppedWedgeSpec(BaseModel):
     exposure_time: bool = Field(
         default=False, description="also estimate the effect of each period since the change"
     )
+    period_starts: list[date] = Field(
+        default_factory=list, description="the first day of each period (for HR outcomes)"
+    )
+    last_day: date | None = Field(default=None, description="the last day of the last period")
 
     @property
     def periods(self) -> int:
@@ -66,6 +74,21 @@ class SteppedWedgeSpec(BaseModel):
             )
         if len(set(self.period_waves)) != len(self.period_waves):
             raise ValueError("stepped_wedge.period_waves names a wave twice")
+        starts = self.period_starts
+        if starts and len(starts) != self.periods:
+            raise ValueError(
+                f"stepped_wedge.period_starts lists {len(starts)} dates but the design has "
+                f"{self.periods} periods: give the first day of each"
+            )
+        if any(b <= a for a, b in pairwise(starts)):
+            raise ValueError("stepped_wedge.period_starts must be in order, each after the last")
+        if (self.last_day is None) != (not starts):
+            raise ValueError(
+                "stepped_wedge.period_starts and last_day go together: the HR outcomes by "
+                "period need both"
+            )
+        if starts and self.last_day is not None and self.last_day < starts[-1]:
+            raise ValueError("stepped_wedge.last_day is before the last period starts")
         if self.iac > 0 and self.sampling != "closed-cohort":
             raise ValueError(
                 'stepped_wedge.iac is for a closed cohort: set sampling = "closed-cohort"'
