@@ -99,3 +99,23 @@ def test_imputation_plans_are_checked(
         text += f"\n[analysis.imputation]\n{table}\n"
     with pytest.raises(DesignError, match=message):
         parse_design(text)
+
+
+@pytest.mark.parametrize(
+    ("missing_data", "label"), [("complete-case", "confirmatory"), ("mice", "exploratory")]
+)
+def test_new_imputation_settings_after_unblinding_matter_when_imputation_is_the_plans(
+    trial: Any, missing_data: str, label: str
+) -> None:
+    from hearten.analysis.plan import amend_plan, lock_plan
+    from tests.analysis.test_plan import _changed
+
+    _plan(trial, missing_data=missing_data, imputation=IMPUTATION, seed=3)
+    lock_plan(trial)
+    _ready(trial)
+    run_analysis(trial)
+    changed = _changed(trial, imputation={"imputations": 6})
+    amend_plan(trial, changed, "More imputations.")
+    # As a sensitivity analysis its settings do not define the reported estimates; as the
+    # plan's missing-data analysis they do.
+    assert run_analysis(trial).result["plan"]["labels"]["primary"]["label"] == label

@@ -174,6 +174,8 @@ def _defining(design: dict[str, Any], result: str) -> Any:
     """What defines one result in a design: its outcome's spec and the shared settings."""
     a = design["analysis"]
     shared = {k: a.get(k) for k in SHARED}
+    if a.get("missing_data") == "mice":  # the imputations make every survey estimate
+        shared.update(imputation=a.get("imputation"), seed=a.get("seed"))
     if result == "primary":
         keys = ("outcome_wave", "baseline_wave", "score", "transform")
         return {**{k: a.get(k) for k in keys}, **shared}
