@@ -26,6 +26,7 @@ from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery, withdraw
 from tests.conftest import Inbox, sign_in
+from tests.reports.test_tagged_pdf import structure
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -152,7 +153,9 @@ def test_letters_can_be_emailed_as_pdfs(ready: Any, smtp: Inbox) -> None:
     assert message["Subject"] == "A letter for you from Jane Smith"
     assert message["To"] == IdentityKey.objects.get(participant=person).email
     parts = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
-    assert parts[0].get_payload(decode=True).startswith(b"%PDF")
+    attached = parts[0].get_payload(decode=True)
+    assert attached.startswith(b"%PDF")
+    assert structure(attached)["ua"] == "1"  # read on screen: tagged like the reports
     letter.refresh_from_db()
     assert letter.status == "emailed"
     assert letter.emailed_at is not None
