@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import typst
@@ -62,8 +63,10 @@ def _letter(text: str, address: str, today: date) -> dict[str, object]:
 
 def _compile(title: str, letters: list[dict[str, object]]) -> bytes:
     data = json.dumps({"title": title, "letters": letters})
+    # The stubs tie the source's type to the font paths' (bytes source, str paths is fine).
+    compile_: Any = typst.compile
     try:
-        pdf = typst.compile(
+        pdf = compile_(
             SOURCE.encode(),
             font_paths=[str(FONTS)],
             ignore_system_fonts=True,
