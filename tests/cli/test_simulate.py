@@ -116,3 +116,37 @@ def test_the_documented_example_runs(hearten: Callable[..., Any]) -> None:
     r = hearten("power", "simulate", str(example), "--reps", "200", "--seed", "1", "--json")
     assert r.code == 0, r.err
     assert json.loads(r.out)["spec"]["design"] == "bcra3f2"
+
+
+STEPPED = """\
+# 12 teams in 4 steps, 10 people a team each period
+design = "stepped-wedge"
+clusters = 12
+steps = 4
+cluster_size = 10
+icc2 = 0.1
+effect = 0.3
+trend = 0.05
+"""
+
+
+def test_a_stepped_wedge_file_simulates_the_planned_mixed_model(
+    hearten: Callable[..., Any], tmp_path: Path
+) -> None:
+    from hearten.stats.stepped_wedge_sim import SteppedWedgeSimulation, simulate_stepped_wedge
+
+    path = tmp_path / "stepped.toml"
+    path.write_text(STEPPED)
+    r = hearten("power", "simulate", str(path), "--reps", "600", "--seed", "9", "--json")
+    assert r.code == 0, r.err
+    got = json.loads(r.out)
+    expected = simulate_stepped_wedge(SteppedWedgeSimulation(12, 4, 10, 0.1, 0.3, 0.05), 600, 9)
+    assert got["power"]["value"] == expected.power.value
+    assert got["closed_form_power"] == pytest.approx(expected.closed_form_power)
+    shown = hearten("power", "simulate", str(path), "--reps", "200", "--seed", "9")
+    assert shown.code == 0, shown.err
+    assert "closed form (Hussey and Hughes)" in shown.out
+    path.write_text(STEPPED + "uptake = 0.5\n")
+    bad = hearten("power", "simulate", str(path))
+    assert bad.code != 0
+    assert "unknown field 'uptake'" in bad.err

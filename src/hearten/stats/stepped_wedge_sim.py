@@ -1,0 +1,282 @@
+"""Simulating the planned analysis of a cross-sectional stepped-wedge trial, many at once.
+
+**Model** (outcomes in units of their total SD): person ``k`` of cluster ``i`` in period ``t``
+has ``y = trend·t + θ X_it + √ρ u_i + √(1-ρ) e_itk`` with ``u``, ``e`` standard normal, ``m``
+people per cluster-period, clusters spread over the sequences as equally as they go (as the
+closed form of :mod:`hearten.stats.stepped_wedge` assumes), ``steps + 1`` periods, the
+first all control. Clusters are exchangeable, so which cluster is drawn to which sequence
+does not change the distribution; each replication uses the same sequence sizes.
+
+**Analysis**: the planned one, Hussey and Hughes' linear mixed model with period fixed effects
+and random cluster intercepts by REML, the effect tested on Satterthwaite's df
+(:func:`hearten.stats.stepped_wedge_fit.fit_stepped_wedge`). With ``m`` people in every
+cell and the fixed effects constant within cells, the restricted likelihood depends on the
+data only through the cluster-period means ``ȳ_it`` and the pooled within-cell sum of
+squares ``W`` (``σ² χ²`` on ``CT(m-1)`` df, independent of the means): with ``λ = mτ²/σ²``
+and ``c = λ / (1 + Tλ)`` a cluster's means have ``(σ²/m)(I + λJ)`` as covariance, inverse
+``(m/σ²)(I - cJ)``, so ``X'V⁻¹X = (m/σ²)(A₀ - cA₁)`` with ``A₀ = Σ X_i'X_i``,
+``A₁ = Σ X_i'11'X_i`` the same for every replication, and the profiled restricted deviance
+is ``(N - p) log((W + q)/(N - p)) + C log(1 + Tλ) + log|A₀ - cA₁|`` with ``q`` the GLS
+residual quadratic form of the means times ``m``. So each replication draws ``C × T`` means
+and one ``W``, ``λ`` is found by a golden-section search run on all replications at once,
+and the Satterthwaite df come from central differences of the full restricted deviance in
+``(τ², σ²)``, also for all at once. The tests check one replication against the fit on the
+individual data.
+
+Replications run in chunks with seeds spawned from the one seed, as
+:mod:`hearten.stats.simulate` does. Written by hand: no library fits thousands of small
+REML models in one batch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats as sps
+
+from hearten.errors import DesignError
+from hearten.stats.chunks import Runner, current, seeded_chunks
+from hearten.stats.stepped_wedge import SteppedWedgeDesign, equal_sequences, solve_power
+
+Array = NDArray[np.float64]
+CHUNK = 500
+#: Golden-section steps on log λ over [1e-8, 1e4]: the bracket shrinks to ~1e-10 of itself.
+GOLDEN_STEPS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class SteppedWedgeSimulation:
+    """A cross-sectional stepped-wedge trial to simulate (module docstring): ``clusters``
+    over ``steps`` sequences, ``cluster_size`` people per cluster-period, the ICC ``icc2``,
+    the ``effect`` in SDs, a linear period ``trend`` (SDs per period, absorbed by the period
+    fixed effects) and the two-sided ``alpha``."""
+
+    clusters: int
+    steps: int
+    cluster_size: int
+    icc2: float
+    effect: float
+    trend: float = 0.0
+    alpha: float = 0.05
+
+    def closed_form(self) -> SteppedWedgeDesign:
+        """The same design for the closed-form (Hussey and Hughes) power."""
+        return SteppedWedgeDesign(
+            equal_sequences(self.clusters, self.steps), self.cluster_size, self.icc2,
+            alpha=self.alpha,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CellFits:
+    """The planned model fitted to ``R`` replications: ``estimate``, ``std_error``, ``df``,
+    ``p_value``, and the variances ``tau2``, ``sigma2`` (each ``(R,)``)."""
+
+    estimate: Array
+    std_error: Array
+    df: Array
+    p_value: Array
+    tau2: Array
+    sigma2: Array
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A simulated quantity and its Monte-Carlo standard error."""
+
+    value: float
+    mcse: float
+
+
+@dataclass(frozen=True, slots=True)
+class SteppedWedgeSimResult:
+    """What the planned analysis would find over ``reps`` replications (seed ``seed``):
+    ``power`` at the effect, ``bias`` and ``coverage`` of the interval, the mean standard
+    error and df, the estimates' SD, and the closed-form power beside them."""
+
+    spec: SteppedWedgeSimulation
+    reps: int
+    seed: int
+    power: Estimate
+    bias: Estimate
+    coverage: Estimate
+    mean_se: float
+    empirical_se: float
+    mean_df: float
+    closed_form_power: float
+
+
+def design_cells(s: SteppedWedgeSimulation) -> Array:
+    """``(C, T, p)``: each cluster's rows of the design (intercept, treatment, later
+    periods), clusters in sequence order."""
+    starts = np.repeat(np.arange(1, s.steps + 1), equal_sequences(s.clusters, s.steps))
+    periods = s.steps + 1
+    X = np.zeros((s.clusters, periods, periods + 1))
+    X[:, :, 0] = 1.0
+    X[:, :, 1] = np.arange(periods)[None, :] >= starts[:, None]
+    for t in range(1, periods):
+        X[:, t, 1 + t] = 1.0
+    return X
+
+
+def draw_cells(
+    s: SteppedWedgeSimulation, reps: int, rng: np.random.Generator
+) -> tuple[Array, Array]:
+    """``reps`` trials as cluster-period means ``(R, C, T)`` and within-cell sums of
+    squares ``(R,)`` (module docstring)."""
+    X = design_cells(s)
+    T, m = X.shape[1], s.cluster_size
+    base = s.trend * np.arange(T)[None, :] + s.effect * X[:, :, 1]
+    u = rng.standard_normal((reps, s.clusters, 1)) * math.sqrt(s.icc2)
+    e = rng.standard_normal((reps, s.clusters, T)) * math.sqrt((1 - s.icc2) / m)
+    within = (1 - s.icc2) * rng.chisquare(s.clusters * T * (m - 1), reps)
+    return base[None] + u + e, within
+
+
+class _Batch:
+    """The sums each replication's restricted likelihood needs (module docstring)."""
+
+    def __init__(self, X: Array, means: Array, within: Array, m: int) -> None:
+        ones = X.sum(axis=1)  # (C, p): X_i'1
+        self.A0 = np.einsum("ctp,ctq->pq", X, X)
+        self.A1 = ones.T @ ones
+        totals = means.sum(axis=2)
+        self.b0 = np.einsum("ctp,rct->rp", X, means)
+        self.b1 = totals @ ones
+        self.yy0 = (means**2).sum(axis=(1, 2))
+        self.yy1 = (totals**2).sum(axis=1)
+        self.W, self.m = within, m
+        self.C, self.T, self.p = X.shape
+        self.N = self.C * self.T * m
+
+    def gls(self, lam: Array) -> tuple[Array, Array, Array]:
+        """``A₀ - cA₁``, ``β̂`` and ``q`` at ``λ`` (one per replication)."""
+        c = lam / (1 + self.T * lam)
+        M = self.A0[None] - c[:, None, None] * self.A1[None]
+        rhs = self.b0 - c[:, None] * self.b1
+        beta = np.linalg.solve(M, rhs[..., None])[..., 0]
+        q = self.m * (self.yy0 - c * self.yy1 - np.einsum("rp,rp->r", rhs, beta))
+        return M, beta, q
+
+    def profiled(self, lam: Array) -> Array:
+        M, _, q = self.gls(lam)
+        dof = self.N - self.p
+        return np.asarray(
+            dof * np.log((self.W + q) / dof) + self.C * np.log1p(self.T * lam)
+            + np.linalg.slogdet(M)[1]
+        )  # fmt: skip
+
+    def deviance(self, tau2: Array, sigma2: Array) -> Array:
+        lam = self.m * tau2 / sigma2
+        M, _, q = self.gls(lam)
+        return np.asarray(
+            (self.N - self.p) * np.log(sigma2) + self.C * np.log1p(self.T * lam)
+            + np.linalg.slogdet(M)[1] + (self.W + q) / sigma2
+        )  # fmt: skip
+
+    def variance(self, tau2: Array, sigma2: Array) -> Array:
+        M = self.gls(self.m * tau2 / sigma2)[0]
+        return np.asarray(sigma2 / self.m * np.linalg.inv(M)[:, 1, 1])
+
+
+def fit_cells(X: Array, means: Array, within: Array, m: int, alpha: float = 0.05) -> CellFits:
+    """The planned model fitted to every replication at once (module docstring)."""
+    b = _Batch(X, means, within, m)
+    lo = np.full(len(within), math.log(1e-8))
+    hi = np.full(len(within), math.log(1e4))
+    g = (math.sqrt(5) - 1) / 2
+    x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
+    f1, f2 = b.profiled(np.exp(x1)), b.profiled(np.exp(x2))
+    for _ in range(GOLDEN_STEPS):
+        left = f1 < f2
+        hi = np.where(left, x2, hi)
+        lo = np.where(left, lo, x1)
+        x1n, x2n = hi - g * (hi - lo), lo + g * (hi - lo)
+        x2, x1 = np.where(left, x1, x2n), np.where(left, x1n, x2)
+        new = b.profiled(np.exp(np.where(left, x1, x2)))
+        f1, f2 = np.where(left, new, f2), np.where(left, f1, new)
+    lam = np.exp((lo + hi) / 2)
+    lam = np.where(b.profiled(np.zeros_like(lam)) <= b.profiled(lam), 0.0, lam)
+    _, beta, q = b.gls(lam)
+    sigma2 = (b.W + q) / (b.N - b.p)
+    tau2 = lam * sigma2 / m
+    v = b.variance(tau2, sigma2)
+    theta = np.stack([tau2, sigma2], axis=1)
+    h = np.maximum(np.abs(theta) * 1e-4, 1e-7)
+    eye = np.eye(2)
+    hess = np.zeros((len(v), 2, 2))
+    for i in range(2):
+        for j in range(2):
+            ei, ej = eye[i] * h[:, [i]], eye[j] * h[:, [j]]
+
+            def f(t: Array) -> Array:
+                return b.deviance(t[:, 0], t[:, 1])
+
+            hess[:, i, j] = (
+                f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)
+            ) / (4 * h[:, i] * h[:, j])
+    grad = np.stack(
+        [(b.variance(*(theta + eye[i] * h[:, [i]]).T) - b.variance(*(theta - eye[i] * h[:, [i]]).T))
+         / (2 * h[:, i]) for i in range(2)], axis=1,
+    )  # fmt: skip
+    A = np.linalg.inv(hess / 2)
+    df = 2 * v**2 / np.einsum("ri,rij,rj->r", grad, A, grad)
+    se = np.sqrt(v)
+    p = 2 * sps.t.sf(np.abs(beta[:, 1] / se), df)
+    return CellFits(beta[:, 1], se, df, p, tau2, sigma2)
+
+
+def _chunk(
+    s: SteppedWedgeSimulation, index: int, count: int, seq: np.random.SeedSequence
+) -> tuple[int, CellFits]:
+    means, within = draw_cells(s, count, np.random.default_rng(seq))
+    return index, fit_cells(design_cells(s), means, within, s.cluster_size, s.alpha)
+
+
+def _check(s: SteppedWedgeSimulation) -> None:
+    if s.cluster_size < 2:
+        raise DesignError("cluster_size must be at least 2 people per cluster-period")
+    if not 0 < s.icc2 < 1:
+        raise DesignError(f"icc2 must be between 0 and 1 (not inclusive), not {s.icc2}")
+    if not 0 < s.alpha < 0.5:
+        raise DesignError(f"alpha must be between 0 and 0.5, not {s.alpha}")
+    equal_sequences(s.clusters, s.steps)
+
+
+def simulate_stepped_wedge(
+    s: SteppedWedgeSimulation,
+    reps: int,
+    seed: int,
+    runner: Runner | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SteppedWedgeSimResult:
+    """Simulate ``reps`` trials of ``s`` analysed as planned, from ``seed``."""
+    _check(s)
+    if reps < 10:
+        raise DesignError("simulate at least 10 replications (1,000 or more is usual)")
+    done: dict[int, CellFits] = {}
+    for index, fits in (runner or current())(_chunk, s, seeded_chunks(reps, CHUNK, seed)):
+        done[index] = fits
+        if progress is not None:
+            progress(len(fits.estimate))
+    parts = [done[k] for k in sorted(done)]
+    est = np.concatenate([f.estimate for f in parts])
+    se = np.concatenate([f.std_error for f in parts])
+    df = np.concatenate([f.df for f in parts])
+    p = np.concatenate([f.p_value for f in parts])
+    half = sps.t.ppf(1 - s.alpha / 2, df) * se
+    covered = (est - half <= s.effect) & (s.effect <= est + half)
+    power, cover = float(np.mean(p < s.alpha)), float(np.mean(covered))
+    n = len(est)
+    closed = solve_power(s.closed_form(), s.effect).power if s.effect > 0 else s.alpha
+    return SteppedWedgeSimResult(
+        s, n, seed,
+        Estimate(power, math.sqrt(power * (1 - power) / n)),
+        Estimate(float(est.mean() - s.effect), float(est.std(ddof=1) / math.sqrt(n))),
+        Estimate(cover, math.sqrt(cover * (1 - cover) / n)),
+        float(se.mean()), float(est.std(ddof=1)), float(df.mean()), closed,
+    )  # fmt: skip
