@@ -48,6 +48,7 @@ PAGES = {
     "interviews": {},
     "interview": {"name": "INT-01"},
     "trial-comments": {},
+    "deliverer-survey": {},
 }
 #: Pages that are files to download or open, not pages in the staff layout.
 DOWNLOADS = {"trial-report-pdf", "letter-pdf", "trial-delivery-csv"}
@@ -56,10 +57,11 @@ ALLOWED = {
     "evaluator": {"trial-detail", "trial-report", "trial-report-pdf", "trial-delivery",
                   "trial-delivery-csv", "trial-responses", "trial-uptake", "interviews",
                   "interview", "trial-comments"},
-    "coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses", "trial-uptake"},
+    "coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses", "trial-uptake",
+                    "deliverer-survey"},
     "site-coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses",
-                         "trial-uptake"},
-    "letter-writer": {"trial-delivery", "letters", "letter", "letter-pdf"},
+                         "trial-uptake", "deliverer-survey"},
+    "letter-writer": {"trial-delivery", "letters", "letter", "letter-pdf", "deliverer-survey"},
     "other-evaluator": set(),
     "no-role": set(),
 }  # fmt: skip

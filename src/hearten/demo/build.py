@@ -18,6 +18,7 @@ from rich.console import Console
 
 from hearten.analysis.run import run_analysis
 from hearten.demo.ipe import add_ipe
+from hearten.demo.questions import answer_own_questions, own_generator
 from hearten.demo.simulate import (
     TRUE_EFFECT,
     Person,
@@ -110,6 +111,7 @@ def _answer_wave(
         .order_by("participant__identity__staff_id")  # fixed order: same seed, same demo
     )
     survey = steps.step(_label(trial), f"{wave} survey answered", total=len(invitations))
+    own = own_generator(trial.slug)  # the trial's own questions: a stream of their own
     with survey as advance, transaction.atomic():
         for inv in invitations:
             person = people[inv.participant.identity.staff_id]
@@ -120,6 +122,7 @@ def _answer_wave(
                 shift = (shift_for or {}).get(inv.participant.pseudonym, 0.0)
                 values = simulate_answers(rng, person.level, shift)
                 submit_response(inv, {f"swemwbs_{i}": v for i, v in enumerate(values, 1)})
+                answer_own_questions(inv, own)
             advance()
 
 

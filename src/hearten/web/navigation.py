@@ -37,6 +37,9 @@ TRIAL_PAGES: tuple[TrialPage, ...] = (
     TrialPage("trial-responses", "Response rates", frozenset({EVALUATOR, COORDINATOR})),
     TrialPage("trial-uptake", "Uptake and cost", frozenset({EVALUATOR, COORDINATOR})),
     TrialPage("trial-comments", "Survey comments", frozenset({EVALUATOR})),
+    TrialPage(
+        "deliverer-survey", "Your experience of delivering", frozenset({COORDINATOR, LETTER_WRITER})
+    ),
     TrialPage("interviews", "Interviews and coding", frozenset({EVALUATOR})),
     TrialPage("trial-report", "Trial report", frozenset({EVALUATOR})),
 )

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from hearten.interventions import views as intervention_views
+from hearten.process import deliverer_views
 from hearten.process import views as process_views
 from hearten.surveys import concerns, information, leaving
 from hearten.surveys import staff_views as survey_staff_views
@@ -31,6 +32,11 @@ urlpatterns = [
     path("trials/<slug:slug>/responses/", responses.responses, name="trial-responses"),
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
     path("trials/<slug:slug>/comments/", survey_staff_views.comments, name="trial-comments"),
+    path(
+        "trials/<slug:slug>/deliverer-survey/",
+        deliverer_views.deliverer_survey,
+        name="deliverer-survey",
+    ),
     path("trials/<slug:slug>/interviews/", process_views.interviews, name="interviews"),
     path("trials/<slug:slug>/interviews/<str:name>/", process_views.interview, name="interview"),
     path("trials/<slug:slug>/letters/", intervention_views.letters, name="letters"),
