@@ -178,3 +178,33 @@ def test_with_nothing_missing_the_pooled_fit_is_the_complete_data_fit() -> None:
     old, obs = 2 / lam**2, (com + 1) / (com + 3) * com * (1 - lam)
     assert p.df == pytest.approx(old * obs / (old + obs), rel=EXACT)
     assert fit.missing == {"outcome": 0, "baseline": 0}
+
+
+def test_an_arm_without_the_first_stratum_still_imputes() -> None:
+    # In arm "a" the indicators of strata 1 and 2 add up to the intercept: mice drops one of
+    # linearly dependent predictors, and so must this (a singular fit cannot draw β*).
+    rng = np.random.default_rng(3)
+    stratum = np.r_[np.tile([1, 2], 30), np.tile([0, 1, 2], 20)]
+    frame = pd.DataFrame(
+        {
+            "y": rng.normal(size=120),
+            "x": rng.normal(size=120),
+            "s1": (stratum == 1).astype(float),
+            "s2": (stratum == 2).astype(float),
+        }
+    )
+    frame.loc[rng.random(120) < 0.3, "y"] = np.nan
+    got = impute_pmm(frame, ["a"] * 60 + ["b"] * 60, 3, seed=1)
+    assert all(not done.isna().any().any() for done in got.completed)
+
+
+def test_many_rows_impute_quickly() -> None:
+    """Matching looks only at the donors beside each prediction, not at every pair."""
+    import time
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"y": rng.normal(size=20_000), "x": rng.normal(size=20_000)})
+    frame.loc[rng.random(20_000) < 0.3, "y"] = np.nan
+    start = time.process_time()
+    impute_pmm(frame, ["a"] * 20_000, 2, seed=1)
+    assert time.process_time() - start < 10  # an all-pairs distance matrix takes minutes

@@ -236,12 +236,23 @@ def _chain(
         out[miss[:, j], j] = rng.choice(block[~miss[:, j], j], int(miss[:, j].sum()))
     for _ in range(iterations):
         for j in incomplete:
-            others = [k for k in range(block.shape[1]) if k != j and np.ptp(out[:, k]) > 0]
-            X = np.column_stack([np.ones(len(out)), out[:, others]])
+            others = [k for k in range(block.shape[1]) if k != j]
+            X = _independent(np.column_stack([np.ones(len(out)), out[:, others]]))
             out[miss[:, j], j] = _pmm(
                 block[~miss[:, j], j], X[~miss[:, j]], X[miss[:, j]], rng, donors
             )
     return out
+
+
+def _independent(X: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``X`` without the columns that the columns before them already span (a stratum's
+    indicator with every other stratum's in an arm that lacks the first one; a constant), as
+    ``mice`` removes linearly dependent predictors before imputing."""
+    R = np.linalg.qr(X, mode="r")
+    norms = np.linalg.norm(X, axis=0)
+    keep = np.abs(np.diag(R)) > 1e-7 * np.where(norms > 0, norms, 1.0)
+    keep &= norms > 0
+    return X[:, keep]
 
 
 def _pmm(
@@ -256,21 +267,34 @@ def _pmm(
     xtx = X_obs.T @ X_obs
     try:
         v = np.linalg.inv(xtx)
-        np.linalg.cholesky(v)
-    except np.linalg.LinAlgError:  # near-collinear: mice's ridge penalty
+        v = (v + v.T) / 2
+        root = np.linalg.cholesky(v)
+    except np.linalg.LinAlgError:  # near-collinear among the observed rows: mice's ridge
         v = np.linalg.inv(xtx + np.diag(np.diag(xtx) * 1e-5))
+        v = (v + v.T) / 2
+        root = np.linalg.cholesky(v)
     coef = v @ (X_obs.T @ y)
     resid = y - X_obs @ coef
     sigma = np.sqrt(resid @ resid / rng.chisquare(max(n - p, 1)))
-    beta = coef + np.linalg.cholesky((v + v.T) / 2) @ rng.standard_normal(p) * sigma
+    beta = coef + root @ rng.standard_normal(p) * sigma
     yhat_obs, yhat_mis = X_obs @ coef, X_mis @ beta
     k = min(donors, n)
-    distance = np.abs(yhat_mis[:, None] - yhat_obs[None, :])
-    # Ties broken at random, as mice's matcher does, so equal predictions share donors.
-    distance += rng.uniform(0, 1e-9, distance.shape) * (1 + np.abs(distance))
-    nearest = np.argpartition(distance, k - 1, axis=1)[:, :k]
-    pick = nearest[np.arange(len(X_mis)), rng.integers(0, k, len(X_mis))]
-    return y[pick]
+    # The k nearest predictions lie within k places either side of where each missing row's
+    # prediction would sort among the donors'. Donors are shuffled before a stable sort, so
+    # equal predictions (common with only stratum indicators) are chosen among at random, as
+    # mice's matcher does.
+    shuffled = rng.permutation(n)
+    order = shuffled[np.argsort(yhat_obs[shuffled], kind="stable")]
+    ranked = yhat_obs[order]
+    window = np.searchsorted(ranked, yhat_mis)[:, None] + np.arange(-k, k)[None, :]
+    outside = (window < 0) | (window >= n)
+    window = np.clip(window, 0, n - 1)
+    distance = np.abs(ranked[window] - yhat_mis[:, None])
+    distance[outside] = np.inf
+    nearest = np.argsort(distance, axis=1, kind="stable")[:, :k]
+    rows = np.arange(len(X_mis))
+    pick = window[rows, nearest[rows, rng.integers(0, k, len(X_mis))]]
+    return np.asarray(y[order[pick]], dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
