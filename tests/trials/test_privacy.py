@@ -203,3 +203,25 @@ def test_inviting_again_never_writes_a_revoked_link_into_the_links_file(
     assert person.pseudonym not in text
     assert "39 personal links" in r.out
     assert len(text.splitlines()) == 1 + 39
+
+
+def test_purging_leaves_no_links_files_and_no_token_that_was_sent(
+    trial: Any, hearten: Any, hearten_home: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Issue 28, item 4: the links file (names, addresses, links) goes with the purge, and no
+    token anyone was sent is left in the database."""
+    _ready(trial)
+    assert hearten("trial", "invite", trial.slug, "follow-up").code == 0
+    folder = hearten_home / "exports" / trial.slug
+    assert (folder / "follow-up-links.csv").exists()
+    (folder / "letters").mkdir()
+    (folder / "letters" / "R1.pdf").write_bytes(b"%PDF")
+    sent = set(Invitation.objects.filter(wave__trial=trial).values_list("token", flat=True))
+    _privacy(trial, ends_on="2027-01-31", retain_until="2027-12-31")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = purge_trial(trial, date(2028, 1, 1))
+    assert [p.name for p in folder.rglob("*") if p.is_file()] == ["anonymised-dataset.csv"]
+    kept = set(Invitation.objects.filter(wave__trial=trial).values_list("token", flat=True))
+    assert len(kept) == len(sent) == 80
+    assert not kept & sent
+    assert result.compacted == ""  # this test runs inside a transaction: VACUUM cannot

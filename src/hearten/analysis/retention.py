@@ -21,16 +21,18 @@ from hearten.files import write_atomic
 from hearten.spreadsheet import neutral_frame
 from hearten.trials import audit
 from hearten.trials.models import Trial
-from hearten.trials.privacy import purge_due, purge_identifiable
+from hearten.trials.privacy import compact_database, purge_due, purge_identifiable
 
 
 @dataclass(frozen=True, slots=True)
 class Purge:
-    """What a purge kept (``dataset``, its rows) and removed (rows by kind)."""
+    """What a purge kept (``dataset``, its rows), removed (rows by kind), and how the database
+    was rewritten so no deleted bytes stay in it (``""``: not, inside a transaction)."""
 
     dataset: Path
     rows: int
     removed: dict[str, int]
+    compacted: str = ""
 
 
 def anonymised_dataset(trial: Trial) -> tuple[Path, int]:
@@ -54,4 +56,5 @@ def purge_trial(trial: Trial, today: date | None = None) -> Purge:
     """After ``privacy.retain_until``: write the anonymised dataset, then purge."""
     purge_due(trial, today)
     path, rows = anonymised_dataset(trial)
-    return Purge(path, rows, purge_identifiable(trial, today))
+    removed = purge_identifiable(trial, today)
+    return Purge(path, rows, removed, compact_database())

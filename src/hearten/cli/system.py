@@ -222,6 +222,10 @@ def restore_cmd(
         applied = upgrade_database()
         out.print(f"The backup was made by an earlier version: {len(applied)} upgrade(s) applied.")
     erased, purged = reapply(erasures)
+    if erased or purged:
+        from hearten.trials.privacy import compact_database
+
+        compact_database()  # the erased rows leave no bytes in the restored file
     out.print(f"Restored from {file}.")
     if kept is not None:
         out.print(f"What it replaced is kept in {kept}.")

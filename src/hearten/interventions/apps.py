@@ -37,8 +37,10 @@ def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
     from django.utils import timezone
 
     from hearten.interventions.models import Enrolment, Letter, ModuleWork
+    from hearten.trials.privacy import forget_tokens
 
     lines = Letter.objects.filter(trial=trial).exclude(lines="").update(lines="")
     work, _ = ModuleWork.objects.filter(enrolment__trial=trial).delete()
     links = Enrolment.objects.filter(trial=trial, revoked_at=None).update(revoked_at=timezone.now())
+    forget_tokens(Enrolment.objects.filter(trial=trial))
     return {"letters' personal lines": lines, "programme work": work, "programme links": links}

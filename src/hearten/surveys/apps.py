@@ -32,13 +32,16 @@ def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
 
 
 def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
-    """Every link of the trial stops working; unsent e-mails go."""
+    """Every link of the trial stops working and its token is replaced by a random one that
+    was never sent; unsent e-mails go."""
     from django.utils import timezone
 
     from hearten.surveys.models import Invitation, Message
+    from hearten.trials.privacy import forget_tokens
 
     revoked = Invitation.objects.filter(wave__trial=trial, revoked_at=None).update(
         revoked_at=timezone.now()
     )
+    forget_tokens(Invitation.objects.filter(wave__trial=trial))
     messages, _ = Message.objects.filter(invitation__wave__trial=trial, status="pending").delete()
     return {"survey links revoked": revoked, "e-mails not yet sent": messages}

@@ -32,6 +32,8 @@ from hearten.trials.models import Participant, Trial
 
 #: Kept after an erasure: it holds row numbers, never pseudonyms (written by a purge).
 ANONYMISED = "anonymised-dataset.csv"
+#: The anonymised release a purge keeps: the dataset and its codebook.
+RELEASE = (ANONYMISED, "anonymised-codebook.md")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +72,27 @@ def record_erasure(trial: Trial, pseudonym: str) -> None:
 
 
 def record_purge(trial: Trial) -> None:
-    """Once the purge commits: note it in the ledger."""
+    """Once the purge commits: note it in the ledger and delete the trial's export files but
+    the anonymised release (links files, exports with names or study codes)."""
     slug, at = trial.slug, timezone.now().isoformat()
-    transaction.on_commit(lambda: _append(Erasure(slug, "", at)))
+
+    def done() -> None:
+        _append(Erasure(slug, "", at))
+        clear_exports_of_purged(slug)
+
+    transaction.on_commit(done)
+
+
+def clear_exports_of_purged(slug: str) -> list[Path]:
+    """Delete every file under ``HEARTEN_HOME/exports/SLUG`` but the anonymised dataset and
+    its codebook; returns the files deleted."""
+    folder = Path(settings.HEARTEN.home) / "exports" / slug
+    if not folder.is_dir():
+        return []
+    gone = [p for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in RELEASE]
+    for path in gone:
+        path.unlink()
+    return gone
 
 
 def read_ledger() -> list[Erasure]:

@@ -13,10 +13,12 @@ anonymised analysis dataset.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hearten.errors import StateError
@@ -83,3 +85,29 @@ def purge_identifiable(trial: Trial, today: date | None = None) -> dict[str, int
         record_purge(trial)
     trial.refresh_from_db()
     return counts
+
+
+def forget_tokens(links: QuerySet[Any]) -> int:
+    """Give every link in ``links`` a new random token that was never sent to anyone, so the
+    database no longer holds the tokens of the links people were sent; returns how many."""
+    n = 0
+    for pk in list(links.values_list("pk", flat=True)):
+        n += links.model.objects.filter(pk=pk).update(token=secrets.token_urlsafe(32))
+    return n
+
+
+def compact_database() -> str:
+    """Rewrite the database so deleted rows leave no bytes behind: on SQLite a checkpoint
+    that empties the write-ahead log, ``VACUUM`` and another checkpoint; on PostgreSQL
+    ``VACUUM (FULL)``. Returns what was done, or ``""`` inside a transaction (neither can run
+    there: the caller's transaction must end first, and a later purge or restore does it)."""
+    if connection.in_atomic_block:
+        return ""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("VACUUM")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return "database rewritten (SQLite VACUUM, write-ahead log emptied)"
+        cursor.execute("VACUUM (FULL)")
+        return "database rewritten (PostgreSQL VACUUM FULL)"
