@@ -55,7 +55,8 @@ def test_imputation_as_the_plans_missing_data_analysis_is_the_reported_effect(tr
 
 
 def test_imputation_beside_complete_cases_is_a_sensitivity_analysis(trial: Any) -> None:
-    _plan(trial, imputation=IMPUTATION, seed=3)
+    again = {"name": "again", "wave": "follow-up", "baseline_wave": "baseline"}
+    _plan(trial, imputation=IMPUTATION, seed=3, secondary=[again])
     _ready(trial)
     result = run_analysis(trial).result
     used = _complete(trial)
@@ -68,6 +69,10 @@ def test_imputation_beside_complete_cases_is_a_sensitivity_analysis(trial: Any) 
     html = write_report(trial).read_text()
     assert "Sensitivity analysis: multiple imputation" in html
     assert "multiple imputation as a sensitivity analysis" in html
+    # The secondary outcome (the same score) is imputed alike, and said so under its table.
+    (secondary,) = result["secondary"]
+    assert secondary["imputation"]["effects"][0]["estimate"] == pytest.approx(pooled.estimate)
+    assert "Sensitivity analysis: multiple imputation</strong>, as for the primary" in html
 
 
 def test_the_plan_documents_say_how_missing_answers_are_imputed(trial: Any) -> None:

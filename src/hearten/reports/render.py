@@ -48,6 +48,21 @@ def _ci(e: dict[str, Any], digits: int = 3) -> str:
     return f"{low} to {high}"
 
 
+def _secondary_imputed(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Each secondary outcome's multiple-imputation sensitivity result (or why there is
+    none); empty when imputation is the plan's own analysis (its table shows it then)."""
+    rows: list[dict[str, Any]] = []
+    for o in r.get("secondary", []):
+        mi = o.get("imputation") or {}
+        if mi.get("role") != "sensitivity":
+            continue
+        if mi.get("note"):
+            rows.append({"name": o["name"], "note": mi["note"]})
+        for e in mi.get("effects", []):
+            rows.append({**e, "name": o["name"], "label": labels[e["term"]], "ci_text": _ci(e)})
+    return rows
+
+
 def _imputed_from(model: dict[str, Any]) -> str:
     """The predictors of the imputation model, in words."""
     items: list[str] = ["the baseline score"] if model.get("baseline") else []
@@ -422,6 +437,7 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
             for e in _imputed_effects(r)
         ],
         "imputed_from": _imputed_from(r["model"]),
+        "secondary_imputed": _secondary_imputed(r, labels),
         "eef_g": [
             (labels.get(arm, arm), g)
             for arm, g in ((r.get("observed_icc") or {}).get("eef_g") or {}).items()
