@@ -97,6 +97,16 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     assert "social workers&#x27; time on a module" in goals_page
     assert "Cost per day of sickness absence avoided" in text  # the coffee trial's HR
     assert (programme / "report.pdf").exists()
+    # every PDF the demo writes passes the structural check: reports, plans, packs, letters
+    from tests.reports.test_tagged_pdf import structure
+
+    letters = home / "demo" / "letters" / "all-letters.pdf"
+    pdfs = [*sorted((home / "reports").rglob("*.pdf")), letters]
+    assert len(pdfs) >= 13
+    for pdf in pdfs:
+        s = structure(pdf.read_bytes())
+        assert (s["ua"], s["lang"], s["marked"]) == ("1", "en-GB", True), pdf.name
+        assert s["title"], pdf.name
 
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -14,6 +14,7 @@ from hearten.stats.costs import (
     adjusted_cost_effect_bootstrap,
     cost_effect_bootstrap,
     icer,
+    icer_interval,
     one_way,
     present_value,
     to_price_year,
@@ -224,3 +225,14 @@ def test_the_adjusted_bootstrap_refuses_an_arm_it_does_not_have() -> None:
             people["cost"], people["arm"].tolist(), "control", people["cluster"],
             people["outcome"], X, {"perks": 1}, people["stratum"], reps=100,
         )  # fmt: skip
+
+
+def test_the_icer_interval_is_the_percentiles_of_the_draws_ratios_on_one_side_of_zero() -> None:
+    cost = np.array([10.0, 20.0, 30.0, 40.0, 50.0])
+    effect = np.array([1.0, 1.0, 1.0, 2.0, 0.5])  # ratios 10, 20, 30, 20, 100
+    low, high = icer_interval(cost, effect, level=0.5)  # 25th and 75th percentiles
+    assert (low, high) == (20.0, 30.0)
+    # a draw of no effect, or on the other side of zero, leaves the ratio undefined
+    assert icer_interval(cost, np.array([1.0, 1.0, 0.0, 2.0, 0.5])) is None
+    assert icer_interval(cost, np.array([1.0, -1.0, 1.0, 2.0, 0.5])) is None
+    assert icer_interval(-cost, -effect, level=0.5) == (20.0, 30.0)

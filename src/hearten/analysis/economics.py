@@ -47,6 +47,7 @@ from hearten.stats.costs import (
     adjusted_cost_effect_bootstrap,
     cost_effect_bootstrap,
     icer,
+    icer_interval,
     one_way,
 )
 from hearten.stats.estimate import itt_design
@@ -142,6 +143,7 @@ def _per_point(
 
 def _summary(r: CostEffect, arm: str, wtp: list[float]) -> dict[str, Any]:
     ratio = icer(r.delta_cost, r.delta_effect)
+    interval = icer_interval(r.cost_draws, r.effect_draws, r.level)
     keep = np.linspace(0, len(r.cost_draws) - 1, min(PLANE_DRAWS, len(r.cost_draws))).astype(int)
     return {
         "arm": arm,
@@ -153,6 +155,9 @@ def _summary(r: CostEffect, arm: str, wtp: list[float]) -> dict[str, Any]:
         "effect_high": r.effect_high,
         "correlation": r.correlation,
         "icer": ratio.ratio,
+        # its percentile interval, only when every draw's effect is on one side of zero
+        "icer_low": interval[0] if interval and ratio.ratio is not None else None,
+        "icer_high": interval[1] if interval and ratio.ratio is not None else None,
         "quadrant": ratio.quadrant,
         "thresholds": wtp,
         "acceptability": acceptability(r.cost_draws, r.effect_draws, wtp),

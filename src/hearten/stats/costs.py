@@ -320,6 +320,28 @@ def adjusted_cost_effect_bootstrap(
     return out
 
 
+def icer_interval(
+    cost_draws: ArrayLike, effect_draws: ArrayLike, level: float = 0.95
+) -> tuple[float, float] | None:
+    """The percentile interval of the ICER over the bootstrap draws, or ``None`` when it is
+    not defined.
+
+    The ratio ``Δcost / Δeffect`` orders the draws by cost per unit of effect only when every
+    draw's effect has the same sign as the estimate's: a draw with no effect, or one on the
+    other side of zero, has a ratio that means something else (Briggs, O'Brien and Blackhouse,
+    *Annu Rev Public Health* 2002), so the interval is given only when all draws of the effect
+    are positive (or all negative); otherwise read the acceptability curve.
+    """
+    dc, de = np.asarray(cost_draws, dtype=float), np.asarray(effect_draws, dtype=float)
+    if dc.shape != de.shape or dc.size == 0:
+        raise DataError("give as many cost draws as effect draws")
+    if not ((de > 0).all() or (de < 0).all()):
+        return None
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(dc / de, [tail, 100 - tail])
+    return float(low), float(high)
+
+
 def acceptability(
     cost_draws: ArrayLike, effect_draws: ArrayLike, thresholds: Sequence[float]
 ) -> list[float]:
