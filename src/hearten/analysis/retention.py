@@ -2,7 +2,10 @@
 
 The dataset is written first (``exports/<trial>/anonymised-dataset.csv``): one row per person
 randomised, with a row number instead of the study code, the arm, site, team, role, FTE,
-caseload, years in post, consent, withdrawal and every planned score. Then
+caseload, years in post, consent, withdrawal and every planned score, treated as a release by
+:mod:`hearten.analysis.release` (bands, small teams pooled, k-anonymity checked against the
+trial's ``[monitoring] min_group``), with its codebook beside it
+(``anonymised-codebook.md``). Then
 :func:`hearten.trials.privacy.purge_identifiable` removes staff numbers, names, addresses,
 links, letters' lines and programme work, in one transaction.
 """
@@ -17,9 +20,11 @@ from pathlib import Path
 from django.conf import settings
 
 from hearten.analysis.dataset import build_dataset
+from hearten.analysis.release import Release, codebook, release
 from hearten.files import write_atomic
 from hearten.spreadsheet import neutral_frame
 from hearten.trials import audit
+from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Trial
 from hearten.trials.privacy import compact_database, purge_due, purge_identifiable
 
@@ -35,14 +40,24 @@ class Purge:
     compacted: str = ""
 
 
-def anonymised_dataset(trial: Trial) -> tuple[Path, int]:
-    """Write the analysis dataset with row numbers for study codes; return its path and rows."""
+def anonymised_release(trial: Trial) -> Release:
+    """The analysis dataset as a release (:mod:`hearten.analysis.release`), from what the
+    database holds: the same before and after a purge."""
     data = build_dataset(trial).sort_values(["site", "team", "pseudonym"])
     data.insert(0, "row", [f"R{i:05d}" for i in range(1, len(data) + 1)])
     data = data.drop(columns=["pseudonym"])
-    path = Path(settings.HEARTEN.home) / "exports" / trial.slug / "anonymised-dataset.csv"
+    return release(data, design_of(trial).monitoring.min_group)
+
+
+def anonymised_dataset(trial: Trial) -> tuple[Path, int]:
+    """Write the anonymised release and its codebook; return the dataset's path and rows."""
+    made = anonymised_release(trial)
+    data = made.data
+    folder = Path(settings.HEARTEN.home) / "exports" / trial.slug
+    path = folder / "anonymised-dataset.csv"
     text = neutral_frame(data).to_csv(index=False)
     write_atomic(path, text)
+    write_atomic(folder / "anonymised-codebook.md", codebook(made, trial.name))
     audit.record(
         trial,
         "exported",
