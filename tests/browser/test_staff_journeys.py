@@ -66,3 +66,33 @@ def test_a_coordinator_records_a_delivery_and_downloads_the_list(
     assert text.startswith("team,name,study_code,receives,delivery,on")
     assert "delivered" in text
     page.context.close()
+
+
+def test_an_evaluator_reads_a_sampled_letter_and_returns_it_to_its_writer(
+    world: dict[str, Any], live_server: Any, browser: Any
+) -> None:
+    base = live_server.url
+    slug = world["trial"].slug
+    page = signed_in_page(browser, base, "evaluator", DESKTOP)
+    page.goto(f"{base}/trials/{slug}/letter-reviews/")
+    assert page.get_by_text(
+        "Drawing again from the recorded seed gives the same letters."
+    ).is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Read and review").first.click()
+    page.get_by_role("heading", name="As it will be printed").wait_for()
+    assert axe_violations(page) == []
+    page.get_by_label("Return to its writer to rewrite").check()
+    page.get_by_role("button", name="Save the review").click()
+    page.get_by_text("a returned letter needs a comment").first.wait_for()
+    assert axe_violations(page) == []
+    page.get_by_label("Return to its writer to rewrite").check()
+    page.get_by_label("Comment for the writer").fill("Say which week it was and what changed.")
+    page.get_by_role("button", name="Save the review").click()
+    page.get_by_text("is returned to its writer").wait_for()
+    page.context.close()
+    writer = signed_in_page(browser, base, "letter-writer", DESKTOP)
+    writer.goto(f"{base}/trials/{slug}/letters/{world['mine']}/")
+    assert writer.get_by_text("Say which week it was and what changed.").is_visible()
+    assert axe_violations(writer) == []
+    writer.context.close()

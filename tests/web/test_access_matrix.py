@@ -42,6 +42,8 @@ PAGES = {
     "trial-responses": {},
     "trial-uptake": {},
     "letters": {},
+    "letter-reviews": {},
+    "letter-review": {"pk": "review"},
     "letter": {"pseudonym": "mine"},
     "letter-pdf": {"pseudonym": "mine"},
     "letter-other": {"pseudonym": "other"},  # another writer's member of staff
@@ -56,7 +58,7 @@ DOWNLOADS = {"trial-report-pdf", "letter-pdf", "trial-delivery-csv"}
 ALLOWED = {
     "evaluator": {"trial-detail", "trial-report", "trial-report-pdf", "trial-delivery",
                   "trial-delivery-csv", "trial-responses", "trial-uptake", "interviews",
-                  "interview", "trial-comments"},
+                  "interview", "trial-comments", "letter-reviews", "letter-review"},
     "coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses", "trial-uptake",
                     "deliverer-survey"},
     "site-coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses",
@@ -103,10 +105,14 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
         "nobody missed a single visit."
     )
     write_letter(writer, trial, sorted(mine)[0], lines)
+    from hearten.interventions.review import draw_sample
+
+    sample = draw_sample(users.objects.get(username="evaluator"), trial, 1, seed=21)
     treated = {p.pseudonym for p in lettered}
     dudley = {p.pseudonym for p in lettered if p.site.code == "Dudley"}
     return {
         "trial": trial,
+        "review": sample.reviews.get().pk,
         "mine": sorted(mine)[0],
         "other": next(p.pseudonym for p in lettered if p.team.code != team),
         # Study codes each role may meet, by page (None: any). Delivery staff see who is to
@@ -132,6 +138,8 @@ def _url(name: str, slug: str, world: dict[str, Any]) -> str:
         kwargs["pseudonym"] = world[extra["pseudonym"]]
     if "name" in extra:
         kwargs["name"] = extra["name"]
+    if "pk" in extra:
+        kwargs["pk"] = world[extra["pk"]]
     return reverse(name.removesuffix("-other"), kwargs=kwargs)
 
 

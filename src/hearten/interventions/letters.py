@@ -179,7 +179,7 @@ def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
         raise StateError(
             f"the letter to {pseudonym} has been sent for printing: withdraw it first to rewrite it"
         )
-    if existing is not None and existing.status not in ("draft", "ready"):
+    if existing is not None and existing.status not in ("draft", "ready", "returned"):
         raise StateError(f"the letter to {pseudonym} was {existing.status} already")
     plan = _plan(trial)
     unsafe = safeguarding_concerns(trial, lines)

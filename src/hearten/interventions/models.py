@@ -35,8 +35,11 @@ class Letter(models.Model):
     """One recognition letter, its personalisation check, and its delivery log."""
 
     #: draft (fails a check), ready (passes, not sent), approved (sent for printing by its
-    #: writer), printed, posted or emailed, stopped (its recipient withdrew).
-    STATUSES = ("draft", "ready", "approved", "printed", "posted", "emailed", "stopped")
+    #: writer), printed, posted or emailed, stopped (its recipient withdrew), returned (to its
+    #: writer by the evaluator's fidelity review, with a comment, to rewrite).
+    STATUSES = (
+        "draft", "ready", "approved", "printed", "posted", "emailed", "stopped", "returned",
+    )  # fmt: skip
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="letters")
     participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="letter")
@@ -251,3 +254,48 @@ class DeliveryMark(models.Model):
 
     class Meta:
         ordering = ["recorded_at", "id"]
+
+
+class Verdict(models.TextChoices):
+    """The evaluator's verdict on a letter in the fidelity review."""
+
+    PENDING = "pending", "to review"
+    ACCEPTED = "accepted", "accepted"
+    RETURNED = "returned", "returned to its writer"
+
+
+class LetterSample(models.Model):
+    """A fidelity-review sample of letters: ``per_writer`` letters of each writer drawn at
+    random with the recorded ``seed`` (``interventions.review``), so the draw can be
+    repeated and checked."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="letter_samples")
+    seed = models.BigIntegerField()
+    per_writer = models.PositiveSmallIntegerField()
+    #: The letters it was drawn from: each writer's username → their letters' study codes.
+    pool: models.JSONField[dict[str, list[str]]] = models.JSONField(default=dict)
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    drawn_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["drawn_at", "id"]
+
+
+class LetterReview(models.Model):
+    """One sampled letter's review: the verdict, the evaluator's comment (shown to the
+    writer when the letter is returned), who reviewed it and when."""
+
+    sample = models.ForeignKey(LetterSample, on_delete=models.CASCADE, related_name="reviews")
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="reviews")
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, default=Verdict.PENDING)
+    comment = models.TextField(blank=True, max_length=2000)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "letter"], name="letter_review_once"),
+        ]

@@ -27,6 +27,7 @@ from hearten.interventions.letters import (
 )
 from hearten.interventions.models import Enrolment, ModuleWork
 from hearten.interventions.personalisation import MAX_CHARACTERS, MIN_WORDS
+from hearten.interventions.review import returned_comment
 from hearten.surveys.concerns import concern_page
 from hearten.surveys.information import information_page, privacy_page
 from hearten.surveys.leaving import leave_page
@@ -64,6 +65,7 @@ STAGES = {
     "posted": ("Posted", "govuk-tag--green"),
     "emailed": ("E-mailed", "govuk-tag--green"),
     "stopped": ("Stopped", "govuk-tag--grey"),
+    "returned": ("Returned to you", "govuk-tag--red"),
 }
 SENT = ("approved", "printed", "posted", "emailed")
 
@@ -159,7 +161,8 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
             "form": form,
             "letter": current,
             "stage": STAGES[status][0] if status else "Not started",
-            "editable": status in ("", "draft", "ready"),
+            "editable": status in ("", "draft", "ready", "returned"),
+            "returned": returned_comment(current) if current else "",
             "can_send": status == "ready",
             "can_withdraw": status in ("approved", "printed"),
             "error": error,

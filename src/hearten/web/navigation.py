@@ -31,6 +31,7 @@ class TrialPage:
 TRIAL_PAGES: tuple[TrialPage, ...] = (
     TrialPage("trial-detail", "Overview", frozenset({EVALUATOR})),
     TrialPage("letters", "Letters to write", frozenset({LETTER_WRITER})),
+    TrialPage("letter-reviews", "Letter reviews", frozenset({EVALUATOR})),
     TrialPage(
         "trial-delivery", "Who receives what", frozenset({EVALUATOR, COORDINATOR, LETTER_WRITER})
     ),

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from hearten.interventions import review_pages
 from hearten.interventions import views as intervention_views
 from hearten.process import deliverer_views
 from hearten.process import views as process_views
@@ -40,6 +41,8 @@ urlpatterns = [
     path("trials/<slug:slug>/interviews/", process_views.interviews, name="interviews"),
     path("trials/<slug:slug>/interviews/<str:name>/", process_views.interview, name="interview"),
     path("trials/<slug:slug>/letters/", intervention_views.letters, name="letters"),
+    path("trials/<slug:slug>/letter-reviews/", review_pages.reviews, name="letter-reviews"),
+    path("trials/<slug:slug>/letter-reviews/<int:pk>/", review_pages.review, name="letter-review"),
     path("trials/<slug:slug>/letters/<str:pseudonym>/", intervention_views.letter, name="letter"),
     path(
         "trials/<slug:slug>/letters/<str:pseudonym>/letter.pdf",
