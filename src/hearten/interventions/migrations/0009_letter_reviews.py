@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interventions', '0007_delivery_marks'),
+        ('interventions', '0008_cost_minutes_from'),
         ('trials', '0009_display_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
