@@ -191,18 +191,20 @@ def test_a_comment_that_mentions_bullying_brings_support_on_the_next_page(
 
 
 def test_the_survey_time_counts_the_trials_own_questions(client: Client, asked: Any) -> None:
-    from hearten.surveys.timing import estimate
+    from hearten.surveys.study import study_of
+    from hearten.surveys.survey_time import survey_estimate
+    from hearten.surveys.timing import Item, pages_of
     from hearten.trials.questions import question_pages
 
     own = question_pages(asked.design)
-    # Hand-worked: consent 45; SWEMWBS page 10 + 7 × (4.5 + 0.35 × 5); "Your views" page 10
-    # + (4.5 + 0.35 × 5) + (4.5 + 0.35 × 2) + 30 + 30 (both comments, one asked of some only).
-    expected = 45 + 10 + 7 * 6.25 + 10 + 6.25 + 5.2 + 30 + 30
-    found = estimate(["swemwbs", "your-views"], own=own)
-    assert found.seconds == pytest.approx(expected)
-    assert (found.questions, found.pages, found.minutes) == (11, 2, 4)
+    pages = pages_of(["swemwbs", "your-views"], own)
+    # Every item of the trial's own page, both comments among them (one asked of some only).
+    assert [i.kind for i in pages[1].items] == ["choice", "choice", "text", "text"]
+    assert pages[1].items[1] == Item("choice", 2)
+    found = survey_estimate(study_of(asked), ["swemwbs", "your-views"], own)
+    assert (found.questions, found.pages) == (11, 2)
     inv = Invitation.objects.filter(wave__trial=asked).order_by("id").first()
     assert inv is not None
     page = client.get(f"/s/{inv.token}/").content.decode()  # the consent page says so
     assert "Do you agree to take part?" in page
-    assert "4 minutes" in page
+    assert f"takes about {found.minutes} minutes" in page

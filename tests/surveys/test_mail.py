@@ -32,7 +32,7 @@ def test_invitations_and_reminders_arrive_once_and_only_while_wanted(
     body = first.get_payload(decode=True).decode()
     inv = Invitation.objects.get(participant__identity__email=first["To"])
     assert f"/s/{inv.token}/" in body
-    assert "about 2 minutes" in body  # SWEMWBS and consent: 99 s, rounded up
+    assert "about 3 minutes" in body  # SWEMWBS, consent page of 257 words, check: 141 s
     assert trial.name not in body
     assert f"/s/{inv.token}/leave-study/" in body
     assert f"/s/{inv.token}/privacy/" in body

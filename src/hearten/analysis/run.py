@@ -700,13 +700,3 @@ def _finite(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
-
-
-def latest_run(trial: Trial) -> AnalysisRun:
-    run = trial.analysis_runs.first()
-    if run is None:
-        raise StateError(
-            f"trial {trial.slug!r} has not been analysed: run `hearten trial "
-            f"analyse {trial.slug}` first"
-        )
-    return run

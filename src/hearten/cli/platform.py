@@ -37,13 +37,15 @@ def create(
     out.print(f"Created trial [bold]{trial.slug}[/]: {trial.name}")
     out.print(f"  randomised by {trial.unit}, strata: {trial.strata or 'none'}; arms: {arms}")
     out.print(f"  waves: {', '.join(w.name for w in waves)}")
-    from hearten.surveys.timing import estimate
+    from hearten.surveys.study import study_of
+    from hearten.surveys.survey_time import survey_estimate
 
     stored = design_of(trial)
     own = {p.name: p for p in stored.questions}
     for spec in stored.waves:
         pages = spec.pages + spec.questions
-        minutes = estimate(pages, own=own).minutes  # what participants are told, rounded up
+        # what participants are told, consent page included, rounded up
+        minutes = survey_estimate(study_of(trial), pages, own).minutes
         note = "" if minutes <= 5 else " (long: aim for about five minutes)"
         out.print(f"  {spec.name}: {', '.join(pages)}, about {minutes} min{note}")
     title = design_of(trial).participants.title
@@ -527,12 +529,6 @@ def purge_cmd(trial: TrialArg) -> None:
     result = purge_trial(get_trial(trial))
     out.print(f"Anonymised analysis dataset ({result.rows} rows): {result.dataset}")
     out.print("Removed: " + ", ".join(f"{k} {v}" for k, v in result.removed.items()))
-    out.print(
-        "Export files of the trial but the anonymised dataset and its codebook were deleted; "
-        + (result.compacted or "the database was not rewritten (inside a transaction)")
-        + ". Backups taken before today still hold the purged data: a restore purges the "
-        "trial again."
-    )
 
 
 @trial_app.command("dpia")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 import hearten
-from hearten.analysis.run import latest_run
+from hearten.analysis.stored import latest_run
 from hearten.errors import DataError, EstimationError
 from hearten.files import write_atomic
 from hearten.reports.figures import (

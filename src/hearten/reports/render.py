@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 import hearten
-from hearten.analysis.run import latest_run
+from hearten.analysis.stored import latest_run
 from hearten.files import write_atomic
 from hearten.reports.chronology import report_chronology
 from hearten.reports.figures import (

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from hearten.analysis.run import latest_run
+from hearten.analysis.stored import latest_run
 from hearten.files import write_atomic
 from hearten.interventions.models import CostItem, Letter, LetterPlan, PerkDeployment
 from hearten.reports.consort import CLUSTER_NOTES, CONSORT_2025, WHO_TRDS

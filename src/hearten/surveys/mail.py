@@ -38,7 +38,7 @@ from django_tasks import task
 
 from hearten.surveys.models import Invitation, MailFailure, Message, MessageStatus, Wave
 from hearten.surveys.study import Study, study_of
-from hearten.surveys.timing import estimate
+from hearten.surveys.survey_time import survey_estimate
 from hearten.trials.choices import Consent
 from hearten.trials.models import IdentityKey
 from hearten.trials.questions import question_pages
@@ -334,8 +334,13 @@ def _body(message: Message, link: str) -> tuple[str, str]:
     inv = message.invitation
     assert inv is not None
     study = study_of(inv.wave.trial)
-    own = question_pages(inv.wave.trial.design)
-    minutes = estimate(inv.wave.pages or [inv.wave.instrument], own=own).minutes
+    minutes = survey_estimate(
+        study,
+        inv.wave.pages or [inv.wave.instrument],
+        question_pages(inv.wave.trial.design),
+        closes_on=inv.wave.closes_on,
+        consent=inv.participant.consent != Consent.CONSENTED,
+    ).minutes
     first = message.kind == INVITATION
     subject = f"{study.title}: {'a short survey' if first else 'a reminder about the survey'}"
     opening = (

@@ -29,7 +29,7 @@ from hearten.surveys.items import (
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import answer, new_key, record_consent
 from hearten.surveys.study import DISTRESSING, frame
-from hearten.surveys.timing import estimate
+from hearten.surveys.survey_time import consent_context, survey_estimate
 from hearten.surveys.visits import Visit, mark_opened, visit
 from hearten.trials.choices import Consent
 
@@ -84,15 +84,13 @@ def _consent(request: HttpRequest, token: str, v: Visit) -> HttpResponse:
         if agrees:
             return redirect(f"{reverse('survey', kwargs={'token': token})}?consented=1")
         return redirect("survey", token=token)
-    context = _frame(
-        token,
-        v,
-        form=consent,
-        estimate=estimate(v.pages, own=own_pages(v)),
-        closes_on=v.closes_on,
-        again=v.consent == Consent.CONSENTED,
-        optional=[(s, text) for s, text in v.study.statements if s != "surveys"],
-    )
+    again = v.consent == Consent.CONSENTED
+    shown = survey_estimate(v.study, v.pages, own_pages(v), closes_on=v.closes_on, again=again)
+    context = {
+        **_frame(token, v),
+        **consent_context(v.study, shown, v.closes_on, again, f"/s/{token}/"),
+        "form": consent,
+    }
     return render(request, "surveys/consent.html", context)
 
 
