@@ -106,6 +106,13 @@ def test_perks_costs_and_goals(hearten: Callable[..., Any], delivering: Any) -> 
     bad = hearten("costs", "basis", delivering.slug, "--price-year", "2023-24",
                   "--published-index", "pss-pay-prices", "--index", "2023-24=1")  # fmt: skip
     assert "not both" in bad.err + bad.out
+    r = hearten("costs", "add", delivering.slug, "--arm", "letters", "--item", "writing",
+                "--minutes-from", "deliverer-survey", "--per", "letter",
+                "--hourly-rate", "40")  # fmt: skip
+    assert "plus the letter writers' reported minutes" in r.out, r.err
+    bad = hearten("costs", "show", delivering.slug)
+    assert "no letter writer has answered yet" in bad.err + bad.out
+    assert "Traceback" not in bad.err + bad.out
     r = hearten("goals", "check")
     assert r.code == 0, r.err
     assert "6. Keeping going" in r.out
