@@ -70,6 +70,20 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return None
 
 
+def reference_package(name: str) -> Any:
+    """Import a package a test compares Hearten with (a peer implementation). Skipped where
+    it is missing, except where ``HEARTEN_REQUIRE_REFERENCES=1`` (as in CI): there a missing
+    reference fails the test instead of silently dropping the comparison."""
+    import importlib
+
+    if os.environ.get("HEARTEN_REQUIRE_REFERENCES") == "1":
+        try:
+            return importlib.import_module(name)
+        except ImportError as exc:
+            pytest.fail(f"reference package {name!r} is missing ({exc}); CI requires it")
+    return pytest.importorskip(name)
+
+
 @pytest.fixture(autouse=True)
 def hearten_home(tmp_path: Path, settings: Any) -> Path:
     """Point reports and exports at a fresh folder for each test."""
@@ -164,21 +178,31 @@ def trial(design_file: Path, write_roster: Callable[[str], Path], db: None) -> A
 
 @contextmanager
 def append_only_lifted() -> Iterator[None]:
-    """Lift the audit table's append-only triggers for a moment, as someone with full rights
+    """Lift the audit table's append-only triggers (and the allocation's) for a moment, as
+    someone with full rights
     to the database could: for tests of tamper detection, and to empty it after
     transactional tests."""
     from django.db import connection
 
-    from hearten.trials.audit import append_only_sql, remove_append_only_sql
+    from hearten.trials.audit import (
+        allocation_frozen_sql,
+        append_only_sql,
+        remove_allocation_frozen_sql,
+        remove_append_only_sql,
+    )
 
     with connection.cursor() as cursor:
         for statement in remove_append_only_sql(connection.vendor):
+            cursor.execute(statement)
+        for statement in remove_allocation_frozen_sql(connection.vendor):
             cursor.execute(statement)
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             for statement in append_only_sql(connection.vendor):
+                cursor.execute(statement)
+            for statement in allocation_frozen_sql(connection.vendor):
                 cursor.execute(statement)
 
 

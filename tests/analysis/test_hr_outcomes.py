@@ -23,13 +23,11 @@ from tests.analysis.test_run import _answer
 pytestmark = pytest.mark.django_db
 
 
-def _randomised_days_ago(trial: Any, days: int) -> None:
+def _days_ago(days: int) -> datetime:
+    """A clock ``days`` behind: HR records describe the past."""
     from django.utils import timezone
 
-    from hearten.trials.models import Allocation
-
-    Allocation.objects.filter(trial=trial).update(created_at=timezone.now() - timedelta(days=days))
-    trial.refresh_from_db()
+    return timezone.now() - timedelta(days=days)
 
 
 def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None:
@@ -39,8 +37,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     trial.save()
     invite(trial.waves.get(name="baseline"))
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 4)
-    _randomised_days_ago(trial, 200)  # HR records describe the past
+    randomise_trial(trial, 4, now=_days_ago(200))
     start = trial.allocation.created_at.date()
     rng = np.random.default_rng(1)
     lines, leavers = ["staff_id,start,end"], ["staff_id,date"]
@@ -163,14 +160,14 @@ def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path:
     assert "team vacancy rate (%)" in html
 
 
-def _hr_trial(trial: Any, window_days: int) -> None:
+def _hr_trial(trial: Any, window_days: int, days_ago: int = 0) -> None:
     design = dict(trial.design)
     design["analysis"] = {**design["analysis"], "hr": {"window_days": window_days}}
     trial.design = design
     trial.save()
     invite(trial.waves.get(name="baseline"))
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 4)
+    randomise_trial(trial, 4, now=_days_ago(days_ago))
 
 
 def test_a_window_that_has_not_run_is_not_analysed(trial: Any) -> None:
@@ -207,8 +204,7 @@ def test_the_window_and_its_exposure_do_not_depend_on_the_day_of_the_run(
 ) -> None:
     """The window ends ``window_days`` after randomisation on any later day; exposure counts
     FTE-days inside it only, to the day a person left, at the FTE of each day."""
-    _hr_trial(trial, 90)
-    _randomised_days_ago(trial, 200)
+    _hr_trial(trial, 90, days_ago=200)
     start = trial.allocation.created_at.date()
     arms = arms_by_participant(trial)
     staff = {n: f"S{n:04d}" for n in range(1, 41)}

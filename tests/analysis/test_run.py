@@ -171,6 +171,29 @@ def test_working_conditions_are_reported_beside_the_effect(analysed: Any, trial:
     assert "associations, not effects" in html
 
 
+def test_a_working_conditions_section_that_cannot_be_shown_says_why(trial: Any) -> None:
+    """Everyone has the same caseload and no HR conditions were imported: the section stays,
+    saying why there is nothing in it (it vanished silently)."""
+    from hearten.trials.models import Participant
+
+    Participant.objects.filter(trial=trial).update(caseload=15)
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 11)
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {}, skip_every=5)
+    result = run_analysis(trial).result
+    assert result["stressors"] == []
+    note = (
+        "no working condition (caseload, supervision, vacancies) is recorded for 10 or more "
+        "people with differing values"
+    )
+    assert result["stressors_note"] == note
+    html = write_report(trial).read_text()
+    assert "Working conditions and wellbeing" in html
+    assert f"Not shown: {note}." in html
+
+
 def test_attrition_and_lee_bounds_are_reported(analysed: Any, trial: Any) -> None:
     a = analysed.result["attrition"]
     assert sum(row[1] for row in a["by_arm"]) == 40

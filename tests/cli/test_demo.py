@@ -47,7 +47,7 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     report = home / "reports" / "demo-letters" / "report.html"
     assert f"Report: {report}" in first.out  # whole, never wrapped
     assert "hearten serve" in first.out
-    assert re.search(r"as evaluator with password \S+", first.out.replace("\n", " "))
+    assert re.search(r"as demo-evaluator with password \S+", first.out.replace("\n", " "))
     flat = first.out.replace("\n", " ")
     assert re.search(r"letter writer: demo-manager-\S+ with password \S+", flat)
     assert re.search(r"coordinator: demo-coordinator with password \S+", flat)
@@ -186,3 +186,45 @@ def test_commands_refuse_a_database_that_needs_upgrading(tmp_path: Path) -> None
     )
     assert upgrade.returncode == 0, upgrade.stderr
     assert "is up to date" in upgrade.stdout
+
+
+@pytest.mark.django_db
+def test_the_demo_touches_no_database_but_a_demo_one() -> None:
+    """The demo deletes its own trials and resets its accounts' passwords: it refuses a
+    database holding anything else (a real trial, a real account) unless told to go ahead."""
+    from django.contrib.auth import get_user_model
+
+    from hearten.demo.build import DEMO_USER, demo_only
+    from hearten.errors import StateError
+
+    users = get_user_model().objects
+    users.create_user(username=DEMO_USER)
+    users.create_user(username="demo-coder-a")
+    demo_only()  # an earlier demo's accounts only
+    users.create_user(username="evaluator")  # a real account, once the demo's own name
+    with pytest.raises(StateError, match="account 'evaluator'") as refused:
+        demo_only()
+    assert "\n" not in str(refused.value)
+    assert "--force" in str(refused.value)
+    demo_only(force=True)
+
+
+@pytest.mark.database
+def test_the_demo_command_refuses_a_database_with_a_real_trial(tmp_path: Path) -> None:
+    from tests.conftest import FIXTURES
+
+    env = fresh_env(tmp_path / "home")
+    for args in (["db", "upgrade"], ["trial", "create", str(FIXTURES / "design.toml")]):
+        done = subprocess.run([*hearten_command(), *args], env=env, capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    refused = subprocess.run([*hearten_command(), "demo"], env=env, capture_output=True,
+                             text=True, timeout=300)  # fmt: skip
+    assert refused.returncode != 0
+    said = (refused.stdout + refused.stderr).strip()
+    assert "this database holds data that is not the demo's (trial 'letters-test')" in said
+    assert "Traceback" not in said
+    listed = subprocess.run([*hearten_command(), "trial", "list"], env=env, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert "letters-test" in listed.stdout
+    assert "demo-letters" not in listed.stdout

@@ -57,7 +57,10 @@ def test_raw_html_in_content_is_shown_as_text_not_run(tmp_path: Path) -> None:
     shutil.copytree(DEFAULT_CONTENT, folder)
     path = next(folder.glob("01-*.md"))
     path.write_text(path.read_text() + "\n<script>alert(1)</script>\n")
-    assert "<script>" not in load_modules(folder)[0].html
+    html = load_modules(folder)[0].html
+    assert "<script>" not in html
+    # Shown to the participant as the text that was written, escaped, not dropped.
+    assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
 
 
 @pytest.fixture

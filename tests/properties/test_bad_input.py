@@ -4,7 +4,8 @@ server error, or writes part of a file."""
 
 from __future__ import annotations
 
-import contextlib
+import json
+import re
 import string
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,10 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hearten.errors import HeartenError
+from hearten.errors import DesignError, HeartenError
 from hearten.hr.imports import import_hr
 from hearten.hr.models import AbsenceSpell
-from hearten.trials.design import parse_design
+from hearten.trials.design import Design, parse_design
 from hearten.trials.models import Participant
 from hearten.trials.roster import import_roster
 from tests.conftest import ROSTER_HEADER
@@ -37,11 +38,77 @@ cell = st.one_of(
 )  # fmt: skip
 
 
+def _refusal_lines(exc: DesignError) -> list[str]:
+    """The problems a refusal lists, checked to be said the parser's way: ``design file is
+    not valid TOML: ...`` on one line, or ``design file has N problem(s):`` and N lines
+    ``  - where: what``."""
+    message = str(exc)
+    assert message.startswith("design file "), message
+    if message.startswith("design file is not valid TOML: "):
+        assert "\n" not in message
+        return []
+    head, *lines = message.split("\n")
+    assert head == f"design file has {len(lines)} problem(s):", message
+    assert lines
+    for line in lines:
+        assert re.fullmatch(r"  - \S.*: \S.*", line, flags=re.S), line
+    return lines
+
+
 @SETTINGS
 @given(text=st.text(max_size=400))
 def test_any_text_as_a_design_file(text: str) -> None:
-    with contextlib.suppress(HeartenError):
-        parse_design(text)
+    """Any text is either a design (its required fields present and typed) or refused with
+    the list of what is wrong; never another exception."""
+    try:
+        design = parse_design(text)
+    except DesignError as exc:
+        _refusal_lines(exc)
+    else:
+        assert isinstance(design, Design)
+        assert design.slug
+        assert design.arms
+
+
+@SETTINGS
+@given(text=st.text(max_size=40), where=st.integers(0, len(FIXTURE)))
+def test_a_valid_design_with_text_inserted(text: str, where: int) -> None:
+    """The fixture with any text inserted parses to the same design, or is refused."""
+    try:
+        design = parse_design(FIXTURE[:where] + text + FIXTURE[where:])
+    except DesignError as exc:
+        _refusal_lines(exc)
+    else:
+        assert isinstance(design, Design)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):  # JSON's escapes are TOML's, but TOML escapes DEL too
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+
+
+def _toml(data: dict[str, Any], prefix: str = "") -> str:
+    """``data`` as TOML (the few shapes a design has: values, tables, arrays of tables)."""
+    lines, tables = [], []
+    for key, value in data.items():
+        if isinstance(value, dict) or (
+            isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+        ):
+            tables.append((key, value))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    text = "\n".join(lines) + "\n"
+    for key, value in tables:
+        name = f"{prefix}{key}"
+        for table in value if isinstance(value, list) else [value]:
+            text += f"\n[[{name}]]\n" if isinstance(value, list) else f"\n[{name}]\n"
+            text += _toml(table, f"{name}.")
+    return text
 
 
 @SETTINGS
@@ -54,20 +121,32 @@ def test_any_text_as_a_design_file(text: str) -> None:
     )
 )  # fmt: skip
 def test_a_valid_design_with_fields_changed(changes: list[tuple[str, Any]]) -> None:
+    """The fixture with fields changed is accepted with exactly those values, or refused
+    naming the fields changed (the rest of it is valid)."""
     import tomllib
 
     data = tomllib.loads(FIXTURE)
-    for key, value in changes:
+    assert parse_design(_toml(data)) == parse_design(FIXTURE)  # the writer keeps the design
+    final = dict(changes)
+    for key, value in final.items():
         if key.startswith("analysis."):
             data["analysis"][key.split(".")[1]] = value
         else:
             data[key] = value
-    from pydantic import ValidationError
-
-    from hearten.trials.design import Design
-
-    with contextlib.suppress(ValidationError):  # what parse_design turns into DesignError
-        Design.model_validate(data)
+    try:
+        design = parse_design(_toml(data))
+    except DesignError as exc:
+        lines = _refusal_lines(exc)
+    else:
+        lines = None
+    if lines is not None:
+        assert lines  # the text is valid TOML: only the values can be wrong
+        for line in lines:
+            assert line.startswith(tuple(f"  - {k}" for k in final)), (line, final)
+    else:
+        for key, value in final.items():
+            got = design.analysis.alpha if key == "analysis.alpha" else getattr(design, key)
+            assert got == value, (key, got, value)
 
 
 def _rows(draw: Any) -> str:

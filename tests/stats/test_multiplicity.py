@@ -70,14 +70,21 @@ def test_westfall_young_beats_holm_when_outcomes_are_correlated() -> None:
     assert r.seed == 4
 
 
+#: Bounds on rejections in 150 null families at 10% (15 expected): 3 binomial SDs below,
+#: 4 above (the seeds are fixed, so the test is deterministic).
+FWER_LOW, FWER_HIGH = 4, 29
+
+
 def test_westfall_young_holds_the_family_wise_error_rate_under_the_null() -> None:
     rejections = 0
     trials = 150
     for s in range(trials):
         r = westfall_young(**_family(100 + s, 0.0, 0.6), reps=199, seed=s)
         rejections += min(r.adjusted) <= 0.10
-    # Family-wise error at 10%: 15 expected of 150; 4 binomial SDs above is 29.
-    assert rejections <= 29
+    # Family-wise error at 10%: 15 expected of 150 (binomial SD 3.7). Not above nominal: 4
+    # SDs above is 29. Not far below it either (a procedure that never rejects would pass the
+    # upper bound alone): 3 SDs below is 4. These seeds give 23.
+    assert FWER_LOW <= rejections <= FWER_HIGH
 
 
 def test_a_family_needs_two_outcomes() -> None:

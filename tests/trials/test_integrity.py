@@ -234,6 +234,47 @@ def test_the_audit_table_refuses_edits_and_deletions(trial: Any) -> None:
     assert AuditEvent.objects.filter(pk=event.pk, action="randomised").exists()
 
 
+def test_an_allocation_refuses_a_new_time_seed_or_scheme(trial: Any) -> None:
+    """Its time starts the HR follow-up window: the database refuses to move it, as it
+    refuses to edit the audit log."""
+    from datetime import timedelta
+
+    from hearten.trials.models import Allocation
+
+    randomise_trial(trial, 1)
+    drawn = Allocation.objects.get(trial=trial)
+    for change in (
+        {"created_at": drawn.created_at - timedelta(days=200)},
+        {"seed": 2},
+        {"scheme": "complete"},
+    ):
+        with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
+            Allocation.objects.filter(pk=drawn.pk).update(**change)
+    assert Allocation.objects.get(pk=drawn.pk).created_at == drawn.created_at
+
+
+def test_the_randomisation_time_is_verified_against_its_audit_event(trial: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hearten.trials.models import Allocation
+
+    then = timezone.now() - timedelta(days=30)
+    randomise_trial(trial, 1, now=then)
+    drawn = Allocation.objects.get(trial=trial)
+    assert drawn.created_at == then
+    event = AuditEvent.objects.get(action="randomised")
+    assert event.detail["randomised_at"] == then.isoformat()
+    checks = _ok(trial)
+    assert checks["randomisation time"]
+    with append_only_lifted():  # someone with full rights to the database moves it
+        Allocation.objects.filter(pk=drawn.pk).update(created_at=then - timedelta(days=200))
+    checks = _ok(trial)
+    assert not checks["randomisation time"]
+    assert checks["audit chain"]
+
+
 @pytest.mark.parametrize("how", ["edit", "delete", "reorder", "truncate"])
 def test_any_tampering_with_the_audit_log_is_detected(trial: Any, how: str) -> None:
     randomise_trial(trial, 2)

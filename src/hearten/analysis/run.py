@@ -425,10 +425,13 @@ def _stressors(
     alpha: float,
     vcov: VcovType,
     stratified: bool,
-) -> list[dict[str, Any]]:
-    """Each working condition's association with the baseline score, beside the effect."""
-    if "baseline" not in data or data["baseline"].notna().sum() < 10:
-        return []
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Each working condition's association with the baseline score, beside the effect, and
+    why there are none when there could have been (the report keeps the section, saying so)."""
+    if "baseline" not in data:
+        return [], None  # the plan names no baseline survey: nothing to relate them to
+    if data["baseline"].notna().sum() < 10:
+        return [], "fewer than 10 people have a baseline score to relate working conditions to"
     data = _working_conditions(trial, data)
     effect = primary.effects[0]["estimate"] if len(primary.effects) == 1 else None
     present = {
@@ -437,7 +440,10 @@ def _stressors(
         if s in data and data[s].notna().sum() >= 10 and data[s].nunique() > 1
     }
     if not present:
-        return []
+        return [], (
+            "no working condition (caseload, supervision, vacancies) is recorded for 10 or more "
+            "people with differing values"
+        )
     try:
         found = stressor_associations(
             data["baseline"].to_numpy(dtype=float),
@@ -450,9 +456,9 @@ def _stressors(
             effect,
             alpha,
         )
-    except EstimationError:
-        return []
-    return [asdict(a) for a in found]
+    except EstimationError as exc:
+        return [], f"the associations could not be estimated: {exc}"
+    return [asdict(a) for a in found], None
 
 
 def _moderators(
@@ -544,7 +550,7 @@ def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
         # Every cluster crosses to the change in its turn: its own planned model.
         from hearten.analysis.stepped_wedge import run_stepped_wedge
 
-        return run_stepped_wedge(trial)
+        return run_stepped_wedge(trial, today)  # the same clock
     plan = design.analysis
     planned = design.planned_outcomes()
     instrument = get_instrument(planned[0].instrument)
@@ -571,6 +577,7 @@ def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
     analysed = data.loc[primary.used.index]
     # Who took part, read once: the CACE and the flow diagram both use it.
     took_part = _took_part(trial, data, plan.compliance, today) if plan.compliance else None
+    stressors, stressors_note = _stressors(trial, data, primary, plan.alpha, vcov, stratified)
     result: dict[str, Any] = {
         "trial": trial.slug,
         "instrument": {
@@ -639,7 +646,8 @@ def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
             for o in planned[1:]
         ],
         "sites": _by_site(primary, control, plan.alpha, vcov),
-        "stressors": _stressors(trial, data, primary, plan.alpha, vcov, stratified),
+        "stressors": stressors,
+        "stressors_note": stressors_note,
         "moderators": _moderators(
             primary, data, control, plan.moderators, vcov, plan.alpha, stratified
         ),

@@ -27,13 +27,23 @@ def db_upgrade() -> None:
 
 def demo(
     seed: Annotated[int, typer.Option(help="seed for the simulated programme")] = 2019,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="build the demo even in a database holding other trials or accounts (only "
+            "the demo's own trials and demo-* accounts are replaced)",
+        ),
+    ] = False,
 ) -> None:
-    """Build a realistic demo programme, analyse it and write its report."""
+    """Build a realistic demo programme, analyse it and write its report.
+
+    Refuses a database that holds anything but an earlier demo, unless given --force."""
     django_setup()
     upgrade_database()
     from hearten.demo.build import build_demo
 
-    result = build_demo(seed=seed, console=out.rich)
+    result = build_demo(seed=seed, console=out.rich, force=force)
     out.print()
     out.print(f"[bold green]Demo ready.[/] Report: {result.report}")
     out.print(f"The goals programme trial's report: {result.goals_report}")

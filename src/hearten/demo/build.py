@@ -27,6 +27,7 @@ from hearten.demo.simulate import (
     simulate_staff,
 )
 from hearten.demo.steps import Steps
+from hearten.errors import StateError
 from hearten.files import open_private, write_atomic
 from hearten.reports.preregistration import lock_and_preregister
 from hearten.reports.programme import write_programme_report
@@ -41,7 +42,9 @@ from hearten.trials.lifecycle import add_evaluator, create_trial
 from hearten.trials.models import Trial
 from hearten.trials.roster import import_roster
 
-DEMO_USER = "evaluator"
+#: The demo's own accounts all begin so; it refuses a database with any other (``demo_only``).
+DEMO_PREFIX = "demo-"
+DEMO_USER = "demo-evaluator"
 DEMO_COORDINATOR = "demo-coordinator"
 RANDOMISATION_SEED = 20190901
 
@@ -158,9 +161,11 @@ def _enrol_and_randomise(
     steps: Steps,
     seed: int,
     offices: dict[str, str] | None = None,
+    randomised_at: datetime | None = None,
 ) -> dict[str, Person]:
-    """Import the staff, run the baseline survey, commit the seed and randomise; returns the
-    simulated people by staff number."""
+    """Import the staff, run the baseline survey, commit the seed and randomise (at
+    ``randomised_at`` when given: the seed's commitment and the plan's lock move back with
+    it, keeping the order they happened in); returns the simulated people by staff number."""
     label = _label(trial)
     with steps.step(label, "roster imported, baseline invited"):
         _write_roster(people, roster, offices)
@@ -172,7 +177,17 @@ def _enrol_and_randomise(
         commit_seed(trial, seed)  # published before the draw, revealed by it
         version, _, _ = lock_and_preregister(trial)  # the plan, frozen before any outcome
         write_sap(trial, version)
-        randomise_trial(trial)
+        now = timezone.now()
+        randomise_trial(trial, now=randomised_at or now)
+        if randomised_at is not None:
+            from django.db.models import F
+
+            from hearten.analysis.models import PlanVersion
+            from hearten.trials.models import SeedCommitment
+
+            shift = randomised_at - now
+            for model in (SeedCommitment, PlanVersion):
+                model.objects.filter(trial=trial).update(created_at=F("created_at") + shift)
     return by_id
 
 
@@ -256,8 +271,36 @@ def _analyse_and_report(trial: Trial, steps: Steps) -> Path:
     return report
 
 
-def build_demo(seed: int = 2019, console: Console | None = None) -> DemoResult:
-    """Reset and rebuild the demo trial; analyse it and write its report."""
+def not_demo() -> list[str]:
+    """What the database holds that the demo did not make: trials other than the demo's,
+    and accounts whose names do not begin with ``demo-`` (the first few of each)."""
+    from django.contrib.auth import get_user_model
+
+    trials = Trial.objects.exclude(slug__in=LABELS).order_by("slug")
+    users = get_user_model().objects.exclude(username__startswith=DEMO_PREFIX)
+    found = [f"trial {slug!r}" for slug in trials.values_list("slug", flat=True)[:3]]
+    found += [f"account {name!r}" for name in users.order_by("username")
+              .values_list("username", flat=True)[:3]]  # fmt: skip
+    return found
+
+
+def demo_only(force: bool = False) -> None:
+    """Refuse (:class:`StateError`) a database holding anything but an earlier demo, unless
+    ``force``: the demo deletes its own trials and resets its own accounts' passwords and
+    second factors, which must never touch real data."""
+    found = not_demo()
+    if found and not force:
+        raise StateError(
+            f"this database holds data that is not the demo's ({', '.join(found)}): build the "
+            "demo in a fresh HEARTEN_HOME or database, or give --force to add it beside them "
+            "(only the demo's own trials and demo-* accounts are replaced)"
+        )
+
+
+def build_demo(seed: int = 2019, console: Console | None = None, force: bool = False) -> DemoResult:
+    """Reset and rebuild the demo trial; analyse it and write its report. Refuses a database
+    with anything but an earlier demo in it unless ``force`` (:func:`demo_only`)."""
+    demo_only(force)
     rng = np.random.default_rng(seed)
     home: Path = settings.HEARTEN.home
     steps = Steps(console)
@@ -360,14 +403,11 @@ def _coffee_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
     effect (as published); analysed and reported."""
     from datetime import timedelta
 
-    from django.db.models import F
-
     from hearten.analysis.models import PlanVersion
     from hearten.demo.costing import cost_coffee
     from hearten.hr.imports import import_hr
     from hearten.interventions.perks import add_perk, interrupt
     from hearten.reports.preregistration import write_preregistration
-    from hearten.trials.models import Allocation, SeedCommitment
 
     with steps.step("coffee trial", "trial created, staff simulated"):
         trial = _fresh_trial("coffee.toml")
@@ -380,21 +420,16 @@ def _coffee_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
             for p in staff
             if p.team in offices
         ]
+    # The demo's fiction: randomisation was six and a half months ago, so the HR window
+    # has happened (the clock given to the randomisation; the allocation's time never
+    # changes after), and the report's "before randomisation" stays true.
+    began = today - timedelta(days=200)
     by_id = _enrol_and_randomise(
         trial, people, home / "demo" / "coffee-roster.csv", rng, steps,
         RANDOMISATION_SEED + 2, offices,
+        timezone.make_aware(datetime.combine(began, datetime.min.time())),
     )  # fmt: skip
-    # The demo's fiction: randomisation was six and a half months ago, so the HR window
-    # has happened. The seed's commitment and the plan's lock move back with it, keeping
-    # the order they happened in, so the report's "before randomisation" stays true.
     with steps.step("coffee trial", "perks delivered, HR records imported"):
-        began = today - timedelta(days=200)
-        shift = (
-            timezone.make_aware(datetime.combine(began, datetime.min.time()))
-            - Allocation.objects.get(trial=trial).created_at
-        )
-        for model in (Allocation, SeedCommitment, PlanVersion):
-            model.objects.filter(trial=trial).update(created_at=F("created_at") + shift)
         trial.refresh_from_db()
         write_preregistration(trial, PlanVersion.objects.get(trial=trial, number=1))
         arms = arms_by_participant(trial)

@@ -22,7 +22,7 @@ from hearten.process.transcripts import add_guide, upload
 from hearten.trials.choices import Consent
 from hearten.trials.models import Participant, Trial
 
-CODERS = ("coder-a", "coder-b")
+CODERS = ("demo-coder-a", "demo-coder-b")  # the demo's accounts begin "demo-"
 SYNTHETIC = "[Synthetic transcript written for the Hearten demo. Not a real interview.]"
 #: Share of the consenting staff who agreed to be contacted for an interview (demo fiction).
 CONTACTABLE = 0.6

@@ -16,7 +16,7 @@ import json
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -255,9 +255,17 @@ def rule_redraws(trial: Trial, reps: int) -> tuple[tuple[str, ...], list[list[st
     return rule.units, [[rule.arm_names[a] for a in row] for row in drawn]
 
 
-def randomise_trial(trial: Trial, seed: int | None = None) -> AllocationSummary:
+def randomise_trial(
+    trial: Trial, seed: int | None = None, now: datetime | None = None
+) -> AllocationSummary:
     """Randomise the trial's units by its design's scheme, once; store everything needed to
-    re-derive it. Uses the committed seed and snapshot when there is a commitment."""
+    re-derive it. Uses the committed seed and snapshot when there is a commitment.
+
+    ``now``: the time of the randomisation (the present when not given; the demo and the
+    tests give one in the past). It is the allocation's ``created_at``, which starts the HR
+    follow-up window and never changes afterwards (a database trigger refuses), and the audit
+    event records it (``randomised_at``) for ``hearten audit verify`` to compare."""
+    now = now or timezone.now()
     if Allocation.objects.filter(trial=trial).exists():
         a = trial.allocation
         raise StateError(
@@ -279,7 +287,7 @@ def randomise_trial(trial: Trial, seed: int | None = None) -> AllocationSummary:
             )
         if seed < 0 or seed >= 2**63:
             raise DesignError("the seed must be a whole number from 0 to 2**63 - 1")
-        snapshot = roster_snapshot(trial, timezone.localdate())
+        snapshot = roster_snapshot(trial, timezone.localdate(now))
     design = design_of(trial)
     _check_strata(trial, snapshot, len(design.arms))
     drawn, details = draw(design, snapshot, seed)
@@ -307,6 +315,7 @@ def randomise_trial(trial: Trial, seed: int | None = None) -> AllocationSummary:
                     **details,
                 },
                 software_version=hearten.__version__,
+                created_at=now,
                 snapshot=snapshot,
                 roster_sha256=roster,
                 commitment=commitment,
@@ -337,6 +346,7 @@ def randomise_trial(trial: Trial, seed: int | None = None) -> AllocationSummary:
                     "units": len(drawn.units),
                     "roster_sha256": roster,
                     "software_version": hearten.__version__,
+                    "randomised_at": now.isoformat(),
                 },
             )
             from hearten.trials.joiners import allocate_joiners

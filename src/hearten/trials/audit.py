@@ -98,3 +98,40 @@ def remove_append_only_sql(vendor: str) -> list[str]:
         "DROP TRIGGER IF EXISTS hearten_audit_no_delete",
         "DROP TRIGGER IF EXISTS hearten_audit_no_update",
     ]
+
+
+#: Columns of an allocation that may never change once drawn: when (``created_at`` starts the
+#: HR follow-up window), with what seed, by which scheme, over which roster, by which software.
+#: A row goes only with its trial (deleting a trial deletes its allocation).
+ALLOCATION_FROZEN = ("id", "trial_id", "seed", "scheme", "unit", "software_version",
+                     "created_at", "roster_sha256")  # fmt: skip
+_ALLOCATION = "trials_allocation"
+
+
+def allocation_frozen_sql(vendor: str) -> list[str]:
+    """SQL that freezes an allocation's :data:`ALLOCATION_FROZEN` columns."""
+    message = "an allocation is never changed: its time, seed and scheme are as drawn"
+    if vendor == "postgresql":
+        changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in ALLOCATION_FROZEN)
+        return [
+            "CREATE OR REPLACE FUNCTION hearten_allocation_frozen() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN IF {changed} THEN RAISE EXCEPTION '{message}'; "
+            "END IF; RETURN NEW; END $$",
+            f"CREATE TRIGGER hearten_allocation_frozen BEFORE UPDATE ON {_ALLOCATION} "
+            "FOR EACH ROW EXECUTE FUNCTION hearten_allocation_frozen()",
+        ]
+    columns = ", ".join(ALLOCATION_FROZEN)
+    return [
+        f"CREATE TRIGGER hearten_allocation_frozen BEFORE UPDATE OF {columns} ON {_ALLOCATION} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+    ]
+
+
+def remove_allocation_frozen_sql(vendor: str) -> list[str]:
+    """SQL that lifts :func:`allocation_frozen_sql` (migrations backwards, tamper tests)."""
+    if vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS hearten_allocation_frozen ON {_ALLOCATION}",
+            "DROP FUNCTION IF EXISTS hearten_allocation_frozen()",
+        ]
+    return ["DROP TRIGGER IF EXISTS hearten_allocation_frozen"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from hearten.trials.choices import Consent, Role, TrialStatus, Unit, WithdrawalReason
 
@@ -231,7 +232,7 @@ class Allocation(models.Model):
     unit = models.CharField(max_length=20, choices=Unit.choices)
     parameters: models.JSONField[dict[str, Any]] = models.JSONField()
     software_version = models.CharField(max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)  # frozen (audit.ALLOCATION_FROZEN)
     snapshot: models.JSONField[dict[str, Any]] = models.JSONField(default=dict)
     roster_sha256 = models.CharField(max_length=64, blank=True)
     commitment = models.OneToOneField(

@@ -8,12 +8,14 @@
    covered the roster snapshot the allocation was drawn over;
 3. the allocation re-derives exactly (every unit's arm and probability) from the seed, the
    snapshot and the design, and every late joiner replays in order;
-4. the audit log recorded the randomisation with the same seed and roster.
+4. the audit log recorded the randomisation with the same seed and roster, and at the
+   allocation's time (which starts the HR follow-up window).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from hearten.trials.allocation import commitment_hash, draw, snapshot_sha256
 from hearten.trials.audit import verify_chain
@@ -176,7 +178,32 @@ def _allocation_checks(trial: Trial, allocation: Allocation) -> list[Check]:
             else "the audit log has no matching record of this randomisation",
         )
     )
+    if event is not None:
+        checks.append(_time_check(allocation, event))
     return checks
+
+
+#: An event written before ``randomised_at`` was recorded is stamped to the second, in the
+#: same transaction as the allocation: a minute covers a slow transaction, not a backdating.
+LEGACY_SLACK = timedelta(minutes=1)
+
+
+def _time_check(allocation: Allocation, event: AuditEvent) -> Check:
+    """The allocation's time (which starts the HR window) is the one the audit log recorded,
+    and the log did not record the randomisation before it happened."""
+    drawn = allocation.created_at
+    said = event.detail.get("randomised_at")
+    if said is not None:
+        ok = datetime.fromisoformat(said) == drawn and drawn <= event.at + timedelta(seconds=1)
+    else:  # recorded before the audit log kept the time itself
+        ok = abs(event.at - drawn) <= LEGACY_SLACK
+    detail = (
+        f"randomised at {drawn.isoformat()}, as the audit log recorded"
+        if ok
+        else f"the allocation says it was randomised at {drawn.isoformat()}, but the audit log "
+        f"recorded {said or event.at.isoformat()}"
+    )
+    return Check("randomisation time", ok, detail)
 
 
 def verify_trial(trial: Trial, anchor: str | None = None) -> list[Check]:
