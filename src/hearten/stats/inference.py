@@ -54,7 +54,7 @@ class ResamplingTest:
     """A resampling test of one coefficient and the interval from inverting it.
 
     Attributes:
-        method: ``wild`` or ``ri``.
+        method: ``wild``, ``ri`` or ``wild-score`` (:mod:`hearten.stats.score_bootstrap`).
         term: the coefficient tested.
         estimate: its estimate.
         null: the value tested (``τ0``), usually 0.
@@ -67,7 +67,7 @@ class ResamplingTest:
         alpha: the significance level of the interval.
     """
 
-    method: Literal["wild", "ri"]
+    method: Literal["wild", "ri", "wild-score"]
     term: str
     estimate: float
     null: float
