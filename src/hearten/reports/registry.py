@@ -36,7 +36,7 @@ from hearten.trials.public import DEFAULT_TITLE
 TO_WRITE = "**To write**"
 
 #: The registry's statuses (``Evaluation.Status``) for each of Hearten's trial statuses.
-STATUS = {
+STATUS: dict[str, str] = {
     TrialStatus.ENROLLING: "A planned evaluation",
     TrialStatus.RANDOMISED: "An ongoing evaluation",
     TrialStatus.ANALYSED: "An ongoing evaluation (analysed: choose 'A complete evaluation "
@@ -130,7 +130,7 @@ def registry_lines(trial: Trial, r: dict[str, Any], analysed_at: datetime) -> li
          if lead else None),
         ("Other departments", "; ".join(quoted(o) for o in others)
          + " (the organisations taking part; choose their entries)" if others else None),
-        ("Status", STATUS.get(TrialStatus(trial.status))),
+        ("Status", STATUS.get(str(trial.status))),
         ("Evaluation design types", "; ".join(design_types(trial, r))),
         ("Brief description", _description(trial, r)),
         ("Grant number", None),
