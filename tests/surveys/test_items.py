@@ -208,3 +208,23 @@ def test_the_survey_time_counts_the_trials_own_questions(client: Client, asked: 
     page = client.get(f"/s/{inv.token}/").content.decode()  # the consent page says so
     assert "Do you agree to take part?" in page
     assert f"takes about {found.minutes} minutes" in page
+
+
+def test_a_long_comment_is_written_to_every_export_format(
+    client: Client, asked: Any, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    from hearten.surveys.exports import write_exports
+
+    inv = link_in(asked, "letters")
+    to_questions(client, inv)
+    comment = "Supervision keeps being cancelled. " * 25  # about 875 characters
+    client.post(f"/s/{inv.token}/", {"page": "your-views", "valued": "3", "comment": comment,
+                                     "checked": "yes"})  # fmt: skip
+    for fmt in ("csv", "parquet", "dta"):
+        written = write_exports(asked, tmp_path / fmt, fmt)  # type: ignore[arg-type]
+        wide = next(p for p in written if p.name.startswith("responses_wide"))
+        read = {"csv": pd.read_csv, "parquet": pd.read_parquet, "dta": pd.read_stata}[fmt]
+        column = read(wide)["follow_up_comment"].dropna()
+        assert [x for x in column if x] == [comment.strip()]  # Stata's missing text is ""

@@ -308,6 +308,14 @@ def _ipe(trial: Trial, r: dict[str, Any], labels: dict[str, str]) -> dict[str, A
             "ipe_stage_rows": stage_rows}  # fmt: skip
 
 
+def _voices(trial: Trial) -> Any:
+    """Deliverers' answers and the questions asked of some arms only
+    (:mod:`hearten.process.voices`; stored answers, not a result of the run)."""
+    from hearten.process.voices import voices
+
+    return voices(trial)
+
+
 def _harms(trial: Trial, labels: dict[str, str]) -> list[dict[str, Any]]:
     """The harms and concerns log counted by arm (stored entries, not a result of the run)."""
     from hearten.trials.harms import harms_by_arm
@@ -470,6 +478,7 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
         "version": hearten.__version__,
         "level": round(100 * (1 - r["model"]["alpha"])),
         **_ipe(trial, r, labels),
+        "voices": _voices(trial),
     }
 
 

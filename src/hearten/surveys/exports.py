@@ -193,7 +193,12 @@ def write_exports(trial: Trial, folder: Path, fmt: ExportFormat = "csv") -> list
             table.to_parquet(tmp, index=False)
         else:
             variable_labels = {c: str(labels.get(c, c))[:80] for c in table.columns}
-            table.to_stata(tmp, write_index=False, variable_labels=variable_labels, version=118)
+            long_text = [  # comments can be longer than Stata's 244-byte strings
+                c for c in table.columns
+                if table[c].dtype == object and table[c].astype(str).str.len().max() > 244
+            ]  # fmt: skip
+            table.to_stata(tmp, write_index=False, variable_labels=variable_labels, version=118,
+                           convert_strl=long_text)  # fmt: skip
         tmp.replace(path)
         written.append(path)
     with transaction.atomic():
