@@ -153,6 +153,35 @@ def test_a_wave_closes_on_its_date_and_cannot_open_early(multi: Any) -> None:
     assert "This survey has closed" in Client().get(f"/s/{inv.token}/").content.decode()
 
 
+def test_opening_and_reconsidering_follow_the_clock_given(multi: Any) -> None:
+    """A frozen clock: a wave opens on its day and not before; a refusal can become consent
+    only while the wave is open, by the clock the service is given."""
+    from datetime import UTC, date, datetime, time
+
+    from hearten.surveys.models import Invitation
+    from hearten.surveys.services import record_consent
+
+    wave = get_wave(multi, "follow-up")
+    wave.opens_on, wave.closes_on = date(2030, 3, 2), date(2030, 3, 20)
+    wave.save()
+    noon = time(12, tzinfo=UTC)
+    with pytest.raises(StateError, match="opens on 02 March 2030"):
+        invite(wave, now=datetime.combine(date(2030, 3, 1), noon))
+    opening = datetime.combine(date(2030, 3, 2), noon)
+    assert invite(wave, now=opening)
+    wave.refresh_from_db()
+    assert wave.opened_at == opening
+    inv = Invitation.objects.filter(wave=wave).order_by("id").first()
+    assert inv is not None
+    declined = datetime.combine(date(2030, 3, 5), noon)
+    assert record_consent(inv, False, now=declined).consent == "declined"
+    late = datetime.combine(date(2030, 3, 21), noon)
+    assert record_consent(inv, True, now=late).consent == "declined"  # closed by then
+    person = record_consent(inv, True, now=datetime.combine(date(2030, 3, 20), noon))
+    assert person.consent == "consented"
+    assert person.consent_at == datetime.combine(date(2030, 3, 20), noon)
+
+
 def test_an_unknown_link_gets_a_friendly_page(client: Client, multi: Any) -> None:
     page = client.get("/s/not-a-real-token/")
     assert page.status_code == 404

@@ -116,16 +116,18 @@ class IssuedLink:
     email: str = ""
 
 
-def invite(wave: Wave) -> list[IssuedLink]:
+def invite(wave: Wave, now: datetime | None = None) -> list[IssuedLink]:
     """Open the wave and issue links to everyone who has not declined or withdrawn and has
-    none yet; schedule their invitation and reminder e-mails.
+    none yet; schedule their invitation and reminder e-mails. ``now``: the clock (the present
+    when not given), against which the wave's opening and closing dates are checked.
 
     Returns every live link of the wave (new and old), so the list can be sent again: never a
     revoked one.
     """
-    if is_closed(wave):
+    now = now or timezone.now()
+    if is_closed(wave, now):
         raise StateError(f"wave {wave.name!r} has closed: no more links can be issued")
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     if wave.opens_on is not None and today < wave.opens_on:
         raise StateError(f"wave {wave.name!r} opens on {wave.opens_on:%d %B %Y}, not before")
     for name in wave.pages or [wave.instrument]:
@@ -140,7 +142,7 @@ def invite(wave: Wave) -> list[IssuedLink]:
 
     with transaction.atomic():
         if wave.opened_at is None:
-            wave.opened_at = timezone.now()
+            wave.opened_at = now
             wave.save(update_fields=["opened_at"])
         Invitation.objects.bulk_create(
             Invitation(wave=wave, participant=p, token=secrets.token_urlsafe(32)) for p in new
@@ -175,6 +177,7 @@ def record_consent(
     invitation: Invitation,
     consents: bool,
     statements: Mapping[str, bool] | None = None,
+    now: datetime | None = None,
 ) -> Participant:
     """Record a participant's answer to the consent question, and to the design's further
     statements (``statements``: ``hr``, ``interview``; only when they consent), each with the
@@ -183,7 +186,10 @@ def record_consent(
     The first answer stands, except that a refusal can be changed to consent until the wave
     closes, and consent given for an earlier information sheet than the design's
     ``participants.consent_version`` is asked for again. A repeated answer changes nothing.
+    ``now``: the clock (the present when not given): the time recorded, and whether the wave
+    has closed.
     """
+    now = now or timezone.now()
     from hearten.surveys.study import study_of
     from hearten.trials.consent import record_answers
 
@@ -195,11 +201,14 @@ def record_consent(
         outdated = fresh.consent_version < study.consent_version
         may = fresh.withdrawn_at is None and (
             fresh.consent == Consent.PENDING
-            or (fresh.consent == Consent.DECLINED and consents and not is_closed(invitation.wave))
+            or (
+                fresh.consent == Consent.DECLINED
+                and consents
+                and not is_closed(invitation.wave, now)
+            )
             or (fresh.consent == Consent.CONSENTED and outdated)
         )
         if may:
-            now = timezone.now()
             Participant.objects.filter(pk=p.pk).update(
                 consent=Consent.CONSENTED if consents else Consent.DECLINED,
                 consent_at=now,
