@@ -114,6 +114,25 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     again = run_analysis(trial).result["hr"]["absence"]
     assert again["inference"] == {"method": "normal"}
     assert again["effects"][0]["p_value"] == pytest.approx(expected.p_value)
+    # Or choose the wild score bootstrap for few clusters: 2^8 sign flips of the teams.
+    trial.design = {
+        **trial.design,
+        "analysis": {
+            **trial.design["analysis"],
+            "hr": {"window_days": 180, "few_clusters_test": "wild-score"},
+        },
+    }
+    trial.save()
+    wild = run_analysis(trial).result["hr"]["absence"]
+    assert (wild["inference"]["method"], wild["inference"]["reps"]) == ("wild-score", 256)
+    from hearten.stats.score_bootstrap import count_scores, wild_score_test
+
+    scores = count_scores(data["absence_days"], treat, data["exposure"], None, strata, fit.family)
+    bootstrap = wild_score_test(scores, data["cluster"].to_numpy(), 0.0, 1.0, interval=False)
+    assert wild["effects"][0]["p_value"] == pytest.approx(bootstrap.p_value)
+    assert "p-values and intervals by the wild score bootstrap (all 256 sign flips)" in (
+        write_report(trial).read_text()
+    )
 
 
 def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path: Path) -> None:

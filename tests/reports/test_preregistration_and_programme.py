@@ -105,3 +105,30 @@ def test_the_programme_report_compares_each_interventions_cost_per_sd(
         assert f"{c['delta_effect'] / r['control_sd']:.3f}" in html
     assert html.count('aria-label="Cost-effectiveness plane') == 1
     assert html.count('aria-label="Probability each intervention is cost-effective') == 1
+
+
+@pytest.mark.parametrize(
+    ("hr", "words"),
+    [
+        (
+            {},
+            "With fewer than 20 randomised units their p-values and intervals come from "
+            "randomisation inference re-drawing the design.",
+        ),
+        (
+            {"few_clusters_test": "wild-score", "ri_below_clusters": 12},
+            "With fewer than 12 randomised units their p-values and intervals come from the wild "
+            "score bootstrap by randomised unit.",
+        ),
+        ({"ri_below_clusters": 0}, "from the council's HR system."),
+    ],
+)
+def test_the_preregistration_names_the_test_of_hr_outcomes_with_few_units(
+    trial: Any, hr: dict[str, Any], words: str
+) -> None:
+    from hearten.reports.preregistration import _outcome_lines
+
+    trial.design = {**trial.design, "analysis": {**trial.design["analysis"], "hr": hr}}
+    trial.save()
+    (line,) = [x for x in _outcome_lines(design_of(trial)) if "**HR records**" in x]
+    assert line.endswith(words)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from hearten.stats.inference import ResamplingTest
 from hearten.stats.ratio_inference import (
     count_residuals,
     cox_residuals,
@@ -33,9 +34,12 @@ def randomise_effects(
     seed: int,
     alpha: float,
     family: Literal["poisson", "negbin"] = "negbin",
+    test_with: Literal["ri", "wild-score"] = "ri",
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Each effect with its p-value and interval from randomisation inference, and what the
-    test was (``method``, ``reps``, ``enumerated``, ``seed``).
+    """Each effect with its p-value and interval from randomisation inference (or, with
+    ``test_with = "wild-score"``, the wild score bootstrap by randomised unit,
+    :mod:`hearten.stats.score_bootstrap`), and what the test was (``method``, ``reps``,
+    ``enumerated``, ``seed``).
 
     ``data`` has ``arm``, ``stratum`` and ``cluster`` columns, and ``absence_days`` and
     ``exposure`` (absence) or ``days_to_leaving`` and ``left`` (leaving).
@@ -60,10 +64,14 @@ def randomise_effects(
                 pair["days_to_leaving"].clip(lower=0.5), pair["left"], treat, None, s_codes
             )
             estimate, se = e["log_hr"], e["std_error"]
-        test = ratio_randomisation_test(
-            residuals, treat, estimate, se, strata, pair["cluster"].to_numpy(), reps, seed,
-            alpha, e["term"],
-        )  # fmt: skip
+        if test_with == "wild-score":
+            fitted = (estimate, se, reps, seed, alpha)
+            test = _wild_score(kind, pair, treat, strata, family, fitted, e["term"])
+        else:
+            test = ratio_randomisation_test(
+                residuals, treat, estimate, se, strata, pair["cluster"].to_numpy(), reps, seed,
+                alpha, e["term"],
+            )  # fmt: skip
         out.append(
             {
                 **e,
@@ -77,12 +85,35 @@ def randomise_effects(
             }
         )
         about = {
-            "method": "ri",
+            "method": test.method,
             "reps": test.reps,
             "enumerated": test.enumerated,
             "seed": test.seed,
         }
     return out, about
+
+
+def _wild_score(
+    kind: Literal["absence", "leaving"],
+    pair: pd.DataFrame,
+    treat: np.ndarray,
+    strata: np.ndarray | None,
+    family: Literal["poisson", "negbin"],
+    fitted: tuple[float, float, int, int, float],
+    term: str,
+) -> ResamplingTest:
+    """The wild score bootstrap of one arm against control, by randomised unit."""
+    from hearten.stats.score_bootstrap import count_scores, cox_scores, wild_score_test
+
+    if kind == "absence":
+        scores = count_scores(pair["absence_days"], treat, pair["exposure"], None, strata, family)
+    else:
+        days = pair["days_to_leaving"].clip(lower=0.5)
+        scores = cox_scores(days, pair["left"], treat, None, strata)
+    estimate, se, reps, seed, alpha = fitted
+    return wild_score_test(
+        scores, pair["cluster"].to_numpy(), estimate, se, reps, seed, alpha, term
+    )
 
 
 def _ratio(log_ratio: float) -> float | None:

@@ -218,7 +218,7 @@ def _hr_outcomes(
             if few:
                 effects, tested = randomise_effects(
                     "absence", at_risk, control, effects, stratified, plan.reps, seed,
-                    plan.alpha, fit.family,
+                    plan.alpha, fit.family, plan.hr.few_clusters_test,
                 )  # fmt: skip
             out["absence"] = {
                 "effects": effects,
@@ -245,7 +245,15 @@ def _hr_outcomes(
             tested = {"method": "normal"}
             if few:
                 effects, tested = randomise_effects(
-                    "leaving", hr, control, effects, stratified, plan.reps, seed, plan.alpha
+                    "leaving",
+                    hr,
+                    control,
+                    effects,
+                    stratified,
+                    plan.reps,
+                    seed,
+                    plan.alpha,
+                    test_with=plan.hr.few_clusters_test,
                 )
             out["leaving"] = {
                 "effects": effects,

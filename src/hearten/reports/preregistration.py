@@ -125,9 +125,19 @@ def _outcome_lines(design: Design) -> list[str]:
             )
             if on
         ]
+        test = {
+            "ri": "randomisation inference re-drawing the design",
+            "wild-score": "the wild score bootstrap by randomised unit",
+        }[hr.few_clusters_test]
+        few = (
+            f" With fewer than {hr.ri_below_clusters} randomised units their p-values and "
+            f"intervals come from {test}."
+            if hr.ri_below_clusters
+            else ""
+        )
         lines.append(
             f"- **HR records** ({hr.role}): {' and '.join(kinds)}, over {hr.window_days} days "
-            "from randomisation, from the council's HR system."
+            f"from randomisation, from the council's HR system.{few}"
         )
     return lines
 

@@ -136,6 +136,11 @@ class HrOutcomesSpec(_Strict):
         description="with fewer randomised teams or offices than this, absence and leaving "
         "are tested by randomisation inference (0: never)",
     )
+    few_clusters_test: Literal["ri", "wild-score"] = Field(
+        default="ri",
+        description="the test below ri_below_clusters: randomisation inference (exact) or the "
+        "wild score bootstrap",
+    )
 
 
 class ImputationSpec(_Strict):
