@@ -14,6 +14,7 @@ from hearten.surveys.models import Invitation, Response
 from hearten.surveys.services import get_wave, invite, record_consent
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from tests.conftest import FIXTURES
+from tests.trials.test_questions import QUESTIONS as QUESTIONS_OF_TEST
 from tests.trials.test_questions import design
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +229,34 @@ def test_a_long_comment_is_written_to_every_export_format(
         read = {"csv": pd.read_csv, "parquet": pd.read_parquet, "dta": pd.read_stata}[fmt]
         column = read(wide)["follow_up_comment"].dropna()
         assert [x for x in column if x] == [comment.strip()]  # Stata's missing text is ""
+
+
+def test_support_is_shown_at_the_top_of_the_page_after_a_flagged_comment(
+    client: Client, tmp_path: Path
+) -> None:
+    from hearten.surveys.services import plan_waves
+    from hearten.trials.design import parse_design
+    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.roster import import_roster
+
+    more = (
+        '\n[[questions]]\nname = "last-words"\nheading = "One more thing"\n\n'
+        '[[questions.items]]\nkey = "best"\ntext = "What helps most at work?"\nkind = "text"\n'
+    )
+    text = design(QUESTIONS_OF_TEST + more, asks='questions = ["your-views", "last-words"]')
+    trial = create_trial(parse_design(text))
+    plan_waves(trial)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    import_roster(trial, roster)
+    randomise_trial(trial, 5)
+    invite(get_wave(trial, "follow-up"))
+    inv = link_in(trial, "letters")
+    url = f"/s/{inv.token}/"
+    to_questions(client, inv)
+    sent = {"page": "your-views", "valued": "2", "comment": "Some days I want to die."}
+    page = client.post(url, sent, follow=True).content.decode()
+    assert "One more thing" in page  # the next page ...
+    assert "Support if you need it" in page  # ... opens with where to find support
+    assert "Samaritans" in page
+    assert "Support if you need it" not in client.get(f"{url}?page=2").content.decode()

@@ -125,7 +125,7 @@ def _answer_wave(
                 shift = (shift_for or {}).get(inv.participant.pseudonym, 0.0)
                 values = simulate_answers(rng, person.level, shift)
                 submit_response(inv, {f"swemwbs_{i}": v for i, v in enumerate(values, 1)})
-                answer_own_questions(inv, own)
+                answer_own_questions(inv, own, trial.slug)
             advance()
 
 

@@ -29,6 +29,12 @@ COMMENTS = (
     "Agency cover leaves the rest of us holding extra cases.",
     "Good to have something that says thank you, even a small thing.",
 )
+#: What a control-arm participant who answered "Yes" to the usual-practice question says it
+#: was, by trial.
+USUAL = {
+    "demo-coffee": "A thank-you card from my team manager.",
+    "demo-goals": "A wellbeing app I found myself, for a few weeks.",
+}
 #: Share of people who write a comment.
 COMMENTING = 0.3
 
@@ -38,8 +44,8 @@ def own_generator(slug: str) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32(f"own-questions:{slug}".encode()))
 
 
-def answer_own_questions(inv: Invitation, rng: np.random.Generator) -> None:
-    """Answer every page of the trial's own questions in ``inv``'s wave."""
+def answer_own_questions(inv: Invitation, rng: np.random.Generator, slug: str) -> None:
+    """Answer every page of the trial's own questions in ``inv``'s wave (of trial ``slug``)."""
     for page in inv.wave.pages:
         if page in REGISTRY:
             continue
@@ -48,7 +54,7 @@ def answer_own_questions(inv: Invitation, rng: np.random.Generator) -> None:
             "usual": int(rng.choice([1, 2, 3], p=[0.2, 0.7, 0.1])),
         }
         if answers["usual"] == 1:
-            answers["usual_what"] = "A thank-you card from my team manager."
+            answers["usual_what"] = USUAL.get(slug, "Something similar.")
         if rng.random() < COMMENTING:
             answers["comment"] = COMMENTS[int(rng.integers(len(COMMENTS)))]
         save_page(inv, page, answers)
