@@ -410,6 +410,14 @@ def hr_import(
         typer.Option("--map", help="field=column, e.g. staff_id='Employee No' (repeat)"),
     ] = None,
     sheet: Annotated[str | None, typer.Option(help="the Excel sheet (default: the first)")] = None,
+    correct: Annotated[
+        bool,
+        typer.Option(
+            "--correct",
+            help="the file corrects records already held: rows that differ from them change "
+            "them (each change is written to the audit log) instead of being refused",
+        ),
+    ] = False,
 ) -> None:
     """Import HR records: every row checked first, all or nothing, re-import changes nothing."""
     require_database()
@@ -424,8 +432,9 @@ def hr_import(
             raise DataError(f"--map takes field=column, not {item!r}")
         mapping[field.strip()] = column.strip()
     chosen = one_of(kind, KINDS, "kind of HR record")
-    result = import_hr(get_trial(trial), chosen, file, mapping, sheet)
+    result = import_hr(get_trial(trial), chosen, file, mapping, sheet, correct=correct)
+    fixed = f", {result.corrected} corrected (see the audit log)" if correct else ""
     out.print(
-        f"{result.rows} row(s) of {kind} read: {result.added} added, {result.unchanged} "
-        "already held. Staff numbers are replaced by study codes."
+        f"{result.rows} row(s) of {kind} read: {result.added} added, "
+        f"{result.unchanged} already held{fixed}. Staff numbers are replaced by study codes."
     )

@@ -6,11 +6,16 @@ Every row is checked before anything is written, and the import is all or nothin
   trial's pseudonym: HR tables hold no staff numbers);
 * dates must read (``YYYY-MM-DD``, ``DD/MM/YYYY`` or an Excel date), an end may not come before
   its start, and nothing may fall before the person started in post or after they left;
-* sickness spells may not overlap one another (in the file or already imported);
-* a row may not repeat another row of the file.
+* sickness spells may not overlap one another (in the file or already imported), and every
+  overlap is reported in the same pass as the other problems;
+* a row may not repeat another row of the file;
+* a leaver may not have records held after leaving, nor have left before randomisation
+  (:mod:`hearten.hr.conflicts`, whichever file came first).
 
 Re-importing a file changes nothing: a row identical to a record already held is skipped, and
-a row that contradicts one (the same spell start with a different end) is a problem to fix.
+a row that contradicts one (the same spell start with a different end, another leaving date,
+FTE, caseload or team rate) is a problem to fix, unless the import is declared a correction
+(``correct=True``): then the held records change and each change goes to the audit log.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import difflib
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -29,6 +34,7 @@ from django.db import transaction
 
 from hearten.delimited import delimiter_of
 from hearten.errors import DataError, ImportRejected, NotFound, StateError
+from hearten.hr.conflicts import Correction, contradictions, corrections_detail, leaver_problems
 from hearten.hr.models import (
     AbsenceSpell,
     CaseloadSnapshot,
@@ -67,6 +73,7 @@ class HrImport:
     rows: int
     added: int
     unchanged: int
+    corrected: int = 0
 
 
 def read_file(path: Path, sheet: str | None = None) -> pd.DataFrame:
@@ -120,12 +127,18 @@ def _mapping(kind: Kind, columns: list[str], given: Mapping[str, str]) -> dict[s
     return out
 
 
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year quirk folded in)
+
+
 def _date(value: object) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
+    serial = text[:-2] if text.endswith(".0") else text
+    if serial.isdigit() and 20000 <= int(serial) <= 80000:  # an Excel date serial, 1954-2119
+        return EXCEL_EPOCH + timedelta(days=int(serial))
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.strptime(text, fmt).date()
@@ -143,9 +156,15 @@ def _number(value: object) -> Decimal | None:
 
 
 def import_hr(
-    trial: Trial, kind: Kind, path: Path, mapping: Mapping[str, str], sheet: str | None = None
+    trial: Trial,
+    kind: Kind,
+    path: Path,
+    mapping: Mapping[str, str],
+    sheet: str | None = None,
+    correct: bool = False,
 ) -> HrImport:
-    """Check and import one file of HR records (module docstring)."""
+    """Check and import one file of HR records (module docstring); ``correct``: the file
+    corrects records already held."""
     if kind not in KINDS:
         raise DataError(f"unknown kind of HR record {kind!r}: choose {', '.join(KINDS)}")
     if trial.purged_at is not None:
@@ -223,12 +242,17 @@ def import_hr(
             problems += _timing(kind, row, left)
         if len(problems) == before:
             rows.append(row)
-    if kind == "absence" and not problems:
-        problems += _overlaps(rows)
+    if kind == "leavers":
+        problems += leaver_problems(rows, trial)
+    clashes, changes = contradictions(kind, rows, trial)
+    if not correct:
+        problems += clashes
+    if kind == "absence":
+        problems += _overlaps(rows, replaced={c.line for c in changes})
     if problems:
         raise ImportRejected(f"{path.name}: {len(problems)} problem(s); nothing was imported",
                              problems)  # fmt: skip
-    return _write(trial, kind, path, rows)
+    return _write(trial, kind, path, rows, changes if correct else [])
 
 
 def _timing(kind: Kind, row: dict[str, Any], left: Mapping[int, date]) -> list[str]:
@@ -250,15 +274,19 @@ def _timing(kind: Kind, row: dict[str, Any], left: Mapping[int, date]) -> list[s
     return out
 
 
-def _overlaps(rows: list[dict[str, Any]]) -> list[str]:
-    """Sickness spells that overlap another spell, in the file or already held."""
+def _overlaps(rows: list[dict[str, Any]], replaced: set[int]) -> list[str]:
+    """Sickness spells that overlap another spell, in the file or already held (but a held
+    spell that a correction row ``replaced`` changes)."""
     out = []
     by_person: dict[int, list[tuple[date, date, str]]] = {}
+    starts: dict[int, set[date]] = {}
     for r in rows:
         by_person.setdefault(r["person"].id, []).append((r["start"], r["end"], f"row {r['line']}"))
+        if r["line"] in replaced:
+            starts.setdefault(r["person"].id, set()).add(r["start"])
     for pid, spells in by_person.items():
         held = AbsenceSpell.objects.filter(participant_id=pid).values_list("starts_on", "ends_on")
-        existing = {(s, e) for s, e in held}
+        existing = {(s, e) for s, e in held if s not in starts.get(pid, set())}
         spells += [(s, e, f"an imported spell ({s} to {e})") for s, e in existing
                    if (s, e) not in {(a, b) for a, b, _ in spells}]  # fmt: skip
         spells.sort()
@@ -270,27 +298,22 @@ def _overlaps(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def _write(trial: Trial, kind: Kind, path: Path, rows: list[dict[str, Any]]) -> HrImport:
+def _write(
+    trial: Trial, kind: Kind, path: Path, rows: list[dict[str, Any]], changes: list[Correction]
+) -> HrImport:
     added = unchanged = 0
+    fixing = {c.line for c in changes}
     with transaction.atomic():
         for r in rows:
             p = r.get("person")
+            if r["line"] in fixing:
+                _correct(trial, kind, r)
+                continue
             if kind == "absence":
                 _, made = AbsenceSpell.objects.get_or_create(
                     participant=p, starts_on=r["start"],
                     defaults={"ends_on": r["end"], "fte": r.get("fte"), "reason": r["reason"]},
                 )  # fmt: skip
-                if (
-                    not made
-                    and not AbsenceSpell.objects.filter(
-                        participant=p, starts_on=r["start"], ends_on=r["end"]
-                    ).exists()
-                ):
-                    raise ImportRejected(
-                        f"{path.name}: 1 problem; nothing was imported",
-                        [f"row {r['line']}: a spell from {r['start']} is already held with "
-                         "another end date: correct the file or the record"],
-                    )  # fmt: skip
             elif kind == "leavers":
                 _, made = Leaver.objects.get_or_create(
                     participant=p, defaults={"left_on": r["date"], "reason": r["reason"]}
@@ -318,4 +341,26 @@ def _write(trial: Trial, kind: Kind, path: Path, rows: list[dict[str, Any]]) -> 
             "hr-imported",
             {"kind": kind, "file": path.name, "rows": len(rows), "added": added},
         )
-    return HrImport(kind, len(rows), added, unchanged)
+        if changes:
+            detail = {"kind": kind, "file": path.name, "changes": corrections_detail(changes)}
+            audit.record(trial, "hr-corrected", detail)
+    return HrImport(kind, len(rows), added, unchanged, len(changes))
+
+
+def _correct(trial: Trial, kind: Kind, r: dict[str, Any]) -> None:
+    """Change the held record the correction row ``r`` names."""
+    p = r.get("person")
+    if kind == "absence":
+        AbsenceSpell.objects.filter(participant=p, starts_on=r["start"]).update(
+            ends_on=r["end"], fte=r.get("fte"), reason=r["reason"])  # fmt: skip
+    elif kind == "leavers":
+        Leaver.objects.filter(participant=p).update(left_on=r["date"], reason=r["reason"])
+    elif kind == "contracts":
+        ContractChange.objects.filter(participant=p, changed_on=r["date"]).update(fte=r["fte"])
+    elif kind == "caseload":
+        CaseloadSnapshot.objects.filter(participant=p, taken_on=r["date"]).update(
+            caseload=int(r["caseload"]))  # fmt: skip
+    elif kind == "team-rates":
+        TeamRate.objects.filter(trial=trial, team=r["team"], month=r["month"].replace(day=1)
+                                ).update(vacancy_rate=float(r["vacancy_rate"]),
+                                         agency_rate=float(r["agency_rate"]))  # fmt: skip
