@@ -395,6 +395,32 @@ def test_absence_in_seven_offices_by_randomisation_inference(
     assert out["conf_high"] is None
 
 
+def test_absence_in_seven_offices_by_the_wild_score_bootstrap(
+    hearten: Callable[..., Any], tmp_path: Path
+) -> None:
+    from hearten.stats.score_bootstrap import count_scores, wild_score_test
+
+    d = pd.read_csv(REFERENCE / "absence_battery.csv").query("file == 'small_offices_1'")
+    path = tmp_path / "offices.csv"
+    d.to_csv(path, index=False)
+    args = ["--outcome", "absence_days", "--family", "negbin", "--exposure", "exposure"]
+    args += ["--treatment", "treat", "--cluster", "office", "--strata", "stratum"]
+    out = _json(hearten, str(path), *args, "--method", "wild", "--seed", "1")
+    # Seven offices: all 2^7 sign flips, each office's score made orthogonal to the strata.
+    assert (out["method"], out["reps"], out["enumerated"]) == ("wild", 128, True)
+    scores = count_scores(
+        d["absence_days"], d["treat"], d["exposure"], None, d["stratum"].to_numpy(), "negbin"
+    )
+    test = wild_score_test(scores, d["office"].to_numpy(), 0.0, 1.0, interval=False)
+    assert out["p_value"] == pytest.approx(test.p_value)
+    text = hearten("analyse", str(path), *args, "--method", "wild", "--seed", "1").out
+    assert "wild score bootstrap: every sign flip of the clusters" in text
+    no_cluster = [a for a in args if a not in ("--cluster", "office")]
+    bad = hearten("analyse", str(path), *no_cluster, "--method", "wild", "--seed", "1")
+    assert bad.code != 0
+    assert "--method wild needs --cluster" in bad.err
+
+
 BAD_MODELS = [
     (["--outcome", "absence_days", "--family", "poisson"], "needs --exposure"),
     (

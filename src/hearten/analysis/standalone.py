@@ -227,12 +227,13 @@ def analyse_table(
     if exposure is not None and family not in ("poisson", "negbin"):
         raise DataError("--exposure goes with --family poisson or negbin")
     special = survival or family != "gaussian"
-    ratio_ri = method == "ri" and (survival or family in ("poisson", "negbin"))
+    # Counts and time to event: randomisation inference, or the wild score bootstrap.
+    ratio_ri = method != "analytic" and (survival or family in ("poisson", "negbin"))
     if special and (uptake or (method != "analytic" and not ratio_ri) or weights or lin or vcov):
         raise DataError(
             "count, binary and time-to-event models take --covariate, --cluster "
-            "and --strata only (no --uptake, --weights, --lin or --vcov; --method ri for "
-            "counts and time to event)"
+            "and --strata only (no --uptake, --weights, --lin or --vcov; --method ri or wild "
+            "for counts and time to event)"
         )
     if method != "analytic" and seed is None:
         raise DataError(f"--method {method} draws at random: give --seed N so it can be repeated")
@@ -334,7 +335,7 @@ def analyse_table(
             exposure,
             time,
             event,
-            (reps, seed) if ratio_ri else None,
+            (reps, seed, method) if ratio_ri else None,
         )
     assert outcome is not None
     y = complete[outcome].to_numpy(dtype=float)
@@ -480,10 +481,11 @@ def _non_linear(
     exposure: str | None,
     time: str | None,
     event: str | None,
-    randomisation: tuple[int, int | None] | None = None,
+    randomisation: tuple[int, int | None, Method] | None = None,
 ) -> StandaloneResult:
     """Binary, count and time-to-event models of one treatment (z tests, ratio scale; with
-    ``randomisation = (reps, seed)``, counts and time to event by randomisation inference)."""
+    ``randomisation = (reps, seed, method)``, counts and time to event by randomisation
+    inference or, with ``wild``, the wild score bootstrap)."""
     risk_difference = None
     diagnostics: dict[str, Any] | None = None
     if time is not None and event is not None:
@@ -593,7 +595,7 @@ def _non_linear(
         p_value=p,
         conf_low=low,
         conf_high=high,
-        method="ri" if randomisation is not None else "analytic",
+        method=randomisation[2] if randomisation is not None else "analytic",
         warnings=warnings,
         **resampled,
         n=n,
@@ -638,16 +640,23 @@ def _ratio_ri(
     event: str | None,
     estimate: float,
     std_error: float,
-    randomisation: tuple[int, int | None],
+    randomisation: tuple[int, int | None, Method],
 ) -> ResamplingTest:
-    """The randomisation test of a count or Cox model (:mod:`hearten.stats.ratio_inference`)."""
+    """The randomisation test of a count or Cox model (:mod:`hearten.stats.ratio_inference`),
+    or with ``wild`` the wild score bootstrap (:mod:`hearten.stats.score_bootstrap`)."""
     from hearten.stats.ratio_inference import (
         count_residuals,
         cox_residuals,
         ratio_randomisation_test,
     )
 
-    reps, seed = randomisation
+    reps, seed, method = randomisation
+    if method == "wild":
+        treat = (np.asarray(arm) != control).astype(float)
+        return _wild_score(
+            complete, outcome, treat, covs, stratum, clusters, alpha, kind, exposure, time,
+            event, estimate, std_error, reps, seed or 0,
+        )  # fmt: skip
     treat = (np.asarray(arm) != control).astype(float)
     n = len(treat)
     x = np.column_stack(list(covs.values())) if covs else None
@@ -668,6 +677,39 @@ def _ratio_ri(
     return ratio_randomisation_test(
         residuals, treat, estimate, std_error, stratum, clusters, reps, seed or 0, alpha
     )
+
+
+def _wild_score(
+    complete: pd.DataFrame,
+    outcome: str | None,
+    treat: np.ndarray,
+    covs: dict[str, np.ndarray],
+    stratum: list[str] | None,
+    clusters: np.ndarray | None,
+    alpha: float,
+    kind: str,
+    exposure: str | None,
+    time: str | None,
+    event: str | None,
+    estimate: float,
+    std_error: float,
+    reps: int,
+    seed: int,
+) -> ResamplingTest:
+    """The wild score bootstrap of a count or Cox model by cluster."""
+    from hearten.stats.score_bootstrap import count_scores, cox_scores, wild_score_test
+
+    if clusters is None:
+        raise DataError("--method wild needs --cluster (the randomised unit)")
+    x = np.column_stack(list(covs.values())) if covs else None
+    if time is not None and event is not None:
+        scores = cox_scores(complete[time], complete[event], treat, x, stratum)
+    else:
+        assert outcome is not None
+        assert exposure is not None
+        family: Literal["poisson", "negbin"] = "poisson" if kind == "poisson" else "negbin"
+        scores = count_scores(complete[outcome], treat, complete[exposure], x, stratum, family)
+    return wild_score_test(scores, clusters, estimate, std_error, reps, seed, alpha)
 
 
 def _effect_size(

@@ -38,7 +38,8 @@ def analyse(
     method: Annotated[
         str,
         typer.Option(
-            help="analytic, wild (wild cluster bootstrap) or ri (randomisation inference)"
+            help="analytic, wild (wild cluster bootstrap; the wild score bootstrap for counts "
+            "and time to event) or ri (randomisation inference)"
         ),
     ] = "analytic",
     reps: Annotated[int, typer.Option(help="bootstrap or randomisation draws")] = 9999,
@@ -326,12 +327,18 @@ def _print_ratio(r: StandaloneResult, level: int) -> None:
     )
     out.print(table)
     clusters = f" in {r.n_clusters} clusters (cluster-robust)" if r.n_clusters else " (HC0)"
-    tests = "normal-based tests" if r.method == "analytic" else "randomisation inference"
+    tests = {"analytic": "normal-based tests", "ri": "randomisation inference"}.get(
+        r.method, "the wild score bootstrap"
+    )
     out.print(f"n = {r.n}{clusters}; {tests}; adjustment: {r.adjustment}.")
     if r.method == "ri":
         how = "every assignment enumerated (exact)" if r.enumerated else f"{r.reps} draws"
         seed = "" if r.enumerated else f", seed {r.seed}"
         out.print(f"p-value and interval by randomisation inference: {how}{seed}.")
+    if r.method == "wild":
+        how = "every sign flip of the clusters" if r.enumerated else f"{r.reps} random flips"
+        seed = "" if r.enumerated else f", seed {r.seed}"
+        out.print(f"p-value and interval by the wild score bootstrap: {how}{seed}.")
     for warning in r.warnings:
         out.print(f"Warning: {warning}")
     if r.n_dropped:
