@@ -60,3 +60,23 @@ def test_pooled_sd_worked_by_hand() -> None:
 def test_no_spread_is_refused() -> None:
     with pytest.raises(EstimationError, match="no spread"):
         hedges_g(1.0, 0.0, 10, 10)
+
+
+def test_the_standardised_effect_from_outcomes_worked_by_hand() -> None:
+    """The one definition both the report and ``hearten analyse`` use: the treated are every
+    arm but control; the SD pooled over the two groups; with clusters, the ANOVA ICC within
+    arms and rows per cluster."""
+    from hearten.stats.effect_size import standardised_effect
+
+    y = np.array([1.0, 2.0, 3.0, 4.0, 3.0, 4.0, 5.0, 6.0])
+    arm = ["c"] * 4 + ["t"] * 4
+    # Each group's variance is 5/3, so the pooled SD is sqrt(5/3); 8 people, 4 per group.
+    plain = standardised_effect(2.0, y, arm, "c")
+    assert plain.sd_pooled == pytest.approx(np.sqrt(5 / 3), rel=1e-12)
+    assert plain.g == pytest.approx(hedges_g(2.0, np.sqrt(5 / 3), 4, 4).g, rel=1e-12)
+    assert plain.icc == 0.0
+    team = np.repeat(np.arange(4), 2)  # two people in each of four teams, two teams an arm
+    clustered = standardised_effect(2.0, y, arm, "c", team)
+    assert clustered.avg_cluster_size == 2.0
+    assert clustered.icc == pytest.approx(icc_anova(y, team, arm), rel=1e-12)
+    assert clustered.icc > 0  # people of a team answer alike here

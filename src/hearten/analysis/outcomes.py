@@ -10,7 +10,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hearten.errors import DesignError, EstimationError
-from hearten.stats.effect_size import hedges_g, icc_anova, pooled_sd
+from hearten.stats.effect_size import standardised_effect
 from hearten.stats.estimate import (
     IttFit,
     TermEstimate,
@@ -350,22 +350,16 @@ def multilevel_estimate(
 def _effect_size(
     used: pd.DataFrame, control: str, e: TermEstimate, clustered: bool
 ) -> dict[str, float] | None:
-    """Hedges' g of one arm against control, with the WWC cluster adjustment when clustered."""
+    """Hedges' g of one arm against control, with the WWC cluster adjustment when clustered
+    (:func:`hearten.stats.effect_size.standardised_effect`, as ``hearten analyse``)."""
     pair = used[used["arm"].isin([control, e.term])]
-    y, arm = pair["y"].to_numpy(dtype=float), pair["arm"].to_numpy()
     try:
-        sd = pooled_sd(y[arm == e.term], y[arm == control])
-        rho, size = 0.0, 1.0
-        if clustered:
-            rho = icc_anova(y, pair["cluster"].to_numpy(), arm)
-            size = len(pair) / pair["cluster"].nunique()
-        g = hedges_g(
+        g = standardised_effect(
             e.estimate,
-            sd,
-            int((arm == e.term).sum()),
-            int((arm == control).sum()),
-            rho,
-            size,
+            pair["y"].to_numpy(dtype=float),
+            pair["arm"].to_numpy(),
+            control,
+            pair["cluster"].to_numpy() if clustered else None,
             e.alpha,
         )
     except EstimationError:

@@ -19,7 +19,10 @@ from scipy import special
 
 from hearten.delimited import delimiter_of
 from hearten.errors import DataError, EstimationError, NotFound, one_of
-from hearten.stats.effect_size import EffectSize, hedges_g, icc_anova, pooled_sd
+from hearten.stats.effect_size import (
+    EffectSize,
+    standardised_effect,
+)
 from hearten.stats.estimate import Adjustment, TermEstimate, design_matrix, estimate_itt
 from hearten.stats.inference import ResamplingTest
 from hearten.stats.vcov import VCOV_TYPES, VcovType
@@ -720,15 +723,9 @@ def _effect_size(
     clusters: np.ndarray | None,
     alpha: float,
 ) -> EffectSize | None:
-    a = np.asarray(arm)
-    treated, untreated = y[a != control], y[a == control]
+    """Hedges' g of ``term`` (:func:`hearten.stats.effect_size.standardised_effect`)."""
     try:
-        sd = pooled_sd(treated, untreated)
-        if clusters is None:
-            return hedges_g(term.estimate, sd, len(treated), len(untreated), alpha=alpha)
-        rho = icc_anova(y, clusters, a)
-        size = len(y) / len(np.unique(clusters))
-        return hedges_g(term.estimate, sd, len(treated), len(untreated), rho, size, alpha)
+        return standardised_effect(term.estimate, y, arm, control, clusters, alpha)
     except EstimationError:
         return None  # no spread, or too few clusters: the raw-scale result still stands
 

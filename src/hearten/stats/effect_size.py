@@ -141,3 +141,33 @@ def hedges_g(
         correction=float(omega),
         alpha=alpha,
     )
+
+
+def standardised_effect(
+    estimate: float,
+    outcome: ArrayLike,
+    arm: ArrayLike,
+    control: str,
+    cluster: ArrayLike | None = None,
+    alpha: float = 0.05,
+) -> EffectSize:
+    """Hedges' g of a raw-scale ``estimate`` from the outcomes it was estimated on: the one
+    definition the trial report and ``hearten analyse`` both use.
+
+    Rows whose ``arm`` is not ``control`` are the treated; the SD is pooled over treated and
+    control (:func:`pooled_sd`). With ``cluster``, the WWC adjustment at the ANOVA ICC of
+    clusters within arms (:func:`icc_anova`) and the average cluster size (rows per cluster).
+
+    Raises:
+        EstimationError: the outcome has no spread, or too few clusters.
+    """
+    y = np.asarray(outcome, dtype=np.float64)
+    a = np.asarray(arm)
+    treated, untreated = y[a != control], y[a == control]
+    sd = pooled_sd(treated, untreated)
+    if cluster is None:
+        return hedges_g(estimate, sd, len(treated), len(untreated), alpha=alpha)
+    clusters = np.asarray(cluster)
+    rho = icc_anova(y, clusters, a)
+    size = len(y) / len(np.unique(clusters))
+    return hedges_g(estimate, sd, len(treated), len(untreated), rho, size, alpha)
