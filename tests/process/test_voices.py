@@ -36,7 +36,7 @@ def test_the_control_arms_usual_practice_is_counted_and_nobody_elses(asked: Any)
     assert v.writers == 0
     assert v.time is None
     [q] = v.questions
-    assert (q.wave, q.arms, q.answered) == ("follow-up", ("control",), 12)
+    assert (q.wave, q.arms, q.answered) == ("follow-up", ("Business as usual",), 12)
     assert q.shares == (Share("Yes", 7), Share("No", 5))  # the letters arm's answers dropped
 
 
@@ -61,5 +61,5 @@ def test_enough_letter_writers_answers_are_summarised() -> None:
     html = render_to_string("reports/_voices.html", {"voices": v})
     assert "a median of 12 minutes per letter (mean 14.5)" in html
     assert "3.8 out of 5 for acceptability" in html
-    assert "Asked at follow-up of the control arm only; 9 answered." in html
+    assert "Asked at follow-up only of the arm control; 9 answered." in html
     assert html.count("not shown") >= 2

@@ -86,3 +86,17 @@ def test_only_evaluators_open_the_comments_page(commented: Any, client: Client) 
     assert "2 comments mention self-harm, abuse or bullying (1 in groups too small" in page
     assert "harassed" not in page  # the small group's comment itself is not shown
     assert "2 comments from groups of fewer than 5 people are not shown" in page
+
+
+def test_purging_the_trial_removes_the_comments_and_keeps_the_other_answers(
+    commented: Any,
+) -> None:
+    from hearten.surveys.apps import _purge
+    from hearten.surveys.models import Response
+
+    counts = _purge(None, commented)
+    assert counts["survey comments"] == 6  # seven people, one of whom left it empty
+    left = Response.objects.filter(invitation__wave__trial=commented, instrument="your-views")
+    assert left.count() == 7
+    assert all(r.answers == {"valued": 3} for r in left)
+    assert comments_of(commented).flagged == 0

@@ -30,8 +30,8 @@ class Share:
 
 @dataclass(frozen=True, slots=True)
 class ArmQuestion:
-    """A question asked of some arms only, at a wave: who was asked, how many answered, and
-    the answers."""
+    """A question asked of some arms only, at a wave: who was asked (the arms' labels), how
+    many answered, and the answers."""
 
     wave: str
     question: str
@@ -72,6 +72,7 @@ def voices(trial: Trial) -> Voices:
 
     design = design_of(trial)
     k = design.monitoring.min_group
+    labels = dict(trial.arms.values_list("name", "label"))
     rows = list(DelivererAnswer.objects.filter(trial=trial))
     writers = [r for r in rows if r.role == "letter-writer"]
     rated = [r.acceptability for r in writers if r.acceptability is not None]
@@ -94,7 +95,8 @@ def voices(trial: Trial) -> Voices:
                     Share(label, c)
                     for label, c in zip(q.options, _suppress(counts, k), strict=True)
                 )
-                questions.append(ArmQuestion(wave.name, q.text, tuple(q.arms), len(given), shares))
+                arms = tuple(labels.get(a, a) for a in q.arms)
+                questions.append(ArmQuestion(wave.name, q.text, arms, len(given), shares))
     return Voices(
         min_group=k,
         writers=len(writers),

@@ -33,7 +33,7 @@ def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
 
 def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
     """Every link of the trial stops working and its token is replaced by a random one that
-    was never sent; unsent e-mails go."""
+    was never sent; unsent e-mails go; free-text survey answers (comments) are removed."""
     from django.utils import timezone
 
     from hearten.surveys.models import Invitation, Message
@@ -44,4 +44,8 @@ def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
     )
     forget_tokens(Invitation.objects.filter(wave__trial=trial))
     messages, _ = Message.objects.filter(invitation__wave__trial=trial, status="pending").delete()
-    return {"survey links revoked": revoked, "e-mails not yet sent": messages}
+    from hearten.surveys.comments import purge_comments
+
+    comments = purge_comments(trial.pk)
+    return {"survey links revoked": revoked, "e-mails not yet sent": messages,
+            "survey comments": comments}  # fmt: skip

@@ -271,3 +271,24 @@ def flagged(answers: Mapping[str, object], text_keys: Iterable[str]) -> tuple[Fl
     found = {f for k in text_keys if isinstance(answers.get(k), str)
              for f in flags(str(answers[k]))}  # fmt: skip
     return tuple(f for f in Flag if f in found)
+
+
+def purge_comments(trial_id: int) -> int:
+    """Remove every free-text answer of the trial (its purge: comments may identify someone
+    in ways no roster name does); the choice and number answers stay. Returns how many."""
+    from django.db import transaction
+
+    from hearten.instruments import REGISTRY
+    from hearten.surveys.models import Response
+
+    removed = 0
+    with transaction.atomic():
+        for r in Response.objects.filter(invitation__wave__trial_id=trial_id).exclude(
+            instrument__in=list(REGISTRY)
+        ):
+            kept = {k: v for k, v in r.answers.items() if not isinstance(v, str)}
+            if len(kept) != len(r.answers):
+                removed += len(r.answers) - len(kept)
+                r.answers = kept
+                r.save(update_fields=["answers"])
+    return removed
