@@ -101,7 +101,9 @@ def test_letter_writing_time_is_costed_from_the_survey_each_time(
     [line] = costing(named_trial, reported_times(named_trial)).lines
     # 4 letters sent (the log) × 15 minutes (the survey's mean) at £48 an hour
     assert (line.kind, line.quantity, line.unit_price, line.cost) == ("staff", 4, 12.0, 48.0)
-    assert "the mean of 2 letter writers' answers to the deliverer survey" in line.source
+    assert line.source == (
+        "minutes per letter: 15.0, the mean of 2 letter writers' answers to the deliverer survey"
+    )
     # a later answer is read the next time the trial is costed
     answer(named_trial, deliverers["writer-3"], minutes_per_letter=45)
     [line] = costing(named_trial, reported_times(named_trial)).lines

@@ -332,6 +332,9 @@ def cost_show(trial: TrialArg) -> None:
     for a in c.arms:
         each = f"£{a.per_participant:,.2f}" if a.per_participant is not None else "–"
         out.print(f"{a.arm}: £{a.total:,.2f} for {a.participants} people ({each} each)")
+    for x in c.lines:
+        if "deliverer survey" in x.source:
+            out.print(f"{x.item} ({x.arm}): {x.source.rsplit('; ', 1)[-1]}")
     if c.outside_horizon:
         out.print("Outside the horizon: " + "; ".join(c.outside_horizon))
 

@@ -167,7 +167,7 @@ def _minutes(item: CostItem, reported: Mapping[str, ReportedTime]) -> tuple[floa
         )
     who = "letter writer" if found.answers == 1 else "letter writers"
     return found.minutes, (
-        f"; minutes per {item.per}: {found.minutes:.1f}, the mean of {found.answers} {who}' "
+        f"minutes per {item.per}: {found.minutes:.1f}, the mean of {found.answers} {who}' "
         "answers to the deliverer survey"
     )
 
@@ -206,7 +206,7 @@ def costing(trial: Trial, reported: Mapping[str, ReportedTime] | None = None) ->
         lines.append(CostLine(c.arm, c.item, c.phase, c.kind, c.per, quantity, round(unit, 2),
                               round(unit * quantity, 2), round(discounted_unit * quantity, 2),
                               c.year, c.priced_in or (basis.price_year if basis else ""),
-                              c.source + told))  # fmt: skip
+                              "; ".join(x for x in (c.source, told) if x)))  # fmt: skip
     members = _perk_members(trial, arm_of)
     for perk in PerkDeployment.objects.filter(trial=trial).order_by("id"):
         people = members.get(perk.id, [])
