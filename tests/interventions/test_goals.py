@@ -125,3 +125,26 @@ def test_programme_reminders_go_until_stopped(
     assert subjects.count("Staff wellbeing study: module 2 is open") == 19
     assert Message.objects.filter(enrolment=first, note="opted out").count() == 2
     assert EngagementEvent.objects.filter(kind="reminder-sent").count() == 38
+
+
+def test_a_programme_of_three_modules_is_complete_after_three(
+    hearten: Callable[..., Any], trial: Any, smtp: Inbox
+) -> None:
+    """Issue 27, item 5: the mail worker no longer assumes six modules."""
+    from hearten.interventions.models import ModuleWork
+    from hearten.surveys.mail import schedule_programme
+
+    randomise_trial(trial, 2)
+    start = timezone.localdate() - timedelta(days=15)
+    enrol(trial, "letters", start)
+    first, second = Enrolment.objects.filter(trial=trial).order_by("id")[:2]
+    Message.objects.filter(enrolment__in=[first, second]).delete()
+    assert schedule_programme([first.pk, second.pk], start, 3) == 6  # three modules each
+    for module in (1, 2, 3):
+        ModuleWork.objects.create(enrolment=first, module=module, completed_at=timezone.now())
+    hearten("worker", "--once")
+    notes = set(Message.objects.filter(enrolment=first).values_list("note", flat=True))
+    assert notes == {"programme complete"}
+    subjects = [m["Subject"] for m in smtp.messages]
+    assert subjects.count("Staff wellbeing study: your three-week goals programme") == 1
+    assert subjects.count("Staff wellbeing study: your six-week goals programme") == 18

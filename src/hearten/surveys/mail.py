@@ -233,9 +233,17 @@ def _unwanted_programme(message: Message) -> str | None:
     if e.opted_out_at is not None:
         return "opted out"
     done = e.work.filter(completed_at__isnull=False).count()
-    if done >= 6:
+    if done >= _modules(message):
         return "programme complete"
     return None
+
+
+def _modules(message: Message) -> int:
+    """The programme's modules, as scheduled for this enrolment (one e-mail each: see
+    :func:`schedule_programme`), so this module needs no knowledge of the programme."""
+    return Message.objects.filter(
+        Q(kind="programme-1") | Q(kind__startswith="module-"), enrolment=message.enrolment
+    ).count()
 
 
 def _unwanted(message: Message) -> str | None:
@@ -280,13 +288,18 @@ def _footer(study: Study, prefix: str) -> str:
     )
 
 
+def _weeks(n: int) -> str:
+    words = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return f"{words[n - 1] if 0 < n <= len(words) else n}-week"
+
+
 def _programme_body(message: Message, link: str) -> tuple[str, str]:
     e = message.enrolment
     assert e is not None
     study = study_of(e.trial)
     first = message.kind == "programme-1"
     subject = (
-        f"{study.title}: your six-week goals programme"
+        f"{study.title}: your {_weeks(_modules(message))} goals programme"
         if first
         else f"{study.title}: module {message.kind.removeprefix('module-')} is open"
     )
