@@ -102,3 +102,20 @@ def test_site_effects_are_each_sites_own_itt_and_refuse_a_one_arm_site() -> None
     one_arm = np.where(d["stratum"] == "C", "c", arm)
     with pytest.raises(EstimationError, match="site 'C' has people in only one arm"):
         site_effects(d["y"], one_arm.tolist(), "c", d["stratum"].tolist())
+
+
+def test_pooling_sites_pools_each_sites_own_effect() -> None:
+    """The site analysis the report and ``hearten analyse --by-site`` share: each site's ITT,
+    pooled by REML with the Hartung–Knapp interval."""
+    from hearten.stats.meta import pool_sites, site_effects
+
+    d = pd.read_csv(REFERENCE / "trial_data.csv")
+    arm = np.where(d["treat"] == 1, "t", "c").tolist()
+    found = pool_sites(d["y"], arm, "c", d["stratum"].tolist(), None, d["team"], "CR2")
+    effects = site_effects(d["y"], arm, "c", d["stratum"].tolist(), None, d["team"], "CR2")
+    assert found.effects == effects
+    alone = meta_analyse([e.effect.estimate for e in effects],
+                         [e.effect.std_error for e in effects], ["A", "B", "C"])  # fmt: skip
+    assert found.pooled.estimate == pytest.approx(alone.estimate, rel=1e-12)
+    assert found.pooled.conf_low == pytest.approx(alone.conf_low, rel=1e-12)
+    assert [s.label for s in found.pooled.studies] == ["A", "B", "C"]

@@ -361,9 +361,9 @@ def _by_site(
     if used["site"].nunique() < 2 or used["arm"].nunique() != 2:
         return None
     try:
-        from hearten.stats.meta import meta_analyse, site_effects
+        from hearten.stats.meta import pool_sites
 
-        effects = site_effects(
+        found = pool_sites(
             used["y"].to_numpy(),
             used["arm"].tolist(),
             control,
@@ -373,12 +373,7 @@ def _by_site(
             vcov,
             alpha,
         )
-        pooled = meta_analyse(
-            [e.effect.estimate for e in effects],
-            [e.effect.std_error for e in effects],
-            [e.site for e in effects],
-            alpha=alpha,
-        )
+        effects, pooled = found.effects, found.pooled
     except EstimationError as exc:
         return {"note": str(exc)}
     return {

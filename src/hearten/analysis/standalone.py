@@ -427,9 +427,9 @@ def analyse_table(
             enumerated=test.enumerated,
         )
     if by_site:
-        from hearten.stats.meta import meta_analyse, site_effects
+        from hearten.stats.meta import pool_sites
 
-        per_site = site_effects(
+        found = pool_sites(
             y,
             arm,
             control_label,
@@ -439,12 +439,7 @@ def analyse_table(
             vcov,
             alpha,
         )
-        pooled = meta_analyse(
-            [e.effect.estimate for e in per_site],
-            [e.effect.std_error for e in per_site],
-            [e.site for e in per_site],
-            alpha=alpha,
-        )
+        per_site, pooled = found.effects, found.pooled
         result["sites"] = {
             "effects": [{"site": e.site, **asdict(e.effect)} for e in per_site],
             "pooled": asdict(pooled),

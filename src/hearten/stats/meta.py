@@ -240,3 +240,38 @@ def site_effects(
         )
         out.append(SiteEffect(str(s), fit.effects[0]))
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class SitePooling:
+    """Each site's own effect (``effects``, in site order) and their random-effects pool
+    (``pooled``: REML with the Hartung–Knapp interval, each site's weight in its studies)."""
+
+    effects: tuple[SiteEffect, ...]
+    pooled: MetaAnalysis
+
+
+def pool_sites(
+    outcome: ArrayLike,
+    arm: Sequence[str],
+    control: str,
+    site: Sequence[str],
+    covariates: Mapping[str, ArrayLike] | None = None,
+    cluster: ArrayLike | None = None,
+    vcov: VcovType | None = None,
+    alpha: float = 0.05,
+) -> SitePooling:
+    """Each site's ITT (:func:`site_effects`) pooled by :func:`meta_analyse`: the one site
+    analysis the trial report and ``hearten analyse --by-site`` share.
+
+    Raises:
+        EstimationError: a site cannot give its own estimate, or the pool cannot be fitted.
+    """
+    effects = site_effects(outcome, arm, control, site, covariates, cluster, vcov, alpha)
+    pooled = meta_analyse(
+        [e.effect.estimate for e in effects],
+        [e.effect.std_error for e in effects],
+        [e.site for e in effects],
+        alpha=alpha,
+    )
+    return SitePooling(effects, pooled)
