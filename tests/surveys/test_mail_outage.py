@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from hearten.surveys.mail import mail_status, queue_reminder, wait_after
+from hearten.surveys.mail import mail_status, wait_after
 from hearten.surveys.models import Invitation, MailFailure, Message, MessageStatus
 from hearten.surveys.services import get_wave, invite
 from tests.conftest import Inbox
@@ -170,20 +170,6 @@ def test_headers_name_the_leave_page_and_the_study_contact(
     # The leave page asks before it acts, so no one-click POST (RFC 8058) is promised.
     assert first["List-Unsubscribe-Post"] is None
     assert first["Reply-To"] == "wellbeing-study@example.org"
-
-
-def test_a_reminder_queued_now_goes_at_the_next_sweep_only_while_wanted(
-    hearten: Callable[..., Any], smtp: Inbox, trial: Any
-) -> None:
-    _invitations_only(trial)
-    hearten("worker", "--once")
-    inv = Invitation.objects.order_by("id").first()
-    assert inv is not None
-    first, second = queue_reminder(inv), queue_reminder(inv)
-    assert (first.kind, second.kind) == ("reminder-now-1", "reminder-now-2")
-    hearten("worker", "--once")
-    assert [x["To"] for x in smtp.messages[40:]] == [inv.participant.identity.email] * 2
-    assert "reminder" in smtp.messages[40]["Subject"]
 
 
 def test_waits_double_up_to_an_hour() -> None:

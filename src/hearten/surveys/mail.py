@@ -47,7 +47,6 @@ STALE_AFTER = timedelta(minutes=10)
 FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
 INVITATION = "invitation"
-REMINDER_NOW = "reminder-now"
 
 log = logging.getLogger(__name__)
 
@@ -94,20 +93,6 @@ def schedule_programme(enrolment_ids: list[int], starts_on: date, modules: int) 
         for k in range(1, modules + 1)
     ]  # fmt: skip
     return len(Message.objects.bulk_create(rows, ignore_conflicts=True))
-
-
-def queue_reminder(invitation: Invitation, now: datetime | None = None) -> Message:
-    """A reminder to ``invitation``'s participant, due at once: the next ``hearten worker``
-    sweep sends it, with the same checks as every reminder (not after the survey is done,
-    after withdrawal or a refusal, or once the wave has closed). Each call queues one more."""
-    moment = now or timezone.now()
-    with transaction.atomic():
-        n = Message.objects.filter(
-            invitation=invitation, kind__startswith=f"{REMINDER_NOW}-"
-        ).count()
-        return Message.objects.create(
-            invitation=invitation, kind=f"{REMINDER_NOW}-{n + 1}", due_at=moment
-        )
 
 
 def wait_after(attempts: int) -> timedelta:
