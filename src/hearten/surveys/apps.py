@@ -19,11 +19,12 @@ def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
     """A withdrawn participant's answers and unsent e-mails go; their links stop working."""
     from django.utils import timezone
 
-    from hearten.surveys.models import Invitation, Message, Response
+    from hearten.surveys.models import Invitation, Message, MessageStatus, Response
 
     answers, _ = Response.objects.filter(invitation__participant=participant).delete()
     messages, _ = Message.objects.filter(
-        invitation__participant=participant, status="pending"
+        invitation__participant=participant,
+        status__in=[MessageStatus.PENDING, MessageStatus.FAILED],
     ).delete()
     Invitation.objects.filter(participant=participant, revoked_at=None).update(
         revoked_at=timezone.now()
@@ -36,14 +37,16 @@ def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
     was never sent; unsent e-mails go; free-text survey answers (comments) are removed."""
     from django.utils import timezone
 
-    from hearten.surveys.models import Invitation, Message
+    from hearten.surveys.models import Invitation, Message, MessageStatus
     from hearten.trials.privacy import forget_tokens
 
     revoked = Invitation.objects.filter(wave__trial=trial, revoked_at=None).update(
         revoked_at=timezone.now()
     )
     forget_tokens(Invitation.objects.filter(wave__trial=trial))
-    messages, _ = Message.objects.filter(invitation__wave__trial=trial, status="pending").delete()
+    messages, _ = Message.objects.filter(
+        invitation__wave__trial=trial, status__in=[MessageStatus.PENDING, MessageStatus.FAILED]
+    ).delete()
     from hearten.surveys.comments import purge_comments
 
     comments = purge_comments(trial.pk)
