@@ -96,3 +96,41 @@ def test_an_evaluator_reads_a_sampled_letter_and_returns_it_to_its_writer(
     assert writer.get_by_text("Say which week it was and what changed.").is_visible()
     assert axe_violations(writer) == []
     writer.context.close()
+
+
+def test_an_evaluator_uploads_a_roster_with_a_bad_row_then_a_good_one(
+    trial: Any, live_server: Any, browser: Any, tmp_path: Path
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from hearten.trials.models import Participant
+    from tests.web.test_access_matrix import PASSWORD
+    from tests.web.test_uploads import BAD, GOOD
+
+    trial.evaluators.add(get_user_model().objects.create_user("eve", password=PASSWORD))
+    before = Participant.objects.count()
+    base = live_server.url
+    page = signed_in_page(browser, base, "eve", DESKTOP)
+    page.goto(f"{base}/trials/{trial.slug}/uploads/")
+    assert axe_violations(page) == []
+    bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_text(BAD, encoding="utf-8")
+    good.write_text(GOOD, encoding="utf-8")
+    page.get_by_label("What the file holds").select_option("roster")
+    page.get_by_label("The file (CSV or Excel)").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_text("This file cannot be imported: 1 problem").wait_for()
+    refused = page.get_by_role("table", name="Every refused row, with its reason")
+    assert "fte" in refused.inner_text()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Cancel and delete the file").click()
+    page.get_by_text("Nothing was imported from bad.csv").wait_for()
+    page.get_by_label("The file (CSV or Excel)").set_input_files(str(good))
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_text("Every row passes the checks").wait_for()
+    assert page.get_by_role("table", name="Which column gives each field").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Import this file").click()
+    page.get_by_text("Imported from good.csv: 2 people").wait_for()
+    assert Participant.objects.count() == before + 2
+    page.context.close()

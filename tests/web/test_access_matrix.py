@@ -43,6 +43,8 @@ PAGES = {
     "trial-uptake": {},
     "letters": {},
     "letter-reviews": {},
+    "trial-uploads": {},
+    "trial-monitoring": {},
     "letter-review": {"pk": "review"},
     "letter": {"pseudonym": "mine"},
     "letter-pdf": {"pseudonym": "mine"},
@@ -58,7 +60,8 @@ DOWNLOADS = {"trial-report-pdf", "letter-pdf", "trial-delivery-csv"}
 ALLOWED = {
     "evaluator": {"trial-detail", "trial-report", "trial-report-pdf", "trial-delivery",
                   "trial-delivery-csv", "trial-responses", "trial-uptake", "interviews",
-                  "interview", "trial-comments", "letter-reviews", "letter-review"},
+                  "interview", "trial-comments", "letter-reviews", "letter-review",
+                  "trial-uploads", "trial-monitoring"},
     "coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses", "trial-uptake",
                     "deliverer-survey"},
     "site-coordinator": {"trial-delivery", "trial-delivery-csv", "trial-responses",

@@ -30,6 +30,7 @@ class TrialPage:
 #: The pages of a trial in the order the menu shows them.
 TRIAL_PAGES: tuple[TrialPage, ...] = (
     TrialPage("trial-detail", "Overview", frozenset({EVALUATOR})),
+    TrialPage("trial-monitoring", "Monitoring", frozenset({EVALUATOR})),
     TrialPage("letters", "Letters to write", frozenset({LETTER_WRITER})),
     TrialPage("letter-reviews", "Letter reviews", frozenset({EVALUATOR})),
     TrialPage(
@@ -41,6 +42,7 @@ TRIAL_PAGES: tuple[TrialPage, ...] = (
     TrialPage(
         "deliverer-survey", "Your experience of delivering", frozenset({COORDINATOR, LETTER_WRITER})
     ),
+    TrialPage("trial-uploads", "Upload files", frozenset({EVALUATOR})),
     TrialPage("interviews", "Interviews and coding", frozenset({EVALUATOR})),
     TrialPage("trial-report", "Trial report", frozenset({EVALUATOR})),
 )

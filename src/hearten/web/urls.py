@@ -8,7 +8,7 @@ from hearten.process import views as process_views
 from hearten.surveys import concerns, information, leaving
 from hearten.surveys import staff_views as survey_staff_views
 from hearten.surveys import views as survey_views
-from hearten.web import responses, twofactor, views
+from hearten.web import responses, twofactor, upload_pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +31,8 @@ urlpatterns = [
     path("trials/<slug:slug>/delivery/", views.delivery, name="trial-delivery"),
     path("trials/<slug:slug>/delivery.csv", views.delivery_download, name="trial-delivery-csv"),
     path("trials/<slug:slug>/responses/", responses.responses, name="trial-responses"),
+    path("trials/<slug:slug>/monitoring/", views.monitoring_page, name="trial-monitoring"),
+    path("trials/<slug:slug>/uploads/", upload_pages.upload, name="trial-uploads"),
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
     path("trials/<slug:slug>/comments/", survey_staff_views.comments, name="trial-comments"),
     path(

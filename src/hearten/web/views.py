@@ -239,3 +239,23 @@ def uptake_page(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "hearten/uptake.html", {"trial": trial, "closed": True})
     u = uptake(trial, coordinator_site_ids(request.user, trial), reported_times(trial))
     return render(request, "hearten/uptake.html", {"trial": trial, "u": u})
+
+
+@login_required
+@csp_update({"style-src": ["'unsafe-inline'"]})  # type: ignore[arg-type]  # typed for (request) views
+def monitoring_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The evaluator's monitoring page (``reports.monitoring``)."""
+    from hearten.reports.monitoring import monitoring
+
+    trial = _own_trial(request, slug)
+    path = report_path(trial)
+    return render(
+        request,
+        "hearten/monitoring.html",
+        {
+            "trial": trial,
+            "m": monitoring(trial),
+            "has_report": path.exists(),
+            "has_pdf": path.with_suffix(".pdf").exists(),
+        },
+    )

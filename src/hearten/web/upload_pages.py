@@ -1,0 +1,84 @@
+"""The evaluator's upload page (``hearten.web.uploads``): upload a roster or HR extract, see
+its first rows, the column each field comes from and every refused row, then confirm or
+cancel. The file is held (0600) only until then."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from hearten.errors import HeartenError
+from hearten.web import uploads
+
+SESSION_KEY = "hearten-upload"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload, check, then confirm or cancel (module docstring)."""
+    from hearten.web.views import _own_trial
+
+    trial = _own_trial(request, slug)
+    pending = request.session.get(SESSION_KEY)
+    if pending is not None and pending.get("trial") != trial.slug:
+        pending = None
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action in ("confirm", "cancel") and pending is not None:
+        request.session.pop(SESSION_KEY, None)
+        if action == "cancel":
+            uploads.discard(pending["token"])
+            messages.success(
+                request, f"Nothing was imported from {pending['name']}; it is deleted."
+            )
+        else:
+            try:
+                done = uploads.confirm(trial, pending["kind"], pending["token"])
+                messages.success(request, f"Imported from {pending['name']}: {done}")
+            except HeartenError as exc:
+                messages.error(request, f"Nothing was imported: {str(exc).splitlines()[0]}")
+        return redirect("trial-uploads", slug=slug)
+    error = ""
+    if action == "upload":
+        kind = request.POST.get("kind", "")
+        file = request.FILES.get("file")
+        if kind not in dict(uploads.kinds()):
+            error = "Choose what the file holds"
+        elif file is None:
+            error = "Choose a file to upload"
+        else:
+            try:
+                token = uploads.hold(file.name or "", file.chunks())
+            except HeartenError as exc:
+                error = str(exc)
+            else:
+                if pending is not None:
+                    uploads.discard(pending["token"])
+                request.session[SESSION_KEY] = {
+                    "trial": trial.slug, "kind": kind, "token": token, "name": file.name,
+                }  # fmt: skip
+                return redirect("trial-uploads", slug=slug)
+    checked = None
+    if pending is not None:
+        try:
+            checked = uploads.check(trial, pending["kind"], pending["token"])
+        except HeartenError as exc:
+            request.session.pop(SESSION_KEY, None)
+            pending = None
+            error = str(exc)
+    return render(
+        request,
+        "hearten/uploads.html",
+        {
+            "trial": trial,
+            "kinds": uploads.kinds(),
+            "pending": pending,
+            "kind_label": dict(uploads.kinds()).get(pending["kind"], "") if pending else "",
+            "checked": checked,
+            "error": error,
+            "keep_minutes": uploads.KEEP_FOR // 60,
+        },
+    )

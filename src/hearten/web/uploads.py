@@ -1,0 +1,213 @@
+"""Rosters and HR extracts uploaded in the web app, checked before anything is imported.
+
+An upload is held only until it is confirmed, cancelled or :data:`KEEP_FOR` has passed: it is
+written to ``HEARTEN_HOME/uploads`` (a 0700 folder) as a 0600 file under a random name, and
+deleted after the import, on cancel, and by :func:`sweep` once expired. Nothing of it is kept.
+
+The check is the import itself, run by the same service as the command line
+(``trials.roster.import_roster``, ``hr.imports.import_hr``) inside a transaction that is then
+rolled back: every rule the command line applies applies here, and no rule is written twice.
+Its result is what would be imported, or every refused row with its reason. Confirming runs
+the import again, for real, all or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from hearten.errors import DataError, HeartenError, ImportRejected
+from hearten.files import create_private
+from hearten.trials.models import Trial
+
+#: How long an upload is held for its confirmation.
+KEEP_FOR = 30 * 60
+#: The most bytes an upload may have.
+MAX_BYTES = 20 * 1024 * 1024
+#: The rows shown as a preview.
+PREVIEW_ROWS = 5
+ROSTER = "roster"
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+_ROW = re.compile(r"^row (\d+): (.*)$", re.S)
+
+
+def folder() -> Path:
+    return Path(settings.HEARTEN.home) / "uploads"
+
+
+def kinds() -> list[tuple[str, str]]:
+    """What can be uploaded: the roster and each kind of HR record."""
+    from hearten.hr.imports import KINDS
+
+    return [(ROSTER, "Staff roster")] + [(k, f"HR records: {k.replace('-', ' ')}") for k in KINDS]
+
+
+def sweep(now: float | None = None) -> int:
+    """Delete uploads older than :data:`KEEP_FOR`; returns how many."""
+    moment = time.time() if now is None else now
+    gone = 0
+    if folder().is_dir():
+        for path in folder().iterdir():
+            if path.is_file() and moment - path.stat().st_mtime > KEEP_FOR:
+                path.unlink(missing_ok=True)
+                gone += 1
+    return gone
+
+
+def hold(name: str, chunks: Any) -> str:
+    """Write an uploaded file (``chunks``: its byte chunks) to a 0600 file and return its
+    token (the file's random name with the upload's suffix)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise DataError(
+            f"upload a CSV or Excel file ({', '.join(SUFFIXES)}), not {suffix or name!r}"
+        )
+    sweep()
+    token = secrets.token_urlsafe(18) + suffix
+    path = create_private(folder() / token)
+    size = 0
+    with path.open("wb") as f:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > MAX_BYTES:
+                f.close()
+                path.unlink(missing_ok=True)
+                raise DataError(
+                    f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it"
+                )
+            f.write(chunk)
+    return token
+
+
+def held(token: str) -> Path:
+    """The held file of ``token``; :class:`DataError` once it has gone."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+\.(csv|tsv|txt|xlsx)", token):
+        raise DataError("that upload is not known: upload the file again")
+    path = folder() / token
+    if not path.is_file():
+        raise DataError("that upload has expired or was used: upload the file again")
+    return path
+
+
+def discard(token: str) -> None:
+    """Delete the held file of ``token`` (nothing if it has gone)."""
+    with contextlib.suppress(DataError):
+        held(token).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """One problem the import found: the file's row (``None``: the file as a whole)."""
+
+    row: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """An upload checked by its import, rolled back: the header, the first rows, which
+    column gives each field, and either what would be imported (``summary``) or every
+    problem (``refused``)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    mapping: list[tuple[str, str]]
+    summary: str
+    refused: list[Refused]
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+class _RolledBack(Exception):
+    def __init__(self, summary: str) -> None:
+        self.summary = summary
+
+
+def _run(trial: Trial, kind: str, path: Path) -> str:
+    """Import ``path`` as ``kind``; what was imported, in a sentence."""
+    if kind == ROSTER:
+        from hearten.trials.roster import import_roster
+
+        r = import_roster(trial, path)
+        late = " They join late: the trial is randomised." if r.late else ""
+        return f"{r.participants} people in {r.teams} teams across {r.sites} sites.{late}"
+    from hearten.hr.imports import KINDS, import_hr
+
+    if kind not in KINDS:
+        raise DataError(f"choose what the file holds: the roster or {', '.join(KINDS)}")
+    h = import_hr(trial, kind, path, {})
+    return f"{h.rows} rows of {kind}: {h.added} new records, {h.unchanged} already held."
+
+
+def _preview(kind: str, path: Path) -> tuple[list[str], list[list[str]]]:
+    if path.suffix == ".xlsx" or kind != ROSTER:
+        from hearten.hr.imports import read_file
+
+        try:
+            data = read_file(path)
+        except HeartenError:
+            return [], []
+        head = data.head(PREVIEW_ROWS).astype(str)
+        return [str(c) for c in data.columns], head.values.tolist()
+    from hearten.delimited import delimiter_of
+
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as f:
+        reader = csv.reader(f, delimiter=delimiter_of(path))
+        header = next(reader, [])
+        rows = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
+    return header, rows
+
+
+def _mapping(kind: str, header: list[str]) -> list[tuple[str, str]]:
+    """Each field the import reads and the column that gives it ("" when none does)."""
+    if kind == ROSTER:
+        from hearten.trials.roster import OPTIONAL, REQUIRED
+
+        fields = [*REQUIRED, *OPTIONAL]
+    else:
+        from hearten.hr.imports import FIELDS
+
+        fields = [f for k, spec in FIELDS.items() if k == kind for f, _ in spec]
+    columns = {h.strip() for h in header}
+    return [(f, f if f in columns else "") for f in fields]
+
+
+def check(trial: Trial, kind: str, token: str) -> Check:
+    """Check the held upload by importing it and rolling back (module docstring)."""
+    path = held(token)
+    header, rows = _preview(kind, path)
+    summary, refused = "", []
+    try:
+        with transaction.atomic():
+            raise _RolledBack(_run(trial, kind, path))
+    except _RolledBack as done:
+        summary = done.summary
+    except ImportRejected as exc:
+        summary = exc.summary.replace(str(path), "the file").replace(path.name, "the file")
+        for problem in exc.problems:
+            m = _ROW.match(problem)
+            refused.append(Refused(int(m.group(1)), m.group(2)) if m else Refused(None, problem))
+    except HeartenError as exc:
+        text = str(exc).replace(str(path), "the file").replace(path.name, "the file")
+        refused.append(Refused(None, text))
+    return Check(header, rows, _mapping(kind, header), summary, refused)
+
+
+def confirm(trial: Trial, kind: str, token: str) -> str:
+    """Import the held upload for real (all or nothing), then delete it; what was imported."""
+    path = held(token)
+    try:
+        return _run(trial, kind, path)
+    finally:
+        path.unlink(missing_ok=True)

@@ -1,0 +1,112 @@
+"""Uploads in the web app: checked by the same import as the command line and rolled back,
+shown (first rows, column mapping, every refused row), imported only on confirm; the file is
+held 0600 until confirm, cancel or expiry and never kept."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from hearten.trials.models import AuditEvent, Participant
+from hearten.web import uploads
+from tests.conftest import ROSTER_HEADER, sign_in
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a long passphrase 1"
+GOOD = (
+    ROSTER_HEADER
+    + "N0001,Dudley,DU-9,Social worker,1.0,2021-03-01,12,n1@example.org\n"
+    + "N0002,Dudley,DU-9,Social worker,0.8,2021-04-01,9,n2@example.org\n"
+)
+BAD = GOOD + "N0003,Dudley,DU-9,Social worker,2.5,2021-05-01,9,n3@example.org\n"
+
+
+@pytest.fixture
+def eve(trial: Any, client: Client) -> Client:
+    user = get_user_model().objects.create_user("eve", password=PASSWORD)
+    trial.evaluators.add(user)
+    assert sign_in(client, "eve", PASSWORD)
+    return client
+
+
+def _upload(client: Client, slug: str, text: str, kind: str = "roster") -> str:
+    file = SimpleUploadedFile("roster.csv", text.encode(), content_type="text/csv")
+    page = client.post(
+        f"/trials/{slug}/uploads/", {"action": "upload", "kind": kind, "file": file}, follow=True
+    )
+    return page.content.decode()
+
+
+def _held() -> list[Path]:
+    return list(uploads.folder().iterdir()) if uploads.folder().is_dir() else []
+
+
+def test_a_bad_row_is_refused_with_its_reason_and_nothing_is_imported(
+    eve: Client, trial: Any
+) -> None:
+    before = Participant.objects.count()
+    events = AuditEvent.objects.count()
+    page = _upload(eve, trial.slug, BAD)
+    assert "This file cannot be imported: 1 problem" in page
+    assert "Every refused row, with its reason" in page
+    assert '<th scope="row" class="govuk-table__header">4</th>' in page  # the file's row 4
+    assert "fte" in page.split("Every refused row", 1)[1]
+    assert "N0001" in page  # the preview of the first rows
+    assert "Import this file" not in page
+    assert Participant.objects.count() == before
+    assert AuditEvent.objects.count() == events  # the check's import was rolled back
+    (held,) = _held()
+    assert stat.S_IMODE(held.stat().st_mode) == 0o600
+    assert stat.S_IMODE(held.parent.stat().st_mode) == 0o700
+    eve.post(f"/trials/{trial.slug}/uploads/", {"action": "cancel"})
+    assert _held() == []
+
+
+def test_a_good_file_is_imported_only_on_confirm_and_not_kept(eve: Client, trial: Any) -> None:
+    before = Participant.objects.count()
+    page = _upload(eve, trial.slug, GOOD)
+    assert "Every row passes the checks. Importing will add 2 people in 1 teams" in page
+    assert '<th scope="row" class="govuk-table__header">staff_id</th>' in page  # the mapping
+    assert Participant.objects.count() == before
+    done = eve.post(f"/trials/{trial.slug}/uploads/", {"action": "confirm"}, follow=True)
+    assert "Imported from roster.csv: 2 people" in done.content.decode()
+    assert Participant.objects.count() == before + 2
+    assert _held() == []
+    again = eve.post(f"/trials/{trial.slug}/uploads/", {"action": "confirm"}, follow=True)
+    assert Participant.objects.count() == before + 2  # nothing pending: nothing happens
+    assert "Upload and check" in again.content.decode()
+
+
+def test_an_hr_file_is_checked_by_the_hr_import(eve: Client, trial: Any) -> None:
+    staff = Participant.objects.filter(trial=trial).first().identity.staff_id
+    text = f"staff_id,start,end\n{staff},2024-01-08,2024-01-12\nS9999,2024-02-01,2024-02-02\n"
+    page = _upload(eve, trial.slug, text, kind="absence")
+    assert "This file cannot be imported: 1 problem" in page
+    assert "S9999" in page.split("Every refused row", 1)[1]
+
+
+def test_a_held_upload_expires(eve: Client, trial: Any) -> None:
+    _upload(eve, trial.slug, GOOD)
+    (held,) = _held()
+    old = time.time() - uploads.KEEP_FOR - 5
+    os.utime(held, (old, old))
+    assert uploads.sweep() == 1
+    page = eve.get(f"/trials/{trial.slug}/uploads/").content.decode()
+    assert "has expired or was used: upload the file again" in page
+
+
+def test_only_csv_or_excel_is_taken(eve: Client, trial: Any) -> None:
+    file = SimpleUploadedFile("roster.exe", b"MZ", content_type="application/octet-stream")
+    page = eve.post(
+        f"/trials/{trial.slug}/uploads/", {"action": "upload", "kind": "roster", "file": file}
+    ).content.decode()
+    assert "upload a CSV or Excel file" in page
+    assert _held() == []
