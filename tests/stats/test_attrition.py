@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hearten.errors import EstimationError
@@ -119,3 +120,23 @@ def test_equal_response_rates_give_equal_bounds_exactly() -> None:
     b = lee_bounds(y, t, reps=99, seed=1)
     assert b.lower == b.upper
     assert b.lower == pytest.approx(np.nanmean(y[t == 1]) - np.nanmean(y[t == 0]), abs=1e-12)
+
+
+def test_the_response_model_without_covariates_is_each_cells_share() -> None:
+    """IPW's one response model: the saturated logistic fit on arm-by-stratum cells equals
+    each cell's share answering (checked against statsmodels' GLM on the cell dummies)."""
+    import statsmodels.api as sm
+
+    from hearten.stats.attrition import response_probability
+
+    rng = np.random.default_rng(7)
+    arm = rng.choice(["c", "t"], 200).tolist()
+    site = rng.choice(["A", "B", "C"], 200).tolist()
+    answered = rng.random(200) < np.where(np.asarray(arm) == "t", 0.8, 0.6)
+    p = response_probability(answered, arm, site)
+    cells = pd.Series([f"{a}{s}" for a, s in zip(arm, site, strict=True)])
+    dummies = pd.get_dummies(cells, dtype=float).to_numpy()
+    glm = sm.GLM(answered.astype(float), dummies, family=sm.families.Binomial()).fit()
+    assert p == pytest.approx(np.asarray(glm.fittedvalues), rel=1e-8)  # IRLS converges to it
+    share = pd.Series(answered).groupby(cells).mean()
+    assert p[0] == share[cells[0]]

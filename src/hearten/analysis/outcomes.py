@@ -10,6 +10,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hearten.errors import DesignError, EstimationError
+from hearten.stats.attrition import response_probability
 from hearten.stats.effect_size import standardised_effect
 from hearten.stats.estimate import (
     IttFit,
@@ -210,13 +211,16 @@ def _transform(
 
 
 def _response_weights(data: pd.DataFrame, analysed: pd.Series, stratified: bool) -> pd.Series:
-    """Inverse-probability-of-response weights: 1 / (share analysed among the consenting
-    people of the same arm and stratum)."""
+    """Inverse-probability-of-response weights of the consenting people: 1 / their chance
+    of being analysed by :func:`hearten.stats.attrition.response_probability` (the share
+    analysed among the consenting people of the same arm and stratum)."""
     consenting = data[data["consented"]]
-    keys = ["arm", "stratum"] if stratified else ["arm"]
-    share = analysed[consenting.index].groupby([consenting[k] for k in keys]).mean()
-    cell = pd.MultiIndex.from_frame(data[keys]) if stratified else data["arm"]
-    return pd.Series(1.0 / share.reindex(cell).to_numpy(), index=data.index)
+    p = response_probability(
+        analysed[consenting.index].to_numpy(),
+        consenting["arm"].tolist(),
+        consenting["stratum"].tolist() if stratified else None,
+    )
+    return pd.Series(1.0 / p, index=consenting.index)
 
 
 def observed_clustering(

@@ -14,8 +14,10 @@
   each stratum and arm (percentiles of the lower bound's and upper bound's draws), with an
   explicit seed.
 * **Inverse probability weighting**: the chance of answering is modelled by logistic
-  regression on arm, strata and baseline covariates; respondents are weighted by one over
-  it and the ITT refitted, as a sensitivity analysis under "missing at random".
+  regression on the arm-by-stratum cells and any baseline covariates
+  (:func:`response_probability`: without covariates, each cell's share answering);
+  respondents are weighted by one over it and the ITT refitted, under "missing at random".
+  The trial analysis (``missing_data = "ipw"``) uses the same model.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from hearten.errors import EstimationError
-from hearten.stats.estimate import TermEstimate, design_matrix, estimate_itt, treatment_columns
+from hearten.stats.estimate import TermEstimate, estimate_itt, treatment_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +215,42 @@ def lee_bounds(
     )
 
 
+def response_probability(
+    answered: ArrayLike,
+    arm: Sequence[str],
+    strata: Sequence[str] | None = None,
+    covariates: Mapping[str, ArrayLike] | None = None,
+) -> np.ndarray:
+    """Each person's modelled chance of answering: the one response model of inverse
+    probability weighting.
+
+    A logistic regression of answering on the arm-by-stratum cells (the arms alone without
+    ``strata``) and ``covariates``. Without covariates the model is saturated and its fit is
+    each cell's share answering, computed directly (the same maximum-likelihood values, and
+    defined when everyone in a cell answered).
+
+    Raises:
+        EstimationError: with covariates, the model cannot be fitted (some group always or
+            never answers).
+    """
+    r = np.asarray(answered, dtype=np.float64)
+    labels = [str(a) for a in arm]
+    if strata is not None:
+        labels = [f"{a}\x1f{s}" for a, s in zip(labels, strata, strict=True)]
+    cells = pd.Series(labels)
+    if not covariates:
+        return cells.map(pd.Series(r).groupby(cells).mean()).to_numpy(dtype=np.float64)
+    dummies = pd.get_dummies(cells, dtype=np.float64).to_numpy()
+    X = np.column_stack([dummies, *(np.asarray(v, dtype=np.float64) for v in covariates.values())])
+    try:
+        import statsmodels.api as sm  # only here: its import costs more than the fit
+
+        fitted = sm.GLM(r, X, family=sm.families.Binomial()).fit().fittedvalues
+    except Exception as exc:  # separation: some group always or never answers
+        raise EstimationError(f"the response model could not be fitted: {exc}") from None
+    return np.asarray(fitted, dtype=np.float64)
+
+
 def ipw_itt(
     outcome: ArrayLike,
     arm: Sequence[str],
@@ -230,20 +268,14 @@ def ipw_itt(
     answered = ~np.isnan(y)
     if answered.all():
         raise EstimationError("everyone answered: there is no attrition to weight for")
-    treat = treatment_columns(arm, control)
+    treatment_columns(arm, control)  # refuses a control that is not one of the arms
     if not all(
         np.all(np.isfinite(np.asarray(v, dtype=np.float64))) for v in (covariates or {}).values()
     ):
         raise EstimationError(
             "covariates for the response model must be complete for everyone randomised"
         )
-    X, _ = design_matrix(len(y), treat, covariates, strata)
-    try:
-        import statsmodels.api as sm  # only here: its import costs more than the fit
-
-        p = sm.GLM(answered.astype(float), X, family=sm.families.Binomial()).fit().fittedvalues
-    except Exception as exc:  # separation: some group always or never answers
-        raise EstimationError(f"the response model could not be fitted: {exc}") from None
+    p = response_probability(answered, arm, strata, covariates)
     rows = answered
     sub = {k: np.asarray(v, dtype=np.float64)[rows] for k, v in (covariates or {}).items()}
     return estimate_itt(
