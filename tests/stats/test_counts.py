@@ -11,6 +11,10 @@ import pytest
 from hearten.errors import EstimationError
 from hearten.stats.counts import CountFit, estimate_counts
 
+#: Zeros a fitted model expects against those one sample has: a goodness-of-fit check (the
+#: Poisson model misses by half), not an equality, so a quarter either way.
+ZEROS_FIT = 0.25
+
 REFERENCE = Path(__file__).parent / "reference"
 #: R's glm keeps the working weights of its last IRLS step, one update behind the final
 #: coefficients, which moves its sandwich by a few parts in 10⁷.
@@ -64,7 +68,7 @@ def test_diagnostics_flag_over_dispersion_and_excess_zeros(absence: pd.DataFrame
     assert poisson.pearson_dispersion > 3  # the data are negative binomial
     # Poisson expects far fewer zeros than there are; the negative binomial about as many.
     assert poisson.zeros_expected < 0.5 * poisson.zeros_observed
-    assert negbin.zeros_expected == pytest.approx(negbin.zeros_observed, rel=0.25)
+    assert negbin.zeros_expected == pytest.approx(negbin.zeros_observed, rel=ZEROS_FIT)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,10 @@ import pytest
 from hearten.errors import DesignError
 from hearten.stats.power import PowerDesign, solve_mdes, solve_power, solve_size
 
+#: The published MDES (0.23) is rounded to two decimals: power at it is 80% only to within
+#: what that rounding moves it.
+ROUNDED_MDES = 5e-3
+
 REFERENCE = Path(__file__).parent / "reference"
 #: R's qt/pt and scipy's t/nct agree far beyond this; the issue asks for 1e-6.
 R_TOLERANCE = 1e-6
@@ -61,7 +65,7 @@ def test_the_three_level_vignette_in_full() -> None:
     r = solve_mdes(d)
     assert r.df == 80
     assert round(r.standard_error, 3) == 0.081
-    assert solve_power(d, es=0.23).power == pytest.approx(0.80, abs=5e-3)
+    assert solve_power(d, es=0.23).power == pytest.approx(0.80, abs=ROUNDED_MDES)
 
 
 R_CASES = {

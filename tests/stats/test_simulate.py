@@ -23,6 +23,10 @@ from hearten.stats.simulate import (
     table,
 )
 
+#: The spread of 3000 simulated estimates has a Monte Carlo relative error of about
+#: 1/sqrt(2 · 2999) = 1.3%: 5% is about four of them.
+SE_MONTE_CARLO = 0.05
+
 SPECS = {
     "bcra3f2": SimulationSpec(
         "bcra3f2",
@@ -188,7 +192,7 @@ def test_bias_and_coverage_are_measured_against_the_itt_effect() -> None:
     assert result.itt == pytest.approx(0.2)
     _within(result.bias.value, 0.0, result.bias.mcse)
     _within(result.coverage.value, 0.95, result.coverage.mcse)
-    assert result.empirical_se == pytest.approx(result.mean_se, rel=0.05)
+    assert result.empirical_se == pytest.approx(result.mean_se, rel=SE_MONTE_CARLO)
     assert result.type_m is not None
     assert result.type_m > 1
     # The MDES is where the simulated power curve crosses the target.
