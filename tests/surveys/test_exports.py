@@ -105,3 +105,25 @@ def test_only_text_that_would_run_is_changed() -> None:
     frame = neutral_frame(pd.DataFrame({"a": ["=1", "b"], "n": [-1.0, 2.0]}))
     assert frame["a"].tolist() == ["'=1", "b"]
     assert frame["n"].tolist() == [-1.0, 2.0]
+
+
+def test_teams_smaller_than_the_trials_minimum_are_pooled_in_the_exports(answered: Any) -> None:
+    """Issue 28, item 2: exports an evaluator can hand on follow the release rules; teams of
+    five are below a minimum of six, so each site's teams are pooled."""
+    import copy
+
+    from hearten.surveys.exports import build_exports
+
+    tables = build_exports(answered)
+    teams = set(answered.teams.values_list("code", flat=True))
+    assert set(tables["responses_wide"]["team"]) == teams  # five each: kept at the default 5
+    design = copy.deepcopy(answered.design)
+    design["monitoring"] = {"min_group": 6}
+    answered.design = design
+    answered.save()
+    tables = build_exports(answered)
+    wide, long = tables["responses_wide"], tables["responses_long"]
+    assert set(wide["team"]) == {f"{site}-pooled" for site in set(wide["site"])}
+    assert set(long["team"]) <= set(wide["team"])
+    book = tables["codebook"].set_index("variable")
+    assert "teams of fewer than 6 people in the export pooled" in book.loc["team", "label"]

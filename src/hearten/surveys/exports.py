@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -32,6 +33,7 @@ from hearten.surveys.items import QuestionPage, describe, own_questions
 from hearten.surveys.models import Invitation, Response
 from hearten.trials import audit
 from hearten.trials.allocation import arms_by_participant
+from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Trial
 
 ExportFormat = Literal["csv", "parquet", "dta"]
@@ -77,6 +79,18 @@ def _describe(instrument: Instrument | QuestionPage, variable: str) -> tuple[str
     return f"{instrument.title}: {score} (derived)", "score"
 
 
+def _teams_released(trial: Trial, invitations: Any) -> dict[int, str]:
+    """Each invited participant's team code as exported: a team with fewer people in the
+    export than the trial's ``[monitoring] min_group`` is pooled with its site's other small
+    teams as ``SITE-pooled``, so a small team's answers cannot be read as a few colleagues'."""
+    k = design_of(trial).monitoring.min_group
+    people = {i.participant_id: (i.participant.site.code, i.participant.team.code)
+              for i in invitations}  # fmt: skip
+    sizes = Counter(team for _, team in people.values())
+    return {pid: team if sizes[team] >= k else f"{site}-pooled"
+            for pid, (site, team) in people.items()}  # fmt: skip
+
+
 def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
     """The long and wide tables and the codebook (module docstring)."""
     arms = arms_by_participant(trial)
@@ -87,6 +101,7 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
     complete = {
         (i.participant.pseudonym, i.wave.name): i.completed_at is not None for i in invitations
     }
+    team_of = _teams_released(trial, invitations)
     long_rows: list[dict[str, Any]] = []
     codebook: dict[tuple[str, str], dict[str, Any]] = {}
     responses = Response.objects.filter(invitation__wave__trial=trial).select_related(
@@ -104,7 +119,7 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
                 {
                     "pseudonym": p.pseudonym,
                     "site": p.site.code,
-                    "team": p.team.code,
+                    "team": team_of[p.id],
                     "arm": arms.get(p.id, ""),
                     "wave": wave,
                     "instrument": instrument.name,
@@ -129,7 +144,7 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
                "value", "text"]  # fmt: skip
     long = pd.DataFrame(long_rows, columns=columns)
     people = sorted(
-        {(i.participant.pseudonym, i.participant.site.code, i.participant.team.code,
+        {(i.participant.pseudonym, i.participant.site.code, team_of[i.participant_id],
           arms.get(i.participant_id, "")) for i in invitations}
     )  # fmt: skip
     wide = pd.DataFrame(people, columns=["pseudonym", "site", "team", "arm"]).set_index("pseudonym")
@@ -164,7 +179,11 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
     fixed = [
         ("pseudonym", "Study code (no name, staff number or e-mail)"),
         ("site", "Site (employer)"),
-        ("team", "Team code"),
+        (
+            "team",
+            f"Team code (teams of fewer than {design_of(trial).monitoring.min_group} "
+            "people in the export pooled as SITE-pooled)",
+        ),
         ("arm", "Randomised arm (empty before randomisation)"),
     ]
     book = pd.DataFrame(
