@@ -133,4 +133,15 @@ def test_an_evaluator_uploads_a_roster_with_a_bad_row_then_a_good_one(
     page.get_by_role("button", name="Import this file").click()
     page.get_by_text("Imported from good.csv: 2 people").wait_for()
     assert Participant.objects.count() == before + 2
+    hr = tmp_path / "absence.csv"
+    hr.write_text("Employee No,First Day,Last Day\nN0001,2024-01-08,2024-01-12\n", encoding="utf-8")
+    page.get_by_label("What the file holds").select_option("absence")
+    page.get_by_label("The file (CSV or Excel)").set_input_files(str(hr))
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_label("Column for staff_id").select_option("Employee No")
+    page.get_by_label("Column for start").select_option("First Day")
+    page.get_by_label("Column for end").select_option("Last Day")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Check again with these columns").click()
+    page.get_by_text("Every row passes the checks").wait_for()
     page.context.close()

@@ -110,3 +110,24 @@ def test_only_csv_or_excel_is_taken(eve: Client, trial: Any) -> None:
     ).content.decode()
     assert "upload a CSV or Excel file" in page
     assert _held() == []
+
+
+def test_an_hr_files_columns_are_mapped_as_on_the_command_line(eve: Client, trial: Any) -> None:
+    from hearten.hr.models import AbsenceSpell
+
+    staff = Participant.objects.filter(trial=trial).first().identity.staff_id
+    text = f"Employee No,First Day,Last Day\n{staff},2024-01-08,2024-01-12\n"
+    page = _upload(eve, trial.slug, text, kind="absence")
+    assert "This file cannot be imported" in page  # no column is named staff_id
+    assert '<label class="govuk-label govuk-visually-hidden" for="map-staff_id">' in page
+    mapped = eve.post(
+        f"/trials/{trial.slug}/uploads/",
+        {"action": "map", "map-staff_id": "Employee No", "map-start": "First Day",
+         "map-end": "Last Day"},
+        follow=True,
+    ).content.decode()  # fmt: skip
+    assert "Every row passes the checks. Importing will add 1 rows of absence" in mapped
+    assert not AbsenceSpell.objects.exists()
+    eve.post(f"/trials/{trial.slug}/uploads/", {"action": "confirm"})
+    assert AbsenceSpell.objects.count() == 1
+    assert _held() == []

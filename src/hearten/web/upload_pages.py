@@ -36,10 +36,18 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
             )
         else:
             try:
-                done = uploads.confirm(trial, pending["kind"], pending["token"])
+                done = uploads.confirm(
+                    trial, pending["kind"], pending["token"], pending.get("mapping")
+                )
                 messages.success(request, f"Imported from {pending['name']}: {done}")
             except HeartenError as exc:
                 messages.error(request, f"Nothing was imported: {str(exc).splitlines()[0]}")
+        return redirect("trial-uploads", slug=slug)
+    if action == "map" and pending is not None:
+        pending["mapping"] = {
+            k.removeprefix("map-"): v for k, v in request.POST.items() if k.startswith("map-") and v
+        }
+        request.session[SESSION_KEY] = pending
         return redirect("trial-uploads", slug=slug)
     error = ""
     if action == "upload":
@@ -64,7 +72,9 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
     checked = None
     if pending is not None:
         try:
-            checked = uploads.check(trial, pending["kind"], pending["token"])
+            checked = uploads.check(
+                trial, pending["kind"], pending["token"], pending.get("mapping")
+            )
         except HeartenError as exc:
             request.session.pop(SESSION_KEY, None)
             pending = None

@@ -134,7 +134,7 @@ class _RolledBack(Exception):
         self.summary = summary
 
 
-def _run(trial: Trial, kind: str, path: Path) -> str:
+def _run(trial: Trial, kind: str, path: Path, mapping: dict[str, str]) -> str:
     """Import ``path`` as ``kind``; what was imported, in a sentence."""
     if kind == ROSTER:
         from hearten.trials.roster import import_roster
@@ -146,7 +146,7 @@ def _run(trial: Trial, kind: str, path: Path) -> str:
 
     if kind not in KINDS:
         raise DataError(f"choose what the file holds: the roster or {', '.join(KINDS)}")
-    h = import_hr(trial, kind, path, {})
+    h = import_hr(trial, kind, path, mapping)
     return f"{h.rows} rows of {kind}: {h.added} new records, {h.unchanged} already held."
 
 
@@ -169,8 +169,9 @@ def _preview(kind: str, path: Path) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def _mapping(kind: str, header: list[str]) -> list[tuple[str, str]]:
-    """Each field the import reads and the column that gives it ("" when none does)."""
+def _mapping(kind: str, header: list[str], given: dict[str, str]) -> list[tuple[str, str]]:
+    """Each field the import reads and the column that gives it ("" when none does): the
+    column chosen for it (HR records), else the column named as the field."""
     if kind == ROSTER:
         from hearten.trials.roster import OPTIONAL, REQUIRED
 
@@ -180,17 +181,19 @@ def _mapping(kind: str, header: list[str]) -> list[tuple[str, str]]:
 
         fields = [f for k, spec in FIELDS.items() if k == kind for f, _ in spec]
     columns = {h.strip() for h in header}
-    return [(f, f if f in columns else "") for f in fields]
+    return [(f, given.get(f) or (f if f in columns else "")) for f in fields]
 
 
-def check(trial: Trial, kind: str, token: str) -> Check:
-    """Check the held upload by importing it and rolling back (module docstring)."""
+def check(trial: Trial, kind: str, token: str, mapping: dict[str, str] | None = None) -> Check:
+    """Check the held upload by importing it and rolling back (module docstring);
+    ``mapping``: field → column for HR records, as ``hearten hr import --map``."""
+    given = dict(mapping or {})
     path = held(token)
     header, rows = _preview(kind, path)
     summary, refused = "", []
     try:
         with transaction.atomic():
-            raise _RolledBack(_run(trial, kind, path))
+            raise _RolledBack(_run(trial, kind, path, given))
     except _RolledBack as done:
         summary = done.summary
     except ImportRejected as exc:
@@ -201,13 +204,13 @@ def check(trial: Trial, kind: str, token: str) -> Check:
     except HeartenError as exc:
         text = str(exc).replace(str(path), "the file").replace(path.name, "the file")
         refused.append(Refused(None, text))
-    return Check(header, rows, _mapping(kind, header), summary, refused)
+    return Check(header, rows, _mapping(kind, header, given), summary, refused)
 
 
-def confirm(trial: Trial, kind: str, token: str) -> str:
+def confirm(trial: Trial, kind: str, token: str, mapping: dict[str, str] | None = None) -> str:
     """Import the held upload for real (all or nothing), then delete it; what was imported."""
     path = held(token)
     try:
-        return _run(trial, kind, path)
+        return _run(trial, kind, path, dict(mapping or {}))
     finally:
         path.unlink(missing_ok=True)
