@@ -83,7 +83,7 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
             in (folder / "report.html").read_text()
         )
     programme = home / "reports" / "programme-happier-healthier-professionals-demo"
-    assert f"pooling all three: {programme / 'report.html'}" in first.out  # whole, never wrapped
+    assert f"pooling all four: {programme / 'report.html'}" in first.out  # whole, never wrapped
     assert "The trials, pooled" in (programme / "report.html").read_text()
     assert "Value for money across the programme" in (programme / "report.html").read_text()
     for slug in ("demo-letters", "demo-goals", "demo-coffee"):
@@ -107,6 +107,22 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
         s = structure(pdf.read_bytes())
         assert (s["ua"], s["lang"], s["marked"]) == ("1", "en-GB", True), pdf.name
         assert s["title"], pdf.name
+    # The fourth trial: a structural change rolled out in steps, pooled beside the others.
+    caseload = home / "reports" / "demo-caseload" / "report.html"
+    assert f"stepped-wedge trial's report: {caseload}" in first.out
+    page = caseload.read_text()
+    for text in (
+        "stepped-wedge cluster randomised trial",
+        "Who started when",
+        "Participant flow by sequence and period",
+        "Sickness absence and leaving by period",
+        "re-draws of the allocation to sequences",
+    ):
+        assert text in page, text
+    assert caseload.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    pooled = (programme / "report.html").read_text()
+    assert "Protected caseloads, rolled out in steps (demo)" in pooled
+    assert "stepped wedge" in pooled
 
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -124,10 +140,10 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
 
 
 def test_the_demo_shows_one_labelled_line_per_trial_and_step(demo_build: DemoBuild) -> None:
-    assert demo_build.out.startswith("Building the demo: 3 trials")
+    assert demo_build.out.startswith("Building the demo: 4 trials")
     lines = [line.split() for line in demo_build.out.splitlines() if line.startswith("  ")]
     steps = [" ".join(words[:2]) for words in lines if words[-1] == "s"]
-    for trial in ("letters trial", "goals trial", "coffee trial"):
+    for trial in ("letters trial", "goals trial", "coffee trial", "caseload trial"):
         assert steps.count(trial) >= 6, demo_build.out
     answered = r"letters trial +baseline survey answered \(\d[\d,]*\): \d+\.\d s"
     assert re.search(answered, demo_build.out), demo_build.out

@@ -42,13 +42,14 @@ YEAR = 365.25
 @dataclass(frozen=True, slots=True)
 class PeriodRatio:
     """One HR outcome's effect: ``ratio`` (rate or hazard ratio) from the model with its
-    normal interval, the ``rate`` per FTE-year (absence) or per person-year (leaving) with and
-    without the change, the re-drawn sequence test (``randomisation``, ``None`` when not run,
-    with ``note``) and whether that test leads (few clusters)."""
+    normal interval (``None``, with ``note``, when one condition has no events); the
+    ``rate`` per FTE-year (absence) or per person-year (leaving) with and without the
+    change; the re-drawn sequence test (``randomisation``, ``None`` when not run, with
+    ``note``) and whether that test leads (few clusters)."""
 
     outcome: str
     family: str
-    ratio: RateRatio
+    ratio: RateRatio | None
     events: int
     rows: int
     rate_control: float
@@ -113,16 +114,25 @@ def _ratio(
     eventful = panel.groupby("period")[events].transform("sum") > 0
     modelled = panel[eventful]
     arm = np.where(modelled["condition"] == "change", "change", "control").tolist()
-    fit = estimate_counts(
-        modelled[events].to_numpy(), arm, "control", modelled[exposure].to_numpy(), None,
-        modelled["period"].astype(str).tolist(), modelled["cluster"].to_numpy(),
-        family, alpha,  # type: ignore[arg-type]
-    )  # fmt: skip
     sums = panel.groupby(panel["condition"] == "change")[[events, exposure]].sum()
     rate = {bool(k): YEAR * float(v[events]) / float(v[exposure]) for k, v in sums.iterrows()}
-    test, note = None, None
+    ratio, note, fitted = None, None, family
+    if min(rate.get(False, 0.0), rate.get(True, 0.0)) == 0.0:
+        # The model's ratio runs to zero or infinity: no estimate, the re-draws still test.
+        side = "without" if rate.get(False, 0.0) == 0.0 else "with"
+        what = {"absence": "sickness absence", "leaving": "leavers"}[name]
+        note = f"no {what} in periods {side} the change, so the model gives no ratio"
+    else:
+        fit = estimate_counts(
+            modelled[events].to_numpy(), arm, "control", modelled[exposure].to_numpy(), None,
+            modelled["period"].astype(str).tolist(), modelled["cluster"].to_numpy(),
+            family, alpha,  # type: ignore[arg-type]
+        )  # fmt: skip
+        ratio, fitted = fit.effects[0], fit.family
+    test = None
     if schedule.transition:
-        note = "no randomisation test: transition periods leave cluster-periods out"
+        note = "; ".join(filter(None, [note, "no randomisation test: transition periods "
+                                       "leave cluster-periods out"]))  # fmt: skip
     else:
         cells = panel.groupby(["cluster", "period"])[[events, exposure]].sum().reset_index()
         try:
@@ -131,9 +141,9 @@ def _ratio(
                 {r.unit: r.start for r in schedule.rows}, strata, seed, reps,
             )  # fmt: skip
         except DataError as exc:
-            note = f"no randomisation test: {exc}"
+            note = "; ".join(filter(None, [note, f"no randomisation test: {exc}"]))
     return PeriodRatio(
-        name, fit.family, fit.effects[0], int(panel[events].sum()), len(panel),
+        name, fitted, ratio, int(panel[events].sum()), len(panel),
         rate.get(False, float("nan")), rate.get(True, float("nan")), test,
         few and test is not None, note,
     )  # fmt: skip

@@ -48,7 +48,9 @@ def demo(
     out.print(f"[bold green]Demo ready.[/] Report: {result.report}")
     out.print(f"The goals programme trial's report: {result.goals_report}")
     out.print(f"The coffee trial's report: {result.coffee_report}")
-    out.print(f"The programme's report, pooling all three: {result.programme_report}")
+    if result.caseload_report is not None:
+        out.print(f"The protected-caseload stepped-wedge trial's report: {result.caseload_report}")
+    out.print(f"The programme's report, pooling all four: {result.programme_report}")
     out.print("Each report has a PDF beside it; each trial's pre-registration too.")
     out.print(
         "Start the web app:  hearten serve   (from the repository folder: "

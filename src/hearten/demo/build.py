@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import secrets
 from dataclasses import dataclass
@@ -17,8 +16,10 @@ from django.utils import timezone
 from rich.console import Console
 
 from hearten.analysis.run import run_analysis
+from hearten.demo.caseload import caseload_trial
 from hearten.demo.ipe import add_ipe
 from hearten.demo.questions import answer_own_questions, own_generator
+from hearten.demo.roster import write_roster
 from hearten.demo.simulate import (
     TRUE_EFFECT,
     Person,
@@ -28,7 +29,8 @@ from hearten.demo.simulate import (
 )
 from hearten.demo.steps import Steps
 from hearten.errors import StateError
-from hearten.files import open_private, write_atomic
+from hearten.files import write_atomic
+from hearten.files import write_atomic
 from hearten.reports.preregistration import lock_and_preregister
 from hearten.reports.programme import write_programme_report
 from hearten.reports.render import write_report
@@ -57,6 +59,7 @@ LABELS = {
     "demo-letters": "letters trial",
     "demo-goals": "goals trial",
     "demo-coffee": "coffee trial",
+    "demo-caseload": "caseload trial",
 }
 
 
@@ -77,27 +80,8 @@ class DemoResult:
     links: tuple[str, ...]
     #: (role, username, password) for one letter writer and one coordinator of the letters trial
     staff: tuple[tuple[str, str, str], ...] = ()
-
-
-def _write_roster(people: list[Person], path: Path, offices: dict[str, str] | None = None) -> None:
-    with open_private(path) as f:
-        w = csv.writer(f)
-        header = ["staff_id", "site", "team", "role", "fte", "start_date", "caseload", "email"]
-        w.writerow(header + (["office"] if offices else []))
-        for p in people:
-            w.writerow(
-                [
-                    p.staff_id,
-                    p.site,
-                    p.team,
-                    p.role,
-                    f"{p.fte:.2f}",
-                    p.start_date.isoformat(),
-                    p.caseload,
-                    f"{p.staff_id.lower()}@example.org",
-                    *([offices[p.team]] if offices else []),
-                ]
-            )
+    #: the stepped-wedge trial's report (a protected-caseload model rolled out in steps)
+    caseload_report: Path | None = None
 
 
 def _answer_wave(
@@ -168,7 +152,7 @@ def _enrol_and_randomise(
     it, keeping the order they happened in); returns the simulated people by staff number."""
     label = _label(trial)
     with steps.step(label, "roster imported, baseline invited"):
-        _write_roster(people, roster, offices)
+        write_roster(people, roster, offices)
         import_roster(trial, roster)
         by_id = {p.staff_id: p for p in people}
         invite(trial.waves.get(name="baseline"))
@@ -349,10 +333,12 @@ def build_demo(seed: int = 2019, console: Console | None = None, force: bool = F
     add_evaluator(Trial.objects.get(slug="demo-goals"), DEMO_USER)
     coffee_report = _coffee_trial(np.random.default_rng(seed + 2), home, steps)
     add_evaluator(Trial.objects.get(slug="demo-coffee"), DEMO_USER)
+    caseload_report = caseload_trial(
+        np.random.default_rng(seed + 3), home, steps, RANDOMISATION_SEED + 3
+    )
+    add_evaluator(Trial.objects.get(slug="demo-caseload"), DEMO_USER)
     with steps.step("programme", "pooled report written"):
-        programme = write_programme_report(
-            PROGRAMME, [trial.slug, "demo-goals", "demo-coffee"], alpha=0.05
-        )
+        programme = write_programme_report(PROGRAMME, list(LABELS), alpha=0.05)
     return DemoResult(
         report,
         goals_report,
@@ -364,6 +350,7 @@ def build_demo(seed: int = 2019, console: Console | None = None, force: bool = F
         otp_key,
         links,
         _delivery_sign_ins(trial),
+        caseload_report,
     )
 
 

@@ -48,6 +48,8 @@ class Study:
     std_error: float
     n: int
     label_status: str
+    #: ``parallel``, or ``stepped wedge`` (a structural change every team got in its turn)
+    design: str = "parallel"
 
 
 def _trial_studies(slugs: list[str]) -> tuple[list[Study], list[Study], list[dict[str, Any]]]:
@@ -67,7 +69,8 @@ def _trial_studies(slugs: list[str]) -> tuple[list[Study], list[Study], list[dic
                 notes.append({"trial": slug, "note": f"{arm}: no standardised effect"})
                 continue
             label = trial.name if len(r["effects"]) == 1 else f"{trial.name}: {arm}"
-            trials.append(Study(label, slug, g["g"], g["std_error"], e["n"], status))
+            design = "stepped wedge" if r.get("design") == "stepped-wedge" else "parallel"
+            trials.append(Study(label, slug, g["g"], g["std_error"], e["n"], status, design))
         sd = r.get("control_sd")
         for s in (r.get("sites") or {}).get("effects", []):
             if sd:
@@ -208,6 +211,7 @@ def write_programme_report(name: str, slugs: list[str], alpha: float = 0.05) -> 
         "name": name,
         "trials": trials,
         "trial_rows": [(t, st.weight) for t, st in zip(trials, pooled.studies, strict=True)],
+        "structural": any(t.design != "parallel" for t in trials),
         "sites": sites,
         "notes": notes,
         "pooled": pooled,

@@ -138,7 +138,7 @@ def _hr(r: dict[str, Any]) -> dict[str, Any]:
     labels = {"absence": "Sickness absence (days per FTE-year)",
               "leaving": "Leaving (leavers per person-year)"}  # fmt: skip
     rows = [
-        {**x, "label": labels[k], "p_model": _p(x["ratio"]["p_value"]),
+        {**x, "label": labels[k], "p_model": _p((x["ratio"] or {}).get("p_value")),
          "p_ri": _p((x.get("randomisation") or {}).get("p_value"))}
         for k in ("absence", "leaving")
         if (x := hr.get(k))
