@@ -157,6 +157,7 @@ def test_the_demo_can_run_again_with_the_same_results(
     shutil.copytree(demo_build.home, home)
     db = sqlite3.connect(home / "hearten.sqlite3")
     first_estimate = _latest_estimate(db)
+    first_caseload = _latest_estimate(db, "demo-caseload")
     goals_uptake = _latest_result(db, "demo-goals")["uptake"]
     letters = "(SELECT id FROM trials_trial WHERE slug = 'demo-letters')"
     count = f"SELECT COUNT(*) FROM trials_participant WHERE trial_id = {letters}"
@@ -172,10 +173,12 @@ def test_the_demo_can_run_again_with_the_same_results(
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("A demo was built here before: it is replaced")
     db = sqlite3.connect(home / "hearten.sqlite3")
-    assert db.execute("SELECT COUNT(*) FROM trials_trial").fetchone()[0] == 3
+    assert db.execute("SELECT COUNT(*) FROM trials_trial").fetchone()[0] == 4
     # The same seed gives the same demo; rows are ordered by (random) pseudonym, so sums run
     # in another order and may differ in the last bits.
     assert _latest_estimate(db) == pytest.approx(first_estimate, rel=1e-12)
+    # The stepped wedge draws teams (by code, not pseudonym) to steps: the same schedule.
+    assert _latest_estimate(db, "demo-caseload") == pytest.approx(first_caseload, rel=1e-9)
     # The goals trial randomises people by their pseudonyms, which are drawn fresh (unguessable)
     # on every import, so its allocation differs between runs; its engagement does not.
     assert _latest_result(db, "demo-goals")["uptake"] == goals_uptake
