@@ -30,7 +30,6 @@ from hearten.demo.simulate import (
 from hearten.demo.steps import Steps
 from hearten.errors import StateError
 from hearten.files import write_atomic
-from hearten.files import write_atomic
 from hearten.reports.preregistration import lock_and_preregister
 from hearten.reports.programme import write_programme_report
 from hearten.reports.render import write_report
