@@ -64,7 +64,7 @@ transition = {transition}
 """
 
 
-def make_trial(write_roster: Callable[[str], Path], text: str) -> Any:
+def make_trial(write_roster: Callable[[str], Path], text: str, at: Any = None) -> Any:
     from hearten.surveys.services import plan_waves
     from hearten.trials.design import parse_design
     from hearten.trials.lifecycle import create_trial
@@ -74,7 +74,7 @@ def make_trial(write_roster: Callable[[str], Path], text: str) -> Any:
     t = create_trial(parse_design(text))
     plan_waves(t)
     import_roster(t, write_roster(roster_text()))
-    randomise_trial(t, 31)
+    randomise_trial(t, 31, now=at)
     return t
 
 
@@ -284,13 +284,17 @@ def test_absence_and_leaving_by_period_from_hr_records(
 ) -> None:
     from datetime import date, timedelta
 
+    from django.utils import timezone
+
     from hearten.analysis.stepped_hr import period_panel
     from hearten.hr.imports import import_hr
     from hearten.reports.render import write_report
     from hearten.stats.counts import estimate_counts
     from hearten.trials.lifecycle import design_of
 
-    t = make_trial(write_roster, design_text(options=HR_OPTIONS, analysis="[analysis.hr]"))
+    # The roll-out was randomised before its first period: the HR records describe the past.
+    before = timezone.make_aware(timezone.datetime(2025, 5, 19))
+    t = make_trial(write_roster, design_text(options=HR_OPTIONS, analysis="[analysis.hr]"), before)
     answer_every_period(t, effect=1)
     plan = trial_schedule(t, as_drawn=True)
     team_of = {

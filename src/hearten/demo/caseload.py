@@ -117,7 +117,7 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
     from hearten.trials.allocation import commit_seed, randomise_trial
     from hearten.trials.design import parse_design
     from hearten.trials.lifecycle import create_trial
-    from hearten.trials.models import Allocation, SeedCommitment
+    from hearten.trials.models import SeedCommitment
     from hearten.trials.rollout import trial_schedule
     from hearten.trials.roster import import_roster
 
@@ -140,14 +140,14 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
     with steps.step(label, "seed committed, plan locked, teams drawn to steps"):
         commit_seed(trial, seed)
         lock_and_preregister(trial)
-        randomise_trial(trial)
         # Randomisation happened two weeks before the first period; the seed's commitment
         # and the plan's lock move back with it, keeping their order.
         began = timezone.make_aware(
             datetime.combine(first - timedelta(days=14), datetime.min.time())
         )
-        moved = began - Allocation.objects.get(trial=trial).created_at
-        for model in (Allocation, SeedCommitment, PlanVersion):
+        moved = began - timezone.now()
+        randomise_trial(trial, now=began)
+        for model in (SeedCommitment, PlanVersion):
             model.objects.filter(trial=trial).update(created_at=F("created_at") + moved)
         trial.refresh_from_db()
         write_preregistration(trial, PlanVersion.objects.get(trial=trial, number=1))
