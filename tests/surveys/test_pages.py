@@ -180,6 +180,20 @@ def test_opening_and_reconsidering_follow_the_clock_given(multi: Any) -> None:
     person = record_consent(inv, True, now=datetime.combine(date(2030, 3, 20), noon))
     assert person.consent == "consented"
     assert person.consent_at == datetime.combine(date(2030, 3, 20), noon)
+    # Revoking, withdrawing and closing record the time they are given too.
+    from hearten.surveys.services import revoke_links
+    from hearten.trials.people import withdraw
+
+    revoked = datetime.combine(date(2030, 3, 20), time(13, tzinfo=UTC))
+    assert revoke_links(multi, [person.pseudonym], now=revoked) >= 1
+    inv.refresh_from_db()
+    assert inv.revoked_at == revoked
+    left = datetime.combine(date(2030, 3, 20), time(14, tzinfo=UTC))
+    assert withdraw(multi, person.pseudonym, now=left).withdrawn_at == left
+    closing = datetime.combine(date(2030, 3, 20), time(15, tzinfo=UTC))
+    close_wave(wave, now=closing)
+    wave.refresh_from_db()
+    assert wave.closed_at == closing
 
 
 def test_an_unknown_link_gets_a_friendly_page(client: Client, multi: Any) -> None:

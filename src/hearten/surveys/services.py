@@ -75,7 +75,9 @@ def link_dead(trial: Trial, revoked_at: datetime | None, now: datetime | None = 
     return why_dead(revoked, purged, ends_on, now)
 
 
-def revoke_links(trial: Trial, pseudonyms: Sequence[str] | None = None) -> int:
+def revoke_links(
+    trial: Trial, pseudonyms: Sequence[str] | None = None, now: datetime | None = None
+) -> int:
     """Switch off the survey links of the people named (everyone's when none are named);
     returns how many links stopped working."""
     people = Participant.objects.filter(trial=trial)
@@ -87,7 +89,7 @@ def revoke_links(trial: Trial, pseudonyms: Sequence[str] | None = None) -> int:
         people = people.filter(pseudonym__in=pseudonyms)
     with transaction.atomic():
         count = Invitation.objects.filter(participant__in=people, revoked_at=None).update(
-            revoked_at=timezone.now()
+            revoked_at=now or timezone.now()
         )
         audit.record(trial, "links-revoked", {"participants": list(pseudonyms or []),
                                                "links": count})  # fmt: skip
@@ -163,12 +165,12 @@ def invite(wave: Wave, now: datetime | None = None) -> list[IssuedLink]:
     return out
 
 
-def close_wave(wave: Wave) -> None:
+def close_wave(wave: Wave, now: datetime | None = None) -> None:
     """Close a wave: no more answers, links or reminders."""
     if wave.closed_at is not None:
         raise StateError(f"wave {wave.name!r} closed on {wave.closed_at:%Y-%m-%d} already")
     with transaction.atomic():
-        wave.closed_at = timezone.now()
+        wave.closed_at = now or timezone.now()
         wave.save(update_fields=["closed_at"])
         audit.record(wave.trial, "wave-closed", {"wave": wave.name})
 

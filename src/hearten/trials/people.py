@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from django.db import transaction
@@ -21,6 +22,7 @@ def withdraw(
     *,
     erase: bool = False,
     by: Literal["evaluator", "participant"] = "evaluator",
+    now: datetime | None = None,
 ) -> Participant:
     """Record that a participant has left the trial.
 
@@ -29,7 +31,7 @@ def withdraw(
     and they asked (``erase``; :func:`hearten.trials.privacy.erase_participant`, in the same
     transaction); either way they stay in their randomised arm for the intention-to-treat
     analysis, which counts them as not followed up. ``by``: who made the change (the audit log
-    says so).
+    says so). ``now``: the clock (the present when not given), the time recorded.
     """
     one_of(reason, [r.value for r in WithdrawalReason], "withdrawal reason", DataError)
     person = Participant.objects.filter(trial=trial, pseudonym=pseudonym).first()
@@ -45,7 +47,7 @@ def withdraw(
         )
     erasing = policy == "erase" or (policy == "ask" and erase)
     with transaction.atomic():
-        person.withdrawn_at = timezone.now()
+        person.withdrawn_at = now or timezone.now()
         person.withdrawal_reason = reason
         person.save(update_fields=["withdrawn_at", "withdrawal_reason"])
         audit.record(trial, "withdrawal", {"participant": pseudonym, "reason": reason,
