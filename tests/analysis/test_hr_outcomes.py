@@ -274,3 +274,30 @@ def test_the_window_and_its_exposure_do_not_depend_on_the_day_of_the_run(
     assert {k: v for k, v in first.items() if k not in differ} == {
         k: v for k, v in later.items() if k not in differ
     }
+
+
+def test_a_leaver_read_before_randomisation_is_not_followed_in_the_window(
+    trial: Any, tmp_path: Path
+) -> None:
+    """Issue 28: a leavers file imported before randomisation, naming someone who left before
+    the window began, made them a 'stayer' followed for the whole window with no exposure.
+    The leaving model now leaves them out, and the report says how many and why."""
+    design = dict(trial.design)
+    design["analysis"] = {**design["analysis"], "hr": {"window_days": 90}}
+    trial.design = design
+    trial.save()
+    randomised_on = _days_ago(200)
+    gone = (randomised_on - timedelta(days=10)).date()
+    inside = [f"S{n:04d},{randomised_on.date() + timedelta(days=20 + n)}" for n in range(5, 41, 5)]
+    (tmp_path / "leavers.csv").write_text("\n".join(["staff_id,date", f"S0003,{gone}", *inside]))
+    import_hr(trial, "leavers", tmp_path / "leavers.csv", {})  # before the draw
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 4, now=randomised_on)
+    invite(trial.waves.get(name="follow-up"))
+    _answer(trial, "follow-up", {}, 5)
+    leaving = run_analysis(trial).result["hr"]["leaving"]
+    assert leaving["not_at_risk"] == 1
+    assert leaving["events"] == len(inside)  # only the leavers inside the window
+    html = write_report(trial).read_text()
+    assert "1 person not employed on any day of the window" in html

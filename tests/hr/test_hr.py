@@ -173,3 +173,18 @@ def test_an_hr_file_naming_a_column_twice_is_refused(trial: Any, tmp_path: Path)
         import_hr(trial, "leavers", path, {})
     assert caught.value.problems == ["column 'date' appears more than once: keep one"]
     assert Leaver.objects.count() == 0
+
+
+def test_someone_who_left_before_the_window_is_not_followed_in_it(
+    trial: Any, tmp_path: Path
+) -> None:
+    """Issue 28: a leaver file read before the window (here: before its start) once made a
+    person who had already left come out as having stayed, followed 89 days with no exposure.
+    They are not at risk in the window: not followed at all, whatever the order of imports."""
+    import_hr(trial, "leavers", _csv(tmp_path, "staff_id,date\nS0003,2025-12-15\n", "left.csv"), {})
+    out = derive(trial, date(2026, 1, 1), date(2026, 3, 31)).set_index("pseudonym")
+    code = dict(Participant.objects.values_list("identity__staff_id", "pseudonym"))
+    gone, stayed = out.loc[code["S0003"]], out.loc[code["S0001"]]
+    assert (gone["in_window"], gone["left"], gone["days_to_leaving"]) == (0, 0, 0)
+    assert gone["exposure"] == 0
+    assert (stayed["in_window"], stayed["left"], stayed["days_to_leaving"]) == (1, 0, 89)

@@ -187,8 +187,6 @@ def _hr_outcomes(
         "n": len(hr),
         "clusters": int(hr["cluster"].nunique()) if clustered else None,
     }
-    strata = hr["stratum"].tolist() if stratified else None
-    cluster = hr["cluster"].to_numpy() if clustered else None
     # Few randomised units: randomisation inference instead of the normal tests (hr_tests).
     few = clustered and int(hr["cluster"].nunique()) < plan.hr.ri_below_clusters
     seed = plan.seed if plan.seed is not None else int(trial.allocation.seed)
@@ -233,20 +231,29 @@ def _hr_outcomes(
         except EstimationError as exc:
             out["absence"] = {"note": str(exc)}
     if plan.hr.leaving:
+        # Only people employed in the window are at risk of leaving in it (hr.outcomes).
+        followed = hr[hr["in_window"] == 1]
+        outside = len(hr) - len(followed)
         try:
             from hearten.stats.survival import estimate_cox
 
             cox = estimate_cox(
-                hr["days_to_leaving"].clip(lower=0.5).to_numpy(), hr["left"].to_numpy(),
-                hr["arm"].tolist(), control, None, strata, cluster, plan.alpha,
-            )  # fmt: skip
-            left = hr.groupby("arm")["left"].mean()
+                followed["days_to_leaving"].clip(lower=0.5).to_numpy(),
+                followed["left"].to_numpy(),
+                followed["arm"].tolist(),
+                control,
+                None,
+                followed["stratum"].tolist() if stratified else None,
+                followed["cluster"].to_numpy() if clustered else None,
+                plan.alpha,
+            )
+            left = followed.groupby("arm")["left"].mean()
             effects = [asdict(e) for e in cox.effects]
             tested = {"method": "normal"}
             if few:
                 effects, tested = randomise_effects(
                     "leaving",
-                    hr,
+                    followed,
                     control,
                     effects,
                     stratified,
@@ -260,9 +267,10 @@ def _hr_outcomes(
                 "inference": tested,
                 "share_left": {str(k): float(v) for k, v in left.items()},
                 "events": cox.events,
+                "not_at_risk": outside,
             }
         except EstimationError as exc:
-            out["leaving"] = {"note": str(exc)}
+            out["leaving"] = {"note": str(exc), "not_at_risk": outside}
     return out
 
 

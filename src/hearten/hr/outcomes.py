@@ -7,6 +7,9 @@
   rate of absence per FTE-day.
 * ``left``: left inside the window; ``days_to_leaving``: days from the window's start to
   leaving, or to its end for those who stayed (censored, ``left = 0``).
+* ``in_window``: employed on at least one day of the window. Someone who had left before it
+  began (whichever file was imported first) or joined after it ended is not at risk in it: 0,
+  with no exposure and no days followed, so no model counts them as having stayed.
 * ``caseload_baseline``: the last caseload snapshot on or before the window's start, else the
   roster's caseload.
 """
@@ -62,7 +65,8 @@ def derive(trial: Trial, start: date, end: date) -> pd.DataFrame:
             exposure += fte
             day += timedelta(days=1)
         left = left_on is not None and start <= left_on <= end
-        stop = left_on if left and left_on is not None else end
+        in_window = employed_from <= employed_to
+        stop = left_on if left and left_on is not None else end if in_window else start
         before = [c for when, c in snaps.get(p.id, []) if when <= start]
         rows.append(
             {
@@ -71,6 +75,7 @@ def derive(trial: Trial, start: date, end: date) -> pd.DataFrame:
                 "absence_spells": spell_count,
                 "exposure": round(exposure, 4),
                 "left": int(left),
+                "in_window": int(in_window),
                 "days_to_leaving": (stop - start).days,
                 "caseload_baseline": before[-1] if before else p.caseload,
             }
