@@ -64,12 +64,23 @@ def test_pool_draws_a_forest_plot(
         (
             "estimate,std_error\n0.4,0.3\n0.2,0\n",
             [],
-            "'std_error' is 0 at line 3 of the file (the header is line 1)",
+            "'std_error' must be positive: 0 at line 3 of the file (the header is line 1)",
         ),
         (
             "site,estimate,std_error\nA,0.4,0.3\nB,0.2,0\n",
             ["--label", "site"],
-            "'std_error' is 0 at B (line 3) of the file",
+            "'std_error' must be positive: 0 at B (line 3) of the file",
+        ),
+        (
+            "site,estimate,std_error\nA,0.4,0.3\nB,0.2,0\nC,0.1,0\nD,0.3,-0.09\n",
+            ["--label", "site"],
+            "'std_error' must be positive: 0 at B (line 3), C (line 4); "
+            "negative at D (line 5) of the file",
+        ),
+        (
+            "estimate,std_error\n0.4,0.3\n0.2,-0.1\n",
+            [],
+            "'std_error' must be positive: negative at line 3 of the file",
         ),
         ("estimate,std_error\n0.4,0.3\n0.2,\n", [], "missing at line 3 of the file"),
         ("effect,std_error\n0.4,0.3\n0.2,0.1\n", [], "no estimate column 'estimate'"),

@@ -759,13 +759,13 @@ def pool_table(
             f"every row needs an estimate and a standard error; missing at {which(missing)} "
             "of the file (the header is line 1)"
         )
-    bad = se <= 0
-    if bad.any():
-        first = float(se[bad].iloc[0])
+    zero, negative = se == 0, se < 0
+    if zero.any() or negative.any():
+        faults = [f"0 at {which(zero)}"] if zero.any() else []
+        faults += [f"negative at {which(negative)}"] if negative.any() else []
         raise DataError(
-            f"every standard error must be positive, but {std_error!r} is {first:g} at "
-            f"{which(bad)} of the file (the header is line 1): a site with no spread cannot "
-            "be weighted; check how its estimate was made"
+            f"{std_error!r} must be positive: {'; '.join(faults)} of the file (the header is "
+            "line 1): a site with no spread cannot be weighted; check how its estimate was made"
         )
     names = (
         data[label].astype(str).tolist()
