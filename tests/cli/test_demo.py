@@ -177,8 +177,10 @@ def test_the_demo_can_run_again_with_the_same_results(
     # The same seed gives the same demo; rows are ordered by (random) pseudonym, so sums run
     # in another order and may differ in the last bits.
     assert _latest_estimate(db) == pytest.approx(first_estimate, rel=1e-12)
-    # The stepped wedge draws teams (by code, not pseudonym) to steps: the same schedule.
-    assert _latest_estimate(db, "demo-caseload") == pytest.approx(first_caseload, rel=1e-9)
+    # The stepped wedge draws teams (by code, not pseudonym) to steps: the same schedule, the
+    # same answers; its REML variance is a numerical search, which rows in another order move
+    # in the seventh digit.
+    assert _latest_estimate(db, "demo-caseload") == pytest.approx(first_caseload, rel=1e-5)
     # The goals trial randomises people by their pseudonyms, which are drawn fresh (unguessable)
     # on every import, so its allocation differs between runs; its engagement does not.
     assert _latest_result(db, "demo-goals")["uptake"] == goals_uptake
