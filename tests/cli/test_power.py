@@ -60,6 +60,20 @@ def test_power_and_size(hearten: Callable[..., Any]) -> None:
     assert out["size_unit"] == "teams"
     assert out["design"]["sites"] == 6
     assert out["size"] == out["design"]["clusters"]
+    for design in ("bcra3f2", "cra3"):
+        r = hearten(
+            "power", "size", "--design", design, "--cluster-size", "10", "--sites", "8",
+            "--clusters", "6", "--icc2", "0.1", "--icc3", "0.02", "--es", "0.4",
+        )  # fmt: skip
+        assert r.code == 2, r.out
+        assert (
+            "give --sites to solve for the teams per site, or --clusters to solve for the "
+            "number of sites, not both"
+        ) in " ".join(r.err.split())
+        assert "Traceback" not in r.err
+    r = hearten("power", "size", "--design", "bira", "--n", "20", "--sites", "8", "--es", "0.3")
+    assert r.code == 2, r.out
+    assert "leave out --n" in r.err
     text = hearten(
         "power",
         "mdes",

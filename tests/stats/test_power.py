@@ -120,6 +120,28 @@ def test_size_without_teams_or_sites_says_what_is_missing() -> None:
         solve_size(PowerDesign("cra2", icc2=0.1), es=0.3)
 
 
+@pytest.mark.parametrize(
+    ("d", "message"),
+    [
+        (
+            PowerDesign("bcra3f2", n=10, clusters=6, sites=8, icc2=0.1),
+            r"give --sites to solve for the teams per site, or --clusters to solve for the "
+            r"number of sites, not both",
+        ),
+        (
+            PowerDesign("cra3", n=10, clusters=6, sites=8, icc2=0.1, icc3=0.02),
+            r"or --clusters to solve for the number of sites, not both",
+        ),
+        (PowerDesign("cra2", n=15, clusters=19, icc2=0.17), r"leave out --clusters: .* teams"),
+        (PowerDesign("ira", n=200), r"leave out --n: .* number of people in a ira"),
+        (PowerDesign("bira", n=20, sites=8), r"leave out --n: .* people per site"),
+    ],
+)
+def test_size_refuses_a_size_it_would_otherwise_replace(d: PowerDesign, message: str) -> None:
+    with pytest.raises(DesignError, match=message):
+        solve_size(d, es=0.3)
+
+
 def test_teams_per_site_cannot_beat_the_variance_between_sites() -> None:
     with pytest.raises(DesignError, match="needs more sites"):
         solve_size(PowerDesign("cra3", n=10, sites=4, icc2=0.05, icc3=0.3), es=0.2)

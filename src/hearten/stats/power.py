@@ -241,15 +241,30 @@ def solve_power(d: PowerDesign, es: float, control_proportion: float | None = No
 def size_unit(d: PowerDesign) -> str:
     """The size :func:`solve_size` solves for: :data:`SIZE_UNIT`, except teams per site
     (``clusters``) for ``bcra3f2`` and ``cra3`` when ``sites`` is given and ``clusters`` is
-    not. Refuses a design that gives neither."""
+    not. Refuses a design that gives neither, or both, and one that already gives the size
+    it would solve for (which would otherwise be silently replaced)."""
     unit = SIZE_UNIT[d.design]
-    if unit == "sites" and d.clusters is None:
-        if d.sites is None:
+    if unit == "sites":
+        if d.clusters is None and d.sites is None:
             raise DesignError(
                 f"the {d.design} design needs --clusters (teams per site) to solve for the "
                 "number of sites, or --sites to solve for the teams per site"
             )
-        return "clusters"
+        if d.clusters is not None and d.sites is not None:
+            raise DesignError(
+                f"give --sites to solve for the teams per site, or --clusters to solve for the "
+                f"number of sites, not both (to check a {d.design} trial of "
+                f"{d.sites:g} sites and {d.clusters:g} teams per site, use 'power power')"
+            )
+        return "clusters" if d.clusters is None else "sites"
+    given = d.n if unit == "n" else d.clusters
+    if given is not None:
+        option, what = ("--clusters", "teams") if unit == "clusters" else ("--n", "people")
+        what += " per site" if d.design == "bira" else ""
+        raise DesignError(
+            f"leave out {option}: 'power size' solves for the number of {what} in a "
+            f"{d.design} trial (to check a trial of {given:g} {what}, use 'power power')"
+        )
     return unit
 
 
