@@ -146,6 +146,7 @@ def test_the_evaluation_registry_fields_come_from_the_design_and_list_what_is_mi
     assert f"{run.created_at:%B %Y} (this analysis run" in text
     missing = text.split("## 7. UK Evaluation Registry")[1].split("Missing, to add")[1]
     for name in ("Grant number", "Policy areas", "Link to the evaluation plan",
-                 "Publication of final results date"):  # fmt: skip
+                 "Publication of final results date", "Intervention end date;"):  # fmt: skip
         assert name in missing
+    assert "date date" not in missing
     assert "Title" not in missing.split("\n")[0]

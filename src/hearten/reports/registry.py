@@ -156,7 +156,7 @@ def registry_lines(trial: Trial, r: dict[str, Any], analysed_at: datetime) -> li
               "| Event | Intended or actual | Month |", "| --- | --- | --- |"]  # fmt: skip
     for category, status, month in _events(trial, r):
         if month is None:
-            missing.append(f"{category} date")
+            missing.append(category if category.endswith(" date") else f"{category} date")
         lines.append(f"| {category} | {status} | {_cell(month) if month else TO_WRITE} |")
     hint = [
         "the plan to link is `statistical-analysis-plan-v1.pdf` (or the pre-registration), "
