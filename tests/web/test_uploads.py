@@ -131,3 +131,104 @@ def test_an_hr_files_columns_are_mapped_as_on_the_command_line(eve: Client, tria
     eve.post(f"/trials/{trial.slug}/uploads/", {"action": "confirm"})
     assert AbsenceSpell.objects.count() == 1
     assert _held() == []
+
+
+@pytest.fixture
+def coordinator(trial: Any) -> Client:
+    """A coordinator of the trial's Dudley site (Shropshire is not theirs)."""
+    from hearten.trials.people import add_role
+
+    get_user_model().objects.create_user("cora", password=PASSWORD)
+    add_role(trial, "cora", "coordinator", [], sites=["Dudley"])
+    client = Client()
+    assert sign_in(client, "cora", PASSWORD)
+    return client
+
+
+def test_a_coordinators_upload_of_their_own_sites_rows_imports(
+    coordinator: Client, trial: Any
+) -> None:
+    before = Participant.objects.count()
+    page = _upload(coordinator, trial.slug, GOOD)
+    assert "You may import rows of your sites only" not in page  # the form has gone
+    assert "The first 2 rows of your sites" in page
+    assert "Every row passes the checks. Importing will add 2 people in 1 teams" in page
+    events = AuditEvent.objects.count()
+    done = coordinator.post(f"/trials/{trial.slug}/uploads/", {"action": "confirm"}, follow=True)
+    assert "Imported from roster.csv: 2 people" in done.content.decode()
+    assert Participant.objects.count() == before + 2
+    assert set(
+        Participant.objects.filter(identity__staff_id__in=["N0001", "N0002"]).values_list(
+            "site__code", flat=True
+        )
+    ) == {"Dudley"}
+    assert AuditEvent.objects.count() == events + 1  # audited as the evaluator's upload is
+    assert AuditEvent.objects.latest("id").action == "roster-imported"
+    assert _held() == []
+
+
+def test_a_coordinators_file_with_another_sites_row_is_refused_wholly(
+    coordinator: Client, trial: Any
+) -> None:
+    before = Participant.objects.count()
+    other = "N0003,Shropshire,SH-9,Social worker,2.5,2021-05-01,9,secret.person@example.org\n"
+    page = _upload(coordinator, trial.slug, GOOD + other)
+    assert "This file cannot be imported: 1 problem" in page
+    refused = page.split("Every refused row", 1)[1]
+    assert '<th scope="row" class="govuk-table__header">4</th>' in refused  # the file's row 4
+    assert "not one of your sites: you may import rows of Dudley only" in refused
+    assert "fte" not in refused  # no other check of a row that is not theirs
+    for personal in ("N0003", "secret.person", "SH-9", "Shropshire"):
+        assert personal not in page, personal  # neither preview nor reason shows the row
+    assert "N0001" in page  # their own rows are previewed
+    assert "Import this file" not in page
+    coordinator.post(f"/trials/{trial.slug}/uploads/", {"action": "confirm"})
+    assert Participant.objects.count() == before  # nothing pending to confirm: nothing
+
+
+def test_a_coordinators_hr_file_with_another_sites_member_of_staff_is_refused(
+    coordinator: Client, trial: Any
+) -> None:
+    from hearten.hr.models import AbsenceSpell
+
+    people = Participant.objects.filter(trial=trial).select_related("identity", "site")
+    mine = next(p.identity.staff_id for p in people if p.site.code == "Dudley")
+    theirs = next(p.identity.staff_id for p in people if p.site.code == "Shropshire")
+    text = f"staff_id,start,end\n{mine},2024-01-08,2024-01-12\n{theirs},2024-02-01,2024-02-02\n"
+    page = _upload(coordinator, trial.slug, text, kind="absence")
+    assert "This file cannot be imported: 1 problem" in page
+    refused = page.split("Every refused row", 1)[1]
+    assert '<th scope="row" class="govuk-table__header">3</th>' in refused
+    assert "not one of your sites" in refused
+    assert theirs not in page
+    assert "2024-02-01" not in page
+    assert mine in page
+    coordinator.post(f"/trials/{trial.slug}/uploads/", {"action": "cancel"})
+    ok = _upload(coordinator, trial.slug, f"staff_id,start,end\n{mine},2024-01-08,2024-01-12\n",
+                 kind="absence")  # fmt: skip
+    assert "Every row passes the checks" in ok
+    coordinator.post(f"/trials/{trial.slug}/uploads/", {"action": "confirm"})
+    assert AbsenceSpell.objects.count() == 1
+
+
+def test_a_coordinator_of_another_trial_cannot_open_or_upload(
+    trial: Any, write_roster: Any
+) -> None:
+    from hearten.trials.people import add_role
+    from tests.reports.test_preregistration_and_programme import _second
+
+    other = _second(trial, write_roster)
+    get_user_model().objects.create_user("otto", password=PASSWORD)
+    add_role(other, "otto", "coordinator", [], sites=["Dudley"])
+    client = Client()
+    assert sign_in(client, "otto", PASSWORD)
+    before = Participant.objects.filter(trial=trial).count()
+    assert client.get(f"/trials/{trial.slug}/uploads/").status_code == 404
+    file = SimpleUploadedFile("roster.csv", GOOD.encode(), content_type="text/csv")
+    posted = client.post(
+        f"/trials/{trial.slug}/uploads/", {"action": "upload", "kind": "roster", "file": file}
+    )
+    assert posted.status_code == 404
+    assert _held() == []
+    assert Participant.objects.filter(trial=trial).count() == before
+    assert client.get(f"/trials/{other.slug}/uploads/").status_code == 200  # their own trial

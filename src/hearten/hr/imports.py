@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -46,6 +46,7 @@ from hearten.hr.models import (
 from hearten.trials import audit
 from hearten.trials.cells import max_length, repeated_columns, text_problem, whole_number_problem
 from hearten.trials.models import IdentityKey, Participant, Team, Trial
+from hearten.trials.roster import outside_sites
 
 Kind = Literal["absence", "leavers", "contracts", "caseload", "supervision", "team-rates"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -162,9 +163,11 @@ def import_hr(
     mapping: Mapping[str, str],
     sheet: str | None = None,
     correct: bool = False,
+    sites: Collection[str] | None = None,
 ) -> HrImport:
     """Check and import one file of HR records (module docstring); ``correct``: the file
-    corrects records already held."""
+    corrects records already held; ``sites``: the site codes it may touch (a coordinator's
+    own): a row of anyone (or any team) elsewhere is refused, quoting nothing of it."""
     if kind not in KINDS:
         raise DataError(f"unknown kind of HR record {kind!r}: choose {', '.join(KINDS)}")
     if trial.purged_at is not None:
@@ -179,9 +182,11 @@ def import_hr(
     fields = _mapping(kind, columns, mapping)
     people = {
         k.staff_id: k.participant
-        for k in IdentityKey.objects.filter(participant__trial=trial).select_related("participant")
+        for k in IdentityKey.objects.filter(participant__trial=trial).select_related(
+            "participant__site"
+        )
     }
-    teams = {t.code: t for t in Team.objects.filter(trial=trial)}
+    teams = {t.code: t for t in Team.objects.filter(trial=trial).select_related("site")}
     held = Leaver.objects.filter(participant__trial=trial)
     left = dict(held.values_list("participant_id", "left_on"))
     problems: list[str] = []
@@ -195,6 +200,15 @@ def import_hr(
             problems.append(f"row {line}: repeats row {seen[key]}")
             continue
         seen[key] = line
+        if sites is not None:
+            found = (
+                teams.get(str(cell["team"]).strip())
+                if kind == "team-rates"
+                else people.get(str(cell["staff_id"]).strip())
+            )
+            if found is not None and found.site.code not in sites:
+                problems.append(f"row {line}: {outside_sites(sites)}")
+                continue  # no other check: the row is not the coordinator's to see
         row: dict[str, Any] = {"line": line}
         if kind == "team-rates":
             team = teams.get(str(cell["team"]).strip())

@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -143,8 +144,15 @@ def _parse_date(text: str) -> date:
     raise ValueError(text)
 
 
-def read_roster(path: Path, unit: str) -> list[RosterRow]:
-    """Read and validate a roster file; raise :class:`ImportRejected` listing every problem."""
+def outside_sites(sites: Collection[str]) -> str:
+    """Why a row of a site outside ``sites`` (a coordinator's own) is refused; it quotes
+    nothing of the row, which is not the coordinator's to see."""
+    return f"not one of your sites: you may import rows of {', '.join(sorted(sites))} only"
+
+
+def read_roster(path: Path, unit: str, sites: Collection[str] | None = None) -> list[RosterRow]:
+    """Read and validate a roster file; raise :class:`ImportRejected` listing every problem.
+    ``sites``: the site codes it may hold (a coordinator's own); any other row is refused."""
     if not path.is_file():
         raise NotFound(f"no roster file at {path}")
     try:
@@ -181,6 +189,9 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
     named: dict[tuple[str, str], tuple[str, int]] = {}
     limits = _limits()
     for line, r in enumerate(raw_rows, start=2):
+        if sites is not None and r.get("site", "") not in sites:
+            problems.append(f"row {line}: {outside_sites(sites)}")
+            continue  # no other check: the row is not the coordinator's to see
         here = len(problems)
         for column, limit in limits.items():
             problem = text_problem(line, column, r.get(column, ""), limit)
@@ -269,8 +280,8 @@ def read_roster(path: Path, unit: str) -> list[RosterRow]:
     return rows
 
 
-def import_roster(trial: Trial, path: Path) -> RosterImport:
-    """Import a roster into ``trial``: every row, or nothing."""
+def import_roster(trial: Trial, path: Path, sites: Collection[str] | None = None) -> RosterImport:
+    """Import a roster into ``trial``: every row, or nothing; ``sites``: as :func:`read_roster`."""
     if trial.purged_at is not None:
         raise StateError(f"trial {trial.slug!r} was purged: it takes no more staff")
     if trial.status not in (TrialStatus.ENROLLING, TrialStatus.RANDOMISED):
@@ -278,7 +289,7 @@ def import_roster(trial: Trial, path: Path) -> RosterImport:
             f"trial {trial.slug!r} is {trial.status}: staff can join only until it is analysed"
         )
     late = trial.status == TrialStatus.RANDOMISED
-    rows = read_roster(path, trial.unit)
+    rows = read_roster(path, trial.unit, sites)
     existing = set(
         IdentityKey.objects.filter(participant__trial=trial).values_list("staff_id", flat=True)
     )

@@ -1,6 +1,8 @@
-"""The evaluator's upload page (``hearten.web.uploads``): upload a roster or HR extract, see
-its first rows, the column each field comes from and every refused row, then confirm or
-cancel. The file is held (0600) only until then."""
+"""The upload page (``hearten.web.uploads``) of evaluators and coordinators: upload a roster
+or HR extract, see its first rows, the column each field comes from and every refused row,
+then confirm or cancel. The file is held (0600) only until then. A coordinator given sites
+uploads rows of those sites only (``uploads.check``); one given none, as the delivery pages,
+every site."""
 
 from __future__ import annotations
 
@@ -20,9 +22,17 @@ SESSION_KEY = "hearten-upload"
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, slug: str) -> HttpResponse:
     """Upload, check, then confirm or cancel (module docstring)."""
-    from hearten.web.views import _own_trial
+    from hearten.trials.concealment import coordinator_site_ids
+    from hearten.trials.models import Site
+    from hearten.web.views import _with_role
 
-    trial = _own_trial(request, slug)
+    trial, _ = _with_role(request, slug, ("evaluator", "coordinator"))
+    ids = coordinator_site_ids(request.user, trial)
+    sites = (
+        None
+        if ids is None
+        else frozenset(Site.objects.filter(trial=trial, id__in=ids).values_list("code", flat=True))
+    )
     pending = request.session.get(SESSION_KEY)
     if pending is not None and pending.get("trial") != trial.slug:
         pending = None
@@ -37,7 +47,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             try:
                 done = uploads.confirm(
-                    trial, pending["kind"], pending["token"], pending.get("mapping")
+                    trial, pending["kind"], pending["token"], pending.get("mapping"), sites
                 )
                 messages.success(request, f"Imported from {pending['name']}: {done}")
             except HeartenError as exc:
@@ -73,7 +83,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
     if pending is not None:
         try:
             checked = uploads.check(
-                trial, pending["kind"], pending["token"], pending.get("mapping")
+                trial, pending["kind"], pending["token"], pending.get("mapping"), sites
             )
         except HeartenError as exc:
             request.session.pop(SESSION_KEY, None)
@@ -90,5 +100,6 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
             "checked": checked,
             "error": error,
             "keep_minutes": uploads.KEEP_FOR // 60,
+            "sites": sorted(sites) if sites is not None else None,
         },
     )

@@ -9,15 +9,21 @@ The check is the import itself, run by the same service as the command line
 rolled back: every rule the command line applies applies here, and no rule is written twice.
 Its result is what would be imported, or every refused row with its reason. Confirming runs
 the import again, for real, all or nothing.
+
+A coordinator uploads for their own sites only: the import is given their site codes and
+refuses every row of another site (its row number and a reason quoting nothing of it), so the
+whole file is refused; the preview shows only rows of their own sites.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import re
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +44,8 @@ PREVIEW_ROWS = 5
 ROSTER = "roster"
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 _ROW = re.compile(r"^row (\d+): (.*)$", re.S)
+#: The site codes a coordinator's upload may touch; ``None``: any (evaluators).
+Sites = frozenset[str] | None
 
 
 def folder() -> Path:
@@ -119,7 +127,7 @@ class Check:
     problem (``refused``)."""
 
     header: list[str]
-    rows: list[list[str]]
+    rows: list[tuple[int, list[str]]]
     mapping: list[tuple[str, str]]
     summary: str
     refused: list[Refused]
@@ -134,39 +142,85 @@ class _RolledBack(Exception):
         self.summary = summary
 
 
-def _run(trial: Trial, kind: str, path: Path, mapping: dict[str, str]) -> str:
-    """Import ``path`` as ``kind``; what was imported, in a sentence."""
+def _run(trial: Trial, kind: str, path: Path, mapping: dict[str, str], sites: Sites) -> str:
+    """Import ``path`` as ``kind``; what was imported, in a sentence. ``sites``: the site
+    codes its rows may have (a coordinator's own; ``None``: any)."""
     if kind == ROSTER:
         from hearten.trials.roster import import_roster
 
-        r = import_roster(trial, path)
+        r = import_roster(trial, path, sites)
         late = " They join late: the trial is randomised." if r.late else ""
         return f"{r.participants} people in {r.teams} teams across {r.sites} sites.{late}"
     from hearten.hr.imports import KINDS, import_hr
 
     if kind not in KINDS:
         raise DataError(f"choose what the file holds: the roster or {', '.join(KINDS)}")
-    h = import_hr(trial, kind, path, mapping)
+    h = import_hr(trial, kind, path, mapping, sites=sites)
     return f"{h.rows} rows of {kind}: {h.added} new records, {h.unchanged} already held."
 
 
-def _preview(kind: str, path: Path) -> tuple[list[str], list[list[str]]]:
+def _lines(kind: str, path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and each row with its row number in the file (the header is row 1)."""
     if path.suffix == ".xlsx" or kind != ROSTER:
         from hearten.hr.imports import read_file
 
         try:
             data = read_file(path)
         except HeartenError:
-            return [], []
-        head = data.head(PREVIEW_ROWS).astype(str)
-        return [str(c) for c in data.columns], head.values.tolist()
+            return [], iter(())
+        cells = data.astype(str).values.tolist()
+        return [str(c) for c in data.columns], enumerate(cells, start=2)
     from hearten.delimited import delimiter_of
 
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as f:
         reader = csv.reader(f, delimiter=delimiter_of(path))
         header = next(reader, [])
-        rows = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
-    return header, rows
+        rows = list(reader)
+    return header, enumerate(rows, start=2)
+
+
+def _site_of(
+    trial: Trial, kind: str, header: list[str], given: dict[str, str]
+) -> Callable[[list[str]], str]:
+    """A function giving a row's site code ("" when unknown), by the column the import reads
+    it from: the roster's site, else the site of the row's member of staff (or team)."""
+    from hearten.trials.models import IdentityKey, Team
+
+    columns = [h.strip() for h in header]
+    if kind == ROSTER:
+        field, where = "site", {}  # the row gives its site
+    elif kind == "team-rates":
+        field = "team"
+        where = dict(Team.objects.filter(trial=trial).values_list("code", "site__code"))
+    else:
+        field = "staff_id"
+        where = dict(
+            IdentityKey.objects.filter(participant__trial=trial).values_list(
+                "staff_id", "participant__site__code"
+            )
+        )
+    column = given.get(field) or field
+    at = columns.index(column) if column in columns else None
+
+    def site(cells: list[str]) -> str:
+        if at is None or at >= len(cells):
+            return ""
+        value = cells[at].strip()
+        return value if kind == ROSTER else where.get(value, "")
+
+    return site
+
+
+def _preview(
+    trial: Trial, kind: str, path: Path, given: dict[str, str], sites: Sites
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the first rows with their row numbers; for a coordinator (``sites``)
+    only rows of their own sites: no other site's row is shown."""
+    header, lines = _lines(kind, path)
+    if sites is not None:
+        site = _site_of(trial, kind, header, given)
+        lines = ((n, cells) for n, cells in lines if site(cells) in sites)
+    return header, list(itertools.islice(lines, PREVIEW_ROWS))
 
 
 def _mapping(kind: str, header: list[str], given: dict[str, str]) -> list[tuple[str, str]]:
@@ -184,16 +238,24 @@ def _mapping(kind: str, header: list[str], given: dict[str, str]) -> list[tuple[
     return [(f, given.get(f) or (f if f in columns else "")) for f in fields]
 
 
-def check(trial: Trial, kind: str, token: str, mapping: dict[str, str] | None = None) -> Check:
+def check(
+    trial: Trial,
+    kind: str,
+    token: str,
+    mapping: dict[str, str] | None = None,
+    sites: Sites = None,
+) -> Check:
     """Check the held upload by importing it and rolling back (module docstring);
-    ``mapping``: field → column for HR records, as ``hearten hr import --map``."""
+    ``mapping``: field → column for HR records, as ``hearten hr import --map``; ``sites``:
+    a coordinator's own site codes: a row of any other site is refused (the import says
+    why, quoting nothing of it) and is not shown."""
     given = dict(mapping or {})
     path = held(token)
-    header, rows = _preview(kind, path)
+    header, rows = _preview(trial, kind, path, given, sites)
     summary, refused = "", []
     try:
         with transaction.atomic():
-            raise _RolledBack(_run(trial, kind, path, given))
+            raise _RolledBack(_run(trial, kind, path, given, sites))
     except _RolledBack as done:
         summary = done.summary
     except ImportRejected as exc:
@@ -207,10 +269,17 @@ def check(trial: Trial, kind: str, token: str, mapping: dict[str, str] | None = 
     return Check(header, rows, _mapping(kind, header, given), summary, refused)
 
 
-def confirm(trial: Trial, kind: str, token: str, mapping: dict[str, str] | None = None) -> str:
-    """Import the held upload for real (all or nothing), then delete it; what was imported."""
+def confirm(
+    trial: Trial,
+    kind: str,
+    token: str,
+    mapping: dict[str, str] | None = None,
+    sites: Sites = None,
+) -> str:
+    """Import the held upload for real (all or nothing), then delete it; what was imported.
+    ``sites``: as :func:`check`."""
     path = held(token)
     try:
-        return _run(trial, kind, path, dict(mapping or {}))
+        return _run(trial, kind, path, dict(mapping or {}), sites)
     finally:
         path.unlink(missing_ok=True)
