@@ -20,6 +20,13 @@ from hearten.trials.design import Design, PrivacySpec
 from hearten.trials.public import STATEMENTS, SupportLine
 
 
+def in_words(names: tuple[str, ...]) -> str:
+    """Names as a sentence lists them: "A", "A and B", "A, B and C"."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 @dataclass(frozen=True, slots=True)
 class Study:
     """What participants are told about the trial."""
@@ -47,7 +54,7 @@ class Study:
     @property
     def runner(self) -> str:
         """Who runs the study, in one phrase."""
-        councils = " and ".join(self.councils)
+        councils = in_words(self.councils)
         if self.team and councils:
             return f"{self.team}, with {councils}"
         return self.team or councils or "an independent research team"
