@@ -52,6 +52,14 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     assert re.search(r"letter writer: demo-manager-\S+ with password \S+", flat)
     assert re.search(r"coordinator: demo-coordinator with password \S+", flat)
     assert len(re.findall(r"http://127\.0\.0\.1:8000/s/[\w-]+/", first.out)) == 3
+    # The links are to the open follow-up wave, which has a closing date for the consent
+    # page and e-mails to give (issue 18).
+    with sqlite3.connect(home / "hearten.sqlite3") as db:
+        (closes,) = db.execute(
+            "SELECT w.closes_on FROM surveys_wave w JOIN trials_trial t ON w.trial_id = t.id "
+            "WHERE t.slug = 'demo-letters' AND w.name = 'follow-up'"
+        ).fetchone()
+    assert closes is not None
     html = report.read_text()
     assert "Participant flow" in html
     assert "<svg" in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -125,11 +125,19 @@ def _authenticator_key(username: str) -> str:
     return b32encode(device.bin_key).decode()
 
 
-def _fresh_trial(resource: str) -> Trial:
-    """The demo trial declared in ``resource``, made afresh (any earlier one deleted)."""
+def _fresh_trial(resource: str, closes: dict[str, date] | None = None) -> Trial:
+    """The demo trial declared in ``resource``, made afresh (any earlier one deleted); a wave
+    named in ``closes`` gets that closing date (a date the design file cannot fix, since the
+    demo is built on the day it is run)."""
     design = parse_design(
         resources.files("hearten.demo").joinpath(resource).read_text(), f"the demo's {resource}"
     )
+    if closes:
+        waves = [
+            w.model_copy(update={"closes": closes[w.name]}) if w.name in closes else w
+            for w in design.waves
+        ]
+        design = design.model_copy(update={"waves": waves})
     Trial.objects.filter(slug=design.slug).delete()
     trial = create_trial(design)
     plan_waves(trial)
@@ -295,8 +303,11 @@ def build_demo(seed: int = 2019, console: Console | None = None, force: bool = F
             )
         console.print(f"Building the demo: {len(LABELS)} trials, each analysed and reported.")
     with steps.step("letters trial", "trial created, staff simulated"):
-        trial = _fresh_trial("design.toml")
-        people = simulate_staff(rng, timezone.now().date())
+        today = timezone.now().date()
+        # The follow-up wave, still open for the links the demo prints, closes in three weeks:
+        # its consent page and e-mails say when.
+        trial = _fresh_trial("design.toml", {"follow-up": today + timedelta(days=21)})
+        people = simulate_staff(rng, today)
     by_id = _enrol_and_randomise(
         trial, people, home / "demo" / "roster.csv", rng, steps, RANDOMISATION_SEED
     )
