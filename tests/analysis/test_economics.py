@@ -100,7 +100,7 @@ def test_uptake_and_value_for_money_print_one_cost_per_point(trial: Any) -> None
     html = Path(write_report(trial)).read_text()
     uptake = html.split("<h2>Uptake, fidelity and cost</h2>")[1].split("<h2>")[0]
     value = html.split("<h2>Value for money</h2>")[1].split("<h3>")[0]
-    shown = f"{c['icer']:.2f}"
+    shown = f"{c['icer']:,.2f}"
     assert f"£{shown}" in uptake
     assert f'<td class="num">{shown}' in value  # with its interval where it is defined
     assert "the same figure as in Value for money" in uptake
