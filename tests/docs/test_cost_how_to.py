@@ -63,3 +63,4 @@ def test_the_how_to_costs_a_trial_as_written(hearten: Callable[..., Any], trial:
     assert "£130.11" in r.out, r.out
     assert "letter template" in r.out
     assert "printing and postage" in r.out
+    assert "the mean of 1 letter writer's answers" in r.out

@@ -165,9 +165,9 @@ def _minutes(item: CostItem, reported: Mapping[str, ReportedTime]) -> tuple[floa
             "letter writer has answered yet: ask them to answer it, or record the item with "
             "--minutes instead"
         )
-    who = "letter writer" if found.answers == 1 else "letter writers"
+    whose = "letter writer's" if found.answers == 1 else "letter writers'"
     return found.minutes, (
-        f"minutes per {item.per}: {found.minutes:.1f}, the mean of {found.answers} {who}' "
+        f"minutes per {item.per}: {found.minutes:.1f}, the mean of {found.answers} {whose} "
         "answers to the deliverer survey"
     )
 
