@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hearten.cli.output import err, out
+from hearten.cli.output import LazyConsole, Table, err, out
 
 LINK = "otpauth://totp/Hearten:eve?secret=" + "ABCDEFGHIJKLMNOP" * 4 + "&issuer=Hearten"
 
@@ -37,3 +37,20 @@ def test_a_written_path_survives_a_pipe(tmp_path: Path) -> None:
     paths = written.removeprefix("Figures written: ").split(", ")
     assert paths
     assert all(Path(p).exists() for p in paths), written
+
+
+def test_a_table_is_printed_whole_into_a_pipe(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # what Rich assumes for a pipe
+    console = LazyConsole()
+    table = Table("arm", "item", "phase", "kind", "quantity", "price", "cost", "discounted")
+    cells = ("letters", "printing and postage", "recurring", "materials", "1 (total)",
+             "£2,616,000.50", "£123,456.78", "£123,456.78")  # fmt: skip
+    table.add_row(*cells)
+    console.print(table)
+    printed = capsys.readouterr().out
+    assert console.rich.width == 80
+    assert "…" not in printed
+    row = next(line for line in printed.splitlines() if "letters" in line)
+    assert [c.strip() for c in row.strip("│").split("│")] == list(cells)

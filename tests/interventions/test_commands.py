@@ -123,6 +123,28 @@ def test_perks_costs_and_goals(hearten: Callable[..., Any], delivering: Any) -> 
     assert "completed all six" in r.out
 
 
+def test_costs_show_prints_whole_numbers_and_names_into_a_pipe(
+    hearten: Callable[..., Any], delivering: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from hearten.cli import output
+
+    item = "printing and postage of the letters to every team"
+    r = hearten("costs", "add", delivering.slug, "--arm", "letters", "--item", item,
+                "--amount", "2616000.5", "--kind", "materials")  # fmt: skip
+    assert r.code == 0, r.err
+    # What a pipe gets: not a terminal, so Rich would lay the table out to 80 columns.
+    monkeypatch.setattr(output.out, "_console", Console(width=80, soft_wrap=True))
+    r = hearten("costs", "show", delivering.slug)
+    assert r.code == 0, r.err
+    assert "…" not in r.out
+    row = next(line for line in r.out.splitlines() if item in line)
+    cells = [c.strip() for c in row.strip("│").split("│")]
+    assert cells[1] == item
+    assert cells[-3:] == ["£2,616,000.50"] * 3  # price, cost and discounted cost, each whole
+
+
 def test_the_uptake_page_waits_for_delivery_and_hides_small_counts(
     client: Client, delivering: Any
 ) -> None:

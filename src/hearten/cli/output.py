@@ -2,7 +2,9 @@
 
 Both consoles soft-wrap: Rich never breaks a printed line, so a path, a survey link or an
 ``otpauth://`` key stays whole and copyable wherever the output goes (a terminal wraps long
-lines only on screen; a file or pipe gets them intact). Tables are still laid out to the width.
+lines only on screen; a file or pipe gets them intact). Tables are laid out to the width of a
+terminal; a file or pipe gets each table at its natural width, so no number or name in it is
+cut short with an ellipsis (a pipe has no width to fit: Rich would assume 80 columns).
 
 Rich is imported when something is first printed, not when the command line starts: its
 console, markup and table modules cost about a third of ``hearten --help``'s CPU, and help
@@ -36,11 +38,29 @@ class LazyConsole:
         return self._console
 
     def print(self, *objects: Any, **options: Any) -> None:
+        if not self.rich.is_terminal:
+            for o in objects:
+                _natural_width(self.rich, o)
         self.rich.print(*objects, **options)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.rich, name)
 
+
+def _natural_width(console: Console, table: object) -> None:
+    """Widen ``table`` (if it is a Rich table of no set width) to fit every cell whole."""
+    from rich.measure import Measurement
+    from rich.table import Table as RichTable
+
+    if not isinstance(table, RichTable) or table.width is not None:
+        return
+    widest = Measurement.get(console, console.options.update_width(_UNBOUNDED), table).maximum
+    if widest > console.width:
+        table.width = widest
+
+
+#: Wide enough for any table the CLI prints; Rich measures a table within a width.
+_UNBOUNDED = 100_000
 
 out = LazyConsole()
 err = LazyConsole(stderr=True)
