@@ -529,6 +529,12 @@ def purge_cmd(trial: TrialArg) -> None:
     result = purge_trial(get_trial(trial))
     out.print(f"Anonymised analysis dataset ({result.rows} rows): {result.dataset}")
     out.print("Removed: " + ", ".join(f"{k} {v}" for k, v in result.removed.items()))
+    out.print(
+        "Export files of the trial but the anonymised dataset and its codebook were deleted; "
+        + (result.compacted or "the database was not rewritten (inside a transaction)")
+        + ". Backups taken before today still hold the purged data: a restore purges the "
+        "trial again."
+    )
 
 
 @trial_app.command("dpia")
