@@ -122,6 +122,33 @@ def test_the_report_gives_hedges_g_with_the_cluster_adjustment(analysed: Any, tr
     assert "What Works Clearinghouse" in html
 
 
+@pytest.mark.parametrize("lift", [1, 0])
+def test_the_reports_g_interval_excludes_zero_exactly_when_the_primary_interval_does(
+    trial: Any, lift: int
+) -> None:
+    """g's interval is the planned analysis's, on g's scale: one factor (small-sample and
+    cluster corrections over the pooled SD) takes the estimate and both limits to g, so the
+    report never calls the same result significant on one scale and not on the other."""
+    invite(trial.waves.get(name="baseline"))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 11)
+    arms = arms_by_participant(trial)
+    invite(trial.waves.get(name="follow-up"))
+    shift = {pid: lift for pid, a in arms.items() if a == "letters"}
+    _answer(trial, "follow-up", shift, skip_every=5)
+    e = run_analysis(trial).result["effects"][0]
+    g = e["hedges_g"]
+    assert g["interval"] == "planned analysis"
+    assert g["g"] == pytest.approx(g["scale"] * e["estimate"], rel=1e-12)
+    for limit in ("std_error", "conf_low", "conf_high"):
+        assert g[limit] == pytest.approx(g["scale"] * e[limit], rel=1e-12)
+    primary_excludes = e["conf_low"] > 0 or e["conf_high"] < 0
+    assert (g["conf_low"] > 0 or g["conf_high"] < 0) == primary_excludes
+    assert primary_excludes == (e["p_value"] < 0.05)
+    html = write_report(trial).read_text()
+    assert f"{g['g']:.2f} ({g['conf_low']:.2f} to {g['conf_high']:.2f})" in html
+
+
 @pytest.mark.parametrize("method", ["wild", "ri"])
 def test_a_plan_can_ask_for_resampling_inference(trial: Any, method: str) -> None:
     design = dict(trial.design)

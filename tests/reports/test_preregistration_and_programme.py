@@ -106,7 +106,10 @@ def test_the_programme_report_compares_each_interventions_cost_per_sd(
         r = t.analysis_runs.first().result
         c = r["economics"]["per_point"][0]
         assert c["delta_cost"] == pytest.approx(each)
-        assert f"{c['delta_effect'] / r['control_sd']:.3f}" in html
+        # On the scale of the trial's own Hedges' g (points times its factor), so the
+        # programme's value-for-money effect and its pooled g are one standardisation.
+        scale = r["effects"][0]["hedges_g"]["scale"]
+        assert f"{c['delta_effect'] * scale:.3f}" in html
     assert html.count('aria-label="Cost-effectiveness plane') == 1
     assert html.count('aria-label="Probability each intervention is cost-effective') == 1
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hearten.errors import EstimationError
-from hearten.stats.effect_size import hedges_g, icc_anova, pooled_sd
+from hearten.stats.effect_size import hedges_g, icc_anova, on_planned_interval, pooled_sd
 
 #: A simulated ICC of 0.1 from 400 clusters of 25: its large-sample standard error is about
 #: 0.009 (Donner 1986), so two and a bit standard errors.
@@ -84,3 +84,31 @@ def test_the_standardised_effect_from_outcomes_worked_by_hand() -> None:
     assert clustered.avg_cluster_size == 2.0
     assert clustered.icc == pytest.approx(icc_anova(y, team, arm), rel=1e-12)
     assert clustered.icc > 0  # people of a team answer alike here
+
+
+def test_the_planned_interval_on_gs_scale_worked_by_hand() -> None:
+    """The planned model's interval times the factor that takes the estimate to g.
+
+    Classic case: estimate 2, SD 4, 20 + 20 people: ω = 1 - 3/(4·40 - 9) = 1 - 3/151, so the
+    factor is ω/4. A model interval of 0.1 to 3.9 (SE 0.95) becomes ω·0.025 to ω·0.975: above
+    zero, as the model's is, though WWC's large-sample interval for g crosses zero.
+    """
+    wwc = hedges_g(2.0, 4.0, 20, 20)
+    omega = 1 - 3 / 151
+    assert wwc.scale == pytest.approx(omega / 4, rel=1e-12)
+    assert wwc.conf_low < 0  # WWC: sqrt(40/400 + d²/76) ≈ 0.32, so g ± 1.96·SE crosses 0
+    planned = on_planned_interval(wwc, 0.95, 0.1, 3.9)
+    assert planned.g == wwc.g == pytest.approx(omega * 0.5, rel=1e-12)
+    assert planned.std_error == pytest.approx(omega * 0.95 / 4, rel=1e-12)
+    assert planned.conf_low == pytest.approx(omega * 0.025, rel=1e-12)
+    assert planned.conf_high == pytest.approx(omega * 0.975, rel=1e-12)
+    one_sided = on_planned_interval(wwc, 0.95, 0.4, float("inf"))
+    assert one_sided.conf_high == float("inf")
+
+
+def test_the_planned_interval_keeps_the_cluster_adjustment() -> None:
+    """With clusters the factor is ω·γ/S, the same as the point's: g / estimate."""
+    clustered = hedges_g(1.5, 5.0, 200, 200, icc=0.1, avg_cluster_size=10)
+    assert clustered.scale == pytest.approx(clustered.g / 1.5, rel=1e-12)
+    planned = on_planned_interval(clustered, 0.5, 0.52, 2.48)
+    assert planned.conf_low / 0.52 == pytest.approx(clustered.g / 1.5, rel=1e-12)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -11,10 +11,9 @@ from numpy.typing import NDArray
 
 from hearten.errors import DesignError, EstimationError
 from hearten.stats.attrition import response_probability
-from hearten.stats.effect_size import standardised_effect
+from hearten.stats.effect_size import on_planned_interval, standardised_effect
 from hearten.stats.estimate import (
     IttFit,
-    TermEstimate,
     design_matrix,
     estimate_itt,
     one_sided,
@@ -132,7 +131,9 @@ def fit_outcome(
         {
             **asdict(one_sided(e, plan.alternative)),
             "alternative": plan.alternative,
-            "hedges_g": _effect_size(used, control, e, clustered),
+            "hedges_g": _effect_size(
+                used, control, asdict(one_sided(e, plan.alternative)), e.term, e.alpha, clustered
+            ),
             "resampling": _resampling(used, control, e.term, plan, stratified, clustered, redraws),
         }
         for e in fit.effects
@@ -142,9 +143,7 @@ def fit_outcome(
         effects = [
             {
                 **mi,
-                "hedges_g": _effect_size(
-                    used, control, replace(e, estimate=mi["estimate"]), clustered
-                ),
+                "hedges_g": _effect_size(used, control, mi, e.term, e.alpha, clustered),
                 "resampling": None,
                 "complete_case": {k: cc[k] for k in _COMPLETE_CASE},
             }
@@ -352,28 +351,39 @@ def multilevel_estimate(
 
 
 def _effect_size(
-    used: pd.DataFrame, control: str, e: TermEstimate, clustered: bool
-) -> dict[str, float] | None:
+    used: pd.DataFrame,
+    control: str,
+    effect: dict[str, Any],
+    arm: str,
+    alpha: float,
+    clustered: bool,
+) -> dict[str, Any] | None:
     """Hedges' g of one arm against control, with the WWC cluster adjustment when clustered
-    (:func:`hearten.stats.effect_size.standardised_effect`, as ``hearten analyse``)."""
-    pair = used[used["arm"].isin([control, e.term])]
+    (:func:`hearten.stats.effect_size.standardised_effect`, as ``hearten analyse``), and the
+    planned analysis's standard error and interval (``effect``: the stored primary result,
+    imputed when imputation is primary) on g's scale
+    (:func:`hearten.stats.effect_size.on_planned_interval`), so g agrees with the p-value."""
+    pair = used[used["arm"].isin([control, arm])]
     try:
         g = standardised_effect(
-            e.estimate,
+            effect["estimate"],
             pair["y"].to_numpy(dtype=float),
             pair["arm"].to_numpy(),
             control,
             pair["cluster"].to_numpy() if clustered else None,
-            e.alpha,
+            alpha,
         )
     except EstimationError:
         return None
+    g = on_planned_interval(g, effect["std_error"], effect["conf_low"], effect["conf_high"])
     return {
         "g": g.g,
         "std_error": g.std_error,
         "conf_low": g.conf_low,
         "conf_high": g.conf_high,
         "icc": g.icc,
+        "scale": g.scale,
+        "interval": "planned analysis",
     }
 
 

@@ -21,6 +21,7 @@ from hearten.delimited import delimiter_of
 from hearten.errors import DataError, EstimationError, NotFound, one_of
 from hearten.stats.effect_size import (
     EffectSize,
+    on_planned_interval,
     standardised_effect,
 )
 from hearten.stats.estimate import Adjustment, TermEstimate, design_matrix, estimate_itt
@@ -718,11 +719,14 @@ def _effect_size(
     clusters: np.ndarray | None,
     alpha: float,
 ) -> EffectSize | None:
-    """Hedges' g of ``term`` (:func:`hearten.stats.effect_size.standardised_effect`)."""
+    """Hedges' g of ``term`` (:func:`hearten.stats.effect_size.standardised_effect`), with
+    the model's standard error and interval on g's scale, as the trial report gives it
+    (:func:`hearten.stats.effect_size.on_planned_interval`)."""
     try:
-        return standardised_effect(term.estimate, y, arm, control, clusters, alpha)
+        g = standardised_effect(term.estimate, y, arm, control, clusters, alpha)
     except EstimationError:
         return None  # no spread, or too few clusters: the raw-scale result still stands
+    return on_planned_interval(g, term.std_error, term.conf_low, term.conf_high)
 
 
 def pool_table(

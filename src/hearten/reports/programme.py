@@ -85,16 +85,25 @@ def _trial_studies(slugs: list[str]) -> tuple[list[Study], list[Study], list[dic
 WTP_PER_SD = (0.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
 
 
+def _points_per_g(r: dict[str, Any], arm: str) -> float | None:
+    """Outcome points per unit of the arm's Hedges' g in the trial's report (the inverse of
+    its scale), or, for a run stored before g carried its scale, the control-arm SD."""
+    g = next((e.get("hedges_g") or {} for e in r["effects"] if e["term"] == arm), {})
+    scale = g.get("scale")
+    return 1.0 / scale if scale else r.get("control_sd")
+
+
 def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
-    """Each intervention's extra cost per standard deviation of its primary outcome, with the
-    bootstrap intervals its trial stored, and the acceptability of each at common values."""
+    """Each intervention's extra cost per standard deviation of its primary outcome (on the
+    scale of its trial's Hedges' g, :func:`_points_per_g`), with the bootstrap intervals its
+    trial stored, and the acceptability of each at common values."""
     rows = []
     for slug in slugs:
         trial = get_trial(slug)
         r = latest_run(trial).result
         e = r.get("economics") or {}
-        sd = r.get("control_sd")
         for c in e.get("per_point", []):
+            sd = _points_per_g(r, c["arm"])
             if not sd:
                 continue
             arm = next(a["label"] for a in r["arms"] if a["name"] == c["arm"])

@@ -14,15 +14,21 @@ cluster size ``n`` and intraclass correlation ``ρ``:
   ``ω² · [ (N_T + N_C)/(N_T N_C) · (1 + (n - 1)ρ)
   + d_T² · ((N - 2)(1 - ρ)² + n(N - 2n)ρ² + 2(N - 2n)ρ(1 - ρ)) / (2(N - 2)((N - 2) - 2(n - 1)ρ)) ]``
   (Hedges 2007);
-* the confidence interval is ``g ± z · SE(g)``.
+* the confidence interval is ``g ± z · SE(g)`` (:func:`hedges_g`: WWC's large-sample
+  interval, which ignores the covariates and the variance estimator of the planned model).
 
 With ``ρ = 0`` (or clusters of one) this is the ordinary Hedges' g with
 ``ω = 1 - 3/(4N - 9)``.
+
+Reports use :func:`on_planned_interval` instead: the same point, with the planned model's
+standard error and interval multiplied by the same factor ``ω · γ / S`` that takes the
+estimate to g (the Education Endowment Foundation's practice), so g's interval excludes zero
+exactly when the primary analysis's does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -45,6 +51,7 @@ class EffectSize:
         avg_cluster_size: the average cluster size ``n`` (1 when unclustered).
         correction: the small-sample correction ``ω``.
         alpha: significance level of the interval.
+        scale: the factor ``ω · γ / S`` that takes a raw-scale difference to g.
     """
 
     g: float
@@ -56,6 +63,7 @@ class EffectSize:
     avg_cluster_size: float
     correction: float
     alpha: float
+    scale: float
 
 
 def pooled_sd(outcome_t: ArrayLike, outcome_c: ArrayLike) -> float:
@@ -140,6 +148,25 @@ def hedges_g(
         avg_cluster_size=n,
         correction=float(omega),
         alpha=alpha,
+        scale=float(omega * np.sqrt(gamma2) / sd_pooled),
+    )
+
+
+def on_planned_interval(
+    size: EffectSize, std_error: float, conf_low: float, conf_high: float
+) -> EffectSize:
+    """``size`` with its standard error and interval replaced by the planned model's, put
+    on g's scale by the same factor as the point (``ω · γ / S``, small-sample correction
+    included), so the interval excludes zero exactly when the model's does.
+
+    An infinite limit (a one-sided interval) stays infinite.
+    """
+    k = size.scale
+    return replace(
+        size,
+        std_error=float(std_error * k),
+        conf_low=float(conf_low * k),
+        conf_high=float(conf_high * k),
     )
 
 
