@@ -18,10 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
 from django.utils import timezone
 
-import hearten
 from hearten.analysis.dataset import build_dataset, dataset_digest
 from hearten.analysis.economics import economics
 from hearten.analysis.families import adjust_families
@@ -38,6 +36,7 @@ from hearten.analysis.outcomes import (
     observed_clustering,
 )
 from hearten.analysis.plan import plan_status
+from hearten.analysis.stored import store_run
 from hearten.errors import EstimationError, StateError
 from hearten.instruments import get_instrument
 from hearten.stats.balance import balance_row, cluster_means, sample_ratio_test
@@ -45,9 +44,8 @@ from hearten.stats.compliance import estimate_cace
 from hearten.stats.moderators import estimate_moderators
 from hearten.stats.stressors import stressor_associations
 from hearten.stats.vcov import VcovType
-from hearten.trials import audit
 from hearten.trials.allocation import rule_redraws
-from hearten.trials.choices import TrialStatus, Unit
+from hearten.trials.choices import Unit
 from hearten.trials.design import AnalysisSpec
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Allocation, AuditEvent, Participant, SeedCommitment, Trial
@@ -694,28 +692,4 @@ def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
     if plan.hr is not None:
         results += [k for k in ("absence", "leaving") if getattr(plan.hr, k)]
     result["plan"] = plan_status(trial, first.created_at if first else now, results)
-    result = _finite(result)
-    with transaction.atomic():
-        run = AnalysisRun.objects.create(
-            trial=trial,
-            software_version=hearten.__version__,
-            dataset_sha256=dataset_digest(data),
-            result=result,
-        )
-        trial.status = TrialStatus.ANALYSED
-        trial.save(update_fields=["status"])
-        audit.record(trial, "analysed", {"run": run.id, "dataset_sha256": run.dataset_sha256})
-    return run
-
-
-def _finite(value: Any) -> Any:
-    """JSON-safe copy: NaN and infinities become ``None``; numpy scalars become floats."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+    return store_run(trial, result, dataset_digest(data))

@@ -30,13 +30,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
 from django.utils import timezone
 
-import hearten
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.plan import plan_status
 from hearten.analysis.stepped_hr import SteppedHr, stepped_hr
+from hearten.analysis.stored import store_run
 from hearten.errors import DataError, DesignError, EstimationError
 from hearten.stats.estimate import TermEstimate
 from hearten.stats.sequences import Schedule
@@ -48,8 +47,7 @@ from hearten.stats.stepped_wedge_fit import (
     fit_stepped_wedge,
 )
 from hearten.stats.stepped_wedge_ri import SequenceTest, sequence_test
-from hearten.trials import audit
-from hearten.trials.choices import Consent, TrialStatus, Unit
+from hearten.trials.choices import Consent, Unit
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import AuditEvent, Participant, SeedCommitment, Trial
 from hearten.trials.rollout import Deviation, deviations, trial_schedule
@@ -408,26 +406,5 @@ def run_stepped_wedge(trial: Trial, today: date | None = None) -> AnalysisRun:
     if result.hr is not None:
         results += [k for k in ("absence", "leaving") if getattr(result.hr, k) is not None]
     stored["plan"] = plan_status(trial, first.created_at if first else timezone.now(), results)
-    stored = _finite(stored)
     digest = hashlib.sha256(used.to_csv(index=False).encode()).hexdigest()
-    with transaction.atomic():
-        run = AnalysisRun.objects.create(
-            trial=trial, software_version=hearten.__version__, dataset_sha256=digest, result=stored
-        )
-        trial.status = TrialStatus.ANALYSED
-        trial.save(update_fields=["status"])
-        audit.record(trial, "analysed", {"run": run.id, "dataset_sha256": digest})
-    return run
-
-
-def _finite(value: Any) -> Any:
-    """JSON-safe copy: NaN and infinities become ``None``; numpy scalars and tuples plain."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+    return store_run(trial, stored, digest)

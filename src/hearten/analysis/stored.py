@@ -1,15 +1,54 @@
-"""A trial's stored analysis runs, read without the analysis machinery.
+"""A trial's stored analysis runs: stored once, read without the analysis machinery.
 
-The reports render what :func:`hearten.analysis.run.run_analysis` stored; importing that module
-would bring statsmodels and the whole statistics core into ``hearten trial report`` for one
-query (about a fifth of the report's CPU), so the query lives here.
+The reports render what :func:`hearten.analysis.run.run_analysis` (parallel trials) and
+:func:`hearten.analysis.stepped_wedge.run_stepped_wedge` stored; importing those modules would
+bring statsmodels and the whole statistics core into ``hearten trial report`` for one query
+(about a fifth of the report's CPU), so the query lives here, beside the one way both store a
+run (:func:`store_run`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+
+import hearten
 from hearten.analysis.models import AnalysisRun
 from hearten.errors import StateError
+from hearten.trials import audit
+from hearten.trials.choices import TrialStatus
 from hearten.trials.models import Trial
+
+
+def store_run(trial: Trial, result: dict[str, Any], dataset_sha256: str) -> AnalysisRun:
+    """Store ``result`` (made JSON-safe) as the trial's newest run, mark the trial analysed and
+    audit it, all in one transaction."""
+    with transaction.atomic():
+        run = AnalysisRun.objects.create(
+            trial=trial,
+            software_version=hearten.__version__,
+            dataset_sha256=dataset_sha256,
+            result=json_safe(result),
+        )
+        trial.status = TrialStatus.ANALYSED
+        trial.save(update_fields=["status"])
+        audit.record(trial, "analysed", {"run": run.id, "dataset_sha256": dataset_sha256})
+    return run
+
+
+def json_safe(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become ``None``; numpy scalars and tuples plain."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def latest_run(trial: Trial) -> AnalysisRun:
