@@ -49,7 +49,15 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     assert "hearten serve" in first.out
     assert re.search(r"as demo-evaluator with password \S+", first.out.replace("\n", " "))
     flat = first.out.replace("\n", " ")
-    assert re.search(r"letter writer: demo-manager-\S+ with password \S+", flat)
+    # The letter writer shown still has letters to write, so a newcomer can write one (issue 21).
+    shown = re.search(
+        r"letter writer, who has (\d+) of (\d+) letters to write: demo-manager-(\S+) with "
+        r"password \S+",
+        flat,
+    )
+    assert shown, first.out
+    to_write, of, team = int(shown[1]), int(shown[2]), shown[3]
+    assert 1 <= to_write < of
     assert re.search(r"coordinator: demo-coordinator with password \S+", flat)
     assert len(re.findall(r"http://127\.0\.0\.1:8000/s/[\w-]+/", first.out)) == 3
     # The links are to the open follow-up wave, which has a closing date for the consent
@@ -141,7 +149,39 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     people = people.fetchone()[0]
     teams = db.execute(f"SELECT COUNT(*) FROM trials_team WHERE trial_id = {letters}").fetchone()[0]
     sites = db.execute(f"SELECT COUNT(*) FROM trials_site WHERE trial_id = {letters}").fetchone()[0]
+    # ... and the database agrees: that many of the team's staff have no letter yet.
+    (unwritten,) = db.execute(
+        "SELECT COUNT(*) FROM trials_participant p JOIN trials_team t ON p.team_id = t.id "
+        f"WHERE p.trial_id = {letters} AND lower(t.code) = ? AND p.withdrawn_at IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM interventions_letter l WHERE l.participant_id = p.id)",
+        (team,),
+    ).fetchone()
+    assert unwritten == to_write
+    # The simulated staff have names, some a preferred first name, and teams and sites
+    # display names, so letters greet "Dear Liz," from the "Southwark Assessment team 2".
+    named, preferred = db.execute(
+        "SELECT COUNT(NULLIF(k.name, '')), COUNT(NULLIF(k.preferred_name, '')) "
+        "FROM trials_identitykey k JOIN trials_participant p ON k.participant_id = p.id "
+        f"WHERE p.trial_id = {letters}"
+    ).fetchone()
+    team_names = {
+        code: name
+        for code, name in db.execute(
+            f"SELECT code, name FROM trials_team WHERE trial_id = {letters}"
+        )
+    }
+    site_names = {
+        n for (n,) in db.execute(f"SELECT name FROM trials_site WHERE trial_id = {letters}")
+    }
     db.close()
+    assert named == people
+    assert 0 < preferred < people
+    assert team_names["SW-01"] == "Southwark Children in Care team 1"
+    assert len(set(team_names.values())) == 80
+    assert site_names == {"Bracknell Forest", "Dudley", "Shropshire", "Southwark"}
+    with (home / "demo" / "roster.csv").open() as f:
+        header = f.readline().strip().split(",")
+    assert {"name", "preferred_name", "site_name", "team_name"} <= set(header)
     assert sites == 4
     assert teams == 80
     assert 850 <= people <= 1000
@@ -257,3 +297,36 @@ def test_the_demo_command_refuses_a_database_with_a_real_trial(tmp_path: Path) -
                             text=True, timeout=120)  # fmt: skip
     assert "letters-test" in listed.stdout
     assert "demo-letters" not in listed.stdout
+
+
+def test_the_demo_staff_have_reproducible_names_and_team_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import date
+
+    import numpy as np
+
+    from hearten.demo import simulate
+
+    day = date(2026, 1, 5)
+    first = simulate.simulate_staff(np.random.default_rng(7), day)
+    again = simulate.simulate_staff(np.random.default_rng(7), day)
+    assert [p.name for p in first] == [p.name for p in again]  # the seed gives the names
+    assert all(len(p.name.split()) == 2 for p in first)
+    goes_by = [p for p in first if p.preferred_name]
+    assert 0 < len(goes_by) < len(first)
+    assert all(p.preferred_name != p.name.split()[0] for p in goes_by)
+    assert {p.site_name for p in first} == {p.site for p in first}
+    assert simulate.team_name("Southwark", 1) == "Southwark Children in Care team 1"
+    assert simulate.team_name("Southwark", 7) == "Southwark Child Protection team 2"
+    assert len({p.team_name for p in first}) == len({p.team for p in first})
+    # The names come from a spawned generator: the seed's other draws are what they were
+    # before staff had names.
+    named = np.random.default_rng(7)
+    simulate.simulate_staff(named, day)
+    monkeypatch.setattr(simulate, "_named", lambda rng, people: people)
+    bare = np.random.default_rng(7)
+    unnamed = simulate.simulate_staff(bare, day)
+    assert named.bit_generator.state == bare.bit_generator.state
+    assert [p.level for p in unnamed] == [p.level for p in first]
+    assert named.random() == bare.random()

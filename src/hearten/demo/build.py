@@ -225,7 +225,11 @@ def _deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: 
             mine = sorted(
                 recipients_for(writer, trial), key=lambda r: r.participant.identity.staff_id
             )
-            for r in mine:
+            for i, r in enumerate(mine):
+                # The first team's manager, whom the demo signs in as, has every other letter
+                # still to write, so that a newcomer can write one.
+                if team == teams[0] and i % 2 == 1:
+                    continue
                 if rng.random() >= 0.9:  # a few letters are never written
                     continue
                 for _ in range(4):  # the check sends a too-similar letter back to be rewritten
@@ -365,25 +369,38 @@ def build_demo(seed: int = 2019, console: Console | None = None, force: bool = F
 
 
 def _delivery_sign_ins(trial: Trial) -> tuple[tuple[str, str, str], ...]:
-    """Passwords, made for this run, for one letter writer (the first team's manager) and a
-    coordinator of every site, so that the demo shows what each staff role sees."""
+    """Passwords, made for this run, for one letter writer (the first, by name, with letters
+    still to write) and a coordinator of every site, so that the demo shows what each staff
+    role sees."""
     from django.contrib.auth import get_user_model
 
+    from hearten.interventions.letters import recipients_for
     from hearten.trials.models import TrialRole
     from hearten.trials.people import add_role
 
-    writer = (
+    users = get_user_model()
+    writer: str | None = None
+    writer_role = "letter writer"
+    for name in (
         TrialRole.objects.filter(trial=trial, role="letter-writer")
         .order_by("user__username")
         .values_list("user__username", flat=True)
-        .first()
-    )
-    users = get_user_model()
+    ):
+        mine = recipients_for(users.objects.get(username=name), trial)
+        unwritten = sum(1 for r in mine if r.letter is None)
+        if unwritten:
+            writer = name
+            writer_role = f"letter writer, who has {unwritten} of {len(mine)} letters to write"
+            break
     if not users.objects.filter(username=DEMO_COORDINATOR).exists():
         users.objects.create_user(username=DEMO_COORDINATOR)  # its password is set below
     add_role(trial, DEMO_COORDINATOR, "coordinator", [])
     signed = []
-    for role, username in (("letter writer", writer), ("coordinator", DEMO_COORDINATOR)):
+    accounts: tuple[tuple[str, str | None], ...] = (
+        (writer_role, writer),
+        ("coordinator", DEMO_COORDINATOR),
+    )
+    for role, username in accounts:
         if username is None:
             continue
         password = secrets.token_urlsafe(12)
@@ -413,7 +430,13 @@ def _coffee_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
         teams = sorted({p.team for p in staff})[:14]
         offices = {t: f"Kent office {i // 2 + 1}" for i, t in enumerate(teams)}
         people = [
-            dataclasses.replace(p, site="Kent", staff_id=f"K{p.staff_id}")
+            dataclasses.replace(
+                p,
+                site="Kent",
+                staff_id=f"K{p.staff_id}",
+                site_name="Kent",
+                team_name=f"Kent team {teams.index(p.team) + 1}",
+            )
             for p in staff
             if p.team in offices
         ]

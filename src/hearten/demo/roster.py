@@ -13,6 +13,7 @@ def write_roster(people: list[Person], path: Path, offices: dict[str, str] | Non
     with open_private(path) as f:
         w = csv.writer(f)
         header = ["staff_id", "site", "team", "role", "fte", "start_date", "caseload", "email"]
+        header += ["name", "preferred_name", "site_name", "team_name"]
         w.writerow(header + (["office"] if offices else []))
         for p in people:
             w.writerow(
@@ -25,6 +26,10 @@ def write_roster(people: list[Person], path: Path, offices: dict[str, str] | Non
                     p.start_date.isoformat(),
                     p.caseload,
                     f"{p.staff_id.lower()}@example.org",
+                    p.name,
+                    p.preferred_name,
+                    p.site_name,
+                    p.team_name,
                     *([offices[p.team]] if offices else []),
                 ]
             )

@@ -11,7 +11,7 @@ item scale, about 0.2 SD of the metric score).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -49,6 +49,56 @@ class Person:
     consent: str  # "yes", "no" or "silent"
     answers_baseline: bool
     answers_follow_up: bool
+    name: str = ""  # synthetic, for the letters' greeting and the delivery list
+    preferred_name: str = ""  # the first name they go by, when not their given one
+    site_name: str = ""
+    team_name: str = ""
+
+
+#: Given names, each with the shorter name some who bear it go by ("" if none); none is a
+#: colleague's name in the simulated letters.
+_GIVEN = (
+    ("Sarah", ""), ("Emma", ""), ("Laura", ""), ("Claire", ""), ("Hannah", ""), ("Amy", ""),
+    ("Rachel", ""), ("Gemma", ""), ("Fatima", ""), ("Chloe", ""), ("James", "Jim"),
+    ("David", "Dave"), ("Michael", "Mike"), ("Paul", ""), ("Andrew", "Andy"), ("Amir", ""),
+    ("Elizabeth", "Liz"), ("Katherine", "Kate"), ("Rebecca", "Becky"), ("Victoria", "Vicky"),
+    ("Robert", "Rob"), ("Christopher", "Chris"), ("Samuel", "Sam"), ("Jonathan", "Jon"),
+)  # fmt: skip
+_SURNAMES = (
+    "Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas",
+    "Johnson", "Roberts", "Walker", "Wright", "Robinson", "Thompson", "White", "Hughes",
+    "Edwards", "Green", "Hall", "Wood", "Harris", "Clarke", "Patel", "Khan", "Ali", "Begum",
+    "Lewis", "Jackson", "Martin", "Okafor", "Nowak",
+)  # fmt: skip
+#: The kinds of children's social work team a site's teams are, in turn.
+_TEAM_KINDS = (
+    "Children in Care", "Child Protection", "Assessment", "Family Support", "Care Leavers",
+)  # fmt: skip
+
+
+def team_name(site: str, number: int) -> str:
+    """The display name of a site's team ``number`` (from 1), e.g. "Southwark Assessment
+    team 2": the kinds of team in turn, numbered within each kind."""
+    kind = _TEAM_KINDS[(number - 1) % len(_TEAM_KINDS)]
+    return f"{site} {kind} team {(number - 1) // len(_TEAM_KINDS) + 1}"
+
+
+def _named(rng: np.random.Generator, people: list[Person]) -> list[Person]:
+    """Synthetic names from a short list, and the sites' and teams' display names. The names
+    come from a generator spawned from ``rng`` (spawning draws nothing), so every other draw
+    of the demo is what it was before staff had names."""
+    names = rng.spawn(1)[0]
+    out = []
+    for p in people:
+        given, short = _GIVEN[int(names.integers(len(_GIVEN)))]
+        surname = _SURNAMES[int(names.integers(len(_SURNAMES)))]
+        goes_by = short if short and names.random() < 0.5 else ""
+        number = int(p.team.rsplit("-", 1)[1])
+        out.append(
+            replace(p, name=f"{given} {surname}", preferred_name=goes_by, site_name=p.site,
+                    team_name=team_name(p.site, number))
+        )  # fmt: skip
+    return out
 
 
 def simulate_staff(rng: np.random.Generator, today: date) -> list[Person]:
@@ -78,7 +128,7 @@ def simulate_staff(rng: np.random.Generator, today: date) -> list[Person]:
                         answers_follow_up=bool(rng.random() < 0.72),
                     )
                 )
-    return people
+    return _named(rng, people)
 
 
 def simulate_answers(rng: np.random.Generator, level: float, shift: float = 0.0) -> list[int]:
