@@ -68,6 +68,9 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
             "WHERE t.slug = 'demo-letters' AND w.name = 'follow-up'"
         ).fetchone()
     assert closes is not None
+    with sqlite3.connect(home / "hearten.sqlite3") as db:
+        (deadline,) = db.execute("SELECT deadline FROM interventions_letterplan").fetchone()
+    assert deadline is not None  # the letter writer's list page says by when
     html = report.read_text()
     assert "Participant flow" in html
     assert "<svg" in html

@@ -200,7 +200,9 @@ def _deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: 
     from hearten.process.deliverers import answer
     from hearten.trials.people import add_role, open_delivery
 
-    set_plan(trial, "letters", "Alex Morgan", "Director of Children's Services")
+    # Managers are asked to write their letters within two weeks: the list page says by when.
+    deadline = timezone.now().date() + timedelta(days=14)
+    set_plan(trial, "letters", "Alex Morgan", "Director of Children's Services", deadline=deadline)
     arms = arms_by_participant(trial)
     teams = sorted(
         {
