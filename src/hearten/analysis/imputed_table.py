@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hearten.analysis.standalone import StandaloneResult, _arms, _effect_size
+from hearten.analysis.standalone import StandaloneResult, _arms, _effect_size, g_summary
 from hearten.errors import DataError
 from hearten.stats.estimate import Adjustment, TermEstimate
 from hearten.stats.imputation import estimate_itt_imputed
@@ -101,14 +101,6 @@ def analyse_imputed(
         treated=treated_label,
         alpha=alpha,
         adjustment=adjustment,
-        hedges_g=None
-        if effect is None
-        else {
-            "g": effect.g,
-            "std_error": effect.std_error,
-            "conf_low": effect.conf_low,
-            "conf_high": effect.conf_high,
-            "icc": effect.icc,
-        },
+        hedges_g=g_summary(effect),
         imputation=imputation,
     )

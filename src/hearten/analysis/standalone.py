@@ -388,15 +388,7 @@ def analyse_table(
         "treated": treated_label,
         "alpha": alpha,
         "adjustment": adjustment,
-        "hedges_g": None
-        if effect is None
-        else {
-            "g": effect.g,
-            "std_error": effect.std_error,
-            "conf_low": effect.conf_low,
-            "conf_high": effect.conf_high,
-            "icc": effect.icc,
-        },
+        "hedges_g": g_summary(effect),
         "first_stage_f": first_stage,
         "warnings": warnings,
     }
@@ -727,6 +719,19 @@ def _effect_size(
     except EstimationError:
         return None  # no spread, or too few clusters: the raw-scale result still stands
     return on_planned_interval(g, term.std_error, term.conf_low, term.conf_high)
+
+
+def g_summary(effect: EffectSize | None) -> dict[str, float] | None:
+    """Hedges' g as a result reports it (``None`` where it could not be computed)."""
+    if effect is None:
+        return None
+    return {
+        "g": effect.g,
+        "std_error": effect.std_error,
+        "conf_low": effect.conf_low,
+        "conf_high": effect.conf_high,
+        "icc": effect.icc,
+    }
 
 
 def pool_table(
