@@ -64,6 +64,20 @@ TIE_TOLERANCE = 1e-7
 MAX_LOG_RATIO = 7.0
 
 
+def share_as_extreme(
+    observed: float, drawn: ArrayLike, parts: ArrayLike, enumerated: bool
+) -> float:
+    """The p-value of a re-drawn statistic: the share of ``drawn`` at least as extreme as
+    ``observed`` (every draw when ``enumerated``, else with the observed one counted in).
+    Ties within the GLM's convergence (the per-cluster ``parts`` sum to zero only to ~1e-9 of
+    their size): the mirror-image draw must count as extreme as the observed one."""
+    tie = TIE_TOLERANCE * float(np.abs(np.asarray(parts)).sum())
+    values = np.asarray(drawn)
+    extreme = int(np.sum(values >= observed - tie))
+    draws = len(values)
+    return extreme / draws if enumerated else (1 + extreme) / (1 + draws)
+
+
 def _design_matrix(
     n: int, covariates: ArrayLike | None, s_codes: NDArray[np.int64], intercept: bool
 ) -> NDArray[np.float64]:
@@ -180,14 +194,7 @@ def ratio_randomisation_test(
         if abs(tau0) > MAX_LOG_RATIO:
             return 1.0  # past any ratio the data could speak to: reported as unbounded
         r = np.bincount(c_codes, weights=residuals(tau0), minlength=G)
-        observed = abs(float(units.treated @ r))
-        drawn = np.abs(r @ U)
-        # Ties within the GLM's convergence (the residuals sum to zero only to ~1e-9 of their
-        # size): the mirror-image assignment must count as extreme as the observed one.
-        tie = TIE_TOLERANCE * float(np.abs(r).sum())
-        extreme = int(np.sum(drawn >= observed - tie))
-        draws = int(U.shape[1])
-        return extreme / draws if enumerated else (1 + extreme) / (1 + draws)
+        return share_as_extreme(abs(float(units.treated @ r)), np.abs(r @ U), r, enumerated)
 
     low, high = _invert(p_value, estimate, std_error, alpha) if interval else (float("nan"),) * 2
     return ResamplingTest(

@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hearten.errors import EstimationError
 from hearten.stats.inference import ResamplingTest, _codes, _invert
-from hearten.stats.ratio_inference import MAX_LOG_RATIO, TIE_TOLERANCE, _design_matrix
+from hearten.stats.ratio_inference import MAX_LOG_RATIO, _design_matrix, share_as_extreme
 
 #: Central differences of the Cox score in each nuisance coefficient, in its own units.
 _STEP = 1e-5
@@ -148,11 +148,7 @@ def wild_score_test(
         if abs(tau0) > MAX_LOG_RATIO:
             return 1.0
         s = np.bincount(c_codes, weights=scores(tau0), minlength=G)
-        observed = abs(float(s.sum()))
-        drawn = np.abs(s @ W)
-        extreme = int(np.sum(drawn >= observed - TIE_TOLERANCE * float(np.abs(s).sum())))
-        draws = int(W.shape[1])
-        return extreme / draws if enumerated else (1 + extreme) / (1 + draws)
+        return share_as_extreme(abs(float(s.sum())), np.abs(s @ W), s, enumerated)
 
     low, high = _invert(p_value, estimate, std_error, alpha) if interval else (float("nan"),) * 2
     return ResamplingTest(
