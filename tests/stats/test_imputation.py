@@ -20,6 +20,10 @@ EXACT = 1e-10
 #: A normal deviate this many standard errors out happens about once in 16,000 runs: the
 #: Monte Carlo comparisons below fail by chance that rarely.
 MC_Z = 4.0
+#: CR2's Satterthwaite df of each imputed data set depend on its imputed baselines, slightly:
+#: the mean over the imputations here and over mice's (its own draws) differ by Monte Carlo
+#: error alone.
+IMPUTED_DF_TOLERANCE = 0.01
 
 
 def _arm(d: pd.DataFrame) -> list[str]:
@@ -89,7 +93,7 @@ def _compare_with_mice(m: int) -> None:
     sd_t = np.sqrt(sd_u**2 + sd_b**2)
     assert abs(p.std_error - ref["std_error"]) < MC_Z * sd_t / (2 * ref["std_error"])
     # CR2's Satterthwaite df depend on the imputed baselines only slightly.
-    assert p.df_complete == pytest.approx(ref["df_complete"], rel=0.01)
+    assert p.df_complete == pytest.approx(ref["df_complete"], rel=IMPUTED_DF_TOLERANCE)
     assert fit.missing == {"outcome": int(d["y"].isna().sum()), "baseline": 25}
 
 
