@@ -133,6 +133,30 @@ def test_the_run_is_the_planned_mixed_model_on_every_period(stepped: Any) -> Non
     assert r["robust"]["vcov_type"] == "CR2"
 
 
+def test_the_standardised_effect_is_hedges_g_as_the_parallel_trials_report_it(
+    stepped: Any,
+) -> None:
+    from hearten.stats.effect_size import hedges_g
+
+    r = run_analysis(stepped).result
+    data, _, _ = stepped_dataset(stepped)
+    m = r["model_fit"]
+    g = r["effects"][0]["hedges_g"]
+    total = m["tau2"] + m["sigma2"]
+    n_change = int(data["treated"].sum())
+    cells = data.groupby(["cluster", "period"]).ngroups
+    one = hedges_g(m["estimate"], total**0.5, n_change, len(data) - n_change,
+                   m["tau2"] / total, len(data) / cells, sd_is_total=True)  # fmt: skip
+    # The small-sample correction is applied: g is below the plain ratio to the model SD.
+    assert 0 < one.correction < 1
+    assert g["g"] == pytest.approx(one.correction * m["estimate"] / total**0.5, rel=1e-12)
+    assert g["correction"] == pytest.approx(one.correction, rel=1e-12)
+    # The planned model's interval on g's scale, so g agrees with the p-value.
+    assert g["conf_low"] == pytest.approx(m["conf_low"] * g["scale"], rel=1e-12)
+    assert g["std_error"] == pytest.approx(m["std_error"] * g["scale"], rel=1e-12)
+    assert g["icc"] == pytest.approx(m["tau2"] / total, rel=1e-12)
+
+
 def test_randomisation_inference_redraws_within_sites_from_the_seed(stepped: Any) -> None:
     r = run_analysis(stepped).result
     data, plan, _ = stepped_dataset(stepped)

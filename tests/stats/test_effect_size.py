@@ -42,6 +42,17 @@ def test_the_wwc_cluster_adjustment_worked_by_hand() -> None:
     assert N == 400
 
 
+def test_a_models_total_sd_takes_the_small_sample_correction_but_not_the_wwc_gamma() -> None:
+    # The same numbers as above with S a model's total SD: γ = 1, ω and the variance as WWC.
+    e = hedges_g(1.5, 5.0, 200, 200, icc=0.2, avg_cluster_size=10.0, sd_is_total=True)
+    spread = 398 * 0.64 + 10 * 380 * 0.04 + 2 * 380 * 0.2 * 0.8
+    omega = 1 - 3 / (4 * (398 - 2 * 9 * 0.2) ** 2 / spread - 1)
+    var = 400 / 40000 * (1 + 9 * 0.2) + 0.09 * spread / (2 * 398 * (398 - 2 * 9 * 0.2))
+    assert e.g == pytest.approx(omega * 0.3, rel=1e-12)
+    assert e.scale == pytest.approx(omega / 5.0, rel=1e-12)
+    assert e.std_error == pytest.approx(omega * np.sqrt(var), rel=1e-12)
+
+
 def test_icc_recovers_a_simulated_value() -> None:
     rng = np.random.default_rng(8)
     clusters = np.repeat(np.arange(400), 25)

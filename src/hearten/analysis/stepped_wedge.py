@@ -37,6 +37,7 @@ from hearten.analysis.plan import plan_status
 from hearten.analysis.stepped_hr import SteppedHr, stepped_hr
 from hearten.analysis.stored import store_run
 from hearten.errors import DataError, DesignError, EstimationError
+from hearten.stats.effect_size import hedges_g, on_planned_interval
 from hearten.stats.estimate import TermEstimate
 from hearten.stats.sequences import Schedule
 from hearten.stats.stepped_wedge_fit import (
@@ -92,6 +93,8 @@ class SteppedWedgeResult:
         model_note: why the model fitted is not the one planned (a variance at zero).
         hr: absence and leaving by period from HR records (:mod:`.stepped_hr`), or ``None``.
         control_mean, control_sd: the outcome among control cluster-periods.
+        n_change, cells: the answers analysed under the change, and the cluster-periods
+            analysed (for Hedges' g).
     """
 
     outcome: str
@@ -108,18 +111,37 @@ class SteppedWedgeResult:
     exposure_note: str | None = None
     model_note: str | None = None
     hr: SteppedHr | None = None
+    n_change: int = 0
+    cells: int = 1
 
-    def standardised(self) -> dict[str, float]:
-        """The effect over the model's total standard deviation (cluster, cluster-period and
-        residual variances), as the programme report pools it; its interval on the same df."""
+    def standardised(self) -> dict[str, float] | None:
+        """Hedges' g as the parallel trials report it (``None`` where it cannot be computed):
+        the effect over the model's total standard deviation (cluster, cluster-period and
+        residual variances, free of the period effects), with the same small-sample
+        correction (:func:`hearten.stats.effect_size.hedges_g`, ``sd_is_total``: clusters
+        are the cluster-periods, each in one condition, and the ICC is that of two people in
+        one) and the planned model's interval on g's scale
+        (:func:`hearten.stats.effect_size.on_planned_interval`), so g agrees with the
+        p-value. The programme report pools it."""
         m = self.model
-        sd = float(np.sqrt(m.tau2 + (m.gamma2 or 0.0) + m.sigma2))
+        var = m.tau2 + (m.gamma2 or 0.0) + m.sigma2
+        try:
+            size = hedges_g(
+                m.estimate, float(np.sqrt(var)), self.n_change, m.n - self.n_change,
+                (var - m.sigma2) / var, m.n / self.cells, m.alpha, sd_is_total=True,
+            )  # fmt: skip
+        except EstimationError:
+            return None  # no spread, or too few: the raw-scale result still stands
+        g = on_planned_interval(size, m.std_error, m.conf_low, m.conf_high)
         return {
-            "g": m.estimate / sd,
-            "std_error": m.std_error / sd,
-            "conf_low": m.conf_low / sd,
-            "conf_high": m.conf_high / sd,
-            "sd": sd,
+            "g": g.g,
+            "std_error": g.std_error,
+            "conf_low": g.conf_low,
+            "conf_high": g.conf_high,
+            "icc": g.icc,
+            "scale": g.scale,
+            "correction": g.correction,
+            "sd": g.sd_pooled,
         }
 
 
@@ -296,6 +318,8 @@ def analyse_stepped_wedge(
         exposure_note=exposure_note,
         model_note=model_note,
         hr=stepped_hr(trial, schedule, design, today or date.today()),
+        n_change=int((used["treated"] == 1).sum()),
+        cells=int(used.groupby(["cluster", "period"]).ngroups),
     )
     return result, used
 

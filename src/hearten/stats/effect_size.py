@@ -20,6 +20,11 @@ cluster size ``n`` and intraclass correlation ``ρ``:
 With ``ρ = 0`` (or clusters of one) this is the ordinary Hedges' g with
 ``ω = 1 - 3/(4N - 9)``.
 
+When ``S`` is not a pooled SD but a model's estimate of the total SD (a stepped-wedge
+trial's mixed model: ``√(τ² + γ² + σ²)``, free of the period effects a pooled SD would
+include), it is not biased by the clustering the way a pooled SD is, so ``γ = 1``
+(``sd_is_total``); the small-sample correction ``ω`` and the variance are as above.
+
 Reports use :func:`on_planned_interval` instead: the same point, with the planned model's
 standard error and interval multiplied by the same factor ``ω · γ / S`` that takes the
 estimate to g (the Education Endowment Foundation's practice), so g's interval excludes zero
@@ -46,7 +51,8 @@ class EffectSize:
         g: the bias-corrected standardised mean difference.
         std_error: its standard error.
         conf_low, conf_high: the ``1 - alpha`` confidence interval.
-        sd_pooled: the pooled within-arm standard deviation ``S`` used to standardise.
+        sd_pooled: the standard deviation ``S`` used to standardise (pooled within arms, or
+            a model's total SD).
         icc: the intraclass correlation used (0 when unclustered).
         avg_cluster_size: the average cluster size ``n`` (1 when unclustered).
         correction: the small-sample correction ``ω``.
@@ -117,8 +123,10 @@ def hedges_g(
     icc: float = 0.0,
     avg_cluster_size: float = 1.0,
     alpha: float = 0.05,
+    sd_is_total: bool = False,
 ) -> EffectSize:
-    """Hedges' g from a raw-scale effect, with the WWC cluster adjustment (module docstring)."""
+    """Hedges' g from a raw-scale effect, with the WWC cluster adjustment (module docstring;
+    ``sd_is_total``: ``sd_pooled`` is a model's estimate of the total SD, so ``γ = 1``)."""
     if sd_pooled <= 0 or not np.isfinite(sd_pooled):
         raise EstimationError("the outcome has no spread: a standardised effect is undefined")
     if not 0.0 <= icc < 1.0:
@@ -127,7 +135,7 @@ def hedges_g(
     n, rho = float(avg_cluster_size), float(icc)
     if 2 * n >= N or n < 1:
         raise EstimationError("too few clusters for a cluster-adjusted effect size")
-    gamma2 = 1.0 - 2.0 * (n - 1.0) * rho / (N - 2.0)
+    gamma2 = 1.0 if sd_is_total else 1.0 - 2.0 * (n - 1.0) * rho / (N - 2.0)
     spread = (N - 2) * (1 - rho) ** 2 + n * (N - 2 * n) * rho**2 + 2 * (N - 2 * n) * rho * (1 - rho)
     h = ((N - 2) - 2 * (n - 1) * rho) ** 2 / spread
     omega = 1.0 - 3.0 / (4.0 * h - 1.0)
