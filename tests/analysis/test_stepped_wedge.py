@@ -344,11 +344,18 @@ def test_absence_and_leaving_by_period_from_hr_records(
     (tmp_path / "leavers.csv").write_text("\n".join(leavers) + "\n")
     import_hr(t, "leavers", tmp_path / "leavers.csv", {})
     import_hr(t, "absence", tmp_path / "absence.csv", {})
-    r = run_analysis(t).result
+    # The clock is frozen: the roll-out's last day (29 March 2026) has run on 30 March.
+    after = timezone.make_aware(timezone.datetime(2026, 3, 30, 9))
+    r = run_analysis(t, now=after).result
+    assert r["as_of"] == after.isoformat()
     hr = r["hr"]
+    assert hr["not_run"] is None
     assert hr["periods"][0] == ["2025-06-02", "2025-08-03"]
     assert hr["periods"][-1] == ["2026-02-02", "2026-03-29"]
-    panel = period_panel(t, plan, design_of(t), date(2026, 11, 30))
+    # Re-run a year later: the periods are the design's, so the numbers are the same.
+    later = run_analysis(t, now=after + timedelta(days=365)).result["hr"]
+    assert later == hr
+    panel = period_panel(t, plan, design_of(t))
     assert len(panel) == 40 * 5 - sum(4 - n % 5 for n in (9, 18, 27, 36))  # gone after leaving
     arm = np.where(panel["condition"] == "change", "change", "control").tolist()
     fit = estimate_counts(
@@ -371,3 +378,30 @@ def test_absence_and_leaving_by_period_from_hr_records(
     html = write_report(t).read_text()
     for text in ("Sickness absence and leaving by period", "rate ratio", "hazard ratio"):
         assert text in html, text
+
+
+def test_absence_and_leaving_wait_for_the_roll_out_to_run(
+    write_roster: Callable[[str], Path], db: None, tmp_path: Path
+) -> None:
+    """On the roll-out's last day (its records may not be in) nothing is analysed, rather than
+    periods cut short at the day of the run; the report says when they will be (issue 27)."""
+    from django.utils import timezone
+
+    from hearten.reports.render import write_report
+
+    before = timezone.make_aware(timezone.datetime(2025, 5, 19))
+    t = make_trial(write_roster, design_text(options=HR_OPTIONS, analysis="[analysis.hr]"), before)
+    answer_every_period(t, effect=1)
+    last_day = timezone.make_aware(timezone.datetime(2026, 3, 29, 23, 59))
+    r = run_analysis(t, now=last_day).result
+    hr = r["hr"]
+    assert hr["absence"] is None
+    assert hr["leaving"] is None
+    assert hr["periods"][-1] == ["2026-02-02", "2026-03-29"]  # the planned periods, uncut
+    assert hr["not_run"] == (
+        "the roll-out's periods run from 02 June 2025 to 29 March 2026: absence and leaving "
+        "by period are analysed once they have run (from 30 March 2026)"
+    )
+    html = write_report(t).read_text()
+    assert "Not analysed yet: the roll-out&#x27;s periods run from 02 June 2025" in html
+    assert "rate ratio" not in html

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from hearten.analysis.run import run_analysis
 from hearten.interventions.costs import add_cost
@@ -54,7 +55,7 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
         )
         write_letter(writer, trial, who.participant.pseudonym, lines)
         send_letter(writer, trial, who.participant.pseudonym)
-    print_letters(trial, tmp_path)
+    print_letters(trial, tmp_path, timezone.now())
     mark_posted(trial)
     add_cost(trial, "letters", "printing and postage", 30.0)
     invite(trial.waves.get(name="follow-up"))

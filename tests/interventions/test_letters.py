@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,9 @@ from hearten.trials.models import IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery, withdraw
 from tests.conftest import Inbox, sign_in
 from tests.reports.test_tagged_pdf import structure
+
+#: The clock the letters are printed and e-mailed by (a frozen one: their date is tested).
+NOW = datetime(2027, 2, 3, 10, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -74,7 +77,7 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     assert good.status == "ready"  # not printed until its writer sends it
     assert good.score == 100
     with pytest.raises(StateError, match="no approved letters to print"):
-        print_letters(ready, tmp_path)
+        print_letters(ready, tmp_path, NOW)
     good = send_letter(_writer(), ready, first.pseudonym)
     assert good.status == "approved"
     copied = write_letter(_writer(), ready, second.pseudonym, LINES.format(who="Jones"))
@@ -83,11 +86,13 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     assert text.startswith("Dear Sam,")  # the first name: no preferred name in the roster
     assert "help Ahmed through" in text
     assert text.endswith("Jane Smith\nDirector of Children's Services")
-    paths = print_letters(ready, tmp_path)
+    paths = print_letters(ready, tmp_path, NOW)
     assert paths[0].name == "all-letters.pdf"
     assert paths[0].read_bytes().startswith(b"%PDF")
     assert (tmp_path / f"letter-{first.pseudonym}.pdf").exists()
     assert Letter.objects.get(pk=good.pk).status == "printed"
+    assert Letter.objects.get(pk=good.pk).printed_at == NOW
+    assert structure(paths[0].read_bytes())["title"] == "Letters to print, 3 February 2027"
     assert mark_posted(ready) == 1
     assert Letter.objects.get(pk=good.pk).posted_at is not None
     with pytest.raises(StateError, match="posted already"):
@@ -110,7 +115,7 @@ def test_a_withdrawal_stops_an_unsent_letter(ready: Any, tmp_path: Path) -> None
     letter.refresh_from_db()
     assert letter.status == "stopped"
     with pytest.raises(StateError, match="no approved letters"):
-        print_letters(ready, tmp_path)
+        print_letters(ready, tmp_path, NOW)
 
 
 def test_plans_are_checked(trial: Any) -> None:
@@ -146,15 +151,17 @@ def test_letters_can_be_emailed_as_pdfs(ready: Any, smtp: Inbox) -> None:
     open_delivery(ready)
     person = recipients_for(_writer(), ready)[0].participant
     letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
-    assert email_letters(ready) == 0  # not sent by its writer yet
+    assert email_letters(ready, NOW) == 0  # not sent by its writer yet
     send_letter(_writer(), ready, person.pseudonym)
-    assert email_letters(ready) == 1
+    assert email_letters(ready, NOW) == 1
     message = smtp.messages[0]
     assert message["Subject"] == "A letter for you from Jane Smith"
     assert message["To"] == IdentityKey.objects.get(participant=person).email
     parts = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
     attached = parts[0].get_payload(decode=True)
     assert attached.startswith(b"%PDF")
+    assert structure(attached)["title"] == "Letter, 3 February 2027"  # the clock passed in
+    assert Letter.objects.get(pk=letter.pk).emailed_at == NOW
     assert structure(attached)["ua"] == "1"  # read on screen: tagged like the reports
     letter.refresh_from_db()
     assert letter.status == "emailed"
@@ -232,14 +239,14 @@ def test_a_letter_is_sent_by_its_writer_and_can_be_withdrawn_until_it_is_posted(
     assert send_letter(_writer(), ready, person.pseudonym).status == "approved"
     with pytest.raises(StateError, match="withdraw it first"):
         write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Brown"))
-    print_letters(ready, tmp_path)
+    print_letters(ready, tmp_path, NOW)
     withdrawn = withdraw_letter(_writer(), ready, person.pseudonym)
     assert withdrawn.status == "ready"
     assert withdrawn.printed_at is None
     rewritten = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Brown"))
     assert "Brown" in rewritten.lines
     send_letter(_writer(), ready, person.pseudonym)
-    print_letters(ready, tmp_path)
+    print_letters(ready, tmp_path, NOW)
     mark_posted(ready)
     with pytest.raises(StateError, match="only a letter sent for printing"):
         withdraw_letter(_writer(), ready, person.pseudonym)

@@ -50,12 +50,15 @@ def test_the_print_file_has_a_page_a_letter_and_each_letter_its_own_file(
     tmp_path: Path,
 ) -> None:
     pages = [("A1", LETTER, "Jo Bloggs; 1 High Street"), ("B2", LETTER.replace("Jo", "Sam"), "")]
-    paths = write_letters(pages, tmp_path)
+    paths = write_letters(pages, tmp_path, date(2027, 2, 3))
     assert [p.name for p in paths] == ["all-letters.pdf", "letter-A1.pdf", "letter-B2.pdf"]
     everything = paths[0].read_bytes()
     assert len(pypdfium2.PdfDocument(everything)) == 2
     assert "Dear Sam," in _text(everything, 1)
-    assert structure(everything)["title"].startswith("Letters to print, ")
+    # Dated by the clock the caller passes, not the machine's day (issue 27).
+    assert structure(everything)["title"] == "Letters to print, 3 February 2027"
+    assert "3 February 2027" in _text(everything, 0)
+    assert structure(paths[1].read_bytes())["title"] == "Letter, 3 February 2027"
     for path in paths:
         assert structure(path.read_bytes())["ua"] == "1"
         assert path.stat().st_mode & 0o777 == 0o600  # personal data

@@ -559,7 +559,7 @@ def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
         # Every cluster crosses to the change in its turn: its own planned model.
         from hearten.analysis.stepped_wedge import run_stepped_wedge
 
-        return run_stepped_wedge(trial, today)  # the same clock
+        return run_stepped_wedge(trial, now)  # the same clock
     plan = design.analysis
     planned = design.planned_outcomes()
     instrument = get_instrument(planned[0].instrument)

@@ -1,10 +1,17 @@
 """Sickness absence and leaving by period in a stepped-wedge trial, from HR records.
 
 Each person in a randomised cluster contributes a row for each period (the dates
-``[stepped_wedge] period_starts`` and ``last_day`` give; a period is cut at ``today``, and
-periods not yet begun are left out): the days of sickness absence in it with their FTE-days of
-exposure, and whether they left in it with the days they were at risk. People who had left
-before a period starts are not in it. Transition periods are left out, as for the survey.
+``[stepped_wedge] period_starts`` and ``last_day`` give): the days of sickness absence in it
+with their FTE-days of exposure, and whether they left in it with the days they were at risk.
+People who had left before a period starts are not in it. Transition periods are left out, as
+for the survey.
+
+The periods are fixed by the design, whatever day the analysis runs, so re-running a locked
+plan gives the same numbers on any later day (as the parallel trials' follow-up window,
+:mod:`hearten.analysis.follow_up`). Until the roll-out has run (``last_day`` is the run's day
+or later: that day's records may not be in) the HR outcomes are not analysed at all, rather
+than cut at the day of the run: periods cut short would be another outcome than the plan's,
+and would change from one day to the next.
 
 * **Absence**: a negative binomial model (Poisson when the data sit on its boundary) of the
   days absent with ``log(FTE-days)`` as offset, the change and a fixed effect for each period,
@@ -64,7 +71,8 @@ class SteppedHr:
     """HR outcomes by period: the ``periods`` analysed (first and last day of each), the
     ``clusters`` in them and the plan's ``ri_below_clusters``, and
     ``absence`` and ``leaving`` (each a :class:`PeriodRatio`, or ``None`` with its note in
-    ``notes``)."""
+    ``notes``). ``not_run``: while the roll-out has not run on the run's day, what the report
+    says instead (nothing is analysed; ``periods`` are the planned ones)."""
 
     periods: tuple[tuple[str, str], ...]
     clusters: int
@@ -72,16 +80,30 @@ class SteppedHr:
     absence: PeriodRatio | None
     leaving: PeriodRatio | None
     notes: tuple[str, ...]
+    not_run: str | None = None
 
 
-def _windows(starts: list[date], last_day: date, today: date) -> list[tuple[int, date, date]]:
+def _windows(starts: list[date], last_day: date) -> list[tuple[int, date, date]]:
+    """Each period's number, first and last day (inclusive), as the design gives them."""
     ends = [b - timedelta(days=1) for b in starts[1:]] + [last_day]
-    return [(p, a, min(b, today)) for p, (a, b) in enumerate(zip(starts, ends, strict=True))
-            if a <= today]  # fmt: skip
+    return [(p, a, b) for p, (a, b) in enumerate(zip(starts, ends, strict=True))]
 
 
-def period_panel(trial: Trial, schedule: Schedule, design: Design, today: date) -> pd.DataFrame:
-    """A row per person and period begun by ``today`` (module docstring)."""
+def not_run_note(design: Design) -> str:
+    """What the report says while the roll-out's last period has not run."""
+    spec = design.stepped_wedge
+    assert spec is not None
+    assert spec.last_day is not None
+    first, last = spec.period_starts[0], spec.last_day
+    return (
+        f"the roll-out's periods run from {first:%d %B %Y} to {last:%d %B %Y}: absence and "
+        f"leaving by period are analysed once they have run (from "
+        f"{last + timedelta(days=1):%d %B %Y})"
+    )
+
+
+def period_panel(trial: Trial, schedule: Schedule, design: Design) -> pd.DataFrame:
+    """A row per person and period of the design (module docstring)."""
     from hearten.hr.outcomes import derive
 
     spec = design.stepped_wedge
@@ -91,7 +113,7 @@ def period_panel(trial: Trial, schedule: Schedule, design: Design, today: date) 
     unit = "office__code" if trial.unit == "office" else "team__code"
     cluster_of = dict(Participant.objects.filter(trial=trial).values_list("pseudonym", unit))
     frames = []
-    for period, start, end in _windows(spec.period_starts, spec.last_day, today):
+    for period, start, end in _windows(spec.period_starts, spec.last_day):
         d = derive(trial, start, end)
         d["cluster"] = d["pseudonym"].map(cluster_of)
         d = d[d["cluster"].isin(list(rows))].copy()
@@ -100,7 +122,7 @@ def period_panel(trial: Trial, schedule: Schedule, design: Design, today: date) 
         d["days_at_risk"] = (d["days_to_leaving"].clip(lower=0) + 1).astype(float)
         frames.append(d[d["exposure"] > 0])
     if not frames:
-        raise DataError("no period of the roll-out has begun: nothing to count yet")
+        raise DataError("the roll-out has no periods: nothing to count")
     panel = pd.concat(frames, ignore_index=True)
     return panel[panel["condition"] != "transition"].reset_index(drop=True)
 
@@ -151,12 +173,18 @@ def _ratio(
 
 def stepped_hr(trial: Trial, schedule: Schedule, design: Design, today: date) -> SteppedHr | None:
     """Absence and leaving by period, or ``None`` when the plan asks for no HR outcomes or
-    the design gives no period dates."""
+    the design gives no period dates. ``today``: the run's day (the clock is the caller's),
+    which decides only whether the roll-out has run (module docstring)."""
     plan = design.analysis
     spec = design.stepped_wedge
     if plan.hr is None or spec is None or not spec.period_starts or spec.last_day is None:
         return None
-    panel = period_panel(trial, schedule, design, today)
+    windows = _windows(spec.period_starts, spec.last_day)
+    periods = tuple((a.isoformat(), b.isoformat()) for _, a, b in windows)
+    if today <= spec.last_day:
+        return SteppedHr(periods, len(schedule.rows), plan.hr.ri_below_clusters, None, None, (),
+                         not_run_note(design))  # fmt: skip
+    panel = period_panel(trial, schedule, design)
     clusters = int(panel["cluster"].nunique())
     few = clusters < plan.hr.ri_below_clusters
     strata = {r.unit: r.stratum for r in schedule.rows} if trial.strata else None
@@ -178,8 +206,4 @@ def stepped_hr(trial: Trial, schedule: Schedule, design: Design, today: date) ->
             leaving = _ratio("leaving", panel, "left", "days_at_risk", "poisson", *common)
         except EstimationError as exc:
             notes.append(f"leaving: {exc}")
-    windows = _windows(spec.period_starts, spec.last_day, today)
-    return SteppedHr(
-        tuple((a.isoformat(), b.isoformat()) for _, a, b in windows), clusters,
-        plan.hr.ri_below_clusters, absence, leaving, tuple(notes),
-    )  # fmt: skip
+    return SteppedHr(periods, clusters, plan.hr.ri_below_clusters, absence, leaving, tuple(notes))

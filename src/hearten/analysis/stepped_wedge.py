@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -236,12 +236,11 @@ def _flow(trial: Trial, plan: Schedule, waves: list[str], data: pd.DataFrame) ->
     ]
 
 
-def analyse_stepped_wedge(
-    trial: Trial, today: date | None = None
-) -> tuple[SteppedWedgeResult, pd.DataFrame]:
+def analyse_stepped_wedge(trial: Trial, today: date) -> tuple[SteppedWedgeResult, pd.DataFrame]:
     """Fit the planned model, its CR2 alternative and the sequence re-draws (module
-    docstring), and the HR outcomes by period up to ``today`` (default: the date now);
-    return the result and the rows analysed."""
+    docstring), and the HR outcomes by period once the roll-out has run on ``today`` (the
+    run's day: the caller's clock, :func:`hearten.analysis.stepped_hr.stepped_hr`); return
+    the result and the rows analysed."""
     design = design_of(trial)
     plan = design.analysis
     data, schedule, waves = stepped_dataset(trial)
@@ -317,9 +316,9 @@ def analyse_stepped_wedge(
         exposure=exposure,
         exposure_note=exposure_note,
         model_note=model_note,
-        hr=stepped_hr(trial, schedule, design, today or date.today()),
         n_change=int((used["treated"] == 1).sum()),
         cells=int(used.groupby(["cluster", "period"]).ngroups),
+        hr=stepped_hr(trial, schedule, design, today),
     )
     return result, used
 
@@ -420,15 +419,18 @@ def to_json(trial: Trial, result: SteppedWedgeResult) -> dict[str, Any]:
     }
 
 
-def run_stepped_wedge(trial: Trial, today: date | None = None) -> AnalysisRun:
+def run_stepped_wedge(trial: Trial, now: datetime) -> AnalysisRun:
     """Analyse a stepped-wedge trial by its plan; store and return the run (as
-    :func:`hearten.analysis.run.run_analysis` does for parallel trials)."""
-    result, used = analyse_stepped_wedge(trial, today)
+    :func:`hearten.analysis.run.run_analysis` does for parallel trials). ``now``: the time of
+    the run (the caller's clock), stored as ``as_of``; only whether the roll-out's HR periods
+    have run depends on it."""
+    result, used = analyse_stepped_wedge(trial, timezone.localdate(now))
     stored = to_json(trial, result)
+    stored["as_of"] = now.isoformat()
     first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
     results = ["primary"]
     if result.hr is not None:
         results += [k for k in ("absence", "leaving") if getattr(result.hr, k) is not None]
-    stored["plan"] = plan_status(trial, first.created_at if first else timezone.now(), results)
+    stored["plan"] = plan_status(trial, first.created_at if first else now, results)
     digest = hashlib.sha256(used.to_csv(index=False).encode()).hexdigest()
     return store_run(trial, stored, digest)

@@ -86,13 +86,14 @@ def print_cmd(
     """Print-ready PDFs of every approved letter: one combined file, and one each."""
     require_database()
     from django.conf import settings
+    from django.utils import timezone
 
     from hearten.interventions.letters import print_letters
     from hearten.trials.lifecycle import get_trial
 
     t = get_trial(trial)
     folder = out_dir or settings.HEARTEN.home / "exports" / t.slug / "letters"
-    paths = print_letters(t, folder, each)
+    paths = print_letters(t, folder, timezone.now(), each)
     if each:
         out.print(f"{len(paths) - 1} letter(s) printed to {paths[0]} and one file each in {folder}")
     else:
@@ -119,10 +120,12 @@ def posted(
 def email(trial: TrialArg) -> None:
     """E-mail approved letters (as PDF) to everyone with an e-mail address."""
     require_database()
+    from django.utils import timezone
+
     from hearten.interventions.letters import email_letters
     from hearten.trials.lifecycle import get_trial
 
-    n = email_letters(get_trial(trial))
+    n = email_letters(get_trial(trial), timezone.now())
     out.print(f"{n} letter(s) e-mailed.")
 
 

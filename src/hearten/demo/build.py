@@ -248,7 +248,7 @@ def _deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: 
                minutes_per_letter=int(survey.integers(6, 21)),
                acceptability=int(survey.integers(3, 6)))  # fmt: skip
     with steps.step(_label(trial), "letters printed and posted"):
-        print_letters(trial, home / "demo" / "letters", each=False)  # one file to print
+        print_letters(trial, home / "demo" / "letters", timezone.now(), each=False)  # to print
         mark_posted(trial)
         cost_letters(trial, timezone.now().date())
     return set(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -318,9 +318,9 @@ def stop_for(participant: Participant) -> None:
         stop(letter)
 
 
-def print_letters(trial: Trial, folder: Path, each: bool = True) -> list[Path]:
+def print_letters(trial: Trial, folder: Path, now: datetime, each: bool = True) -> list[Path]:
     """Print-ready PDFs of every approved letter: one combined file and (``each``) one per
-    person."""
+    person. ``now``: the caller's clock (the letters' date and the time they were printed)."""
     from hearten.interventions.pdf import write_letters
 
     letters = _deliverable(trial, ["approved", "printed"])
@@ -335,8 +335,7 @@ def print_letters(trial: Trial, folder: Path, each: bool = True) -> list[Path]:
         (lt.participant.pseudonym, letter_text(lt), addresses.get(lt.participant_id, ""))
         for lt in letters
     ]
-    paths = write_letters(pages, folder, each)
-    now = timezone.now()
+    paths = write_letters(pages, folder, timezone.localdate(now), each)
     with transaction.atomic():
         Letter.objects.filter(pk__in=[lt.pk for lt in letters], status="approved").update(
             status="printed", printed_at=now
@@ -362,8 +361,9 @@ def mark_posted(trial: Trial, pseudonyms: list[str] | None = None) -> int:
     return len(letters)
 
 
-def email_letters(trial: Trial) -> int:
-    """E-mail every approved or printed letter, as a PDF, to those with an address."""
+def email_letters(trial: Trial, now: datetime) -> int:
+    """E-mail every approved or printed letter, as a PDF, to those with an address.
+    ``now``: the caller's clock (the letters' date and the time they were sent)."""
     from django.conf import settings
     from django.core.mail import EmailMessage
 
@@ -384,9 +384,10 @@ def email_letters(trial: Trial) -> int:
             settings.DEFAULT_FROM_EMAIL,
             [email],
         )
-        message.attach("letter.pdf", letter_pdf(letter_text(letter), ""), "application/pdf")
+        pdf = letter_pdf(letter_text(letter), "", timezone.localdate(now))
+        message.attach("letter.pdf", pdf, "application/pdf")
         message.send(fail_silently=False)
-        Letter.objects.filter(pk=letter.pk).update(status="emailed", emailed_at=timezone.now())
+        Letter.objects.filter(pk=letter.pk).update(status="emailed", emailed_at=now)
         audit.record(trial, "letter-emailed", {"participant": letter.participant.pseudonym})
         sent += 1
     return sent

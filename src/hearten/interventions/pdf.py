@@ -79,20 +79,19 @@ def _compile(title: str, letters: list[dict[str, object]]) -> bytes:
     return pdf
 
 
-def letter_pdf(text: str, address: str, today: date | None = None) -> bytes:
-    """One letter as tagged PDF bytes, titled with its date only (no arm, no trial)."""
-    when = today or date.today()
-    return _compile(f"Letter, {when:%-d %B %Y}", [_letter(text, address, when)])
+def letter_pdf(text: str, address: str, today: date) -> bytes:
+    """One letter as tagged PDF bytes, titled with its date only (no arm, no trial).
+    ``today``: the letter's date, from the caller's clock."""
+    return _compile(f"Letter, {today:%-d %B %Y}", [_letter(text, address, today)])
 
 
 def write_letters(
-    pages: Sequence[tuple[str, str, str]], folder: Path, each: bool = True
+    pages: Sequence[tuple[str, str, str]], folder: Path, today: date, each: bool = True
 ) -> list[Path]:
-    """Write ``(code, text, address)`` letters: ``all-letters.pdf`` (one letter a page, to
-    print) and, with ``each``, ``letter-CODE.pdf`` for every letter (each file whole or not at
-    all)."""
+    """Write ``(code, text, address)`` letters dated ``today`` (the caller's clock):
+    ``all-letters.pdf`` (one letter a page, to print) and, with ``each``, ``letter-CODE.pdf``
+    for every letter (each file whole or not at all)."""
     private_folder(folder)
-    today = date.today()
     paths = []
     for code, text, address in pages if each else ():
         path = folder / f"letter-{code}.pdf"

@@ -183,7 +183,8 @@ def letter_pdf(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
     if current is None or current.status in ("draft", "stopped"):
         raise Http404("no letter ready to preview")
     response = HttpResponse(
-        make_pdf(letter_text(current), letter_address(current)), content_type="application/pdf"
+        make_pdf(letter_text(current), letter_address(current), timezone.localdate()),
+        content_type="application/pdf",
     )
     response["Content-Disposition"] = f'inline; filename="letter-{pseudonym}.pdf"'
     return response
