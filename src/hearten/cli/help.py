@@ -45,7 +45,7 @@ GROUPS = (
     ),
     CommandGroup(
         "Analyse your own data (no database)",
-        ("analyse", "randomise", "pool", "score"),
+        ("analyse", "randomise", "pool", "score", "staggered"),
         "hearten analyse data.csv --outcome wellbeing --treatment arm --cluster team",
     ),
     CommandGroup(

@@ -27,6 +27,7 @@ from hearten.cli import (
     process,
     rollout,
     simulate,
+    staggered,
     standalone,
     system,
     users,
@@ -49,6 +50,7 @@ app = typer.Typer(
 platform.trial_app.command("schedule")(rollout.schedule)
 platform.trial_app.command("harms")(harms.harms)
 platform.trial_app.command("reschedule")(rollout.reschedule)
+platform.trial_app.command("staggered")(staggered.trial_staggered)
 app.add_typer(platform.trial_app, name="trial")
 app.add_typer(platform.roster_app, name="roster")
 app.add_typer(platform.programme_app, name="programme")
@@ -72,6 +74,7 @@ app.command("restore")(system.restore_cmd)
 app.command("analyse")(standalone.analyse)
 app.command("pool")(standalone.pool)
 app.command("randomise")(standalone.randomise)
+app.command("staggered")(staggered.staggered_file)
 app.command("score")(instruments.score)
 
 

@@ -1,0 +1,146 @@
+"""The page for an observational staggered comparison (teams adopted a change when they
+decided to): its heading and first sentence say it is an observational comparison, and no
+word on it calls it a trial or says anything was drawn at random. The event-study figure
+has an accessible name and the table of the numbers it draws (``figures.both``)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import hearten
+from hearten.reports.figures import both
+
+if TYPE_CHECKING:  # matplotlib and Django are imported inside the functions
+    from matplotlib.figure import Figure
+
+    from hearten.trials.models import Trial
+
+
+def event_study(
+    times: Sequence[int],
+    estimates: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    ylabel: str,
+) -> Figure:
+    """Effects by months since adoption with their uniform bands: before adoption (open
+    circles: the pre-trend check) and after (filled squares), a dashed line at no difference
+    and a dotted one where adoption begins, so nothing relies on colour."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 3.6))
+    ax = fig.subplots()
+    for t, est, lo, hi in zip(times, estimates, lows, highs, strict=True):
+        before = t < 0
+        colour = "#505a5f" if before else "#1d70b8"
+        ax.plot([t, t], [lo, hi], color=colour, linewidth=2)
+        ax.plot(
+            [t], [est], "o" if before else "s", color=colour,
+            markerfacecolor="#ffffff" if before else colour, markersize=7,
+        )  # fmt: skip
+    ax.axhline(0.0, color="#0b0c0c", linestyle="--", linewidth=1)
+    ax.axvline(-0.5, color="#505a5f", linestyle=":", linewidth=1)
+    step = 1 if len(times) <= 13 else 2  # every other label when months crowd the axis
+    ax.set_xticks(list(times), [str(t) if t % step == 0 else "" for t in times])
+    ax.set_xlabel("Months since the team adopted (open circles: before; squares: after)")
+    ax.set_ylabel(f"Difference in\n{ylabel}")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def context(result: Mapping[str, Any], change: str) -> dict[str, Any]:
+    """What the page shows, from a stored :class:`StaggeredComparison` (``as_dict``)."""
+    fit = result["fit"]
+    dyn, grp = fit["dynamic"], fit["group"]
+    level = round(100 * (1 - fit["alpha"]))
+    series = zip(dyn["labels"], dyn["estimates"], dyn["lower"], dyn["upper"], strict=True)
+    rows = [[t, e, lo, hi] for t, e, lo, hi in series]
+    figure = both(
+        event_study(dyn["labels"], dyn["estimates"], dyn["lower"], dyn["upper"], result["label"]),
+        summary=(
+            f"Event study of {result['label']}: the difference between teams that adopted "
+            f"{change} and comparison teams, by months since adoption, with {level}% uniform "
+            "bands; negative months are before adoption"
+        ),
+        headers=["Months since adoption", "Difference", "Band from", "Band to"],
+        rows=rows,
+    )
+    overall = grp["overall"]
+    lo, hi = grp["overall_lower"], grp["overall_upper"]
+    test = fit["pre_trend"]
+    return {
+        "change": change,
+        "r": result,
+        "fit": fit,
+        "level": level,
+        "figure": figure,
+        "overall": _num(overall),
+        "overall_low": _num(lo),
+        "overall_high": _num(hi),
+        "excludes_zero": lo is not None and hi is not None and (lo > 0 or hi < 0),
+        "simple": _num(fit["simple"]["overall"]),
+        "pre_statistic": _num(test["statistic"]),
+        "pre_p": _p(test["p_value"]),
+        "groups": [
+            {"month": result["months"][g - 1], "effect": _num(e), "low": _num(a), "high": _num(b)}
+            for g, e, a, b in zip(
+                grp["labels"], grp["estimates"], grp["lower"], grp["upper"], strict=True
+            )
+        ],
+        "cells": [
+            {
+                **c,
+                "group_month": result["months"][c["group"] - 1],
+                "month": result["months"][c["time"] - 1],
+            }
+            for c in fit["cells"]
+        ],
+        "estimator": f"csdid {package_version('csdid')}",
+        "version": hearten.__version__,
+    }
+
+
+def page_path(trial: Trial, outcome: str) -> Path:
+    """``HEARTEN_HOME/reports/<trial>/staggered-<outcome>.html``."""
+    from django.conf import settings
+
+    return Path(settings.HEARTEN.reports_dir) / trial.slug / f"staggered-{outcome}.html"
+
+
+def write_page(trial: Trial, result: Mapping[str, Any], change: str) -> Path:
+    """Render the page, write it whole and audit the export (with the bootstrap's seed)."""
+    from django.template.loader import render_to_string
+
+    from hearten.files import write_atomic
+    from hearten.trials import audit
+
+    html = render_to_string("reports/staggered.html", context(result, change))
+    path = page_path(trial, result["outcome"])
+    write_atomic(path, html)
+    audit.record(
+        trial,
+        "exported",
+        {
+            "what": "observational staggered comparison",
+            "outcome": result["outcome"],
+            "file": path.name,
+            "seed": result["fit"]["seed"],
+            "sha256": hashlib.sha256(html.encode()).hexdigest(),
+        },
+    )
+    return path
