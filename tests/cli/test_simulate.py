@@ -150,3 +150,29 @@ def test_a_stepped_wedge_file_simulates_the_planned_mixed_model(
     bad = hearten("power", "simulate", str(path))
     assert bad.code != 0
     assert "unknown field 'uptake'" in bad.err
+
+
+def test_a_stepped_wedge_file_may_have_a_closed_cohort_and_a_decaying_correlation(
+    hearten: Callable[..., Any], tmp_path: Path
+) -> None:
+    from hearten.stats.stepped_wedge_sim import SteppedWedgeSimulation, simulate_stepped_wedge
+
+    path = tmp_path / "cohort.toml"
+    path.write_text(STEPPED + 'cac = 0.7\ndecay = true\nsampling = "closed-cohort"\niac = 0.4\n')
+    r = hearten("power", "simulate", str(path), "--reps", "100", "--seed", "3", "--json")
+    assert r.code == 0, r.err
+    got = json.loads(r.out)
+    spec = SteppedWedgeSimulation(12, 4, 10, 0.1, 0.3, 0.05, cac=0.7, iac=0.4,
+                                  sampling="closed-cohort", decay=True)  # fmt: skip
+    expected = simulate_stepped_wedge(spec, 100, 3)
+    assert got["analysis"] == "decay-cohort"
+    assert got["power"]["value"] == expected.power.value
+    assert got["closed_form_se"] == pytest.approx(expected.closed_form_se)
+    shown = hearten("power", "simulate", str(path), "--reps", "100", "--seed", "3")
+    assert shown.code == 0, shown.err
+    assert "closed-cohort" in shown.out
+    assert "decaying by period" in shown.out
+    path.write_text(STEPPED + "iac = 0.4\n")
+    bad = hearten("power", "simulate", str(path))
+    assert bad.code != 0
+    assert "iac applies to a closed cohort" in bad.err

@@ -3,14 +3,19 @@ model's fit, and the simulated power is the closed form's."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from hearten.errors import DesignError
+from hearten.errors import DesignError, EstimationError
+from hearten.stats.stepped_wedge import period_covariance, standard_error
 from hearten.stats.stepped_wedge_fit import fit_stepped_wedge
 from hearten.stats.stepped_wedge_sim import (
     SteppedWedgeSimulation,
     design_cells,
+    draw_correlated,
+    fit_analysis,
     fit_cells,
     simulate_stepped_wedge,
 )
@@ -25,6 +30,20 @@ DF_TOLERANCE = 1e-3
 #: About 4.5 Monte Carlo standard errors of the spread of 4000 estimates, relative
 #: (1/√(2·3999) = 0.011).
 SIMULATED_SE_TOLERANCE = 0.05
+#: A simulated power within four of its Monte Carlo standard errors of the closed form's
+#: (computed at the closed form's power, so the band does not shrink with an unlucky draw).
+POWER_MC_SDS = 4
+#: REML estimates the variances, so with 24 clusters the model's SE sits about 1% below the
+#: known-covariance GLS SE of the closed form (Kenward and Roger's reason for their
+#: correction); the average of 400 SEs adds well under 0.5% Monte Carlo error. Assuming the
+#: wrong correlation structure (decay or not, cohort or not) moves the closed form by 5% or
+#: more, outside this band.
+MODEL_SE_TOLERANCE = 0.03
+#: The spread of 400 estimates has a relative Monte Carlo SE of 1/√(2·399) = 0.035: four.
+SPREAD_TOLERANCE = 4 / (2 * 399) ** 0.5
+#: The empirical covariance of 160,000 simulated clusters' period means: each entry's Monte
+#: Carlo SE is about 4e-4, so five and a bit.
+COVARIANCE_TOLERANCE = 2e-3
 
 
 def test_each_replication_is_the_planned_fit_on_the_people() -> None:
@@ -83,3 +102,105 @@ def test_impossible_designs_are_refused() -> None:
         simulate_stepped_wedge(SteppedWedgeSimulation(3, 4, 10, 0.1, 0.2), 100, 1)
     with pytest.raises(DesignError, match="icc2"):
         simulate_stepped_wedge(SteppedWedgeSimulation(8, 4, 10, 1.0, 0.2), 100, 1)
+
+
+CORRELATED = [
+    SteppedWedgeSimulation(24, 4, 20, 0.1, 0.25, trend=0.1, cac=0.6),
+    SteppedWedgeSimulation(24, 4, 20, 0.1, 0.25, trend=0.1, cac=0.8, decay=True),
+    SteppedWedgeSimulation(24, 4, 20, 0.1, 0.25, trend=0.1, cac=0.8, iac=0.5,
+                           sampling="closed-cohort"),
+    SteppedWedgeSimulation(24, 4, 20, 0.1, 0.25, trend=0.1, cac=0.8, iac=0.5,
+                           sampling="closed-cohort", decay=True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("s", CORRELATED, ids=lambda s: s.analysis)
+def test_the_drawn_means_have_the_covariance_the_closed_form_assumes(
+    s: SteppedWedgeSimulation,
+) -> None:
+    quiet = replace(s, effect=0.0, trend=0.0)
+    means, _ = draw_correlated(quiet, 20000, np.random.default_rng(5))
+    rows = means.reshape(-1, means.shape[2])
+    empirical = rows.T @ rows / len(rows)
+    expected = period_covariance(s.closed_form())
+    assert np.abs(empirical - expected).max() < COVARIANCE_TOLERANCE
+
+
+def test_a_closed_cohorts_within_cell_squares_are_drawn_as_the_people_give_them() -> None:
+    # People who stay: their deviation from the cell mean persists across the periods.
+    s = SteppedWedgeSimulation(4, 2, 5, 0.2, 0.0, iac=0.6, sampling="closed-cohort")
+    C, T, m, reps = 4, 3, 5, 4000
+    rng = np.random.default_rng(9)
+    person = rng.standard_normal((reps, C, 1, m)) * np.sqrt(0.8 * 0.6)
+    y = person + rng.standard_normal((reps, C, T, m)) * np.sqrt(0.8 * 0.4)
+    y = y + rng.standard_normal((reps, C, T, 1)) * np.sqrt(0.2)
+    from_people = ((y - y.mean(axis=3, keepdims=True)) ** 2).sum(axis=(1, 2, 3))
+    _, drawn = draw_correlated(s, reps, np.random.default_rng(10))
+    mean = 0.8 * C * T * (m - 1)
+    var = 2 * 0.8**2 * C * (m - 1) * ((T * 0.6 + 0.4) ** 2 + 0.4**2 * (T - 1))
+    for w in (from_people, drawn):
+        # Four Monte Carlo SEs of a mean and (for a near-normal sum) of a variance.
+        assert w.mean() == pytest.approx(mean, abs=4 * (var / reps) ** 0.5)
+        assert w.var() == pytest.approx(var, rel=4 * (2 / reps) ** 0.5)
+
+
+def test_the_cluster_period_analysis_is_the_planned_fit_on_the_people() -> None:
+    s = SteppedWedgeSimulation(clusters=8, steps=4, cluster_size=6, icc2=0.1, effect=0.3)
+    X = design_cells(s)
+    C, T, m = X.shape[0], X.shape[1], 6
+    cluster = np.repeat(np.arange(C), T * m)
+    period = np.tile(np.repeat(np.arange(T), m), C)
+    treated = X[cluster, period, 1]
+    rng = np.random.default_rng(4)
+    means, within, planned = [], [], []
+    for k in range(6):  # a cluster-by-period variance in the first three, none after
+        y = (
+            0.1 * period
+            + 0.3 * treated
+            + rng.normal(0, 0.3, C)[cluster]
+            + rng.normal(0, 0.25 if k < 3 else 0.0, C * T)[cluster * T + period]
+            + rng.normal(0, 1, cluster.size)
+        )
+        cells = y.reshape(C, T, m)
+        means.append(cells.mean(axis=2))
+        within.append(float(((cells - cells.mean(axis=2, keepdims=True)) ** 2).sum()))
+        try:  # as the planned analysis: the cluster-period model, or its fallback
+            planned.append(
+                fit_stepped_wedge(y, cluster, period, treated, random_effects="cluster-period")
+            )
+        except EstimationError:
+            planned.append(fit_stepped_wedge(y, cluster, period, treated))
+    fits = fit_analysis("cluster-period", X, np.array(means), np.array(within), m)
+    kinds = {p.random_effects for p in planned}
+    assert kinds == {"cluster", "cluster-period"}  # both branches are checked
+    for r, one in enumerate(planned):
+        assert fits.estimate[r] == pytest.approx(one.estimate, abs=1e-6)
+        assert fits.std_error[r] == pytest.approx(one.std_error, rel=1e-5)
+        assert fits.df[r] == pytest.approx(one.df, rel=DF_TOLERANCE)
+        assert fits.tau2[r] == pytest.approx(one.tau2, rel=TAU2_TOLERANCE, abs=1e-7)
+
+
+@pytest.mark.parametrize("s", CORRELATED, ids=lambda s: s.analysis)
+def test_the_simulated_power_is_the_closed_form_power_for_each_correlation(
+    s: SteppedWedgeSimulation,
+) -> None:
+    r = simulate_stepped_wedge(s, 400, 2026)
+    closed = r.closed_form_power
+    assert r.analysis == s.analysis
+    assert r.power.value == pytest.approx(
+        closed, abs=POWER_MC_SDS * (closed * (1 - closed) / r.reps) ** 0.5
+    )
+    assert r.empirical_se == pytest.approx(r.closed_form_se, rel=SPREAD_TOLERANCE)
+    assert r.mean_se == pytest.approx(r.closed_form_se, rel=MODEL_SE_TOLERANCE)
+    assert r.bias.value == pytest.approx(0.0, abs=4 * r.bias.mcse)
+    # The check can fail: the closed form of the other structure is outside the band.
+    d = s.closed_form()
+    for other in (replace(d, decay=not d.decay), replace(d, cac=1.0, decay=False)):
+        assert r.mean_se != pytest.approx(standard_error(other), rel=MODEL_SE_TOLERANCE)
+
+
+def test_a_closed_cohorts_correlation_is_checked() -> None:
+    with pytest.raises(DesignError, match="iac applies to a closed cohort"):
+        simulate_stepped_wedge(SteppedWedgeSimulation(8, 4, 10, 0.1, 0.2, iac=0.3), 100, 1)
+    with pytest.raises(DesignError, match="cac must be between 0 and 1"):
+        simulate_stepped_wedge(SteppedWedgeSimulation(8, 4, 10, 0.1, 0.2, cac=1.2), 100, 1)

@@ -72,6 +72,19 @@ def _design_of(path: Path) -> object:
         return None  # load_spec says what is wrong
 
 
+#: What `power simulate` says each stepped-wedge analysis is.
+ANALYSES = {
+    "cluster": "random cluster intercepts (the planned model)",
+    "cluster-period": "random cluster and cluster-by-period intercepts (the planned model "
+    'with random_effects = "cluster-period"; cluster intercepts where that variance is at zero)',
+    "exchangeable": "the cluster-period means with cluster and cluster-period variances "
+    "(Hooper et al.'s closed-cohort model)",
+    "decay": "the cluster-period means with a correlation decaying by period (Kasza et al.)",
+    "decay-cohort": "the cluster-period means with a correlation decaying by period and a "
+    "closed cohort's constant part",
+}
+
+
 def _stepped_wedge(
     path: Path, reps: int | None, seed: int | None, run_on: Any, as_json: bool
 ) -> None:
@@ -106,21 +119,26 @@ def _stepped_wedge(
         print(json.dumps(dataclasses.asdict(r), indent=2))
         return
     s = r.spec
+    corr = f"CAC {s.cac:g}" + (" decaying" if s.decay else "") + f", {s.sampling}"
+    if s.sampling == "closed-cohort":
+        corr += f" (IAC {s.iac:g})"
     res = Table("quantity", "simulated", "meaning",
                 title=f"Stepped wedge: {s.clusters} clusters, {s.steps} steps, {s.cluster_size} "
-                f"people per cluster-period, ICC {s.icc2:g} ({r.reps:,} replications, seed "
-                f"{r.seed})")  # fmt: skip
+                f"people per cluster-period, ICC {s.icc2:g}, {corr} ({r.reps:,} replications, "
+                f"seed {r.seed})")  # fmt: skip
+    source = "Hussey and Hughes" if r.analysis == "cluster" else "GLS, the same correlation"
     res.add_row("power", f"{r.power.value:.3f} (MC SE {r.power.mcse:.3f})",
-                f"closed form (Hussey and Hughes): {r.closed_form_power:.3f}")  # fmt: skip
+                f"closed form ({source}): {r.closed_form_power:.3f}")  # fmt: skip
     res.add_row(
         "bias", f"{r.bias.value:.4f} (MC SE {r.bias.mcse:.4f})", f"true effect {s.effect:g}"
     )
     res.add_row("coverage", f"{r.coverage.value:.3f} (MC SE {r.coverage.mcse:.3f})",
                 f"of the {100 * (1 - s.alpha):g}% interval")  # fmt: skip
-    res.add_row("SE", f"{r.mean_se:.4f}", f"average; the estimates' SD is {r.empirical_se:.4f}")
+    res.add_row("SE", f"{r.mean_se:.4f}", f"average; the estimates' SD is {r.empirical_se:.4f}, "
+                f"the closed form's SE {r.closed_form_se:.4f}")  # fmt: skip
     res.add_row("df", f"{r.mean_df:.1f}", "average Satterthwaite degrees of freedom")
     out.print(res)
-    out.print("Analysis: period fixed effects, random cluster intercepts, REML, Satterthwaite df.")
+    out.print(f"Analysis: period fixed effects, {ANALYSES[r.analysis]}, REML, Satterthwaite df.")
     if seed is None and "seed" not in run:
         out.print(f"Seed {chosen} was drawn for this run: give --seed {chosen} to repeat it.")
 

@@ -1,4 +1,5 @@
-"""Simulating the planned analysis of a cross-sectional stepped-wedge trial, many at once.
+"""Simulating the analysis of a stepped-wedge trial, many at once: cross-sectional or closed
+cohort, with a cluster autocorrelation that is constant (1), below 1 or decaying by period.
 
 **Model** (outcomes in units of their total SD): person ``k`` of cluster ``i`` in period ``t``
 has ``y = trend·t + θ X_it + √ρ u_i + √(1-ρ) e_itk`` with ``u``, ``e`` standard normal, ``m``
@@ -23,6 +24,33 @@ and the Satterthwaite df come from central differences of the full restricted de
 ``(τ², σ²)``, also for all at once. The tests check one replication against the fit on the
 individual data.
 
+**Other correlation structures** (``cac`` below 1, ``decay``, a ``closed-cohort``): the data
+are drawn as :mod:`hearten.stats.stepped_wedge`'s closed form assumes them. A cluster's effect
+in period ``t`` is ``√(ρ r) u_i + √(ρ(1 - r)) v_it`` (block-exchangeable: Hooper et al. 2016)
+or a stationary AR(1) series with variance ``ρ`` and lag-one correlation ``r`` (decay: Kasza
+et al. 2019); a closed cohort's people keep a share ``π`` (``iac``) of their variance from
+period to period, so a cluster-period mean carries ``√((1-ρ)π/m) p_i`` that stays and
+``√((1-ρ)(1-π)/m) e_it`` that does not, and the pooled within-cell sum of squares is
+``(1-ρ)[(Tπ + 1 - π) χ²_{C(m-1)} + (1-π) χ²_{C(m-1)(T-1)}]`` (a person's deviation from the
+cell mean persists across the periods). The analysis (:data:`Analysis`) is the model whose
+power the closed form computes, fitted by REML with Satterthwaite df:
+
+* ``cluster``: Hussey and Hughes' (cross-sectional, ``cac`` 1), above;
+* ``cluster-period``: cross-sectional with ``cac`` below 1, the planned model with random
+  cluster and cluster-by-period intercepts, exactly as ``random_effects = "cluster-period"``
+  fits it on the people: its restricted likelihood is that of the means (covariance
+  ``a I + τ² J``, :func:`hearten.stats.cluster_period_means.fit_means`) times that of ``W``,
+  so ``σ̂² = W/(CT(m-1))`` and ``γ̂² = â - σ̂²/m``; where ``γ̂²`` would be below zero the fit
+  is the cluster-intercept one, as the planned analysis falls back to it;
+* ``exchangeable``: a closed cohort with a constant or block-exchangeable cluster
+  correlation, the cluster-period means model ``a I + b J`` (Hooper et al.'s model with
+  person intercepts as well, whose effect depends on the means alone);
+* ``decay`` and ``decay-cohort``: the decaying models on the means (``a I + c R(r)``, plus
+  ``b J`` for a closed cohort), ``r`` estimated too.
+
+Hearten's planned analysis has no person intercepts and no decay, so for a closed cohort or a
+decaying correlation the simulation says what the analysis the power assumes would find.
+
 Replications run in chunks with seeds spawned from the one seed, as
 :mod:`hearten.stats.simulate` does. Written by hand: no library fits thousands of small
 REML models in one batch.
@@ -33,6 +61,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,20 +69,31 @@ from scipy import stats as sps
 
 from hearten.errors import DesignError
 from hearten.stats.chunks import Runner, current, seeded_chunks
-from hearten.stats.stepped_wedge import SteppedWedgeDesign, equal_sequences, solve_power
+from hearten.stats.cluster_period_means import fit_means
+from hearten.stats.stepped_wedge import (
+    SAMPLINGS,
+    Sampling,
+    SteppedWedgeDesign,
+    equal_sequences,
+    solve_power,
+)
 
 Array = NDArray[np.float64]
 CHUNK = 500
 #: Golden-section steps on log λ over [1e-8, 1e4]: the bracket shrinks to ~1e-10 of itself.
 GOLDEN_STEPS = 60
+#: The model each replication is analysed by (module docstring).
+Analysis = Literal["cluster", "cluster-period", "exchangeable", "decay", "decay-cohort"]
 
 
 @dataclass(frozen=True, slots=True)
 class SteppedWedgeSimulation:
-    """A cross-sectional stepped-wedge trial to simulate (module docstring): ``clusters``
-    over ``steps`` sequences, ``cluster_size`` people per cluster-period, the ICC ``icc2``,
-    the ``effect`` in SDs, a linear period ``trend`` (SDs per period, absorbed by the period
-    fixed effects) and the two-sided ``alpha``."""
+    """A stepped-wedge trial to simulate (module docstring): ``clusters`` over ``steps``
+    sequences, ``cluster_size`` people per cluster-period, the ICC ``icc2``, the ``effect``
+    in SDs, a linear period ``trend`` (SDs per period, absorbed by the period fixed effects),
+    the two-sided ``alpha``; the cluster autocorrelation ``cac``, constant or ``decay``-ing
+    by period, and the ``sampling`` with, for a closed cohort, the individual
+    autocorrelation ``iac`` (as :class:`hearten.stats.stepped_wedge.SteppedWedgeDesign`)."""
 
     clusters: int
     steps: int
@@ -62,19 +102,36 @@ class SteppedWedgeSimulation:
     effect: float
     trend: float = 0.0
     alpha: float = 0.05
+    cac: float = 1.0
+    iac: float = 0.0
+    sampling: Sampling = "cross-sectional"
+    decay: bool = False
 
     def closed_form(self) -> SteppedWedgeDesign:
-        """The same design for the closed-form (Hussey and Hughes) power."""
+        """The same design for the closed-form power (Hussey and Hughes; Hooper et al.;
+        Kasza et al.)."""
         return SteppedWedgeDesign(
             equal_sequences(self.clusters, self.steps), self.cluster_size, self.icc2,
+            cac=self.cac, iac=self.iac, sampling=self.sampling, decay=self.decay,
             alpha=self.alpha,
         )  # fmt: skip
+
+    @property
+    def analysis(self) -> Analysis:
+        """The model the replications are analysed by (module docstring)."""
+        cohort = self.sampling == "closed-cohort"
+        if self.decay:
+            return "decay-cohort" if cohort else "decay"
+        if cohort:
+            return "exchangeable"
+        return "cluster" if self.cac == 1 else "cluster-period"
 
 
 @dataclass(frozen=True, slots=True)
 class CellFits:
-    """The planned model fitted to ``R`` replications: ``estimate``, ``std_error``, ``df``,
-    ``p_value``, and the variances ``tau2``, ``sigma2`` (each ``(R,)``)."""
+    """The model fitted to ``R`` replications: ``estimate``, ``std_error``, ``df``,
+    ``p_value``, and the cluster and residual variances ``tau2``, ``sigma2`` of the cluster
+    and cluster-period models (NaN for the models of the means; each ``(R,)``)."""
 
     estimate: Array
     std_error: Array
@@ -94,9 +151,10 @@ class Estimate:
 
 @dataclass(frozen=True, slots=True)
 class SteppedWedgeSimResult:
-    """What the planned analysis would find over ``reps`` replications (seed ``seed``):
-    ``power`` at the effect, ``bias`` and ``coverage`` of the interval, the mean standard
-    error and df, the estimates' SD, and the closed-form power beside them."""
+    """What the analysis would find over ``reps`` replications (seed ``seed``): ``power``
+    at the effect, ``bias`` and ``coverage`` of the interval, the mean standard error and
+    df, the estimates' SD, and the closed-form power and standard error beside them; the
+    ``analysis`` is the model fitted (module docstring)."""
 
     spec: SteppedWedgeSimulation
     reps: int
@@ -108,6 +166,8 @@ class SteppedWedgeSimResult:
     empirical_se: float
     mean_df: float
     closed_form_power: float
+    closed_form_se: float = math.nan
+    analysis: Analysis = "cluster"
 
 
 def design_cells(s: SteppedWedgeSimulation) -> Array:
@@ -230,11 +290,69 @@ def fit_cells(X: Array, means: Array, within: Array, m: int, alpha: float = 0.05
     return CellFits(beta[:, 1], se, df, p, tau2, sigma2)
 
 
+def draw_correlated(
+    s: SteppedWedgeSimulation, reps: int, rng: np.random.Generator
+) -> tuple[Array, Array]:
+    """``reps`` trials with ``s``'s cluster autocorrelation and sampling as cluster-period
+    means ``(R, C, T)`` and within-cell sums of squares ``(R,)`` (module docstring)."""
+    X = design_cells(s)
+    C, T, m = s.clusters, X.shape[1], s.cluster_size
+    rho, r, pi = s.icc2, s.cac, s.iac
+    base = s.trend * np.arange(T)[None, :] + s.effect * X[:, :, 1]
+    if s.decay:
+        z = np.empty((reps, C, T))
+        z[..., 0] = rng.standard_normal((reps, C))
+        for t in range(1, T):
+            z[..., t] = r * z[..., t - 1] + math.sqrt(1 - r**2) * rng.standard_normal((reps, C))
+        cluster = math.sqrt(rho) * z
+    else:
+        cluster = math.sqrt(rho * r) * rng.standard_normal((reps, C, 1)) + math.sqrt(
+            rho * (1 - r)
+        ) * rng.standard_normal((reps, C, T))
+    person = math.sqrt((1 - rho) * pi / m) * rng.standard_normal((reps, C, 1)) + math.sqrt(
+        (1 - rho) * (1 - pi) / m
+    ) * rng.standard_normal((reps, C, T))
+    within = (1 - rho) * (
+        (T * pi + 1 - pi) * rng.chisquare(C * (m - 1), reps)
+        + (1 - pi) * rng.chisquare(C * (m - 1) * (T - 1), reps)
+    )
+    return base[None] + cluster + person, within
+
+
+def fit_analysis(
+    analysis: Analysis, X: Array, means: Array, within: Array, m: int, alpha: float = 0.05
+) -> CellFits:
+    """Every replication analysed by ``analysis`` (module docstring)."""
+    if analysis == "cluster":
+        return fit_cells(X, means, within, m, alpha)
+    if analysis == "cluster-period":
+        nested = fit_means(X, means, "exchangeable", alpha)
+        C, T = X.shape[:2]
+        sigma2 = within / (C * T * (m - 1))
+        flat = fit_cells(X, means, within, m, alpha)
+        inside = nested.a - sigma2 / m > 0
+        return CellFits(
+            *(np.where(inside, x, y) for x, y in (
+                (nested.estimate, flat.estimate), (nested.std_error, flat.std_error),
+                (nested.df, flat.df), (nested.p_value, flat.p_value), (nested.b, flat.tau2),
+                (sigma2, flat.sigma2),
+            ))
+        )  # fmt: skip
+    fits = fit_means(X, means, "exchangeable" if analysis == "exchangeable" else analysis, alpha)
+    nan = np.full_like(fits.estimate, np.nan)
+    return CellFits(fits.estimate, fits.std_error, fits.df, fits.p_value, nan, nan)
+
+
 def _chunk(
     s: SteppedWedgeSimulation, index: int, count: int, seq: np.random.SeedSequence
 ) -> tuple[int, CellFits]:
-    means, within = draw_cells(s, count, np.random.default_rng(seq))
-    return index, fit_cells(design_cells(s), means, within, s.cluster_size, s.alpha)
+    rng = np.random.default_rng(seq)
+    if s.analysis == "cluster":  # the draws of the first version, so a seed repeats its answer
+        means, within = draw_cells(s, count, rng)
+    else:
+        means, within = draw_correlated(s, count, rng)
+    fits = fit_analysis(s.analysis, design_cells(s), means, within, s.cluster_size, s.alpha)
+    return index, fits
 
 
 def _check(s: SteppedWedgeSimulation) -> None:
@@ -244,6 +362,16 @@ def _check(s: SteppedWedgeSimulation) -> None:
         raise DesignError(f"icc2 must be between 0 and 1 (not inclusive), not {s.icc2}")
     if not 0 < s.alpha < 0.5:
         raise DesignError(f"alpha must be between 0 and 0.5, not {s.alpha}")
+    if s.sampling not in SAMPLINGS:
+        raise DesignError(f"unknown sampling {s.sampling!r}: choose {', '.join(SAMPLINGS)}")
+    if not 0 <= s.cac <= 1:
+        raise DesignError(f"cac must be between 0 and 1, not {s.cac}")
+    if not 0 <= s.iac < 1:
+        raise DesignError(f"iac must be at least 0 and below 1, not {s.iac}")
+    if s.iac > 0 and s.sampling == "cross-sectional":
+        raise DesignError(
+            'iac applies to a closed cohort: set sampling = "closed-cohort", or drop iac'
+        )
     equal_sequences(s.clusters, s.steps)
 
 
@@ -272,11 +400,12 @@ def simulate_stepped_wedge(
     covered = (est - half <= s.effect) & (s.effect <= est + half)
     power, cover = float(np.mean(p < s.alpha)), float(np.mean(covered))
     n = len(est)
-    closed = solve_power(s.closed_form(), s.effect).power if s.effect > 0 else s.alpha
+    closed = solve_power(s.closed_form(), s.effect if s.effect > 0 else 1.0)
     return SteppedWedgeSimResult(
         s, n, seed,
         Estimate(power, math.sqrt(power * (1 - power) / n)),
         Estimate(float(est.mean() - s.effect), float(est.std(ddof=1) / math.sqrt(n))),
         Estimate(cover, math.sqrt(cover * (1 - cover) / n)),
-        float(se.mean()), float(est.std(ddof=1)), float(df.mean()), closed,
+        float(se.mean()), float(est.std(ddof=1)), float(df.mean()),
+        closed.power if s.effect > 0 else s.alpha, closed.standard_error, s.analysis,
     )  # fmt: skip
