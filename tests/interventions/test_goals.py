@@ -23,7 +23,7 @@ from hearten.interventions.goals import (
     save_module,
 )
 from hearten.interventions.models import EngagementEvent, Enrolment
-from hearten.surveys.models import Message
+from hearten.messaging.models import Message
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.people import withdraw
 from tests.conftest import Inbox
@@ -132,7 +132,7 @@ def test_a_programme_of_three_modules_is_complete_after_three(
 ) -> None:
     """Issue 27, item 5: the mail worker no longer assumes six modules."""
     from hearten.interventions.models import ModuleWork
-    from hearten.surveys.mail import schedule_programme
+    from hearten.interventions.programme_mail import schedule_programme
 
     randomise_trial(trial, 2)
     start = timezone.localdate() - timedelta(days=15)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from hearten.surveys.models import Invitation, Message
+from hearten.messaging.models import Message
+from hearten.surveys.models import Invitation
 from hearten.surveys.services import close_wave, get_wave, invite, record_consent, save_page
 from hearten.trials.people import withdraw
 from tests.conftest import Inbox, free_port
@@ -53,7 +54,7 @@ def test_invitations_and_reminders_arrive_once_and_only_while_wanted(
     assert len(reminders) == 37
     skipped = dict(
         Message.objects.filter(kind="reminder-1", status="skipped").values_list(
-            "invitation_id", "note"
+            "invitation", "note"
         )
     )
     assert skipped == {
@@ -72,7 +73,7 @@ def test_invitations_and_reminders_arrive_once_and_only_while_wanted(
 def test_a_worker_that_died_mid_send_sends_again_and_a_duplicate_task_does_not(
     hearten: Callable[..., Any], smtp: Inbox, trial: Any
 ) -> None:
-    from hearten.surveys.mail import send_message
+    from hearten.messaging.outbox import send_message
 
     invite(get_wave(trial, "baseline"))
     Message.objects.exclude(kind="invitation").delete()

@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from hearten.errors import StateError
-from hearten.surveys.models import Invitation, Message
+from hearten.messaging.models import Message
+from hearten.surveys.models import Invitation
 from hearten.surveys.reminders import MIN_GAP, remind_now, schedule_of
 from hearten.surveys.services import close_wave, get_wave, invite, record_consent, save_page
 from hearten.trials.models import AuditEvent

@@ -171,8 +171,8 @@ def test_the_dpia_summary_states_what_is_held_and_flags_gaps(
 
 
 def test_no_email_goes_to_a_revoked_link(trial: Any) -> None:
+    from hearten.messaging.models import Message
     from hearten.surveys.mail import _unwanted
-    from hearten.surveys.models import Message
 
     _ready(trial)
     person = _first(trial)

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from hearten.interventions.goals import enrol
 from hearten.interventions.models import Enrolment
-from hearten.surveys.models import Invitation, Message
+from hearten.messaging.models import Message
+from hearten.surveys.models import Invitation
 from hearten.surveys.services import close_wave, get_wave, invite, record_consent
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.design import DesignError, parse_design

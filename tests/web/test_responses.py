@@ -111,7 +111,7 @@ def test_the_page_shows_the_closing_date_and_a_coordinator_can_send_a_reminder(
 ) -> None:
     from datetime import date
 
-    from hearten.surveys.models import Message
+    from hearten.messaging.models import Message
     from hearten.trials.models import AuditEvent
 
     wave = get_wave(answered, "baseline")

@@ -148,7 +148,7 @@ def worker(
 
     from django.utils.crypto import get_random_string
 
-    from hearten.surveys import mail
+    from hearten.messaging import outbox as mail
 
     if retry_failed:
         out.print(f"{mail.retry_failed()} failed e-mail(s) will be sent again.")

@@ -22,6 +22,12 @@ class InterventionsConfig(AppConfig):
         participant_erased.connect(_erase, weak=False)
         trial_purged.connect(_purge, weak=False)
 
+        from hearten.interventions.models import Enrolment
+        from hearten.interventions.programme_mail import ProgrammeMail
+        from hearten.messaging.purposes import register
+
+        register(Enrolment, ProgrammeMail())
+
 
 def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
     """A withdrawn participant's letter and goals-programme place, work and engagement."""

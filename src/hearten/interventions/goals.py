@@ -151,7 +151,7 @@ def enrol(trial: Trial, arm: str, starts: date | None = None) -> int:
         EngagementEvent.objects.bulk_create(
             EngagementEvent(enrolment=e, kind="invited") for e in saved
         )
-        from hearten.surveys.mail import schedule_programme
+        from hearten.interventions.programme_mail import schedule_programme
 
         schedule_programme([e.pk for e in saved], start, MODULES)
         audit.record(trial, "programme-enrolled", {"arm": arm, "people": len(made)})

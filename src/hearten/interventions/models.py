@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 
 from hearten.interventions.personalisation import MAX_CHARACTERS
+from hearten.messaging.models import Message
 from hearten.trials.models import Office, Participant, Team, Trial
 
 
@@ -76,6 +78,8 @@ class Enrolment(models.Model):
     starts_on = models.DateField()
     opted_out_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True, help_text="the link stopped working")
+    #: Its e-mails (the programme's invitation and module reminders); they go with it.
+    messages = GenericRelation(Message, related_query_name="enrolment")
 
 
 class ModuleWork(models.Model):

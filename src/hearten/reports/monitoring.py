@@ -131,7 +131,7 @@ def monitoring(trial: Trial) -> Monitoring:
     """The trial's progress (module docstring), for its evaluators."""
     from hearten.analysis.models import PlanVersion
     from hearten.interventions.models import Letter, LetterReview, Verdict
-    from hearten.surveys.models import Message
+    from hearten.messaging.models import Message
     from hearten.trials.audit import verify_chain
     from hearten.trials.choices import Consent
     from hearten.trials.lifecycle import design_of

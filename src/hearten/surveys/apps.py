@@ -14,12 +14,19 @@ class SurveysConfig(AppConfig):
         participant_erased.connect(_erase, weak=False)
         trial_purged.connect(_purge, weak=False)
 
+        from hearten.messaging.purposes import register
+        from hearten.surveys.mail import SurveyMail
+        from hearten.surveys.models import Invitation
+
+        register(Invitation, SurveyMail())
+
 
 def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
     """A withdrawn participant's answers and unsent e-mails go; their links stop working."""
     from django.utils import timezone
 
-    from hearten.surveys.models import Invitation, Message, MessageStatus, Response
+    from hearten.messaging.models import Message, MessageStatus
+    from hearten.surveys.models import Invitation, Response
 
     answers, _ = Response.objects.filter(invitation__participant=participant).delete()
     messages, _ = Message.objects.filter(
@@ -37,7 +44,8 @@ def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
     was never sent; unsent e-mails go; free-text survey answers (comments) are removed."""
     from django.utils import timezone
 
-    from hearten.surveys.models import Invitation, Message, MessageStatus
+    from hearten.messaging.models import Message, MessageStatus
+    from hearten.surveys.models import Invitation
     from hearten.trials.privacy import forget_tokens
 
     revoked = Invitation.objects.filter(wave__trial=trial, revoked_at=None).update(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
+from hearten.messaging.models import Message
 from hearten.trials.models import Participant, Trial
 
 
@@ -44,6 +46,9 @@ class Invitation(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True, help_text="the link stopped working")
+    #: Its e-mails (invitation, reminders, consent receipts): ``Message.objects.filter(
+    #: invitation__wave=...)`` reads them, and they go with the invitation.
+    messages = GenericRelation(Message, related_query_name="invitation")
 
     class Meta:
         constraints = [
@@ -85,68 +90,4 @@ class Receipt(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["invitation", "key"], name="receipt_once"),
-        ]
-
-
-class MessageStatus(models.TextChoices):
-    """Where an e-mail is: waiting (perhaps to be tried again), claimed by a worker, sent, no
-    longer wanted, or given up on (sent again when the server answers, or on request)."""
-
-    PENDING = "pending", "waiting"
-    SENDING = "sending", "being sent"
-    SENT = "sent", "sent"
-    SKIPPED = "skipped", "not wanted any more"
-    FAILED = "failed", "failed"
-
-
-class MailFailure(models.TextChoices):
-    """Why the last try of an e-mail failed: the server could not be reached or did not take
-    mail for a while (tried again with waits that double), or it refused this message."""
-
-    UNREACHABLE = "unreachable", "the mail server could not be reached"
-    REFUSED = "refused", "the mail server refused it"
-
-
-class Message(models.Model):
-    """An e-mail due to a participant: a survey invitation or reminder (``invitation``), or a
-    goals-programme invitation or module reminder (``enrolment``).
-
-    One per invitation and kind, so scheduling twice sends once. ``status`` moves from
-    ``pending`` to ``sending`` (claimed by a worker) to ``sent``, or to ``skipped`` when it
-    is no longer wanted (answered, withdrawn, declined, closed, no address). A send that
-    fails goes back to ``pending`` with ``retry_at`` set, and to ``failed`` once it has failed
-    for longer than the configured retry period or was refused (:mod:`hearten.surveys.mail`).
-    """
-
-    invitation = models.ForeignKey(
-        Invitation, on_delete=models.CASCADE, related_name="messages", null=True, blank=True
-    )
-    enrolment = models.ForeignKey(
-        "interventions.Enrolment",
-        on_delete=models.CASCADE,
-        related_name="messages",
-        null=True,
-        blank=True,
-    )
-    kind = models.CharField(max_length=20)
-    due_at = models.DateTimeField()
-    status = models.CharField(
-        max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
-    )
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    note = models.CharField(max_length=200, blank=True)
-    retry_at = models.DateTimeField(
-        null=True, blank=True, help_text="not tried again before this (after a failed send)"
-    )
-    failing_since = models.DateTimeField(
-        null=True, blank=True, help_text="the first of the failed tries since the last success"
-    )
-    failure = models.CharField(max_length=12, choices=MailFailure.choices, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["invitation", "kind"], name="message_once"),
-            models.UniqueConstraint(fields=["enrolment", "kind"], name="programme_message_once"),
         ]

@@ -25,7 +25,9 @@ from django.db.models import Min
 from django.utils import timezone
 
 from hearten.errors import StateError
-from hearten.surveys.models import Invitation, Message, Wave
+from hearten.messaging.models import Message
+from hearten.messaging.purposes import queue
+from hearten.surveys.models import Invitation, Wave
 from hearten.surveys.services import is_closed
 from hearten.trials import audit
 from hearten.trials.choices import Consent
@@ -132,12 +134,9 @@ def remind_now(user: Any, wave: Wave, within: set[int] | None) -> int:
             .count()
         )
         kind = f"{NOW_PREFIX}{rounds + 1}"
-        made = Message.objects.bulk_create(
-            [
-                Message(invitation_id=pk, kind=kind, due_at=now)
-                for pk in waiting.values_list("pk", flat=True)
-            ],
-            ignore_conflicts=True,
+        made = queue(
+            Invitation,
+            [(pk, person, kind, now) for pk, person in waiting.values_list("pk", "participant_id")],
         )
         sites = sorted(
             wave.trial.sites.filter(id__in=within).values_list("code", flat=True)

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "hearten.trials",
+    "hearten.messaging",
     "hearten.surveys",
     "hearten.interventions",
     "hearten.hr",

@@ -13,8 +13,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 
 from hearten.analysis.flow import participant_flow
+from hearten.messaging.outbox import mail_status
 from hearten.reports.render import report_path
-from hearten.surveys.mail import mail_status
 from hearten.trials.models import Trial
 from hearten.web.navigation import ROLE_NAMES, trial_links
 from hearten.web.reports import Programme, embedded, programmes_for
