@@ -23,6 +23,9 @@ LMER_DF_TOLERANCE = 1e-3
 #: The p-value and the interval's ends carry the estimate's, SE's and df's differences.
 LMER_P_TOLERANCE = 1e-5
 LMER_CI_TOLERANCE = 1e-4
+#: A normal deviate four Monte Carlo standard errors out happens about once in 16,000 runs: the
+#: simulation check below fails by chance that rarely.
+MC_SDS = 4
 
 
 def test_the_effect_matches_lmer_with_period_fixed_effects_and_cluster_intercepts() -> None:
@@ -76,4 +79,4 @@ def test_the_closed_form_power_matches_simulated_trials_analysed_as_planned() ->
         y = 0.1 * period + 0.25 * treated + noise
         rejected += fit_stepped_wedge(y, team, period, treated).p_value < 0.05
     mcse = np.sqrt(expected * (1 - expected) / reps)
-    assert rejected / reps == pytest.approx(expected, abs=4 * mcse)
+    assert rejected / reps == pytest.approx(expected, abs=MC_SDS * mcse)
