@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hearten.analysis.standalone import read_table
+from hearten.analysis.table_file import read_table
 from hearten.delimited import delimiter_of
 from hearten.trials.choices import Unit
 from hearten.trials.roster import read_roster

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 import hearten
-from hearten.analysis.standalone import _rows, numeric_column, resolve_column
+from hearten.analysis.table_file import numeric_column, resolve_column, rows_of
 from hearten.errors import DataError, DesignError
 from hearten.stats.randomise import Assignment, block_randomise, pair_randomise
 from hearten.stats.rerandomise import Rerandomisation, rerandomise
@@ -63,7 +63,7 @@ def _text(data: pd.DataFrame, column: str, role: str) -> pd.Series:
     values = data[column]
     missing = values.isna() | (values.astype(str).str.strip() == "")
     if missing.any():
-        raise DataError(f"the {role} column {column!r} is empty in rows {_rows(missing)}")
+        raise DataError(f"the {role} column {column!r} is empty in rows {rows_of(missing)}")
     return values.astype(str).str.strip()
 
 
@@ -78,10 +78,10 @@ def _units(
         if cluster is not None and cluster[rows].nunique() > 1:
             where = ", ".join(sorted(cluster[rows].unique()))
             raise DataError(
-                f"person {first!r} is in two clusters ({where}; rows {_rows(rows)}): each "
+                f"person {first!r} is in two clusters ({where}; rows {rows_of(rows)}): each "
                 "person must be in one cluster"
             )
-        raise DataError(f"person {first!r} appears more than once (rows {_rows(rows)})")
+        raise DataError(f"person {first!r} appears more than once (rows {rows_of(rows)})")
     unit = cluster if cluster is not None else people
     if strata is not None:
         spans = strata.groupby(unit).nunique()
@@ -90,7 +90,7 @@ def _units(
             rows = unit == bad
             where = " and ".join(sorted(strata[rows].unique()))
             raise DataError(
-                f"cluster {bad!r} spans strata {where} (rows {_rows(rows)}): a cluster must "
+                f"cluster {bad!r} spans strata {where} (rows {rows_of(rows)}): a cluster must "
                 "sit in one stratum"
             )
     units = sorted(unit.unique())
@@ -139,7 +139,7 @@ def randomise_roster(
     def unit_means(column: str) -> list[float]:
         values = numeric_column(data, resolve_column(data, column, "balance"), column)
         if values.isna().any():
-            raise DataError(f"{column!r} is empty in rows {_rows(values.isna())}: fill it in")
+            raise DataError(f"{column!r} is empty in rows {rows_of(values.isna())}: fill it in")
         return [float(v) for v in values.groupby(unit_of_row).mean()[units]]
 
     rerandomised = None

@@ -81,7 +81,7 @@ def score(
     """Score a file of answers: item columns NAME_1 ... NAME_k; adds the score columns."""
     import io
 
-    from hearten.analysis.standalone import read_table
+    from hearten.analysis.table_file import read_table
     from hearten.files import write_atomic
     from hearten.instruments import get_instrument
     from hearten.instruments.table import score_table

@@ -453,7 +453,7 @@ def estimate(
     as_json: AsJson = False,
 ) -> None:
     """Estimate team and site ICCs with intervals, and a covariate's R², from earlier data."""
-    from hearten.analysis.standalone import numeric_column, read_table, resolve_column
+    from hearten.analysis.table_file import numeric_column, read_table, resolve_column
     from hearten.stats.icc import estimate_icc
 
     data = read_table(file)

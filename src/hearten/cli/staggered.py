@@ -108,7 +108,7 @@ def trial_staggered(
         read_adoption,
     )
     from hearten.analysis.staggered_hr import staggered_for_trial
-    from hearten.analysis.standalone import read_table
+    from hearten.analysis.table_file import read_table
     from hearten.reports.staggered import write_page
     from hearten.trials.lifecycle import get_trial
 
@@ -144,7 +144,7 @@ def staggered_file(
     """Staggered adoption on your own monthly panel, without a database (observational:
     Callaway and Sant'Anna 2021 with not-yet-adopted comparison teams)."""
     from hearten.analysis.staggered import compare_file, parse_comparison
-    from hearten.analysis.standalone import read_table
+    from hearten.analysis.table_file import read_table
 
     result = compare_file(
         read_table(file, as_text=True), outcome=outcome, unit=unit, time=time, adopted=adopted,

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from hearten.cli.compute import Scheduler, Workers, runner
 from hearten.cli.output import Table, out
-
-if TYPE_CHECKING:
-    from hearten.analysis.standalone import StandaloneResult
 
 
 def analyse(
@@ -90,129 +87,45 @@ def analyse(
     """Estimate a treatment effect from your own data file (no database needed)."""
     if not treatment:
         raise typer.BadParameter("give the assignment column", param_hint="--treatment")
-    from hearten.analysis.standalone import analyse_table, as_method, as_vcov, read_table
+    from hearten.analysis.table_file import read_table
+    from hearten.analysis.table_fit import fit_table
+    from hearten.analysis.table_spec import TableSpec, as_family, as_method, as_vcov
 
     data = read_table(file)
+    spec = TableSpec(
+        treatment=treatment,
+        outcome=outcome,
+        covariates=tuple(covariate or ()),
+        cluster=cluster,
+        strata=strata,
+        vcov=as_vcov(vcov),
+        uptake=uptake,
+        method=as_method(method),
+        reps=reps,
+        seed=seed,
+        weights=weights,
+        lin=lin,
+        control=control,
+        alpha=alpha,
+        family=as_family(family),
+        exposure=exposure,
+        time=time,
+        event=event,
+        moderators=tuple(moderator or ()),
+        pre_registered=pre_registered,
+        by_site=by_site,
+        impute=impute,
+    )
     from hearten.stats import chunks
 
     with chunks.using(runner(scheduler, workers)):
-        r = analyse_table(
-            data,
-            outcome,
-            treatment,
-            covariate or [],
-            cluster,
-            strata,
-            as_vcov(vcov),
-            uptake,
-            as_method(method),
-            reps,
-            seed,
-            weights,
-            lin,
-            control,
-            alpha,
-            family,
-            exposure,
-            time,
-            event,
-            moderator or [],
-            pre_registered,
-            by_site,
-            impute,
-        )
+        r = fit_table(spec, data)
     if as_json:
-        print(json.dumps(r.to_json(), indent=2, allow_nan=False))
+        print(r.as_json())
         return
-    level = round(100 * (1 - r.alpha))
-    if r.ratio is not None:
-        _print_ratio(r, level)
-        return
-    title = f"{r.estimand} of {r.treatment} ({r.treated} vs {r.control}) on {r.outcome}"
-    table = Table("estimate", "std. error", "df", "t", f"{level}% CI", "p", title=title)
-    bounded = math.isfinite(r.conf_low) and math.isfinite(r.conf_high)
-    interval = f"{r.conf_low:.4f} to {r.conf_high:.4f}" if bounded else "unbounded"
-    table.add_row(
-        f"{r.estimate:.4f}",
-        f"{r.std_error:.4f}",
-        f"{r.df:.1f}",
-        f"{r.statistic:.3f}",
-        interval,
-        f"{r.p_value:.4f}",
-    )
-    out.print(table)
-    clusters = f" in {r.n_clusters} clusters" if r.n_clusters else ""
-    out.print(f"n = {r.n}{clusters}; {r.vcov} standard errors; adjustment: {r.adjustment}.")
-    if r.n_dropped:
-        out.print(f"{r.n_dropped} row(s) were dropped for a missing value in a column used.")
-    if r.imputation:
-        mi = r.imputation
-        gaps = ", ".join(f"{v} in {k}" for k, v in mi["missing"].items() if v) or "none"
-        out.print(
-            f"Missing values imputed {mi['imputations']} times (seed {mi['seed']}) by chained "
-            f"equations within each arm ({gaps}); pooled by Rubin's rules with Barnard-Rubin "
-            f"df; fraction of missing information {mi['fmi']:.2f}."
-        )
-    if r.method != "analytic":
-        how = "every draw enumerated (exact)" if r.enumerated else f"{r.reps} draws, seed {r.seed}"
-        name = "wild cluster bootstrap" if r.method == "wild" else "randomisation inference"
-        out.print(f"p-value and interval by {name}: {how}.")
-    if r.hedges_g:
-        g = r.hedges_g
-        icc = f", ICC {g['icc']:.3f}" if r.n_clusters else ""
-        out.print(
-            f"Hedges' g = {g['g']:.3f} ({level}% CI {g['conf_low']:.3f} to "
-            f"{g['conf_high']:.3f}{icc})."
-        )
-    if r.first_stage_f is not None:
-        out.print(f"First-stage F = {r.first_stage_f:.1f}.")
-    for warning in r.warnings:
-        out.print(f"[bold yellow]Warning:[/] {warning}")
-    if r.sites:
-        sites = Table("site", "estimate", f"{level}% CI", "n", title="By site")
-        for e in r.sites["effects"]:
-            sites.add_row(
-                e["site"],
-                f"{e['estimate']:.4f}",
-                f"{e['conf_low']:.4f} to {e['conf_high']:.4f}",
-                str(e["n"]),
-            )
-        p = r.sites["pooled"]
-        sites.add_section()
-        sites.add_row(
-            "pooled (REML, Hartung-Knapp)",
-            f"{p['estimate']:.4f}",
-            f"{p['conf_low']:.4f} to {p['conf_high']:.4f}",
-            "",
-        )
-        out.print(sites)
-        out.print(f"Between sites: tau² = {p['tau2']:.4f}, I² = {100 * p['i2']:.1f}%.")
-    if r.moderators:
-        mods = Table(
-            "moderator",
-            "level",
-            "change in effect",
-            f"{level}% CI",
-            "p",
-            "adjusted p",
-            title="Treatment × moderator",
-        )
-        for m in r.moderators:
-            adjusted = "exploratory" if m["adjusted_p"] is None else f"{m['adjusted_p']:.4f}"
-            mods.add_row(
-                m["moderator"],
-                m["level"] or "per unit",
-                f"{m['estimate']:.4f}",
-                f"{m['conf_low']:.4f} to {m['conf_high']:.4f}",
-                f"{m['p_value']:.4f}",
-                adjusted,
-            )
-        out.print(mods)
-        if not any(m["pre_registered"] for m in r.moderators):
-            out.print(
-                "These moderators were not declared pre-registered (--pre-registered): "
-                "read them as exploratory."
-            )
+    from hearten.cli.analyse_text import print_result
+
+    print_result(r)
 
 
 def pool(
@@ -237,7 +150,8 @@ def pool(
     """Pool estimates across sites or trials (fixed- or random-effects meta-analysis)."""
     from dataclasses import asdict
 
-    from hearten.analysis.standalone import pool_table, read_table
+    from hearten.analysis.pooling import pool_table
+    from hearten.analysis.table_file import read_table
 
     m = pool_table(read_table(file), estimate, std_error, label, method, hartung_knapp, alpha)
     if figure is not None:
@@ -306,76 +220,6 @@ def pool(
         out.print(f"Forest plot written to {figure}")
 
 
-def _print_ratio(r: StandaloneResult, level: int) -> None:
-    """Readable output for binary, count and time-to-event models."""
-    assert r.ratio is not None
-    name = r.ratio["name"].replace("_", " ")
-    table = Table(
-        name,
-        f"{level}% CI",
-        "log scale (SE)",
-        "p",
-        title=f"{r.family}: {r.treatment} ({r.treated} vs {r.control}) on {r.outcome}",
-    )
-    low, high = r.ratio["conf_low"], r.ratio["conf_high"]
-    bounded = math.isfinite(low) and math.isfinite(high) and low > 0
-    table.add_row(
-        f"{r.ratio['value']:.4f}",
-        f"{low:.4f} to {high:.4f}" if bounded else "unbounded",
-        f"{r.estimate:.4f} ({r.std_error:.4f})",
-        f"{r.p_value:.4f}",
-    )
-    out.print(table)
-    clusters = f" in {r.n_clusters} clusters (cluster-robust)" if r.n_clusters else " (HC0)"
-    tests = {"analytic": "normal-based tests", "ri": "randomisation inference"}.get(
-        r.method, "the wild score bootstrap"
-    )
-    out.print(f"n = {r.n}{clusters}; {tests}; adjustment: {r.adjustment}.")
-    if r.method == "ri":
-        how = "every assignment enumerated (exact)" if r.enumerated else f"{r.reps} draws"
-        seed = "" if r.enumerated else f", seed {r.seed}"
-        out.print(f"p-value and interval by randomisation inference: {how}{seed}.")
-    if r.method == "wild":
-        how = "every sign flip of the clusters" if r.enumerated else f"{r.reps} random flips"
-        seed = "" if r.enumerated else f", seed {r.seed}"
-        out.print(f"p-value and interval by the wild score bootstrap: {how}{seed}.")
-    for warning in r.warnings:
-        out.print(f"Warning: {warning}")
-    if r.n_dropped:
-        out.print(f"{r.n_dropped} row(s) were dropped for a missing value in a column used.")
-    if r.risk_difference:
-        d = r.risk_difference
-        out.print(
-            f"Risk difference (average marginal effect): {d['estimate']:.4f} "
-            f"({level}% CI {d['conf_low']:.4f} to {d['conf_high']:.4f})."
-        )
-    g = r.diagnostics or {}
-    if g.get("note"):
-        out.print(f"Note: {g['note']}.")
-    if g.get("theta") is not None:
-        out.print(f"Negative binomial θ = {g['theta']:.4g} (SE {g['theta_se']:.3g}).")
-    if "pearson_dispersion" in g:
-        out.print(
-            f"Over-dispersion: Pearson χ²/df of the Poisson fit = "
-            f"{g['pearson_dispersion']:.2f}; zeros observed {g['zeros_observed']}, "
-            f"expected by the model {g['zeros_expected']:.1f}."
-        )
-    if "events" in g:
-        out.print(f"{g['events']} people left during follow-up.")
-    if "kaplan_meier" in g:
-        curves = g["kaplan_meier"]
-        km = Table(
-            "arm",
-            *[f"still in post at day {d:.0f}" for d in curves[0]["times"]],
-            "median days to leaving",
-            title="Kaplan–Meier",
-        )
-        for c in curves:
-            median = "not reached" if c["median"] is None else f"{c['median']:.0f}"
-            km.add_row(c["arm"], *[f"{100 * v:.1f}%" for v in c["survival"]], median)
-        out.print(km)
-
-
 def randomise(
     file: Annotated[Path, typer.Argument(help="the roster: CSV, Excel, Parquet or Stata")],
     id_column: Annotated[str, typer.Option("--id", help="the column identifying each person")],
@@ -412,7 +256,7 @@ def randomise(
     import io
 
     from hearten.analysis.roster_allocation import randomise_roster, sha256_of
-    from hearten.analysis.standalone import read_table
+    from hearten.analysis.table_file import read_table
     from hearten.cli.output import err
     from hearten.files import write_atomic
     from hearten.spreadsheet import neutral_frame
