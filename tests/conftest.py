@@ -186,8 +186,10 @@ def append_only_lifted() -> Iterator[None]:
 
     from hearten.trials.audit import (
         allocation_frozen_sql,
+        allocation_kept_sql,
         append_only_sql,
         remove_allocation_frozen_sql,
+        remove_allocation_kept_sql,
         remove_append_only_sql,
     )
 
@@ -195,6 +197,8 @@ def append_only_lifted() -> Iterator[None]:
         for statement in remove_append_only_sql(connection.vendor):
             cursor.execute(statement)
         for statement in remove_allocation_frozen_sql(connection.vendor):
+            cursor.execute(statement)
+        for statement in remove_allocation_kept_sql(connection.vendor):
             cursor.execute(statement)
     try:
         yield
@@ -204,16 +208,20 @@ def append_only_lifted() -> Iterator[None]:
                 cursor.execute(statement)
             for statement in allocation_frozen_sql(connection.vendor):
                 cursor.execute(statement)
+            for statement in allocation_kept_sql(connection.vendor):
+                cursor.execute(statement)
 
 
 @pytest.fixture
 def audit_flushable(transactional_db: None) -> Iterator[None]:
-    """Transactional tests end by emptying every table; clear the audit log first."""
+    """Transactional tests end by emptying every table; clear the audit log and the
+    allocations (never deleted otherwise) first."""
     yield
-    from hearten.trials.models import AuditEvent
+    from hearten.trials.models import Allocation, AuditEvent
 
     with append_only_lifted():
         AuditEvent.objects.all().delete()
+        Allocation.objects.all().delete()
 
 
 @dataclass

@@ -236,7 +236,19 @@ def test_the_demo_can_run_again_with_the_same_results(
     # on every import, so its allocation differs between runs; its engagement does not.
     assert _latest_result(db, "demo-goals")["uptake"] == goals_uptake
     assert db.execute(count).fetchone()[0] == people
+    # Each earlier trial went by discard_trial (an allocation is never deleted otherwise),
+    # which the audit log records; the new trials verify against their own events.
+    discarded = "SELECT trial_slug FROM trials_auditevent WHERE action = 'trial-discarded'"
+    assert sorted(r[0] for r in db.execute(discarded)) == sorted(
+        ["demo-letters", "demo-goals", "demo-coffee", "demo-caseload"]
+    )
     db.close()
+    verified = subprocess.run(
+        [*hearten_command(), "audit", "verify", "demo-letters"],
+        env=fresh_env(home), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "randomisation time: randomised at" in verified.stdout
 
 
 def test_commands_refuse_a_database_that_needs_upgrading(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 from hearten.errors import DesignError, StateError
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.audit import verify_chain
+from hearten.trials.lifecycle import discard_trial
 from hearten.trials.models import AllocatedUnit, AuditEvent, Participant
 from tests.conftest import append_only_lifted
 
@@ -55,7 +56,7 @@ def test_the_same_seed_reproduces_the_allocation_in_another_trial(
 ) -> None:
     randomise_trial(trial, 99)
     first = dict(trial.allocation.units.values_list("unit_key", "arm__name"))
-    trial.delete()
+    discard_trial(trial, "the test draws the same seed in another trial")
     from tests.conftest import roster_text
 
     other = _fresh(design_file, roster_text())

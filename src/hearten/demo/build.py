@@ -39,7 +39,7 @@ from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, plan_waves, record_consent, submit_response
 from hearten.trials.allocation import arms_by_participant, commit_seed, randomise_trial
 from hearten.trials.design import parse_design
-from hearten.trials.lifecycle import add_evaluator, create_trial
+from hearten.trials.lifecycle import add_evaluator, create_trial, discard_trial
 from hearten.trials.models import Trial
 from hearten.trials.roster import import_roster
 
@@ -138,7 +138,8 @@ def _fresh_trial(resource: str, closes: dict[str, date] | None = None) -> Trial:
             for w in design.waves
         ]
         design = design.model_copy(update={"waves": waves})
-    Trial.objects.filter(slug=design.slug).delete()
+    for earlier in Trial.objects.filter(slug=design.slug):
+        discard_trial(earlier, "the demo is built again")
     trial = create_trial(design)
     plan_waves(trial)
     return trial

@@ -116,7 +116,7 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
     from hearten.surveys.services import plan_waves
     from hearten.trials.allocation import commit_seed, randomise_trial
     from hearten.trials.design import parse_design
-    from hearten.trials.lifecycle import create_trial
+    from hearten.trials.lifecycle import create_trial, discard_trial
     from hearten.trials.models import SeedCommitment
     from hearten.trials.rollout import trial_schedule
     from hearten.trials.roster import import_roster
@@ -125,7 +125,8 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
     today = timezone.now().date()
     first = today - timedelta(days=PERIOD_DAYS * (STEPS + 1) + 14)
     with steps.step(label, "trial created, 12 teams' staff simulated"):
-        Trial.objects.filter(slug=SLUG).delete()
+        for earlier in Trial.objects.filter(slug=SLUG):
+            discard_trial(earlier, "the demo is built again")
         trial = create_trial(parse_design(_design_text(first), "the demo's caseload.toml"))
         plan_waves(trial)
         staff = simulate_staff(rng, today)

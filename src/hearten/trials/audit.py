@@ -102,7 +102,8 @@ def remove_append_only_sql(vendor: str) -> list[str]:
 
 #: Columns of an allocation that may never change once drawn: when (``created_at`` starts the
 #: HR follow-up window), with what seed, by which scheme, over which roster, by which software.
-#: A row goes only with its trial (deleting a trial deletes its allocation).
+#: A row is never deleted either (:func:`allocation_kept_sql`), except with its trial when the
+#: trial is discarded (``lifecycle.discard_trial``).
 ALLOCATION_FROZEN = ("id", "trial_id", "seed", "scheme", "unit", "software_version",
                      "created_at", "roster_sha256")  # fmt: skip
 _ALLOCATION = "trials_allocation"
@@ -135,3 +136,57 @@ def remove_allocation_frozen_sql(vendor: str) -> list[str]:
             "DROP FUNCTION IF EXISTS hearten_allocation_frozen()",
         ]
     return ["DROP TRIGGER IF EXISTS hearten_allocation_frozen"]
+
+
+_UNITS = "trials_allocatedunit"
+_PERMITS = "trials_discardpermit"
+#: What the triggers of :func:`allocation_kept_sql` say.
+KEPT_MESSAGE = (
+    "an allocation is never deleted: it is kept as drawn, with its units (erasing a person "
+    "keeps their pseudonymous allocation; a trial is discarded only by "
+    "hearten.trials.lifecycle.discard_trial, which records it in the audit log)"
+)
+
+
+def allocation_kept_sql(vendor: str) -> list[str]:
+    """SQL that refuses to delete an allocation or one of its units, except with its trial
+    under a :class:`~hearten.trials.models.DiscardPermit` (``discard_trial``)."""
+    own = f"EXISTS (SELECT 1 FROM {_PERMITS} k WHERE k.trial_id = OLD.trial_id)"
+    units = (
+        f"EXISTS (SELECT 1 FROM {_ALLOCATION} a JOIN {_PERMITS} k ON k.trial_id = a.trial_id "
+        "WHERE a.id = OLD.allocation_id)"
+    )
+    if vendor == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION hearten_allocation_kept() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN IF NOT {own} THEN RAISE EXCEPTION '{KEPT_MESSAGE}'; "
+            "END IF; RETURN OLD; END $$",
+            f"CREATE TRIGGER hearten_allocation_kept BEFORE DELETE ON {_ALLOCATION} "
+            "FOR EACH ROW EXECUTE FUNCTION hearten_allocation_kept()",
+            "CREATE OR REPLACE FUNCTION hearten_allocated_unit_kept() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN IF NOT {units} THEN RAISE EXCEPTION "
+            f"'{KEPT_MESSAGE}'; END IF; RETURN OLD; END $$",
+            f"CREATE TRIGGER hearten_allocated_unit_kept BEFORE DELETE ON {_UNITS} "
+            "FOR EACH ROW EXECUTE FUNCTION hearten_allocated_unit_kept()",
+        ]
+    return [
+        f"CREATE TRIGGER hearten_allocation_kept BEFORE DELETE ON {_ALLOCATION} "
+        f"WHEN NOT {own} BEGIN SELECT RAISE(ABORT, '{KEPT_MESSAGE}'); END",
+        f"CREATE TRIGGER hearten_allocated_unit_kept BEFORE DELETE ON {_UNITS} "
+        f"WHEN NOT {units} BEGIN SELECT RAISE(ABORT, '{KEPT_MESSAGE}'); END",
+    ]
+
+
+def remove_allocation_kept_sql(vendor: str) -> list[str]:
+    """SQL that lifts :func:`allocation_kept_sql` (migrations backwards, test teardown)."""
+    if vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS hearten_allocation_kept ON {_ALLOCATION}",
+            "DROP FUNCTION IF EXISTS hearten_allocation_kept()",
+            f"DROP TRIGGER IF EXISTS hearten_allocated_unit_kept ON {_UNITS}",
+            "DROP FUNCTION IF EXISTS hearten_allocated_unit_kept()",
+        ]
+    return [
+        "DROP TRIGGER IF EXISTS hearten_allocation_kept",
+        "DROP TRIGGER IF EXISTS hearten_allocated_unit_kept",
+    ]

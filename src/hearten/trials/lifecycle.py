@@ -9,7 +9,7 @@ from django.db import transaction
 from hearten.errors import NotFound, StateError
 from hearten.trials import audit
 from hearten.trials.design import Design
-from hearten.trials.models import Arm, Trial
+from hearten.trials.models import Allocation, Arm, DiscardPermit, Trial
 
 
 def create_trial(design: Design) -> Trial:
@@ -39,6 +39,25 @@ def create_trial(design: Design) -> Trial:
         )
         audit.record(trial, "trial-created", {"design": trial.design})
     return trial
+
+
+def discard_trial(trial: Trial, reason: str) -> None:
+    """Delete a trial and everything it holds, its allocation too, recording in the audit
+    log why and what allocation went (its seed, scheme and time): the one way an allocation
+    is ever deleted (the demo replacing its own trials; the triggers of
+    :func:`hearten.trials.audit.allocation_kept_sql` refuse every other). The audit log keeps
+    every earlier event of the trial, under its slug."""
+    with transaction.atomic():
+        drawn = Allocation.objects.filter(trial=trial).first()
+        detail: dict[str, Any] = {"reason": reason}
+        if drawn is not None:
+            detail["allocation"] = {"seed": drawn.seed, "scheme": drawn.scheme,
+                                    "randomised_at": drawn.created_at.isoformat()}  # fmt: skip
+        audit.record(trial, "trial-discarded", detail)
+        pk = trial.pk
+        DiscardPermit.objects.create(trial_id=pk)
+        Trial.objects.filter(pk=pk).delete()
+        DiscardPermit.objects.filter(trial_id=pk).delete()
 
 
 def get_trial(slug: str) -> Trial:

@@ -264,6 +264,17 @@ class AllocatedUnit(models.Model):
         ]
 
 
+class DiscardPermit(models.Model):
+    """Leave for one trial's allocation to be deleted with the trial: an allocation and its
+    units are otherwise never deleted (a trigger, :func:`hearten.trials.audit.allocation_kept_sql`).
+    :func:`hearten.trials.lifecycle.discard_trial` writes it, deletes the trial and removes it
+    in one transaction, after recording the discard in the audit log; so a permit is never
+    seen outside that transaction. ``trial_id`` is a plain number, not a key: the permit must
+    outlive the trial's row within the transaction."""
+
+    trial_id = models.BigIntegerField(unique=True)
+
+
 class TrialRole(models.Model):
     """A person who helps deliver a trial: a coordinator, or a letter writer for their teams.
 
