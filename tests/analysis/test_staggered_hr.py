@@ -100,6 +100,8 @@ def test_the_command_writes_an_observational_page_and_audits_it(
     assert heading.startswith("Observational comparison")
     first = re.search(r'<div class="summary">\s*<p>(.*?)</p>', html, re.S).group(1)  # type: ignore[union-attr]
     assert first.startswith("This is an observational comparison")
+    assert re.search(r"Averaged over the 3 months before adoption, the difference is -?\d", html)
+    assert "Mean difference over the 3 event times before adoption" in r.out
     text = re.sub(r"<[^>]+>", " ", html).lower()
     assert "trial" not in text
     assert "randomi" not in text

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from hearten.errors import DataError
-from hearten.stats.staggered import FEW_CLUSTERS, Comparison, fit_staggered
+from hearten.stats.staggered import FEW_CLUSTERS, Comparison, Method, fit_staggered
 from hearten.stats.staggered_inference import (
     clustered_covariance,
     multiplier_bootstrap,
@@ -165,3 +165,43 @@ def test_the_multiplier_bootstrap_se_approaches_the_analytic_one() -> None:
     analytic = np.sqrt(np.diag(clustered_covariance(psi, np.arange(400))))
     np.testing.assert_allclose(boot.ses, analytic, rtol=0.1)
     assert 1.9 < boot.critical_value < 2.6
+
+
+def test_anticipation_moves_the_base_month_back() -> None:
+    result = fit(STAGGERED, comparison=Comparison.NEVER_TREATED, anticipation=1)
+    cells = {(c.group, c.time): c.att for c in result.cells}  # type: ignore[attr-defined]
+    # Teams adopting in month 3 may have changed in month 2, so month 1 is their base.
+    expected = _change(["c", "d"], 1, 3) - _change(NEVER, 1, 3)
+    assert cells[(3, 3)] == pytest.approx(expected, abs=EXACT)
+    assert result.anticipation == 1  # type: ignore[attr-defined]
+
+
+def test_without_covariates_every_method_is_the_difference_in_means() -> None:
+    dr = fit(STAGGERED)
+    for method in (Method.OUTCOME_REGRESSION, Method.INVERSE_PROBABILITY):
+        other = fit(STAGGERED, method=method)
+        np.testing.assert_allclose(
+            [c.att for c in other.cells],  # type: ignore[attr-defined]
+            [c.att for c in dr.cells],  # type: ignore[attr-defined]
+            atol=EXACT,
+        )
+
+
+def test_the_pre_average_is_the_mean_of_the_event_study_before_adoption() -> None:
+    result = fit(STAGGERED)
+    dynamic = result.dynamic  # type: ignore[attr-defined]
+    before = [e for t, e in zip(dynamic.labels, dynamic.estimates, strict=True) if t < 0]
+    average = result.pre_average  # type: ignore[attr-defined]
+    assert average.periods == len(before) == 1
+    assert average.estimate == pytest.approx(np.mean(before), abs=EXACT)
+    assert average.se == pytest.approx(dynamic.ses[0], abs=EXACT)
+    assert 0 <= average.p_value <= 1
+
+
+def test_units_treated_from_the_first_period_are_left_out_and_said_so() -> None:
+    extra = panel({("z", 1): [9.0, 9.0, 9.0]})
+    result = fit(pd.concat([STAGGERED, extra], ignore_index=True))
+    assert result.n_units == 9  # type: ignore[attr-defined]
+    assert any("first treated in period(s) 1" in n for n in result.notes)  # type: ignore[attr-defined]
+    same = fit(STAGGERED)
+    assert [c.att for c in result.cells] == [c.att for c in same.cells]  # type: ignore[attr-defined]

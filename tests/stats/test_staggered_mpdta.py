@@ -102,6 +102,17 @@ def test_the_simple_dynamic_and_group_aggregations_match_did(
         np.testing.assert_allclose(agg.boot_ses, each["se"], rtol=BOOTSTRAP_SE)
 
 
+def test_the_pre_average_is_the_mean_of_did_s_pre_adoption_event_study(
+    fits: dict[str, StaggeredFit], published: pd.DataFrame
+) -> None:
+    rows = published[(published["call"] == "never_nocov") & (published["kind"] == "dynamic")]
+    before = rows[rows["label"] < 0]
+    average = fits["never_nocov"].pre_average
+    assert average is not None
+    assert average.periods == 3
+    assert average.estimate == pytest.approx(before["estimate"].mean(), abs=PRINTED)
+
+
 def test_the_bootstrap_is_fixed_by_its_seed_and_changes_with_it(mpdta: pd.DataFrame) -> None:
     def run(seed: int) -> StaggeredFit:
         return fit_staggered(

@@ -65,6 +65,10 @@ def _print(result: StaggeredComparison, figure: Path | None, as_json: bool) -> N
     if test.p_value is not None and test.statistic is not None:
         out.print(f"Pre-trend check: chi2 = {test.statistic:.2f} on {test.df} df, "
                   f"p = {test.p_value:.3f}.")  # fmt: skip
+    if fit.pre_average is not None:
+        a = fit.pre_average
+        out.print(f"Mean difference over the {a.periods} event times before adoption: "
+                  f"{a.estimate:.3f} (p = {a.p_value:.3f}).")  # fmt: skip
     table = Table("months since adoption", "effect", "band from", "band to",
                   title="Event study (uniform bands)")  # fmt: skip
     for e, est, lo, hi in zip(fit.dynamic.labels, fit.dynamic.estimates, fit.dynamic.lower,

@@ -60,7 +60,7 @@ def _num(value: float | None, digits: int = 2) -> str:
 def _p(p: float | None) -> str:
     if p is None:
         return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def context(result: Mapping[str, Any], change: str) -> dict[str, Any]:
@@ -90,12 +90,15 @@ def context(result: Mapping[str, Any], change: str) -> dict[str, Any]:
         "level": level,
         "figure": figure,
         "overall": _num(overall),
+        "magnitude": _num(None if overall is None else abs(overall)),
         "overall_low": _num(lo),
         "overall_high": _num(hi),
         "excludes_zero": lo is not None and hi is not None and (lo > 0 or hi < 0),
         "simple": _num(fit["simple"]["overall"]),
         "pre_statistic": _num(test["statistic"]),
         "pre_p": _p(test["p_value"]),
+        "pre_average": _num((fit["pre_average"] or {}).get("estimate")),
+        "pre_average_p": _p((fit["pre_average"] or {}).get("p_value")),
         "groups": [
             {"month": result["months"][g - 1], "effect": _num(e), "low": _num(a), "high": _num(b)}
             for g, e, a, b in zip(

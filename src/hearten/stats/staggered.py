@@ -31,6 +31,14 @@ Few clusters. Every inference here is asymptotic in the number of clusters. Belo
 multiplier bootstrap can be anti-conservative with a dozen teams, and the effect should be
 read as a description, with the pre-trend check weak.
 
+When the pre-period cells outnumber the clusters (a year of months before adoption and a
+dozen teams) the joint test cannot be computed, so a 1-df check on the mean pre-adoption
+event-study effect is reported beside it (``pre_average``, hand-written: ``did`` has none).
+
+``differences`` 0.3.0 and ``diff-diff`` 3.13 reproduce the published ATT(g,t) too; csdid is
+used because it ports ``did``'s Wald pre-test and returns the influence functions of every
+aggregation, which the clustered bands and checks here need.
+
 Unbalanced panels are refused: every unit must be observed in every period (``did`` by
 default drops such units silently; we name them so the evaluator decides).
 """
@@ -51,9 +59,11 @@ from scipy import stats
 
 from hearten.errors import DataError, EstimationError
 from hearten.stats.staggered_inference import (
+    PreAverage,
     PreTrendTest,
     clustered_covariance,
     multiplier_bootstrap,
+    pre_average_test,
     pre_trend_test,
 )
 
@@ -134,11 +144,14 @@ class StaggeredFit:
     ``n_units`` units, ``n_clusters`` clusters (``few_clusters`` when below
     :data:`FEW_CLUSTERS`); ``seed`` and ``draws`` of the multiplier bootstrap;
     ``critical_value`` the sup-t value of the cells' uniform band at level ``1 − alpha``;
+    ``pre_trend`` the joint Wald test of the pre-period cells (as ``did``), ``pre_average``
+    the 1-df check on the mean pre-adoption event-study effect (``None`` with no pre-periods);
     ``notes`` plain sentences a report must show (few clusters, dropped cells).
     """
 
     cells: tuple[GroupTimeEffect, ...]
     pre_trend: PreTrendTest
+    pre_average: PreAverage | None
     simple: AggregateEffect
     dynamic: AggregateEffect
     group: AggregateEffect
@@ -277,10 +290,17 @@ def fit_staggered(
             aggregates[kind] = model.atte
     result = model.results
     influence = np.asarray(model.MP["inffunc"]["inffunc"], dtype=np.float64)
-    first = frame[frame[time] == frame[time].min()]
-    cluster_codes = np.unique(first[cluster_col].to_numpy(), return_inverse=True)[1]
-    n_units = first.shape[0]
+    # The influence functions have a row per unit csdid kept (in its order): a group with
+    # no base period (adopting in the first period, or within the anticipation) is dropped.
+    kept = model.dp["data"]
+    kept_units = kept.loc[kept[time] == kept[time].min(), unit].to_numpy()
+    labels = kept_units
+    if cluster_col != unit:
+        labels = frame.groupby(unit)[cluster_col].first().loc[kept_units].to_numpy()
+    cluster_codes = np.unique(labels, return_inverse=True)[1]
+    n_units = kept_units.size
     n_clusters = int(cluster_codes.max()) + 1
+    lost = sorted(set(groups) - {int(g) for g in result["group"]})
     rng = np.random.default_rng(seed)
     att = np.asarray(result["att"], dtype=np.float64)
     gs = np.asarray(result["group"]).astype(int)
@@ -310,6 +330,14 @@ def fit_staggered(
     pre = (ts < gs) & valid
     test = pre_trend_test(att[pre], cov[np.ix_(pre, pre)], n_clusters)
     z = float(stats.norm.ppf(1 - alpha / 2))
+    dyn = aggregates[Aggregation.DYNAMIC]
+    event_times = np.asarray(dyn["egt"]).ravel()
+    before = event_times < 0
+    average = pre_average_test(
+        np.asarray(dyn["att_egt"], dtype=np.float64).ravel()[before],
+        np.asarray(dyn["inf_function"]["dynamic_inf_func_e"], dtype=np.float64)[:, before],
+        cluster_codes,
+    )
     summaries = {
         kind: _aggregate(kind, aggregates[kind], cluster_codes, rng, draws, alpha, z)
         for kind in Aggregation
@@ -321,6 +349,11 @@ def fit_staggered(
             f"Only {n_clusters} clusters: the standard errors, bands and pre-trend test rely "
             f"on many clusters and may be too narrow; read the effects as descriptive."
         )
+    if lost:
+        notes.append(
+            f"Units first treated in period(s) {', '.join(map(str, lost))} have no period "
+            "before adoption to compare from and were left out."
+        )
     dropped = int((~valid).sum())
     if dropped:
         notes.append(f"{dropped} group-time cell(s) had no comparison units and were left out.")
@@ -329,6 +362,7 @@ def fit_staggered(
     return StaggeredFit(
         cells=cells,
         pre_trend=test,
+        pre_average=average,
         simple=summaries[Aggregation.SIMPLE],
         dynamic=summaries[Aggregation.DYNAMIC],
         group=summaries[Aggregation.GROUP],

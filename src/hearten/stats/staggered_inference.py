@@ -106,3 +106,31 @@ def pre_trend_test(
     if not np.isfinite(w) or w < 0:
         return PreTrendTest(None, q, None, "the pre-period covariance is singular")
     return PreTrendTest(w, q, float(stats.chi2.sf(w, q)))
+
+
+@dataclass(frozen=True, slots=True)
+class PreAverage:
+    """The average of the event study's pre-adoption effects (``estimate``, equal weight to
+    each of ``periods`` event times before adoption), its clustered ``se`` and two-sided
+    normal ``p_value``: one degree of freedom, so it can be computed with few clusters when
+    the joint test cannot, at the price of missing differences that cancel out."""
+
+    estimate: float
+    se: float
+    p_value: float
+    periods: int
+
+
+def pre_average_test(
+    estimates: NDArray[np.float64], influence: NDArray[np.float64], clusters: NDArray[np.int64]
+) -> PreAverage | None:
+    """The 1-df check on the pre-adoption event-study ``estimates`` with their unit
+    ``influence`` functions (units × event times); ``None`` when there are none."""
+    k = estimates.size
+    if k == 0:
+        return None
+    mean_if = influence.mean(axis=1, keepdims=True)
+    se = float(np.sqrt(clustered_covariance(mean_if, clusters)[0, 0]))
+    estimate = float(estimates.mean())
+    p = float(2 * stats.norm.sf(abs(estimate / se))) if se > 0 else float("nan")
+    return PreAverage(estimate, se, p, k)
