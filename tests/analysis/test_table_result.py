@@ -168,3 +168,31 @@ def test_the_python_api_example_runs_as_written(
     )
     assert printed.endswith(expected.as_json() + "\n")
     assert printed.startswith(f"{expected.effect.estimate} Interval(low=")
+
+
+def test_tidy_gives_the_effect_and_each_interaction_as_estimatr_names_them(
+    trial: pd.DataFrame,
+) -> None:
+    result = fit_table(
+        TableSpec("treat", "y", cluster="team", moderators=("baseline", "stratum")), trial
+    )
+    table = result.tidy()
+    assert list(table.columns) == [
+        "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "df",
+    ]  # fmt: skip
+    assert list(table["term"]) == [
+        "treat:1",
+        "treat:1 × baseline",
+        "treat:1 × stratum[B]",
+        "treat:1 × stratum[C]",
+    ]
+    first = table.iloc[0]
+    assert (first["estimate"], first["p_value"], first["df"]) == (
+        result.effect.estimate,
+        result.effect.p_value,
+        result.effect.df,
+    )
+    assert result.moderation is not None
+    last = result.moderation.terms[-1]
+    assert table.iloc[-1]["conf_high"] == last.conf_high
+    assert table.iloc[-1]["statistic"] == pytest.approx(last.estimate / last.std_error)

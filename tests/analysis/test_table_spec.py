@@ -109,3 +109,18 @@ def test_an_option_mistake_is_reported_before_the_files_columns_are_checked(
     assert r.code == 2
     assert "--method wild needs --cluster" in r.err
     assert "Traceback" not in r.err
+
+
+def test_the_specification_needs_neither_pandas_nor_django() -> None:
+    """A mistake in the options is found before the file is read or a model imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hearten.analysis.table_spec\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'pandas', 'scipy', 'statsmodels', 'django'})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []

@@ -20,6 +20,8 @@ from hearten.analysis.effects import Estimate, HedgesG, Interval, Ratio, Resampl
 from hearten.analysis.table_spec import Method
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hearten.stats.estimate import Adjustment, TermEstimate
     from hearten.stats.inference import ResamplingTest
     from hearten.stats.meta import SitePooling
@@ -238,6 +240,27 @@ class TableResult:
             "imputation": None if self.imputation is None else self.imputation.to_dict(),
         }
         return _finite(out)
+
+    def tidy(self) -> pd.DataFrame:
+        """The effect, then each treatment-by-moderator interaction, one row each, in the
+        column names estimatr's ``tidy()`` uses (``term``: ``treatment:treated``, or
+        ``treatment:treated × moderator[level]``); a ratio model's row is on the log scale."""
+        import pandas as pd
+
+        c, e = self.contrast, self.effect
+        term = f"{c.treatment}:{c.treated}"
+        rows = [
+            (term, e.estimate, e.std_error, e.statistic, e.p_value, e.interval.low,
+             e.interval.high, e.df),
+        ]  # fmt: skip
+        for m in self.moderation.terms if self.moderation else ():
+            level = f"[{m.level}]" if m.level is not None else ""
+            rows.append(
+                (f"{term} × {m.moderator}{level}", m.estimate, m.std_error,
+                 m.estimate / m.std_error, m.p_value, m.conf_low, m.conf_high, m.df)
+            )  # fmt: skip
+        columns = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low"]
+        return pd.DataFrame(rows, columns=[*columns, "conf_high", "df"])
 
     def as_json(self) -> str:
         """The result as ``hearten analyse --json`` prints it (indented; no NaN)."""

@@ -4,7 +4,8 @@
 the model family, the inference, the options) and refuses, when it is made, every combination
 that cannot be analysed, with one line saying what to change. The data are checked later, by
 :func:`hearten.analysis.table_fit.fit_table`, against the columns the specification names.
-Nothing here imports numpy, pandas or Django, so a mistake in the options costs nothing.
+Nothing here touches data or imports pandas or Django: a mistake in the options is found before
+any fit.
 """
 
 from __future__ import annotations
