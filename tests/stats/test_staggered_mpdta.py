@@ -144,3 +144,18 @@ def test_clustering_by_state_widens_nothing_it_should_not_and_reports_few_cluste
     )  # fmt: skip
     assert [c.att for c in fit.cells] == [c.att for c in unclustered.cells]
     assert [c.se for c in fit.cells] != [c.se for c in unclustered.cells]
+
+
+def test_the_python_api_example_runs_as_written(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = (Path(__file__).parents[2] / "docs" / "reference" / "python-api.md").read_text()
+    section = page.split("## Staggered adoption (observational)", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "mpdta.csv").write_bytes((HERE / "mpdta.csv").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "python-api.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "-0.04 -0.031"
+    assert lines[1] == "0.16812"
+    assert "boot_se" in lines[2]
