@@ -24,6 +24,16 @@ analysis plan.
   tried again, with waits that double from one minute up to an hour, before it is marked
   failed (default ``48``); a failed e-mail is sent again when the server answers again, or by
   ``hearten worker --retry-failed``.
+- ``HEARTEN_OIDC_ISSUER``, ``HEARTEN_OIDC_CLIENT_ID``, ``HEARTEN_OIDC_CLIENT_SECRET``: the
+  council's OpenID Connect provider (Microsoft Entra ID or any standard provider) and
+  Hearten's registration with it; staff may then sign in with their council account (all three
+  or none; default none: local passwords only). The issuer is ``https://`` (``http://`` only on
+  the loopback address, for tests).
+- ``HEARTEN_OIDC_EMAIL_VERIFIED_CLAIM``: the claim that says the e-mail address is verified
+  (default ``email_verified``; Entra ID sends ``xms_edov`` when asked for it).
+- ``HEARTEN_OIDC_MFA_CLAIM``, ``HEARTEN_OIDC_MFA_VALUES``: the claim, and its comma-separated
+  values, that say the provider asked for a second factor (default ``amr`` and ``mfa``, as
+  RFC 8176); evaluators and administrators whose sign-in lacks it enter Hearten's own code.
 """
 
 from __future__ import annotations
@@ -31,11 +41,33 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from hearten.files import FOLDER_MODE, private_folder
+
+
+@dataclass(frozen=True, slots=True)
+class OpenIdProvider:
+    """The council's OpenID Connect provider and Hearten's registration with it.
+
+    ``mfa_values``: any one of them in the ``mfa_claim`` claim (a string or a list) means the
+    provider asked for a second factor at this sign-in.
+    """
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    email_verified_claim: str = "email_verified"
+    mfa_claim: str = "amr"
+    mfa_values: tuple[str, ...] = ("mfa",)
+
+    @property
+    def discovery_url(self) -> str:
+        """The provider's discovery document (OpenID Connect Discovery 1.0, section 4)."""
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +88,7 @@ class Settings:
     smtp_security: str = "none"
     mail_from: str = "Hearten <hearten@localhost>"
     mail_retry_hours: float = 48.0
+    oidc: OpenIdProvider | None = None
 
     @property
     def base_origin(self) -> str:
@@ -102,6 +135,45 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         smtp_security=_security(env.get("HEARTEN_SMTP_SECURITY", "none")),
         mail_from=env.get("HEARTEN_MAIL_FROM", "Hearten <hearten@localhost>"),
         mail_retry_hours=_hours(env.get("HEARTEN_MAIL_RETRY_HOURS", "48")),
+        oidc=_openid_provider(env),
+    )
+
+
+_OIDC_REQUIRED = ("HEARTEN_OIDC_ISSUER", "HEARTEN_OIDC_CLIENT_ID", "HEARTEN_OIDC_CLIENT_SECRET")
+
+
+def _openid_provider(env: Mapping[str, str]) -> OpenIdProvider | None:
+    """The provider from ``HEARTEN_OIDC_*``, or None when none is configured."""
+    given = {name: env.get(name, "").strip() for name in _OIDC_REQUIRED}
+    if not any(given.values()):
+        return None
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        raise ValueError(
+            f"{', '.join(missing)} must be set too: sign-in with a council account needs "
+            "the issuer, the client id and the client secret (or none of them)"
+        )
+    issuer = given["HEARTEN_OIDC_ISSUER"]
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+        raise ValueError(
+            "HEARTEN_OIDC_ISSUER must be the provider's https:// address (as its discovery "
+            f"document gives it), not {issuer!r}"
+        )
+    values = tuple(
+        v.strip() for v in env.get("HEARTEN_OIDC_MFA_VALUES", "mfa").split(",") if v.strip()
+    )
+    if not values:
+        raise ValueError("HEARTEN_OIDC_MFA_VALUES must name at least one value, such as mfa")
+    return OpenIdProvider(
+        issuer=issuer,
+        client_id=given["HEARTEN_OIDC_CLIENT_ID"],
+        client_secret=given["HEARTEN_OIDC_CLIENT_SECRET"],
+        email_verified_claim=env.get("HEARTEN_OIDC_EMAIL_VERIFIED_CLAIM", "").strip()
+        or "email_verified",
+        mfa_claim=env.get("HEARTEN_OIDC_MFA_CLAIM", "").strip() or "amr",
+        mfa_values=values,
     )
 
 

@@ -1,4 +1,4 @@
-"""``hearten user``: staff accounts (passwords, sign-in lockouts)."""
+"""``hearten user``: staff accounts (council e-mail addresses, passwords, sign-in lockouts)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,34 @@ from hearten.cli.output import out
 user_app = typer.Typer(help="Manage staff accounts.", no_args_is_help=True)
 
 UserArg = Annotated[str, typer.Argument(help="the account's username")]
+
+
+EmailArg = Annotated[
+    str, typer.Argument(help="the e-mail address the council's sign-in service has for them")
+]
+
+
+@user_app.command("add")
+def add(username: UserArg, email: EmailArg) -> None:
+    """Add an account that signs in with its council account only (no Hearten password)."""
+    require_database()
+    from hearten.web.accounts import add_account
+
+    add_account(username, email)
+    out.print(
+        f"{username} can sign in with their council account ({email}); give them a role in a "
+        "trial with `hearten trial add-role` or `hearten trial add-evaluator`."
+    )
+
+
+@user_app.command("email")
+def email(username: UserArg, address: EmailArg) -> None:
+    """Set the council e-mail address by which a council sign-in finds this account."""
+    require_database()
+    from hearten.web.accounts import set_email
+
+    set_email(username, address)
+    out.print(f"{username} signs in with the council account of {address}.")
 
 
 @user_app.command("password")

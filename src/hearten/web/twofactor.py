@@ -4,7 +4,9 @@ Evaluators see individuals' answers and the full allocation, and administrators 
 so after their password they also enter a six-digit code from an authenticator app. Coordinators
 and letter writers, who see only what delivery needs, sign in with a password alone (the
 sign-in throttle applies to everyone). An administrator issues the app's key with
-``hearten user 2fa USERNAME``.
+``hearten user 2fa USERNAME``. Someone who signed in with their council account whose provider
+asked for a second factor (its MFA claim, :mod:`hearten.web.council_sign_in`) has taken the
+second step there and is not asked again.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ def needs_second_factor(user: Any) -> bool:
     )
 
 
+#: The session's note that the council's identity provider asked for a second factor at this
+#: sign-in (set only by :mod:`hearten.web.council_sign_in`, after signing in).
+PROVIDER_MFA_SESSION_KEY = "hearten_provider_mfa"
+
 #: Paths open before the second step: signing in and out, and the participants' own pages.
 OPEN = ("/sign-in/", "/sign-out/", "/healthz", "/static/", "/s/", "/g/")
 
@@ -48,6 +54,7 @@ class SecondFactorMiddleware:
             user.is_authenticated
             and not request.path.startswith(OPEN)
             and not user.is_verified()
+            and not request.session.get(PROVIDER_MFA_SESSION_KEY)
             and needs_second_factor(user)
         ):
             return redirect(f"/sign-in/code/?{urlencode({'next': request.get_full_path()})}")

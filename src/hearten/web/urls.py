@@ -8,14 +8,14 @@ from hearten.process import views as process_views
 from hearten.surveys import concerns, information, leaving
 from hearten.surveys import staff_views as survey_staff_views
 from hearten.surveys import views as survey_views
-from hearten.web import responses, twofactor, upload_pages, views
+from hearten.web import council_sign_in, responses, twofactor, upload_pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "sign-in/", auth_views.LoginView.as_view(template_name="hearten/login.html"), name="login"
-    ),
+    path("sign-in/", council_sign_in.SignInView.as_view(), name="login"),
+    path("sign-in/council/", council_sign_in.start, name="sign-in-council"),
+    path("sign-in/council/callback/", council_sign_in.callback, name="sign-in-council-callback"),
     path("sign-in/code/", twofactor.enter_code, name="sign-in-code"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("trials/", views.dashboard, name="dashboard"),

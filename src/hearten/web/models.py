@@ -1,0 +1,46 @@
+"""What the web layer itself stores: the record of sign-ins with a council account.
+
+Password sign-ins are logged by the sign-in throttle (django-axes: every attempt, with the
+username and address). A sign-in through the council's identity provider never reaches that
+throttle, so each one, allowed or refused, is recorded here: when, the outcome, the technical
+reason for a refusal and, where the account was matched, which Hearten user. No e-mail address,
+name or provider subject is kept, so this log holds no personal data beyond the user it
+points to.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class SignInOutcome(models.TextChoices):
+    """How a sign-in with a council account ended."""
+
+    SIGNED_IN = "signed-in", "signed in"
+    REFUSED_BY_PROVIDER = "refused-by-provider", "refused by the provider (a disabled account)"
+    INVALID_RESPONSE = "invalid-response", "the provider's answer failed a check"
+    UNVERIFIED_EMAIL = "unverified-email", "the e-mail address is not verified"
+    NO_ACCOUNT = "no-account", "no Hearten account has the e-mail address"
+    ACCOUNT_INACTIVE = "account-inactive", "the Hearten account is switched off"
+    PROVIDER_UNREACHABLE = "provider-unreachable", "the provider could not be reached"
+
+
+class CouncilSignIn(models.Model):
+    """One sign-in with a council account, allowed or refused (append-only by convention:
+    nothing in Hearten changes or deletes these rows)."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=30, choices=SignInOutcome.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="council_sign_ins",
+    )
+    second_factor_by_provider = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]

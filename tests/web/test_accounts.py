@@ -1,0 +1,49 @@
+"""Staff accounts' council e-mail addresses, through ``hearten user add`` and ``email``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_account_for_council_sign_in_has_no_hearten_password(
+    hearten: Callable[..., Any],
+) -> None:
+    done = hearten("user", "add", "sam", "Sam.Jones@council.example")
+    assert done.code == 0, done.err
+    assert "sam can sign in with their council account" in done.out
+    sam = get_user_model().objects.get(username="sam")
+    assert sam.email == "Sam.Jones@council.example"
+    assert not sam.has_usable_password()
+
+
+def test_an_address_belongs_to_one_account_whatever_its_case(
+    hearten: Callable[..., Any],
+) -> None:
+    assert hearten("user", "add", "sam", "sam.jones@council.example").code == 0
+    get_user_model().objects.create_user("eve", password="a long passphrase 1")
+    done = hearten("user", "email", "eve", "SAM.JONES@council.example")
+    assert done.code != 0
+    assert "the account 'sam' already has" in done.err
+    assert "Traceback" not in done.err
+    assert get_user_model().objects.get(username="eve").email == ""
+    assert hearten("user", "email", "eve", "eve@university.example").code == 0
+    assert get_user_model().objects.get(username="eve").email == "eve@university.example"
+    assert hearten("user", "email", "sam", "SAM.jones@council.example").code == 0  # its own
+
+
+def test_it_refuses_what_is_not_an_address_or_not_an_account(
+    hearten: Callable[..., Any],
+) -> None:
+    done = hearten("user", "add", "sam", "sam at council")
+    assert done.code != 0
+    assert "is not an e-mail address" in done.err
+    assert not get_user_model().objects.filter(username="sam").exists()
+    assert "no account called 'nobody'" in hearten("user", "email", "nobody", "n@x.example").err
+    hearten("user", "add", "sam", "sam@council.example")
+    assert "already an account called 'sam'" in hearten("user", "add", "sam", "s@x.example").err
