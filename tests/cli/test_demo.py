@@ -136,6 +136,10 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
         "Participant flow by sequence and period",
         "Sickness absence and leaving by period",
         "re-draws of the allocation to sequences",
+        "As Hedges' g",
+        # what teams said before they started: usual practice, asked in control periods only
+        "What deliverers said, and teams before the change",
+        "only of people whose team was then in the condition Caseloads as usual",
     ):
         assert text in page, text
     assert caseload.with_suffix(".pdf").read_bytes().startswith(b"%PDF")

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hearten.demo.questions import own_generator
 from hearten.demo.roster import write_roster
 from hearten.demo.simulate import Person, simulate_answers, simulate_staff
 from hearten.demo.steps import Steps
@@ -52,8 +53,9 @@ def _design_text(first: date) -> str:
 
 def _answer_period(
     trial: Trial, wave: str, people: dict[str, Person], level: dict[str, float],
-    shift: dict[str, float], rng: np.random.Generator,
+    shift: dict[str, float], rng: np.random.Generator, own: np.random.Generator,
 ) -> None:  # fmt: skip
+    from hearten.demo.questions import answer_own_questions
     from hearten.surveys.models import Invitation
     from hearten.surveys.services import invite, record_consent, submit_response
 
@@ -74,6 +76,7 @@ def _answer_period(
             fresh = level[team] + rng.normal(0.0, 0.55)  # a new draw each period
             values = simulate_answers(rng, fresh, shift.get(team, 0.0))
             submit_response(inv, {f"swemwbs_{i}": v for i, v in enumerate(values, 1)})
+            answer_own_questions(inv, own, SLUG)
 
 
 def _write_hr(
@@ -155,12 +158,13 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
     start = {r.unit: r.start for r in trial_schedule(trial, as_drawn=True).rows}
     by_id = {p.staff_id: p for p in people}
     level = {t: float(np.mean([p.level for p in people if p.team == t])) for t in teams}
+    own = own_generator(SLUG)  # the own questions' answers: the other draws stay as they were
     survey = steps.step(label, "a survey each period answered", total=STEPS + 1)
     with survey as advance:
         for period in range(STEPS + 1):
             shift = {t: DRIFT * period + (CASELOAD_EFFECT if period >= start[t] else 0.0)
                      for t in teams}  # fmt: skip
-            _answer_period(trial, f"period-{period}", by_id, level, shift, rng)
+            _answer_period(trial, f"period-{period}", by_id, level, shift, rng, own)
             advance()
     with steps.step(label, "fifteen months of HR records imported"):
         _write_hr(people, first, start, rng, home)

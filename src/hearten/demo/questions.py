@@ -1,6 +1,8 @@
 """The demo participants' answers to their trial's own questions (the `[[questions]]` pages of
-``coffee.toml`` and ``goals.toml``): how valued they feel, the control arm's usual practice,
-and now and then a comment, written for the demo (none comes from a real person).
+``coffee.toml``, ``goals.toml`` and ``caseload.toml``): how valued they feel, the control
+arm's usual practice (in the stepped-wedge trial, asked in a team's periods before it starts),
+how the change went once started, and now and then a comment, written for the demo (none
+comes from a real person).
 
 The answers are drawn from their own generator, seeded from the trial's slug, so adding them
 leaves every other simulated number of the demo as it was. Every answer is sent through the
@@ -34,7 +36,11 @@ COMMENTS = (
 USUAL = {
     "demo-coffee": "A thank-you card from my team manager.",
     "demo-goals": "A wellbeing app I found myself, for a few weeks.",
+    "demo-caseload": "Our manager moved two of my cases to a colleague for a month.",
 }
+#: How often the caseload limit held, by the people of teams that had started the change
+#: (Always, Mostly, Sometimes, Never), for the trial that asks it.
+KEPT = {"demo-caseload": (0.3, 0.45, 0.2, 0.05)}
 #: Share of people who write a comment.
 COMMENTING = 0.3
 
@@ -55,6 +61,8 @@ def answer_own_questions(inv: Invitation, rng: np.random.Generator, slug: str) -
         }
         if answers["usual"] == 1:
             answers["usual_what"] = USUAL.get(slug, "Something similar.")
+        if slug in KEPT:  # drawn only for the trial that asks it: the others' draws stay
+            answers["kept"] = int(rng.choice([1, 2, 3, 4], p=KEPT[slug]))
         if rng.random() < COMMENTING:
             answers["comment"] = COMMENTS[int(rng.integers(len(COMMENTS)))]
         save_page(inv, page, answers)

@@ -489,7 +489,8 @@ def _context_of(trial: Trial) -> tuple[dict[str, Any], str]:
         from hearten.reports.stepped_wedge import stepped_wedge_context
 
         context = {**stepped_wedge_context(run.result), "trial": trial, "run": run,
-                   "generated_at": timezone.now(), "version": hearten.__version__}  # fmt: skip
+                   "generated_at": timezone.now(), "version": hearten.__version__,
+                   "voices": _voices(trial)}  # fmt: skip
         return context, "reports/stepped_wedge.html"
     return _context(trial), "reports/report.html"
 

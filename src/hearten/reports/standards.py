@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from hearten.analysis.stored import latest_run
+from hearten.errors import DesignError
 from hearten.files import write_atomic
 from hearten.interventions.models import CostItem, Letter, LetterPlan, PerkDeployment
 from hearten.reports.consort import CLUSTER_NOTES, CONSORT_2025, WHO_TRDS
@@ -262,6 +263,13 @@ def standards_markdown(trial: Trial) -> str:
     """The reporting pack of ``trial``'s latest analysis, as Markdown."""
     run = latest_run(trial)
     r = run.result
+    if r.get("design") == "stepped-wedge":
+        raise DesignError(
+            f"trial {trial.slug!r} is a stepped-wedge trial: the reporting pack answers CONSORT "
+            "for parallel trials, and its stepped-wedge extension's items are not written yet; "
+            f"the report (`hearten trial report {trial.slug}`) has the stepped-wedge flow "
+            "diagram, schedule and deviations"
+        )
     design = design_of(trial)
     answers = _answers(trial, r)
     timing = _consent_timing(trial)

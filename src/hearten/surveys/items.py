@@ -192,10 +192,18 @@ def page_for(v: Any, name: str) -> Instrument | QuestionPage:
         raise DataError(f"wave {v.wave.name!r} does not ask {name!r}")
     spec = QuestionPageSpec.model_validate(found[0])
     arm = arms_by_participant(person.trial, Participant.objects.filter(pk=person.pk))
+    current = arm.get(person.pk)
+    if current is not None and person.trial.design.get("stepped_wedge"):
+        # a stepped-wedge team is in control until it starts: its people are asked the
+        # control arm's questions in those periods (usual practice), the change's after
+        from hearten.trials.allocation import unit_key
+        from hearten.trials.rollout import arm_in_wave
+
+        current = arm_in_wave(person.trial, unit_key(person, person.trial.unit), v.wave.name)
     earlier: dict[str, Any] = {}
     for before in v.pages[: v.pages.index(name)] if name in v.pages else ():
         earlier.update(v.saved.get(before, {}))
-    return question_page(spec, arm.get(person.pk), earlier)
+    return question_page(spec, current, earlier)
 
 
 class QuestionsForm(forms.Form):

@@ -2,7 +2,7 @@
 it recorded as deviations.
 
 The allocation keeps each cluster's *drawn* sequence (``AllocatedUnit.factors["sequence"]``),
-which ``hearten trial verify`` re-derives from the seed. When a team cannot start on time
+which ``hearten audit verify`` re-derives from the seed. When a team cannot start on time
 (a manager leaves, an office moves) the change is not written over the draw: it is appended
 to the hash-chained audit log as a ``schedule-changed`` event with its reason, and the
 schedule a report shows is the drawn one with those changes applied, each listed as a
@@ -82,6 +82,25 @@ def trial_schedule(trial: Trial, as_drawn: bool = False) -> Schedule:
     return schedule(
         units, [drawn[u][0] for u in units], [sequence[u] for u in units], steps, transition
     )
+
+
+def arm_in_wave(trial: Trial, unit: str, wave: str) -> str | None:
+    """The arm whose questions a stepped-wedge cluster's people are asked at ``wave``: the
+    control arm in the periods before the cluster starts, the change arm from its start
+    (transition periods included), by the schedule as it is now (recorded changes applied:
+    what the team actually had then); ``None`` for a wave that measures no period, or a unit
+    not in the schedule."""
+    design = design_of(trial)
+    spec = design.stepped_wedge
+    if spec is None or wave not in spec.period_waves:
+        return None
+    row = next((r for r in trial_schedule(trial).rows if r.unit == unit), None)
+    if row is None:
+        return None
+    condition = row.conditions[list(spec.period_waves).index(wave)]
+    control = next(a.name for a in design.arms if a.control)
+    change = next(a.name for a in design.arms if not a.control)
+    return control if condition == "control" else change
 
 
 def change_schedule(trial: Trial, unit: str, start: int, reason: str) -> Deviation:
