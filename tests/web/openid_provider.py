@@ -148,6 +148,7 @@ class ProviderBrowser:
     def __init__(self, account: str) -> None:
         self.account = account
         self.session = requests.Session()
+        self.session.headers["Accept"] = "application/json"  # the provider's pages as JSON
 
     def visit(self, url: str, stop_at: str) -> str:
         """Follow the provider from ``url`` (its authorisation address) through login and

@@ -2,9 +2,9 @@
 // configured with two clients and a handful of accounts, listening on 127.0.0.1 on a port the
 // system picks. It prints one JSON line, {"issuer": ...}, once it is listening.
 //
-// The login and consent pages are the provider's interactions answered by plain form posts
-// (the tests post them as a browser would): POST /interaction/<uid>/login with `login`, then
-// POST /interaction/<uid>/confirm. A disabled account is refused there, as Microsoft Entra ID
+// The login and consent pages are the provider's interactions: small HTML forms for a real
+// browser (or JSON, {"prompt": ...}, when asked for it), posted as POST /interaction/<uid>/login
+// with `login`, then POST /interaction/<uid>/confirm. A disabled account is refused there, as Microsoft Entra ID
 // refuses one: the browser goes back to the client with error=access_denied.
 //
 // Settings come from the environment:
@@ -81,8 +81,19 @@ async function interaction(provider, req, res, uid, step) {
   const details = await provider.interactionDetails(req, res);
   if (details.uid !== uid) throw new Error('interaction mismatch');
   if (req.method === 'GET') {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ uid, prompt: details.prompt.name }));
+    const prompt = details.prompt.name;
+    if ((req.headers.accept || '').includes('application/json')) {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ uid, prompt }));
+      return;
+    }
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(prompt === 'login'
+      ? `<!DOCTYPE html><html lang="en"><title>Council sign-in</title><h1>Council sign-in</h1>
+<form method="post" action="/interaction/${uid}/login"><label for="login">Account</label>
+<input id="login" name="login"><button type="submit">Sign in</button></form></html>`
+      : `<!DOCTYPE html><html lang="en"><title>Allow Hearten</title><h1>Allow Hearten</h1>
+<form method="post" action="/interaction/${uid}/confirm"><button type="submit">Continue</button></form></html>`);
     return;
   }
   const form = await readForm(req);
