@@ -170,6 +170,28 @@ def test_randomisation_inference_redraws_within_sites_from_the_seed(stepped: Any
     assert r["randomisation"]["p_value"] < 0.05
 
 
+def test_unstratified_sequences_are_tested_exactly_over_every_allocation(
+    write_roster: Callable[[str], Path], db: None
+) -> None:
+    from hearten.reports.render import write_report
+    from hearten.stats.sequences import allocations_possible
+
+    t = make_trial(write_roster, design_text().replace('strata = "site"', 'strata = "none"'))
+    answer_every_period(t, effect=1, skip_every=4)
+    r = run_analysis(t).result
+    data, plan, _ = stepped_dataset(t)
+    # 8 teams in 4 sequences of 2: 8!/(2!^4) = 2520 allocations, few enough to enumerate
+    assert allocations_possible([2, 2, 2, 2]) == 2520
+    expected = sequence_test(
+        data["y"], data["cluster"], data["period"], {x.unit: x.start for x in plan.rows},
+        None, int(t.allocation.seed), 999,
+    )  # fmt: skip
+    assert r["randomisation"]["exact"] is True
+    assert r["randomisation"]["allocations"] == 2520
+    assert r["randomisation"]["p_value"] == pytest.approx(expected.p_value)
+    assert "every one of the 2520 possible allocations" in write_report(t).read_text()
+
+
 def test_the_flow_counts_each_sequence_in_each_period(stepped: Any) -> None:
     flow = run_analysis(stepped).result["flow"]
     assert len(flow) == 4 * 5

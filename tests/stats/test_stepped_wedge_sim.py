@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hearten.errors import DesignError, EstimationError
-from hearten.stats.stepped_wedge import period_covariance, standard_error
+from hearten.stats.stepped_wedge import period_covariance, solve_power, standard_error
 from hearten.stats.stepped_wedge_fit import fit_stepped_wedge
 from hearten.stats.stepped_wedge_sim import (
     SteppedWedgeSimulation,
@@ -211,3 +211,18 @@ def test_a_closed_cohorts_correlation_is_checked() -> None:
         simulate_stepped_wedge(SteppedWedgeSimulation(8, 4, 10, 0.1, 0.2, iac=0.3), 100, 1)
     with pytest.raises(DesignError, match="cac must be between 0 and 1"):
         simulate_stepped_wedge(SteppedWedgeSimulation(8, 4, 10, 0.1, 0.2, cac=1.2), 100, 1)
+
+
+def test_the_python_api_example_runs_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).parents[2] / "docs" / "reference" / "python-api.md").read_text()
+    section = page.split("## A stepped-wedge design", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "python-api.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    closed = solve_power(CORRELATED[3].closed_form(), 0.25).power
+    assert lines[0] == str(round(closed, 3))
+    assert lines[1] == f"decay-cohort {round(closed, 3)}"
+    power, mcse = map(float, lines[2].split())
+    assert abs(power - closed) < POWER_MC_SDS * mcse
