@@ -3,6 +3,7 @@ hand, the command end to end, and the page's wording (never a trial)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import date
@@ -106,9 +107,12 @@ def test_the_command_writes_an_observational_page_and_audits_it(
     assert "trial" not in text
     assert "randomi" not in text
     assert 'role="img" aria-label="Event study of sickness absence days' in html
+    pdf = page.with_suffix(".pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
     event = AuditEvent.objects.filter(action="exported").latest("id")
     assert event.detail["what"] == "observational staggered comparison"
     assert event.detail["seed"] == 11
+    assert event.detail["pdf_sha256"] == hashlib.sha256(pdf).hexdigest()
 
 
 def test_the_same_seed_gives_the_same_page(

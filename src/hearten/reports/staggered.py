@@ -126,15 +126,20 @@ def page_path(trial: Trial, outcome: str) -> Path:
 
 
 def write_page(trial: Trial, result: Mapping[str, Any], change: str) -> Path:
-    """Render the page, write it whole and audit the export (with the bootstrap's seed)."""
+    """Render the page as HTML and as a tagged PDF beside it (same template, same numbers),
+    write each whole and audit the export (with the bootstrap's seed)."""
     from django.template.loader import render_to_string
 
     from hearten.files import write_atomic
+    from hearten.reports.pdf import write_pdf
     from hearten.trials import audit
 
-    html = render_to_string("reports/staggered.html", context(result, change))
+    shown = context(result, change)
+    html = render_to_string("reports/staggered.html", shown)
     path = page_path(trial, result["outcome"])
     write_atomic(path, html)
+    printable = render_to_string("reports/staggered.html", {**shown, "pdf": True})
+    pdf = write_pdf(printable, path.with_suffix(".pdf"), f"Observational comparison: {change}")
     audit.record(
         trial,
         "exported",
@@ -144,6 +149,7 @@ def write_page(trial: Trial, result: Mapping[str, Any], change: str) -> Path:
             "file": path.name,
             "seed": result["fit"]["seed"],
             "sha256": hashlib.sha256(html.encode()).hexdigest(),
+            "pdf_sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
         },
     )
     return path
