@@ -42,8 +42,8 @@ def _user(name: str) -> Any:
 def test_a_coordinator_marks_a_delivery_and_the_latest_mark_is_shown(delivering: Any) -> None:
     today = timezone.localdate()
     who = delivering.treated[0].pseudonym
-    mark_delivery(_user("coord"), delivering, who, "returned", today)
-    mark_delivery(_user("coord"), delivering, who, "delivered", today)
+    mark_delivery(_user("coord"), delivering, who, "returned", today, today=today)
+    mark_delivery(_user("coord"), delivering, who, "delivered", today, today=today)
     row = next(r for r in delivery_rows(_user("coord"), delivering) if r.pseudonym == who)
     assert (row.name, row.status, row.on) == ("Jo Bloggs", "delivered", today)
     assert row.receives in set(delivering.arms.values_list("label", flat=True))
@@ -55,15 +55,32 @@ def test_marks_are_refused_for_others_lists_wrong_dates_and_other_roles(deliveri
     today = timezone.localdate()
     with pytest.raises(NotFound, match="not on your delivery list"):
         mark_delivery(_user("coord"), delivering, delivering.control[0].pseudonym, "delivered",
-                      today)  # fmt: skip
+                      today, today=today)  # fmt: skip
     with pytest.raises(DataError, match="between the day delivery opened and today"):
         mark_delivery(_user("coord"), delivering, delivering.treated[0].pseudonym, "delivered",
-                      today + timedelta(days=1))  # fmt: skip
+                      today + timedelta(days=1), today=today)  # fmt: skip
     with pytest.raises(DataError, match="unknown delivery status"):
-        mark_delivery(_user("coord"), delivering, delivering.treated[0].pseudonym, "lost", today)
+        mark_delivery(_user("coord"), delivering, delivering.treated[0].pseudonym, "lost", today,
+                      today=today)  # fmt: skip
     with pytest.raises(StateError, match="only a coordinator"):
         mark_delivery(_user("manager"), delivering, delivering.treated[0].pseudonym,
-                      "delivered", today)  # fmt: skip
+                      "delivered", today, today=today)  # fmt: skip
+
+
+def test_the_dates_allowed_run_from_the_opening_to_the_day_the_caller_gives(
+    delivering: Any,
+) -> None:
+    """A frozen clock (issue 27): ten days after delivery opened, a delivery nine days after
+    it is taken, the next day's is not, nor one before the opening."""
+    opened = timezone.localdate(delivering.delivery_opened_at)
+    later = opened + timedelta(days=10)
+    who = delivering.treated[0].pseudonym
+    mark = mark_delivery(_user("coord"), delivering, who, "delivered",
+                         opened + timedelta(days=9), today=later)  # fmt: skip
+    assert mark.on == opened + timedelta(days=9)
+    for wrong in (later + timedelta(days=1), opened - timedelta(days=1)):
+        with pytest.raises(DataError, match="between the day delivery opened and today"):
+            mark_delivery(_user("coord"), delivering, who, "delivered", wrong, today=later)
 
 
 def test_the_download_lists_the_intervention_arms_only_and_is_audited(delivering: Any) -> None:

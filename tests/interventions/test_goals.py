@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,24 @@ def test_stopping_and_withdrawing_end_the_programme(client: Client, enrolled: An
     withdraw(enrolled, second.participant.pseudonym)
     assert "You have left the study" in client.get(f"/g/{second.token}/").content.decode()
     with pytest.raises(StateError, match="left the programme"):
-        save_module(Enrolment.objects.get(pk=second.pk), 1, {"goal": "x"}, True)
+        save_module(Enrolment.objects.get(pk=second.pk), 1, {"goal": "x"}, True, timezone.now())
+
+
+def test_a_module_opens_on_its_day_by_the_clock_given(trial: Any) -> None:
+    """A frozen clock (issue 27): module 2 of a programme started on 5 October opens on
+    12 October, and work is refused the day before and kept, with its time, on the day."""
+    from hearten.interventions.goals import unlocked
+
+    randomise_trial(trial, 2)
+    enrol(trial, "letters", date(2026, 10, 5))
+    e = Enrolment.objects.filter(trial=trial).order_by("id").first()
+    assert e is not None
+    assert not unlocked(e, 2, date(2026, 10, 11))
+    assert unlocked(e, 2, date(2026, 10, 12))
+    with pytest.raises(StateError, match="module 2 opens on 12 October"):
+        save_module(e, 2, {"goal": "x"}, True, datetime(2026, 10, 11, 12, tzinfo=UTC))
+    on_the_day = datetime(2026, 10, 12, 9, tzinfo=UTC)
+    assert save_module(e, 2, {"goal": "x"}, True, on_the_day).completed_at == on_the_day
 
 
 def test_enrolment_is_checked(trial: Any) -> None:

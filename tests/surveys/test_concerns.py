@@ -5,7 +5,7 @@ takes a repeat once and at most a few a day from one person (issue 18, item 7)."
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -146,3 +146,27 @@ def test_the_evaluator_reads_the_log_with_its_text(
     assert '"source": "participant"' in r.out
     assert WORRY in r.out
     assert link.participant.pseudonym in r.out
+
+
+def test_repeats_and_the_days_limit_are_counted_by_the_clock_given(link: Invitation) -> None:
+    """The rule on a frozen clock (issue 27): the same text within the repeat window is a
+    repeat, a day's concerns are the limit, and both windows move with ``now``."""
+    from hearten.surveys.concerns import REPEAT_WINDOW, Intake, intake
+    from hearten.trials.harms import log_entries, log_harm
+
+    person, trial = link.participant, link.wave.trial
+    noon = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    for n in range(PER_DAY):
+        log_harm(trial, f"{WORRY} ({n})", kind="concern", source="participant",
+                 pseudonym=person.pseudonym, now=noon + timedelta(minutes=n))  # fmt: skip
+    last = noon + timedelta(minutes=PER_DAY - 1)
+    assert intake(person, f"{WORRY} (0)", noon + REPEAT_WINDOW) == Intake.REPEAT
+    assert intake(person, f"{WORRY} (0)", noon + REPEAT_WINDOW + timedelta(seconds=1)) == (
+        Intake.OVER_LIMIT  # no longer a repeat, and the day is full
+    )
+    assert intake(person, "something else", last + timedelta(hours=23)) == Intake.OVER_LIMIT
+    # A day and a second after the first, it has left the day: a place is free.
+    assert intake(person, "something else", noon + timedelta(days=1, seconds=1)) == Intake.NEW
+    assert len(log_entries(trial, 1, now=last + timedelta(hours=23))) == PER_DAY
+    assert len(log_entries(trial, 1, now=noon + timedelta(days=1, minutes=2, seconds=1))) == 2
+    assert len(log_entries(trial, None, now=noon + timedelta(days=400))) == PER_DAY

@@ -5,12 +5,11 @@ never once the survey has closed, and audited."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from hearten.errors import StateError
 from hearten.messaging.models import Message
@@ -22,18 +21,21 @@ from tests.conftest import Inbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("worker_in_test")]
 ANSWERS = {f"swemwbs_{i}": 3 for i in range(1, 8)}
+#: The frozen clock the wave opens and reminders are sent by (in the past: the worker sends
+#: what is due by the real time).
+NOW = datetime(2026, 10, 5, 9, tzinfo=UTC)
 
 
 @pytest.fixture
 def opened(trial: Any) -> Any:
     wave = get_wave(trial, "baseline")
-    invite(wave)
-    Message.objects.all().update(status="sent", sent_at=timezone.now())  # invitations went
+    invite(wave, now=NOW)
+    Message.objects.all().update(status="sent", sent_at=NOW)  # invitations went
     for inv in Invitation.objects.filter(wave=wave, participant__site__code="Dudley").order_by(
         "id"
     )[:3]:
-        record_consent(inv, True)
-        save_page(inv, "swemwbs", ANSWERS)
+        record_consent(inv, True, now=NOW)
+        save_page(inv, "swemwbs", ANSWERS, now=NOW)
     return wave
 
 
@@ -45,7 +47,7 @@ def test_a_reminder_now_reaches_only_those_of_my_sites_who_have_not_answered(
     hearten: Callable[..., Any], smtp: Inbox, opened: Any
 ) -> None:
     coordinator = get_user_model().objects.create_user("coord")
-    queued = remind_now(coordinator, opened, _dudley(opened.trial))
+    queued = remind_now(coordinator, opened, _dudley(opened.trial), NOW)
     assert queued == 20 - 3
     assert hearten("worker", "--once").code == 0
     reminders = [m for m in smtp.messages if "a reminder about the survey" in m["Subject"]]
@@ -63,18 +65,21 @@ def test_a_reminder_now_reaches_only_those_of_my_sites_who_have_not_answered(
 def test_a_second_reminder_within_a_day_is_refused_then_allowed(opened: Any) -> None:
     coordinator = get_user_model().objects.create_user("coord")
     dudley = _dudley(opened.trial)
-    remind_now(coordinator, opened, dudley)
+    remind_now(coordinator, opened, dudley, NOW)
     with pytest.raises(StateError, match="nobody is pressed more than once a day"):
-        remind_now(coordinator, opened, dudley)
-    assert not schedule_of(opened, dudley).can_remind
+        remind_now(coordinator, opened, dudley, NOW)
+    assert not schedule_of(opened, dudley, NOW).can_remind
     # Shropshire's coordinator is not held back by Dudley's reminder.
     shropshire = set(opened.trial.sites.filter(code="Shropshire").values_list("id", flat=True))
-    assert schedule_of(opened, shropshire).can_remind
-    # A day later, as if the clock had moved on.
-    Message.objects.filter(kind="reminder-now-1").update(
-        due_at=timezone.now() - MIN_GAP - timedelta(minutes=1)
-    )
-    assert remind_now(coordinator, opened, dudley) == 17
+    assert schedule_of(opened, shropshire, NOW).can_remind
+    # A minute short of a day later, still refused; a day later, allowed (a frozen clock).
+    first = Message.objects.filter(kind="reminder-now-1").values_list("due_at", flat=True)[0]
+    assert first == NOW
+    with pytest.raises(StateError, match="nobody is pressed more than once a day"):
+        remind_now(coordinator, opened, dudley, first + MIN_GAP - timedelta(minutes=1))
+    assert not schedule_of(opened, dudley, first + MIN_GAP - timedelta(minutes=1)).can_remind
+    assert schedule_of(opened, dudley, first + MIN_GAP).can_remind
+    assert remind_now(coordinator, opened, dudley, first + MIN_GAP) == 17
     assert Message.objects.filter(kind="reminder-now-2").count() == 17
     assert AuditEvent.objects.filter(action="reminder-sent-now").count() == 2
 
@@ -82,7 +87,7 @@ def test_a_second_reminder_within_a_day_is_refused_then_allowed(opened: Any) -> 
 def test_no_reminder_goes_once_the_survey_has_closed(opened: Any) -> None:
     close_wave(opened)
     with pytest.raises(StateError, match="has closed"):
-        remind_now(get_user_model().objects.create_user("eve"), opened, None)
+        remind_now(get_user_model().objects.create_user("eve"), opened, None, NOW)
     assert not Message.objects.filter(kind__startswith="reminder-now").exists()
     assert not AuditEvent.objects.filter(action="reminder-sent-now").exists()
 
@@ -97,5 +102,5 @@ def test_the_schedule_lists_the_closing_date_and_each_reminder(opened: Any) -> N
     assert days == opened.reminder_days
     assert [r.gone for r in s.reminders] == [d <= 8 for d in opened.reminder_days]
     assert not any(r.by_hand for r in s.reminders)
-    remind_now(get_user_model().objects.create_user("eve"), opened, None)
+    remind_now(get_user_model().objects.create_user("eve"), opened, None, NOW)
     assert [r.by_hand for r in schedule_of(opened).reminders].count(True) == 1

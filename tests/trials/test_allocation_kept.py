@@ -112,3 +112,15 @@ def test_an_older_event_without_the_time_is_checked_within_a_minute_and_says_so(
     check = _time_check(drawn, moved)
     assert not check.ok
     assert "(an older event: within a minute)" in check.detail
+
+
+def test_the_committed_roster_is_taken_as_of_the_clock_given(trial: Any) -> None:
+    """Years in post are counted to the commitment's day, the caller's clock (issue 27)."""
+    from datetime import date
+
+    from hearten.trials.allocation import commit_seed, roster_snapshot
+
+    c = commit_seed(trial, 5, now=THEN)
+    assert c.snapshot["as_of"] == "2026-09-01"
+    assert c.snapshot == roster_snapshot(trial, date(2026, 9, 1))
+    assert c.snapshot != roster_snapshot(trial, date(2027, 9, 1))  # a year longer in post

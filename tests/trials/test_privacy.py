@@ -227,3 +227,21 @@ def test_purging_leaves_no_links_files_and_no_token_that_was_sent(
     assert len(kept) == len(sent) == 80
     assert not kept & sent
     assert result.compacted == ""  # this test runs inside a transaction: VACUUM cannot
+
+
+def test_a_purge_applied_again_after_a_restore_checks_retention_on_the_clock_given(
+    trial: Any, hearten_home: Path
+) -> None:
+    """``reapply`` (``hearten db restore``) purges again by the day its caller gives, not the
+    machine's (issue 27): before the retention date has passed it is refused."""
+    from hearten.trials.erasures import Erasure, reapply
+
+    _ready(trial)
+    _privacy(trial, ends_on="2027-01-31", retain_until="2027-12-31")
+    ledger = [Erasure(trial.slug, "", "2028-01-01T09:00:00+00:00")]
+    with pytest.raises(StateError, match="until 2027-12-31"):
+        reapply(ledger, date(2027, 12, 31))
+    assert reapply(ledger, date(2028, 1, 1)) == (0, 1)
+    trial.refresh_from_db()
+    assert trial.purged_at is not None
+    assert not IdentityKey.objects.filter(participant__trial=trial).exists()

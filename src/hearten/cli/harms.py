@@ -24,10 +24,12 @@ def harms(
     """Every entry of the harms and concerns log, oldest first, with its text (the report
     shows counts only)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.trials.harms import log_entries
     from hearten.trials.lifecycle import get_trial
 
-    entries = log_entries(get_trial(trial), days)
+    entries = log_entries(get_trial(trial), days, now=timezone.now())
     if as_json:
         out.print_json(json.dumps([e.as_dict() for e in entries]))
         return

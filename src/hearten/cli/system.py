@@ -233,7 +233,7 @@ def restore_cmd(
     if upgrades:
         applied = upgrade_database()
         out.print(f"The backup was made by an earlier version: {len(applied)} upgrade(s) applied.")
-    erased, purged = reapply(erasures)
+    erased, purged = reapply(erasures, timezone.localdate())
     if erased or purged:
         from hearten.trials.privacy import compact_database
 

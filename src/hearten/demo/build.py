@@ -548,7 +548,7 @@ def _goals_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
                     break
                 log(e, "module-started", module)
                 goal = "Write up one thing that went well each Friday" if module == 1 else ""
-                save_module(e, module, {"goal": goal}, complete=True)
+                save_module(e, module, {"goal": goal}, complete=True, now=timezone.now())
                 keep_going = CONTINUE
         cost_goals(trial, today)
     invite(trial.waves.get(name="follow-up"))

@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, StateError
 from hearten.interventions.models import DeliveryMark, DeliveryStatus
@@ -73,9 +72,11 @@ def delivery_rows(user: Any, trial: Trial) -> list[Row]:
     return rows
 
 
-def mark_delivery(user: Any, trial: Trial, pseudonym: str, status: str, on: date) -> DeliveryMark:
+def mark_delivery(
+    user: Any, trial: Trial, pseudonym: str, status: str, on: date, *, today: date
+) -> DeliveryMark:
     """Record that the intervention was delivered to ``pseudonym`` (or returned, or could not
-    be delivered) on ``on``."""
+    be delivered) on ``on``, a day from delivery's opening to ``today`` (the caller's clock)."""
     view = delivery_view(user, trial)
     if view.role != "coordinator":
         raise StateError("only a coordinator records delivery")
@@ -88,7 +89,7 @@ def mark_delivery(user: Any, trial: Trial, pseudonym: str, status: str, on: date
             f"unknown delivery status {status!r}: use {', '.join(DeliveryStatus.values)}"
         )
     opened = trial.delivery_opened_at
-    if on > timezone.localdate() or (opened is not None and on < opened.date()):
+    if on > today or (opened is not None and on < opened.date()):
         raise DataError(
             f"the date {on:%-d %B %Y} must be between the day delivery opened and today"
         )

@@ -22,7 +22,7 @@ import re
 import secrets
 import tomllib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -158,10 +158,10 @@ def enrol(trial: Trial, arm: str, starts: date | None = None) -> int:
     return len(made)
 
 
-def unlocked(enrolment: Enrolment, number: int, today: date | None = None) -> bool:
-    """Module ``number`` is open from ``7 (number - 1)`` days after the start."""
-    day = today or timezone.localdate()
-    return day >= enrolment.starts_on + timedelta(days=7 * (number - 1))
+def unlocked(enrolment: Enrolment, number: int, today: date) -> bool:
+    """Module ``number`` is open on ``today`` (the caller's clock) from ``7 (number - 1)``
+    days after the start."""
+    return today >= enrolment.starts_on + timedelta(days=7 * (number - 1))
 
 
 def unlock_date(enrolment: Enrolment, number: int) -> date:
@@ -175,12 +175,13 @@ def log(enrolment: Enrolment, kind: str, module: int | None = None) -> None:
 
 
 def save_module(
-    enrolment: Enrolment, number: int, answers: dict[str, str], complete: bool
+    enrolment: Enrolment, number: int, answers: dict[str, str], complete: bool, now: datetime
 ) -> ModuleWork:
-    """Save a participant's answers to a module (private to them), and mark it done."""
+    """Save a participant's answers to a module (private to them), and mark it done; ``now``
+    (the caller's clock) decides whether the module has opened and is when it was done."""
     if enrolment.opted_out_at is not None or enrolment.participant.withdrawn_at is not None:
         raise StateError("you have left the programme")
-    if not unlocked(enrolment, number):
+    if not unlocked(enrolment, number, timezone.localdate(now)):
         raise StateError(f"module {number} opens on {unlock_date(enrolment, number):%-d %B}")
     module = load_modules()[number - 1]
     keys = {q.key for q in module.questions}
@@ -189,7 +190,7 @@ def save_module(
         work, _ = ModuleWork.objects.get_or_create(enrolment=enrolment, module=number)
         work.answers = {**work.answers, **clean}
         if complete and work.completed_at is None:
-            work.completed_at = timezone.now()
+            work.completed_at = now
             log(enrolment, "module-completed", number)
         work.save()
         if clean.get("goal") or clean.get("next"):

@@ -238,7 +238,7 @@ def programme(request: HttpRequest, token: str) -> HttpResponse:
     modules = [
         {
             "module": m,
-            "open": unlocked(e, m.number),
+            "open": unlocked(e, m.number, timezone.localdate()),
             "opens": unlock_date(e, m.number),
             "done": m.number in done,
         }
@@ -263,7 +263,8 @@ def module(request: HttpRequest, token: str, number: int) -> HttpResponse:
     if not 1 <= number <= len(modules):
         return render(request, "surveys/unknown.html", status=404)
     m = modules[number - 1]
-    if not unlocked(e, number):
+    now = timezone.now()  # the page is the edge: the one reading of the clock
+    if not unlocked(e, number, timezone.localdate(now)):
         return render(
             request,
             "interventions/locked.html",
@@ -273,7 +274,7 @@ def module(request: HttpRequest, token: str, number: int) -> HttpResponse:
     if request.method == "POST":
         answers = {q.key: request.POST.get(q.key, "") for q in m.questions}
         try:
-            save_module(e, number, answers, complete="complete" in request.POST)
+            save_module(e, number, answers, complete="complete" in request.POST, now=now)
         except StateError:
             return redirect("programme", token=token)
         return redirect("programme", token=token)

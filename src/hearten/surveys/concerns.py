@@ -16,7 +16,8 @@ from one person; after that the page asks them to use the contact e-mail or phon
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,21 +38,24 @@ PER_DAY = 5
 REPEAT_WINDOW = timedelta(minutes=30)
 
 
-def _recent(participant: Participant) -> list[str]:
-    """The descriptions of the concerns ``participant`` raised in the last day."""
-    since = timezone.now() - timedelta(days=1)
-    return list(
-        HarmReport.objects.filter(
-            participant=participant, source="participant", kind="concern", reported_at__gte=since
-        ).values_list("description", flat=True)
-    )
+class Intake(StrEnum):
+    """What becomes of a concern just sent: logged (``new``), kept once already
+    (``repeat``), or refused for the day (``over-limit``)."""
+
+    NEW = "new"
+    REPEAT = "repeat"
+    OVER_LIMIT = "over-limit"
 
 
-def _repeat(participant: Participant, text: str) -> bool:
-    since = timezone.now() - REPEAT_WINDOW
-    return HarmReport.objects.filter(
-        participant=participant, source="participant", description=text, reported_at__gte=since
-    ).exists()
+def intake(participant: Participant, text: str, now: datetime) -> Intake:
+    """The rule of the module docstring at ``now`` (the caller's clock): the same text within
+    :data:`REPEAT_WINDOW` before it is a repeat; :data:`PER_DAY` concerns in the day before it
+    are the limit."""
+    mine = HarmReport.objects.filter(participant=participant, source="participant")
+    if mine.filter(description=text, reported_at__gte=now - REPEAT_WINDOW).exists():
+        return Intake.REPEAT
+    day = mine.filter(kind="concern", reported_at__gte=now - timedelta(days=1)).count()
+    return Intake.OVER_LIMIT if day >= PER_DAY else Intake.NEW
 
 
 def concern_page(
@@ -72,15 +76,18 @@ def concern_page(
     if error:
         context = {**base, "error": error, "text": text}
         return render(request, "surveys/concern.html", context)
-    if not _repeat(participant, text):
-        if len(_recent(participant)) >= PER_DAY:
-            return render(request, "surveys/concern_limit.html", base, status=429)
+    now = timezone.now()  # the page is the edge: the one reading of the clock
+    verdict = intake(participant, text, now)
+    if verdict == Intake.OVER_LIMIT:
+        return render(request, "surveys/concern_limit.html", base, status=429)
+    if verdict == Intake.NEW:
         log_harm(
             participant.trial,
             text,
             kind="concern",
             source="participant",
             pseudonym=participant.pseudonym,
+            now=now,
         )
     return redirect(f"{prefix}concern/?sent=1")
 

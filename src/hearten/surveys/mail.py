@@ -12,7 +12,7 @@ the person has withdrawn.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -32,9 +32,10 @@ INVITATION = "invitation"
 RECEIPT = "consent-receipt"
 
 
-def schedule(wave: Wave) -> int:
-    """Make the invitation and reminder messages for every invitation of an open wave."""
-    opened = wave.opened_at or timezone.now()
+def schedule(wave: Wave, now: datetime) -> int:
+    """Make the invitation and reminder messages for every invitation of an open wave, due
+    from its opening (``now``, the caller's clock, if it has none yet)."""
+    opened = wave.opened_at or now
     kinds = [(INVITATION, opened)] + [
         (f"reminder-{n}", opened + timedelta(days=day))
         for n, day in enumerate(wave.reminder_days or [], start=1)
@@ -47,13 +48,13 @@ def schedule(wave: Wave) -> int:
     return len(queue(Invitation, rows))
 
 
-def schedule_receipt(invitation: Invitation) -> None:
-    """An e-mail receipt of the consent just given, due at once (sent where there is an
-    address; one per information-sheet version)."""
+def schedule_receipt(invitation: Invitation, now: datetime) -> None:
+    """An e-mail receipt of the consent just given, due at once (``now``, the caller's clock;
+    sent where there is an address; one per information-sheet version)."""
     version = invitation.participant.trial.design.get("participants", {}).get("consent_version", 1)
     queue(
         Invitation,
-        [(invitation.pk, invitation.participant_id, f"{RECEIPT}-v{version}", timezone.now())],
+        [(invitation.pk, invitation.participant_id, f"{RECEIPT}-v{version}", now)],
     )
 
 

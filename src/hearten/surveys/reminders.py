@@ -110,11 +110,10 @@ def schedule_of(
     )
 
 
-def remind_now(user: Any, wave: Wave, within: set[int] | None) -> int:
+def remind_now(user: Any, wave: Wave, within: set[int] | None, now: datetime) -> int:
     """Send a reminder now to everyone in ``within``'s sites (``None``: every site) who has
     not answered ``wave`` (module docstring); returns how many e-mails were queued. Raises
-    :class:`StateError` when it may not be sent now."""
-    now = timezone.now()
+    :class:`StateError` when it may not be sent at ``now`` (the caller's clock)."""
     with transaction.atomic():
         why_not = _refusal(wave, within, now)
         if why_not:

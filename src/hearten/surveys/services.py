@@ -149,7 +149,7 @@ def invite(wave: Wave, now: datetime | None = None) -> list[IssuedLink]:
         Invitation.objects.bulk_create(
             Invitation(wave=wave, participant=p, token=secrets.token_urlsafe(32)) for p in new
         )
-        schedule(wave)
+        schedule(wave, now)
         audit.record(wave.trial, "wave-opened", {"wave": wave.name, "new_links": len(new)})
     live = (
         wave.invitations.exclude(participant__consent=Consent.DECLINED)
@@ -223,7 +223,7 @@ def record_consent(
             if consents:
                 from hearten.surveys.mail import schedule_receipt
 
-                schedule_receipt(invitation)
+                schedule_receipt(invitation, now)
             audit.record(p.trial, "consent", {"participant": p.pseudonym, "consented": consents,
                                               "version": study.consent_version,
                                               "statements": answers})  # fmt: skip

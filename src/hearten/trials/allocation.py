@@ -139,8 +139,13 @@ def _check_strata(trial: Trial, snapshot: dict[str, Any], arms: int) -> None:
         )
 
 
-def commit_seed(trial: Trial, seed: int | None = None) -> SeedCommitment:
-    """Fix the seed now and publish only its hash (with the roster snapshot's hash)."""
+def commit_seed(
+    trial: Trial, seed: int | None = None, now: datetime | None = None
+) -> SeedCommitment:
+    """Fix the seed now and publish only its hash (with the roster snapshot's hash).
+
+    ``now``: the clock (the present when not given, as for :func:`randomise_trial`): the
+    roster snapshot is taken as of its day (years in post are counted to it)."""
     if Allocation.objects.filter(trial=trial).exists():
         raise StateError(f"trial {trial.slug!r} is randomised already: a seed commits beforehand")
     if SeedCommitment.objects.filter(trial=trial).exists():
@@ -150,7 +155,7 @@ def commit_seed(trial: Trial, seed: int | None = None) -> SeedCommitment:
         )
     if seed is not None and (seed < 0 or seed >= 2**63):
         raise DesignError("the seed must be a whole number from 0 to 2**63 - 1")
-    snapshot = roster_snapshot(trial, timezone.localdate())
+    snapshot = roster_snapshot(trial, timezone.localdate(now or timezone.now()))
     _check_strata(trial, snapshot, trial.arms.count())
     chosen = secrets.randbits(63) if seed is None else seed
     salt = secrets.token_hex(16)

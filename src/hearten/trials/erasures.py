@@ -21,6 +21,7 @@ import io
 import json
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -118,9 +119,10 @@ def erasures_held() -> list[Erasure]:
     return found
 
 
-def reapply(erasures: list[Erasure]) -> tuple[int, int]:
+def reapply(erasures: list[Erasure], today: date) -> tuple[int, int]:
     """Erase again every listed participant the database still holds, and purge again every
-    listed trial it holds unpurged; return (participants erased, trials purged)."""
+    listed trial it holds unpurged (its retention date checked against ``today``, the
+    caller's clock); return (participants erased, trials purged)."""
     from hearten.trials.privacy import erase_participant, purge_identifiable
 
     erased = purged = 0
@@ -135,7 +137,7 @@ def reapply(erasures: list[Erasure]) -> tuple[int, int]:
     for slug in sorted({e.trial for e in erasures if not e.participant}):
         trial = Trial.objects.filter(slug=slug, purged_at__isnull=True).first()
         if trial is not None:
-            purge_identifiable(trial, today=timezone.localdate())
+            purge_identifiable(trial, today=today)
             purged += 1
     return erased, purged
 

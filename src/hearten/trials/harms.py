@@ -30,8 +30,10 @@ def log_harm(
     source: Literal["evaluator", "participant"] = "evaluator",
     pseudonym: str | None = None,
     serious: bool = False,
+    now: datetime | None = None,
 ) -> HarmReport:
-    """Add an entry to the trial's harms and concerns log."""
+    """Add an entry to the trial's harms and concerns log, reported at ``now`` (the caller's
+    clock; the present when not given)."""
     text = description.strip()
     if not text:
         raise DataError("describe the harm or concern: the description is empty")
@@ -50,7 +52,7 @@ def log_harm(
             source=source,
             serious=serious,
             description=text,
-            reported_at=timezone.now(),
+            reported_at=now or timezone.now(),
         )
         detail = {"entry": entry.pk, "kind": kind, "source": source, "serious": serious,
                   "participant": pseudonym}  # fmt: skip
@@ -74,11 +76,12 @@ class LogEntry:
         return {**asdict(self), "reported_at": self.reported_at.isoformat()}
 
 
-def log_entries(trial: Trial, days: int | None = None) -> list[LogEntry]:
-    """The trial's log, oldest first; with ``days``, only the entries of the last ``days``."""
+def log_entries(trial: Trial, days: int | None = None, *, now: datetime) -> list[LogEntry]:
+    """The trial's log, oldest first; with ``days``, only the entries of the ``days`` before
+    ``now`` (the caller's clock)."""
     found = HarmReport.objects.filter(trial=trial).select_related("participant")
     if days is not None:
-        found = found.filter(reported_at__gte=timezone.now() - timedelta(days=days))
+        found = found.filter(reported_at__gte=now - timedelta(days=days))
     return [
         LogEntry(
             e.pk,

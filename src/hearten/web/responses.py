@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 
 @login_required
@@ -29,7 +30,7 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, "Choose a survey to remind people about.")
         else:
             try:
-                remind_now(request.user, wave, sites)
+                remind_now(request.user, wave, sites, timezone.now())
             except HeartenError as exc:
                 messages.error(request, str(exc))
             else:

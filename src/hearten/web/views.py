@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from hearten.analysis.flow import participant_flow
 from hearten.messaging.outbox import mail_status
@@ -112,7 +113,8 @@ def delivery(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, "Enter the date as a date, for example 2026-12-01.")
         else:
             try:
-                mark_delivery(request.user, trial, who, request.POST.get("status", ""), on)
+                mark_delivery(request.user, trial, who, request.POST.get("status", ""), on,
+                              today=timezone.localdate())  # fmt: skip
                 messages.success(request, f"Delivery recorded for {who}.")
             except HeartenError as exc:
                 messages.error(request, str(exc))
@@ -127,7 +129,7 @@ def delivery(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": delivery_rows(request.user, trial) if role != "letter-writer" else [],
             "can_mark": role == "coordinator" and view.open,
             "statuses": DeliveryStatus.choices,
-            "today": date.today(),
+            "today": timezone.localdate(),
         },
     )
 
