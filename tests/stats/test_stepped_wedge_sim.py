@@ -226,3 +226,21 @@ def test_the_python_api_example_runs_as_written(capsys: pytest.CaptureFixture[st
     assert lines[1] == f"decay-cohort {round(closed, 3)}"
     power, mcse = map(float, lines[2].split())
     assert abs(power - closed) < POWER_MC_SDS * mcse
+
+
+def test_the_planned_team_model_is_too_sure_of_itself_when_the_correlation_decays() -> None:
+    # Kasza et al.'s warning, simulated: the planned model fitted to data whose team effect
+    # decays by period. Team intercepts alone take the periods as alike as they are within
+    # one, so the SE is too small and the interval too narrow; adding team-by-period
+    # intercepts (the design's random_effects = "cluster-period") keeps its coverage.
+    decaying = SteppedWedgeSimulation(24, 4, 20, 0.1, 0.25, trend=0.1, cac=0.5, decay=True)
+    band = POWER_MC_SDS * (0.95 * 0.05 / 400) ** 0.5
+    team = simulate_stepped_wedge(replace(decaying, random_effects="cluster"), 400, 12)
+    assert team.analysis == "cluster"
+    assert team.coverage.value < 0.95 - band
+    assert team.mean_se < team.empirical_se * (1 - SPREAD_TOLERANCE)
+    nested = simulate_stepped_wedge(replace(decaying, random_effects="cluster-period"), 400, 12)
+    assert nested.analysis == "cluster-period"
+    assert nested.coverage.value > 0.95 - band
+    with pytest.raises(DesignError, match="random effects 'person'"):
+        simulate_stepped_wedge(replace(decaying, random_effects="person"), 100, 1)  # type: ignore[arg-type]

@@ -49,7 +49,11 @@ power the closed form computes, fitted by REML with Satterthwaite df:
   ``b J`` for a closed cohort), ``r`` estimated too.
 
 Hearten's planned analysis has no person intercepts and no decay, so for a closed cohort or a
-decaying correlation the simulation says what the analysis the power assumes would find.
+decaying correlation the simulation says what the analysis the power assumes would find. To
+see what the planned model itself would find on such data, name it (``random_effects``
+``cluster`` or ``cluster-period``): both models' restricted likelihoods depend on the people
+only through the means and ``W``, which are drawn with the data's correlation, so each
+replication is still exactly the planned fit on the people.
 
 Replications run in chunks with seeds spawned from the one seed, as
 :mod:`hearten.stats.simulate` does. Written by hand: no library fits thousands of small
@@ -70,6 +74,7 @@ from scipy import stats as sps
 from hearten.errors import DesignError
 from hearten.stats.chunks import Runner, current, seeded_chunks
 from hearten.stats.cluster_period_means import fit_means
+from hearten.stats.random_effects import RandomEffects, check_random_effects
 from hearten.stats.stepped_wedge import (
     SAMPLINGS,
     Sampling,
@@ -93,7 +98,11 @@ class SteppedWedgeSimulation:
     in SDs, a linear period ``trend`` (SDs per period, absorbed by the period fixed effects),
     the two-sided ``alpha``; the cluster autocorrelation ``cac``, constant or ``decay``-ing
     by period, and the ``sampling`` with, for a closed cohort, the individual
-    autocorrelation ``iac`` (as :class:`hearten.stats.stepped_wedge.SteppedWedgeDesign`)."""
+    autocorrelation ``iac`` (as :class:`hearten.stats.stepped_wedge.SteppedWedgeDesign`).
+    ``random_effects`` names the planned model to fit whatever the data's correlation (as the
+    design's ``[stepped_wedge] random_effects``: what the planned analysis would find on a
+    closed cohort or with a decaying correlation, which it does not model); left out, each
+    replication is fitted by the model the closed form assumes (module docstring)."""
 
     clusters: int
     steps: int
@@ -106,6 +115,7 @@ class SteppedWedgeSimulation:
     iac: float = 0.0
     sampling: Sampling = "cross-sectional"
     decay: bool = False
+    random_effects: RandomEffects | None = None
 
     def closed_form(self) -> SteppedWedgeDesign:
         """The same design for the closed-form power (Hussey and Hughes; Hooper et al.;
@@ -117,8 +127,15 @@ class SteppedWedgeSimulation:
         )  # fmt: skip
 
     @property
+    def hussey_hughes(self) -> bool:
+        """The data are Hussey and Hughes': cross-sectional, the cluster effect constant."""
+        return self.sampling == "cross-sectional" and self.cac == 1 and not self.decay
+
+    @property
     def analysis(self) -> Analysis:
         """The model the replications are analysed by (module docstring)."""
+        if self.random_effects is not None:
+            return self.random_effects
         cohort = self.sampling == "closed-cohort"
         if self.decay:
             return "decay-cohort" if cohort else "decay"
@@ -347,7 +364,7 @@ def _chunk(
     s: SteppedWedgeSimulation, index: int, count: int, seq: np.random.SeedSequence
 ) -> tuple[int, CellFits]:
     rng = np.random.default_rng(seq)
-    if s.analysis == "cluster":  # the draws of the first version, so a seed repeats its answer
+    if s.hussey_hughes:  # the draws of the first version, so a seed repeats its answer
         means, within = draw_cells(s, count, rng)
     else:
         means, within = draw_correlated(s, count, rng)
@@ -372,6 +389,8 @@ def _check(s: SteppedWedgeSimulation) -> None:
         raise DesignError(
             'iac applies to a closed cohort: set sampling = "closed-cohort", or drop iac'
         )
+    if s.random_effects is not None:
+        check_random_effects(s.random_effects)
     equal_sequences(s.clusters, s.steps)
 
 
