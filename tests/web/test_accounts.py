@@ -47,3 +47,21 @@ def test_it_refuses_what_is_not_an_address_or_not_an_account(
     assert "no account called 'nobody'" in hearten("user", "email", "nobody", "n@x.example").err
     hearten("user", "add", "sam", "sam@council.example")
     assert "already an account called 'sam'" in hearten("user", "add", "sam", "s@x.example").err
+
+
+def test_a_disabled_account_is_signed_out_at_once_and_cannot_sign_in(
+    hearten: Callable[..., Any], client: Any
+) -> None:
+    from tests.conftest import sign_in
+
+    get_user_model().objects.create_user("sam", password="a long passphrase 1")
+    assert sign_in(client, "sam", "a long passphrase 1")
+    assert client.get("/trials/").status_code == 200
+    done = hearten("user", "disable", "sam")
+    assert done.code == 0, done.err
+    assert "sam is disabled" in done.out
+    assert client.get("/trials/")["Location"].startswith("/sign-in/")
+    assert not sign_in(client, "sam", "a long passphrase 1")
+    assert hearten("user", "enable", "sam").code == 0
+    assert sign_in(client, "sam", "a long passphrase 1")
+    assert "no account called 'nobody'" in hearten("user", "disable", "nobody").err

@@ -42,6 +42,26 @@ def email(username: UserArg, address: EmailArg) -> None:
     out.print(f"{username} signs in with the council account of {address}.")
 
 
+@user_app.command("disable")
+def disable(username: UserArg) -> None:
+    """Disable an account (someone who left): no sign-in by any route; open sessions end."""
+    require_database()
+    from hearten.web.accounts import set_active
+
+    set_active(username, False)
+    out.print(f"{username} is disabled: they cannot sign in, and any open session has ended.")
+
+
+@user_app.command("enable")
+def enable(username: UserArg) -> None:
+    """Enable a disabled account again."""
+    require_database()
+    from hearten.web.accounts import set_active
+
+    set_active(username, True)
+    out.print(f"{username} is enabled: they can sign in again.")
+
+
 @user_app.command("password")
 def password(
     username: UserArg,

@@ -1,5 +1,5 @@
-"""Staff accounts' council e-mail addresses: how a sign-in with a council account finds its
-Hearten account (:mod:`hearten.web.council_sign_in`).
+"""Staff accounts: their council e-mail addresses, by which a sign-in with a council account
+finds its Hearten account (:mod:`hearten.web.council_sign_in`), and switching accounts off.
 
 An address belongs to one account at most, compared without regard to case, as providers
 and mail servers compare them; an account made for council sign-in alone has no usable
@@ -65,4 +65,18 @@ def set_email(username: str, email: str) -> Any:
             raise NotFound(f"no account called {username!r}")
         user.email = _checked(email, username)
         user.save(update_fields=["email"])
+        return user
+
+
+def set_active(username: str, active: bool) -> Any:
+    """Enable or disable an account. A disabled account cannot sign in by any route, and its
+    open sessions end at their next request (Django's model backend no longer finds the user):
+    for someone who leaves, alongside the council disabling their council account."""
+    users = get_user_model()
+    with transaction.atomic():
+        user = users.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise NotFound(f"no account called {username!r}")
+        user.is_active = active
+        user.save(update_fields=["is_active"])
         return user
