@@ -27,6 +27,10 @@ ANALYTIC_SE = 0.20
 """Analytic (influence-function) standard errors against the published bootstrap ones:
 the same quantity estimated two ways, equal up to the bootstrap's noise."""
 
+CRITICAL = 0.10
+"""The uniform band's sup-t critical value is a bootstrap quantile of the maximum over cells;
+published and ours come from different draws and agree to a relative 10%."""
+
 CALLS = {
     "never_nocov": {"covariates": (), "comparison": Comparison.NEVER_TREATED},
     "never_lpop": {"covariates": ("lpop",), "comparison": Comparison.NEVER_TREATED},
@@ -100,6 +104,30 @@ def test_the_simple_dynamic_and_group_aggregations_match_did(
         assert list(agg.labels) == [int(v) for v in each["label"]]
         np.testing.assert_allclose(agg.estimates, each["estimate"], atol=PRINTED)
         np.testing.assert_allclose(agg.boot_ses, each["se"], rtol=BOOTSTRAP_SE)
+
+
+def _published_critical(rows: pd.DataFrame) -> float:
+    """The sup-t value behind a published band: its half-width over its standard error."""
+    return float(np.median((rows["upper"] - rows["lower"]) / (2 * rows["se"])))
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_the_uniform_band_over_cells_is_as_wide_as_did_s(
+    call: str, fits: dict[str, StaggeredFit], published: pd.DataFrame
+) -> None:
+    rows = published[(published["call"] == call) & (published["kind"] == "att_gt")]
+    assert fits[call].critical_value == pytest.approx(_published_critical(rows), rel=CRITICAL)
+    assert fits[call].critical_value > 1.96  # simultaneous, so wider than pointwise
+
+
+def test_the_event_study_and_group_bands_are_as_wide_as_did_s(
+    fits: dict[str, StaggeredFit], published: pd.DataFrame
+) -> None:
+    fit = fits["never_nocov"]
+    for kind, agg in [("dynamic", fit.dynamic), ("group", fit.group)]:
+        rows = published[(published["call"] == "never_nocov") & (published["kind"] == kind)]
+        ours = (np.array(agg.upper) - np.array(agg.lower)) / (2 * np.array(agg.boot_ses))
+        assert float(np.median(ours)) == pytest.approx(_published_critical(rows), rel=CRITICAL)
 
 
 def test_the_pre_average_is_the_mean_of_did_s_pre_adoption_event_study(
