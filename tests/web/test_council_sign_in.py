@@ -196,7 +196,7 @@ def test_a_disabled_council_account_is_refused_with_a_page_that_says_so(
     page = answer.content.decode()
     assert answer.status_code == 403
     assert "You could not sign in with your council account" in page
-    assert "disabled" in page
+    assert "The user account is disabled." in page  # the provider's own words
     assert "IT service desk" in page
     assert "_auth_user_id" not in client.session
     event = last_outcome()
@@ -206,6 +206,21 @@ def test_a_disabled_council_account_is_refused_with_a_page_that_says_so(
     )
     assert event.user is None
     assert dora.council_sign_ins.count() == 0
+
+
+def test_a_crafted_error_link_shows_none_of_its_own_words(
+    client: Client, council: OpenIdProvider
+) -> None:
+    answer = client.get(
+        CALLBACK
+        + "?"
+        + urlencode(
+            {"error": "access_denied", "error_description": "Call 0800 000 000", "state": "x"}
+        )
+    )
+    assert answer.status_code == 403
+    assert "0800" not in answer.content.decode()
+    assert last_outcome().reason.endswith("(for no sign-in started in this browser)")
 
 
 def test_an_unverified_email_address_is_refused(client: Client, council: OpenIdProvider) -> None:

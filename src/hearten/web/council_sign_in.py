@@ -174,15 +174,21 @@ def callback(request: HttpRequest) -> HttpResponse:
     configured = provider()
     if configured is None:
         raise Http404("no identity provider is configured")
+    client = _client(configured)
     if request.GET.get("error"):
-        # The provider refused: Entra ID does this for a disabled or blocked account.
+        # The provider refused: Entra ID does this for a disabled or blocked account. Its words
+        # are shown only for a sign-in this browser started, so that a crafted link cannot put
+        # someone else's text on Hearten's page.
+        state = request.GET.get("state", "")
+        started_here = client.framework.get_state_data(request.session, state) is not None
+        client.framework.clear_state_data(request.session, state)
         return _refuse(
             request,
             SignInOutcome.REFUSED_BY_PROVIDER,
-            f"provider error {request.GET['error'][:60]}",
-            said=request.GET.get("error_description", ""),
+            f"provider error {request.GET['error'][:60]}"
+            + ("" if started_here else " (for no sign-in started in this browser)"),
+            said=request.GET.get("error_description", "") if started_here else "",
         )
-    client = _client(configured)
     try:
         token = client.authorize_access_token(
             request, claims_options=_claims_options(configured), leeway=LEEWAY_SECONDS
