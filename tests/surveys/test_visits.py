@@ -306,8 +306,11 @@ def test_the_wave_closes_by_the_clock_it_is_given(link: Invitation) -> None:
 
 
 #: Run in a process of its own against the database in its environment: one thread withdraws
-#: the participant and holds its transaction open for a moment; the other had read the link
-#: before and sends a page meanwhile. Prints what the sender was told and what was stored.
+#: the participant and holds its transaction open until the other, which had read the link
+#: before, is seen waiting for the lock the withdrawal holds (PostgreSQL: a lock not granted
+#: in pg_locks; SQLite: the sender's thread inside BEGIN IMMEDIATE), so the race is the same
+#: on every run, whatever the machine's speed. Prints what the sender was told, whether it was
+#: seen waiting, and what was stored.
 WITHDRAW_WHILE_SENDING = """
 import json, os, sys, threading, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hearten.web.settings")
@@ -323,17 +326,33 @@ Participant.objects.update(consent="consented")
 token = sys.argv[1]
 v = visit(token)  # what the survey page read before the participant left
 person = Participant.objects.get(invitations__token=token)
-withdrawing, told = threading.Event(), []
+withdrawing, told, seen, sender = threading.Event(), [], [], []
+def waiting():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            c.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            return c.fetchone()[0] > 0
+    frame = sys._current_frames().get(sender[0]) if sender else None
+    while frame is not None:
+        if frame.f_code.co_name == "_start_transaction_under_autocommit":
+            return True
+        frame = frame.f_back
+    return False
 def leave():
     try:
         with transaction.atomic():
             withdraw(person.trial, person.pseudonym, by="participant")
             withdrawing.set()
-            time.sleep(1.0)  # the sender reaches the lock while this is uncommitted
+            for _ in range(3000):  # polls, not a timer: at most 30 s for a stuck sender
+                if waiting():
+                    seen.append(True)
+                    break
+                time.sleep(0.01)
     finally:
         withdrawing.set()
         connection.close()
 def send():
+    sender.append(threading.get_ident())
     try:
         withdrawing.wait()
         answer(v, "swemwbs", {f"swemwbs_{i}": "4" for i in range(1, 8)}, "device-key-1")
@@ -342,12 +361,12 @@ def send():
         told.append(type(exc).__name__ + ": " + str(exc))
     finally:
         connection.close()
-threads = [threading.Thread(target=leave), threading.Thread(target=send)]
+threads = [threading.Thread(target=send), threading.Thread(target=leave)]
 for t in threads:
     t.start()
 for t in threads:
     t.join()
-print(json.dumps({"told": told, "pages": Response.objects.count()}))
+print(json.dumps({"told": told, "waited": bool(seen), "pages": Response.objects.count()}))
 """
 
 
@@ -368,5 +387,6 @@ def test_a_withdrawal_racing_a_submission_stores_nothing_after_it(tmp_path: Path
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout) == {
         "told": ["StateError: this participant has withdrawn: no further answers are stored"],
+        "waited": True,  # the sender reached the lock while the withdrawal held it
         "pages": 0,
     }
