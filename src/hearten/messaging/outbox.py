@@ -217,7 +217,7 @@ def send_message(message_id: int) -> str:
         )
     if not claimed:
         return "not pending"
-    message = Message.objects.select_related("participant").get(pk=message_id)
+    message = Message.objects.get(pk=message_id)
     purpose = purpose_of(message)
     if purpose is None:  # the app that made it is not installed any more
         return _skip(message_id, "nothing writes this e-mail")
