@@ -120,10 +120,12 @@ def commit(
 ) -> None:
     """Fix the randomisation seed now and publish only its hash (commit–reveal)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.trials.allocation import commit_seed
     from hearten.trials.lifecycle import get_trial
 
-    c = commit_seed(get_trial(trial), seed)
+    c = commit_seed(get_trial(trial), seed, timezone.now())
     out.print(f"Seed committed for {trial}. Publish these with the trial's registration:")
     out.print(f"  commitment     {c.commitment}")
     out.print(f"  roster SHA-256 {c.roster_sha256} ({len(c.snapshot['units'])} units)")
@@ -143,11 +145,13 @@ def randomise(
 ) -> None:
     """Randomise the trial's units by its design. Runs once; the result is never re-drawn."""
     require_database()
+    from django.utils import timezone
+
     from hearten.trials.allocation import randomise_trial
     from hearten.trials.lifecycle import get_trial
 
     t = get_trial(trial)
-    summary = randomise_trial(t, seed)
+    summary = randomise_trial(t, seed, timezone.now())
     table = Table(
         "arm",
         f"{t.unit}s",
@@ -267,6 +271,7 @@ def invite(
     e-mail address, to a CSV file readable by you only (the e-mail worker sends them too)."""
     require_database()
     from django.conf import settings
+    from django.utils import timezone
 
     from hearten.files import open_private
     from hearten.spreadsheet import neutral_row
@@ -275,7 +280,7 @@ def invite(
     from hearten.trials.lifecycle import get_trial
 
     t = get_trial(trial)
-    links = issue(get_wave(t, wave))
+    links = issue(get_wave(t, wave), timezone.now())
     path = out_file or settings.HEARTEN.home / "exports" / t.slug / f"{wave}-links.csv"
     with open_private(path) as f:
         w = csv.writer(f)
@@ -323,10 +328,12 @@ def close_wave_cmd(
 ) -> None:
     """Close a wave: no more answers, links or reminders."""
     require_database()
+    from django.utils import timezone
+
     from hearten.surveys.services import close_wave, get_wave
     from hearten.trials.lifecycle import get_trial
 
-    close_wave(get_wave(get_trial(trial), wave))
+    close_wave(get_wave(get_trial(trial), wave), timezone.now())
     out.print(f"Wave {wave} of {trial} is closed: no more answers, links or reminders.")
 
 
@@ -382,12 +389,14 @@ def amend_plan_cmd(
 def analyse(trial: TrialArg, scheduler: Scheduler = None, workers: Workers = None) -> None:
     """Run the trial's analysis plan and store the result."""
     require_database()
+    from django.utils import timezone
+
     from hearten.analysis.run import run_analysis
     from hearten.stats import chunks
     from hearten.trials.lifecycle import get_trial
 
     with chunks.using(runner(scheduler, workers)):
-        run = run_analysis(get_trial(trial))
+        run = run_analysis(get_trial(trial), timezone.now())
     r = run.result
     m = r["model"]
     level = round(100 * (1 - m["alpha"]))
@@ -523,10 +532,12 @@ def erase_cmd(
 def purge_cmd(trial: TrialArg) -> None:
     """After the retention date: keep the anonymised dataset, remove identifiable data."""
     require_database()
+    from django.utils import timezone
+
     from hearten.analysis.retention import purge_trial
     from hearten.trials.lifecycle import get_trial
 
-    result = purge_trial(get_trial(trial))
+    result = purge_trial(get_trial(trial), timezone.localdate())
     out.print(f"Anonymised analysis dataset ({result.rows} rows): {result.dataset}")
     out.print("Removed: " + ", ".join(f"{k} {v}" for k, v in result.removed.items()))
     out.print(
