@@ -348,6 +348,17 @@ def test_an_evaluator_without_the_providers_second_factor_enters_heartens_code(
     assert client.get("/trials/").status_code == 200
 
 
+def test_an_evaluator_without_either_second_factor_is_told_how_to_get_one(
+    client: Client, council: OpenIdProvider, trial: Any
+) -> None:
+    alice = staff("alice.w", "alice@council.example")
+    trial.evaluators.add(alice)
+    sign_in(client, "alice")
+    page = client.get("/trials/", follow=True)
+    assert page.status_code == 403
+    assert "hearten user 2fa alice.w" in page.content.decode()
+
+
 def test_staff_who_evaluate_no_trial_need_no_second_factor(
     client: Client, council: OpenIdProvider, trial: Any
 ) -> None:
