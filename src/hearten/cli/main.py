@@ -30,6 +30,7 @@ from hearten.cli import (
     staggered,
     standalone,
     system,
+    tokens,
     users,
 )
 from hearten.cli.help import GroupedHelp
@@ -51,6 +52,7 @@ platform.trial_app.command("schedule")(rollout.schedule)
 platform.trial_app.command("harms")(harms.harms)
 platform.trial_app.command("reschedule")(rollout.reschedule)
 platform.trial_app.command("staggered")(staggered.trial_staggered)
+platform.trial_app.add_typer(tokens.token_app, name="token")
 app.add_typer(platform.trial_app, name="trial")
 app.add_typer(platform.roster_app, name="roster")
 app.add_typer(platform.programme_app, name="programme")

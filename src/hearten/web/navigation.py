@@ -43,6 +43,7 @@ TRIAL_PAGES: tuple[TrialPage, ...] = (
         "deliverer-survey", "Your experience of delivering", frozenset({COORDINATOR, LETTER_WRITER})
     ),
     TrialPage("trial-uploads", "Upload files", frozenset({EVALUATOR, COORDINATOR})),
+    TrialPage("api-tokens", "API tokens", frozenset({EVALUATOR, COORDINATOR})),
     TrialPage("interviews", "Interviews and coding", frozenset({EVALUATOR})),
     TrialPage("trial-report", "Trial report", frozenset({EVALUATOR})),
 )

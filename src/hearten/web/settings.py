@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "hearten.analysis",
     "hearten.reports",
     "hearten.web",
+    "hearten.web.api",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "hearten.web.api.usage.AuditMiddleware",  # every use of an API token, audited
     "axes.middleware.AxesMiddleware",  # last: it turns a locked-out sign-in into a 429 page
 ]
 

@@ -37,8 +37,9 @@ def needs_second_factor(user: Any) -> bool:
 #: sign-in (set only by :mod:`hearten.web.council_sign_in`, after signing in).
 PROVIDER_MFA_SESSION_KEY = "hearten_provider_mfa"
 
-#: Paths open before the second step: signing in and out, and the participants' own pages.
-OPEN = ("/sign-in/", "/sign-out/", "/healthz", "/static/", "/s/", "/g/")
+#: Paths open before the second step: signing in and out, the participants' own pages, and
+#: the API (it ignores the session: only its tokens count, ``hearten.web.api.v1``).
+OPEN = ("/sign-in/", "/sign-out/", "/healthz", "/static/", "/s/", "/g/", "/api/")
 
 
 class SecondFactorMiddleware:

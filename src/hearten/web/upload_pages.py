@@ -22,17 +22,10 @@ SESSION_KEY = "hearten-upload"
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, slug: str) -> HttpResponse:
     """Upload, check, then confirm or cancel (module docstring)."""
-    from hearten.trials.concealment import coordinator_site_ids
-    from hearten.trials.models import Site
     from hearten.web.views import _with_role
 
     trial, _ = _with_role(request, slug, ("evaluator", "coordinator"))
-    ids = coordinator_site_ids(request.user, trial)
-    sites = (
-        None
-        if ids is None
-        else frozenset(Site.objects.filter(trial=trial, id__in=ids).values_list("code", flat=True))
-    )
+    sites = uploads.sites_of(request.user, trial)
     pending = request.session.get(SESSION_KEY)
     if pending is not None and pending.get("trial") != trial.slug:
         pending = None

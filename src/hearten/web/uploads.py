@@ -252,21 +252,76 @@ def check(
     given = dict(mapping or {})
     path = held(token)
     header, rows = _preview(trial, kind, path, given, sites)
-    summary, refused = "", []
+    summary, refused = "", list[Refused]()
     try:
         with transaction.atomic():
             raise _RolledBack(_run(trial, kind, path, given, sites))
     except _RolledBack as done:
         summary = done.summary
-    except ImportRejected as exc:
-        summary = exc.summary.replace(str(path), "the file").replace(path.name, "the file")
-        for problem in exc.problems:
-            m = _ROW.match(problem)
-            refused.append(Refused(int(m.group(1)), m.group(2)) if m else Refused(None, problem))
     except HeartenError as exc:
-        text = str(exc).replace(str(path), "the file").replace(path.name, "the file")
-        refused.append(Refused(None, text))
+        summary, refused = _refusals(exc, path)
     return Check(header, rows, _mapping(kind, header, given), summary, refused)
+
+
+def _refusals(exc: HeartenError, path: Path) -> tuple[str, list[Refused]]:
+    """An import's refusal as a summary and every problem with its row (``None``: the file
+    as a whole), naming the file "the file" (its held name means nothing to anyone)."""
+
+    def plain(text: str) -> str:
+        return text.replace(str(path), "the file").replace(path.name, "the file")
+
+    if not isinstance(exc, ImportRejected):
+        return "", [Refused(None, plain(str(exc)))]
+    refused: list[Refused] = []
+    for problem in exc.problems:
+        m = _ROW.match(problem)
+        refused.append(Refused(int(m.group(1)), m.group(2)) if m else Refused(None, problem))
+    return plain(exc.summary), refused
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """An import run for real: what was imported (``summary``), or every problem
+    (``refused``), in which case nothing was."""
+
+    summary: str
+    refused: list[Refused]
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+def apply(
+    trial: Trial,
+    kind: str,
+    token: str,
+    mapping: dict[str, str] | None = None,
+    sites: Sites = None,
+) -> Imported:
+    """Import the held upload for real, all or nothing, then delete it; a refused import
+    answers with its problems as :func:`check` does (the HTTP API's import, which has no
+    separate confirmation). ``sites``: as :func:`check`."""
+    path = held(token)
+    try:
+        with transaction.atomic():
+            return Imported(_run(trial, kind, path, dict(mapping or {}), sites), [])
+    except HeartenError as exc:
+        return Imported(*_refusals(exc, path))
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def sites_of(user: Any, trial: Trial) -> Sites:
+    """The site codes ``user`` may import rows of: a coordinator's own sites; ``None`` (any)
+    for evaluators and coordinators given no site (as the delivery pages)."""
+    from hearten.trials.concealment import coordinator_site_ids
+    from hearten.trials.models import Site
+
+    ids = coordinator_site_ids(user, trial)
+    if ids is None:
+        return None
+    return frozenset(Site.objects.filter(trial=trial, id__in=ids).values_list("code", flat=True))
 
 
 def confirm(

@@ -9,10 +9,13 @@ from hearten.surveys import concerns, information, leaving
 from hearten.surveys import staff_views as survey_staff_views
 from hearten.surveys import views as survey_views
 from hearten.web import council_sign_in, responses, twofactor, upload_pages, views
+from hearten.web.api import pages as api_pages
+from hearten.web.api.v1 import api
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
     path("sign-in/", council_sign_in.SignInView.as_view(), name="login"),
     path("sign-in/council/", council_sign_in.start, name="sign-in-council"),
     path("sign-in/council/callback/", council_sign_in.callback, name="sign-in-council-callback"),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("trials/<slug:slug>/monitoring/", views.monitoring_page, name="trial-monitoring"),
     path("trials/<slug:slug>/uploads/", upload_pages.upload, name="trial-uploads"),
     path("trials/<slug:slug>/uptake/", views.uptake_page, name="trial-uptake"),
+    path("trials/<slug:slug>/api-tokens/", api_pages.api_tokens, name="api-tokens"),
     path("trials/<slug:slug>/comments/", survey_staff_views.comments, name="trial-comments"),
     path(
         "trials/<slug:slug>/deliverer-survey/",
