@@ -117,3 +117,7 @@ def test_the_report_says_what_teams_before_the_change_said_with_small_counts_hid
     assert "What deliverers said, and teams before the change" in html
     assert "only of people whose team was then in the condition Caseloads as usual" in html
     assert "not shown" in html  # the few "Yes" answers, and one more so they cannot be derived
+    # a wave in which nobody was in the condition asked is left out: no team is in control
+    # at p4, none has the change at p0
+    assert html.count("has your team had a limit") == len(PERIODS) - 1
+    assert html.count("was your caseload kept within") == len(PERIODS) - 1
