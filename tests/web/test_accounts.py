@@ -65,3 +65,35 @@ def test_a_disabled_account_is_signed_out_at_once_and_cannot_sign_in(
     assert hearten("user", "enable", "sam").code == 0
     assert sign_in(client, "sam", "a long passphrase 1")
     assert "no account called 'nobody'" in hearten("user", "disable", "nobody").err
+
+
+def test_the_council_sign_ins_are_listed_oldest_first_and_by_age(
+    hearten: Callable[..., Any],
+) -> None:
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hearten.web.models import CouncilSignIn, SignInOutcome
+
+    assert "No sign-ins with a council account" in hearten("user", "sign-ins").out
+    sam = get_user_model().objects.create_user("sam", email="sam@council.example")
+    old = CouncilSignIn.objects.create(
+        outcome=SignInOutcome.REFUSED_BY_PROVIDER, reason="provider error access_denied"
+    )
+    CouncilSignIn.objects.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=10))
+    CouncilSignIn.objects.create(
+        outcome=SignInOutcome.SIGNED_IN, user=sam, second_factor_by_provider=True
+    )
+    rows = json.loads(hearten("user", "sign-ins", "--json").out)
+    assert [(r["outcome"], r["username"]) for r in rows] == [
+        ("refused-by-provider", ""),
+        ("signed-in", "sam"),
+    ]
+    assert rows[1]["second_factor_by_provider"] is True
+    recent = json.loads(hearten("user", "sign-ins", "--days", "7", "--json").out)
+    assert [r["username"] for r in recent] == ["sam"]
+    table = hearten("user", "sign-ins").out
+    assert "provider error access_denied" in table
+    assert "signed-in" in table

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
 
 from hearten.cli.bootstrap import require_database
-from hearten.cli.output import out
+from hearten.cli.output import Table, out
 
 user_app = typer.Typer(help="Manage staff accounts.", no_args_is_help=True)
 
@@ -60,6 +61,42 @@ def enable(username: UserArg) -> None:
 
     set_active(username, True)
     out.print(f"{username} is enabled: they can sign in again.")
+
+
+@user_app.command("sign-ins")
+def sign_ins(
+    days: Annotated[
+        int | None, typer.Option(min=1, help="only sign-ins from the last DAYS days")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
+) -> None:
+    """Sign-ins with a council account, allowed and refused, oldest first (password sign-ins
+    are in the sign-in throttle's log)."""
+    require_database()
+    from django.utils import timezone
+
+    from hearten.web.accounts import council_sign_ins
+
+    records = council_sign_ins(days, now=timezone.now())
+    if as_json:
+        out.print_json(json.dumps([r.as_dict() for r in records]))
+        return
+    if not records:
+        span = f" in the last {days} days" if days else ""
+        out.print(f"No sign-ins with a council account{span}.")
+        return
+    table = Table(title="Sign-ins with a council account")
+    for column in ("when", "outcome", "account", "provider's second factor", "reason"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        table.add_row(
+            timezone.localtime(r.at).strftime("%Y-%m-%d %H:%M"),
+            r.outcome,
+            r.username,
+            "yes" if r.second_factor_by_provider else "",
+            r.reason,
+        )
+    out.print(table)
 
 
 @user_app.command("password")

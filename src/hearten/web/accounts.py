@@ -1,5 +1,6 @@
 """Staff accounts: their council e-mail addresses, by which a sign-in with a council account
-finds its Hearten account (:mod:`hearten.web.council_sign_in`), and switching accounts off.
+finds its Hearten account (:mod:`hearten.web.council_sign_in`), switching accounts off, and
+the record of council sign-ins for the council's IT and data protection staff.
 
 An address belongs to one account at most, compared without regard to case, as providers
 and mail servers compare them; an account made for council sign-in alone has no usable
@@ -8,6 +9,8 @@ password, so nobody can sign in to it with a Hearten password.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -80,3 +83,45 @@ def set_active(username: str, active: bool) -> Any:
         user.is_active = active
         user.save(update_fields=["is_active"])
         return user
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRecord:
+    """One council sign-in as ``hearten user sign-ins`` shows it.
+
+    ``at``: when (aware datetime); ``outcome``: a :class:`hearten.web.models.SignInOutcome`
+    value; ``username``: the matched account, empty when none was; ``reason``: why it was
+    refused (empty when signed in); ``second_factor_by_provider``: whether the provider's
+    MFA claim was there.
+    """
+
+    at: datetime
+    outcome: str
+    username: str
+    reason: str
+    second_factor_by_provider: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["at"] = self.at.isoformat()
+        return row
+
+
+def council_sign_ins(days: int | None, now: datetime) -> list[SignInRecord]:
+    """Council sign-ins, oldest first; with ``days``, only those in the ``days`` before
+    ``now``."""
+    from hearten.web.models import CouncilSignIn
+
+    rows = CouncilSignIn.objects.select_related("user").order_by("id")
+    if days is not None:
+        rows = rows.filter(at__gte=now - timedelta(days=days))
+    return [
+        SignInRecord(
+            at=r.at,
+            outcome=r.outcome,
+            username=r.user.get_username() if r.user else "",
+            reason=r.reason,
+            second_factor_by_provider=r.second_factor_by_provider,
+        )
+        for r in rows
+    ]
