@@ -283,6 +283,31 @@ def test_the_writer_previews_sends_and_withdraws_on_the_page(client: Client, rea
     assert Letter.objects.get(participant=person).status == "ready"
 
 
+def test_the_writers_preview_has_no_home_address_but_the_printed_letter_does(
+    client: Client, ready: Any, tmp_path: Path
+) -> None:
+    """The address is for the coordinator's print and post step only: a writer previews the
+    letter without it."""
+    from tests.interventions.test_pdf import _text
+
+    open_delivery(ready)
+    sign_in(client, "manager", PASSWORD)
+    person = recipients_for(_writer(), ready)[0].participant
+    url = f"/trials/{ready.slug}/letters/{person.pseudonym}/"
+    client.post(url, {"action": "check", "lines": LINES.format(who="Ahmed")})
+    preview = client.get(f"{url}letter.pdf")
+    assert preview.status_code == 200
+    text = _text(preview.content)
+    assert "Dear Sam," in text
+    for part in ("1 High Street", "DY1 1AA"):
+        assert part not in text, part
+        assert part not in client.get(url).content.decode(), part
+    send_letter(_writer(), ready, person.pseudonym)
+    printed = print_letters(ready, tmp_path, NOW, each=True)[-1]
+    assert printed.name == f"letter-{person.pseudonym}.pdf"
+    assert "1 High Street" in _text(printed.read_bytes())  # the posted letter keeps it
+
+
 def test_the_greeting_uses_the_preferred_name_and_the_team_name(ready: Any) -> None:
     from hearten.trials.models import Team
 

@@ -257,16 +257,6 @@ def withdraw_letter(user: Any, trial: Trial, pseudonym: str) -> Letter:
     return letter
 
 
-def letter_address(letter: Letter) -> str:
-    """The postal address printed on the letter (from the roster; may be empty)."""
-    address = (
-        IdentityKey.objects.filter(participant=letter.participant)
-        .values_list("address", flat=True)
-        .first()
-    )
-    return address or ""
-
-
 def letter_text(letter: Letter) -> str:
     """The whole letter, the plan's template with its merge fields filled in: ``first_name``
     is the roster's preferred name (else the first word of the name), ``team`` the team's

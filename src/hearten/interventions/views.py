@@ -18,7 +18,6 @@ from hearten.interventions.goals import load_modules, log, save_module, unlock_d
 from hearten.interventions.letters import (
     Recipient,
     UnsafeLetter,
-    letter_address,
     letter_text,
     recipients_for,
     send_letter,
@@ -175,7 +174,9 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
 
 @login_required
 def letter_pdf(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
-    """The letter exactly as it will be printed (the same PDF page ``letters print`` makes)."""
+    """The letter as it will be printed (the same PDF page ``letters print`` makes) but
+    without the recipient's postal address: the writer needs the letter, not where the person
+    lives; the address is printed only by the coordinator's ``letters print`` step."""
     from hearten.interventions.pdf import letter_pdf as make_pdf
 
     trial = _writer_trial(request, slug)
@@ -183,7 +184,7 @@ def letter_pdf(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
     if current is None or current.status in ("draft", "stopped"):
         raise Http404("no letter ready to preview")
     response = HttpResponse(
-        make_pdf(letter_text(current), letter_address(current), timezone.localdate()),
+        make_pdf(letter_text(current), "", timezone.localdate()),
         content_type="application/pdf",
     )
     response["Content-Disposition"] = f'inline; filename="letter-{pseudonym}.pdf"'
