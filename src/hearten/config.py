@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hearten.errors import SettingsError
 from hearten.files import FOLDER_MODE, private_folder
 
 
@@ -149,7 +150,7 @@ def _openid_provider(env: Mapping[str, str]) -> OpenIdProvider | None:
         return None
     missing = [name for name, value in given.items() if not value]
     if missing:
-        raise ValueError(
+        raise SettingsError(
             f"{', '.join(missing)} must be set too: sign-in with a council account needs "
             "the issuer, the client id and the client secret (or none of them)"
         )
@@ -157,7 +158,7 @@ def _openid_provider(env: Mapping[str, str]) -> OpenIdProvider | None:
     parts = urlsplit(issuer)
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
     if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
-        raise ValueError(
+        raise SettingsError(
             "HEARTEN_OIDC_ISSUER must be the provider's https:// address (as its discovery "
             f"document gives it), not {issuer!r}"
         )
@@ -165,7 +166,7 @@ def _openid_provider(env: Mapping[str, str]) -> OpenIdProvider | None:
         v.strip() for v in env.get("HEARTEN_OIDC_MFA_VALUES", "mfa").split(",") if v.strip()
     )
     if not values:
-        raise ValueError("HEARTEN_OIDC_MFA_VALUES must name at least one value, such as mfa")
+        raise SettingsError("HEARTEN_OIDC_MFA_VALUES must name at least one value, such as mfa")
     return OpenIdProvider(
         issuer=issuer,
         client_id=given["HEARTEN_OIDC_CLIENT_ID"],
@@ -179,7 +180,9 @@ def _openid_provider(env: Mapping[str, str]) -> OpenIdProvider | None:
 
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
-        raise ValueError(f"HEARTEN_SMTP_PORT must be a port number from 1 to 65535, not {text!r}")
+        raise SettingsError(
+            f"HEARTEN_SMTP_PORT must be a port number from 1 to 65535, not {text!r}"
+        )
     return int(text)
 
 
@@ -189,7 +192,7 @@ def _hours(text: str) -> float:
     except ValueError:
         hours = -1.0
     if not 0 < hours <= 24 * 30:
-        raise ValueError(
+        raise SettingsError(
             "HEARTEN_MAIL_RETRY_HOURS must be a number of hours above 0 and up to 720, "
             f"not {text!r}"
         )
@@ -203,14 +206,14 @@ def _proxy(text: str) -> str | None:
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
-        raise ValueError(
+        raise SettingsError(
             f"HEARTEN_TRUSTED_PROXY must be the proxy's IP address (or none), not {text!r}"
         ) from None
 
 
 def _security(text: str) -> str:
     if text not in ("starttls", "ssl", "none"):
-        raise ValueError(f"HEARTEN_SMTP_SECURITY must be starttls, ssl or none, not {text!r}")
+        raise SettingsError(f"HEARTEN_SMTP_SECURITY must be starttls, ssl or none, not {text!r}")
     return text
 
 

@@ -11,7 +11,8 @@ web app show that message and never a traceback.
     │   └── ImportRejected   an import was refused; ``problems`` lists every row at fault
     ├── StateError           the action does not fit the trial's state (e.g. randomise twice)
     ├── NotFound             a named trial, wave or file does not exist
-    └── EstimationError      a model cannot be estimated (collinear, one cluster, ...)
+    ├── EstimationError      a model cannot be estimated (collinear, one cluster, ...)
+    └── SettingsError        a setting in the environment is invalid (also a ValueError)
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ class NotFound(HeartenError):
 
 class EstimationError(HeartenError):
     """A model cannot be estimated from the data given."""
+
+
+class SettingsError(HeartenError, ValueError):
+    """A setting in the environment (``HEARTEN_*``, ``DATABASE_URL``) is invalid; raised
+    while the settings are read, so a command says it in one line before doing anything."""
 
 
 def one_of(

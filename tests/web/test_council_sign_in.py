@@ -419,3 +419,24 @@ def test_the_mfa_claim_may_be_a_list_or_one_value() -> None:
     acr = dataclasses.replace(amr, mfa_claim="acr", mfa_values=("urn:council:mfa",))
     assert provider_asked_second_factor(acr, {"acr": "urn:council:mfa"})
     assert not provider_asked_second_factor(acr, {"acr": "urn:council:pwd"})
+
+
+def test_a_command_says_in_one_line_what_is_wrong_with_the_provider_settings(
+    tmp_path: Any,
+) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = shutil.which("hearten", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARTEN_", "DATABASE_URL"))}
+    env.update(HEARTEN_HOME=str(tmp_path), HEARTEN_OIDC_ISSUER="https://login.example")
+    done = subprocess.run(
+        [exe, "trial", "list"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "HEARTEN_OIDC_CLIENT_ID, HEARTEN_OIDC_CLIENT_SECRET must be set too" in done.stderr
