@@ -53,8 +53,9 @@ MIDDLEWARE = [
     "hearten.web.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "hearten.web.api.usage.AuditMiddleware",  # every use of an API token, audited
+    "hearten.web.api.problems.JsonErrors",  # the API's errors as JSON, even Django's own
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it turns a locked-out sign-in into a 429 page
 ]
 

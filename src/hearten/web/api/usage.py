@@ -1,7 +1,10 @@
 """Every use of an API token is written to the trial's audit log: one event per request
 (``api-request``: the token's prefix, its user, the endpoint, the method and the status
-answered, refusals included), appended after the answer is made. A request without a token
-that Hearten knows has no trial to record it against; it is refused before it reads anything.
+answered, refusals included), appended after the answer is made. Two kinds of request are not
+recorded: one without a token Hearten knows has no trial to record it against (it is refused
+before it reads anything), and one turned away by the rate limit (429), which did nothing and
+would otherwise let a client in a loop write to the hash-chained log, which every write of
+every trial waits for, as fast as it can send.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ class AuditMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         token = getattr(request, "hearten_api_token", None)
-        if token is not None and request.path.startswith(PATH):
+        if token is not None and request.path.startswith(PATH) and response.status_code != 429:
             audit.record(
                 token.trial,
                 "api-request",
