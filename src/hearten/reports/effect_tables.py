@@ -1,0 +1,136 @@
+"""The trial report's tables of effects, as the template reads them.
+
+Each planned outcome's row with its family-adjusted p and confirmatory or exploratory label,
+the multiple-imputation results beside the estimates they are read against, balance, and the
+HR outcomes' rates beside control's. Stored results in, rows out: nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def p_text(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def ci_text(e: dict[str, Any], digits: int = 3) -> str:
+    """An interval as text; a one-sided interval's open end (stored as ``None``) is ∞."""
+    low = "−∞" if e.get("conf_low") is None else f"{e['conf_low']:.{digits}f}"
+    high = "∞" if e.get("conf_high") is None else f"{e['conf_high']:.{digits}f}"
+    return f"{low} to {high}"
+
+
+def secondary_imputed(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Each secondary outcome's multiple-imputation sensitivity result (or why there is
+    none); empty when imputation is the plan's own analysis (its table shows it then)."""
+    rows: list[dict[str, Any]] = []
+    for o in r.get("secondary", []):
+        mi = o.get("imputation") or {}
+        if mi.get("role") != "sensitivity":
+            continue
+        if mi.get("note"):
+            rows.append({"name": o["name"], "note": mi["note"]})
+        for e in mi.get("effects", []):
+            rows.append({**e, "name": o["name"], "label": labels[e["term"]], "ci_text": ci_text(e)})
+    return rows
+
+
+def imputed_from(model: dict[str, Any]) -> str:
+    """The predictors of the imputation model, in words."""
+    items: list[str] = ["the baseline score"] if model.get("baseline") else []
+    items += [str(c) for c in model.get("covariates") or []]
+    items += ["site"] if model.get("strata_fixed_effects") else []
+    if not items:  # the imputation then gave a note instead (nothing to predict from)
+        return "nothing"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def imputed_effects(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The multiple-imputation effects, each with the estimate it is read against: the
+    complete-case one when imputation is the plan's analysis, else the main estimate."""
+    mi = r.get("imputation") or {}
+    main = {e["term"]: e for e in r.get("effects", [])}
+    out = []
+    for e in mi.get("effects", []):
+        other = main.get(e["term"], {})
+        if mi.get("role") == "primary":
+            other = other.get("complete_case") or {}
+        keep = ("estimate", "conf_low", "conf_high", "n")
+        out.append({**e, "compared": {k: other.get(k) for k in keep} if other else None})
+    return out
+
+
+def plan_label(r: dict[str, Any], name: str) -> dict[str, str]:
+    labels = (r.get("plan") or {}).get("labels", {})
+    default = {"label": "exploratory", "reason": "analysed before plans were recorded"}
+    return dict(labels.get(name, default))
+
+
+def planned_rows(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """One row per planned survey outcome and arm, with its family-adjusted p and label."""
+    adjusted = {
+        (o, f["arm"]): p_text(a)
+        for f in r.get("families", [])
+        for o, a in zip(f["outcomes"], f["adjusted"], strict=True)
+    }
+    outcomes = [("primary", r["model"]["outcome"], r["effects"])]
+    outcomes += [(o["name"], o["outcome"], o["effects"]) for o in r.get("secondary", [])]
+    rows = []
+    for name, described, effects in outcomes:
+        status = plan_label(r, name)
+        for e in effects:
+            g = e.get("hedges_g") or {}
+            rows.append(
+                {
+                    **e,
+                    "name": f"{name} ({described})",
+                    "short": name if len(effects) == 1 else f"{name}: {labels[e['term']]}",
+                    "label": labels[e["term"]],
+                    "ci_text": ci_text(e),
+                    "p_text": p_text(e["p_value"]),
+                    "adjusted": adjusted.get((name, e["term"])),
+                    "g": g.get("g"),
+                    "g_low": g.get("conf_low"),
+                    "g_high": g.get("conf_high"),
+                    "status": status["label"],
+                    "reason": status["reason"],
+                }
+            )
+    return rows
+
+
+def balance_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Balance rows as the report's table shows them: per arm n, mean and SD."""
+    return [
+        {
+            "variable": row["variable"],
+            "cells": [{"n": a["n"], "mean": a["mean"], "sd": a["sd"]} for a in row["arms"]],
+            "std_diff": row["std_diff"],
+        }
+        for row in rows
+    ]
+
+
+def hr_rows(r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """Absence and leaving rows with each arm's rate or share beside control's."""
+    hr = r.get("hr") or {}
+    control = r["control"]
+    absence = hr.get("absence") or {}
+    rates = absence.get("rate_per_fte_year", {})
+    leaving = hr.get("leaving") or {}
+    shares = leaving.get("share_left", {})
+    return {
+        "hr_absence": [
+            {**e, "label": labels[e["term"]], "rate": rates.get(e["term"]),
+             "control_rate": rates.get(control)}
+            for e in absence.get("effects", [])
+        ],
+        "hr_leaving": [
+            {**e, "label": labels[e["term"]], "share": shares.get(e["term"], 0.0),
+             "control_share": shares.get(control, 0.0)}
+            for e in leaving.get("effects", [])
+        ],
+    }  # fmt: skip

@@ -1,0 +1,70 @@
+"""The trial report's own figures: the flow diagram, the outcomes' forest and the uptake funnel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearten.reports.figures import both, flow_diagram, flow_rows, funnel_chart, outcome_forest
+
+
+def arm_funnel(r: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
+    """For a trial with a compliance rule and no programme funnel: the first treated arm's
+    people randomised, receiving the intervention, and answering the follow-up (counts under
+    the reporting threshold shown as "fewer than k")."""
+    k = (r.get("uptake") or {}).get("min_group", 5)
+    arm = next((f for f in r["flow"] if f["arm"] != r["control"]), None)
+    if arm is None or arm.get("received") is None:
+        return {}
+    steps = {
+        f"randomised to {labels[arm['arm']].lower()}": arm["randomised"],
+        "received it": arm["received"],
+        "answered the follow-up": arm["responded"],
+    }
+    return {key: str(n) if n == 0 or n >= k else f"fewer than {k}" for key, n in steps.items()}
+
+
+def report_figures(
+    r: dict[str, Any], labels: dict[str, str], rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The report's figures, each as SVG (page) and PNG (PDF)."""
+    level = round(100 * (1 - r["model"]["alpha"]))
+    forest = [
+        {"name": x["short"], "g": x["g"], "conf_low": x["g_low"], "conf_high": x["g_high"],
+         "label": x["status"]}
+        for x in rows
+        if x["g"] is not None and x["g_low"] is not None
+    ]  # fmt: skip
+    funnel = (r.get("uptake") or {}).get("funnel") or arm_funnel(r, labels)
+    flow_headers, flow_data = flow_rows(r["flow"], labels)
+    return {
+        "flow_figure": both(
+            flow_diagram(
+                r["flow"],
+                labels,
+                r.get("assessed")
+                or {"sites": 0, "units": 0, "people": sum(f["randomised"] for f in r["flow"])},
+                r["allocation"]["unit"],
+            ),
+            summary="CONSORT flow diagram: people at each stage in each arm",
+            headers=flow_headers,
+            rows=flow_data,
+        ),
+        "outcome_figure": both(
+            outcome_forest(forest, level),
+            summary=f"Each planned outcome's effect in standard deviations with its {level}% "
+            "interval",
+            headers=["Outcome", "Hedges' g", "Lower limit", "Upper limit", "Result"],
+            rows=[[x["name"], x["g"], x["conf_low"], x["conf_high"], x["label"]] for x in forest],
+        )
+        if forest
+        else None,
+        "funnel_figure": both(
+            funnel_chart(funnel, r["uptake"]["min_group"]),
+            150,
+            summary="The uptake funnel: people at each stage",
+            headers=["Stage", "People"],
+            rows=[[stage, n] for stage, n in funnel.items()],
+        )
+        if funnel
+        else None,
+    }

@@ -1,0 +1,54 @@
+"""The trial report's value-for-money section: stored costs, cost-effectiveness, its figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearten.reports.figures import acceptability_curve, both, cost_effectiveness_plane
+
+
+def cost_rows(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Cost per person and the cost per point of effect: the value-for-money section's
+    figure (extra ingredient cost over the control arm for the primary adjusted estimate),
+    never a second one."""
+    per_point = {c["arm"]: c["icer"] for c in (r.get("economics") or {}).get("per_point", [])}
+    return [
+        {**c, "label": labels.get(c["arm"], c["arm"]), "per_point": per_point.get(c["arm"])}
+        for c in (r.get("uptake") or {}).get("costs", [])
+    ]
+
+
+def economics_section(r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """The value-for-money section: stored costs, cost-effectiveness and its figures."""
+    e = r.get("economics")
+    if not e or e.get("note"):
+        return {"economics": e}
+    unit = f"{r['instrument']['name'].upper()} point"
+    points = [{**c, "label": labels.get(c["arm"], c["arm"]),
+               "curve": list(zip(c["thresholds"], c["acceptability"], strict=True))}
+              for c in e["per_point"]]  # fmt: skip
+    days = [{**c, "label": labels.get(c["arm"], c["arm"])} for c in e["per_day_avoided"]]
+    figures: dict[str, Any] = {}
+    if points:
+        figures["plane_figure"] = both(
+            cost_effectiveness_plane(points, labels, f"{unit}s"),
+            summary="Cost-effectiveness plane: each arm's bootstrap draws of incremental "
+            "effect and cost, with the point estimate",
+            headers=["Arm", "Incremental cost (£)", "Cost interval", "Incremental effect",
+                     "Effect interval", "Quadrant"],
+            rows=[[c["label"], c["delta_cost"], f"{c['cost_low']:.2f} to {c['cost_high']:.2f}",
+                   c["delta_effect"], f"{c['effect_low']:.2f} to {c['effect_high']:.2f}",
+                   c["quadrant"]] for c in points],
+        )  # fmt: skip
+        figures["ceac_figure"] = both(
+            acceptability_curve(points, labels, unit),
+            summary="Cost-effectiveness acceptability curve: the probability each arm is "
+            f"cost-effective at each willingness to pay per {unit}",
+            headers=["Willingness to pay (£)", *[c["label"] for c in points]],
+            rows=[[f"{t:g}", *[f"{c['acceptability'][i]:.2f}" for c in points]]
+                  for i, t in enumerate(points[0]["thresholds"])],
+        )  # fmt: skip
+    lines = [{**x, "label": labels.get(x["arm"], x["arm"])} for x in e["lines"]]
+    return {"economics": e, "ce_points": points, "ce_days": days, "ce_lines": lines,
+            "ce_unit": unit, "ce_rate": f"{100 * e['discount_rate']:g}%",
+            "ce_level": f"{100 * e['level']:g}%", **figures}  # fmt: skip
