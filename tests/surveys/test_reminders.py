@@ -5,7 +5,7 @@ never once the survey has closed, and audited."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -104,3 +104,18 @@ def test_the_schedule_lists_the_closing_date_and_each_reminder(opened: Any) -> N
     assert not any(r.by_hand for r in s.reminders)
     remind_now(get_user_model().objects.create_user("eve"), opened, None, NOW)
     assert [r.by_hand for r in schedule_of(opened).reminders].count(True) == 1
+
+
+def test_a_due_e_mail_is_dropped_by_the_send_s_clock_once_the_wave_has_closed(opened: Any) -> None:
+    """Whether a survey e-mail still goes is decided at the clock the send passes (issue 27):
+    on the wave's closing day it goes, the day after it does not."""
+    from hearten.surveys.mail import SurveyMail
+
+    opened.closes_on = date(2026, 10, 26)
+    opened.save()
+    waiting = Invitation.objects.filter(wave=opened, completed_at__isnull=True).first()
+    assert waiting is not None
+    message = Message.objects.get(invitation=waiting, kind="reminder-1")
+    mail = SurveyMail()
+    assert mail.unwanted(message, datetime(2026, 10, 26, 20, tzinfo=UTC)) is None
+    assert mail.unwanted(message, datetime(2026, 10, 27, 9, tzinfo=UTC)) == "wave closed"

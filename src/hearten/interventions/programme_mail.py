@@ -59,12 +59,12 @@ def _modules(message: Message) -> int:
     ).count()
 
 
-def _unwanted(message: Message) -> str | None:
-    """Why a programme message should not go any more, or ``None``."""
+def _unwanted(message: Message, now: datetime) -> str | None:
+    """Why a programme message should not go any more at ``now``, or ``None``."""
     e = _enrolment(message)
     from hearten.surveys.services import link_dead
 
-    dead = link_dead(e.trial, e.revoked_at)
+    dead = link_dead(e.trial, e.revoked_at, now)
     if dead:
         return f"link {dead}"
     if e.participant.withdrawn_at is not None:
@@ -85,8 +85,8 @@ def _weeks(n: int) -> str:
 class ProgrammeMail:
     """How programme messages are written (:class:`hearten.messaging.purposes.Purpose`)."""
 
-    def unwanted(self, message: Message) -> str | None:
-        return _unwanted(message)
+    def unwanted(self, message: Message, now: datetime) -> str | None:
+        return _unwanted(message, now)
 
     def draft(self, message: Message) -> Draft:
         e = _enrolment(message)

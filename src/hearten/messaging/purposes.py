@@ -34,8 +34,9 @@ class Draft:
 class Purpose(Protocol):
     """How the app that made a message writes it (module docstring)."""
 
-    def unwanted(self, message: Message) -> str | None:
-        """Why ``message`` should not go any more (a short note kept on it), or ``None``."""
+    def unwanted(self, message: Message, now: datetime) -> str | None:
+        """Why ``message`` should not go any more at ``now`` (the send's clock; a short note
+        kept on it), or ``None``."""
 
     def draft(self, message: Message) -> Draft:
         """The e-mail ``message`` is."""

@@ -63,13 +63,13 @@ def _invitation(message: Message) -> Invitation:
     return Invitation.objects.select_related("participant", "wave__trial").get(pk=message.object_id)
 
 
-def _unwanted(message: Message) -> str | None:
-    """Why a survey message should not go any more, or ``None``."""
+def _unwanted(message: Message, now: datetime) -> str | None:
+    """Why a survey message should not go any more at ``now``, or ``None``."""
     inv = _invitation(message)
     p = inv.participant
     from hearten.surveys.services import is_closed, link_dead
 
-    dead = link_dead(inv.wave.trial, inv.revoked_at)
+    dead = link_dead(inv.wave.trial, inv.revoked_at, now)
     if dead:
         return f"link {dead}"
     if message.kind.startswith(RECEIPT):  # a receipt goes whatever else has happened since
@@ -80,7 +80,7 @@ def _unwanted(message: Message) -> str | None:
         return "withdrawn"
     if p.consent == Consent.DECLINED:
         return "declined"
-    if is_closed(inv.wave):
+    if is_closed(inv.wave, now):
         return "wave closed"
     return None
 
@@ -160,8 +160,8 @@ def _body(message: Message, inv: Invitation, link: str) -> tuple[str, str]:
 class SurveyMail:
     """How survey messages are written (:class:`hearten.messaging.purposes.Purpose`)."""
 
-    def unwanted(self, message: Message) -> str | None:
-        return _unwanted(message)
+    def unwanted(self, message: Message, now: datetime) -> str | None:
+        return _unwanted(message, now)
 
     def draft(self, message: Message) -> Draft:
         inv = _invitation(message)
