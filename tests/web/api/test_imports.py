@@ -149,3 +149,19 @@ def test_more_than_the_limit_a_minute_is_refused_with_retry_after(
     assert tokens["dudley"].get("/api/v1/token").status_code == 200  # per token
     moment = datetime(2026, 11, 30, 9, 16, 0, tzinfo=UTC)
     assert client.get("/api/v1/token").status_code == 200  # a new minute
+
+
+def test_a_key_is_forgotten_after_a_day_with_its_answer(tokens: dict[str, Client]) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hearten.web.api.models import IdempotentImport
+
+    refused = _post(tokens["evaluator"], ROSTER, BAD, key="old-key")
+    assert refused.status_code == 422
+    assert IdempotentImport.objects.get().answer == refused.json()
+    IdempotentImport.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    again = _post(tokens["evaluator"], ROSTER, GOOD, key="old-key")  # another request: no 409
+    assert again.status_code == 200
+    assert IdempotentImport.objects.get().answer == again.json()  # the old answer is gone

@@ -7,17 +7,21 @@ writes nothing.
 ``Idempotency-Key``: an import sent again with the same key and the same request (path, map
 and bytes) gets the first answer again, stored, without importing twice (a client may retry
 after a lost connection); the same key with a different request is a conflict (409). Keys
-belong to the token that sent them.
+belong to the token that sent them and are remembered for :data:`KEEP_KEYS` (as Stripe's
+are): a retry comes within minutes, and a stored answer may quote a refused row (a staff
+number), which is not kept longer than a retry needs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from hearten.hr.imports import Kind
@@ -34,6 +38,8 @@ SUFFIX = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
 }
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+#: How long an Idempotency-Key and its answer are kept.
+KEEP_KEYS = timedelta(hours=24)
 CHUNK = 64 * 1024
 
 
@@ -144,7 +150,9 @@ def _run(request: HttpRequest, slug: str, endpoint: str, kind: str, pairs: list[
 
 
 def _prior(token: ApiToken, key: str | None, digest: str) -> IdempotentImport | None:
-    """The stored first answer to ``key``; 409 when it answered another request."""
+    """The stored first answer to ``key``; 409 when it answered another request. Keys older
+    than :data:`KEEP_KEYS` are forgotten first, every one of them."""
+    IdempotentImport.objects.filter(created_at__lt=timezone.now() - KEEP_KEYS).delete()
     if key is None:
         return None
     prior = IdempotentImport.objects.filter(token=token, key=key).first()
