@@ -33,6 +33,9 @@ from hearten.trials.models import Trial
 #: Sections an amendment may change; the rest was fixed when the trial was randomised. A new
 #: information sheet (``participants``) is an amendment an ethics committee approves too.
 AMENDABLE = ("analysis", "monitoring", "power", "privacy", "participants", "support")
+#: Fields of ``[stepped_wedge]`` that choose the analysis, not the roll-out: an amendment may
+#: change them (the steps, sampling, transition, correlations and period dates stay fixed).
+STEPPED_ANALYSIS = ("random_effects", "exposure_time", "period_waves")
 #: Analysis settings that define every survey outcome's estimate.
 SHARED = ("covariates", "missing_data", "alternative", "vcov", "adjustment", "method", "alpha")
 
@@ -87,12 +90,14 @@ def amend_plan(trial: Trial, design: Design, reason: str) -> PlanVersion | None:
             "amend the trial's own design"
         )
     fixed = sorted(
-        k for k in set(old) | set(new) if k not in AMENDABLE and old.get(k) != new.get(k)
+        k
+        for k in set(old) | set(new)
+        if k not in AMENDABLE and _roll_out(k, old.get(k)) != _roll_out(k, new.get(k))
     )
     if fixed:
         raise DesignError(
-            "an amendment may change only the analysis, monitoring, power and privacy sections; "
-            "this "
+            "an amendment may change only the analysis, monitoring, power and privacy sections "
+            "(and the stepped-wedge model: " + ", ".join(STEPPED_ANALYSIS) + "); this "
             f"one also changes {', '.join(fixed)}: put those back as they were"
         )
     changes = differences(old, new)
@@ -129,6 +134,13 @@ def amend_plan(trial: Trial, design: Design, reason: str) -> PlanVersion | None:
             },
         )
     return version
+
+
+def _roll_out(section: str, value: Any) -> Any:
+    """``value`` without the analysis choices an amendment may change (``STEPPED_ANALYSIS``)."""
+    if section != "stepped_wedge" or not isinstance(value, dict):
+        return value
+    return {k: v for k, v in value.items() if k not in STEPPED_ANALYSIS}
 
 
 def differences(old: Any, new: Any, path: str = "") -> list[str]:

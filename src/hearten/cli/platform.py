@@ -50,6 +50,9 @@ def create(
         out.print(f"  {spec.name}: {', '.join(pages)}, about {minutes} min{note}")
     title = design_of(trial).participants.title
     out.print(f"  participants see it as {title!r}, never by its name or its arms")
+    from hearten.cli.stepped_text import print_model_warning
+
+    print_model_warning(trial, locked=False)
     out.print(f"Next: hearten roster import {trial.slug} roster.csv")
 
 
@@ -352,6 +355,9 @@ def lock_plan_cmd(trial: TrialArg) -> None:
     sap_md, sap_pdf = write_sap(t, version)
     out.print(f"Statistical analysis plan (Gamble et al.): {sap_md} and {sap_pdf}")
     out.print("Publish the digest (or the PDF) on a registry (OSF, AEA) before analysing.")
+    from hearten.cli.stepped_text import print_model_warning
+
+    print_model_warning(t, locked=True)
 
 
 @trial_app.command("amend-plan")
@@ -371,6 +377,9 @@ def amend_plan_cmd(
     version = amend_plan(t, load_design(design), reason)
     for change in differences(before, t.design):
         out.print(f"  {change}")
+    from hearten.cli.stepped_text import print_model_warning
+
+    print_model_warning(t, locked=version is not None)
     if version is None:
         out.print(f"The draft plan of {trial} is updated (not locked yet).")
     else:
@@ -447,6 +456,9 @@ def _stepped_wedge_lines(r: dict[str, Any], run_id: int) -> None:
         out.print(f"randomisation inference ({how}): p = {ri['p_value']:.4f}.")
     else:
         out.print(f"randomisation inference {r['randomisation_note']}.")
+    from hearten.cli.stepped_text import print_period_hr
+
+    print_period_hr(r)
     out.print(f"Stored as run {run_id}.")
 
 

@@ -224,10 +224,14 @@ def _context_of(trial: Trial) -> tuple[dict[str, Any], str]:
     run = latest_run(trial)
     if run.result.get("design") == "stepped-wedge":
         from hearten.reports.stepped_wedge import stepped_wedge_context
+        from hearten.trials.lifecycle import design_of
+        from hearten.trials.stepped_wedge import model_warning
 
+        # the stored design's correlation against the planned model's random effects
+        warning = model_warning(design_of(trial).stepped_wedge, trial.unit)
         context = {**stepped_wedge_context(run.result), "trial": trial, "run": run,
                    "generated_at": timezone.now(), "version": hearten.__version__,
-                   "voices": deliverer_voices(trial)}  # fmt: skip
+                   "voices": deliverer_voices(trial), "model_warning": warning}  # fmt: skip
         return context, "reports/stepped_wedge.html"
     return _context(trial), "reports/report.html"
 
