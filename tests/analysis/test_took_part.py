@@ -86,3 +86,53 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
     assert "letter-delivered" in html
     assert "Uptake, fidelity and cost" in html
     assert "£30.00" in html
+
+
+def test_perks_count_to_the_day_the_outcome_wave_closed_on_any_later_run(trial: Any) -> None:
+    """``perk-exposed`` uptake is fixed once the follow-up has closed (issue 27): a perk that
+    began after it does not count, however late the plan is run again; while the wave was
+    open, the run's day was the end."""
+    from datetime import UTC, date, datetime
+
+    from hearten.analysis.follow_up import uptake_end
+    from hearten.interventions.perks import add_perk
+    from hearten.surveys.services import close_wave
+
+    assert uptake_end(None, date(2026, 10, 15), date(2026, 10, 15)) == date(2026, 10, 15)
+    assert uptake_end(None, date(2026, 10, 15), date(2026, 10, 10)) == date(2026, 10, 10)
+    assert uptake_end(None, date(2026, 10, 15), date(2027, 1, 1)) == date(2026, 10, 15)
+    assert uptake_end(date(2026, 10, 12), date(2026, 10, 15), date(2027, 1, 1)) == date(
+        2026, 10, 12
+    )
+    design = dict(trial.design)
+    design["analysis"] = {**design["analysis"], "compliance": "perk-exposed"}
+    trial.design = design
+    trial.save()
+    invite(trial.waves.get(name="baseline"), now=datetime(2026, 9, 1, 9, tzinfo=UTC))
+    _answer(trial, "baseline", {})
+    randomise_trial(trial, 11, now=datetime(2026, 9, 2, 9, tzinfo=UTC))
+    arms = arms_by_participant(trial)
+    people = Participant.objects.filter(trial=trial).select_related("team")
+    teams = sorted({p.team.code for p in people if arms[p.id] == "letters"})
+    early, late = teams[:-1], teams[-1]
+    for team in early:
+        add_perk(trial, "coffee", date(2026, 9, 10), date(2026, 12, 31), team=team)
+    add_perk(trial, "coffee", date(2026, 10, 20), date(2026, 12, 31), team=late)
+    invite(trial.waves.get(name="follow-up"), now=datetime(2026, 10, 1, 9, tzinfo=UTC))
+    _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
+    close_wave(trial.waves.get(name="follow-up"), now=datetime(2026, 10, 15, 17, tzinfo=UTC))
+    first = run_analysis(trial, now=datetime(2026, 11, 30, 9, tzinfo=UTC)).result["cace"]
+    again = run_analysis(trial, now=datetime(2027, 11, 30, 9, tzinfo=UTC)).result["cace"]
+    assert again == first
+    took = first["took_part"]["letters"]
+    # The late team's perk began after the outcome was measured: its people did not take part.
+    assert 0 < took < 1
+    from hearten.surveys.models import Response
+
+    answered = set(
+        Response.objects.filter(invitation__wave__name="follow-up").values_list(
+            "invitation__participant_id", flat=True
+        )
+    )
+    treated = [p for p in people if arms[p.id] == "letters" and p.id in answered]
+    assert took == pytest.approx(sum(p.team.code in early for p in treated) / len(treated))

@@ -38,3 +38,14 @@ class FollowUp:
 def follow_up(randomised_on: date, window_days: int) -> FollowUp:
     """The window of ``window_days`` days from the day of randomisation."""
     return FollowUp(randomised_on, randomised_on + timedelta(days=window_days - 1), window_days)
+
+
+def uptake_end(closed_on: date | None, closes_on: date | None, today: date) -> date:
+    """The last day a perk counts towards taking part (``perk-exposed``): the day the primary
+    outcome's wave closed (``closed_on``, by hand) or its closing date, once either has
+    passed on ``today`` (the run's day), so a run on any later day counts the same days; while
+    the wave is open, ``today``. Uptake after the outcome was measured cannot have caused it."""
+    ends = [] if closed_on is None else [closed_on]
+    if closes_on is not None and today > closes_on:  # open to the end of its closing day
+        ends.append(closes_on)
+    return min(ends) if ends else today

@@ -24,7 +24,7 @@ from hearten.analysis.dataset import build_dataset, dataset_digest
 from hearten.analysis.economics import economics
 from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
-from hearten.analysis.follow_up import follow_up
+from hearten.analysis.follow_up import follow_up, uptake_end
 from hearten.analysis.hr_tests import randomise_effects
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.outcomes import (
@@ -300,9 +300,12 @@ def _uptake(trial: Trial) -> dict[str, Any]:
     }
 
 
-def _took_part(trial: Trial, data: pd.DataFrame, definition: str, today: date) -> pd.Series:
+def _took_part(
+    trial: Trial, data: pd.DataFrame, definition: str, wave: str, today: date
+) -> pd.Series:
     """Each analysed person's uptake under the plan's compliance definition (0/1), perks
-    counted from randomisation to ``today``."""
+    counted from randomisation to the day the outcome's ``wave`` closed (the run's day
+    ``today`` while it is open: :func:`~hearten.analysis.follow_up.uptake_end`)."""
     from hearten.interventions.goals import complied
     from hearten.interventions.models import Letter
     from hearten.interventions.perks import exposure_days
@@ -315,7 +318,10 @@ def _took_part(trial: Trial, data: pd.DataFrame, definition: str, today: date) -
         by_id = {pid: True for pid in delivered.values_list("participant_id", flat=True)}
     else:
         start = trial.allocation.created_at.date()
-        by_id = {pid: days > 0 for pid, days in exposure_days(trial, start, today).items()}
+        w = trial.waves.get(name=wave)
+        closed = timezone.localdate(w.closed_at) if w.closed_at is not None else None
+        end = uptake_end(closed, w.closes_on, today)
+        by_id = {pid: days > 0 for pid, days in exposure_days(trial, start, end).items()}
     return data["pseudonym"].map(lambda code: float(by_id.get(ids.get(code, -1), False)))
 
 
@@ -545,8 +551,9 @@ def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
     """Run the trial's stored plan on its stored data; store and return the run.
 
     ``now``: the time of the run (the clock, for the tests; the present when not given),
-    stored in the result as ``as_of``. Only whether the HR window has run and perks counted
-    so far depend on it: the window's end is fixed by the plan and the randomisation."""
+    stored in the result as ``as_of``. Only whether the HR window has run depends on it once
+    the outcome's wave has closed: the window's end is fixed by the plan and the
+    randomisation, and perks count to the day the wave closed (to ``now`` while it is open)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     if not Allocation.objects.filter(trial=trial).exists():
@@ -585,7 +592,11 @@ def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
     control_outcome = primary.used.loc[primary.used["arm"] == control, "y"]
     analysed = data.loc[primary.used.index]
     # Who took part, read once: the CACE and the flow diagram both use it.
-    took_part = _took_part(trial, data, plan.compliance, today) if plan.compliance else None
+    took_part = (
+        _took_part(trial, data, plan.compliance, planned[0].wave, today)
+        if plan.compliance
+        else None
+    )
     stressors, stressors_note = _stressors(trial, data, primary, plan.alpha, vcov, stratified)
     result: dict[str, Any] = {
         "trial": trial.slug,
