@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from hearten.errors import DataError, ImportRejected, StateError
 from hearten.trials.models import AuditEvent, Participant
 from hearten.web import uploads
 from tests.conftest import ROSTER_HEADER, sign_in
@@ -131,6 +132,8 @@ def test_an_hr_files_columns_are_mapped_as_on_the_command_line(eve: Client, tria
     eve.post(f"/trials/{trial.slug}/uploads/", {"action": "confirm"})
     assert AbsenceSpell.objects.count() == 1
     assert _held() == []
+    imported = AuditEvent.objects.filter(action="hr-imported").latest("id")
+    assert imported.detail["by"] == "eve"
 
 
 @pytest.fixture
@@ -163,7 +166,9 @@ def test_a_coordinators_upload_of_their_own_sites_rows_imports(
         )
     ) == {"Dudley"}
     assert AuditEvent.objects.count() == events + 1  # audited as the evaluator's upload is
-    assert AuditEvent.objects.latest("id").action == "roster-imported"
+    event = AuditEvent.objects.latest("id")
+    assert event.action == "roster-imported"
+    assert event.detail["by"] == "cora"  # who uploaded it: their username, nothing more
     assert _held() == []
 
 
@@ -199,7 +204,7 @@ def test_a_coordinators_hr_file_with_another_sites_member_of_staff_is_refused(
     assert "This file cannot be imported: 1 problem" in page
     refused = page.split("Every refused row", 1)[1]
     assert '<th scope="row" class="govuk-table__header">3</th>' in refused
-    assert "not one of your sites" in refused
+    assert "no one with this staff number in your sites (Dudley): check the row" in refused
     assert theirs not in page
     assert "2024-02-01" not in page
     assert mine in page
@@ -232,3 +237,121 @@ def test_a_coordinator_of_another_trial_cannot_open_or_upload(
     assert _held() == []
     assert Participant.objects.filter(trial=trial).count() == before
     assert client.get(f"/trials/{other.slug}/uploads/").status_code == 200  # their own trial
+
+
+def test_an_expired_upload_is_refused_and_deleted_when_read_without_any_sweep(
+    eve: Client, trial: Any
+) -> None:
+    _upload(eve, trial.slug, GOOD)
+    (path,) = _held()
+    uploaded = path.stat().st_mtime
+    assert uploads.held(path.name, now=uploaded + uploads.KEEP_FOR - 1) == path  # still held
+    with pytest.raises(DataError, match="has expired or was used"):
+        uploads.held(path.name, now=uploaded + uploads.KEEP_FOR + 1)
+    assert _held() == []  # deleted at once, not at the next upload
+    before = Participant.objects.count()
+    eve.post(f"/trials/{trial.slug}/uploads/", {"action": "confirm"})
+    assert Participant.objects.count() == before
+
+
+def test_expired_uploads_are_swept_by_any_visit_and_by_the_worker(
+    eve: Client, trial: Any, hearten: Any
+) -> None:
+    for sweeper in ("page", "worker"):
+        folder = uploads.folder()
+        folder.mkdir(mode=0o700, exist_ok=True)
+        stale = folder / f"left-by-someone-{sweeper}.csv"
+        stale.write_text(GOOD)
+        old = time.time() - uploads.KEEP_FOR - 5
+        os.utime(stale, (old, old))
+        fresh = folder / f"being-checked-{sweeper}.csv"
+        fresh.write_text(GOOD)
+        if sweeper == "page":
+            assert eve.get(f"/trials/{trial.slug}/uploads/").status_code == 200
+        else:
+            r = hearten("worker", "--once")
+            assert r.code == 0, r.err
+            assert "1 uploaded file(s) held past 30 minutes deleted." in r.out
+        assert not stale.exists(), sweeper
+        assert fresh.exists(), sweeper  # an upload within its 30 minutes stays
+        fresh.unlink()
+
+
+@pytest.fixture
+def siteless(trial: Any) -> Client:
+    """A coordinator of the trial given no site."""
+    from hearten.trials.people import add_role
+
+    get_user_model().objects.create_user("nina", password=PASSWORD)
+    add_role(trial, "nina", "coordinator", [])
+    client = Client()
+    assert sign_in(client, "nina", PASSWORD)
+    return client
+
+
+def test_a_coordinator_given_no_site_uploads_nothing_and_is_told_to_ask(
+    siteless: Client, trial: Any
+) -> None:
+    before = Participant.objects.count()
+    page = siteless.get(f"/trials/{trial.slug}/uploads/")
+    assert page.status_code == 200  # the page opens (the roles matrix) and says why not
+    text = page.content.decode()
+    assert "Ask the trial's evaluator to give you the sites you coordinate" in text
+    assert 'type="file"' not in text
+    posted = _upload(siteless, trial.slug, GOOD)
+    assert "Ask the trial's evaluator" in posted
+    assert _held() == []  # the file was never held
+    assert Participant.objects.count() == before
+
+
+def test_the_import_services_refuse_a_coordinator_given_no_site(
+    trial: Any, write_roster: Any
+) -> None:
+    from hearten.hr.imports import import_hr
+    from hearten.trials.roster import import_roster
+
+    path = write_roster(GOOD)
+    for run in (
+        lambda: import_roster(trial, path, frozenset()),
+        lambda: import_hr(trial, "absence", path, {}, sites=[]),
+    ):
+        with pytest.raises(StateError, match="ask the trial's evaluator to give you your sites"):
+            run()
+
+
+def test_a_coordinator_cannot_tell_another_sites_staff_or_team_from_one_not_in_the_trial(
+    coordinator: Client, trial: Any
+) -> None:
+    """Someone at Shropshire and a staff number nobody has are refused in the same words, with
+    no other check; so are a Shropshire team and a team code nobody has."""
+    people = Participant.objects.filter(trial=trial).select_related("identity", "site")
+    theirs = next(p.identity.staff_id for p in people if p.site.code == "Shropshire")
+    rows = f"staff_id,start,end\n{theirs},2024-02-01,2024-02-02\nZ9999,2024-02-01,2024-01-01\n"
+    refused = _upload(coordinator, trial.slug, rows, kind="absence").split("Every refused row")[1]
+    reason = "no one with this staff number in your sites (Dudley): check the row"
+    assert refused.count(reason) == 2
+    assert "not in the trial" not in refused
+    assert "before it starts" not in refused  # the unknown row's dates are not checked either
+    coordinator.post(f"/trials/{trial.slug}/uploads/", {"action": "cancel"})
+    teams = (
+        "team,month,vacancy_rate,agency_rate\nSH-0,2024-01-01,0.1,0.1\nXX-9,2024-01-01,0.1,0.1\n"
+    )
+    refused = _upload(coordinator, trial.slug, teams, kind="team-rates").split("Every refused row")[
+        1
+    ]
+    assert refused.count("no team with this code in your sites (Dudley): check the row") == 2
+    assert "SH-0" not in refused and "XX-9" not in refused
+
+
+def test_a_coordinator_is_not_told_which_site_holds_a_team_code_they_reuse(
+    trial: Any, write_roster: Any
+) -> None:
+    from hearten.trials.roster import import_roster
+
+    clash = write_roster(ROSTER_HEADER + "N0009,Dudley,SH-0,Social worker,1.0,2021-03-01,9,\n")
+    with pytest.raises(ImportRejected) as refused:
+        import_roster(trial, clash, frozenset({"Dudley"}))
+    assert refused.value.problems == ["row 2: team 'SH-0' is already in another site"]
+    with pytest.raises(ImportRejected) as told:
+        import_roster(trial, clash)  # an evaluator sees every site
+    assert told.value.problems == ["row 2: team 'SH-0' is already in site 'Shropshire'"]

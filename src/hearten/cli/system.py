@@ -142,13 +142,15 @@ def worker(
         ),
     ] = False,
 ) -> None:
-    """Send survey invitations and reminders when they are due (runs until stopped)."""
+    """Send survey invitations and reminders when they are due, and delete uploaded files
+    held past their 30 minutes (runs until stopped)."""
     require_database()
     import time
 
     from django.utils.crypto import get_random_string
 
     from hearten.messaging import outbox as mail
+    from hearten.web.uploads import sweep as sweep_uploads
 
     if retry_failed:
         out.print(f"{mail.retry_failed()} failed e-mail(s) will be sent again.")
@@ -168,6 +170,9 @@ def worker(
             excluded_queue_names=[],
         ).run()
         out.print(f"{due} message(s) were due; in all {mail.mail_status().summary()}")
+        expired = sweep_uploads()
+        if expired:
+            out.print(f"{expired} uploaded file(s) held past 30 minutes deleted.")
 
     if once:
         one_round()

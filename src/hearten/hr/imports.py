@@ -46,7 +46,7 @@ from hearten.hr.models import (
 from hearten.trials import audit
 from hearten.trials.cells import max_length, repeated_columns, text_problem, whole_number_problem
 from hearten.trials.models import IdentityKey, Participant, Team, Trial
-from hearten.trials.roster import outside_sites
+from hearten.trials.roster import not_in_your_sites, require_sites
 
 Kind = Literal["absence", "leavers", "contracts", "caseload", "supervision", "team-rates"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -164,10 +164,16 @@ def import_hr(
     sheet: str | None = None,
     correct: bool = False,
     sites: Collection[str] | None = None,
+    *,
+    by: str | None = None,
 ) -> HrImport:
     """Check and import one file of HR records (module docstring); ``correct``: the file
     corrects records already held; ``sites``: the site codes it may touch (a coordinator's
-    own): a row of anyone (or any team) elsewhere is refused, quoting nothing of it."""
+    own; empty: a coordinator given no site, refused): a row of anyone (or any team) not in
+    them is refused in the same words whether they are at another site or not in the trial,
+    quoting nothing of it; ``by``: the username of whoever imports it, kept in the audit
+    events (``None``: the command line)."""
+    require_sites(sites)
     if kind not in KINDS:
         raise DataError(f"unknown kind of HR record {kind!r}: choose {', '.join(KINDS)}")
     if trial.purged_at is not None:
@@ -206,8 +212,11 @@ def import_hr(
                 if kind == "team-rates"
                 else people.get(str(cell["staff_id"]).strip())
             )
-            if found is not None and found.site.code not in sites:
-                problems.append(f"row {line}: {outside_sites(sites)}")
+            if found is None or found.site.code not in sites:
+                what = (
+                    "team with this code" if kind == "team-rates" else "one with this staff number"
+                )
+                problems.append(f"row {line}: {not_in_your_sites(what, sites)}")
                 continue  # no other check: the row is not the coordinator's to see
         row: dict[str, Any] = {"line": line}
         if kind == "team-rates":
@@ -266,7 +275,7 @@ def import_hr(
     if problems:
         raise ImportRejected(f"{path.name}: {len(problems)} problem(s); nothing was imported",
                              problems)  # fmt: skip
-    return _write(trial, kind, path, rows, changes if correct else [])
+    return _write(trial, kind, path, rows, changes if correct else [], by)
 
 
 def _timing(kind: Kind, row: dict[str, Any], left: Mapping[int, date]) -> list[str]:
@@ -313,7 +322,12 @@ def _overlaps(rows: list[dict[str, Any]], replaced: set[int]) -> list[str]:
 
 
 def _write(
-    trial: Trial, kind: Kind, path: Path, rows: list[dict[str, Any]], changes: list[Correction]
+    trial: Trial,
+    kind: Kind,
+    path: Path,
+    rows: list[dict[str, Any]],
+    changes: list[Correction],
+    by: str | None = None,
 ) -> HrImport:
     added = unchanged = 0
     fixing = {c.line for c in changes}
@@ -350,13 +364,15 @@ def _write(
                 )  # fmt: skip
             added += made
             unchanged += not made
+        who = {} if by is None else {"by": by}
         audit.record(
             trial,
             "hr-imported",
-            {"kind": kind, "file": path.name, "rows": len(rows), "added": added},
+            {"kind": kind, "file": path.name, "rows": len(rows), "added": added, **who},
         )
         if changes:
-            detail = {"kind": kind, "file": path.name, "changes": corrections_detail(changes)}
+            detail = {"kind": kind, "file": path.name, "changes": corrections_detail(changes),
+                      **who}  # fmt: skip
             audit.record(trial, "hr-corrected", detail)
     return HrImport(kind, len(rows), added, unchanged, len(changes))
 

@@ -81,19 +81,26 @@ def writer_team_ids(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> set
     )
 
 
-def coordinator_site_ids(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> set[int] | None:
-    """The sites a coordinator may see; ``None`` for every site (evaluators, and coordinators
-    given no site)."""
+def assigned_site_ids(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> set[int] | None:
+    """The sites a coordinator was given, which may be none; ``None`` for anyone who is not
+    a coordinator of ``trial`` (evaluators). Uploads read this: a coordinator given no site
+    imports nothing."""
     if role_of(user, trial) != Role.COORDINATOR or user.pk is None:
         return None
-    ids = {
+    return {
         site
         for site in TrialRole.objects.filter(
             trial=trial, user_id=user.pk, role=Role.COORDINATOR
         ).values_list("sites__id", flat=True)
         if site is not None
     }
-    return ids or None
+
+
+def coordinator_site_ids(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> set[int] | None:
+    """The sites a coordinator may see; ``None`` for every site (evaluators, and coordinators
+    given no site: they read every site's suppressed counts, but import nothing, see
+    :func:`assigned_site_ids`)."""
+    return assigned_site_ids(user, trial) or None
 
 
 def delivery_view(user: AbstractBaseUser | AnonymousUser, trial: Trial) -> DeliveryView:

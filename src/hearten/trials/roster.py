@@ -150,6 +150,25 @@ def outside_sites(sites: Collection[str]) -> str:
     return f"not one of your sites: you may import rows of {', '.join(sorted(sites))} only"
 
 
+def not_in_your_sites(what: str, sites: Collection[str]) -> str:
+    """Why a coordinator's row naming ``what`` (a member of staff, a team) is refused, in the
+    same words whether no one in the trial has it or someone at another site does: a
+    coordinator does not learn who or what the trial holds outside their own sites."""
+    return f"no {what} in your sites ({', '.join(sorted(sites))}): check the row"
+
+
+def require_sites(sites: Collection[str] | None) -> None:
+    """Refuse a coordinator given no site (``sites`` empty): they import nothing, rather than
+    rows of every site, until the evaluator names their sites. ``None``: any site (an
+    evaluator)."""
+    if sites is not None and not sites:
+        raise StateError(
+            "you coordinate no site of this trial yet, so you cannot import rows: ask the "
+            "trial's evaluator to give you your sites (hearten trial add-role TRIAL USER "
+            "--role coordinator --site CODE)"
+        )
+
+
 def read_roster(path: Path, unit: str, sites: Collection[str] | None = None) -> list[RosterRow]:
     """Read and validate a roster file; raise :class:`ImportRejected` listing every problem.
     ``sites``: the site codes it may hold (a coordinator's own); any other row is refused."""
@@ -280,8 +299,13 @@ def read_roster(path: Path, unit: str, sites: Collection[str] | None = None) -> 
     return rows
 
 
-def import_roster(trial: Trial, path: Path, sites: Collection[str] | None = None) -> RosterImport:
-    """Import a roster into ``trial``: every row, or nothing; ``sites``: as :func:`read_roster`."""
+def import_roster(
+    trial: Trial, path: Path, sites: Collection[str] | None = None, *, by: str | None = None
+) -> RosterImport:
+    """Import a roster into ``trial``: every row, or nothing; ``sites``: as :func:`read_roster`
+    (empty: a coordinator given no site, refused); ``by``: the username of whoever imports it,
+    kept in the audit event (``None``: the command line, which has no signed-in user)."""
+    require_sites(sites)
     if trial.purged_at is not None:
         raise StateError(f"trial {trial.slug!r} was purged: it takes no more staff")
     if trial.status not in (TrialStatus.ENROLLING, TrialStatus.RANDOMISED):
@@ -300,10 +324,11 @@ def import_roster(trial: Trial, path: Path, sites: Collection[str] | None = None
     ]
     known_teams = dict(Team.objects.filter(trial=trial).values_list("code", "site__code"))
     clashes += [
-        f"row {r.line}: team {r.team!r} is already in site {known_teams[r.team]!r}"
+        f"row {r.line}: team {r.team!r} is already in "
+        + (f"site {known_teams[r.team]!r}" if sites is None else "another site")
         for r in rows
         if r.team in known_teams and known_teams[r.team] != r.site
-    ]
+    ]  # a coordinator is not told which site: it is not theirs
     if clashes:
         raise ImportRejected(f"{path}: {len(clashes)} problem(s) against the trial", clashes)
 
@@ -354,7 +379,10 @@ def import_roster(trial: Trial, path: Path, sites: Collection[str] | None = None
             )
             for p, r in zip(people, rows, strict=True)
         )
-        audit.record(trial, "roster-imported", {"file": path.name, "rows": len(rows), "late": late})
+        detail: dict[str, object] = {"file": path.name, "rows": len(rows), "late": late}
+        if by is not None:
+            detail["by"] = by
+        audit.record(trial, "roster-imported", detail)
         joined = 0
         if late:
             from hearten.trials.joiners import allocate_joiners

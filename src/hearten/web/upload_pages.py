@@ -1,8 +1,9 @@
 """The upload page (``hearten.web.uploads``) of evaluators and coordinators: upload a roster
 or HR extract, see its first rows, the column each field comes from and every refused row,
-then confirm or cancel. The file is held (0600) only until then. A coordinator given sites
-uploads rows of those sites only (``uploads.check``); one given none, as the delivery pages,
-every site."""
+then confirm or cancel. The file is held (0600) only until then, and expired files are swept
+on every visit. A coordinator given sites uploads rows of those sites only
+(``uploads.check``); one given none uploads nothing and is told to ask the evaluator for their
+sites (not, as the read-only delivery and response pages, every site)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,18 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
     from hearten.web.views import _with_role
 
     trial, _ = _with_role(request, slug, ("evaluator", "coordinator"))
+    uploads.sweep()
     sites = uploads.sites_of(request.user, trial)
+    by = request.user.get_username()
+    if sites is not None and not sites:
+        pending = request.session.pop(SESSION_KEY, None)
+        if pending is not None:
+            uploads.discard(pending["token"])
+        return render(
+            request,
+            "hearten/uploads.html",
+            {"trial": trial, "no_sites": True, "kinds": [], "sites": []},
+        )
     pending = request.session.get(SESSION_KEY)
     if pending is not None and pending.get("trial") != trial.slug:
         pending = None
@@ -40,7 +52,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             try:
                 done = uploads.confirm(
-                    trial, pending["kind"], pending["token"], pending.get("mapping"), sites
+                    trial, pending["kind"], pending["token"], pending.get("mapping"), sites, by
                 )
                 messages.success(request, f"Imported from {pending['name']}: {done}")
             except HeartenError as exc:
@@ -76,7 +88,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
     if pending is not None:
         try:
             checked = uploads.check(
-                trial, pending["kind"], pending["token"], pending.get("mapping"), sites
+                trial, pending["kind"], pending["token"], pending.get("mapping"), sites, by
             )
         except HeartenError as exc:
             request.session.pop(SESSION_KEY, None)

@@ -2,7 +2,9 @@
 
 An upload is held only until it is confirmed, cancelled or :data:`KEEP_FOR` has passed: it is
 written to ``HEARTEN_HOME/uploads`` (a 0700 folder) as a 0600 file under a random name, and
-deleted after the import, on cancel, and by :func:`sweep` once expired. Nothing of it is kept.
+deleted after the import, on cancel, and once expired: :func:`held` refuses and deletes an
+expired file when it is read, and :func:`sweep` deletes every expired one on each visit to an
+upload page, on each upload and on each round of ``hearten worker``. Nothing of it is kept.
 
 The check is the import itself, run by the same service as the command line
 (``trials.roster.import_roster``, ``hr.imports.import_hr``) inside a transaction that is then
@@ -12,7 +14,9 @@ the import again, for real, all or nothing.
 
 A coordinator uploads for their own sites only: the import is given their site codes and
 refuses every row of another site (its row number and a reason quoting nothing of it), so the
-whole file is refused; the preview shows only rows of their own sites.
+whole file is refused; the preview shows only rows of their own sites. A coordinator given no
+site imports nothing (not every site's rows): the page tells them to ask the evaluator.
+Each import's audit event names who uploaded it (their username).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from hearten.errors import DataError, HeartenError, ImportRejected
 from hearten.files import create_private
 from hearten.trials.models import Trial
 
-#: How long an upload is held for its confirmation.
+#: How long an upload is held for its confirmation, in seconds (30 minutes): then deleted.
 KEEP_FOR = 30 * 60
 #: The most bytes an upload may have.
 MAX_BYTES = 20 * 1024 * 1024
@@ -44,7 +48,8 @@ PREVIEW_ROWS = 5
 ROSTER = "roster"
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 _ROW = re.compile(r"^row (\d+): (.*)$", re.S)
-#: The site codes a coordinator's upload may touch; ``None``: any (evaluators).
+#: The site codes a coordinator's upload may touch (empty: none, so nothing is imported);
+#: ``None``: any (evaluators).
 Sites = frozenset[str] | None
 
 
@@ -96,11 +101,16 @@ def hold(name: str, chunks: Any) -> str:
     return token
 
 
-def held(token: str) -> Path:
-    """The held file of ``token``; :class:`DataError` once it has gone."""
+def held(token: str, now: float | None = None) -> Path:
+    """The held file of ``token``; :class:`DataError` once it has gone or expired (an expired
+    file is deleted here, whether or not anything has swept yet). ``now``: the caller's clock
+    (seconds since the epoch; the present when not given)."""
     if not re.fullmatch(r"[A-Za-z0-9_-]+\.(csv|tsv|txt|xlsx)", token):
         raise DataError("that upload is not known: upload the file again")
     path = folder() / token
+    moment = time.time() if now is None else now
+    if path.is_file() and moment - path.stat().st_mtime > KEEP_FOR:
+        path.unlink(missing_ok=True)
     if not path.is_file():
         raise DataError("that upload has expired or was used: upload the file again")
     return path
@@ -142,20 +152,28 @@ class _RolledBack(Exception):
         self.summary = summary
 
 
-def _run(trial: Trial, kind: str, path: Path, mapping: dict[str, str], sites: Sites) -> str:
+def _run(
+    trial: Trial,
+    kind: str,
+    path: Path,
+    mapping: dict[str, str],
+    sites: Sites,
+    by: str | None = None,
+) -> str:
     """Import ``path`` as ``kind``; what was imported, in a sentence. ``sites``: the site
-    codes its rows may have (a coordinator's own; ``None``: any)."""
+    codes its rows may have (a coordinator's own; ``None``: any); ``by``: who uploaded it
+    (their username, for the audit event)."""
     if kind == ROSTER:
         from hearten.trials.roster import import_roster
 
-        r = import_roster(trial, path, sites)
+        r = import_roster(trial, path, sites, by=by)
         late = " They join late: the trial is randomised." if r.late else ""
         return f"{r.participants} people in {r.teams} teams across {r.sites} sites.{late}"
     from hearten.hr.imports import KINDS, import_hr
 
     if kind not in KINDS:
         raise DataError(f"choose what the file holds: the roster or {', '.join(KINDS)}")
-    h = import_hr(trial, kind, path, mapping, sites=sites)
+    h = import_hr(trial, kind, path, mapping, sites=sites, by=by)
     return f"{h.rows} rows of {kind}: {h.added} new records, {h.unchanged} already held."
 
 
@@ -244,18 +262,19 @@ def check(
     token: str,
     mapping: dict[str, str] | None = None,
     sites: Sites = None,
+    by: str | None = None,
 ) -> Check:
     """Check the held upload by importing it and rolling back (module docstring);
     ``mapping``: field → column for HR records, as ``hearten hr import --map``; ``sites``:
     a coordinator's own site codes: a row of any other site is refused (the import says
-    why, quoting nothing of it) and is not shown."""
+    why, quoting nothing of it) and is not shown; ``by``: who uploaded it."""
     given = dict(mapping or {})
     path = held(token)
     header, rows = _preview(trial, kind, path, given, sites)
     summary, refused = "", list[Refused]()
     try:
         with transaction.atomic():
-            raise _RolledBack(_run(trial, kind, path, given, sites))
+            raise _RolledBack(_run(trial, kind, path, given, sites, by))
     except _RolledBack as done:
         summary = done.summary
     except HeartenError as exc:
@@ -298,14 +317,15 @@ def apply(
     token: str,
     mapping: dict[str, str] | None = None,
     sites: Sites = None,
+    by: str | None = None,
 ) -> Imported:
     """Import the held upload for real, all or nothing, then delete it; a refused import
     answers with its problems as :func:`check` does (the HTTP API's import, which has no
-    separate confirmation). ``sites``: as :func:`check`."""
+    separate confirmation). ``sites``, ``by``: as :func:`check`."""
     path = held(token)
     try:
         with transaction.atomic():
-            return Imported(_run(trial, kind, path, dict(mapping or {}), sites), [])
+            return Imported(_run(trial, kind, path, dict(mapping or {}), sites, by), [])
     except HeartenError as exc:
         return Imported(*_refusals(exc, path))
     finally:
@@ -313,12 +333,13 @@ def apply(
 
 
 def sites_of(user: Any, trial: Trial) -> Sites:
-    """The site codes ``user`` may import rows of: a coordinator's own sites; ``None`` (any)
-    for evaluators and coordinators given no site (as the delivery pages)."""
-    from hearten.trials.concealment import coordinator_site_ids
+    """The site codes ``user`` may import rows of: a coordinator's own sites (none for a
+    coordinator given no site: they import nothing until the evaluator names their sites);
+    ``None`` (any) for evaluators."""
+    from hearten.trials.concealment import assigned_site_ids
     from hearten.trials.models import Site
 
-    ids = coordinator_site_ids(user, trial)
+    ids = assigned_site_ids(user, trial)
     if ids is None:
         return None
     return frozenset(Site.objects.filter(trial=trial, id__in=ids).values_list("code", flat=True))
@@ -330,11 +351,12 @@ def confirm(
     token: str,
     mapping: dict[str, str] | None = None,
     sites: Sites = None,
+    by: str | None = None,
 ) -> str:
     """Import the held upload for real (all or nothing), then delete it; what was imported.
-    ``sites``: as :func:`check`."""
+    ``sites``, ``by``: as :func:`check`."""
     path = held(token)
     try:
-        return _run(trial, kind, path, dict(mapping or {}), sites)
+        return _run(trial, kind, path, dict(mapping or {}), sites, by)
     finally:
         path.unlink(missing_ok=True)

@@ -124,8 +124,9 @@ def _run(request: HttpRequest, slug: str, endpoint: str, kind: str, pairs: list[
                 uploads.discard(held)
                 return _reply(prior.status, prior.answer, replayed=True)
             done = uploads.apply(
-                token.trial, kind, held, mapping, uploads.sites_of(token.user, token.trial)
-            )
+                token.trial, kind, held, mapping, uploads.sites_of(token.user, token.trial),
+                token.user.get_username(),
+            )  # fmt: skip
             status, answer = (200, {"imported": done.summary}) if done.ok else (422, {
                 "error": done.summary or done.refused[0].reason,
                 "problems": [{"row": r.row, "reason": r.reason} for r in done.refused],
