@@ -93,26 +93,26 @@ def add_cost(
     kind = _choice(kind, CostKind, "the kind") if kind else (
         CostKind.STAFF if minutes or surveyed else CostKind.MATERIALS
     )  # fmt: skip
-    with transaction.atomic():
-        cost = CostItem.objects.create(
-            trial=trial,
-            arm=arm,
-            item=item.strip(),
-            amount=round(amount, 2),
-            minutes=minutes,
-            hourly_rate=round(float(rate.amount) if rate else hourly_rate, 2),
-            phase=phase,
-            kind=kind,
-            per=per,
-            unit_cost=unit_cost,
-            year=year,
-            priced_in=rate.price_year if rate else priced_in.strip(),
-            source=rate.source if rate and not source else source.strip(),
-            minutes_from=minutes_from,
-        )
-        audit.record(trial, "cost-recorded", {"arm": arm, "item": item, "total": cost.total,
-                                              "per": per, "phase": phase})  # fmt: skip
-    return cost
+    return audit.create_recorded(
+        trial,
+        "cost-recorded",
+        CostItem,
+        lambda cost: {"arm": arm, "item": item, "total": cost.total, "per": per, "phase": phase},
+        trial=trial,
+        arm=arm,
+        item=item.strip(),
+        amount=round(amount, 2),
+        minutes=minutes,
+        hourly_rate=round(float(rate.amount) if rate else hourly_rate, 2),
+        phase=phase,
+        kind=kind,
+        per=per,
+        unit_cost=unit_cost,
+        year=year,
+        priced_in=rate.price_year if rate else priced_in.strip(),
+        source=rate.source if rate and not source else source.strip(),
+        minutes_from=minutes_from,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
-
 from hearten.errors import DataError, NotFound
 from hearten.interventions.models import PerkDeployment, PerkInterruption
 from hearten.trials import audit
@@ -52,20 +50,19 @@ def add_perk(
             f"{office or team} is not in an intervention arm: perks go only to offices or teams "
             "randomised to receive them"
         )
-    with transaction.atomic():
-        perk = PerkDeployment.objects.create(
-            trial=trial,
-            office=the_office,
-            team=the_team,
-            name=name,
-            starts_on=starts,
-            ends_on=ends,
-            cost=round(cost, 2),
-        )
-        audit.record(
-            trial, "perk-deployed", {"perk": perk.pk, "where": office or team, "name": name}
-        )
-    return perk
+    return audit.create_recorded(
+        trial,
+        "perk-deployed",
+        PerkDeployment,
+        lambda perk: {"perk": perk.pk, "where": office or team, "name": name},
+        trial=trial,
+        office=the_office,
+        team=the_team,
+        name=name,
+        starts_on=starts,
+        ends_on=ends,
+        cost=round(cost, 2),
+    )
 
 
 def interrupt(trial: Trial, perk_id: int, starts: date, ends: date, reason: str) -> None:
@@ -78,11 +75,16 @@ def interrupt(trial: Trial, perk_id: int, starts: date, ends: date, reason: str)
             f"the interruption must fall within the perk's days ({perk.starts_on} to "
             f"{perk.ends_on}) and end on or after it starts"
         )
-    with transaction.atomic():
-        PerkInterruption.objects.create(
-            deployment=perk, starts_on=starts, ends_on=ends, reason=reason
-        )
-        audit.record(trial, "perk-interrupted", {"perk": perk_id, "reason": reason})
+    audit.create_recorded(
+        trial,
+        "perk-interrupted",
+        PerkInterruption,
+        lambda _: {"perk": perk_id, "reason": reason},
+        deployment=perk,
+        starts_on=starts,
+        ends_on=ends,
+        reason=reason,
+    )
 
 
 def _days(a: date, b: date) -> set[int]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from hearten.trials.models import AuditEvent, Trial
 
 GENESIS = "0" * 64
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _digest(previous: str, slug: str, at: str, action: str, detail: dict[str, Any]) -> str:
@@ -40,6 +43,23 @@ def record(trial: Trial, action: str, detail: dict[str, Any]) -> AuditEvent:
             previous=previous,
             digest=digest,
         )
+
+
+def create_recorded(
+    trial: Trial,
+    action: str,
+    model: type[M],
+    detail: Callable[[M], dict[str, Any]],
+    /,
+    **fields: Any,
+) -> M:
+    """Create one ``model`` row from ``fields`` and append ``action`` with ``detail(row)``
+    in one transaction: the row and its event are written together or not at all. (The
+    first four are positional only, so ``trial`` may be one of the row's fields too.)"""
+    with transaction.atomic():
+        row = model._default_manager.create(**fields)
+        record(trial, action, detail(row))
+    return row
 
 
 def verify_chain() -> list[str]:

@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from django.db import transaction
 from django.utils import timezone
 
 from hearten.errors import DataError, NotFound
@@ -44,20 +43,25 @@ def log_harm(
         person = Participant.objects.filter(trial=trial, pseudonym=pseudonym).first()
         if person is None:
             raise NotFound(f"no participant {pseudonym!r} in trial {trial.slug!r}")
-    with transaction.atomic():
-        entry = HarmReport.objects.create(
-            trial=trial,
-            participant=person,
-            kind=kind,
-            source=source,
-            serious=serious,
-            description=text,
-            reported_at=now or timezone.now(),
-        )
-        detail = {"entry": entry.pk, "kind": kind, "source": source, "serious": serious,
-                  "participant": pseudonym}  # fmt: skip
-        audit.record(trial, "harm-logged", detail)
-    return entry
+    return audit.create_recorded(
+        trial,
+        "harm-logged",
+        HarmReport,
+        lambda entry: {
+            "entry": entry.pk,
+            "kind": kind,
+            "source": source,
+            "serious": serious,
+            "participant": pseudonym,
+        },
+        trial=trial,
+        participant=person,
+        kind=kind,
+        source=source,
+        serious=serious,
+        description=text,
+        reported_at=now or timezone.now(),
+    )
 
 
 @dataclass(frozen=True, slots=True)
