@@ -4,7 +4,8 @@ The reports render what :func:`hearten.analysis.run.run_analysis` (parallel tria
 :func:`hearten.analysis.stepped_wedge.run_stepped_wedge` stored; importing those modules would
 bring statsmodels and the whole statistics core into ``hearten trial report`` for one query
 (about a fifth of the report's CPU), so the query lives here, beside the one way both store a
-run (:func:`store_run`).
+run (:func:`store_run`). :func:`read_result` and :func:`latest_result` give a parallel trial's
+stored run back typed (:class:`~hearten.analysis.result.AnalysisResult`), old runs included.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import transaction
 
 import hearten
 from hearten.analysis.models import AnalysisRun
+from hearten.analysis.result import STEPPED_WEDGE, AnalysisResult
 from hearten.errors import StateError
 from hearten.trials import audit
 from hearten.trials.choices import TrialStatus
@@ -60,3 +62,23 @@ def latest_run(trial: Trial) -> AnalysisRun:
             f"analyse {trial.slug}` first"
         )
     return run
+
+
+def is_stepped_wedge(run: AnalysisRun) -> bool:
+    """Whether ``run`` is a stepped-wedge trial's (its result has its own shape)."""
+    return bool(run.result.get("design") == STEPPED_WEDGE)
+
+
+def read_result(run: AnalysisRun) -> AnalysisResult:
+    """A parallel trial's stored run, typed (runs stored by any earlier version read back)."""
+    if is_stepped_wedge(run):
+        raise StateError(
+            f"analysis run {run.id} is a stepped-wedge trial's: read it with "
+            "hearten.reports.stepped_wedge, not as a parallel trial's result"
+        )
+    return AnalysisResult.from_json(run.result)
+
+
+def latest_result(trial: Trial) -> AnalysisResult:
+    """The trial's latest run, typed (:func:`latest_run`, :func:`read_result`)."""
+    return read_result(latest_run(trial))

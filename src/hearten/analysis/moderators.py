@@ -1,0 +1,46 @@
+"""The plan's pre-registered moderators of the primary effect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+
+from hearten.analysis.outcomes import OutcomeFit, adjusters
+from hearten.errors import EstimationError
+from hearten.stats.moderators import estimate_moderators
+from hearten.stats.vcov import VcovType
+
+
+def moderators(
+    primary: OutcomeFit,
+    data: pd.DataFrame,
+    control: str,
+    planned: Sequence[str],
+    vcov: VcovType,
+    alpha: float,
+    stratified: bool,
+) -> list[dict[str, Any]]:
+    """The plan's pre-registered moderators of the primary effect, adjusted by Holm."""
+    if not planned:
+        return []
+    used = primary.used
+    rows = data.loc[used.index]
+    try:
+        terms = estimate_moderators(
+            used["y"].to_numpy(),
+            used["arm"].tolist(),
+            control,
+            {m: rows[m].to_numpy() for m in planned},
+            set(planned),
+            adjusters(used) or None,
+            used["stratum"].tolist() if stratified else None,
+            used["cluster"].to_numpy() if vcov == "CR2" else None,
+            vcov,
+            alpha,
+        )
+    except EstimationError as exc:
+        return [{"note": str(exc)}]
+    return [asdict(t) for t in terms]

@@ -1,0 +1,371 @@
+"""A parallel trial's analysis result, typed: what :func:`hearten.analysis.run.run_analysis`
+returns to the caller and stores, and what readers of a stored run get back.
+
+The run is specified (:mod:`~hearten.analysis.specification`), fitted
+(:mod:`~hearten.analysis.run`) and read from this frozen result, as linearmodels and pyfixest
+separate a model, its fit and its results. The stored JSON is the result's
+:meth:`AnalysisResult.to_json`, key for key and in the same order as runs stored before the
+result was typed, so every stored run reads back (:meth:`AnalysisResult.from_json`): a key an
+older run lacks takes its "absent" default (as the report's ``.get`` reads it), and a key this
+version does not know is kept and written back unchanged.
+
+Typed here: the top level, the model, the instrument and each planned outcome
+(:class:`OutcomeResult`). The sections below them (an effect, the HR outcomes, the CACE,
+uptake, economics, the allocation, balance, flow, the plan's labels) stay JSON objects
+(:data:`JsonObject`) as the statistics layer's ``asdict`` made them.
+
+This module imports nothing heavy, so the report and the command line read stored runs
+without the analysis machinery (as :mod:`~hearten.analysis.stored` does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
+JsonObject = Mapping[str, Any]
+
+#: The design key a stepped-wedge run stores; a parallel run has none.
+STEPPED_WEDGE = "stepped-wedge"
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentUsed:
+    """The validated scale of the primary outcome: its ``name`` and ``title`` as declared
+    (:mod:`hearten.instruments`), the ``score`` analysed and its ``licence`` notice."""
+
+    name: str
+    title: str
+    score: str | None
+    licence: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "score": self.score,
+                "licence": self.licence}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, value: JsonObject) -> InstrumentUsed:
+        return cls(value["name"], value["title"], value.get("score"), value.get("licence", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class ModelUsed:
+    """The primary outcome's model as planned and as fitted.
+
+    Attributes:
+        outcome: "<instrument> <score> at <wave>".
+        baseline: the baseline wave adjusted for, or ``None``.
+        strata_fixed_effects: whether strata (sites) entered as fixed effects.
+        vcov: ``"CR2"`` (clustered on the randomised unit) or ``"HC2"``.
+        cluster: the randomised unit clustered on (``"team"``, ``"office"``), or ``None``.
+        alpha: the plan's significance level.
+        adjustment, method, seed, transform, covariates, missing_data, alternative: the
+            plan's settings (:class:`hearten.trials.design.AnalysisSpec`).
+        n: people analysed for the primary outcome.
+        n_clusters: clusters among them (``None`` when people were randomised).
+    """
+
+    outcome: str
+    baseline: str | None
+    strata_fixed_effects: bool
+    vcov: str
+    cluster: str | None
+    alpha: float
+    adjustment: str
+    method: str
+    seed: int | None
+    transform: str
+    covariates: tuple[str, ...]
+    missing_data: str
+    alternative: str
+    n: int
+    n_clusters: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "baseline": self.baseline,
+            "strata_fixed_effects": self.strata_fixed_effects,
+            "vcov": self.vcov,
+            "cluster": self.cluster,
+            "alpha": self.alpha,
+            "adjustment": self.adjustment,
+            "method": self.method,
+            "seed": self.seed,
+            "transform": self.transform,
+            "covariates": list(self.covariates),
+            "missing_data": self.missing_data,
+            "alternative": self.alternative,
+            "n": self.n,
+            "n_clusters": self.n_clusters,
+        }
+
+    @classmethod
+    def from_json(cls, value: JsonObject) -> ModelUsed:
+        return cls(
+            outcome=value["outcome"],
+            baseline=value.get("baseline"),
+            strata_fixed_effects=bool(value.get("strata_fixed_effects", False)),
+            vcov=value["vcov"],
+            cluster=value.get("cluster"),
+            alpha=float(value["alpha"]),
+            adjustment=value.get("adjustment", "ancova"),
+            method=value.get("method", "analytic"),
+            seed=value.get("seed"),
+            transform=value.get("transform", "none"),
+            covariates=tuple(value.get("covariates", ())),
+            missing_data=value.get("missing_data", "complete-case"),
+            alternative=value.get("alternative", "two-sided"),
+            n=int(value["n"]),
+            n_clusters=value.get("n_clusters"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeResult:
+    """One planned secondary outcome (or mediator) fitted by the plan's model.
+
+    Attributes:
+        name: the outcome's name in the plan.
+        role: ``"secondary"`` or ``"mediator"``.
+        outcome: "<instrument> <score> at <wave>".
+        transform: the plan's transform of the outcome.
+        baseline: the baseline wave adjusted for, or ``None``.
+        n: people analysed.
+        effects: per non-control arm, the effect (:attr:`AnalysisResult.effects`' shape).
+        imputation: the plan's multiple imputation of this outcome, or ``None``.
+        observed_icc: the observed ICC and MDES at analysis (cluster trials), or ``None``.
+    """
+
+    name: str
+    role: str
+    outcome: str
+    transform: str
+    baseline: str | None
+    n: int
+    effects: tuple[JsonObject, ...]
+    imputation: JsonObject | None = None
+    observed_icc: JsonObject | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "outcome": self.outcome,
+            "transform": self.transform,
+            "baseline": self.baseline,
+            "n": self.n,
+            "effects": list(self.effects),
+            "imputation": self.imputation,
+            "observed_icc": self.observed_icc,
+        }
+
+    @classmethod
+    def from_json(cls, value: JsonObject) -> OutcomeResult:
+        return cls(
+            name=value["name"],
+            role=value.get("role", "secondary"),
+            outcome=value["outcome"],
+            transform=value.get("transform", "none"),
+            baseline=value.get("baseline"),
+            n=int(value["n"]),
+            effects=tuple(value.get("effects", ())),
+            imputation=value.get("imputation"),
+            observed_icc=value.get("observed_icc"),
+        )
+
+
+#: The stored keys an older parallel run may lack, each with the value it then reads as (the
+#: report reads those keys with ``.get``).
+_ABSENT: dict[str, Any] = {
+    "observed_icc": None,
+    "imputation": None,
+    "multilevel": None,
+    "cace": None,
+    "uptake": None,
+    "hr": None,
+    "coefficients": (),
+    "secondary": (),
+    "sites": None,
+    "stressors": (),
+    "stressors_note": None,
+    "moderators": (),
+    "attrition": None,
+    "families": (),
+    "assessed": None,
+    "randomisation_balance": None,
+    "sample_ratio": (),
+    "allocation": None,
+    "economics": None,
+    "as_of": None,
+    "plan": None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    """A parallel trial's analysis by its plan (one run).
+
+    Attributes:
+        trial: the trial's slug.
+        instrument: the primary outcome's scale.
+        model: the primary outcome's model.
+        control: the control arm's name.
+        control_mean, control_sd: the primary outcome among analysed controls.
+        effects: the primary effect of each non-control arm (``term`` is the arm), with
+            ``hedges_g`` and ``resampling``.
+        observed_icc: the primary outcome's observed ICC with its interval and the MDES at
+            analysis (cluster trials; CONSORT 17a), or ``None``.
+        imputation: the plan's multiple imputation of the primary outcome, or ``None``.
+        multilevel: the random team intercepts sensitivity analysis, or ``None``.
+        cace: the effect on those who took part, or ``None`` when the plan names no rule.
+        uptake: uptake, fidelity and cost figures.
+        hr: sickness absence and leaving from HR records, or ``None``.
+        coefficients: the primary model's coefficient table (``tidy()`` rows).
+        secondary: the other planned outcomes, in plan order.
+        sites: each site's own effect and their pool, or ``None``.
+        stressors: each working condition's association with the baseline score.
+        stressors_note: why there are no associations when there could have been.
+        moderators: the plan's moderators of the primary effect.
+        attrition: attrition by arm and Lee bounds, or ``None`` when nobody is missing.
+        families: each family of outcomes adjusted for multiplicity.
+        flow: CONSORT counts per arm.
+        assessed: sites, units and people on the roster.
+        balance: baseline balance of the analysed sample.
+        randomisation_balance: balance of everyone randomised (people and clusters).
+        sample_ratio: sample-ratio tests.
+        allocation: how the allocation was drawn and how to check it.
+        arms: each arm's ``name`` and ``label``, in design order.
+        economics: cost-effectiveness, or ``None``.
+        as_of: the time of the run (ISO 8601).
+        plan: the plan's versions, deviations and each result's label.
+        extra: stored keys this version does not know, kept in order and written back.
+    """
+
+    trial: str
+    instrument: InstrumentUsed
+    model: ModelUsed
+    control: str
+    control_mean: float | None
+    control_sd: float | None
+    effects: tuple[JsonObject, ...]
+    observed_icc: JsonObject | None
+    imputation: JsonObject | None
+    multilevel: JsonObject | None
+    cace: JsonObject | None
+    uptake: JsonObject | None
+    hr: JsonObject | None
+    coefficients: tuple[JsonObject, ...]
+    secondary: tuple[OutcomeResult, ...]
+    sites: JsonObject | None
+    stressors: tuple[JsonObject, ...]
+    stressors_note: str | None
+    moderators: tuple[JsonObject, ...]
+    attrition: JsonObject | None
+    families: tuple[JsonObject, ...]
+    flow: tuple[JsonObject, ...]
+    assessed: JsonObject | None
+    balance: tuple[JsonObject, ...]
+    randomisation_balance: JsonObject | None
+    sample_ratio: tuple[JsonObject, ...]
+    allocation: JsonObject | None
+    arms: tuple[JsonObject, ...]
+    economics: JsonObject | None
+    as_of: str | None
+    plan: JsonObject | None
+    extra: tuple[tuple[str, Any], ...] = field(default=())
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Each arm's label by its name."""
+        return {a["name"]: a["label"] for a in self.arms}
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The planned outcomes' names: ``primary`` and the secondary ones, in plan order."""
+        return ("primary", *(o.name for o in self.secondary))
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form: the keys and their order of every run stored so far."""
+        out: dict[str, Any] = {
+            "trial": self.trial,
+            "instrument": self.instrument.to_json(),
+            "model": self.model.to_json(),
+            "control": self.control,
+            "control_mean": self.control_mean,
+            "control_sd": self.control_sd,
+            "effects": list(self.effects),
+            "observed_icc": self.observed_icc,
+            "imputation": self.imputation,
+            "multilevel": self.multilevel,
+            "cace": self.cace,
+            "uptake": self.uptake,
+            "hr": self.hr,
+            "coefficients": list(self.coefficients),
+            "secondary": [o.to_json() for o in self.secondary],
+            "sites": self.sites,
+            "stressors": list(self.stressors),
+            "stressors_note": self.stressors_note,
+            "moderators": list(self.moderators),
+            "attrition": self.attrition,
+            "families": list(self.families),
+            "flow": list(self.flow),
+            "assessed": self.assessed,
+            "balance": list(self.balance),
+            "randomisation_balance": self.randomisation_balance,
+            "sample_ratio": list(self.sample_ratio),
+            "allocation": self.allocation,
+            "arms": list(self.arms),
+            "economics": self.economics,
+            "as_of": self.as_of,
+            "plan": self.plan,
+        }
+        out.update(self.extra)
+        return out
+
+    @classmethod
+    def from_json(cls, value: JsonObject) -> AnalysisResult:
+        """Read a stored parallel run (any version's); see the module's docstring."""
+        if value.get("design") == STEPPED_WEDGE:
+            raise ValueError("a stepped-wedge run has its own result (analysis.stepped_wedge)")
+
+        def get(key: str) -> Any:
+            return value.get(key, _ABSENT.get(key))
+
+        known = set(cls.__slots__)
+        return cls(
+            trial=value["trial"],
+            instrument=InstrumentUsed.from_json(value["instrument"]),
+            model=ModelUsed.from_json(value["model"]),
+            control=value["control"],
+            control_mean=value.get("control_mean"),
+            control_sd=value.get("control_sd"),
+            effects=tuple(value["effects"]),
+            observed_icc=get("observed_icc"),
+            imputation=get("imputation"),
+            multilevel=get("multilevel"),
+            cace=get("cace"),
+            uptake=get("uptake"),
+            hr=get("hr"),
+            coefficients=tuple(get("coefficients")),
+            secondary=tuple(OutcomeResult.from_json(o) for o in get("secondary")),
+            sites=get("sites"),
+            stressors=tuple(get("stressors")),
+            stressors_note=get("stressors_note"),
+            moderators=tuple(get("moderators")),
+            attrition=get("attrition"),
+            families=tuple(get("families")),
+            flow=tuple(value["flow"]),
+            assessed=get("assessed"),
+            balance=tuple(value["balance"]),
+            randomisation_balance=get("randomisation_balance"),
+            sample_ratio=tuple(get("sample_ratio")),
+            allocation=get("allocation"),
+            arms=tuple(value["arms"]),
+            economics=get("economics"),
+            as_of=get("as_of"),
+            plan=get("plan"),
+            extra=tuple((k, v) for k, v in value.items() if k not in known),
+        )
