@@ -19,8 +19,9 @@ import pandas as pd
 import hearten
 from hearten.analysis.table_file import numeric_column, resolve_column, rows_of
 from hearten.errors import DataError, DesignError
-from hearten.stats.randomise import Assignment, block_randomise, pair_randomise
-from hearten.stats.rerandomise import Rerandomisation, rerandomise
+from hearten.stats.randomise import Assignment
+from hearten.stats.rerandomise import Rerandomisation
+from hearten.stats.schemes import SchemeInputs, draw_by_scheme
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,6 @@ def randomise_roster(
             raise DataError(f"{column!r} is empty in rows {rows_of(values.isna())}: fill it in")
         return [float(v) for v in values.groupby(unit_of_row).mean()[units]]
 
-    rerandomised = None
     parameters: dict[str, Any] = {
         "arms": names,
         "ratio": weights,
@@ -150,25 +150,36 @@ def randomise_roster(
         "cluster": cluster,
         "strata": strata,
     }
+    if pairs_by and weights != [1, 1]:
+        raise DesignError("matched pairs need two arms in ratio 1:1")
+    kind = "matched-pairs" if pairs_by else "rerandomised" if balance_on else "blocked"
+    drawn = draw_by_scheme(
+        kind,
+        SchemeInputs(
+            units,
+            unit_strata,
+            names,
+            weights,
+            clustered=bool(cluster),
+            pairs_score=unit_means(pairs_by) if pairs_by else None,
+            balance=np.column_stack([unit_means(c) for c in balance_on]).tolist()
+            if balance_on
+            else None,
+            balance_names=tuple(balance_on or ()),
+            acceptance=acceptance,
+        ),
+        seed,
+    )
+    assignment, rerandomised = drawn.assignment, drawn.rerandomisation
     if pairs_by:
-        if weights != [1, 1]:
-            raise DesignError("matched pairs need two arms in ratio 1:1")
-        assignment = pair_randomise(units, unit_means(pairs_by), names, seed, unit_strata)
         parameters["pairs_by"] = pairs_by
-    elif balance_on:
-        X = np.column_stack([unit_means(c) for c in balance_on])
-        rerandomised = rerandomise(
-            units, unit_strata, names, weights, X.tolist(), balance_on, seed, acceptance
-        )
-        assignment = rerandomised.assignment
+    elif rerandomised is not None:
         parameters.update(
             balance_on=balance_on,
             acceptance=acceptance,
             threshold=rerandomised.threshold,
             draws=assignment.draws,
         )
-    else:
-        assignment = block_randomise(units, unit_strata, names, weights, seed, bool(cluster))
     arm_of = dict(zip(assignment.units, assignment.arms, strict=True))
     prob_of = dict(zip(assignment.units, assignment.probabilities, strict=True))
     table = pd.DataFrame({id_col: people})

@@ -42,6 +42,7 @@ from hearten.analysis.specification import AnalysisSpecification, require_alloca
 from hearten.analysis.stored import store_run
 from hearten.analysis.uptake import cace, took_part_in, uptake_figures
 from hearten.analysis.working_conditions import stressors
+from hearten.stats.schemes import scheme_method
 from hearten.trials.allocation import rule_redraws
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Trial
@@ -71,8 +72,8 @@ def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
 
 def _redraws(spec: AnalysisSpecification) -> Redraws | None:
     """The allocation's own re-draws, when randomisation inference must follow its rule."""
-    scheme = spec.trial.allocation.scheme
-    if spec.plan.method == "ri" and scheme in ("rerandomised", "matched-pairs"):
+    restricted = scheme_method(spec.trial.allocation.scheme).redraws_by_rule
+    if spec.plan.method == "ri" and restricted:
         # Inference must re-draw by the rule the allocation was drawn by (Morgan and Rubin).
         units, drawn = rule_redraws(spec.trial, spec.plan.reps)
         return Redraws(units, np.asarray(drawn, dtype=str))

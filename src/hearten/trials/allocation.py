@@ -25,15 +25,8 @@ from django.utils import timezone
 
 import hearten
 from hearten.errors import DesignError, StateError
-from hearten.stats.randomise import (
-    Acceptance,
-    Assignment,
-    Rule,
-    block_randomise,
-    make_rule,
-    pair_randomise,
-)
-from hearten.stats.rerandomise import acceptance, rerandomise
+from hearten.stats.randomise import Acceptance, Assignment, Rule
+from hearten.stats.schemes import SchemeInputs, draw_by_scheme, rule_by_scheme
 from hearten.trials import audit
 from hearten.trials.choices import TrialStatus, Unit
 from hearten.trials.design import Design
@@ -177,77 +170,74 @@ def commit_seed(
     return c
 
 
-def draw(design: Design, snapshot: dict[str, Any], seed: int) -> tuple[Assignment, dict[str, Any]]:
-    """The allocation a design's scheme draws over a snapshot (pure: re-derivable)."""
+def _scheme_kind(design: Design) -> str:
+    """The scheme the design draws by (a stepped-wedge design's sequences, or its scheme)."""
+    return "stepped-wedge" if design.stepped_wedge is not None else design.randomisation.scheme
+
+
+def _inputs(design: Design, units: list[dict[str, Any]]) -> SchemeInputs:
+    """What the design's scheme draws from over these snapshot units
+    (:mod:`hearten.stats.schemes`); a covariate it needs that a unit lacks is refused."""
     r = design.randomisation
-    units = [u["key"] for u in snapshot["units"]]
-    strata = [u["stratum"] for u in snapshot["units"]] if design.strata == "site" else None
-    names = [a.name for a in design.arms]
-    ratio = [a.ratio for a in design.arms]
 
     def column(name: str) -> list[float]:
-        missing = [u["key"] for u in snapshot["units"] if u.get(name) is None]
+        missing = [u["key"] for u in units if u.get(name) is None]
         if missing:
             raise DesignError(
                 f"{name} is missing for {len(missing)} {design.unit}(s) (e.g. "
                 f"{missing[0]}): add it to the roster, or balance on something else"
             )
-        return [float(u[name]) for u in snapshot["units"]]
+        return [float(u[name]) for u in units]
 
+    return SchemeInputs(
+        units=[u["key"] for u in units],
+        strata=[u["stratum"] for u in units] if design.strata == "site" else None,
+        arm_names=[a.name for a in design.arms],
+        ratio=[a.ratio for a in design.arms],
+        clustered=design.unit != "individual",
+        pairs_score=column(str(r.pairs_by)) if r.pairs_by is not None else None,
+        balance=list(zip(*[column(c) for c in r.balance_on], strict=True))
+        if r.balance_on
+        else None,
+        balance_names=tuple(r.balance_on),
+        acceptance=r.acceptance,
+        steps=design.stepped_wedge.steps if design.stepped_wedge is not None else None,
+    )
+
+
+def draw(design: Design, snapshot: dict[str, Any], seed: int) -> tuple[Assignment, dict[str, Any]]:
+    """The allocation a design's scheme draws over a snapshot (pure: re-derivable)."""
+    r = design.randomisation
+    drawn = draw_by_scheme(_scheme_kind(design), _inputs(design, snapshot["units"]), seed)
     details: dict[str, Any] = {}
     if design.stepped_wedge is not None:
-        from hearten.stats.sequences import sequence_randomise
-
         sw = design.stepped_wedge
-        assignment = sequence_randomise(units, strata, sw.steps, seed)
         details.update(steps=sw.steps, transition=sw.transition, sampling=sw.sampling)
-    elif r.scheme == "matched-pairs":
-        assignment = pair_randomise(units, column(str(r.pairs_by)), names, seed, strata)
+    if r.pairs_by is not None:
         details["pairs_by"] = r.pairs_by
-    elif r.scheme == "rerandomised":
-        X = list(zip(*[column(c) for c in r.balance_on], strict=True))
-        result = rerandomise(units, strata, names, ratio, X, r.balance_on, seed, r.acceptance)
-        assignment = result.assignment
+    found = drawn.rerandomisation
+    if found is not None:
         details.update(
             balance_on=r.balance_on,
             acceptance=r.acceptance,
-            threshold=result.threshold,
-            distance=result.distance,
-            draws=assignment.draws,
-            acceptance_rate=result.acceptance_rate,
-            acceptance_rate_mcse=result.acceptance_rate_mcse,
-            probabilities_exact=result.probabilities_exact,
+            threshold=found.threshold,
+            distance=found.distance,
+            draws=found.assignment.draws,
+            acceptance_rate=found.acceptance_rate,
+            acceptance_rate_mcse=found.acceptance_rate_mcse,
+            probabilities_exact=found.probabilities_exact,
         )
-    else:
-        clustered = design.unit != "individual"
-        assignment = block_randomise(units, strata, names, ratio, seed, clustered)
-    return assignment, details
+    return drawn.assignment, details
 
 
 def rule_of(trial: Trial) -> tuple[Rule, Acceptance | None]:
     """The rule the trial's initial units were drawn by, to re-draw them (inference)."""
     allocation = trial.allocation
-    design = design_of(trial)
-    rows = allocation.snapshot["units"]
-    units = [u["key"] for u in rows]
-    strata = [u["stratum"] for u in rows] if design.strata == "site" else None
-    names = [a.name for a in design.arms]
-    ratio = [a.ratio for a in design.arms]
-    if design.stepped_wedge is not None:
-        from hearten.stats.sequences import sequence_rule
-
-        return sequence_rule(units, strata, design.stepped_wedge.steps), None
-    if allocation.scheme == "rerandomised":
-        r = design.randomisation
-        X = [[float(u[c]) for c in r.balance_on] for u in rows]
-        rule = make_rule(units, strata, names, ratio, X, allocation.parameters["threshold"])
-        return rule, acceptance(rule)
-    if allocation.scheme == "matched-pairs":
-        from hearten.stats.randomise import form_pairs
-
-        score = [float(u[str(design.randomisation.pairs_by)]) for u in rows]
-        return make_rule(units, form_pairs(units, score, strata), names, [1, 1]), None
-    return make_rule(units, strata, names, ratio), None
+    given = replace(
+        _inputs(design_of(trial), allocation.snapshot["units"]),
+        threshold=allocation.parameters.get("threshold"),
+    )
+    return rule_by_scheme(allocation.scheme, given)
 
 
 def rule_redraws(trial: Trial, reps: int) -> tuple[tuple[str, ...], list[list[str]]]:
