@@ -1,19 +1,25 @@
-"""``hearten power``: how many teams and people a trial needs, and what it could detect."""
+"""``hearten power``: how many teams and people a trial needs, and what it could detect.
+
+The designs the commands solve, and how an answer prints, are in
+:mod:`hearten.cli.power_designs`."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from hearten.cli.output import Table, out
-from hearten.errors import DesignError, one_of
-
-if TYPE_CHECKING:
-    from hearten.stats.power import PowerDesign, PowerResult
+from hearten.cli.power_designs import (
+    STEPPED_WEDGE,
+    emit,
+    power_design,
+    solve_stepped_wedge,
+)
+from hearten.errors import DesignError
 
 power_app = typer.Typer(
     help="Power, minimum detectable effect and sample size (PowerUp!).", no_args_is_help=True
@@ -70,183 +76,6 @@ Decay = Annotated[
 Transition = Annotated[
     int, typer.Option(help="stepped-wedge: periods after each start left out of the analysis")
 ]
-STEPPED_WEDGE = "stepped-wedge"
-
-
-def _stepped_wedge(
-    clusters: float | None,
-    steps: int | None,
-    cluster_size: float | None,
-    icc2: float,
-    cac: float,
-    iac: float,
-    sampling: str,
-    decay: bool,
-    transition: int,
-    alpha: float,
-    power: float | None,
-    es: float | None,
-    as_json: bool,
-) -> None:
-    """Solve a stepped-wedge design (one sequence per step, clusters spread equally)."""
-    from hearten.stats import stepped_wedge as sw
-
-    if clusters is None or steps is None or cluster_size is None:
-        missing = [
-            f"--{name}"
-            for value, name in (
-                (clusters, "clusters"),
-                (steps, "steps"),
-                (cluster_size, "cluster-size"),
-            )
-            if value is None
-        ]
-        raise DesignError(f"the stepped-wedge design needs {' and '.join(missing)}")
-    if clusters != int(clusters):
-        raise DesignError(f"--clusters must be a whole number of teams, not {clusters:g}")
-    kind = one_of(sampling, sw.SAMPLINGS, "sampling", DesignError)
-    d = sw.SteppedWedgeDesign(
-        sw.equal_sequences(int(clusters), steps),
-        cluster_size,
-        icc2,
-        cac=cac,
-        iac=iac,
-        sampling=kind,
-        decay=decay,
-        transition=transition,
-        alpha=alpha,
-    )
-    result = sw.solve_power(d, es) if es is not None else sw.solve_mdes(d, power or 0.8)
-    if as_json:
-        data = asdict(result)
-        data["design"]["design"] = STEPPED_WEDGE
-        data["design"]["periods"] = d.periods
-        data["mdes" if es is None else "es"] = result.effect
-        print(json.dumps(data, indent=2))
-        return
-    title = (
-        f"stepped-wedge: {d.clusters} teams in {d.steps} steps "
-        f"({'-'.join(str(k) for k in d.sequences)} teams per step), {d.periods} periods "
-        f"of {cluster_size:g} people per team"
-    )
-    table = Table("quantity", "value", title=title)
-    label = "effect size (SD units)" if es is not None else "minimum detectable effect (SD)"
-    table.add_row(label, f"{result.effect:.4f}")
-    table.add_row("power", f"{result.power:.4f}")
-    table.add_row("standardised standard error", f"{result.standard_error:.4f}")
-    out.print(table)
-    corr = f"cluster autocorrelation {cac:g}" + (" decaying by period" if decay else "")
-    out.print(
-        f"Assumptions: team ICC {icc2:g}; {corr}; {kind} sampling"
-        + (f" (individual autocorrelation {iac:g})" if kind == "closed-cohort" else "")
-        + (f"; {transition} transition period(s) left out" if transition else "")
-        + f"; period 0 all control; two-tailed test at alpha {alpha:g} (normal approximation)."
-    )
-
-
-def _design(
-    design: str,
-    n: float | None,
-    cluster_size: float | None,
-    clusters: float | None,
-    sites: float | None,
-    icc2: float,
-    icc3: float,
-    r2_1: float,
-    r2_2: float,
-    r2_3: float,
-    covariates: int,
-    treated: float,
-    alpha: float,
-    one_sided: bool,
-    attrition: float,
-    cv: float,
-) -> PowerDesign:
-    from hearten.stats.power import DESIGNS, PowerDesign
-
-    kind = one_of(design, DESIGNS, "design", DesignError)
-    people = n if kind in ("ira", "bira") else cluster_size
-    return PowerDesign(
-        kind,
-        people,
-        clusters,
-        sites,
-        icc2,
-        icc3,
-        r2_1,
-        r2_2,
-        r2_3,
-        covariates,
-        treated,
-        alpha,
-        one_sided,
-        attrition,
-        cv,
-    )
-
-
-def _describe(d: PowerDesign) -> str:
-    """The design in words, for the readable output."""
-    if d.design == "ira":
-        return f"{d.n:g} people randomised individually"
-    if d.design == "bira":
-        return f"{d.n:g} people in each of {d.sites:g} sites, randomised within site"
-    if d.design == "cra2":
-        return f"{d.clusters:g} teams of {d.n:g} people randomised as teams (team ICC {d.icc2:g})"
-    if d.design == "bcra3f2":
-        return (
-            f"{d.clusters:g} teams of {d.n:g} in each of {d.sites:g} sites, teams "
-            f"randomised within site (team ICC {d.icc2:g})"
-        )
-    return (
-        f"{d.sites:g} sites of {d.clusters:g} teams of {d.n:g}, whole sites randomised "
-        f"(team ICC {d.icc2:g}, site ICC {d.icc3:g})"
-    )
-
-
-def _emit(result: PowerResult, solved: str, as_json: bool) -> None:
-    from hearten.stats.power import SIZE_UNIT
-
-    d = result.design
-    if as_json:
-        data: dict[str, object] = {
-            "mdes": result.mdes,
-            "power": result.power,
-            "df": result.df,
-            "multiplier": result.multiplier,
-            "standard_error": result.standard_error,
-            "mdes_proportion": result.mdes_proportion,
-            "design": asdict(d),
-        }
-        if solved == "size":
-            unit = result.solved_for or SIZE_UNIT[d.design]
-            data["size"] = int(getattr(d, unit))
-            data["size_unit"] = {"n": "people", "clusters": "teams", "sites": "sites"}[unit]
-        print(json.dumps(data, indent=2))
-        return
-    table = Table("quantity", "value", title=f"{d.design}: {_describe(d)}")
-    label = "effect size (SD units)" if solved == "power" else "minimum detectable effect (SD)"
-    table.add_row(label, f"{result.mdes:.4f}")
-    table.add_row("power", f"{result.power:.4f}")
-    table.add_row("degrees of freedom", f"{result.df:g}")
-    table.add_row("standardised standard error", f"{result.standard_error:.4f}")
-    if result.mdes_proportion is not None:
-        table.add_row("effect in proportion points", f"{result.mdes_proportion:.4f}")
-    out.print(table)
-    notes = []
-    if d.r2_1 or d.r2_2 or d.r2_3:
-        notes.append(
-            f"covariates explain R² {d.r2_1:g} (people), {d.r2_2:g} (teams), {d.r2_3:g} (sites)"
-        )
-    if d.attrition:
-        notes.append(f"{100 * d.attrition:g}% of people expected not to be analysed")
-    if d.cv:
-        notes.append(f"team sizes vary (coefficient of variation {d.cv:g})")
-    notes.append(
-        f"{100 * d.treated:g}% treated; {'one' if d.one_sided else 'two'}-tailed test "
-        f"at alpha {d.alpha:g}"
-    )
-    out.print("Assumptions: " + "; ".join(notes) + ".")
 
 
 @power_app.command("mdes")
@@ -279,7 +108,7 @@ def mdes(
 ) -> None:
     """The smallest effect the design can detect."""
     if design == STEPPED_WEDGE:
-        _stepped_wedge(
+        solve_stepped_wedge(
             clusters,
             steps,
             cluster_size,
@@ -295,7 +124,7 @@ def mdes(
             as_json,
         )
         return
-    d = _design(
+    d = power_design(
         design,
         n,
         cluster_size,
@@ -315,7 +144,7 @@ def mdes(
     )
     from hearten.stats.power import solve_mdes
 
-    _emit(solve_mdes(d, power, control_proportion), "mdes", as_json)
+    emit(solve_mdes(d, power, control_proportion), "mdes", as_json)
 
 
 @power_app.command("power")
@@ -348,7 +177,7 @@ def power_of(
 ) -> None:
     """The design's power to detect an effect of --es standard deviations."""
     if design == STEPPED_WEDGE:
-        _stepped_wedge(
+        solve_stepped_wedge(
             clusters,
             steps,
             cluster_size,
@@ -364,7 +193,7 @@ def power_of(
             as_json,
         )
         return
-    d = _design(
+    d = power_design(
         design,
         n,
         cluster_size,
@@ -384,7 +213,7 @@ def power_of(
     )
     from hearten.stats.power import solve_power
 
-    _emit(solve_power(d, es, control_proportion), "power", as_json)
+    emit(solve_power(d, es, control_proportion), "power", as_json)
 
 
 @power_app.command("size")
@@ -411,7 +240,7 @@ def size(
 ) -> None:
     """The smallest size reaching --power: people (ira, bira), teams (cra2), sites, or teams
     per site (bcra3f2, cra3) when --sites is given and --clusters is not."""
-    d = _design(
+    d = power_design(
         design,
         n,
         cluster_size,
@@ -431,7 +260,7 @@ def size(
     )
     from hearten.stats.power import solve_size
 
-    _emit(solve_size(d, es, power), "size", as_json)
+    emit(solve_size(d, es, power), "size", as_json)
 
 
 @power_app.command("estimate")
@@ -540,7 +369,7 @@ def figures(
         values = [float(v) for v in iccs.split(",") if v.strip()]
     except ValueError:
         raise DesignError(f"--iccs must be numbers separated by commas, not {iccs!r}") from None
-    base = _design(
+    base = power_design(
         design,
         n,
         cluster_size,

@@ -202,7 +202,7 @@ def wild_p_values(
     """Wild cluster restricted bootstrap p-values (Rademacher weights ``V``, ``(R, G, B)``)
     of ``H0: τ = τ0`` for each ``τ0`` in ``nulls``, at the effect ``effect``.
 
-    The same algebra as ``hearten.stats.inference._WildProblem`` (Roodman et al. 2019) with
+    The same algebra as ``hearten.stats.wild_bootstrap._WildProblem`` (Roodman et al. 2019) with
     CR1 t statistics, batched over replications: with restricted scores ``S`` (``G × k``),
     ``c = S M e_j``, ``D_gh = e_j'M X_g'X_g M S_h``; a draw's numerator is ``c'v`` and its
     variance ``f Σ_g (c_g v_g - D_g v)²``. Returns ``(len(nulls), R)``.

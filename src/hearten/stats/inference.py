@@ -1,17 +1,9 @@
 """Few-cluster inference by resampling: the wild cluster bootstrap and randomisation inference.
 
 Both test ``H0: τ = τ0`` for one coefficient and give a confidence interval by inverting the
-test (the set of ``τ0`` not rejected at ``alpha``). Seeds are explicit and reported.
-
-**Wild cluster restricted bootstrap** (Cameron, Gelbach and Miller 2008; MacKinnon and Webb
-2017): residuals ``ũ`` of the model fitted under ``H0`` are multiplied by one weight per
-cluster (Rademacher ±1, or Webb's six-point distribution when clusters are very few), and
-the CR1 t statistic is recomputed. Written by hand, following Roodman et al. (2019), so that
-every bootstrap t comes from ``G × G`` and ``G × B`` products: with ``S`` the ``G × k`` cluster
-scores ``X_g'ũ_g``, ``β*_j - τ0 = c'v`` with ``c = S B e_j``, and the CR1 variance is
-``f Σ_g (c_g v_g - D_g v)²`` with ``D_g = e_j' B X_g'X_g B S'``. When ``2^G`` (or ``6^G``)
-is at most the number of replications every weight vector is enumerated and the p-value is
-exact. ``ũ`` is linear in ``τ0``, so inverting the test needs no refitting.
+test (the set of ``τ0`` not rejected at ``alpha``). Seeds are explicit and reported. The wild
+cluster bootstrap lives in :mod:`hearten.stats.wild_bootstrap` and the test's result in
+:mod:`hearten.stats.resampling`; both are importable from here as before.
 
 **Randomisation inference** (Fisher; Young 2019): under the sharp null that every person's
 effect is ``τ0``, ``y - τ0 T`` does not depend on assignment, so re-drawing assignments from
@@ -27,9 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -37,249 +27,20 @@ from numpy.typing import ArrayLike, NDArray
 
 from hearten.errors import EstimationError
 from hearten.stats.chunks import Runner, current, ordered, seeded_chunks
+from hearten.stats.resampling import BOOTSTRAP_WEIGHTS as BOOTSTRAP_WEIGHTS
+from hearten.stats.resampling import INVERSION_TOLERANCE as INVERSION_TOLERANCE
+from hearten.stats.resampling import BootstrapWeights as BootstrapWeights
+from hearten.stats.resampling import ResamplingTest as ResamplingTest
+from hearten.stats.resampling import invert_test
+from hearten.stats.wild_bootstrap import WEBB_POINTS as WEBB_POINTS
+from hearten.stats.wild_bootstrap import WILD_CHUNK as WILD_CHUNK
+from hearten.stats.wild_bootstrap import bootstrap_t_statistics as bootstrap_t_statistics
+from hearten.stats.wild_bootstrap import wild_cluster_bootstrap as wild_cluster_bootstrap
 
-BootstrapWeights = Literal["rademacher", "webb"]
-BOOTSTRAP_WEIGHTS: tuple[BootstrapWeights, ...] = get_args(BootstrapWeights)
-WEBB_POINTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
-#: Test inversion stops when the interval's ends are known to this fraction of the SE.
-INVERSION_TOLERANCE = 1e-6
-#: Bootstrap draws per chunk (each chunk seeded from the one seed; see ``stats.chunks``).
-WILD_CHUNK = 2000
+#: The test inversion's old private name, which ratio_inference and score_bootstrap import.
+_invert = invert_test
 #: At most this many re-randomisations per chunk (fewer for large trials, to bound memory).
 RI_CHUNK = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class ResamplingTest:
-    """A resampling test of one coefficient and the interval from inverting it.
-
-    Attributes:
-        method: ``wild``, ``ri`` or ``wild-score`` (:mod:`hearten.stats.score_bootstrap`).
-        term: the coefficient tested.
-        estimate: its estimate.
-        null: the value tested (``τ0``), usually 0.
-        p_value: the p-value of ``H0: τ = null``.
-        conf_low, conf_high: the ``1 - alpha`` interval by test inversion.
-        reps: the number of bootstrap or randomisation draws used.
-        enumerated: whether every draw was enumerated (an exact test).
-        seed: the seed of the draws (``None`` when enumerated).
-        weights: the bootstrap weight distribution (``None`` for ``ri``).
-        alpha: the significance level of the interval.
-    """
-
-    method: Literal["wild", "ri", "wild-score"]
-    term: str
-    estimate: float
-    null: float
-    p_value: float
-    conf_low: float
-    conf_high: float
-    reps: int
-    enumerated: bool
-    seed: int | None
-    weights: BootstrapWeights | None
-    alpha: float
-
-
-def _cluster_index(cluster: ArrayLike, n: int) -> tuple[NDArray[np.int64], int]:
-    codes = pd.factorize(pd.Series(np.asarray(cluster)), sort=True)[0].astype(np.int64)
-    if len(codes) != n:
-        raise EstimationError("the cluster labels must have one entry per observation")
-    G = int(codes.max()) + 1
-    if G < 2:
-        raise EstimationError("the wild cluster bootstrap needs at least two clusters")
-    return codes, G
-
-
-class _WildProblem:
-    """The pieces of the fast wild bootstrap that do not depend on the weights or ``τ0``."""
-
-    def __init__(
-        self,
-        y: NDArray[np.float64],
-        X: NDArray[np.float64],
-        j: int,
-        codes: NDArray[np.int64],
-        G: int,
-    ) -> None:
-        n, k = X.shape
-        self.j, self.G = j, G
-        self.B = np.linalg.inv(X.T @ X)
-        self.beta = self.B @ (X.T @ y)
-        # Restricted residuals are linear in τ0: ũ(τ0) = ũ_y - τ0 ũ_x.
-        Xr = np.delete(X, j, axis=1)
-        Mr = np.linalg.pinv(Xr)
-        u_y = y - Xr @ (Mr @ y)
-        u_x = X[:, j] - Xr @ (Mr @ X[:, j])
-        self.order = np.argsort(codes, kind="stable")
-        self.starts = np.flatnonzero(np.r_[True, np.diff(codes[self.order]) != 0])
-        self.Xs = X[self.order]
-        ends = np.r_[self.starts[1:], n]
-        self.XgXg = np.stack(
-            [self.Xs[a:b].T @ self.Xs[a:b] for a, b in zip(self.starts, ends, strict=True)]
-        )
-        self.scale = (G / (G - 1)) * ((n - 1) / (n - k))  # CR1, as Stata and boottest
-        self.S_y, self.S_x = self._scores(u_y), self._scores(u_x)
-        s_obs = self._scores(y - X @ self.beta) @ self.B[j]
-        self.se = math.sqrt(self.scale * float(s_obs @ s_obs))
-
-    def _scores(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.add.reduceat(self.Xs * u[self.order][:, None], self.starts, axis=0)
-
-    def moments(self, V: NDArray[np.float64]) -> NDArray[np.float64]:
-        """For weight columns ``V`` (``G × R``): rows ``n_y, n_x, K_yy, K_xy, K_xx``.
-
-        ``ũ``, the scores ``c`` and ``D`` are linear in ``τ0``, so each bootstrap t is
-        ``(n_y - τ0 n_x) / √(f (K_yy - 2 τ0 K_xy + τ0² K_xx))``: five numbers per draw carry
-        every ``τ0`` the interval's inversion tries, and chunks of draws can be computed
-        anywhere and joined.
-        """
-        Bj = self.B[self.j]
-        rows = []
-        K = []
-        for S in (self.S_y, self.S_x):
-            c = S @ Bj
-            D = np.einsum("i,gik,kl,hl->gh", Bj, self.XgXg, self.B, S)
-            K.append(c[:, None] * V - D @ V)
-            rows.append(c @ V)
-        Ky, Kx = K
-        rows += [
-            np.einsum("gb,gb->b", Ky, Ky),
-            np.einsum("gb,gb->b", Ky, Kx),
-            np.einsum("gb,gb->b", Kx, Kx),
-        ]
-        return np.vstack(rows)
-
-    def t_from(self, m: NDArray[np.float64], tau0: float) -> tuple[NDArray[np.float64], float]:
-        """Bootstrap t statistics at ``τ0`` from :meth:`moments`, and the observed t."""
-        num = m[0] - tau0 * m[1]
-        var = np.maximum(m[2] - 2 * tau0 * m[3] + tau0 * tau0 * m[4], 0.0)
-        se = np.sqrt(self.scale * var)
-        t_star = np.divide(num, se, out=np.zeros_like(num), where=se > 0)
-        return t_star, float((self.beta[self.j] - tau0) / self.se)
-
-    def t_stats(self, tau0: float, V: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
-        """Bootstrap t statistics for weight columns ``V`` (``G × R``), and the observed t."""
-        return self.t_from(self.moments(V), tau0)
-
-
-def _points(kind: BootstrapWeights) -> NDArray[np.float64]:
-    """The values a cluster's bootstrap weight can take."""
-    return np.array([-1.0, 1.0]) if kind == "rademacher" else WEBB_POINTS
-
-
-def _wild_chunk(
-    problem: _WildProblem,
-    index: int,
-    count: int,
-    seed: np.random.SeedSequence,
-    kind: BootstrapWeights,
-) -> tuple[int, NDArray[np.float64]]:
-    """One chunk of bootstrap draws: its index and the moments of its ``count`` draws."""
-    V = np.random.default_rng(seed).choice(_points(kind), size=(problem.G, count))
-    return index, problem.moments(V)
-
-
-def bootstrap_t_statistics(
-    y: ArrayLike, X: ArrayLike, j: int, cluster: ArrayLike, V: ArrayLike, null: float = 0.0
-) -> tuple[NDArray[np.float64], float]:
-    """The wild restricted bootstrap t statistics of coefficient ``j`` for weights ``V``."""
-    yv = np.asarray(y, dtype=np.float64)
-    codes, G = _cluster_index(cluster, len(yv))
-    problem = _WildProblem(yv, np.asarray(X, dtype=np.float64), j, codes, G)
-    return problem.t_stats(null, np.asarray(V, dtype=np.float64))
-
-
-def wild_cluster_bootstrap(
-    y: ArrayLike,
-    X: ArrayLike,
-    names: list[str],
-    term: str,
-    cluster: ArrayLike,
-    reps: int = 9999,
-    seed: int = 0,
-    weights: BootstrapWeights = "rademacher",
-    null: float = 0.0,
-    alpha: float = 0.05,
-    runner: Runner | None = None,
-) -> ResamplingTest:
-    """Wild cluster restricted bootstrap-t test and interval for coefficient ``term``.
-
-    The p-value is the share of bootstrap ``|t*|`` at least as large as the observed ``|t|``.
-    Ties count: under full enumeration the all-ones weight vector and its mirror reproduce
-    the data, so the exact test keeps its level (``wildboottest`` counts only strictly
-    larger ones, so its enumerated p-value is smaller by ``2 / 2^G``).
-
-    Sampled weights are drawn in chunks of :data:`WILD_CHUNK` with seeds spawned from
-    ``seed``; ``runner`` runs the chunks (by default the one set by
-    :func:`hearten.stats.chunks.using`, else here; threads or a Dask cluster) and the answer
-    is the same wherever they run.
-    """
-    if weights not in BOOTSTRAP_WEIGHTS:
-        raise EstimationError(
-            f"unknown bootstrap weights {weights!r}: choose " + " or ".join(BOOTSTRAP_WEIGHTS)
-        )
-    if reps < 99:
-        raise EstimationError("use at least 99 bootstrap replications (9,999 is usual)")
-    yv = np.asarray(y, dtype=np.float64)
-    Xm = np.asarray(X, dtype=np.float64)
-    j = names.index(term)
-    codes, G = _cluster_index(cluster, len(yv))
-    problem = _WildProblem(yv, Xm, j, codes, G)
-    points = _points(weights)
-    enumerated = len(points) ** G <= reps
-    if enumerated:
-        grid = np.array(list(itertools.product(points, repeat=G))).T
-        m = problem.moments(grid)
-    else:
-        chunks = [(*task, weights) for task in seeded_chunks(reps, WILD_CHUNK, seed)]
-        m = np.hstack(ordered((runner or current())(_wild_chunk, problem, chunks)))
-
-    def p_value(tau0: float) -> float:
-        t_star, t_obs = problem.t_from(m, tau0)
-        return float(np.mean(np.abs(t_star) >= abs(t_obs) * (1 - 1e-12)))
-
-    estimate = float(problem.beta[j])
-    low, high = _invert(p_value, estimate, problem.se, alpha)
-    return ResamplingTest(
-        method="wild",
-        term=term,
-        estimate=estimate,
-        null=null,
-        p_value=p_value(null),
-        conf_low=low,
-        conf_high=high,
-        reps=m.shape[1],
-        enumerated=enumerated,
-        seed=None if enumerated else seed,
-        weights=weights,
-        alpha=alpha,
-    )
-
-
-def _invert(
-    p_value: Callable[[float], float], estimate: float, se: float, alpha: float
-) -> tuple[float, float]:
-    """The ends of ``{τ0 : p(τ0) > alpha}`` by bracketing and bisection on each side."""
-    step = max(se, 1e-8)
-
-    def edge(direction: float) -> float:
-        inside, outside = estimate, estimate + direction * step
-        for _ in range(60):
-            if p_value(outside) <= alpha:
-                break
-            inside, outside = outside, estimate + 2 * (outside - estimate)
-        else:
-            return direction * math.inf
-        while abs(outside - inside) > INVERSION_TOLERANCE * step:
-            mid = (inside + outside) / 2
-            if p_value(mid) > alpha:
-                inside = mid
-            else:
-                outside = mid
-        return (inside + outside) / 2
-
-    return edge(-1.0), edge(1.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,193 @@
+"""The designs ``hearten power`` solves, and how their answers print: a PowerUp! design from
+the command's options (:func:`power_design`), a stepped-wedge design (:func:`solve_stepped_wedge`)
+and a result as a table or JSON (:func:`emit`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from hearten.cli.output import Table, out
+from hearten.errors import DesignError, one_of
+
+if TYPE_CHECKING:
+    from hearten.stats.power import PowerDesign, PowerResult
+
+STEPPED_WEDGE = "stepped-wedge"
+
+
+def solve_stepped_wedge(
+    clusters: float | None,
+    steps: int | None,
+    cluster_size: float | None,
+    icc2: float,
+    cac: float,
+    iac: float,
+    sampling: str,
+    decay: bool,
+    transition: int,
+    alpha: float,
+    power: float | None,
+    es: float | None,
+    as_json: bool,
+) -> None:
+    """Solve a stepped-wedge design (one sequence per step, clusters spread equally)."""
+    from hearten.stats import stepped_wedge as sw
+
+    if clusters is None or steps is None or cluster_size is None:
+        missing = [
+            f"--{name}"
+            for value, name in (
+                (clusters, "clusters"),
+                (steps, "steps"),
+                (cluster_size, "cluster-size"),
+            )
+            if value is None
+        ]
+        raise DesignError(f"the stepped-wedge design needs {' and '.join(missing)}")
+    if clusters != int(clusters):
+        raise DesignError(f"--clusters must be a whole number of teams, not {clusters:g}")
+    kind = one_of(sampling, sw.SAMPLINGS, "sampling", DesignError)
+    d = sw.SteppedWedgeDesign(
+        sw.equal_sequences(int(clusters), steps),
+        cluster_size,
+        icc2,
+        cac=cac,
+        iac=iac,
+        sampling=kind,
+        decay=decay,
+        transition=transition,
+        alpha=alpha,
+    )
+    result = sw.solve_power(d, es) if es is not None else sw.solve_mdes(d, power or 0.8)
+    if as_json:
+        data = asdict(result)
+        data["design"]["design"] = STEPPED_WEDGE
+        data["design"]["periods"] = d.periods
+        data["mdes" if es is None else "es"] = result.effect
+        print(json.dumps(data, indent=2))
+        return
+    title = (
+        f"stepped-wedge: {d.clusters} teams in {d.steps} steps "
+        f"({'-'.join(str(k) for k in d.sequences)} teams per step), {d.periods} periods "
+        f"of {cluster_size:g} people per team"
+    )
+    table = Table("quantity", "value", title=title)
+    label = "effect size (SD units)" if es is not None else "minimum detectable effect (SD)"
+    table.add_row(label, f"{result.effect:.4f}")
+    table.add_row("power", f"{result.power:.4f}")
+    table.add_row("standardised standard error", f"{result.standard_error:.4f}")
+    out.print(table)
+    corr = f"cluster autocorrelation {cac:g}" + (" decaying by period" if decay else "")
+    out.print(
+        f"Assumptions: team ICC {icc2:g}; {corr}; {kind} sampling"
+        + (f" (individual autocorrelation {iac:g})" if kind == "closed-cohort" else "")
+        + (f"; {transition} transition period(s) left out" if transition else "")
+        + f"; period 0 all control; two-tailed test at alpha {alpha:g} (normal approximation)."
+    )
+
+
+def power_design(
+    design: str,
+    n: float | None,
+    cluster_size: float | None,
+    clusters: float | None,
+    sites: float | None,
+    icc2: float,
+    icc3: float,
+    r2_1: float,
+    r2_2: float,
+    r2_3: float,
+    covariates: int,
+    treated: float,
+    alpha: float,
+    one_sided: bool,
+    attrition: float,
+    cv: float,
+) -> PowerDesign:
+    from hearten.stats.power import DESIGNS, PowerDesign
+
+    kind = one_of(design, DESIGNS, "design", DesignError)
+    people = n if kind in ("ira", "bira") else cluster_size
+    return PowerDesign(
+        kind,
+        people,
+        clusters,
+        sites,
+        icc2,
+        icc3,
+        r2_1,
+        r2_2,
+        r2_3,
+        covariates,
+        treated,
+        alpha,
+        one_sided,
+        attrition,
+        cv,
+    )
+
+
+def describe(d: PowerDesign) -> str:
+    """The design in words, for the readable output."""
+    if d.design == "ira":
+        return f"{d.n:g} people randomised individually"
+    if d.design == "bira":
+        return f"{d.n:g} people in each of {d.sites:g} sites, randomised within site"
+    if d.design == "cra2":
+        return f"{d.clusters:g} teams of {d.n:g} people randomised as teams (team ICC {d.icc2:g})"
+    if d.design == "bcra3f2":
+        return (
+            f"{d.clusters:g} teams of {d.n:g} in each of {d.sites:g} sites, teams "
+            f"randomised within site (team ICC {d.icc2:g})"
+        )
+    return (
+        f"{d.sites:g} sites of {d.clusters:g} teams of {d.n:g}, whole sites randomised "
+        f"(team ICC {d.icc2:g}, site ICC {d.icc3:g})"
+    )
+
+
+def emit(result: PowerResult, solved: str, as_json: bool) -> None:
+    from hearten.stats.power import SIZE_UNIT
+
+    d = result.design
+    if as_json:
+        data: dict[str, object] = {
+            "mdes": result.mdes,
+            "power": result.power,
+            "df": result.df,
+            "multiplier": result.multiplier,
+            "standard_error": result.standard_error,
+            "mdes_proportion": result.mdes_proportion,
+            "design": asdict(d),
+        }
+        if solved == "size":
+            unit = result.solved_for or SIZE_UNIT[d.design]
+            data["size"] = int(getattr(d, unit))
+            data["size_unit"] = {"n": "people", "clusters": "teams", "sites": "sites"}[unit]
+        print(json.dumps(data, indent=2))
+        return
+    table = Table("quantity", "value", title=f"{d.design}: {describe(d)}")
+    label = "effect size (SD units)" if solved == "power" else "minimum detectable effect (SD)"
+    table.add_row(label, f"{result.mdes:.4f}")
+    table.add_row("power", f"{result.power:.4f}")
+    table.add_row("degrees of freedom", f"{result.df:g}")
+    table.add_row("standardised standard error", f"{result.standard_error:.4f}")
+    if result.mdes_proportion is not None:
+        table.add_row("effect in proportion points", f"{result.mdes_proportion:.4f}")
+    out.print(table)
+    notes = []
+    if d.r2_1 or d.r2_2 or d.r2_3:
+        notes.append(
+            f"covariates explain R² {d.r2_1:g} (people), {d.r2_2:g} (teams), {d.r2_3:g} (sites)"
+        )
+    if d.attrition:
+        notes.append(f"{100 * d.attrition:g}% of people expected not to be analysed")
+    if d.cv:
+        notes.append(f"team sizes vary (coefficient of variation {d.cv:g})")
+    notes.append(
+        f"{100 * d.treated:g}% treated; {'one' if d.one_sided else 'two'}-tailed test "
+        f"at alpha {d.alpha:g}"
+    )
+    out.print("Assumptions: " + "; ".join(notes) + ".")

@@ -1,0 +1,77 @@
+"""What a resampling test of one coefficient gives, and the interval from inverting it.
+
+The wild cluster bootstrap (:mod:`hearten.stats.wild_bootstrap`), randomisation inference
+(:mod:`hearten.stats.inference`), the randomisation tests of ratios
+(:mod:`hearten.stats.ratio_inference`) and the wild score bootstrap
+(:mod:`hearten.stats.score_bootstrap`) each test ``H0: τ = τ0`` and give a confidence interval
+by inverting the test (the set of ``τ0`` not rejected at ``alpha``, :func:`invert_test`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+BootstrapWeights = Literal["rademacher", "webb"]
+BOOTSTRAP_WEIGHTS: tuple[BootstrapWeights, ...] = get_args(BootstrapWeights)
+#: Test inversion stops when the interval's ends are known to this fraction of the SE.
+INVERSION_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class ResamplingTest:
+    """A resampling test of one coefficient and the interval from inverting it.
+
+    Attributes:
+        method: ``wild``, ``ri`` or ``wild-score`` (:mod:`hearten.stats.score_bootstrap`).
+        term: the coefficient tested.
+        estimate: its estimate.
+        null: the value tested (``τ0``), usually 0.
+        p_value: the p-value of ``H0: τ = null``.
+        conf_low, conf_high: the ``1 - alpha`` interval by test inversion.
+        reps: the number of bootstrap or randomisation draws used.
+        enumerated: whether every draw was enumerated (an exact test).
+        seed: the seed of the draws (``None`` when enumerated).
+        weights: the bootstrap weight distribution (``None`` for ``ri``).
+        alpha: the significance level of the interval.
+    """
+
+    method: Literal["wild", "ri", "wild-score"]
+    term: str
+    estimate: float
+    null: float
+    p_value: float
+    conf_low: float
+    conf_high: float
+    reps: int
+    enumerated: bool
+    seed: int | None
+    weights: BootstrapWeights | None
+    alpha: float
+
+
+def invert_test(
+    p_value: Callable[[float], float], estimate: float, se: float, alpha: float
+) -> tuple[float, float]:
+    """The ends of ``{τ0 : p(τ0) > alpha}`` by bracketing and bisection on each side."""
+    step = max(se, 1e-8)
+
+    def edge(direction: float) -> float:
+        inside, outside = estimate, estimate + direction * step
+        for _ in range(60):
+            if p_value(outside) <= alpha:
+                break
+            inside, outside = outside, estimate + 2 * (outside - estimate)
+        else:
+            return direction * math.inf
+        while abs(outside - inside) > INVERSION_TOLERANCE * step:
+            mid = (inside + outside) / 2
+            if p_value(mid) > alpha:
+                inside = mid
+            else:
+                outside = mid
+        return (inside + outside) / 2
+
+    return edge(-1.0), edge(1.0)
