@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-
 from hearten.errors import DataError, NotFound, StateError
 from hearten.interventions.models import DeliveryMark, DeliveryStatus
 from hearten.trials import audit
@@ -94,16 +92,17 @@ def mark_delivery(
             f"the date {on:%-d %B %Y} must be between the day delivery opened and today"
         )
     person = Participant.objects.get(trial=trial, pseudonym=pseudonym)
-    with transaction.atomic():
-        mark = DeliveryMark.objects.create(
-            trial=trial, participant=person, status=status, on=on, recorded_by=user
-        )
-        audit.record(
-            trial,
-            "delivery-marked",
-            {"participant": pseudonym, "status": status, "on": on.isoformat()},
-        )
-    return mark
+    return audit.create_recorded(
+        trial,
+        "delivery-marked",
+        DeliveryMark,
+        lambda _: {"participant": pseudonym, "status": status, "on": on.isoformat()},
+        trial=trial,
+        participant=person,
+        status=status,
+        on=on,
+        recorded_by=user,
+    )
 
 
 def _cell(text: str) -> str:
