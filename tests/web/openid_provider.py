@@ -109,7 +109,13 @@ class RunningProvider:
 
 def start_provider(redirect_uri: str, id_token_ttl: int = ID_TOKEN_TTL) -> RunningProvider:
     """Start ``provider.mjs`` beside the installed package (Node resolves an ES module's
-    imports from the script's own folder) and wait for its issuer line."""
+    imports from the script's own folder) and wait for its issuer line. Hearten's callback
+    ``redirect_uri`` and its signed-out page (on the same site) are registered for the client
+    ``hearten``."""
+    from hearten.web.council_sign_in import CALLBACK_PATH
+    from hearten.web.council_sign_out import SIGNED_OUT_PATH
+
+    site = redirect_uri.removesuffix(CALLBACK_PATH)
     folder = installed_provider()
     script = folder / "provider.mjs"
     staged = folder / f"provider.{os.getpid()}.mjs"
@@ -124,6 +130,7 @@ def start_provider(redirect_uri: str, id_token_ttl: int = ID_TOKEN_TTL) -> Runni
         env={
             **os.environ,
             "HEARTEN_REDIRECT_URI": redirect_uri,
+            "HEARTEN_POST_LOGOUT_REDIRECT_URI": site + SIGNED_OUT_PATH,
             "ID_TOKEN_TTL": str(id_token_ttl),
             "NODE_ENV": "test",
         },

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -24,31 +23,12 @@ from tests.web.openid_provider import (
     CLIENT_SECRET,
     ID_TOKEN_TTL,
     ProviderBrowser,
-    RunningProvider,
     other_app_tokens,
-    start_provider,
 )
 
 pytestmark = pytest.mark.django_db
 
 CALLBACK = "/sign-in/council/callback/"
-
-
-@pytest.fixture(scope="session")
-def running_provider() -> Iterator[RunningProvider]:
-    from django.conf import settings
-
-    provider = start_provider(settings.HEARTEN.base_url + CALLBACK)
-    yield provider
-    provider.stop()
-
-
-@pytest.fixture
-def council(running_provider: RunningProvider, settings: Any) -> OpenIdProvider:
-    """This deployment signs staff in through the test provider."""
-    configured = OpenIdProvider(running_provider.issuer, CLIENT_ID, CLIENT_SECRET)
-    settings.HEARTEN = dataclasses.replace(settings.HEARTEN, oidc=configured)
-    return configured
 
 
 def staff(username: str, email: str, **extra: Any) -> Any:

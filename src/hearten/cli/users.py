@@ -43,6 +43,22 @@ def email(username: UserArg, address: EmailArg) -> None:
     out.print(f"{username} signs in with the council account of {address}.")
 
 
+@user_app.command("unlink")
+def unlink(username: UserArg) -> None:
+    """Clear the link to a council account: the next council sign-in with the account's
+    e-mail address links whichever council account it comes from."""
+    require_database()
+    from hearten.web.accounts import unlink as clear_link
+
+    if clear_link(username):
+        out.print(
+            f"{username} is no longer linked to a council account: the next council sign-in "
+            "with its e-mail address links the council account it comes from."
+        )
+    else:
+        out.print(f"{username} was not linked to a council account; nothing changed.")
+
+
 @user_app.command("disable")
 def disable(username: UserArg) -> None:
     """Disable an account (someone who left): no sign-in by any route; open sessions end."""

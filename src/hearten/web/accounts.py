@@ -1,6 +1,7 @@
 """Staff accounts: their council e-mail addresses, by which a sign-in with a council account
-finds its Hearten account (:mod:`hearten.web.council_sign_in`), switching accounts off, and
-the record of council sign-ins for the council's IT and data protection staff.
+finds its Hearten account (:mod:`hearten.web.council_sign_in`), clearing the link to a council
+account, switching accounts off, and the record of council sign-ins for the council's IT and
+data protection staff.
 
 An address belongs to one account at most, compared without regard to case, as providers
 and mail servers compare them; an account made for council sign-in alone has no usable
@@ -83,6 +84,26 @@ def set_active(username: str, active: bool) -> Any:
         user.is_active = active
         user.save(update_fields=["is_active"])
         return user
+
+
+def unlink(username: str) -> int:
+    """Clear the link between an account and its council account (how many links there
+    were): its next council sign-in is matched by e-mail address again and links the council
+    account it comes from. For someone whose council account was replaced, or an address the
+    council reassigned to the right person; recorded among the council sign-ins."""
+    from hearten.web.models import CouncilIdentity, CouncilSignIn, SignInOutcome
+
+    users = get_user_model()
+    with transaction.atomic():
+        user = users.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise NotFound(f"no account called {username!r}")
+        removed, _ = CouncilIdentity.objects.filter(user=user).delete()
+        if removed:
+            CouncilSignIn.objects.create(
+                outcome=SignInOutcome.UNLINKED, user=user, reason="hearten user unlink"
+            )
+        return removed
 
 
 @dataclass(frozen=True, slots=True)

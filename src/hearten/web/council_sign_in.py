@@ -10,6 +10,10 @@ provider's published keys, its nonce and its times. Hearten adds what is its own
 - the account is an existing Hearten account matched by a *verified* e-mail address: accounts
   are never created from the provider, because roles are granted per trial in Hearten and an
   administrator adds each member of staff (``hearten user``) before they take part;
+- the first sign-in links the account to the provider's subject identifier (``sub``), and
+  later sign-ins find the account by that link first; an e-mail address the council has given
+  to someone else (a leaver's address reused) matches an account linked to another subject,
+  which is refused until an administrator clears the link (``hearten user unlink``);
 - a sign-in the provider refused (a disabled or blocked account comes back as ``error`` at the
   callback) or that fails any check is refused with a page saying why, and recorded
   (:class:`hearten.web.models.CouncilSignIn`), as every allowed sign-in is;
@@ -29,13 +33,14 @@ from authlib.integrations.django_client import DjangoOAuth2App, OAuth
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import LoginView
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from joserfc.errors import JoseError
 
 from hearten.config import OpenIdProvider
-from hearten.web.models import CouncilSignIn, SignInOutcome
+from hearten.web.models import CouncilIdentity, CouncilSignIn, SignInOutcome
 from hearten.web.twofactor import PROVIDER_MFA_SESSION_KEY
 
 #: The scopes asked for: the subject, the e-mail address and whether it is verified, the name.
@@ -48,6 +53,9 @@ PROVIDER_TIMEOUT_SECONDS = 10
 #: The path the provider sends the browser back to (registered with the provider).
 CALLBACK_PATH = "/sign-in/council/callback/"
 _NEXT_KEY = "hearten_council_next"
+#: The session's copy of the ID token from the council sign-in: signing out hands it back to
+#: the provider (``id_token_hint``, :mod:`hearten.web.council_sign_out`).
+ID_TOKEN_SESSION_KEY = "hearten_council_id_token"
 
 
 def provider() -> OpenIdProvider | None:
@@ -246,13 +254,27 @@ def provider_asked_second_factor(configured: OpenIdProvider, claims: dict[str, A
     return any(v in configured.mfa_values for v in values if isinstance(v, str))
 
 
-def _sign_in(
+def _matched_account(
     request: HttpRequest,
     configured: OpenIdProvider,
     client: DjangoOAuth2App,
     token: dict[str, Any],
     claims: dict[str, Any],
-) -> HttpResponse:
+) -> Any:
+    """The Hearten account for the council account the provider vouched for, or the refusal
+    page: the account linked to this subject first; else the one account with the verified
+    e-mail address, unless that account is linked to another council account (a reassigned
+    address must not open the previous holder's account)."""
+    subject = str(claims.get("sub") or "")
+    if not subject:
+        return _refuse(request, SignInOutcome.INVALID_RESPONSE, "the ID token has no sub")
+    linked = (
+        CouncilIdentity.objects.select_related("user")
+        .filter(issuer=configured.issuer, subject=subject)
+        .first()
+    )
+    if linked is not None:
+        return linked.user
     try:
         email, verified = _identity(configured, client, token, claims)
     except (requests.RequestException, ValueError, OAuthError) as exc:
@@ -271,14 +293,57 @@ def _sign_in(
             "no account has the e-mail address" if not matches else "two accounts share it",
         )
     user = matches[0]
+    if CouncilIdentity.objects.filter(user=user, issuer=configured.issuer).exists():
+        return _refuse(
+            request,
+            SignInOutcome.OTHER_COUNCIL_ACCOUNT,
+            "the e-mail address matched, but the account is linked to another subject",
+            user=user,
+        )
+    return user
+
+
+def _link(configured: OpenIdProvider, user: Any, subject: str) -> bool:
+    """Record the council account on ``user`` at its first council sign-in (nothing when
+    already linked to it); False when another sign-in linked either of them meanwhile."""
+    try:
+        with transaction.atomic():
+            CouncilIdentity.objects.get_or_create(
+                issuer=configured.issuer, subject=subject, defaults={"user": user}
+            )
+    except IntegrityError:
+        return False
+    return CouncilIdentity.objects.filter(
+        issuer=configured.issuer, subject=subject, user=user
+    ).exists()
+
+
+def _sign_in(
+    request: HttpRequest,
+    configured: OpenIdProvider,
+    client: DjangoOAuth2App,
+    token: dict[str, Any],
+    claims: dict[str, Any],
+) -> HttpResponse:
+    user = _matched_account(request, configured, client, token, claims)
+    if isinstance(user, HttpResponse):
+        return user
     if not user.is_active:
         return _refuse(
             request, SignInOutcome.ACCOUNT_INACTIVE, "the account is switched off", user=user
+        )
+    if not _link(configured, user, str(claims["sub"])):
+        return _refuse(
+            request,
+            SignInOutcome.OTHER_COUNCIL_ACCOUNT,
+            "another sign-in linked the account or the council account meanwhile",
+            user=user,
         )
     target = request.session.pop(_NEXT_KEY, "/trials/")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     second_factor = provider_asked_second_factor(configured, claims)
     request.session[PROVIDER_MFA_SESSION_KEY] = second_factor
+    request.session[ID_TOKEN_SESSION_KEY] = str(token.get("id_token") or "")
     CouncilSignIn.objects.create(
         outcome=SignInOutcome.SIGNED_IN, user=user, second_factor_by_provider=second_factor
     )

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from hearten.interventions import review_pages
@@ -8,7 +7,7 @@ from hearten.process import views as process_views
 from hearten.surveys import concerns, information, leaving
 from hearten.surveys import staff_views as survey_staff_views
 from hearten.surveys import views as survey_views
-from hearten.web import council_sign_in, responses, twofactor, upload_pages, views
+from hearten.web import council_sign_in, council_sign_out, responses, twofactor, upload_pages, views
 from hearten.web.api import pages as api_pages
 from hearten.web.api.v1 import api
 
@@ -20,7 +19,8 @@ urlpatterns = [
     path("sign-in/council/", council_sign_in.start, name="sign-in-council"),
     path("sign-in/council/callback/", council_sign_in.callback, name="sign-in-council-callback"),
     path("sign-in/code/", twofactor.enter_code, name="sign-in-code"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-out/", council_sign_out.sign_out, name="logout"),
+    path("sign-out/done/", council_sign_out.signed_out, name="signed-out"),
     path("trials/", views.dashboard, name="dashboard"),
     path("trials/<slug:slug>/", views.trial_detail, name="trial-detail"),
     path("trials/<slug:slug>/report/", views.trial_report, name="trial-report"),

@@ -9,7 +9,12 @@
 //
 // Settings come from the environment:
 //   HEARTEN_REDIRECT_URI   Hearten's callback, registered for the client `hearten`
+//   HEARTEN_POST_LOGOUT_REDIRECT_URI  Hearten's signed-out page, registered for `hearten`
 //   ID_TOKEN_TTL           seconds an ID token lasts (default 120: short, as tests want)
+//
+// RP-initiated logout (the end_session_endpoint) asks "Sign out?" on a small page whose form
+// posts `xsrf` and `logout=yes` to the provider, which then ends its session and sends the
+// browser to the post_logout_redirect_uri.
 import http from 'node:http';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
@@ -19,6 +24,9 @@ const ACCOUNTS = {
   eve: { email: 'eve@council.example', email_verified: true, name: 'Eve Evaluator', amr: ['pwd', 'mfa'] },
   uma: { email: 'uma@council.example', email_verified: false, name: 'Uma Unverified', amr: ['pwd'] },
   dora: { email: 'dora@council.example', email_verified: true, name: 'Dora Disabled', amr: ['pwd'], disabled: true },
+  // Alice's address given to someone else (as a council reuses a leaver's address): another
+  // person, so another subject, with the same verified e-mail address.
+  alys: { email: 'alice@council.example', email_verified: true, name: 'Alys Newcomer', amr: ['pwd'] },
 };
 
 const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
@@ -30,6 +38,7 @@ function configuration() {
         client_id: 'hearten',
         client_secret: 'hearten-test-secret',
         redirect_uris: [process.env.HEARTEN_REDIRECT_URI],
+        post_logout_redirect_uris: [process.env.HEARTEN_POST_LOGOUT_REDIRECT_URI],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
@@ -67,7 +76,16 @@ function configuration() {
       Session: 600,
       Grant: 600,
     },
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.body = `<!DOCTYPE html><html lang="en"><title>Sign out</title><h1>Sign out of the council?</h1>
+${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button></html>`;
+        },
+      },
+    },
   };
 }
 

@@ -1,0 +1,129 @@
+"""Signing out after a council sign-in ends the provider's session too (RP-Initiated Logout),
+against the real OpenID provider on loopback: Hearten's sign-out hands the browser to the
+provider's ``end_session_endpoint`` with the sign-in's ID token, the provider ends its session
+and sends the browser to Hearten's signed-out page; without a council sign-in, or when the
+provider cannot be reached, only Hearten's session ends."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+import requests
+from django.conf import settings as django_settings
+from django.test import Client
+from joserfc import jwt
+
+from hearten.config import OpenIdProvider
+from hearten.web.council_sign_in import CALLBACK_PATH
+from hearten.web.council_sign_out import SIGNED_OUT_PATH
+from tests.conftest import free_port
+from tests.conftest import sign_in as password_sign_in
+from tests.web.openid_provider import CLIENT_ID, ProviderBrowser
+from tests.web.test_council_sign_in import staff, to_provider, with_query
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in_at_the_council(client: Client, browser: ProviderBrowser) -> None:
+    """Sign in to Hearten with ``browser``'s council account, keeping its provider cookies."""
+    back = browser.visit(to_provider(client), django_settings.HEARTEN.base_url + CALLBACK_PATH)
+    parts = urlsplit(back)
+    assert client.get(f"{parts.path}?{parts.query}").status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def silent_sign_in(browser: ProviderBrowser) -> dict[str, list[str]]:
+    """Ask the provider for a sign-in without showing anything (``prompt=none``): a code
+    while its session lasts, ``error=login_required`` once it has ended."""
+    back = browser.visit(
+        with_query(to_provider(Client()), prompt="none"),
+        django_settings.HEARTEN.base_url + CALLBACK_PATH,
+    )
+    return parse_qs(urlsplit(back).query)
+
+
+def test_signing_out_ends_the_council_session_and_comes_back_to_hearten(
+    client: Client, council: OpenIdProvider
+) -> None:
+    staff("alice.w", "alice@council.example")
+    browser = ProviderBrowser("alice")
+    signed_in_at_the_council(client, browser)
+    assert "code" in silent_sign_in(browser)  # the provider's session is open
+
+    answer = client.post("/sign-out/")
+    assert answer.status_code == 200
+    assert "_auth_user_id" not in client.session  # Hearten's session ended first
+    page = answer.content.decode()
+    refresh = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', page)
+    link = re.search(r'href="([^"]+)">Continue to sign out of your council account', page)
+    assert refresh
+    assert link
+    end = html.unescape(refresh.group(1))
+    assert end == html.unescape(link.group(1))
+
+    discovery = requests.get(council.discovery_url, timeout=30).json()
+    assert end.startswith(discovery["end_session_endpoint"] + "?")
+    query = parse_qs(urlsplit(end).query)
+    assert query["post_logout_redirect_uri"] == [django_settings.HEARTEN.base_url + SIGNED_OUT_PATH]
+    assert query["client_id"] == [CLIENT_ID]
+    hint = jwt.decode(query["id_token_hint"][0], _keys(discovery))
+    assert (hint.claims["sub"], hint.claims["aud"]) == ("alice", CLIENT_ID)
+
+    confirm = browser.session.get(end, allow_redirects=False, timeout=30)
+    assert confirm.status_code == 200, confirm.text
+    form = re.search(r'<form id="op.logoutForm" method="post" action="([^"]+)">', confirm.text)
+    xsrf = re.search(r'name="xsrf" value="([^"]+)"', confirm.text)
+    assert form
+    assert xsrf
+    done = browser.session.post(
+        urljoin(end, html.unescape(form.group(1))),
+        data={"xsrf": xsrf.group(1), "logout": "yes"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert done.is_redirect, done.text
+    assert done.headers["Location"].startswith(django_settings.HEARTEN.base_url + SIGNED_OUT_PATH)
+    back = urlsplit(done.headers["Location"])
+    signed_out = client.get(back.path)
+    assert signed_out.status_code == 200
+    assert "You have signed out of Hearten and of your council account" in (
+        signed_out.content.decode()
+    )
+    assert silent_sign_in(browser)["error"] == ["login_required"]  # the provider's ended
+
+
+def _keys(discovery: dict[str, Any]) -> Any:
+    from joserfc.jwk import KeySet
+
+    return KeySet.import_key_set(requests.get(discovery["jwks_uri"], timeout=30).json())
+
+
+def test_signing_out_after_a_password_sign_in_ends_heartens_session_only(
+    client: Client, council: OpenIdProvider
+) -> None:
+    staff("sam", "sam@council.example", password="a long passphrase 1")
+    assert password_sign_in(client, "sam", "a long passphrase 1")
+    answer = client.post("/sign-out/")
+    assert (answer.status_code, answer["Location"]) == (302, "/sign-in/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_when_the_provider_cannot_be_reached_hearten_still_signs_out(
+    client: Client, council: OpenIdProvider, settings: Any
+) -> None:
+    staff("alice.w", "alice@council.example")
+    signed_in_at_the_council(client, ProviderBrowser("alice"))
+    gone = dataclasses.replace(council, issuer=f"http://127.0.0.1:{free_port()}")
+    settings.HEARTEN = dataclasses.replace(settings.HEARTEN, oidc=gone)
+    answer = client.post("/sign-out/")
+    assert (answer.status_code, answer["Location"]) == (302, "/sign-in/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_signing_out_is_a_post(client: Client) -> None:
+    assert client.get("/sign-out/").status_code == 405
