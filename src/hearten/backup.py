@@ -6,6 +6,14 @@ the live database the same way, in one step. PostgreSQL: ``pg_dump --format=cust
 ``pg_restore --clean --if-exists --single-transaction``, the tools made for it (they must be
 on the PATH, from the same major version as the server or newer).
 
+After a restore, the files Hearten made from the database it replaced are deleted
+(:func:`clear_generated`): reports and exports under ``HEARTEN_HOME`` describe data the
+restored database may not hold (a report of a run it never had, a links file or letters of
+people or trials it does not know), and the web app would serve a stale report as the trial's
+own. Every one can be made again from the restored database, and the replaced database is
+kept (:func:`safety_copy`). Only a purged trial's anonymised release is kept: no command can
+make it again once the identifiable data are gone, and it holds no one's personal data.
+
 Sits beside the layers (like :mod:`hearten.config`): it needs only Django's connection.
 """
 
@@ -17,6 +25,7 @@ import sqlite3
 
 # Runs pg_dump and pg_restore with argument lists, never through a shell.
 import subprocess  # nosec B404
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +234,26 @@ def safety_copy(folder: Path, stamp: str) -> Path | None:
         damaged = create_private(folder / f"before-restore-{stamp}.damaged")
         shutil.copyfile(live, damaged)
         return damaged
+
+
+#: The folders under ``HEARTEN_HOME`` whose files are made from the database.
+GENERATED = ("reports", "exports")
+
+
+def clear_generated(home: Path, keep: Collection[str] = ()) -> list[Path]:
+    """Delete every file under ``home``'s :data:`GENERATED` folders but those named in
+    ``keep`` (module docstring), and the folders left empty; returns the files deleted.
+    Files written elsewhere (``--out``) are not known here and are left alone."""
+    gone: list[Path] = []
+    for name in GENERATED:
+        top = home / name
+        if not top.is_dir():
+            continue
+        for path in sorted(top.rglob("*")):
+            if (path.is_file() or path.is_symlink()) and path.name not in keep:
+                path.unlink()
+                gone.append(path)
+        for folder in sorted((p for p in top.rglob("*") if p.is_dir()), reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    return gone

@@ -175,3 +175,43 @@ def test_restore_works_on_an_empty_or_damaged_database(design_file: Path, tmp_pa
     assert "letters-test" in run(damaged, "trial", "list").stdout
     (kept,) = (damaged / "backups").glob("before-restore-*.damaged")
     assert kept.read_bytes() == b"\x00junk" * 1000
+
+
+def test_a_restore_deletes_the_reports_and_exports_made_from_the_replaced_database(
+    hearten: Callable[..., Any], design_file: Path, tmp_path: Path, hearten_home: Path
+) -> None:
+    """Reports and exports under HEARTEN_HOME describe the database a restore replaces (the web
+    app serves the report file as the trial's): they go, but for a purged trial's anonymised
+    release; a file written elsewhere with --out is not Hearten's to find and stays."""
+    assert hearten("trial", "create", str(design_file)).code == 0
+    target = tmp_path / "before.backup"
+    assert hearten("backup", str(target)).code == 0
+    made = {
+        "reports/letters-test/report.html": "a report of a run the backup never had",
+        "reports/letters-test/report.pdf": "%PDF",
+        "reports/programme-councils/index.html": "a programme report",
+        "exports/letters-test/baseline-links.csv": "pseudonym,link\nP-1,https://x/s/t/\n",
+        "exports/letters-test/letters/letter-P-1.pdf": "%PDF with a home address",
+        "exports/later-trial/baseline-links.csv": "pseudonym,link\nP-2,https://x/s/u/\n",
+    }
+    kept = {
+        "exports/old-trial/anonymised-dataset.csv": "row,arm\nR00001,letters\n",
+        "exports/old-trial/anonymised-codebook.md": "# Codebook\n",
+    }
+    for name, text in {**made, **kept}.items():
+        (hearten_home / name).parent.mkdir(parents=True, exist_ok=True)
+        (hearten_home / name).write_text(text)
+    elsewhere = tmp_path / "my-links.csv"  # as `hearten trial invite --out` writes
+    elsewhere.write_text("pseudonym,link\n")
+    r = hearten("restore", str(target), "--yes")
+    assert r.code == 0, r.err
+    for name in made:
+        assert not (hearten_home / name).exists(), name
+    for name, text in kept.items():
+        assert (hearten_home / name).read_text() == text, name
+    assert list((hearten_home / "reports").iterdir()) == []  # emptied folders go too
+    assert not (hearten_home / "exports" / "letters-test").exists()
+    assert elsewhere.exists()
+    said = " ".join(r.out.split())
+    assert "6 report and export file(s) made from the replaced database deleted" in said
+    assert "Files written elsewhere with --out are not touched" in said

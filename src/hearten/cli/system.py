@@ -212,15 +212,16 @@ def restore_cmd(
     file: Annotated[Path, typer.Argument(help="a backup made by `hearten backup`")],
     yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
 ) -> None:
-    """Replace the database's contents with a backup (the database in use is kept first)."""
+    """Replace the database's contents with a backup (the database in use is kept first);
+    the reports and exports made from the replaced database are deleted."""
     django_setup()  # no schema check: restoring is for an empty, old or damaged database too
     from django.conf import settings
     from django.db import connection
     from django.db.utils import DatabaseError as DjangoDatabaseError
     from django.utils import timezone
 
-    from hearten.backup import check_backup, restore, safety_copy
-    from hearten.trials.erasures import erasures_held, read_ledger, reapply
+    from hearten.backup import check_backup, clear_generated, restore, safety_copy
+    from hearten.trials.erasures import RELEASE, erasures_held, read_ledger, reapply
 
     upgrades = check_backup(file, connection.vendor)  # before anything is touched
     if not yes and not typer.confirm(f"Replace everything in the database with {file}?"):
@@ -235,6 +236,7 @@ def restore_cmd(
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
     kept = safety_copy(settings.HEARTEN.home / "backups", stamp)
     restore(file)
+    stale = clear_generated(settings.HEARTEN.home, keep=RELEASE)
     if upgrades:
         applied = upgrade_database()
         out.print(f"The backup was made by an earlier version: {len(applied)} upgrade(s) applied.")
@@ -251,4 +253,11 @@ def restore_cmd(
             f"Erasures made since the backup applied again: {erased} participant(s) erased, "
             f"{purged} trial(s) purged."
         )
+    out.print(
+        f"{len(stale)} report and export file(s) made from the replaced database deleted from "
+        f"{settings.HEARTEN.home / 'reports'} and {settings.HEARTEN.home / 'exports'} (a purged "
+        "trial's anonymised release is kept): make them again from the restored data "
+        "(`hearten trial report`, `hearten trial invite`, ...). Files written elsewhere with "
+        "--out are not touched: delete or remake them by hand."
+    )
     out.print("Run `hearten audit verify` to check the audit log.")
