@@ -257,17 +257,6 @@ def test_the_report_shows_the_schedule_the_flow_and_the_three_analyses(stepped: 
     assert write_report(stepped).with_suffix(".pdf").exists()
 
 
-def test_the_reporting_pack_is_refused_in_one_line_not_a_traceback(
-    hearten: Callable[..., Any], stepped: Any
-) -> None:
-    run_analysis(stepped)
-    r = hearten("trial", "standards", stepped.slug)
-    assert r.code != 0
-    assert "is a stepped-wedge trial" in r.err
-    assert "hearten trial report caseload-sw" in r.err
-    assert "Traceback" not in r.err
-
-
 def test_the_analyse_command_prints_all_three(hearten: Callable[..., Any], stepped: Any) -> None:
     r = hearten("trial", "analyse", stepped.slug)
     assert r.code == 0, r.err

@@ -1,4 +1,5 @@
-"""The reporting-standards pack: CONSORT 2025 (with the cluster extension) item by item,
+"""The reporting-standards pack: CONSORT 2025 (with the cluster extension) item by item (for a
+stepped-wedge trial, its own extension: :mod:`hearten.reports.stepped_consort`),
 consent relative to randomisation, a TIDieR description of every arm, harms, a data-sharing
 statement, the WHO Trial Registration Data Set and the UK Evaluation Registry's fields
 (``hearten.reports.registry``), as Markdown and a tagged PDF.
@@ -18,7 +19,6 @@ from typing import Any
 from django.conf import settings
 
 from hearten.analysis.stored import latest_run
-from hearten.errors import DesignError
 from hearten.files import write_atomic
 from hearten.interventions.models import CostItem, Letter, LetterPlan, PerkDeployment
 from hearten.reports.consort import CLUSTER_NOTES, CONSORT_2025, WHO_TRDS
@@ -264,12 +264,9 @@ def standards_markdown(trial: Trial) -> str:
     run = latest_run(trial)
     r = run.result
     if r.get("design") == "stepped-wedge":
-        raise DesignError(
-            f"trial {trial.slug!r} is a stepped-wedge trial: the reporting pack answers CONSORT "
-            "for parallel trials, and its stepped-wedge extension's items are not written yet; "
-            f"the report (`hearten trial report {trial.slug}`) has the stepped-wedge flow "
-            "diagram, schedule and deviations"
-        )
+        from hearten.reports.stepped_consort import stepped_standards_markdown
+
+        return stepped_standards_markdown(trial, run)
     design = design_of(trial)
     answers = _answers(trial, r)
     timing = _consent_timing(trial)
