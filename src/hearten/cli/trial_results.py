@@ -151,7 +151,8 @@ def report(trial: TrialArg) -> None:
 
 def standards(trial: TrialArg) -> None:
     """Write the reporting pack: CONSORT 2025 item by item (with the cluster extension),
-    consent timing, TIDieR for every arm, harms, data sharing and the WHO registry items."""
+    consent timing, TIDieR for every arm, harms, data sharing and the WHO registry items; for a
+    stepped-wedge trial, the CONSORT stepped-wedge extension item by item."""
     require_database()
     from hearten.reports.standards import write_standards
     from hearten.trials.lifecycle import get_trial
