@@ -72,7 +72,7 @@ def link_dead(trial: Trial, revoked_at: datetime | None, now: datetime | None = 
     ``privacy.ends_on`` has passed, or its identifiable data were purged), or ``""``."""
     revoked, purged = revoked_at is not None, trial.purged_at is not None
     ends_on = None if revoked or purged else design_of(trial).privacy.ends_on
-    return why_dead(revoked, purged, ends_on, now)
+    return why_dead(revoked, purged, ends_on, now or timezone.now())
 
 
 def revoke_links(
@@ -98,7 +98,7 @@ def revoke_links(
 
 def is_closed(wave: Wave, now: datetime | None = None) -> bool:
     """Closed by hand, or past its closing date."""
-    return past_closing(wave.closed_at is not None, wave.closes_on, now)
+    return past_closing(wave.closed_at is not None, wave.closes_on, now or timezone.now())
 
 
 def pages_of(wave: Wave) -> list[Instrument]:
@@ -293,6 +293,7 @@ def answer(
     for the page under load). What ``v`` says of the link's state only refuses early; the
     rules are checked again, and decide, under the lock in
     :func:`~hearten.surveys.visits.store`."""
+    now = now or timezone.now()  # one reading for the early refusal and the locked store
     why = refusal(v.consent, v.withdrawn, v.revoked, v.purged, v.study.ends_on, now)
     if why:
         raise StateError(why)

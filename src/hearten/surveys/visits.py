@@ -96,11 +96,11 @@ class Visit:
 
     def dead(self, now: datetime | None = None) -> str:
         """Why the link no longer works (``revoked`` or ``ended``), or ``""``."""
-        return why_dead(self.revoked, self.purged, self.study.ends_on, now)
+        return why_dead(self.revoked, self.purged, self.study.ends_on, now or timezone.now())
 
     def closed(self, now: datetime | None = None) -> bool:
         """The wave has closed (by hand, or its closing date has passed)."""
-        return past_closing(self.wave_closed, self.closes_on, now)
+        return past_closing(self.wave_closed, self.closes_on, now or timezone.now())
 
     def asks_consent(self) -> bool:
         """The consent page comes first: not yet answered, or consent was given for an
@@ -116,19 +116,21 @@ class Visit:
         return next((i for i, name in enumerate(self.pages) if name not in answered), None)
 
 
-def why_dead(revoked: bool, purged: bool, ends_on: date | None, now: datetime | None = None) -> str:
+def why_dead(revoked: bool, purged: bool, ends_on: date | None, now: datetime) -> str:
     """Why a link no longer works (:func:`~hearten.surveys.services.link_dead`), from what
-    that depends on: the link was revoked, the trial's data were purged, its ``ends_on``."""
+    that depends on: the link was revoked, the trial's data were purged, its ``ends_on`` has
+    passed on ``now`` (the caller's clock)."""
     if revoked or purged:
         return "ended" if purged else "revoked"
-    if ends_on is not None and timezone.localdate(now or timezone.now()) > ends_on:
+    if ends_on is not None and timezone.localdate(now) > ends_on:
         return "ended"
     return ""
 
 
-def past_closing(closed: bool, closes_on: date | None, now: datetime | None = None) -> bool:
-    """:func:`~hearten.surveys.services.is_closed` from what it depends on."""
-    today = timezone.localdate(now or timezone.now())
+def past_closing(closed: bool, closes_on: date | None, now: datetime) -> bool:
+    """:func:`~hearten.surveys.services.is_closed` from what it depends on, on ``now`` (the
+    caller's clock)."""
+    today = timezone.localdate(now)
     return closed or (closes_on is not None and today > closes_on)
 
 
@@ -196,7 +198,7 @@ def refusal(
     revoked: bool,
     purged: bool,
     ends_on: date | None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> str:
     """Why a link may store no answers (the participant has not consented, has withdrawn,
     the link was revoked or the study has ended), or ``""`` when it may: the one statement of
