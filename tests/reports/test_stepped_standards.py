@@ -127,3 +127,22 @@ def test_the_pack_is_written_through_the_command(hearten: Callable[..., Any], st
     md, pdf = write_standards(stepped)
     assert md.read_text().startswith("# Protected caseloads (stepped wedge): reporting pack")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_registry_items_come_from_the_schedule_and_the_run(stepped: Any) -> None:
+    r = run_analysis(stepped).result
+    text = standards_markdown(stepped)
+    start = text.index("## 7. WHO Trial Registration Data Set")
+    rows = [x.split(" | ") for x in text[start:].splitlines() if x.startswith("| ")][2:]
+    values = {int(x[0].strip("| ")): x[2].rstrip(" |") for x in rows}
+    assert len(values) == 24
+    people = sum(f["people"] for f in r["flow"] if f["period"] == 0)
+    assert values[17] == f"{people} people in 8 teams"
+    assert values[15] == (
+        "interventional; randomised, stepped-wedge, teams randomised to 4 sequences over 5 "
+        "periods, cross-sectional"
+    )
+    assert values[19] == "swemwbs metric in each period (p0, p1, p2, p3, p4)"
+    assert values[16].startswith(r["allocation"]["randomised_at"][:10])
+    assert values[1] == NOT_REPORTED
+    assert "Missing, to add before registering: 1. Primary registry" in text

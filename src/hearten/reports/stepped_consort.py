@@ -1,6 +1,7 @@
 """The reporting pack of a stepped-wedge trial: the CONSORT extension for stepped-wedge cluster
 randomised trials item by item, the schedule with each period's dates, consent, the observed
-correlations, harms and data sharing, as Markdown (``hearten trial standards``).
+correlations, harms, data sharing and the WHO Trial Registration Data Set, as Markdown
+(``hearten trial standards``).
 
 The items follow Hemming K, Taljaard M, McKenzie JE, et al. *Reporting of stepped wedge
 cluster randomised trials: extension of the CONSORT 2010 statement with explanation and
@@ -415,4 +416,51 @@ def stepped_standards_markdown(trial: Trial, run: AnalysisRun) -> str:
         f"{NOT_REPORTED}: where, when, to whom and under what agreement the data and code are "
         "shared.", "",
     ]  # fmt: skip
+    lines += registry_lines(trial, run)
     return "\n".join(lines)
+
+
+def registry_lines(trial: Trial, run: AnalysisRun) -> list[str]:
+    """The WHO Trial Registration Data Set for a stepped-wedge trial: the items Hearten can
+    fill from the design, the schedule and the stored run, and the list of those to add."""
+    from hearten.reports.consort import WHO_TRDS
+    from hearten.trials.public import DEFAULT_TITLE
+
+    r = run.result
+    design = design_of(trial)
+    spec = design.stepped_wedge
+    assert spec is not None
+    who = design.participants
+    contact = ", ".join(x for x in (who.email, who.phone) if x)
+    per_seq, periods = _structure(r)
+    people = sum(f["people"] for f in r["flow"] if f["period"] == 0)
+    labels = {x["name"]: x["label"] for x in r["arms"]}
+    change = labels[r["effects"][0]["term"]]
+    values = {
+        5: quoted(who.team) if who.team else None,
+        7: quoted(f"{who.team}: {contact}" if who.team else contact) if contact else None,
+        9: quoted(who.title if who.title != DEFAULT_TITLE else trial.name),
+        10: f"{quoted(trial.name)}: a stepped-wedge cluster randomised trial of "
+        f"{quoted(change)} ({trial.unit}s randomised to the order in which they start)",
+        12: "staff wellbeing",
+        13: f"{quoted(change)}, started by each {trial.unit} in turn; before it starts, "
+        f"{quoted(labels[r['control']])} (comparator)",
+        15: f"interventional; randomised, stepped-wedge, {trial.unit}s randomised to "
+        f"{len(per_seq)} sequences over {periods} periods, {spec.sampling}",
+        16: _day(r["allocation"]["randomised_at"]) + " (randomisation; first enrolment: to write)",
+        17: f"{people} people in {sum(per_seq.values())} {trial.unit}s",
+        18: f"Hearten's status: {trial.status} (choose the registry's wording)",
+        19: f"{r['instrument']['name']} {r['instrument']['score']} in each period "
+        f"({', '.join(spec.period_waves)})",
+        20: "absence and leaving by period (HR records)" if r.get("hr") else "none",
+    }
+    lines = ["## 7. WHO Trial Registration Data Set (for ISRCTN)", "",
+             "| No | Item | Value |", "| --- | --- | --- |"]  # fmt: skip
+    missing = []
+    for n, item in WHO_TRDS:
+        value = values.get(n)
+        if value is None:
+            missing.append(f"{n}. {item}")
+        lines.append(f"| {n} | {item} | {_cell(value) if value else NOT_REPORTED} |")
+    lines += ["", "Missing, to add before registering: " + "; ".join(missing) + ".", ""]
+    return lines
