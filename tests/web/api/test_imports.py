@@ -165,3 +165,27 @@ def test_a_key_is_forgotten_after_a_day_with_its_answer(tokens: dict[str, Client
     again = _post(tokens["evaluator"], ROSTER, GOOD, key="old-key")  # another request: no 409
     assert again.status_code == 200
     assert IdempotentImport.objects.get().answer == again.json()  # the old answer is gone
+
+
+def test_two_imports_with_one_new_key_at_once_import_once(
+    tokens: dict[str, Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second of two requests sent at once with the same new key finds no stored answer,
+    imports, then cannot store its answer: it is refused and its import rolled back."""
+    from hearten.web.api.models import ApiToken, IdempotentImport
+
+    real = uploads.apply
+
+    def first_lands_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        done = real(*args, **kwargs)
+        IdempotentImport.objects.create(token=ApiToken.objects.get(user__username="evaluator"),
+                                        key="k2", request_sha256="0" * 64, status=200,
+                                        answer={"imported": "by the other request"})  # fmt: skip
+        return done
+
+    monkeypatch.setattr(uploads, "apply", first_lands_meanwhile)
+    before = Participant.objects.count()
+    answer = _post(tokens["evaluator"], ROSTER, GOOD, key="k2")
+    assert answer.status_code == 409
+    assert "being handled at the same moment" in answer.json()["error"]
+    assert Participant.objects.count() == before

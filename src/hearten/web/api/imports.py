@@ -121,7 +121,6 @@ def _run(request: HttpRequest, slug: str, endpoint: str, kind: str, pairs: list[
         with transaction.atomic():
             prior = _prior(token, key, digest.hexdigest())
             if prior is not None:
-                uploads.discard(held)
                 return _reply(prior.status, prior.answer, replayed=True)
             done = uploads.apply(
                 token.trial, kind, held, mapping, uploads.sites_of(token.user, token.trial),
@@ -132,22 +131,26 @@ def _run(request: HttpRequest, slug: str, endpoint: str, kind: str, pairs: list[
                 "problems": [{"row": r.row, "reason": r.reason} for r in done.refused],
             })  # fmt: skip
             if key is not None:
-                IdempotentImport.objects.create(
-                    token=token,
-                    key=key,
-                    status=status,
-                    request_sha256=digest.hexdigest(),
-                    answer=answer,
-                )
-    except IntegrityError:
-        raise ApiProblem(
-            409,
-            "another request with this Idempotency-Key was being handled at "
-            "the same moment: send it again to read its answer",
-        ) from None
+                _remember(token, key, digest.hexdigest(), status, answer)
     finally:
         uploads.discard(held)
     return _reply(status, answer)
+
+
+def _remember(token: ApiToken, key: str, digest: str, status: int, answer: Any) -> None:
+    """Store the first answer to ``key``. Another request with the same key stored first (two
+    sent at once, on PostgreSQL): 409, and the import around this is rolled back."""
+    try:
+        with transaction.atomic():
+            IdempotentImport.objects.create(
+                token=token, key=key, status=status, request_sha256=digest, answer=answer
+            )
+    except IntegrityError:
+        raise ApiProblem(
+            409,
+            "another request with this Idempotency-Key was being handled at the same moment: "
+            "send it again to read its answer",
+        ) from None
 
 
 def _prior(token: ApiToken, key: str | None, digest: str) -> IdempotentImport | None:
