@@ -79,3 +79,26 @@ def test_a_disabled_account_sees_why_it_was_refused_in_a_real_browser(
     assert council_page.get_by_text("The user account is disabled.").is_visible()
     assert axe_violations(council_page) == []
     assert CouncilSignIn.objects.get().outcome == SignInOutcome.REFUSED_BY_PROVIDER
+
+
+def test_signing_out_ends_the_council_sign_in_too_in_a_real_browser(
+    council_page: Any, live_server: Any, trial: Any
+) -> None:
+    """The sign-out form posts to Hearten (the pages' CSP allows no other form target); the
+    page it answers with moves the browser on to the provider, which asks, ends its session
+    and sends the browser back to Hearten's signed-out page."""
+    eve = get_user_model().objects.create_user("eve.e", email="eve@council.example")
+    trial.evaluators.add(eve)
+    at_the_provider(council_page, live_server.url, "eve")
+    council_page.wait_for_url(f"{live_server.url}/trials/")
+    council_page.get_by_role("button", name="Sign out").click()
+    council_page.get_by_role("button", name="Yes, sign me out").click()
+    council_page.wait_for_url(f"{live_server.url}/sign-out/done/**")
+    heading = council_page.get_by_role("heading", level=1)
+    assert heading.text_content() == "You have signed out"
+    assert axe_violations(council_page) == []
+    # Hearten's session is over, and so is the provider's: it asks who is signing in again.
+    council_page.goto(f"{live_server.url}/trials/")
+    council_page.wait_for_url(f"{live_server.url}/sign-in/**")
+    council_page.get_by_role("button", name="Sign in with your council account").click()
+    assert council_page.get_by_label("Account").is_visible()

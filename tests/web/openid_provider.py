@@ -107,11 +107,14 @@ class RunningProvider:
             self.process.wait()
 
 
-def start_provider(redirect_uri: str, id_token_ttl: int = ID_TOKEN_TTL) -> RunningProvider:
+def start_provider(
+    redirect_uri: str, id_token_ttl: int = ID_TOKEN_TTL, *, rp_initiated_logout: bool = True
+) -> RunningProvider:
     """Start ``provider.mjs`` beside the installed package (Node resolves an ES module's
     imports from the script's own folder) and wait for its issuer line. Hearten's callback
     ``redirect_uri`` and its signed-out page (on the same site) are registered for the client
-    ``hearten``."""
+    ``hearten``. Without ``rp_initiated_logout`` the provider advertises no
+    ``end_session_endpoint``."""
     from hearten.web.council_sign_in import CALLBACK_PATH
     from hearten.web.council_sign_out import SIGNED_OUT_PATH
 
@@ -132,6 +135,7 @@ def start_provider(redirect_uri: str, id_token_ttl: int = ID_TOKEN_TTL) -> Runni
             "HEARTEN_REDIRECT_URI": redirect_uri,
             "HEARTEN_POST_LOGOUT_REDIRECT_URI": site + SIGNED_OUT_PATH,
             "ID_TOKEN_TTL": str(id_token_ttl),
+            "RP_INITIATED_LOGOUT": "on" if rp_initiated_logout else "off",
             "NODE_ENV": "test",
         },
     )

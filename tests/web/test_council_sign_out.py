@@ -1,14 +1,16 @@
 """Signing out after a council sign-in ends the provider's session too (RP-Initiated Logout),
 against the real OpenID provider on loopback: Hearten's sign-out hands the browser to the
 provider's ``end_session_endpoint`` with the sign-in's ID token, the provider ends its session
-and sends the browser to Hearten's signed-out page; without a council sign-in, or when the
-provider cannot be reached, only Hearten's session ends."""
+and sends the browser to Hearten's signed-out page; without a council sign-in, with a provider
+that advertises no ``end_session_endpoint``, or when the provider cannot be reached, only
+Hearten's session ends."""
 
 from __future__ import annotations
 
 import dataclasses
 import html
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -23,7 +25,13 @@ from hearten.web.council_sign_in import CALLBACK_PATH
 from hearten.web.council_sign_out import SIGNED_OUT_PATH
 from tests.conftest import free_port
 from tests.conftest import sign_in as password_sign_in
-from tests.web.openid_provider import CLIENT_ID, ProviderBrowser
+from tests.web.openid_provider import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    ProviderBrowser,
+    RunningProvider,
+    start_provider,
+)
 from tests.web.test_council_sign_in import staff, to_provider, with_query
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +131,32 @@ def test_when_the_provider_cannot_be_reached_hearten_still_signs_out(
     answer = client.post("/sign-out/")
     assert (answer.status_code, answer["Location"]) == (302, "/sign-in/")
     assert "_auth_user_id" not in client.session
+
+
+@pytest.fixture(scope="module")
+def provider_without_sign_out() -> Iterator[RunningProvider]:
+    """A second provider whose discovery document advertises no ``end_session_endpoint``."""
+    provider = start_provider(
+        django_settings.HEARTEN.base_url + CALLBACK_PATH, rp_initiated_logout=False
+    )
+    yield provider
+    provider.stop()
+
+
+def test_a_provider_without_an_end_session_endpoint_keeps_its_session(
+    client: Client, provider_without_sign_out: RunningProvider, settings: Any
+) -> None:
+    configured = OpenIdProvider(provider_without_sign_out.issuer, CLIENT_ID, CLIENT_SECRET)
+    settings.HEARTEN = dataclasses.replace(settings.HEARTEN, oidc=configured)
+    discovery = requests.get(configured.discovery_url, timeout=30).json()
+    assert "end_session_endpoint" not in discovery
+    staff("alice.w", "alice@council.example")
+    browser = ProviderBrowser("alice")
+    signed_in_at_the_council(client, browser)
+    answer = client.post("/sign-out/")
+    assert (answer.status_code, answer["Location"]) == (302, "/sign-in/")
+    assert "_auth_user_id" not in client.session
+    assert "code" in silent_sign_in(browser)  # the provider's session is left as it was
 
 
 def test_signing_out_is_a_post(client: Client) -> None:

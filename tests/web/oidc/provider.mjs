@@ -11,6 +11,7 @@
 //   HEARTEN_REDIRECT_URI   Hearten's callback, registered for the client `hearten`
 //   HEARTEN_POST_LOGOUT_REDIRECT_URI  Hearten's signed-out page, registered for `hearten`
 //   ID_TOKEN_TTL           seconds an ID token lasts (default 120: short, as tests want)
+//   RP_INITIATED_LOGOUT    "off": no end_session_endpoint (a provider without RP-initiated logout)
 //
 // RP-initiated logout (the end_session_endpoint) asks "Sign out?" on a small page whose form
 // posts `xsrf` and `logout=yes` to the provider, which then ends its session and sends the
@@ -79,7 +80,7 @@ function configuration() {
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: {
-        enabled: true,
+        enabled: process.env.RP_INITIATED_LOGOUT !== 'off',
         async logoutSource(ctx, form) {
           ctx.body = `<!DOCTYPE html><html lang="en"><title>Sign out</title><h1>Sign out of the council?</h1>
 ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button></html>`;
