@@ -154,6 +154,15 @@ def test_create_lock_and_report_warn_when_the_model_ignores_the_autocorrelation(
     assert r.code == 0, r.err
     assert 'Set random_effects = "cluster-period" in [stepped_wedge]' in r.out
     assert "amend-plan" in r.out
+    # the pre-registration states the planned mixed model, and the caution with it
+    md = Path(r.out.split("Pre-registration: ")[1].split(" and ")[0])
+    prereg = " ".join(md.read_text().split())
+    assert "**Statistical model.** Intention to treat by the schedule as drawn: a linear mixed" in (
+        prereg
+    )
+    assert "with random team intercepts (Hussey and Hughes 2007)" in prereg
+    assert "OLS of the outcome" not in prereg
+    assert "Caution: the design assumes a team autocorrelation of 0.6" in prereg
     # The fix silences it: the amended plan has team-by-period intercepts.
     design.write_text(design_text(options='cac = 0.6\nrandom_effects = "cluster-period"\n'))
     r = hearten("trial", "amend-plan", t.slug, str(design), "--reason", "the autocorrelation")

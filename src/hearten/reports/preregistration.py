@@ -256,6 +256,21 @@ def _draw_order(trial: Trial, version: PlanVersion) -> str:
     return " ".join(words)
 
 
+def _model_words(design: Design, w: dict[str, str]) -> str:
+    """The statistical model: the parallel trials' ITT regression, or a stepped-wedge
+    trial's planned mixed model (:func:`hearten.reports.stepped_wedge.planned_model_words`)."""
+    if design.stepped_wedge is not None:
+        from hearten.reports.stepped_wedge import planned_model_words
+
+        return f"**Statistical model.** {planned_model_words(design)}"
+    a = design.analysis
+    return (
+        "**Statistical model.** Intention to treat: OLS of the outcome on arm indicators, "
+        f"{w['covariates']} and {w['strata']} ({a.adjustment}); standard errors {w['vcov']}; "
+        f"p-values from {w['method']}. Effect size: Hedges' g{w['g']}."
+    )
+
+
 def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
     """The pre-registration of ``version`` of ``trial``'s plan, as Markdown."""
     design = Design.model_validate(version.design)
@@ -326,9 +341,7 @@ def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
         "",
         "## 5. Analysis plan",
         "",
-        "**Statistical model.** Intention to treat: OLS of the outcome on arm indicators, "
-        f"{w['covariates']} and {w['strata']} ({a.adjustment}); standard errors {w['vcov']}; "
-        f"p-values from {w['method']}. Effect size: Hedges' g{w['g']}.",
+        _model_words(design, w),
         "",
         f"**Inference criteria.** Alpha {a.alpha}, {w['sided']}. Multiplicity families:",
         "",

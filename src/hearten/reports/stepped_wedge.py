@@ -179,3 +179,34 @@ def stepped_wedge_context(r: dict[str, Any]) -> dict[str, Any]:
         **_schedule(r),
         **_flow(r),
     }
+
+
+def planned_model_words(design: Any) -> str:
+    """The pre-registration's statistical model of a stepped-wedge ``design``: the planned mixed
+    model with its random effects, the CR2 alternative, the sequence re-draws and the
+    exposure-time option, as the analysis runs them (:mod:`hearten.analysis.stepped_wedge`),
+    and the caution when the model's random effects do not fit the design's correlation."""
+    from hearten.trials.stepped_wedge import model_warning
+
+    spec = design.stepped_wedge
+    unit = design.unit
+    extra = (
+        f" and random {unit}-by-period intercepts (Hooper et al. 2016)"
+        if spec.random_effects == "cluster-period"
+        else ""
+    )
+    words = (
+        "Intention to treat by the schedule as drawn: a linear mixed model of each answer in "
+        f"the period waves ({', '.join(spec.period_waves) or 'not yet named'}) on the change "
+        f"and a fixed effect for each period, with random {unit} intercepts{extra} (Hussey and "
+        "Hughes 2007); REML, Satterthwaite degrees of freedom"
+        + (f"; the {spec.transition} transition period(s) after each start left out"
+           if spec.transition else "")
+        + f". Beside it: least squares with the same period effects and CR2 standard errors by "
+        f"{unit}, and randomisation inference re-drawing which {unit}s start when"
+        + ("; and the effect by time since the change (exposure time)" if spec.exposure_time
+           else "")
+        + "."
+    )  # fmt: skip
+    warning = model_warning(spec, unit)
+    return words + (f" Caution: {warning}." if warning else "")
