@@ -1,6 +1,6 @@
 """Every error under /api/ is JSON with one message, including the ones no endpoint makes
 (an unknown path, a method a path does not take); a request turned away by the rate limit is
-not written to the audit log."""
+not written to the audit log, and a dataset download is, as an export."""
 
 from __future__ import annotations
 
@@ -58,3 +58,20 @@ def test_requests_refused_by_the_rate_limit_are_not_audited(
     statuses = [client.get("/api/v1/token").status_code for _ in range(5)]
     assert statuses == [200, 429, 429, 429, 429]
     assert AuditEvent.objects.filter(action="api-request").count() == before + 1
+
+
+def test_a_dataset_download_is_audited_as_an_export_with_its_fingerprint(
+    trial: Any, client: Client
+) -> None:
+    from hearten.analysis.dataset import build_dataset, dataset_digest
+    from hearten.trials.allocation import randomise_trial
+    from hearten.trials.models import AuditEvent
+
+    randomise_trial(trial, 5)
+    answer = client.get("/api/v1/trials/letters-test/dataset")
+    assert answer.status_code == 200
+    assert answer["X-Dataset-SHA256"] == dataset_digest(build_dataset(trial))
+    event = AuditEvent.objects.filter(action="exported").latest("id")
+    assert event.detail["what"] == "analysis dataset"
+    assert event.detail["sha256"] == answer["X-Dataset-SHA256"]
+    assert event.detail["rows"] == answer.content.decode().count("\n") - 1

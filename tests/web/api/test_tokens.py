@@ -201,3 +201,14 @@ def test_a_coordinator_sees_and_revokes_only_their_own_tokens(people: Any) -> No
     evaluator = Client()
     assert sign_in(evaluator, "evaluator", PASSWORD)
     assert theirs.token.prefix.encode() in evaluator.get("/trials/letters-test/api-tokens/").content
+
+
+def test_switching_off_someone_who_left_stops_their_tokens(people: Any, hearten: Any) -> None:
+    from hearten.web.api.tokens import create_token
+
+    made = create_token(people, "coordinator", "read")
+    assert _bearer(made.secret).get(STATUS).status_code == 200
+    assert hearten("user", "disable", "coordinator").code == 0
+    answer = _bearer(made.secret).get(STATUS)
+    assert answer.status_code == 401
+    assert "switched off" in answer.json()["error"]
