@@ -121,3 +121,14 @@ def test_the_plan_is_checked_before_any_data_are_read(trial: Any) -> None:
     hc2 = design.model_copy(update={"analysis": design.analysis.model_copy(update={"vcov": "HC2"})})
     with pytest.raises(EstimationError, match="use CR2"):
         specify(trial, hc2, trial.allocation.created_at, trial.allocation.created_at.date())
+
+
+def test_every_planned_outcome_reads_as_an_outcome_result(analysed: Any) -> None:
+    typed = read_result(analysed)
+    primary = typed.outcome("primary")
+    assert primary.role == "primary"
+    assert primary.n == analysed.result["model"]["n"]
+    assert primary.effects == typed.effects
+    assert typed.outcomes == ("primary",)
+    with pytest.raises(KeyError, match="no planned outcome 'valued'"):
+        typed.outcome("valued")

@@ -129,7 +129,8 @@ class OutcomeResult:
 
     Attributes:
         name: the outcome's name in the plan.
-        role: ``"secondary"`` or ``"mediator"``.
+        role: ``"secondary"`` or ``"mediator"`` (``"primary"`` for
+            :attr:`AnalysisResult.primary`).
         outcome: "<instrument> <score> at <wave>".
         transform: the plan's transform of the outcome.
         baseline: the baseline wave adjusted for, or ``None``.
@@ -286,6 +287,30 @@ class AnalysisResult:
     def outcomes(self) -> tuple[str, ...]:
         """The planned outcomes' names: ``primary`` and the secondary ones, in plan order."""
         return ("primary", *(o.name for o in self.secondary))
+
+    @property
+    def primary(self) -> OutcomeResult:
+        """The primary outcome read as the secondary ones are (stored at the top level)."""
+        return OutcomeResult(
+            name="primary",
+            role="primary",
+            outcome=self.model.outcome,
+            transform=self.model.transform,
+            baseline=self.model.baseline,
+            n=self.model.n,
+            effects=self.effects,
+            imputation=self.imputation,
+            observed_icc=self.observed_icc,
+        )
+
+    def outcome(self, name: str) -> OutcomeResult:
+        """The planned outcome called ``name`` (``primary`` or a secondary one's name)."""
+        if name == "primary":
+            return self.primary
+        for o in self.secondary:
+            if o.name == name:
+                return o
+        raise KeyError(f"no planned outcome {name!r}: the run has {', '.join(self.outcomes)}")
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: the keys and their order of every run stored so far."""
