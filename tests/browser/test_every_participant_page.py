@@ -117,6 +117,12 @@ def test_every_other_participant_page_is_accessible(
     phone.goto(f"{base}/s/no-such-link/")
     phone.get_by_role("heading", name="This link does not work").wait_for()
     _check(phone)
+    phone.goto(f"{base}/s/{closed.token}/stop-emails/")  # the one-click unsubscribe's page
+    phone.get_by_role("heading", name="Stop e-mails from the study").wait_for()
+    _check(phone)
+    phone.get_by_role("button", name="Stop e-mails").click()
+    phone.get_by_role("heading", name="You will get no more e-mails from this study").wait_for()
+    _check(phone)
     close_wave(closed.wave)
     phone.goto(f"{base}/s/{closed.token}/")
     phone.get_by_role("heading", name="This survey has closed").wait_for()

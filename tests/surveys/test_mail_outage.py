@@ -156,7 +156,7 @@ def test_a_refused_message_fails_at_once_and_goes_again_on_request(
         refusing.stop()
 
 
-def test_headers_name_the_leave_page_and_the_study_contact(
+def test_headers_name_the_one_click_stop_and_the_study_contact(
     hearten: Callable[..., Any], smtp: Inbox, trial: Any, settings: Any
 ) -> None:
     trial.design.setdefault("participants", {})["email"] = "wellbeing-study@example.org"
@@ -165,11 +165,49 @@ def test_headers_name_the_leave_page_and_the_study_contact(
     hearten("worker", "--once")
     first = smtp.messages[0]
     inv = Invitation.objects.get(participant__identity__email=first["To"])
-    leave = f"<{settings.HEARTEN.base_url}/s/{inv.token}/leave-study/>"
-    assert "".join(first["List-Unsubscribe"].split()) == leave  # long headers are folded
-    # The leave page asks before it acts, so no one-click POST (RFC 8058) is promised.
-    assert first["List-Unsubscribe-Post"] is None
+    # One click stops e-mails (RFC 8058), not the leave page, which asks before it acts.
+    stop = f"<{settings.HEARTEN.base_url}/s/{inv.token}/stop-emails/>"
+    assert "".join(first["List-Unsubscribe"].split()) == stop  # long headers are folded
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert first["Reply-To"] == "wellbeing-study@example.org"
+
+
+def test_one_click_unsubscribe_stops_e_mails_without_leaving_the_study(
+    hearten: Callable[..., Any], smtp: Inbox, trial: Any
+) -> None:
+    from django.test import Client
+
+    from hearten.messaging.stops import STOPPED
+    from hearten.trials.models import Arm
+
+    _invitations_only(trial)
+    inv = Invitation.objects.select_related("participant").order_by("pk").first()
+    assert inv is not None
+    url = f"/s/{inv.token}/stop-emails/"
+    browser = Client(enforce_csrf_checks=True)  # as a mail program: no CSRF token, no cookie
+    asked = browser.get(url)
+    assert asked.status_code == 200
+    assert "Stop e-mails" in asked.content.decode()
+    assert not hasattr(inv.participant, "mail_stop")  # looking at the page stops nothing
+    done = browser.post(
+        url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert done.status_code == 200
+    page = done.content.decode()
+    assert "You will get no more e-mails from this study" in page
+    assert f"/s/{inv.token}/leave-study/" in page  # leaving is still theirs to choose
+    for arm in Arm.objects.filter(trial=trial).values_list("name", flat=True):
+        assert arm not in page, arm
+    assert browser.post(url).status_code == 200  # again: nothing changes
+    assert hearten("worker", "--once").code == 0
+    mine = Message.objects.get(participant=inv.participant)
+    assert (mine.status, mine.note) == (MessageStatus.SKIPPED, STOPPED)
+    assert inv.participant.identity.email not in [m["To"] for m in smtp.messages]
+    assert len(smtp.messages) == Message.objects.filter(status="sent").count() > 0
+    inv.participant.refresh_from_db()
+    assert inv.participant.withdrawn_at is None  # still in the study
+    assert Client().get(f"/s/{inv.token}/").status_code == 200  # and their link works
+    assert Client().post("/s/no-such-link/stop-emails/").status_code == 404
 
 
 def test_waits_double_up_to_an_hour() -> None:

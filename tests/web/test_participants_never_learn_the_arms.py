@@ -56,8 +56,9 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
         pages.append(client.get(base))  # consent
         pages.append(client.post(base, {"consent": "yes"}, follow=True))  # page 1
         pages.append(client.post(base, {"page": "swemwbs"}))  # errors
-        for suffix in ("information/", "privacy/", "leave-study/", "concern/"):
+        for suffix in ("information/", "privacy/", "leave-study/", "concern/", "stop-emails/"):
             pages.append(client.get(base + suffix))
+        pages.append(client.post(base + "stop-emails/"))  # e-mails stopped
         pages.append(client.post(base + "concern/", {"concern": ""}))  # refused: empty
         pages.append(client.post(base + "concern/", {"concern": "A worry"}, follow=True))
         answers = {f"swemwbs_{i}": "3" for i in range(1, 8)}

@@ -70,3 +70,14 @@ class Message(models.Model):
                 fields=["content_type", "object_id", "kind"], name="message_once"
             ),
         ]
+
+
+class MailStop(models.Model):
+    """A participant who asked for no more e-mails (the one-click ``List-Unsubscribe`` of
+    RFC 8058, or its page): nothing more is sent to them. It is not leaving the study: they
+    still take part, may open their links, and may leave from the leave page."""
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="mail_stop"
+    )
+    at = models.DateTimeField()

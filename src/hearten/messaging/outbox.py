@@ -40,6 +40,7 @@ from django_tasks import task
 
 from hearten.messaging.models import MailFailure, Message, MessageStatus
 from hearten.messaging.purposes import Draft, purpose_of
+from hearten.messaging.stops import STOPPED, mail_stopped
 from hearten.trials.models import IdentityKey
 
 STALE_AFTER = timedelta(minutes=10)
@@ -160,13 +161,17 @@ def mail_status(trial_id: int | None = None) -> MailStatus:
 
 
 def _headers(message: Message, draft: Draft) -> dict[str, str]:
-    """``Message-ID`` (one per message, kept across tries), ``List-Unsubscribe`` (the
-    leave-the-study page) and ``Reply-To`` (the study's contact, where it has an e-mail)."""
+    """``Message-ID`` (one per message, kept across tries), ``List-Unsubscribe`` (the person's
+    one-click "no more e-mails" address with ``List-Unsubscribe-Post`` as RFC 8058 asks, or,
+    for a message without one, the leave-the-study page) and ``Reply-To`` (the study's
+    contact, where it has an e-mail)."""
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "hearten"
     headers = {
         "Message-ID": f"<hearten-message-{message.pk}@{domain}>",
-        "List-Unsubscribe": f"<{draft.leave}>",
+        "List-Unsubscribe": f"<{draft.stop or draft.leave}>",
     }
+    if draft.stop:
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if draft.reply_to:
         headers["Reply-To"] = draft.reply_to
     return headers
@@ -230,6 +235,8 @@ def send_message(message_id: int) -> str:
     )
     if reason is None and not email:
         reason = "no e-mail address"
+    if reason is None and mail_stopped(message.participant_id):
+        reason = STOPPED
     if reason is not None:
         return _skip(message_id, reason)
     draft = purpose.draft(message)

@@ -22,13 +22,16 @@ from hearten.messaging.models import Message
 @dataclass(frozen=True, slots=True)
 class Draft:
     """One e-mail as it will go: its subject and plain-text body, the page where the person
-    leaves the study (the ``List-Unsubscribe`` header) and the study's contact address for
-    ``Reply-To`` ("" when the study has none)."""
+    leaves the study (the ``List-Unsubscribe`` header), the study's contact address for
+    ``Reply-To`` ("" when the study has none) and ``stop``, the person's one-click "no more
+    e-mails" address (``hearten.messaging.stops``; "" when it has none): when given, it is the
+    ``List-Unsubscribe`` header instead, with ``List-Unsubscribe-Post`` (RFC 8058)."""
 
     subject: str
     body: str
     leave: str
     reply_to: str
+    stop: str = ""
 
 
 class Purpose(Protocol):

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from hearten.errors import StateError
@@ -66,3 +68,24 @@ def leave(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "surveys/unknown.html", status=404)
     person = Participant.objects.select_related("trial").get(pk=v.participant_id)
     return leave_page(request, v.study, f"/s/{token}/", person)
+
+
+# A mail program's one-click POST (RFC 8058) carries no CSRF token: the secret is the link.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def stop_emails(request: HttpRequest, token: str) -> HttpResponse:
+    """No more e-mails, staying in the study (``hearten.messaging.stops``): ``GET`` asks,
+    ``POST`` (the page's button, or a mail program's ``List-Unsubscribe=One-Click``) acts at
+    once and says so, naming nothing but the study."""
+    from hearten.messaging.stops import mail_stopped, stop_mail
+
+    v = visit(token)
+    if v is None:
+        return render(request, "surveys/unknown.html", status=404)
+    if request.method == "POST":
+        stop_mail(v.participant_id, timezone.now())
+    base = frame(v.study, f"/s/{token}/", leave=not v.withdrawn)
+    return render(
+        request, "surveys/stop_emails.html", {**base, "stopped": mail_stopped(v.participant_id)}
+    )

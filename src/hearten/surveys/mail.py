@@ -167,7 +167,13 @@ class SurveyMail:
         inv = _invitation(message)
         link = f"{settings.HEARTEN.base_url}/s/{inv.token}/"
         subject, body = _body(message, inv, link)
-        return Draft(subject, body, f"{link}leave-study/", study_of(inv.wave.trial).email or "")
+        return Draft(
+            subject,
+            body,
+            f"{link}leave-study/",
+            study_of(inv.wave.trial).email or "",
+            stop=f"{link}stop-emails/",
+        )
 
     def sent(self, message: Message) -> None:
         pass

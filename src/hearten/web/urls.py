@@ -69,6 +69,7 @@ urlpatterns = [
     path("s/<str:token>/information/", information.information, name="survey-information"),
     path("s/<str:token>/privacy/", information.privacy, name="survey-privacy"),
     path("s/<str:token>/leave-study/", leaving.leave, name="survey-leave"),
+    path("s/<str:token>/stop-emails/", leaving.stop_emails, name="survey-stop-emails"),
     path("s/<str:token>/concern/", concerns.concern, name="survey-concern"),
     path("s/<str:token>/consent/", survey_views.consent_record, name="survey-consent-record"),
 ]
