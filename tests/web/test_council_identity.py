@@ -6,6 +6,7 @@ clears the link with ``hearten user unlink``."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -117,3 +118,21 @@ def test_unlinking_an_account_without_a_link_changes_nothing(
     assert missing.code != 0
     assert "no account called 'nobody'" in missing.err
     assert "Traceback" not in missing.err
+
+
+def test_a_link_made_meanwhile_by_another_sign_in_wins(council: OpenIdProvider) -> None:
+    """Two sign-ins at once (two browsers) may both find an unlinked account by its address:
+    the database's two unique constraints let one link stand, and the other is refused."""
+    from hearten.web.council_sign_in import _link
+
+    alice = staff("alice.w", "alice@council.example")
+    other = staff("other", "other@council.example")
+    assert _link(council, alice, "alice")
+    assert _link(council, alice, "alice")  # the same link again: nothing changes
+    assert not _link(council, other, "alice")  # that council account is another's
+    assert not _link(council, alice, "alys")  # that account is linked to another subject
+    assert list(CouncilIdentity.objects.values_list("user__username", "subject")) == [
+        ("alice.w", "alice")
+    ]
+    elsewhere = dataclasses.replace(council, issuer="https://another-provider.example")
+    assert _link(elsewhere, alice, "alice")  # one link per issuer

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -161,3 +162,29 @@ def test_a_provider_without_an_end_session_endpoint_keeps_its_session(
 
 def test_signing_out_is_a_post(client: Client) -> None:
     assert client.get("/sign-out/").status_code == 405
+
+
+def test_the_worker_deletes_sessions_that_ended_by_their_time(
+    council: OpenIdProvider, hearten: Callable[..., Any]
+) -> None:
+    """A session left to expire (the browser closed, no sign-out) keeps the ID token it was
+    given until ``hearten worker`` deletes it; sessions still running stay."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from hearten.web.council_sign_in import ID_TOKEN_SESSION_KEY
+
+    staff("alice.w", "alice@council.example")
+    left, running = Client(), Client()
+    signed_in_at_the_council(left, ProviderBrowser("alice"))
+    signed_in_at_the_council(running, ProviderBrowser("alice"))
+    assert left.session[ID_TOKEN_SESSION_KEY]
+    Session.objects.filter(session_key=left.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    done = hearten("worker", "--once")
+    assert done.code == 0, done.err
+    assert "1 expired sign-in session(s) deleted." in done.out
+    assert list(Session.objects.values_list("session_key", flat=True)) == [
+        running.session.session_key
+    ]

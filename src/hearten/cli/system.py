@@ -143,13 +143,14 @@ def worker(
     ] = False,
 ) -> None:
     """Send survey invitations and reminders when they are due, and delete uploaded files
-    held past their 30 minutes (runs until stopped)."""
+    held past their 30 minutes and expired sign-in sessions (runs until stopped)."""
     require_database()
     import time
 
     from django.utils.crypto import get_random_string
 
     from hearten.messaging import outbox as mail
+    from hearten.web.accounts import clear_expired_sessions
     from hearten.web.uploads import sweep as sweep_uploads
 
     if retry_failed:
@@ -173,6 +174,9 @@ def worker(
         expired = sweep_uploads()
         if expired:
             out.print(f"{expired} uploaded file(s) held past 30 minutes deleted.")
+        ended = clear_expired_sessions()
+        if ended:
+            out.print(f"{ended} expired sign-in session(s) deleted.")
 
     if once:
         one_round()
