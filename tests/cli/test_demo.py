@@ -143,6 +143,10 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     ):
         assert text in page, text
     assert caseload.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    pack = (caseload.parent / "reporting-pack.md").read_text()
+    assert "## 1. CONSORT extension for stepped-wedge cluster randomised trials" in pack
+    assert "Teams randomised to 4 sequences" in pack
+    assert (caseload.parent / "reporting-pack.pdf").read_bytes().startswith(b"%PDF")
     pooled = (programme / "report.html").read_text()
     assert "Protected caseloads, rolled out in steps (demo)" in pooled
     assert "stepped wedge" in pooled

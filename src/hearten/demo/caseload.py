@@ -116,6 +116,7 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
     from hearten.hr.imports import import_hr
     from hearten.reports.preregistration import lock_and_preregister, write_preregistration
     from hearten.reports.render import write_report
+    from hearten.reports.standards import write_standards
     from hearten.surveys.services import plan_waves
     from hearten.trials.allocation import commit_seed, randomise_trial
     from hearten.trials.design import parse_design
@@ -172,5 +173,7 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
         import_hr(trial, "absence", home / "demo" / "caseload-absence.csv", {})
     with steps.step(label, "analysed"):
         run_analysis(trial)
-    with steps.step(label, "report written"):
-        return write_report(trial)
+    with steps.step(label, "report and reporting checklist written"):
+        report = write_report(trial)
+        write_standards(trial)
+    return report
