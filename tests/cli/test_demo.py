@@ -69,6 +69,16 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
         ).fetchone()
     assert closes is not None
     with sqlite3.connect(home / "hearten.sqlite3") as db:
+        named, sites = db.execute(
+            "SELECT (SELECT COUNT(*) FROM trials_trialrole_sites rs "
+            "JOIN trials_trialrole r ON rs.trialrole_id = r.id "
+            "JOIN auth_user u ON r.user_id = u.id JOIN trials_trial t ON r.trial_id = t.id "
+            "WHERE u.username = 'demo-coordinator' AND t.slug = 'demo-letters'), "
+            "(SELECT COUNT(*) FROM trials_site s JOIN trials_trial t ON s.trial_id = t.id "
+            "WHERE t.slug = 'demo-letters')"
+        ).fetchone()
+    assert named == sites > 0  # every site named: a coordinator given none uploads nothing
+    with sqlite3.connect(home / "hearten.sqlite3") as db:
         (deadline,) = db.execute("SELECT deadline FROM interventions_letterplan").fetchone()
     assert deadline is not None  # the letter writer's list page says by when
     html = report.read_text()

@@ -207,7 +207,8 @@ def _delivery_sign_ins(trial: Trial) -> tuple[tuple[str, str, str], ...]:
             break
     if not users.objects.filter(username=DEMO_COORDINATOR).exists():
         users.objects.create_user(username=DEMO_COORDINATOR)  # its password is set below
-    add_role(trial, DEMO_COORDINATOR, "coordinator", [])
+    every_site = list(trial.sites.order_by("code").values_list("code", flat=True))
+    add_role(trial, DEMO_COORDINATOR, "coordinator", [], sites=every_site)  # named: uploads
     signed = []
     accounts: tuple[tuple[str, str | None], ...] = (
         (writer_role, writer),
