@@ -67,6 +67,7 @@ def test_signing_out_ends_the_council_session_and_comes_back_to_hearten(
     answer = client.post("/sign-out/")
     assert answer.status_code == 200
     assert "_auth_user_id" not in client.session  # Hearten's session ended first
+    assert "no-store" in answer["Cache-Control"]  # the page holds the ID token
     page = answer.content.decode()
     refresh = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', page)
     link = re.search(r'href="([^"]+)">Continue to sign out of your council account', page)
@@ -160,8 +161,15 @@ def test_a_provider_without_an_end_session_endpoint_keeps_its_session(
     assert "code" in silent_sign_in(browser)  # the provider's session is left as it was
 
 
-def test_signing_out_is_a_post(client: Client) -> None:
+def test_signing_out_is_a_post_from_hearten_itself(client: Client) -> None:
+    """A link or another site's form cannot sign anyone out (nor send them to the
+    provider's sign-out)."""
+    staff("sam", "sam@council.example", password="a long passphrase 1")
     assert client.get("/sign-out/").status_code == 405
+    forged = Client(enforce_csrf_checks=True)
+    assert password_sign_in(forged, "sam", "a long passphrase 1")
+    assert forged.post("/sign-out/").status_code == 403
+    assert "_auth_user_id" in forged.session
 
 
 def test_the_worker_deletes_sessions_that_ended_by_their_time(

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from hearten.config import OpenIdProvider
@@ -62,9 +63,11 @@ def end_session_url(configured: OpenIdProvider, id_token: str) -> str | None:
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
+@never_cache
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """End Hearten's session and, after a council sign-in, the provider's."""
+    """End Hearten's session and, after a council sign-in, the provider's (never cached: the
+    page that moves on to the provider carries the ID token in its address)."""
     id_token = str(request.session.get(ID_TOKEN_SESSION_KEY) or "")
     logout(request)
     configured = provider()
@@ -74,6 +77,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return render(request, "hearten/signing_out.html", {"end_session_url": target})
 
 
+@never_cache
 @require_GET
 def signed_out(request: HttpRequest) -> HttpResponse:
     """The page the provider sends the browser back to after ending its session."""
