@@ -95,13 +95,15 @@ def test_a_late_start_and_withdrawals_are_counted_by_sequence(stepped: Any) -> N
     from hearten.trials.people import withdraw
 
     row = next(x for x in run_analysis(stepped).result["schedule"]["rows"] if x["sequence"] == 2)
-    change_schedule(stepped, row["unit"], 4, "the manager left in March")
+    change_schedule(stepped, row["unit"], 3, "the manager left in March")
+    change_schedule(stepped, row["unit"], 4, "the new manager asked for more time")
     person = Participant.objects.filter(trial=stepped, team__code=row["unit"]).first()
     assert person is not None
     withdraw(stepped, person.pseudonym, "left-employer", now=timezone.now())
     run_analysis(stepped)
     items = _items(standards_markdown(stepped))
-    assert f"{row['unit']} from period 2 to 4" in items["3b"]
+    assert f"{row['unit']} from period 2 to 3" in items["3b"]
+    assert f"{row['unit']} from period 3 to 4" in items["3b"]
     assert "the manager left in March" in items["3b"]
     assert "sequence 2: 2 teams randomised, 1 started as scheduled" in items["13a"]
     assert "1 withdrew (1 left the employer)" in items["13b"]

@@ -194,11 +194,11 @@ def answers(trial: Trial, run: AnalysisRun) -> dict[str, str]:
     corr = correlations(r)
     change = labels[e["term"]]
     control = labels[r["control"]]
+    late = {d["unit"] for d in moved}  # a team moved twice is one late start
     started = {
-        s: n - sum(1 for d in moved for x in r["schedule"]["rows"]
-                   if x["unit"] == d["unit"] and x["sequence"] == s)
+        s: n - sum(1 for x in r["schedule"]["rows"] if x["sequence"] == s and x["unit"] in late)
         for s, n in per_seq.items()
-    }  # fmt: skip
+    }
     losses = []
     for s in sorted(per_seq):
         cells = [f for f in flow if f["sequence"] == s]
