@@ -192,3 +192,29 @@ def test_the_report_methods_carry_the_caution_only_when_it_applies(
     answer_every_period(plain, effect=1)
     run_analysis(plain)
     assert "A caution on the planned model." not in write_report(plain).read_text()
+
+
+@pytest.mark.django_db
+def test_the_preregistration_powers_the_stepped_wedge_not_a_parallel_design(
+    hearten: Callable[..., Any], write_roster: Callable[[str], Path]
+) -> None:
+    import json
+
+    from hearten.reports.preregistration import lock_and_preregister
+    from hearten.trials.models import Participant
+
+    t = make_trial(write_roster, design_text(options="cac = 0.8\n"))
+    _, md, _ = lock_and_preregister(t)
+    prereg = " ".join(md.read_text().split())
+    assert "PowerUp!" not in prereg
+    teams = set(Participant.objects.filter(trial=t).values_list("team_id", flat=True))
+    size = Participant.objects.filter(trial=t).count() / len(teams)
+    # the same numbers through `hearten power mdes`, the command the how-to documents
+    r = hearten("power", "mdes", "--design", "stepped-wedge", "--clusters", str(len(teams)),
+                "--steps", "4", "--cluster-size", str(size), "--icc2", "0.05", "--cac", "0.8",
+                "--json")  # fmt: skip
+    assert r.code == 0, r.err
+    mdes = json.loads(r.out)["mdes"]
+    assert f"{len(teams)} teams on the roster in 4 steps" in prereg
+    assert "cluster autocorrelation 0.8" in prereg
+    assert f"minimum detectable effect **{mdes:.3f} SD** with 80% power" in prereg

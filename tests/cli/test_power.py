@@ -223,3 +223,34 @@ def test_stepped_wedge_mistakes_get_a_clear_error(
     r = hearten("power", "mdes", "--design", "stepped-wedge", "--icc2", "0.05", *args)
     assert r.code == 2
     assert message in " ".join(r.err.split())
+
+
+@pytest.mark.parametrize(
+    ("command", "design", "args", "message"),
+    [
+        ("mdes", "stepped-wedge", ["--clusters", "24", "--steps", "4", "--one-sided"],
+         "--one-sided does not apply to --design stepped-wedge"),
+        ("power", "stepped-wedge", ["--clusters", "24", "--steps", "4", "--es", "0.2",
+                                    "--attrition", "0.2"],
+         "--attrition does not apply to --design stepped-wedge"),
+        ("mdes", "stepped-wedge", ["--clusters", "24", "--steps", "4", "--r2-1", "0.3"],
+         "--r2-1 does not apply to --design stepped-wedge"),
+        ("mdes", "cra2", ["--clusters", "24", "--steps", "4"],
+         "--steps does not apply to --design cra2: it applies to --design stepped-wedge"),
+        ("power", "cra2", ["--clusters", "24", "--es", "0.2", "--cac", "0.8"],
+         "--cac does not apply to --design cra2"),
+    ],
+)  # fmt: skip
+def test_an_option_the_design_does_not_use_is_refused_not_dropped(
+    hearten: Callable[..., Any], command: str, design: str, args: list[str], message: str
+) -> None:
+    r = hearten("power", command, "--design", design, "--cluster-size", "20", "--icc2", "0.05",
+                *args)  # fmt: skip
+    assert r.code == 2
+    assert message in " ".join(r.err.split())
+    assert "Traceback" not in r.err
+
+
+def test_the_design_option_lists_the_stepped_wedge(hearten: Callable[..., Any]) -> None:
+    r = hearten("power", "mdes", "--help")
+    assert "stepped-wedge" in " ".join(r.out.split()).split("--n ")[0]

@@ -17,6 +17,7 @@ from hearten.cli.power_designs import (
     STEPPED_WEDGE,
     emit,
     power_design,
+    refuse_unused,
     solve_stepped_wedge,
 )
 from hearten.errors import DesignError
@@ -30,7 +31,8 @@ DesignOpt = Annotated[
     typer.Option(
         "--design",
         help="ira (people randomised), bira (people within sites), cra2 (teams), "
-        "bcra3f2 (teams within sites), cra3 (whole sites)",
+        "bcra3f2 (teams within sites), cra3 (whole sites), stepped-wedge (teams start the "
+        "change in steps; mdes and power only)",
     ),
 ]
 N = Annotated[float | None, typer.Option("--n", help="people: in all (ira) or per site (bira)")]
@@ -107,6 +109,29 @@ def mdes(
     as_json: AsJson = False,
 ) -> None:
     """The smallest effect the design can detect."""
+    refuse_unused(
+        design,
+        {
+            "n": n is not None,
+            "sites": sites is not None,
+            "icc3": icc3 != 0.0,
+            "r2-1": r2_1 != 0.0,
+            "r2-2": r2_2 != 0.0,
+            "r2-3": r2_3 != 0.0,
+            "covariates": covariates != 0,
+            "treated": treated != 0.5,
+            "one-sided": one_sided,
+            "attrition": attrition != 0.0,
+            "cv": cv != 0.0,
+            "control-proportion": control_proportion is not None,
+            "steps": steps is not None,
+            "cac": cac != 1.0,
+            "iac": iac != 0.0,
+            "sampling": sampling != "cross-sectional",
+            "decay": decay,
+            "transition": transition != 0,
+        },
+    )
     if design == STEPPED_WEDGE:
         solve_stepped_wedge(
             clusters,
@@ -176,6 +201,29 @@ def power_of(
     as_json: AsJson = False,
 ) -> None:
     """The design's power to detect an effect of --es standard deviations."""
+    refuse_unused(
+        design,
+        {
+            "n": n is not None,
+            "sites": sites is not None,
+            "icc3": icc3 != 0.0,
+            "r2-1": r2_1 != 0.0,
+            "r2-2": r2_2 != 0.0,
+            "r2-3": r2_3 != 0.0,
+            "covariates": covariates != 0,
+            "treated": treated != 0.5,
+            "one-sided": one_sided,
+            "attrition": attrition != 0.0,
+            "cv": cv != 0.0,
+            "control-proportion": control_proportion is not None,
+            "steps": steps is not None,
+            "cac": cac != 1.0,
+            "iac": iac != 0.0,
+            "sampling": sampling != "cross-sectional",
+            "decay": decay,
+            "transition": transition != 0,
+        },
+    )
     if design == STEPPED_WEDGE:
         solve_stepped_wedge(
             clusters,

@@ -17,6 +17,29 @@ if TYPE_CHECKING:
 STEPPED_WEDGE = "stepped-wedge"
 
 
+def refuse_unused(design: str, given: dict[str, bool]) -> None:
+    """Refuse an option the design does not use (``given``: each option's name, and whether
+    it was set away from its default), so a one-sided test, attrition or covariates asked of a
+    stepped wedge, or a step count asked of a parallel design, is never silently dropped."""
+    if design == STEPPED_WEDGE:
+        unused = [name for name, set_ in given.items() if set_ and name not in STEPPED_OPTIONS]
+        hint = "the stepped-wedge closed form uses --clusters, --steps, --cluster-size, " + (
+            "--icc2, --cac, --decay, --sampling, --iac, --transition and --alpha"
+        )
+    else:
+        unused = [name for name, set_ in given.items() if set_ and name in STEPPED_ONLY]
+        hint = "it applies to --design stepped-wedge"
+    if unused:
+        raise DesignError(f"--{unused[0]} does not apply to --design {design}: {hint}")
+
+
+STEPPED_OPTIONS = {
+    "clusters", "steps", "cluster-size", "icc2", "cac", "decay", "sampling", "iac",
+    "transition", "alpha", "power", "es", "json",
+}  # fmt: skip
+STEPPED_ONLY = {"steps", "cac", "decay", "sampling", "iac", "transition"}
+
+
 def solve_stepped_wedge(
     clusters: float | None,
     steps: int | None,

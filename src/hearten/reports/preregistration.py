@@ -211,7 +211,56 @@ def _analysis_words(design: Design) -> dict[str, str]:
     }
 
 
+def _stepped_wedge_power_line(trial: Trial, design: Design) -> str | None:
+    """A stepped-wedge trial's power by its own closed form (Hussey and Hughes 2007, with the
+    design's autocorrelations), not PowerUp!'s parallel designs: the roster's teams spread
+    over the steps, the mean team (less the expected attrition) measured each period."""
+    from hearten.stats.stepped_wedge import SteppedWedgeDesign, equal_sequences, solve_mdes
+
+    sw, p, a = design.stepped_wedge, design.power, design.analysis
+    assert sw is not None
+    column = "office_id" if design.unit == "office" else "team_id"
+    people = list(Participant.objects.filter(trial=trial).values_list(column, flat=True))
+    if not people:
+        return None
+    units = len(set(people))
+    mean = len(people) / units
+    if units < sw.steps:
+        return (
+            f"- {units} {design.unit}s on the roster cannot fill {sw.steps} steps, so no power "
+            "calculation could be made."
+        )
+    d = SteppedWedgeDesign(
+        equal_sequences(units, sw.steps),
+        mean * (1 - p.attrition),
+        p.icc,
+        cac=sw.cac,
+        iac=sw.iac,
+        sampling=sw.sampling,
+        decay=sw.decay,
+        transition=sw.transition,
+        alpha=a.alpha,
+    )
+    result = solve_mdes(d, p.power)
+    spread = "-".join(str(k) for k in d.sequences)
+    decay = ", decaying with the gap" if sw.decay else ""
+    cohort = f", individual autocorrelation {sw.iac}" if sw.sampling == "closed-cohort" else ""
+    return (
+        f"- Stepped wedge, closed form (Hussey and Hughes 2007; Hooper et al. 2016 for an "
+        f"autocorrelation below 1 or a closed cohort): {units} {design.unit}s on the roster in "
+        f"{sw.steps} steps ({spread} per step), {d.periods} periods, mean {mean:.1f} people per "
+        f"{design.unit} each period ({sw.sampling}), attrition {p.attrition:.0%}; ICC {p.icc}, "
+        f"cluster autocorrelation {sw.cac}{decay}{cohort}; alpha {a.alpha} (two-sided, normal "
+        f"approximation): minimum detectable effect **{result.effect:.3f} SD** with "
+        f"{p.power:.0%} power. With few {design.unit}s the small-sample analysis has less "
+        "power than this."
+    )
+
+
 def _power_lines(trial: Trial, design: Design) -> list[str]:
+    if design.stepped_wedge is not None:
+        line = _stepped_wedge_power_line(trial, design)
+        return [line or "- No roster has been imported, so no power calculation could be made."]
     lines = []
     p, a = design.power, design.analysis
     for pw in planned_power(trial, design):
