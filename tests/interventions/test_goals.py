@@ -144,6 +144,37 @@ def test_programme_reminders_go_until_stopped(
     assert EngagementEvent.objects.filter(kind="reminder-sent").count() == 38
 
 
+def test_a_programme_e_mail_stops_in_one_click_and_so_do_the_persons_other_e_mails(
+    hearten: Callable[..., Any], enrolled: Any, smtp: Inbox, settings: Any
+) -> None:
+    """RFC 8058 on the programme's e-mails too: the one-click address is the programme link's
+    stop-emails page, and a POST there stops every e-mail to that person."""
+    from django.test import Client
+
+    from hearten.messaging.stops import STOPPED
+
+    first, second = Enrolment.objects.filter(trial=enrolled).order_by("id")[:2]
+    assert first.participant.identity.email
+    stop = f"/g/{first.token}/stop-emails/"
+    one_click = Client(enforce_csrf_checks=True).post(
+        stop, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert one_click.status_code == 200
+    assert "You will get no more e-mails from this study" in one_click.content.decode()
+    hearten("worker", "--once")
+    to = [m["To"] for m in smtp.messages]
+    assert first.participant.identity.email not in to
+    due = Message.objects.filter(enrolment=first).exclude(status="pending")  # later: not due
+    assert set(due.values_list("status", "note")) == {("skipped", STOPPED)}
+    theirs = next(m for m in smtp.messages if m["To"] == second.participant.identity.email)
+    expected = f"<{settings.HEARTEN.base_url}/g/{second.token}/stop-emails/>"
+    assert "".join(theirs["List-Unsubscribe"].split()) == expected
+    assert theirs["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    first.refresh_from_db()
+    assert first.opted_out_at is None  # still in the programme, and in the study
+    assert first.participant.withdrawn_at is None
+
+
 def test_a_programme_of_three_modules_is_complete_after_three(
     hearten: Callable[..., Any], trial: Any, smtp: Inbox
 ) -> None:

@@ -73,7 +73,8 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
         pages.append(client.get(f"/s/{leaver.token}/"))
         for e in Enrolment.objects.filter(participant__in=[p.participant for p in people]):
             g = f"/g/{e.token}/"
-            for suffix in ("information/", "privacy/", "leave-study/", "leave/", "concern/"):
+            for suffix in ("information/", "privacy/", "leave-study/", "leave/", "concern/",
+                           "stop-emails/"):  # fmt: skip
                 pages.append(client.get(g + suffix))
         for page in pages:
             assert page.status_code in (200, 410), page.status_code

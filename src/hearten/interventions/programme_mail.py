@@ -109,7 +109,9 @@ class ProgrammeMail:
             "To stop the programme and these reminders, open the link and choose 'Stop the "
             "programme'.\n" + footer(study, page)
         )
-        return Draft(subject, body, f"{page}leave-study/", study.email or "")
+        return Draft(
+            subject, body, f"{page}leave-study/", study.email or "", stop=f"{page}stop-emails/"
+        )
 
     def sent(self, message: Message) -> None:
         _enrolment(message).events.create(kind="reminder-sent")

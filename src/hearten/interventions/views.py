@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from hearten.errors import DataError, StateError
@@ -344,6 +345,21 @@ def leave_study(request: HttpRequest, token: str) -> HttpResponse:
     if e is None:
         return render(request, "surveys/unknown.html", status=404)
     return leave_page(request, study_of(e.trial), f"/g/{token}/", e.participant)
+
+
+# A mail program's one-click POST (RFC 8058) carries no CSRF token: the secret is the link.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def stop_emails(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop e-mails from a programme link, staying in the study
+    (:func:`hearten.surveys.leaving.stop_emails_page`)."""
+    from hearten.surveys.leaving import stop_emails_page
+
+    e = _enrolment(token)
+    if e is None:
+        return render(request, "surveys/unknown.html", status=404)
+    return stop_emails_page(request, study_of(e.trial), f"/g/{token}/", e.participant)
 
 
 @never_cache

@@ -70,22 +70,30 @@ def leave(request: HttpRequest, token: str) -> HttpResponse:
     return leave_page(request, v.study, f"/s/{token}/", person)
 
 
+def stop_emails_page(
+    request: HttpRequest, study: Study, prefix: str, participant: Participant
+) -> HttpResponse:
+    """No more e-mails, staying in the study (``hearten.messaging.stops``), under the link
+    ``prefix``: ``GET`` asks, ``POST`` (the page's button, or a mail program's
+    ``List-Unsubscribe=One-Click``) acts at once and says so, naming nothing but the study."""
+    from hearten.messaging.stops import mail_stopped, stop_mail
+
+    if request.method == "POST":
+        stop_mail(participant.pk, timezone.now())
+    base = frame(study, prefix, leave=participant.withdrawn_at is None)
+    return render(
+        request, "surveys/stop_emails.html", {**base, "stopped": mail_stopped(participant.pk)}
+    )
+
+
 # A mail program's one-click POST (RFC 8058) carries no CSRF token: the secret is the link.
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def stop_emails(request: HttpRequest, token: str) -> HttpResponse:
-    """No more e-mails, staying in the study (``hearten.messaging.stops``): ``GET`` asks,
-    ``POST`` (the page's button, or a mail program's ``List-Unsubscribe=One-Click``) acts at
-    once and says so, naming nothing but the study."""
-    from hearten.messaging.stops import mail_stopped, stop_mail
-
+    """Stop e-mails from a survey link (:func:`stop_emails_page`)."""
     v = visit(token)
     if v is None:
         return render(request, "surveys/unknown.html", status=404)
-    if request.method == "POST":
-        stop_mail(v.participant_id, timezone.now())
-    base = frame(v.study, f"/s/{token}/", leave=not v.withdrawn)
-    return render(
-        request, "surveys/stop_emails.html", {**base, "stopped": mail_stopped(v.participant_id)}
-    )
+    person = Participant.objects.get(pk=v.participant_id)
+    return stop_emails_page(request, v.study, f"/s/{token}/", person)

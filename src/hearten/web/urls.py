@@ -63,6 +63,9 @@ urlpatterns = [
         "g/<str:token>/leave-study/", intervention_views.leave_study, name="programme-leave-study"
     ),
     path("g/<str:token>/concern/", intervention_views.concern, name="programme-concern"),
+    path(
+        "g/<str:token>/stop-emails/", intervention_views.stop_emails, name="programme-stop-emails"
+    ),
     path("g/<str:token>/<int:number>/", intervention_views.module, name="programme-module"),
     path("s/<str:token>/", survey_views.survey, name="survey"),
     path("s/<str:token>/done/", survey_views.done, name="survey-done"),
