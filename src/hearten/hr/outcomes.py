@@ -30,15 +30,17 @@ def derive(trial: Trial, start: date, end: date) -> pd.DataFrame:
     if end < start:
         raise DataError("the follow-up window ends before it starts")
     spells: dict[int, list[tuple[date, date]]] = {}
-    for spell in AbsenceSpell.objects.filter(participant__trial=trial):
+    absences = AbsenceSpell.objects.filter(participant__trial=trial).order_by("starts_on", "id")
+    for spell in absences:
         spells.setdefault(spell.participant_id, []).append((spell.starts_on, spell.ends_on))
     leaving = dict(Leaver.objects.filter(participant__trial=trial).values_list(
         "participant_id", "left_on"))  # fmt: skip
     changes: dict[int, list[tuple[date, float]]] = {}
-    for c in ContractChange.objects.filter(participant__trial=trial).order_by("changed_on"):
+    for c in ContractChange.objects.filter(participant__trial=trial).order_by("changed_on", "id"):
         changes.setdefault(c.participant_id, []).append((c.changed_on, float(c.fte)))
     snaps: dict[int, list[tuple[date, int]]] = {}
-    for snap in CaseloadSnapshot.objects.filter(participant__trial=trial).order_by("taken_on"):
+    taken = CaseloadSnapshot.objects.filter(participant__trial=trial).order_by("taken_on", "id")
+    for snap in taken:
         snaps.setdefault(snap.participant_id, []).append((snap.taken_on, snap.caseload))
     rows = []
     for p in Participant.objects.filter(trial=trial).order_by("pseudonym"):

@@ -102,7 +102,11 @@ def sequence_test(
     stratum when the allocation was stratified, ``seed`` the allocation's seed.
     """
     table = _means(y, cluster, period)
-    units = [str(c) for c in table.index]
+    # The clusters in the order the allocation listed them (its roster snapshot sorts the
+    # units by key), so the rule re-drawn is the one drawn, whatever order the rows came in.
+    table.index = [str(c) for c in table.index]
+    table = table.loc[sorted(table.index)]
+    units = list(table.index)
     missing = [u for u in units if u not in start]
     if missing:
         raise DataError(f"no start period for cluster {missing[0]!r}: give every cluster's")

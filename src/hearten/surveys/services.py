@@ -135,8 +135,12 @@ def invite(wave: Wave, now: datetime | None = None) -> list[IssuedLink]:
     for name in wave.pages or [wave.instrument]:
         if name in REGISTRY:  # the rest are the trial's own questions
             require_text(get_instrument(name))
-    people = Participant.objects.filter(trial=wave.trial, withdrawn_at__isnull=True).exclude(
-        consent=Consent.DECLINED
+    # In the stored order (by pseudonym): the links are created, and numbered, the same way
+    # whatever order the database returns the rows in.
+    people = (
+        Participant.objects.filter(trial=wave.trial, withdrawn_at__isnull=True)
+        .exclude(consent=Consent.DECLINED)
+        .order_by("pseudonym")
     )
     have = set(wave.invitations.values_list("participant_id", flat=True))
     new = [p for p in people if p.id not in have]
