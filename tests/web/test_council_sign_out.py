@@ -173,7 +173,7 @@ def test_signing_out_is_a_post_from_hearten_itself(client: Client) -> None:
 
 
 def test_the_worker_deletes_sessions_that_ended_by_their_time(
-    council: OpenIdProvider, hearten: Callable[..., Any]
+    council: OpenIdProvider, hearten: Callable[..., Any], worker_in_test: None
 ) -> None:
     """A session left to expire (the browser closed, no sign-out) keeps the ID token it was
     given until ``hearten worker`` deletes it; sessions still running stay."""
