@@ -134,8 +134,9 @@ def test_the_pack_is_written_through_the_command(hearten: Callable[..., Any], st
 def test_the_registry_items_come_from_the_schedule_and_the_run(stepped: Any) -> None:
     r = run_analysis(stepped).result
     text = standards_markdown(stepped)
-    start = text.index("## 7. WHO Trial Registration Data Set")
-    rows = [x.split(" | ") for x in text[start:].splitlines() if x.startswith("| ")][2:]
+    start = text.index("## 6. WHO Trial Registration Data Set")
+    end = text.index("## 7. UK Evaluation Registry")
+    rows = [x.split(" | ") for x in text[start:end].splitlines() if x.startswith("| ")][2:]
     values = {int(x[0].strip("| ")): x[2].rstrip(" |") for x in rows}
     assert len(values) == 24
     people = sum(f["people"] for f in r["flow"] if f["period"] == 0)
@@ -148,3 +149,25 @@ def test_the_registry_items_come_from_the_schedule_and_the_run(stepped: Any) -> 
     assert values[16].startswith(r["allocation"]["randomised_at"][:10])
     assert values[1] == NOT_REPORTED
     assert "Missing, to add before registering: 1. Primary registry" in text
+
+
+def test_the_evaluation_registry_describes_the_roll_out(
+    write_roster: Callable[[str], Path],
+) -> None:
+    from django.utils import timezone
+
+    before = timezone.make_aware(timezone.datetime(2025, 5, 19))
+    t = make_trial(write_roster, design_text(options=HR_OPTIONS), before)
+    answer_every_period(t, effect=1)
+    r = run_analysis(t).result
+    text = standards_markdown(t)
+    uk = text[text.index("## 7. UK Evaluation Registry") :]
+    people = sum(f["people"] for f in r["flow"] if f["period"] == 0)
+    assert (
+        f"A stepped-wedge randomised trial of Protected caseload model against Caseloads as "
+        f"usual for staff wellbeing: {people} people in 8 teams randomised to the order in "
+        "which they start (4 sequences)"
+    ) in uk
+    assert "Impact evaluation > Randomised control trial (RCT) > Stepped wedge RCT" in uk
+    # the roll-out began with period 1 of the design's calendar (4 August 2025)
+    assert "| Intervention start date | actual | August 2025 |" in uk

@@ -78,6 +78,16 @@ def _description(trial: Trial, r: dict[str, Any]) -> str:
     planned = design.planned_outcomes()
     arms = [quoted(a.label) for a in design.arms if not a.control]
     control = next(quoted(a.label) for a in design.arms if a.control)
+    if r.get("design") == "stepped-wedge":
+        # a stepped-wedge run's flow is by sequence and period: its people are period 0's
+        people = sum(f["people"] for f in r["flow"] if f["period"] == 0)
+        sequences = len({f["sequence"] for f in r["flow"]})
+        return (
+            f"A stepped-wedge randomised trial of {', '.join(arms)} against {control} for "
+            f"staff wellbeing: {people} people in {r['allocation']['units']} {design.unit}s "
+            f"randomised to the order in which they start ({sequences} sequences); primary "
+            f"outcome {planned[0].instrument} {planned[0].score} in each period."
+        )
     total = sum(f["randomised"] for f in r["flow"])
     return (
         f"A randomised trial of {', '.join(arms)} against {control} for staff wellbeing: "
@@ -95,6 +105,14 @@ def _events(trial: Trial, r: dict[str, Any]) -> list[tuple[str, str, str | None]
     opened = trial.delivery_opened_at or (
         datetime.combine(perks["first"], datetime.min.time()) if perks["first"] else None
     )
+    spec = design_of(trial).stepped_wedge
+    as_of = r.get("as_of")
+    if spec is not None and spec.period_starts and as_of:
+        # a roll-out starts when the first sequence does, at period 1 of the design's calendar:
+        # an actual date once the run's day has reached it
+        start = spec.period_starts[1]
+        if start <= datetime.fromisoformat(as_of).date():
+            opened = datetime.combine(start, datetime.min.time())
     analysed = r.get("analysed_at")
     last = _month(consents["last"])
     return [

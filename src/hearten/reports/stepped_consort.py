@@ -1,7 +1,7 @@
 """The reporting pack of a stepped-wedge trial: the CONSORT extension for stepped-wedge cluster
 randomised trials item by item, the schedule with each period's dates, consent, the observed
-correlations, harms, data sharing and the WHO Trial Registration Data Set, as Markdown
-(``hearten trial standards``).
+correlations, harms, data sharing, the WHO Trial Registration Data Set and the UK Evaluation
+Registry's fields (:mod:`hearten.reports.registry`), as Markdown (``hearten trial standards``).
 
 The items follow Hemming K, Taljaard M, McKenzie JE, et al. *Reporting of stepped wedge
 cluster randomised trials: extension of the CONSORT 2010 statement with explanation and
@@ -364,7 +364,7 @@ def stepped_standards_markdown(trial: Trial, run: AnalysisRun) -> str:
         "cluster randomised trials: extension of the CONSORT 2010 statement with explanation "
         "and elaboration. BMJ 2018;363:k1614 (item names paraphrased; read the published "
         "checklist for the wording).", "",
-        "## 2. The schedule and its periods", "",
+        "## 2. The schedule, its periods and the flow", "",
         f"| {unit.capitalize()} | Site | Sequence | Starts at period | Moved to |",
         "| --- | --- | --- | --- | --- |",
     ]  # fmt: skip
@@ -381,7 +381,7 @@ def stepped_standards_markdown(trial: Trial, run: AnalysisRun) -> str:
         seen = (_day(d["invited"]) if d["invited"] else "none", _day(d["answered"])
                 if d["answered"] else "none")  # fmt: skip
         lines.append(f"| {d['period']} | {planned} | {d['wave'] or '–'} | {seen[0]} | {seen[1]} |")
-    lines += ["", "## 3. Flow by sequence and period", "",
+    lines += ["", "The flow by sequence and period:", "",
               "| Sequence | Period | Condition | Invited | Answered | Analysed |",
               "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     lines += [
@@ -392,7 +392,7 @@ def stepped_standards_markdown(trial: Trial, run: AnalysisRun) -> str:
     corr = correlations(r)
     m = r["model"]
     lines += [
-        "", "## 4. Correlations", "",
+        "", "## 3. Correlations", "",
         f"Estimated by the planned model ({m['estimation']}): {unit} variance {m['tau2']:.4f}"
         + (f", {unit}-by-period variance {m['gamma2']:.4f}" if m.get("gamma2") is not None
            else "")
@@ -406,9 +406,9 @@ def stepped_standards_markdown(trial: Trial, run: AnalysisRun) -> str:
     if warning:
         lines += [f"Caution: {warning}.", ""]
     lines += [
-        "## 5. Harms", "",
+        "## 4. Harms", "",
         f"{NOT_REPORTED}: how harms were defined and collected. {_harms_line(trial)}", "",
-        "## 6. Data sharing", "",
+        "## 5. Data sharing", "",
         "The pseudonymised analysis rows (one per answer in a period wave; no names, staff "
         "numbers or e-mail addresses) can be exported by Hearten "
         f"(dataset SHA-256 {run.dataset_sha256}); the analysis is reproducible with Hearten "
@@ -417,6 +417,9 @@ def stepped_standards_markdown(trial: Trial, run: AnalysisRun) -> str:
         "shared.", "",
     ]  # fmt: skip
     lines += registry_lines(trial, run)
+    from hearten.reports.registry import registry_lines as evaluation_registry
+
+    lines += evaluation_registry(trial, r, run.created_at)
     return "\n".join(lines)
 
 
@@ -454,7 +457,7 @@ def registry_lines(trial: Trial, run: AnalysisRun) -> list[str]:
         f"({', '.join(spec.period_waves)})",
         20: "absence and leaving by period (HR records)" if r.get("hr") else "none",
     }
-    lines = ["## 7. WHO Trial Registration Data Set (for ISRCTN)", "",
+    lines = ["## 6. WHO Trial Registration Data Set (for ISRCTN)", "",
              "| No | Item | Value |", "| --- | --- | --- |"]  # fmt: skip
     missing = []
     for n, item in WHO_TRDS:
