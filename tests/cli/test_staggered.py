@@ -72,6 +72,7 @@ def test_the_file_command_prints_the_event_study_and_the_seed(
         ("", "--outcome=absence", "the file has no column 'absence'"),
         ("", "--comparison=everyone", "choose one of not-yet-treated, never-treated"),
         ("T0,2025-09,5.0,2025-05\n", None, "adopted must be the same on every row of a team"),
+        ("", "--figure=event.pdf", "name a .svg or .png file"),
     ],
 )
 def test_bad_input_is_one_line_that_says_what_to_fix(

@@ -87,3 +87,17 @@ def test_the_schedule_commands(hearten: Callable[..., Any], stepped: Any, tmp_pa
     data = json.loads(r.out)
     assert data["periods"] == 5
     assert data["deviations"][0]["moved_to"] == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("staircase.pdf", "name a .svg or .png file"), ("missing/staircase.svg", "does not exist")],
+)
+def test_a_figure_file_that_cannot_be_written_is_one_line(
+    hearten: Callable[..., Any], stepped: Any, tmp_path: Path, name: str, message: str
+) -> None:
+    r = hearten("trial", "schedule", stepped.slug, "--figure", str(tmp_path / name))
+    assert r.code == 2
+    assert message in " ".join(r.err.split())
+    assert "Traceback" not in r.err
+    assert not (tmp_path / name).exists()

@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
     from rich.table import Table as RichTable
 
@@ -78,3 +80,18 @@ def escape(markup: str) -> str:
     from rich.markup import escape as rich_escape
 
     return rich_escape(markup)
+
+
+def check_figure_path(path: Path | None) -> None:
+    """Refuse a ``--figure`` file that cannot be written as SVG or PNG, before any work is
+    done or recorded (matplotlib would otherwise fail with a traceback after it)."""
+    from hearten.errors import DataError
+
+    if path is None:
+        return
+    if path.suffix.lower() not in (".svg", ".png"):
+        raise DataError(f"--figure {path}: name a .svg or .png file")
+    if not path.parent.is_dir():
+        raise DataError(
+            f"--figure {path}: the folder {path.parent} does not exist; create it first"
+        )

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hearten.cli.bootstrap import require_database
-from hearten.cli.output import Table, out
+from hearten.cli.output import Table, check_figure_path, out
 
 TrialArg = Annotated[str, typer.Argument(help="the trial's slug, e.g. letters-2026")]
 
@@ -26,6 +26,7 @@ def schedule(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Who starts the change when (stepped-wedge trials), with any recorded changes."""
+    check_figure_path(figure)
     require_database()
     from hearten.trials.lifecycle import get_trial
     from hearten.trials.rollout import deviations, trial_schedule

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hearten.cli.output import Table, out
+from hearten.cli.output import Table, check_figure_path, out
 
 if TYPE_CHECKING:
     from hearten.analysis.staggered import StaggeredComparison
@@ -102,6 +102,7 @@ def trial_staggered(
 ) -> None:
     """Compare teams' monthly HR outcomes before and after they adopted a change at times
     chosen by decision (observational; writes a page beside the trial's report)."""
+    check_figure_path(figure)
     from hearten.cli.bootstrap import require_database
 
     require_database()
@@ -147,6 +148,7 @@ def staggered_file(
 ) -> None:
     """Staggered adoption on your own monthly panel, without a database (observational:
     Callaway and Sant'Anna 2021 with not-yet-adopted comparison teams)."""
+    check_figure_path(figure)
     from hearten.analysis.staggered import compare_file, parse_comparison
     from hearten.analysis.table_file import read_table
 
