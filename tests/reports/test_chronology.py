@@ -18,13 +18,13 @@ def _result(committed: str | None, locked: str | None) -> dict[str, Any]:
 
 
 def test_a_seed_committed_before_the_draw_is_said_to_be_committed_before_it() -> None:
-    order = report_chronology(_result("2026-05-12T09:00:00+00:00", None))
+    order = report_chronology(**_result("2026-05-12T09:00:00+00:00", None))
     assert order["seed"] == "before randomisation"
     assert order["plan"] == ""
 
 
 def test_a_seed_committed_after_the_draw_is_said_to_prove_nothing() -> None:
-    order = report_chronology(_result("2026-11-30T09:00:00+00:00", None))
+    order = report_chronology(**_result("2026-11-30T09:00:00+00:00", None))
     assert order["seed"] == (
         "after randomisation (on 2026-05-13), so the commitment does not show that the seed "
         "was fixed before the draw"
@@ -32,7 +32,7 @@ def test_a_seed_committed_after_the_draw_is_said_to_prove_nothing() -> None:
 
 
 def test_a_seed_committed_at_the_moment_of_the_draw_is_not_said_to_be_before_it() -> None:
-    assert report_chronology(_result(DRAW, None))["seed"].startswith(
+    assert report_chronology(**_result(DRAW, None))["seed"].startswith(
         "at the same moment as randomisation"
     )
 
@@ -42,23 +42,23 @@ def test_the_order_compares_instants_not_how_they_are_written() -> None:
 
 
 def test_a_plan_locked_before_or_after_randomisation_is_labelled_so() -> None:
-    assert report_chronology(_result(None, "2026-05-01T00:00:00+00:00"))["plan"] == (
+    assert report_chronology(**_result(None, "2026-05-01T00:00:00+00:00"))["plan"] == (
         "before randomisation"
     )
-    assert report_chronology(_result(None, "2026-06-01T00:00:00+00:00"))["plan"] == (
+    assert report_chronology(**_result(None, "2026-06-01T00:00:00+00:00"))["plan"] == (
         "after randomisation (on 2026-05-13)"
     )
-    assert report_chronology(_result(None, None))["plan"] == ""
+    assert report_chronology(**_result(None, None))["plan"] == ""
 
 
 def test_choices_are_said_to_be_declared_before_the_results_only_in_a_locked_plan() -> None:
-    locked = report_chronology(_result(None, "2026-05-01T00:00:00+00:00"))["declared"]
+    locked = report_chronology(**_result(None, "2026-05-01T00:00:00+00:00"))["declared"]
     assert locked == "in the analysis plan locked on 2026-05-01, before the results were seen"
-    never = report_chronology(_result(None, None))["declared"]
+    never = report_chronology(**_result(None, None))["declared"]
     assert never == "in the analysis plan, which was never locked, so this is exploratory"
     amended = _result(None, "2026-05-01T00:00:00+00:00")
     amended["plan"]["deviations"] = [{"number": 2}]
-    assert "Changes to the plan" in report_chronology(amended)["declared"]
+    assert "Changes to the plan" in report_chronology(**amended)["declared"]
 
 
 @pytest.mark.django_db

@@ -112,11 +112,12 @@ def test_a_trial_with_a_compliance_rule_gets_an_uptake_funnel() -> None:
         {"arm": "control", "randomised": 40, "received": 0, "responded": 30},
         {"arm": "letters", "randomised": 42, "received": 3, "responded": 31},
     ]
-    r = {"flow": flow, "control": "control", "uptake": {"min_group": 5}}
+    uptake = {"min_group": 5}
     labels = {"control": "Usual", "letters": "Letters"}
-    assert _arm_funnel(r, labels) == {
+    assert _arm_funnel(flow, "control", uptake, labels) == {
         "randomised to letters": "42",
         "received it": "fewer than 5",
         "answered the follow-up": "31",
     }
-    assert _arm_funnel({**r, "flow": [{**f, "received": None} for f in flow]}, labels) == {}
+    unreceived = [{**f, "received": None} for f in flow]
+    assert _arm_funnel(unreceived, "control", uptake, labels) == {}

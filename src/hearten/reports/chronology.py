@@ -10,7 +10,8 @@ usually follows.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+
+from hearten.analysis.result import JsonObject
 
 
 def relative(at: str, reference: str, event: str) -> str:
@@ -23,7 +24,7 @@ def relative(at: str, reference: str, event: str) -> str:
     return f"at the same moment as {event}"
 
 
-def _declared(plan: dict[str, Any]) -> str:
+def _declared(plan: JsonObject) -> str:
     if not (plan.get("locked") and plan.get("locked_at")):
         return "in the analysis plan, which was never locked, so this is exploratory"
     said = f"in the analysis plan locked on {plan['locked_at'][:10]}, before the results were seen"
@@ -32,15 +33,15 @@ def _declared(plan: dict[str, Any]) -> str:
     return said
 
 
-def report_chronology(result: dict[str, Any]) -> dict[str, str]:
-    """The report's order phrases for one stored analysis result.
+def report_chronology(allocation: JsonObject, plan: JsonObject | None) -> dict[str, str]:
+    """The report's order phrases for one stored analysis result's ``allocation`` and ``plan``.
 
     ``seed``: how the seed's commitment relates to randomisation (empty when no seed was
     committed); ``plan``: how the plan's locking relates to it (empty when never locked);
     ``declared``: where the plan's choices were declared, for "moderators named ...". An
     order that defeats the purpose (a commitment or a lock after the draw) says so.
     """
-    a, plan = result["allocation"], result.get("plan") or {}
+    a, plan = allocation, plan or {}
     out = {"seed": "", "plan": "", "declared": _declared(plan)}
     randomised = a["randomised_at"]
     if a.get("committed_at"):

@@ -2,12 +2,16 @@
 
 Each planned outcome's row with its family-adjusted p and confirmatory or exploratory label,
 the multiple-imputation results beside the estimates they are read against, balance, and the
-HR outcomes' rates beside control's. Stored results in, rows out: nothing is recomputed.
+HR outcomes' rates beside control's. Stored results in (the typed
+:class:`~hearten.analysis.result.AnalysisResult`), rows out: nothing is recomputed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from hearten.analysis.result import AnalysisResult, JsonObject, ModelUsed
 
 
 def p_text(p: float | None) -> str:
@@ -16,43 +20,43 @@ def p_text(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def ci_text(e: dict[str, Any], digits: int = 3) -> str:
+def ci_text(e: Mapping[str, Any], digits: int = 3) -> str:
     """An interval as text; a one-sided interval's open end (stored as ``None``) is ∞."""
     low = "−∞" if e.get("conf_low") is None else f"{e['conf_low']:.{digits}f}"
     high = "∞" if e.get("conf_high") is None else f"{e['conf_high']:.{digits}f}"
     return f"{low} to {high}"
 
 
-def secondary_imputed(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+def secondary_imputed(r: AnalysisResult, labels: dict[str, str]) -> list[dict[str, Any]]:
     """Each secondary outcome's multiple-imputation sensitivity result (or why there is
     none); empty when imputation is the plan's own analysis (its table shows it then)."""
     rows: list[dict[str, Any]] = []
-    for o in r.get("secondary", []):
-        mi = o.get("imputation") or {}
+    for o in r.secondary:
+        mi = o.imputation or {}
         if mi.get("role") != "sensitivity":
             continue
         if mi.get("note"):
-            rows.append({"name": o["name"], "note": mi["note"]})
+            rows.append({"name": o.name, "note": mi["note"]})
         for e in mi.get("effects", []):
-            rows.append({**e, "name": o["name"], "label": labels[e["term"]], "ci_text": ci_text(e)})
+            rows.append({**e, "name": o.name, "label": labels[e["term"]], "ci_text": ci_text(e)})
     return rows
 
 
-def imputed_from(model: dict[str, Any]) -> str:
+def imputed_from(model: ModelUsed) -> str:
     """The predictors of the imputation model, in words."""
-    items: list[str] = ["the baseline score"] if model.get("baseline") else []
-    items += [str(c) for c in model.get("covariates") or []]
-    items += ["site"] if model.get("strata_fixed_effects") else []
+    items: list[str] = ["the baseline score"] if model.baseline else []
+    items += [str(c) for c in model.covariates]
+    items += ["site"] if model.strata_fixed_effects else []
     if not items:  # the imputation then gave a note instead (nothing to predict from)
         return "nothing"
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def imputed_effects(r: dict[str, Any]) -> list[dict[str, Any]]:
+def imputed_effects(r: AnalysisResult) -> list[dict[str, Any]]:
     """The multiple-imputation effects, each with the estimate it is read against: the
     complete-case one when imputation is the plan's analysis, else the main estimate."""
-    mi = r.get("imputation") or {}
-    main = {e["term"]: e for e in r.get("effects", [])}
+    mi = r.imputation or {}
+    main: dict[str, JsonObject] = {e["term"]: e for e in r.effects}
     out = []
     for e in mi.get("effects", []):
         other = main.get(e["term"], {})
@@ -63,23 +67,22 @@ def imputed_effects(r: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def plan_label(r: dict[str, Any], name: str) -> dict[str, str]:
-    labels = (r.get("plan") or {}).get("labels", {})
+def plan_label(r: AnalysisResult, name: str) -> dict[str, str]:
+    labels = (r.plan or {}).get("labels", {})
     default = {"label": "exploratory", "reason": "analysed before plans were recorded"}
     return dict(labels.get(name, default))
 
 
-def planned_rows(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+def planned_rows(r: AnalysisResult, labels: dict[str, str]) -> list[dict[str, Any]]:
     """One row per planned survey outcome and arm, with its family-adjusted p and label."""
     adjusted = {
         (o, f["arm"]): p_text(a)
-        for f in r.get("families", [])
+        for f in r.families
         for o, a in zip(f["outcomes"], f["adjusted"], strict=True)
     }
-    outcomes = [("primary", r["model"]["outcome"], r["effects"])]
-    outcomes += [(o["name"], o["outcome"], o["effects"]) for o in r.get("secondary", [])]
     rows = []
-    for name, described, effects in outcomes:
+    for o in (r.primary, *r.secondary):
+        name, described, effects = o.name, o.outcome, o.effects
         status = plan_label(r, name)
         for e in effects:
             g = e.get("hedges_g") or {}
@@ -102,7 +105,7 @@ def planned_rows(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, An
     return rows
 
 
-def balance_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def balance_rows(rows: Sequence[JsonObject]) -> list[dict[str, Any]]:
     """Balance rows as the report's table shows them: per arm n, mean and SD."""
     return [
         {
@@ -114,10 +117,10 @@ def balance_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def hr_rows(r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+def hr_rows(r: AnalysisResult, labels: dict[str, str]) -> dict[str, Any]:
     """Absence and leaving rows with each arm's rate or share beside control's."""
-    hr = r.get("hr") or {}
-    control = r["control"]
+    hr = r.hr or {}
+    control = r.control
     absence = hr.get("absence") or {}
     rates = absence.get("rate_per_fte_year", {})
     leaving = hr.get("leaving") or {}

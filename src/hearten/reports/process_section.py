@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hearten.analysis.result import AnalysisResult
 from hearten.reports.effect_tables import ci_text
 from hearten.trials.models import Trial
 
@@ -16,7 +17,7 @@ def _cell(cell: Any) -> str:
     return "not shown" if cell.hidden else f"{cell.mentioning} of {cell.interviewees}"
 
 
-def process_section(trial: Trial, r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+def process_section(trial: Trial, r: AnalysisResult, labels: dict[str, str]) -> dict[str, Any]:
     """The process evaluation section: flow, themes by arm beside each arm's effect, by
     uptake stage, and a quote per theme and arm where the column may be shown."""
     from hearten.process.summary import summary
@@ -24,7 +25,7 @@ def process_section(trial: Trial, r: dict[str, Any], labels: dict[str, str]) -> 
     s = summary(trial)
     if s is None:
         return {"ipe": None}
-    effect = {e["term"]: e for e in r["effects"]}
+    effect = {e["term"]: e for e in r.effects}
     columns = [
         {"key": c, "label": labels.get(c, c),
          "effect": f"{effect[c]['estimate']:.2f} ({ci_text(effect[c], 2)})"

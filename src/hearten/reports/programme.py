@@ -21,7 +21,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 import hearten
-from hearten.analysis.stored import latest_run
+from hearten.analysis.models import AnalysisRun
+from hearten.analysis.result import JsonObject
+from hearten.analysis.stored import is_stepped_wedge, latest_run, read_result
 from hearten.errors import DataError, EstimationError
 from hearten.files import write_atomic
 from hearten.reports.figures import (
@@ -52,27 +54,50 @@ class Study:
     design: str = "parallel"
 
 
+@dataclass(frozen=True, slots=True)
+class _Primary:
+    """What the programme reads of a trial's latest run: a parallel run's typed result
+    (:func:`~hearten.analysis.stored.read_result`), or the stored JSON of a stepped-wedge
+    run, whose result is not typed on reading yet."""
+
+    design: str
+    plan: JsonObject | None
+    effects: tuple[JsonObject, ...]
+    arms: tuple[JsonObject, ...]
+    control_sd: float | None
+    sites: JsonObject | None
+    economics: JsonObject | None
+    instrument: str
+
+    @classmethod
+    def of(cls, run: AnalysisRun) -> _Primary:
+        if is_stepped_wedge(run):
+            r = run.result
+            return cls("stepped wedge", r.get("plan"), tuple(r["effects"]), tuple(r["arms"]),
+                       r.get("control_sd"), r.get("sites"), r.get("economics"),
+                       (r.get("instrument") or {}).get("name", ""))  # fmt: skip
+        t = read_result(run)
+        return cls("parallel", t.plan, t.effects, t.arms, t.control_sd, t.sites, t.economics,
+                   t.instrument.name)  # fmt: skip
+
+
 def _trial_studies(slugs: list[str]) -> tuple[list[Study], list[Study], list[dict[str, Any]]]:
     """Each trial's primary effect and each site's, standardised, and what was skipped."""
     trials, sites, notes = [], [], []
     for slug in slugs:
         trial = get_trial(slug)
-        run = latest_run(trial)
-        r = run.result
-        status = ((r.get("plan") or {}).get("labels", {}).get("primary") or {}).get(
-            "label", "exploratory"
-        )
-        for e in r["effects"]:
+        r = _Primary.of(latest_run(trial))
+        status = ((r.plan or {}).get("labels", {}).get("primary") or {}).get("label", "exploratory")
+        for e in r.effects:
             g = e.get("hedges_g")
-            arm = next(a["label"] for a in r["arms"] if a["name"] == e["term"])
+            arm = next(a["label"] for a in r.arms if a["name"] == e["term"])
             if not g or not g.get("std_error"):
                 notes.append({"trial": slug, "note": f"{arm}: no standardised effect"})
                 continue
-            label = trial.name if len(r["effects"]) == 1 else f"{trial.name}: {arm}"
-            design = "stepped wedge" if r.get("design") == "stepped-wedge" else "parallel"
-            trials.append(Study(label, slug, g["g"], g["std_error"], e["n"], status, design))
-        sd = r.get("control_sd")
-        for s in (r.get("sites") or {}).get("effects", []):
+            label = trial.name if len(r.effects) == 1 else f"{trial.name}: {arm}"
+            trials.append(Study(label, slug, g["g"], g["std_error"], e["n"], status, r.design))
+        sd = r.control_sd
+        for s in (r.sites or {}).get("effects", []):
             if sd:
                 sites.append(
                     Study(f"{s['site']} ({slug})", slug, s["estimate"] / sd,
@@ -85,12 +110,12 @@ def _trial_studies(slugs: list[str]) -> tuple[list[Study], list[Study], list[dic
 WTP_PER_SD = (0.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
 
 
-def _points_per_g(r: dict[str, Any], arm: str) -> float | None:
+def _points_per_g(r: _Primary, arm: str) -> float | None:
     """Outcome points per unit of the arm's Hedges' g in the trial's report (the inverse of
     its scale), or, for a run stored before g carried its scale, the control-arm SD."""
-    g = next((e.get("hedges_g") or {} for e in r["effects"] if e["term"] == arm), {})
+    g = next((e.get("hedges_g") or {} for e in r.effects if e["term"] == arm), {})
     scale = g.get("scale")
-    return 1.0 / scale if scale else r.get("control_sd")
+    return 1.0 / scale if scale else r.control_sd
 
 
 def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
@@ -100,13 +125,13 @@ def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
     rows = []
     for slug in slugs:
         trial = get_trial(slug)
-        r = latest_run(trial).result
-        e = r.get("economics") or {}
+        r = _Primary.of(latest_run(trial))
+        e = r.economics or {}
         for c in e.get("per_point", []):
             sd = _points_per_g(r, c["arm"])
             if not sd:
                 continue
-            arm = next(a["label"] for a in r["arms"] if a["name"] == c["arm"])
+            arm = next(a["label"] for a in r.arms if a["name"] == c["arm"])
             draws = c["plane"]
             per_sd = icer(c["delta_cost"], c["delta_effect"] / sd)
             rows.append({
@@ -115,7 +140,7 @@ def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
                 "cost_high": c["cost_high"], "effect_sd": c["delta_effect"] / sd,
                 "effect_low": c["effect_low"] / sd, "effect_high": c["effect_high"] / sd,
                 "per_sd": per_sd.ratio, "quadrant": per_sd.quadrant,
-                "per_point": c["icer"], "instrument": r["instrument"]["name"].upper(),
+                "per_point": c["icer"], "instrument": r.instrument.upper(),
                 "per_point_low": c.get("icer_low"), "per_point_high": c.get("icer_high"),
                 "per_sd_low": c["icer_low"] * sd if c.get("icer_low") is not None else None,
                 "per_sd_high": c["icer_high"] * sd if c.get("icer_high") is not None else None,

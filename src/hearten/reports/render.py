@@ -3,11 +3,14 @@
 The sections' rows and figures are built in :mod:`~hearten.reports.effect_tables`,
 :mod:`~hearten.reports.value_for_money`, :mod:`~hearten.reports.report_figures` and
 :mod:`~hearten.reports.process_section`; this module gathers them into the template's context
-and writes the HTML, the PDF and the audit record.
+and writes the HTML, the PDF and the audit record. Every section reads the run's typed result
+(:func:`~hearten.analysis.stored.read_result`); a stepped-wedge run has its own context
+(:mod:`~hearten.reports.stepped_wedge`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 import hearten
-from hearten.analysis.stored import latest_run
+from hearten.analysis.models import AnalysisRun
+from hearten.analysis.stored import is_stepped_wedge, latest_run, read_result
 from hearten.files import write_atomic
 from hearten.reports.chronology import report_chronology
 from hearten.reports.effect_tables import (
@@ -59,12 +63,13 @@ def _harms(trial: Trial, labels: dict[str, str]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
-    run = latest_run(trial)
-    r = run.result
-    labels = {a["name"]: a["label"] for a in r["arms"]}
+def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any]:
+    """The parallel trial's report context from its ``run`` (the template reads ``r``, the
+    typed result, by attribute as it read the stored JSON by key)."""
+    r = read_result(run)
+    labels = r.labels
     effects = []
-    for e in r["effects"]:
+    for e in r.effects:
         effects.append(
             {
                 **e,
@@ -77,33 +82,33 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
         )
     figure = both(
         effect_plot(
-            [e for e in r["effects"] if e["conf_low"] is not None and e["conf_high"] is not None],
+            [e for e in r.effects if e["conf_low"] is not None and e["conf_high"] is not None],
             labels,
-            labels[r["control"]],
-            f"{r['instrument']['name'].upper()} {r['instrument']['score']} score",
+            labels[r.control],
+            f"{r.instrument.name.upper()} {r.instrument.score} score",
         ),
         150,
-        summary=f"Each arm's difference from {labels[r['control']]} with its interval",
+        summary=f"Each arm's difference from {labels[r.control]} with its interval",
         headers=["Arm", "Difference", "Lower limit", "Upper limit"],
         rows=[[labels[e["term"]], e["estimate"], e["conf_low"], e["conf_high"]]
-              for e in r["effects"]],
+              for e in r.effects],
     )  # fmt: skip
-    at_randomisation = r.get("randomisation_balance", {})
+    at_randomisation = r.randomisation_balance or {}
     rows = planned_rows(r, labels)
     secondary = [
-        {
-            **o,
-            "effects": [
+        dataclasses.replace(
+            o,
+            effects=tuple(
                 {
                     **e,
                     "label": labels[e["term"]],
                     "p_text": p_text(e["p_value"]),
                     "ci_text": ci_text(e),
                 }
-                for e in o["effects"]
-            ],
-        }
-        for o in r.get("secondary", [])
+                for e in o.effects
+            ),
+        )
+        for o in r.secondary
     ]
     families = [
         {
@@ -114,9 +119,9 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
                 for o, p, a in zip(f["outcomes"], f["p_values"], f["adjusted"], strict=True)
             ],
         }
-        for f in r.get("families", [])
+        for f in r.families
     ]
-    sites = r.get("sites")
+    sites = r.sites
     site_figure = None
     if sites and "effects" in sites:
         e = sites["effects"]
@@ -128,9 +133,9 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
                 [x["conf_high"] for x in e],
                 sites["weights"],
                 sites["pooled"],
-                f"Difference from {labels[r['control']]} by site",
+                f"Difference from {labels[r.control]} by site",
             ),
-            summary=f"Each site's difference from {labels[r['control']]} with its interval, "
+            summary=f"Each site's difference from {labels[r.control]} with its interval, "
             f"and the pooled estimate {sites['pooled']['estimate']:.2f} "
             f"({sites['pooled']['conf_low']:.2f} to {sites['pooled']['conf_high']:.2f})",
             headers=["Site", "Difference", "Lower limit", "Upper limit"],
@@ -149,10 +154,10 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
             else f"{abs(a['equivalent_change']):.1f} "
             f"{'lower' if a['equivalent_change'] < 0 else 'higher'} {a['stressor']}",
         }
-        for a in r.get("stressors", [])
+        for a in r.stressors
     ]
-    mediators = [o for o in secondary if o.get("role") == "mediator"]
-    secondary = [o for o in secondary if o.get("role") != "mediator"]
+    mediators = [o for o in secondary if o.role == "mediator"]
+    secondary = [o for o in secondary if o.role != "mediator"]
     return {
         "mediators": mediators,
         "stressors": stressors,
@@ -163,7 +168,7 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
         "trial": trial,
         "run": run,
         "r": r,
-        "order": report_chronology(r),
+        "order": report_chronology(r.allocation or {}, r.plan),
         "labels": labels,
         "effects": effects,
         "figure": figure,
@@ -171,49 +176,49 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
         "planned_rows": rows,
         "observed_mdes": [
             (labels.get(arm, arm), m)
-            for arm, m in ((r.get("observed_icc") or {}).get("mdes") or {}).items()
+            for arm, m in ((r.observed_icc or {}).get("mdes") or {}).items()
         ],
         "multilevel": [
             {**e, "label": labels.get(e["term"], e["term"])}
-            for e in (r.get("multilevel") or {}).get("effects", [])
+            for e in (r.multilevel or {}).get("effects", [])
         ],
         "imputed": [
             {**e, "label": labels.get(e["term"], e["term"]), "ci_text": ci_text(e)}
             for e in imputed_effects(r)
         ],
-        "imputed_from": imputed_from(r["model"]),
+        "imputed_from": imputed_from(r.model),
         "secondary_imputed": secondary_imputed(r, labels),
         "eef_g": [
             (labels.get(arm, arm), g)
-            for arm, g in ((r.get("observed_icc") or {}).get("eef_g") or {}).items()
+            for arm, g in ((r.observed_icc or {}).get("eef_g") or {}).items()
         ],
         "primary_label": plan_label(r, "primary"),
         "hr_status": {k: plan_label(r, k) for k in ("absence", "leaving")},
         "harms": _harms(trial, labels),
         **report_figures(r, labels, rows),
-        "balance": balance_rows(r["balance"]),
+        "balance": balance_rows(r.balance),
         "randomised_people": balance_rows(at_randomisation.get("people", [])),
         "randomised_clusters": balance_rows(at_randomisation.get("clusters", [])),
         "cace_effects": [
             {
                 **e,
                 "label": labels[e["term"]],
-                "took_part": (r["cace"].get("took_part") or {}).get(e["term"], 0.0),
+                "took_part": ((r.cace or {}).get("took_part") or {}).get(e["term"], 0.0),
             }
-            for e in (r.get("cace") or {}).get("effects", [])
+            for e in (r.cace or {}).get("effects", [])
         ],
         "costs": cost_rows(r, labels),
         **economics_section(r, labels),
         **hr_rows(r, labels),
         "sample_ratio": [
             {**t, "cells": list(zip(t["observed"], t["expected"], strict=True))}
-            for t in r.get("sample_ratio", [])
+            for t in r.sample_ratio
         ],
-        "flow": [{**f, "label": labels[f["arm"]]} for f in r["flow"]],
-        "arm_labels": [labels[f["arm"]] for f in r["flow"]],
+        "flow": [{**f, "label": labels[f["arm"]]} for f in r.flow],
+        "arm_labels": [labels[f["arm"]] for f in r.flow],
         "generated_at": timezone.now(),
         "version": hearten.__version__,
-        "level": round(100 * (1 - r["model"]["alpha"])),
+        "level": round(100 * (1 - r.model.alpha)),
         **process_section(trial, r, labels),
         "voices": deliverer_voices(trial),
     }
@@ -222,7 +227,7 @@ def _context(trial: Trial, pdf: bool = False) -> dict[str, Any]:
 def _context_of(trial: Trial) -> tuple[dict[str, Any], str]:
     """The report's context and template: a stepped-wedge trial has its own."""
     run = latest_run(trial)
-    if run.result.get("design") == "stepped-wedge":
+    if is_stepped_wedge(run):
         from hearten.reports.stepped_wedge import stepped_wedge_context
         from hearten.trials.lifecycle import design_of
         from hearten.trials.stepped_wedge import model_warning
@@ -233,7 +238,7 @@ def _context_of(trial: Trial) -> tuple[dict[str, Any], str]:
                    "generated_at": timezone.now(), "version": hearten.__version__,
                    "voices": deliverer_voices(trial), "model_warning": warning}  # fmt: skip
         return context, "reports/stepped_wedge.html"
-    return _context(trial), "reports/report.html"
+    return _context(trial, run), "reports/report.html"
 
 
 def write_report(trial: Trial) -> Path:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from hearten.analysis.result import AnalysisResult, JsonObject
 from hearten.reports.figures import both, flow_diagram, flow_rows, funnel_chart, outcome_forest
 
 
-def arm_funnel(r: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
+def arm_funnel(
+    flow: Sequence[JsonObject], control: str, uptake: JsonObject | None, labels: dict[str, str]
+) -> dict[str, str]:
     """For a trial with a compliance rule and no programme funnel: the first treated arm's
     people randomised, receiving the intervention, and answering the follow-up (counts under
-    the reporting threshold shown as "fewer than k")."""
-    k = (r.get("uptake") or {}).get("min_group", 5)
-    arm = next((f for f in r["flow"] if f["arm"] != r["control"]), None)
+    the reporting threshold shown as "fewer than k"), from the run's ``flow`` and ``uptake``."""
+    k = (uptake or {}).get("min_group", 5)
+    arm = next((f for f in flow if f["arm"] != control), None)
     if arm is None or arm.get("received") is None:
         return {}
     steps = {
@@ -24,26 +28,26 @@ def arm_funnel(r: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
 
 
 def report_figures(
-    r: dict[str, Any], labels: dict[str, str], rows: list[dict[str, Any]]
+    r: AnalysisResult, labels: dict[str, str], rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The report's figures, each as SVG (page) and PNG (PDF)."""
-    level = round(100 * (1 - r["model"]["alpha"]))
+    level = round(100 * (1 - r.model.alpha))
     forest = [
         {"name": x["short"], "g": x["g"], "conf_low": x["g_low"], "conf_high": x["g_high"],
          "label": x["status"]}
         for x in rows
         if x["g"] is not None and x["g_low"] is not None
     ]  # fmt: skip
-    funnel = (r.get("uptake") or {}).get("funnel") or arm_funnel(r, labels)
-    flow_headers, flow_data = flow_rows(r["flow"], labels)
+    funnel = (r.uptake or {}).get("funnel") or arm_funnel(r.flow, r.control, r.uptake, labels)
+    flow_headers, flow_data = flow_rows(r.flow, labels)
     return {
         "flow_figure": both(
             flow_diagram(
-                r["flow"],
+                r.flow,
                 labels,
-                r.get("assessed")
-                or {"sites": 0, "units": 0, "people": sum(f["randomised"] for f in r["flow"])},
-                r["allocation"]["unit"],
+                r.assessed
+                or {"sites": 0, "units": 0, "people": sum(f["randomised"] for f in r.flow)},
+                (r.allocation or {})["unit"],
             ),
             summary="CONSORT flow diagram: people at each stage in each arm",
             headers=flow_headers,
@@ -59,7 +63,7 @@ def report_figures(
         if forest
         else None,
         "funnel_figure": both(
-            funnel_chart(funnel, r["uptake"]["min_group"]),
+            funnel_chart(funnel, (r.uptake or {})["min_group"]),
             150,
             summary="The uptake funnel: people at each stage",
             headers=["Stage", "People"],

@@ -18,7 +18,8 @@ from typing import Any
 
 from django.conf import settings
 
-from hearten.analysis.stored import latest_run
+from hearten.analysis.result import AnalysisResult
+from hearten.analysis.stored import is_stepped_wedge, latest_run, read_result
 from hearten.files import write_atomic
 from hearten.interventions.models import CostItem, Letter, LetterPlan, PerkDeployment
 from hearten.reports.consort import CLUSTER_NOTES, CONSORT_2025, WHO_TRDS
@@ -56,19 +57,20 @@ def _consent_timing(trial: Trial) -> dict[str, int]:
     return dict(counts)
 
 
-def _answers(trial: Trial, r: dict[str, Any]) -> dict[str, str]:
+def _answers(trial: Trial, r: AnalysisResult) -> dict[str, str]:
     """Each CONSORT item's answer: where the report answers it, or what is left to write."""
     design = design_of(trial)
     a = design.analysis
     unit = design.unit
     clustered = unit != "individual"
     ratio = ":".join(str(x.ratio) for x in design.arms)
-    flow = r["flow"]
+    flow = r.flow
     total = sum(f["randomised"] for f in flow)
-    sites = (r.get("assessed") or {}).get("sites")
+    sites = (r.assessed or {}).get("sites")
     timing = _consent_timing(trial)
-    locked = (r.get("plan") or {}).get("locked")
-    icc = (r.get("observed_icc") or {}).get("icc")
+    locked = (r.plan or {}).get("locked")
+    icc = (r.observed_icc or {}).get("icc")
+    allocation = r.allocation or {}
     return {
         "1a": f"{TO_WRITE}: the title should say 'randomised'"
         + (f" and that {unit}s were randomised" if clustered else ""),
@@ -98,8 +100,8 @@ def _answers(trial: Trial, r: dict[str, Any]) -> dict[str, str]:
         f"assumptions: ICC {design.power.icc}, power {design.power.power})",
         "16b": "No interim analyses or stopping rules are part of a Hearten plan",
         "17a": _report("How the trial was randomised, and how to check it",
-                       f"Hearten's {r['allocation']['scheme']} scheme, seed "
-                       f"{r['allocation']['seed']}"),
+                       f"Hearten's {allocation['scheme']} scheme, seed "
+                       f"{allocation['seed']}"),
         "17b": _report("How the trial was randomised, and how to check it",
                        "strata: " + ("sites" if design.strata == "site" else "none")),
         "18": _report("How the trial was randomised, and how to check it",
@@ -112,7 +114,7 @@ def _answers(trial: Trial, r: dict[str, Any]) -> dict[str, str]:
         "names their arm; the analysis is run by the software from the locked plan)",
         "20b": f"{TO_WRITE}: if anyone was blinded, how",
         "21a": _report("Effect on wellbeing (intention to treat)",
-                       f"{a.adjustment}, {r['model']['vcov']} standard errors"
+                       f"{a.adjustment}, {r.model.vcov} standard errors"
                        + (f" clustered by {unit}" if clustered else "")),
         "21b": _report("Participant flow", "everyone randomised with an outcome, in the arm "
                        "they were randomised to"),
@@ -121,7 +123,7 @@ def _answers(trial: Trial, r: dict[str, Any]) -> dict[str, str]:
                        "each result labelled confirmatory or exploratory with its reason"),
         "22a": _report("Participant flow", f"{total} people randomised"),
         "22b": _report("Participant flow"),
-        "23a": f"Randomised {r['allocation']['randomised_at'][:10]}; {TO_WRITE}: the recruitment "
+        "23a": f"Randomised {allocation['randomised_at'][:10]}; {TO_WRITE}: the recruitment "
         "period and follow-up dates",
         "23b": f"{TO_WRITE}: if the trial stopped early, why",
         "24a": _report("Uptake, fidelity and cost") + "; the TIDieR descriptions below",
@@ -129,7 +131,7 @@ def _answers(trial: Trial, r: dict[str, Any]) -> dict[str, str]:
         "25": _report("Baseline balance of the analysed sample"),
         "26": _report("Effects on every planned outcome")
         + ("; observed ICC below" if icc is not None or any(
-            (e.get("hedges_g") or {}).get("icc") is not None for e in r["effects"])
+            (e.get("hedges_g") or {}).get("icc") is not None for e in r.effects)
            else (f"; {TO_WRITE}: the observed ICC (not stored by this analysis run)"
                  if clustered else "")),
         "27": "The harms section below",
@@ -182,10 +184,11 @@ def _arm_delivery(trial: Trial, arm: str) -> dict[str, str]:
     return out
 
 
-def _tidier(trial: Trial, r: dict[str, Any]) -> list[str]:
+def _tidier(trial: Trial, r: AnalysisResult) -> list[str]:
     design = design_of(trial)
     rule = design.analysis.compliance
-    flow = {f["arm"]: f for f in r["flow"]}
+    flow = {f["arm"]: f for f in r.flow}
+    randomised_at = (r.allocation or {})["randomised_at"]
     lines = ["## 3. The interventions (TIDieR)", ""]
     for arm in design.arms:
         d = {} if arm.control else _arm_delivery(trial, arm.name)
@@ -207,7 +210,7 @@ def _tidier(trial: Trial, r: dict[str, Any]) -> list[str]:
             ("5. Who provided", d.get("who", "–" if arm.control else TO_WRITE)),
             ("6. How", d.get("how", "–" if arm.control else TO_WRITE)),
             ("7. Where", d.get("where", "the participants' workplaces")),
-            ("8. When and how much", f"randomised {r['allocation']['randomised_at'][:10]}; "
+            ("8. When and how much", f"randomised {randomised_at[:10]}; "
              f"{TO_WRITE}: dose and schedule"),
             ("9. Tailoring", "–" if arm.control else tailoring),
             ("10. Modifications", _report("Changes to the plan")),
@@ -222,10 +225,11 @@ def _tidier(trial: Trial, r: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _registry(trial: Trial, r: dict[str, Any]) -> tuple[list[str], list[str]]:
+def _registry(trial: Trial, r: AnalysisResult) -> tuple[list[str], list[str]]:
     design = design_of(trial)
     planned = design.planned_outcomes()
-    total = sum(f["randomised"] for f in r["flow"])
+    total = sum(f["randomised"] for f in r.flow)
+    allocation = r.allocation or {}
     who = design.participants
     contact = ", ".join(x for x in (who.email, who.phone) if x)
     values = {
@@ -241,8 +245,8 @@ def _registry(trial: Trial, r: dict[str, Any]) -> tuple[list[str], list[str]]:
         ),
         15: f"interventional; randomised, parallel groups, {design.unit}s randomised, "
         f"allocation {':'.join(str(a.ratio) for a in design.arms)}",
-        16: r["allocation"]["randomised_at"][:10] + " (randomisation; first enrolment: to write)",
-        17: f"{total} randomised in {r['allocation']['units']} {design.unit}s",
+        16: allocation["randomised_at"][:10] + " (randomisation; first enrolment: to write)",
+        17: f"{total} randomised in {allocation['units']} {design.unit}s",
         18: f"Hearten's status: {trial.status} (choose the registry's wording)",
         19: f"{planned[0].instrument} {planned[0].score} at the {planned[0].wave} wave",
         20: "; ".join(f"{o.instrument} {o.score} at {o.wave}" for o in planned[1:]) or "none",
@@ -262,11 +266,12 @@ def _registry(trial: Trial, r: dict[str, Any]) -> tuple[list[str], list[str]]:
 def standards_markdown(trial: Trial) -> str:
     """The reporting pack of ``trial``'s latest analysis, as Markdown."""
     run = latest_run(trial)
-    r = run.result
-    if r.get("design") == "stepped-wedge":
+    if is_stepped_wedge(run):
         from hearten.reports.stepped_consort import stepped_standards_markdown
 
         return stepped_standards_markdown(trial, run)
+    r = read_result(run)
+    allocation = r.allocation or {}
     design = design_of(trial)
     answers = _answers(trial, r)
     timing = _consent_timing(trial)
@@ -292,18 +297,19 @@ def standards_markdown(trial: Trial) -> str:
         "## 2. Consent and clustering", "",
         f"Consent was sought from each participant through their personal survey link. "
         f"{timing.get('before randomisation', 0)} consented before randomisation "
-        f"({r['allocation']['randomised_at'][:16].replace('T', ' ')} UTC), "
+        f"({allocation['randomised_at'][:16].replace('T', ' ')} UTC), "
         f"{timing.get('after randomisation', 0)} after it, and "
         f"{timing.get('not consented', 0)} did not consent.", "",
     ]  # fmt: skip
-    icc = r.get("observed_icc")
-    stored_g = [(e["term"], (e.get("hedges_g") or {}).get("icc")) for e in r["effects"]]
-    if isinstance(icc, dict) and icc.get("icc") is not None:
-        level = round(100 * (1 - r["model"]["alpha"]))
-        said = [f"{o['name']} {o['observed_icc']['icc']:.3f} ({o['observed_icc']['conf_low']:.3f}"
-                f" to {o['observed_icc']['conf_high']:.3f})"
-                for o in r.get("secondary", [])
-                if (o.get("observed_icc") or {}).get("icc") is not None]  # fmt: skip
+    icc = r.observed_icc
+    stored_g = [(e["term"], (e.get("hedges_g") or {}).get("icc")) for e in r.effects]
+    if icc is not None and icc.get("icc") is not None:
+        level = round(100 * (1 - r.model.alpha))
+        said = [f"{o.name} {o.observed_icc['icc']:.3f} ({o.observed_icc['conf_low']:.3f}"
+                f" to {o.observed_icc['conf_high']:.3f})"
+                for o in r.secondary
+                if o.observed_icc is not None
+                and o.observed_icc.get("icc") is not None]  # fmt: skip
         lines += [
             f"Observed intracluster correlation of the primary outcome among {design.unit}s: "
             f"{icc['icc']:.3f} ({level}% CI {icc['conf_low']:.3f} to {icc['conf_high']:.3f}; "
@@ -322,7 +328,7 @@ def standards_markdown(trial: Trial) -> str:
     lines += [
         "## 4. Harms", "",
         f"{TO_WRITE}: how harms were defined and collected. Withdrawals: "
-        f"{r['allocation'].get('withdrawn', 0)}. {_harms_line(trial)}", "",
+        f"{allocation.get('withdrawn', 0)}. {_harms_line(trial)}", "",
         "## 5. Data sharing", "",
         "The pseudonymised analysis dataset (one row per randomised person; no names, staff "
         "numbers or e-mail addresses) with its codebook can be exported by Hearten "
@@ -333,7 +339,7 @@ def standards_markdown(trial: Trial) -> str:
     ]  # fmt: skip
     registry, _ = _registry(trial, r)
     lines += registry
-    lines += registry_lines(trial, r, run.created_at)
+    lines += registry_lines(trial, run.result, run.created_at)  # it reads stepped-wedge runs too
     return "\n".join(lines)
 
 

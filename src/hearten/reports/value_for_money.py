@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from hearten.analysis.result import AnalysisResult
 from hearten.reports.figures import acceptability_curve, both, cost_effectiveness_plane
 
 
-def cost_rows(r: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+def cost_rows(r: AnalysisResult, labels: dict[str, str]) -> list[dict[str, Any]]:
     """Cost per person and the cost per point of effect: the value-for-money section's
     figure (extra ingredient cost over the control arm for the primary adjusted estimate),
     never a second one."""
-    per_point = {c["arm"]: c["icer"] for c in (r.get("economics") or {}).get("per_point", [])}
+    per_point = {c["arm"]: c["icer"] for c in (r.economics or {}).get("per_point", [])}
     return [
         {**c, "label": labels.get(c["arm"], c["arm"]), "per_point": per_point.get(c["arm"])}
-        for c in (r.get("uptake") or {}).get("costs", [])
+        for c in (r.uptake or {}).get("costs", [])
     ]
 
 
-def economics_section(r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+def economics_section(r: AnalysisResult, labels: dict[str, str]) -> dict[str, Any]:
     """The value-for-money section: stored costs, cost-effectiveness and its figures."""
-    e = r.get("economics")
+    e = r.economics
     if not e or e.get("note"):
         return {"economics": e}
-    unit = f"{r['instrument']['name'].upper()} point"
+    unit = f"{r.instrument.name.upper()} point"
     points = [{**c, "label": labels.get(c["arm"], c["arm"]),
                "curve": list(zip(c["thresholds"], c["acceptability"], strict=True))}
               for c in e["per_point"]]  # fmt: skip
