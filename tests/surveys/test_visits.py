@@ -264,7 +264,9 @@ def test_the_service_refuses_a_link_whose_study_has_ended(link: Invitation) -> N
     assert not Response.objects.exists()
 
 
-@pytest.mark.parametrize("change", ["withdrawn", "declined", "revoked", "closed", "closes_on"])
+@pytest.mark.parametrize(
+    "change", ["withdrawn", "declined", "revoked", "closed", "closes_on", "study_ends"]
+)
 def test_each_rule_is_read_again_under_the_lock(link: Invitation, change: str) -> None:
     """The page read the link before the change; the store reads it again under the lock and
     refuses, whatever the page had read."""
@@ -284,13 +286,43 @@ def test_each_rule_is_read_again_under_the_lock(link: Invitation, change: str) -
     elif change == "closed":
         wave.closed_at = django_tz.now()
         wave.save()
-    else:
+    elif change == "closes_on":
         wave.closes_on = django_tz.localdate() - timedelta(days=1)
         wave.save()
+    else:  # a design amendment brings the study's end forward to yesterday
+        trial = wave.trial
+        ended = django_tz.localdate() - timedelta(days=1)
+        trial.design = {
+            **trial.design,
+            "privacy": {**trial.design["privacy"], "ends_on": str(ended)},
+        }
+        trial.save(update_fields=["design"])
+        assert v.study.ends_on is not None
+        assert v.study.ends_on > ended  # what the page read still lets the link store
     with pytest.raises(StateError):
         answer(v, "swemwbs", SWEMWBS, "stale-visit-1")
     assert not Response.objects.exists()
     assert not Receipt.objects.exists()
+
+
+def test_the_wave_s_pages_are_read_again_under_the_lock(multi_link: Invitation) -> None:
+    """The page read three pages; the wave was amended since to drop ``caseload``: the store
+    goes by the pages as they are now, refusing the dropped page and completing the survey
+    with the two left."""
+    v = visit(multi_link.token)
+    assert v is not None
+    assert v.pages == ("swemwbs", "ons4", "caseload")
+    wave = multi_link.wave
+    wave.pages = ["swemwbs", "ons4"]
+    wave.save(update_fields=["pages"])
+    with pytest.raises(DataError, match="no longer asks 'caseload'"):
+        answer(v, "caseload", {"caseload_1": "12"}, None)
+    assert not Response.objects.exists()
+    assert answer(v, "swemwbs", SWEMWBS, None).complete is False
+    ons4 = {"ons4_1": "7", "ons4_2": "8", "ons4_3": "6", "ons4_4": "3"}
+    assert answer(v, "ons4", ons4, None).complete is True  # by the two pages left
+    multi_link.refresh_from_db()
+    assert multi_link.completed_at is not None
 
 
 def test_the_wave_closes_by_the_clock_it_is_given(link: Invitation) -> None:

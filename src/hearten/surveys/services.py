@@ -308,9 +308,7 @@ def answer(
     from hearten.surveys.items import checked
 
     clean, scores = checked(v, instrument_name, answers)
-    return store(
-        v.invitation_id, v.pages, v.study.ends_on, instrument_name, clean, scores, key, now
-    )
+    return store(v.invitation_id, instrument_name, clean, scores, key, now)
 
 
 def submit_response(invitation: Invitation, answers: Mapping[str, object]) -> Submission:

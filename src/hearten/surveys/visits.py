@@ -46,7 +46,7 @@ _SAVED = """
 SELECT i.completed_at IS NOT NULL, r.id, r.instrument,
        (SELECT k.instrument FROM surveys_receipt k WHERE k.invitation_id = i.id AND k.key = %s),
        p.consent, p.withdrawn_at IS NOT NULL, i.revoked_at IS NOT NULL, t.purged_at IS NOT NULL,
-       w.closed_at IS NOT NULL, w.closes_on
+       w.closed_at IS NOT NULL, w.closes_on, w.pages, w.instrument, t.design
 FROM surveys_invitation i
 JOIN trials_participant p ON p.id = i.participant_id
 JOIN surveys_wave w ON w.id = i.wave_id
@@ -217,8 +217,6 @@ def refusal(
 
 def store(
     invitation_id: int,
-    pages: tuple[str, ...],
-    ends_on: date | None,
     instrument: str,
     answers: dict[str, Any],
     scores: dict[str, float],
@@ -228,12 +226,16 @@ def store(
     """Save one validated, scored page under the participant's row lock.
 
     Every rule of the link is read afresh under the lock, whatever the caller read before:
-    consent, withdrawal, revocation and the study's end (:func:`refusal`; ``ends_on`` is the
-    design's ``privacy.ends_on``), and the wave's closing (by hand, or ``closes_on`` before
-    ``now``'s day). ``pages``: the wave's instruments. A repeated ``key`` stores nothing.
+    consent, withdrawal, revocation and the study's end (:func:`refusal`; the end is the
+    design's ``privacy.ends_on`` as stored now, so an amendment made since the page was read
+    applies), the wave's closing (by hand, or ``closes_on`` before ``now``'s day) and the
+    wave's pages (whether it still asks ``instrument``, and whether this page completes it).
+    All of it comes in the one statement that reads the link's state, so a page costs no
+    extra query. A repeated ``key`` stores nothing.
 
     Raises:
-        DataError: ``key`` was stored with another page (a tampered form; nothing is stored).
+        DataError: ``key`` was stored with another page (a tampered form), or the wave no
+            longer asks ``instrument`` (nothing is stored).
         StateError: a rule above refuses, or the survey is complete and this page was never
             saved (nothing is stored).
     """
@@ -250,6 +252,7 @@ def store(
         if not rows:
             raise StateError("this link is no longer stored: no answers can be kept")
         first = rows[0]
+        ends_on = study_from_design(first[12]).ends_on  # cached by the design's text
         why = refusal(first[4], bool(first[5]), bool(first[6]), bool(first[7]), ends_on, now)
         if why:
             raise StateError(why)
@@ -264,6 +267,9 @@ def store(
             if existing is None:
                 raise StateError("this survey is complete: no more answers are stored")
             return Stored(created=False, complete=True, replayed=False)
+        pages = tuple(json.loads(first[10]) or [first[11]])
+        if instrument not in pages:
+            raise DataError(f"this survey no longer asks {instrument!r}: open the page again")
         if past_closing(bool(first[8]), _date(first[9]), now):
             raise StateError("this survey has closed: no more answers are stored")
         if existing is None:
