@@ -254,6 +254,7 @@ def test_an_expired_upload_is_refused_and_deleted_when_read_without_any_sweep(
     assert Participant.objects.count() == before
 
 
+@pytest.mark.usefixtures("worker_in_test")
 def test_expired_uploads_are_swept_by_any_visit_and_by_the_worker(
     eve: Client, trial: Any, hearten: Any
 ) -> None:
