@@ -19,6 +19,9 @@ REFERENCE = Path(__file__).parent / "reference"
 #: R's glm keeps the working weights of its last IRLS step, one update behind the final
 #: coefficients, which moves its sandwich by a few parts in 10⁷.
 R_GLM_TOLERANCE = 1e-6
+#: A normal tail's p-value moves by about z times the z statistic's relative change, so the
+#: standard errors' few parts in 10⁷ become up to ten times that in the p-value.
+R_GLM_P_TOLERANCE = 1e-5
 
 
 def test_poisson_rate_ratio_is_the_ratio_of_crude_rates_worked_by_hand() -> None:
@@ -53,7 +56,7 @@ def test_counts_match_mass_glm_nb_and_sandwich_vcovcl(absence: pd.DataFrame, cas
     np.testing.assert_allclose(fit.coef, ref["estimate"], rtol=R_GLM_TOLERANCE)
     np.testing.assert_allclose(fit.std_error, ref["std_error"], rtol=R_GLM_TOLERANCE)
     effect = fit.effects[0]
-    assert effect.p_value == pytest.approx(ref["p_value"].iloc[1], rel=1e-5)
+    assert effect.p_value == pytest.approx(ref["p_value"].iloc[1], rel=R_GLM_P_TOLERANCE)
     assert effect.rate_ratio == pytest.approx(np.exp(ref["estimate"].iloc[1]), rel=1e-6)
     if family == "negbin":
         assert fit.theta == pytest.approx(ref["theta"].iloc[0], rel=1e-6)

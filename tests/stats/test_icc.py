@@ -10,6 +10,13 @@ import pytest
 from hearten.errors import EstimationError
 from hearten.stats.icc import estimate_icc
 
+#: statsmodels' Nelder-Mead REML stops at its own convergence tolerance, not at the optimum
+#: to rounding as the closed-form profile here does.
+STATSMODELS_NM_TOLERANCE = 1e-4
+#: lme4's optimiser and the reference script's root search for the profile interval stop at
+#: their own tolerances, not at the optimum to rounding.
+LME4_TOLERANCE = 2e-5
+
 
 def test_anova_icc_and_its_interval_worked_by_hand() -> None:
     # 3 teams of 2: means 1, 3, 5; within deviations ±1 everywhere.
@@ -69,7 +76,7 @@ def test_reml_equals_a_converged_statsmodels_fit() -> None:
         reml=True, method="nm", maxiter=20000
     )
     tau2, sigma2 = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
-    assert e.icc_reml == pytest.approx(tau2 / (tau2 + sigma2), rel=1e-4)
+    assert e.icc_reml == pytest.approx(tau2 / (tau2 + sigma2), rel=STATSMODELS_NM_TOLERANCE)
 
 
 def test_a_team_in_two_sites_is_refused() -> None:
@@ -86,7 +93,7 @@ def test_iccs_intervals_and_r2_match_lme4() -> None:
     e = estimate_icc(d["y"], d["team"], d["site"], d["x"])
     assert e.sites == 16
     for name in ref.index:
-        assert getattr(e, name) == pytest.approx(ref[name], abs=2e-5), name
+        assert getattr(e, name) == pytest.approx(ref[name], abs=LME4_TOLERANCE), name
 
 
 def test_the_site_icc_interval_covers_the_truth_and_narrows_with_sites() -> None:

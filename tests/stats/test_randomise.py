@@ -11,6 +11,10 @@ from hypothesis import strategies as st
 from hearten.errors import DesignError
 from hearten.stats.randomise import block_randomise
 
+#: The threshold is the χ²_K quantile, exact only in large samples: with 30 teams the rate
+#: achieved may miss the target by a few points beyond its Monte Carlo error.
+CHI2_APPROXIMATION = 0.03
+
 
 def test_the_same_seed_gives_the_same_allocation_on_any_machine() -> None:
     # Pinned: these arms come from PCG64's raw stream, which numpy guarantees stable.
@@ -161,7 +165,9 @@ def test_rerandomisation_accepts_only_balanced_draws_with_exact_probabilities() 
     r = rerandomise(units, None, ["c", "t"], [1, 1], X.tolist(), ["caseload", "size"], 8, 0.2)
     assert r.assignment.scheme == "rerandomised"
     assert r.distance <= r.threshold
-    assert r.acceptance_rate == pytest.approx(0.2, abs=4 * r.acceptance_rate_mcse + 0.03)
+    assert r.acceptance_rate == pytest.approx(
+        0.2, abs=4 * r.acceptance_rate_mcse + CHI2_APPROXIMATION
+    )
     assert r.probabilities_exact
     assert set(r.assignment.probabilities) == {0.5}
     # The same seed gives the same allocation; re-draws obey the same criterion.

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from hearten.errors import DesignError, EstimationError
 from hearten.stats.attrition import response_probability
-from hearten.stats.effect_size import on_planned_interval, standardised_effect
+from hearten.stats.effect_size import hedges_g, on_planned_interval, standardised_effect
 from hearten.stats.estimate import (
     IttFit,
     design_matrix,
@@ -245,7 +245,8 @@ def observed_clustering(
     With ``effects``, also Hedges' g on the total variance as the Education Endowment
     Foundation reports it (``eef_g``): each effect and its interval over
     ``sqrt(τ² + σ²)`` of that model (between plus within teams, without covariates), times
-    Hedges' correction ``1 - 3/(4(N - 2) - 1)``.
+    Hedges' correction ``1 - 3/(4(N - 2) - 1)`` (:func:`hearten.stats.effect_size.hedges_g`
+    with ``sd_is_total``, the one definition).
     """
     from hearten.stats.icc import estimate_icc
     from hearten.stats.power import PowerDesign, solve_mdes
@@ -284,7 +285,9 @@ def observed_clustering(
         N = int(used["arm"].isin([control, effect["term"]]).sum())
         if sd is None or N < 4:
             continue
-        scale = (1 - 3 / (4 * (N - 2) - 1)) / sd
+        # The one Hedges' g: over a model's total SD (no cluster factor), ω = 1 - 3/(4(N-2)-1).
+        n_t = int((used["arm"] == effect["term"]).sum())
+        scale = hedges_g(effect["estimate"], sd, n_t, N - n_t, sd_is_total=True).scale
 
         def on_scale(v: float | None, scale: float = scale) -> float | None:
             return None if v is None else float(v) * scale
