@@ -254,6 +254,10 @@ def test_the_report_shows_the_schedule_the_flow_and_the_three_analyses(stepped: 
         assert text in html, text
     assert html.count("<svg") == 2  # the staircase and the flow diagram
     assert "S0001" not in html
+    # a small p-value reads "p < 0.001", not "p = < 0.001"
+    assert e["p_value"] < 0.001
+    assert "p &lt; 0.001;" in html
+    assert "p = &lt;" not in html
     assert write_report(stepped).with_suffix(".pdf").exists()
 
 
