@@ -53,3 +53,18 @@ def test_the_command_logs_a_concern(hearten: Callable[..., Any], trial: Any) -> 
     r = hearten("trial", "harm", trial.slug, "")
     assert r.code != 0
     assert "description is empty" in r.err
+
+
+def test_the_logs_kinds_and_sources_are_typed_choices(trial: Any) -> None:
+    """The log's closed choices are one typed list each (issue 27, item 5): the model's field
+    and the service read the same enumeration, and an entry outside it is refused."""
+    from hearten.trials.choices import HarmKind, HarmSource
+    from hearten.trials.models import HarmReport
+
+    assert HarmReport._meta.get_field("kind").choices == HarmKind.choices
+    assert HarmReport._meta.get_field("source").choices == HarmSource.choices
+    entry = log_harm(trial, "Worried", kind=HarmKind.CONCERN, source=HarmSource.PARTICIPANT)
+    entry.refresh_from_db()
+    assert (entry.kind, entry.source) == (HarmKind.CONCERN, HarmSource.PARTICIPANT)
+    with pytest.raises(DataError, match="kind is harm or concern"):
+        log_harm(trial, "Odd", kind="complaint")  # type: ignore[arg-type]

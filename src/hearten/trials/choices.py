@@ -41,3 +41,17 @@ class Role(models.TextChoices):
 
     COORDINATOR = "coordinator", "coordinator"
     LETTER_WRITER = "letter-writer", "letter writer"
+
+
+class HarmKind(models.TextChoices):
+    """What an entry of the harms and concerns log is."""
+
+    HARM = "harm", "harm"
+    CONCERN = "concern", "concern"
+
+
+class HarmSource(models.TextChoices):
+    """Who put an entry in the harms and concerns log."""
+
+    EVALUATOR = "evaluator", "evaluator"
+    PARTICIPANT = "participant", "participant"

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from hearten.errors import DataError, NotFound
 from hearten.trials import audit
+from hearten.trials.choices import HarmKind, HarmSource
 from hearten.trials.models import HarmReport, Participant, Trial
 
 
@@ -36,7 +37,7 @@ def log_harm(
     text = description.strip()
     if not text:
         raise DataError("describe the harm or concern: the description is empty")
-    if kind not in ("harm", "concern") or source not in ("evaluator", "participant"):
+    if kind not in HarmKind.values or source not in HarmSource.values:
         raise DataError("kind is harm or concern; source is evaluator or participant")
     person = None
     if pseudonym:

@@ -12,7 +12,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from hearten.trials.choices import Consent, Role, TrialStatus, Unit, WithdrawalReason
+from hearten.trials.choices import (
+    Consent,
+    HarmKind,
+    HarmSource,
+    Role,
+    TrialStatus,
+    Unit,
+    WithdrawalReason,
+)
 
 
 class Trial(models.Model):
@@ -170,10 +178,8 @@ class HarmReport(models.Model):
     participant = models.ForeignKey(
         Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="harms"
     )
-    kind = models.CharField(max_length=10, choices=[("harm", "harm"), ("concern", "concern")])
-    source = models.CharField(
-        max_length=12, choices=[("evaluator", "evaluator"), ("participant", "participant")]
-    )
+    kind = models.CharField(max_length=10, choices=HarmKind.choices)
+    source = models.CharField(max_length=12, choices=HarmSource.choices)
     serious = models.BooleanField(default=False)
     description = models.TextField()
     reported_at = models.DateTimeField()
