@@ -34,6 +34,9 @@ analysis plan.
 - ``HEARTEN_OIDC_MFA_CLAIM``, ``HEARTEN_OIDC_MFA_VALUES``: the claim, and its comma-separated
   values, that say the provider asked for a second factor (default ``amr`` and ``mfa``, as
   RFC 8176); evaluators and administrators whose sign-in lacks it enter Hearten's own code.
+- ``HEARTEN_SIGN_IN_RECORD_DAYS``: how many days the record of council sign-ins (when, the
+  outcome, the account) is kept before ``hearten worker`` deletes it (default ``365``; 1 to
+  3650).
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ class Settings:
     mail_from: str = "Hearten <hearten@localhost>"
     mail_retry_hours: float = 48.0
     oidc: OpenIdProvider | None = None
+    sign_in_record_days: int = 365
 
     @property
     def base_origin(self) -> str:
@@ -137,6 +141,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         mail_from=env.get("HEARTEN_MAIL_FROM", "Hearten <hearten@localhost>"),
         mail_retry_hours=_hours(env.get("HEARTEN_MAIL_RETRY_HOURS", "48")),
         oidc=_openid_provider(env),
+        sign_in_record_days=_record_days(env.get("HEARTEN_SIGN_IN_RECORD_DAYS", "365")),
     )
 
 
@@ -197,6 +202,19 @@ def _hours(text: str) -> float:
             f"not {text!r}"
         )
     return hours
+
+
+def _record_days(text: str) -> int:
+    try:
+        days = int(text.strip())
+    except ValueError:
+        days = -1
+    if not 1 <= days <= 3650:
+        raise SettingsError(
+            "HEARTEN_SIGN_IN_RECORD_DAYS must be a whole number of days from 1 to 3650, "
+            f"not {text!r}"
+        )
+    return days
 
 
 def _proxy(text: str) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from django.utils import timezone
 
 from hearten.analysis.plan import locked_version
 from hearten.errors import HeartenError
@@ -15,6 +16,7 @@ from hearten.reports import markdown
 from hearten.reports.dpia import write_dpia
 from hearten.reports.markdown import markdown_html, quoted
 from hearten.reports.preregistration import lock_and_preregister
+from hearten.web.dpia_facts import access_of
 
 HOSTILE = "XSS <script>alert(1)</script><img src=x onerror=alert(1)> ![a](x.png) **bold**"
 
@@ -75,6 +77,6 @@ def test_an_image_path_in_the_privacy_contact_embeds_no_local_file(
     local = tmp_path / "secret.png"
     Image.new("RGB", (40, 40), "red").save(local)
     _rename(trial, "Letters", contact=f'<img src="{local}"> ![s]({local}) dpo@example.org')
-    _md, pdf = write_dpia(trial)
+    _md, pdf = write_dpia(trial, access_of(trial, timezone.now()))
     assert b"/Subtype /Image" not in pdf.read_bytes()
     assert f'<img src="{local}">'.replace(" ", "") in _text(pdf).replace(" ", "")  # wrapped

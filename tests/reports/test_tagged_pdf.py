@@ -141,11 +141,14 @@ def test_the_trial_report_and_its_figures_are_tagged(trial: Any) -> None:
 
 @pytest.mark.django_db
 def test_the_pre_registration_and_data_protection_pdfs_are_tagged(trial: Any) -> None:
+    from django.utils import timezone
+
     from hearten.reports.dpia import write_dpia
     from hearten.reports.preregistration import lock_and_preregister
+    from hearten.web.dpia_facts import access_of
 
     _, _, pre = lock_and_preregister(trial)
-    _, dpia = write_dpia(trial)
+    _, dpia = write_dpia(trial, access_of(trial, timezone.now()))
     for path in (pre, dpia):
         s = structure(Path(path).read_bytes())
         assert s["marked"], path

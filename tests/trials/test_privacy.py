@@ -25,6 +25,7 @@ from hearten.trials.models import AuditEvent, IdentityKey, Participant
 from hearten.trials.people import withdraw
 from hearten.trials.privacy import erase_participant
 from hearten.trials.roster import import_roster
+from hearten.web.dpia_facts import access_of
 from tests.analysis.test_plan import _ready
 from tests.conftest import roster_text
 
@@ -156,7 +157,7 @@ def test_the_dpia_summary_states_what_is_held_and_flags_gaps(
     trial: Any, hearten_home: Path
 ) -> None:
     _privacy(trial, controller="Dudley Council", retain_until="2030-01-01")
-    md, pdf = write_dpia(trial)
+    md, pdf = write_dpia(trial, access_of(trial, timezone.now()))
     text = md.read_text()
     for needle in (
         "Controller: Dudley Council",
@@ -166,6 +167,7 @@ def test_the_dpia_summary_states_what_is_held_and_flags_gaps(
         "what they gave before withdrawing is **kept**",
         "purged after 2030-01-01",
         "| letter writer | 0 |",
+        "a session ends at sign-out or after 8 hours",
     ):
         assert needle in text, needle
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -143,14 +143,16 @@ def worker(
     ] = False,
 ) -> None:
     """Send survey invitations and reminders when they are due, and delete uploaded files
-    held past their 30 minutes and expired sign-in sessions (runs until stopped)."""
+    held past their 30 minutes, expired sign-in sessions, council sign-in records past
+    HEARTEN_SIGN_IN_RECORD_DAYS and API import answers past 24 hours (runs until stopped)."""
     require_database()
     import time
 
     from django.utils.crypto import get_random_string
 
     from hearten.messaging import outbox as mail
-    from hearten.web.accounts import clear_expired_sessions
+    from hearten.web.accounts import clear_expired_sessions, prune_sign_ins
+    from hearten.web.api.imports import forget_old_answers
     from hearten.web.uploads import sweep as sweep_uploads
 
     if retry_failed:
@@ -177,6 +179,14 @@ def worker(
         ended = clear_expired_sessions()
         if ended:
             out.print(f"{ended} expired sign-in session(s) deleted.")
+        from django.utils import timezone
+
+        pruned = prune_sign_ins(timezone.now())
+        if pruned:
+            out.print(f"{pruned} council sign-in record(s) past their retention deleted.")
+        forgotten = forget_old_answers(timezone.now())
+        if forgotten:
+            out.print(f"{forgotten} API import answer(s) older than 24 hours deleted.")
 
     if once:
         one_round()

@@ -177,8 +177,12 @@ def programme_report(
 def dpia_cmd(trial: TrialArg) -> None:
     """Write the trial's data-protection summary for the council's DPIA (Markdown and PDF)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.reports.dpia import write_dpia
     from hearten.trials.lifecycle import get_trial
+    from hearten.web.dpia_facts import access_of
 
-    md, pdf = write_dpia(get_trial(trial))
+    found = get_trial(trial)
+    md, pdf = write_dpia(found, access_of(found, timezone.now()))
     out.print(f"Data-protection summary: {md} and {pdf}")

@@ -1,9 +1,10 @@
 """The data-protection summary of a trial, for the council's DPIA (Markdown and PDF).
 
 Everything in it is read from what Hearten holds and enforces: the design's privacy section,
-the roster, the instruments each wave asks, the HR records imported, the delivery roles, and
-the audit log. A field the design leaves empty (controller, lawful basis) is flagged, not
-guessed.
+the roster, the instruments each wave asks, the HR records imported, the delivery roles, the
+audit log and, from the web layer, how staff reach the data (council sign-in and the API,
+:mod:`hearten.reports.dpia_access`, each only where this deployment uses it). A field the
+design leaves empty (controller, lawful basis) is flagged, not guessed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import connection
 from hearten.files import write_atomic
 from hearten.hr.models import AbsenceSpell, CaseloadSnapshot, ContractChange, Leaver, Supervision
 from hearten.instruments import REGISTRY
+from hearten.reports.dpia_access import Access, api_lines, sign_in_lines
 from hearten.reports.markdown import markdown_pdf, quoted
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import AuditEvent, IdentityKey, Participant, Trial
@@ -61,8 +63,8 @@ def _collected(trial: Trial) -> list[str]:
     return lines
 
 
-def dpia_markdown(trial: Trial) -> str:
-    """The summary as Markdown."""
+def dpia_markdown(trial: Trial, access: Access) -> str:
+    """The summary as Markdown; ``access`` from :func:`hearten.web.dpia_facts.access_of`."""
     design = design_of(trial)
     p = design.privacy
     people = Participant.objects.filter(trial=trial)
@@ -102,6 +104,7 @@ def dpia_markdown(trial: Trial) -> str:
         "## What is collected",
         "",
         *_collected(trial),
+        *api_lines(trial, access),
         "",
         "## How it is protected",
         "",
@@ -115,10 +118,7 @@ def dpia_markdown(trial: Trial) -> str:
         "letter writers see only their own staff who are to get a letter, once delivery opens.",
         f"- Held in {engine} on the council's or evaluator's server; exports, reports and the "
         f"backups under `HEARTEN_HOME`. {exports} export(s) so far, each in the audit log.",
-        "- Staff sign in with passwords hashed by Argon2id; five wrong passwords lock an "
-        "account out from that address for 15 minutes; pages carry a strict "
-        "Content-Security-Policy; every action on the trial is in a hash-chained, "
-        "append-only audit log.",
+        *sign_in_lines(access),
         "",
         "## Who can see what",
         "",
@@ -145,10 +145,10 @@ def dpia_markdown(trial: Trial) -> str:
     return "\n".join(lines)
 
 
-def write_dpia(trial: Trial) -> tuple[Path, Path]:
+def write_dpia(trial: Trial, access: Access) -> tuple[Path, Path]:
     """Write ``data-protection.md`` and ``.pdf`` beside the trial's report (both or neither)."""
     folder = Path(settings.HEARTEN.reports_dir) / trial.slug
-    text = dpia_markdown(trial)
+    text = dpia_markdown(trial, access)
     pdf = markdown_pdf(text, f"{trial.name}: data protection", tables=True)
     md, path = folder / "data-protection.md", folder / "data-protection.pdf"
     write_atomic(path, pdf)

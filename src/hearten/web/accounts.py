@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -116,6 +117,18 @@ def clear_expired_sessions() -> int:
     from django.utils import timezone
 
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
+
+
+def prune_sign_ins(now: datetime) -> int:
+    """Delete the council sign-ins recorded more than ``HEARTEN_SIGN_IN_RECORD_DAYS`` before
+    ``now`` (how many): the record points to a person's account, so it is kept only as long
+    as the deployment says (the DPIA summary states it); ``hearten worker`` runs this on each
+    round."""
+    from hearten.web.models import CouncilSignIn
+
+    days = settings.HEARTEN.sign_in_record_days
+    deleted, _ = CouncilSignIn.objects.filter(at__lt=now - timedelta(days=days)).delete()
     return deleted
 
 

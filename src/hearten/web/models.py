@@ -38,7 +38,8 @@ class SignInOutcome(models.TextChoices):
 
 class CouncilSignIn(models.Model):
     """One sign-in with a council account, allowed or refused (append-only by convention:
-    nothing in Hearten changes or deletes these rows)."""
+    nothing in Hearten changes these rows; ``hearten worker`` deletes those older than
+    ``HEARTEN_SIGN_IN_RECORD_DAYS``, :func:`hearten.web.accounts.prune_sign_ins`)."""
 
     at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(max_length=30, choices=SignInOutcome.choices)

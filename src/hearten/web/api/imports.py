@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -153,10 +153,18 @@ def _remember(token: ApiToken, key: str, digest: str, status: int, answer: Any) 
         ) from None
 
 
+def forget_old_answers(now: datetime) -> int:
+    """Delete the stored answers older than :data:`KEEP_KEYS` (how many): a refusal quotes
+    the rows it refused, which can hold a staff number. Each import does this first, and
+    ``hearten worker`` on each round, so none outlives the 24 hours while no import comes."""
+    deleted, _ = IdempotentImport.objects.filter(created_at__lt=now - KEEP_KEYS).delete()
+    return deleted
+
+
 def _prior(token: ApiToken, key: str | None, digest: str) -> IdempotentImport | None:
     """The stored first answer to ``key``; 409 when it answered another request. Keys older
     than :data:`KEEP_KEYS` are forgotten first, every one of them."""
-    IdempotentImport.objects.filter(created_at__lt=timezone.now() - KEEP_KEYS).delete()
+    forget_old_answers(timezone.now())
     if key is None:
         return None
     prior = IdempotentImport.objects.filter(token=token, key=key).first()
