@@ -218,3 +218,26 @@ def test_the_preregistration_powers_the_stepped_wedge_not_a_parallel_design(
     assert f"{len(teams)} teams on the roster in 4 steps" in prereg
     assert "cluster autocorrelation 0.8" in prereg
     assert f"minimum detectable effect **{mdes:.3f} SD** with 80% power" in prereg
+
+
+@pytest.mark.django_db
+def test_a_model_amended_after_the_results_makes_the_primary_exploratory(
+    write_roster: Callable[[str], Path],
+) -> None:
+    from hearten.analysis.plan import amend_plan, lock_plan
+    from hearten.trials.design import parse_design
+
+    t = make_trial(write_roster, design_text(options="cac = 0.6\n"))
+    answer_every_period(t, effect=1)
+    lock_plan(t)
+    first = run_analysis(t).result["plan"]["labels"]["primary"]
+    assert first["label"] == "confirmatory"
+    text = design_text(options='cac = 0.6\nrandom_effects = "cluster-period"\n')
+    version = amend_plan(t, parse_design(text), "the autocorrelation needs period intercepts")
+    assert version is not None
+    assert version.after_unblinding
+    r = run_analysis(t).result
+    assert r["plan"]["labels"]["primary"] == {
+        "label": "exploratory",
+        "reason": "changed after the results were first seen",
+    }

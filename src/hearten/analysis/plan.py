@@ -190,7 +190,10 @@ def _defining(design: dict[str, Any], result: str) -> Any:
         shared.update(imputation=a.get("imputation"), seed=a.get("seed"))
     if result == "primary":
         keys = ("outcome_wave", "baseline_wave", "score", "transform")
-        return {**{k: a.get(k) for k in keys}, **shared}
+        # a stepped-wedge trial's model choices define its primary estimate too
+        sw = design.get("stepped_wedge") or {}
+        model = {f"stepped_wedge.{k}": sw.get(k) for k in STEPPED_ANALYSIS} if sw else {}
+        return {**{k: a.get(k) for k in keys}, **shared, **model}
     if result in ("absence", "leaving"):
         hr = a.get("hr") or {}
         return {"hr": hr, "on": bool(hr.get(result)), "vcov": a.get("vcov"), "alpha": a["alpha"]}
