@@ -66,7 +66,10 @@ def disable(username: UserArg) -> None:
     from hearten.web.accounts import set_active
 
     set_active(username, False)
-    out.print(f"{username} is disabled: they cannot sign in, and any open session has ended.")
+    out.print(
+        f"{username} is disabled: they cannot sign in, any open session has ended, and their "
+        "API tokens are refused (`hearten trial token list` shows them as account switched off)."
+    )
 
 
 @user_app.command("enable")
@@ -76,7 +79,10 @@ def enable(username: UserArg) -> None:
     from hearten.web.accounts import set_active
 
     set_active(username, True)
-    out.print(f"{username} is enabled: they can sign in again.")
+    out.print(
+        f"{username} is enabled: they can sign in again, and their API tokens that are neither "
+        "revoked nor expired work again."
+    )
 
 
 @user_app.command("sign-ins")

@@ -212,3 +212,30 @@ def test_switching_off_someone_who_left_stops_their_tokens(people: Any, hearten:
     answer = _bearer(made.secret).get(STATUS)
     assert answer.status_code == 401
     assert "switched off" in answer.json()["error"]
+
+
+def test_a_switched_off_account_s_tokens_are_listed_so_and_can_still_be_revoked(
+    people: Any, hearten: Any
+) -> None:
+    """The lists said ``active`` for a token its holder's switched-off account made useless
+    (found by an evaluator trying the deploy guide); enabling the account again restores it."""
+    from hearten.web.api.models import ApiToken
+    from hearten.web.api.tokens import create_token
+
+    made = create_token(people, "coordinator", "read")
+    off = hearten("user", "disable", "coordinator")
+    assert "API tokens are refused" in off.out
+    listed = hearten("trial", "token", "list", "letters-test").out
+    assert "account switched off" in listed
+    assert "active" not in listed
+    evaluator = Client()
+    assert sign_in(evaluator, "evaluator", PASSWORD)
+    page = evaluator.get("/trials/letters-test/api-tokens/").content
+    assert b"account switched off" in page
+    assert f"token {made.token.prefix}".encode() in page  # its Revoke button
+    on = hearten("user", "enable", "coordinator")
+    assert "work again" in on.out
+    assert _bearer(made.secret).get(STATUS).status_code == 200
+    evaluator.post("/trials/letters-test/api-tokens/",
+                   {"action": "revoke", "prefix": made.token.prefix})  # fmt: skip
+    assert ApiToken.objects.get().revoked_at is not None

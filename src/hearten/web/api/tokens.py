@@ -127,12 +127,20 @@ def revoke_token(trial: Trial, prefix: str, by: str, now: datetime | None = None
     return token
 
 
+#: A token whose holder's account is switched off (``hearten user disable``): refused, and
+#: shown so in the token lists, which otherwise called it ``active`` (issue 26).
+ACCOUNT_OFF = "account switched off"
+
+
 def state_of(token: ApiToken, now: datetime | None = None) -> str:
-    """``active``, ``expired`` or ``revoked``."""
+    """``active``, ``expired``, ``revoked`` or :data:`ACCOUNT_OFF` (its holder's account is
+    switched off: it works again if the account is enabled before it expires)."""
     if token.revoked_at is not None:
         return "revoked"
     if token.expires_at <= (now or timezone.now()):
         return "expired"
+    if not token.user.is_active:
+        return ACCOUNT_OFF
     return "active"
 
 
@@ -149,9 +157,9 @@ def check_token(secret: str, now: datetime | None = None) -> ApiToken:
     if token is None or not hmac.compare_digest(token.secret_sha256, digest(secret.strip())):
         raise Refused("the token is not known: ask for a new one on the trial's API tokens page")
     state = state_of(token, now)
+    if state == ACCOUNT_OFF:
+        raise Refused("the token's account is switched off: ask an administrator")
     if state != "active":
         raise Refused(f"the token has {'been revoked' if state == 'revoked' else 'expired'}: "
                       "ask for a new one on the trial's API tokens page")  # fmt: skip
-    if not token.user.is_active:
-        raise Refused("the token's account is switched off: ask an administrator")
     return token
