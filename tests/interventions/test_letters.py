@@ -320,3 +320,21 @@ def test_the_greeting_uses_the_preferred_name_and_the_team_name(ready: Any) -> N
     assert text.startswith("Dear JJ,\n")
     assert "your work in Brierley Hill Children's Team" in text
     assert person.team.code not in text
+
+
+def test_a_letters_status_is_a_typed_choice() -> None:
+    """A letter's statuses are one closed, typed list (issue 27, item 5): the field offers
+    exactly :class:`LetterStatus` and refuses anything else."""
+    from django.core.exceptions import ValidationError
+
+    from hearten.interventions.models import LetterStatus
+
+    field = Letter._meta.get_field("status")
+    assert field.choices == LetterStatus.choices
+    assert field.default == LetterStatus.DRAFT
+    assert Letter.STATUSES == (
+        "draft", "ready", "approved", "printed", "posted", "emailed", "stopped", "returned",
+    )  # fmt: skip
+    assert field.clean(LetterStatus.RETURNED, None) == "returned"
+    with pytest.raises(ValidationError):
+        field.clean("lost", None)

@@ -33,15 +33,27 @@ class LetterPlan(models.Model):
     )
 
 
+class LetterStatus(models.TextChoices):
+    """Where a recognition letter is: draft (fails a check), ready (passes, not sent),
+    approved (sent for printing by its writer), printed, posted or emailed, stopped (its
+    recipient withdrew), returned (to its writer by the evaluator's fidelity review, with a
+    comment, to rewrite)."""
+
+    DRAFT = "draft", "draft"
+    READY = "ready", "ready"
+    APPROVED = "approved", "approved"
+    PRINTED = "printed", "printed"
+    POSTED = "posted", "posted"
+    EMAILED = "emailed", "emailed"
+    STOPPED = "stopped", "stopped"
+    RETURNED = "returned", "returned"
+
+
 class Letter(models.Model):
     """One recognition letter, its personalisation check, and its delivery log."""
 
-    #: draft (fails a check), ready (passes, not sent), approved (sent for printing by its
-    #: writer), printed, posted or emailed, stopped (its recipient withdrew), returned (to its
-    #: writer by the evaluator's fidelity review, with a comment, to rewrite).
-    STATUSES = (
-        "draft", "ready", "approved", "printed", "posted", "emailed", "stopped", "returned",
-    )  # fmt: skip
+    #: Every status a letter can have, in order (:class:`LetterStatus`).
+    STATUSES = tuple(LetterStatus.values)
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="letters")
     participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="letter")
@@ -49,7 +61,9 @@ class Letter(models.Model):
     lines = models.TextField()
     score = models.PositiveSmallIntegerField(default=0)
     problems: models.JSONField[list[str]] = models.JSONField(default=list)
-    status = models.CharField(max_length=10, default="draft")
+    status = models.CharField(
+        max_length=10, choices=LetterStatus.choices, default=LetterStatus.DRAFT
+    )
     written_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     approved_at = models.DateTimeField(null=True, blank=True)
