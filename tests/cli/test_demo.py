@@ -160,6 +160,9 @@ def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     pooled = (programme / "report.html").read_text()
     assert "Protected caseloads, rolled out in steps (demo)" in pooled
     assert "stepped wedge" in pooled
+    # the stepped wedge's pooled g is corrected as the parallel trials' are (as its report says)
+    assert "with the same small-sample correction, and the mixed model's interval" in pooled
+    assert "without the small-sample correction of Hedges' g" not in pooled
 
     db = sqlite3.connect(home / "hearten.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
