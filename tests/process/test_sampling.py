@@ -164,3 +164,21 @@ def test_by_default_only_those_who_agreed_on_the_consent_page_to_be_contacted_ar
     record_answers(people[6], {"interview": False}, 1, earlier)
     draw = draw_sample(consented, None, 10, seed=1, strata=["arm"])
     assert set(_sampled(draw)) == {p.pseudonym for p in people[1:6]}
+
+
+def test_a_sampled_persons_status_is_a_typed_choice() -> None:
+    """The interview sample's statuses are one closed, typed list (issue 27, item 5): the
+    field offers exactly :class:`SampleStatus`, every move the service allows is between its
+    values, and anything else is refused."""
+    from django.core.exceptions import ValidationError
+
+    from hearten.process.models import SampleStatus
+    from hearten.process.sampling import _NEXT
+
+    field = SampleMember._meta.get_field("status")
+    assert field.choices == SampleStatus.choices
+    assert field.default == SampleStatus.SAMPLED
+    moves = set(_NEXT) | {before for allowed in _NEXT.values() for before in allowed}
+    assert moves == set(SampleStatus.values)
+    with pytest.raises(ValidationError):
+        field.clean("ghosted", None)

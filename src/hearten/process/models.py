@@ -25,6 +25,16 @@ class SampleDraw(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
 
+class SampleStatus(models.TextChoices):
+    """How far a person sampled for an interview went (``hearten.process.sampling``)."""
+
+    SAMPLED = "sampled", "sampled"
+    INVITED = "invited", "invited"
+    AGREED = "agreed", "agreed"
+    DECLINED = "declined", "declined"
+    INTERVIEWED = "interviewed", "interviewed"
+
+
 class SampleMember(models.Model):
     """A sampled person and how far they went: sampled, invited, agreed (or declined),
     interviewed."""
@@ -34,7 +44,9 @@ class SampleMember(models.Model):
         Participant, on_delete=models.CASCADE, related_name="ipe_places"
     )
     stratum = models.CharField(max_length=200)
-    status = models.CharField(max_length=20, default="sampled")
+    status = models.CharField(
+        max_length=20, choices=SampleStatus.choices, default=SampleStatus.SAMPLED
+    )
     invited_at = models.DateTimeField(null=True, blank=True)
     agreed_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
