@@ -167,7 +167,7 @@ def test_the_dpia_summary_states_what_is_held_and_flags_gaps(
         "what they gave before withdrawing is **kept**",
         "purged after 2030-01-01",
         "| letter writer | 0 |",
-        "a session ends at sign-out or after 8 hours",
+        "a session ends at sign-out or 8 hours after sign-in",
     ):
         assert needle in text, needle
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -64,8 +64,9 @@ def sign_in_lines(access: Access) -> list[str]:
     hours = f"{access.session_hours:g}"
     lines = [
         "- Staff sign in with passwords hashed by Argon2id; five wrong passwords lock an "
-        "account out from that address for 15 minutes; a session ends at sign-out or after "
-        f"{hours} hours, and `hearten worker` deletes expired sessions; pages carry a strict "
+        "account out from that address for 15 minutes; a session ends at sign-out or "
+        f"{hours} hours after sign-in (or its last change), and `hearten worker` deletes "
+        "expired sessions; pages carry a strict "
         "Content-Security-Policy; every action on the trial is in a hash-chained, "
         "append-only audit log.",
     ]
@@ -87,8 +88,8 @@ def sign_in_lines(access: Access) -> list[str]:
             f"`hearten worker` deletes each record after {c.record_days} days "
             "(`HEARTEN_SIGN_IN_RECORD_DAYS`). The provider's ID token (it names the person) "
             "is kept in the sign-in session, to end the provider's session at sign-out, and "
-            f"goes with the session: at sign-out, or when `hearten worker` deletes it "
-            f"{hours} hours after sign-in."
+            "goes with the session: at sign-out, or when `hearten worker` deletes it once "
+            f"expired ({hours} hours after sign-in or its last change)."
         )
     return lines
 
