@@ -189,3 +189,20 @@ def test_two_imports_with_one_new_key_at_once_import_once(
     assert answer.status_code == 409
     assert "being handled at the same moment" in answer.json()["error"]
     assert Participant.objects.count() == before
+
+
+def test_an_hr_extract_is_csv_or_excel_only_as_the_description_says(
+    tokens: dict[str, Client],
+) -> None:
+    """hearten hr import reads no TSV: the API offered it in its description and then answered
+    a TSV with 422 "use a .csv or .xlsx file" (found by an evaluator reading openapi.json)."""
+    answer = tokens["evaluator"].post(ABSENCE, data=b"staff_id\tstart\tend\n",
+                                      content_type="text/tab-separated-values")  # fmt: skip
+    assert answer.status_code == 415
+    assert "text/tab-separated-values" not in answer.json()["error"].split(", not ")[0]
+    spec = Client().get("/api/v1/openapi.json").json()["paths"]
+    hr = spec["/api/v1/trials/{slug}/hr/{kind}"]["post"]["requestBody"]["content"]
+    roster = spec["/api/v1/trials/{slug}/roster"]["post"]["requestBody"]["content"]
+    assert "text/tab-separated-values" not in hr
+    assert "text/csv" in hr
+    assert "text/tab-separated-values" in roster
