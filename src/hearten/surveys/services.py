@@ -135,12 +135,12 @@ def invite(wave: Wave, now: datetime | None = None) -> list[IssuedLink]:
     for name in wave.pages or [wave.instrument]:
         if name in REGISTRY:  # the rest are the trial's own questions
             require_text(get_instrument(name))
-    # In the stored order (by pseudonym): the links are created, and numbered, the same way
-    # whatever order the database returns the rows in.
+    # In the stored order (the roster's, by key; pseudonyms are random): the links are
+    # created, and numbered, the same way whatever order the database returns the rows in.
     people = (
         Participant.objects.filter(trial=wave.trial, withdrawn_at__isnull=True)
         .exclude(consent=Consent.DECLINED)
-        .order_by("pseudonym")
+        .order_by("id")
     )
     have = set(wave.invitations.values_list("participant_id", flat=True))
     new = [p for p in people if p.id not in have]
