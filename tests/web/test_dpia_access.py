@@ -62,6 +62,11 @@ def test_council_sign_in_and_api_use_are_stated_with_what_is_held_and_for_how_lo
     used = create_token(trial, "evaluator", "read")
     create_token(trial, "evaluator", "import", now=timezone.now() - timedelta(days=100))
     gone = create_token(trial, "evaluator", "read")
+    off = get_user_model().objects.create_user("switched-off")
+    trial.evaluators.add(off)
+    create_token(trial, "switched-off", "read")
+    off.is_active = False
+    off.save()
     revoke_token(trial, gone.token.prefix, by="evaluator")
     answer = Client(HTTP_AUTHORIZATION=f"Bearer {used.secret}").get(f"/api/v1/trials/{trial.slug}")
     assert answer.status_code == 200
@@ -77,7 +82,7 @@ def test_council_sign_in_and_api_use_are_stated_with_what_is_held_and_for_how_lo
         "deletes each record after 90 days (`HEARTEN_SIGN_IN_RECORD_DAYS`)",
         "ID token",
         "once expired (4 hours after sign-in or its last change)",
-        "**API tokens** (1 active, 1 expired, 1 revoked)",
+        "**API tokens** (1 active, 1 expired, 1 revoked, 1 of a switched-off account)",
         "only the SHA-256 of the secret is stored",
         "at most 365",
         "`api-request`",

@@ -35,7 +35,8 @@ class CouncilSignIn:
 class ApiUse:
     """The trial's API tokens and stored import answers.
 
-    ``active``, ``expired``, ``revoked``: tokens by state now; ``default_days``,
+    ``active``, ``expired``, ``revoked``, ``account_off`` (its holder's account is switched
+    off): tokens by state now; ``default_days``,
     ``max_days``: how long a token lasts unless told otherwise, and at most;
     ``stored_answers``: import answers held for an ``Idempotency-Key``; ``answer_hours``:
     how long each is held."""
@@ -43,6 +44,7 @@ class ApiUse:
     active: int
     expired: int
     revoked: int
+    account_off: int
     default_days: int
     max_days: int
     stored_answers: int
@@ -102,7 +104,8 @@ def api_lines(trial: Trial, access: Access) -> list[str]:
     requests = AuditEvent.objects.filter(trial=trial, action="api-request").count()
     downloads = AuditEvent.objects.filter(trial=trial, action="exported", detail__via="api").count()
     return [
-        f"- **API tokens** ({a.active} active, {a.expired} expired, {a.revoked} revoked): "
+        f"- **API tokens** ({a.active} active, {a.expired} expired, {a.revoked} revoked, "
+        f"{a.account_off} of a switched-off account): "
         "each belongs to one user and this trial, with one scope (read or import); only "
         "the SHA-256 of the secret is stored, with the token's prefix, name, maker, "
         f"creation, last use and expiry (after {a.default_days} days unless set, at most "

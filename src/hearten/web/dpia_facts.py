@@ -4,10 +4,10 @@ summary is written, so it says what this deployment does now."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
 
 from hearten.reports.dpia_access import Access, ApiUse, CouncilSignIn
 from hearten.trials.models import Trial
@@ -18,7 +18,7 @@ def access_of(trial: Trial, now: datetime) -> Access:
     the API when the trial has ever had a token."""
     from hearten.web.api.imports import KEEP_KEYS
     from hearten.web.api.models import ApiToken, IdempotentImport
-    from hearten.web.api.tokens import DEFAULT_DAYS, MAX_DAYS
+    from hearten.web.api.tokens import ACCOUNT_OFF, DEFAULT_DAYS, MAX_DAYS, state_of
     from hearten.web.models import CouncilIdentity
     from hearten.web.models import CouncilSignIn as SignInRow
 
@@ -35,15 +35,16 @@ def access_of(trial: Trial, now: datetime) -> Access:
         if configured or linked or records
         else None
     )
-    tokens = ApiToken.objects.filter(trial=trial)
+    states = Counter(
+        state_of(t, now) for t in ApiToken.objects.filter(trial=trial).select_related("user")
+    )
     api = None
-    if tokens.exists():
-        revoked = tokens.filter(revoked_at__isnull=False).count()
-        expired = tokens.filter(revoked_at__isnull=True, expires_at__lte=now).count()
+    if states:
         api = ApiUse(
-            active=tokens.filter(Q(revoked_at__isnull=True) & Q(expires_at__gt=now)).count(),
-            expired=expired,
-            revoked=revoked,
+            active=states["active"],
+            expired=states["expired"],
+            revoked=states["revoked"],
+            account_off=states[ACCOUNT_OFF],
             default_days=DEFAULT_DAYS,
             max_days=MAX_DAYS,
             stored_answers=IdempotentImport.objects.filter(token__trial=trial).count(),
