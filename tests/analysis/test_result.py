@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hearten.analysis.arm_effect import ArmEffect
 from hearten.analysis.dataset import build_dataset
 from hearten.analysis.result import AnalysisResult, OutcomeResult
 from hearten.analysis.run import fit_plan, run_analysis
@@ -69,7 +70,7 @@ def test_refitting_the_specification_gives_the_stored_numbers(analysed: Any, tri
     spec = specify(trial, design, analysed.created_at, analysed.created_at.date())
     fitted = fit_plan(spec, build_dataset(trial))
     stored = read_result(analysed)
-    assert json_safe(list(fitted.effects)) == list(stored.effects)
+    assert json_safe([e.to_json() for e in fitted.effects]) == [e.to_json() for e in stored.effects]
     assert fitted.model == stored.model
 
 
@@ -86,7 +87,7 @@ def test_an_older_run_without_the_later_sections_still_reads_and_renders(
     assert typed.observed_icc is None
     assert typed.sample_ratio == ()
     assert typed.plan is None
-    assert typed.effects[0]["term"] == "letters"
+    assert typed.effects[0].term == "letters"
     analysed.result = older
     analysed.save(update_fields=["result"])
     assert write_report(trial).is_file()
@@ -101,11 +102,12 @@ def test_a_key_this_version_does_not_know_is_kept_in_place(analysed: Any) -> Non
 
 def test_each_secondary_outcome_reads_back_as_an_outcome_result() -> None:
     stored = {"name": "valued", "role": "mediator", "outcome": "valued score at follow-up",
-              "transform": "none", "baseline": None, "n": 30, "effects": [{"term": "letters"}],
-              "imputation": None, "observed_icc": None}  # fmt: skip
+              "transform": "none", "baseline": None, "n": 30,
+              "effects": [{"term": "letters", "estimate": 0.5}], "imputation": None,
+              "observed_icc": None}  # fmt: skip
     outcome = OutcomeResult.from_json(stored)
     assert outcome.role == "mediator"
-    assert outcome.effects == ({"term": "letters"},)
+    assert outcome.effects == (ArmEffect("letters", 0.5),)
     assert outcome.to_json() == stored
 
 
@@ -132,3 +134,16 @@ def test_every_planned_outcome_reads_as_an_outcome_result(analysed: Any) -> None
     assert typed.outcomes == ("primary",)
     with pytest.raises(KeyError, match="no planned outcome 'valued'"):
         typed.outcome("valued")
+
+
+def test_every_stored_effect_of_a_run_round_trips_exactly(analysed: Any) -> None:
+    stored = analysed.result
+    effects = [*stored["effects"], *(e for o in stored["secondary"] for e in o["effects"])]
+    assert effects
+    for raw in effects:
+        assert json.dumps(ArmEffect.from_json(raw).to_json()) == json.dumps(raw)
+    typed = read_result(analysed)
+    assert typed.effects[0].hedges_g is not None
+    assert typed.effects[0].hedges_g.g == stored["effects"][0]["hedges_g"]["g"]
+    assert typed.effects[0].p_value == stored["effects"][0]["p_value"]
+    assert json.dumps(typed.to_json()) == json.dumps(stored)

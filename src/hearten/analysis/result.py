@@ -9,8 +9,9 @@ result was typed, so every stored run reads back (:meth:`AnalysisResult.from_jso
 older run lacks takes its "absent" default (as the report's ``.get`` reads it), and a key this
 version does not know is kept and written back unchanged.
 
-Typed here: the top level, the model, the instrument and each planned outcome
-(:class:`OutcomeResult`). The sections below them (an effect, the HR outcomes, the CACE,
+Typed here: the top level, the model, the instrument, each planned outcome
+(:class:`OutcomeResult`) and each arm's effect on it (:class:`~.arm_effect.ArmEffect`).
+The sections below them (the HR outcomes, the CACE,
 uptake, economics, the allocation, balance, flow, the plan's labels) stay JSON objects
 (:data:`JsonObject`) as the statistics layer's ``asdict`` made them.
 
@@ -23,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from hearten.analysis.arm_effect import ArmEffect
 
 #: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
 JsonObject = Mapping[str, Any]
@@ -135,7 +138,7 @@ class OutcomeResult:
         transform: the plan's transform of the outcome.
         baseline: the baseline wave adjusted for, or ``None``.
         n: people analysed.
-        effects: per non-control arm, the effect (:attr:`AnalysisResult.effects`' shape).
+        effects: per non-control arm, its effect.
         imputation: the plan's multiple imputation of this outcome, or ``None``.
         observed_icc: the observed ICC and MDES at analysis (cluster trials), or ``None``.
     """
@@ -146,7 +149,7 @@ class OutcomeResult:
     transform: str
     baseline: str | None
     n: int
-    effects: tuple[JsonObject, ...]
+    effects: tuple[ArmEffect, ...]
     imputation: JsonObject | None = None
     observed_icc: JsonObject | None = None
 
@@ -158,7 +161,7 @@ class OutcomeResult:
             "transform": self.transform,
             "baseline": self.baseline,
             "n": self.n,
-            "effects": list(self.effects),
+            "effects": [e.to_json() for e in self.effects],
             "imputation": self.imputation,
             "observed_icc": self.observed_icc,
         }
@@ -172,7 +175,7 @@ class OutcomeResult:
             transform=value.get("transform", "none"),
             baseline=value.get("baseline"),
             n=int(value["n"]),
-            effects=tuple(value.get("effects", ())),
+            effects=tuple(ArmEffect.from_json(e) for e in value.get("effects", ())),
             imputation=value.get("imputation"),
             observed_icc=value.get("observed_icc"),
         )
@@ -251,7 +254,7 @@ class AnalysisResult:
     control: str
     control_mean: float | None
     control_sd: float | None
-    effects: tuple[JsonObject, ...]
+    effects: tuple[ArmEffect, ...]
     observed_icc: JsonObject | None
     imputation: JsonObject | None
     multilevel: JsonObject | None
@@ -321,7 +324,7 @@ class AnalysisResult:
             "control": self.control,
             "control_mean": self.control_mean,
             "control_sd": self.control_sd,
-            "effects": list(self.effects),
+            "effects": [e.to_json() for e in self.effects],
             "observed_icc": self.observed_icc,
             "imputation": self.imputation,
             "multilevel": self.multilevel,
@@ -367,7 +370,7 @@ class AnalysisResult:
             control=value["control"],
             control_mean=value.get("control_mean"),
             control_sd=value.get("control_sd"),
-            effects=tuple(value["effects"]),
+            effects=tuple(ArmEffect.from_json(e) for e in value["effects"]),
             observed_icc=get("observed_icc"),
             imputation=get("imputation"),
             multilevel=get("multilevel"),

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
+from hearten.analysis.arm_effect import ArmEffect
 from hearten.analysis.attrition import attrition
 from hearten.analysis.balance import analysed_balance, randomisation_balance, sample_ratio
 from hearten.analysis.dataset import build_dataset, dataset_digest
@@ -113,7 +114,7 @@ def _secondary(
             transform=o.transform,
             baseline=o.baseline_wave,
             n=fits[o.name].fit.fit.n,
-            effects=tuple(fits[o.name].effects),
+            effects=tuple(ArmEffect.from_json(e) for e in fits[o.name].effects),
             imputation=fits[o.name].imputation,
             observed_icc=observed_clustering(
                 fits[o.name].used,
@@ -210,7 +211,7 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
         control=control,
         control_mean=float(control_outcome.mean()),
         control_sd=float(control_outcome.std(ddof=1)),
-        effects=tuple(primary.effects),
+        effects=tuple(ArmEffect.from_json(e) for e in primary.effects),
         observed_icc=observed_icc,
         # The plan's multiple imputation (its missing-data analysis or a sensitivity one).
         imputation=primary.imputation,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hearten.analysis.arm_effect import ArmEffect
 from hearten.analysis.result import AnalysisResult, JsonObject, ModelUsed
 
 
@@ -20,10 +21,14 @@ def p_text(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def ci_text(e: Mapping[str, Any], digits: int = 3) -> str:
+def ci_text(e: Mapping[str, Any] | ArmEffect, digits: int = 3) -> str:
     """An interval as text; a one-sided interval's open end (stored as ``None``) is ∞."""
-    low = "−∞" if e.get("conf_low") is None else f"{e['conf_low']:.{digits}f}"
-    high = "∞" if e.get("conf_high") is None else f"{e['conf_high']:.{digits}f}"
+    if isinstance(e, ArmEffect):
+        lower, upper = e.conf_low, e.conf_high
+    else:
+        lower, upper = e.get("conf_low"), e.get("conf_high")
+    low = "−∞" if lower is None else f"{lower:.{digits}f}"
+    high = "∞" if upper is None else f"{upper:.{digits}f}"
     return f"{low} to {high}"
 
 
@@ -56,7 +61,7 @@ def imputed_effects(r: AnalysisResult) -> list[dict[str, Any]]:
     """The multiple-imputation effects, each with the estimate it is read against: the
     complete-case one when imputation is the plan's analysis, else the main estimate."""
     mi = r.imputation or {}
-    main: dict[str, JsonObject] = {e["term"]: e for e in r.effects}
+    main: dict[str, JsonObject] = {e.term: e.to_json() for e in r.effects}
     out = []
     for e in mi.get("effects", []):
         other = main.get(e["term"], {})
@@ -85,19 +90,19 @@ def planned_rows(r: AnalysisResult, labels: dict[str, str]) -> list[dict[str, An
         name, described, effects = o.name, o.outcome, o.effects
         status = plan_label(r, name)
         for e in effects:
-            g = e.get("hedges_g") or {}
+            g = e.hedges_g
             rows.append(
                 {
-                    **e,
+                    **e.to_json(),
                     "name": f"{name} ({described})",
-                    "short": name if len(effects) == 1 else f"{name}: {labels[e['term']]}",
-                    "label": labels[e["term"]],
+                    "short": name if len(effects) == 1 else f"{name}: {labels[e.term]}",
+                    "label": labels[e.term],
                     "ci_text": ci_text(e),
-                    "p_text": p_text(e["p_value"]),
-                    "adjusted": adjusted.get((name, e["term"])),
-                    "g": g.get("g"),
-                    "g_low": g.get("conf_low"),
-                    "g_high": g.get("conf_high"),
+                    "p_text": p_text(e.p_value),
+                    "adjusted": adjusted.get((name, e.term)),
+                    "g": None if g is None else g.g,
+                    "g_low": None if g is None else g.conf_low,
+                    "g_high": None if g is None else g.conf_high,
                     "status": status["label"],
                     "reason": status["reason"],
                 }

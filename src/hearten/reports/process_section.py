@@ -25,10 +25,10 @@ def process_section(trial: Trial, r: AnalysisResult, labels: dict[str, str]) -> 
     s = summary(trial)
     if s is None:
         return {"ipe": None}
-    effect = {e["term"]: e for e in r.effects}
+    effect = {e.term: e for e in r.effects}
     columns = [
         {"key": c, "label": labels.get(c, c),
-         "effect": f"{effect[c]['estimate']:.2f} ({ci_text(effect[c], 2)})"
+         "effect": f"{effect[c].estimate:.2f} ({ci_text(effect[c], 2)})"
                    if c in effect else None}
         for c in s.by_arm.columns
     ]  # fmt: skip

@@ -77,7 +77,8 @@ class _Primary:
                        r.get("control_sd"), r.get("sites"), r.get("economics"),
                        (r.get("instrument") or {}).get("name", ""))  # fmt: skip
         t = read_result(run)
-        return cls("parallel", t.plan, t.effects, t.arms, t.control_sd, t.sites, t.economics,
+        effects = tuple(e.to_json() for e in t.effects)  # read as a stepped-wedge run's are
+        return cls("parallel", t.plan, effects, t.arms, t.control_sd, t.sites, t.economics,
                    t.instrument.name)  # fmt: skip
 
 

@@ -10,7 +10,6 @@ and writes the HTML, the PDF and the audit record. Every section reads the run's
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -72,17 +71,17 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
     for e in r.effects:
         effects.append(
             {
-                **e,
-                "label": labels[e["term"]],
-                "p_text": p_text(e["p_value"]),
+                **e.to_json(),
+                "label": labels[e.term],
+                "p_text": p_text(e.p_value),
                 "ci_text": ci_text(e, 2),
-                "magnitude": abs(e["estimate"]),
-                "direction": "higher" if e["estimate"] >= 0 else "lower",
+                "magnitude": abs(e.estimate),
+                "direction": "higher" if e.estimate >= 0 else "lower",
             }
         )
     figure = both(
         effect_plot(
-            [e for e in r.effects if e["conf_low"] is not None and e["conf_high"] is not None],
+            [e.to_json() for e in r.effects if e.conf_low is not None and e.conf_high is not None],
             labels,
             labels[r.control],
             f"{r.instrument.name.upper()} {r.instrument.score} score",
@@ -90,26 +89,21 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         150,
         summary=f"Each arm's difference from {labels[r.control]} with its interval",
         headers=["Arm", "Difference", "Lower limit", "Upper limit"],
-        rows=[[labels[e["term"]], e["estimate"], e["conf_low"], e["conf_high"]]
-              for e in r.effects],
+        rows=[[labels[e.term], e.estimate, e.conf_low, e.conf_high] for e in r.effects],
     )  # fmt: skip
     at_randomisation = r.randomisation_balance or {}
     rows = planned_rows(r, labels)
     secondary = [
-        dataclasses.replace(
-            o,
-            effects=tuple(
-                {
-                    **e,
-                    "label": labels[e["term"]],
-                    "p_text": p_text(e["p_value"]),
-                    "ci_text": ci_text(e),
-                }
+        {
+            **o.to_json(),
+            "effects": [
+                {**e.to_json(), "label": labels[e.term], "p_text": p_text(e.p_value),
+                 "ci_text": ci_text(e)}
                 for e in o.effects
-            ),
-        )
+            ],
+        }
         for o in r.secondary
-    ]
+    ]  # fmt: skip
     families = [
         {
             **f,
@@ -156,8 +150,8 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         }
         for a in r.stressors
     ]
-    mediators = [o for o in secondary if o.role == "mediator"]
-    secondary = [o for o in secondary if o.role != "mediator"]
+    mediators = [o for o in secondary if o["role"] == "mediator"]
+    secondary = [o for o in secondary if o["role"] != "mediator"]
     return {
         "mediators": mediators,
         "stressors": stressors,

@@ -131,7 +131,7 @@ def _answers(trial: Trial, r: AnalysisResult) -> dict[str, str]:
         "25": _report("Baseline balance of the analysed sample"),
         "26": _report("Effects on every planned outcome")
         + ("; observed ICC below" if icc is not None or any(
-            (e.get("hedges_g") or {}).get("icc") is not None for e in r.effects)
+            e.hedges_g is not None and e.hedges_g.icc is not None for e in r.effects)
            else (f"; {TO_WRITE}: the observed ICC (not stored by this analysis run)"
                  if clustered else "")),
         "27": "The harms section below",
@@ -302,7 +302,7 @@ def standards_markdown(trial: Trial) -> str:
         f"{timing.get('not consented', 0)} did not consent.", "",
     ]  # fmt: skip
     icc = r.observed_icc
-    stored_g = [(e["term"], (e.get("hedges_g") or {}).get("icc")) for e in r.effects]
+    stored_g = [(e.term, None if e.hedges_g is None else e.hedges_g.icc) for e in r.effects]
     if icc is not None and icc.get("icc") is not None:
         level = round(100 * (1 - r.model.alpha))
         said = [f"{o.name} {o.observed_icc['icc']:.3f} ({o.observed_icc['conf_low']:.3f}"

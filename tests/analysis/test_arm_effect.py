@@ -1,0 +1,30 @@
+"""Each arm's effect reads as a typed ArmEffect and writes back exactly as it was stored
+(issue 27, item 4): the same keys in the same order, an older run's missing keys still
+missing, and keys this version does not know kept in place."""
+
+from __future__ import annotations
+
+import json
+
+from hearten.analysis.arm_effect import ArmEffect
+
+#: An effect as a run stored before Hedges' g had its scale and before resampling and the
+#: alternative were stored, with the complete-case estimate of an imputed analysis between
+#: its keys (a key ArmEffect does not type).
+OLDER = {"term": "letters", "estimate": 1.5, "std_error": 0.5, "df": 20.0, "statistic": 3.0,
+         "p_value": 0.007, "conf_low": 0.46, "conf_high": None, "n": 40,
+         "complete_case": {"estimate": 1.2, "n": 35}, "n_clusters": 8, "vcov_type": "CR2",
+         "alpha": 0.05, "hedges_g": {"g": 0.3, "std_error": 0.1, "conf_low": 0.1,
+                                     "conf_high": 0.5, "icc": 0.05}}  # fmt: skip
+
+
+def test_an_older_effect_reads_typed_and_writes_back_unchanged() -> None:
+    e = ArmEffect.from_json(OLDER)
+    assert (e.term, e.estimate, e.df, e.conf_high, e.n, e.n_clusters) == (
+        "letters", 1.5, 20.0, None, 40, 8)  # fmt: skip
+    assert e.hedges_g is not None
+    assert (e.hedges_g.g, e.hedges_g.icc, e.hedges_g.scale) == (0.3, 0.05, None)
+    assert e.resampling is None
+    assert e.alternative is None
+    assert e.beside("complete_case") == {"estimate": 1.2, "n": 35}
+    assert json.dumps(e.to_json()) == json.dumps(OLDER)  # same keys, same order, none added
