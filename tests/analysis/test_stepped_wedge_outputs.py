@@ -232,6 +232,10 @@ def test_a_model_amended_after_the_results_makes_the_primary_exploratory(
     lock_plan(t)
     first = run_analysis(t).result["plan"]["labels"]["primary"]
     assert first["label"] == "confirmatory"
+    from hearten.reports.standards import standards_markdown
+
+    pack = standards_markdown(t)
+    assert "the pre-registration's *Sample size and power* gives the design's MDES" in pack
     text = design_text(options='cac = 0.6\nrandom_effects = "cluster-period"\n')
     version = amend_plan(t, parse_design(text), "the autocorrelation needs period intercepts")
     assert version is not None

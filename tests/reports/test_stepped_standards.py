@@ -117,6 +117,9 @@ def test_the_caution_on_the_model_reaches_the_pack(write_roster: Callable[[str],
     items = _items(text)
     assert "Caution: the design assumes a team autocorrelation of 0.7" in items["12a"]
     assert "no stepped_wedge.period_starts" in items["3a"]
+    assumed = "Assumptions stored in the design: ICC 0.05, team autocorrelation 0.7"
+    assert items["7a"].startswith(assumed)
+    assert "Not reported**: the calculation" in items["7a"]  # the plan was never locked
     assert "Not reported**: the calendar of the periods" in items["14a"]
     assert "| 0 | not given | p0 |" in text
 

@@ -255,9 +255,11 @@ def answers(trial: Trial, run: AnalysisRun) -> dict[str, str]:
         + (" decaying with the gap between periods" if spec.decay else "")
         + (f", individual autocorrelation {spec.iac:g}" if spec.sampling == "closed-cohort"
            else "")
-        + f", power {design.power.power}; " + _missing(
+        + f", power {design.power.power}; "
+        + ("the pre-registration's *Sample size and power* gives the design's MDES by "
+           "Hussey and Hughes' closed form" if plan.get("locked") else _missing(
             "the calculation and the effect it was powered for (`hearten power mdes --design "
-            "stepped-wedge` gives it in closed form, `hearten power simulate` by simulation)"),
+            "stepped-wedge` gives it in closed form, `hearten power simulate` by simulation)")),
         "7b": "No interim analyses or stopping rules are part of a Hearten plan",
         "8a": f"Hearten's {a['scheme']} scheme, drawn by the computer from seed {a['seed']}"
         + (f", committed on {_day(a.get('committed_at'))} before the draw" if a.get("commitment")
