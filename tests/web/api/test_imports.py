@@ -206,3 +206,16 @@ def test_an_hr_extract_is_csv_or_excel_only_as_the_description_says(
     assert "text/tab-separated-values" not in hr
     assert "text/csv" in hr
     assert "text/tab-separated-values" in roster
+
+
+def test_a_read_token_is_told_an_import_needs_an_import_token(trial: Any) -> None:
+    """The refusal read "needs a import token"."""
+    from hearten.web.api.tokens import create_token
+
+    trial.evaluators.add(get_user_model().objects.create_user("reader"))
+    read = Client(HTTP_AUTHORIZATION=f"Bearer {create_token(trial, 'reader', 'read').secret}")
+    answer = read.post(ROSTER, data=GOOD.encode(), content_type="text/csv")
+    assert answer.status_code == 403
+    assert (
+        answer.json()["error"] == "this token is scoped read; import roster needs an import token"
+    )

@@ -21,6 +21,12 @@ from hearten.web.api.models import ApiToken, Scope
 from hearten.web.api.problems import ApiProblem
 from hearten.web.navigation import COORDINATOR, EVALUATOR, ROLE_NAMES
 
+
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article ("an import token", "an evaluator")."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 #: The roles that may be given a token.
 API_ROLES = frozenset({EVALUATOR, COORDINATOR})
 
@@ -72,15 +78,15 @@ def allow(token: ApiToken, slug: str, endpoint: str) -> str:
     if role is None:
         raise ApiProblem(403, "the token's user no longer has a role in this trial")
     if role not in API_ROLES:
-        raise ApiProblem(403, f"a {ROLE_NAMES.get(role, role)} may not use the API")
+        raise ApiProblem(403, f"{_a(ROLE_NAMES.get(role, role))} may not use the API")
     e = BY_NAME[endpoint]
     if role not in e.roles:
         raise ApiProblem(
-            403, f"a {ROLE_NAMES.get(role, role)} may not use {endpoint.replace('_', ' ')}"
+            403, f"{_a(ROLE_NAMES.get(role, role))} may not use {endpoint.replace('_', ' ')}"
         )
     if e.scope is not None and e.scope != token.scope:
         raise ApiProblem(
             403, f"this token is scoped {token.scope}; {endpoint.replace('_', ' ')} needs "
-            f"a {e.scope} token"
+            f"{_a(e.scope)} token"
         )  # fmt: skip
     return role
