@@ -38,7 +38,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     invite(trial.waves.get(name="baseline"))
     _answer(trial, "baseline", {})
     randomise_trial(trial, 4, now=_days_ago(200))
-    start = trial.allocation.created_at.date()
+    start = trial.allocation.randomised_on
     rng = np.random.default_rng(1)
     lines, leavers = ["staff_id,start,end"], ["staff_id,date"]
     for n in range(1, 41):
@@ -144,7 +144,7 @@ def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path:
     invite(trial.waves.get(name="baseline"))
     _answer(trial, "baseline", {})
     randomise_trial(trial, 4)
-    start = trial.allocation.created_at.date()
+    start = trial.allocation.randomised_on
     supervision = ["staff_id,date"]
     for n in range(1, 41):
         for k in range(n % 4):  # 0 to 3 sessions, one of them too early to count
@@ -195,7 +195,7 @@ def test_a_window_that_has_not_run_is_not_analysed(trial: Any) -> None:
     _hr_trial(trial, 90)
     invite(trial.waves.get(name="follow-up"))
     _answer(trial, "follow-up", {}, 5)
-    start = trial.allocation.created_at.date()
+    start = trial.allocation.randomised_on
     end = start + timedelta(days=89)
     hr = run_analysis(trial).result["hr"]
     assert hr["window"] == [start.isoformat(), end.isoformat()]
@@ -224,7 +224,7 @@ def test_the_window_and_its_exposure_do_not_depend_on_the_day_of_the_run(
     """The window ends ``window_days`` after randomisation on any later day; exposure counts
     FTE-days inside it only, to the day a person left, at the FTE of each day."""
     _hr_trial(trial, 90, days_ago=200)
-    start = trial.allocation.created_at.date()
+    start = trial.allocation.randomised_on
     arms = arms_by_participant(trial)
     staff = {n: f"S{n:04d}" for n in range(1, 41)}
     (tmp_path / "leavers.csv").write_text(f"staff_id,date\n{staff[3]},{start + timedelta(30)}\n")
@@ -301,3 +301,22 @@ def test_a_leaver_read_before_randomisation_is_not_followed_in_the_window(
     assert leaving["events"] == len(inside)  # only the leavers inside the window
     html = write_report(trial).read_text()
     assert "1 person not employed on any day of the window" in html
+
+
+def test_the_window_starts_on_the_local_day_of_randomisation(trial: Any) -> None:
+    """Randomised at 00:30 on 2 July in London (23:30 UTC on 1 July), the HR window starts on
+    2 July, the day the run's ``today`` and the HR records count in, not the UTC day
+    (issue 27, item 2, review)."""
+    from datetime import UTC, date, datetime
+
+    from hearten.analysis.follow_up import follow_up
+    from hearten.trials.allocation import randomise_trial
+
+    randomise_trial(trial, 7, datetime(2026, 7, 1, 23, 30, tzinfo=UTC))
+    trial.refresh_from_db()
+    allocation = trial.allocation
+    allocation.refresh_from_db()
+    assert allocation.created_at.date() == date(2026, 7, 1)  # the UTC day
+    assert allocation.randomised_on == date(2026, 7, 2)
+    window = follow_up(allocation.randomised_on, 90)
+    assert (window.start, window.end) == (date(2026, 7, 2), date(2026, 9, 29))

@@ -93,7 +93,7 @@ def test_a_leaver_before_randomisation_is_refused(trial: Any, tmp_path: Path) ->
 
     randomise_trial(trial, 5)
     trial.refresh_from_db()
-    randomised = trial.allocation.created_at.date()
+    randomised = trial.allocation.randomised_on
     before = randomised.replace(year=randomised.year - 1)
     with pytest.raises(ImportRejected) as caught:
         import_hr(trial, "leavers", _csv(tmp_path, "l.csv", f"staff_id,date\nS0001,{before}\n"),

@@ -47,7 +47,7 @@ def _first(trial: Any) -> Participant:
 
 def _with_hr(trial: Any, person: Participant, tmp_path: Path) -> None:
     staff = person.identity.staff_id
-    start = trial.allocation.created_at.date()
+    start = trial.allocation.randomised_on
     (tmp_path / "absence.csv").write_text(f"staff_id,start,end\n{staff},{start},{start}\n")
     import_hr(trial, "absence", tmp_path / "absence.csv", {})
 

@@ -51,7 +51,7 @@ def build_dataset(trial: Trial) -> pd.DataFrame:
     """
     design = design_of(trial)
     arms = arms_by_participant(trial)
-    randomised_on = trial.allocation.created_at.date() if arms else None
+    randomised_on = trial.allocation.randomised_on if arms else None
     planned = design.planned_outcomes()
     scores = {
         o.name: (

@@ -70,7 +70,7 @@ def _absence_days(trial: Trial, plan: AnalysisSpec, today: date) -> pd.Series | 
     from hearten.analysis.follow_up import follow_up
     from hearten.hr.outcomes import derive
 
-    window = follow_up(trial.allocation.created_at.date(), plan.hr.window_days)
+    window = follow_up(trial.allocation.randomised_on, plan.hr.window_days)
     if not window.has_run(today):
         return None
     hr = derive(trial, window.start, window.end)

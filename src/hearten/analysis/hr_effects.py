@@ -32,7 +32,7 @@ def hr_effects(
         return None
     from hearten.hr.outcomes import derive
 
-    window = follow_up(trial.allocation.created_at.date(), plan.hr.window_days)
+    window = follow_up(trial.allocation.randomised_on, plan.hr.window_days)
     start, end = window.start, window.end
     if not window.has_run(today):
         return {"window": [start.isoformat(), end.isoformat()], "not_run": True,

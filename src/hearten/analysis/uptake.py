@@ -52,7 +52,7 @@ def took_part_in(
         delivered = Letter.objects.filter(trial=trial, status__in=["posted", "emailed"])
         by_id = {pid: True for pid in delivered.values_list("participant_id", flat=True)}
     else:
-        start = trial.allocation.created_at.date()
+        start = trial.allocation.randomised_on
         w = trial.waves.get(name=wave)
         closed = timezone.localdate(w.closed_at) if w.closed_at is not None else None
         end = uptake_end(closed, w.closes_on, today)

@@ -26,7 +26,7 @@ def with_working_conditions(trial: Trial, data: pd.DataFrame) -> pd.DataFrame:
 
     from hearten.hr.models import Supervision, TeamRate
 
-    randomised = trial.allocation.created_at.date()
+    randomised = trial.allocation.randomised_on
     ids = dict(Participant.objects.filter(trial=trial).values_list("pseudonym", "id"))
     held = Supervision.objects.filter(
         participant__trial=trial,

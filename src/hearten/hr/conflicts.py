@@ -98,7 +98,7 @@ def leaver_problems(rows: list[dict[str, Any]], trial: Trial) -> list[str]:
     """Leavers against the records held after their leaving date and the follow-up window."""
     out = []
     randomised = getattr(trial, "allocation", None)
-    window_start: date | None = randomised.created_at.date() if randomised else None
+    window_start: date | None = randomised.randomised_on if randomised else None
     for row in rows:
         p, left = row["person"], row["date"]
         line = row["line"]

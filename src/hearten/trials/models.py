@@ -6,6 +6,7 @@ Participants are pseudonymous: the HR staff number and e-mail address are held a
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -244,6 +245,13 @@ class Allocation(models.Model):
     commitment = models.OneToOneField(
         SeedCommitment, on_delete=models.RESTRICT, null=True, blank=True
     )
+
+    @property
+    def randomised_on(self) -> date:
+        """The day of randomisation in the trial's time zone (``TIME_ZONE``), as the run's
+        ``today``, the roster's day and the HR records are: ``created_at.date()`` would be
+        the UTC day, a day early for a randomisation between midnight and 1 a.m. in summer."""
+        return timezone.localdate(self.created_at)
 
 
 class AllocatedUnit(models.Model):
