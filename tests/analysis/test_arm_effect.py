@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from hearten.analysis.arm_effect import ArmEffect
+from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
 
 #: An effect as a run stored before Hedges' g had its scale and before resampling and the
 #: alternative were stored, with the complete-case estimate of an imputed analysis between
@@ -28,3 +28,15 @@ def test_an_older_effect_reads_typed_and_writes_back_unchanged() -> None:
     assert e.alternative is None
     assert e.beside("complete_case") == {"estimate": 1.2, "n": 35}
     assert json.dumps(e.to_json()) == json.dumps(OLDER)  # same keys, same order, none added
+
+
+def test_the_effect_on_those_who_took_part_reads_typed_and_writes_back_unchanged() -> None:
+    fitted = {"definition": "letter-delivered", "effects": [OLDER], "took_part": {"letters": 0.8}}
+    cace = EffectOnTakers.from_json(fitted)
+    assert cace.effects[0].estimate == 1.5
+    assert cace.took_part == {"letters": 0.8}
+    assert cace.note is None
+    assert json.dumps(cace.to_json()) == json.dumps(fitted)
+    failed = {"definition": "letter-delivered", "note": "nobody in letters took part"}
+    assert EffectOnTakers.from_json(failed).effects == ()
+    assert json.dumps(EffectOnTakers.from_json(failed).to_json()) == json.dumps(failed)

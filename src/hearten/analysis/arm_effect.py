@@ -150,3 +150,47 @@ class ArmEffect:
             layout=tuple(value),
             extra=_extra(value, _EFFECT_KEYS),
         )
+
+
+_TAKERS_KEYS = ("definition", "note", "effects", "took_part")
+
+
+@dataclass(frozen=True, slots=True)
+class EffectOnTakers:
+    """The complier average causal effect (CACE): each arm's effect on those who took part.
+
+    Attributes:
+        definition: the plan's rule for taking part.
+        effects: each non-control arm's effect on those who took part (instrumental variables).
+        took_part: the share of each arm who took part, or ``None`` with a ``note``.
+        note: why the effect could not be estimated, or ``None``.
+        layout, extra: the stored keys in order, and those this version does not know.
+    """
+
+    definition: str | None = None
+    effects: tuple[ArmEffect, ...] = ()
+    took_part: JsonObject | None = None
+    note: str | None = None
+    layout: tuple[str, ...] = field(default=("definition", "effects", "took_part"),
+                                    compare=False, repr=False)  # fmt: skip
+    extra: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        values = {
+            "definition": self.definition,
+            "note": self.note,
+            "effects": [e.to_json() for e in self.effects],
+            "took_part": self.took_part,
+        }
+        return _laid_out(values, self.layout, self.extra)
+
+    @classmethod
+    def from_json(cls, value: JsonObject) -> EffectOnTakers:
+        return cls(
+            definition=value.get("definition"),
+            effects=tuple(ArmEffect.from_json(e) for e in value.get("effects", ())),
+            took_part=value.get("took_part"),
+            note=value.get("note"),
+            layout=tuple(value),
+            extra=_extra(value, _TAKERS_KEYS),
+        )

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hearten.analysis.arm_effect import ArmEffect
+from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
 
 #: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
 JsonObject = Mapping[str, Any]
@@ -258,7 +258,7 @@ class AnalysisResult:
     observed_icc: JsonObject | None
     imputation: JsonObject | None
     multilevel: JsonObject | None
-    cace: JsonObject | None
+    cace: EffectOnTakers | None
     uptake: JsonObject | None
     hr: JsonObject | None
     coefficients: tuple[JsonObject, ...]
@@ -328,7 +328,7 @@ class AnalysisResult:
             "observed_icc": self.observed_icc,
             "imputation": self.imputation,
             "multilevel": self.multilevel,
-            "cace": self.cace,
+            "cace": None if self.cace is None else self.cace.to_json(),
             "uptake": self.uptake,
             "hr": self.hr,
             "coefficients": list(self.coefficients),
@@ -374,7 +374,7 @@ class AnalysisResult:
             observed_icc=get("observed_icc"),
             imputation=get("imputation"),
             multilevel=get("multilevel"),
-            cace=get("cace"),
+            cace=None if get("cace") is None else EffectOnTakers.from_json(get("cace")),
             uptake=get("uptake"),
             hr=get("hr"),
             coefficients=tuple(get("coefficients")),

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from hearten.analysis.arm_effect import ArmEffect
+from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
 from hearten.analysis.attrition import attrition
 from hearten.analysis.balance import analysed_balance, randomisation_balance, sample_ratio
 from hearten.analysis.dataset import build_dataset, dataset_digest
@@ -216,7 +216,7 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
         # The plan's multiple imputation (its missing-data analysis or a sensitivity one).
         imputation=primary.imputation,
         multilevel=multilevel,
-        cace=effect_on_takers,
+        cace=None if effect_on_takers is None else EffectOnTakers.from_json(effect_on_takers),
         uptake=uptake,
         hr=hr,
         coefficients=tuple(coefficients),

@@ -92,6 +92,7 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         rows=[[labels[e.term], e.estimate, e.conf_low, e.conf_high] for e in r.effects],
     )  # fmt: skip
     at_randomisation = r.randomisation_balance or {}
+    took_part = (r.cace.took_part if r.cace else None) or {}
     rows = planned_rows(r, labels)
     secondary = [
         {
@@ -194,12 +195,8 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         "randomised_people": balance_rows(at_randomisation.get("people", [])),
         "randomised_clusters": balance_rows(at_randomisation.get("clusters", [])),
         "cace_effects": [
-            {
-                **e,
-                "label": labels[e["term"]],
-                "took_part": ((r.cace or {}).get("took_part") or {}).get(e["term"], 0.0),
-            }
-            for e in (r.cace or {}).get("effects", [])
+            {**e.to_json(), "label": labels[e.term], "took_part": took_part.get(e.term, 0.0)}
+            for e in (r.cace.effects if r.cace else ())
         ],
         "costs": cost_rows(r, labels),
         **economics_section(r, labels),
