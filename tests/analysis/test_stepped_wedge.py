@@ -157,7 +157,11 @@ def test_the_standardised_effect_is_hedges_g_as_the_parallel_trials_report_it(
     assert g["icc"] == pytest.approx(m["tau2"] / total, rel=1e-12)
 
 
-def test_randomisation_inference_redraws_within_sites_from_the_seed(stepped: Any) -> None:
+def test_stratified_sequences_are_tested_exactly_over_every_allocation_within_sites(
+    stepped: Any,
+) -> None:
+    from hearten.reports.render import write_report
+
     r = run_analysis(stepped).result
     data, plan, _ = stepped_dataset(stepped)
     expected = sequence_test(
@@ -165,9 +169,12 @@ def test_randomisation_inference_redraws_within_sites_from_the_seed(stepped: Any
         {x.unit: x.stratum for x in plan.rows}, int(stepped.allocation.seed), 999,
     )  # fmt: skip
     assert r["randomisation"]["p_value"] == pytest.approx(expected.p_value)
-    assert r["randomisation"]["exact"] is False  # stratified: re-drawn by the rule
-    assert r["randomisation"]["allocations"] == 999
+    # 2 sites of 4 teams, each site's teams in 4 sequences of 1: 4! × 4! = 576 allocations,
+    # few enough to enumerate (the product over sites, not 8!/(2!^4) across them)
+    assert r["randomisation"]["exact"] is True
+    assert r["randomisation"]["allocations"] == 576
     assert r["randomisation"]["p_value"] < 0.05
+    assert "every one of the 576 possible allocations" in write_report(stepped).read_text()
 
 
 def test_unstratified_sequences_are_tested_exactly_over_every_allocation(
@@ -243,7 +250,7 @@ def test_the_report_shows_the_schedule_the_flow_and_the_three_analyses(stepped: 
         "Participant flow by sequence and period",
         "Mixed model: period fixed effects",
         "CR2 by team",
-        "re-draws of the allocation to sequences",
+        "every one of the 576 possible allocations to sequences",
         f"{e['estimate']:.3f}",
         f"{e['conf_low']:.2f} to {e['conf_high']:.2f}",
         "Satterthwaite degrees of freedom",
@@ -266,6 +273,7 @@ def test_the_analyse_command_prints_all_three(hearten: Callable[..., Any], stepp
     assert r.code == 0, r.err
     for text in ("protected", "mixed model", "CR2", "randomisation inference", "Satterthwaite"):
         assert text in r.out, text
+    assert "randomisation inference (exact, all 576 allocations)" in r.out
 
 
 def test_the_plan_may_ask_for_team_by_period_effects_and_exposure_time(

@@ -65,3 +65,68 @@ def test_a_cluster_missing_a_period_is_refused() -> None:
     start = {f"C{i:02d}": (i - 1) % 4 + 1 for i in range(1, 13)}
     with pytest.raises(DataError, match="every cluster measured in every period"):
         sequence_test(d["y"], d["cluster"], d["period"], start)
+
+
+def _stratified_panel(effect: float) -> tuple[pd.DataFrame, dict[str, int], dict[str, str]]:
+    """Two sites of three teams, three steps, four periods: team and period levels, a small
+    fixed wobble, and ``effect`` once a team has started."""
+    start = {"A1": 1, "A2": 2, "A3": 3, "B1": 1, "B2": 2, "B3": 3}
+    strata = {c: c[0] for c in start}
+    wobble = [0.3, -0.2, 0.1, -0.4, 0.25, 0.05, -0.15, 0.35, -0.3, 0.2, 0.0, -0.1]
+    rows = []
+    for i, c in enumerate(sorted(start)):
+        for p in range(4):
+            y = i + 0.5 * p + effect * (p >= start[c]) + wobble[(i * 4 + p) % len(wobble)]
+            rows.append({"cluster": c, "period": p, "y": y})
+    return pd.DataFrame(rows), start, strata
+
+
+def test_a_stratified_design_is_tested_exactly_over_the_product_of_its_strata() -> None:
+    d, start, strata = _stratified_panel(effect=3.0)
+    result = sequence_test(d["y"], d["cluster"], d["period"], start, strata, seed=1, reps=99)
+    assert result.exact
+    assert result.allocations == 36  # 3! orderings in each of the two sites
+    # An independent enumeration: each site's teams permuted among its own sequences.
+    means = d.pivot_table(index="cluster", columns="period", values="y")
+    values = []
+    for a in permutations([1, 2, 3]):
+        for b in permutations([1, 2, 3]):
+            drawn = dict(zip(["A1", "A2", "A3", "B1", "B2", "B3"], a + b, strict=True))
+            values.append(_twoway(means, drawn))
+    assert len(values) == 36
+    p = np.mean([abs(v) >= abs(result.estimate) - 1e-12 for v in values])
+    assert result.p_value == pytest.approx(p)
+    # A large effect: only the drawn allocation is as extreme, so p is 1/36, not ~0.028.
+    assert result.p_value == pytest.approx(1 / 36)
+
+
+def test_a_hand_countable_stratified_design_has_four_allocations() -> None:
+    # Two strata of two clusters, two sequences: each stratum can swap its pair, so 2 × 2.
+    # With y = the drawn treatment exactly, the drawn allocation (estimate 1) and the one
+    # that swaps both pairs (estimate -1) are as extreme; swapping one pair gives 0: p = 2/4.
+    start = {"a1": 1, "a2": 2, "b1": 1, "b2": 2}
+    rows = [{"cluster": c, "period": p, "y": float(p >= start[c])} for c in start for p in range(3)]
+    d = pd.DataFrame(rows)
+    strata = {"a1": "a", "a2": "a", "b1": "b", "b2": "b"}
+    result = sequence_test(d["y"], d["cluster"], d["period"], start, strata)
+    assert result.exact
+    assert result.allocations == 4
+    assert result.estimate == pytest.approx(1.0)
+    means = d.pivot_table(index="cluster", columns="period", values="y")
+    swapped_one = _twoway(means, {"a1": 2, "a2": 1, "b1": 1, "b2": 2})
+    swapped_both = _twoway(means, {"a1": 2, "a2": 1, "b1": 2, "b2": 1})
+    assert swapped_one == pytest.approx(0.0, abs=1e-12)
+    assert swapped_both == pytest.approx(-1.0)
+    assert result.p_value == pytest.approx(2 / 4)
+
+
+def test_above_the_limit_a_stratified_design_is_re_drawn_whatever_the_row_order() -> None:
+    d, start, strata = _stratified_panel(effect=1.0)
+    r = sequence_test(d["y"], d["cluster"], d["period"], start, strata, 3, 500, exact_limit=35)
+    assert not r.exact
+    assert r.allocations == 500
+    shuffled = d.sample(frac=1.0, random_state=4)
+    again = sequence_test(
+        shuffled["y"], shuffled["cluster"], shuffled["period"], start, strata, 3, 500, 35
+    )
+    assert again.p_value == r.p_value

@@ -129,7 +129,11 @@ def _stepped_wedge_lines(r: dict[str, Any], run_id: int) -> None:
         f"({cr2['conf_low']:.3f} to {cr2['conf_high']:.3f}), p = {cr2['p_value']:.3f}."
     )
     if ri:
-        how = "exact" if ri["exact"] else f"{ri['allocations']} re-draws"
+        how = (
+            f"exact, all {ri['allocations']} allocations"
+            if ri["exact"]
+            else f"{ri['allocations']} re-draws"
+        )
         out.print(f"randomisation inference ({how}): p = {ri['p_value']:.4f}.")
     else:
         out.print(f"randomisation inference {r['randomisation_note']}.")

@@ -6,9 +6,14 @@ means (a fixed effect for each cluster and each period, equal weights): with a c
 cluster × period table ``Ȳ`` and the treatment table ``X`` of an allocation, it is
 ``Σ Ẍ Ȳ / Σ Ẍ²`` with ``Ẍ`` the doubly demeaned ``X``, so each re-draw costs one sum.
 The sharp null is no effect for anyone, so the observed ``Ȳ`` stays as it is under every
-allocation. When the clusters are not stratified and the distinct allocations number at
-most ``exact_limit`` they are all enumerated (an exact test); otherwise ``reps`` re-draws
-come from :func:`hearten.stats.randomise.redraws` by the allocation's own rule and seed.
+allocation. When the distinct allocations number at most ``exact_limit`` they are all
+enumerated (an exact test): for a stratified allocation, every arrangement of each stratum's
+clusters over that stratum's sequences, combined across strata (the Cartesian product), so
+their number is the product over strata of the multinomial counts. The enumeration keeps
+each stratum's sequence sizes as drawn, so it is exact given those sizes (every arrangement
+with them is equally likely under the rule), as for an unstratified allocation. Otherwise
+``reps`` re-draws come from :func:`hearten.stats.randomise.redraws` by the allocation's own
+rule and seed.
 The p-value counts the observed allocation among the draws (``(1 + #{|T*| ≥ |T|}) /
 (1 + R)``) for the re-drawn test, and is the share of all allocations for the exact one.
 
@@ -18,6 +23,8 @@ the enumeration of distinct allocations is a few lines (no dependency offers it)
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -86,6 +93,34 @@ def _all_starts(starts: Sequence[int]) -> Iterator[list[int]]:
     yield from place()
 
 
+def _all_stratified_starts(starts: Sequence[int], labels: Sequence[str]) -> NDArray[np.int64]:
+    """Every distinct allocation that keeps each stratum's clusters within the stratum and
+    its sequence sizes as drawn: the Cartesian product of the strata's own orderings
+    (``(allocations, clusters)``, clusters in the order given)."""
+    groups = {s: [i for i, label in enumerate(labels) if label == s] for s in sorted(set(labels))}
+    within = [list(_all_starts([starts[i] for i in members])) for members in groups.values()]
+    out = np.empty((math.prod(len(w) for w in within), len(starts)), dtype=np.int64)
+    for row, combination in enumerate(itertools.product(*within)):
+        for members, values in zip(groups.values(), combination, strict=True):
+            out[row, members] = values
+    return out
+
+
+def _allocation_count(
+    units: Sequence[str], start: dict[str, int], labels: Sequence[str] | None, steps: int
+) -> int:
+    """How many distinct allocations the exact test would enumerate: the product over strata
+    of the multinomial count of the stratum's clusters in its sequence sizes."""
+    strata = labels if labels is not None else [""] * len(units)
+    total = 1
+    for stratum in sorted(set(strata)):
+        members = [u for u, s in zip(units, strata, strict=True) if s == stratum]
+        total *= allocations_possible(
+            [sum(1 for u in members if start[u] == k) for k in range(1, steps + 1)]
+        )
+    return total
+
+
 def sequence_test(
     y: ArrayLike,
     cluster: ArrayLike,
@@ -115,13 +150,12 @@ def sequence_test(
     observed_starts = np.array([[start[u] for u in units]])
     observed = float(_statistic(means, _tables(observed_starts, periods))[0])
     steps = max(start.values())
-    sizes = [sum(1 for u in units if start[u] == k) for k in range(1, steps + 1)]
-    if strata is None and allocations_possible(sizes) <= exact_limit:
-        drawn = np.array(list(_all_starts(observed_starts[0].tolist())), dtype=np.int64)
+    labels = [strata[u] for u in units] if strata is not None else None
+    if _allocation_count(units, start, labels, steps) <= exact_limit:
+        drawn = _all_stratified_starts(observed_starts[0].tolist(), labels or [""] * len(units))
         stats = _statistic(means, _tables(drawn, periods))
         p = float(np.mean(np.abs(stats) >= abs(observed) - 1e-12))
         return SequenceTest(observed, p, len(drawn), True)
-    labels = [strata[u] for u in units] if strata is not None else None
     rule = sequence_rule(units, labels, steps)
     position = {u: i for i, u in enumerate(units)}
     order = [position[u] for u in rule.units]
