@@ -348,7 +348,7 @@ def cost_effectiveness_plane(
 ) -> Figure:
     """Each arm's bootstrap draws of incremental effect (x) and cost (y), with the point
     estimate; the quadrants are marked by the axes through zero."""
-    fig = Figure(figsize=(7.0, 4.2))
+    fig = Figure(figsize=(7.0, 4.6), layout="constrained")
     ax = fig.subplots()
     colours = ("#1d70b8", "#d4351c", "#00703c", "#912b88")
     for c, colour in zip(comparisons, colours, strict=False):
@@ -360,9 +360,8 @@ def cost_effectiveness_plane(
     ax.axvline(0.0, color="#505a5f", linewidth=1)
     ax.set_xlabel(f"Incremental effect ({unit})")
     ax.set_ylabel("Incremental cost per person (£)")
-    ax.legend(frameon=False, loc="best")
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
+    _legend_below(fig, ax)
     return fig
 
 
@@ -370,7 +369,7 @@ def acceptability_curve(
     comparisons: Sequence[Mapping[str, Any]], labels: Mapping[str, str], unit: str
 ) -> Figure:
     """The probability each arm is cost-effective at each willingness to pay per unit."""
-    fig = Figure(figsize=(7.0, 3.6))
+    fig = Figure(figsize=(7.0, 4.0), layout="constrained")
     ax = fig.subplots()
     colours = ("#1d70b8", "#d4351c", "#00703c", "#912b88")
     for c, colour in zip(comparisons, colours, strict=False):
@@ -379,10 +378,29 @@ def acceptability_curve(
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(f"Willingness to pay per {unit} (£)")
     ax.set_ylabel("Probability cost-effective")
-    ax.legend(frameon=False, loc="best")
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
+    _legend_below(fig, ax)
     return fig
+
+
+def _legend_below(fig: Figure, ax: Any) -> None:
+    """The legend in its own rows beneath the axes, outside the plotting area: inside it
+    (``loc="best"``) it covered data points and the y-axis label. The figure's constrained
+    layout reserves the rows. Long names (a programme's "trial: arm") are wrapped, and the
+    legend takes as many columns (up to three) as fit the figure's width, measured rather than
+    guessed from the names' lengths, so it is never wider than the figure."""
+    import textwrap
+
+    handles, names = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    names = [textwrap.fill(name, 60) for name in names]
+    for ncols in range(min(len(handles), 3), 0, -1):
+        legend = fig.legend(handles, names, loc="outside lower center", ncols=ncols,
+                            frameon=False)  # fmt: skip
+        if ncols == 1 or legend.get_window_extent().width <= fig.bbox.width:
+            return
+        legend.remove()
 
 
 def staircase(
