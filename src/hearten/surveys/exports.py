@@ -29,6 +29,7 @@ from hearten.errors import DataError
 from hearten.files import create_private, private_folder
 from hearten.instruments import Instrument, get_instrument
 from hearten.spreadsheet import NOTICE, neutral_frame
+from hearten.surveys.export_schedule import PERIOD, PERSON, codebook_rows, export_schedule
 from hearten.surveys.items import QuestionPage, describe, own_questions
 from hearten.surveys.models import Invitation, Response
 from hearten.trials import audit
@@ -108,6 +109,7 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
         "invitation__participant__site", "invitation__participant__team", "invitation__wave"
     )
     own = own_questions(trial)
+    roll = export_schedule(trial)  # a stepped wedge's roll-out, in place of ``arm``
     for r in responses.order_by("invitation__participant__pseudonym", "invitation__wave__position"):
         p = r.invitation.participant
         wave = r.invitation.wave.name
@@ -115,13 +117,19 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
         values = [(k, v, "text" if isinstance(v, str) else "item") for k, v in r.answers.items()]
         values += [(f"{instrument.name}_{k}", v, "score") for k, v in r.scores.items()]
         for variable, value, kind in values:
+            arm: dict[str, Any] = {"arm": arms.get(p.id, "")}
+            when: dict[str, Any] = {}
+            if roll is not None:
+                arm = dict(zip(PERSON, roll.person_values(p.id), strict=True))
+                when = dict(zip(PERIOD, roll.period_values(p.id, wave), strict=True))
             long_rows.append(
                 {
                     "pseudonym": p.pseudonym,
                     "site": p.site.code,
                     "team": team_of[p.id],
-                    "arm": arms.get(p.id, ""),
+                    **arm,
                     "wave": wave,
+                    **when,
                     "instrument": instrument.name,
                     "variable": variable,
                     "kind": kind,
@@ -140,14 +148,23 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
                     "wave": wave,
                     "licence": instrument.licence,
                 }
-    columns = ["pseudonym", "site", "team", "arm", "wave", "instrument", "variable", "kind",
-               "value", "text"]  # fmt: skip
+    person_columns = ["arm"] if roll is None else list(PERSON)
+    columns = ["pseudonym", "site", "team", *person_columns, "wave",
+               *([] if roll is None else PERIOD), "instrument", "variable", "kind", "value",
+               "text"]  # fmt: skip
     long = pd.DataFrame(long_rows, columns=columns)
     people = sorted(
         {(i.participant.pseudonym, i.participant.site.code, team_of[i.participant_id],
-          arms.get(i.participant_id, "")) for i in invitations}
+          *((arms.get(i.participant_id, ""),) if roll is None
+            else roll.person_values(i.participant_id))) for i in invitations},
+        key=lambda row: row[0],
     )  # fmt: skip
-    wide = pd.DataFrame(people, columns=["pseudonym", "site", "team", "arm"]).set_index("pseudonym")
+    wide = pd.DataFrame(people, columns=["pseudonym", "site", "team", *person_columns]).set_index(
+        "pseudonym"
+    )
+    if roll is not None:  # whole numbers, empty where not allocated
+        long = long.astype({c: "Int64" for c in (*PERSON, "period", "exposed")})
+        wide = wide.astype({c: "Int64" for c in PERSON})
     if not long.empty:
         long["column"] = [
             wide_name(w, waves[w], v) for w, v in zip(long["wave"], long["variable"], strict=True)
@@ -160,6 +177,9 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
                 texts.pivot(index="pseudonym", columns="column", values="text"), how="outer"
             )
         ordered = [c["variable"] for c in codebook.values()]
+        if roll is not None:  # by period (first answered order could put p0 last)
+            order = sorted(codebook, key=lambda k: waves[k[0]])
+            ordered = [codebook[k]["variable"] for k in order]
         wide = wide.join(pivoted[ordered])
         long = long.drop(columns="column")
     for wave, position in sorted(waves.items(), key=lambda kv: kv[1]):
@@ -184,11 +204,19 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
             f"Team code (teams of fewer than {design_of(trial).monitoring.min_group} "
             "people in the export pooled as SITE-pooled)",
         ),
-        ("arm", "Randomised arm (empty before randomisation)"),
     ]
+    value_notes: dict[str, str] = {}
+    if roll is None:
+        fixed.append(("arm", "Randomised arm (empty before randomisation)"))
+    else:
+        spec = design_of(trial).stepped_wedge
+        assert spec is not None  # export_schedule found one
+        for variable, label, described in codebook_rows(trial.unit, spec.steps):
+            fixed.append((variable, label))
+            value_notes[variable] = described
     book = pd.DataFrame(
-        [{"variable": v, "label": label, "values": "", "instrument": "", "wave": "",
-          "licence": "", "notes": NOTICE} for v, label in fixed]
+        [{"variable": v, "label": label, "values": value_notes.get(v, ""), "instrument": "",
+          "wave": "", "licence": "", "notes": NOTICE} for v, label in fixed]
         + [{**c, "notes": ""} for c in codebook.values()]
     )  # fmt: skip
     return {"responses_long": long, "responses_wide": wide.reset_index(), "codebook": book}
