@@ -218,6 +218,13 @@ def test_the_preregistration_powers_the_stepped_wedge_not_a_parallel_design(
     assert f"{len(teams)} teams on the roster in 4 steps" in prereg
     assert "cluster autocorrelation 0.8" in prereg
     assert f"minimum detectable effect **{mdes:.3f} SD** with 80% power" in prereg
+    # Issue 25: a stepped wedge allocates no late teams (allocate_joiners), so the line says
+    # so rather than naming the unused late-joiner scheme.
+    assert "late joiners: blocked" not in prereg
+    assert (
+        "late joiners: new people in a randomised team share its sequence; a team added after "
+        "randomisation is not allocated (the roll-out's schedule is fixed) and is not analysed."
+    ) in prereg
 
 
 @pytest.mark.django_db

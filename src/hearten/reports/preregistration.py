@@ -305,6 +305,20 @@ def _draw_order(trial: Trial, version: PlanVersion) -> str:
     return " ".join(words)
 
 
+def _late_joiners(design: Design) -> str:
+    """What happens to people and units added after randomisation, as
+    :func:`hearten.trials.joiners.allocate_joiners` does it: a stepped wedge allocates no
+    late units (its schedule is fixed), so its design's ``late_joiners`` scheme is unused."""
+    if design.stepped_wedge is None:
+        return f"late joiners: {design.randomisation.late_joiners}"
+    unit = design.unit
+    return (
+        f"late joiners: new people in a randomised {unit} share its sequence; a {unit} added "
+        "after randomisation is not allocated (the roll-out's schedule is fixed) and is not "
+        "analysed"
+    )
+
+
 def _model_words(design: Design, w: dict[str, str]) -> str:
     """The statistical model: the parallel trials' ITT regression, or a stepped-wedge
     trial's planned mixed model (:func:`hearten.reports.stepped_wedge.planned_model_words`)."""
@@ -363,8 +377,8 @@ def preregistration_markdown(trial: Trial, version: PlanVersion) -> str:
         "",
         *arms,
         "",
-        f"**Randomisation.** Unit: {design.unit}; {stratified}; scheme: {scheme}; late "
-        f"joiners: {r.late_joiners}. {_draw_order(trial, version)} Anyone can re-derive the "
+        f"**Randomisation.** Unit: {design.unit}; {stratified}; scheme: {scheme}; "
+        f"{_late_joiners(design)}. {_draw_order(trial, version)} Anyone can re-derive the "
         f"draw with `hearten audit verify {design.slug}`.",
         "",
         "**Blinding.** Staff cannot be blind to a workplace intervention. Nobody sees outcome "
