@@ -51,3 +51,17 @@ def test_without_outcome_wave_the_design_is_refused() -> None:
     text = snippet().replace('outcome_wave = "p4"\n', "")
     with pytest.raises(DesignError, match="outcome_wave"):
         parse_design(REST.format(snippet=text, waves=waves()))
+
+
+def test_an_outcome_wave_outside_the_period_waves_is_refused_in_one_line() -> None:
+    """The plan times the final analysis after ``outcome_wave`` and the analysis reads every
+    period wave, so a wave that is not a period's cannot be the outcome's (issue 25)."""
+    extra = '\n[[waves]]\nname = "follow-up"\ninstrument = "swemwbs"\n'
+    text = snippet().replace('outcome_wave = "p4"', 'outcome_wave = "follow-up"')
+    with pytest.raises(DesignError) as refused:
+        parse_design(REST.format(snippet=text, waves=waves() + extra))
+    problems = [line for line in str(refused.value).splitlines() if "outcome_wave" in line]
+    assert problems == [
+        "  - (top level): analysis.outcome_wave is 'follow-up', which is not one of "
+        "stepped_wedge.period_waves (p0, p1, p2, p3, p4): name the last period's wave, 'p4'"
+    ]

@@ -18,7 +18,12 @@ import hearten
 from hearten.analysis.models import PlanVersion
 from hearten.files import write_atomic
 from hearten.reports.markdown import markdown_pdf, quoted
-from hearten.reports.preregistration import _analysis_words, _outcome_lines, _power_lines
+from hearten.reports.preregistration import (
+    _analysis_words,
+    _late_joiners,
+    _outcome_lines,
+    _power_lines,
+)
 from hearten.trials.design import Design
 from hearten.trials.models import Trial
 
@@ -53,8 +58,7 @@ def sap_markdown(trial: Trial, version: PlanVersion) -> str:
         + ", ".join(quoted(x.label) for x in design.arms if not x.control)
         + f" changes the primary outcome compared with business as usual ({w['sided']}).", "",
         "## 3. Study methods", "",
-        f"**Trial design.** Parallel-group randomised trial, {w['study']}, allocation "
-        + ":".join(str(x.ratio) for x in design.arms) + ".", "",
+        f"**Trial design.** {_design_sentence(design, w)}", "",
         f"**Randomisation.** Unit: {design.unit}; strata: "
         f"{'sites' if design.strata == 'site' else 'none'}; scheme: {design.randomisation.scheme}"
         "; the seed is committed before the draw and the draw can be re-derived.", "",
@@ -73,21 +77,17 @@ def sap_markdown(trial: Trial, version: PlanVersion) -> str:
         + (f"Taking part defined as {quoted(a.compliance)}; {w['cace']}" if a.compliance
            else "No adherence rule is planned.")
         + " Deviations are recorded in Hearten's audit log and listed in the report.", "",
-        "**Analysis populations.** Intention to treat: everyone randomised with an outcome, in "
-        "the arm they were randomised to (late joiners by their own rule).", "",
+        f"**Analysis populations.** {_populations(design)}", "",
         "## 5. Trial population", "",
         "**Screening, eligibility and recruitment.** The roster imported is the population "
         f"assessed; {TO_WRITE}: the eligibility rules that made it.", "",
-        "**Withdrawal and follow-up.** Withdrawals stop surveys and interventions; the person "
-        "stays in their arm. The CONSORT flow diagram reports every stage by arm.", "",
+        f"**Withdrawal and follow-up.** {_withdrawal(design)}", "",
         "**Baseline characteristics.** Baseline score, FTE, caseload and years in post by arm "
         "(standardised differences), and cluster means for a cluster trial; no significance "
         "tests of balance.", "",
         "## 6. Analysis", "",
         "**Outcome definitions.**", "", *_outcome_lines(design), "",
-        "**Analysis methods.** OLS of the outcome on arm indicators, "
-        f"{w['covariates']} and {w['strata']} ({a.adjustment}); standard errors {w['vcov']}. "
-        f"Effect size: Hedges' g{w['g']}.", "",
+        f"**Analysis methods.** {_methods(design, w)}", "",
         f"**Missing data.** {w['missing']}.", "",
         f"**Additional analyses.** Moderators (exploratory): {', '.join(a.moderators) or 'none'};"
         " effects by site; working conditions beside the effect; value for money (cost per "
@@ -98,6 +98,72 @@ def sap_markdown(trial: Trial, version: PlanVersion) -> str:
         "**References.** Gamble C, et al. JAMA 2017;318(23):2337-43.", "",
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def _design_sentence(design: Design, w: dict[str, str]) -> str:
+    """The trial's design from its stored ``[stepped_wedge]`` section, or the parallel one."""
+    sw = design.stepped_wedge
+    if sw is None:
+        ratio = ":".join(str(x.ratio) for x in design.arms)
+        return f"Parallel-group randomised trial, {w['study']}, allocation {ratio}."
+    unit = design.unit
+    transition = (
+        f", then {sw.transition} transition period(s) after each start, left out of the analysis"
+        if sw.transition
+        else ""
+    )
+    who = (
+        "the same people every period (closed cohort)"
+        if sw.sampling == "closed-cohort"
+        else f"whoever is in the {unit} each period (cross-sectional)"
+    )
+    return (
+        f"Stepped-wedge cluster-randomised trial: {unit}s randomised to {sw.steps} sequences, "
+        f"sequence k starting the change at period k, so every {unit} has it by the end; "
+        f"{sw.periods} periods, the first before anyone starts{transition}; measured: {who}."
+    )
+
+
+def _populations(design: Design) -> str:
+    """Who is analysed, and late joiners as the pre-registration states them
+    (:func:`hearten.reports.preregistration._late_joiners`)."""
+    if design.stepped_wedge is None:
+        return (
+            "Intention to treat: everyone randomised with an outcome, in the arm they were "
+            "randomised to (late joiners by their own rule)."
+        )
+    return (
+        f"Intention to treat: everyone in a randomised {design.unit} with an outcome, each "
+        f"period in the condition of their {design.unit}'s sequence in the schedule as drawn "
+        f"({_late_joiners(design)})."
+    )
+
+
+def _withdrawal(design: Design) -> str:
+    if design.stepped_wedge is None:
+        return (
+            "Withdrawals stop surveys and interventions; the person stays in their arm. The "
+            "CONSORT flow diagram reports every stage by arm."
+        )
+    return (
+        "Withdrawals stop surveys; the person stays in their "
+        f"{design.unit}'s sequence. The stepped-wedge CONSORT flow diagram reports every stage "
+        "by sequence and period."
+    )
+
+
+def _methods(design: Design, w: dict[str, str]) -> str:
+    """The planned model: a stepped wedge's mixed model in the pre-registration's words
+    (:func:`hearten.reports.stepped_wedge.planned_model_words`), or the parallel OLS."""
+    if design.stepped_wedge is not None:
+        from hearten.reports.stepped_wedge import planned_model_words
+
+        return planned_model_words(design)
+    a = design.analysis
+    return (
+        f"OLS of the outcome on arm indicators, {w['covariates']} and {w['strata']} "
+        f"({a.adjustment}); standard errors {w['vcov']}. Effect size: Hedges' g{w['g']}."
+    )
 
 
 def sap_path(trial: Trial, version: PlanVersion) -> Path:

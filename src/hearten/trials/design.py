@@ -295,7 +295,9 @@ class Design(_Strict):
                 "minimisation by role is for individual randomisation: teams and offices "
                 'have no single role; use minimisation_factors = ["site"]'
             )
-        check_fits(self.stepped_wedge, r.scheme, self.unit, len(self.arms), list(waves))
+        check_fits(
+            self.stepped_wedge, r.scheme, self.unit, len(self.arms), list(waves), a.outcome_wave
+        )
         instrument = REGISTRY[waves[a.outcome_wave].instrument]
         if a.score is not None and a.score not in instrument.scores:
             raise ValueError(

@@ -97,9 +97,17 @@ class SteppedWedgeSpec(BaseModel):
 
 
 def check_fits(
-    spec: SteppedWedgeSpec | None, scheme: str, unit: str, arms: int, waves: list[str]
+    spec: SteppedWedgeSpec | None,
+    scheme: str,
+    unit: str,
+    arms: int,
+    waves: list[str],
+    outcome_wave: str | None = None,
 ) -> None:
-    """Refuse a stepped-wedge section that does not fit the rest of the design."""
+    """Refuse a stepped-wedge section that does not fit the rest of the design, including an
+    ``[analysis] outcome_wave`` outside ``period_waves``: the analysis takes its outcome from
+    every period wave and the plan times the final analysis after ``outcome_wave``, so a wave
+    outside the periods would time it after a survey the analysis never uses."""
     if (spec is None) != (scheme != "stepped-wedge"):
         raise ValueError(
             'a stepped-wedge trial needs both randomisation.scheme = "stepped-wedge" '
@@ -121,6 +129,12 @@ def check_fits(
         raise ValueError(
             f"stepped_wedge.period_waves names {', '.join(unknown)}, not among the waves "
             f"({', '.join(waves)})"
+        )
+    if spec.period_waves and outcome_wave is not None and outcome_wave not in spec.period_waves:
+        raise ValueError(
+            f"analysis.outcome_wave is {outcome_wave!r}, which is not one of "
+            f"stepped_wedge.period_waves ({', '.join(spec.period_waves)}): name the last "
+            f"period's wave, {spec.period_waves[-1]!r}"
         )
 
 
