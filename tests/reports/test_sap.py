@@ -62,6 +62,10 @@ def test_a_parallel_trials_sap_keeps_its_parallel_lines(trial: Any) -> None:
         "stays in their arm. The CONSORT flow diagram reports every stage by arm.",
     ):
         assert line in lines, line
+    assert (
+        "**Missing data.** complete cases (no imputation); Lee bounds on the primary outcome as "
+        "a sensitivity analysis."
+    ) in lines
     methods = next(x for x in lines if x.startswith("**Analysis methods.**"))
     assert methods.startswith("**Analysis methods.** OLS of the outcome on arm indicators, ")
     assert methods.endswith("Effect size: Hedges' g (What Works Clearinghouse cluster adjustment).")
@@ -100,7 +104,7 @@ def test_a_stepped_wedge_sap_states_its_design_model_and_late_joiners(
         "random team intercepts and random team-by-period intercepts",
         "fixed effect for each period",
         "CR2 standard errors by team",
-        "re-drawing which teams start when",
+        "no re-drawn sequences (with transition periods",  # analyse_stepped_wedge runs none
         "exposure time",
         "(p0, p1, p2, p3, p4, p5)",
     ):
@@ -113,6 +117,13 @@ def test_a_stepped_wedge_sap_states_its_design_model_and_late_joiners(
         "analysed)."
     ) in lines
     assert "by sequence and period." in text
+    # analyse_stepped_wedge runs no Lee bounds (on by default in the plan): the SAP says so
+    assert "Lee bounds on the primary outcome" not in text
+    assert (
+        "**Missing data.** every answer given in a period wave is analysed as it is (the mixed "
+        "model needs no complete set of periods per person), with no imputation or weighting; "
+        "the plan's Lee bounds are not run for a stepped wedge."
+    ) in lines
 
 
 def test_a_cross_sectional_stepped_wedge_sap_says_so_and_cautions_on_team_intercepts(
@@ -125,5 +136,6 @@ def test_a_cross_sectional_stepped_wedge_sap_says_so_and_cautions_on_team_interc
         "period (cross-sectional)."
     ) in text
     assert "random team intercepts (Hussey and Hughes 2007)" in text
+    assert "randomisation inference re-drawing which teams start when" in text
     assert "exposure time" not in text
     assert "Caution: the design assumes a team autocorrelation of 0.8" in text

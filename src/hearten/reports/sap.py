@@ -88,7 +88,7 @@ def sap_markdown(trial: Trial, version: PlanVersion) -> str:
         "## 6. Analysis", "",
         "**Outcome definitions.**", "", *_outcome_lines(design), "",
         f"**Analysis methods.** {_methods(design, w)}", "",
-        f"**Missing data.** {w['missing']}.", "",
+        f"**Missing data.** {_missing(design, w)}.", "",
         f"**Additional analyses.** Moderators (exploratory): {', '.join(a.moderators) or 'none'};"
         " effects by site; working conditions beside the effect; value for money (cost per "
         "point by a cluster bootstrap of costs and effects together).", "",
@@ -150,6 +150,30 @@ def _withdrawal(design: Design) -> str:
         f"{design.unit}'s sequence. The stepped-wedge CONSORT flow diagram reports every stage "
         "by sequence and period."
     )
+
+
+def _missing(design: Design, w: dict[str, str]) -> str:
+    """The parallel plan's missing-data words; a stepped wedge's analysis
+    (:func:`hearten.analysis.stepped_wedge.analyse_stepped_wedge`) fits every answer given and
+    runs none of the plan's weighting, imputation or Lee bounds, so its SAP says so."""
+    if design.stepped_wedge is None:
+        return w["missing"]
+    a = design.analysis
+    unused = [
+        words
+        for words, on in (
+            ("inverse probability weighting", a.missing_data == "ipw"),
+            ("multiple imputation", a.missing_data == "mice" or a.imputes is not None),
+            ("Lee bounds", a.lee_bounds),
+        )
+        if on
+    ]
+    return (
+        "every answer given in a period wave is analysed as it is (the mixed model needs no "
+        "complete set of periods per person), with no imputation or weighting"
+        + (f"; the plan's {' and '.join(unused)} are not run for a stepped wedge" if unused
+           else "")
+    )  # fmt: skip
 
 
 def _methods(design: Design, w: dict[str, str]) -> str:

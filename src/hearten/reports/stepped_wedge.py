@@ -184,8 +184,9 @@ def stepped_wedge_context(r: dict[str, Any]) -> dict[str, Any]:
 def planned_model_words(design: Any) -> str:
     """The pre-registration's statistical model of a stepped-wedge ``design``: the planned mixed
     model with its random effects, the CR2 alternative, the sequence re-draws and the
-    exposure-time option, as the analysis runs them (:mod:`hearten.analysis.stepped_wedge`),
-    and the caution when the model's random effects do not fit the design's correlation."""
+    exposure-time option, as the analysis runs them (:mod:`hearten.analysis.stepped_wedge`:
+    with transition periods it runs no re-draws), and the caution when the model's random
+    effects do not fit the design's correlation."""
     from hearten.trials.stepped_wedge import model_warning
 
     spec = design.stepped_wedge
@@ -203,7 +204,10 @@ def planned_model_words(design: Any) -> str:
         + (f"; the {spec.transition} transition period(s) after each start left out"
            if spec.transition else "")
         + f". Beside it: least squares with the same period effects and CR2 standard errors by "
-        f"{unit}, and randomisation inference re-drawing which {unit}s start when"
+        f"{unit}"
+        + (", and no re-drawn sequences (with transition periods the re-drawn allocations "
+           "would leave out different cluster-periods)" if spec.transition
+           else f", and randomisation inference re-drawing which {unit}s start when")
         + ("; and the effect by time since the change (exposure time)" if spec.exposure_time
            else "")
         + "."
