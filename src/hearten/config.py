@@ -28,7 +28,7 @@ analysis plan.
   council's OpenID Connect provider (Microsoft Entra ID or any standard provider) and
   Hearten's registration with it; staff may then sign in with their council account (all three
   or none; default none: local passwords only). The issuer is ``https://`` (``http://`` only on
-  the loopback address, for tests).
+  the loopback address, 127.0.0.1, ::1 or localhost, for tests and local trials).
 - ``HEARTEN_OIDC_EMAIL_VERIFIED_CLAIM``: the claim that says the e-mail address is verified
   (default ``email_verified``; Entra ID sends ``xms_edov`` when asked for it).
 - ``HEARTEN_OIDC_MFA_CLAIM``, ``HEARTEN_OIDC_MFA_VALUES``: the claim, and its comma-separated

@@ -306,12 +306,16 @@ def test_an_evaluator_whose_provider_asked_for_a_second_factor_goes_straight_in(
     answer = sign_in(client, "eve", next_page="/trials/")
     assert answer["Location"] == "/trials/"
     assert client.get("/trials/").status_code == 200
-    assert last_outcome().second_factor_by_provider is True
+    event = last_outcome()
+    assert (event.outcome, event.user) == (SignInOutcome.SIGNED_IN, eve)
+    assert event.second_factor_by_provider is True
 
 
 def test_an_evaluator_without_the_providers_second_factor_enters_heartens_code(
-    client: Client, council: OpenIdProvider, trial: Any
+    client: Client, council: OpenIdProvider, trial: Any, hearten: Any
 ) -> None:
+    import json
+
     from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -319,13 +323,69 @@ def test_an_evaluator_without_the_providers_second_factor_enters_heartens_code(
     trial.evaluators.add(alice)
     device = TOTPDevice.objects.create(user=alice, name="phone", confirmed=True)
     sign_in(client, "alice")
-    assert last_outcome().second_factor_by_provider is False
+    held_at_code = last_outcome()
+    assert held_at_code.outcome == SignInOutcome.AWAITING_SECOND_FACTOR
+    assert held_at_code.user == alice
+    assert held_at_code.second_factor_by_provider is False
     held = client.get("/trials/")
     assert held.status_code == 302
     assert held["Location"].startswith("/sign-in/code/")
     code = str(TOTP(device.bin_key, device.step, device.t0, device.digits).token()).zfill(6)
+    wrong = client.post("/sign-in/code/?next=/trials/", {"code": f"{(int(code) + 1) % 10**6:06d}"})
+    assert wrong.status_code == 200  # the code page again: still no session
+    assert client.get("/trials/").status_code == 302
+    assert CouncilSignIn.objects.count() == 1
+    TOTPDevice.objects.filter(pk=device.pk).update(  # the wrong try's back-off is not tested here
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     client.post("/sign-in/code/?next=/trials/", {"code": code})
     assert client.get("/trials/").status_code == 200
+    records = list(CouncilSignIn.objects.order_by("id"))
+    assert [(r.outcome, r.user, r.reason) for r in records] == [
+        (SignInOutcome.AWAITING_SECOND_FACTOR, alice, ""),
+        (SignInOutcome.SIGNED_IN, alice, "Hearten's code accepted"),
+    ]
+    listed = json.loads(hearten("user", "sign-ins", "--json").out)
+    assert [(r["outcome"], r["username"]) for r in listed] == [
+        ("awaiting-second-factor", "alice.w"),
+        ("signed-in", "alice.w"),
+    ]
+
+
+def test_a_password_sign_in_in_between_is_not_recorded_as_the_council_sign_in(
+    client: Client, council: OpenIdProvider, trial: Any
+) -> None:
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    alice = staff("alice.w", "alice@council.example", password="a long passphrase 1")
+    trial.evaluators.add(alice)
+    device = TOTPDevice.objects.create(user=alice, name="phone", confirmed=True)
+    sign_in(client, "alice")
+    assert last_outcome().outcome == SignInOutcome.AWAITING_SECOND_FACTOR
+    answer = client.post("/sign-in/", {"username": "alice.w", "password": "a long passphrase 1"})
+    assert answer.status_code == 302, answer.content
+    code = str(TOTP(device.bin_key, device.step, device.t0, device.digits).token()).zfill(6)
+    client.post("/sign-in/code/?next=/trials/", {"code": code})
+    assert client.get("/trials/").status_code == 200
+    assert [r.outcome for r in CouncilSignIn.objects.all()] == [
+        SignInOutcome.AWAITING_SECOND_FACTOR
+    ]
+
+
+def test_a_council_sign_in_left_at_the_code_page_is_never_recorded_as_signed_in(
+    client: Client, council: OpenIdProvider, trial: Any
+) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    alice = staff("alice.w", "alice@council.example")
+    trial.evaluators.add(alice)
+    TOTPDevice.objects.create(user=alice, name="phone", confirmed=True)
+    answer = sign_in(client, "alice", next_page="/trials/")
+    assert client.get(answer["Location"])["Location"].startswith("/sign-in/code/")
+    assert [r.outcome for r in CouncilSignIn.objects.all()] == [
+        SignInOutcome.AWAITING_SECOND_FACTOR
+    ]
 
 
 def test_an_evaluator_without_either_second_factor_is_told_how_to_get_one(
@@ -337,14 +397,16 @@ def test_an_evaluator_without_either_second_factor_is_told_how_to_get_one(
     page = client.get("/trials/", follow=True)
     assert page.status_code == 403
     assert "hearten user 2fa alice.w" in page.content.decode()
+    assert last_outcome().outcome == SignInOutcome.AWAITING_SECOND_FACTOR
 
 
 def test_staff_who_evaluate_no_trial_need_no_second_factor(
     client: Client, council: OpenIdProvider, trial: Any
 ) -> None:
-    staff("alice.w", "alice@council.example")
+    alice = staff("alice.w", "alice@council.example")
     sign_in(client, "alice")
     assert client.get("/trials/").status_code == 200
+    assert (last_outcome().outcome, last_outcome().user) == (SignInOutcome.SIGNED_IN, alice)
 
 
 def test_an_unreachable_provider_gives_a_page_not_a_traceback(
@@ -387,6 +449,54 @@ def test_the_provider_is_configured_from_the_environment_all_or_nothing(tmp_path
         load_settings({k: v for k, v in given.items() if k != "HEARTEN_OIDC_CLIENT_SECRET"})
     with pytest.raises(ValueError, match="https://"):
         load_settings({**given, "HEARTEN_OIDC_ISSUER": "http://login.example"})
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "http://login.example/tenant/v2.0",
+        "http://127.0.0.1.login.example",
+        "http://10.0.0.5:8080",
+        "ftp://login.example",
+        "login.example",
+        "https://",
+    ],
+)
+def test_an_issuer_that_is_not_https_is_refused_at_settings_load(
+    tmp_path: Any, issuer: str
+) -> None:
+    from hearten.config import SettingsError
+
+    env = {
+        "HEARTEN_HOME": str(tmp_path),
+        "HEARTEN_OIDC_ISSUER": issuer,
+        "HEARTEN_OIDC_CLIENT_ID": "app-id",
+        "HEARTEN_OIDC_CLIENT_SECRET": "s3cret",
+    }
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith("HEARTEN_OIDC_ISSUER must be the provider's https:// address")
+    assert repr(issuer) in message
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    ["http://127.0.0.1:4000", "http://localhost:4000/oidc", "http://[::1]:4000"],
+)
+def test_a_plain_http_issuer_is_accepted_only_on_the_loopback_address(
+    tmp_path: Any, issuer: str
+) -> None:
+    env = {
+        "HEARTEN_HOME": str(tmp_path),
+        "HEARTEN_OIDC_ISSUER": issuer,
+        "HEARTEN_OIDC_CLIENT_ID": "app-id",
+        "HEARTEN_OIDC_CLIENT_SECRET": "s3cret",
+    }
+    configured = load_settings(env).oidc
+    assert configured is not None
+    assert configured.issuer == issuer
 
 
 def test_the_mfa_claim_may_be_a_list_or_one_value() -> None:

@@ -138,8 +138,9 @@ class SignInRecord:
 
     ``at``: when (aware datetime); ``outcome``: a :class:`hearten.web.models.SignInOutcome`
     value; ``username``: the matched account, empty when none was; ``reason``: why it was
-    refused (empty when signed in); ``second_factor_by_provider``: whether the provider's
-    MFA claim was there.
+    refused (empty when signed in at once; "Hearten's code accepted" for the ``signed-in`` row
+    that follows an ``awaiting-second-factor`` one); ``second_factor_by_provider``: whether
+    the provider's MFA claim was there.
     """
 
     at: datetime

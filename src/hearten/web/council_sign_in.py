@@ -16,7 +16,9 @@ provider's published keys, its nonce and its times. Hearten adds what is its own
   which is refused until an administrator clears the link (``hearten user unlink``);
 - a sign-in the provider refused (a disabled or blocked account comes back as ``error`` at the
   callback) or that fails any check is refused with a page saying why, and recorded
-  (:class:`hearten.web.models.CouncilSignIn`), as every allowed sign-in is;
+  (:class:`hearten.web.models.CouncilSignIn`), as every allowed sign-in is (one held at
+  Hearten's code page as ``awaiting-second-factor``, then ``signed-in`` when the code is
+  accepted);
 - the second factor: when the ID token's MFA claim (``amr`` containing ``mfa`` by default)
   shows the provider asked for one, evaluators and administrators are not asked for Hearten's
   code as well (:mod:`hearten.web.twofactor`).
@@ -37,11 +39,16 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp import DEVICE_ID_SESSION_KEY
 from joserfc.errors import JoseError
 
 from hearten.config import OpenIdProvider
 from hearten.web.models import CouncilIdentity, CouncilSignIn, SignInOutcome
-from hearten.web.twofactor import PROVIDER_MFA_SESSION_KEY
+from hearten.web.twofactor import (
+    COUNCIL_AWAITING_CODE_SESSION_KEY,
+    PROVIDER_MFA_SESSION_KEY,
+    needs_second_factor,
+)
 
 #: The scopes asked for: the subject, the e-mail address and whether it is verified, the name.
 SCOPES = "openid email profile"
@@ -101,6 +108,13 @@ class SignInView(LoginView):
         context = super().get_context_data(**kwargs)
         context["council_accounts"] = provider() is not None
         return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        """A password sign-in: a council sign-in held at the code page in this browser is
+        no longer the one the code completes."""
+        self.request.session.pop(COUNCIL_AWAITING_CODE_SESSION_KEY, None)
+        response: HttpResponse = super().form_valid(form)
+        return response
 
 
 def _refuse(
@@ -344,7 +358,19 @@ def _sign_in(
     second_factor = provider_asked_second_factor(configured, claims)
     request.session[PROVIDER_MFA_SESSION_KEY] = second_factor
     request.session[ID_TOKEN_SESSION_KEY] = str(token.get("id_token") or "")
+    # Without the provider's second factor an evaluator or administrator is held at Hearten's
+    # code page (SecondFactorMiddleware) and has no session until the code is given; the code
+    # page records ``signed-in`` then.
+    held = (
+        not second_factor
+        and not request.session.get(DEVICE_ID_SESSION_KEY)  # a code given earlier this session
+        and needs_second_factor(user)
+    )
+    if held:
+        request.session[COUNCIL_AWAITING_CODE_SESSION_KEY] = True
     CouncilSignIn.objects.create(
-        outcome=SignInOutcome.SIGNED_IN, user=user, second_factor_by_provider=second_factor
+        outcome=SignInOutcome.AWAITING_SECOND_FACTOR if held else SignInOutcome.SIGNED_IN,
+        user=user,
+        second_factor_by_provider=second_factor,
     )
     return redirect(_safe_next(request, target))

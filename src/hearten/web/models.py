@@ -23,6 +23,10 @@ class SignInOutcome(models.TextChoices):
     """How a sign-in with a council account ended."""
 
     SIGNED_IN = "signed-in", "signed in"
+    AWAITING_SECOND_FACTOR = (
+        "awaiting-second-factor",
+        "held at Hearten's code page: no session until the code is given",
+    )
     REFUSED_BY_PROVIDER = "refused-by-provider", "refused by the provider (a disabled account)"
     INVALID_RESPONSE = "invalid-response", "the provider's answer failed a check"
     UNVERIFIED_EMAIL = "unverified-email", "the e-mail address is not verified"
@@ -39,7 +43,12 @@ class SignInOutcome(models.TextChoices):
 class CouncilSignIn(models.Model):
     """One sign-in with a council account, allowed or refused (append-only by convention:
     nothing in Hearten changes these rows; ``hearten worker`` deletes those older than
-    ``HEARTEN_SIGN_IN_RECORD_DAYS``, :func:`hearten.web.accounts.prune_sign_ins`)."""
+    ``HEARTEN_SIGN_IN_RECORD_DAYS``, :func:`hearten.web.accounts.prune_sign_ins`).
+
+    An evaluator or administrator whose provider did not ask for a second factor stops at
+    Hearten's code page: that is recorded as ``awaiting-second-factor``, and a second row,
+    ``signed-in``, is added only when the code is accepted (two rows rather than one changed,
+    so the record stays append-only and keeps both times)."""
 
     at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(max_length=30, choices=SignInOutcome.choices)

@@ -24,6 +24,7 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
 from hearten.trials.models import Trial
+from hearten.web.models import CouncilSignIn, SignInOutcome
 
 
 def needs_second_factor(user: Any) -> bool:
@@ -36,6 +37,14 @@ def needs_second_factor(user: Any) -> bool:
 #: The session's note that the council's identity provider asked for a second factor at this
 #: sign-in (set only by :mod:`hearten.web.council_sign_in`, after signing in).
 PROVIDER_MFA_SESSION_KEY = "hearten_provider_mfa"
+
+#: The session's note that a council sign-in is held at the code page (set only by
+#: :mod:`hearten.web.council_sign_in`, with its ``awaiting-second-factor`` record): accepting
+#: the code then records the council sign-in as ``signed-in``.
+COUNCIL_AWAITING_CODE_SESSION_KEY = "hearten_council_awaiting_code"
+
+#: The reason recorded with a council sign-in completed at Hearten's code page.
+CODE_ACCEPTED = "Hearten's code accepted"
 
 #: Paths open before the second step: signing in and out, the participants' own pages, and
 #: the API (it ignores the session: only its tokens count, ``hearten.web.api.v1``).
@@ -87,6 +96,10 @@ def enter_code(request: HttpRequest) -> HttpResponse:
         device = match_token(user, form.cleaned_data["code"].strip())
         if device is not None:
             otp_login(request, device)
+            if request.session.pop(COUNCIL_AWAITING_CODE_SESSION_KEY, False):
+                CouncilSignIn.objects.create(
+                    outcome=SignInOutcome.SIGNED_IN, user=user, reason=CODE_ACCEPTED
+                )
             return redirect(target)
         form.add_error(
             "code",
