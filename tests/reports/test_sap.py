@@ -66,6 +66,7 @@ def test_a_parallel_trials_sap_keeps_its_parallel_lines(trial: Any) -> None:
         "**Missing data.** complete cases (no imputation); Lee bounds on the primary outcome as "
         "a sensitivity analysis."
     ) in lines
+    assert any(x.startswith("**Additional analyses.** Moderators (exploratory): ") for x in lines)
     methods = next(x for x in lines if x.startswith("**Analysis methods.**"))
     assert methods.startswith("**Analysis methods.** OLS of the outcome on arm indicators, ")
     assert methods.endswith("Effect size: Hedges' g (What Works Clearinghouse cluster adjustment).")
@@ -117,6 +118,8 @@ def test_a_stepped_wedge_sap_states_its_design_model_and_late_joiners(
         "analysed)."
     ) in lines
     assert "by sequence and period." in text
+    assert "**Additional analyses.** the effect by time since the change (exposure time)." in lines
+    assert "Baseline score, FTE, caseload and years in post by arm" not in text
     # analyse_stepped_wedge runs no Lee bounds (on by default in the plan): the SAP says so
     assert "Lee bounds on the primary outcome" not in text
     assert (
@@ -138,4 +141,5 @@ def test_a_cross_sectional_stepped_wedge_sap_says_so_and_cautions_on_team_interc
     assert "random team intercepts (Hussey and Hughes 2007)" in text
     assert "randomisation inference re-drawing which teams start when" in text
     assert "exposure time" not in text
+    assert "**Additional analyses.** none." in text.split("\n")
     assert "Caution: the design assumes a team autocorrelation of 0.8" in text

@@ -82,16 +82,12 @@ def sap_markdown(trial: Trial, version: PlanVersion) -> str:
         "**Screening, eligibility and recruitment.** The roster imported is the population "
         f"assessed; {TO_WRITE}: the eligibility rules that made it.", "",
         f"**Withdrawal and follow-up.** {_withdrawal(design)}", "",
-        "**Baseline characteristics.** Baseline score, FTE, caseload and years in post by arm "
-        "(standardised differences), and cluster means for a cluster trial; no significance "
-        "tests of balance.", "",
+        f"**Baseline characteristics.** {_baseline(design)}", "",
         "## 6. Analysis", "",
         "**Outcome definitions.**", "", *_outcome_lines(design), "",
         f"**Analysis methods.** {_methods(design, w)}", "",
         f"**Missing data.** {_missing(design, w)}.", "",
-        f"**Additional analyses.** Moderators (exploratory): {', '.join(a.moderators) or 'none'};"
-        " effects by site; working conditions beside the effect; value for money (cost per "
-        "point by a cluster bootstrap of costs and effects together).", "",
+        f"**Additional analyses.** {_additional(design)}", "",
         f"**Harms.** {TO_WRITE}: how harms are defined and collected.", "",
         f"**Statistical software.** Hearten {hearten.__version__} (Python; estimators checked "
         "against R in its test suite).", "",
@@ -174,6 +170,42 @@ def _missing(design: Design, w: dict[str, str]) -> str:
         + (f"; the plan's {' and '.join(unused)} are not run for a stepped wedge" if unused
            else "")
     )  # fmt: skip
+
+
+def _baseline(design: Design) -> str:
+    if design.stepped_wedge is None:
+        return (
+            "Baseline score, FTE, caseload and years in post by arm (standardised differences), "
+            "and cluster means for a cluster trial; no significance tests of balance."
+        )
+    return (
+        f"No table by arm: every {design.unit} is in both conditions in turn; the "
+        f"{design.unit}s and people of each sequence are in the stepped-wedge CONSORT flow "
+        "diagram. No significance tests of balance."
+    )
+
+
+def _additional(design: Design) -> str:
+    """The parallel trials' further analyses, or what the stepped-wedge analysis adds to its
+    effect (exposure time; absence and leaving by period when the periods have dates), naming
+    the plan's moderators it does not run."""
+    a = design.analysis
+    sw = design.stepped_wedge
+    if sw is None:
+        return (
+            f"Moderators (exploratory): {', '.join(a.moderators) or 'none'}; effects by site; "
+            "working conditions beside the effect; value for money (cost per point by a "
+            "cluster bootstrap of costs and effects together)."
+        )
+    extra = ["the effect by time since the change (exposure time)"] if sw.exposure_time else []
+    if a.hr is not None and sw.period_starts:
+        extra.append("absence and leaving by period from HR records, once the last period ends")
+    words = "; ".join(extra) or "none"
+    if a.moderators:
+        words += (
+            f" (the plan's moderators, {', '.join(a.moderators)}, are not run for a stepped wedge)"
+        )
+    return words + "."
 
 
 def _methods(design: Design, w: dict[str, str]) -> str:
