@@ -62,7 +62,7 @@ CALLBACK_PATH = "/sign-in/council/callback/"
 _NEXT_KEY = "hearten_council_next"
 #: The session's copy of the ID token from the council sign-in: signing out hands it back to
 #: the provider (``id_token_hint``, :mod:`hearten.web.council_sign_out`).
-ID_TOKEN_SESSION_KEY = "hearten_council_id_token"
+ID_TOKEN_SESSION_KEY = "hearten_council_id_token"  # nosec B105: a session key's name, not a secret
 
 
 def provider() -> OpenIdProvider | None:
