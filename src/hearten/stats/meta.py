@@ -143,7 +143,9 @@ def meta_analyse(
         se_mu = float(np.sqrt(np.sum(w * (y - mu) ** 2) / ((k - 1) * np.sum(w))))
         df: float | None = float(k - 1)
         crit = float(sps.t.ppf(1 - alpha / 2, k - 1))
-        p = float(2 * sps.t.sf(abs(mu / se_mu), k - 1))
+        # Studies that agree exactly give a Hartung-Knapp SE of zero: the t statistic is
+        # infinite (p = 0) unless the pooled effect is itself zero (p = 1), as metafor's knha.
+        p = float(2 * sps.t.sf(abs(mu / se_mu), k - 1)) if se_mu > 0 else float(mu == 0)
     else:
         se_mu = float(np.sqrt(1.0 / np.sum(w)))
         df = None
