@@ -13,13 +13,7 @@ from typing import Annotated
 import typer
 
 from hearten.cli.output import Table, out
-from hearten.cli.power_designs import (
-    STEPPED_WEDGE,
-    emit,
-    power_design,
-    refuse_unused,
-    solve_stepped_wedge,
-)
+from hearten.cli.power_designs import Asked, emit, power_design, solve_asked
 from hearten.errors import DesignError
 
 power_app = typer.Typer(
@@ -82,6 +76,7 @@ Transition = Annotated[
 
 @power_app.command("mdes")
 def mdes(
+    ctx: typer.Context,
     design: DesignOpt,
     n: N = None,
     cluster_size: ClusterSize = None,
@@ -109,71 +104,12 @@ def mdes(
     as_json: AsJson = False,
 ) -> None:
     """The smallest effect the design can detect."""
-    refuse_unused(
-        design,
-        {
-            "n": n is not None,
-            "sites": sites is not None,
-            "icc3": icc3 != 0.0,
-            "r2-1": r2_1 != 0.0,
-            "r2-2": r2_2 != 0.0,
-            "r2-3": r2_3 != 0.0,
-            "covariates": covariates != 0,
-            "treated": treated != 0.5,
-            "one-sided": one_sided,
-            "attrition": attrition != 0.0,
-            "cv": cv != 0.0,
-            "control-proportion": control_proportion is not None,
-            "steps": steps is not None,
-            "cac": cac != 1.0,
-            "iac": iac != 0.0,
-            "sampling": sampling != "cross-sectional",
-            "decay": decay,
-            "transition": transition != 0,
-        },
-    )
-    if design == STEPPED_WEDGE:
-        solve_stepped_wedge(
-            clusters,
-            steps,
-            cluster_size,
-            icc2,
-            cac,
-            iac,
-            sampling,
-            decay,
-            transition,
-            alpha,
-            power,
-            None,
-            as_json,
-        )
-        return
-    d = power_design(
-        design,
-        n,
-        cluster_size,
-        clusters,
-        sites,
-        icc2,
-        icc3,
-        r2_1,
-        r2_2,
-        r2_3,
-        covariates,
-        treated,
-        alpha,
-        one_sided,
-        attrition,
-        cv,
-    )
-    from hearten.stats.power import solve_mdes
-
-    emit(solve_mdes(d, power, control_proportion), "mdes", as_json)
+    solve_asked(Asked.of(ctx.params))
 
 
 @power_app.command("power")
 def power_of(
+    ctx: typer.Context,
     design: DesignOpt,
     es: Es,
     n: N = None,
@@ -201,67 +137,7 @@ def power_of(
     as_json: AsJson = False,
 ) -> None:
     """The design's power to detect an effect of --es standard deviations."""
-    refuse_unused(
-        design,
-        {
-            "n": n is not None,
-            "sites": sites is not None,
-            "icc3": icc3 != 0.0,
-            "r2-1": r2_1 != 0.0,
-            "r2-2": r2_2 != 0.0,
-            "r2-3": r2_3 != 0.0,
-            "covariates": covariates != 0,
-            "treated": treated != 0.5,
-            "one-sided": one_sided,
-            "attrition": attrition != 0.0,
-            "cv": cv != 0.0,
-            "control-proportion": control_proportion is not None,
-            "steps": steps is not None,
-            "cac": cac != 1.0,
-            "iac": iac != 0.0,
-            "sampling": sampling != "cross-sectional",
-            "decay": decay,
-            "transition": transition != 0,
-        },
-    )
-    if design == STEPPED_WEDGE:
-        solve_stepped_wedge(
-            clusters,
-            steps,
-            cluster_size,
-            icc2,
-            cac,
-            iac,
-            sampling,
-            decay,
-            transition,
-            alpha,
-            None,
-            es,
-            as_json,
-        )
-        return
-    d = power_design(
-        design,
-        n,
-        cluster_size,
-        clusters,
-        sites,
-        icc2,
-        icc3,
-        r2_1,
-        r2_2,
-        r2_3,
-        covariates,
-        treated,
-        alpha,
-        one_sided,
-        attrition,
-        cv,
-    )
-    from hearten.stats.power import solve_power
-
-    emit(solve_power(d, es, control_proportion), "power", as_json)
+    solve_asked(Asked.of(ctx.params))
 
 
 @power_app.command("size")

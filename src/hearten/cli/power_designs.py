@@ -1,12 +1,13 @@
-"""The designs ``hearten power`` solves, and how their answers print: a PowerUp! design from
-the command's options (:func:`power_design`), a stepped-wedge design (:func:`solve_stepped_wedge`)
-and a result as a table or JSON (:func:`emit`)."""
+"""The designs ``hearten power`` solves, and how their answers print: what ``power mdes`` and
+``power power`` were asked (:class:`Asked`), checked and solved by :func:`solve_asked`; a PowerUp!
+design from the command's options (:func:`power_design`), a stepped-wedge design
+(:func:`solve_stepped_wedge`) and a result as a table or JSON (:func:`emit`)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from hearten.cli.output import Table, out
 from hearten.errors import DesignError, one_of
@@ -38,6 +39,92 @@ STEPPED_OPTIONS = {
     "transition", "alpha", "power", "es", "json",
 }  # fmt: skip
 STEPPED_ONLY = {"steps", "cac", "decay", "sampling", "iac", "transition"}
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What ``hearten power mdes`` or ``hearten power power`` was asked: each option by its
+    parameter name, as the command received it. ``es`` is given to ``power power`` only (the
+    power of that effect is solved); without it the minimum detectable effect at ``power`` is."""
+
+    design: str
+    n: float | None
+    cluster_size: float | None
+    clusters: float | None
+    sites: float | None
+    icc2: float
+    icc3: float
+    r2_1: float
+    r2_2: float
+    r2_3: float
+    covariates: int
+    treated: float
+    alpha: float
+    one_sided: bool
+    attrition: float
+    cv: float
+    control_proportion: float | None
+    steps: int | None
+    cac: float
+    iac: float
+    sampling: str
+    decay: bool
+    transition: int
+    as_json: bool
+    power: float = 0.8
+    es: float | None = None
+
+    @classmethod
+    def of(cls, params: dict[str, Any]) -> Asked:
+        """From a command's parsed options (``typer.Context.params``)."""
+        return cls(**params)
+
+    def given(self) -> dict[str, bool]:
+        """Each option :func:`refuse_unused` checks, and whether it was set away from its
+        default."""
+        return {
+            "n": self.n is not None,
+            "sites": self.sites is not None,
+            "icc3": self.icc3 != 0.0,
+            "r2-1": self.r2_1 != 0.0,
+            "r2-2": self.r2_2 != 0.0,
+            "r2-3": self.r2_3 != 0.0,
+            "covariates": self.covariates != 0,
+            "treated": self.treated != 0.5,
+            "one-sided": self.one_sided,
+            "attrition": self.attrition != 0.0,
+            "cv": self.cv != 0.0,
+            "control-proportion": self.control_proportion is not None,
+            "steps": self.steps is not None,
+            "cac": self.cac != 1.0,
+            "iac": self.iac != 0.0,
+            "sampling": self.sampling != "cross-sectional",
+            "decay": self.decay,
+            "transition": self.transition != 0,
+        }
+
+
+def solve_asked(a: Asked) -> None:
+    """Refuse an option the design does not use, then solve and print: the stepped-wedge closed
+    form, or a PowerUp! design's power of ``es`` or, without ``es``, its minimum detectable
+    effect at ``power``."""
+    refuse_unused(a.design, a.given())
+    if a.design == STEPPED_WEDGE:
+        solve_stepped_wedge(
+            a.clusters, a.steps, a.cluster_size, a.icc2, a.cac, a.iac, a.sampling, a.decay,
+            a.transition, a.alpha, a.power, a.es, a.as_json,
+        )  # fmt: skip
+        return
+    d = power_design(
+        a.design, a.n, a.cluster_size, a.clusters, a.sites, a.icc2, a.icc3, a.r2_1, a.r2_2,
+        a.r2_3, a.covariates, a.treated, a.alpha, a.one_sided, a.attrition, a.cv,
+    )  # fmt: skip
+    from hearten.stats.power import solve_mdes, solve_power
+
+    if a.es is None:
+        emit(solve_mdes(d, a.power, a.control_proportion), "mdes", a.as_json)
+    else:
+        emit(solve_power(d, a.es, a.control_proportion), "power", a.as_json)
 
 
 def solve_stepped_wedge(
