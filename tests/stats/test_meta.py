@@ -72,6 +72,20 @@ def test_every_method_matches_metafor(row: int) -> None:
         )
 
 
+def test_hartung_knapp_with_studies_that_agree_exactly_has_a_zero_standard_error() -> None:
+    # Identical estimates (with weights that make the mean exact in floating point): the
+    # Hartung-Knapp residual sum Σw(y - μ)² is 0, so its SE is 0;
+    # the interval is the point and p is 0 (or 1 when the pooled effect is itself 0).
+    m = meta_analyse([0.5, 0.5, 0.5], [0.5, 0.5, 0.5], method="reml", hartung_knapp=True)
+    assert m.estimate == 0.5
+    assert m.std_error == 0.0
+    assert (m.conf_low, m.conf_high) == (0.5, 0.5)
+    assert m.p_value == 0.0
+    zero = meta_analyse([0.0, 0.0], [0.5, 0.25], method="fe", hartung_knapp=True)
+    assert zero.std_error == 0.0
+    assert zero.p_value == 1.0
+
+
 def test_pooling_needs_two_studies_and_positive_standard_errors() -> None:
     with pytest.raises(EstimationError, match="at least two studies"):
         meta_analyse([1.0], [0.5])

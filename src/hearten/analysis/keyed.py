@@ -1,0 +1,118 @@
+"""Stored JSON objects read into frozen dataclasses and written back key for key.
+
+A run is stored as JSON and read back typed. Every typed part of a stored result derives from
+:class:`Keyed`: a frozen, slotted dataclass whose fields are the stored keys (declared in the
+order a run stores them) and which reads and writes itself generically:
+
+- :meth:`Keyed.from_json` reads a stored object of any version: a key an older run lacks
+  takes the field's default and stays absent when written back (``layout`` keeps the stored
+  keys in their order); a key this version does not know is kept in ``extra`` and written back
+  unchanged; a key a field needs without a default raises :class:`KeyError` naming it.
+- :meth:`Keyed.to_json` writes the stored form: the stored keys in their stored order, or,
+  for a result made by this version, every field in declaration order and then ``extra``.
+
+A field holding another typed part says so in its metadata, :func:`one` (an object or
+``None``) or :func:`many` (a list of them, held as a tuple); ``many()`` with no type holds a
+list of plain JSON values as a tuple. Values are otherwise kept as given (no conversion), so a
+run stores what it fitted.
+
+Written by hand rather than with pydantic or cattrs: the stored runs' key order and unknown
+keys must survive a read and a write per object, and the report reads runs without importing
+a validation library (this module imports only the standard library).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields
+from typing import Any, Self
+
+#: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
+JsonObject = Mapping[str, Any]
+
+_KIND = "hearten.keyed.kind"
+_MANY = "hearten.keyed.many"
+_OWN = ("layout", "extra")
+
+
+def one(kind: type[Keyed]) -> dict[str, Any]:
+    """Field metadata: the field holds one ``kind`` (stored as its object) or ``None``."""
+    return {_KIND: kind, _MANY: False}
+
+
+def many(kind: type[Keyed] | None = None) -> dict[str, Any]:
+    """Field metadata: the field holds a tuple of ``kind`` (or of plain JSON values when
+    ``kind`` is ``None``), stored as a list."""
+    return {_KIND: kind, _MANY: True}
+
+
+def _read(meta: Mapping[str, Any], value: Any) -> Any:
+    kind = meta.get(_KIND)
+    if meta.get(_MANY):
+        return tuple(value if kind is None else (kind.from_json(v) for v in value))
+    if kind is None or value is None:
+        return value
+    return kind.from_json(value)
+
+
+def _write(meta: Mapping[str, Any], value: Any) -> Any:
+    kind = meta.get(_KIND)
+    if meta.get(_MANY):
+        return [v if kind is None else v.to_json() for v in value]
+    if kind is None or value is None:
+        return value
+    return value.to_json()
+
+
+@dataclass(frozen=True, slots=True)
+class Keyed:
+    """A typed part of a stored result (see the module's docstring).
+
+    Attributes:
+        layout: the stored keys in their stored order (empty: every field, then ``extra``).
+        extra: stored keys this version does not know, with their values, in stored order.
+    """
+
+    layout: tuple[str, ...] = field(default=(), kw_only=True, compare=False, repr=False)
+    extra: tuple[tuple[str, Any], ...] = field(default=(), kw_only=True, repr=False)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """The stored keys this version knows, in the order a new run stores them."""
+        return tuple(f.name for f in fields(cls) if f.name not in _OWN)
+
+    def beside(self, key: str, default: Any = None) -> Any:
+        """A key stored beside the known ones (in ``extra``), or ``default``."""
+        return dict(self.extra).get(key, default)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form: the stored keys in their stored order (see the module)."""
+        values = {
+            f.name: _write(f.metadata, getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in _OWN
+        }
+        every = {**values, **dict(self.extra)}
+        order = self.layout or (*values, *(k for k, _ in self.extra))
+        return {k: every[k] for k in order}
+
+    @classmethod
+    def from_json(cls, value: JsonObject) -> Self:
+        """Read a stored object of any version (see the module's docstring)."""
+        known = {f.name: f for f in fields(cls) if f.name not in _OWN}
+        given = {name: _read(f.metadata, value[name]) for name, f in known.items() if name in value}
+        try:
+            return cls(
+                **given,
+                layout=tuple(value),
+                extra=tuple((k, v) for k, v in value.items() if k not in known),
+            )
+        except TypeError as e:  # a field without a default is absent from the stored object
+            missing = [n for n, f in known.items() if n not in value and _required(f)]
+            raise KeyError(
+                f"the stored {cls.__name__} lacks {', '.join(missing) or 'a required key'}"
+            ) from e
+
+
+def _required(f: Field[Any]) -> bool:
+    return f.default is MISSING and f.default_factory is MISSING
