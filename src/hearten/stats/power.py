@@ -116,13 +116,28 @@ def _need(value: float | None, name: str, design: str) -> float:
     return float(value)
 
 
-def _check(d: PowerDesign) -> None:
-    if d.design not in DESIGNS:
-        raise DesignError(f"unknown design {d.design!r}: choose {', '.join(DESIGNS)}")
-    for name in ("icc2", "icc3", "attrition"):
-        value = getattr(d, name)
+def check_design_numbers(
+    design: str, icc2: float, icc3: float, attrition: float, treated: float, *, prefix: str
+) -> None:
+    """Refuse a design kind not in :data:`DESIGNS`, or numbers no design can have: ICCs or
+    attrition outside [0, 1), ICCs together 1 or more, or a share treated outside (0, 1).
+
+    The closed forms here and the simulation (:func:`hearten.stats.simulation_spec.check_spec`)
+    both check with this. ``prefix`` goes before each number's name in the message: ``"--"``
+    for the ``hearten power`` options, ``""`` for a specification's fields."""
+    if design not in DESIGNS:
+        raise DesignError(f"unknown design {design!r}: choose {', '.join(DESIGNS)}")
+    for name, value in (("icc2", icc2), ("icc3", icc3), ("attrition", attrition)):
         if not 0.0 <= value < 1.0:
-            raise DesignError(f"--{name} must be at least 0 and below 1, not {value}")
+            raise DesignError(f"{prefix}{name} must be at least 0 and below 1, not {value}")
+    if icc2 + icc3 >= 1.0:
+        raise DesignError(f"{prefix}icc2 and {prefix}icc3 together must be below 1")
+    if not 0.0 < treated < 1.0:
+        raise DesignError(f"{prefix}treated must be between 0 and 1, not {treated}")
+
+
+def _check(d: PowerDesign) -> None:
+    check_design_numbers(d.design, d.icc2, d.icc3, d.attrition, d.treated, prefix="--")
     for name in ("r2_1", "r2_2", "r2_3"):
         value = getattr(d, name)
         if not 0.0 <= value < 1.0:
@@ -130,10 +145,6 @@ def _check(d: PowerDesign) -> None:
                 f"--{name.replace('_', '-')} must be at least 0 and below 1 "
                 f"(an R² of 1 leaves nothing to detect), not {value}"
             )
-    if d.icc2 + d.icc3 >= 1.0:
-        raise DesignError("--icc2 and --icc3 together must be below 1")
-    if not 0.0 < d.treated < 1.0:
-        raise DesignError(f"--treated must be between 0 and 1, not {d.treated}")
     if not 0.0 < d.alpha < 0.5:
         raise DesignError(f"--alpha must be between 0 and 0.5, not {d.alpha}")
     if d.cv < 0 or d.covariates < 0:
