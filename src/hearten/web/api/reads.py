@@ -5,12 +5,15 @@ pages do. Nothing read here carries a staff number, name or e-mail."""
 
 from __future__ import annotations
 
+from dataclasses import MISSING, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, get_type_hints
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
+from pydantic import create_model
 
+from hearten.analysis.flow import FlowRow
 from hearten.web.api.access import BY_NAME, allow, may_call
 from hearten.web.api.models import ApiToken
 from hearten.web.api.problems import ApiProblem
@@ -61,24 +64,29 @@ class StatusOut(Schema):
     waves: list[WaveOut]
 
 
-class FlowRowOut(Schema):
-    """One arm's row of the CONSORT flow (``hearten.analysis.flow.FlowRow``, whose docstring
-    defines each count)."""
+def _flow_row_out() -> type[Schema]:
+    """One arm's row of the flow as the API answers it: the arm, its label, then every count
+    of :class:`~hearten.analysis.flow.FlowRow` in its order (a count added there is answered
+    here too)."""
+    hints = get_type_hints(FlowRow)
+    counts: dict[str, Any] = {
+        f.name: (hints[f.name], ... if f.default is MISSING else f.default)
+        for f in fields(FlowRow)
+        if f.name != "arm"
+    }
+    return create_model(
+        "FlowRowOut",
+        __base__=Schema,
+        __doc__="One arm's row of the CONSORT flow (``hearten.analysis.flow.FlowRow``, whose "
+        "docstring\ndefines each count).",
+        arm=(str, ...),
+        label=(str, ...),
+        **counts,
+    )
 
-    arm: str
-    label: str
-    sites: int
-    units: int
-    randomised: int
-    consented: int
-    declined_or_silent: int
-    withdrawn: int
-    responded: int
-    no_follow_up: int
-    no_baseline: int
-    analysed: int
-    units_analysed: int
-    received: int | None = None
+
+#: Any: a class made at import, which mypy cannot check as a type.
+FlowRowOut: Any = _flow_row_out()
 
 
 class ResultsOut(Schema):
@@ -151,7 +159,7 @@ def status(request: HttpRequest, slug: str) -> StatusOut:
 
 @router.get("/trials/{slug}/flow", response={200: list[FlowRowOut], **DENIED},
             operation_id="flow", summary="The participant flow (CONSORT), by arm, now")  # fmt: skip
-def flow(request: HttpRequest, slug: str) -> list[FlowRowOut]:
+def flow(request: HttpRequest, slug: str) -> list[Schema]:
     from hearten.analysis.flow import participant_flow
 
     found, _ = caller(request, slug, "flow")
