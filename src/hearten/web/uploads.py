@@ -116,6 +116,17 @@ def held(token: str, now: float | None = None) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _used(token: str) -> Iterator[Path]:
+    """The held file of ``token`` (as :func:`held`) for an import run for real: deleted once
+    the import is done with it, imported or refused."""
+    path = held(token)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def discard(token: str) -> None:
     """Delete the held file of ``token`` (nothing if it has gone)."""
     with contextlib.suppress(DataError):
@@ -156,13 +167,14 @@ def _run(
     trial: Trial,
     kind: str,
     path: Path,
-    mapping: dict[str, str],
+    mapping: dict[str, str] | None,
     sites: Sites,
     by: str | None = None,
 ) -> str:
-    """Import ``path`` as ``kind``; what was imported, in a sentence. ``sites``: the site
-    codes its rows may have (a coordinator's own; ``None``: any); ``by``: who uploaded it
-    (their username, for the audit event)."""
+    """Import ``path`` as ``kind``; what was imported, in a sentence. ``mapping``: field →
+    column for HR records (``None``: none chosen); ``sites``: the site codes its rows may have
+    (a coordinator's own; ``None``: any); ``by``: who uploaded it (their username, for the
+    audit event)."""
     if kind == ROSTER:
         from hearten.trials.roster import import_roster
 
@@ -173,7 +185,7 @@ def _run(
 
     if kind not in KINDS:
         raise DataError(f"choose what the file holds: the roster or {', '.join(KINDS)}")
-    h = import_hr(trial, kind, path, mapping, sites=sites, by=by)
+    h = import_hr(trial, kind, path, dict(mapping or {}), sites=sites, by=by)
     return f"{h.rows} rows of {kind}: {h.added} new records, {h.unchanged} already held."
 
 
@@ -322,14 +334,12 @@ def apply(
     """Import the held upload for real, all or nothing, then delete it; a refused import
     answers with its problems as :func:`check` does (the HTTP API's import, which has no
     separate confirmation). ``sites``, ``by``: as :func:`check`."""
-    path = held(token)
-    try:
-        with transaction.atomic():
-            return Imported(_run(trial, kind, path, dict(mapping or {}), sites, by), [])
-    except HeartenError as exc:
-        return Imported(*_refusals(exc, path))
-    finally:
-        path.unlink(missing_ok=True)
+    with _used(token) as path:
+        try:
+            with transaction.atomic():
+                return Imported(_run(trial, kind, path, mapping, sites, by), [])
+        except HeartenError as exc:
+            return Imported(*_refusals(exc, path))
 
 
 def sites_of(user: Any, trial: Trial) -> Sites:
@@ -355,8 +365,5 @@ def confirm(
 ) -> str:
     """Import the held upload for real (all or nothing), then delete it; what was imported.
     ``sites``, ``by``: as :func:`check`."""
-    path = held(token)
-    try:
-        return _run(trial, kind, path, dict(mapping or {}), sites, by)
-    finally:
-        path.unlink(missing_ok=True)
+    with _used(token) as path:
+        return _run(trial, kind, path, mapping, sites, by)
