@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
+from hearten.analysis.keyed import Keyed, many
 
 #: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
 JsonObject = Mapping[str, Any]
@@ -35,27 +36,23 @@ STEPPED_WEDGE = "stepped-wedge"
 
 
 @dataclass(frozen=True, slots=True)
-class InstrumentUsed:
+class InstrumentUsed(Keyed):
     """The validated scale of the primary outcome: its ``name`` and ``title`` as declared
-    (:mod:`hearten.instruments`), the ``score`` analysed and its ``licence`` notice."""
+    (:mod:`hearten.instruments`), the ``score`` analysed and its ``licence`` notice (read as
+    ``""`` from a run stored without one)."""
 
     name: str
     title: str
-    score: str | None
-    licence: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "score": self.score,
-                "licence": self.licence}  # fmt: skip
-
-    @classmethod
-    def from_json(cls, value: JsonObject) -> InstrumentUsed:
-        return cls(value["name"], value["title"], value.get("score"), value.get("licence", ""))
+    score: str | None = None
+    licence: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ModelUsed:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelUsed(Keyed):
     """The primary outcome's model as planned and as fitted.
+
+    A key an older run lacks reads as its default (the plan's default setting) and stays
+    absent when the run is written back.
 
     Attributes:
         outcome: "<instrument> <score> at <wave>".
@@ -71,64 +68,27 @@ class ModelUsed:
     """
 
     outcome: str
-    baseline: str | None
-    strata_fixed_effects: bool
+    baseline: str | None = None
+    strata_fixed_effects: bool = False
     vcov: str
-    cluster: str | None
+    cluster: str | None = None
     alpha: float
-    adjustment: str
-    method: str
-    seed: int | None
-    transform: str
-    covariates: tuple[str, ...]
-    missing_data: str
-    alternative: str
+    adjustment: str = "ancova"
+    method: str = "analytic"
+    seed: int | None = None
+    transform: str = "none"
+    covariates: tuple[str, ...] = field(default=(), metadata=many())
+    missing_data: str = "complete-case"
+    alternative: str = "two-sided"
     n: int
-    n_clusters: int | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome,
-            "baseline": self.baseline,
-            "strata_fixed_effects": self.strata_fixed_effects,
-            "vcov": self.vcov,
-            "cluster": self.cluster,
-            "alpha": self.alpha,
-            "adjustment": self.adjustment,
-            "method": self.method,
-            "seed": self.seed,
-            "transform": self.transform,
-            "covariates": list(self.covariates),
-            "missing_data": self.missing_data,
-            "alternative": self.alternative,
-            "n": self.n,
-            "n_clusters": self.n_clusters,
-        }
-
-    @classmethod
-    def from_json(cls, value: JsonObject) -> ModelUsed:
-        return cls(
-            outcome=value["outcome"],
-            baseline=value.get("baseline"),
-            strata_fixed_effects=bool(value.get("strata_fixed_effects", False)),
-            vcov=value["vcov"],
-            cluster=value.get("cluster"),
-            alpha=float(value["alpha"]),
-            adjustment=value.get("adjustment", "ancova"),
-            method=value.get("method", "analytic"),
-            seed=value.get("seed"),
-            transform=value.get("transform", "none"),
-            covariates=tuple(value.get("covariates", ())),
-            missing_data=value.get("missing_data", "complete-case"),
-            alternative=value.get("alternative", "two-sided"),
-            n=int(value["n"]),
-            n_clusters=value.get("n_clusters"),
-        )
+    n_clusters: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class OutcomeResult:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutcomeResult(Keyed):
     """One planned secondary outcome (or mediator) fitted by the plan's model.
+
+    A key an older run lacks reads as its default and stays absent when written back.
 
     Attributes:
         name: the outcome's name in the plan.
@@ -144,41 +104,14 @@ class OutcomeResult:
     """
 
     name: str
-    role: str
+    role: str = "secondary"
     outcome: str
-    transform: str
-    baseline: str | None
+    transform: str = "none"
+    baseline: str | None = None
     n: int
-    effects: tuple[ArmEffect, ...]
+    effects: tuple[ArmEffect, ...] = field(default=(), metadata=many(ArmEffect))
     imputation: JsonObject | None = None
     observed_icc: JsonObject | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "role": self.role,
-            "outcome": self.outcome,
-            "transform": self.transform,
-            "baseline": self.baseline,
-            "n": self.n,
-            "effects": [e.to_json() for e in self.effects],
-            "imputation": self.imputation,
-            "observed_icc": self.observed_icc,
-        }
-
-    @classmethod
-    def from_json(cls, value: JsonObject) -> OutcomeResult:
-        return cls(
-            name=value["name"],
-            role=value.get("role", "secondary"),
-            outcome=value["outcome"],
-            transform=value.get("transform", "none"),
-            baseline=value.get("baseline"),
-            n=int(value["n"]),
-            effects=tuple(ArmEffect.from_json(e) for e in value.get("effects", ())),
-            imputation=value.get("imputation"),
-            observed_icc=value.get("observed_icc"),
-        )
 
 
 #: The stored keys an older parallel run may lack, each with the value it then reads as (the
