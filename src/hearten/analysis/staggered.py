@@ -18,13 +18,15 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from hearten.errors import DataError
 from hearten.stats.staggered import Comparison, StaggeredFit, fit_staggered
 
+#: A closed choice: an :class:`HrOutcome` or a :class:`~hearten.stats.staggered.Comparison`.
+E = TypeVar("E", bound=StrEnum)
 MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
 
@@ -44,22 +46,14 @@ class HrOutcome(StrEnum):
         }[self.value]
 
 
-def parse_outcome(value: str) -> HrOutcome:
-    """The outcome named ``value``, or a :class:`DataError` listing the choices."""
+def parse_choice(kind: type[E], value: str, what: str) -> E:
+    """The choice of ``kind`` named ``value``, or a :class:`DataError` naming ``what`` was
+    asked and listing the choices."""
     try:
-        return HrOutcome(value)
+        return kind(value)
     except ValueError:
-        choices = ", ".join(o.value for o in HrOutcome)
-        raise DataError(f"unknown outcome {value!r}: choose one of {choices}") from None
-
-
-def parse_comparison(value: str) -> Comparison:
-    """The comparison group named ``value``, or a :class:`DataError` listing the choices."""
-    try:
-        return Comparison(value)
-    except ValueError:
-        choices = ", ".join(c.value for c in Comparison)
-        raise DataError(f"unknown comparison {value!r}: choose one of {choices}") from None
+        choices = ", ".join(c.value for c in kind)
+        raise DataError(f"unknown {what} {value!r}: choose one of {choices}") from None
 
 
 def month_of(text: object, what: str) -> date:

@@ -106,18 +106,15 @@ def trial_staggered(
     from hearten.cli.bootstrap import require_database
 
     require_database()
-    from hearten.analysis.staggered import (
-        month_of,
-        parse_comparison,
-        parse_outcome,
-        read_adoption,
-    )
+    from hearten.analysis.staggered import HrOutcome, month_of, parse_choice, read_adoption
     from hearten.analysis.staggered_hr import staggered_for_trial
     from hearten.analysis.table_file import read_table
     from hearten.reports.staggered import write_page
+    from hearten.stats.staggered import Comparison as Group
     from hearten.trials.lifecycle import get_trial
 
-    kind, group = parse_outcome(outcome), parse_comparison(comparison)
+    kind = parse_choice(HrOutcome, outcome, "outcome")
+    group = parse_choice(Group, comparison, "comparison")
     start, end = month_of(first, "--from"), month_of(last, "--to")
     teams = read_adoption(read_table(adoption, as_text=True))
     t = get_trial(trial)
@@ -149,12 +146,13 @@ def staggered_file(
     """Staggered adoption on your own monthly panel, without a database (observational:
     Callaway and Sant'Anna 2021 with not-yet-adopted comparison teams)."""
     check_figure_path(figure)
-    from hearten.analysis.staggered import compare_file, parse_comparison
+    from hearten.analysis.staggered import compare_file, parse_choice
     from hearten.analysis.table_file import read_table
+    from hearten.stats.staggered import Comparison as Group
 
     result = compare_file(
         read_table(file, as_text=True), outcome=outcome, unit=unit, time=time, adopted=adopted,
-        comparison=parse_comparison(comparison), anticipation=anticipation, seed=_seed(seed),
-        draws=draws,
+        comparison=parse_choice(Group, comparison, "comparison"), anticipation=anticipation,
+        seed=_seed(seed), draws=draws,
     )  # fmt: skip
     _print(result, figure, as_json)
