@@ -37,8 +37,6 @@ from hearten.stats.wild_bootstrap import WILD_CHUNK as WILD_CHUNK
 from hearten.stats.wild_bootstrap import bootstrap_t_statistics as bootstrap_t_statistics
 from hearten.stats.wild_bootstrap import wild_cluster_bootstrap as wild_cluster_bootstrap
 
-#: The test inversion's old private name, which ratio_inference and score_bootstrap import.
-_invert = invert_test
 #: At most this many re-randomisations per chunk (fewer for large trials, to bound memory).
 RI_CHUNK = 1000
 
@@ -314,7 +312,7 @@ def randomisation_inference(
         return (1 + extreme) / (1 + len(a))
 
     se_guess = float(np.std(a, ddof=1)) if len(a) > 1 else 1.0
-    low, high = _invert(p_value, estimate, se_guess, alpha)
+    low, high = invert_test(p_value, estimate, se_guess, alpha)
     return ResamplingTest(
         method="ri",
         term=term,

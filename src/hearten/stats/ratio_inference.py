@@ -44,13 +44,8 @@ import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
 
 from hearten.errors import EstimationError
-from hearten.stats.inference import (
-    ResamplingTest,
-    _codes,
-    _invert,
-    _ri_chunks,
-    _Units,
-)
+from hearten.stats.inference import ResamplingTest, _codes, _ri_chunks, _Units
+from hearten.stats.resampling import invert_test
 
 RatioFamily = Literal["poisson", "negbin", "cox"]
 #: Below this many randomised units the count and Cox models default to randomisation
@@ -196,7 +191,9 @@ def ratio_randomisation_test(
         r = np.bincount(c_codes, weights=residuals(tau0), minlength=G)
         return share_as_extreme(abs(float(units.treated @ r)), np.abs(r @ U), r, enumerated)
 
-    low, high = _invert(p_value, estimate, std_error, alpha) if interval else (float("nan"),) * 2
+    low, high = (
+        invert_test(p_value, estimate, std_error, alpha) if interval else (float("nan"),) * 2
+    )
     return ResamplingTest(
         method="ri",
         term=term,

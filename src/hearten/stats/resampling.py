@@ -55,7 +55,25 @@ class ResamplingTest:
 def invert_test(
     p_value: Callable[[float], float], estimate: float, se: float, alpha: float
 ) -> tuple[float, float]:
-    """The ends of ``{τ0 : p(τ0) > alpha}`` by bracketing and bisection on each side."""
+    """The ``1 - alpha`` confidence interval from inverting a test: the ends of
+    ``{τ0 : p(τ0) > alpha}``, the values of the coefficient the test does not reject.
+
+    From ``estimate``, each side steps out by ``se`` (doubling the distance until ``p_value``
+    is at most ``alpha``, at most 60 times) and then bisects until the end is known to
+    :data:`INVERSION_TOLERANCE` of ``se``. Every resampling test here (wild cluster bootstrap,
+    randomisation inference, the ratio tests and the wild score bootstrap) uses it.
+
+    Args:
+        p_value: the test's p-value of ``H0: τ = τ0``, as a function of ``τ0``; assumed to
+            fall away from ``estimate`` on each side.
+        estimate: the coefficient's estimate (inside the interval).
+        se: its standard error, the first step's size (at least 1e-8).
+        alpha: the significance level.
+
+    Returns:
+        ``(low, high)``; an end the test never rejects within the steps is ``-inf`` or
+        ``inf``.
+    """
     step = max(se, 1e-8)
 
     def edge(direction: float) -> float:

@@ -35,8 +35,9 @@ import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
 
 from hearten.errors import EstimationError
-from hearten.stats.inference import ResamplingTest, _codes, _invert
+from hearten.stats.inference import ResamplingTest, _codes
 from hearten.stats.ratio_inference import MAX_LOG_RATIO, _design_matrix, share_as_extreme
+from hearten.stats.resampling import invert_test
 
 #: Central differences of the Cox score in each nuisance coefficient, in its own units.
 _STEP = 1e-5
@@ -150,7 +151,9 @@ def wild_score_test(
         s = np.bincount(c_codes, weights=scores(tau0), minlength=G)
         return share_as_extreme(abs(float(s.sum())), np.abs(s @ W), s, enumerated)
 
-    low, high = _invert(p_value, estimate, std_error, alpha) if interval else (float("nan"),) * 2
+    low, high = (
+        invert_test(p_value, estimate, std_error, alpha) if interval else (float("nan"),) * 2
+    )
     return ResamplingTest(
         method="wild-score",
         term=term,
