@@ -82,7 +82,17 @@ def draw_sample(user: Any, trial: Trial, per_writer: int, seed: int | None = Non
     seed = secrets.randbits(32) if seed is None else seed
     chosen = choose(dict(pool), per_writer, seed)
     with transaction.atomic():
-        sample = LetterSample.objects.create(
+        sample = audit.create_recorded(
+            trial,
+            "letter-sample-drawn",
+            LetterSample,
+            lambda drawn: {
+                "sample": drawn.pk,
+                "seed": seed,
+                "per_writer": per_writer,
+                "writers": len(pool),
+                "letters": sum(len(cs) for cs in chosen.values()),
+            },
             trial=trial,
             seed=seed,
             per_writer=per_writer,
@@ -91,17 +101,6 @@ def draw_sample(user: Any, trial: Trial, per_writer: int, seed: int | None = Non
         )
         LetterReview.objects.bulk_create(
             [LetterReview(sample=sample, letter=by_code[c]) for cs in chosen.values() for c in cs]
-        )
-        audit.record(
-            trial,
-            "letter-sample-drawn",
-            {
-                "sample": sample.pk,
-                "seed": seed,
-                "per_writer": per_writer,
-                "writers": len(pool),
-                "letters": sum(len(cs) for cs in chosen.values()),
-            },
         )
     return sample
 

@@ -153,21 +153,22 @@ def commit_seed(
     chosen = secrets.randbits(63) if seed is None else seed
     salt = secrets.token_hex(16)
     roster = snapshot_sha256(snapshot)
-    with transaction.atomic():
-        c = SeedCommitment.objects.create(
-            trial=trial,
-            seed=chosen,
-            salt=salt,
-            roster_sha256=roster,
-            snapshot=snapshot,
-            commitment=commitment_hash(trial.slug, chosen, salt, roster),
-        )
-        audit.record(
-            trial,
-            "seed-committed",
-            {"commitment": c.commitment, "roster_sha256": roster, "units": len(snapshot["units"])},
-        )
-    return c
+    return audit.create_recorded(
+        trial,
+        "seed-committed",
+        SeedCommitment,
+        lambda c: {
+            "commitment": c.commitment,
+            "roster_sha256": roster,
+            "units": len(snapshot["units"]),
+        },
+        trial=trial,
+        seed=chosen,
+        salt=salt,
+        roster_sha256=roster,
+        snapshot=snapshot,
+        commitment=commitment_hash(trial.slug, chosen, salt, roster),
+    )
 
 
 def _scheme_kind(design: Design) -> str:
@@ -298,7 +299,20 @@ def randomise_trial(
         drawn = replace(drawn, arms=tuple(change for _ in drawn.arms))
     try:
         with transaction.atomic():
-            allocation = Allocation.objects.create(
+            allocation = audit.create_recorded(
+                trial,
+                "randomised",
+                Allocation,
+                lambda _: {
+                    "seed": seed,
+                    "salt": commitment.salt if commitment else None,
+                    "commitment": commitment.commitment if commitment else None,
+                    "scheme": drawn.scheme,
+                    "units": len(drawn.units),
+                    "roster_sha256": roster,
+                    "software_version": hearten.__version__,
+                    "randomised_at": now.isoformat(),
+                },
                 trial=trial,
                 seed=seed,
                 scheme=drawn.scheme,
@@ -330,20 +344,6 @@ def randomise_trial(
             )
             trial.status = TrialStatus.RANDOMISED
             trial.save(update_fields=["status"])
-            audit.record(
-                trial,
-                "randomised",
-                {
-                    "seed": seed,
-                    "salt": commitment.salt if commitment else None,
-                    "commitment": commitment.commitment if commitment else None,
-                    "scheme": drawn.scheme,
-                    "units": len(drawn.units),
-                    "roster_sha256": roster,
-                    "software_version": hearten.__version__,
-                    "randomised_at": now.isoformat(),
-                },
-            )
             from hearten.trials.joiners import allocate_joiners
 
             late = allocate_joiners(trial)

@@ -83,23 +83,26 @@ def create_token(
         if not ApiToken.objects.filter(prefix=prefix).exists():
             break
     secret = f"{PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            user=user,
-            trial=trial,
-            scope=chosen,
-            name=name.strip()[:100],
-            prefix=prefix,
-            secret_sha256=digest(secret),
-            created_by=created_by or username,
-            expires_at=moment + timedelta(days=days),
-        )
-        audit.record(
-            trial,
-            "api-token-created",
-            {"token": prefix, "user": username, "scope": chosen, "days": days,
-             "by": token.created_by},
-        )  # fmt: skip
+    token = audit.create_recorded(
+        trial,
+        "api-token-created",
+        ApiToken,
+        lambda made: {
+            "token": prefix,
+            "user": username,
+            "scope": chosen,
+            "days": days,
+            "by": made.created_by,
+        },
+        user=user,
+        trial=trial,
+        scope=chosen,
+        name=name.strip()[:100],
+        prefix=prefix,
+        secret_sha256=digest(secret),
+        created_by=created_by or username,
+        expires_at=moment + timedelta(days=days),
+    )
     return Issued(token, secret)
 
 
