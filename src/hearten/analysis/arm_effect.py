@@ -12,6 +12,7 @@ This module imports nothing heavy (the report reads stored runs through it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hearten.analysis.keyed import JsonObject, Keyed, many, one
@@ -84,10 +85,11 @@ class EffectOnTakers(Keyed):
         definition: the plan's rule for taking part.
         note: why the effect could not be estimated, or ``None``.
         effects: each non-control arm's effect on those who took part (instrumental variables).
-        took_part: the share of each arm who took part, or ``None`` with a ``note``.
+        took_part: the share of each arm who took part (0 to 1) by the arm's name, in the
+            order the analysed rows first show the arms, or ``None`` with a ``note``.
     """
 
     definition: str | None = None
     note: str | None = None
     effects: tuple[ArmEffect, ...] = field(default=(), metadata=many(ArmEffect))
-    took_part: JsonObject | None = None
+    took_part: Mapping[str, float] | None = None

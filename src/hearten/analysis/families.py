@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hearten.analysis.adjusted_families import AdjustedFamily
 from hearten.analysis.outcomes import OutcomeFit
 from hearten.stats.multiplicity import adjust_p_values, westfall_young
 from hearten.trials.design import AnalysisSpec
@@ -20,7 +21,7 @@ def adjust_families(
     plan: AnalysisSpec,
     stratified: bool,
     clustered: bool,
-) -> list[dict[str, Any]]:
+) -> tuple[AdjustedFamily, ...]:
     """Adjusted p-values for every family and non-control arm.
 
     Holm and Benjamini–Hochberg adjust the p-values the plan reports (the resampling ones
@@ -68,14 +69,16 @@ def adjust_families(
             else:
                 adjusted = adjust_p_values(family.outcomes, p_values, family.method)
             results.append(
-                {
-                    "name": family.name,
-                    "method": family.method,
-                    "arm": arm,
-                    "outcomes": list(family.outcomes),
-                    "p_values": p_values,
-                    "adjusted": list(adjusted.adjusted),
-                    **extra,
-                }
+                AdjustedFamily.from_json(
+                    {
+                        "name": family.name,
+                        "method": family.method,
+                        "arm": arm,
+                        "outcomes": list(family.outcomes),
+                        "p_values": p_values,
+                        "adjusted": list(adjusted.adjusted),
+                        **extra,
+                    }
+                )
             )
-    return results
+    return tuple(results)

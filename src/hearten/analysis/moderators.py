@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
 
 import pandas as pd
 
+from hearten.analysis.moderation import ModeratorEffect
 from hearten.analysis.outcomes import OutcomeFit, adjusters
 from hearten.errors import EstimationError
 from hearten.stats.moderators import estimate_moderators
@@ -22,10 +22,11 @@ def moderators(
     vcov: VcovType,
     alpha: float,
     stratified: bool,
-) -> list[dict[str, Any]]:
-    """The plan's pre-registered moderators of the primary effect, adjusted by Holm."""
+) -> tuple[ModeratorEffect, ...]:
+    """The plan's pre-registered moderators of the primary effect, adjusted by Holm (one
+    holding only a ``note`` when they cannot be estimated)."""
     if not planned:
-        return []
+        return ()
     used = primary.used
     rows = data.loc[used.index]
     try:
@@ -42,5 +43,5 @@ def moderators(
             alpha,
         )
     except EstimationError as exc:
-        return [{"note": str(exc)}]
-    return [asdict(t) for t in terms]
+        return (ModeratorEffect.from_json({"note": str(exc)}),)
+    return tuple(ModeratorEffect.from_json(asdict(t)) for t in terms)

@@ -11,8 +11,11 @@ version does not know is kept and written back unchanged.
 
 Typed here: the top level, the model, the instrument, each planned outcome
 (:class:`OutcomeResult`) and each arm's effect on it (:class:`~.arm_effect.ArmEffect`).
+Uptake (:mod:`~.uptake_figures`), economics (:mod:`~.cost_effectiveness`), the working
+conditions (:mod:`~.associations`), moderators (:mod:`~.moderation`), families
+(:mod:`~.adjusted_families`) and coefficients (:mod:`~.coefficients`) are typed too.
 The sections below them (the HR outcomes, the CACE,
-uptake, economics, the allocation, balance, flow, the plan's labels) stay JSON objects
+the allocation, balance, flow, the plan's labels) stay JSON objects
 (:data:`JsonObject`) as the statistics layer's ``asdict`` made them.
 
 This module imports nothing heavy, so the report and the command line read stored runs
@@ -25,8 +28,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hearten.analysis.adjusted_families import AdjustedFamily
 from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
+from hearten.analysis.associations import StressorAssociation
+from hearten.analysis.coefficients import Coefficient
+from hearten.analysis.cost_effectiveness import Economics
 from hearten.analysis.keyed import Keyed, many
+from hearten.analysis.moderation import ModeratorEffect
+from hearten.analysis.uptake_figures import UptakeFigures
 
 #: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
 JsonObject = Mapping[str, Any]
@@ -192,16 +201,16 @@ class AnalysisResult:
     imputation: JsonObject | None
     multilevel: JsonObject | None
     cace: EffectOnTakers | None
-    uptake: JsonObject | None
+    uptake: UptakeFigures | None
     hr: JsonObject | None
-    coefficients: tuple[JsonObject, ...]
+    coefficients: tuple[Coefficient, ...]
     secondary: tuple[OutcomeResult, ...]
     sites: JsonObject | None
-    stressors: tuple[JsonObject, ...]
+    stressors: tuple[StressorAssociation, ...]
     stressors_note: str | None
-    moderators: tuple[JsonObject, ...]
+    moderators: tuple[ModeratorEffect, ...]
     attrition: JsonObject | None
-    families: tuple[JsonObject, ...]
+    families: tuple[AdjustedFamily, ...]
     flow: tuple[JsonObject, ...]
     assessed: JsonObject | None
     balance: tuple[JsonObject, ...]
@@ -209,7 +218,7 @@ class AnalysisResult:
     sample_ratio: tuple[JsonObject, ...]
     allocation: JsonObject | None
     arms: tuple[JsonObject, ...]
-    economics: JsonObject | None
+    economics: Economics | None
     as_of: str | None
     plan: JsonObject | None
     extra: tuple[tuple[str, Any], ...] = field(default=())
@@ -262,16 +271,16 @@ class AnalysisResult:
             "imputation": self.imputation,
             "multilevel": self.multilevel,
             "cace": None if self.cace is None else self.cace.to_json(),
-            "uptake": self.uptake,
+            "uptake": None if self.uptake is None else self.uptake.to_json(),
             "hr": self.hr,
-            "coefficients": list(self.coefficients),
+            "coefficients": [c.to_json() for c in self.coefficients],
             "secondary": [o.to_json() for o in self.secondary],
             "sites": self.sites,
-            "stressors": list(self.stressors),
+            "stressors": [s.to_json() for s in self.stressors],
             "stressors_note": self.stressors_note,
-            "moderators": list(self.moderators),
+            "moderators": [m.to_json() for m in self.moderators],
             "attrition": self.attrition,
-            "families": list(self.families),
+            "families": [f.to_json() for f in self.families],
             "flow": list(self.flow),
             "assessed": self.assessed,
             "balance": list(self.balance),
@@ -279,7 +288,7 @@ class AnalysisResult:
             "sample_ratio": list(self.sample_ratio),
             "allocation": self.allocation,
             "arms": list(self.arms),
-            "economics": self.economics,
+            "economics": None if self.economics is None else self.economics.to_json(),
             "as_of": self.as_of,
             "plan": self.plan,
         }
@@ -308,16 +317,16 @@ class AnalysisResult:
             imputation=get("imputation"),
             multilevel=get("multilevel"),
             cace=None if get("cace") is None else EffectOnTakers.from_json(get("cace")),
-            uptake=get("uptake"),
+            uptake=None if get("uptake") is None else UptakeFigures.from_json(get("uptake")),
             hr=get("hr"),
-            coefficients=tuple(get("coefficients")),
+            coefficients=tuple(Coefficient.from_json(c) for c in get("coefficients")),
             secondary=tuple(OutcomeResult.from_json(o) for o in get("secondary")),
             sites=get("sites"),
-            stressors=tuple(get("stressors")),
+            stressors=tuple(StressorAssociation.from_json(s) for s in get("stressors")),
             stressors_note=get("stressors_note"),
-            moderators=tuple(get("moderators")),
+            moderators=tuple(ModeratorEffect.from_json(m) for m in get("moderators")),
             attrition=get("attrition"),
-            families=tuple(get("families")),
+            families=tuple(AdjustedFamily.from_json(f) for f in get("families")),
             flow=tuple(value["flow"]),
             assessed=get("assessed"),
             balance=tuple(value["balance"]),
@@ -325,7 +334,7 @@ class AnalysisResult:
             sample_ratio=tuple(get("sample_ratio")),
             allocation=get("allocation"),
             arms=tuple(value["arms"]),
-            economics=get("economics"),
+            economics=None if get("economics") is None else Economics.from_json(get("economics")),
             as_of=get("as_of"),
             plan=get("plan"),
             extra=tuple((k, v) for k, v in value.items() if k not in known),

@@ -19,8 +19,11 @@ import pandas as pd
 from django.utils import timezone
 
 from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
+from hearten.analysis.associations import StressorAssociation
 from hearten.analysis.attrition import attrition
 from hearten.analysis.balance import analysed_balance, randomisation_balance, sample_ratio
+from hearten.analysis.coefficients import Coefficient
+from hearten.analysis.cost_effectiveness import Economics
 from hearten.analysis.dataset import build_dataset, dataset_digest
 from hearten.analysis.economics import economics
 from hearten.analysis.families import adjust_families
@@ -176,10 +179,10 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
     effect_on_takers = cace(took_part, primary, control, plan, vcov, stratified)
     uptake = uptake_figures(trial)
     hr = hr_effects(trial, data, control, plan, clustered, stratified, today)
-    coefficients = [
-        {str(k): v for k, v in row.items()}
+    coefficients = tuple(
+        Coefficient.from_json({str(k): v for k, v in row.items()})
         for row in primary.fit.fit.tidy().to_dict(orient="records")
-    ]
+    )
     secondary = _secondary(spec, fits)
     sites = by_site(primary, control, plan.alpha, vcov)
     moderated = moderators(primary, data, control, plan.moderators, vcov, plan.alpha, stratified)
@@ -219,14 +222,14 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
         cace=None if effect_on_takers is None else EffectOnTakers.from_json(effect_on_takers),
         uptake=uptake,
         hr=hr,
-        coefficients=tuple(coefficients),
+        coefficients=coefficients,
         secondary=secondary,
         sites=sites,
-        stressors=tuple(found),
+        stressors=tuple(StressorAssociation.from_json(a) for a in found),
         stressors_note=stressors_note,
-        moderators=tuple(moderated),
+        moderators=moderated,
         attrition=attrited,
-        families=tuple(families),
+        families=families,
         flow=tuple(flow),
         assessed=roster,
         balance=tuple(balance),
@@ -234,7 +237,7 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
         sample_ratio=tuple(ratio_tests),
         allocation=allocation,
         arms=tuple({"name": a.name, "label": a.label} for a in spec.design.arms),
-        economics=costs,
+        economics=None if costs is None else Economics.from_json(costs),
         as_of=spec.now.isoformat(),
         plan=plan_status(trial, first.created_at if first else spec.now, results),
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from hearten.analysis.follow_up import uptake_end
 from hearten.analysis.outcomes import OutcomeFit, adjusters
+from hearten.analysis.uptake_figures import ArmCost, PerkShown, UptakeFigures
 from hearten.errors import EstimationError
 from hearten.stats.compliance import estimate_cace
 from hearten.stats.vcov import VcovType
@@ -19,20 +20,20 @@ from hearten.trials.design import AnalysisSpec
 from hearten.trials.models import Participant, Trial
 
 
-def uptake_figures(trial: Trial) -> dict[str, Any]:
+def uptake_figures(trial: Trial) -> UptakeFigures:
     """Uptake, fidelity and cost for the report (the uptake page's figures)."""
     from hearten.interventions.uptake import uptake
     from hearten.process.deliverers import reported_times
 
     u = uptake(trial, reported=reported_times(trial))
-    return {
-        "min_group": u.min_group,
-        "funnel": u.funnel_shown,
-        "letters": u.letters,
-        "letter_score": u.letter_score,
-        "perks": u.perks,
-        "costs": [asdict(c) for c in u.costs],
-    }
+    return UptakeFigures(
+        min_group=u.min_group,
+        funnel=u.funnel_shown,
+        letters=u.letters,
+        letter_score=u.letter_score,
+        perks=tuple(PerkShown.from_json(p) for p in u.perks),
+        costs=tuple(ArmCost.from_json(asdict(c)) for c in u.costs),
+    )
 
 
 def took_part_in(

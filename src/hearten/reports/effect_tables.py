@@ -81,9 +81,9 @@ def plan_label(r: AnalysisResult, name: str) -> dict[str, str]:
 def planned_rows(r: AnalysisResult, labels: dict[str, str]) -> list[dict[str, Any]]:
     """One row per planned survey outcome and arm, with its family-adjusted p and label."""
     adjusted = {
-        (o, f["arm"]): p_text(a)
+        (o, f.arm): p_text(a)
         for f in r.families
-        for o, a in zip(f["outcomes"], f["adjusted"], strict=True)
+        for o, a in zip(f.outcomes, f.adjusted, strict=True)
     }
     rows = []
     for o in (r.primary, *r.secondary):

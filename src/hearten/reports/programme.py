@@ -78,7 +78,8 @@ class _Primary:
                        (r.get("instrument") or {}).get("name", ""))  # fmt: skip
         t = read_result(run)
         effects = tuple(e.to_json() for e in t.effects)  # read as a stepped-wedge run's are
-        return cls("parallel", t.plan, effects, t.arms, t.control_sd, t.sites, t.economics,
+        economics = None if t.economics is None else t.economics.to_json()
+        return cls("parallel", t.plan, effects, t.arms, t.control_sd, t.sites, economics,
                    t.instrument.name)  # fmt: skip
 
 

@@ -107,11 +107,11 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
     ]  # fmt: skip
     families = [
         {
-            **f,
-            "label": labels[f["arm"]],
+            **f.to_json(),
+            "label": labels[f.arm],
             "rows": [
                 {"outcome": o, "p": p_text(p), "adjusted": p_text(a)}
-                for o, p, a in zip(f["outcomes"], f["p_values"], f["adjusted"], strict=True)
+                for o, p, a in zip(f.outcomes, f.p_values, f.adjusted, strict=True)
             ],
         }
         for f in r.families
@@ -143,11 +143,11 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         )
     stressors = [
         {
-            **a,
+            **a.to_json(),
             "phrase": None
-            if a["equivalent_change"] is None
-            else f"{abs(a['equivalent_change']):.1f} "
-            f"{'lower' if a['equivalent_change'] < 0 else 'higher'} {a['stressor']}",
+            if a.equivalent_change is None
+            else f"{abs(a.equivalent_change):.1f} "
+            f"{'lower' if a.equivalent_change < 0 else 'higher'} {a.stressor}",
         }
         for a in r.stressors
     ]

@@ -6,16 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from hearten.analysis.result import AnalysisResult, JsonObject
+from hearten.analysis.uptake_figures import UptakeFigures
 from hearten.reports.figures import both, flow_diagram, flow_rows, funnel_chart, outcome_forest
 
 
 def arm_funnel(
-    flow: Sequence[JsonObject], control: str, uptake: JsonObject | None, labels: dict[str, str]
+    flow: Sequence[JsonObject],
+    control: str,
+    uptake: UptakeFigures | None,
+    labels: dict[str, str],
 ) -> dict[str, str]:
     """For a trial with a compliance rule and no programme funnel: the first treated arm's
     people randomised, receiving the intervention, and answering the follow-up (counts under
     the reporting threshold shown as "fewer than k"), from the run's ``flow`` and ``uptake``."""
-    k = (uptake or {}).get("min_group", 5)
+    k = uptake.min_group if uptake else 5
     arm = next((f for f in flow if f["arm"] != control), None)
     if arm is None or arm.get("received") is None:
         return {}
@@ -38,7 +42,9 @@ def report_figures(
         for x in rows
         if x["g"] is not None and x["g_low"] is not None
     ]  # fmt: skip
-    funnel = (r.uptake or {}).get("funnel") or arm_funnel(r.flow, r.control, r.uptake, labels)
+    funnel = (r.uptake.funnel if r.uptake else None) or arm_funnel(
+        r.flow, r.control, r.uptake, labels
+    )
     flow_headers, flow_data = flow_rows(r.flow, labels)
     return {
         "flow_figure": both(
@@ -63,7 +69,7 @@ def report_figures(
         if forest
         else None,
         "funnel_figure": both(
-            funnel_chart(funnel, (r.uptake or {})["min_group"]),
+            funnel_chart(funnel, r.uptake.min_group if r.uptake else 5),
             150,
             summary="The uptake funnel: people at each stage",
             headers=["Stage", "People"],
