@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from hearten.analysis.attrition_result import AttritionResult
 from hearten.errors import EstimationError
 from hearten.stats.vcov import VcovType
 from hearten.trials.design import AnalysisSpec
@@ -19,7 +20,7 @@ def attrition(
     plan: AnalysisSpec,
     vcov: VcovType,
     stratified: bool,
-) -> dict[str, Any] | None:
+) -> AttritionResult | None:
     """Attrition on the primary outcome among everyone randomised, and Lee bounds."""
     y = data["outcome"].where(data["consented"])
     if not y.isna().any():
@@ -48,4 +49,4 @@ def attrition(
             result["lee"] = asdict(bounds)
         except EstimationError as exc:
             result["lee_note"] = str(exc)
-    return result
+    return AttritionResult.from_json(result)

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from hearten.analysis.follow_up import follow_up
+from hearten.analysis.hr_result import HrResult
 from hearten.analysis.hr_tests import randomise_effects
 from hearten.errors import EstimationError
 from hearten.trials.design import AnalysisSpec
@@ -24,7 +25,7 @@ def hr_effects(
     clustered: bool,
     stratified: bool,
     today: date,
-) -> dict[str, Any] | None:
+) -> HrResult | None:
     """Sickness absence (negative binomial, FTE-day exposure) and leaving (Cox) from HR
     records over the plan's window from randomisation, cluster-robust by the randomised unit;
     a note instead while the window has not run on ``today`` (:mod:`~.follow_up`)."""
@@ -35,8 +36,8 @@ def hr_effects(
     window = follow_up(trial.allocation.randomised_on, plan.hr.window_days)
     start, end = window.start, window.end
     if not window.has_run(today):
-        return {"window": [start.isoformat(), end.isoformat()], "not_run": True,
-                "note": window.not_run_note()}  # fmt: skip
+        return HrResult.from_json({"window": [start.isoformat(), end.isoformat()],
+                                   "not_run": True, "note": window.not_run_note()})  # fmt: skip
     hr = data[["pseudonym", "arm", "stratum", "cluster"]].merge(
         derive(trial, start, end), on="pseudonym", how="inner"
     )
@@ -129,4 +130,4 @@ def hr_effects(
             }
         except EstimationError as exc:
             out["leaving"] = {"note": str(exc), "not_at_risk": outside}
-    return out
+    return HrResult.from_json(out)

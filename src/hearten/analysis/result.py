@@ -13,8 +13,11 @@ Typed here: the top level, the model, the instrument, each planned outcome
 (:class:`OutcomeResult`) and each arm's effect on it (:class:`~.arm_effect.ArmEffect`).
 Uptake (:mod:`~.uptake_figures`), economics (:mod:`~.cost_effectiveness`), the working
 conditions (:mod:`~.associations`), moderators (:mod:`~.moderation`), families
-(:mod:`~.adjusted_families`) and coefficients (:mod:`~.coefficients`) are typed too.
-The sections below them (the HR outcomes, the CACE,
+(:mod:`~.adjusted_families`) and coefficients (:mod:`~.coefficients`) are typed too, as are
+the HR outcomes (:mod:`~.hr_result`), attrition (:mod:`~.attrition_result`), the sites
+(:mod:`~.sites_result`), the multilevel model (:mod:`~.multilevel_result`), the multiple
+imputation (:mod:`~.imputation_result`) and the observed ICC (:mod:`~.observed_icc`).
+The sections below them (the CACE,
 the allocation, balance, flow, the plan's labels) stay JSON objects
 (:data:`JsonObject`) as the statistics layer's ``asdict`` made them.
 
@@ -26,19 +29,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from hearten.analysis.adjusted_families import AdjustedFamily
 from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
 from hearten.analysis.associations import StressorAssociation
+from hearten.analysis.attrition_result import AttritionResult
 from hearten.analysis.coefficients import Coefficient
 from hearten.analysis.cost_effectiveness import Economics
-from hearten.analysis.keyed import Keyed, many
+from hearten.analysis.hr_result import HrResult
+from hearten.analysis.imputation_result import ImputationResult
+from hearten.analysis.keyed import Keyed, many, one
 from hearten.analysis.moderation import ModeratorEffect
+from hearten.analysis.multilevel_result import MultilevelResult
+from hearten.analysis.observed_icc import ObservedIcc
+from hearten.analysis.sites_result import SitesResult
 from hearten.analysis.uptake_figures import UptakeFigures
 
 #: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
 JsonObject = Mapping[str, Any]
+
+_Part = TypeVar("_Part", bound=Keyed)
 
 #: The design key a stepped-wedge run stores; a parallel run has none.
 STEPPED_WEDGE = "stepped-wedge"
@@ -119,8 +130,18 @@ class OutcomeResult(Keyed):
     baseline: str | None = None
     n: int
     effects: tuple[ArmEffect, ...] = field(default=(), metadata=many(ArmEffect))
-    imputation: JsonObject | None = None
-    observed_icc: JsonObject | None = None
+    imputation: ImputationResult | None = field(default=None, metadata=one(ImputationResult))
+    observed_icc: ObservedIcc | None = field(default=None, metadata=one(ObservedIcc))
+
+
+def _read_part(kind: type[_Part], value: JsonObject | None) -> _Part | None:
+    """A stored section read as its typed part (``None`` stays ``None``)."""
+    return None if value is None else kind.from_json(value)
+
+
+def _write_part(part: Keyed | None) -> dict[str, Any] | None:
+    """A typed section's stored form (``None`` stays ``None``)."""
+    return None if part is None else part.to_json()
 
 
 #: The stored keys an older parallel run may lack, each with the value it then reads as (the
@@ -197,19 +218,19 @@ class AnalysisResult:
     control_mean: float | None
     control_sd: float | None
     effects: tuple[ArmEffect, ...]
-    observed_icc: JsonObject | None
-    imputation: JsonObject | None
-    multilevel: JsonObject | None
+    observed_icc: ObservedIcc | None
+    imputation: ImputationResult | None
+    multilevel: MultilevelResult | None
     cace: EffectOnTakers | None
     uptake: UptakeFigures | None
-    hr: JsonObject | None
+    hr: HrResult | None
     coefficients: tuple[Coefficient, ...]
     secondary: tuple[OutcomeResult, ...]
-    sites: JsonObject | None
+    sites: SitesResult | None
     stressors: tuple[StressorAssociation, ...]
     stressors_note: str | None
     moderators: tuple[ModeratorEffect, ...]
-    attrition: JsonObject | None
+    attrition: AttritionResult | None
     families: tuple[AdjustedFamily, ...]
     flow: tuple[JsonObject, ...]
     assessed: JsonObject | None
@@ -267,19 +288,19 @@ class AnalysisResult:
             "control_mean": self.control_mean,
             "control_sd": self.control_sd,
             "effects": [e.to_json() for e in self.effects],
-            "observed_icc": self.observed_icc,
-            "imputation": self.imputation,
-            "multilevel": self.multilevel,
+            "observed_icc": _write_part(self.observed_icc),
+            "imputation": _write_part(self.imputation),
+            "multilevel": _write_part(self.multilevel),
             "cace": None if self.cace is None else self.cace.to_json(),
             "uptake": None if self.uptake is None else self.uptake.to_json(),
-            "hr": self.hr,
+            "hr": _write_part(self.hr),
             "coefficients": [c.to_json() for c in self.coefficients],
             "secondary": [o.to_json() for o in self.secondary],
-            "sites": self.sites,
+            "sites": _write_part(self.sites),
             "stressors": [s.to_json() for s in self.stressors],
             "stressors_note": self.stressors_note,
             "moderators": [m.to_json() for m in self.moderators],
-            "attrition": self.attrition,
+            "attrition": _write_part(self.attrition),
             "families": [f.to_json() for f in self.families],
             "flow": list(self.flow),
             "assessed": self.assessed,
@@ -313,19 +334,19 @@ class AnalysisResult:
             control_mean=value.get("control_mean"),
             control_sd=value.get("control_sd"),
             effects=tuple(ArmEffect.from_json(e) for e in value["effects"]),
-            observed_icc=get("observed_icc"),
-            imputation=get("imputation"),
-            multilevel=get("multilevel"),
+            observed_icc=_read_part(ObservedIcc, get("observed_icc")),
+            imputation=_read_part(ImputationResult, get("imputation")),
+            multilevel=_read_part(MultilevelResult, get("multilevel")),
             cace=None if get("cace") is None else EffectOnTakers.from_json(get("cace")),
             uptake=None if get("uptake") is None else UptakeFigures.from_json(get("uptake")),
-            hr=get("hr"),
+            hr=_read_part(HrResult, get("hr")),
             coefficients=tuple(Coefficient.from_json(c) for c in get("coefficients")),
             secondary=tuple(OutcomeResult.from_json(o) for o in get("secondary")),
-            sites=get("sites"),
+            sites=_read_part(SitesResult, get("sites")),
             stressors=tuple(StressorAssociation.from_json(s) for s in get("stressors")),
             stressors_note=get("stressors_note"),
             moderators=tuple(ModeratorEffect.from_json(m) for m in get("moderators")),
-            attrition=get("attrition"),
+            attrition=_read_part(AttritionResult, get("attrition")),
             families=tuple(AdjustedFamily.from_json(f) for f in get("families")),
             flow=tuple(value["flow"]),
             assessed=get("assessed"),

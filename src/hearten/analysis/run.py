@@ -11,8 +11,10 @@ consented and answered the outcome (and baseline) survey.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,9 +31,13 @@ from hearten.analysis.economics import economics
 from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
 from hearten.analysis.hr_effects import hr_effects
+from hearten.analysis.imputation_result import ImputationResult
 from hearten.analysis.integrity import allocation_record, assessed
+from hearten.analysis.keyed import Keyed
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.moderators import moderators
+from hearten.analysis.multilevel_result import MultilevelResult
+from hearten.analysis.observed_icc import ObservedIcc
 from hearten.analysis.outcomes import (
     OutcomeFit,
     Redraws,
@@ -50,6 +56,8 @@ from hearten.stats.schemes import scheme_method
 from hearten.trials.allocation import rule_redraws
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Trial
+
+_Part = TypeVar("_Part", bound=Keyed)
 
 
 def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
@@ -118,18 +126,26 @@ def _secondary(
             baseline=o.baseline_wave,
             n=fits[o.name].fit.fit.n,
             effects=tuple(ArmEffect.from_json(e) for e in fits[o.name].effects),
-            imputation=fits[o.name].imputation,
-            observed_icc=observed_clustering(
-                fits[o.name].used,
-                spec.control,
-                spec.stratified,
-                spec.cluster_robust,
-                plan.alpha,
-                fits[o.name].effects,
+            imputation=_typed(ImputationResult, fits[o.name].imputation),
+            observed_icc=_typed(
+                ObservedIcc,
+                observed_clustering(
+                    fits[o.name].used,
+                    spec.control,
+                    spec.stratified,
+                    spec.cluster_robust,
+                    plan.alpha,
+                    fits[o.name].effects,
+                ),
             ),
         )
         for o in spec.outcomes[1:]
     )
+
+
+def _typed(kind: type[_Part], value: Mapping[str, Any] | None) -> _Part | None:
+    """A section built as a JSON-ready dict, typed as the run stores it."""
+    return None if value is None else kind.from_json(value)
 
 
 def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
@@ -215,10 +231,10 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
         control_mean=float(control_outcome.mean()),
         control_sd=float(control_outcome.std(ddof=1)),
         effects=tuple(ArmEffect.from_json(e) for e in primary.effects),
-        observed_icc=observed_icc,
+        observed_icc=_typed(ObservedIcc, observed_icc),
         # The plan's multiple imputation (its missing-data analysis or a sensitivity one).
-        imputation=primary.imputation,
-        multilevel=multilevel,
+        imputation=_typed(ImputationResult, primary.imputation),
+        multilevel=_typed(MultilevelResult, multilevel),
         cace=None if effect_on_takers is None else EffectOnTakers.from_json(effect_on_takers),
         uptake=uptake,
         hr=hr,

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
 from hearten.analysis.outcomes import OutcomeFit, adjusters
+from hearten.analysis.sites_result import SitesResult
 from hearten.errors import EstimationError
 from hearten.stats.vcov import VcovType
 
 
-def by_site(
-    primary: OutcomeFit, control: str, alpha: float, vcov: VcovType
-) -> dict[str, Any] | None:
+def by_site(primary: OutcomeFit, control: str, alpha: float, vcov: VcovType) -> SitesResult | None:
     """Each site's own effect on the primary outcome, and their random-effects pool.
 
     Only for two-arm trials in more than one site; a site that cannot give its own estimate
@@ -36,9 +34,11 @@ def by_site(
         )
         effects, pooled = found.effects, found.pooled
     except EstimationError as exc:
-        return {"note": str(exc)}
-    return {
-        "effects": [{"site": e.site, **asdict(e.effect)} for e in effects],
-        "pooled": {k: v for k, v in asdict(pooled).items() if k != "studies"},
-        "weights": [st.weight for st in pooled.studies],
-    }
+        return SitesResult.from_json({"note": str(exc)})
+    return SitesResult.from_json(
+        {
+            "effects": [{"site": e.site, **asdict(e.effect)} for e in effects],
+            "pooled": {k: v for k, v in asdict(pooled).items() if k != "studies"},
+            "weights": [st.weight for st in pooled.studies],
+        }
+    )

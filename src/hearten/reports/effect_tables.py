@@ -37,13 +37,14 @@ def secondary_imputed(r: AnalysisResult, labels: dict[str, str]) -> list[dict[st
     none); empty when imputation is the plan's own analysis (its table shows it then)."""
     rows: list[dict[str, Any]] = []
     for o in r.secondary:
-        mi = o.imputation or {}
-        if mi.get("role") != "sensitivity":
+        mi = o.imputation
+        if mi is None or mi.role != "sensitivity":
             continue
-        if mi.get("note"):
-            rows.append({"name": o.name, "note": mi["note"]})
-        for e in mi.get("effects", []):
-            rows.append({**e, "name": o.name, "label": labels[e["term"]], "ci_text": ci_text(e)})
+        if mi.note:
+            rows.append({"name": o.name, "note": mi.note})
+        for e in mi.effects:
+            rows.append({**e.to_json(), "name": o.name, "label": labels[e.term],
+                         "ci_text": ci_text(e.to_json())})  # fmt: skip
     return rows
 
 
@@ -60,15 +61,15 @@ def imputed_from(model: ModelUsed) -> str:
 def imputed_effects(r: AnalysisResult) -> list[dict[str, Any]]:
     """The multiple-imputation effects, each with the estimate it is read against: the
     complete-case one when imputation is the plan's analysis, else the main estimate."""
-    mi = r.imputation or {}
+    mi = r.imputation
     main: dict[str, JsonObject] = {e.term: e.to_json() for e in r.effects}
     out = []
-    for e in mi.get("effects", []):
-        other = main.get(e["term"], {})
-        if mi.get("role") == "primary":
+    for e in () if mi is None else mi.effects:
+        other = main.get(e.term, {})
+        if mi is not None and mi.role == "primary":
             other = other.get("complete_case") or {}
         keep = ("estimate", "conf_low", "conf_high", "n")
-        out.append({**e, "compared": {k: other.get(k) for k in keep} if other else None})
+        out.append({**e.to_json(), "compared": {k: other.get(k) for k in keep} if other else None})
     return out
 
 
@@ -124,21 +125,20 @@ def balance_rows(rows: Sequence[JsonObject]) -> list[dict[str, Any]]:
 
 def hr_rows(r: AnalysisResult, labels: dict[str, str]) -> dict[str, Any]:
     """Absence and leaving rows with each arm's rate or share beside control's."""
-    hr = r.hr or {}
     control = r.control
-    absence = hr.get("absence") or {}
-    rates = absence.get("rate_per_fte_year", {})
-    leaving = hr.get("leaving") or {}
-    shares = leaving.get("share_left", {})
+    absence = None if r.hr is None else r.hr.absence
+    rates = (absence and absence.rate_per_fte_year) or {}
+    leaving = None if r.hr is None else r.hr.leaving
+    shares = (leaving and leaving.share_left) or {}
     return {
         "hr_absence": [
-            {**e, "label": labels[e["term"]], "rate": rates.get(e["term"]),
+            {**e.to_json(), "label": labels[e.term], "rate": rates.get(e.term),
              "control_rate": rates.get(control)}
-            for e in absence.get("effects", [])
+            for e in (absence.effects if absence else ())
         ],
         "hr_leaving": [
-            {**e, "label": labels[e["term"]], "share": shares.get(e["term"], 0.0),
+            {**e.to_json(), "label": labels[e.term], "share": shares.get(e.term, 0.0),
              "control_share": shares.get(control, 0.0)}
-            for e in leaving.get("effects", [])
+            for e in (leaving.effects if leaving else ())
         ],
     }  # fmt: skip

@@ -79,7 +79,8 @@ class _Primary:
         t = read_result(run)
         effects = tuple(e.to_json() for e in t.effects)  # read as a stepped-wedge run's are
         economics = None if t.economics is None else t.economics.to_json()
-        return cls("parallel", t.plan, effects, t.arms, t.control_sd, t.sites, economics,
+        sites = None if t.sites is None else t.sites.to_json()  # read as a stepped-wedge run's
+        return cls("parallel", t.plan, effects, t.arms, t.control_sd, sites, economics,
                    t.instrument.name)  # fmt: skip
 
 

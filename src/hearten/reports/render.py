@@ -118,27 +118,27 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
     ]
     sites = r.sites
     site_figure = None
-    if sites and "effects" in sites:
-        e = sites["effects"]
+    if sites is not None and sites.pooled is not None:
+        each, pooled = sites.effects, sites.pooled
         site_figure = both(
             forest_plot(
-                [x["site"] for x in e],
-                [x["estimate"] for x in e],
-                [x["conf_low"] for x in e],
-                [x["conf_high"] for x in e],
-                sites["weights"],
-                sites["pooled"],
+                [x.site for x in each],
+                [x.estimate for x in each],
+                [x.conf_low for x in each],
+                [x.conf_high for x in each],
+                list(sites.weights),
+                pooled.to_json(),
                 f"Difference from {labels[r.control]} by site",
             ),
             summary=f"Each site's difference from {labels[r.control]} with its interval, "
-            f"and the pooled estimate {sites['pooled']['estimate']:.2f} "
-            f"({sites['pooled']['conf_low']:.2f} to {sites['pooled']['conf_high']:.2f})",
+            f"and the pooled estimate {pooled.estimate:.2f} "
+            f"({pooled.conf_low:.2f} to {pooled.conf_high:.2f})",
             headers=["Site", "Difference", "Lower limit", "Upper limit"],
             rows=interval_rows(
-                [x["site"] for x in e],
-                [x["estimate"] for x in e],
-                [x["conf_low"] for x in e],
-                [x["conf_high"] for x in e],
+                [x.site for x in each],
+                [x.estimate for x in each],
+                [x.conf_low for x in each],
+                [x.conf_high for x in each],
             ),
         )
     stressors = [
@@ -171,11 +171,11 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         "planned_rows": rows,
         "observed_mdes": [
             (labels.get(arm, arm), m)
-            for arm, m in ((r.observed_icc or {}).get("mdes") or {}).items()
+            for arm, m in ((r.observed_icc and r.observed_icc.mdes) or {}).items()
         ],
         "multilevel": [
-            {**e, "label": labels.get(e["term"], e["term"])}
-            for e in (r.multilevel or {}).get("effects", [])
+            {**e.to_json(), "label": labels.get(e.term, e.term)}
+            for e in (r.multilevel.effects if r.multilevel else ())
         ],
         "imputed": [
             {**e, "label": labels.get(e["term"], e["term"]), "ci_text": ci_text(e)}
@@ -185,7 +185,7 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         "secondary_imputed": secondary_imputed(r, labels),
         "eef_g": [
             (labels.get(arm, arm), g)
-            for arm, g in ((r.observed_icc or {}).get("eef_g") or {}).items()
+            for arm, g in ((r.observed_icc and r.observed_icc.eef_g) or {}).items()
         ],
         "primary_label": plan_label(r, "primary"),
         "hr_status": {k: plan_label(r, k) for k in ("absence", "leaving")},

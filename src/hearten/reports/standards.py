@@ -69,7 +69,7 @@ def _answers(trial: Trial, r: AnalysisResult) -> dict[str, str]:
     sites = (r.assessed or {}).get("sites")
     timing = _consent_timing(trial)
     locked = (r.plan or {}).get("locked")
-    icc = (r.observed_icc or {}).get("icc")
+    icc = None if r.observed_icc is None else r.observed_icc.icc
     allocation = r.allocation or {}
     return {
         "1a": f"{TO_WRITE}: the title should say 'randomised'"
@@ -303,17 +303,17 @@ def standards_markdown(trial: Trial) -> str:
     ]  # fmt: skip
     icc = r.observed_icc
     stored_g = [(e.term, None if e.hedges_g is None else e.hedges_g.icc) for e in r.effects]
-    if icc is not None and icc.get("icc") is not None:
+    if icc is not None and icc.icc is not None:
         level = round(100 * (1 - r.model.alpha))
-        said = [f"{o.name} {o.observed_icc['icc']:.3f} ({o.observed_icc['conf_low']:.3f}"
-                f" to {o.observed_icc['conf_high']:.3f})"
+        said = [f"{o.name} {o.observed_icc.icc:.3f} ({o.observed_icc.conf_low:.3f}"
+                f" to {o.observed_icc.conf_high:.3f})"
                 for o in r.secondary
                 if o.observed_icc is not None
-                and o.observed_icc.get("icc") is not None]  # fmt: skip
+                and o.observed_icc.icc is not None]  # fmt: skip
         lines += [
             f"Observed intracluster correlation of the primary outcome among {design.unit}s: "
-            f"{icc['icc']:.3f} ({level}% CI {icc['conf_low']:.3f} to {icc['conf_high']:.3f}; "
-            f"{icc['teams']} {design.unit}s, {icc['people']} people; REML, profile-likelihood "
+            f"{icc.icc:.3f} ({level}% CI {icc.conf_low:.3f} to {icc.conf_high:.3f}; "
+            f"{icc.teams} {design.unit}s, {icc.people} people; REML, profile-likelihood "
             "interval)." + (f" Secondary outcomes: {'; '.join(said)}." if said else ""), "",
         ]  # fmt: skip
     elif clustered and any(v is not None for _, v in stored_g):
