@@ -7,15 +7,52 @@ p-value, the people and clusters analysed, the variance estimator, and Hedges' g
 an older run lacks stays absent when written back, and a key this version does not know is
 kept unchanged. The values are kept as given (no conversion), so a run stores what it fitted.
 
+The standalone analysis of a file (:mod:`hearten.analysis.table_result`) holds the same two
+types, made by :meth:`ArmEffect.of_term` and :meth:`StandardisedEffect.of_size`, which store
+an open end of an interval as ``None``; :class:`Interval` reads it back as ``-inf`` or ``inf``.
+
 This module imports nothing heavy (the report reads stored runs through it).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hearten.analysis.keyed import JsonObject, Keyed, many, one
+
+if TYPE_CHECKING:
+    from hearten.stats.effect_size import EffectSize
+    from hearten.stats.estimate import TermEstimate
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A confidence interval; an end no test could close is ``-inf`` or ``inf`` (stored as
+    ``None``: :meth:`of_stored`, :meth:`stored`)."""
+
+    low: float
+    high: float
+
+    @property
+    def bounded(self) -> bool:
+        """Both ends are finite."""
+        return math.isfinite(self.low) and math.isfinite(self.high)
+
+    @classmethod
+    def of_stored(cls, low: float | None, high: float | None) -> Interval:
+        """The interval whose stored ends are ``low`` and ``high`` (``None``: open)."""
+        return cls(-math.inf if low is None else low, math.inf if high is None else high)
+
+    def stored(self) -> tuple[float | None, float | None]:
+        """The ends as stored: an infinite (open) end is ``None``, the others as they are."""
+        return _stored(self.low), _stored(self.high)
+
+
+def _stored(end: float) -> float | None:
+    return None if math.isinf(end) else end
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +75,21 @@ class StandardisedEffect(Keyed):
     icc: float | None = None
     scale: float | None = None
     interval: str | None = None
+
+    @classmethod
+    def of_size(cls, size: EffectSize) -> StandardisedEffect:
+        """Hedges' g on the planned analysis's interval
+        (:func:`hearten.stats.effect_size.on_planned_interval`'s result)."""
+        low, high = Interval(size.conf_low, size.conf_high).stored()
+        return cls(
+            g=size.g,
+            std_error=size.std_error,
+            conf_low=low,
+            conf_high=high,
+            icc=size.icc,
+            scale=size.scale,
+            interval="planned analysis",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +127,31 @@ class ArmEffect(Keyed):
     alternative: str | None = None
     hedges_g: StandardisedEffect | None = field(default=None, metadata=one(StandardisedEffect))
     resampling: JsonObject | None = None
+
+    @property
+    def interval(self) -> Interval:
+        """``conf_low`` to ``conf_high``, an open end ``-inf`` or ``inf``."""
+        return Interval.of_stored(self.conf_low, self.conf_high)
+
+    @classmethod
+    def of_term(cls, term: TermEstimate) -> ArmEffect:
+        """One coefficient of a fit (:class:`hearten.stats.estimate.TermEstimate`), with the
+        keys a run stores from it; an open end of its interval is ``None``."""
+        low, high = Interval(term.conf_low, term.conf_high).stored()
+        return cls(
+            term=term.term,
+            estimate=term.estimate,
+            std_error=term.std_error,
+            df=term.df,
+            statistic=term.statistic,
+            p_value=term.p_value,
+            conf_low=low,
+            conf_high=high,
+            n=term.n,
+            n_clusters=term.n_clusters,
+            vcov_type=term.vcov_type,
+            alpha=term.alpha,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from hearten.analysis.effects import Estimate, Interval, Ratio, Resampled
+from hearten.analysis.arm_effect import ArmEffect, Interval
+from hearten.analysis.effects import Ratio, Resampled
 from hearten.analysis.table_result import (
     BinaryDiagnostics,
     CountDiagnostics,
@@ -89,13 +90,20 @@ def fit_ratio(spec: TableSpec, rows: TableRows) -> TableResult:
             f"only {fit.n_clusters} clusters: the cluster-robust normal test is too ready to "
             "find a difference; add --method ri --seed N for a randomisation test"
         )
+    vcov = "cluster-robust" if fit.n_clusters else "HC0"
+    conf_low, conf_high = Interval(low, high).stored()
+    effect = ArmEffect(
+        term=rows.treated, estimate=coef, std_error=se, df=None, statistic=coef / se, p_value=p,
+        conf_low=conf_low, conf_high=conf_high, n=fit.n, n_clusters=fit.n_clusters,
+        vcov_type=vcov, alpha=spec.alpha,
+    )  # fmt: skip
     return TableResult(
         estimand="ITT",
         family=fit.family,
         contrast=rows.contrast(spec, fit.outcome),
-        effect=Estimate(coef, se, None, coef / se, p, Interval(low, high)),
+        effect=effect,
         sample=Sample(fit.n, fit.n_clusters, rows.n_dropped),
-        vcov="cluster-robust" if fit.n_clusters else "HC0",
+        vcov=vcov,
         adjustment="ancova" if rows.covariates else "none",
         alpha=spec.alpha,
         resampled=resampled,

@@ -1,6 +1,7 @@
 """The result of ``hearten analyse FILE``: frozen, typed, and read by the command line.
 
-:class:`TableResult` is built once, from typed parts (:mod:`hearten.analysis.effects` and the
+:class:`TableResult` is built once, from typed parts (the effect and its Hedges' g as a trial's
+run stores them, :mod:`hearten.analysis.arm_effect`; :mod:`hearten.analysis.effects` and the
 parts below), by :func:`linear_result` for the ITT and CACE (complete cases or multiply
 imputed) and by :mod:`hearten.analysis.table_ratio` for binary, count and Cox models. Its
 :meth:`~TableResult.to_dict` gives the JSON fields ``hearten analyse --json`` has always
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from hearten.analysis.effects import Estimate, HedgesG, Interval, Ratio, Resampled, hedges_g
+from hearten.analysis.arm_effect import ArmEffect, Interval, StandardisedEffect
+from hearten.analysis.effects import Ratio, Resampled, hedges_g
+from hearten.analysis.keyed import Keyed
 from hearten.analysis.table_spec import Method
 
 if TYPE_CHECKING:
@@ -33,6 +36,11 @@ Estimand = Literal["ITT", "CACE"]
 #: (``cox`` for time to event; ``poisson`` where ``negbin`` was asked but the data sit on the
 #: Poisson boundary).
 ResultFamily = Literal["gaussian", "binomial", "poisson", "negbin", "cox"]
+
+#: The keys of the effect (:class:`~hearten.analysis.arm_effect.ArmEffect`) and of Hedges' g
+#: (:class:`~hearten.analysis.arm_effect.StandardisedEffect`) the result's JSON gives.
+_EFFECT_KEYS = ("estimate", "std_error", "df", "statistic", "p_value", "conf_low", "conf_high")
+_G_KEYS = ("g", "std_error", "conf_low", "conf_high", "icc")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +169,10 @@ class TableResult:
         estimand: the ITT, or with an uptake column the CACE.
         family: the model (:data:`ResultFamily`).
         contrast: the outcome and the arms compared.
-        effect: the effect and its test. For a linear model, the difference with ``vcov``
-            standard errors and t df; the p-value and interval come from ``resampled`` when
-            there is one. For a ratio model, the log ratio with a normal test (``df`` is
-            ``None``).
+        effect: the effect and its test, as a trial's run stores an arm's effect (``term``:
+            the treated arm). For a linear model, the difference with ``vcov`` standard
+            errors and t df; the p-value and interval come from ``resampled`` when there is
+            one. For a ratio model, the log ratio with a normal test (``df`` is ``None``).
         sample: rows, clusters and rows dropped.
         vcov: the variance estimator (``cluster-robust`` or ``HC0`` for ratio models).
         adjustment: ``none``, ``ancova`` or ``lin``.
@@ -182,13 +190,13 @@ class TableResult:
     estimand: Estimand
     family: ResultFamily
     contrast: Contrast
-    effect: Estimate
+    effect: ArmEffect
     sample: Sample
     vcov: str
     adjustment: Adjustment
     alpha: float
     resampled: Resampled | None = None
-    hedges_g: HedgesG | None = None
+    hedges_g: StandardisedEffect | None = None
     first_stage_f: float | None = None
     warnings: tuple[str, ...] = ()
     ratio: Ratio | None = None
@@ -212,7 +220,7 @@ class TableResult:
         """A JSON-ready dict; an unbounded interval end (here or in ``ratio``) is ``None``."""
         r, s, c = self.resampled, self.sample, self.contrast
         out: dict[str, Any] = {
-            **self.effect.to_dict(),
+            **_keys(self.effect, _EFFECT_KEYS),
             "n": s.n,
             "n_clusters": s.n_clusters,
             "n_dropped": s.n_dropped,
@@ -225,7 +233,7 @@ class TableResult:
             "treated": c.treated,
             "alpha": self.alpha,
             "adjustment": self.adjustment,
-            "hedges_g": None if self.hedges_g is None else self.hedges_g.to_dict(),
+            "hedges_g": None if self.hedges_g is None else _keys(self.hedges_g, _G_KEYS),
             "reps": None if r is None else r.reps,
             "seed": None if r is None else r.seed,
             "enumerated": None if r is None else r.enumerated,
@@ -272,6 +280,12 @@ def _finite(values: dict[str, Any]) -> dict[str, Any]:
     return {
         k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in values.items()
     }
+
+
+def _keys(part: Keyed, keys: Sequence[str]) -> dict[str, Any]:
+    """``keys`` of ``part``'s stored form, in that order."""
+    stored = part.to_json()
+    return {k: stored[k] for k in keys}
 
 
 def _maybe_dict(part: Any) -> dict[str, Any] | None:
@@ -333,20 +347,17 @@ def linear_result(
     interval). With a resampling ``test`` (``method`` ``wild`` or ``ri``), its p-value and
     interval replace the analytic ones.
     """
-    effect = Estimate.of_term(term)
-    g = hedges_g(effect, outcomes.y, outcomes.arm, outcomes.control, outcomes.clusters, alpha)
+    effect = ArmEffect.of_term(term)
+    g = hedges_g(
+        term.estimate, term.std_error, effect.interval, outcomes.y, outcomes.arm,
+        outcomes.control, outcomes.clusters, alpha,
+    )  # fmt: skip
     resampled = None
     if test is not None:
         assert method != "analytic"
         resampled = Resampled.of_test(test, method)
-        effect = Estimate(
-            effect.estimate,
-            effect.std_error,
-            effect.df,
-            effect.statistic,
-            test.p_value,
-            Interval(test.conf_low, test.conf_high),
-        )
+        low, high = Interval(test.conf_low, test.conf_high).stored()
+        effect = replace(effect, p_value=test.p_value, conf_low=low, conf_high=high)
     return TableResult(
         estimand=estimand,
         family="gaussian",
