@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hearten.analysis.result import AnalysisResult, JsonObject
@@ -13,12 +13,15 @@ from hearten.reports.figures import both, flow_diagram, flow_rows, funnel_chart,
 def arm_funnel(
     flow: Sequence[JsonObject],
     control: str,
-    uptake: UptakeFigures | None,
+    uptake: UptakeFigures | JsonObject | None,
     labels: dict[str, str],
 ) -> dict[str, str]:
     """For a trial with a compliance rule and no programme funnel: the first treated arm's
     people randomised, receiving the intervention, and answering the follow-up (counts under
-    the reporting threshold shown as "fewer than k"), from the run's ``flow`` and ``uptake``."""
+    the reporting threshold shown as "fewer than k"), from the run's ``flow`` and ``uptake``
+    (typed, or as stored)."""
+    if isinstance(uptake, Mapping):
+        uptake = UptakeFigures.from_json(uptake)
     k = uptake.min_group if uptake else 5
     arm = next((f for f in flow if f["arm"] != control), None)
     if arm is None or arm.get("received") is None:
