@@ -3,6 +3,7 @@ randomisation; and randomisation inference that re-draws by the allocation's own
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -15,15 +16,18 @@ from hearten.surveys.services import invite
 from hearten.trials.allocation import arms_by_participant, commit_seed, randomise_trial
 from tests.analysis.test_run import _answer
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 
 def _run(trial: Any, seed: int | None = None) -> Any:
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, seed)
     arms = arms_by_participant(trial)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
     return run_analysis(trial)
 

@@ -3,6 +3,7 @@ tables, a plane and an acceptability curve, with the caseload comparison labelle
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from hearten.interventions.costs import add_cost, set_basis
 from hearten.interventions.ingredients import costing
 from hearten.stats.costs import cost_effect_bootstrap
 from tests.analysis.test_plan import _ready
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -88,10 +92,10 @@ def test_uptake_and_value_for_money_print_one_cost_per_point(trial: Any) -> None
     from hearten.trials.allocation import arms_by_participant, randomise_trial
     from tests.analysis.test_run import _answer
 
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     lifted = {pid: 1 for pid, a in arms_by_participant(trial).items() if a == "letters"}
     _answer(trial, "follow-up", lifted, skip_every=5)
     add_cost(trial, "letters", "letterhead", 200.0, phase="start-up")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ from hearten.trials.lifecycle import create_trial
 from hearten.trials.roster import import_roster
 from tests.analysis.test_run import _answer
 from tests.conftest import roster_text
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,12 +62,12 @@ def test_a_family_of_outcomes_is_adjusted_as_planned(
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text())
     import_roster(trial, roster)
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 2)
     letters = {pid: 1 for pid, arm in arms_by_participant(trial).items() if arm == "letters"}
     for wave in ("follow-up", "six-months"):
-        invite(trial.waves.get(name=wave))
+        invite(trial.waves.get(name=wave), NOW)
         _answer(trial, wave, letters, skip_every=6 if wave == "six-months" else 0)
     run = run_analysis(trial)
     secondary = run.result["secondary"][0]
@@ -110,11 +114,11 @@ def test_a_mediator_is_reported_as_an_outcome_not_as_causal_mediation(
     roster.write_text(roster_text())
     import_roster(trial, roster)
     for wave in ("baseline",):
-        invite(trial.waves.get(name=wave))
+        invite(trial.waves.get(name=wave), NOW)
         _answer(trial, wave, {})
     randomise_trial(trial, 2)
     for wave in ("follow-up", "six-months"):
-        invite(trial.waves.get(name=wave))
+        invite(trial.waves.get(name=wave), NOW)
         _answer(trial, wave, {})
     run = run_analysis(trial)
     assert run.result["secondary"][0]["role"] == "mediator"

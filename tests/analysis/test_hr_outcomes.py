@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,9 @@ from hearten.surveys.services import invite
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from tests.analysis.test_run import _answer
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -35,7 +38,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     design["analysis"] = {**design["analysis"], "hr": {"window_days": 180}}
     trial.design = design
     trial.save()
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 4, now=_days_ago(200))
     start = trial.allocation.randomised_on
@@ -54,7 +57,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     import_hr(trial, "leavers", tmp_path / "leavers.csv", {})
     import_hr(trial, "absence", tmp_path / "absence.csv", {})
     arms = arms_by_participant(trial)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
     run = run_analysis(trial)
     hr = run.result["hr"]
@@ -141,7 +144,7 @@ def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path:
     from hearten.analysis.dataset import build_dataset
     from hearten.stats.stressors import stressor_associations
 
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 4)
     start = trial.allocation.randomised_on
@@ -158,7 +161,7 @@ def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path:
     (tmp_path / "rates.csv").write_text("\n".join(rates) + "\n")
     import_hr(trial, "supervision", tmp_path / "supervision.csv", {})
     import_hr(trial, "team-rates", tmp_path / "rates.csv", {})
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, 5)
     run = run_analysis(trial)
     found = {s["stressor"]: s for s in run.result["stressors"]}
@@ -184,7 +187,7 @@ def _hr_trial(trial: Any, window_days: int, days_ago: int = 0) -> None:
     design["analysis"] = {**design["analysis"], "hr": {"window_days": window_days}}
     trial.design = design
     trial.save()
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 4, now=_days_ago(days_ago))
 
@@ -193,7 +196,7 @@ def test_a_window_that_has_not_run_is_not_analysed(trial: Any) -> None:
     """Randomised today, a 90-day window has not run: the report says so, and no HR outcome
     is modelled on the days so far (it was cut to one day, silently)."""
     _hr_trial(trial, 90)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, 5)
     start = trial.allocation.randomised_on
     end = start + timedelta(days=89)
@@ -240,7 +243,7 @@ def test_the_window_and_its_exposure_do_not_depend_on_the_day_of_the_run(
     (tmp_path / "absence.csv").write_text("\n".join(absence) + "\n")
     for kind in ("leavers", "contracts", "absence"):
         import_hr(trial, kind, tmp_path / f"{kind}.csv", {})
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, 5)
     from django.utils import timezone
 
@@ -291,10 +294,10 @@ def test_a_leaver_read_before_randomisation_is_not_followed_in_the_window(
     inside = [f"S{n:04d},{randomised_on.date() + timedelta(days=20 + n)}" for n in range(5, 41, 5)]
     (tmp_path / "leavers.csv").write_text("\n".join(["staff_id,date", f"S0003,{gone}", *inside]))
     import_hr(trial, "leavers", tmp_path / "leavers.csv", {})  # before the draw
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 4, now=randomised_on)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, 5)
     leaving = run_analysis(trial).result["hr"]["leaving"]
     assert leaving["not_at_risk"] == 1

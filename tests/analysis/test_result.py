@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,6 +24,9 @@ from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.lifecycle import design_of
 from tests.analysis.test_run import _answer
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 #: The keys of a parallel run in the order every run so far has stored them.
@@ -37,11 +41,11 @@ STORED_KEYS = [
 
 @pytest.fixture
 def analysed(trial: Any) -> Any:
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
     arms = arms_by_participant(trial)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, skip_every=5)
     return run_analysis(trial)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ from hearten.surveys.models import Invitation, Response, Wave
 from hearten.surveys.services import invite
 from hearten.trials.models import AllocatedUnit, AuditEvent, Office, Participant, Team
 from tests.analysis.test_stepped_wedge import answer_every_period, design_text, make_trial
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +58,7 @@ def test_a_wave_creates_its_links_in_the_same_order_whatever_order_rows_come_bac
     by_link = {}
     for wave, order in (("p0", "pk"), ("p1", "-pk")):
         with rows_come_back(order):
-            invite(trial.waves.get(name=wave))
+            invite(trial.waves.get(name=wave), NOW)
         links = Invitation.objects.filter(wave__trial=trial, wave__name=wave).order_by("id")
         by_link[wave] = list(links.values_list("participant_id", flat=True))
     assert len(by_link["p0"]) == 40

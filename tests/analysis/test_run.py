@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,9 @@ from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, record_consent, submit_response
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -27,21 +31,21 @@ def _answer(trial: Any, wave: str, shift: dict[int, int], skip_every: int = 0) -
         .order_by("id")
     ):
         if inv.participant.consent == "pending":
-            record_consent(inv, True)
+            record_consent(inv, True, now=NOW)
         if skip_every and i % skip_every == 0:
             continue
         base = int(rng.integers(2, 5)) + shift.get(inv.participant_id, 0)
         values = [int(np.clip(base + rng.integers(-1, 2), 1, 5)) for _ in range(7)]
-        submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)})
+        submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)}, now=NOW)
 
 
 @pytest.fixture
 def analysed(trial: Any) -> Any:
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
     arms = arms_by_participant(trial)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, skip_every=5)
     return run_analysis(trial)
 
@@ -129,11 +133,11 @@ def test_the_reports_g_interval_excludes_zero_exactly_when_the_primary_interval_
     """g's interval is the planned analysis's, on g's scale: one factor (small-sample and
     cluster corrections over the pooled SD) takes the estimate and both limits to g, so the
     report never calls the same result significant on one scale and not on the other."""
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
     arms = arms_by_participant(trial)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     shift = {pid: lift for pid, a in arms.items() if a == "letters"}
     _answer(trial, "follow-up", shift, skip_every=5)
     e = run_analysis(trial).result["effects"][0]
@@ -155,10 +159,10 @@ def test_a_plan_can_ask_for_resampling_inference(trial: Any, method: str) -> Non
     design["analysis"] = {**design["analysis"], "method": method, "reps": 999, "seed": 5}
     trial.design = design
     trial.save()
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {})
     run = run_analysis(trial)
     r = run.result["effects"][0]["resampling"]
@@ -204,10 +208,10 @@ def test_a_working_conditions_section_that_cannot_be_shown_says_why(trial: Any) 
     from hearten.trials.models import Participant
 
     Participant.objects.filter(trial=trial).update(caseload=15)
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, skip_every=5)
     result = run_analysis(trial).result
     assert result["stressors"] == []
@@ -236,10 +240,10 @@ def test_planned_moderators_are_adjusted_and_reported(trial: Any) -> None:
     design["analysis"] = {**design["analysis"], "moderators": ["caseload", "site"]}
     trial.design = design
     trial.save()
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {})
     run = run_analysis(trial)
     mods = run.result["moderators"]
@@ -286,7 +290,7 @@ def analysed_with_team_effects(trial: Any) -> Any:
     team effect, so REML puts the team variance on its boundary in about half the draws)."""
     from hearten.trials.models import Participant
 
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
     arms = arms_by_participant(trial)
@@ -295,7 +299,7 @@ def analysed_with_team_effects(trial: Any) -> Any:
         code: (-1, 0, 1, 1, 0, -1, 1, -1)[i] for i, code in enumerate(sorted(set(team_of.values())))
     }
     shift = {pid: offset[team_of[pid]] + (a == "letters") for pid, a in arms.items()}
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", shift, skip_every=5)
     return run_analysis(trial)
 

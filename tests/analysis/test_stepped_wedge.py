@@ -4,6 +4,7 @@ CR2 alternative and the sequence re-draws, on the stored answers of each period 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, record_consent, submit_response
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.rollout import change_schedule, trial_schedule
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,18 +94,18 @@ def answer_every_period(
     shift = {(u, p): int(rng.choice([-1, 0, 0, 1])) if cell_shifts else 0
              for u in start for p in range(len(PERIODS))}  # fmt: skip
     for period, wave in enumerate(w.name for w in trial.waves.order_by("id")):
-        invite(trial.waves.get(name=wave))
+        invite(trial.waves.get(name=wave), NOW)
         invitations = Invitation.objects.filter(wave__trial=trial, wave__name=wave)
         for i, inv in enumerate(invitations.select_related("participant__team").order_by("id")):
             if inv.participant.consent == "pending":
-                record_consent(inv, True)
+                record_consent(inv, True, now=NOW)
             if skip_every and i % skip_every == period % skip_every:
                 continue
             team = inv.participant.team.code
             base = 3 + team_level[team] + (period >= 2) + (effect if period >= start[team] else 0)
             base += shift.get((team, period), 0)
             values = [int(np.clip(base + rng.integers(-1, 2), 1, 5)) for _ in range(7)]
-            submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)})
+            submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)}, now=NOW)
 
 
 @pytest.fixture
@@ -316,15 +320,15 @@ def test_a_team_by_period_variance_at_zero_falls_back_and_says_so(
     start = {r.unit: r.start for r in trial_schedule(t, as_drawn=True).rows}
     level = {u: i % 2 for i, u in enumerate(sorted(start))}
     for period, wave in enumerate(PERIODS):
-        invite(t.waves.get(name=wave))
+        invite(t.waves.get(name=wave), NOW)
         invitations = Invitation.objects.filter(wave__trial=t, wave__name=wave).order_by("id")
         for i, inv in enumerate(invitations.select_related("participant__team")):
             if inv.participant.consent == "pending":
-                record_consent(inv, True)
+                record_consent(inv, True, now=NOW)
             team = inv.participant.team.code
             base = 1 + level[team] + (period >= 2) + (period >= start[team])
             values = [base + (k < i % 3) for k in range(7)]
-            submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)})
+            submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)}, now=NOW)
     r = run_analysis(t).result
     assert r["model"]["random_effects"] == "cluster"
     assert r["model"]["gamma2"] is None

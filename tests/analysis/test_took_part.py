@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -26,6 +27,9 @@ from hearten.trials.models import Participant
 from hearten.trials.people import add_role, open_delivery
 from tests.analysis.test_run import _answer
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
 
@@ -37,7 +41,7 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
     design["analysis"] = {**design["analysis"], "compliance": "letter-delivered"}
     trial.design = design
     trial.save()
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
     arms = arms_by_participant(trial)
@@ -58,7 +62,7 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
     print_letters(trial, tmp_path, timezone.now())
     mark_posted(trial)
     add_cost(trial, "letters", "printing and postage", 30.0)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
     run = run_analysis(trial)
     cace = run.result["cace"]

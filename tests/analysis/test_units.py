@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from hearten.trials.lifecycle import create_trial
 from hearten.trials.models import AllocatedUnit, Participant
 from hearten.trials.roster import import_roster
 from tests.analysis.test_run import _answer
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +38,7 @@ def _trial(design_file: Path, tmp_path: Path, unit: str) -> Any:
     roster = tmp_path / "roster.csv"
     roster.write_text("\n".join(lines) + "\n")
     import_roster(trial, roster)
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     return trial
 
@@ -45,7 +49,7 @@ def test_an_individually_randomised_trial_is_analysed_with_hc2(
     trial = _trial(design_file, tmp_path, "individual")
     randomise_trial(trial, 4)
     assert AllocatedUnit.objects.filter(allocation__trial=trial).count() == 48
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {})
     run = run_analysis(trial)
     assert run.result["model"]["vcov"] == "HC2"
@@ -74,7 +78,7 @@ def test_an_office_randomised_trial_clusters_by_office(design_file: Path, tmp_pa
         by_office.setdefault(p.office.code, set()).add(arms[p.id])
     assert len(by_office) == 12
     assert all(len(s) == 1 for s in by_office.values())
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {})
     run = run_analysis(trial)
     assert run.result["model"]["vcov"] == "CR2"

@@ -5,6 +5,7 @@ flagged; a coordinator cannot open the page; a group smaller than the threshold 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,9 @@ from hearten.trials.people import add_role
 from tests.browser.conftest import PHONE, axe_violations
 from tests.conftest import sign_in
 from tests.surveys.test_items import SWEMWBS, asked  # noqa: F401  (the fixture)
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = [
     pytest.mark.browser,
@@ -59,14 +63,16 @@ def test_a_comment_naming_a_colleague_and_bullying_is_protected(
 ) -> None:
     control = _links(asked, "control", "Dudley")
     for inv in control[1:5]:  # four others in the group: with the participant, five
-        record_consent(inv, True)
-        save_page(inv, "swemwbs", SWEMWBS)
-        save_page(inv, "your-views", {"valued": "4", "thanked": "2",
-                                      "comment": "Supervision keeps being cancelled."})  # fmt: skip
+        record_consent(inv, True, now=NOW)
+        save_page(inv, "swemwbs", SWEMWBS, now=NOW)
+        views = {"valued": "4", "thanked": "2", "comment": "Supervision keeps being cancelled."}
+        save_page(inv, "your-views", views, now=NOW)
     for inv in _links(asked, "letters", "Dudley")[:2]:  # a group of two: held back
-        record_consent(inv, True)
-        save_page(inv, "swemwbs", SWEMWBS)
-        save_page(inv, "your-views", {"valued": "2", "comment": "I have been harassed at work."})
+        record_consent(inv, True, now=NOW)
+        save_page(inv, "swemwbs", SWEMWBS, now=NOW)
+        save_page(
+            inv, "your-views", {"valued": "2", "comment": "I have been harassed at work."}, now=NOW
+        )
 
     base = live_server.url
     mine = control[0]

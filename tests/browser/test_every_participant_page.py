@@ -4,6 +4,7 @@ the keyboard alone; the goals programme's pages and the study pages of a program
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from hearten.trials.people import withdraw
 from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE, axe_violations
 from tests.conftest import roster_text
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,7 +40,7 @@ def links(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str, lis
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text(1, 3))
     import_roster(trial, roster)
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     return live_server.url, list(Invitation.objects.order_by("id"))
 
 
@@ -106,11 +110,11 @@ def test_every_other_participant_page_is_accessible(
 ) -> None:
     base, invitations = links
     declined, withdrawn, closed = invitations[:3]
-    record_consent(declined, False)
+    record_consent(declined, False, now=NOW)
     phone.goto(f"{base}/s/{declined.token}/")
     phone.get_by_role("heading", name="You are not taking part").wait_for()
     _check(phone)
-    withdraw(withdrawn.wave.trial, withdrawn.participant.pseudonym)
+    withdraw(withdrawn.wave.trial, withdrawn.participant.pseudonym, now=NOW)
     phone.goto(f"{base}/s/{withdrawn.token}/")
     phone.get_by_role("heading", name="You have left the study").wait_for()
     _check(phone)
@@ -123,7 +127,7 @@ def test_every_other_participant_page_is_accessible(
     phone.get_by_role("button", name="Stop e-mails").click()
     phone.get_by_role("heading", name="You will get no more e-mails from this study").wait_for()
     _check(phone)
-    close_wave(closed.wave)
+    close_wave(closed.wave, NOW)
     phone.goto(f"{base}/s/{closed.token}/")
     phone.get_by_role("heading", name="This survey has closed").wait_for()
     _check(phone)
@@ -146,7 +150,7 @@ def programme(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str,
     roster.write_text(roster_text())
     import_roster(trial, roster)
     randomise_trial(trial, 7)
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     enrol(trial, "letters", timezone.localdate() - timedelta(days=8))
     e = Enrolment.objects.order_by("id").first()
     assert e is not None
@@ -178,7 +182,7 @@ def test_the_programme_and_study_pages_of_a_programme_link_are_accessible(
     phone.get_by_role("heading", name="Your concern has been sent").wait_for()
     _check(phone)
     inv = Invitation.objects.get(participant_id=e.participant_id)
-    record_consent(inv, True)
+    record_consent(inv, True, now=NOW)
     phone.goto(f"{base}/s/{inv.token}/consent/")
     phone.locator("main h1").first.wait_for()
     _check(phone)

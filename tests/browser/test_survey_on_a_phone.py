@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,9 @@ from hearten.trials.lifecycle import create_trial
 from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE, axe_violations
 from tests.conftest import roster_text
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,7 +34,7 @@ def survey_url(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text(1, 3))
     import_roster(trial, roster)
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     inv = Invitation.objects.order_by("id").first()
     assert inv is not None
     return f"{live_server.url}/s/{inv.token}/", inv

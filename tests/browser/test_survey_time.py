@@ -24,6 +24,7 @@ to whole minutes, and its per-item times, not an inflated promise).
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE
 from tests.browser.test_trusting_the_study import PARTICIPANTS
 from tests.conftest import roster_text
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = [
     pytest.mark.browser,
@@ -86,7 +90,7 @@ def link(live_server: Any, design_file: Path, tmp_path: Path) -> str:
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text(1, 2))
     import_roster(trial, roster)
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     first = Invitation.objects.order_by("id").first()
     assert first is not None
     return f"{live_server.url}/s/{first.token}/"

@@ -5,6 +5,7 @@ its best-practice rules, landmarks among them) finds nothing on any page."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from hearten.trials.models import AuditEvent, HarmReport, Participant
 from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE, axe_violations
 from tests.conftest import roster_text
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,7 +58,7 @@ def links(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str, lis
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text(1, 3))
     import_roster(trial, roster)
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     return live_server.url, list(Invitation.objects.order_by("id"))
 
 

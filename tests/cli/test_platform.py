@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ import pytest
 from hearten.surveys.models import Invitation
 from hearten.trials.models import Participant, Trial
 from tests.conftest import ROSTER_HEADER, roster_text
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +105,7 @@ def test_analyse_and_report_print_the_effect_and_the_path(
     from hearten.surveys.services import invite
     from tests.analysis.test_run import _answer
 
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     hearten("trial", "randomise", trial.slug, "--seed", "3")
     hearten("trial", "invite", trial.slug, "follow-up")

@@ -28,6 +28,9 @@ from hearten.trials.allocation import randomise_trial
 from hearten.trials.people import withdraw
 from tests.conftest import Inbox
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -98,7 +101,7 @@ def test_stopping_and_withdrawing_end_the_programme(client: Client, enrolled: An
     first, second = Enrolment.objects.filter(trial=enrolled).order_by("id")[:2]
     client.post(f"/g/{first.token}/leave/")
     assert "You have stopped the programme" in client.get(f"/g/{first.token}/").content.decode()
-    withdraw(enrolled, second.participant.pseudonym)
+    withdraw(enrolled, second.participant.pseudonym, now=NOW)
     assert "You have left the study" in client.get(f"/g/{second.token}/").content.decode()
     with pytest.raises(StateError, match="left the programme"):
         save_module(Enrolment.objects.get(pk=second.pk), 1, {"goal": "x"}, True, timezone.now())

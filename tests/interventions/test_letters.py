@@ -111,7 +111,7 @@ def test_a_withdrawal_stops_an_unsent_letter(ready: Any, tmp_path: Path) -> None
     open_delivery(ready)
     person = recipients_for(_writer(), ready)[0].participant
     letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
-    withdraw(ready, person.pseudonym)
+    withdraw(ready, person.pseudonym, now=NOW)
     letter.refresh_from_db()
     assert letter.status == "stopped"
     with pytest.raises(StateError, match="no approved letters"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from hearten.trials.models import Participant
 from hearten.trials.people import withdraw
 from hearten.trials.privacy import erase_participant
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -24,8 +28,8 @@ def test_erasure_removes_the_persons_transcripts_and_sample_place(named_trial: A
     person, other = everyone[:2]
     upload(named_trial, "INT-01", "Respondent: mine.", interviewee=person.pseudonym)
     upload(named_trial, "INT-02", "Respondent: theirs.", interviewee=other.pseudonym)
-    withdraw(named_trial, person.pseudonym)
-    counts = erase_participant(Participant.objects.get(pk=person.pk))
+    withdraw(named_trial, person.pseudonym, now=NOW)
+    counts = erase_participant(Participant.objects.get(pk=person.pk), now=NOW)
     assert counts["interview transcripts and sample places"] == 2
     assert list(Transcript.objects.values_list("name", flat=True)) == ["INT-02"]
     assert not SampleMember.objects.filter(participant=person).exists()

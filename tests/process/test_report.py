@@ -3,6 +3,7 @@ effects, by uptake stage, within the disclosure rules."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,16 +20,19 @@ from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import Participant
 from tests.analysis.test_run import _answer
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def analysed_with_interviews(trial: Any, coders: tuple[Any, Any]) -> Any:
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11)
     arms = arms_by_participant(trial)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"})
     run_analysis(trial)
     people = list(Participant.objects.filter(trial=trial).order_by("pseudonym"))

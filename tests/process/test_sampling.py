@@ -27,6 +27,9 @@ from hearten.trials.models import Participant
 from hearten.trials.people import withdraw
 from tests.conftest import Inbox
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -60,7 +63,7 @@ def test_each_stratum_gives_its_quota_and_only_contactable_consenting_people(
 ) -> None:
     people = list(Participant.objects.filter(trial=consented).order_by("pseudonym"))
     Participant.objects.filter(pk=people[0].pk).update(consent=Consent.DECLINED)
-    withdraw(consented, people[1].pseudonym)
+    withdraw(consented, people[1].pseudonym, now=NOW)
     contactable = [p.pseudonym for p in people[:30]]
     draw = draw_sample(consented, contactable, 3, seed=5, strata=["arm", "site"])
     assert draw.eligible == 28

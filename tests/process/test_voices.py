@@ -3,6 +3,7 @@ rules."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -14,6 +15,9 @@ from hearten.surveys.services import record_consent, save_page
 from hearten.trials.allocation import arms_by_participant
 from tests.process.test_deliverers import deliverers, pytestmark  # noqa: F401
 from tests.surveys.test_items import SWEMWBS, asked  # noqa: F401
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
 def test_small_counts_and_a_lone_hidden_count_s_neighbour_are_held_back() -> None:
@@ -29,9 +33,9 @@ def test_the_control_arms_usual_practice_is_counted_and_nobody_elses(asked: Any)
     control = [i for i in links if arms[i.participant_id] == "control"][:12]
     letters = [i for i in links if arms[i.participant_id] == "letters"][:3]
     for n, inv in enumerate(control + letters):
-        record_consent(inv, True)
-        save_page(inv, "swemwbs", SWEMWBS)
-        save_page(inv, "your-views", {"valued": "3", "thanked": "1" if n < 7 else "2"})
+        record_consent(inv, True, now=NOW)
+        save_page(inv, "swemwbs", SWEMWBS, now=NOW)
+        save_page(inv, "your-views", {"valued": "3", "thanked": "1" if n < 7 else "2"}, now=NOW)
     v = voices(asked)
     assert v.writers == 0
     assert v.time is None

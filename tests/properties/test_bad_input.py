@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from hearten.trials.design import Design, parse_design
 from hearten.trials.models import Participant
 from hearten.trials.roster import import_roster
 from tests.conftest import ROSTER_HEADER
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 SETTINGS = settings(
     max_examples=60,
@@ -206,7 +210,7 @@ def test_any_post_to_a_survey_page(form: dict[str, str], query: str, trial: Any)
     from hearten.surveys.services import invite
 
     if not Invitation.objects.exists():
-        invite(trial.waves.get(name="baseline"))
+        invite(trial.waves.get(name="baseline"), NOW)
     inv = Invitation.objects.order_by("id").first()
     assert inv is not None
     before = Response.objects.count()

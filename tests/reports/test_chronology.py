@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from hearten.reports.chronology import relative, report_chronology
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 DRAW = "2026-05-13T10:00:00+00:00"
 
@@ -71,14 +74,14 @@ def test_the_written_report_never_says_before_when_the_record_says_after(trial: 
     from hearten.trials.models import Allocation, SeedCommitment
     from tests.analysis.test_plan import _answer
 
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     commit_seed(trial, 11)
     randomise_trial(trial)
     lock_plan(trial)
     drawn = Allocation.objects.get(trial=trial).created_at
     SeedCommitment.objects.filter(trial=trial).update(created_at=drawn + timedelta(days=1))
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, skip_every=5)
     run_analysis(trial)
     html = " ".join(write_report(trial).read_text().split())

@@ -3,6 +3,7 @@ left to write, and lists the registry items Hearten cannot fill."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,6 +13,9 @@ from hearten.reports.consort import CONSORT_2025, WHO_TRDS
 from hearten.reports.standards import standards_markdown, write_standards
 from hearten.trials.models import Participant
 from tests.analysis.test_plan import _ready
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +112,13 @@ def test_the_harms_section_counts_the_log_by_arm(trial: Any) -> None:
     _ready(trial)
     run_analysis(trial)
     assert "has no entries" in standards_markdown(trial)
-    log_harm(trial, "Anonymous worry about who sees answers", kind="concern", source="participant")
+    log_harm(
+        trial,
+        "Anonymous worry about who sees answers",
+        kind="concern",
+        source="participant",
+        now=NOW,
+    )
     assert "no participant named: 1 concern (0 serious, 0 people)" in standards_markdown(trial)
     html = write_report(trial).read_text(encoding="utf-8")
     assert "Harms and concerns" in html

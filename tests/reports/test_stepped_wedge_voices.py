@@ -5,6 +5,7 @@ says what deliverers and teams before the change said, with small counts suppres
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from tests.analysis.test_stepped_wedge import (
     design_text,
     make_trial,
 )
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,11 +71,11 @@ def test_people_are_asked_the_control_questions_until_their_team_starts(
     start = {r.unit: r.start for r in trial_schedule(t).rows}
     seen = {"control": 0, "change": 0}
     for period, wave in enumerate(PERIODS):
-        invite(t.waves.get(name=wave))
+        invite(t.waves.get(name=wave), NOW)
         for inv in Invitation.objects.filter(wave__trial=t, wave__name=wave).select_related(
             "participant__team"
         ):
-            record_consent(inv, True)
+            record_consent(inv, True, now=NOW)
             v = visit(inv.token)
             assert v is not None
             keys = {q.key for q in page_for(v, "your-views").items}  # type: ignore[union-attr]
@@ -79,7 +83,7 @@ def test_people_are_asked_the_control_questions_until_their_team_starts(
             assert keys == ({"valued", "usual"} if before else {"valued", "kept"})
             seen["control" if before else "change"] += 1
             # an item sent for the other condition is dropped, as a tampered form would be
-            save_page(inv, "your-views", {"valued": 3, "usual": 1, "kept": 2})
+            save_page(inv, "your-views", {"valued": 3, "usual": 1, "kept": 2}, now=NOW)
             stored = Response.objects.get(invitation=inv, instrument="your-views").answers
             assert ("usual" in stored, "kept" in stored) == (before, not before)
     # five people a team, each in control for as many periods as its start
@@ -102,7 +106,12 @@ def test_the_report_says_what_teams_before_the_change_said_with_small_counts_hid
         for inv in invitations.select_related("participant__team").order_by("id"):
             asked += period < start[inv.participant.team.code]
             # "Yes" from three of the control people only: below the minimum group of five
-            save_page(inv, "your-views", {"valued": 2, "usual": 1 if asked <= 3 else 2, "kept": 1})
+            save_page(
+                inv,
+                "your-views",
+                {"valued": 2, "usual": 1 if asked <= 3 else 2, "kept": 1},
+                now=NOW,
+            )
     found = {(q.wave, q.question[:30]): q for q in voices(t).questions}
     first = found[("p1", "In the last three months, has ")]
     control_people = sum(1 for u, s in start.items() if s > 1) * 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,9 @@ import pytest
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import get_wave, invite, record_consent
 from tests.conftest import roster_text
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -32,7 +36,7 @@ def multi(design_file: Path, tmp_path: Path) -> Any:
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text())
     import_roster(trial, roster)
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), NOW)
     return trial
 
 
@@ -40,5 +44,5 @@ def consented_link(trial: Any) -> Invitation:
     """The trial's first link, its participant having consented."""
     inv = Invitation.objects.filter(wave__trial=trial).order_by("id").first()
     assert inv is not None
-    record_consent(inv, True)
+    record_consent(inv, True, now=NOW)
     return inv

@@ -3,6 +3,7 @@ for evaluators only."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,9 @@ from hearten.trials.people import add_role
 from tests.conftest import sign_in
 from tests.surveys.test_items import SWEMWBS, asked  # noqa: F401  (the fixture)
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
 
@@ -32,9 +36,9 @@ def answer(trial: Any, arm: str, site: str, comments: list[str]) -> None:
         if arms[i.participant_id] == arm and i.participant.site.code == site
     ]
     for inv, comment in zip(links, comments, strict=False):
-        record_consent(inv, True)
-        save_page(inv, "swemwbs", SWEMWBS)
-        save_page(inv, "your-views", {"valued": "3", "comment": comment})
+        record_consent(inv, True, now=NOW)
+        save_page(inv, "swemwbs", SWEMWBS, now=NOW)
+        save_page(inv, "your-views", {"valued": "3", "comment": comment}, now=NOW)
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ from hearten.trials.harms import HarmCount, harms_by_arm
 from hearten.trials.models import AuditEvent, HarmReport
 from hearten.trials.people import withdraw
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 WORRY = "My manager asked me in supervision whether I had filled in the survey."
@@ -30,7 +33,7 @@ WORRY = "My manager asked me in supervision whether I had filled in the survey."
 @pytest.fixture
 def link(trial: Any) -> Invitation:
     randomise_trial(trial, 7)
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), NOW)
     inv = Invitation.objects.filter(wave__trial=trial).order_by("id").first()
     assert inv is not None
     return inv
@@ -110,7 +113,7 @@ def test_a_repeat_is_kept_once_and_a_day_takes_a_few_at_most(link: Invitation) -
 
 
 def test_a_person_who_left_the_study_can_still_raise_one(link: Invitation) -> None:
-    withdraw(link.wave.trial, link.participant.pseudonym)
+    withdraw(link.wave.trial, link.participant.pseudonym, now=NOW)
     client = Client()
     page = client.get(f"/s/{link.token}/concern/")
     assert page.status_code == 200

@@ -4,6 +4,7 @@ that is confirmed first and can be changed until the wave closes."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from hearten.surveys.services import close_wave, invite, record_consent
 from hearten.trials.consent import consented_to_interview, record_answers, standing
 from hearten.trials.models import Participant, Trial
 from tests.conftest import Inbox
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +34,7 @@ def _ask_all_statements(trial: Trial, version: int = 1) -> None:
 @pytest.fixture
 def links(trial: Trial) -> list[Invitation]:
     _ask_all_statements(trial)
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     return list(Invitation.objects.filter(wave__trial=trial).order_by("id"))
 
 
@@ -82,9 +86,9 @@ def test_a_refusal_can_be_changed_until_the_wave_closes(
     assert "Do you agree to take part?" in page
     client.post(f"/s/{one.token}/?reconsider=1", {"consent": "yes"})
     assert Participant.objects.get(pk=one.participant_id).consent == "consented"
-    close_wave(one.wave)
+    close_wave(one.wave, NOW)
     assert "Take part after all" not in client.get(f"/s/{two.token}/").content.decode()
-    record_consent(two, True)  # too late: the refusal stands
+    record_consent(two, True, now=NOW)  # too late: the refusal stands
     assert Participant.objects.get(pk=two.participant_id).consent == "declined"
 
 

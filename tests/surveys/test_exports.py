@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +15,18 @@ from hearten.surveys.models import Invitation
 from hearten.surveys.services import get_wave, invite, record_consent, save_page
 from hearten.trials.models import AuditEvent, IdentityKey
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def answered(trial: Any) -> Any:
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), NOW)
     for n, inv in enumerate(Invitation.objects.filter(wave__trial=trial).order_by("id")[:3]):
-        record_consent(inv, True)
-        save_page(inv, "swemwbs", {f"swemwbs_{i}": 2 + n for i in range(1, 8)})
+        record_consent(inv, True, now=NOW)
+        save_page(inv, "swemwbs", {f"swemwbs_{i}": 2 + n for i in range(1, 8)}, now=NOW)
     return trial
 
 

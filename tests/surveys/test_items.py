@@ -3,6 +3,7 @@ on the server, stored with names redacted, exported with the codebook."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from hearten.trials.allocation import arms_by_participant, randomise_trial
 from tests.conftest import FIXTURES
 from tests.trials.test_questions import QUESTIONS as QUESTIONS_OF_TEST
 from tests.trials.test_questions import design
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +61,7 @@ def asked(tmp_path: Path) -> Any:
     roster.write_text(ROSTER)
     import_roster(trial, roster)
     randomise_trial(trial, 5)
-    invite(get_wave(trial, "follow-up"))
+    invite(get_wave(trial, "follow-up"), NOW)
     return trial
 
 
@@ -68,7 +72,7 @@ def link_in(trial: Any, arm: str) -> Invitation:
         for i in Invitation.objects.filter(wave__trial=trial).order_by("id")
         if arms[i.participant_id] == arm
     )
-    record_consent(inv, True)
+    record_consent(inv, True, now=NOW)
     return inv
 
 
@@ -250,7 +254,7 @@ def test_support_is_shown_at_the_top_of_the_page_after_a_flagged_comment(
     roster.write_text(ROSTER)
     import_roster(trial, roster)
     randomise_trial(trial, 5)
-    invite(get_wave(trial, "follow-up"))
+    invite(get_wave(trial, "follow-up"), NOW)
     inv = link_in(trial, "letters")
     url = f"/s/{inv.token}/"
     to_questions(client, inv)

@@ -22,7 +22,7 @@ def test_invitations_and_reminders_arrive_once_and_only_while_wanted(
     hearten: Callable[..., Any], smtp: Inbox, trial: Any
 ) -> None:
     wave = get_wave(trial, "baseline")
-    invite(wave)
+    invite(wave, timezone.now())
     assert Message.objects.count() == 40 * 3  # the invitation and two reminders each
     r = hearten("worker", "--once")
     assert r.code == 0, r.err
@@ -39,15 +39,15 @@ def test_invitations_and_reminders_arrive_once_and_only_while_wanted(
     assert f"/s/{inv.token}/privacy/" in body
     assert "Samaritans: 116 123" in body
     # Nothing more is due: running again sends nothing, and opening again schedules nothing.
-    invite(wave)
+    invite(wave, timezone.now())
     hearten("worker", "--once")
     assert len(smtp.messages) == 40
     # One person finishes, one withdraws, one declines; then the first reminder falls due.
     people = list(Invitation.objects.filter(wave=wave).order_by("id"))
-    record_consent(people[0], True)
-    save_page(people[0], "swemwbs", {f"swemwbs_{i}": 3 for i in range(1, 8)})
-    withdraw(trial, people[1].participant.pseudonym)
-    record_consent(people[2], False)
+    record_consent(people[0], True, now=timezone.now())
+    save_page(people[0], "swemwbs", {f"swemwbs_{i}": 3 for i in range(1, 8)}, now=timezone.now())
+    withdraw(trial, people[1].participant.pseudonym, now=timezone.now())
+    record_consent(people[2], False, now=timezone.now())
     Message.objects.filter(kind="reminder-1").update(due_at=timezone.now() - timedelta(seconds=1))
     hearten("worker", "--once")
     reminders = [m for m in smtp.messages if "reminder" in m["Subject"]]
@@ -63,7 +63,7 @@ def test_invitations_and_reminders_arrive_once_and_only_while_wanted(
         people[2].pk: "declined",
     }
     # After the wave closes, no reminder goes.
-    close_wave(wave)
+    close_wave(wave, timezone.now())
     Message.objects.filter(kind="reminder-2").update(due_at=timezone.now() - timedelta(seconds=1))
     hearten("worker", "--once")
     assert len(smtp.messages) == 40 + 37 + 1  # and the consent receipt of the one who answered
@@ -75,7 +75,7 @@ def test_a_worker_that_died_mid_send_sends_again_and_a_duplicate_task_does_not(
 ) -> None:
     from hearten.messaging.outbox import send_message
 
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), timezone.now())
     Message.objects.exclude(kind="invitation").delete()
     stuck, *rest = list(Message.objects.order_by("id"))
     # The worker claimed this one and died before marking it sent.
@@ -96,7 +96,7 @@ def test_an_smtp_failure_is_retried_later(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listening
     settings.EMAIL_TIMEOUT = 2
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), timezone.now())
     Message.objects.exclude(kind="invitation").delete()
     Message.objects.exclude(pk=Message.objects.order_by("id").first().pk).delete()  # type: ignore[union-attr]
     hearten("worker", "--once")

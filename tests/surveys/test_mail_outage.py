@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("worker_in_test")]
 
 
 def _invitations_only(trial: Any) -> None:
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), timezone.now())
     Message.objects.exclude(kind="invitation").delete()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ from hearten.trials.models import Site
 from hearten.trials.people import add_role, open_delivery
 from hearten.trials.roster import import_roster
 from tests.conftest import ROSTER_HEADER, sign_in
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 ANSWERS = {f"swemwbs_{i}": 3 for i in range(1, 8)}
@@ -46,13 +50,13 @@ def _review_trial(
     trial = create_trial(load_design(design_file))
     plan_waves(trial)
     import_roster(trial, write_roster("\n".join(rows) + "\n"))
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), NOW)
     done = {t: 0 for t in north}
     for inv in Invitation.objects.select_related("participant__team").order_by("id"):
         team = inv.participant.team.code
         if (team in north and done[team] < north[team][1]) or (team.startswith("S") and inv.id % 2):
-            record_consent(inv, True)
-            save_page(inv, "swemwbs", ANSWERS)
+            record_consent(inv, True, now=NOW)
+            save_page(inv, "swemwbs", ANSWERS, now=NOW)
             done[team] = done.get(team, 0) + 1
     randomise_trial(trial, seed)
     return trial

@@ -4,7 +4,7 @@ back, double submits, closing, and the right instrument in the analysis dataset.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,9 @@ from hearten.errors import DataError, StateError
 from hearten.surveys.models import Receipt, Response
 from hearten.surveys.services import close_wave, get_wave, invite, save_page
 from tests.surveys.conftest import consented_link
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,11 +75,11 @@ def test_a_number_out_of_range_is_explained(multi: Any) -> None:
 def test_double_submits_and_late_resubmits_change_nothing(multi: Any) -> None:
     inv = consented_link(multi)
     for _ in range(2):
-        save_page(inv, "swemwbs", SWEMWBS)
-    save_page(inv, "ons4", ONS4)
-    final = save_page(inv, "caseload", CASELOAD)
+        save_page(inv, "swemwbs", SWEMWBS, now=NOW)
+    save_page(inv, "ons4", ONS4, now=NOW)
+    final = save_page(inv, "caseload", CASELOAD, now=NOW)
     assert final.complete
-    again = save_page(inv, "caseload", {"caseload_1": "40"})
+    again = save_page(inv, "caseload", {"caseload_1": "40"}, now=NOW)
     assert not again.created
     assert again.response.answers == {"caseload_1": 18}
     assert Response.objects.filter(invitation=inv).count() == 3
@@ -108,7 +111,7 @@ def test_a_repeated_key_is_acknowledged_and_never_applied_again(multi: Any) -> N
     stored = Response.objects.get(invitation=inv, instrument="swemwbs")
     assert stored.answers["swemwbs_1"] == 1
     assert Receipt.objects.filter(invitation=inv).count() == 2
-    replay = save_page(inv, "swemwbs", SWEMWBS, key=key.group(1))
+    replay = save_page(inv, "swemwbs", SWEMWBS, key=key.group(1), now=NOW)
     assert replay.replayed
     assert not replay.created
     assert replay.response.answers["swemwbs_1"] == 1
@@ -117,7 +120,7 @@ def test_a_repeated_key_is_acknowledged_and_never_applied_again(multi: Any) -> N
 def test_a_malformed_key_stores_nothing(multi: Any) -> None:
     inv = consented_link(multi)
     with pytest.raises(DataError, match="submission key"):
-        save_page(inv, "swemwbs", SWEMWBS, key="bad key; DROP TABLE")
+        save_page(inv, "swemwbs", SWEMWBS, key="bad key; DROP TABLE", now=NOW)
     assert not Response.objects.filter(invitation=inv).exists()
     answer = Client().post(f"/s/{inv.token}/", {"page": "swemwbs", "receipt": "x" * 300, **SWEMWBS})
     assert answer.status_code == 302
@@ -128,16 +131,16 @@ def test_a_malformed_key_stores_nothing(multi: Any) -> None:
 def test_a_closed_wave_says_so_and_takes_no_answers(multi: Any) -> None:
     inv = consented_link(multi)
     wave = get_wave(multi, "baseline")
-    close_wave(wave)
+    close_wave(wave, NOW)
     page = Client().get(f"/s/{inv.token}/")
     assert "This survey has closed" in page.content.decode()
     inv.refresh_from_db()
     with pytest.raises(StateError, match="closed"):
-        save_page(inv, "swemwbs", SWEMWBS)
+        save_page(inv, "swemwbs", SWEMWBS, now=NOW)
     with pytest.raises(StateError, match="closed"):
-        invite(wave)
+        invite(wave, NOW)
     with pytest.raises(StateError, match="closed on"):
-        close_wave(wave)
+        close_wave(wave, NOW)
 
 
 def test_a_wave_closes_on_its_date_and_cannot_open_early(multi: Any) -> None:
@@ -145,7 +148,7 @@ def test_a_wave_closes_on_its_date_and_cannot_open_early(multi: Any) -> None:
     wave.opens_on = timezone.localdate() + timedelta(days=2)
     wave.save()
     with pytest.raises(StateError, match="opens on"):
-        invite(wave)
+        invite(wave, NOW)
     baseline = get_wave(multi, "baseline")
     baseline.closes_on = timezone.localdate() - timedelta(days=1)
     baseline.save()
@@ -207,8 +210,8 @@ def test_the_dataset_reads_each_outcome_from_its_own_instrument(multi: Any) -> N
     from hearten.trials.allocation import randomise_trial
 
     inv = consented_link(multi)
-    save_page(inv, "swemwbs", SWEMWBS)
-    save_page(inv, "ons4", ONS4)
+    save_page(inv, "swemwbs", SWEMWBS, now=NOW)
+    save_page(inv, "ons4", ONS4, now=NOW)
     randomise_trial(multi, 1)
     data = build_dataset(multi).set_index("pseudonym")
     row = data.loc[inv.participant.pseudonym]

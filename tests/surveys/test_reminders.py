@@ -85,7 +85,7 @@ def test_a_second_reminder_within_a_day_is_refused_then_allowed(opened: Any) -> 
 
 
 def test_no_reminder_goes_once_the_survey_has_closed(opened: Any) -> None:
-    close_wave(opened)
+    close_wave(opened, NOW)
     with pytest.raises(StateError, match="has closed"):
         remind_now(get_user_model().objects.create_user("eve"), opened, None, NOW)
     assert not Message.objects.filter(kind__startswith="reminder-now").exists()
@@ -95,7 +95,7 @@ def test_no_reminder_goes_once_the_survey_has_closed(opened: Any) -> None:
 def test_the_schedule_lists_the_closing_date_and_each_reminder(opened: Any) -> None:
     opened.closes_on = (opened.opened_at + timedelta(days=21)).date()
     opened.save()
-    s = schedule_of(opened, now=opened.opened_at + timedelta(days=8))
+    s = schedule_of(opened, None, opened.opened_at + timedelta(days=8))
     assert s.closes_on == opened.closes_on
     assert not s.closed
     days = [(r.due - opened.opened_at).days for r in s.reminders]
@@ -103,7 +103,7 @@ def test_the_schedule_lists_the_closing_date_and_each_reminder(opened: Any) -> N
     assert [r.gone for r in s.reminders] == [d <= 8 for d in opened.reminder_days]
     assert not any(r.by_hand for r in s.reminders)
     remind_now(get_user_model().objects.create_user("eve"), opened, None, NOW)
-    assert [r.by_hand for r in schedule_of(opened).reminders].count(True) == 1
+    assert [r.by_hand for r in schedule_of(opened, None, NOW).reminders].count(True) == 1
 
 
 def test_a_due_e_mail_is_dropped_by_the_send_s_clock_once_the_wave_has_closed(opened: Any) -> None:

@@ -3,6 +3,7 @@ consent page's own words (not a constant) in what participants are told."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from hearten.surveys.survey_time import survey_estimate
 from hearten.surveys.timing import Estimate, Item, Page, estimate, pages_of, words_in
 from hearten.trials.design import parse_design
 from hearten.trials.questions import QuestionPageSpec
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 WARY = """
 [participants]
@@ -95,7 +99,7 @@ def test_more_to_read_on_the_consent_page_is_a_longer_estimate(design_file: Path
 
 @pytest.mark.django_db
 def test_the_words_counted_are_the_consent_page_participants_see(trial: Any) -> None:
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), NOW)
     inv = Invitation.objects.filter(wave__trial=trial).first()
     assert inv is not None
     page = Client().get(f"/s/{inv.token}/").content.decode()

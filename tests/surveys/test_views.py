@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,9 @@ from hearten.surveys.models import Invitation, Response
 from hearten.surveys.services import invite
 from hearten.trials.models import Participant
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 ANSWERS = {f"swemwbs_{i}": str(v) for i, v in enumerate([4, 4, 3, 4, 4, 4, 4], start=1)}
@@ -19,7 +23,7 @@ SENT = {**ANSWERS, "checked": "yes"}  # sent from the "Check your answers" page
 
 @pytest.fixture
 def link(trial: Any) -> Invitation:
-    invite(trial.waves.get(name="baseline"))
+    invite(trial.waves.get(name="baseline"), NOW)
     return Invitation.objects.filter(wave__trial=trial).order_by("id").first()  # type: ignore[return-value]
 
 
@@ -102,6 +106,6 @@ def test_an_unknown_link_is_not_found(client: Client, db: None) -> None:
 
 def test_declined_staff_get_no_new_links(trial: Any, link: Invitation, client: Client) -> None:
     client.post(f"/s/{link.token}/", {"consent": "no", "confirm": "yes"})
-    links = invite(trial.waves.get(name="follow-up"))
+    links = invite(trial.waves.get(name="follow-up"), NOW)
     assert len(links) == 39
     assert link.participant.pseudonym not in {x.pseudonym for x in links}

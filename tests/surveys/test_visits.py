@@ -31,6 +31,9 @@ from hearten.trials.lifecycle import design_of
 from tests.conftest import FIXTURES
 from tests.surveys.conftest import consented_link
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 SWEMWBS = {f"swemwbs_{i}": "4" for i in range(1, 8)}
@@ -44,16 +47,16 @@ def multi_link(multi: Any) -> Invitation:
 
 @pytest.fixture
 def link(trial: Any) -> Invitation:
-    """A consented participant's link to the baseline wave, which closes in a week, of a trial
-    whose links end in a month."""
+    """A consented participant's link to the baseline wave, which closes a week after the
+    clock the tests give (``NOW``), of a trial whose links end a month after it."""
     design = copy.deepcopy(trial.design)
-    design["privacy"] = {**design.get("privacy", {}), "ends_on": str(date.today() + timedelta(30))}
+    design["privacy"] = {**design.get("privacy", {}), "ends_on": str(NOW.date() + timedelta(30))}
     trial.design = design
     trial.save()
     wave = get_wave(trial, "baseline")
-    wave.closes_on = date.today() + timedelta(days=7)
+    wave.closes_on = NOW.date() + timedelta(days=7)
     wave.save()
-    invite(wave)
+    invite(wave, NOW)
     return consented_link(trial)
 
 
@@ -70,24 +73,23 @@ def test_a_visit_reads_what_the_orm_reads(link: Invitation) -> None:
     assert v.study.ends_on == design_of(trial).privacy.ends_on
     assert (v.opened, v.completed, v.revoked, v.withdrawn, v.purged) == (False,) * 5
     assert v.saved == {}
-    assert v.dead() == link_dead(trial, link.revoked_at) == ""
-    assert v.closed() == is_closed(wave) is False
+    assert v.dead(NOW) == link_dead(trial, link.revoked_at, NOW) == ""
+    assert v.closed(NOW) == is_closed(wave, NOW) is False
     assert v.first_open() == 0
     assert visit("no-such-token") is None
 
 
 def test_stored_rows_read_back_through_the_orm(link: Invitation) -> None:
-    before = django_tz.now()
     v = visit(link.token)
     assert v is not None
-    stored = answer(v, "swemwbs", SWEMWBS, "key-0000001")
+    stored = answer(v, "swemwbs", SWEMWBS, "key-0000001", NOW)
     assert (stored.created, stored.complete, stored.replayed) == (True, True, False)
     row = Response.objects.get(invitation=link)
     instrument = get_instrument("swemwbs")
     assert row.answers == {k: 4 for k in SWEMWBS}
     assert row.scores == dict(instrument.score(row.answers).values)
     assert row.submitted_at.tzinfo is not None
-    assert before <= row.submitted_at <= django_tz.now()
+    assert row.submitted_at == NOW  # the clock the store was given, not the machine's
     assert row.updated_at == row.submitted_at
     receipt = Receipt.objects.get(invitation=link)
     assert (receipt.key, receipt.instrument) == ("key-0000001", "swemwbs")
@@ -102,25 +104,26 @@ def test_stored_rows_read_back_through_the_orm(link: Invitation) -> None:
 def test_a_repeat_is_acknowledged_and_a_changed_page_updates_its_row(multi_link: Any) -> None:
     v = visit(multi_link.token)
     assert v is not None
-    assert answer(v, "swemwbs", SWEMWBS, "first-key-1").created
-    repeat = answer(v, "swemwbs", {**SWEMWBS, "swemwbs_1": "1"}, "first-key-1")
+    assert answer(v, "swemwbs", SWEMWBS, "first-key-1", NOW).created
+    repeat = answer(v, "swemwbs", {**SWEMWBS, "swemwbs_1": "1"}, "first-key-1", NOW)
     assert (repeat.created, repeat.replayed) == (False, True)
     assert Response.objects.get(instrument="swemwbs").answers["swemwbs_1"] == 4
-    edit = answer(v, "swemwbs", {**SWEMWBS, "swemwbs_1": "2"}, "second-key-2")
+    later = NOW + timedelta(minutes=5)
+    edit = answer(v, "swemwbs", {**SWEMWBS, "swemwbs_1": "2"}, "second-key-2", later)
     assert (edit.created, edit.replayed, edit.complete) == (False, False, False)
     row = Response.objects.get(instrument="swemwbs")
     assert row.answers["swemwbs_1"] == 2
-    assert row.updated_at > row.submitted_at
+    assert (row.submitted_at, row.updated_at) == (NOW, later)
     assert Receipt.objects.count() == 2
 
 
 def test_a_key_sent_with_another_page_stores_nothing(multi_link: Any) -> None:
     v = visit(multi_link.token)
     assert v is not None
-    answer(v, "swemwbs", SWEMWBS, "shared-key-1")
+    answer(v, "swemwbs", SWEMWBS, "shared-key-1", NOW)
     ons4 = {"ons4_1": "7", "ons4_2": "8", "ons4_3": "6", "ons4_4": "3"}
     with pytest.raises(DataError, match="sent with another page"):
-        answer(v, "ons4", ons4, "shared-key-1")
+        answer(v, "ons4", ons4, "shared-key-1", NOW)
     assert list(Response.objects.values_list("instrument", flat=True)) == ["swemwbs"]
     assert Receipt.objects.count() == 1
 
@@ -131,25 +134,25 @@ def test_a_closed_wave_or_a_page_it_does_not_ask_takes_nothing(link: Invitation)
     wave.save()
     v = visit(link.token)
     assert v is not None
-    assert v.closed()
+    assert v.closed(NOW)
     with pytest.raises(StateError, match="has closed"):
-        answer(v, "swemwbs", SWEMWBS, None)
+        answer(v, "swemwbs", SWEMWBS, None, NOW)
     assert not Response.objects.exists()
     wave.closed_at = None
     wave.save()
     v = visit(link.token)
     assert v is not None
-    answer(v, "swemwbs", SWEMWBS, None)
+    answer(v, "swemwbs", SWEMWBS, None, NOW)
     with pytest.raises(DataError, match="does not ask"):
-        answer(v, "ons4", {}, None)
+        answer(v, "ons4", {}, None, NOW)
 
 
 def test_opening_is_recorded_once(link: Invitation) -> None:
-    mark_opened(link.pk)
+    mark_opened(link.pk, NOW)
     link.refresh_from_db()
     first = link.opened_at
-    assert first is not None
-    mark_opened(link.pk)
+    assert first == NOW
+    mark_opened(link.pk, NOW + timedelta(hours=1))
     link.refresh_from_db()
     assert link.opened_at == first
     v = visit(link.token)
@@ -179,6 +182,7 @@ import json, os, sys, threading
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hearten.web.settings")
 import django
 django.setup()
+from datetime import UTC, datetime
 from django.db import connection
 from hearten.surveys.models import Receipt, Response
 from hearten.surveys.services import answer
@@ -191,7 +195,7 @@ def send(n):
         v = visit(token)
         start.wait()
         answer(v, "swemwbs", {f"swemwbs_{i}": str(1 + (n + i) % 5) for i in range(1, 8)},
-               f"device-key-{n // 2}")
+               f"device-key-{n // 2}", datetime(2026, 3, 2, 9, tzinfo=UTC))
     except Exception as exc:
         failures.append(repr(exc))
     finally:
@@ -247,9 +251,9 @@ def test_the_service_refuses_a_revoked_link(link: Invitation) -> None:
     only the survey page."""
     from hearten.surveys.services import revoke_links, save_page
 
-    revoke_links(link.wave.trial, [link.participant.pseudonym])
+    revoke_links(link.wave.trial, [link.participant.pseudonym], now=NOW)
     with pytest.raises(StateError, match="switched off"):
-        save_page(link, "swemwbs", SWEMWBS)
+        save_page(link, "swemwbs", SWEMWBS, now=NOW)
     assert not Response.objects.exists()
 
 
@@ -287,11 +291,11 @@ def test_each_rule_is_read_again_under_the_lock(link: Invitation, change: str) -
         wave.closed_at = django_tz.now()
         wave.save()
     elif change == "closes_on":
-        wave.closes_on = django_tz.localdate() - timedelta(days=1)
+        wave.closes_on = NOW.date() - timedelta(days=1)
         wave.save()
     else:  # a design amendment brings the study's end forward to yesterday
         trial = wave.trial
-        ended = django_tz.localdate() - timedelta(days=1)
+        ended = NOW.date() - timedelta(days=1)
         trial.design = {
             **trial.design,
             "privacy": {**trial.design["privacy"], "ends_on": str(ended)},
@@ -300,7 +304,7 @@ def test_each_rule_is_read_again_under_the_lock(link: Invitation, change: str) -
         assert v.study.ends_on is not None
         assert v.study.ends_on > ended  # what the page read still lets the link store
     with pytest.raises(StateError):
-        answer(v, "swemwbs", SWEMWBS, "stale-visit-1")
+        answer(v, "swemwbs", SWEMWBS, "stale-visit-1", NOW)
     assert not Response.objects.exists()
     assert not Receipt.objects.exists()
 
@@ -316,11 +320,11 @@ def test_the_wave_s_pages_are_read_again_under_the_lock(multi_link: Invitation) 
     wave.pages = ["swemwbs", "ons4"]
     wave.save(update_fields=["pages"])
     with pytest.raises(DataError, match="no longer asks 'caseload'"):
-        answer(v, "caseload", {"caseload_1": "12"}, None)
+        answer(v, "caseload", {"caseload_1": "12"}, None, NOW)
     assert not Response.objects.exists()
-    assert answer(v, "swemwbs", SWEMWBS, None).complete is False
+    assert answer(v, "swemwbs", SWEMWBS, None, NOW).complete is False
     ons4 = {"ons4_1": "7", "ons4_2": "8", "ons4_3": "6", "ons4_4": "3"}
-    assert answer(v, "ons4", ons4, None).complete is True  # by the two pages left
+    assert answer(v, "ons4", ons4, None, NOW).complete is True  # by the two pages left
     multi_link.refresh_from_db()
     assert multi_link.completed_at is not None
 
@@ -348,6 +352,7 @@ import json, os, sys, threading, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hearten.web.settings")
 import django
 django.setup()
+from datetime import UTC, datetime
 from django.db import connection, transaction
 from hearten.surveys.models import Response
 from hearten.surveys.services import answer
@@ -355,6 +360,7 @@ from hearten.surveys.visits import visit
 from hearten.trials.models import Participant
 from hearten.trials.people import withdraw
 Participant.objects.update(consent="consented")
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)  # the clock both are given
 token = sys.argv[1]
 v = visit(token)  # what the survey page read before the participant left
 person = Participant.objects.get(invitations__token=token)
@@ -373,7 +379,7 @@ def waiting():
 def leave():
     try:
         with transaction.atomic():
-            withdraw(person.trial, person.pseudonym, by="participant")
+            withdraw(person.trial, person.pseudonym, by="participant", now=NOW)
             withdrawing.set()
             for _ in range(3000):  # polls, not a timer: at most 30 s for a stuck sender
                 if waiting():
@@ -387,7 +393,7 @@ def send():
     sender.append(threading.get_ident())
     try:
         withdrawing.wait()
-        answer(v, "swemwbs", {f"swemwbs_{i}": "4" for i in range(1, 8)}, "device-key-1")
+        answer(v, "swemwbs", {f"swemwbs_{i}": "4" for i in range(1, 8)}, "device-key-1", NOW)
         told.append("stored")
     except Exception as exc:
         told.append(type(exc).__name__ + ": " + str(exc))

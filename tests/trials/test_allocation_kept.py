@@ -23,6 +23,9 @@ from hearten.trials.models import (
 )
 from hearten.trials.verify import _time_check, verify_trial
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 THEN = datetime(2026, 9, 1, 9, 30, tzinfo=UTC)
@@ -54,8 +57,8 @@ def test_erasing_a_person_keeps_their_pseudonymous_allocation(trial: Any) -> Non
     person = Participant.objects.filter(trial=trial).order_by("pseudonym").first()
     assert person is not None
     before = list(AllocatedUnit.objects.order_by("id").values_list("unit_key", "arm_id"))
-    withdraw(trial, person.pseudonym)
-    erase_participant(person)
+    withdraw(trial, person.pseudonym, now=NOW)
+    erase_participant(person, now=NOW)
     assert list(AllocatedUnit.objects.order_by("id").values_list("unit_key", "arm_id")) == before
     assert all(c.ok for c in verify_trial(trial))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,9 @@ from hearten.errors import DataError, NotFound
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.harms import HarmCount, harms_by_arm, log_harm
 from hearten.trials.models import AuditEvent
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +27,17 @@ def test_entries_are_counted_by_the_arm_of_the_person_concerned(trial: Any) -> N
         by_arm.setdefault(arm, []).append(pid)
     people = {p.pk: p.pseudonym for p in trial.participants.all()}
     first, second = (people[i] for i in by_arm["letters"][:2])
-    log_harm(trial, "Upset by a letter that named the wrong case", pseudonym=first)
-    log_harm(trial, "Distressed after the survey", pseudonym=first, serious=True)
+    log_harm(trial, "Upset by a letter that named the wrong case", pseudonym=first, now=NOW)
+    log_harm(trial, "Distressed after the survey", pseudonym=first, serious=True, now=NOW)
     log_harm(trial, "Felt pressured to take part", kind="concern", source="participant",
-             pseudonym=second)  # fmt: skip
-    log_harm(trial, "Anonymous worry about who sees answers", kind="concern", source="participant")
+             pseudonym=second, now=NOW)  # fmt: skip
+    log_harm(
+        trial,
+        "Anonymous worry about who sees answers",
+        kind="concern",
+        source="participant",
+        now=NOW,
+    )
     assert harms_by_arm(trial) == [
         HarmCount("letters", "harm", entries=2, serious=1, people=1),
         HarmCount("letters", "concern", entries=1, serious=0, people=1),
@@ -40,9 +50,9 @@ def test_entries_are_counted_by_the_arm_of_the_person_concerned(trial: Any) -> N
 
 def test_bad_entries_are_refused(trial: Any) -> None:
     with pytest.raises(DataError, match="description is empty"):
-        log_harm(trial, "   ")
+        log_harm(trial, "   ", now=NOW)
     with pytest.raises(NotFound, match="no participant 'P-NOBODY'"):
-        log_harm(trial, "A harm", pseudonym="P-NOBODY")
+        log_harm(trial, "A harm", pseudonym="P-NOBODY", now=NOW)
 
 
 def test_the_command_logs_a_concern(hearten: Callable[..., Any], trial: Any) -> None:
@@ -63,8 +73,10 @@ def test_the_logs_kinds_and_sources_are_typed_choices(trial: Any) -> None:
 
     assert HarmReport._meta.get_field("kind").choices == HarmKind.choices
     assert HarmReport._meta.get_field("source").choices == HarmSource.choices
-    entry = log_harm(trial, "Worried", kind=HarmKind.CONCERN, source=HarmSource.PARTICIPANT)
+    entry = log_harm(
+        trial, "Worried", kind=HarmKind.CONCERN, source=HarmSource.PARTICIPANT, now=NOW
+    )
     entry.refresh_from_db()
     assert (entry.kind, entry.source) == (HarmKind.CONCERN, HarmSource.PARTICIPANT)
     with pytest.raises(DataError, match="kind is harm or concern"):
-        log_harm(trial, "Odd", kind="complaint")  # type: ignore[arg-type]
+        log_harm(trial, "Odd", kind="complaint", now=NOW)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,9 @@ from hearten.trials.roster import import_roster
 from hearten.web.dpia_facts import access_of
 from tests.analysis.test_plan import _ready
 from tests.conftest import roster_text
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +60,7 @@ def test_withdrawal_keeps_answers_by_default(trial: Any) -> None:
     person = _first(trial)
     before = Response.objects.filter(invitation__participant=person).count()
     assert before > 0
-    withdraw(trial, person.pseudonym)
+    withdraw(trial, person.pseudonym, now=NOW)
     assert Response.objects.filter(invitation__participant=person).count() == before
     person.refresh_from_db()
     assert person.erased_at is None
@@ -70,7 +73,7 @@ def test_withdrawal_under_an_erase_policy_removes_the_rows(trial: Any, tmp_path:
     _with_hr(trial, person, tmp_path)
     assert Response.objects.filter(invitation__participant=person).exists()
     assert AbsenceSpell.objects.filter(participant=person).exists()
-    withdraw(trial, person.pseudonym)
+    withdraw(trial, person.pseudonym, now=NOW)
     assert not Response.objects.filter(invitation__participant=person).exists()
     assert not AbsenceSpell.objects.filter(participant=person).exists()
     key = IdentityKey.objects.get(participant=person)
@@ -86,7 +89,7 @@ def test_withdrawal_under_an_erase_policy_removes_the_rows(trial: Any, tmp_path:
     flow = run_analysis(trial).result["flow"]
     assert sum(f["withdrawn"] for f in flow) == 1
     with pytest.raises(StateError, match="erased on"):
-        erase_participant(person)
+        erase_participant(person, now=NOW)
 
 
 def test_erasure_on_request_needs_a_withdrawal(hearten: Any, trial: Any) -> None:
@@ -95,7 +98,7 @@ def test_erasure_on_request_needs_a_withdrawal(hearten: Any, trial: Any) -> None
     r = hearten("trial", "erase", trial.slug, person.pseudonym)
     assert r.code == 2
     assert "has not withdrawn" in r.err
-    withdraw(trial, person.pseudonym)
+    withdraw(trial, person.pseudonym, now=NOW)
     r = hearten("trial", "erase", trial.slug, person.pseudonym)
     assert r.code == 0, r.err
     assert "survey answers" in r.out
@@ -107,7 +110,7 @@ def test_a_revoked_link_stops_working(client: Client, trial: Any) -> None:
     person = _first(trial)
     token = Invitation.objects.filter(participant=person).first().token  # type: ignore[union-attr]
     assert client.get(f"/s/{token}/").status_code == 200
-    assert revoke_links(trial, [person.pseudonym]) == 2  # baseline and follow-up
+    assert revoke_links(trial, [person.pseudonym], now=NOW) == 2  # baseline and follow-up
     page = client.get(f"/s/{token}/")
     assert page.status_code == 410
     assert b"has been switched off" in page.content
@@ -181,7 +184,7 @@ def test_no_email_goes_to_a_revoked_link(trial: Any) -> None:
     person = _first(trial)
     message = Message.objects.filter(invitation__participant=person).first()
     assert message is not None
-    revoke_links(trial, [person.pseudonym])
+    revoke_links(trial, [person.pseudonym], now=NOW)
     message.refresh_from_db()
     assert _unwanted(message, timezone.now()) == "link revoked"
 
@@ -198,7 +201,7 @@ def test_inviting_again_never_writes_a_revoked_link_into_the_links_file(
     assert person is not None
     token = Invitation.objects.get(participant=person, wave__name="baseline").token
     assert token in path.read_text()
-    revoke_links(trial, [person.pseudonym])
+    revoke_links(trial, [person.pseudonym], now=NOW)
     r = hearten("trial", "invite", trial.slug, "baseline")
     assert r.code == 0, r.err
     text = path.read_text()
@@ -243,8 +246,8 @@ def test_a_purge_applied_again_after_a_restore_checks_retention_on_the_clock_giv
     _privacy(trial, ends_on="2027-01-31", retain_until="2027-12-31")
     ledger = [Erasure(trial.slug, "", "2028-01-01T09:00:00+00:00")]
     with pytest.raises(StateError, match="until 2027-12-31"):
-        reapply(ledger, date(2027, 12, 31))
-    assert reapply(ledger, date(2028, 1, 1)) == (0, 1)
+        reapply(ledger, datetime(2027, 12, 31, 12, tzinfo=UTC))
+    assert reapply(ledger, datetime(2028, 1, 1, 12, tzinfo=UTC)) == (0, 1)
     trial.refresh_from_db()
     assert trial.purged_at is not None
     assert not IdentityKey.objects.filter(participant__trial=trial).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,9 @@ from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery, withdraw
 from tests.conftest import sign_in
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -74,7 +78,7 @@ def test_withdrawn_staff_leave_every_delivery_list(client: Client, randomised: A
     leaver = next(
         p for p in Participant.objects.filter(trial=randomised) if arms[p.id] == "letters"
     )
-    withdraw(randomised, leaver.pseudonym, "left-employer")
+    withdraw(randomised, leaver.pseudonym, "left-employer", now=NOW)
     _login(client, "coord")
     assert (
         leaver.pseudonym not in client.get(f"/trials/{randomised.slug}/delivery/").content.decode()

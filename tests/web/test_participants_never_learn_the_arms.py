@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,9 @@ from hearten.trials.design import DesignError, parse_design
 from hearten.trials.public import arm_words_in
 from tests.conftest import Inbox
 
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -39,7 +42,7 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
 ) -> None:
     randomise_trial(trial, 7)
     wave = get_wave(trial, "baseline")
-    invite(wave)
+    invite(wave, NOW)
     enrol(trial, "letters", timezone.localdate() - timedelta(days=8))
     invitations = list(Invitation.objects.filter(wave=wave).order_by("id"))
     arm_of = arms_by_participant(trial)
@@ -65,7 +68,7 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
         pages.append(client.post(base, {"page": "swemwbs", **answers}))  # check your answers
         sent = {"page": "swemwbs", "checked": "yes", **answers}
         pages.append(client.post(base, sent, follow=True))  # thanks
-        record_consent(decliner, False)
+        record_consent(decliner, False, now=NOW)
         pages.append(client.get(f"/s/{decliner.token}/"))
         out = f"/s/{leaver.token}/leave-study/"
         pages.append(client.post(out, {"choice": "stop"}))  # are you sure?
@@ -99,7 +102,7 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
         assert "Raise a concern" in body
         assert "Privacy notice" in body
     closer = by_arm["control"][3]
-    close_wave(wave)
+    close_wave(wave, NOW)
     closed = Client().get(f"/s/{closer.token}/").content.decode()
     assert "This survey has closed" in closed
     assert _leaks(closed, trial) is None

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import get_wave, invite, record_consent, save_page
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.people import add_role, open_delivery
 from tests.conftest import sign_in
+
+#: The clock the services are given (a fixed one: nothing here depends on the day).
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -21,10 +26,12 @@ ANSWERS = {f"swemwbs_{i}": 3 for i in range(1, 8)}
 
 @pytest.fixture
 def answered(trial: Any) -> Any:
-    invite(get_wave(trial, "baseline"))
+    """Opened and partly answered now: the page shows the schedule by the real clock."""
+    now = timezone.now()
+    invite(get_wave(trial, "baseline"), now)
     for inv in Invitation.objects.filter(wave__trial=trial).order_by("id")[:13]:
-        record_consent(inv, True)
-        save_page(inv, "swemwbs", ANSWERS)
+        record_consent(inv, True, now=now)
+        save_page(inv, "swemwbs", ANSWERS, now=now)
     randomise_trial(trial, 1)
     return trial
 
@@ -47,7 +54,7 @@ def test_small_teams_are_hidden_with_a_partner(client: Client, trial: Any) -> No
     design["monitoring"] = {"min_group": 6}  # teams of 5 are all too small
     trial.design = parse_design_dict(design)
     trial.save()
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), NOW)
     evaluator = get_user_model().objects.create_user("eve", password=PASSWORD)
     trial.evaluators.add(evaluator)
     sign_in(client, "eve", PASSWORD)
@@ -81,13 +88,13 @@ def _team_order(page: str) -> list[str]:
 
 
 def test_teams_sort_filter_and_the_low_ones_are_marked(client: Client, trial: Any) -> None:
-    invite(get_wave(trial, "baseline"))
+    invite(get_wave(trial, "baseline"), NOW)
     # DU-0: 4 of 5 answer (80%), DU-1: 2 of 5 (40%), DU-2: 3 of 5 (60%), DU-3: 1 of 5 (20%):
     # nothing need be hidden.
     for team, n in (("DU-0", 4), ("DU-1", 2), ("DU-2", 3), ("DU-3", 1)):
         for inv in Invitation.objects.filter(wave__trial=trial, participant__team__code=team)[:n]:
-            record_consent(inv, True)
-            save_page(inv, "swemwbs", ANSWERS)
+            record_consent(inv, True, now=NOW)
+            save_page(inv, "swemwbs", ANSWERS, now=NOW)
     add_role(trial, "coord", "coordinator", [], PASSWORD, sites=["Dudley"])
     sign_in(client, "coord", PASSWORD)
     url = f"/trials/{trial.slug}/responses/"

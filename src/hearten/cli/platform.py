@@ -192,10 +192,12 @@ def withdraw(
 ) -> None:
     """Record that a participant has left: no more surveys, reminders or interventions."""
     require_database()
+    from django.utils import timezone
+
     from hearten.trials.lifecycle import get_trial
     from hearten.trials.people import withdraw as record
 
-    p = record(get_trial(trial), pseudonym, reason)
+    p = record(get_trial(trial), pseudonym, reason, now=timezone.now())
     kept = "erased" if p.erased_at is not None else "kept"
     out.print(
         f"{p.pseudonym} has withdrawn from {trial}. Answers already given are {kept} and they "
@@ -217,6 +219,8 @@ def harm(
 ) -> None:
     """Add to the harms and concerns log (counted by arm in the trial report)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.trials.harms import log_harm
     from hearten.trials.lifecycle import get_trial
 
@@ -227,6 +231,7 @@ def harm(
         source="participant" if concern else "evaluator",
         pseudonym=participant,
         serious=serious,
+        now=timezone.now(),
     )
     out.print(f"Logged {entry.kind} {entry.pk} for {trial}; the trial report counts it by arm.")
 
@@ -360,10 +365,12 @@ def revoke_links_cmd(
 ) -> None:
     """Switch off participant survey links (a lost or forwarded link, or the whole trial)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.surveys.services import revoke_links
     from hearten.trials.lifecycle import get_trial
 
-    count = revoke_links(get_trial(trial), pseudonym)
+    count = revoke_links(get_trial(trial), pseudonym, now=timezone.now())
     out.print(f"{count} link(s) of {trial} no longer work.")
 
 
@@ -373,6 +380,8 @@ def erase_cmd(
 ) -> None:
     """Erase a withdrawn participant's data at their request (whatever the trial's policy)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.errors import StateError
     from hearten.trials.lifecycle import get_trial
     from hearten.trials.models import Participant
@@ -388,7 +397,7 @@ def erase_cmd(
             f"{pseudonym} has not withdrawn: record the withdrawal first "
             f"(hearten trial withdraw {trial} {pseudonym})"
         )
-    counts = erase_participant(person)
+    counts = erase_participant(person, now=timezone.now())
     out.print(f"{pseudonym}'s data are erased: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 

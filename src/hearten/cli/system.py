@@ -159,9 +159,10 @@ def worker(
         out.print(f"{mail.retry_failed()} failed e-mail(s) will be sent again.")
 
     def one_round() -> None:
+        from django.utils import timezone
         from django_tasks_db.management.commands.db_worker import Worker
 
-        due = mail.sweep()
+        due = mail.sweep(timezone.now())  # the worker is the edge: it reads the clock
         Worker(
             queue_names=["default"],
             interval=0.1,
@@ -179,8 +180,6 @@ def worker(
         ended = clear_expired_sessions()
         if ended:
             out.print(f"{ended} expired sign-in session(s) deleted.")
-        from django.utils import timezone
-
         pruned = prune_sign_ins(timezone.now())
         if pruned:
             out.print(f"{pruned} council sign-in record(s) past their retention deleted.")
@@ -247,14 +246,15 @@ def restore_cmd(
     finally:
         connection.close()
     erasures += read_ledger()
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+    now = timezone.now()  # the command is the edge: the one reading of the clock
+    stamp = now.strftime("%Y%m%d-%H%M%S-%f")
     kept = safety_copy(settings.HEARTEN.home / "backups", stamp)
     restore(file)
     stale = clear_generated(settings.HEARTEN.home, keep=RELEASE)
     if upgrades:
         applied = upgrade_database()
         out.print(f"The backup was made by an earlier version: {len(applied)} upgrade(s) applied.")
-    erased, purged = reapply(erasures, timezone.localdate())
+    erased, purged = reapply(erasures, now)
     if erased or purged:
         from hearten.trials.privacy import compact_database
 

@@ -131,7 +131,7 @@ def build_demo(seed: int = 2019, console: Console | None = None, force: bool = F
     delivered = deliver_letters(trial, rng, home, steps)
     # The letter's effect reaches those who received one (a CACE of TRUE_EFFECT).
     shift = {pseudonym: TRUE_EFFECT for pseudonym in delivered}
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), timezone.now())
     answer_wave(trial, "follow-up", by_id, rng, steps, shift)
     report = analyse_and_report(trial, steps)
 

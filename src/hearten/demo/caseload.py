@@ -59,7 +59,8 @@ def _answer_period(
     from hearten.surveys.models import Invitation
     from hearten.surveys.services import invite, record_consent, submit_response
 
-    invite(trial.waves.get(name=wave))
+    now = timezone.now()  # the demo is the edge: the period's one reading of the clock
+    invite(trial.waves.get(name=wave), now)
     invitations = (
         Invitation.objects.filter(wave__trial=trial, wave__name=wave)
         .select_related("participant", "participant__identity", "participant__team")
@@ -69,14 +70,15 @@ def _answer_period(
         for inv in invitations:
             person = people[inv.participant.identity.staff_id]
             if inv.participant.consent == "pending" and person.consent != "silent":
-                record_consent(inv, person.consent == "yes")
+                record_consent(inv, person.consent == "yes", now=now)
             if inv.participant.consent != "consented" or rng.random() >= 0.7:
                 continue
             team = inv.participant.team.code
             fresh = level[team] + rng.normal(0.0, 0.55)  # a new draw each period
             values = simulate_answers(rng, fresh, shift.get(team, 0.0))
-            submit_response(inv, {f"swemwbs_{i}": v for i, v in enumerate(values, 1)})
-            answer_own_questions(inv, own, SLUG)
+            swemwbs = {f"swemwbs_{i}": v for i, v in enumerate(values, 1)}
+            submit_response(inv, swemwbs, now=now)
+            answer_own_questions(inv, own, SLUG, now)
 
 
 def _write_hr(

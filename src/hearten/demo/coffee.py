@@ -87,7 +87,7 @@ def coffee_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
         _write_hr(people, began, rng, home)
         import_hr(trial, "leavers", home / "demo" / "coffee-leavers.csv", {})
         import_hr(trial, "absence", home / "demo" / "coffee-absence.csv", {})
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), timezone.now())
     answer_wave(trial, "follow-up", by_id, rng, steps)
     add_ipe(trial, RANDOMISATION_SEED + 12, ["arm"], 7)
     return analyse_and_report(trial, steps)

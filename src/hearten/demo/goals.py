@@ -66,7 +66,7 @@ def goals_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
                 save_module(e, module, {"goal": goal}, complete=True, now=timezone.now())
                 keep_going = CONTINUE
         cost_goals(trial, today)
-    invite(trial.waves.get(name="follow-up"))
+    invite(trial.waves.get(name="follow-up"), timezone.now())
     answer_wave(trial, "follow-up", by_id, rng, steps)
     add_ipe(trial, RANDOMISATION_SEED + 11, ["arm", "stage"], 8)
     return analyse_and_report(trial, steps)

@@ -13,6 +13,7 @@ arm sent for someone else is dropped, as a tampered form would be).
 from __future__ import annotations
 
 import zlib
+from datetime import datetime
 
 import numpy as np
 
@@ -50,8 +51,11 @@ def own_generator(slug: str) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32(f"own-questions:{slug}".encode()))
 
 
-def answer_own_questions(inv: Invitation, rng: np.random.Generator, slug: str) -> None:
-    """Answer every page of the trial's own questions in ``inv``'s wave (of trial ``slug``)."""
+def answer_own_questions(
+    inv: Invitation, rng: np.random.Generator, slug: str, now: datetime
+) -> None:
+    """Answer every page of the trial's own questions in ``inv``'s wave (of trial ``slug``)
+    at ``now`` (the demo's clock)."""
     for page in inv.wave.pages:
         if page in REGISTRY:
             continue
@@ -65,4 +69,4 @@ def answer_own_questions(inv: Invitation, rng: np.random.Generator, slug: str) -
             answers["kept"] = int(rng.choice([1, 2, 3, 4], p=KEPT[slug]))
         if rng.random() < COMMENTING:
             answers["comment"] = COMMENTS[int(rng.integers(len(COMMENTS)))]
-        save_page(inv, page, answers)
+        save_page(inv, page, answers, now=now)

@@ -63,17 +63,19 @@ def answer_wave(
     )
     survey = steps.step(trial_label(trial), f"{wave} survey answered", total=len(invitations))
     own = own_generator(trial.slug)  # the trial's own questions: a stream of their own
+    now = timezone.now()  # the demo is the edge: the wave is answered at one reading
     with survey as advance, transaction.atomic():
         for inv in invitations:
             person = people[inv.participant.identity.staff_id]
             if inv.participant.consent == "pending" and person.consent != "silent":
-                record_consent(inv, person.consent == "yes")
+                record_consent(inv, person.consent == "yes", now=now)
             answers = person.answers_baseline if wave == "baseline" else person.answers_follow_up
             if inv.participant.consent == "consented" and answers:
                 shift = (shift_for or {}).get(inv.participant.pseudonym, 0.0)
                 values = simulate_answers(rng, person.level, shift)
-                submit_response(inv, {f"swemwbs_{i}": v for i, v in enumerate(values, 1)})
-                answer_own_questions(inv, own, trial.slug)
+                swemwbs = {f"swemwbs_{i}": v for i, v in enumerate(values, 1)}
+                submit_response(inv, swemwbs, now=now)
+                answer_own_questions(inv, own, trial.slug, now)
             advance()
 
 
@@ -115,7 +117,7 @@ def enrol_and_randomise(
         write_roster(people, roster, offices)
         import_roster(trial, roster)
         by_id = {p.staff_id: p for p in people}
-        invite(trial.waves.get(name="baseline"))
+        invite(trial.waves.get(name="baseline"), timezone.now())
     answer_wave(trial, "baseline", by_id, rng, steps)
     with steps.step(label, "seed committed, plan locked, randomised"):
         commit_seed(trial, seed)  # published before the draw, revealed by it

@@ -205,7 +205,7 @@ def _enrolment(token: str) -> Enrolment | None:
 def _gone(request: HttpRequest, e: Enrolment | None) -> HttpResponse | None:
     if e is None:
         return render(request, "surveys/unknown.html", status=404)
-    dead = link_dead(e.trial, e.revoked_at)
+    dead = link_dead(e.trial, e.revoked_at, timezone.now())
     if dead:
         return render(
             request,
@@ -316,7 +316,9 @@ def leave_programme(request: HttpRequest, token: str) -> HttpResponse:
 
 def _live(e: Enrolment) -> bool:
     """The person has not left the study and the link still works."""
-    return e.participant.withdrawn_at is None and not link_dead(e.trial, e.revoked_at)
+    return e.participant.withdrawn_at is None and not link_dead(
+        e.trial, e.revoked_at, timezone.now()
+    )
 
 
 @never_cache

@@ -88,18 +88,18 @@ def retry_failed() -> int:
     )
 
 
-def sweep(now: datetime | None = None) -> int:
-    """Enqueue a task for every message that is due (or stuck mid-send); returns how many."""
-    moment = now or timezone.now()
-    stale = moment - STALE_AFTER
+def sweep(now: datetime) -> int:
+    """Enqueue a task for every message that is due at ``now`` (the caller's clock: the
+    worker's round), or stuck mid-send; returns how many."""
+    stale = now - STALE_AFTER
     Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=stale).update(
         status=MessageStatus.PENDING
     )
-    _revive_if_server_answers(moment)
+    _revive_if_server_answers(now)
     with transaction.atomic():
         due = list(
-            Message.objects.filter(status=MessageStatus.PENDING, due_at__lte=moment)
-            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=moment))
+            Message.objects.filter(status=MessageStatus.PENDING, due_at__lte=now)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
             .values_list("pk", flat=True)
         )
     for pk in due:
@@ -180,9 +180,9 @@ def _headers(message: Message, draft: Draft) -> dict[str, str]:
 REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
 
 
-def _failed(message: Message, exc: Exception) -> str:
-    """Record a failed try (module docstring) and log it in one line; returns what happened."""
-    now = timezone.now()
+def _failed(message: Message, exc: Exception, now: datetime) -> str:
+    """Record a failed try at ``now`` (the send task's one reading of the clock; module
+    docstring) and log it in one line; returns what happened."""
     attempts = message.attempts + 1
     refused = isinstance(exc, REFUSALS) and not (
         isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code < 500
@@ -247,7 +247,7 @@ def send_message(message_id: int) -> str:
     try:
         mail.send(fail_silently=False)
     except (OSError, smtplib.SMTPException) as exc:  # tried again later (module docstring)
-        return _failed(message, exc)
+        return _failed(message, exc, now)
     Message.objects.filter(pk=message_id).update(
         status=MessageStatus.SENT, sent_at=timezone.now(), attempts=message.attempts + 1,
         note="", retry_at=None, failing_since=None, failure="",

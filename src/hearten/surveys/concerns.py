@@ -100,5 +100,5 @@ def concern(request: HttpRequest, token: str) -> HttpResponse:
     if v is None:
         return render(request, "surveys/unknown.html", status=404)
     person = Participant.objects.select_related("trial").get(pk=v.participant_id)
-    live = not v.withdrawn and not v.dead()
+    live = not v.withdrawn and not v.dead(timezone.now())
     return concern_page(request, v.study, f"/s/{token}/", person, leave=live)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from hearten.surveys.study import Study, frame
@@ -36,7 +37,9 @@ def information(request: HttpRequest, token: str) -> HttpResponse:
     v = visit(token)
     if v is None:
         return render(request, "surveys/unknown.html", status=404)
-    return information_page(request, v.study, f"/s/{token}/", not v.withdrawn and not v.dead())
+    return information_page(
+        request, v.study, f"/s/{token}/", not v.withdrawn and not v.dead(timezone.now())
+    )
 
 
 @never_cache
@@ -45,4 +48,6 @@ def privacy(request: HttpRequest, token: str) -> HttpResponse:
     v = visit(token)
     if v is None:
         return render(request, "surveys/unknown.html", status=404)
-    return privacy_page(request, v.study, f"/s/{token}/", not v.withdrawn and not v.dead())
+    return privacy_page(
+        request, v.study, f"/s/{token}/", not v.withdrawn and not v.dead(timezone.now())
+    )

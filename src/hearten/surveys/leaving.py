@@ -48,6 +48,7 @@ def leave_page(
                     WithdrawalReason.NO_LONGER_WISHES,
                     erase=choice == "erase",
                     by="participant",
+                    now=timezone.now(),  # the page is the edge
                 )
             except StateError:  # left a moment ago, on another device
                 person = Participant.objects.get(pk=participant.pk)

@@ -86,24 +86,22 @@ def _refusal(wave: Wave, within: set[int] | None, now: datetime) -> str:
     return ""
 
 
-def schedule_of(
-    wave: Wave, within: set[int] | None = None, now: datetime | None = None
-) -> Schedule:
-    """The wave's closing date and reminders (module docstring); reminders sent by hand
-    count only if they went to ``within``'s sites (``None``: every site)."""
-    moment = now or timezone.now()
+def schedule_of(wave: Wave, within: set[int] | None, now: datetime) -> Schedule:
+    """The wave's closing date and reminders at ``now`` (the caller's clock; module
+    docstring); reminders sent by hand count only if they went to ``within``'s sites
+    (``None``: every site)."""
     reminders = []
     if wave.opened_at is not None:
         planned = [wave.opened_at + timedelta(days=d) for d in wave.reminder_days or []]
-        reminders = [Reminder(due, due <= moment, False) for due in planned]
+        reminders = [Reminder(due, due <= now, False) for due in planned]
     rounds = _manual(wave, within).values("kind").annotate(at=Min("due_at"))
-    reminders += [Reminder(r["at"], r["at"] <= moment, True) for r in rounds]
+    reminders += [Reminder(r["at"], r["at"] <= now, True) for r in rounds]
     reminders.sort(key=lambda r: r.due)
-    why_not = _refusal(wave, within, moment)
+    why_not = _refusal(wave, within, now)
     return Schedule(
         opened=wave.opened_at,
         closes_on=wave.closes_on,
-        closed=wave.opened_at is not None and is_closed(wave, moment),
+        closed=wave.opened_at is not None and is_closed(wave, now),
         reminders=reminders,
         can_remind=not why_not,
         why_not=why_not,

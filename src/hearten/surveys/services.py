@@ -67,19 +67,18 @@ def get_wave(trial: Trial, name: str) -> Wave:
         raise NotFound(f"trial {trial.slug!r} has no wave {name!r} (waves: {names})") from None
 
 
-def link_dead(trial: Trial, revoked_at: datetime | None, now: datetime | None = None) -> str:
-    """Why a participant link no longer works: ``revoked``, ``ended`` (the trial's
-    ``privacy.ends_on`` has passed, or its identifiable data were purged), or ``""``."""
+def link_dead(trial: Trial, revoked_at: datetime | None, now: datetime) -> str:
+    """Why a participant link no longer works at ``now`` (the caller's clock): ``revoked``,
+    ``ended`` (the trial's ``privacy.ends_on`` has passed, or its identifiable data were
+    purged), or ``""``."""
     revoked, purged = revoked_at is not None, trial.purged_at is not None
     ends_on = None if revoked or purged else design_of(trial).privacy.ends_on
-    return why_dead(revoked, purged, ends_on, now or timezone.now())
+    return why_dead(revoked, purged, ends_on, now)
 
 
-def revoke_links(
-    trial: Trial, pseudonyms: Sequence[str] | None = None, now: datetime | None = None
-) -> int:
-    """Switch off the survey links of the people named (everyone's when none are named);
-    returns how many links stopped working."""
+def revoke_links(trial: Trial, pseudonyms: Sequence[str] | None = None, *, now: datetime) -> int:
+    """Switch off the survey links of the people named (everyone's when none are named) at
+    ``now`` (the caller's clock); returns how many links stopped working."""
     people = Participant.objects.filter(trial=trial)
     if pseudonyms:
         known = set(people.filter(pseudonym__in=pseudonyms).values_list("pseudonym", flat=True))
@@ -89,16 +88,16 @@ def revoke_links(
         people = people.filter(pseudonym__in=pseudonyms)
     with transaction.atomic():
         count = Invitation.objects.filter(participant__in=people, revoked_at=None).update(
-            revoked_at=now or timezone.now()
+            revoked_at=now
         )
         audit.record(trial, "links-revoked", {"participants": list(pseudonyms or []),
                                                "links": count})  # fmt: skip
     return count
 
 
-def is_closed(wave: Wave, now: datetime | None = None) -> bool:
-    """Closed by hand, or past its closing date."""
-    return past_closing(wave.closed_at is not None, wave.closes_on, now or timezone.now())
+def is_closed(wave: Wave, now: datetime) -> bool:
+    """Closed by hand, or past its closing date on ``now``'s day (the caller's clock)."""
+    return past_closing(wave.closed_at is not None, wave.closes_on, now)
 
 
 def pages_of(wave: Wave) -> list[Instrument]:
@@ -118,15 +117,15 @@ class IssuedLink:
     email: str = ""
 
 
-def invite(wave: Wave, now: datetime | None = None) -> list[IssuedLink]:
+def invite(wave: Wave, now: datetime) -> list[IssuedLink]:
     """Open the wave and issue links to everyone who has not declined or withdrawn and has
-    none yet; schedule their invitation and reminder e-mails. ``now``: the clock (the present
-    when not given), against which the wave's opening and closing dates are checked.
+    none yet; schedule their invitation and reminder e-mails. ``now``: the caller's clock, against
+    which the wave's opening and closing dates are checked; the time the wave opened and from
+    which its e-mails are due.
 
     Returns every live link of the wave (new and old), so the list can be sent again: never a
     revoked one.
     """
-    now = now or timezone.now()
     if is_closed(wave, now):
         raise StateError(f"wave {wave.name!r} has closed: no more links can be issued")
     today = timezone.localdate(now)
@@ -169,12 +168,12 @@ def invite(wave: Wave, now: datetime | None = None) -> list[IssuedLink]:
     return out
 
 
-def close_wave(wave: Wave, now: datetime | None = None) -> None:
-    """Close a wave: no more answers, links or reminders."""
+def close_wave(wave: Wave, now: datetime) -> None:
+    """Close a wave at ``now`` (the caller's clock): no more answers, links or reminders."""
     if wave.closed_at is not None:
         raise StateError(f"wave {wave.name!r} closed on {wave.closed_at:%Y-%m-%d} already")
     with transaction.atomic():
-        wave.closed_at = now or timezone.now()
+        wave.closed_at = now
         wave.save(update_fields=["closed_at"])
         audit.record(wave.trial, "wave-closed", {"wave": wave.name})
 
@@ -183,7 +182,8 @@ def record_consent(
     invitation: Invitation,
     consents: bool,
     statements: Mapping[str, bool] | None = None,
-    now: datetime | None = None,
+    *,
+    now: datetime,
 ) -> Participant:
     """Record a participant's answer to the consent question, and to the design's further
     statements (``statements``: ``hr``, ``interview``; only when they consent), each with the
@@ -192,10 +192,8 @@ def record_consent(
     The first answer stands, except that a refusal can be changed to consent until the wave
     closes, and consent given for an earlier information sheet than the design's
     ``participants.consent_version`` is asked for again. A repeated answer changes nothing.
-    ``now``: the clock (the present when not given): the time recorded, and whether the wave
-    has closed.
+    ``now``: the caller's clock: the time recorded, and whether the wave has closed.
     """
-    now = now or timezone.now()
     from hearten.surveys.study import study_of
     from hearten.trials.consent import record_answers
 
@@ -260,13 +258,15 @@ def save_page(
     instrument_name: str,
     answers: Mapping[str, object],
     key: str | None = None,
-    now: datetime | None = None,
+    *,
+    now: datetime,
 ) -> Submission:
     """Validate, score and store one page (module docstring): the one path every caller
     takes (the survey page, the command line, the demo). The link's rules (consent,
-    withdrawal, revocation, the study's end, the wave's closing at ``now``) are checked under
-    the participant's row lock (:func:`hearten.surveys.visits.store`), so none can change
-    between the check and the write.
+    withdrawal, revocation, the study's end, the wave's closing) are checked at ``now`` (the
+    caller's clock, also the time stored) under the participant's row lock
+    (:func:`hearten.surveys.visits.store`), so none can change between the check and the
+    write.
 
     ``key`` is the submission's idempotency key: a second call with the same key for the same
     invitation stores nothing and returns the page as stored (even if it was edited since).
@@ -291,13 +291,12 @@ def answer(
     instrument_name: str,
     answers: Mapping[str, object],
     key: str | None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Stored:
     """:func:`save_page` for the link as the survey page has just read it (no model objects,
     for the page under load). What ``v`` says of the link's state only refuses early; the
     rules are checked again, and decide, under the lock in
-    :func:`~hearten.surveys.visits.store`."""
-    now = now or timezone.now()  # one reading for the early refusal and the locked store
+    :func:`~hearten.surveys.visits.store`; both at ``now``, the caller's clock."""
     why = refusal(v.consent, v.withdrawn, v.revoked, v.purged, v.study.ends_on, now)
     if why:
         raise StateError(why)
@@ -311,6 +310,9 @@ def answer(
     return store(v.invitation_id, instrument_name, clean, scores, key, now)
 
 
-def submit_response(invitation: Invitation, answers: Mapping[str, object]) -> Submission:
-    """Save the page of the wave's main instrument (a one-page wave is then complete)."""
-    return save_page(invitation, invitation.wave.instrument, answers)
+def submit_response(
+    invitation: Invitation, answers: Mapping[str, object], *, now: datetime
+) -> Submission:
+    """Save the page of the wave's main instrument at ``now`` (the caller's clock); a one-page
+    wave is then complete."""
+    return save_page(invitation, invitation.wave.instrument, answers, now=now)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -34,40 +36,46 @@ from hearten.surveys.visits import Visit, mark_opened, visit
 from hearten.trials.choices import Consent
 
 
-def _visit(request: HttpRequest, token: str) -> Visit | HttpResponse:
-    """The link behind ``token`` (marked opened), or the page for an unknown link."""
+def _visit(request: HttpRequest, token: str, now: datetime) -> Visit | HttpResponse:
+    """The link behind ``token`` (marked opened at ``now``), or the page for an unknown link.
+
+    Each page reads the clock once, as it starts, and passes that ``now`` to every rule it
+    asks about the link (the services take the clock; they never read it)."""
     found = visit(token)
     if found is None:
         return render(request, "surveys/unknown.html", status=404)
     if not found.opened:
-        mark_opened(found.invitation_id)
+        mark_opened(found.invitation_id, now)
     return found
 
 
-def _frame(token: str, v: Visit, **more: object) -> dict[str, object]:
-    """The layout's context for ``v`` (:func:`hearten.surveys.study.frame`) and ``more``."""
-    live = not v.withdrawn and not v.dead()
+def _frame(token: str, v: Visit, now: datetime, **more: object) -> dict[str, object]:
+    """The layout's context for ``v`` at ``now`` (:func:`hearten.surveys.study.frame`) and
+    ``more``."""
+    live = not v.withdrawn and not v.dead(now)
     return {**frame(v.study, f"/s/{token}/", leave=live), **more}
 
 
-def _state_page(request: HttpRequest, token: str, v: Visit) -> HttpResponse | None:
-    """The page for a participant who cannot answer (any more), if that is the case."""
+def _state_page(request: HttpRequest, token: str, v: Visit, now: datetime) -> HttpResponse | None:
+    """The page for a participant who cannot answer (any more) at ``now``, if that is the
+    case."""
     if v.withdrawn:  # before a dead link: erasure at withdrawal also switches the link off
-        return render(request, "surveys/withdrawn.html", _frame(token, v, erased=v.erased))
-    dead = v.dead()
+        return render(request, "surveys/withdrawn.html", _frame(token, v, now, erased=v.erased))
+    dead = v.dead(now)
     if dead:
-        context = _frame(token, v, ended=dead == "ended")
+        context = _frame(token, v, now, ended=dead == "ended")
         return render(request, "surveys/revoked.html", context, status=410)
-    if v.consent == Consent.DECLINED and not (request.GET.get("reconsider") and not v.closed()):
-        return render(request, "surveys/declined.html", _frame(token, v, open=not v.closed()))
+    closed = v.closed(now)
+    if v.consent == Consent.DECLINED and not (request.GET.get("reconsider") and not closed):
+        return render(request, "surveys/declined.html", _frame(token, v, now, open=not closed))
     if v.completed:
-        return render(request, "surveys/thanks.html", _frame(token, v, already=True))
-    if v.closed():
-        return render(request, "surveys/closed.html", _frame(token, v, wave=v.wave))
+        return render(request, "surveys/thanks.html", _frame(token, v, now, already=True))
+    if closed:
+        return render(request, "surveys/closed.html", _frame(token, v, now, wave=v.wave))
     return None
 
 
-def _consent(request: HttpRequest, token: str, v: Visit) -> HttpResponse:
+def _consent(request: HttpRequest, token: str, v: Visit, now: datetime) -> HttpResponse:
     """Ask for consent before the first question (again if the information sheet changed
     materially, or if someone who said no changes their mind while the wave is open); a "no"
     is confirmed before it is recorded."""
@@ -75,19 +83,19 @@ def _consent(request: HttpRequest, token: str, v: Visit) -> HttpResponse:
     if request.method == "POST" and consent.is_valid():
         agrees = consent.cleaned_data["consent"] == "yes"
         if not agrees and request.POST.get("confirm") != "yes":
-            return render(request, "surveys/decline_confirm.html", _frame(token, v))
+            return render(request, "surveys/decline_confirm.html", _frame(token, v, now))
         inv = Invitation.objects.select_related("participant__trial", "wave").get(
             pk=v.invitation_id
         )
         statements = {s: bool(consent.cleaned_data.get(s)) for s in ("hr", "interview")}
-        record_consent(inv, agrees, statements)
+        record_consent(inv, agrees, statements, now=now)
         if agrees:
             return redirect(f"{reverse('survey', kwargs={'token': token})}?consented=1")
         return redirect("survey", token=token)
     again = v.consent == Consent.CONSENTED
     shown = survey_estimate(v.study, v.pages, own_pages(v), closes_on=v.closes_on, again=again)
     context = {
-        **_frame(token, v),
+        **_frame(token, v, now),
         **consent_context(v.study, shown, v.closes_on, again, f"/s/{token}/"),
         "form": consent,
     }
@@ -105,7 +113,8 @@ def consent_record(request: HttpRequest, token: str) -> HttpResponse:
 
     records = standing(Participant.objects.get(pk=v.participant_id))
     rows = [(text, records[s]) for s, text in v.study.statements if s in records]
-    return render(request, "surveys/consent_record.html", _frame(token, v, rows=rows))
+    context = _frame(token, v, timezone.now(), rows=rows)
+    return render(request, "surveys/consent_record.html", context)
 
 
 def _to_page(token: str, index: int) -> HttpResponse:
@@ -125,14 +134,15 @@ def _blank_questions(name: str) -> SafeString:
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     """Route the participant to the step they are at (module docstring)."""
-    v = _visit(request, token)
+    now = timezone.now()  # the page is the edge: the one reading of the clock
+    v = _visit(request, token, now)
     if isinstance(v, HttpResponse):
         return v
-    stop = _state_page(request, token, v)
+    stop = _state_page(request, token, v, now)
     if stop is not None:
         return stop
     if v.asks_consent() or v.consent == Consent.DECLINED:  # declined: reconsidering (above)
-        return _consent(request, token, v)
+        return _consent(request, token, v, now)
     first_open = v.first_open()
     if first_open is None:  # every page saved a moment ago on another device
         return redirect("survey-done", token=token)
@@ -157,15 +167,17 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         except DataError:
             pass  # refused below, with the reasons
         else:
-            return _check_answers(request, token, v, instrument.name, pending)
+            return _check_answers(request, token, v, instrument.name, pending, now)
     if bound:
         # Stored straight from the post (the instrument checks every answer); the form is
         # built only to explain a refusal, which keeps the busiest request light.
         try:
-            stored = answer(v, instrument.name, request.POST, request.POST.get("receipt") or None)
+            key = request.POST.get("receipt") or None
+            stored = answer(v, instrument.name, request.POST, key, now)
         except StateError:
             again = visit(token)
-            return (again and _state_page(request, token, again)) or redirect("survey", token=token)
+            stop = _state_page(request, token, again, now) if again else None
+            return stop or redirect("survey", token=token)
         except DataError:
             form = _form(instrument, request.POST, saved)
             if form.is_valid():  # the answers were fine: a tampered key, so a fresh page
@@ -191,6 +203,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         _frame(
             token,
             v,
+            now,
             wave=v.wave,
             form=form,
             questions_html=questions_html,
@@ -219,7 +232,12 @@ def _form(
 
 
 def _check_answers(
-    request: HttpRequest, token: str, v: Visit, last: str, pending: Mapping[str, object]
+    request: HttpRequest,
+    token: str,
+    v: Visit,
+    last: str,
+    pending: Mapping[str, object],
+    now: datetime,
 ) -> HttpResponse:
     """Every answer, page by page, before the last page is stored and the survey sent; the
     last page's answers travel in the form (nothing is stored until "Send my answers")."""
@@ -233,6 +251,7 @@ def _check_answers(
     context = _frame(
         token,
         v,
+        now,
         sections=sections,
         last=last,
         pending=sorted(pending.items()),
@@ -244,12 +263,12 @@ def _check_answers(
 
 @never_cache
 def done(request: HttpRequest, token: str) -> HttpResponse:
-    v = _visit(request, token)
+    now = timezone.now()
+    v = _visit(request, token, now)
     if isinstance(v, HttpResponse):
         return v
-    if not v.completed or v.dead():
+    if not v.completed or v.dead(now):
         return redirect("survey", token=token)
     support = v.pages[-1] in v.saved and comment_flags(v, v.pages[-1])
-    return render(
-        request, "surveys/thanks.html", _frame(token, v, already=False, comment_support=support)
-    )
+    context = _frame(token, v, now, already=False, comment_support=support)
+    return render(request, "surveys/thanks.html", context)

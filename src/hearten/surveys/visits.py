@@ -94,13 +94,13 @@ class Visit:
     purged: bool
     saved: dict[str, dict[str, Any]]
 
-    def dead(self, now: datetime | None = None) -> str:
-        """Why the link no longer works (``revoked`` or ``ended``), or ``""``."""
-        return why_dead(self.revoked, self.purged, self.study.ends_on, now or timezone.now())
+    def dead(self, now: datetime) -> str:
+        """Why the link no longer works at ``now`` (``revoked`` or ``ended``), or ``""``."""
+        return why_dead(self.revoked, self.purged, self.study.ends_on, now)
 
-    def closed(self, now: datetime | None = None) -> bool:
-        """The wave has closed (by hand, or its closing date has passed)."""
-        return past_closing(self.wave_closed, self.closes_on, now or timezone.now())
+    def closed(self, now: datetime) -> bool:
+        """The wave has closed at ``now`` (by hand, or its closing date has passed)."""
+        return past_closing(self.wave_closed, self.closes_on, now)
 
     def asks_consent(self) -> bool:
         """The consent page comes first: not yet answered, or consent was given for an
@@ -168,13 +168,14 @@ def visit(token: str) -> Visit | None:
     )
 
 
-def mark_opened(invitation_id: int) -> None:
-    """Record when the link was first opened (engagement: opened but not answered)."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+def mark_opened(invitation_id: int, now: datetime) -> None:
+    """Record ``now`` (the caller's clock) as when the link was first opened (engagement:
+    opened but not answered)."""
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as c:
         c.execute(
             "UPDATE surveys_invitation SET opened_at = %s WHERE id = %s AND opened_at IS NULL",
-            [now, invitation_id],
+            [stamp, invitation_id],
         )
 
 
@@ -221,9 +222,10 @@ def store(
     answers: dict[str, Any],
     scores: dict[str, float],
     key: str | None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Stored:
-    """Save one validated, scored page under the participant's row lock.
+    """Save one validated, scored page under the participant's row lock, at ``now`` (the
+    caller's clock: the rules are checked against it and it is the time stored).
 
     Every rule of the link is read afresh under the lock, whatever the caller read before:
     consent, withdrawal, revocation and the study's end (:func:`refusal`; the end is the
@@ -239,7 +241,6 @@ def store(
         StateError: a rule above refuses, or the survey is complete and this page was never
             saved (nothing is stored).
     """
-    now = now or timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic(), connection.cursor() as c:
         if connection.vendor == "postgresql":  # SQLite: BEGIN IMMEDIATE took the write lock

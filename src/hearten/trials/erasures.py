@@ -21,7 +21,7 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -119,10 +119,10 @@ def erasures_held() -> list[Erasure]:
     return found
 
 
-def reapply(erasures: list[Erasure], today: date) -> tuple[int, int]:
-    """Erase again every listed participant the database still holds, and purge again every
-    listed trial it holds unpurged (its retention date checked against ``today``, the
-    caller's clock); return (participants erased, trials purged)."""
+def reapply(erasures: list[Erasure], now: datetime) -> tuple[int, int]:
+    """Erase again every listed participant the database still holds (at ``now``, the
+    caller's clock), and purge again every listed trial it holds unpurged (its retention date
+    checked against ``now``'s day); return (participants erased, trials purged)."""
     from hearten.trials.privacy import erase_participant, purge_identifiable
 
     erased = purged = 0
@@ -132,12 +132,12 @@ def reapply(erasures: list[Erasure], today: date) -> tuple[int, int]:
                 trial__slug=e.trial, pseudonym=e.participant, erased_at__isnull=True
             ).first()
             if person is not None:
-                erase_participant(person)
+                erase_participant(person, now=now)
                 erased += 1
     for slug in sorted({e.trial for e in erasures if not e.participant}):
         trial = Trial.objects.filter(slug=slug, purged_at__isnull=True).first()
         if trial is not None:
-            purge_identifiable(trial, today=today)
+            purge_identifiable(trial, timezone.localdate(now))
             purged += 1
     return erased, purged
 

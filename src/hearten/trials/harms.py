@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from django.utils import timezone
-
 from hearten.errors import DataError, NotFound
 from hearten.trials import audit
 from hearten.trials.choices import HarmKind, HarmSource
@@ -30,10 +28,10 @@ def log_harm(
     source: Literal["evaluator", "participant"] = "evaluator",
     pseudonym: str | None = None,
     serious: bool = False,
-    now: datetime | None = None,
+    now: datetime,
 ) -> HarmReport:
     """Add an entry to the trial's harms and concerns log, reported at ``now`` (the caller's
-    clock; the present when not given)."""
+    clock)."""
     text = description.strip()
     if not text:
         raise DataError("describe the harm or concern: the description is empty")
@@ -61,7 +59,7 @@ def log_harm(
         source=source,
         serious=serious,
         description=text,
-        reported_at=now or timezone.now(),
+        reported_at=now,
     )
 
 

@@ -22,7 +22,7 @@ def withdraw(
     *,
     erase: bool = False,
     by: Literal["evaluator", "participant"] = "evaluator",
-    now: datetime | None = None,
+    now: datetime,
 ) -> Participant:
     """Record that a participant has left the trial.
 
@@ -31,7 +31,7 @@ def withdraw(
     and they asked (``erase``; :func:`hearten.trials.privacy.erase_participant`, in the same
     transaction); either way they stay in their randomised arm for the intention-to-treat
     analysis, which counts them as not followed up. ``by``: who made the change (the audit log
-    says so). ``now``: the clock (the present when not given), the time recorded.
+    says so). ``now``: the caller's clock, the time recorded (and of the erasure, if any).
     """
     one_of(reason, [r.value for r in WithdrawalReason], "withdrawal reason", DataError)
     person = Participant.objects.filter(trial=trial, pseudonym=pseudonym).first()
@@ -47,7 +47,7 @@ def withdraw(
         )
     erasing = policy == "erase" or (policy == "ask" and erase)
     with transaction.atomic():
-        person.withdrawn_at = now or timezone.now()
+        person.withdrawn_at = now
         person.withdrawal_reason = reason
         person.save(update_fields=["withdrawn_at", "withdrawal_reason"])
         audit.record(trial, "withdrawal", {"participant": pseudonym, "reason": reason,
@@ -58,7 +58,7 @@ def withdraw(
         if erasing:
             from hearten.trials.privacy import erase_participant
 
-            erase_participant(person)
+            erase_participant(person, now=now)
     return person
 
 

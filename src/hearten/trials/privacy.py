@@ -14,7 +14,7 @@ anonymised analysis dataset.
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -36,9 +36,10 @@ def _collect(responses: list[tuple[Any, Any]]) -> dict[str, int]:
     return out
 
 
-def erase_participant(person: Participant) -> dict[str, int]:
+def erase_participant(person: Participant, *, now: datetime) -> dict[str, int]:
     """Delete everything the trial holds about ``person`` but their pseudonymous allocation and
-    staff number; returns the rows deleted, by kind (recorded in the audit log)."""
+    staff number, at ``now`` (the caller's clock, recorded as the time of the erasure); returns
+    the rows deleted, by kind (recorded in the audit log)."""
     if person.erased_at is not None:
         raise StateError(f"{person.pseudonym}'s data were erased on {person.erased_at:%Y-%m-%d}")
     with transaction.atomic():
@@ -46,7 +47,7 @@ def erase_participant(person: Participant) -> dict[str, int]:
         counts["contact details"] = IdentityKey.objects.filter(participant=person).update(
             email="", name="", address=""
         )
-        Participant.objects.filter(pk=person.pk).update(erased_at=timezone.now(), caseload=None)
+        Participant.objects.filter(pk=person.pk).update(erased_at=now, caseload=None)
         audit.record(person.trial, "erased", {"participant": person.pseudonym, "rows": counts})
         record_erasure(person.trial, person.pseudonym)  # the ledger and exports, on commit
     person.refresh_from_db()
@@ -54,7 +55,8 @@ def erase_participant(person: Participant) -> dict[str, int]:
 
 
 def purge_due(trial: Trial, today: date | None = None) -> date:
-    """The trial's retention date, checked to have passed; :class:`StateError` otherwise."""
+    """The trial's retention date, checked to have passed on ``today`` (the caller's clock);
+    :class:`StateError` otherwise."""
     until = design_of(trial).privacy.retain_until
     today = today or timezone.localdate()
     if until is None:
@@ -73,8 +75,9 @@ def purge_due(trial: Trial, today: date | None = None) -> date:
 
 
 def purge_identifiable(trial: Trial, today: date | None = None) -> dict[str, int]:
-    """Remove the trial's identifiable data after its retention date: staff numbers, names,
-    e-mail and postal addresses, links, letters and free text; returns rows by kind."""
+    """Remove the trial's identifiable data after its retention date (checked against
+    ``today``, the caller's clock): staff numbers, names, e-mail and postal addresses, links,
+    letters and free text; returns rows by kind."""
     purge_due(trial, today)
     with transaction.atomic():
         counts = _collect(trial_purged.send(sender=Trial, trial=trial))

@@ -57,13 +57,14 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
     labels = dict(trial.arms.values_list("name", "label"))
     show_arms = role == "evaluator" or trial.delivery_opened_at is not None
     waves = []
+    now = timezone.now()  # the page is the edge: one reading of the clock for every wave
     for w in trial.waves.exclude(opened_at=None):
         m = monitor(w, show_arms, sites)
         waves.append(
             {
                 "m": m,
                 "name": w.name,
-                "schedule": schedule_of(w, sites),
+                "schedule": schedule_of(w, sites, now),
                 "sites": [(site_names.get(c.key, c.key), c) for c in m.sites],
                 "teams": team_rows(m, names, design.monitoring.target, order, site, low_only),
                 "arms": [(labels.get(c.key) or c.key, c) for c in m.arms or []],
