@@ -163,7 +163,8 @@ def test_by_default_only_those_who_agreed_on_the_consent_page_to_be_contacted_ar
     earlier = timezone.now() - timedelta(days=1)
     for p in people[:6]:
         record_answers(p, {"interview": True}, 1, earlier)
-    record_answers(people[0], {"interview": False}, 1)  # changed their mind
+    changed = earlier + timedelta(hours=1)  # they changed their mind
+    record_answers(people[0], {"interview": False}, 1, changed)
     record_answers(people[6], {"interview": False}, 1, earlier)
     draw = draw_sample(consented, None, 10, seed=1, strata=["arm"])
     assert set(_sampled(draw)) == {p.pseudonym for p in people[1:6]}

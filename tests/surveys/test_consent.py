@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import close_wave, invite, record_consent
@@ -56,8 +57,8 @@ def test_each_statement_is_kept_with_its_version_and_time(
     assert {r.version for r in record.values()} == {1}
     assert record["surveys"].recorded_at is not None
     assert list(consented_to_interview(trial)) == [first.participant]
-    # A later "no" stands over the earlier "yes".
-    record_answers(first.participant, {"interview": False}, 1)
+    # A later "no" stands over the earlier "yes" (given on the page, by the real clock).
+    record_answers(first.participant, {"interview": False}, 1, timezone.now())
     assert list(consented_to_interview(trial)) == []
     receipt = client.get(f"/s/{first.token}/consent/").content.decode()
     assert "Your consent record" in receipt

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
 from hearten.errors import DataError
 from hearten.trials.models import ConsentRecord, Participant, Trial
@@ -24,20 +23,20 @@ def record_answers(
     participant: Participant,
     answers: Mapping[str, bool],
     version: int,
-    at: datetime | None = None,
+    at: datetime,
 ) -> list[ConsentRecord]:
-    """Store one record per statement answered (call inside the consent's transaction)."""
+    """Store one record per statement answered at ``at`` (the caller's clock; call inside the
+    consent's transaction)."""
     unknown = [s for s in answers if s not in STATEMENTS]
     if unknown:
         raise DataError(f"unknown consent statement {unknown[0]!r}: use {', '.join(STATEMENTS)}")
-    when = at or timezone.now()
     return ConsentRecord.objects.bulk_create(
         ConsentRecord(
             participant=participant,
             statement=s,
             agreed=agreed,
             version=version,
-            recorded_at=when,
+            recorded_at=at,
         )
         for s, agreed in answers.items()
     )
