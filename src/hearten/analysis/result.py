@@ -16,9 +16,11 @@ conditions (:mod:`~.associations`), moderators (:mod:`~.moderation`), families
 (:mod:`~.adjusted_families`) and coefficients (:mod:`~.coefficients`) are typed too, as are
 the HR outcomes (:mod:`~.hr_result`), attrition (:mod:`~.attrition_result`), the sites
 (:mod:`~.sites_result`), the multilevel model (:mod:`~.multilevel_result`), the multiple
-imputation (:mod:`~.imputation_result`) and the observed ICC (:mod:`~.observed_icc`).
-The sections below them (the CACE,
-the allocation, balance, flow, the plan's labels) stay JSON objects
+imputation (:mod:`~.imputation_result`), the observed ICC (:mod:`~.observed_icc`), the flow
+and the roster (:mod:`~.flow_counts`), the balance tables and sample-ratio tests
+(:mod:`~.balance_table`), the allocation and the arms (:mod:`~.allocation_record`) and the
+plan (:mod:`~.plan_status`).
+The sections below them (the CACE) stay JSON objects
 (:data:`JsonObject`) as the statistics layer's ``asdict`` made them.
 
 This module imports nothing heavy, so the report and the command line read stored runs
@@ -32,17 +34,21 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from hearten.analysis.adjusted_families import AdjustedFamily
+from hearten.analysis.allocation_record import AllocationRecord, RunArm
 from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
 from hearten.analysis.associations import StressorAssociation
 from hearten.analysis.attrition_result import AttritionResult
+from hearten.analysis.balance_table import BalanceRow, RandomisedBalance, SampleRatio
 from hearten.analysis.coefficients import Coefficient
 from hearten.analysis.cost_effectiveness import Economics
+from hearten.analysis.flow_counts import ArmFlow, Assessed
 from hearten.analysis.hr_result import HrResult
 from hearten.analysis.imputation_result import ImputationResult
 from hearten.analysis.keyed import Keyed, many, one
 from hearten.analysis.moderation import ModeratorEffect
 from hearten.analysis.multilevel_result import MultilevelResult
 from hearten.analysis.observed_icc import ObservedIcc
+from hearten.analysis.plan_status import PlanStatus
 from hearten.analysis.sites_result import SitesResult
 from hearten.analysis.uptake_figures import UptakeFigures
 
@@ -232,22 +238,22 @@ class AnalysisResult:
     moderators: tuple[ModeratorEffect, ...]
     attrition: AttritionResult | None
     families: tuple[AdjustedFamily, ...]
-    flow: tuple[JsonObject, ...]
-    assessed: JsonObject | None
-    balance: tuple[JsonObject, ...]
-    randomisation_balance: JsonObject | None
-    sample_ratio: tuple[JsonObject, ...]
-    allocation: JsonObject | None
-    arms: tuple[JsonObject, ...]
+    flow: tuple[ArmFlow, ...]
+    assessed: Assessed | None
+    balance: tuple[BalanceRow, ...]
+    randomisation_balance: RandomisedBalance | None
+    sample_ratio: tuple[SampleRatio, ...]
+    allocation: AllocationRecord | None
+    arms: tuple[RunArm, ...]
     economics: Economics | None
     as_of: str | None
-    plan: JsonObject | None
+    plan: PlanStatus | None
     extra: tuple[tuple[str, Any], ...] = field(default=())
 
     @property
     def labels(self) -> dict[str, str]:
         """Each arm's label by its name."""
-        return {a["name"]: a["label"] for a in self.arms}
+        return {a.name: a.label for a in self.arms}
 
     @property
     def outcomes(self) -> tuple[str, ...]:
@@ -302,16 +308,16 @@ class AnalysisResult:
             "moderators": [m.to_json() for m in self.moderators],
             "attrition": _write_part(self.attrition),
             "families": [f.to_json() for f in self.families],
-            "flow": list(self.flow),
-            "assessed": self.assessed,
-            "balance": list(self.balance),
-            "randomisation_balance": self.randomisation_balance,
-            "sample_ratio": list(self.sample_ratio),
-            "allocation": self.allocation,
-            "arms": list(self.arms),
+            "flow": [f.to_json() for f in self.flow],
+            "assessed": _write_part(self.assessed),
+            "balance": [b.to_json() for b in self.balance],
+            "randomisation_balance": _write_part(self.randomisation_balance),
+            "sample_ratio": [t.to_json() for t in self.sample_ratio],
+            "allocation": _write_part(self.allocation),
+            "arms": [a.to_json() for a in self.arms],
             "economics": None if self.economics is None else self.economics.to_json(),
             "as_of": self.as_of,
-            "plan": self.plan,
+            "plan": _write_part(self.plan),
         }
         out.update(self.extra)
         return out
@@ -348,15 +354,15 @@ class AnalysisResult:
             moderators=tuple(ModeratorEffect.from_json(m) for m in get("moderators")),
             attrition=_read_part(AttritionResult, get("attrition")),
             families=tuple(AdjustedFamily.from_json(f) for f in get("families")),
-            flow=tuple(value["flow"]),
-            assessed=get("assessed"),
-            balance=tuple(value["balance"]),
-            randomisation_balance=get("randomisation_balance"),
-            sample_ratio=tuple(get("sample_ratio")),
-            allocation=get("allocation"),
-            arms=tuple(value["arms"]),
+            flow=tuple(ArmFlow.from_json(f) for f in value["flow"]),
+            assessed=_read_part(Assessed, get("assessed")),
+            balance=tuple(BalanceRow.from_json(b) for b in value["balance"]),
+            randomisation_balance=_read_part(RandomisedBalance, get("randomisation_balance")),
+            sample_ratio=tuple(SampleRatio.from_json(t) for t in get("sample_ratio")),
+            allocation=_read_part(AllocationRecord, get("allocation")),
+            arms=tuple(RunArm.from_json(a) for a in value["arms"]),
             economics=None if get("economics") is None else Economics.from_json(get("economics")),
             as_of=get("as_of"),
-            plan=get("plan"),
+            plan=_read_part(PlanStatus, get("plan")),
             extra=tuple((k, v) for k, v in value.items() if k not in known),
         )

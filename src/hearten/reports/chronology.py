@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hearten.analysis.result import JsonObject
+from hearten.analysis.allocation_record import AllocationRecord
+from hearten.analysis.keyed import JsonObject
+from hearten.analysis.plan_status import PlanStatus
 
 
 def relative(at: str, reference: str, event: str) -> str:
@@ -24,37 +26,56 @@ def relative(at: str, reference: str, event: str) -> str:
     return f"at the same moment as {event}"
 
 
-def _declared(plan: JsonObject) -> str:
-    if not (plan.get("locked") and plan.get("locked_at")):
+def _declared(locked_at: str | None, amended: bool) -> str:
+    if not locked_at:
         return "in the analysis plan, which was never locked, so this is exploratory"
-    said = f"in the analysis plan locked on {plan['locked_at'][:10]}, before the results were seen"
-    if plan.get("deviations"):
+    said = f"in the analysis plan locked on {locked_at[:10]}, before the results were seen"
+    if amended:
         said += " (later changes are listed under “Changes to the plan”)"
     return said
 
 
-def report_chronology(allocation: JsonObject, plan: JsonObject | None) -> dict[str, str]:
-    """The report's order phrases for one stored analysis result's ``allocation`` and ``plan``.
+def chronology(
+    randomised_at: str, committed_at: str | None, locked_at: str | None, amended: bool
+) -> dict[str, str]:
+    """The report's order phrases from the recorded times: the randomisation, the seed's
+    commitment (``None`` when none), the plan's locking (``None`` when never locked) and
+    whether the locked plan was amended.
 
     ``seed``: how the seed's commitment relates to randomisation (empty when no seed was
     committed); ``plan``: how the plan's locking relates to it (empty when never locked);
     ``declared``: where the plan's choices were declared, for "moderators named ...". An
     order that defeats the purpose (a commitment or a lock after the draw) says so.
     """
-    a, plan = allocation, plan or {}
-    out = {"seed": "", "plan": "", "declared": _declared(plan)}
-    randomised = a["randomised_at"]
-    if a.get("committed_at"):
-        phrase = relative(a["committed_at"], randomised, "randomisation")
+    out = {"seed": "", "plan": "", "declared": _declared(locked_at, amended)}
+    if committed_at:
+        phrase = relative(committed_at, randomised_at, "randomisation")
         if not phrase.startswith("before"):
             phrase += (
-                f" (on {randomised[:10]}), so the commitment does not show that the seed was "
-                "fixed before the draw"
+                f" (on {randomised_at[:10]}), so the commitment does not show that the seed "
+                "was fixed before the draw"
             )
         out["seed"] = phrase
-    if plan.get("locked") and plan.get("locked_at"):
-        phrase = relative(plan["locked_at"], randomised, "randomisation")
+    if locked_at:
+        phrase = relative(locked_at, randomised_at, "randomisation")
         if not phrase.startswith("before"):
-            phrase += f" (on {randomised[:10]})"
+            phrase += f" (on {randomised_at[:10]})"
         out["plan"] = phrase
     return out
+
+
+def run_chronology(allocation: AllocationRecord, plan: PlanStatus | None) -> dict[str, str]:
+    """:func:`chronology` of a parallel trial's typed run (its ``allocation`` and ``plan``)."""
+    locked_at = plan.locked_at if plan is not None and plan.locked else None
+    amended = bool(plan.deviations) if plan is not None else False
+    return chronology(allocation.randomised_at, allocation.committed_at, locked_at, amended)
+
+
+def report_chronology(allocation: JsonObject, plan: JsonObject | None) -> dict[str, str]:
+    """:func:`chronology` of a stored result's ``allocation`` and ``plan`` objects."""
+    plan = plan or {}
+    locked_at = plan.get("locked_at") if plan.get("locked") else None
+    return chronology(
+        allocation["randomised_at"], allocation.get("committed_at"), locked_at,
+        bool(plan.get("deviations")),
+    )  # fmt: skip

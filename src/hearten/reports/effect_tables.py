@@ -8,10 +8,11 @@ HR outcomes' rates beside control's. Stored results in (the typed
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hearten.analysis.arm_effect import ArmEffect
+from hearten.analysis.balance_table import BalanceRow
 from hearten.analysis.result import AnalysisResult, JsonObject, ModelUsed
 
 
@@ -74,9 +75,10 @@ def imputed_effects(r: AnalysisResult) -> list[dict[str, Any]]:
 
 
 def plan_label(r: AnalysisResult, name: str) -> dict[str, str]:
-    labels = (r.plan or {}).get("labels", {})
-    default = {"label": "exploratory", "reason": "analysed before plans were recorded"}
-    return dict(labels.get(name, default))
+    label = None if r.plan is None else r.plan.label(name)
+    if label is None:
+        return {"label": "exploratory", "reason": "analysed before plans were recorded"}
+    return label.to_json()
 
 
 def planned_rows(r: AnalysisResult, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -111,13 +113,13 @@ def planned_rows(r: AnalysisResult, labels: dict[str, str]) -> list[dict[str, An
     return rows
 
 
-def balance_rows(rows: Sequence[JsonObject]) -> list[dict[str, Any]]:
+def balance_rows(rows: Iterable[BalanceRow]) -> list[dict[str, Any]]:
     """Balance rows as the report's table shows them: per arm n, mean and SD."""
     return [
         {
-            "variable": row["variable"],
-            "cells": [{"n": a["n"], "mean": a["mean"], "sd": a["sd"]} for a in row["arms"]],
-            "std_diff": row["std_diff"],
+            "variable": row.variable,
+            "cells": [{"n": a.n, "mean": a.mean, "sd": a.sd} for a in row.arms],
+            "std_diff": row.std_diff,
         }
         for row in rows
     ]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
+
+from hearten.analysis.flow_counts import ArmFlow, Assessed, arm_flows
+from hearten.analysis.keyed import JsonObject
 
 # Figures are made with matplotlib's object interface (Figure, no pyplot): pyplot's import and
 # its global figure manager cost about as much CPU as drawing a report's figures, and a
@@ -215,14 +218,14 @@ def interval_rows(
 
 
 def flow_rows(
-    flow: Sequence[Mapping[str, Any]], labels: Mapping[str, str]
+    flow: Iterable[ArmFlow | JsonObject], labels: Mapping[str, str]
 ) -> tuple[list[str], list[list[object]]]:
     """The data behind the CONSORT flow diagram: one row per arm."""
     headers = ["Arm", "Randomised", "Received", "Consented", "Answered the follow-up", "Analysed"]
     rows: list[list[object]] = [
-        [labels.get(f["arm"], f["arm"]), f["randomised"], f.get("received"), f["consented"],
-         f["responded"], f["analysed"]]
-        for f in flow
+        [labels.get(f.arm, f.arm), f.randomised, f.received, f.consented, f.responded,
+         f.analysed]
+        for f in arm_flows(flow)
     ]  # fmt: skip
     return headers, rows
 
@@ -242,13 +245,15 @@ def _arrow(ax: Any, x0: float, y0: float, x1: float, y1: float) -> None:
 
 
 def flow_diagram(
-    flow: Sequence[Mapping[str, Any]],
+    rows: Iterable[ArmFlow | JsonObject],
     labels: Mapping[str, str],
-    assessed: Mapping[str, int],
+    on_roster: Assessed | Mapping[str, int],
     unit: str,
 ) -> Figure:
     """The CONSORT flow diagram for a (cluster) trial: sites, units and people at each stage,
     one column per arm, with the reasons people were not analysed."""
+    flow = arm_flows(rows)
+    assessed = on_roster if isinstance(on_roster, Assessed) else Assessed.from_json(on_roster)
     k = len(flow)
     fig = Figure(figsize=(7.5, 7.5))
     ax = fig.subplots()
@@ -261,13 +266,13 @@ def flow_diagram(
     def people(n: int, u: int | None = None) -> str:
         return f"{u} {units}, {n} people" if clustered and u is not None else f"{n} people"
 
-    total_units = sum(int(f["units"]) for f in flow)
-    total = sum(int(f["randomised"]) for f in flow)
+    total_units = sum(int(f.units) for f in flow)
+    total = sum(int(f.randomised) for f in flow)
     _box(ax, 0.5, 0.95, "Assessed (on the roster)\n" + (
-        f"{assessed['sites']} site{'s' if assessed['sites'] != 1 else ''}, "
-        + people(assessed["people"], assessed["units"])
+        f"{assessed.sites} site{'s' if assessed.sites != 1 else ''}, "
+        + people(assessed.people, assessed.units)
     ))  # fmt: skip
-    not_randomised = assessed["people"] - total
+    not_randomised = assessed.people - total
     if not_randomised > 0:
         _box(ax, 0.85, 0.86, f"Not randomised: {not_randomised}\n(joined after the draw)")
     _box(ax, 0.5, 0.78, "Randomised\n" + people(total, total_units))
@@ -275,22 +280,22 @@ def flow_diagram(
     xs = [(i + 0.5) / k for i in range(k)]
     for x, f in zip(xs, flow, strict=True):
         received = (
-            f"received the intervention: {f['received']}"
-            if f.get("received") is not None
+            f"received the intervention: {f.received}"
+            if f.received is not None
             else "receipt not recorded"
         )
         _arrow(ax, 0.5, 0.75, x, 0.66)
-        _box(ax, x, 0.6, f"Allocated to {labels.get(f['arm'], f['arm'])}\n"
-             + people(f["randomised"], f["units"]) + f"\n{received}")  # fmt: skip
+        _box(ax, x, 0.6, f"Allocated to {labels.get(f.arm, f.arm)}\n"
+             + people(f.randomised, f.units) + f"\n{received}")  # fmt: skip
         _arrow(ax, x, 0.54, x, 0.45)
         _box(ax, x, 0.38, "Followed up\n"
-             f"consented: {f['consented']} (not: {f['declined_or_silent']},\n"
-             f"of whom withdrew: {f.get('withdrawn', 0)})\n"
-             f"answered the follow-up: {f['responded']}\n"
-             f"no follow-up answer: {f.get('no_follow_up', 0)}")  # fmt: skip
+             f"consented: {f.consented} (not: {f.declined_or_silent},\n"
+             f"of whom withdrew: {f.withdrawn})\n"
+             f"answered the follow-up: {f.responded}\n"
+             f"no follow-up answer: {f.no_follow_up}")  # fmt: skip
         _arrow(ax, x, 0.29, x, 0.2)
-        _box(ax, x, 0.13, "Analysed\n" + people(f["analysed"], f.get("units_analysed"))
-             + f"\nno baseline answer: {f.get('no_baseline', 0)}")  # fmt: skip
+        _box(ax, x, 0.13, "Analysed\n" + people(f.analysed, f.units_analysed)
+             + f"\nno baseline answer: {f.no_baseline}")  # fmt: skip
     fig.tight_layout()
     return fig
 

@@ -80,7 +80,9 @@ class _Primary:
         effects = tuple(e.to_json() for e in t.effects)  # read as a stepped-wedge run's are
         economics = None if t.economics is None else t.economics.to_json()
         sites = None if t.sites is None else t.sites.to_json()  # read as a stepped-wedge run's
-        return cls("parallel", t.plan, effects, t.arms, t.control_sd, sites, economics,
+        plan = None if t.plan is None else t.plan.to_json()
+        arms = tuple(a.to_json() for a in t.arms)
+        return cls("parallel", plan, effects, arms, t.control_sd, sites, economics,
                    t.instrument.name)  # fmt: skip
 
 

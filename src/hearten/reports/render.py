@@ -19,10 +19,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 import hearten
+from hearten.analysis.allocation_record import recorded
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.stored import is_stepped_wedge, latest_run, read_result
 from hearten.files import write_atomic
-from hearten.reports.chronology import report_chronology
+from hearten.reports.chronology import run_chronology
 from hearten.reports.effect_tables import (
     balance_rows,
     ci_text,
@@ -91,7 +92,7 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         headers=["Arm", "Difference", "Lower limit", "Upper limit"],
         rows=[[labels[e.term], e.estimate, e.conf_low, e.conf_high] for e in r.effects],
     )  # fmt: skip
-    at_randomisation = r.randomisation_balance or {}
+    at_randomisation = r.randomisation_balance
     took_part = (r.cace.took_part if r.cace else None) or {}
     rows = planned_rows(r, labels)
     secondary = [
@@ -163,7 +164,7 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         "trial": trial,
         "run": run,
         "r": r,
-        "order": report_chronology(r.allocation or {}, r.plan),
+        "order": run_chronology(recorded(r.allocation), r.plan),
         "labels": labels,
         "effects": effects,
         "figure": figure,
@@ -192,8 +193,8 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         "harms": _harms(trial, labels),
         **report_figures(r, labels, rows),
         "balance": balance_rows(r.balance),
-        "randomised_people": balance_rows(at_randomisation.get("people", [])),
-        "randomised_clusters": balance_rows(at_randomisation.get("clusters", [])),
+        "randomised_people": balance_rows(at_randomisation.people if at_randomisation else ()),
+        "randomised_clusters": balance_rows(at_randomisation.clusters if at_randomisation else ()),
         "cace_effects": [
             {**e.to_json(), "label": labels[e.term], "took_part": took_part.get(e.term, 0.0)}
             for e in (r.cace.effects if r.cace else ())
@@ -202,11 +203,11 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         **economics_section(r, labels),
         **hr_rows(r, labels),
         "sample_ratio": [
-            {**t, "cells": list(zip(t["observed"], t["expected"], strict=True))}
+            {**t.to_json(), "cells": list(zip(t.observed, t.expected, strict=True))}
             for t in r.sample_ratio
         ],
-        "flow": [{**f, "label": labels[f["arm"]]} for f in r.flow],
-        "arm_labels": [labels[f["arm"]] for f in r.flow],
+        "flow": [{**f.to_json(), "label": labels[f.arm]} for f in r.flow],
+        "arm_labels": [labels[f.arm] for f in r.flow],
         "generated_at": timezone.now(),
         "version": hearten.__version__,
         "level": round(100 * (1 - r.model.alpha)),

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hearten.analysis.allocation_record import recorded
+from hearten.analysis.flow_counts import ArmFlow, Assessed, arm_flows
 from hearten.analysis.result import AnalysisResult, JsonObject
 from hearten.analysis.uptake_figures import UptakeFigures
 from hearten.reports.figures import both, flow_diagram, flow_rows, funnel_chart, outcome_forest
 
 
 def arm_funnel(
-    flow: Sequence[JsonObject],
+    flow: Iterable[ArmFlow | JsonObject],
     control: str,
     uptake: UptakeFigures | JsonObject | None,
     labels: dict[str, str],
@@ -23,13 +25,13 @@ def arm_funnel(
     if isinstance(uptake, Mapping):
         uptake = UptakeFigures.from_json(uptake)
     k = uptake.min_group if uptake else 5
-    arm = next((f for f in flow if f["arm"] != control), None)
-    if arm is None or arm.get("received") is None:
+    arm = next((f for f in arm_flows(flow) if f.arm != control), None)
+    if arm is None or arm.received is None:
         return {}
     steps = {
-        f"randomised to {labels[arm['arm']].lower()}": arm["randomised"],
-        "received it": arm["received"],
-        "answered the follow-up": arm["responded"],
+        f"randomised to {labels[arm.arm].lower()}": arm.randomised,
+        "received it": arm.received,
+        "answered the follow-up": arm.responded,
     }
     return {key: str(n) if n == 0 or n >= k else f"fewer than {k}" for key, n in steps.items()}
 
@@ -54,9 +56,8 @@ def report_figures(
             flow_diagram(
                 r.flow,
                 labels,
-                r.assessed
-                or {"sites": 0, "units": 0, "people": sum(f["randomised"] for f in r.flow)},
-                (r.allocation or {})["unit"],
+                r.assessed or Assessed(0, 0, sum(f.randomised for f in r.flow)),
+                recorded(r.allocation).unit,
             ),
             summary="CONSORT flow diagram: people at each stage in each arm",
             headers=flow_headers,

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
+from hearten.analysis.allocation_record import recorded
 from hearten.analysis.result import AnalysisResult
 from hearten.analysis.stored import is_stepped_wedge, latest_run, read_result
 from hearten.files import write_atomic
@@ -64,13 +65,12 @@ def _answers(trial: Trial, r: AnalysisResult) -> dict[str, str]:
     unit = design.unit
     clustered = unit != "individual"
     ratio = ":".join(str(x.ratio) for x in design.arms)
-    flow = r.flow
-    total = sum(f["randomised"] for f in flow)
-    sites = (r.assessed or {}).get("sites")
+    total = sum(f.randomised for f in r.flow)
+    sites = None if r.assessed is None else r.assessed.sites
     timing = _consent_timing(trial)
-    locked = (r.plan or {}).get("locked")
+    locked = r.plan is not None and r.plan.locked
     icc = None if r.observed_icc is None else r.observed_icc.icc
-    allocation = r.allocation or {}
+    allocation = recorded(r.allocation)
     return {
         "1a": f"{TO_WRITE}: the title should say 'randomised'"
         + (f" and that {unit}s were randomised" if clustered else ""),
@@ -100,8 +100,7 @@ def _answers(trial: Trial, r: AnalysisResult) -> dict[str, str]:
         f"assumptions: ICC {design.power.icc}, power {design.power.power})",
         "16b": "No interim analyses or stopping rules are part of a Hearten plan",
         "17a": _report("How the trial was randomised, and how to check it",
-                       f"Hearten's {allocation['scheme']} scheme, seed "
-                       f"{allocation['seed']}"),
+                       f"Hearten's {allocation.scheme} scheme, seed {allocation.seed}"),
         "17b": _report("How the trial was randomised, and how to check it",
                        "strata: " + ("sites" if design.strata == "site" else "none")),
         "18": _report("How the trial was randomised, and how to check it",
@@ -123,7 +122,7 @@ def _answers(trial: Trial, r: AnalysisResult) -> dict[str, str]:
                        "each result labelled confirmatory or exploratory with its reason"),
         "22a": _report("Participant flow", f"{total} people randomised"),
         "22b": _report("Participant flow"),
-        "23a": f"Randomised {allocation['randomised_at'][:10]}; {TO_WRITE}: the recruitment "
+        "23a": f"Randomised {allocation.randomised_at[:10]}; {TO_WRITE}: the recruitment "
         "period and follow-up dates",
         "23b": f"{TO_WRITE}: if the trial stopped early, why",
         "24a": _report("Uptake, fidelity and cost") + "; the TIDieR descriptions below",
@@ -187,16 +186,16 @@ def _arm_delivery(trial: Trial, arm: str) -> dict[str, str]:
 def _tidier(trial: Trial, r: AnalysisResult) -> list[str]:
     design = design_of(trial)
     rule = design.analysis.compliance
-    flow = {f["arm"]: f for f in r.flow}
-    randomised_at = (r.allocation or {})["randomised_at"]
+    flow = {f.arm: f for f in r.flow}
+    randomised_at = recorded(r.allocation).randomised_at
     lines = ["## 3. The interventions (TIDieR)", ""]
     for arm in design.arms:
         d = {} if arm.control else _arm_delivery(trial, arm.name)
-        f = flow.get(arm.name, {})
-        received = f.get("received")
+        f = flow.get(arm.name)
+        received = None if f is None else f.received
         actual = d.get("actual", "not recorded")
-        if received is not None:
-            actual = f"{received} of {f.get('randomised')} received it" + (
+        if f is not None and received is not None:
+            actual = f"{received} of {f.randomised} received it" + (
                 f"; {d['actual']}" if d.get("actual") else ""
             )
         usual = "usual practice" if arm.control else TO_WRITE
@@ -228,8 +227,8 @@ def _tidier(trial: Trial, r: AnalysisResult) -> list[str]:
 def _registry(trial: Trial, r: AnalysisResult) -> tuple[list[str], list[str]]:
     design = design_of(trial)
     planned = design.planned_outcomes()
-    total = sum(f["randomised"] for f in r.flow)
-    allocation = r.allocation or {}
+    total = sum(f.randomised for f in r.flow)
+    allocation = recorded(r.allocation)
     who = design.participants
     contact = ", ".join(x for x in (who.email, who.phone) if x)
     values = {
@@ -245,8 +244,8 @@ def _registry(trial: Trial, r: AnalysisResult) -> tuple[list[str], list[str]]:
         ),
         15: f"interventional; randomised, parallel groups, {design.unit}s randomised, "
         f"allocation {':'.join(str(a.ratio) for a in design.arms)}",
-        16: allocation["randomised_at"][:10] + " (randomisation; first enrolment: to write)",
-        17: f"{total} randomised in {allocation['units']} {design.unit}s",
+        16: allocation.randomised_at[:10] + " (randomisation; first enrolment: to write)",
+        17: f"{total} randomised in {allocation.units} {design.unit}s",
         18: f"Hearten's status: {trial.status} (choose the registry's wording)",
         19: f"{planned[0].instrument} {planned[0].score} at the {planned[0].wave} wave",
         20: "; ".join(f"{o.instrument} {o.score} at {o.wave}" for o in planned[1:]) or "none",
@@ -271,7 +270,7 @@ def standards_markdown(trial: Trial) -> str:
 
         return stepped_standards_markdown(trial, run)
     r = read_result(run)
-    allocation = r.allocation or {}
+    allocation = recorded(r.allocation)
     design = design_of(trial)
     answers = _answers(trial, r)
     timing = _consent_timing(trial)
@@ -297,7 +296,7 @@ def standards_markdown(trial: Trial) -> str:
         "## 2. Consent and clustering", "",
         f"Consent was sought from each participant through their personal survey link. "
         f"{timing.get('before randomisation', 0)} consented before randomisation "
-        f"({allocation['randomised_at'][:16].replace('T', ' ')} UTC), "
+        f"({allocation.randomised_at[:16].replace('T', ' ')} UTC), "
         f"{timing.get('after randomisation', 0)} after it, and "
         f"{timing.get('not consented', 0)} did not consent.", "",
     ]  # fmt: skip
@@ -328,7 +327,7 @@ def standards_markdown(trial: Trial) -> str:
     lines += [
         "## 4. Harms", "",
         f"{TO_WRITE}: how harms were defined and collected. Withdrawals: "
-        f"{allocation.get('withdrawn', 0)}. {_harms_line(trial)}", "",
+        f"{allocation.withdrawn}. {_harms_line(trial)}", "",
         "## 5. Data sharing", "",
         "The pseudonymised analysis dataset (one row per randomised person; no names, staff "
         "numbers or e-mail addresses) with its codebook can be exported by Hearten "
