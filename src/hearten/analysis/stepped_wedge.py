@@ -17,8 +17,9 @@ Three analyses of those rows, all stored:
   (:func:`hearten.stats.stepped_wedge_ri.sequence_test`, exact when the allocations can be
   enumerated), because stepped-wedge trials rarely have many clusters.
 
-The result is a frozen :class:`SteppedWedgeResult`; :meth:`SteppedWedgeResult.to_json` is what
-the analysis run stores and the report renders (:mod:`hearten.reports.stepped_wedge`).
+The result is a frozen :class:`SteppedWedgeResult`; :func:`to_json` is what the analysis run
+stores, read back typed by :class:`hearten.analysis.stepped_result.SteppedResult` (what the
+report renders, :mod:`hearten.reports.stepped_wedge`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ The reports render what :func:`hearten.analysis.run.run_analysis` (parallel tria
 bring statsmodels and the whole statistics core into ``hearten trial report`` for one query
 (about a fifth of the report's CPU), so the query lives here, beside the one way both store a
 run (:func:`store_run`). :func:`read_result` and :func:`latest_result` give a parallel trial's
-stored run back typed (:class:`~hearten.analysis.result.AnalysisResult`), old runs included.
+stored run back typed (:class:`~hearten.analysis.result.AnalysisResult`), old runs included;
+:func:`read_stepped` a stepped-wedge trial's
+(:class:`~hearten.analysis.stepped_result.SteppedResult`); :func:`read_typed` either, by the
+run's design.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.db import transaction
 import hearten
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.result import STEPPED_WEDGE, AnalysisResult
+from hearten.analysis.stepped_result import SteppedResult
 from hearten.errors import StateError
 from hearten.trials import audit
 from hearten.trials.choices import TrialStatus
@@ -74,9 +78,25 @@ def read_result(run: AnalysisRun) -> AnalysisResult:
     if is_stepped_wedge(run):
         raise StateError(
             f"analysis run {run.id} is a stepped-wedge trial's: read it with "
-            "hearten.reports.stepped_wedge, not as a parallel trial's result"
+            "read_stepped, not as a parallel trial's result"
         )
     return AnalysisResult.from_json(run.result)
+
+
+def read_stepped(run: AnalysisRun) -> SteppedResult:
+    """A stepped-wedge trial's stored run, typed (runs stored by any earlier version read
+    back)."""
+    if not is_stepped_wedge(run):
+        raise StateError(
+            f"analysis run {run.id} is a parallel trial's: read it with read_result, not as a "
+            "stepped-wedge trial's result"
+        )
+    return SteppedResult.from_json(run.result)
+
+
+def read_typed(run: AnalysisRun) -> AnalysisResult | SteppedResult:
+    """A stored run of either design, typed: :func:`read_stepped` or :func:`read_result`."""
+    return read_stepped(run) if is_stepped_wedge(run) else read_result(run)
 
 
 def latest_result(trial: Trial) -> AnalysisResult:

@@ -7,13 +7,16 @@ Registered on ``hearten trial`` and ``hearten programme`` by :mod:`hearten.cli.p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hearten.cli.bootstrap import require_database
 from hearten.cli.compute import Scheduler, Workers, runner
 from hearten.cli.output import Table, out
+
+if TYPE_CHECKING:
+    from hearten.analysis.stepped_result import SteppedResult
 
 TrialArg = Annotated[str, typer.Argument(help="the trial's slug, e.g. letters-2026")]
 
@@ -76,15 +79,16 @@ def analyse(trial: TrialArg, scheduler: Scheduler = None, workers: Workers = Non
     from django.utils import timezone
 
     from hearten.analysis.run import run_analysis
-    from hearten.analysis.stored import is_stepped_wedge, read_result
+    from hearten.analysis.stepped_result import SteppedResult
+    from hearten.analysis.stored import read_typed
     from hearten.stats import chunks
     from hearten.trials.lifecycle import get_trial
 
     with chunks.using(runner(scheduler, workers)):
         run = run_analysis(get_trial(trial), timezone.now())
-    r = run.result
-    m = r["model"]  # a parallel or a stepped-wedge trial's model: both have these keys
-    level = round(100 * (1 - m["alpha"]))
+    r = read_typed(run)
+    m = r.model  # a parallel or a stepped-wedge trial's model: both have these
+    level = round(100 * (1 - m.alpha))
     table = Table(
         "arm vs control",
         "estimate",
@@ -92,22 +96,22 @@ def analyse(trial: TrialArg, scheduler: Scheduler = None, workers: Workers = Non
         "df",
         f"{level}% CI",
         "p",
-        title=f"{trial}: {m['outcome']}",
+        title=f"{trial}: {m.outcome}",
     )
-    for e in r["effects"]:
+    for e in r.effects:
         table.add_row(
-            e["term"],
-            f"{e['estimate']:.3f}",
-            f"{e['std_error']:.3f}",
-            f"{e['df']:.1f}",
-            f"{e['conf_low']:.3f} to {e['conf_high']:.3f}",
-            f"{e['p_value']:.3f}",
+            e.term,
+            f"{e.estimate:.3f}",
+            f"{e.std_error:.3f}",
+            f"{e.df:.1f}",
+            f"{e.conf_low:.3f} to {e.conf_high:.3f}",
+            f"{e.p_value:.3f}",
         )
     out.print(table)
-    if is_stepped_wedge(run):
+    if isinstance(r, SteppedResult):
         _stepped_wedge_lines(r, run.id)
         return
-    model = read_result(run).model
+    model = r.model
     clusters = f", {model.n_clusters} {model.cluster}s" if model.n_clusters else ""
     out.print(
         f"n = {model.n}{clusters}; {model.vcov} standard errors"
@@ -115,28 +119,26 @@ def analyse(trial: TrialArg, scheduler: Scheduler = None, workers: Workers = Non
     )
 
 
-def _stepped_wedge_lines(r: dict[str, Any], run_id: int) -> None:
+def _stepped_wedge_lines(r: SteppedResult, run_id: int) -> None:
     """What `trial analyse` adds for a stepped-wedge trial: the model, the CR2 alternative
     and the randomisation test."""
-    m, cr2, ri = r["model"], r["robust"], r.get("randomisation")
+    m, cr2, ri = r.model, r.robust, r.randomisation
     out.print(
-        f"n = {m['n']} answers, {m['n_clusters']} {m['cluster']}s, {m['periods']} periods; "
-        f"mixed model with period fixed effects and random {m['cluster']} intercepts "
-        f"(REML, {m['df_method']} df)."
+        f"n = {m.n} answers, {m.n_clusters} {m.cluster}s, {m.periods} periods; "
+        f"mixed model with period fixed effects and random {m.cluster} intercepts "
+        f"(REML, {m.df_method} df)."
     )
     out.print(
-        f"CR2 by {m['cluster']} with period fixed effects: {cr2['estimate']:.3f} "
-        f"({cr2['conf_low']:.3f} to {cr2['conf_high']:.3f}), p = {cr2['p_value']:.3f}."
+        f"CR2 by {m.cluster} with period fixed effects: {cr2.estimate:.3f} "
+        f"({cr2.conf_low:.3f} to {cr2.conf_high:.3f}), p = {cr2.p_value:.3f}."
     )
     if ri:
         how = (
-            f"exact, all {ri['allocations']} allocations"
-            if ri["exact"]
-            else f"{ri['allocations']} re-draws"
+            f"exact, all {ri.allocations} allocations" if ri.exact else f"{ri.allocations} re-draws"
         )
-        out.print(f"randomisation inference ({how}): p = {ri['p_value']:.4f}.")
+        out.print(f"randomisation inference ({how}): p = {ri.p_value:.4f}.")
     else:
-        out.print(f"randomisation inference {r['randomisation_note']}.")
+        out.print(f"randomisation inference {r.randomisation_note}.")
     from hearten.cli.stepped_text import print_period_hr
 
     print_period_hr(r)

@@ -21,9 +21,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 import hearten
+from hearten.analysis.arm_effect import ArmEffect, StandardisedEffect
+from hearten.analysis.cost_effectiveness import Economics
 from hearten.analysis.models import AnalysisRun
-from hearten.analysis.result import JsonObject
-from hearten.analysis.stored import is_stepped_wedge, latest_run, read_result
+from hearten.analysis.sites_result import SitesResult
+from hearten.analysis.stepped_result import SteppedResult
+from hearten.analysis.stored import latest_run, read_typed
 from hearten.errors import DataError, EstimationError
 from hearten.files import write_atomic
 from hearten.reports.figures import (
@@ -56,34 +59,28 @@ class Study:
 
 @dataclass(frozen=True, slots=True)
 class _Primary:
-    """What the programme reads of a trial's latest run: a parallel run's typed result
-    (:func:`~hearten.analysis.stored.read_result`), or the stored JSON of a stepped-wedge
-    run, whose result is not typed on reading yet."""
+    """What the programme reads of a trial's latest run, typed for either design
+    (:func:`~hearten.analysis.stored.read_typed`): a stepped-wedge run has no site effects
+    or economics."""
 
     design: str
-    plan: JsonObject | None
-    effects: tuple[JsonObject, ...]
-    arms: tuple[JsonObject, ...]
+    status: str  # the primary result's label under the plan ("exploratory" without one)
+    effects: tuple[ArmEffect, ...]
+    labels: dict[str, str]
     control_sd: float | None
-    sites: JsonObject | None
-    economics: JsonObject | None
+    sites: SitesResult | None
+    economics: Economics | None
     instrument: str
 
     @classmethod
     def of(cls, run: AnalysisRun) -> _Primary:
-        if is_stepped_wedge(run):
-            r = run.result
-            return cls("stepped wedge", r.get("plan"), tuple(r["effects"]), tuple(r["arms"]),
-                       r.get("control_sd"), r.get("sites"), r.get("economics"),
-                       (r.get("instrument") or {}).get("name", ""))  # fmt: skip
-        t = read_result(run)
-        effects = tuple(e.to_json() for e in t.effects)  # read as a stepped-wedge run's are
-        economics = None if t.economics is None else t.economics.to_json()
-        sites = None if t.sites is None else t.sites.to_json()  # read as a stepped-wedge run's
-        plan = None if t.plan is None else t.plan.to_json()
-        arms = tuple(a.to_json() for a in t.arms)
-        return cls("parallel", plan, effects, arms, t.control_sd, sites, economics,
-                   t.instrument.name)  # fmt: skip
+        r = read_typed(run)
+        if isinstance(r, SteppedResult):
+            return cls("stepped wedge", r.primary_label, r.effects, r.labels, r.control_sd,
+                       None, None, r.instrument.name)  # fmt: skip
+        found = r.plan.label("primary") if r.plan else None
+        return cls("parallel", found.label if found else "exploratory", r.effects, r.labels,
+                   r.control_sd, r.sites, r.economics, r.instrument.name)  # fmt: skip
 
 
 def _trial_studies(slugs: list[str]) -> tuple[list[Study], list[Study], list[dict[str, Any]]]:
@@ -92,21 +89,21 @@ def _trial_studies(slugs: list[str]) -> tuple[list[Study], list[Study], list[dic
     for slug in slugs:
         trial = get_trial(slug)
         r = _Primary.of(latest_run(trial))
-        status = ((r.plan or {}).get("labels", {}).get("primary") or {}).get("label", "exploratory")
+        status = r.status
         for e in r.effects:
-            g = e.get("hedges_g")
-            arm = next(a["label"] for a in r.arms if a["name"] == e["term"])
-            if not g or not g.get("std_error"):
+            g = e.hedges_g
+            arm = r.labels[e.term]
+            if g is None or not g.std_error or g.g is None:
                 notes.append({"trial": slug, "note": f"{arm}: no standardised effect"})
                 continue
             label = trial.name if len(r.effects) == 1 else f"{trial.name}: {arm}"
-            trials.append(Study(label, slug, g["g"], g["std_error"], e["n"], status, r.design))
+            trials.append(Study(label, slug, g.g, g.std_error, int(e.n or 0), status, r.design))
         sd = r.control_sd
-        for s in (r.sites or {}).get("effects", []):
+        for s in r.sites.effects if r.sites else ():
             if sd:
                 sites.append(
-                    Study(f"{s['site']} ({slug})", slug, s["estimate"] / sd,
-                          s["std_error"] / sd, s["n"], "exploratory")
+                    Study(f"{s.site} ({slug})", slug, s.estimate / sd, s.std_error / sd, s.n,
+                          "exploratory")
                 )  # fmt: skip
     return trials, sites, notes
 
@@ -118,42 +115,46 @@ WTP_PER_SD = (0.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
 def _points_per_g(r: _Primary, arm: str) -> float | None:
     """Outcome points per unit of the arm's Hedges' g in the trial's report (the inverse of
     its scale), or, for a run stored before g carried its scale, the control-arm SD."""
-    g = next((e.get("hedges_g") or {} for e in r.effects if e["term"] == arm), {})
-    scale = g.get("scale")
+    g: StandardisedEffect | None = next((e.hedges_g for e in r.effects if e.term == arm), None)
+    scale = g.scale if g else None
     return 1.0 / scale if scale else r.control_sd
+
+
+def _over(value: float | None, sd: float) -> float | None:
+    """``value`` per standard deviation; ``None`` stays ``None``."""
+    return None if value is None else value / sd
 
 
 def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
     """Each intervention's extra cost per standard deviation of its primary outcome (on the
     scale of its trial's Hedges' g, :func:`_points_per_g`), with the bootstrap intervals its
     trial stored, and the acceptability of each at common values."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for slug in slugs:
         trial = get_trial(slug)
         r = _Primary.of(latest_run(trial))
-        e = r.economics or {}
-        for c in e.get("per_point", []):
-            sd = _points_per_g(r, c["arm"])
+        for c in r.economics.per_point if r.economics else ():
+            sd = _points_per_g(r, c.arm)
             if not sd:
                 continue
-            arm = next(a["label"] for a in r.arms if a["name"] == c["arm"])
-            draws = c["plane"]
-            per_sd = icer(c["delta_cost"], c["delta_effect"] / sd)
+            arm = r.labels[c.arm]
+            draws = c.plane
+            per_sd = icer(c.delta_cost, c.delta_effect / sd)
             rows.append({
-                "label": f"{trial.name}: {arm}", "trial": slug, "arm": c["arm"],
-                "delta_cost": c["delta_cost"], "cost_low": c["cost_low"],
-                "cost_high": c["cost_high"], "effect_sd": c["delta_effect"] / sd,
-                "effect_low": c["effect_low"] / sd, "effect_high": c["effect_high"] / sd,
+                "label": f"{trial.name}: {arm}", "trial": slug, "arm": c.arm,
+                "delta_cost": c.delta_cost, "cost_low": c.cost_low,
+                "cost_high": c.cost_high, "effect_sd": c.delta_effect / sd,
+                "effect_low": _over(c.effect_low, sd), "effect_high": _over(c.effect_high, sd),
                 "per_sd": per_sd.ratio, "quadrant": per_sd.quadrant,
-                "per_point": c["icer"], "instrument": r.instrument.upper(),
-                "per_point_low": c.get("icer_low"), "per_point_high": c.get("icer_high"),
-                "per_sd_low": c["icer_low"] * sd if c.get("icer_low") is not None else None,
-                "per_sd_high": c["icer_high"] * sd if c.get("icer_high") is not None else None,
+                "per_point": c.icer, "instrument": r.instrument.upper(),
+                "per_point_low": c.icer_low, "per_point_high": c.icer_high,
+                "per_sd_low": c.icer_low * sd if c.icer_low is not None else None,
+                "per_sd_high": c.icer_high * sd if c.icer_high is not None else None,
                 "thresholds": list(WTP_PER_SD),
                 "acceptability": acceptability([d[0] for d in draws],
                                                [d[1] / sd for d in draws], WTP_PER_SD),
                 "plane": [[d[0], d[1] / sd] for d in draws],
-                "reps": c["reps"],
+                "reps": c.reps,
             })  # fmt: skip
     if not rows:
         return None

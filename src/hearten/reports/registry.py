@@ -21,10 +21,11 @@ write** and listed, as the WHO Trial Registration Data Set export does.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Max, Min
 
+from hearten.analysis.result import AnalysisResult
+from hearten.analysis.stepped_result import SteppedResult
 from hearten.interventions.models import CostItem, PerkDeployment
 from hearten.process.models import DelivererAnswer, Transcript
 from hearten.reports.markdown import quoted
@@ -52,7 +53,7 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "/").split())
 
 
-def design_types(trial: Trial, r: dict[str, Any]) -> list[str]:
+def design_types(trial: Trial, r: AnalysisResult | SteppedResult) -> list[str]:
     """The registry's design types this trial is, as its list names them (parent > child)."""
     design = design_of(trial)
     if trial.allocation.scheme == "stepped-wedge":
@@ -68,36 +69,40 @@ def design_types(trial: Trial, r: dict[str, Any]) -> list[str]:
     if DelivererAnswer.objects.filter(trial=trial).exists():
         process.append("Surveys and polling")
     out += [f"Process evaluation > {p}" for p in process]
-    if (r.get("economics") or {}).get("per_point"):
+    if isinstance(r, AnalysisResult) and r.economics is not None and r.economics.per_point:
         out.append("Value for money evaluation > Cost-effectiveness analysis")
     return out
 
 
-def _description(trial: Trial, r: dict[str, Any]) -> str:
+def _description(trial: Trial, r: AnalysisResult | SteppedResult) -> str:
     design = design_of(trial)
     planned = design.planned_outcomes()
     arms = [quoted(a.label) for a in design.arms if not a.control]
     control = next(quoted(a.label) for a in design.arms if a.control)
-    if r.get("design") == "stepped-wedge":
+    if isinstance(r, SteppedResult):
         # a stepped-wedge run's flow is by sequence and period: its people are period 0's
-        people = sum(f["people"] for f in r["flow"] if f["period"] == 0)
-        sequences = len({f["sequence"] for f in r["flow"]})
+        people = r.people()
+        sequences = len({f.sequence for f in r.flow})
         return (
             f"A stepped-wedge randomised trial of {', '.join(arms)} against {control} for "
-            f"staff wellbeing: {people} people in {r['allocation']['units']} {design.unit}s "
+            f"staff wellbeing: {people} people in {r.allocation.units} {design.unit}s "
             f"randomised to the order in which they start ({sequences} sequences); primary "
             f"outcome {planned[0].instrument} {planned[0].score} in each period."
         )
-    total = sum(f["randomised"] for f in r["flow"])
+    total = sum(f.randomised for f in r.flow)
+    units = r.allocation.units if r.allocation else None
     return (
         f"A randomised trial of {', '.join(arms)} against {control} for staff wellbeing: "
-        f"{total} people in {r['allocation']['units']} {design.unit}s randomised; primary "
+        f"{total} people in {units} {design.unit}s randomised; primary "
         f"outcome {planned[0].instrument} {planned[0].score} at the {planned[0].wave} wave."
     )
 
 
-def _events(trial: Trial, r: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    """(category, intended or actual, month) for each of the registry's event dates."""
+def _events(
+    trial: Trial, r: AnalysisResult | SteppedResult, analysed: str | None
+) -> list[tuple[str, str, str | None]]:
+    """(category, intended or actual, month) for each of the registry's event dates
+    (``analysed``: the month of this analysis run)."""
     consents = Participant.objects.filter(trial=trial, consent=Consent.CONSENTED).aggregate(
         first=Min("consent_at"), last=Max("consent_at")
     )
@@ -106,14 +111,13 @@ def _events(trial: Trial, r: dict[str, Any]) -> list[tuple[str, str, str | None]
         datetime.combine(perks["first"], datetime.min.time()) if perks["first"] else None
     )
     spec = design_of(trial).stepped_wedge
-    as_of = r.get("as_of")
+    as_of = r.as_of
     if spec is not None and spec.period_starts and as_of:
         # a roll-out starts when the first sequence does, at period 1 of the design's calendar:
         # an actual date once the run's day has reached it
         start = spec.period_starts[1]
         if start <= datetime.fromisoformat(as_of).date():
             opened = datetime.combine(start, datetime.min.time())
-    analysed = r.get("analysed_at")
     last = _month(consents["last"])
     return [
         ("Evaluation start", "actual", None),
@@ -130,8 +134,11 @@ def _events(trial: Trial, r: dict[str, Any]) -> list[tuple[str, str, str | None]
     ]  # fmt: skip
 
 
-def registry_lines(trial: Trial, r: dict[str, Any], analysed_at: datetime) -> list[str]:
-    """The Evaluation Registry section of the reporting pack (Markdown), ending with what is
+def registry_lines(
+    trial: Trial, r: AnalysisResult | SteppedResult, analysed_at: datetime
+) -> list[str]:
+    """The Evaluation Registry section of the reporting pack (Markdown) from the run ``r`` of
+    either design, typed (:func:`hearten.analysis.stored.read_typed`), ending with what is
     missing."""
     design = design_of(trial)
     who = design.participants
@@ -140,7 +147,6 @@ def registry_lines(trial: Trial, r: dict[str, Any], analysed_at: datetime) -> li
         {s for s in trial.sites.values_list("name", flat=True) if s}
     )
     title = who.title if who.title != DEFAULT_TITLE else trial.name
-    r = {**r, "analysed_at": _month(analysed_at)}
     costed = CostItem.objects.filter(trial=trial).exists()
     fields: list[tuple[str, str | None]] = [
         ("Title", quoted(title)),
@@ -172,7 +178,7 @@ def registry_lines(trial: Trial, r: dict[str, Any], analysed_at: datetime) -> li
         lines.append(f"| {name} | {_cell(value) if value else TO_WRITE} |")
     lines += ["", "Dates (the registry records a month and year, intended or actual):", "",
               "| Event | Intended or actual | Month |", "| --- | --- | --- |"]  # fmt: skip
-    for category, status, month in _events(trial, r):
+    for category, status, month in _events(trial, r, _month(analysed_at)):
         if month is None:
             missing.append(category if category.endswith(" date") else f"{category} date")
         lines.append(f"| {category} | {status} | {_cell(month) if month else TO_WRITE} |")

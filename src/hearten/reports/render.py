@@ -5,7 +5,7 @@ The sections' rows and figures are built in :mod:`~hearten.reports.effect_tables
 :mod:`~hearten.reports.process_section`; this module gathers them into the template's context
 and writes the HTML, the PDF and the audit record. Every section reads the run's typed result
 (:func:`~hearten.analysis.stored.read_result`); a stepped-wedge run has its own context
-(:mod:`~hearten.reports.stepped_wedge`).
+(:mod:`~hearten.reports.stepped_wedge`, from :func:`~hearten.analysis.stored.read_stepped`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils import timezone
 import hearten
 from hearten.analysis.allocation_record import recorded
 from hearten.analysis.models import AnalysisRun
-from hearten.analysis.stored import is_stepped_wedge, latest_run, read_result
+from hearten.analysis.stored import is_stepped_wedge, latest_run, read_result, read_stepped
 from hearten.files import write_atomic
 from hearten.reports.chronology import run_chronology
 from hearten.reports.effect_tables import (
@@ -226,7 +226,7 @@ def _context_of(trial: Trial) -> tuple[dict[str, Any], str]:
 
         # the stored design's correlation against the planned model's random effects
         warning = model_warning(design_of(trial).stepped_wedge, trial.unit)
-        context = {**stepped_wedge_context(run.result), "trial": trial, "run": run,
+        context = {**stepped_wedge_context(read_stepped(run)), "trial": trial, "run": run,
                    "generated_at": timezone.now(), "version": hearten.__version__,
                    "voices": deliverer_voices(trial), "model_warning": warning}  # fmt: skip
         return context, "reports/stepped_wedge.html"

@@ -44,7 +44,7 @@ def _report(section: str, fact: str = "") -> str:
     return f"Report, *{section}*" + (f": {fact}" if fact else "")
 
 
-def _consent_timing(trial: Trial) -> dict[str, int]:
+def consent_timing(trial: Trial) -> dict[str, int]:
     """People who consented before and after randomisation, and those who did not."""
     randomised_at = trial.allocation.created_at
     counts: Counter[str] = Counter()
@@ -67,7 +67,7 @@ def _answers(trial: Trial, r: AnalysisResult) -> dict[str, str]:
     ratio = ":".join(str(x.ratio) for x in design.arms)
     total = sum(f.randomised for f in r.flow)
     sites = None if r.assessed is None else r.assessed.sites
-    timing = _consent_timing(trial)
+    timing = consent_timing(trial)
     locked = r.plan is not None and r.plan.locked
     icc = None if r.observed_icc is None else r.observed_icc.icc
     allocation = recorded(r.allocation)
@@ -273,7 +273,7 @@ def standards_markdown(trial: Trial) -> str:
     allocation = recorded(r.allocation)
     design = design_of(trial)
     answers = _answers(trial, r)
-    timing = _consent_timing(trial)
+    timing = consent_timing(trial)
     lines = [
         f"# {quoted(trial.name)}: reporting pack", "",
         f"From analysis run {run.id} (Hearten {run.software_version}). Items marked "
@@ -327,7 +327,7 @@ def standards_markdown(trial: Trial) -> str:
     lines += [
         "## 4. Harms", "",
         f"{TO_WRITE}: how harms were defined and collected. Withdrawals: "
-        f"{allocation.withdrawn}. {_harms_line(trial)}", "",
+        f"{allocation.withdrawn}. {harms_line(trial)}", "",
         "## 5. Data sharing", "",
         "The pseudonymised analysis dataset (one row per randomised person; no names, staff "
         "numbers or e-mail addresses) with its codebook can be exported by Hearten "
@@ -338,7 +338,7 @@ def standards_markdown(trial: Trial) -> str:
     ]  # fmt: skip
     registry, _ = _registry(trial, r)
     lines += registry
-    lines += registry_lines(trial, run.result, run.created_at)  # it reads stepped-wedge runs too
+    lines += registry_lines(trial, r, run.created_at)
     return "\n".join(lines)
 
 
@@ -353,7 +353,7 @@ def write_standards(trial: Trial) -> tuple[Path, Path]:
     return md, path
 
 
-def _harms_line(trial: Any) -> str:
+def harms_line(trial: Any) -> str:
     """The harms and concerns log (``hearten trial harm``) counted by arm, in one sentence."""
     from hearten.trials.harms import harms_by_arm
 

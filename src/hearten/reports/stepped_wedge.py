@@ -4,9 +4,11 @@ df method, the CR2 alternative and the sequence re-draws. Renders the stored run
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from hearten.analysis.stepped_result import FlowCell, SteppedResult
+from hearten.reports.effect_tables import p_text
 from hearten.reports.figures import both, staircase
 
 if TYPE_CHECKING:  # matplotlib is imported inside the functions
@@ -16,22 +18,16 @@ MARKS = {"control": ".", "transition": "t", "change": "X"}
 COLOURS = {"control": "#f3f2f1", "transition": "#ffdd00", "change": "#1d70b8"}
 
 
-def _p(p: float | None) -> str:
-    if p is None:
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def flow_by_sequence(flow: Sequence[Mapping[str, Any]], unit: str) -> Figure:
+def flow_by_sequence(flow: Sequence[FlowCell], unit: str) -> Figure:
     """The CONSORT flow diagram for a stepped-wedge trial (Hemming et al. 2018): a row per
     sequence, a column per period, each cell the clusters and people invited, answering and
     analysed, shaded by the condition the sequence was in (the mark repeats it in text)."""
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    sequences = sorted({int(f["sequence"]) for f in flow})
-    periods = sorted({int(f["period"]) for f in flow})
-    cell = {(int(f["sequence"]), int(f["period"])): f for f in flow}
+    sequences = sorted({int(f.sequence) for f in flow})
+    periods = sorted({int(f.period) for f in flow})
+    cell = {(int(f.sequence), int(f.period)): f for f in flow}
     fig = Figure(figsize=(1.9 + 1.45 * len(periods), 0.8 + 0.95 * len(sequences)))
     ax = fig.subplots()
     for row, s in enumerate(sequences):
@@ -43,17 +39,16 @@ def flow_by_sequence(flow: Sequence[Mapping[str, Any]], unit: str) -> Figure:
                     (p, y),
                     1,
                     1,
-                    facecolor=COLOURS[f["condition"]],
+                    facecolor=COLOURS[f.condition],
                     edgecolor="#ffffff",
                     linewidth=2,
                 )
             )
-            colour = "#ffffff" if f["condition"] == "change" else "#0b0c0c"
+            colour = "#ffffff" if f.condition == "change" else "#0b0c0c"
             ax.text(
                 p + 0.5,
                 y + 0.5,
-                f"{f['condition']}\ninvited {f['invited']}\nanswered {f['answered']}\n"
-                f"analysed {f['analysed']}",
+                f"{f.condition}\ninvited {f.invited}\nanswered {f.answered}\nanalysed {f.analysed}",
                 ha="center",
                 va="center",
                 color=colour,
@@ -66,7 +61,7 @@ def flow_by_sequence(flow: Sequence[Mapping[str, Any]], unit: str) -> Figure:
     ax.set_yticks(
         [len(sequences) - 0.5 - i for i in range(len(sequences))],
         [
-            f"Sequence {s}\n{first[s]['clusters']} {unit}s,\n{first[s]['people']} people"
+            f"Sequence {s}\n{first[s].clusters} {unit}s,\n{first[s].people} people"
             for s in sequences
         ],
     )
@@ -76,39 +71,40 @@ def flow_by_sequence(flow: Sequence[Mapping[str, Any]], unit: str) -> Figure:
     return fig
 
 
-def _schedule(r: dict[str, Any]) -> dict[str, Any]:
-    rows = r["schedule"]["rows"]
-    unit = r["allocation"]["unit"]
-    moved = {d["unit"]: d["moved_to"] for d in r["deviations"]}
+def _schedule(r: SteppedResult) -> dict[str, Any]:
+    rows = r.schedule.rows
+    unit = r.allocation.unit
+    moved = r.moved_to()
     table = [
         {
-            "unit": x["unit"],
-            "stratum": x["stratum"],
-            "start": x["start"],
-            "moved_to": moved.get(x["unit"]),
-            "marks": [MARKS[c] for c in x["conditions"]],
+            "unit": x.unit,
+            "stratum": x.stratum,
+            "start": x.start,
+            "moved_to": moved.get(x.unit),
+            "marks": [MARKS[c] for c in x.conditions],
         }
         for x in rows
     ]
     figure = both(
-        staircase([x["unit"] for x in rows], [x["conditions"] for x in rows], unit),
+        staircase([x.unit for x in rows], [list(x.conditions) for x in rows], unit),
         summary=f"The staircase: each {unit}'s condition in each period as drawn",
         headers=[unit.capitalize(), "Site", "Starts at period"],
-        rows=[[x["unit"], x["stratum"], x["start"]] for x in rows],
+        rows=[[x.unit, x.stratum, x.start] for x in rows],
     )
     return {
         "schedule_rows": table,
         "staircase_figure": figure,
-        "periods": list(range(r["schedule"]["periods"])),
+        "periods": list(range(r.schedule.periods)),
     }
 
 
-def _flow(r: dict[str, Any]) -> dict[str, Any]:
-    flow = r["flow"]
-    unit = r["allocation"]["unit"]
-    sequences = sorted({f["sequence"] for f in flow})
-    clusters = sum(next(f["clusters"] for f in flow if f["sequence"] == s) for s in sequences)
-    people = sum(next(f["people"] for f in flow if f["sequence"] == s) for s in sequences)
+def _flow(r: SteppedResult) -> dict[str, Any]:
+    flow = r.flow
+    unit = r.allocation.unit
+    first = {f.sequence: f for f in reversed(flow)}  # each sequence's first cell
+    sequences = sorted(first)
+    clusters = sum(first[s].clusters for s in sequences)
+    people = sum(first[s].people for s in sequences)
     figure = both(
         flow_by_sequence(flow, unit),
         summary=f"Stepped-wedge flow: {clusters} {unit}s and {people} people randomised to "
@@ -116,11 +112,11 @@ def _flow(r: dict[str, Any]) -> dict[str, Any]:
         headers=["Sequence and period", "Condition", "Invited", "Answered", "Analysed"],
         rows=[
             [
-                f"Sequence {f['sequence']}, period {f['period']}",
-                f["condition"],
-                f["invited"],
-                f["answered"],
-                f["analysed"],
+                f"Sequence {f.sequence}, period {f.period}",
+                f.condition,
+                f.invited,
+                f.answered,
+                f.analysed,
             ]
             for f in flow
         ],
@@ -133,49 +129,48 @@ def _flow(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _hr(r: dict[str, Any]) -> dict[str, Any]:
-    hr = r.get("hr") or {}
-    labels = {"absence": "Sickness absence (days per FTE-year)",
-              "leaving": "Leaving (leavers per person-year)"}  # fmt: skip
+#: Each HR outcome's row label in the report.
+HR_LABELS = {"absence": "Sickness absence (days per FTE-year)",
+             "leaving": "Leaving (leavers per person-year)"}  # fmt: skip
+
+
+def _hr(r: SteppedResult) -> dict[str, Any]:
     rows = [
-        {**x, "label": labels[k], "p_model": _p((x["ratio"] or {}).get("p_value")),
-         "p_ri": _p((x.get("randomisation") or {}).get("p_value"))}
-        for k in ("absence", "leaving")
-        if (x := hr.get(k))
+        {**x.to_json(), "label": HR_LABELS[key],
+         "p_model": p_text(x.ratio.p_value if x.ratio else None),
+         "p_ri": p_text(x.randomisation.p_value if x.randomisation else None)}
+        for key, x in (r.hr.outcomes() if r.hr else ())
     ]  # fmt: skip
     return {"hr_rows": rows, "hr_leads": any(x["leads"] for x in rows)}
 
 
-def stepped_wedge_context(r: dict[str, Any]) -> dict[str, Any]:
+def stepped_wedge_context(r: SteppedResult) -> dict[str, Any]:
     """What the stepped-wedge template shows, from the stored result ``r``."""
-    labels = {a["name"]: a["label"] for a in r["arms"]}
-    e = r["effects"][0]
-    level = round(100 * (1 - r["model"]["alpha"]))
-    robust = r["robust"]
-    ri = r.get("randomisation")
-    exposure = r.get("exposure_time")
-    rows = [*exposure["effects"], exposure["average"]] if exposure else []
-    excludes = e["conf_low"] > 0 or e["conf_high"] < 0
+    labels = r.labels
+    e = r.effect
+    ri = r.randomisation
+    exposure = r.exposure_time
+    rows = [*exposure.effects, exposure.average] if exposure else []
+    lower, upper = e.conf_low, e.conf_high
+    excludes = (lower is not None and lower > 0) or (upper is not None and upper < 0)
     return {
         "r": r,
         "labels": labels,
-        "change_label": labels[e["term"]],
-        "control_label": labels[r["control"]],
-        "level": level,
+        "change_label": labels[e.term],
+        "control_label": labels[r.control],
+        "level": r.level,
         "effect": {
-            **e,
-            "magnitude": abs(e["estimate"]),
-            "p_text": _p(e["p_value"]),
-            "direction": "higher" if e["estimate"] >= 0 else "lower",
+            **e.to_json(),
+            "magnitude": abs(e.estimate),
+            "p_text": p_text(e.p_value),
+            "direction": "higher" if e.estimate >= 0 else "lower",
             "excludes_zero": excludes,
         },
-        "robust": {**robust, "p_text": _p(robust["p_value"])},
-        "ri": {**ri, "p_text": _p(ri["p_value"])} if ri else None,
+        "robust": {**r.robust.to_json(), "p_text": p_text(r.robust.p_value)},
+        "ri": {**ri.to_json(), "p_text": p_text(ri.p_value)} if ri else None,
         **_hr(r),
-        "exposure_rows": [{**x, "p_text": _p(x["p_value"])} for x in rows],
-        "plan_label": ((r.get("plan") or {}).get("labels", {}).get("primary") or {}).get(
-            "label", "exploratory"
-        ),
+        "exposure_rows": [{**x.to_json(), "p_text": p_text(x.p_value)} for x in rows],
+        "plan_label": r.primary_label,
         **_schedule(r),
         **_flow(r),
     }
