@@ -13,8 +13,9 @@ before one without).
 
 The effect is stored in the parallel trials' shape, so it is an
 :class:`~hearten.analysis.arm_effect.ArmEffect` (its Hedges' g keeps the stepped-wedge
-``correction`` and ``sd`` beside the known keys). The plan's versions and labels stay a JSON
-object, as the parallel result keeps them.
+``correction`` and ``sd`` beside the known keys), and its scale an
+:class:`~hearten.analysis.result.InstrumentUsed`, as a parallel run's. The plan's versions
+and labels stay a JSON object, as the parallel result keeps them.
 
 This module imports nothing heavy (the report reads stored runs through it).
 """
@@ -25,18 +26,7 @@ from dataclasses import dataclass, field
 
 from hearten.analysis.arm_effect import ArmEffect
 from hearten.analysis.keyed import JsonObject, Keyed, many, one
-from hearten.analysis.result import STEPPED_WEDGE
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SteppedInstrument(Keyed):
-    """The primary outcome's validated scale: its ``name`` and ``title``, the ``score``
-    analysed and its ``licence`` notice."""
-
-    name: str
-    title: str = ""
-    score: str | None = None
-    licence: str = ""
+from hearten.analysis.result import STEPPED_WEDGE, InstrumentUsed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -319,7 +309,7 @@ class SteppedResult(Keyed):
 
     design: str = STEPPED_WEDGE
     trial: str
-    instrument: SteppedInstrument = field(metadata=one(SteppedInstrument))
+    instrument: InstrumentUsed = field(metadata=one(InstrumentUsed))
     model: SteppedModel = field(metadata=one(SteppedModel))
     control: str
     control_mean: float | None = None
