@@ -328,13 +328,14 @@ def _not_held(what: str) -> Callable[[Facts], str]:
 SOURCES: tuple[tuple[str, Callable[[Facts], str]], ...] = (
     ("1a", _not_held("the title, which should say 'stepped-wedge cluster randomised trial'")),
     ("1b", _not_held("the structured summary (the report's opening gives the main result)")),
-    ("2a", lambda f: not_reported("the background, and why the change was rolled out in steps to "
-                              f"{f.unit}s rather than to individuals or all at once")),
+    ("2a", lambda f: not_reported("the background, and why the change was rolled out in "
+                                  f"steps to {f.unit}s rather than to individuals or all at "
+                                  "once")),
     ("2b", _not_held("the objectives")),
     ("3a", _design_3a),
     ("3b", _changes_3b),
-    ("4a", lambda f: not_reported(f"the eligibility of {f.unit}s and of staff (Hearten holds the "
-                              "roster imported, not its rules)")),
+    ("4a", lambda f: not_reported(f"the eligibility of {f.unit}s and of staff (Hearten holds "
+                                  "the roster imported, not its rules)")),
     ("4b", _settings_4b),
     ("5", lambda f: f"Control: {quoted(f.label(f.r.control))}; intervention: "
      f"{quoted(f.label(f.r.effect.term))}, started by each {f.unit} at its sequence's period "
