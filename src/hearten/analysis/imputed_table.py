@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hearten.analysis.effects import Outcomes
 from hearten.analysis.table_file import arms_of
-from hearten.analysis.table_result import Contrast, Imputation, Outcomes, TableResult, linear_result
+from hearten.analysis.table_result import Contrast, Imputation, TableResult, linear_result
 from hearten.analysis.table_spec import TableSpec
 from hearten.errors import DataError
 from hearten.stats.estimate import Adjustment, TermEstimate

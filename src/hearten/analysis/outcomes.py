@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from hearten.analysis.arm_effect import Interval
+from hearten.analysis.effects import Outcomes, planned_hedges_g
 from hearten.errors import DesignError, EstimationError
 from hearten.stats.attrition import response_probability
-from hearten.stats.effect_size import hedges_g, on_planned_interval, standardised_effect
+from hearten.stats.effect_size import hedges_g
 from hearten.stats.estimate import (
     IttFit,
     design_matrix,
@@ -127,13 +129,17 @@ def fit_outcome(
         weights=used["w"].to_numpy() if "w" in used else None,
         adjustment=plan.adjustment if covariates else "none",
     )
+    outcomes = Outcomes(
+        used["y"].to_numpy(dtype=float),
+        used["arm"].to_numpy(),
+        control,
+        used["cluster"].to_numpy() if clustered else None,
+    )
     effects = [
         {
             **asdict(one_sided(e, plan.alternative)),
             "alternative": plan.alternative,
-            "hedges_g": _effect_size(
-                used, control, asdict(one_sided(e, plan.alternative)), e.term, e.alpha, clustered
-            ),
+            "hedges_g": _g(asdict(one_sided(e, plan.alternative)), outcomes, e.term, e.alpha),
             "resampling": _resampling(used, control, e.term, plan, stratified, clustered, redraws),
         }
         for e in fit.effects
@@ -143,7 +149,7 @@ def fit_outcome(
         effects = [
             {
                 **mi,
-                "hedges_g": _effect_size(used, control, mi, e.term, e.alpha, clustered),
+                "hedges_g": _g(mi, outcomes, e.term, e.alpha),
                 "resampling": None,
                 "complete_case": {k: cc[k] for k in _COMPLETE_CASE},
             }
@@ -353,41 +359,14 @@ def multilevel_estimate(
     return {"effects": effects, "tau2": fit.tau2, "sigma2": fit.sigma2, "teams": fit.teams}
 
 
-def _effect_size(
-    used: pd.DataFrame,
-    control: str,
-    effect: dict[str, Any],
-    arm: str,
-    alpha: float,
-    clustered: bool,
-) -> dict[str, Any] | None:
-    """Hedges' g of one arm against control, with the WWC cluster adjustment when clustered
-    (:func:`hearten.stats.effect_size.standardised_effect`, as ``hearten analyse``), and the
-    planned analysis's standard error and interval (``effect``: the stored primary result,
-    imputed when imputation is primary) on g's scale
-    (:func:`hearten.stats.effect_size.on_planned_interval`), so g agrees with the p-value."""
-    pair = used[used["arm"].isin([control, arm])]
-    try:
-        g = standardised_effect(
-            effect["estimate"],
-            pair["y"].to_numpy(dtype=float),
-            pair["arm"].to_numpy(),
-            control,
-            pair["cluster"].to_numpy() if clustered else None,
-            alpha,
-        )
-    except EstimationError:
-        return None
-    g = on_planned_interval(g, effect["std_error"], effect["conf_low"], effect["conf_high"])
-    return {
-        "g": g.g,
-        "std_error": g.std_error,
-        "conf_low": g.conf_low,
-        "conf_high": g.conf_high,
-        "icc": g.icc,
-        "scale": g.scale,
-        "interval": "planned analysis",
-    }
+def _g(effect: dict[str, Any], outcomes: Outcomes, arm: str, alpha: float) -> dict[str, Any] | None:
+    """Hedges' g of one arm against control as a run stores it
+    (:func:`hearten.analysis.effects.planned_hedges_g`, as ``hearten analyse``), on the
+    planned analysis's interval (``effect``: the stored primary result, imputed when
+    imputation is primary)."""
+    interval = Interval.of_stored(effect["conf_low"], effect["conf_high"])
+    g = planned_hedges_g(effect["estimate"], effect["std_error"], interval, outcomes, arm, alpha)
+    return None if g is None else g.to_json()
 
 
 def _resampling(

@@ -17,14 +17,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from hearten.analysis.effects import Outcomes
 from hearten.analysis.table_file import arms_of, numeric_column, resolve_column, rows_of
-from hearten.analysis.table_result import (
-    Contrast,
-    Moderation,
-    Outcomes,
-    TableResult,
-    linear_result,
-)
+from hearten.analysis.table_result import Contrast, Moderation, TableResult, linear_result
 from hearten.analysis.table_spec import NUMERIC_ROLES, TableSpec
 from hearten.errors import DataError, EstimationError
 from hearten.stats.estimate import Adjustment, TermEstimate, design_matrix, estimate_itt

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from hearten.analysis.arm_effect import ArmEffect, Interval, StandardisedEffect
-from hearten.analysis.effects import Ratio, Resampled, hedges_g
+from hearten.analysis.effects import Outcomes, Ratio, Resampled, planned_hedges_g
 from hearten.analysis.keyed import Keyed
 from hearten.analysis.table_spec import Method
 
@@ -311,17 +311,6 @@ def _sites(part: SitePooling | None) -> dict[str, Any] | None:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Outcomes:
-    """The outcomes Hedges' g is standardised by: ``y`` and each row's ``arm`` and cluster
-    (``clusters``, ``None`` unclustered), with the ``control`` arm."""
-
-    y: np.ndarray
-    arm: Sequence[str]
-    control: str
-    clusters: np.ndarray | None
-
-
 def linear_result(
     term: TermEstimate,
     contrast: Contrast,
@@ -343,15 +332,14 @@ def linear_result(
     imputed analyses.
 
     ``term`` is the fitted (or Rubin-pooled) treatment coefficient; Hedges' g standardises
-    it by ``outcomes`` (:func:`hearten.analysis.effects.hedges_g`, on the analytic
+    it by ``outcomes`` (:func:`hearten.analysis.effects.planned_hedges_g`, on the analytic
     interval). With a resampling ``test`` (``method`` ``wild`` or ``ri``), its p-value and
     interval replace the analytic ones.
     """
     effect = ArmEffect.of_term(term)
-    g = hedges_g(
-        term.estimate, term.std_error, effect.interval, outcomes.y, outcomes.arm,
-        outcomes.control, outcomes.clusters, alpha,
-    )  # fmt: skip
+    g = planned_hedges_g(
+        term.estimate, term.std_error, effect.interval, outcomes, contrast.treated, alpha
+    )
     resampled = None
     if test is not None:
         assert method != "analytic"
