@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from hearten.analysis.arm_effect import ArmEffect
+from hearten.analysis.plan_status import PlanStatus
 from hearten.analysis.result import AnalysisResult
 from hearten.analysis.run import run_analysis
 from hearten.analysis.stepped_result import HrOutcome, SteppedResult, read_stepped
@@ -90,6 +91,8 @@ def test_a_run_with_hr_outcomes_reads_typed_and_writes_back_byte_for_byte(hr_run
     assert typed.allocation.seed == r["allocation"]["seed"]
     assert typed.as_of == r["as_of"]
     assert typed.primary_label == "exploratory"
+    assert isinstance(typed.plan, PlanStatus)
+    assert typed.plan.locked is False
 
 
 def test_an_older_layout_reads_with_defaults_and_writes_back_without_the_new_keys(

@@ -13,9 +13,10 @@ before one without).
 
 The effect is stored in the parallel trials' shape, so it is an
 :class:`~hearten.analysis.arm_effect.ArmEffect` (its Hedges' g keeps the stepped-wedge
-``correction`` and ``sd`` beside the known keys), and its scale an
-:class:`~hearten.analysis.result.InstrumentUsed`, as a parallel run's. The plan's versions
-and labels stay a JSON object, as the parallel result keeps them.
+``correction`` and ``sd`` beside the known keys); its scale, arms and plan are a parallel
+run's :class:`~hearten.analysis.result.InstrumentUsed`,
+:class:`~hearten.analysis.allocation_record.RunArm` and
+:class:`~hearten.analysis.plan_status.PlanStatus`.
 
 This module imports nothing heavy (the report reads stored runs through it).
 """
@@ -24,8 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hearten.analysis.allocation_record import RunArm
 from hearten.analysis.arm_effect import ArmEffect
 from hearten.analysis.keyed import JsonObject, Keyed, many, one
+from hearten.analysis.plan_status import PlanStatus
 from hearten.analysis.result import STEPPED_WEDGE, InstrumentUsed
 
 
@@ -64,14 +67,6 @@ class SteppedModel(Keyed):
     sigma2: float
     intention_to_treat: str = "the drawn schedule"
     transition: int = 0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Arm(Keyed):
-    """One arm (condition): its ``name`` and ``label``, in design order."""
-
-    name: str
-    label: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -314,7 +309,7 @@ class SteppedResult(Keyed):
     control: str
     control_mean: float | None = None
     control_sd: float | None = None
-    arms: tuple[Arm, ...] = field(default=(), metadata=many(Arm))
+    arms: tuple[RunArm, ...] = field(default=(), metadata=many(RunArm))
     effects: tuple[ArmEffect, ...] = field(default=(), metadata=many(ArmEffect))
     model_fit: ModelFit | None = field(default=None, metadata=one(ModelFit))
     robust: RobustEffect = field(metadata=one(RobustEffect))
@@ -329,7 +324,7 @@ class SteppedResult(Keyed):
     flow: tuple[FlowCell, ...] = field(default=(), metadata=many(FlowCell))
     allocation: SteppedAllocation = field(metadata=one(SteppedAllocation))
     as_of: str | None = None
-    plan: JsonObject | None = None
+    plan: PlanStatus | None = field(default=None, metadata=one(PlanStatus))
 
     @property
     def labels(self) -> dict[str, str]:
@@ -349,8 +344,8 @@ class SteppedResult(Keyed):
     @property
     def primary_label(self) -> str:
         """The main result's label under the plan ("confirmatory", "exploratory", …)."""
-        labels = (self.plan or {}).get("labels", {})
-        return str((labels.get("primary") or {}).get("label", "exploratory"))
+        found = self.plan.label("primary") if self.plan else None
+        return found.label if found else "exploratory"
 
     def first_period(self) -> tuple[FlowCell, ...]:
         """The flow's first period: each sequence's clusters and people as randomised."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from hearten.analysis.keyed import JsonObject
 from hearten.analysis.models import AnalysisRun
+from hearten.analysis.plan_status import PlanStatus
 from hearten.analysis.stepped_result import SteppedResult
 from hearten.analysis.stored import read_stepped
 from hearten.reports.markdown import quoted
@@ -134,8 +135,8 @@ class Facts:
         return structure(self.r)[0]
 
     @property
-    def plan(self) -> JsonObject:
-        return self.r.plan or {}
+    def plan(self) -> PlanStatus:
+        return self.r.plan or PlanStatus()
 
     @property
     def people(self) -> dict[int, int]:
@@ -181,8 +182,8 @@ def _changes_3b(f: Facts) -> str:
         + (": " + "; ".join(f"{d.unit} from period {d.was} to {d.moved_to} "
                             f"({day(d.at)}: {quoted(d.reason)})" for d in moved)
            if moved else "")
-        + f"; {len(plan.get('versions') or [])} plan version(s) after the lock"
-        + ("" if plan.get("locked") else " (the plan was never locked)")
+        + f"; {len(plan.versions)} plan version(s) after the lock"
+        + ("" if plan.locked else " (the plan was never locked)")
     )  # fmt: skip
 
 
@@ -216,7 +217,7 @@ def _sample_size_7a(f: Facts) -> str:
            else "")
         + f", power {power.power}; "
         + ("the pre-registration's *Sample size and power* gives the design's MDES by "
-           "Hussey and Hughes' closed form" if f.plan.get("locked") else not_reported(
+           "Hussey and Hughes' closed form" if f.plan.locked else not_reported(
             "the calculation and the effect it was powered for (`hearten power mdes --design "
             "stepped-wedge` gives it in closed form, `hearten power simulate` by simulation)"))
     )  # fmt: skip
@@ -343,8 +344,8 @@ SOURCES: tuple[tuple[str, Callable[[Facts], str]], ...] = (
      + not_reported("what each condition involved, in enough detail to replicate")),
     ("6a", _outcomes_6a),
     ("6b", lambda f: "Plan amendments: " + (
-        "; ".join(f"version {v['number']} ({day(v['at'])})"
-                  for v in (f.plan.get("versions") or [])[1:]) or "none")),
+        "; ".join(f"version {v.number} ({day(v.at)})" for v in f.plan.versions[1:])
+        or "none")),
     ("7a", _sample_size_7a),
     ("7b", lambda f: "No interim analyses or stopping rules are part of a Hearten plan"),
     ("8a", _sequence_8a),
@@ -388,7 +389,7 @@ SOURCES: tuple[tuple[str, Callable[[Facts], str]], ...] = (
     ("22", _not_held("interpretation")),
     ("23", _not_held("registry, number and date")),
     ("24", lambda f: "Pre-registration (plan SHA-256 "
-     + str(f.plan.get("locked_sha256", ""))[:12] + "…)" if f.plan.get("locked")
+     + (f.plan.locked_sha256 or "")[:12] + "…)" if f.plan.locked
      else not_reported("the plan was not locked; where it can be read")),
     ("25", _not_held("funders and their role")),
 )  # fmt: skip
