@@ -16,7 +16,7 @@ from hearten.analysis.arm_effect import ArmEffect
 from hearten.analysis.plan_status import PlanStatus
 from hearten.analysis.result import AnalysisResult
 from hearten.analysis.run import run_analysis
-from hearten.analysis.stepped_result import HrOutcome, SteppedResult, read_stepped
+from hearten.analysis.stepped_result import HrOutcome, SteppedResult
 from hearten.analysis.stored import read_result, read_typed
 from hearten.analysis.stored import read_stepped as read_stepped_run
 from hearten.errors import StateError
@@ -162,8 +162,8 @@ def test_stored_gives_the_typed_result_for_either_design(hr_run: Any, trial: Any
     assert isinstance(read_typed(parallel), AnalysisResult)
     with pytest.raises(StateError, match="parallel trial's"):
         read_stepped_run(parallel)
-    with pytest.raises(ValueError, match="not a stepped-wedge run"):
-        read_stepped(parallel.result)
+    with pytest.raises(KeyError, match="the stored SteppedModel lacks periods"):
+        SteppedResult.from_json(parallel.result)
 
 
 def test_every_checklist_item_has_one_source_in_order() -> None:

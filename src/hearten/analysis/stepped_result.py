@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from hearten.analysis.allocation_record import RunArm
 from hearten.analysis.arm_effect import ArmEffect
-from hearten.analysis.keyed import JsonObject, Keyed, many, one
+from hearten.analysis.keyed import Keyed, many, one
 from hearten.analysis.plan_status import PlanStatus
 from hearten.analysis.result import STEPPED_WEDGE, InstrumentUsed
 
@@ -358,15 +358,3 @@ class SteppedResult(Keyed):
     def moved_to(self) -> dict[str, int]:
         """Each late-started unit's new start period (the last recorded change wins)."""
         return {d.unit: d.moved_to for d in self.deviations}
-
-
-def is_stepped_wedge_json(value: JsonObject) -> bool:
-    """Whether a stored run's JSON is a stepped-wedge trial's."""
-    return bool(value.get("design") == STEPPED_WEDGE)
-
-
-def read_stepped(value: JsonObject) -> SteppedResult:
-    """A stored stepped-wedge run, typed; a parallel run is refused in one line."""
-    if not is_stepped_wedge_json(value):
-        raise ValueError("not a stepped-wedge run: read it with AnalysisResult.from_json")
-    return SteppedResult.from_json(value)
