@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from email.message import Message as EmailMessage
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,14 @@ from typing import Any
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+#: The clock tests give the services that take one (issue 27: time is an input, read from
+#: the real clock only at the edges): a fixed moment, so a test never depends on the day it
+#: runs. A test whose data carry real database timestamps that must fall after it (a plan
+#: locked before randomisation, say) gives ``timezone.now()`` instead, and says so.
+CLOCK = datetime(2026, 11, 30, 9, tzinfo=UTC)
+#: The day of :data:`CLOCK`.
+TODAY = date(2026, 11, 30)
 
 #: pytest-django fixtures through which a test reaches the database.
 DATABASE_FIXTURES = frozenset(

@@ -15,6 +15,7 @@ from hearten.stats.inference import randomisation_inference
 from hearten.surveys.services import invite
 from hearten.trials.allocation import arms_by_participant, commit_seed, randomise_trial
 from tests.analysis.test_run import _answer
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -25,15 +26,15 @@ pytestmark = pytest.mark.django_db
 def _run(trial: Any, seed: int | None = None) -> Any:
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, seed)
+    randomise_trial(trial, seed, now=CLOCK)
     arms = arms_by_participant(trial)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
-    return run_analysis(trial)
+    return run_analysis(trial, CLOCK)
 
 
 def test_the_report_says_how_to_check_the_allocation(trial: Any) -> None:
-    c = commit_seed(trial, seed=31)
+    c = commit_seed(trial, seed=31, now=CLOCK)
     run = _run(trial)
     a = run.result["allocation"]
     assert (a["seed"], a["commitment"], a["scheme"]) == (31, c.commitment, "blocked-cluster")

@@ -15,6 +15,7 @@ from hearten.interventions.costs import add_cost, set_basis
 from hearten.interventions.ingredients import costing
 from hearten.stats.costs import cost_effect_bootstrap
 from tests.analysis.test_plan import _ready
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -33,7 +34,7 @@ def _costed(trial: Any) -> None:
 
 def test_the_effect_per_point_is_the_primary_adjusted_estimate(trial: Any) -> None:
     _costed(trial)
-    result = run_analysis(trial).result
+    result = run_analysis(trial, CLOCK).result
     e = result["economics"]
     assert e["price_year"] == "2025-26"
     [c] = e["per_point"]
@@ -69,7 +70,7 @@ def test_the_report_shows_value_for_money_with_accessible_figures(trial: Any) ->
     from hearten.reports.render import write_report
 
     _costed(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     html = Path(write_report(trial)).read_text()
     assert "<h2>Value for money</h2>" in html
     assert "Cost per point of SWEMWBS" in html
@@ -82,7 +83,7 @@ def test_the_report_shows_value_for_money_with_accessible_figures(trial: Any) ->
 def test_costs_in_a_year_with_no_index_leave_a_note_not_a_failure(trial: Any) -> None:
     _ready(trial)
     add_cost(trial, "letters", "paper", 10.0, priced_in="2019-20")
-    e = run_analysis(trial).result["economics"]
+    e = run_analysis(trial, CLOCK).result["economics"]
     assert "priced in 2019-20" in e["note"]
 
 
@@ -94,12 +95,12 @@ def test_uptake_and_value_for_money_print_one_cost_per_point(trial: Any) -> None
 
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     invite(trial.waves.get(name="follow-up"), NOW)
     lifted = {pid: 1 for pid, a in arms_by_participant(trial).items() if a == "letters"}
     _answer(trial, "follow-up", lifted, skip_every=5)
     add_cost(trial, "letters", "letterhead", 200.0, phase="start-up")
-    [c] = run_analysis(trial).result["economics"]["per_point"]
+    [c] = run_analysis(trial, CLOCK).result["economics"]["per_point"]
     assert c["icer"] is not None  # the letters arm costs more and does more
     html = Path(write_report(trial)).read_text()
     uptake = html.split("<h2>Uptake, fidelity and cost</h2>")[1].split("<h2>")[0]

@@ -17,7 +17,7 @@ from hearten.trials.design import parse_design
 from hearten.trials.lifecycle import create_trial
 from hearten.trials.roster import import_roster
 from tests.analysis.test_run import _answer
-from tests.conftest import roster_text
+from tests.conftest import CLOCK, roster_text
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -64,12 +64,12 @@ def test_a_family_of_outcomes_is_adjusted_as_planned(
     import_roster(trial, roster)
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 2)
+    randomise_trial(trial, 2, now=CLOCK)
     letters = {pid: 1 for pid, arm in arms_by_participant(trial).items() if arm == "letters"}
     for wave in ("follow-up", "six-months"):
         invite(trial.waves.get(name=wave), NOW)
         _answer(trial, wave, letters, skip_every=6 if wave == "six-months" else 0)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     secondary = run.result["secondary"][0]
     assert secondary["name"] == "six-months"
     assert secondary["n"] < run.result["model"]["n"]  # its own complete cases
@@ -116,11 +116,11 @@ def test_a_mediator_is_reported_as_an_outcome_not_as_causal_mediation(
     for wave in ("baseline",):
         invite(trial.waves.get(name=wave), NOW)
         _answer(trial, wave, {})
-    randomise_trial(trial, 2)
+    randomise_trial(trial, 2, now=CLOCK)
     for wave in ("follow-up", "six-months"):
         invite(trial.waves.get(name=wave), NOW)
         _answer(trial, wave, {})
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     assert run.result["secondary"][0]["role"] == "mediator"
     html = write_report(trial).read_text()
     assert "Hypothesised mediators" in html

@@ -19,6 +19,7 @@ from hearten.stats.ratio_inference import count_residuals, ratio_randomisation_t
 from hearten.surveys.services import invite
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from tests.analysis.test_run import _answer
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -27,10 +28,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _days_ago(days: int) -> datetime:
-    """A clock ``days`` behind: HR records describe the past."""
-    from django.utils import timezone
-
-    return timezone.now() - timedelta(days=days)
+    """A clock ``days`` behind the tests' clock (the runs' ``now``): HR records describe the
+    past."""
+    return CLOCK - timedelta(days=days)
 
 
 def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     arms = arms_by_participant(trial)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     hr = run.result["hr"]
     assert hr["n"] == 40
     assert hr["leaving"]["events"] == 5
@@ -114,7 +114,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
         },
     }
     trial.save()
-    again = run_analysis(trial).result["hr"]["absence"]
+    again = run_analysis(trial, CLOCK).result["hr"]["absence"]
     assert again["inference"] == {"method": "normal"}
     assert again["effects"][0]["p_value"] == pytest.approx(expected.p_value)
     # Or choose the wild score bootstrap for few clusters: 2^8 sign flips of the teams.
@@ -126,7 +126,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
         },
     }
     trial.save()
-    wild = run_analysis(trial).result["hr"]["absence"]
+    wild = run_analysis(trial, CLOCK).result["hr"]["absence"]
     assert (wild["inference"]["method"], wild["inference"]["reps"]) == ("wild-score", 256)
     from hearten.stats.score_bootstrap import count_scores, wild_score_test
 
@@ -146,7 +146,7 @@ def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path:
 
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 4)
+    randomise_trial(trial, 4, now=CLOCK)
     start = trial.allocation.randomised_on
     supervision = ["staff_id,date"]
     for n in range(1, 41):
@@ -163,7 +163,7 @@ def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path:
     import_hr(trial, "team-rates", tmp_path / "rates.csv", {})
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, 5)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     found = {s["stressor"]: s for s in run.result["stressors"]}
     assert set(found) == {"caseload", "supervision sessions (90 days)", "team vacancy rate (%)"}
     data = build_dataset(trial)
@@ -200,7 +200,7 @@ def test_a_window_that_has_not_run_is_not_analysed(trial: Any) -> None:
     _answer(trial, "follow-up", {}, 5)
     start = trial.allocation.randomised_on
     end = start + timedelta(days=89)
-    hr = run_analysis(trial).result["hr"]
+    hr = run_analysis(trial, CLOCK).result["hr"]
     assert hr["window"] == [start.isoformat(), end.isoformat()]
     assert hr["not_run"] is True
     assert "absence" not in hr
@@ -245,8 +245,6 @@ def test_the_window_and_its_exposure_do_not_depend_on_the_day_of_the_run(
         import_hr(trial, kind, tmp_path / f"{kind}.csv", {})
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, 5)
-    from django.utils import timezone
-
     from hearten.trials.models import IdentityKey
 
     arm_of = {
@@ -262,7 +260,7 @@ def test_the_window_and_its_exposure_do_not_depend_on_the_day_of_the_run(
         people = [n for n, a in arm_of.items() if a == arm]
         days = sum(absent.get(n, 0) for n in people)
         expected[arm] = 365.25 * days / sum(exposure[n] for n in people)
-    now = timezone.now()
+    now = CLOCK
     first = run_analysis(trial, now=now).result
     later = run_analysis(trial, now=now + timedelta(days=45)).result
     end = start + timedelta(days=89)
@@ -299,7 +297,7 @@ def test_a_leaver_read_before_randomisation_is_not_followed_in_the_window(
     randomise_trial(trial, 4, now=randomised_on)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, 5)
-    leaving = run_analysis(trial).result["hr"]["leaving"]
+    leaving = run_analysis(trial, CLOCK).result["hr"]["leaving"]
     assert leaving["not_at_risk"] == 1
     assert leaving["events"] == len(inside)  # only the leavers inside the window
     html = write_report(trial).read_text()
@@ -315,7 +313,7 @@ def test_the_window_starts_on_the_local_day_of_randomisation(trial: Any) -> None
     from hearten.analysis.follow_up import follow_up
     from hearten.trials.allocation import randomise_trial
 
-    randomise_trial(trial, 7, datetime(2026, 7, 1, 23, 30, tzinfo=UTC))
+    randomise_trial(trial, 7, now=datetime(2026, 7, 1, 23, 30, tzinfo=UTC))
     trial.refresh_from_db()
     allocation = trial.allocation
     allocation.refresh_from_db()

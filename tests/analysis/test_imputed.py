@@ -17,6 +17,7 @@ from hearten.trials.design import parse_design
 from hearten.trials.lifecycle import design_of
 from tests.analysis.test_plan import _ready
 from tests.analysis.test_plan_options import _by_hand, _complete, _plan, _same
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def _pooled_by_hand(trial: Any) -> Any:
 def test_imputation_as_the_plans_missing_data_analysis_is_the_reported_effect(trial: Any) -> None:
     _plan(trial, missing_data="mice", imputation=IMPUTATION, seed=3)
     _ready(trial)
-    result = run_analysis(trial).result
+    result = run_analysis(trial, CLOCK).result
     effect = result["effects"][0]
     expected = _pooled_by_hand(trial)
     pooled = expected.effects[0].pooled
@@ -58,7 +59,7 @@ def test_imputation_beside_complete_cases_is_a_sensitivity_analysis(trial: Any) 
     again = {"name": "again", "wave": "follow-up", "baseline_wave": "baseline"}
     _plan(trial, imputation=IMPUTATION, seed=3, secondary=[again])
     _ready(trial)
-    result = run_analysis(trial).result
+    result = run_analysis(trial, CLOCK).result
     used = _complete(trial)
     _same(result["effects"][0], _by_hand(used, used["outcome"], {"baseline": used["baseline"]}))
     mi = result["imputation"]
@@ -118,9 +119,9 @@ def test_new_imputation_settings_after_unblinding_matter_when_imputation_is_the_
     _plan(trial, missing_data=missing_data, imputation=IMPUTATION, seed=3)
     lock_plan(trial)
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     changed = _changed(trial, imputation={"imputations": 6})
     amend_plan(trial, changed, "More imputations.")
     # As a sensitivity analysis its settings do not define the reported estimates; as the
     # plan's missing-data analysis they do.
-    assert run_analysis(trial).result["plan"]["labels"]["primary"]["label"] == label
+    assert run_analysis(trial, CLOCK).result["plan"]["labels"]["primary"]["label"] == label

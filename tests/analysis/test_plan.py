@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from hearten.analysis.models import PlanVersion
 from hearten.analysis.plan import amend_plan, differences, lock_plan, plan_sha256
@@ -16,6 +17,7 @@ from hearten.reports.render import write_report
 from hearten.trials.design import Design
 from hearten.trials.models import AuditEvent
 from tests.analysis.test_run import _answer
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -29,7 +31,7 @@ def _ready(trial: Any) -> None:
 
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, skip_every=5)
 
@@ -57,7 +59,7 @@ def test_a_plan_is_locked_once(trial: Any) -> None:
 
 def test_a_plan_cannot_be_locked_after_the_outcomes_were_analysed(trial: Any) -> None:
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     with pytest.raises(StateError, match="would not be a pre-registration"):
         lock_plan(trial)
 
@@ -106,7 +108,7 @@ def test_differences_compare_named_lists_by_name() -> None:
 
 def test_without_a_locked_plan_every_result_is_exploratory(trial: Any) -> None:
     _ready(trial)
-    plan = run_analysis(trial).result["plan"]
+    plan = run_analysis(trial, CLOCK).result["plan"]
     assert plan["locked"] is False
     assert plan["labels"]["primary"]["label"] == "exploratory"
     assert "not locked" in plan["labels"]["primary"]["reason"]
@@ -119,7 +121,8 @@ def test_the_locked_primary_outcome_is_confirmatory_and_secondary_exploratory(
     amend_plan(trial, _changed(trial, secondary=secondary), "")
     lock_plan(trial)
     _ready(trial)
-    labels = run_analysis(trial).result["plan"]["labels"]
+    # The real clock: the run must follow the lock, a real database timestamp.
+    labels = run_analysis(trial, timezone.now()).result["plan"]["labels"]
     assert labels["primary"] == {
         "label": "confirmatory",
         "reason": "pre-registered primary outcome, analysed as locked",
@@ -132,7 +135,8 @@ def test_a_change_before_unblinding_keeps_the_primary_confirmatory(trial: Any) -
     lock_plan(trial)
     amend_plan(trial, _changed(trial, covariates=["caseload"]), "Caseload was left out by mistake.")
     _ready(trial)
-    plan = run_analysis(trial).result["plan"]
+    # The real clock: the run must follow the lock and the change, real database timestamps.
+    plan = run_analysis(trial, timezone.now()).result["plan"]
     assert plan["labels"]["primary"]["label"] == "confirmatory"
     (deviation,) = plan["deviations"]
     assert deviation["version"] == 2
@@ -143,11 +147,11 @@ def test_a_change_before_unblinding_keeps_the_primary_confirmatory(trial: Any) -
 def test_a_change_after_unblinding_makes_the_result_exploratory(trial: Any) -> None:
     lock_plan(trial)
     _ready(trial)
-    run_analysis(trial)  # the results are seen
+    run_analysis(trial, CLOCK)  # the results are seen
     amend_plan(trial, _changed(trial, covariates=["caseload"]), "Adjusting for caseload now.")
     new = [{"name": "added", "wave": "follow-up"}]
     amend_plan(trial, _changed(trial, covariates=["caseload"], secondary=new), "And one more.")
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     plan = run.result["plan"]
     assert plan["labels"]["primary"] == {
         "label": "exploratory",
@@ -174,9 +178,9 @@ def test_hr_outcomes_declared_primary_are_confirmatory(trial: Any) -> None:
     amend_plan(trial, _changed(trial, hr=hr), "")
     lock_plan(trial)
     _ready(trial)
-    from django.utils import timezone
-
-    after_the_window = timezone.now() + timedelta(days=90)  # randomised today
+    # Randomised at the tests' clock; the plan was locked at the real time (a database
+    # timestamp the run must follow to find it locked before the results were seen).
+    after_the_window = timezone.now() + timedelta(days=90)
     result = run_analysis(trial, now=after_the_window).result
     assert result["hr"]["absence"] == {
         "note": "no sickness absence is recorded in the window: nothing to model"

@@ -18,6 +18,7 @@ from hearten.reports.render import write_report
 from hearten.stats.estimate import estimate_itt, one_sided
 from hearten.trials.design import parse_design
 from tests.analysis.test_plan import _ready
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def _same(effect: dict[str, Any], expected: Any) -> None:
 def test_standardised_outcomes_are_in_control_sd_units(trial: Any) -> None:
     _plan(trial, transform="standardise")
     _ready(trial)
-    effect = run_analysis(trial).result["effects"][0]
+    effect = run_analysis(trial, CLOCK).result["effects"][0]
     used = _complete(trial)
     control = used["arm"] == "control"
 
@@ -63,7 +64,7 @@ def test_standardised_outcomes_are_in_control_sd_units(trial: Any) -> None:
 def test_log_outcomes(trial: Any) -> None:
     _plan(trial, transform="log")
     _ready(trial)
-    effect = run_analysis(trial).result["effects"][0]
+    effect = run_analysis(trial, CLOCK).result["effects"][0]
     used = _complete(trial)
     expected = _by_hand(used, np.log(used["outcome"]), {"baseline": np.log(used["baseline"])})
     _same(effect, expected)
@@ -77,7 +78,7 @@ def test_covariates_with_a_missing_value_get_mean_and_indicator(trial: Any) -> N
     Participant.objects.filter(pk=first.pk).update(caseload=None)
     _plan(trial, covariates=["caseload"])
     _ready(trial)
-    effect = run_analysis(trial).result["effects"][0]
+    effect = run_analysis(trial, CLOCK).result["effects"][0]
     used = _complete(trial)
     caseload = used["caseload"]
     covariates = {
@@ -102,7 +103,7 @@ def test_ipw_weights_by_response_within_arm_and_site(trial: Any) -> None:
         invitation__participant__pseudonym__in=list(cell["pseudonym"][:2]),
         invitation__wave__name="follow-up",
     ).delete()
-    effect = run_analysis(trial).result["effects"][0]
+    effect = run_analysis(trial, CLOCK).result["effects"][0]
     data = build_dataset(trial)
     consenting = data[data["consented"]]
     answered = consenting["outcome"].notna() & consenting["baseline"].notna()
@@ -118,7 +119,7 @@ def test_ipw_weights_by_response_within_arm_and_site(trial: Any) -> None:
 def test_one_sided_tests_use_the_same_t_distribution(trial: Any, alternative: str) -> None:
     _plan(trial, alternative=alternative)
     _ready(trial)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     effect = run.result["effects"][0]
     used = _complete(trial)
     two = _by_hand(used, used["outcome"], {"baseline": used["baseline"]})

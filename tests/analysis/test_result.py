@@ -23,6 +23,7 @@ from hearten.surveys.services import invite
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.lifecycle import design_of
 from tests.analysis.test_run import _answer
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -43,11 +44,11 @@ STORED_KEYS = [
 def analysed(trial: Any) -> Any:
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     arms = arms_by_participant(trial)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, skip_every=5)
-    return run_analysis(trial)
+    return run_analysis(trial, CLOCK)
 
 
 def test_the_stored_run_keeps_every_key_in_its_order(analysed: Any) -> None:
@@ -127,7 +128,7 @@ def test_a_stepped_wedge_run_is_not_read_as_a_parallel_one(analysed: Any) -> Non
 
 
 def test_the_plan_is_checked_before_any_data_are_read(trial: Any) -> None:
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     design = design_of(trial)
     hc2 = design.model_copy(update={"analysis": design.analysis.model_copy(update={"vcov": "HC2"})})
     with pytest.raises(EstimationError, match="use CR2"):

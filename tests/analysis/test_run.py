@@ -16,6 +16,7 @@ from hearten.stats.estimate import estimate_itt
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, record_consent, submit_response
 from hearten.trials.allocation import arms_by_participant, randomise_trial
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -43,11 +44,11 @@ def _answer(trial: Any, wave: str, shift: dict[int, int], skip_every: int = 0) -
 def analysed(trial: Any) -> Any:
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     arms = arms_by_participant(trial)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, skip_every=5)
-    return run_analysis(trial)
+    return run_analysis(trial, CLOCK)
 
 
 def test_the_plan_is_ancova_with_strata_and_cr2_by_team(analysed: Any, trial: Any) -> None:
@@ -108,11 +109,11 @@ def test_the_report_has_flow_balance_and_effects(analysed: Any, trial: Any) -> N
 
 def test_analysis_before_randomisation_is_refused(trial: Any) -> None:
     with pytest.raises(StateError, match="not randomised yet"):
-        run_analysis(trial)
+        run_analysis(trial, CLOCK)
 
 
 def test_a_report_needs_an_analysis(trial: Any) -> None:
-    randomise_trial(trial, 1)
+    randomise_trial(trial, 1, now=CLOCK)
     with pytest.raises(StateError, match="has not been analysed"):
         write_report(trial)
 
@@ -135,12 +136,12 @@ def test_the_reports_g_interval_excludes_zero_exactly_when_the_primary_interval_
     report never calls the same result significant on one scale and not on the other."""
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     arms = arms_by_participant(trial)
     invite(trial.waves.get(name="follow-up"), NOW)
     shift = {pid: lift for pid, a in arms.items() if a == "letters"}
     _answer(trial, "follow-up", shift, skip_every=5)
-    e = run_analysis(trial).result["effects"][0]
+    e = run_analysis(trial, CLOCK).result["effects"][0]
     g = e["hedges_g"]
     assert g["interval"] == "planned analysis"
     assert g["g"] == pytest.approx(g["scale"] * e["estimate"], rel=1e-12)
@@ -161,10 +162,10 @@ def test_a_plan_can_ask_for_resampling_inference(trial: Any, method: str) -> Non
     trial.save()
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {})
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     r = run.result["effects"][0]["resampling"]
     assert r["method"] == method
     assert r["enumerated"]  # 8 teams: 2^8 sign vectors, or C(4,2)² = 36 assignments
@@ -210,10 +211,10 @@ def test_a_working_conditions_section_that_cannot_be_shown_says_why(trial: Any) 
     Participant.objects.filter(trial=trial).update(caseload=15)
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, skip_every=5)
-    result = run_analysis(trial).result
+    result = run_analysis(trial, CLOCK).result
     assert result["stressors"] == []
     note = (
         "no working condition (caseload, supervision, vacancies) is recorded for 10 or more "
@@ -242,10 +243,10 @@ def test_planned_moderators_are_adjusted_and_reported(trial: Any) -> None:
     trial.save()
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {})
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     mods = run.result["moderators"]
     assert [(m["moderator"], m["level"]) for m in mods] == [
         ("caseload", None),
@@ -292,7 +293,7 @@ def analysed_with_team_effects(trial: Any) -> Any:
 
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     arms = arms_by_participant(trial)
     team_of = dict(Participant.objects.filter(trial=trial).values_list("id", "team__code"))
     offset = {
@@ -301,7 +302,7 @@ def analysed_with_team_effects(trial: Any) -> Any:
     shift = {pid: offset[team_of[pid]] + (a == "letters") for pid, a in arms.items()}
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", shift, skip_every=5)
-    return run_analysis(trial)
+    return run_analysis(trial, CLOCK)
 
 
 def test_the_report_gives_the_multilevel_sensitivity_estimate(

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from hearten.analysis.allocation_record import AllocationRecord, RunArm, recorded
 from hearten.analysis.balance_table import BalanceRow, RandomisedBalance, SampleRatio
@@ -115,7 +116,8 @@ def test_the_typed_chronology_says_what_the_stored_one_says() -> None:
 def test_a_run_reads_its_sections_typed(trial: Any) -> None:
     lock_plan(trial)
     _ready(trial)
-    run = run_analysis(trial)
+    # The real clock: the run must follow the lock, a real database timestamp.
+    run = run_analysis(trial, timezone.now())
     r = read_result(run)
     stored = run.result
     assert [f.arm for f in r.flow] == ["control", "letters"]

@@ -29,6 +29,7 @@ from tests.analysis.test_stepped_wedge import (
     make_trial,
 )
 from tests.analysis.test_stepped_wedge_outputs import write_hr
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +138,7 @@ def test_exposure_time_and_team_by_period_effects_round_trip(
     options = 'random_effects = "cluster-period"\nexposure_time = true\n'
     t = make_trial(write_roster, design_text(options=options))
     answer_every_period(t, effect=1, cell_shifts=True)
-    r = run_analysis(t).result
+    r = run_analysis(t, CLOCK).result
     typed = _round_trips(r)
     assert typed.model.random_effects == "cluster-period"
     assert typed.model.gamma2 == r["model"]["gamma2"]
@@ -158,7 +159,7 @@ def test_stored_gives_the_typed_result_for_either_design(hr_run: Any, trial: Any
     with pytest.raises(StateError, match="stepped-wedge"):
         read_result(hr_run)
     _ready(trial)
-    parallel = run_analysis(trial)
+    parallel = run_analysis(trial, CLOCK)
     assert isinstance(read_typed(parallel), AnalysisResult)
     with pytest.raises(StateError, match="parallel trial's"):
         read_stepped_run(parallel)

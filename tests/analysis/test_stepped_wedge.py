@@ -20,6 +20,7 @@ from hearten.surveys.models import Invitation
 from hearten.surveys.services import invite, record_consent, submit_response
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.rollout import change_schedule, trial_schedule
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -68,7 +69,7 @@ transition = {transition}
 """
 
 
-def make_trial(write_roster: Callable[[str], Path], text: str, at: Any = None) -> Any:
+def make_trial(write_roster: Callable[[str], Path], text: str, at: Any = CLOCK) -> Any:
     from hearten.surveys.services import plan_waves
     from hearten.trials.design import parse_design
     from hearten.trials.lifecycle import create_trial
@@ -116,7 +117,7 @@ def stepped(write_roster: Callable[[str], Path], db: None) -> Any:
 
 
 def test_the_run_is_the_planned_mixed_model_on_every_period(stepped: Any) -> None:
-    run = run_analysis(stepped)
+    run = run_analysis(stepped, CLOCK)
     data, _, _ = stepped_dataset(stepped)
     args = (data["y"], data["cluster"], data["period"], data["treated"])
     model = fit_stepped_wedge(*args)
@@ -142,7 +143,7 @@ def test_the_standardised_effect_is_hedges_g_as_the_parallel_trials_report_it(
 ) -> None:
     from hearten.stats.effect_size import hedges_g
 
-    r = run_analysis(stepped).result
+    r = run_analysis(stepped, CLOCK).result
     data, _, _ = stepped_dataset(stepped)
     m = r["model_fit"]
     g = r["effects"][0]["hedges_g"]
@@ -166,7 +167,7 @@ def test_stratified_sequences_are_tested_exactly_over_every_allocation_within_si
 ) -> None:
     from hearten.reports.render import write_report
 
-    r = run_analysis(stepped).result
+    r = run_analysis(stepped, CLOCK).result
     data, plan, _ = stepped_dataset(stepped)
     expected = sequence_test(
         data["y"], data["cluster"], data["period"], {x.unit: x.start for x in plan.rows},
@@ -189,7 +190,7 @@ def test_unstratified_sequences_are_tested_exactly_over_every_allocation(
 
     t = make_trial(write_roster, design_text().replace('strata = "site"', 'strata = "none"'))
     answer_every_period(t, effect=1, skip_every=4)
-    r = run_analysis(t).result
+    r = run_analysis(t, CLOCK).result
     data, plan, _ = stepped_dataset(t)
     # 8 teams in 4 sequences of 2: 8!/(2!^4) = 2520 allocations, few enough to enumerate
     assert allocations_possible([2, 2, 2, 2]) == 2520
@@ -204,7 +205,7 @@ def test_unstratified_sequences_are_tested_exactly_over_every_allocation(
 
 
 def test_the_flow_counts_each_sequence_in_each_period(stepped: Any) -> None:
-    flow = run_analysis(stepped).result["flow"]
+    flow = run_analysis(stepped, CLOCK).result["flow"]
     assert len(flow) == 4 * 5
     assert {f["clusters"] for f in flow} == {2}
     assert {f["people"] for f in flow} == {10}
@@ -217,7 +218,7 @@ def test_the_flow_counts_each_sequence_in_each_period(stepped: Any) -> None:
 def test_a_late_change_is_a_deviation_and_the_drawn_schedule_is_analysed(stepped: Any) -> None:
     first = trial_schedule(stepped).rows[0]
     change_schedule(stepped, first.unit, 4, "the manager left")
-    r = run_analysis(stepped).result
+    r = run_analysis(stepped, CLOCK).result
     assert [d["unit"] for d in r["deviations"]] == [first.unit]
     drawn = {x["unit"]: x["start"] for x in r["schedule"]["rows"]}
     assert drawn[first.unit] == 1
@@ -226,7 +227,7 @@ def test_a_late_change_is_a_deviation_and_the_drawn_schedule_is_analysed(stepped
 def test_transition_periods_are_left_out(write_roster: Callable[[str], Path], db: None) -> None:
     t = make_trial(write_roster, design_text(transition=1))
     answer_every_period(t, effect=1)
-    r = run_analysis(t).result
+    r = run_analysis(t, CLOCK).result
     data, _, _ = stepped_dataset(t)
     assert (data["condition"] == "transition").sum() == 8 * 5  # each team's one period
     assert r["model"]["n"] == 6 * 40 - 8 * 5
@@ -239,13 +240,13 @@ def test_a_design_without_period_waves_is_refused_in_one_line(
 ) -> None:
     t = make_trial(write_roster, design_text(period_waves=False))
     with pytest.raises(DesignError, match=r"stepped_wedge\.period_waves"):
-        run_analysis(t)
+        run_analysis(t, CLOCK)
 
 
 def test_the_report_shows_the_schedule_the_flow_and_the_three_analyses(stepped: Any) -> None:
     from hearten.reports.render import write_report
 
-    run = run_analysis(stepped)
+    run = run_analysis(stepped, CLOCK)
     e = run.result["effects"][0]
     html = write_report(stepped).read_text()
     for text in (
@@ -289,7 +290,7 @@ def test_the_plan_may_ask_for_team_by_period_effects_and_exposure_time(
     options = 'random_effects = "cluster-period"\nexposure_time = true\n'
     t = make_trial(write_roster, design_text(options=options))
     answer_every_period(t, effect=1, cell_shifts=True)
-    r = run_analysis(t).result
+    r = run_analysis(t, CLOCK).result
     data, _, _ = stepped_dataset(t)
     args = (data["y"], data["cluster"], data["period"])
     model = fit_stepped_wedge(*args, data["treated"], random_effects="cluster-period")
@@ -329,7 +330,7 @@ def test_a_team_by_period_variance_at_zero_falls_back_and_says_so(
             base = 1 + level[team] + (period >= 2) + (period >= start[team])
             values = [base + (k < i % 3) for k in range(7)]
             submit_response(inv, {f"swemwbs_{k}": v for k, v in enumerate(values, 1)}, now=NOW)
-    r = run_analysis(t).result
+    r = run_analysis(t, CLOCK).result
     assert r["model"]["random_effects"] == "cluster"
     assert r["model"]["gamma2"] is None
     assert "estimated at zero" in r["model_note"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from hearten.analysis.run import run_analysis
 from hearten.trials.rollout import trial_schedule
@@ -22,6 +23,7 @@ from tests.analysis.test_stepped_wedge import (
     design_text,
     make_trial,
 )
+from tests.conftest import CLOCK
 
 
 def write_hr(trial: Any, folder: Path) -> None:
@@ -105,7 +107,7 @@ def test_analyse_without_hr_outcomes_prints_none(
     r = hearten("trial", "analyse", t.slug)
     assert r.code == 0, r.err
     assert "Absence and leaving" not in r.out
-    assert run_analysis(t).result["hr"] is None
+    assert run_analysis(t, CLOCK).result["hr"] is None
 
 
 @pytest.mark.parametrize(
@@ -184,13 +186,13 @@ def test_the_report_methods_carry_the_caution_only_when_it_applies(
 
     t = make_trial(write_roster, design_text(options='sampling = "closed-cohort"\n'))
     answer_every_period(t, effect=1)
-    run_analysis(t)
+    run_analysis(t, CLOCK)
     html = write_report(t).read_text()
     assert "A caution on the planned model." in html
     assert "a closed cohort (the same people every period)" in html
     plain = make_trial(write_roster, design_text().replace("caseload-sw", "caseload-sw2"))
     answer_every_period(plain, effect=1)
-    run_analysis(plain)
+    run_analysis(plain, CLOCK)
     assert "A caution on the planned model." not in write_report(plain).read_text()
 
 
@@ -237,7 +239,8 @@ def test_a_model_amended_after_the_results_makes_the_primary_exploratory(
     t = make_trial(write_roster, design_text(options="cac = 0.6\n"))
     answer_every_period(t, effect=1)
     lock_plan(t)
-    first = run_analysis(t).result["plan"]["labels"]["primary"]
+    # The real clock: the run must follow the lock, a real database timestamp.
+    first = run_analysis(t, timezone.now()).result["plan"]["labels"]["primary"]
     assert first["label"] == "confirmatory"
     from hearten.reports.standards import standards_markdown
 
@@ -247,7 +250,7 @@ def test_a_model_amended_after_the_results_makes_the_primary_exploratory(
     version = amend_plan(t, parse_design(text), "the autocorrelation needs period intercepts")
     assert version is not None
     assert version.after_unblinding
-    r = run_analysis(t).result
+    r = run_analysis(t, timezone.now()).result
     assert r["plan"]["labels"]["primary"] == {
         "label": "exploratory",
         "reason": "changed after the results were first seen",

@@ -26,6 +26,7 @@ from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import Participant
 from hearten.trials.people import add_role, open_delivery
 from tests.analysis.test_run import _answer
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -43,7 +44,7 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
     trial.save()
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     arms = arms_by_participant(trial)
     set_plan(trial, "letters", "Jane Smith", "Director")
     people = Participant.objects.filter(trial=trial).select_related("team")
@@ -64,7 +65,7 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
     add_cost(trial, "letters", "printing and postage", 30.0)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     cace = run.result["cace"]
     assert cace["definition"] == "letter-delivered"
     assert 0 < cace["took_part"]["letters"] < 1

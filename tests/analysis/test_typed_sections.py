@@ -23,6 +23,7 @@ from hearten.analysis.stored import latest_result
 from hearten.analysis.uptake_figures import ArmCost, UptakeFigures
 from hearten.reports.render import write_report
 from tests.analysis.test_economics import _costed
+from tests.conftest import CLOCK
 
 #: A comparison as runs stored it before the ICER's interval, the effect's interval and the
 #: one-way sensitivity were kept.
@@ -123,7 +124,7 @@ def test_the_share_who_took_part_reads_by_arm() -> None:
 @pytest.mark.django_db
 def test_a_costed_run_reads_back_typed_and_writes_the_same_json(trial: Any) -> None:
     _costed(trial)
-    stored = run_analysis(trial).result
+    stored = run_analysis(trial, CLOCK).result
     typed = latest_result(trial)
     assert json.dumps(typed.to_json()) == json.dumps(stored)
     assert typed.uptake is not None
@@ -144,7 +145,7 @@ def test_a_costed_run_reads_back_typed_and_writes_the_same_json(trial: Any) -> N
 @pytest.mark.django_db
 def test_a_run_stored_without_the_later_economics_keys_reads_and_renders(trial: Any) -> None:
     _costed(trial)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     older = json.loads(json.dumps(run.result))
     e = older["economics"]
     del e["effect_basis"]

@@ -18,6 +18,7 @@ from hearten.trials.lifecycle import create_trial
 from hearten.trials.models import AllocatedUnit, Participant
 from hearten.trials.roster import import_roster
 from tests.analysis.test_run import _answer
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -47,11 +48,11 @@ def test_an_individually_randomised_trial_is_analysed_with_hc2(
     design_file: Path, tmp_path: Path
 ) -> None:
     trial = _trial(design_file, tmp_path, "individual")
-    randomise_trial(trial, 4)
+    randomise_trial(trial, 4, now=CLOCK)
     assert AllocatedUnit.objects.filter(allocation__trial=trial).count() == 48
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {})
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     assert run.result["model"]["vcov"] == "HC2"
     assert run.result["model"]["n_clusters"] is None
     assert run.result["effects"][0]["df"] == 48 - 4  # n - k: intercept, arm, baseline, site
@@ -70,7 +71,7 @@ def test_an_individually_randomised_trial_is_analysed_with_hc2(
 
 def test_an_office_randomised_trial_clusters_by_office(design_file: Path, tmp_path: Path) -> None:
     trial = _trial(design_file, tmp_path, "office")
-    randomise_trial(trial, 4)
+    randomise_trial(trial, 4, now=CLOCK)
     arms = arms_by_participant(trial)
     by_office: dict[str, set[str]] = {}
     for p in Participant.objects.filter(trial=trial).select_related("office"):
@@ -80,7 +81,7 @@ def test_an_office_randomised_trial_clusters_by_office(design_file: Path, tmp_pa
     assert all(len(s) == 1 for s in by_office.values())
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {})
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     assert run.result["model"]["vcov"] == "CR2"
     assert run.result["model"]["cluster"] == "office"
     assert run.result["model"]["n_clusters"] == 12

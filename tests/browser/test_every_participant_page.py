@@ -17,7 +17,7 @@ from hearten.trials.lifecycle import create_trial
 from hearten.trials.people import withdraw
 from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE, axe_violations
-from tests.conftest import roster_text
+from tests.conftest import CLOCK, roster_text
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -149,7 +149,7 @@ def programme(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str,
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text())
     import_roster(trial, roster)
-    randomise_trial(trial, 7)
+    randomise_trial(trial, 7, now=CLOCK)
     invite(trial.waves.get(name="baseline"), NOW)
     enrol(trial, "letters", timezone.localdate() - timedelta(days=8))
     e = Enrolment.objects.order_by("id").first()

@@ -16,6 +16,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from tests.conftest import CLOCK
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audit_flushable")]
 HOW_TO = Path(__file__).resolve().parents[2] / "docs" / "how-to" / "use-the-api.md"
@@ -37,13 +40,13 @@ def served(trial: Any, live_server: Any, hearten_home: Path) -> tuple[dict[str, 
     from tests.analysis.test_plan import _ready
 
     _ready(trial)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     trial.evaluators.add(get_user_model().objects.create_user("eve"))
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
         HEARTEN_URL=live_server.url,
         HEARTEN_TRIAL=trial.slug,
-        HEARTEN_TOKEN=create_token(trial, "eve", "read").secret,
+        HEARTEN_TOKEN=create_token(trial, "eve", "read", now=timezone.now()).secret,
     )
     return env, run.result
 

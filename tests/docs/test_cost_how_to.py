@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import CLOCK
 from tests.docs.test_tutorial import steps
 
 HOW_TO = Path(__file__).resolve().parents[2] / "docs" / "how-to" / "cost-a-trial.md"
@@ -43,7 +44,7 @@ def test_the_how_to_costs_a_trial_as_written(hearten: Callable[..., Any], trial:
     from hearten.trials.models import Participant
     from hearten.trials.people import add_role
 
-    randomise_trial(trial, 5)
+    randomise_trial(trial, 5, now=CLOCK)
     arms = arms_by_participant(trial)
     people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
     team = next(p.team.code for p in people if arms[p.id] == "letters")

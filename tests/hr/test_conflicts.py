@@ -14,6 +14,7 @@ from hearten.errors import ImportRejected
 from hearten.hr.imports import import_hr
 from hearten.hr.models import AbsenceSpell, CaseloadSnapshot, ContractChange, Leaver
 from hearten.trials.models import AuditEvent
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,7 @@ def test_a_leaver_is_checked_against_records_imported_before_it(trial: Any, tmp_
 def test_a_leaver_before_randomisation_is_refused(trial: Any, tmp_path: Path) -> None:
     from hearten.trials.allocation import randomise_trial
 
-    randomise_trial(trial, 5)
+    randomise_trial(trial, 5, now=CLOCK)
     trial.refresh_from_db()
     randomised = trial.allocation.randomised_on
     before = randomised.replace(year=randomised.year - 1)

@@ -14,7 +14,7 @@ from hearten.interventions.letters import recipients_for, send_letter, write_let
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import Participant
 from hearten.trials.people import add_role, open_delivery
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -26,7 +26,7 @@ LINES = (
 
 @pytest.fixture
 def delivering(trial: Any) -> Any:
-    randomise_trial(trial, 5)
+    randomise_trial(trial, 5, now=CLOCK)
     arms = arms_by_participant(trial)
     people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
     trial.letters_team = next(p.team.code for p in people if arms[p.id] == "letters")

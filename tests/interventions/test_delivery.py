@@ -15,7 +15,7 @@ from hearten.interventions.delivery import delivery_csv, delivery_rows, mark_del
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import AuditEvent, IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -23,7 +23,7 @@ PASSWORD = "a long passphrase 1"
 
 @pytest.fixture
 def delivering(trial: Any) -> Any:
-    randomise_trial(trial, 5)
+    randomise_trial(trial, 5, now=CLOCK)
     arms = arms_by_participant(trial)
     people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
     trial.treated = [p for p in people if arms[p.id] != "control"]

@@ -26,7 +26,7 @@ from hearten.interventions.models import EngagementEvent, Enrolment
 from hearten.messaging.models import Message
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.people import withdraw
-from tests.conftest import Inbox
+from tests.conftest import CLOCK, Inbox
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -68,7 +68,7 @@ def test_raw_html_in_content_is_shown_as_text_not_run(tmp_path: Path) -> None:
 
 @pytest.fixture
 def enrolled(trial: Any) -> Any:
-    randomise_trial(trial, 2)
+    randomise_trial(trial, 2, now=CLOCK)
     # The fixture's design has control and letters; the programme goes to the letters arm here.
     start = timezone.localdate() - timedelta(days=8)
     assert enrol(trial, "letters", start) == 20
@@ -112,7 +112,7 @@ def test_a_module_opens_on_its_day_by_the_clock_given(trial: Any) -> None:
     12 October, and work is refused the day before and kept, with its time, on the day."""
     from hearten.interventions.goals import unlocked
 
-    randomise_trial(trial, 2)
+    randomise_trial(trial, 2, now=CLOCK)
     enrol(trial, "letters", date(2026, 10, 5))
     e = Enrolment.objects.filter(trial=trial).order_by("id").first()
     assert e is not None
@@ -127,7 +127,7 @@ def test_a_module_opens_on_its_day_by_the_clock_given(trial: Any) -> None:
 def test_enrolment_is_checked(trial: Any) -> None:
     with pytest.raises(StateError, match="not randomised"):
         enrol(trial, "letters")
-    randomise_trial(trial, 1)
+    randomise_trial(trial, 1, now=CLOCK)
     with pytest.raises(DataError, match="not an intervention arm"):
         enrol(trial, "control")
 
@@ -185,7 +185,7 @@ def test_a_programme_of_three_modules_is_complete_after_three(
     from hearten.interventions.models import ModuleWork
     from hearten.interventions.programme_mail import schedule_programme
 
-    randomise_trial(trial, 2)
+    randomise_trial(trial, 2, now=CLOCK)
     start = timezone.localdate() - timedelta(days=15)
     enrol(trial, "letters", start)
     first, second = Enrolment.objects.filter(trial=trial).order_by("id")[:2]

@@ -23,6 +23,7 @@ from hearten.interventions.ingredients import costing
 from hearten.interventions.models import Letter
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import Participant
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def _letters(trial: Any, sent: int) -> list[Participant]:
 def test_a_cost_per_letter_is_counted_from_the_letters_sent_and_borne_by_their_readers(
     trial: Any,
 ) -> None:
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     people = _letters(trial, sent=6)
     add_cost(trial, "letters", "postage", 1.50, per="letter")
     add_cost(trial, "letters", "writing", 0, minutes=12, hourly_rate=40.0, per="letter")
@@ -63,7 +64,7 @@ def test_a_cost_per_letter_is_counted_from_the_letters_sent_and_borne_by_their_r
 
 
 def test_prices_move_to_the_price_year_and_later_years_are_discounted(trial: Any) -> None:
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     set_basis(trial, "2025-26", {"2013-14": 80.0, "2025-26": 100.0}, "an index (test values)",
               discount_rate=0.035, horizon_years=2)  # fmt: skip
     use_published(trial, "social-worker-childrens-hour")
@@ -81,7 +82,7 @@ def test_prices_move_to_the_price_year_and_later_years_are_discounted(trial: Any
 
 
 def test_a_price_from_another_year_needs_a_basis(trial: Any) -> None:
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     add_cost(trial, "letters", "paper", 10.0, priced_in="2019-20")
     with pytest.raises(DataError, match="priced in 2019-20: set the trial's price year"):
         costing(trial)
@@ -127,7 +128,7 @@ def test_the_pss_index_chains_its_published_increases() -> None:
 
 
 def test_a_2013_14_hour_is_costed_in_2023_24_prices_by_the_pss_index(trial: Any) -> None:
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     pss = published_index("pss-pay-prices")
     set_basis(trial, "2023-24", pss.values, pss.label)
     use_published(trial, "social-worker-childrens-hour")
@@ -139,7 +140,7 @@ def test_a_2013_14_hour_is_costed_in_2023_24_prices_by_the_pss_index(trial: Any)
 
 
 def test_bad_costing_input_is_refused_in_one_line(trial: Any) -> None:
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     with pytest.raises(DataError, match="no unit cost 'manager-hour'"):
         add_cost(trial, "letters", "x", 0, minutes=5, unit_cost="manager-hour")
     with pytest.raises(DataError, match="what the cost is per must be one of"):

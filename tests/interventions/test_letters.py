@@ -25,7 +25,7 @@ from hearten.interventions.models import Letter
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery, withdraw
-from tests.conftest import Inbox, sign_in
+from tests.conftest import CLOCK, Inbox, sign_in
 from tests.reports.test_tagged_pdf import structure
 
 #: The clock the letters are printed and e-mailed by (a frozen one: their date is tested).
@@ -41,7 +41,7 @@ LINES = (
 
 @pytest.fixture
 def ready(trial: Any) -> Any:
-    randomise_trial(trial, 7)
+    randomise_trial(trial, 7, now=CLOCK)
     set_plan(trial, "letters", "Jane Smith", "Director of Children's Services")
     arms = arms_by_participant(trial)
     people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
@@ -119,7 +119,7 @@ def test_a_withdrawal_stops_an_unsent_letter(ready: Any, tmp_path: Path) -> None
 
 
 def test_plans_are_checked(trial: Any) -> None:
-    randomise_trial(trial, 1)
+    randomise_trial(trial, 1, now=CLOCK)
     with pytest.raises(DataError, match="control arm"):
         set_plan(trial, "control", "J", "D")
     with pytest.raises(DataError, match="must contain"):

@@ -12,6 +12,7 @@ from hearten.interventions.costs import add_cost, cost_per_participant
 from hearten.interventions.perks import add_perk, exposure_days, interrupt
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import Participant
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def _team(trial: Any, arm: str) -> str:
 
 
 def test_exposure_counts_days_in_the_window_less_interruptions(trial: Any) -> None:
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     team = _team(trial, "letters")
     perk = add_perk(trial, "coffee machine", date(2026, 1, 1), date(2026, 1, 31), team=team)
     interrupt(trial, perk.pk, date(2026, 1, 10), date(2026, 1, 14), "machine broken")
@@ -35,7 +36,7 @@ def test_exposure_counts_days_in_the_window_less_interruptions(trial: Any) -> No
 
 
 def test_perks_only_for_intervention_units_and_checked(trial: Any) -> None:
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     with pytest.raises(DataError, match="not in an intervention arm"):
         add_perk(trial, "coffee", date(2026, 1, 1), date(2026, 1, 2), team=_team(trial, "control"))
     with pytest.raises(NotFound, match="no team 'XX'"):
@@ -50,7 +51,7 @@ def test_perks_only_for_intervention_units_and_checked(trial: Any) -> None:
 
 
 def test_cost_per_participant_includes_staff_time_and_perks(trial: Any) -> None:
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     add_cost(trial, "letters", "printing and postage", 20.0)
     add_cost(trial, "letters", "managers writing", 0, minutes=20 * 15, hourly_rate=40.0)
     add_perk(

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from tests.conftest import CLOCK
+
 NAMES = ["Amara Okafor", "Ben Hughes", "Chloe Price", "Ben Carter"]
 
 
@@ -24,7 +26,7 @@ def named_trial(trial: Any) -> Any:
     from hearten.trials.allocation import arms_by_participant, randomise_trial
     from hearten.trials.models import IdentityKey
 
-    randomise_trial(trial, seed=23)
+    randomise_trial(trial, seed=23, now=CLOCK)
     keys = list(IdentityKey.objects.filter(participant__trial=trial).order_by("staff_id"))
     for key, name in zip(keys, NAMES, strict=False):
         key.name = name

@@ -19,6 +19,7 @@ from hearten.surveys.services import invite
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import Participant
 from tests.analysis.test_run import _answer
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -30,11 +31,11 @@ pytestmark = pytest.mark.django_db
 def analysed_with_interviews(trial: Any, coders: tuple[Any, Any]) -> Any:
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    randomise_trial(trial, 11)
+    randomise_trial(trial, 11, now=CLOCK)
     arms = arms_by_participant(trial)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"})
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     people = list(Participant.objects.filter(trial=trial).order_by("pseudonym"))
     draw = draw_sample(trial, [p.pseudonym for p in people], 6, seed=7, strata=["arm"])
     load_codebook(trial, "code,parent,definition\nValued,,Felt valued\nNo time,,No time\n")

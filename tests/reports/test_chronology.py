@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from hearten.reports.chronology import relative, report_chronology
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -66,6 +67,8 @@ def test_choices_are_said_to_be_declared_before_the_results_only_in_a_locked_pla
 
 @pytest.mark.django_db
 def test_the_written_report_never_says_before_when_the_record_says_after(trial: Any) -> None:
+    from django.utils import timezone
+
     from hearten.analysis.plan import lock_plan
     from hearten.analysis.run import run_analysis
     from hearten.reports.render import write_report
@@ -76,14 +79,16 @@ def test_the_written_report_never_says_before_when_the_record_says_after(trial: 
 
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
-    commit_seed(trial, 11)
-    randomise_trial(trial)
+    # The real clock: the plan is locked (a real database timestamp) on the day of the draw.
+    now = timezone.now()
+    commit_seed(trial, 11, now=now)
+    randomise_trial(trial, now=now)
     lock_plan(trial)
     drawn = Allocation.objects.get(trial=trial).created_at
     SeedCommitment.objects.filter(trial=trial).update(created_at=drawn + timedelta(days=1))
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, skip_every=5)
-    run_analysis(trial)
+    run_analysis(trial, timezone.now())
     html = " ".join(write_report(trial).read_text().split())
     assert "before randomisation" not in html
     assert "so the commitment does not show that the seed was fixed before the draw" in html
@@ -96,7 +101,7 @@ def test_the_preregistration_says_when_the_plan_was_locked_against_the_draw(tria
     from hearten.reports.preregistration import preregistration_markdown
     from hearten.trials.allocation import commit_seed, randomise_trial
 
-    commit_seed(trial, 11)
+    commit_seed(trial, 11, now=CLOCK)
     version = lock_plan(trial)
     before = " ".join(preregistration_markdown(trial, version).split())
     assert "before the draw. This plan was locked before randomisation." in before
@@ -113,7 +118,7 @@ def test_the_preregistration_does_not_claim_a_commitment_that_was_never_made(tri
     from hearten.reports.preregistration import preregistration_markdown
     from hearten.trials.allocation import randomise_trial
 
-    randomise_trial(trial, 5)
+    randomise_trial(trial, 5, now=CLOCK)
     text = " ".join(preregistration_markdown(trial, lock_plan(trial)).split())
     assert "No seed has been committed: it was chosen at the draw." in text
     assert "This plan was locked after randomisation" in text

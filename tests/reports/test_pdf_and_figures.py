@@ -14,6 +14,7 @@ from hearten.reports.figures import flow_diagram, funnel_chart, outcome_forest
 from hearten.reports.pdf import html_to_pdf
 from hearten.reports.render import write_report
 from tests.analysis.test_plan import _ready
+from tests.conftest import CLOCK
 
 
 def _pages(path: Path) -> list[tuple[str, Any]]:
@@ -30,7 +31,7 @@ def _pages(path: Path) -> list[tuple[str, Any]]:
 @pytest.mark.django_db
 def test_the_pdf_report_has_the_same_sections_and_numbers(trial: Any) -> None:
     _ready(trial)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     html = write_report(trial)
     pages = _pages(html.with_suffix(".pdf"))
     assert len(pages) >= 3

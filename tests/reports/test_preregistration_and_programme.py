@@ -18,6 +18,7 @@ from hearten.stats.meta import meta_analyse
 from hearten.stats.power import PowerDesign, solve_mdes
 from hearten.trials.lifecycle import design_of
 from tests.analysis.test_plan import _ready
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_the_programme_report_pools_the_trials_standardised_effects(
     other = _second(trial, write_roster)
     for t in (trial, other):
         _ready(t)
-        run_analysis(t)
+        run_analysis(t, CLOCK)
     path = write_programme_report("Test programme", [trial.slug, other.slug])
     gs = [t.analysis_runs.first().result["effects"][0]["hedges_g"] for t in (trial, other)]
     pooled = meta_analyse([g["g"] for g in gs], [g["std_error"] for g in gs])
@@ -99,7 +100,7 @@ def test_the_programme_report_compares_each_interventions_cost_per_sd(
     for t, each in ((trial, 10.0), (other, 30.0)):
         _ready(t)
         add_cost(t, "letters", "letters", each, per="participant")
-        run_analysis(t)
+        run_analysis(t, CLOCK)
     path = write_programme_report("Test programme", [trial.slug, other.slug])
     html = path.read_text()
     assert "Value for money across the programme" in html

@@ -13,6 +13,7 @@ from hearten.reports.consort import CONSORT_2025, WHO_TRDS
 from hearten.reports.standards import standards_markdown, write_standards
 from hearten.trials.models import Participant
 from tests.analysis.test_plan import _ready
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -31,7 +32,7 @@ def _rows(text: str, heading: str) -> list[list[str]]:
 
 def test_every_consort_item_is_answered_or_left_to_write(trial: Any) -> None:
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     text = standards_markdown(trial)
     rows = _rows(text, "## 1. CONSORT 2025 checklist")
     assert [r[0] for r in rows] == [n for n, _, _ in CONSORT_2025]
@@ -45,7 +46,7 @@ def test_every_consort_item_is_answered_or_left_to_write(trial: Any) -> None:
 
 def test_consent_timing_is_counted_from_the_stored_times(trial: Any) -> None:
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     randomised_at = trial.allocation.created_at
     people = Participant.objects.filter(trial=trial)
     before = sum(1 for p in people if p.consent_at and p.consent_at < randomised_at
@@ -55,7 +56,7 @@ def test_consent_timing_is_counted_from_the_stored_times(trial: Any) -> None:
 
 def test_the_registry_export_lists_what_is_missing(trial: Any) -> None:
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     text = standards_markdown(trial)
     rows = _rows(text, "## 6. WHO Trial Registration Data Set")
     assert [int(r[0]) for r in rows] == [n for n, _ in WHO_TRDS]
@@ -69,7 +70,7 @@ def test_the_pack_is_a_tagged_pdf_with_table_headers(trial: Any) -> None:
     from tests.reports.test_tagged_pdf import structure
 
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     md, pdf = write_standards(trial)
     assert md.read_text().startswith("# ")
     s = structure(pdf.read_bytes())
@@ -80,7 +81,7 @@ def test_the_pack_is_a_tagged_pdf_with_table_headers(trial: Any) -> None:
 
 def test_the_observed_icc_is_the_one_the_analysis_stored(trial: Any) -> None:
     _ready(trial)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     icc = run.result["observed_icc"]
     assert (
         f"{icc['icc']:.3f} (95% CI {icc['conf_low']:.3f} to {icc['conf_high']:.3f}; "
@@ -92,7 +93,7 @@ def test_the_registry_export_takes_the_sponsor_and_public_contact_from_the_desig
     trial: Any,
 ) -> None:
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     trial.design["participants"] = {
         "title": "Feeling valued at work",
         "team": "Wellbeing Evaluation Unit",
@@ -110,7 +111,7 @@ def test_the_harms_section_counts_the_log_by_arm(trial: Any) -> None:
     from hearten.trials.harms import log_harm
 
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     assert "has no entries" in standards_markdown(trial)
     log_harm(
         trial,
@@ -132,7 +133,7 @@ def test_the_evaluation_registry_fields_come_from_the_design_and_list_what_is_mi
 
     _ready(trial)
     add_cost(trial, "letters", "letterhead", 200.0, phase="start-up")
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     trial.design["participants"] = {
         "title": "Feeling valued at work",
         "team": "Wellbeing Evaluation Unit",

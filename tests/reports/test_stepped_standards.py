@@ -21,6 +21,7 @@ from tests.analysis.test_stepped_wedge import (
     design_text,
     make_trial,
 )
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def stepped(write_roster: Callable[[str], Path], db: None) -> Any:
 
 
 def test_every_extension_item_is_answered_from_the_data_or_not_reported(stepped: Any) -> None:
-    run = run_analysis(stepped)
+    run = run_analysis(stepped, CLOCK)
     r = run.result
     text = standards_markdown(stepped)
     items = _items(text)
@@ -94,13 +95,15 @@ def test_a_late_start_and_withdrawals_are_counted_by_sequence(stepped: Any) -> N
     from hearten.trials.models import Participant
     from hearten.trials.people import withdraw
 
-    row = next(x for x in run_analysis(stepped).result["schedule"]["rows"] if x["sequence"] == 2)
+    row = next(
+        x for x in run_analysis(stepped, CLOCK).result["schedule"]["rows"] if x["sequence"] == 2
+    )
     change_schedule(stepped, row["unit"], 3, "the manager left in March")
     change_schedule(stepped, row["unit"], 4, "the new manager asked for more time")
     person = Participant.objects.filter(trial=stepped, team__code=row["unit"]).first()
     assert person is not None
     withdraw(stepped, person.pseudonym, "left-employer", now=timezone.now())
-    run_analysis(stepped)
+    run_analysis(stepped, CLOCK)
     items = _items(standards_markdown(stepped))
     assert f"{row['unit']} from period 2 to 3" in items["3b"]
     assert f"{row['unit']} from period 3 to 4" in items["3b"]
@@ -112,7 +115,7 @@ def test_a_late_start_and_withdrawals_are_counted_by_sequence(stepped: Any) -> N
 def test_the_caution_on_the_model_reaches_the_pack(write_roster: Callable[[str], Path]) -> None:
     t = make_trial(write_roster, design_text(options="cac = 0.7\n"))
     answer_every_period(t, effect=1)
-    run_analysis(t)
+    run_analysis(t, CLOCK)
     text = standards_markdown(t)
     items = _items(text)
     assert "Caution: the design assumes a team autocorrelation of 0.7" in items["12a"]
@@ -125,7 +128,7 @@ def test_the_caution_on_the_model_reaches_the_pack(write_roster: Callable[[str],
 
 
 def test_the_pack_is_written_through_the_command(hearten: Callable[..., Any], stepped: Any) -> None:
-    run_analysis(stepped)
+    run_analysis(stepped, CLOCK)
     r = hearten("trial", "standards", stepped.slug)
     assert r.code == 0, r.err
     assert "Reporting pack:" in r.out
@@ -135,7 +138,7 @@ def test_the_pack_is_written_through_the_command(hearten: Callable[..., Any], st
 
 
 def test_the_registry_items_come_from_the_schedule_and_the_run(stepped: Any) -> None:
-    r = run_analysis(stepped).result
+    r = run_analysis(stepped, CLOCK).result
     text = standards_markdown(stepped)
     start = text.index("## 6. WHO Trial Registration Data Set")
     end = text.index("## 7. UK Evaluation Registry")
@@ -162,7 +165,7 @@ def test_the_evaluation_registry_describes_the_roll_out(
     before = timezone.make_aware(timezone.datetime(2025, 5, 19))
     t = make_trial(write_roster, design_text(options=HR_OPTIONS), before)
     answer_every_period(t, effect=1)
-    r = run_analysis(t).result
+    r = run_analysis(t, CLOCK).result
     text = standards_markdown(t)
     uk = text[text.index("## 7. UK Evaluation Registry") :]
     people = sum(f["people"] for f in r["flow"] if f["period"] == 0)

@@ -21,6 +21,7 @@ from tests.analysis.test_stepped_wedge import (
     design_text,
     make_trial,
 )
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -121,7 +122,7 @@ def test_the_report_says_what_teams_before_the_change_said_with_small_counts_hid
     assert ("p4", "In the last three months, has ") not in found or found[
         ("p4", "In the last three months, has ")
     ].answered == 0
-    run_analysis(t)
+    run_analysis(t, CLOCK)
     html = write_report(t).read_text()
     assert "What deliverers said, and teams before the change" in html
     assert "only of people whose team was then in the condition Caseloads as usual" in html

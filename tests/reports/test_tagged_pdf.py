@@ -19,6 +19,7 @@ import pytest
 from hearten.errors import DataError
 from hearten.reports.pdf import html_to_pdf
 from hearten.reports.typeset import to_typst
+from tests.conftest import CLOCK
 
 
 def _png() -> str:
@@ -126,7 +127,7 @@ def test_the_trial_report_and_its_figures_are_tagged(trial: Any) -> None:
     from tests.analysis.test_plan import _ready
 
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     pdf = Path(write_report(trial)).with_suffix(".pdf").read_bytes()
     s = structure(pdf)
     assert s["marked"]

@@ -14,12 +14,13 @@ from hearten.reports.programme import _trial_studies
 from hearten.reports.render import write_report
 from hearten.reports.standards import standards_markdown
 from tests.analysis.test_plan import _ready
+from tests.conftest import CLOCK
 
 
 @pytest.mark.django_db
 def test_a_run_stored_before_the_later_sections_renders_every_report(trial: Any) -> None:
     _ready(trial)
-    run = run_analysis(trial)
+    run = run_analysis(trial, CLOCK)
     effect = run.result["effects"][0]
     sites = run.result["sites"]
     # the oldest stored shape: none of the keys added since (the allocation was always there)

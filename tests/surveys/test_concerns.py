@@ -21,6 +21,7 @@ from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.harms import HarmCount, harms_by_arm
 from hearten.trials.models import AuditEvent, HarmReport
 from hearten.trials.people import withdraw
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -32,7 +33,7 @@ WORRY = "My manager asked me in supervision whether I had filled in the survey."
 
 @pytest.fixture
 def link(trial: Any) -> Invitation:
-    randomise_trial(trial, 7)
+    randomise_trial(trial, 7, now=CLOCK)
     invite(get_wave(trial, "baseline"), NOW)
     inv = Invitation.objects.filter(wave__trial=trial).order_by("id").first()
     assert inv is not None

@@ -17,6 +17,7 @@ from hearten.surveys.exports import build_exports, write_exports
 from hearten.trials.lifecycle import design_of
 from hearten.trials.rollout import change_schedule, trial_schedule
 from tests.analysis.test_stepped_wedge import answer_every_period, design_text, make_trial
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def stepped(write_roster: Callable[[str], Path], db: None) -> Any:
 
 
 def test_the_planned_model_is_reproduced_from_the_exported_columns(stepped: Any) -> None:
-    run = run_analysis(stepped)
+    run = run_analysis(stepped, CLOCK)
     long = build_exports(stepped)["responses_long"]
     planned = design_of(stepped).planned_outcomes()[0]
     rows = long[

@@ -14,7 +14,7 @@ from hearten.surveys.exports import build_exports
 from hearten.surveys.models import Invitation, Response
 from hearten.surveys.services import get_wave, invite, record_consent
 from hearten.trials.allocation import arms_by_participant, randomise_trial
-from tests.conftest import FIXTURES
+from tests.conftest import CLOCK, FIXTURES
 from tests.trials.test_questions import QUESTIONS as QUESTIONS_OF_TEST
 from tests.trials.test_questions import design
 
@@ -60,7 +60,7 @@ def asked(tmp_path: Path) -> Any:
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER)
     import_roster(trial, roster)
-    randomise_trial(trial, 5)
+    randomise_trial(trial, 5, now=CLOCK)
     invite(get_wave(trial, "follow-up"), NOW)
     return trial
 
@@ -253,7 +253,7 @@ def test_support_is_shown_at_the_top_of_the_page_after_a_flagged_comment(
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER)
     import_roster(trial, roster)
-    randomise_trial(trial, 5)
+    randomise_trial(trial, 5, now=CLOCK)
     invite(get_wave(trial, "follow-up"), NOW)
     inv = link_in(trial, "letters")
     url = f"/s/{inv.token}/"

@@ -22,7 +22,7 @@ from hearten.trials.lifecycle import create_trial
 from hearten.trials.models import Site
 from hearten.trials.people import add_role, open_delivery
 from hearten.trials.roster import import_roster
-from tests.conftest import ROSTER_HEADER, sign_in
+from tests.conftest import CLOCK, ROSTER_HEADER, sign_in
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -58,7 +58,7 @@ def _review_trial(
             record_consent(inv, True, now=NOW)
             save_page(inv, "swemwbs", ANSWERS, now=NOW)
             done[team] = done.get(team, 0) + 1
-    randomise_trial(trial, seed)
+    randomise_trial(trial, seed, now=CLOCK)
     return trial
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from hearten.errors import DataError, StateError
 from hearten.surveys.models import Receipt, Response
 from hearten.surveys.services import close_wave, get_wave, invite, save_page
+from tests.conftest import CLOCK
 from tests.surveys.conftest import consented_link
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
@@ -212,7 +213,7 @@ def test_the_dataset_reads_each_outcome_from_its_own_instrument(multi: Any) -> N
     inv = consented_link(multi)
     save_page(inv, "swemwbs", SWEMWBS, now=NOW)
     save_page(inv, "ons4", ONS4, now=NOW)
-    randomise_trial(multi, 1)
+    randomise_trial(multi, 1, now=CLOCK)
     data = build_dataset(multi).set_index("pseudonym")
     row = data.loc[inv.participant.pseudonym]
     assert row["baseline"] == 25.03  # SWEMWBS metric of 28

@@ -12,13 +12,13 @@ from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.audit import verify_chain
 from hearten.trials.lifecycle import discard_trial
 from hearten.trials.models import AllocatedUnit, AuditEvent, Participant
-from tests.conftest import append_only_lifted
+from tests.conftest import CLOCK, append_only_lifted
 
 pytestmark = pytest.mark.django_db
 
 
 def test_teams_are_randomised_within_sites_and_the_draw_is_recorded(trial: Any) -> None:
-    summary = randomise_trial(trial, 2024)
+    summary = randomise_trial(trial, 2024, now=CLOCK)
     assert summary.units_by_arm == {"control": 4, "letters": 4}
     a = trial.allocation
     assert (a.seed, a.scheme, a.unit) == (2024, "blocked-cluster", "team")
@@ -36,7 +36,7 @@ def test_teams_are_randomised_within_sites_and_the_draw_is_recorded(trial: Any) 
 
 
 def test_everyone_in_a_team_shares_its_arm(trial: Any) -> None:
-    randomise_trial(trial, 5)
+    randomise_trial(trial, 5, now=CLOCK)
     arms = arms_by_participant(trial)
     by_team: dict[str, set[str]] = {}
     for p in Participant.objects.filter(trial=trial).select_related("team"):
@@ -45,22 +45,22 @@ def test_everyone_in_a_team_shares_its_arm(trial: Any) -> None:
 
 
 def test_it_refuses_to_randomise_twice(trial: Any) -> None:
-    randomise_trial(trial, 1)
+    randomise_trial(trial, 1, now=CLOCK)
     with pytest.raises(StateError, match="with seed 1; an allocation is never re-drawn"):
-        randomise_trial(trial, 2)
+        randomise_trial(trial, 2, now=CLOCK)
     assert AllocatedUnit.objects.filter(allocation__trial=trial).count() == 8
 
 
 def test_the_same_seed_reproduces_the_allocation_in_another_trial(
     trial: Any, design_file: Any
 ) -> None:
-    randomise_trial(trial, 99)
+    randomise_trial(trial, 99, now=CLOCK)
     first = dict(trial.allocation.units.values_list("unit_key", "arm__name"))
     discard_trial(trial, "the test draws the same seed in another trial")
     from tests.conftest import roster_text
 
     other = _fresh(design_file, roster_text())
-    randomise_trial(other, 99)
+    randomise_trial(other, 99, now=CLOCK)
     assert dict(other.allocation.units.values_list("unit_key", "arm__name")) == first
 
 
@@ -89,11 +89,11 @@ def test_a_stratum_with_fewer_units_than_arms_is_refused(design_file: Any) -> No
         "S2,Shropshire,S-1,SW,1,2020-01-01,,\nS3,Shropshire,S-2,SW,1,2020-01-01,,\n",
     )
     with pytest.raises(DesignError, match=r"fewer teams than the 2 arms: Dudley \(1\)"):
-        randomise_trial(t, 1)
+        randomise_trial(t, 1, now=CLOCK)
 
 
 def test_the_audit_chain_records_randomisation_and_detects_tampering(trial: Any) -> None:
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     assert verify_chain() == []
     event = AuditEvent.objects.get(action="randomised")
     assert event.detail["seed"] == 3
@@ -125,7 +125,7 @@ def test_a_stepped_wedge_trial_randomises_teams_to_sequences_and_verifies(
     t = create_trial(parse_design(text))
     plan_waves(t)
     import_roster(t, write_roster(roster_text()))
-    summary = randomise_trial(t, 2026)
+    summary = randomise_trial(t, 2026, now=CLOCK)
     assert summary.scheme == "stepped-wedge"
     units = list(AllocatedUnit.objects.filter(allocation=t.allocation))
     assert {u.arm.name for u in units} == {"letters"}  # every team gets the change in turn
@@ -141,4 +141,4 @@ def test_a_stepped_wedge_trial_randomises_teams_to_sequences_and_verifies(
     # says so in one line rather than running the parallel-trial contrast on arms every team
     # crosses.
     with pytest.raises(DesignError, match=r"stepped_wedge\.period_waves"):
-        run_analysis(t)
+        run_analysis(t, CLOCK)

@@ -12,6 +12,7 @@ from hearten.errors import DataError, NotFound
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.harms import HarmCount, harms_by_arm, log_harm
 from hearten.trials.models import AuditEvent
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_entries_are_counted_by_the_arm_of_the_person_concerned(trial: Any) -> None:
-    randomise_trial(trial, 7)
+    randomise_trial(trial, 7, now=CLOCK)
     arm_of = arms_by_participant(trial)
     by_arm: dict[str, list[int]] = {}
     for pid, arm in sorted(arm_of.items()):

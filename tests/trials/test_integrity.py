@@ -20,7 +20,7 @@ from hearten.trials.allocation import (
 )
 from hearten.trials.models import AllocatedUnit, AuditEvent, Participant, SeedCommitment
 from hearten.trials.verify import verify_trial
-from tests.conftest import ROSTER_HEADER, append_only_lifted, roster_text
+from tests.conftest import CLOCK, ROSTER_HEADER, append_only_lifted, roster_text
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def _trial_with(design_file: Path, tmp_path: Path, extra: str, roster: str | Non
 
 
 def test_the_committed_seed_is_used_revealed_and_checks_out(trial: Any) -> None:
-    c = commit_seed(trial)
+    c = commit_seed(trial, now=CLOCK)
     # The commitment is an independent SHA-256 of the documented string.
     text = f"hearten-seed:v1:{trial.slug}:{c.seed}:{c.salt}:{c.roster_sha256}"
     assert c.commitment == hashlib.sha256(text.encode()).hexdigest()
@@ -51,22 +51,22 @@ def test_the_committed_seed_is_used_revealed_and_checks_out(trial: Any) -> None:
     assert AuditEvent.objects.get(action="seed-committed").detail["commitment"] == c.commitment
     assert "seed" not in AuditEvent.objects.get(action="seed-committed").detail
     with pytest.raises(StateError, match="leave out --seed"):
-        randomise_trial(trial, c.seed + 1)
-    summary = randomise_trial(trial)
+        randomise_trial(trial, c.seed + 1, now=CLOCK)
+    summary = randomise_trial(trial, now=CLOCK)
     assert summary.seed == c.seed
     revealed = AuditEvent.objects.get(action="randomised").detail
     assert (revealed["seed"], revealed["salt"]) == (c.seed, c.salt)
     assert all(_ok(trial).values()), verify_trial(trial)
     with pytest.raises(StateError, match="randomised already"):
-        commit_seed(trial)
+        commit_seed(trial, now=CLOCK)
 
 
 def test_a_commitment_is_never_replaced_and_a_seed_is_needed_without_one(trial: Any) -> None:
     with pytest.raises(DesignError, match="commit one first"):
-        randomise_trial(trial)
-    commit_seed(trial, seed=5)
+        randomise_trial(trial, now=CLOCK)
+    commit_seed(trial, seed=5, now=CLOCK)
     with pytest.raises(StateError, match="never replaced"):
-        commit_seed(trial, seed=6)
+        commit_seed(trial, seed=6, now=CLOCK)
 
 
 def test_units_added_after_the_commitment_join_late(
@@ -74,14 +74,14 @@ def test_units_added_after_the_commitment_join_late(
 ) -> None:
     from hearten.trials.roster import import_roster
 
-    c = commit_seed(trial, seed=11)
+    c = commit_seed(trial, seed=11, now=CLOCK)
     path = tmp_path / "more.csv"
     path.write_text(
         ROSTER_HEADER + "N1,Dudley,DU-new,Social worker,1.0,2021-03-01,12,\n"
         "N2,Dudley,DU-0,Social worker,1.0,2021-03-01,14,\n"
     )
     import_roster(trial, path)
-    summary = randomise_trial(trial)
+    summary = randomise_trial(trial, now=CLOCK)
     assert summary.late_units == 1
     assert sum(summary.units_by_arm.values()) == 9
     units = {u.unit_key: u for u in trial.allocation.units.all()}
@@ -96,7 +96,7 @@ def test_staff_joining_after_randomisation_share_their_team_or_are_allocated(
 ) -> None:
     from hearten.trials.roster import import_roster
 
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     arms = arms_by_participant(trial)
     team_arm = {
         p.team.code: arms[p.id]
@@ -131,7 +131,7 @@ def test_minimisation_for_late_joiners_replays(design_file: Path, tmp_path: Path
     from hearten.trials.roster import import_roster
 
     t = _trial_with(design_file, tmp_path, '\n[randomisation]\nlate_joiners = "minimisation"\n')
-    randomise_trial(t, 8)
+    randomise_trial(t, 8, now=CLOCK)
     path = tmp_path / "late.csv"
     path.write_text(
         ROSTER_HEADER
@@ -150,7 +150,7 @@ def test_rerandomisation_from_the_design(design_file: Path, tmp_path: Path) -> N
         tmp_path,
         '\n[randomisation]\nscheme = "rerandomised"\nbalance_on = ["caseload"]\nacceptance = 0.2\n',
     )
-    summary = randomise_trial(t, 21)
+    summary = randomise_trial(t, 21, now=CLOCK)
     a = t.allocation
     assert a.scheme == "rerandomised"
     assert a.parameters["distance"] <= a.parameters["threshold"]
@@ -164,7 +164,7 @@ def test_matched_pairs_of_teams_from_the_design(design_file: Path, tmp_path: Pat
         tmp_path,
         '\n[randomisation]\nscheme = "matched-pairs"\npairs_by = "caseload"\n',
     )
-    randomise_trial(t, 2)
+    randomise_trial(t, 2, now=CLOCK)
     assert t.allocation.scheme == "matched-pairs"
     assert {u.probability for u in t.allocation.units.all()} == {0.5}
     assert all(_ok(t).values())
@@ -198,14 +198,14 @@ def test_balance_on_a_missing_covariate_is_refused(design_file: Path, tmp_path: 
         roster,
     )
     with pytest.raises(DesignError, match="caseload is missing for 12 team"):
-        randomise_trial(t, 1)
+        randomise_trial(t, 1, now=CLOCK)
 
 
 # Tampering: every kind is caught.
 
 
 def test_an_allocation_changed_in_the_database_no_longer_re_derives(trial: Any) -> None:
-    randomise_trial(trial, 4)
+    randomise_trial(trial, 4, now=CLOCK)
     unit = AllocatedUnit.objects.filter(allocation__trial=trial).first()
     assert unit is not None
     other = trial.arms.exclude(pk=unit.arm_id).get()
@@ -216,8 +216,8 @@ def test_an_allocation_changed_in_the_database_no_longer_re_derives(trial: Any) 
 
 
 def test_a_seed_changed_after_commitment_is_caught(trial: Any) -> None:
-    commit_seed(trial, seed=5)
-    randomise_trial(trial)
+    commit_seed(trial, seed=5, now=CLOCK)
+    randomise_trial(trial, now=CLOCK)
     SeedCommitment.objects.filter(trial=trial).update(seed=6)
     checks = _ok(trial)
     assert not checks["seed commitment"]
@@ -225,7 +225,7 @@ def test_a_seed_changed_after_commitment_is_caught(trial: Any) -> None:
 
 
 def test_the_audit_table_refuses_edits_and_deletions(trial: Any) -> None:
-    randomise_trial(trial, 1)
+    randomise_trial(trial, 1, now=CLOCK)
     event = AuditEvent.objects.get(action="randomised")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="something-else")
@@ -241,7 +241,7 @@ def test_an_allocation_refuses_a_new_time_seed_or_scheme(trial: Any) -> None:
 
     from hearten.trials.models import Allocation
 
-    randomise_trial(trial, 1)
+    randomise_trial(trial, 1, now=CLOCK)
     drawn = Allocation.objects.get(trial=trial)
     for change in (
         {"created_at": drawn.created_at - timedelta(days=200)},
@@ -277,7 +277,7 @@ def test_the_randomisation_time_is_verified_against_its_audit_event(trial: Any) 
 
 @pytest.mark.parametrize("how", ["edit", "delete", "reorder", "truncate"])
 def test_any_tampering_with_the_audit_log_is_detected(trial: Any, how: str) -> None:
-    randomise_trial(trial, 2)
+    randomise_trial(trial, 2, now=CLOCK)
     events = list(AuditEvent.objects.order_by("id"))
     assert len(events) >= 3
     anchor = events[-1].digest

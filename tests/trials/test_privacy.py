@@ -27,7 +27,7 @@ from hearten.trials.privacy import erase_participant
 from hearten.trials.roster import import_roster
 from hearten.web.dpia_facts import access_of
 from tests.analysis.test_plan import _ready
-from tests.conftest import roster_text
+from tests.conftest import CLOCK, TODAY, roster_text
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -86,7 +86,7 @@ def test_withdrawal_under_an_erase_policy_removes_the_rows(trial: Any, tmp_path:
     assert event.detail["rows"]["survey answers"] >= 1
     assert event.detail["rows"]["HR records"] == 1
     assert person.id in arms_by_participant(trial)  # still in their arm, for ITT
-    flow = run_analysis(trial).result["flow"]
+    flow = run_analysis(trial, CLOCK).result["flow"]
     assert sum(f["withdrawn"] for f in flow) == 1
     with pytest.raises(StateError, match="erased on"):
         erase_participant(person, now=NOW)
@@ -134,11 +134,11 @@ def test_purging_keeps_the_anonymised_dataset_and_removes_identities(
 ) -> None:
     _ready(trial)
     with pytest.raises(StateError, match="declares no retention date"):
-        purge_trial(trial)
+        purge_trial(trial, TODAY)
     _privacy(trial, ends_on="2027-01-31", retain_until="2027-12-31")
     with pytest.raises(StateError, match="until 2027-12-31"):
         purge_trial(trial, date(2027, 12, 31))
-    before = run_analysis(trial).result["effects"][0]["estimate"]
+    before = run_analysis(trial, CLOCK).result["effects"][0]["estimate"]
     result = purge_trial(trial, date(2028, 1, 1))
     data = pd.read_csv(result.dataset)
     assert len(data) == result.rows == 40
@@ -149,7 +149,7 @@ def test_purging_keeps_the_anonymised_dataset_and_removes_identities(
     assert not Invitation.objects.filter(wave__trial=trial, revoked_at=None).exists()
     token = Invitation.objects.filter(wave__trial=trial).first().token  # type: ignore[union-attr]
     assert client.get(f"/s/{token}/").status_code == 410
-    assert run_analysis(trial).result["effects"][0]["estimate"] == pytest.approx(before)
+    assert run_analysis(trial, CLOCK).result["effects"][0]["estimate"] == pytest.approx(before)
     with pytest.raises(StateError, match="was purged"):
         import_roster(trial, write_roster(roster_text()))
     with pytest.raises(StateError, match="was purged"):

@@ -14,6 +14,7 @@ from hearten.errors import DesignError
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.audit import verify_chain
 from hearten.trials.rollout import change_schedule, deviations, trial_schedule
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def stepped(design_file: Path, write_roster: Callable[[str], Path]) -> Any:
     t = create_trial(parse_design(design_file.read_text() + STEPPED))
     plan_waves(t)
     import_roster(t, write_roster(roster_text()))
-    randomise_trial(t, 31)
+    randomise_trial(t, 31, now=CLOCK)
     return t
 
 

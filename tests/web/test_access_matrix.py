@@ -25,7 +25,7 @@ from hearten.trials.allocation import arms_by_participant
 from hearten.trials.models import Participant
 from hearten.trials.people import add_role, open_delivery
 from tests.analysis.test_plan import _ready
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 from tests.reports.test_preregistration_and_programme import _second
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ ALLOWED = {
 def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
     users = get_user_model()
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     write_report(trial)
     other = _second(trial, write_roster)
     arms = arms_by_participant(trial)

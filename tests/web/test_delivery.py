@@ -13,7 +13,7 @@ from hearten.errors import DataError, NotFound, StateError
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery, withdraw
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -24,7 +24,7 @@ PASSWORD = "a long passphrase 1"
 
 @pytest.fixture
 def randomised(trial: Any) -> Any:
-    randomise_trial(trial, 7)
+    randomise_trial(trial, 7, now=CLOCK)
     return trial
 
 

@@ -59,15 +59,16 @@ def test_council_sign_in_and_api_use_are_stated_with_what_is_held_and_for_how_lo
     CouncilIdentity.objects.create(user=person, issuer=ISSUER, subject="abc-123")
     CouncilSignIn.objects.create(outcome=SignInOutcome.SIGNED_IN, user=person)
     CouncilSignIn.objects.create(outcome=SignInOutcome.NO_ACCOUNT, reason="no account")
-    used = create_token(trial, "evaluator", "read")
-    create_token(trial, "evaluator", "import", now=timezone.now() - timedelta(days=100))
-    gone = create_token(trial, "evaluator", "read")
+    now = timezone.now()  # the API (the edge) checks the tokens on the real clock
+    used = create_token(trial, "evaluator", "read", now=now)
+    create_token(trial, "evaluator", "import", now=now - timedelta(days=100))
+    gone = create_token(trial, "evaluator", "read", now=now)
     off = get_user_model().objects.create_user("switched-off")
     trial.evaluators.add(off)
-    create_token(trial, "switched-off", "read")
+    create_token(trial, "switched-off", "read", now=now)
     off.is_active = False
     off.save()
-    revoke_token(trial, gone.token.prefix, by="evaluator")
+    revoke_token(trial, gone.token.prefix, by="evaluator", now=now)
     answer = Client(HTTP_AUTHORIZATION=f"Bearer {used.secret}").get(f"/api/v1/trials/{trial.slug}")
     assert answer.status_code == 200
     IdempotentImport.objects.create(
@@ -136,7 +137,7 @@ def test_stored_import_answers_are_deleted_after_24_hours(trial: Any) -> None:
 
     get_user_model().objects.create_user("evaluator")
     trial.evaluators.add(get_user_model().objects.get(username="evaluator"))
-    token = create_token(trial, "evaluator", "import").token
+    token = create_token(trial, "evaluator", "import", now=timezone.now()).token
     old, _new = (
         IdempotentImport.objects.create(
             token=token, key=k, request_sha256="0" * 64, status=200, answer={}
@@ -159,7 +160,7 @@ def test_the_worker_deletes_old_sign_in_records_and_import_answers(
 
     settings.HEARTEN = dataclasses.replace(settings.HEARTEN, sign_in_record_days=7)
     trial.evaluators.add(get_user_model().objects.create_user("evaluator"))
-    token = create_token(trial, "evaluator", "import").token
+    token = create_token(trial, "evaluator", "import", now=timezone.now()).token
     now = timezone.now()
     for days in (8, 6):
         row = CouncilSignIn.objects.create(outcome=SignInOutcome.SIGNED_IN)

@@ -21,7 +21,7 @@ from hearten.surveys.services import close_wave, get_wave, invite, record_consen
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.design import DesignError, parse_design
 from hearten.trials.public import arm_words_in
-from tests.conftest import Inbox
+from tests.conftest import CLOCK, Inbox
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -40,7 +40,7 @@ def _leaks(text: str, trial: Any) -> str | None:
 def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
     trial: Any, hearten: Callable[..., Any], smtp: Inbox, tmp_path: Path
 ) -> None:
-    randomise_trial(trial, 7)
+    randomise_trial(trial, 7, now=CLOCK)
     wave = get_wave(trial, "baseline")
     invite(wave, NOW)
     enrol(trial, "letters", timezone.localdate() - timedelta(days=8))

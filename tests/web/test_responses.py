@@ -14,7 +14,7 @@ from hearten.surveys.models import Invitation
 from hearten.surveys.services import get_wave, invite, record_consent, save_page
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.people import add_role, open_delivery
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -32,7 +32,7 @@ def answered(trial: Any) -> Any:
     for inv in Invitation.objects.filter(wave__trial=trial).order_by("id")[:13]:
         record_consent(inv, True, now=now)
         save_page(inv, "swemwbs", ANSWERS, now=now)
-    randomise_trial(trial, 1)
+    randomise_trial(trial, 1, now=CLOCK)
     return trial
 
 

@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.conftest import CLOCK
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a long passphrase 1"
@@ -103,7 +105,7 @@ def test_only_the_stored_report_may_use_its_inline_stylesheet(
     from tests.conftest import sign_in
 
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     write_report(trial)
     sign_in(client, "eve", PASSWORD)
     page = client.get(f"/trials/{trial.slug}/report/")
@@ -170,7 +172,7 @@ def test_delivery_staff_sign_in_with_a_password_alone(client: Client, trial: Any
     from hearten.trials.allocation import randomise_trial
     from hearten.trials.people import add_role, open_delivery
 
-    randomise_trial(trial, 3)
+    randomise_trial(trial, 3, now=CLOCK)
     get_user_model().objects.create_user("coord", password=PASSWORD)
     add_role(trial, "coord", "coordinator", [])
     open_delivery(trial)

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_the_evaluator_downloads_the_report_as_pdf(
     sign_in(client, "eve", "a long passphrase 1")
     assert client.get(f"/trials/{trial.slug}/report.pdf").status_code == 404  # none yet
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     write_report(trial)
     assert b"Download it as PDF" in client.get(f"/trials/{trial.slug}/").content
     page = client.get(f"/trials/{trial.slug}/report.pdf")
@@ -78,7 +78,7 @@ def test_the_report_opens_inside_the_staff_layout(
     from tests.analysis.test_plan import _ready
 
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     write_report(trial)
     sign_in(client, "eve", "a long passphrase 1")
     page = client.get(f"/trials/{trial.slug}/report/").content.decode()
@@ -101,7 +101,7 @@ def test_a_programme_report_is_read_by_evaluators_of_every_trial_it_pools(
     other = _second(trial, write_roster)
     for t in (trial, other):
         _ready(t)
-        run_analysis(t)
+        run_analysis(t, CLOCK)
     write_programme_report("Council programme", [trial.slug, other.slug])
     sign_in(client, "eve", "a long passphrase 1")
     assert b"Council programme" not in client.get("/trials/").content  # not of the second

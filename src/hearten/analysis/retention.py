@@ -67,8 +67,11 @@ def anonymised_dataset(trial: Trial) -> tuple[Path, int]:
     return path, len(data)
 
 
-def purge_trial(trial: Trial, today: date | None = None) -> Purge:
-    """After ``privacy.retain_until``: write the anonymised dataset, then purge."""
+def purge_trial(trial: Trial, today: date) -> Purge:
+    """After ``privacy.retain_until``: write the anonymised dataset, then purge.
+
+    ``today``: the day of the purge, read once by the caller (the command reads the present;
+    a test gives a fixed one), checked against the retention date and passed down."""
     purge_due(trial, today)
     path, rows = anonymised_dataset(trial)
     removed = purge_identifiable(trial, today)

@@ -64,14 +64,14 @@ from hearten.trials.models import Trial
 _Part = TypeVar("_Part", bound=Keyed)
 
 
-def run_analysis(trial: Trial, now: datetime | None = None) -> AnalysisRun:
+def run_analysis(trial: Trial, now: datetime) -> AnalysisRun:
     """Run the trial's stored plan on its stored data; store and return the run.
 
-    ``now``: the time of the run (the clock, for the tests; the present when not given),
-    stored in the result as ``as_of``. Only whether the HR window has run depends on it once
-    the outcome's wave has closed: the window's end is fixed by the plan and the
-    randomisation, and perks count to the day the wave closed (to ``now`` while it is open)."""
-    now = now or timezone.now()
+    ``now``: the time of the run, read once by the caller (a command, a page, the demo; a
+    test gives a fixed one) and used throughout: it is stored in the result as ``as_of``.
+    Only whether the HR window has run depends on it once the outcome's wave has closed: the
+    window's end is fixed by the plan and the randomisation, and perks count to the day the
+    wave closed (to ``now`` while it is open)."""
     today = timezone.localdate(now)
     require_allocation(trial)
     design = design_of(trial)

@@ -131,7 +131,7 @@ def commit(
     from hearten.trials.allocation import commit_seed
     from hearten.trials.lifecycle import get_trial
 
-    c = commit_seed(get_trial(trial), seed, timezone.now())
+    c = commit_seed(get_trial(trial), seed, now=timezone.now())
     out.print(f"Seed committed for {trial}. Publish these with the trial's registration:")
     out.print(f"  commitment     {c.commitment}")
     out.print(f"  roster SHA-256 {c.roster_sha256} ({len(c.snapshot['units'])} units)")
@@ -157,7 +157,7 @@ def randomise(
     from hearten.trials.lifecycle import get_trial
 
     t = get_trial(trial)
-    summary = randomise_trial(t, seed, timezone.now())
+    summary = randomise_trial(t, seed, now=timezone.now())
     table = Table(
         "arm",
         f"{t.unit}s",

@@ -26,10 +26,14 @@ def create(
 ) -> None:
     """Make a token and print it once: only its fingerprint is kept."""
     require_database()
+    from django.utils import timezone
+
     from hearten.trials.lifecycle import get_trial
     from hearten.web.api.tokens import create_token
 
-    made = create_token(get_trial(trial), user, scope, days, name, created_by="command line")
+    made = create_token(
+        get_trial(trial), user, scope, days, name, created_by="command line", now=timezone.now()
+    )
     until = f"{made.token.expires_at:%Y-%m-%d}"
     out.print(
         f"Token {made.token.prefix} for {user} ({made.token.scope}) in {trial}, until "
@@ -42,15 +46,18 @@ def create(
 def list_tokens(trial: TrialArg) -> None:
     """List the trial's tokens (never their secrets)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.trials.lifecycle import get_trial
     from hearten.web.api.tokens import state_of, tokens_of
 
+    now = timezone.now()  # the command is the edge: the one reading of the clock
     table = Table("token", "user", "scope", "name", "created", "expires", "last used", "state")
     for t in tokens_of(get_trial(trial)):
         last = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
         table.add_row(t.prefix, t.user.get_username(), t.scope, t.name,
                       f"{t.created_at:%Y-%m-%d}", f"{t.expires_at:%Y-%m-%d}", last,
-                      state_of(t))  # fmt: skip
+                      state_of(t, now))  # fmt: skip
     out.print(table)
 
 
@@ -61,8 +68,10 @@ def revoke(
 ) -> None:
     """Revoke a token: it stops working at once."""
     require_database()
+    from django.utils import timezone
+
     from hearten.trials.lifecycle import get_trial
     from hearten.web.api.tokens import revoke_token
 
-    done = revoke_token(get_trial(trial), token, by="command line")
+    done = revoke_token(get_trial(trial), token, by="command line", now=timezone.now())
     out.print(f"Token {done.prefix} of {done.user.get_username()} is revoked.")

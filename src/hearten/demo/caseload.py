@@ -145,14 +145,15 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
         write_roster(people, roster)
         import_roster(trial, roster)
     with steps.step(label, "seed committed, plan locked, teams drawn to steps"):
-        commit_seed(trial, seed)
+        now = timezone.now()  # the demo is the edge: the stage's one reading of the clock
+        commit_seed(trial, seed, now=now)
         lock_and_preregister(trial)
         # Randomisation happened two weeks before the first period; the seed's commitment
         # and the plan's lock move back with it, keeping their order.
         began = timezone.make_aware(
             datetime.combine(first - timedelta(days=14), datetime.min.time())
         )
-        moved = began - timezone.now()
+        moved = began - now
         randomise_trial(trial, now=began)
         for model in (SeedCommitment, PlanVersion):
             model.objects.filter(trial=trial).update(created_at=F("created_at") + moved)
@@ -174,7 +175,7 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
         import_hr(trial, "leavers", home / "demo" / "caseload-leavers.csv", {})
         import_hr(trial, "absence", home / "demo" / "caseload-absence.csv", {})
     with steps.step(label, "analysed"):
-        run_analysis(trial)
+        run_analysis(trial, timezone.now())  # the demo is the edge: it reads the clock
     with steps.step(label, "report and reporting checklist written"):
         report = write_report(trial)
         write_standards(trial)

@@ -120,10 +120,10 @@ def enrol_and_randomise(
         invite(trial.waves.get(name="baseline"), timezone.now())
     answer_wave(trial, "baseline", by_id, rng, steps)
     with steps.step(label, "seed committed, plan locked, randomised"):
-        commit_seed(trial, seed)  # published before the draw, revealed by it
+        now = timezone.now()  # the demo is the edge: the stage's one reading of the clock
+        commit_seed(trial, seed, now=now)  # published before the draw, revealed by it
         version, _, _ = lock_and_preregister(trial)  # the plan, frozen before any outcome
         write_sap(trial, version)
-        now = timezone.now()
         randomise_trial(trial, now=randomised_at or now)
         if randomised_at is not None:
             from django.db.models import F
@@ -140,7 +140,7 @@ def enrol_and_randomise(
 def analyse_and_report(trial: Trial, steps: Steps) -> Path:
     """Run the trial's locked analysis plan and write its report (HTML and PDF)."""
     with steps.step(trial_label(trial), "analysed"):
-        run_analysis(trial)
+        run_analysis(trial, timezone.now())  # the demo is the edge: it reads the clock
     with steps.step(trial_label(trial), "report and reporting checklist written"):
         report = write_report(trial)
         write_standards(trial)

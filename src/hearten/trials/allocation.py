@@ -132,13 +132,12 @@ def _check_strata(trial: Trial, snapshot: dict[str, Any], arms: int) -> None:
         )
 
 
-def commit_seed(
-    trial: Trial, seed: int | None = None, now: datetime | None = None
-) -> SeedCommitment:
+def commit_seed(trial: Trial, seed: int | None = None, *, now: datetime) -> SeedCommitment:
     """Fix the seed now and publish only its hash (with the roster snapshot's hash).
 
-    ``now``: the clock (the present when not given, as for :func:`randomise_trial`): the
-    roster snapshot is taken as of its day (years in post are counted to it)."""
+    ``seed``: ``None`` draws one. ``now``: the clock, read once by the caller (as for
+    :func:`randomise_trial`): the roster snapshot is taken as of its day (years in post are
+    counted to it)."""
     if Allocation.objects.filter(trial=trial).exists():
         raise StateError(f"trial {trial.slug!r} is randomised already: a seed commits beforehand")
     if SeedCommitment.objects.filter(trial=trial).exists():
@@ -148,7 +147,7 @@ def commit_seed(
         )
     if seed is not None and (seed < 0 or seed >= 2**63):
         raise DesignError("the seed must be a whole number from 0 to 2**63 - 1")
-    snapshot = roster_snapshot(trial, timezone.localdate(now or timezone.now()))
+    snapshot = roster_snapshot(trial, timezone.localdate(now))
     _check_strata(trial, snapshot, trial.arms.count())
     chosen = secrets.randbits(63) if seed is None else seed
     salt = secrets.token_hex(16)
@@ -251,17 +250,15 @@ def rule_redraws(trial: Trial, reps: int) -> tuple[tuple[str, ...], list[list[st
     return rule.units, [[rule.arm_names[a] for a in row] for row in drawn]
 
 
-def randomise_trial(
-    trial: Trial, seed: int | None = None, now: datetime | None = None
-) -> AllocationSummary:
+def randomise_trial(trial: Trial, seed: int | None = None, *, now: datetime) -> AllocationSummary:
     """Randomise the trial's units by its design's scheme, once; store everything needed to
     re-derive it. Uses the committed seed and snapshot when there is a commitment.
 
-    ``now``: the time of the randomisation (the present when not given; the demo and the
-    tests give one in the past). It is the allocation's ``created_at``, which starts the HR
-    follow-up window and never changes afterwards (a database trigger refuses), and the audit
-    event records it (``randomised_at``) for ``hearten audit verify`` to compare."""
-    now = now or timezone.now()
+    ``seed``: ``None`` uses the committed one. ``now``: the time of the randomisation, read
+    once by the caller (the command reads the present; the demo and the tests give one). It
+    is the allocation's ``created_at``, which starts the HR follow-up window and never
+    changes afterwards (a database trigger refuses), and the audit event records it
+    (``randomised_at``) for ``hearten audit verify`` to compare."""
     if Allocation.objects.filter(trial=trial).exists():
         a = trial.allocation
         raise StateError(

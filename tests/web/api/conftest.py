@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from tests.conftest import CLOCK
+
 PASSWORD = "a long passphrase 1"
 #: The people of the roles matrix (as tests/web/test_access_matrix.py).
 ROLES = ("evaluator", "coordinator", "site-coordinator", "letter-writer", "other-evaluator",
@@ -53,7 +55,7 @@ def api_world(trial: Any, write_roster: Any, hearten_home: Any) -> ApiWorld:
     from tests.reports.test_preregistration_and_programme import _second
 
     _ready(trial)
-    run_analysis(trial)
+    run_analysis(trial, CLOCK)
     other = _second(trial, write_roster)
     users = get_user_model()
     for name in ROLES:
@@ -69,7 +71,9 @@ def api_world(trial: Any, write_roster: Any, hearten_home: Any) -> ApiWorld:
     for role in ROLES:
         for scope in ("read", "import"):
             if role in ("evaluator", "coordinator", "site-coordinator"):
-                world.secrets[role, scope] = create_token(trial, role, scope).secret
+                world.secrets[role, scope] = create_token(
+                    trial, role, scope, now=timezone.now()
+                ).secret
             else:
                 user = users.objects.get(username=role)
                 world.secrets[role, scope] = raw_token(user, trial, scope)

@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
+
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +23,9 @@ def client(trial: Any) -> Client:
     from hearten.web.api.tokens import create_token
 
     trial.evaluators.add(get_user_model().objects.create_user("eve"))
-    return Client(HTTP_AUTHORIZATION=f"Bearer {create_token(trial, 'eve', 'read').secret}")
+    return Client(
+        HTTP_AUTHORIZATION=f"Bearer {create_token(trial, 'eve', 'read', now=timezone.now()).secret}"
+    )
 
 
 def test_an_unknown_path_is_a_json_not_found(client: Client) -> None:
@@ -49,10 +54,10 @@ def test_requests_refused_by_the_rate_limit_are_not_audited(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hearten.trials.models import AuditEvent
-    from hearten.web.api import limits
+    from hearten.web.api import limits, v1
 
     moment = datetime(2026, 11, 30, 9, 15, 40, tzinfo=UTC)
-    monkeypatch.setattr(limits, "timezone", SimpleNamespace(now=lambda: moment))
+    monkeypatch.setattr(v1, "timezone", SimpleNamespace(now=lambda: moment))
     monkeypatch.setattr(limits, "PER_MINUTE", 1)
     before = AuditEvent.objects.filter(action="api-request").count()
     statuses = [client.get("/api/v1/token").status_code for _ in range(5)]
@@ -67,7 +72,7 @@ def test_a_dataset_download_is_audited_as_an_export_with_its_fingerprint(
     from hearten.trials.allocation import randomise_trial
     from hearten.trials.models import AuditEvent
 
-    randomise_trial(trial, 5)
+    randomise_trial(trial, 5, now=CLOCK)
     answer = client.get("/api/v1/trials/letters-test/dataset")
     assert answer.status_code == 200
     assert answer["X-Dataset-SHA256"] == dataset_digest(build_dataset(trial))

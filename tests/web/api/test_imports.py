@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from hearten.trials.models import AuditEvent, Participant
 from hearten.web import uploads
@@ -33,7 +34,7 @@ def tokens(trial: Any) -> dict[str, Client]:
     add_role(trial, "dudley", "coordinator", [], sites=["Dudley"])
     out = {}
     for name in ("evaluator", "dudley"):
-        secret = create_token(trial, name, "import").secret
+        secret = create_token(trial, name, "import", now=timezone.now()).secret
         out[name] = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return out
 
@@ -134,11 +135,11 @@ def test_a_file_type_the_import_cannot_read_is_refused(tokens: dict[str, Client]
 def test_more_than_the_limit_a_minute_is_refused_with_retry_after(
     tokens: dict[str, Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hearten.web.api import limits
+    from hearten.web.api import limits, v1
 
     moment = datetime(2026, 11, 30, 9, 15, 40, tzinfo=UTC)
     clock = SimpleNamespace(now=lambda: moment)
-    monkeypatch.setattr(limits, "timezone", clock)
+    monkeypatch.setattr(v1, "timezone", clock)
     monkeypatch.setattr(limits, "PER_MINUTE", 2)
     client = tokens["evaluator"]
     assert [client.get("/api/v1/token").status_code for _ in range(2)] == [200, 200]
@@ -153,8 +154,6 @@ def test_more_than_the_limit_a_minute_is_refused_with_retry_after(
 
 def test_a_key_is_forgotten_after_a_day_with_its_answer(tokens: dict[str, Client]) -> None:
     from datetime import timedelta
-
-    from django.utils import timezone
 
     from hearten.web.api.models import IdempotentImport
 
@@ -213,7 +212,8 @@ def test_a_read_token_is_told_an_import_needs_an_import_token(trial: Any) -> Non
     from hearten.web.api.tokens import create_token
 
     trial.evaluators.add(get_user_model().objects.create_user("reader"))
-    read = Client(HTTP_AUTHORIZATION=f"Bearer {create_token(trial, 'reader', 'read').secret}")
+    made = create_token(trial, "reader", "read", now=timezone.now())
+    read = Client(HTTP_AUTHORIZATION=f"Bearer {made.secret}")
     answer = read.post(ROSTER, data=GOOD.encode(), content_type="text/csv")
     assert answer.status_code == 403
     assert (

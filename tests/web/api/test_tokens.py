@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 from tests.web.api.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_only_the_sha256_of_a_token_is_stored_and_the_token_works(people: Any) -
     from hearten.web.api.models import ApiToken
     from hearten.web.api.tokens import create_token
 
-    made = create_token(people, "evaluator", "read")
+    made = create_token(people, "evaluator", "read", now=timezone.now())
     assert re.fullmatch(r"hrt_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", made.secret)
     row = ApiToken.objects.get()
     assert row.secret_sha256 == hashlib.sha256(made.secret.encode()).hexdigest()
@@ -59,9 +59,9 @@ def test_a_letter_writer_or_a_stranger_gets_no_token(people: Any) -> None:
     from hearten.web.api.tokens import create_token
 
     with pytest.raises(StateError, match="no role in letters-test that may use the API"):
-        create_token(people, "writer", "read")
+        create_token(people, "writer", "read", now=CLOCK)
     with pytest.raises(NotFound, match="no user called 'nobody'"):
-        create_token(people, "nobody", "read")
+        create_token(people, "nobody", "read", now=CLOCK)
 
 
 def test_scope_and_lifetime_are_checked_where_given(people: Any) -> None:
@@ -69,9 +69,35 @@ def test_scope_and_lifetime_are_checked_where_given(people: Any) -> None:
     from hearten.web.api.tokens import create_token
 
     with pytest.raises(DataError, match="unknown token scope 'write': choose read, import"):
-        create_token(people, "evaluator", "write")
+        create_token(people, "evaluator", "write", now=CLOCK)
     with pytest.raises(DataError, match="1 to 365 days, not 400"):
-        create_token(people, "evaluator", "read", days=400)
+        create_token(people, "evaluator", "read", days=400, now=CLOCK)
+
+
+def test_a_token_lives_on_the_clock_it_is_given(people: Any) -> None:
+    """Made, checked, revoked and rate-limited at the caller's clock (issue 27): made at
+    CLOCK, it is active until 90 days later and expired from then, whatever the real date."""
+    from hearten.web.api import limits
+    from hearten.web.api.models import ApiToken
+    from hearten.web.api.tokens import Refused, check_token, create_token, revoke_token, state_of
+
+    made = create_token(people, "evaluator", "read", now=CLOCK)
+    token = ApiToken.objects.get()
+    assert (token.created_at, token.expires_at) == (CLOCK, CLOCK + timedelta(days=90))
+    end = CLOCK + timedelta(days=90)
+    assert state_of(token, end - timedelta(seconds=1)) == "active"
+    assert state_of(token, end) == "expired"
+    assert check_token(made.secret, end - timedelta(seconds=1)) == token
+    with pytest.raises(Refused, match="has expired"):
+        check_token(made.secret, end)
+    limits.take(token, CLOCK + timedelta(seconds=5))
+    token.refresh_from_db()
+    assert token.last_used_at == CLOCK + timedelta(seconds=5)
+    assert token.window_start == CLOCK
+    revoke_token(people, token.prefix, by="evaluator", now=CLOCK + timedelta(days=1))
+    token.refresh_from_db()
+    assert token.revoked_at == CLOCK + timedelta(days=1)
+    assert state_of(token, CLOCK) == "revoked"
 
 
 @pytest.mark.parametrize(
@@ -97,16 +123,16 @@ def test_an_expired_or_revoked_token_or_switched_off_account_is_refused(people: 
     from hearten.web.api.models import ApiToken
     from hearten.web.api.tokens import create_token, revoke_token
 
-    expired = create_token(people, "evaluator", "read", days=1)
+    expired = create_token(people, "evaluator", "read", days=1, now=timezone.now())
     ApiToken.objects.filter(pk=expired.token.pk).update(expires_at=timezone.now())
     assert "has expired" in _bearer(expired.secret).get(STATUS).json()["error"]
-    revoked = create_token(people, "evaluator", "read")
+    revoked = create_token(people, "evaluator", "read", now=timezone.now())
     assert _bearer(revoked.secret).get(STATUS).status_code == 200
-    revoke_token(people, revoked.token.prefix, by="evaluator")
+    revoke_token(people, revoked.token.prefix, by="evaluator", now=timezone.now())
     answer = _bearer(revoked.secret).get(STATUS)
     assert answer.status_code == 401
     assert "has been revoked" in answer.json()["error"]
-    off = create_token(people, "coordinator", "read")
+    off = create_token(people, "coordinator", "read", now=timezone.now())
     get_user_model().objects.filter(username="coordinator").update(is_active=False)
     assert "switched off" in _bearer(off.secret).get(STATUS).json()["error"]
 
@@ -127,7 +153,7 @@ def test_every_use_is_audited_once_with_its_answer(people: Any) -> None:
     from hearten.trials.models import AuditEvent
     from hearten.web.api.tokens import create_token
 
-    made = create_token(people, "coordinator", "read")
+    made = create_token(people, "coordinator", "read", now=timezone.now())
     client = _bearer(made.secret)
     before = AuditEvent.objects.filter(action="api-request").count()
     client.get(STATUS)
@@ -189,7 +215,7 @@ def test_the_staff_page_shows_a_new_token_once_and_revokes(people: Any) -> None:
 def test_a_coordinator_sees_and_revokes_only_their_own_tokens(people: Any) -> None:
     from hearten.web.api.tokens import create_token
 
-    theirs = create_token(people, "evaluator", "read")
+    theirs = create_token(people, "evaluator", "read", now=timezone.now())
     client = Client()
     assert sign_in(client, "coordinator", PASSWORD)
     assert (
@@ -206,7 +232,7 @@ def test_a_coordinator_sees_and_revokes_only_their_own_tokens(people: Any) -> No
 def test_switching_off_someone_who_left_stops_their_tokens(people: Any, hearten: Any) -> None:
     from hearten.web.api.tokens import create_token
 
-    made = create_token(people, "coordinator", "read")
+    made = create_token(people, "coordinator", "read", now=timezone.now())
     assert _bearer(made.secret).get(STATUS).status_code == 200
     assert hearten("user", "disable", "coordinator").code == 0
     answer = _bearer(made.secret).get(STATUS)
@@ -222,7 +248,7 @@ def test_a_switched_off_account_s_tokens_are_listed_so_and_can_still_be_revoked(
     from hearten.web.api.models import ApiToken
     from hearten.web.api.tokens import create_token
 
-    made = create_token(people, "coordinator", "read")
+    made = create_token(people, "coordinator", "read", now=timezone.now())
     off = hearten("user", "disable", "coordinator")
     assert "API tokens are refused" in off.out
     listed = hearten("trial", "token", "list", "letters-test").out

@@ -11,7 +11,6 @@ import math
 from datetime import datetime, timedelta
 
 from django.db.models import F
-from django.utils import timezone
 
 from hearten.web.api.models import ApiToken
 from hearten.web.api.problems import ApiProblem
@@ -20,9 +19,10 @@ from hearten.web.api.problems import ApiProblem
 PER_MINUTE = 60
 
 
-def take(token: ApiToken, now: datetime | None = None) -> None:
-    """Count one request of ``token``, or :class:`ApiProblem` 429 with ``Retry-After``."""
-    moment = now or timezone.now()
+def take(token: ApiToken, now: datetime) -> None:
+    """Count one request of ``token`` at ``now`` (the request's clock, read once by the
+    caller), or :class:`ApiProblem` 429 with ``Retry-After``."""
+    moment = now
     window = moment.replace(second=0, microsecond=0)
     same = ApiToken.objects.filter(
         pk=token.pk, window_start=window, window_count__lt=PER_MINUTE

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from hearten.trials.models import Trial
 
@@ -31,7 +32,7 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, blank=True, help_text="what the token is for")
     prefix = models.CharField(max_length=16, unique=True)
     secret_sha256 = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, help_text="the maker's clock")
     created_by = models.CharField(max_length=150, help_text="who made it (a user or a command)")
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from hearten.errors import HeartenError
@@ -28,13 +29,14 @@ def api_tokens(request: HttpRequest, slug: str) -> HttpResponse:
 
     trial, role = _with_role(request, slug, ("evaluator", "coordinator"))
     me = request.user.get_username()
+    now = timezone.now()  # the page is the edge: the one reading of the clock
     issued, error = None, ""
     if request.method == "POST" and request.POST.get("action") == "revoke":
         prefix = request.POST.get("prefix", "")
         mine = {t.prefix for t in tokens.tokens_of(trial, me)}
         if role == "evaluator" or prefix in mine:
             try:
-                tokens.revoke_token(trial, prefix, by=me)
+                tokens.revoke_token(trial, prefix, by=me, now=now)
                 messages.success(request, f"Token {prefix} is revoked: it no longer works.")
             except HeartenError as exc:
                 messages.error(request, str(exc))
@@ -47,7 +49,7 @@ def api_tokens(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             issued = tokens.create_token(
                 trial, me, request.POST.get("scope", ""), days if days in DAYS else 0,
-                name=request.POST.get("name", ""), created_by=me,
+                name=request.POST.get("name", ""), created_by=me, now=now,
             )  # fmt: skip
         except HeartenError as exc:
             error = str(exc)
@@ -58,7 +60,7 @@ def api_tokens(request: HttpRequest, slug: str) -> HttpResponse:
         "error": error,
         "scopes": Scope.choices,
         "days": DAYS,
-        "rows": [(t, tokens.state_of(t)) for t in shown],
+        "rows": [(t, tokens.state_of(t, now)) for t in shown],
         "everyone": role == "evaluator",
     }
     response = render(request, "api/tokens.html", context)

@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, StateError, one_of
 from hearten.trials import audit
@@ -59,10 +58,13 @@ def create_token(
     days: int = DEFAULT_DAYS,
     name: str = "",
     created_by: str = "",
-    now: datetime | None = None,
+    *,
+    now: datetime,
 ) -> Issued:
     """Make a token for ``username`` in ``trial`` (they must have an API role in it: an
-    evaluator or a coordinator); audited. ``days``: 1 to :data:`MAX_DAYS`."""
+    evaluator or a coordinator); audited. ``days``: 1 to :data:`MAX_DAYS`. ``now``: the
+    clock, read once by the caller (the page, the command): the token is made then and
+    expires ``days`` after it."""
     from hearten.web.api.access import API_ROLES, role_in
 
     chosen = one_of(scope, [str(s) for s in Scope], "token scope")
@@ -77,7 +79,6 @@ def create_token(
             f"{username} has no role in {trial.slug} that may use the API (an evaluator or a "
             f"coordinator): give them one with `hearten trial add-role` first"
         )
-    moment = now or timezone.now()
     while True:
         prefix = secrets.token_hex(4)
         if not ApiToken.objects.filter(prefix=prefix).exists():
@@ -101,7 +102,8 @@ def create_token(
         prefix=prefix,
         secret_sha256=digest(secret),
         created_by=created_by or username,
-        expires_at=moment + timedelta(days=days),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
     )
     return Issued(token, secret)
 
@@ -114,8 +116,9 @@ def tokens_of(trial: Trial, username: str | None = None) -> list[ApiToken]:
     return list(found)
 
 
-def revoke_token(trial: Trial, prefix: str, by: str, now: datetime | None = None) -> ApiToken:
-    """Revoke the trial's token ``prefix`` (audited); revoking twice changes nothing."""
+def revoke_token(trial: Trial, prefix: str, by: str, now: datetime) -> ApiToken:
+    """Revoke the trial's token ``prefix`` at ``now`` (the caller's clock; audited); revoking
+    twice changes nothing."""
     token = ApiToken.objects.filter(trial=trial, prefix=prefix.strip()).first()
     if token is None:
         raise NotFound(
@@ -124,7 +127,7 @@ def revoke_token(trial: Trial, prefix: str, by: str, now: datetime | None = None
         )
     if token.revoked_at is None:
         with transaction.atomic():
-            token.revoked_at = now or timezone.now()
+            token.revoked_at = now
             token.save(update_fields=["revoked_at"])
             audit.record(trial, "api-token-revoked", {"token": token.prefix, "by": by})
     return token
@@ -135,12 +138,12 @@ def revoke_token(trial: Trial, prefix: str, by: str, now: datetime | None = None
 ACCOUNT_OFF = "account switched off"
 
 
-def state_of(token: ApiToken, now: datetime | None = None) -> str:
+def state_of(token: ApiToken, now: datetime) -> str:
     """``active``, ``expired``, ``revoked`` or :data:`ACCOUNT_OFF` (its holder's account is
-    switched off: it works again if the account is enabled before it expires)."""
+    switched off: it works again if the account is enabled before it expires) at ``now``."""
     if token.revoked_at is not None:
         return "revoked"
-    if token.expires_at <= (now or timezone.now()):
+    if token.expires_at <= now:
         return "expired"
     if not token.user.is_active:
         return ACCOUNT_OFF
@@ -151,8 +154,8 @@ class Refused(Exception):
     """A token that does not let anyone in: its message says why and what to do."""
 
 
-def check_token(secret: str, now: datetime | None = None) -> ApiToken:
-    """The active token ``secret`` is, or :class:`Refused` saying why not."""
+def check_token(secret: str, now: datetime) -> ApiToken:
+    """The active token ``secret`` is at ``now``, or :class:`Refused` saying why not."""
     m = _FORM.match(secret.strip())
     if m is None:
         raise Refused("that is not a Hearten API token: send 'Authorization: Bearer hrt_...'")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -42,12 +43,13 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, value)
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        now = timezone.now()  # the request is the edge: the one reading of the clock
         try:
-            found = check_token(token)
+            found = check_token(token, now)
         except Refused as exc:
             raise ApiProblem(401, str(exc), headers=CHALLENGE) from None
         request.hearten_api_token = found  # type: ignore[attr-defined]  # read by usage
-        limits.take(found)
+        limits.take(found, now)
         return found
 
 
