@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 #: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
 JsonObject = Mapping[str, Any]
@@ -99,19 +99,29 @@ class Keyed:
     @classmethod
     def from_json(cls, value: JsonObject) -> Self:
         """Read a stored object of any version (see the module's docstring)."""
-        known = {f.name: f for f in fields(cls) if f.name not in _OWN}
-        given = {name: _read(f.metadata, value[name]) for name, f in known.items() if name in value}
-        try:
-            return cls(
-                **given,
-                layout=tuple(value),
-                extra=tuple((k, v) for k, v in value.items() if k not in known),
-            )
-        except TypeError as e:  # a field without a default is absent from the stored object
-            missing = [n for n, f in known.items() if n not in value and _required(f)]
-            raise KeyError(
-                f"the stored {cls.__name__} lacks {', '.join(missing) or 'a required key'}"
-            ) from e
+        return read_keyed(cls, value)
+
+
+_K = TypeVar("_K", bound=Keyed)
+
+
+def read_keyed(cls: type[_K], value: JsonObject) -> _K:
+    """``cls`` read from a stored object: what :meth:`Keyed.from_json` does, for a subclass
+    whose own ``from_json`` checks the stored object first (``super()`` is not available in
+    a slotted dataclass's methods)."""
+    known = {f.name: f for f in fields(cls) if f.name not in _OWN}
+    given = {name: _read(f.metadata, value[name]) for name, f in known.items() if name in value}
+    try:
+        return cls(
+            **given,
+            layout=tuple(value),
+            extra=tuple((k, v) for k, v in value.items() if k not in known),
+        )
+    except TypeError as e:  # a field without a default is absent from the stored object
+        missing = [n for n, f in known.items() if n not in value and _required(f)]
+        raise KeyError(
+            f"the stored {cls.__name__} lacks {', '.join(missing) or 'a required key'}"
+        ) from e
 
 
 def _required(f: Field[Any]) -> bool:

@@ -5,9 +5,10 @@ The run is specified (:mod:`~hearten.analysis.specification`), fitted
 (:mod:`~hearten.analysis.run`) and read from this frozen result, as linearmodels and pyfixest
 separate a model, its fit and its results. The stored JSON is the result's
 :meth:`AnalysisResult.to_json`, key for key and in the same order as runs stored before the
-result was typed, so every stored run reads back (:meth:`AnalysisResult.from_json`): a key an
-older run lacks takes its "absent" default (as the report's ``.get`` reads it), and a key this
-version does not know is kept and written back unchanged.
+result was typed, so every stored run reads back (:meth:`AnalysisResult.from_json`) and writes
+back key for key (:class:`~hearten.analysis.keyed.Keyed`): a key an older run lacks reads as
+its default (``None`` or empty) and stays absent, and a key this version does not know is kept
+and written back unchanged.
 
 Typed here: the top level, the model, the instrument, each planned outcome
 (:class:`OutcomeResult`) and each arm's effect on it (:class:`~.arm_effect.ArmEffect`).
@@ -20,8 +21,8 @@ imputation (:mod:`~.imputation_result`), the observed ICC (:mod:`~.observed_icc`
 and the roster (:mod:`~.flow_counts`), the balance tables and sample-ratio tests
 (:mod:`~.balance_table`), the allocation and the arms (:mod:`~.allocation_record`) and the
 plan (:mod:`~.plan_status`).
-The sections below them (the CACE) stay JSON objects
-(:data:`JsonObject`) as the statistics layer's ``asdict`` made them.
+The CACE is :class:`~.arm_effect.EffectOnTakers`. What is left as stored JSON is inside
+those parts (a resampling test's details, for one).
 
 This module imports nothing heavy, so the report and the command line read stored runs
 without the analysis machinery (as :mod:`~hearten.analysis.stored` does).
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from hearten.analysis.adjusted_families import AdjustedFamily
 from hearten.analysis.allocation_record import AllocationRecord, RunArm
@@ -44,7 +45,7 @@ from hearten.analysis.cost_effectiveness import Economics
 from hearten.analysis.flow_counts import ArmFlow, Assessed
 from hearten.analysis.hr_result import HrResult
 from hearten.analysis.imputation_result import ImputationResult
-from hearten.analysis.keyed import Keyed, many, one
+from hearten.analysis.keyed import Keyed, many, one, read_keyed
 from hearten.analysis.moderation import ModeratorEffect
 from hearten.analysis.multilevel_result import MultilevelResult
 from hearten.analysis.observed_icc import ObservedIcc
@@ -55,7 +56,6 @@ from hearten.analysis.uptake_figures import UptakeFigures
 #: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
 JsonObject = Mapping[str, Any]
 
-_Part = TypeVar("_Part", bound=Keyed)
 
 #: The design key a stepped-wedge run stores; a parallel run has none.
 STEPPED_WEDGE = "stepped-wedge"
@@ -140,45 +140,8 @@ class OutcomeResult(Keyed):
     observed_icc: ObservedIcc | None = field(default=None, metadata=one(ObservedIcc))
 
 
-def _read_part(kind: type[_Part], value: JsonObject | None) -> _Part | None:
-    """A stored section read as its typed part (``None`` stays ``None``)."""
-    return None if value is None else kind.from_json(value)
-
-
-def _write_part(part: Keyed | None) -> dict[str, Any] | None:
-    """A typed section's stored form (``None`` stays ``None``)."""
-    return None if part is None else part.to_json()
-
-
-#: The stored keys an older parallel run may lack, each with the value it then reads as (the
-#: report reads those keys with ``.get``).
-_ABSENT: dict[str, Any] = {
-    "observed_icc": None,
-    "imputation": None,
-    "multilevel": None,
-    "cace": None,
-    "uptake": None,
-    "hr": None,
-    "coefficients": (),
-    "secondary": (),
-    "sites": None,
-    "stressors": (),
-    "stressors_note": None,
-    "moderators": (),
-    "attrition": None,
-    "families": (),
-    "assessed": None,
-    "randomisation_balance": None,
-    "sample_ratio": (),
-    "allocation": None,
-    "economics": None,
-    "as_of": None,
-    "plan": None,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class AnalysisResult:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnalysisResult(Keyed):
     """A parallel trial's analysis by its plan (one run).
 
     Attributes:
@@ -214,41 +177,46 @@ class AnalysisResult:
         economics: cost-effectiveness, or ``None``.
         as_of: the time of the run (ISO 8601).
         plan: the plan's versions, deviations and each result's label.
-        extra: stored keys this version does not know, kept in order and written back.
+
+    A key an older run lacks reads as its default (``None`` or empty) and stays absent when
+    the run is written back; a key this version does not know is kept and written back.
     """
 
     trial: str
-    instrument: InstrumentUsed
-    model: ModelUsed
+    instrument: InstrumentUsed = field(metadata=one(InstrumentUsed))
+    model: ModelUsed = field(metadata=one(ModelUsed))
     control: str
-    control_mean: float | None
-    control_sd: float | None
-    effects: tuple[ArmEffect, ...]
-    observed_icc: ObservedIcc | None
-    imputation: ImputationResult | None
-    multilevel: MultilevelResult | None
-    cace: EffectOnTakers | None
-    uptake: UptakeFigures | None
-    hr: HrResult | None
-    coefficients: tuple[Coefficient, ...]
-    secondary: tuple[OutcomeResult, ...]
-    sites: SitesResult | None
-    stressors: tuple[StressorAssociation, ...]
-    stressors_note: str | None
-    moderators: tuple[ModeratorEffect, ...]
-    attrition: AttritionResult | None
-    families: tuple[AdjustedFamily, ...]
-    flow: tuple[ArmFlow, ...]
-    assessed: Assessed | None
-    balance: tuple[BalanceRow, ...]
-    randomisation_balance: RandomisedBalance | None
-    sample_ratio: tuple[SampleRatio, ...]
-    allocation: AllocationRecord | None
-    arms: tuple[RunArm, ...]
-    economics: Economics | None
-    as_of: str | None
-    plan: PlanStatus | None
-    extra: tuple[tuple[str, Any], ...] = field(default=())
+    control_mean: float | None = None
+    control_sd: float | None = None
+    effects: tuple[ArmEffect, ...] = field(metadata=many(ArmEffect))
+    observed_icc: ObservedIcc | None = field(default=None, metadata=one(ObservedIcc))
+    imputation: ImputationResult | None = field(default=None, metadata=one(ImputationResult))
+    multilevel: MultilevelResult | None = field(default=None, metadata=one(MultilevelResult))
+    cace: EffectOnTakers | None = field(default=None, metadata=one(EffectOnTakers))
+    uptake: UptakeFigures | None = field(default=None, metadata=one(UptakeFigures))
+    hr: HrResult | None = field(default=None, metadata=one(HrResult))
+    coefficients: tuple[Coefficient, ...] = field(default=(), metadata=many(Coefficient))
+    secondary: tuple[OutcomeResult, ...] = field(default=(), metadata=many(OutcomeResult))
+    sites: SitesResult | None = field(default=None, metadata=one(SitesResult))
+    stressors: tuple[StressorAssociation, ...] = field(
+        default=(), metadata=many(StressorAssociation)
+    )
+    stressors_note: str | None = None
+    moderators: tuple[ModeratorEffect, ...] = field(default=(), metadata=many(ModeratorEffect))
+    attrition: AttritionResult | None = field(default=None, metadata=one(AttritionResult))
+    families: tuple[AdjustedFamily, ...] = field(default=(), metadata=many(AdjustedFamily))
+    flow: tuple[ArmFlow, ...] = field(metadata=many(ArmFlow))
+    assessed: Assessed | None = field(default=None, metadata=one(Assessed))
+    balance: tuple[BalanceRow, ...] = field(metadata=many(BalanceRow))
+    randomisation_balance: RandomisedBalance | None = field(
+        default=None, metadata=one(RandomisedBalance)
+    )
+    sample_ratio: tuple[SampleRatio, ...] = field(default=(), metadata=many(SampleRatio))
+    allocation: AllocationRecord | None = field(default=None, metadata=one(AllocationRecord))
+    arms: tuple[RunArm, ...] = field(metadata=many(RunArm))
+    economics: Economics | None = field(default=None, metadata=one(Economics))
+    as_of: str | None = None
+    plan: PlanStatus | None = field(default=None, metadata=one(PlanStatus))
 
     @property
     def labels(self) -> dict[str, str]:
@@ -284,85 +252,9 @@ class AnalysisResult:
                 return o
         raise KeyError(f"no planned outcome {name!r}: the run has {', '.join(self.outcomes)}")
 
-    def to_json(self) -> dict[str, Any]:
-        """The stored form: the keys and their order of every run stored so far."""
-        out: dict[str, Any] = {
-            "trial": self.trial,
-            "instrument": self.instrument.to_json(),
-            "model": self.model.to_json(),
-            "control": self.control,
-            "control_mean": self.control_mean,
-            "control_sd": self.control_sd,
-            "effects": [e.to_json() for e in self.effects],
-            "observed_icc": _write_part(self.observed_icc),
-            "imputation": _write_part(self.imputation),
-            "multilevel": _write_part(self.multilevel),
-            "cace": None if self.cace is None else self.cace.to_json(),
-            "uptake": None if self.uptake is None else self.uptake.to_json(),
-            "hr": _write_part(self.hr),
-            "coefficients": [c.to_json() for c in self.coefficients],
-            "secondary": [o.to_json() for o in self.secondary],
-            "sites": _write_part(self.sites),
-            "stressors": [s.to_json() for s in self.stressors],
-            "stressors_note": self.stressors_note,
-            "moderators": [m.to_json() for m in self.moderators],
-            "attrition": _write_part(self.attrition),
-            "families": [f.to_json() for f in self.families],
-            "flow": [f.to_json() for f in self.flow],
-            "assessed": _write_part(self.assessed),
-            "balance": [b.to_json() for b in self.balance],
-            "randomisation_balance": _write_part(self.randomisation_balance),
-            "sample_ratio": [t.to_json() for t in self.sample_ratio],
-            "allocation": _write_part(self.allocation),
-            "arms": [a.to_json() for a in self.arms],
-            "economics": None if self.economics is None else self.economics.to_json(),
-            "as_of": self.as_of,
-            "plan": _write_part(self.plan),
-        }
-        out.update(self.extra)
-        return out
-
     @classmethod
     def from_json(cls, value: JsonObject) -> AnalysisResult:
         """Read a stored parallel run (any version's); see the module's docstring."""
         if value.get("design") == STEPPED_WEDGE:
             raise ValueError("a stepped-wedge run has its own result (analysis.stepped_wedge)")
-
-        def get(key: str) -> Any:
-            return value.get(key, _ABSENT.get(key))
-
-        known = set(cls.__slots__)
-        return cls(
-            trial=value["trial"],
-            instrument=InstrumentUsed.from_json(value["instrument"]),
-            model=ModelUsed.from_json(value["model"]),
-            control=value["control"],
-            control_mean=value.get("control_mean"),
-            control_sd=value.get("control_sd"),
-            effects=tuple(ArmEffect.from_json(e) for e in value["effects"]),
-            observed_icc=_read_part(ObservedIcc, get("observed_icc")),
-            imputation=_read_part(ImputationResult, get("imputation")),
-            multilevel=_read_part(MultilevelResult, get("multilevel")),
-            cace=None if get("cace") is None else EffectOnTakers.from_json(get("cace")),
-            uptake=None if get("uptake") is None else UptakeFigures.from_json(get("uptake")),
-            hr=_read_part(HrResult, get("hr")),
-            coefficients=tuple(Coefficient.from_json(c) for c in get("coefficients")),
-            secondary=tuple(OutcomeResult.from_json(o) for o in get("secondary")),
-            sites=_read_part(SitesResult, get("sites")),
-            stressors=tuple(StressorAssociation.from_json(s) for s in get("stressors")),
-            stressors_note=get("stressors_note"),
-            moderators=tuple(ModeratorEffect.from_json(m) for m in get("moderators")),
-            attrition=_read_part(AttritionResult, get("attrition")),
-            families=tuple(AdjustedFamily.from_json(f) for f in get("families")),
-            flow=tuple(ArmFlow.from_json(f) for f in value["flow"]),
-            assessed=_read_part(Assessed, get("assessed")),
-            balance=tuple(BalanceRow.from_json(b) for b in value["balance"]),
-            randomisation_balance=_read_part(RandomisedBalance, get("randomisation_balance")),
-            sample_ratio=tuple(SampleRatio.from_json(t) for t in get("sample_ratio")),
-            allocation=_read_part(AllocationRecord, get("allocation")),
-            arms=tuple(RunArm.from_json(a) for a in value["arms"]),
-            economics=None if get("economics") is None else Economics.from_json(get("economics")),
-            as_of=get("as_of"),
-            plan=_read_part(PlanStatus, get("plan")),
-            extra=tuple((k, v) for k, v in value.items() if k not in known),
-        )
+        return read_keyed(cls, value)
