@@ -54,11 +54,10 @@ def erase_participant(person: Participant, *, now: datetime) -> dict[str, int]:
     return counts
 
 
-def purge_due(trial: Trial, today: date | None = None) -> date:
+def purge_due(trial: Trial, today: date) -> date:
     """The trial's retention date, checked to have passed on ``today`` (the caller's clock);
     :class:`StateError` otherwise."""
     until = design_of(trial).privacy.retain_until
-    today = today or timezone.localdate()
     if until is None:
         raise StateError(
             f"trial {trial.slug!r} declares no retention date: set privacy.retain_until in its "
@@ -74,7 +73,7 @@ def purge_due(trial: Trial, today: date | None = None) -> date:
     return until
 
 
-def purge_identifiable(trial: Trial, today: date | None = None) -> dict[str, int]:
+def purge_identifiable(trial: Trial, today: date) -> dict[str, int]:
     """Remove the trial's identifiable data after its retention date (checked against
     ``today``, the caller's clock): staff numbers, names, e-mail and postal addresses, links,
     letters and free text; returns rows by kind."""
