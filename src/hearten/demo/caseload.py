@@ -145,9 +145,11 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
         write_roster(people, roster)
         import_roster(trial, roster)
     with steps.step(label, "seed committed, plan locked, teams drawn to steps"):
-        now = timezone.now()  # the demo is the edge: the stage's one reading of the clock
-        commit_seed(trial, seed, now=now)
+        # The demo is the edge: it reads the clock at each step, so the seed is committed
+        # and the plan locked strictly before the draw.
+        commit_seed(trial, seed, now=timezone.now())
         lock_and_preregister(trial)
+        now = timezone.now()
         # Randomisation happened two weeks before the first period; the seed's commitment
         # and the plan's lock move back with it, keeping their order.
         began = timezone.make_aware(

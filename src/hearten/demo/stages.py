@@ -120,10 +120,12 @@ def enrol_and_randomise(
         invite(trial.waves.get(name="baseline"), timezone.now())
     answer_wave(trial, "baseline", by_id, rng, steps)
     with steps.step(label, "seed committed, plan locked, randomised"):
-        now = timezone.now()  # the demo is the edge: the stage's one reading of the clock
-        commit_seed(trial, seed, now=now)  # published before the draw, revealed by it
+        # The demo is the edge: it reads the clock at each step, so the seed is committed
+        # (and the plan locked) strictly before the draw, as the report then says.
+        commit_seed(trial, seed, now=timezone.now())  # published before the draw, revealed by it
         version, _, _ = lock_and_preregister(trial)  # the plan, frozen before any outcome
         write_sap(trial, version)
+        now = timezone.now()
         randomise_trial(trial, now=randomised_at or now)
         if randomised_at is not None:
             from django.db.models import F
