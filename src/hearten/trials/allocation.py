@@ -136,8 +136,8 @@ def commit_seed(trial: Trial, seed: int | None = None, *, now: datetime) -> Seed
     """Fix the seed now and publish only its hash (with the roster snapshot's hash).
 
     ``seed``: ``None`` draws one. ``now``: the clock, read once by the caller (as for
-    :func:`randomise_trial`): the roster snapshot is taken as of its day (years in post are
-    counted to it)."""
+    :func:`randomise_trial`): the commitment is stamped with it (``created_at``) and the roster
+    snapshot is taken as of its day (years in post are counted to it)."""
     if Allocation.objects.filter(trial=trial).exists():
         raise StateError(f"trial {trial.slug!r} is randomised already: a seed commits beforehand")
     if SeedCommitment.objects.filter(trial=trial).exists():
@@ -167,6 +167,7 @@ def commit_seed(trial: Trial, seed: int | None = None, *, now: datetime) -> Seed
         roster_sha256=roster,
         snapshot=snapshot,
         commitment=commitment_hash(trial.slug, chosen, salt, roster),
+        created_at=now,
     )
 
 

@@ -223,7 +223,7 @@ class SeedCommitment(models.Model):
     roster_sha256 = models.CharField(max_length=64)
     snapshot: models.JSONField[dict[str, Any]] = models.JSONField()
     commitment = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, help_text="the committer's clock")
 
 
 class Allocation(models.Model):
