@@ -14,6 +14,8 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
     from hearten.analysis.retention import purge_trial
     from hearten.analysis.run import run_analysis
     from hearten.analysis.stepped_wedge import run_stepped_wedge
+    from hearten.interventions.goals import enrol
+    from hearten.process.sampling import record
     from hearten.trials.allocation import commit_seed, randomise_trial
     from hearten.web.api.limits import take
     from hearten.web.api.tokens import check_token, create_token, revoke_token, state_of
@@ -24,6 +26,8 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
         (commit_seed, "now"),
         (randomise_trial, "now"),
         (purge_trial, "today"),
+        (enrol, "starts"),
+        (record, "at"),
         (create_token, "now"),
         (revoke_token, "now"),
         (state_of, "now"),

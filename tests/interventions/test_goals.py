@@ -26,7 +26,7 @@ from hearten.interventions.models import EngagementEvent, Enrolment
 from hearten.messaging.models import Message
 from hearten.trials.allocation import randomise_trial
 from hearten.trials.people import withdraw
-from tests.conftest import CLOCK, Inbox
+from tests.conftest import CLOCK, TODAY, Inbox
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -126,10 +126,10 @@ def test_a_module_opens_on_its_day_by_the_clock_given(trial: Any) -> None:
 
 def test_enrolment_is_checked(trial: Any) -> None:
     with pytest.raises(StateError, match="not randomised"):
-        enrol(trial, "letters")
+        enrol(trial, "letters", TODAY)
     randomise_trial(trial, 1, now=CLOCK)
     with pytest.raises(DataError, match="not an intervention arm"):
-        enrol(trial, "control")
+        enrol(trial, "control", TODAY)
 
 
 def test_programme_reminders_go_until_stopped(

@@ -42,12 +42,12 @@ def analysed_with_interviews(trial: Any, coders: tuple[Any, Any]) -> Any:
     declined = False  # exactly one control member declines: five of six stay to be shown
     for m in draw.members.select_related("participant").order_by("id"):
         who = m.participant.pseudonym
-        record(trial, who, "invited")
+        record(trial, who, "invited", CLOCK)
         if arms[m.participant_id] == "control" and not declined:
-            record(trial, who, "declined")
+            record(trial, who, "declined", CLOCK)
             declined = True
             continue
-        record(trial, who, "agreed")
+        record(trial, who, "agreed", CLOCK)
         says = "I felt valued." if arms[m.participant_id] == "letters" else "No time for it."
         t = upload(trial, f"INT-{m.id}", f"Respondent: {says}\n", interviewee=who, synthetic=True)
         for coder in coders:

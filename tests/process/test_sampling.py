@@ -25,7 +25,7 @@ from hearten.trials.allocation import arms_by_participant
 from hearten.trials.choices import Consent
 from hearten.trials.models import Participant
 from hearten.trials.people import withdraw
-from tests.conftest import Inbox
+from tests.conftest import CLOCK, Inbox
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -107,11 +107,11 @@ def test_the_flow_follows_what_was_recorded(consented: Any) -> None:
     draw = draw_sample(consented, _everyone(consented), 2, seed=9, strata=["arm"])
     a, b, c, *_ = _sampled(draw)
     for who in (a, b, c):
-        record(consented, who, "invited")
-    record(consented, a, "agreed")
-    record(consented, b, "declined")
+        record(consented, who, "invited", CLOCK)
+    record(consented, a, "agreed", CLOCK)
+    record(consented, b, "declined", CLOCK)
     with pytest.raises(StateError, match=f"{c} is invited: they can be marked interviewed only"):
-        record(consented, c, "interviewed")
+        record(consented, c, "interviewed", CLOCK)
     interviewee = Participant.objects.get(pseudonym=a)
     upload(consented, "INT-01", "Respondent: fine.", interviewee=interviewee.pseudonym)
     assert SampleMember.objects.get(participant=interviewee).status == "interviewed"

@@ -375,10 +375,12 @@ def goals_enrol(
 ) -> None:
     """Give everyone in the arm a personal programme link, and schedule its e-mails."""
     require_database()
+    from django.utils import timezone
+
     from hearten.interventions.goals import enrol
     from hearten.trials.lifecycle import get_trial
 
-    n = enrol(get_trial(trial), arm, _day(starts) if starts else None)
+    n = enrol(get_trial(trial), arm, _day(starts) if starts else timezone.localdate())
     out.print(f"{n} people enrolled on the goals programme; `hearten worker` sends the e-mails.")
 
 

@@ -291,10 +291,12 @@ def record_cmd(
 ) -> None:
     """Record that a sampled person agreed, declined or was interviewed."""
     require_database()
+    from django.utils import timezone
+
     from hearten.process.sampling import record
     from hearten.trials.lifecycle import get_trial
 
-    member = record(get_trial(trial), pseudonym, status)
+    member = record(get_trial(trial), pseudonym, status, timezone.now())
     out.print(f"{pseudonym} is now {member.status}.")
 
 

@@ -89,7 +89,7 @@ def coffee_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
         import_hr(trial, "absence", home / "demo" / "coffee-absence.csv", {})
     invite(trial.waves.get(name="follow-up"), timezone.now())
     answer_wave(trial, "follow-up", by_id, rng, steps)
-    add_ipe(trial, RANDOMISATION_SEED + 12, ["arm"], 7)
+    add_ipe(trial, RANDOMISATION_SEED + 12, ["arm"], 7, timezone.now())
     return analyse_and_report(trial, steps)
 
 

@@ -68,5 +68,5 @@ def goals_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
         cost_goals(trial, today)
     invite(trial.waves.get(name="follow-up"), timezone.now())
     answer_wave(trial, "follow-up", by_id, rng, steps)
-    add_ipe(trial, RANDOMISATION_SEED + 11, ["arm", "stage"], 8)
+    add_ipe(trial, RANDOMISATION_SEED + 11, ["arm", "stage"], 8, timezone.now())
     return analyse_and_report(trial, steps)

@@ -10,6 +10,7 @@ them comes from a real interview.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -124,8 +125,9 @@ def _transcript(rng: np.random.Generator, treated: bool, site: str) -> tuple[str
     return "\n".join(turns) + "\n", chosen
 
 
-def add_ipe(trial: Trial, seed: int, strata: list[str], per_stratum: int) -> int:
-    """Run the demo's process evaluation on ``trial``; returns the transcripts stored."""
+def add_ipe(trial: Trial, seed: int, strata: list[str], per_stratum: int, now: datetime) -> int:
+    """Run the demo's process evaluation on ``trial`` at ``now`` (the builder's clock); returns
+    the transcripts stored."""
     rng = np.random.default_rng(seed)
     consenting = list(
         Participant.objects.filter(trial=trial, consent=Consent.CONSENTED)
@@ -144,11 +146,11 @@ def add_ipe(trial: Trial, seed: int, strata: list[str], per_stratum: int) -> int
     stored = 0
     for m in members:
         who = m.participant.pseudonym
-        record(trial, who, "invited")
+        record(trial, who, "invited", now)
         if rng.random() < 0.2:
-            record(trial, who, "declined")
+            record(trial, who, "declined", now)
             continue
-        record(trial, who, "agreed")
+        record(trial, who, "agreed", now)
         text, lines = _transcript(rng, about[m.participant_id]["arm"] not in control,
                                   m.participant.site.code)  # fmt: skip
         t = upload(

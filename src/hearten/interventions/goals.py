@@ -129,13 +129,13 @@ def _parsed(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> tuple[Modu
     return tuple(modules)
 
 
-def enrol(trial: Trial, arm: str, starts: date | None = None) -> int:
-    """Give everyone in ``arm`` (not withdrawn, not yet enrolled) a link; returns how many."""
+def enrol(trial: Trial, arm: str, starts: date) -> int:
+    """Give everyone in ``arm`` (not withdrawn, not yet enrolled) a link from ``starts`` (the
+    caller's day); returns how many."""
     arms = {a.name: a for a in trial.arms.all()}
     if arm not in arms or arms[arm].is_control:
         raise DataError(f"{arm!r} is not an intervention arm of {trial.slug!r}")
     load_modules()
-    start = starts or timezone.localdate()
     allocated = arms_by_participant(trial)
     if not allocated:
         raise StateError(f"trial {trial.slug!r} is not randomised: nobody is in {arm!r} yet")
@@ -144,7 +144,7 @@ def enrol(trial: Trial, arm: str, starts: date | None = None) -> int:
     new = [p for p in people if allocated.get(p.id) == arm and p.id not in have]
     with transaction.atomic():
         made = Enrolment.objects.bulk_create(
-            Enrolment(trial=trial, participant=p, token=secrets.token_urlsafe(32), starts_on=start)
+            Enrolment(trial=trial, participant=p, token=secrets.token_urlsafe(32), starts_on=starts)
             for p in new
         )
         saved = list(Enrolment.objects.filter(trial=trial, participant__in=new))
@@ -153,7 +153,7 @@ def enrol(trial: Trial, arm: str, starts: date | None = None) -> int:
         )
         from hearten.interventions.programme_mail import schedule_programme
 
-        schedule_programme([e.pk for e in saved], start, MODULES)
+        schedule_programme([e.pk for e in saved], starts, MODULES)
         audit.record(trial, "programme-enrolled", {"arm": arm, "people": len(made)})
     return len(made)
 

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import transaction
-from django.utils import timezone
 
 from hearten import __version__
 from hearten.errors import DataError, NotFound, StateError, one_of
@@ -201,8 +200,9 @@ _NEXT = {
 
 
 @transaction.atomic
-def record(trial: Trial, pseudonym: str, status: str, at: datetime | None = None) -> SampleMember:
-    """Record that a sampled person was invited, agreed, declined or was interviewed."""
+def record(trial: Trial, pseudonym: str, status: str, at: datetime) -> SampleMember:
+    """Record that a sampled person was invited, agreed, declined or was interviewed at ``at``
+    (the caller's clock)."""
     status = one_of(status, MEMBER_STATUSES[1:], "status")
     member = (
         SampleMember.objects.select_for_update()
@@ -216,9 +216,8 @@ def record(trial: Trial, pseudonym: str, status: str, at: datetime | None = None
             f"{pseudonym} is {member.status}: they can be marked {status} only when "
             f"{' or '.join(_NEXT[status])}"
         )
-    when = at or timezone.now()
     member.status = status
-    setattr(member, f"{status}_at", when)
+    setattr(member, f"{status}_at", at)
     if status == "agreed":
         member.declined_at = None
     if status == "declined":
