@@ -73,7 +73,9 @@ def fit_table(spec: TableSpec, data: pd.DataFrame) -> TableResult:
         from hearten.analysis.table_ratio import fit_ratio
 
         return fit_ratio(spec, rows)
-    return _fit_linear(spec, rows)
+    if spec.outcome is None:  # TableSpec gives every model but time to event an outcome
+        raise DataError("give --outcome, or --time and --event for time to event, not both")
+    return _fit_linear(spec, rows, spec.outcome)
 
 
 def used_columns(spec: TableSpec, data: pd.DataFrame) -> pd.DataFrame:
@@ -130,12 +132,12 @@ def complete_cases(spec: TableSpec, frame: pd.DataFrame) -> TableRows:
     )
 
 
-def _fit_linear(spec: TableSpec, rows: TableRows) -> TableResult:
-    """The ITT (ANCOVA or Lin) or, with ``uptake``, the CACE by 2SLS; then the resampling
-    test, the per-site pool and the moderators the specification asks for."""
-    assert spec.outcome is not None
+def _fit_linear(spec: TableSpec, rows: TableRows, outcome: str) -> TableResult:
+    """The ITT (ANCOVA or Lin) of column ``outcome`` or, with ``uptake``, the CACE by 2SLS;
+    then the resampling test, the per-site pool and the moderators the specification asks
+    for."""
     complete, covs = rows.frame, rows.covariates
-    y = complete[spec.outcome].to_numpy(dtype=float)
+    y = complete[outcome].to_numpy(dtype=float)
     w = complete[spec.weights].to_numpy(dtype=float) if spec.weights else None
     warnings: list[str] = []
     first_stage = None
@@ -160,10 +162,16 @@ def _fit_linear(spec: TableSpec, rows: TableRows) -> TableResult:
             spec.alpha, w, adjustment,
         )  # fmt: skip
         term = itt.effects[0]
-    test = _resampling_test(spec, rows, y) if spec.method != "analytic" else None
+    # TableSpec gives resampling a seed: the test narrows the type, it never drops a test.
+    seed = spec.seed
+    test = (
+        _resampling_test(spec, rows, y, seed)
+        if spec.method != "analytic" and seed is not None
+        else None
+    )
     return linear_result(
         term,
-        rows.contrast(spec, spec.outcome),
+        rows.contrast(spec, outcome),
         Outcomes(y, rows.arm, rows.control, rows.clusters),
         n_dropped=rows.n_dropped,
         alpha=spec.alpha,
@@ -173,42 +181,43 @@ def _fit_linear(spec: TableSpec, rows: TableRows) -> TableResult:
         method=spec.method,
         first_stage_f=first_stage,
         warnings=warnings,
-        sites=_by_site(spec, rows, y) if spec.by_site else None,
+        sites=_by_site(spec, rows, y, spec.by_site) if spec.by_site else None,
         moderation=_moderation(spec, rows, y) if spec.moderators else None,
     )
 
 
-def _resampling_test(spec: TableSpec, rows: TableRows, y: np.ndarray) -> ResamplingTest:
-    """The wild cluster bootstrap or randomisation inference of the treatment's effect."""
-    assert spec.seed is not None
+def _resampling_test(spec: TableSpec, rows: TableRows, y: np.ndarray, seed: int) -> ResamplingTest:
+    """The wild cluster bootstrap or randomisation inference of the treatment's effect, drawn
+    from ``seed``."""
     covs = rows.covariates
     t = (np.asarray(rows.arm) == rows.treated).astype(float)
     if spec.method == "wild":
-        assert rows.clusters is not None  # the specification asks for a cluster
+        if rows.clusters is None:
+            raise DataError("--method wild needs --cluster (the randomised unit)")
         X, names = design_matrix(len(t), {"treatment": t}, covs or None, rows.strata)
         from hearten.stats.inference import wild_cluster_bootstrap
 
         return wild_cluster_bootstrap(
-            y, X, names, "treatment", rows.clusters, spec.reps, spec.seed, alpha=spec.alpha
+            y, X, names, "treatment", rows.clusters, spec.reps, seed, alpha=spec.alpha
         )
     cov_matrix = np.column_stack(list(covs.values())) if covs else None
     from hearten.stats.inference import randomisation_inference
 
     return randomisation_inference(
-        y, t, cov_matrix, rows.strata, rows.clusters, spec.reps, spec.seed, alpha=spec.alpha
+        y, t, cov_matrix, rows.strata, rows.clusters, spec.reps, seed, alpha=spec.alpha
     )
 
 
-def _by_site(spec: TableSpec, rows: TableRows, y: np.ndarray) -> SitePooling:
-    """Each site's own ITT and their random-effects pool."""
+def _by_site(spec: TableSpec, rows: TableRows, y: np.ndarray, site: str) -> SitePooling:
+    """Each site's own ITT (the sites are the values of column ``site``) and their
+    random-effects pool."""
     from hearten.stats.meta import pool_sites
 
-    assert spec.by_site is not None
     return pool_sites(
         y,
         rows.arm,
         rows.control,
-        rows.frame[spec.by_site].astype(str).tolist(),
+        rows.frame[site].astype(str).tolist(),
         rows.covariates or None,
         rows.clusters,
         spec.vcov,
