@@ -17,7 +17,6 @@ from hearten.analysis.plan_status import PlanStatus, ResultLabel
 from hearten.analysis.run import run_analysis
 from hearten.analysis.stored import read_result
 from hearten.errors import StateError
-from hearten.reports.chronology import report_chronology, run_chronology
 from tests.analysis.test_plan import _ready
 
 FLOW = {"arm": "letters", "sites": 2, "units": 4, "randomised": 20, "consented": 18,
@@ -99,17 +98,6 @@ def test_a_required_key_missing_is_named() -> None:
 def test_stored_and_typed_flow_rows_read_alike() -> None:
     typed = ArmFlow.from_json(FLOW)
     assert arm_flows([FLOW, typed]) == (typed, typed)
-
-
-def test_the_typed_chronology_says_what_the_stored_one_says() -> None:
-    for committed in (None, "2026-05-12T09:00:00+00:00", "2026-05-14T09:00:00+00:00"):
-        for plan in (None, UNLOCKED, LOCKED):
-            allocation = {**ALLOCATION, "committed_at": committed}
-            typed = run_chronology(
-                AllocationRecord.from_json(allocation),
-                None if plan is None else PlanStatus.from_json(plan),
-            )
-            assert typed == report_chronology(allocation, plan)
 
 
 @pytest.mark.django_db

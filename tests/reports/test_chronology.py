@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from hearten.reports.chronology import relative, report_chronology
+from hearten.analysis.allocation_record import AllocationRecord
+from hearten.analysis.plan_status import Deviation, PlanStatus
+from hearten.reports.chronology import chronology, relative, run_chronology
 from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
@@ -16,19 +18,24 @@ NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 DRAW = "2026-05-13T10:00:00+00:00"
 
 
-def _result(committed: str | None, locked: str | None) -> dict[str, Any]:
-    plan = {"locked": locked is not None, "locked_at": locked}
-    return {"allocation": {"randomised_at": DRAW, "committed_at": committed}, "plan": plan}
+def _order(committed: str | None, locked: str | None, amended: bool = False) -> dict[str, str]:
+    """The order phrases of a typed run (what the report reads) drawn at :data:`DRAW`."""
+    allocation = AllocationRecord(
+        seed=11, scheme="blocked", unit="team", randomised_at=DRAW, committed_at=committed
+    )
+    deviations = (Deviation(version=2, at="2026-06-01T09:00:00+00:00"),) if amended else ()
+    plan = PlanStatus(locked=locked is not None, locked_at=locked, deviations=deviations)
+    return run_chronology(allocation, plan)
 
 
 def test_a_seed_committed_before_the_draw_is_said_to_be_committed_before_it() -> None:
-    order = report_chronology(**_result("2026-05-12T09:00:00+00:00", None))
+    order = _order("2026-05-12T09:00:00+00:00", None)
     assert order["seed"] == "before randomisation"
     assert order["plan"] == ""
 
 
 def test_a_seed_committed_after_the_draw_is_said_to_prove_nothing() -> None:
-    order = report_chronology(**_result("2026-11-30T09:00:00+00:00", None))
+    order = _order("2026-11-30T09:00:00+00:00", None)
     assert order["seed"] == (
         "after randomisation (on 2026-05-13), so the commitment does not show that the seed "
         "was fixed before the draw"
@@ -36,9 +43,7 @@ def test_a_seed_committed_after_the_draw_is_said_to_prove_nothing() -> None:
 
 
 def test_a_seed_committed_at_the_moment_of_the_draw_is_not_said_to_be_before_it() -> None:
-    assert report_chronology(**_result(DRAW, None))["seed"].startswith(
-        "at the same moment as randomisation"
-    )
+    assert _order(DRAW, None)["seed"].startswith("at the same moment as randomisation")
 
 
 def test_the_order_compares_instants_not_how_they_are_written() -> None:
@@ -46,23 +51,34 @@ def test_the_order_compares_instants_not_how_they_are_written() -> None:
 
 
 def test_a_plan_locked_before_or_after_randomisation_is_labelled_so() -> None:
-    assert report_chronology(**_result(None, "2026-05-01T00:00:00+00:00"))["plan"] == (
-        "before randomisation"
-    )
-    assert report_chronology(**_result(None, "2026-06-01T00:00:00+00:00"))["plan"] == (
+    assert _order(None, "2026-05-01T00:00:00+00:00")["plan"] == "before randomisation"
+    assert _order(None, "2026-06-01T00:00:00+00:00")["plan"] == (
         "after randomisation (on 2026-05-13)"
     )
-    assert report_chronology(**_result(None, None))["plan"] == ""
+    assert _order(None, None)["plan"] == ""
 
 
 def test_choices_are_said_to_be_declared_before_the_results_only_in_a_locked_plan() -> None:
-    locked = report_chronology(**_result(None, "2026-05-01T00:00:00+00:00"))["declared"]
+    locked = _order(None, "2026-05-01T00:00:00+00:00")["declared"]
     assert locked == "in the analysis plan locked on 2026-05-01, before the results were seen"
-    never = report_chronology(**_result(None, None))["declared"]
+    never = _order(None, None)["declared"]
     assert never == "in the analysis plan, which was never locked, so this is exploratory"
-    amended = _result(None, "2026-05-01T00:00:00+00:00")
-    amended["plan"]["deviations"] = [{"number": 2}]
-    assert "Changes to the plan" in report_chronology(**amended)["declared"]
+    assert "Changes to the plan" in _order(None, "2026-05-01T00:00:00+00:00", True)["declared"]
+    assert "Changes to the plan" not in locked
+
+
+def test_a_run_without_a_plan_or_with_an_unlocked_one_has_no_lock_to_order() -> None:
+    allocation = AllocationRecord(seed=11, scheme="blocked", unit="team", randomised_at=DRAW)
+    never = chronology(DRAW, None, None, False)
+    assert never == {
+        "seed": "",
+        "plan": "",
+        "declared": "in the analysis plan, which was never locked, so this is exploratory",
+    }
+    assert run_chronology(allocation, None) == never
+    # A time beside an unlocked plan is not a lock.
+    unlocked = PlanStatus(locked=False, locked_at="2026-05-01T00:00:00+00:00")
+    assert run_chronology(allocation, unlocked) == never
 
 
 @pytest.mark.django_db

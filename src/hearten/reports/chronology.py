@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from hearten.analysis.allocation_record import AllocationRecord
-from hearten.analysis.keyed import JsonObject
 from hearten.analysis.plan_status import PlanStatus
 
 
@@ -69,13 +68,3 @@ def run_chronology(allocation: AllocationRecord, plan: PlanStatus | None) -> dic
     locked_at = plan.locked_at if plan is not None and plan.locked else None
     amended = bool(plan.deviations) if plan is not None else False
     return chronology(allocation.randomised_at, allocation.committed_at, locked_at, amended)
-
-
-def report_chronology(allocation: JsonObject, plan: JsonObject | None) -> dict[str, str]:
-    """:func:`chronology` of a stored result's ``allocation`` and ``plan`` objects."""
-    plan = plan or {}
-    locked_at = plan.get("locked_at") if plan.get("locked") else None
-    return chronology(
-        allocation["randomised_at"], allocation.get("committed_at"), locked_at,
-        bool(plan.get("deviations")),
-    )  # fmt: skip
