@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from hearten.analysis.dataset import build_dataset
 from hearten.analysis.run import run_analysis
@@ -117,11 +118,11 @@ def test_new_imputation_settings_after_unblinding_matter_when_imputation_is_the_
     from tests.analysis.test_plan import _changed
 
     _plan(trial, missing_data=missing_data, imputation=IMPUTATION, seed=3)
-    lock_plan(trial)
+    lock_plan(trial, now=CLOCK)
     _ready(trial)
     run_analysis(trial, CLOCK)
     changed = _changed(trial, imputation={"imputations": 6})
-    amend_plan(trial, changed, "More imputations.")
+    amend_plan(trial, changed, "More imputations.", now=timezone.now())  # after the run
     # As a sensitivity analysis its settings do not define the reported estimates; as the
     # plan's missing-data analysis they do.
     assert run_analysis(trial, CLOCK).result["plan"]["labels"]["primary"]["label"] == label

@@ -43,7 +43,7 @@ def _changed(trial: Any, **analysis: Any) -> Design:
 
 
 def test_locking_freezes_the_whole_design_with_its_digest(trial: Any) -> None:
-    version = lock_plan(trial)
+    version = lock_plan(trial, now=CLOCK)
     assert version.number == 1
     assert version.sha256 == plan_sha256(version.design)
     assert version.design["analysis"]["outcome_wave"] == "follow-up"
@@ -52,16 +52,16 @@ def test_locking_freezes_the_whole_design_with_its_digest(trial: Any) -> None:
 
 
 def test_a_plan_is_locked_once(trial: Any) -> None:
-    lock_plan(trial)
+    lock_plan(trial, now=CLOCK)
     with pytest.raises(StateError, match=r"was locked on .* amend-plan"):
-        lock_plan(trial)
+        lock_plan(trial, now=CLOCK)
 
 
 def test_a_plan_cannot_be_locked_after_the_outcomes_were_analysed(trial: Any) -> None:
     _ready(trial)
     run_analysis(trial, CLOCK)
     with pytest.raises(StateError, match="would not be a pre-registration"):
-        lock_plan(trial)
+        lock_plan(trial, now=CLOCK)
 
 
 def test_an_amendment_may_not_change_what_was_randomised(trial: Any) -> None:
@@ -70,19 +70,19 @@ def test_an_amendment_may_not_change_what_was_randomised(trial: Any) -> None:
     with pytest.raises(
         DesignError, match=r"only the analysis, monitoring, power and privacy.*arms"
     ):
-        amend_plan(trial, Design.model_validate(design), "a reason long enough")
+        amend_plan(trial, Design.model_validate(design), "a reason long enough", now=CLOCK)
 
 
 def test_an_amendment_must_change_something(trial: Any) -> None:
     with pytest.raises(DesignError, match="nothing to amend"):
-        amend_plan(trial, Design.model_validate(trial.design), "a reason long enough")
+        amend_plan(trial, Design.model_validate(trial.design), "a reason long enough", now=CLOCK)
 
 
 def test_after_locking_an_amendment_needs_a_reason(trial: Any) -> None:
-    lock_plan(trial)
+    lock_plan(trial, now=CLOCK)
     with pytest.raises(DesignError, match="needs its reason"):
-        amend_plan(trial, _changed(trial, alpha=0.1), "")
-    version = amend_plan(trial, _changed(trial, alpha=0.1), "The council asked for 90%.")
+        amend_plan(trial, _changed(trial, alpha=0.1), "", now=CLOCK)
+    version = amend_plan(trial, _changed(trial, alpha=0.1), "The council asked for 90%.", now=CLOCK)
     assert version is not None
     assert (version.number, version.after_unblinding) == (2, False)
     trial.refresh_from_db()
@@ -91,7 +91,7 @@ def test_after_locking_an_amendment_needs_a_reason(trial: Any) -> None:
 
 
 def test_before_locking_the_draft_is_simply_replaced(trial: Any) -> None:
-    assert amend_plan(trial, _changed(trial, alpha=0.1), "") is None
+    assert amend_plan(trial, _changed(trial, alpha=0.1), "", now=CLOCK) is None
     trial.refresh_from_db()
     assert trial.design["analysis"]["alpha"] == 0.1
     assert not PlanVersion.objects.filter(trial=trial).exists()
@@ -118,8 +118,8 @@ def test_the_locked_primary_outcome_is_confirmatory_and_secondary_exploratory(
     trial: Any,
 ) -> None:
     secondary = [{"name": "later", "wave": "follow-up"}]
-    amend_plan(trial, _changed(trial, secondary=secondary), "")
-    lock_plan(trial)
+    amend_plan(trial, _changed(trial, secondary=secondary), "", now=CLOCK)
+    lock_plan(trial, now=CLOCK)
     _ready(trial)
     # The real clock: the run must follow the lock, a real database timestamp.
     labels = run_analysis(trial, timezone.now()).result["plan"]["labels"]
@@ -132,8 +132,13 @@ def test_the_locked_primary_outcome_is_confirmatory_and_secondary_exploratory(
 
 
 def test_a_change_before_unblinding_keeps_the_primary_confirmatory(trial: Any) -> None:
-    lock_plan(trial)
-    amend_plan(trial, _changed(trial, covariates=["caseload"]), "Caseload was left out by mistake.")
+    lock_plan(trial, now=CLOCK)
+    amend_plan(
+        trial,
+        _changed(trial, covariates=["caseload"]),
+        "Caseload was left out by mistake.",
+        now=CLOCK,
+    )
     _ready(trial)
     # The real clock: the run must follow the lock and the change, real database timestamps.
     plan = run_analysis(trial, timezone.now()).result["plan"]
@@ -145,12 +150,22 @@ def test_a_change_before_unblinding_keeps_the_primary_confirmatory(trial: Any) -
 
 
 def test_a_change_after_unblinding_makes_the_result_exploratory(trial: Any) -> None:
-    lock_plan(trial)
+    lock_plan(trial, now=CLOCK)
     _ready(trial)
     run_analysis(trial, CLOCK)  # the results are seen
-    amend_plan(trial, _changed(trial, covariates=["caseload"]), "Adjusting for caseload now.")
+    amend_plan(
+        trial,
+        _changed(trial, covariates=["caseload"]),
+        "Adjusting for caseload now.",
+        now=timezone.now(),  # after the run: the results are seen first
+    )
     new = [{"name": "added", "wave": "follow-up"}]
-    amend_plan(trial, _changed(trial, covariates=["caseload"], secondary=new), "And one more.")
+    amend_plan(
+        trial,
+        _changed(trial, covariates=["caseload"], secondary=new),
+        "And one more.",
+        now=timezone.now(),
+    )
     run = run_analysis(trial, CLOCK)
     plan = run.result["plan"]
     assert plan["labels"]["primary"] == {
@@ -175,8 +190,8 @@ def test_a_change_after_unblinding_makes_the_result_exploratory(trial: Any) -> N
 
 def test_hr_outcomes_declared_primary_are_confirmatory(trial: Any) -> None:
     hr = {"window_days": 90, "absence": True, "leaving": False, "role": "primary"}
-    amend_plan(trial, _changed(trial, hr=hr), "")
-    lock_plan(trial)
+    amend_plan(trial, _changed(trial, hr=hr), "", now=CLOCK)
+    lock_plan(trial, now=CLOCK)
     _ready(trial)
     # Randomised at the tests' clock; the plan was locked at the real time (a database
     # timestamp the run must follow to find it locked before the results were seen).

@@ -18,6 +18,7 @@ from hearten.analysis.run import run_analysis
 from hearten.analysis.stored import read_result
 from hearten.errors import StateError
 from tests.analysis.test_plan import _ready
+from tests.conftest import CLOCK
 
 FLOW = {"arm": "letters", "sites": 2, "units": 4, "randomised": 20, "consented": 18,
         "declined_or_silent": 2, "withdrawn": 1, "responded": 15, "no_follow_up": 3,
@@ -102,7 +103,7 @@ def test_stored_and_typed_flow_rows_read_alike() -> None:
 
 @pytest.mark.django_db
 def test_a_run_reads_its_sections_typed(trial: Any) -> None:
-    lock_plan(trial)
+    lock_plan(trial, now=CLOCK)
     _ready(trial)
     # The real clock: the run must follow the lock, a real database timestamp.
     run = run_analysis(trial, timezone.now())

@@ -206,7 +206,7 @@ def test_the_preregistration_powers_the_stepped_wedge_not_a_parallel_design(
     from hearten.trials.models import Participant
 
     t = make_trial(write_roster, design_text(options="cac = 0.8\n"))
-    _, md, _ = lock_and_preregister(t)
+    _, md, _ = lock_and_preregister(t, now=CLOCK)
     prereg = " ".join(md.read_text().split())
     assert "PowerUp!" not in prereg
     teams = set(Participant.objects.filter(trial=t).values_list("team_id", flat=True))
@@ -238,7 +238,7 @@ def test_a_model_amended_after_the_results_makes_the_primary_exploratory(
 
     t = make_trial(write_roster, design_text(options="cac = 0.6\n"))
     answer_every_period(t, effect=1)
-    lock_plan(t)
+    lock_plan(t, now=CLOCK)
     # The real clock: the run must follow the lock, a real database timestamp.
     first = run_analysis(t, timezone.now()).result["plan"]["labels"]["primary"]
     assert first["label"] == "confirmatory"
@@ -247,7 +247,9 @@ def test_a_model_amended_after_the_results_makes_the_primary_exploratory(
     pack = standards_markdown(t)
     assert "the pre-registration's *Sample size and power* gives the design's MDES" in pack
     text = design_text(options='cac = 0.6\nrandom_effects = "cluster-period"\n')
-    version = amend_plan(t, parse_design(text), "the autocorrelation needs period intercepts")
+    version = amend_plan(
+        t, parse_design(text), "the autocorrelation needs period intercepts", now=timezone.now()
+    )
     assert version is not None
     assert version.after_unblinding
     r = run_analysis(t, timezone.now()).result

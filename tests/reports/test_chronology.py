@@ -99,7 +99,7 @@ def test_the_written_report_never_says_before_when_the_record_says_after(trial: 
     now = timezone.now()
     commit_seed(trial, 11, now=now)
     randomise_trial(trial, now=now)
-    lock_plan(trial)
+    lock_plan(trial, now=now + timedelta(microseconds=1))  # after the draw
     drawn = Allocation.objects.get(trial=trial).created_at
     SeedCommitment.objects.filter(trial=trial).update(created_at=drawn + timedelta(days=1))
     invite(trial.waves.get(name="follow-up"), NOW)
@@ -118,7 +118,7 @@ def test_the_preregistration_says_when_the_plan_was_locked_against_the_draw(tria
     from hearten.trials.allocation import commit_seed, randomise_trial
 
     commit_seed(trial, 11, now=CLOCK)
-    version = lock_plan(trial)
+    version = lock_plan(trial, now=CLOCK)
     before = " ".join(preregistration_markdown(trial, version).split())
     assert "before the draw. This plan was locked before randomisation." in before
     randomise_trial(trial, now=version.created_at - timedelta(1))  # a clock a day behind
@@ -135,6 +135,8 @@ def test_the_preregistration_does_not_claim_a_commitment_that_was_never_made(tri
     from hearten.trials.allocation import randomise_trial
 
     randomise_trial(trial, 5, now=CLOCK)
-    text = " ".join(preregistration_markdown(trial, lock_plan(trial)).split())
+    text = " ".join(
+        preregistration_markdown(trial, lock_plan(trial, now=CLOCK + timedelta(minutes=1))).split()
+    )
     assert "No seed has been committed: it was chosen at the draw." in text
     assert "This plan was locked after randomisation" in text

@@ -17,6 +17,7 @@ from hearten.reports.dpia import write_dpia
 from hearten.reports.markdown import markdown_html, quoted
 from hearten.reports.preregistration import lock_and_preregister
 from hearten.web.dpia_facts import access_of
+from tests.conftest import CLOCK
 
 HOSTILE = "XSS <script>alert(1)</script><img src=x onerror=alert(1)> ![a](x.png) **bold**"
 
@@ -47,7 +48,7 @@ def test_a_trial_named_with_an_image_tag_locks_its_plan_and_gets_its_preregistra
     trial: Any,
 ) -> None:
     _rename(trial, HOSTILE)
-    version, md, pdf = lock_and_preregister(trial)
+    version, md, pdf = lock_and_preregister(trial, now=CLOCK)
     assert locked_version(trial) == version
     assert b"/Subtype /Image" not in pdf.read_bytes()
     assert "<img src=x onerror=alert(1)>" in _text(pdf)
@@ -63,7 +64,7 @@ def test_a_pdf_that_cannot_be_laid_out_leaves_the_plan_unlocked_and_nothing_writ
 
     monkeypatch.setattr(markdown, "html_to_pdf", broken)
     with pytest.raises(HeartenError, match="could not be laid out as PDF"):
-        lock_and_preregister(trial)
+        lock_and_preregister(trial, now=CLOCK)
     assert locked_version(trial) is None
     assert not list(hearten_home.rglob("preregistration.*"))
 

@@ -14,7 +14,7 @@ from hearten.reports.monitoring import monitoring
 from hearten.surveys.models import Invitation
 from hearten.trials.people import add_role
 from tests.analysis.test_plan import _ready
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -25,7 +25,7 @@ def test_the_numbers_and_figures_come_from_the_stored_data(trial: Any) -> None:
     assert (m.people, m.consented, m.recruitment, m.waves) == (40, 0, None, [])
     assert m.plan_locked_at is None
     _ready(trial)
-    lock_plan(trial)
+    lock_plan(trial, now=CLOCK)
     m = monitoring(trial)
     assert m.people == 40
     assert m.consented == trial.participants.filter(consent="consented").count() > 0

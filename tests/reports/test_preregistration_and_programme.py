@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_preregistration_states_the_plan_its_digest_and_power(trial: Any) -> None:
-    version = lock_plan(trial)
+    version = lock_plan(trial, now=CLOCK)
     md, pdf = write_preregistration(trial, version)
     text = md.read_text()
     # The test roster: 40 people in 8 teams of 5, in 2 sites; teams randomised within site.

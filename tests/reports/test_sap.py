@@ -13,6 +13,7 @@ from hearten.analysis.plan import amend_plan, lock_plan
 from hearten.reports.sap import sap_markdown, write_sap
 from tests.analysis.test_plan import _changed
 from tests.analysis.test_stepped_wedge import design_text, make_trial
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ GAMBLE_SECTIONS = (
 
 
 def test_the_sap_has_gambles_six_sections_and_the_versions_digest(trial: Any) -> None:
-    version = lock_plan(trial)
+    version = lock_plan(trial, now=CLOCK)
     text = sap_markdown(trial, version)
     positions = [text.index(s) for s in GAMBLE_SECTIONS]
     assert positions == sorted(positions)
@@ -37,8 +38,10 @@ def test_the_sap_has_gambles_six_sections_and_the_versions_digest(trial: Any) ->
 
 
 def test_an_amendment_gets_its_own_sap_listing_the_revision(trial: Any) -> None:
-    lock_plan(trial)
-    second = amend_plan(trial, _changed(trial, alpha=0.1), "a smaller trial than planned")
+    lock_plan(trial, now=CLOCK)
+    second = amend_plan(
+        trial, _changed(trial, alpha=0.1), "a smaller trial than planned", now=CLOCK
+    )
     assert second is not None
     md, pdf = write_sap(trial, second)
     assert md.name == "statistical-analysis-plan-v2.md"
@@ -52,7 +55,7 @@ def test_an_amendment_gets_its_own_sap_listing_the_revision(trial: Any) -> None:
 def test_a_parallel_trials_sap_keeps_its_parallel_lines(trial: Any) -> None:
     """Issue 25 derived the stepped-wedge lines from the design; a parallel trial's lines are
     exactly what they were (checked byte for byte against the previous module when changed)."""
-    lines = sap_markdown(trial, lock_plan(trial)).split("\n")
+    lines = sap_markdown(trial, lock_plan(trial, now=CLOCK)).split("\n")
     for line in (
         "**Trial design.** Parallel-group randomised trial, cluster-randomised by team, "
         "allocation 1:1.",
@@ -87,7 +90,7 @@ def test_a_stepped_wedge_sap_states_its_design_model_and_late_joiners(
         'random_effects = "cluster-period"\nexposure_time = true\n'
     )
     t = make_trial(write_roster, design_text(transition=1, options=options))
-    version = lock_plan(t)
+    version = lock_plan(t, now=CLOCK)
     text = sap_markdown(t, version)
     for parallel in ("Parallel-group", "OLS of the outcome", "by their own rule", "by arm."):
         assert parallel not in text, parallel
@@ -133,7 +136,7 @@ def test_a_cross_sectional_stepped_wedge_sap_says_so_and_cautions_on_team_interc
     write_roster: Callable[[str], Path],
 ) -> None:
     t = make_trial(write_roster, design_text(options="cac = 0.8\n"))
-    text = sap_markdown(t, lock_plan(t))
+    text = sap_markdown(t, lock_plan(t, now=CLOCK))
     assert (
         "5 periods, the first before anyone starts; measured: whoever is in the team each "
         "period (cross-sectional)."

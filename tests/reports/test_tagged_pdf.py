@@ -148,7 +148,7 @@ def test_the_pre_registration_and_data_protection_pdfs_are_tagged(trial: Any) ->
     from hearten.reports.preregistration import lock_and_preregister
     from hearten.web.dpia_facts import access_of
 
-    _, _, pre = lock_and_preregister(trial)
+    _, _, pre = lock_and_preregister(trial, now=CLOCK)
     _, dpia = write_dpia(trial, access_of(trial, timezone.now()))
     for path in (pre, dpia):
         s = structure(Path(path).read_bytes())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from hearten.trials.models import Trial
 
@@ -37,7 +38,7 @@ class PlanVersion(models.Model):
     sha256 = models.CharField(max_length=64)
     reason = models.TextField(blank=True)
     after_unblinding = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, help_text="the locker's clock")
 
     class Meta:
         ordering = ["number"]

@@ -51,8 +51,10 @@ def locked_version(trial: Trial) -> PlanVersion | None:
     return PlanVersion.objects.filter(trial=trial, number=1).first()
 
 
-def lock_plan(trial: Trial) -> PlanVersion:
-    """Freeze the trial's current plan as version 1, before any outcome data are analysed."""
+def lock_plan(trial: Trial, *, now: datetime) -> PlanVersion:
+    """Freeze the trial's current plan as version 1, before any outcome data are analysed.
+
+    ``now``: the clock, read once by the caller; the version is stamped with it."""
     with transaction.atomic():
         Trial.objects.select_for_update().get(pk=trial.pk)
         existing = locked_version(trial)
@@ -70,14 +72,16 @@ def lock_plan(trial: Trial) -> PlanVersion:
             )
         design = _normal(trial.design)
         version = PlanVersion.objects.create(
-            trial=trial, number=1, design=design, sha256=plan_sha256(design)
+            trial=trial, number=1, design=design, sha256=plan_sha256(design), created_at=now
         )
         audit.record(trial, "plan-locked", {"version": 1, "sha256": version.sha256})
     return version
 
 
-def amend_plan(trial: Trial, design: Design, reason: str) -> PlanVersion | None:
+def amend_plan(trial: Trial, design: Design, reason: str, *, now: datetime) -> PlanVersion | None:
     """Replace the trial's plan by ``design``'s; a new version once the plan is locked.
+
+    ``now``: the clock, read once by the caller; a new version is stamped with it.
 
     Only :data:`AMENDABLE` sections may change. Returns the new version, or ``None`` when the
     plan was not locked yet (the draft is simply replaced, and the change audited).
@@ -120,6 +124,7 @@ def amend_plan(trial: Trial, design: Design, reason: str) -> PlanVersion | None:
                 sha256=plan_sha256(new),
                 reason=reason.strip(),
                 after_unblinding=AnalysisRun.objects.filter(trial=trial).exists(),
+                created_at=now,
             )
         trial.design = new
         trial.save(update_fields=["design"])

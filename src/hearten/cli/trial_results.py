@@ -24,12 +24,14 @@ TrialArg = Annotated[str, typer.Argument(help="the trial's slug, e.g. letters-20
 def lock_plan_cmd(trial: TrialArg) -> None:
     """Lock the analysis plan before outcome data are analysed; write the pre-registration."""
     require_database()
+    from django.utils import timezone
+
     from hearten.reports.preregistration import lock_and_preregister
     from hearten.reports.sap import write_sap
     from hearten.trials.lifecycle import get_trial
 
     t = get_trial(trial)
-    version, md, pdf = lock_and_preregister(t)
+    version, md, pdf = lock_and_preregister(t, now=timezone.now())  # the edge reads the clock
     out.print(f"The plan of {trial} is locked as version 1, SHA-256 {version.sha256}.")
     out.print(f"Pre-registration: {md} and {pdf}")
     sap_md, sap_pdf = write_sap(t, version)
@@ -53,7 +55,9 @@ def amend_plan_cmd(
 
     t = get_trial(trial)
     before = t.design
-    version = amend_plan(t, load_design(design), reason)
+    from django.utils import timezone
+
+    version = amend_plan(t, load_design(design), reason, now=timezone.now())  # the edge's clock
     for change in differences(before, t.design):
         out.print(f"  {change}")
     from hearten.cli.stepped_text import print_model_warning

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from hearten.demo.questions import own_generator
@@ -123,7 +122,6 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
     from hearten.trials.allocation import commit_seed, randomise_trial
     from hearten.trials.design import parse_design
     from hearten.trials.lifecycle import create_trial, discard_trial
-    from hearten.trials.models import SeedCommitment
     from hearten.trials.rollout import trial_schedule
     from hearten.trials.roster import import_roster
 
@@ -145,20 +143,14 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
         write_roster(people, roster)
         import_roster(trial, roster)
     with steps.step(label, "seed committed, plan locked, teams drawn to steps"):
-        # The demo is the edge: it reads the clock at each step, so the seed is committed
-        # and the plan locked strictly before the draw.
-        commit_seed(trial, seed, now=timezone.now())
-        lock_and_preregister(trial)
-        now = timezone.now()
-        # Randomisation happened two weeks before the first period; the seed's commitment
-        # and the plan's lock move back with it, keeping their order.
+        # Randomisation happened two weeks before the first period; the seed was committed
+        # two minutes and the plan locked one minute before it, strictly in that order.
         began = timezone.make_aware(
             datetime.combine(first - timedelta(days=14), datetime.min.time())
         )
-        moved = began - now
+        commit_seed(trial, seed, now=began - timedelta(minutes=2))
+        lock_and_preregister(trial, now=began - timedelta(minutes=1))
         randomise_trial(trial, now=began)
-        for model in (SeedCommitment, PlanVersion):
-            model.objects.filter(trial=trial).update(created_at=F("created_at") + moved)
         trial.refresh_from_db()
         write_preregistration(trial, PlanVersion.objects.get(trial=trial, number=1))
     start = {r.unit: r.start for r in trial_schedule(trial, as_drawn=True).rows}

@@ -5,7 +5,7 @@ built from them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -110,8 +110,8 @@ def enrol_and_randomise(
     randomised_at: datetime | None = None,
 ) -> dict[str, Person]:
     """Import the staff, run the baseline survey, commit the seed and randomise (at
-    ``randomised_at`` when given: the seed's commitment and the plan's lock move back with
-    it, keeping the order they happened in); returns the simulated people by staff number."""
+    ``randomised_at`` when given, else now: the seed is committed two minutes and the plan
+    locked one minute before it, in that order); returns the simulated people by staff number."""
     label = trial_label(trial)
     with steps.step(label, "roster imported, baseline invited"):
         write_roster(people, roster, offices)
@@ -120,22 +120,15 @@ def enrol_and_randomise(
         invite(trial.waves.get(name="baseline"), timezone.now())
     answer_wave(trial, "baseline", by_id, rng, steps)
     with steps.step(label, "seed committed, plan locked, randomised"):
-        # The demo is the edge: it reads the clock at each step, so the seed is committed
-        # (and the plan locked) strictly before the draw, as the report then says.
-        commit_seed(trial, seed, now=timezone.now())  # published before the draw, revealed by it
-        version, _, _ = lock_and_preregister(trial)  # the plan, frozen before any outcome
+        # The demo is the edge: it reads the clock once and gives each step its time, so the
+        # seed is committed and the plan locked strictly before the draw, as the report says.
+        drawn = randomised_at or timezone.now()
+        # published before the draw, revealed by it
+        commit_seed(trial, seed, now=drawn - timedelta(minutes=2))
+        # the plan, frozen before any outcome
+        version, _, _ = lock_and_preregister(trial, now=drawn - timedelta(minutes=1))
         write_sap(trial, version)
-        now = timezone.now()
-        randomise_trial(trial, now=randomised_at or now)
-        if randomised_at is not None:
-            from django.db.models import F
-
-            from hearten.analysis.models import PlanVersion
-            from hearten.trials.models import SeedCommitment
-
-            shift = randomised_at - now
-            for model in (SeedCommitment, PlanVersion):
-                model.objects.filter(trial=trial).update(created_at=F("created_at") + shift)
+        randomise_trial(trial, now=drawn)
     return by_id
 
 

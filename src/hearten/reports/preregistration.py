@@ -9,6 +9,7 @@ calculation), so an evaluator can copy each section into either registry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -433,15 +434,15 @@ def write_preregistration(trial: Trial, version: PlanVersion) -> tuple[Path, Pat
     return _write(trial, text, pdf)
 
 
-def lock_and_preregister(trial: Trial) -> tuple[PlanVersion, Path, Path]:
-    """Lock ``trial``'s plan and write its pre-registration, or do neither.
+def lock_and_preregister(trial: Trial, *, now: datetime) -> tuple[PlanVersion, Path, Path]:
+    """Lock ``trial``'s plan (stamped ``now``) and write its pre-registration, or do neither.
 
     The documents are built inside the transaction that locks the plan, so a failure (a
     ``HeartenError`` saying what could not be laid out) leaves the plan unlocked and nothing
     written; the files are written once the lock is committed.
     """
     with transaction.atomic():
-        version = lock_plan(trial)
+        version = lock_plan(trial, now=now)
         text, pdf = _documents(trial, version)
     md, path = _write(trial, text, pdf)
     return version, md, path
