@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hearten.analysis.run import run_analysis
-from hearten.reports.consort import CONSORT_2025, WHO_TRDS
+from hearten.reports.consort import CONSORT_2025, WHO_TRDS, who_registration
 from hearten.reports.standards import standards_markdown, write_standards
 from hearten.trials.models import Participant
 from tests.analysis.test_plan import _ready
@@ -161,3 +161,14 @@ def test_the_evaluation_registry_fields_come_from_the_design_and_list_what_is_mi
         assert name in missing
     assert "date date" not in missing
     assert "Title" not in missing.split("\n")[0]
+
+
+def test_the_who_table_fills_what_it_is_given_and_lists_the_rest() -> None:
+    lines, missing = who_registration({5: "Team | A\nnorth", 12: "", 9: "Title"}, "**Blank**")
+    rows = {int(r.split(" | ")[0][2:]): r for r in lines if r[2:3].isdigit()}
+    assert list(rows) == [n for n, _ in WHO_TRDS]
+    assert rows[5] == "| 5 | Primary sponsor | Team / A north |"
+    assert rows[12].endswith("| **Blank** |")  # given but empty: blank, not missing
+    assert rows[1].endswith("| **Blank** |")
+    assert missing == [f"{n}. {item}" for n, item in WHO_TRDS if n not in (5, 9, 12)]
+    assert lines[-2] == "Missing, to add before registering: " + "; ".join(missing) + "."

@@ -167,3 +167,20 @@ WHO_TRDS: tuple[tuple[int, str], ...] = (
     (23, "Summary results"),
     (24, "IPD sharing statement"),
 )
+
+
+def who_registration(values: dict[int, str | None], blank: str) -> tuple[list[str], list[str]]:
+    """The reporting pack's WHO Trial Registration Data Set section: a row for each item with
+    its value from ``values`` (by item number), ``blank`` where there is none, then the items
+    to add before registering. Returns the Markdown lines and those missing items."""
+    lines = ["## 6. WHO Trial Registration Data Set (for ISRCTN)", "",
+             "| No | Item | Value |", "| --- | --- | --- |"]  # fmt: skip
+    missing = []
+    for n, item in WHO_TRDS:
+        value = values.get(n)
+        if value is None:
+            missing.append(f"{n}. {item}")
+        cell = " ".join(value.replace("|", "/").split()) if value else blank
+        lines.append(f"| {n} | {item} | {cell} |")
+    lines += ["", "Missing, to add before registering: " + "; ".join(missing) + ".", ""]
+    return lines, missing

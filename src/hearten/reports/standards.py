@@ -23,7 +23,7 @@ from hearten.analysis.result import AnalysisResult
 from hearten.analysis.stored import is_stepped_wedge, latest_run, read_result
 from hearten.files import write_atomic
 from hearten.interventions.models import CostItem, Letter, LetterPlan, PerkDeployment
-from hearten.reports.consort import CLUSTER_NOTES, CONSORT_2025, WHO_TRDS
+from hearten.reports.consort import CLUSTER_NOTES, CONSORT_2025, who_registration
 from hearten.reports.markdown import markdown_pdf, quoted
 from hearten.reports.registry import registry_lines
 from hearten.trials.allocation import arms_by_participant
@@ -250,16 +250,7 @@ def _registry(trial: Trial, r: AnalysisResult) -> tuple[list[str], list[str]]:
         19: f"{planned[0].instrument} {planned[0].score} at the {planned[0].wave} wave",
         20: "; ".join(f"{o.instrument} {o.score} at {o.wave}" for o in planned[1:]) or "none",
     }
-    lines = ["## 6. WHO Trial Registration Data Set (for ISRCTN)", "",
-             "| No | Item | Value |", "| --- | --- | --- |"]  # fmt: skip
-    missing = []
-    for n, item in WHO_TRDS:
-        value = values.get(n)
-        if value is None:
-            missing.append(f"{n}. {item}")
-        lines.append(f"| {n} | {item} | {_cell(value) if value else TO_WRITE} |")
-    lines += ["", "Missing, to add before registering: " + "; ".join(missing) + ".", ""]
-    return lines, missing
+    return who_registration(values, TO_WRITE)
 
 
 def standards_markdown(trial: Trial) -> str:

@@ -185,7 +185,7 @@ def registry_lines(trial: Trial, r: SteppedResult) -> list[str]:
     """The WHO Trial Registration Data Set for a stepped-wedge trial: the items Hearten can
     fill from the design, the schedule and the stored run ``r``, and the list of those to
     add."""
-    from hearten.reports.consort import WHO_TRDS
+    from hearten.reports.consort import who_registration
     from hearten.trials.public import DEFAULT_TITLE
 
     design = design_of(trial)
@@ -215,13 +215,4 @@ def registry_lines(trial: Trial, r: SteppedResult) -> list[str]:
         f"({', '.join(spec.period_waves)})",
         20: "absence and leaving by period (HR records)" if r.hr else "none",
     }
-    lines = ["## 6. WHO Trial Registration Data Set (for ISRCTN)", "",
-             "| No | Item | Value |", "| --- | --- | --- |"]  # fmt: skip
-    missing = []
-    for n, item in WHO_TRDS:
-        value = values.get(n)
-        if value is None:
-            missing.append(f"{n}. {item}")
-        lines.append(f"| {n} | {item} | {_cell(value) if value else NOT_REPORTED} |")
-    lines += ["", "Missing, to add before registering: " + "; ".join(missing) + ".", ""]
-    return lines
+    return who_registration(values, NOT_REPORTED)[0]
