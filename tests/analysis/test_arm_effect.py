@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
+from hearten.analysis.term_result import TermResult
 
 #: An effect as a run stored before Hedges' g had its scale and before resampling and the
 #: alternative were stored, with the complete-case estimate of an imputed analysis between
@@ -40,3 +41,12 @@ def test_the_effect_on_those_who_took_part_reads_typed_and_writes_back_unchanged
     failed = {"definition": "letter-delivered", "note": "nobody in letters took part"}
     assert EffectOnTakers.from_json(failed).effects == ()
     assert json.dumps(EffectOnTakers.from_json(failed).to_json()) == json.dumps(failed)
+
+
+def test_an_arm_effect_stores_a_term_s_keys_first_then_its_own() -> None:
+    assert ArmEffect.keys() == (
+        *TermResult.keys(), "alternative", "hedges_g", "resampling"
+    )  # fmt: skip
+    new = ArmEffect(term="letters", estimate=1.5, std_error=0.5, alternative="greater")
+    assert list(new.to_json()) == list(ArmEffect.keys())
+    assert ArmEffect.from_json(new.to_json()) == new

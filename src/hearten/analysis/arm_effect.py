@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hearten.analysis.keyed import JsonObject, Keyed, many, one
+from hearten.analysis.term_result import TermResult
 
 if TYPE_CHECKING:
     from hearten.stats.effect_size import EffectSize
@@ -93,18 +94,14 @@ class StandardisedEffect(Keyed):
 
 
 @dataclass(frozen=True, slots=True)
-class ArmEffect(Keyed):
-    """One non-control arm's effect on one planned outcome (``term`` is the arm's name).
+class ArmEffect(TermResult):
+    """One non-control arm's effect on one planned outcome (``term`` is the arm's name): the
+    fields of :class:`~.term_result.TermResult` (``df`` is ``None`` for a normal test;
+    ``n_clusters`` is ``None`` when people were randomised; ``alpha`` is the plan's level),
+    stored in their order, then:
 
     Attributes:
-        term: the arm.
-        estimate, std_error, df, statistic, p_value: the effect and its test (``df`` is
-            ``None`` for a normal test).
-        conf_low, conf_high: its interval (an open end of a one-sided interval is ``None``).
-        n, n_clusters: people analysed and their clusters (``None`` when people were
-            randomised).
-        vcov_type: the variance estimator (``"CR2"``, ``"HC2"``).
-        alpha, alternative: the plan's level and alternative.
+        alternative: the plan's alternative.
         hedges_g: Hedges' g, or ``None`` when it could not be computed.
         resampling: the plan's resampling test of this effect, or ``None``.
 
@@ -112,18 +109,6 @@ class ArmEffect(Keyed):
     one) is read with :meth:`~hearten.analysis.keyed.Keyed.beside`.
     """
 
-    term: str
-    estimate: float
-    std_error: float | None = None
-    df: float | None = None
-    statistic: float | None = None
-    p_value: float | None = None
-    conf_low: float | None = None
-    conf_high: float | None = None
-    n: int | None = None
-    n_clusters: int | None = None
-    vcov_type: str | None = None
-    alpha: float | None = None
     alternative: str | None = None
     hedges_g: StandardisedEffect | None = field(default=None, metadata=one(StandardisedEffect))
     resampling: JsonObject | None = None
