@@ -14,7 +14,7 @@ class AnalysisRun(models.Model):
     """One run of a trial's analysis plan; ``result`` is the JSON the report renders."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="analysis_runs")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, help_text="the run's clock")
     software_version = models.CharField(max_length=40)
     dataset_sha256 = models.CharField(max_length=64)
     result: models.JSONField[dict[str, Any]] = models.JSONField()

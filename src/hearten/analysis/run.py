@@ -83,7 +83,7 @@ def run_analysis(trial: Trial, now: datetime) -> AnalysisRun:
     spec = specify(trial, design, now, today)
     data = build_dataset(trial)
     result = fit_plan(spec, data)
-    return store_run(trial, result.to_json(), dataset_digest(data))
+    return store_run(trial, result.to_json(), dataset_digest(data), now)
 
 
 def _redraws(spec: AnalysisSpecification) -> Redraws | None:

@@ -434,4 +434,4 @@ def run_stepped_wedge(trial: Trial, now: datetime) -> AnalysisRun:
         results += [k for k in ("absence", "leaving") if getattr(result.hr, k) is not None]
     stored["plan"] = plan_status(trial, first.created_at if first else now, results)
     digest = hashlib.sha256(used.to_csv(index=False).encode()).hexdigest()
-    return store_run(trial, stored, digest)
+    return store_run(trial, stored, digest, now)

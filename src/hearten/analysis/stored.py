@@ -13,6 +13,7 @@ run's design.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -28,15 +29,19 @@ from hearten.trials.choices import TrialStatus
 from hearten.trials.models import Trial
 
 
-def store_run(trial: Trial, result: dict[str, Any], dataset_sha256: str) -> AnalysisRun:
-    """Store ``result`` (made JSON-safe) as the trial's newest run, mark the trial analysed and
-    audit it, all in one transaction."""
+def store_run(
+    trial: Trial, result: dict[str, Any], dataset_sha256: str, at: datetime
+) -> AnalysisRun:
+    """Store ``result`` (made JSON-safe) as the trial's newest run, stamped ``at`` (the run's
+    clock, read once by its caller), mark the trial analysed and audit it, all in one
+    transaction."""
     with transaction.atomic():
         run = AnalysisRun.objects.create(
             trial=trial,
             software_version=hearten.__version__,
             dataset_sha256=dataset_sha256,
             result=json_safe(result),
+            created_at=at,
         )
         trial.status = TrialStatus.ANALYSED
         trial.save(update_fields=["status"])
