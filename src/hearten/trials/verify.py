@@ -4,8 +4,9 @@
 
 1. the audit log's hash chain is unbroken (an edit, deletion or reordering breaks it), and a
    published head digest (``--anchor``) is still in it (so the end was not cut off);
-2. the seed matches the commitment published before randomisation, and the commitment
-   covered the roster snapshot the allocation was drawn over;
+2. the seed matches the commitment published before randomisation, the commitment covered
+   the roster snapshot the allocation was drawn over, and it is stamped no later than the
+   allocation;
 3. the allocation re-derives exactly (every unit's arm and probability) from the seed, the
    snapshot and the design, and every late joiner replays in order;
 4. the audit log recorded the randomisation with the same seed and roster, and at the
@@ -106,6 +107,16 @@ def _commitment_checks(trial: Trial, allocation: Allocation | None) -> list[Chec
                 "same seed and roster snapshot"
                 if same
                 else "the allocation's seed or roster differs from the commitment",
+            )
+        )
+        first = c.created_at <= allocation.created_at
+        checks.append(
+            Check(
+                "commitment before randomisation",
+                first,
+                f"committed at {c.created_at.isoformat()}, randomised at "
+                f"{allocation.created_at.isoformat()}"
+                + ("" if first else ": the commitment was stamped after the draw"),
             )
         )
     return checks
