@@ -124,7 +124,9 @@ def test_the_share_who_took_part_reads_by_arm() -> None:
 @pytest.mark.django_db
 def test_a_costed_run_reads_back_typed_and_writes_the_same_json(trial: Any) -> None:
     _costed(trial)
-    stored = run_analysis(trial, CLOCK).result
+    run = run_analysis(trial, CLOCK)
+    run.refresh_from_db()  # as the database keeps it (PostgreSQL's jsonb has its own key order)
+    stored = run.result
     typed = latest_result(trial)
     assert json.dumps(typed.to_json()) == json.dumps(stored)
     assert typed.uptake is not None
