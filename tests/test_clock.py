@@ -17,6 +17,8 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
     from hearten.interventions.goals import enrol
     from hearten.process.sampling import record
     from hearten.trials.allocation import commit_seed, randomise_trial
+    from hearten.trials.erasures import record_erasure, record_purge
+    from hearten.trials.privacy import erase_participant, purge_identifiable
     from hearten.web.api.limits import take
     from hearten.web.api.tokens import check_token, create_token, revoke_token, state_of
 
@@ -25,7 +27,7 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
         (run_stepped_wedge, "now"),
         (commit_seed, "now"),
         (randomise_trial, "now"),
-        (purge_trial, "today"),
+        (purge_trial, "now"),
         (enrol, "starts"),
         (record, "at"),
         (create_token, "now"),
@@ -33,6 +35,10 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
         (state_of, "now"),
         (check_token, "now"),
         (take, "now"),
+        (erase_participant, "now"),
+        (purge_identifiable, "now"),
+        (record_erasure, "now"),
+        (record_purge, "now"),
     ]
 
 

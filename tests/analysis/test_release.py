@@ -93,7 +93,7 @@ def test_the_purged_trials_release_is_k_anonymous_and_made_again_from_what_is_ke
     trial: Any, hearten_home: Path
 ) -> None:
     import copy
-    from datetime import date
+    from datetime import UTC, datetime
 
     from hearten.analysis.retention import anonymised_release, purge_trial
     from hearten.trials.models import AuditEvent
@@ -104,7 +104,7 @@ def test_the_purged_trials_release_is_k_anonymous_and_made_again_from_what_is_ke
     design["privacy"] = {"ends_on": "2027-01-31", "retain_until": "2027-12-31"}
     trial.design = design
     trial.save()
-    result = purge_trial(trial, date(2028, 1, 1))
+    result = purge_trial(trial, now=datetime(2028, 1, 1, 9, tzinfo=UTC))
     data = pd.read_csv(result.dataset, keep_default_na=False)
     assert data.groupby(list(QUASI)).size().min() >= 5
     assert "." not in "".join(data["years_in_post"].astype(str))  # no exact start date

@@ -16,7 +16,7 @@ from hearten.surveys.models import Invitation
 from hearten.surveys.services import record_consent, save_page
 from hearten.trials.allocation import arms_by_participant
 from hearten.trials.people import add_role
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 from tests.surveys.test_items import SWEMWBS, asked  # noqa: F401  (the fixture)
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
@@ -98,7 +98,7 @@ def test_purging_the_trial_removes_the_comments_and_keeps_the_other_answers(
     from hearten.surveys.apps import _purge
     from hearten.surveys.models import Response
 
-    counts = _purge(None, commented)
+    counts = _purge(None, commented, at=CLOCK)
     assert counts["survey comments"] == 6  # seven people, one of whom left it empty
     left = Response.objects.filter(invitation__wave__trial=commented, instrument="your-views")
     assert left.count() == 7

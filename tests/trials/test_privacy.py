@@ -27,7 +27,7 @@ from hearten.trials.privacy import erase_participant
 from hearten.trials.roster import import_roster
 from hearten.web.dpia_facts import access_of
 from tests.analysis.test_plan import _ready
-from tests.conftest import CLOCK, TODAY, roster_text
+from tests.conftest import CLOCK, roster_text
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -79,9 +79,10 @@ def test_withdrawal_under_an_erase_policy_removes_the_rows(trial: Any, tmp_path:
     key = IdentityKey.objects.get(participant=person)
     assert (key.email, key.name, key.address) == ("", "", "")
     assert key.staff_id  # kept, so they are never enrolled or contacted again
-    assert all(i.revoked_at for i in Invitation.objects.filter(participant=person))
+    # The links stop as of the clock the erasure was given (sent with the signal, issue 27).
+    assert {i.revoked_at for i in Invitation.objects.filter(participant=person)} == {NOW}
     person.refresh_from_db()
-    assert person.erased_at is not None
+    assert person.erased_at == NOW
     event = AuditEvent.objects.filter(trial=trial, action="erased").get()
     assert event.detail["rows"]["survey answers"] >= 1
     assert event.detail["rows"]["HR records"] == 1
@@ -134,26 +135,30 @@ def test_purging_keeps_the_anonymised_dataset_and_removes_identities(
 ) -> None:
     _ready(trial)
     with pytest.raises(StateError, match="declares no retention date"):
-        purge_trial(trial, TODAY)
+        purge_trial(trial, now=CLOCK)
     _privacy(trial, ends_on="2027-01-31", retain_until="2027-12-31")
     with pytest.raises(StateError, match="until 2027-12-31"):
-        purge_trial(trial, date(2027, 12, 31))
+        purge_trial(trial, now=datetime(2027, 12, 31, 9, tzinfo=UTC))
     before = run_analysis(trial, CLOCK).result["effects"][0]["estimate"]
-    result = purge_trial(trial, date(2028, 1, 1))
+    purged = datetime(2028, 1, 1, 9, tzinfo=UTC)
+    result = purge_trial(trial, now=purged)
+    trial.refresh_from_db()
+    assert trial.purged_at == purged  # the clock given, not the machine's (issue 27)
     data = pd.read_csv(result.dataset)
     assert len(data) == result.rows == 40
     assert "pseudonym" not in data.columns
     assert data["row"].iloc[0] == "R00001"
     assert not IdentityKey.objects.filter(participant__trial=trial).exists()
     assert result.removed["identity keys (staff numbers, names, addresses)"] == 40
-    assert not Invitation.objects.filter(wave__trial=trial, revoked_at=None).exists()
+    revoked = Invitation.objects.filter(wave__trial=trial).values_list("revoked_at", flat=True)
+    assert set(revoked) == {purged}
     token = Invitation.objects.filter(wave__trial=trial).first().token  # type: ignore[union-attr]
     assert client.get(f"/s/{token}/").status_code == 410
     assert run_analysis(trial, CLOCK).result["effects"][0]["estimate"] == pytest.approx(before)
     with pytest.raises(StateError, match="was purged"):
         import_roster(trial, write_roster(roster_text()))
     with pytest.raises(StateError, match="was purged"):
-        purge_trial(trial, date(2028, 1, 2))
+        purge_trial(trial, now=datetime(2028, 1, 2, 9, tzinfo=UTC))
 
 
 def test_the_dpia_summary_states_what_is_held_and_flags_gaps(
@@ -225,7 +230,7 @@ def test_purging_leaves_no_links_files_and_no_token_that_was_sent(
     sent = set(Invitation.objects.filter(wave__trial=trial).values_list("token", flat=True))
     _privacy(trial, ends_on="2027-01-31", retain_until="2027-12-31")
     with django_capture_on_commit_callbacks(execute=True):
-        result = purge_trial(trial, date(2028, 1, 1))
+        result = purge_trial(trial, now=datetime(2028, 1, 1, 9, tzinfo=UTC))
     assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == [
         "anonymised-codebook.md", "anonymised-dataset.csv",
     ]  # fmt: skip
@@ -249,5 +254,26 @@ def test_a_purge_applied_again_after_a_restore_checks_retention_on_the_clock_giv
         reapply(ledger, datetime(2027, 12, 31, 12, tzinfo=UTC))
     assert reapply(ledger, datetime(2028, 1, 1, 12, tzinfo=UTC)) == (0, 1)
     trial.refresh_from_db()
-    assert trial.purged_at is not None
+    assert trial.purged_at == datetime(2028, 1, 1, 12, tzinfo=UTC)
     assert not IdentityKey.objects.filter(participant__trial=trial).exists()
+
+
+def test_the_erasure_ledger_records_the_clock_given(
+    trial: Any, hearten_home: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The ledger a restore reads says when each erasure and purge happened: the clock the
+    service was given (issue 27), not the machine's when the transaction committed."""
+    from hearten.trials.erasures import Erasure, read_ledger
+
+    _privacy(trial, on_withdrawal="erase", ends_on="2027-01-31", retain_until="2027-12-31")
+    _ready(trial)
+    person = _first(trial)
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw(trial, person.pseudonym, now=NOW)
+    purged = datetime(2028, 1, 1, 9, tzinfo=UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        purge_trial(trial, now=purged)
+    assert read_ledger() == [
+        Erasure(trial.slug, person.pseudonym, NOW.isoformat()),
+        Erasure(trial.slug, "", purged.isoformat()),
+    ]

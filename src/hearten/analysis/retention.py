@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from hearten.analysis.dataset import build_dataset
 from hearten.analysis.release import Release, codebook, release
@@ -67,12 +68,13 @@ def anonymised_dataset(trial: Trial) -> tuple[Path, int]:
     return path, len(data)
 
 
-def purge_trial(trial: Trial, today: date) -> Purge:
+def purge_trial(trial: Trial, *, now: datetime) -> Purge:
     """After ``privacy.retain_until``: write the anonymised dataset, then purge.
 
-    ``today``: the day of the purge, read once by the caller (the command reads the present;
-    a test gives a fixed one), checked against the retention date and passed down."""
-    purge_due(trial, today)
+    ``now``: the time of the purge, read once by the caller (the command reads the present;
+    a test gives a fixed one); its day is checked against the retention date, and it is
+    recorded as the trial's ``purged_at`` (and in the erasure ledger)."""
+    purge_due(trial, timezone.localdate(now))
     path, rows = anonymised_dataset(trial)
-    removed = purge_identifiable(trial, today)
+    removed = purge_identifiable(trial, now=now)
     return Purge(path, rows, removed, compact_database())

@@ -410,7 +410,7 @@ def purge_cmd(trial: TrialArg) -> None:
     from hearten.analysis.retention import purge_trial
     from hearten.trials.lifecycle import get_trial
 
-    result = purge_trial(get_trial(trial), timezone.localdate())
+    result = purge_trial(get_trial(trial), now=timezone.now())
     out.print(f"Anonymised analysis dataset ({result.rows} rows): {result.dataset}")
     out.print("Removed: " + ", ".join(f"{k} {v}" for k, v in result.removed.items()))
     out.print(

@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any
 
 from django.apps import AppConfig
@@ -21,10 +22,9 @@ class SurveysConfig(AppConfig):
         register(Invitation, SurveyMail())
 
 
-def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
-    """A withdrawn participant's answers and unsent e-mails go; their links stop working."""
-    from django.utils import timezone
-
+def _erase(sender: Any, participant: Any, at: datetime, **kwargs: Any) -> dict[str, int]:
+    """A withdrawn participant's answers and unsent e-mails go; their links stop working, as
+    of ``at`` (the erasure's clock, sent with the signal)."""
     from hearten.messaging.models import Message, MessageStatus
     from hearten.surveys.models import Invitation, Response
 
@@ -33,24 +33,19 @@ def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
         invitation__participant=participant,
         status__in=[MessageStatus.PENDING, MessageStatus.FAILED],
     ).delete()
-    Invitation.objects.filter(participant=participant, revoked_at=None).update(
-        revoked_at=timezone.now()
-    )
+    Invitation.objects.filter(participant=participant, revoked_at=None).update(revoked_at=at)
     return {"survey answers": answers, "e-mails not yet sent": messages}
 
 
-def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
-    """Every link of the trial stops working and its token is replaced by a random one that
-    was never sent; unsent e-mails go; free-text survey answers (comments) are removed."""
-    from django.utils import timezone
-
+def _purge(sender: Any, trial: Any, at: datetime, **kwargs: Any) -> dict[str, int]:
+    """Every link of the trial stops working (as of ``at``, the purge's clock, sent with the
+    signal) and its token is replaced by a random one that was never sent; unsent e-mails go;
+    free-text survey answers (comments) are removed."""
     from hearten.messaging.models import Message, MessageStatus
     from hearten.surveys.models import Invitation
     from hearten.trials.privacy import forget_tokens
 
-    revoked = Invitation.objects.filter(wave__trial=trial, revoked_at=None).update(
-        revoked_at=timezone.now()
-    )
+    revoked = Invitation.objects.filter(wave__trial=trial, revoked_at=None).update(revoked_at=at)
     forget_tokens(Invitation.objects.filter(wave__trial=trial))
     messages, _ = Message.objects.filter(
         invitation__wave__trial=trial, status__in=[MessageStatus.PENDING, MessageStatus.FAILED]

@@ -26,7 +26,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from hearten.files import FILE_MODE, private_folder, write_atomic
 from hearten.trials.models import Participant, Trial
@@ -61,9 +60,10 @@ def _append(entry: Erasure) -> None:
         os.fsync(f.fileno())
 
 
-def record_erasure(trial: Trial, pseudonym: str) -> None:
-    """Once the erasure commits: note it in the ledger and clear the trial's export files."""
-    slug, at = trial.slug, timezone.now().isoformat()
+def record_erasure(trial: Trial, pseudonym: str, *, now: datetime) -> None:
+    """Once the erasure commits: note it in the ledger (as of ``now``, the erasure's clock)
+    and clear the trial's export files."""
+    slug, at = trial.slug, now.isoformat()
 
     def done() -> None:
         _append(Erasure(slug, pseudonym, at))
@@ -72,10 +72,11 @@ def record_erasure(trial: Trial, pseudonym: str) -> None:
     transaction.on_commit(done)
 
 
-def record_purge(trial: Trial) -> None:
-    """Once the purge commits: note it in the ledger and delete the trial's export files but
-    the anonymised release (links files, exports with names or study codes)."""
-    slug, at = trial.slug, timezone.now().isoformat()
+def record_purge(trial: Trial, *, now: datetime) -> None:
+    """Once the purge commits: note it in the ledger (as of ``now``, the purge's clock) and
+    delete the trial's export files but the anonymised release (links files, exports with
+    names or study codes)."""
+    slug, at = trial.slug, now.isoformat()
 
     def done() -> None:
         _append(Erasure(slug, "", at))
@@ -137,7 +138,7 @@ def reapply(erasures: list[Erasure], now: datetime) -> tuple[int, int]:
     for slug in sorted({e.trial for e in erasures if not e.participant}):
         trial = Trial.objects.filter(slug=slug, purged_at__isnull=True).first()
         if trial is not None:
-            purge_identifiable(trial, timezone.localdate(now))
+            purge_identifiable(trial, now=now)
             purged += 1
     return erased, purged
 

@@ -54,7 +54,7 @@ def withdraw(
                                            "by": by, "erase": erasing})  # fmt: skip
         from hearten.trials.signals import participant_withdrawn
 
-        participant_withdrawn.send(sender=Participant, participant=person)
+        participant_withdrawn.send(sender=Participant, participant=person, at=now)
         if erasing:
             from hearten.trials.privacy import erase_participant
 

@@ -43,13 +43,13 @@ def erase_participant(person: Participant, *, now: datetime) -> dict[str, int]:
     if person.erased_at is not None:
         raise StateError(f"{person.pseudonym}'s data were erased on {person.erased_at:%Y-%m-%d}")
     with transaction.atomic():
-        counts = _collect(participant_erased.send(sender=Participant, participant=person))
+        counts = _collect(participant_erased.send(sender=Participant, participant=person, at=now))
         counts["contact details"] = IdentityKey.objects.filter(participant=person).update(
             email="", name="", address=""
         )
         Participant.objects.filter(pk=person.pk).update(erased_at=now, caseload=None)
         audit.record(person.trial, "erased", {"participant": person.pseudonym, "rows": counts})
-        record_erasure(person.trial, person.pseudonym)  # the ledger and exports, on commit
+        record_erasure(person.trial, person.pseudonym, now=now)  # the ledger and exports, on commit
     person.refresh_from_db()
     return counts
 
@@ -73,18 +73,19 @@ def purge_due(trial: Trial, today: date) -> date:
     return until
 
 
-def purge_identifiable(trial: Trial, today: date) -> dict[str, int]:
+def purge_identifiable(trial: Trial, *, now: datetime) -> dict[str, int]:
     """Remove the trial's identifiable data after its retention date (checked against
-    ``today``, the caller's clock): staff numbers, names, e-mail and postal addresses, links,
-    letters and free text; returns rows by kind."""
-    purge_due(trial, today)
+    ``now``'s day; ``now``, the caller's clock, is recorded as the time of the purge): staff
+    numbers, names, e-mail and postal addresses, links, letters and free text; returns rows by
+    kind."""
+    purge_due(trial, timezone.localdate(now))
     with transaction.atomic():
-        counts = _collect(trial_purged.send(sender=Trial, trial=trial))
+        counts = _collect(trial_purged.send(sender=Trial, trial=trial, at=now))
         deleted, _ = IdentityKey.objects.filter(participant__trial=trial).delete()
         counts["identity keys (staff numbers, names, addresses)"] = deleted
-        Trial.objects.filter(pk=trial.pk).update(purged_at=timezone.now())
+        Trial.objects.filter(pk=trial.pk).update(purged_at=now)
         audit.record(trial, "purged", {"rows": counts})
-        record_purge(trial)
+        record_purge(trial, now=now)
     trial.refresh_from_db()
     return counts
 
