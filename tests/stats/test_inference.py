@@ -159,13 +159,8 @@ def test_randomisation_inference_enumerates_a_small_cluster_design_exactly() -> 
 
 
 def test_draws_summed_to_teams_equal_the_per_person_regression() -> None:
-    from hearten.stats.inference import (
-        _adjustment_matrix,
-        _Residualised,
-        _UnitProjection,
-        _Units,
-        draw_estimates,
-    )
+    from hearten.stats.inference import _Residualised, _UnitProjection, draw_estimates
+    from hearten.stats.randomised_units import RandomisedUnits, adjustment_matrix
 
     rng = np.random.default_rng(21)
     sizes = rng.integers(1, 30, 24)
@@ -174,8 +169,8 @@ def test_draws_summed_to_teams_equal_the_per_person_regression() -> None:
     t = np.isin(np.arange(24), [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16])[team].astype(float)
     x = rng.normal(size=(len(team), 2))  # covariates that vary within teams
     y = 0.3 * t + x @ [0.5, -0.2] + rng.normal(size=len(team))
-    W = _adjustment_matrix(len(y), x, stratum)
-    units = _Units.of(t, team, stratum)
+    W = adjustment_matrix(len(y), x, stratum)
+    units = RandomisedUnits.of(t, team, stratum)
     people = units.draw(500, np.random.default_rng(4))
     teams = units.draw_units(500, np.random.default_rng(4))
     _, a, b = draw_estimates(y, t, W, people)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hearten.stats.inference import _codes
+from hearten.stats.randomised_units import label_codes
 from hearten.stats.ratio_inference import (
     count_residuals,
     cox_residuals,
@@ -78,7 +78,7 @@ def test_count_p_values_match_r_glm_residuals_over_every_assignment(
     reference: pd.DataFrame, family: str
 ) -> None:
     d = pd.read_csv(REFERENCE / "absence_battery.csv").query("file == 'long_spells_1'")
-    strata = _codes(d["stratum"].to_numpy(), len(d), "one")
+    strata = label_codes(d["stratum"].to_numpy(), len(d), "one")
     residuals = count_residuals(
         d["absence_days"], d["treat"], d["exposure"], d["prior"].to_numpy(), strata, family
     )
@@ -97,7 +97,7 @@ def test_count_p_values_match_r_glm_residuals_over_every_assignment(
 def test_cox_p_values_match_r_coxph_martingale_residuals(reference: pd.DataFrame) -> None:
     t = pd.read_csv(REFERENCE / "trial_data.csv").join(pd.read_csv(REFERENCE / "leaving.csv"))
     t = t[t["stratum"].isin(sorted(t["stratum"].unique())[:2])]
-    strata = _codes(t["stratum"].to_numpy(), len(t), "one")
+    strata = label_codes(t["stratum"].to_numpy(), len(t), "one")
     residuals = cox_residuals(t["days"], t["left"], t["treat"], t["baseline"].to_numpy(), strata)
     for tau0, p in reference.query("case == 'cox'")[["tau0", "p_value"]].itertuples(index=False):
         test = ratio_randomisation_test(
@@ -113,7 +113,7 @@ def test_the_interval_is_the_ratios_not_rejected_and_holds_the_estimate() -> Non
     arm = np.where(t["treat"] == 1, "t", "c").tolist()
     cox = estimate_cox(t["days"], t["left"], arm, "c", None, t["stratum"].tolist(), t["team"])
     effect = cox.effects[0]
-    strata = _codes(t["stratum"].to_numpy(), len(t), "one")
+    strata = label_codes(t["stratum"].to_numpy(), len(t), "one")
     residuals = cox_residuals(t["days"], t["left"], t["treat"], None, strata)
     test = ratio_randomisation_test(
         residuals, t["treat"], effect.log_hr, effect.std_error, t["stratum"].to_numpy(),

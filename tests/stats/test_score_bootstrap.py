@@ -60,13 +60,13 @@ def test_cox_p_values_match_r_coxph_score_residuals(reference: pd.DataFrame) -> 
 def test_the_score_sum_is_the_randomisation_statistic() -> None:
     """The efficient score's total is Σ T r: projecting T on the nuisance columns changes
     each unit's share, never the total (the null model's residuals are orthogonal to them)."""
-    from hearten.stats.inference import _codes
+    from hearten.stats.randomised_units import label_codes
     from hearten.stats.ratio_inference import count_residuals
 
     d = pd.read_csv(REFERENCE / "absence_battery.csv").query("file == 'long_spells_1'")
     args = (d["absence_days"], d["treat"], d["exposure"], d["prior"].to_numpy())
     s = count_scores(*args, d["stratum"].to_numpy(), "negbin")(0.3)
-    r = count_residuals(*args, _codes(d["stratum"].to_numpy(), len(d), "one"), "negbin")(0.3)
+    r = count_residuals(*args, label_codes(d["stratum"].to_numpy(), len(d), "one"), "negbin")(0.3)
     assert s.sum() == pytest.approx(float(d["treat"] @ r), rel=1e-7)
 
 

@@ -149,7 +149,7 @@ def estimate_counts(
             poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit(tol=1e-12)
             fit, theta, theta_se, note = poisson, None, None, None
             if family == "negbin":
-                fit, theta, theta_se, note = _fit_negbin(y, X, offset, poisson)
+                fit, theta, theta_se, note = fit_negbin(y, X, offset, poisson)
         except (ConvergenceWarning, np.linalg.LinAlgError, ValueError) as exc:
             raise EstimationError(f"the {family} model did not converge: {exc}") from None
     if theta is None:
@@ -261,7 +261,7 @@ def _theta_ml(y: NDArray[np.float64], mu: NDArray[np.float64]) -> float:
     return np.inf if theta > THETA_POISSON / 2 else theta
 
 
-def _fit_negbin(
+def fit_negbin(
     y: NDArray[np.float64],
     X: NDArray[np.float64],
     offset: NDArray[np.float64],

@@ -3,7 +3,8 @@
 Both test ``H0: τ = τ0`` for one coefficient and give a confidence interval by inverting the
 test (the set of ``τ0`` not rejected at ``alpha``). Seeds are explicit and reported. The wild
 cluster bootstrap lives in :mod:`hearten.stats.wild_bootstrap` and the test's result in
-:mod:`hearten.stats.resampling`; both are importable from here as before.
+:mod:`hearten.stats.resampling`; both are importable from here as before. The design's
+randomised units and their re-draws are :mod:`hearten.stats.randomised_units`.
 
 **Randomisation inference** (Fisher; Young 2019): under the sharp null that every person's
 effect is ``τ0``, ``y - τ0 T`` does not depend on assignment, so re-drawing assignments from
@@ -17,138 +18,28 @@ exact; otherwise ``p = (1 + #{|stat*| ≥ |stat|}) / (1 + R)``.
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hearten.errors import EstimationError
-from hearten.stats.chunks import Runner, current, ordered, seeded_chunks
+from hearten.stats.chunks import Runner, current, ordered
+from hearten.stats.randomised_units import (
+    RandomisedUnits,
+    adjustment_matrix,
+    assignment_codes,
+    ri_chunks,
+)
 from hearten.stats.resampling import BOOTSTRAP_WEIGHTS as BOOTSTRAP_WEIGHTS
 from hearten.stats.resampling import INVERSION_TOLERANCE as INVERSION_TOLERANCE
 from hearten.stats.resampling import BootstrapWeights as BootstrapWeights
 from hearten.stats.resampling import ResamplingTest as ResamplingTest
-from hearten.stats.resampling import invert_test
+from hearten.stats.resampling import resampling_test
 from hearten.stats.wild_bootstrap import WEBB_POINTS as WEBB_POINTS
 from hearten.stats.wild_bootstrap import WILD_CHUNK as WILD_CHUNK
 from hearten.stats.wild_bootstrap import bootstrap_t_statistics as bootstrap_t_statistics
 from hearten.stats.wild_bootstrap import wild_cluster_bootstrap as wild_cluster_bootstrap
-
-#: At most this many re-randomisations per chunk (fewer for large trials, to bound memory).
-RI_CHUNK = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class _Units:
-    """The randomised units of a design: which observations each holds, its stratum, and
-    how many units each stratum treated."""
-
-    cluster: NDArray[np.int64]  # the unit of each observation
-    treated: NDArray[np.float64]  # each unit's assignment
-    groups: tuple[NDArray[np.int64], ...]  # the units of each stratum
-    counts: tuple[int, ...]  # treated units per stratum
-
-    @classmethod
-    def of(
-        cls, treat: NDArray[np.float64], cluster: NDArray[np.int64], strata: NDArray[np.int64]
-    ) -> _Units:
-        unit_treat = pd.Series(treat).groupby(cluster).agg(["min", "max"])
-        if (unit_treat["min"] != unit_treat["max"]).any():
-            raise EstimationError(
-                "the treatment varies within a cluster: give the randomised unit as the cluster"
-            )
-        unit_stratum = pd.Series(strata).groupby(cluster).agg(["min", "max"])
-        if (unit_stratum["min"] != unit_stratum["max"]).any():
-            raise EstimationError("a cluster spans two strata: clusters must be nested in strata")
-        t_unit = unit_treat["min"].to_numpy()
-        s_unit = unit_stratum["min"].to_numpy()
-        groups = tuple(np.flatnonzero(s_unit == s) for s in np.unique(s_unit))
-        counts = tuple(int(t_unit[g].sum()) for g in groups)
-        return cls(cluster, t_unit, groups, counts)
-
-    @property
-    def assignments(self) -> int:
-        """How many assignments the design could have made."""
-        return math.prod(
-            math.comb(len(g), c) for g, c in zip(self.groups, self.counts, strict=True)
-        )
-
-    def every(self) -> NDArray[np.float64]:
-        """Every possible assignment: ``(n, assignments)`` 0/1 columns."""
-        return self.every_unit()[self.cluster]
-
-    def every_unit(self) -> NDArray[np.float64]:
-        """Every possible assignment of the units: ``(units, assignments)``."""
-        per_stratum = [
-            list(itertools.combinations(range(len(g)), c))
-            for g, c in zip(self.groups, self.counts, strict=True)
-        ]
-        draws = np.zeros((len(self.treated), self.assignments))
-        for r, combo in enumerate(itertools.product(*per_stratum)):
-            for g, chosen in zip(self.groups, combo, strict=True):
-                draws[g[list(chosen)], r] = 1.0
-        return draws
-
-    def draw(self, reps: int, rng: np.random.Generator) -> NDArray[np.float64]:
-        """``reps`` assignments re-drawn at random: ``(n, reps)`` 0/1 columns."""
-        return self.draw_units(reps, rng)[self.cluster]
-
-    def draw_units(self, reps: int, rng: np.random.Generator) -> NDArray[np.float64]:
-        """``reps`` assignments of the units re-drawn at random: ``(units, reps)``."""
-        draws = np.zeros((len(self.treated), reps))
-        for g, c in zip(self.groups, self.counts, strict=True):
-            keys = rng.random((reps, len(g)))
-            ranks = np.argsort(keys, axis=1)[:, :c]  # the c units treated in each draw
-            block = np.zeros((reps, len(g)))
-            np.put_along_axis(block, ranks, 1.0, axis=1)
-            draws[g] = block.T
-        return draws
-
-
-def _design_draws(
-    treat: NDArray[np.float64],
-    cluster: NDArray[np.int64],
-    strata: NDArray[np.int64],
-    reps: int,
-    seed: int,
-) -> tuple[NDArray[np.float64], bool]:
-    """Assignments re-drawn from the design: ``(n, R)`` 0/1 columns, and whether enumerated.
-
-    Units are clusters; each stratum keeps its number of treated units. The draws are those
-    :func:`randomisation_inference` makes with the same seed.
-    """
-    units = _Units.of(treat, cluster, strata)
-    if units.assignments <= reps:
-        return units.every(), True
-    chunks = _ri_chunks(len(treat), reps, seed)
-    return np.hstack([units.draw(c, np.random.default_rng(sq)) for _, c, sq in chunks]), False
-
-
-def _ri_chunks(n: int, reps: int, seed: int) -> list[tuple[int, int, np.random.SeedSequence]]:
-    """The chunks of re-randomisations for ``n`` observations: their size is fixed by ``n``
-    alone (memory), never by the number of workers."""
-    return seeded_chunks(reps, max(1, min(RI_CHUNK, 4_000_000 // max(n, 1))), seed)
-
-
-def _adjustment_matrix(
-    n: int, covariates: ArrayLike | None, s_codes: NDArray[np.int64]
-) -> NDArray[np.float64]:
-    """Intercept, covariates and strata indicators: what every estimate adjusts for."""
-    cols = [np.ones(n)]
-    if covariates is not None:
-        cols += list(np.asarray(covariates, dtype=np.float64).reshape(n, -1).T)
-    cols += [(s_codes == s).astype(np.float64) for s in range(1, int(s_codes.max()) + 1)]
-    return np.column_stack(cols)
-
-
-def _codes(values: ArrayLike | None, n: int, default: str) -> NDArray[np.int64]:
-    """Integer codes of labels; without labels, one group (``one``) or one per row."""
-    if values is None:
-        return np.zeros(n, dtype=np.int64) if default == "one" else np.arange(n, dtype=np.int64)
-    return pd.factorize(pd.Series(np.asarray(values)), sort=True)[0].astype(np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +131,10 @@ def draw_estimates(
 
 
 def _ri_chunk(
-    shared: tuple[_Units, _UnitProjection], index: int, count: int, seed: np.random.SeedSequence
+    shared: tuple[RandomisedUnits, _UnitProjection],
+    index: int,
+    count: int,
+    seed: np.random.SeedSequence,
 ) -> tuple[int, NDArray[np.float64]]:
     """One chunk of re-randomisations: its index and ``a*, b*`` of its ``count`` draws."""
     units, projection = shared
@@ -279,13 +173,9 @@ def randomisation_inference(
             the same wherever they run.
     """
     yv = np.asarray(y, dtype=np.float64)
-    t = np.asarray(treat, dtype=np.float64)
     n = len(yv)
-    if not np.all(np.isin(t, (0.0, 1.0))):
-        raise EstimationError("randomisation inference needs a 0/1 treatment")
-    s_codes = _codes(strata, n, "one")
-    c_codes = _codes(cluster, n, "each")
-    residualised = _Residualised.of(yv, t, _adjustment_matrix(n, covariates, s_codes))
+    t, s_codes, c_codes = assignment_codes(treat, strata, cluster)
+    residualised = _Residualised.of(yv, t, adjustment_matrix(n, covariates, s_codes))
     estimate = residualised.estimate()
     enumerated = False
     if draws is not None:
@@ -294,13 +184,13 @@ def randomisation_inference(
             raise EstimationError("give the re-draws as 0/1 columns, one row per observation")
         a, b = residualised.ab(drawn)
     else:
-        units = _Units.of(t, c_codes, s_codes)
+        units = RandomisedUnits.of(t, c_codes, s_codes)
         projection = _UnitProjection.of(residualised, c_codes)
         enumerated = units.assignments <= reps
         if enumerated:
             a, b = projection.ab(units.every_unit())
         else:
-            chunks = _ri_chunks(n, reps, seed)
+            chunks = ri_chunks(n, reps, seed)
             run = runner or current()
             a, b = np.hstack(ordered(run(_ri_chunk, (units, projection), chunks)))
 
@@ -312,18 +202,15 @@ def randomisation_inference(
         return (1 + extreme) / (1 + len(a))
 
     se_guess = float(np.std(a, ddof=1)) if len(a) > 1 else 1.0
-    low, high = invert_test(p_value, estimate, se_guess, alpha)
-    return ResamplingTest(
-        method="ri",
-        term=term,
-        estimate=estimate,
-        null=null,
-        p_value=p_value(null),
-        conf_low=low,
-        conf_high=high,
+    return resampling_test(
+        "ri",
+        term,
+        estimate,
+        p_value,
+        se=se_guess,
+        alpha=alpha,
         reps=len(a),
         enumerated=enumerated,
-        seed=None if enumerated else seed,
-        weights=None,
-        alpha=alpha,
+        seed=seed,
+        null=null,
     )

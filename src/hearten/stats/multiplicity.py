@@ -4,7 +4,7 @@ Holm (1979) controls the family-wise error rate and Benjamini–Hochberg (1995) 
 discovery rate; both come from statsmodels. The Westfall–Young (1993) max-T step-down
 controls the family-wise error rate while using the correlation between outcomes: every
 outcome's randomisation statistic is recomputed on the *same* re-draws of the trial's actual
-design (:mod:`hearten.stats.inference`), each on its own complete cases. Statistics are
+design (:mod:`hearten.stats.randomised_units`), each on its own complete cases. Statistics are
 studentised by the standard deviation of their randomisation distribution so that outcomes
 on different scales compete fairly.
 """
@@ -19,7 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hearten.errors import EstimationError
-from hearten.stats.inference import _adjustment_matrix, _codes, _design_draws, draw_estimates
+from hearten.stats.inference import draw_estimates
+from hearten.stats.randomised_units import adjustment_matrix, design_draws, label_codes
 
 Adjustment = Literal["holm", "bh", "westfall-young"]
 ADJUSTMENTS: tuple[Adjustment, ...] = get_args(Adjustment)
@@ -90,11 +91,11 @@ def westfall_young(
         raise EstimationError("a family needs at least two outcomes")
     t = np.asarray(treat, dtype=np.float64)
     n = len(t)
-    s_codes = _codes(strata, n, "one")
-    c_codes = _codes(cluster, n, "each")
+    s_codes = label_codes(strata, n, "one")
+    c_codes = label_codes(cluster, n, "each")
     per_outcome = isinstance(covariates, Mapping)
-    shared = None if per_outcome else _adjustment_matrix(n, covariates, s_codes)  # type: ignore[arg-type]
-    draws, enumerated = _design_draws(t, c_codes, s_codes, reps, seed)
+    shared = None if per_outcome else adjustment_matrix(n, covariates, s_codes)  # type: ignore[arg-type]
+    draws, enumerated = design_draws(t, c_codes, s_codes, reps, seed)
     observed = np.empty(len(names))
     stars = np.empty((len(names), draws.shape[1]))
     for m, name in enumerate(names):
@@ -104,7 +105,7 @@ def westfall_young(
         rows = np.isfinite(y)
         if per_outcome:
             own = covariates.get(name) if isinstance(covariates, Mapping) else None
-            W = _adjustment_matrix(
+            W = adjustment_matrix(
                 n,
                 None
                 if own is None

@@ -16,8 +16,9 @@ reference distribution is the trial's own design (Gail et al. 1996; Braun and Fe
    ``δ - Ĥ₀(t) e^η̂`` (Cox, Breslow), and sum them within randomised units.
 3. The statistic is ``S(T*) = Σ_units T*_u r_u``, the treated units' total residual; ``T*``
    runs over assignments re-drawn from the actual design (whole clusters, each stratum
-   keeping its number treated: :class:`hearten.stats.inference._Units`), every one of them
-   when they can be listed (seven offices, three treated: 35), else ``reps`` seeded draws.
+   keeping its number treated: :class:`hearten.stats.randomised_units.RandomisedUnits`),
+   every one of them when they can be listed (seven offices, three treated: 35), else
+   ``reps`` seeded draws.
    The two-sided p-value is the share of draws with ``|S*| ≥ |S|``.
 4. The interval is every ``τ0`` not rejected at ``alpha``, found by bisection.
 
@@ -37,15 +38,14 @@ unbounded. Hearten reports that rather than an answer the design cannot give.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
 
-from hearten.errors import EstimationError
-from hearten.stats.inference import ResamplingTest, _codes, _ri_chunks, _Units
-from hearten.stats.resampling import invert_test
+from hearten.stats.randomised_units import RandomisedUnits, adjustment_matrix, assignment_codes
+from hearten.stats.resampling import ResamplingTest, resampling_test
 
 RatioFamily = Literal["poisson", "negbin", "cox"]
 #: Below this many randomised units the count and Cox models default to randomisation
@@ -73,15 +73,26 @@ def share_as_extreme(
     return extreme / draws if enumerated else (1 + extreme) / (1 + draws)
 
 
-def _design_matrix(
-    n: int, covariates: ArrayLike | None, s_codes: NDArray[np.int64], intercept: bool
-) -> NDArray[np.float64]:
-    """Covariates and strata indicators (and an intercept for counts): the null model."""
-    cols = [np.ones(n)] if intercept else []
-    if covariates is not None:
-        cols += list(np.asarray(covariates, dtype=np.float64).reshape(n, -1).T)
-    cols += [(s_codes == s).astype(np.float64) for s in range(1, int(s_codes.max()) + 1)]
-    return np.column_stack(cols) if cols else np.zeros((n, 0))
+def null_count_family(
+    y: NDArray[np.float64],
+    X: NDArray[np.float64],
+    log_exposure: NDArray[np.float64],
+    family: Literal["poisson", "negbin"],
+) -> tuple[Any, float | None]:
+    """The null count model's GLM family and the negative binomial's ``θ``: estimated once,
+    as ``glm.nb`` would, from the model without treatment at ``τ0 = 0`` (module docstring),
+    and held fixed; ``None``, and the Poisson family, for Poisson or at the Poisson
+    boundary."""
+    from hearten.stats.counts import fit_negbin
+
+    theta = None
+    if family == "negbin":
+        poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=log_exposure).fit(tol=1e-12)
+        theta = fit_negbin(y, X, log_exposure, poisson)[1]
+    glm_family = (
+        sm.families.Poisson() if theta is None else sm.families.NegativeBinomial(alpha=1 / theta)
+    )
+    return glm_family, theta
 
 
 def count_residuals(
@@ -96,19 +107,11 @@ def count_residuals(
 
     The negative binomial's ``θ`` comes from the null model at ``τ0 = 0`` (module
     docstring); at the Poisson boundary the residuals are Poisson's."""
-    from hearten.stats.counts import _fit_negbin
-
     y = np.asarray(outcome, dtype=np.float64)
     t = np.asarray(treat, dtype=np.float64)
     log_e = np.log(np.asarray(exposure, dtype=np.float64))
-    X = _design_matrix(len(y), covariates, s_codes, intercept=True)
-    theta = None
-    if family == "negbin":
-        poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=log_e).fit(tol=1e-12)
-        theta = _fit_negbin(y, X, log_e, poisson)[1]
-    glm_family = (
-        sm.families.Poisson() if theta is None else sm.families.NegativeBinomial(alpha=1 / theta)
-    )
+    X = adjustment_matrix(len(y), covariates, s_codes)
+    glm_family, theta = null_count_family(y, X, log_e, family)
 
     def residuals(tau0: float) -> NDArray[np.float64]:
         fit = sm.GLM(y, X, family=glm_family, offset=log_e + tau0 * t).fit(tol=1e-12)
@@ -132,7 +135,7 @@ def cox_residuals(
     tm = np.asarray(time, dtype=np.float64)
     ev = np.asarray(event, dtype=np.float64)
     t = np.asarray(treat, dtype=np.float64)
-    X = _design_matrix(len(tm), covariates, s_codes, intercept=False)
+    X = adjustment_matrix(len(tm), covariates, s_codes, intercept=False)
 
     def residuals(tau0: float) -> NDArray[np.float64]:
         offset = tau0 * t
@@ -170,20 +173,10 @@ def ratio_randomisation_test(
         reps, seed: random re-draws when the assignments are too many to list.
         interval: ``False`` skips inverting the test (for simulation studies).
     """
-    t = np.asarray(treat, dtype=np.float64)
-    n = len(t)
-    if not np.all(np.isin(t, (0.0, 1.0))):
-        raise EstimationError("randomisation inference needs a 0/1 treatment")
-    s_codes = _codes(strata, n, "one")
-    c_codes = _codes(cluster, n, "each")
-    units = _Units.of(t, c_codes, s_codes)
-    enumerated = units.assignments <= reps
-    if enumerated:
-        U = units.every_unit()
-    else:
-        chunks = _ri_chunks(len(units.treated), reps, seed)
-        U = np.hstack([units.draw_units(c, np.random.default_rng(sq)) for _, c, sq in chunks])
+    t, s_codes, c_codes = assignment_codes(treat, strata, cluster)
+    units = RandomisedUnits.of(t, c_codes, s_codes)
     G = len(units.treated)
+    U, enumerated = units.redrawn_units(reps, seed, G)
 
     def p_value(tau0: float) -> float:
         if abs(tau0) > MAX_LOG_RATIO:
@@ -191,20 +184,15 @@ def ratio_randomisation_test(
         r = np.bincount(c_codes, weights=residuals(tau0), minlength=G)
         return share_as_extreme(abs(float(units.treated @ r)), np.abs(r @ U), r, enumerated)
 
-    low, high = (
-        invert_test(p_value, estimate, std_error, alpha) if interval else (float("nan"),) * 2
-    )
-    return ResamplingTest(
-        method="ri",
-        term=term,
-        estimate=estimate,
-        null=0.0,
-        p_value=p_value(0.0),
-        conf_low=low,
-        conf_high=high,
+    return resampling_test(
+        "ri",
+        term,
+        estimate,
+        p_value,
+        se=std_error,
+        alpha=alpha,
         reps=int(U.shape[1]),
         enumerated=enumerated,
-        seed=None if enumerated else seed,
-        weights=None,
-        alpha=alpha,
+        seed=seed,
+        interval=interval,
     )

@@ -4,7 +4,8 @@ The wild cluster bootstrap (:mod:`hearten.stats.wild_bootstrap`), randomisation 
 (:mod:`hearten.stats.inference`), the randomisation tests of ratios
 (:mod:`hearten.stats.ratio_inference`) and the wild score bootstrap
 (:mod:`hearten.stats.score_bootstrap`) each test ``H0: τ = τ0`` and give a confidence interval
-by inverting the test (the set of ``τ0`` not rejected at ``alpha``, :func:`invert_test`).
+by inverting the test (the set of ``τ0`` not rejected at ``alpha``, :func:`invert_test`);
+:func:`resampling_test` builds each one's result from its p-value over its draws.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+Method = Literal["wild", "ri", "wild-score"]
 BootstrapWeights = Literal["rademacher", "webb"]
 BOOTSTRAP_WEIGHTS: tuple[BootstrapWeights, ...] = get_args(BootstrapWeights)
 #: Test inversion stops when the interval's ends are known to this fraction of the SE.
@@ -38,7 +40,7 @@ class ResamplingTest:
         alpha: the significance level of the interval.
     """
 
-    method: Literal["wild", "ri", "wild-score"]
+    method: Method
     term: str
     estimate: float
     null: float
@@ -93,3 +95,50 @@ def invert_test(
         return (inside + outside) / 2
 
     return edge(-1.0), edge(1.0)
+
+
+def resampling_test(
+    method: Method,
+    term: str,
+    estimate: float,
+    p_value: Callable[[float], float],
+    *,
+    se: float,
+    alpha: float,
+    reps: int,
+    enumerated: bool,
+    seed: int,
+    weights: BootstrapWeights | None = None,
+    null: float = 0.0,
+    interval: bool = True,
+) -> ResamplingTest:
+    """A resampling test's result: the interval from :func:`invert_test` and the p-value of
+    ``H0: τ = null``.
+
+    Args:
+        method, term, estimate: as :class:`ResamplingTest`.
+        p_value: the test's p-value of ``H0: τ = τ0`` over its draws, as a function of ``τ0``.
+        se: the first step of the interval's search (:func:`invert_test`).
+        alpha: the significance level.
+        reps: the number of draws the p-value counts over.
+        enumerated: whether they are every draw (then no seed is reported).
+        seed: the seed the draws came from.
+        weights: the bootstrap weight distribution (``None`` for randomisation tests).
+        null: the value tested.
+        interval: ``False`` skips the inversion (for simulation studies): both ends NaN.
+    """
+    low, high = invert_test(p_value, estimate, se, alpha) if interval else (math.nan, math.nan)
+    return ResamplingTest(
+        method=method,
+        term=term,
+        estimate=estimate,
+        null=null,
+        p_value=p_value(null),
+        conf_low=low,
+        conf_high=high,
+        reps=reps,
+        enumerated=enumerated,
+        seed=None if enumerated else seed,
+        weights=weights,
+        alpha=alpha,
+    )

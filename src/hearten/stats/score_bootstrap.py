@@ -35,9 +35,9 @@ import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
 
 from hearten.errors import EstimationError
-from hearten.stats.inference import ResamplingTest, _codes
-from hearten.stats.ratio_inference import MAX_LOG_RATIO, _design_matrix, share_as_extreme
-from hearten.stats.resampling import invert_test
+from hearten.stats.randomised_units import adjustment_matrix, label_codes
+from hearten.stats.ratio_inference import MAX_LOG_RATIO, null_count_family, share_as_extreme
+from hearten.stats.resampling import ResamplingTest, resampling_test
 
 #: Central differences of the Cox score in each nuisance coefficient, in its own units.
 _STEP = 1e-5
@@ -54,20 +54,12 @@ def count_scores(
     """Each person's efficient score for ``τ`` under the null count model, given ``τ0``.
 
     The negative binomial's ``θ`` is the null model's at ``τ0 = 0``, held fixed (as in
-    :func:`hearten.stats.ratio_inference.count_residuals`)."""
-    from hearten.stats.counts import _fit_negbin
-
+    :func:`hearten.stats.ratio_inference.null_count_family`)."""
     y = np.asarray(outcome, dtype=np.float64)
     t = np.asarray(treat, dtype=np.float64)
     log_e = np.log(np.asarray(exposure, dtype=np.float64))
-    X = _design_matrix(len(y), covariates, _codes(strata, len(y), "one"), intercept=True)
-    theta = None
-    if family == "negbin":
-        poisson = sm.GLM(y, X, family=sm.families.Poisson(), offset=log_e).fit(tol=1e-12)
-        theta = _fit_negbin(y, X, log_e, poisson)[1]
-    glm_family = (
-        sm.families.Poisson() if theta is None else sm.families.NegativeBinomial(alpha=1 / theta)
-    )
+    X = adjustment_matrix(len(y), covariates, label_codes(strata, len(y), "one"))
+    glm_family, theta = null_count_family(y, X, log_e, family)
 
     def scores(tau0: float) -> NDArray[np.float64]:
         fit = sm.GLM(y, X, family=glm_family, offset=log_e + tau0 * t).fit(tol=1e-12)
@@ -94,7 +86,7 @@ def cox_scores(
     tm = np.asarray(time, dtype=np.float64)
     ev = np.asarray(event, dtype=np.float64)
     t = np.asarray(treat, dtype=np.float64)
-    X = _design_matrix(len(tm), covariates, _codes(strata, len(tm), "one"), intercept=False)
+    X = adjustment_matrix(len(tm), covariates, label_codes(strata, len(tm), "one"), intercept=False)
     Z = np.column_stack([t, X])
 
     def scores(tau0: float) -> NDArray[np.float64]:
@@ -135,7 +127,7 @@ def wild_score_test(
     docstring). ``scores`` is :func:`count_scores` or :func:`cox_scores`; ``estimate`` and
     ``std_error`` the model's (the SE only starts the interval's search)."""
     n = len(scores(0.0))
-    c_codes = _codes(cluster, n, "each")
+    c_codes = label_codes(cluster, n, "each")
     G = int(c_codes.max()) + 1
     if G < 2:
         raise EstimationError("the wild score bootstrap needs two or more clusters")
@@ -151,20 +143,16 @@ def wild_score_test(
         s = np.bincount(c_codes, weights=scores(tau0), minlength=G)
         return share_as_extreme(abs(float(s.sum())), np.abs(s @ W), s, enumerated)
 
-    low, high = (
-        invert_test(p_value, estimate, std_error, alpha) if interval else (float("nan"),) * 2
-    )
-    return ResamplingTest(
-        method="wild-score",
-        term=term,
-        estimate=estimate,
-        null=0.0,
-        p_value=p_value(0.0),
-        conf_low=low,
-        conf_high=high,
+    return resampling_test(
+        "wild-score",
+        term,
+        estimate,
+        p_value,
+        se=std_error,
+        alpha=alpha,
         reps=int(W.shape[1]),
         enumerated=enumerated,
-        seed=None if enumerated else seed,
+        seed=seed,
         weights="rademacher",
-        alpha=alpha,
+        interval=interval,
     )

@@ -26,7 +26,7 @@ from hearten.stats.resampling import (
     BOOTSTRAP_WEIGHTS,
     BootstrapWeights,
     ResamplingTest,
-    invert_test,
+    resampling_test,
 )
 
 WEBB_POINTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -192,19 +192,16 @@ def wild_cluster_bootstrap(
         t_star, t_obs = problem.t_from(m, tau0)
         return float(np.mean(np.abs(t_star) >= abs(t_obs) * (1 - 1e-12)))
 
-    estimate = float(problem.beta[j])
-    low, high = invert_test(p_value, estimate, problem.se, alpha)
-    return ResamplingTest(
-        method="wild",
-        term=term,
-        estimate=estimate,
-        null=null,
-        p_value=p_value(null),
-        conf_low=low,
-        conf_high=high,
+    return resampling_test(
+        "wild",
+        term,
+        float(problem.beta[j]),
+        p_value,
+        se=problem.se,
+        alpha=alpha,
         reps=m.shape[1],
         enumerated=enumerated,
-        seed=None if enumerated else seed,
+        seed=seed,
         weights=weights,
-        alpha=alpha,
+        null=null,
     )
