@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+
+from tests.conftest import CLOCK
 
 
 def _shared() -> list[tuple[Callable[..., Any], str]]:
@@ -49,3 +52,38 @@ def test_a_shared_service_requires_its_clock(service: Callable[..., Any], clock:
         f"{service.__module__}.{service.__name__} reads the present when {clock!r} is left out: "
         "the caller (an edge) reads the clock once and passes it down"
     )
+
+
+@pytest.mark.django_db
+def test_a_sent_e_mail_is_stamped_with_the_send_tasks_one_reading_of_the_clock(
+    trial: Any, smtp: Any
+) -> None:
+    from hearten.messaging.models import Message, MessageStatus
+    from hearten.messaging.outbox import send_message
+    from hearten.surveys.services import get_wave, invite
+
+    invite(get_wave(trial, "baseline"), CLOCK)
+    message = Message.objects.filter(kind="invitation").order_by("pk").first()
+    assert message is not None
+    assert send_message.call(message.pk) == "sent"
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert message.sent_at == message.claimed_at  # claimed and sent by the same reading
+
+
+@pytest.mark.django_db
+def test_a_consent_receipt_is_dated_by_the_answers_or_else_by_the_send_clock(trial: Any) -> None:
+    from hearten.messaging.models import Message
+    from hearten.surveys.mail import SurveyMail, schedule_receipt
+    from hearten.surveys.services import get_wave, invite, record_consent
+
+    invite(get_wave(trial, "baseline"), CLOCK)
+    first, second = get_wave(trial, "baseline").invitations.order_by("pk")[:2]
+    later = CLOCK + timedelta(days=1, hours=2)
+    # Someone who consented before answers were recorded one by one has no record.
+    schedule_receipt(first, CLOCK)
+    unrecorded = Message.objects.get(invitation=first, kind="consent-receipt-v1")
+    assert "on 1 December 2026 at 11:00" in SurveyMail().draft(unrecorded, later).body
+    record_consent(second, True, now=CLOCK)
+    recorded = Message.objects.get(invitation=second, kind="consent-receipt-v1")
+    assert "on 30 November 2026 at 09:00" in SurveyMail().draft(recorded, later).body

@@ -88,7 +88,7 @@ class ProgrammeMail:
     def unwanted(self, message: Message, now: datetime) -> str | None:
         return _unwanted(message, now)
 
-    def draft(self, message: Message) -> Draft:
+    def draft(self, message: Message, now: datetime) -> Draft:
         e = _enrolment(message)
         page = f"{settings.HEARTEN.base_url}/g/{e.token}/"
         link = f"{page}?r={message.pk}"

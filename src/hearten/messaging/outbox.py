@@ -216,7 +216,8 @@ def _skip(message_id: int, reason: str) -> str:
 @task()
 def send_message(message_id: int) -> str:
     """Claim, check and send one message (module docstring); returns what happened."""
-    now = timezone.now()  # the task is the edge: the one reading of the clock for the checks
+    now = timezone.now()  # the task is the edge: the one reading of the clock, for the claim,
+    # the checks, the draft, a failure and the time it was sent
     with transaction.atomic():
         claimed = Message.objects.filter(pk=message_id, status=MessageStatus.PENDING).update(
             status=MessageStatus.SENDING, claimed_at=now
@@ -239,7 +240,7 @@ def send_message(message_id: int) -> str:
         reason = STOPPED
     if reason is not None:
         return _skip(message_id, reason)
-    draft = purpose.draft(message)
+    draft = purpose.draft(message, now)
     mail = EmailMessage(
         draft.subject, draft.body, settings.DEFAULT_FROM_EMAIL, [str(email)],
         headers=_headers(message, draft),
@@ -249,7 +250,7 @@ def send_message(message_id: int) -> str:
     except (OSError, smtplib.SMTPException) as exc:  # tried again later (module docstring)
         return _failed(message, exc, now)
     Message.objects.filter(pk=message_id).update(
-        status=MessageStatus.SENT, sent_at=timezone.now(), attempts=message.attempts + 1,
+        status=MessageStatus.SENT, sent_at=now, attempts=message.attempts + 1,
         note="", retry_at=None, failing_since=None, failure="",
     )  # fmt: skip
     purpose.sent(message)

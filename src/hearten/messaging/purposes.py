@@ -41,8 +41,8 @@ class Purpose(Protocol):
         """Why ``message`` should not go any more at ``now`` (the send's clock; a short note
         kept on it), or ``None``."""
 
-    def draft(self, message: Message) -> Draft:
-        """The e-mail ``message`` is."""
+    def draft(self, message: Message, now: datetime) -> Draft:
+        """The e-mail ``message`` is when it goes at ``now`` (the send's clock)."""
 
     def sent(self, message: Message) -> None:
         """What follows once ``message`` has gone (nothing, or an engagement event)."""

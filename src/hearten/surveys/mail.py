@@ -102,7 +102,10 @@ def footer(study: Study, prefix: str) -> str:
     )
 
 
-def _receipt_body(inv: Invitation, link: str) -> tuple[str, str]:
+def _receipt_body(inv: Invitation, link: str, now: datetime) -> tuple[str, str]:
+    """The receipt of the consent that stands: each statement's answer and when the latest was
+    given. Someone who consented before answers were recorded one by one (trials migration
+    0007) has none: the time is then ``now``, the send's clock."""
     study = study_of(inv.wave.trial)
     from hearten.trials.consent import standing
 
@@ -112,7 +115,7 @@ def _receipt_body(inv: Invitation, link: str) -> tuple[str, str]:
         for s, text in study.statements
         if (r := records.get(s)) is not None
     )
-    when = max((r.recorded_at for r in records.values()), default=timezone.now())
+    when = max((r.recorded_at for r in records.values()), default=now)
     local = timezone.localtime(when)
     body = (
         f"This is your record of agreeing to take part in {study.title}, on "
@@ -123,9 +126,9 @@ def _receipt_body(inv: Invitation, link: str) -> tuple[str, str]:
     return f"{study.title}: your consent record", body
 
 
-def _body(message: Message, inv: Invitation, link: str) -> tuple[str, str]:
+def _body(message: Message, inv: Invitation, link: str, now: datetime) -> tuple[str, str]:
     if message.kind.startswith(RECEIPT):
-        return _receipt_body(inv, link)
+        return _receipt_body(inv, link, now)
     study = study_of(inv.wave.trial)
     minutes = survey_estimate(
         study,
@@ -163,10 +166,10 @@ class SurveyMail:
     def unwanted(self, message: Message, now: datetime) -> str | None:
         return _unwanted(message, now)
 
-    def draft(self, message: Message) -> Draft:
+    def draft(self, message: Message, now: datetime) -> Draft:
         inv = _invitation(message)
         link = f"{settings.HEARTEN.base_url}/s/{inv.token}/"
-        subject, body = _body(message, inv, link)
+        subject, body = _body(message, inv, link, now)
         return Draft(
             subject,
             body,
