@@ -1,19 +1,23 @@
 """``hearten power``: how many teams and people a trial needs, and what it could detect.
 
 The designs the commands solve, and how an answer prints, are in
-:mod:`hearten.cli.power_designs`."""
+:mod:`hearten.cli.power_designs`. The options ``mdes``, ``power``, ``size`` and ``figures``
+share are declared once (:data:`OPTIONS`) and given to each command by :func:`takes`."""
 
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Callable
 from dataclasses import asdict
+from inspect import Parameter, Signature
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from hearten.cli.output import Table, out
-from hearten.cli.power_designs import Asked, emit, power_design, solve_asked
+from hearten.cli.power_designs import Asked, design_of, emit, solve_asked
 from hearten.errors import DesignError
 
 power_app = typer.Typer(
@@ -72,119 +76,95 @@ Decay = Annotated[
 Transition = Annotated[
     int, typer.Option(help="stepped-wedge: periods after each start left out of the analysis")
 ]
+OutDir = Annotated[Path, typer.Option("--out-dir", help="folder for the figures")]
+Iccs = Annotated[str, typer.Option(help="team ICCs to draw, comma-separated")]
+
+
+def _option(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> Parameter:
+    return Parameter(name, Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+#: Every option the design commands share, by parameter name, with its default.
+OPTIONS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        _option("design", DesignOpt),
+        _option("es", Es),
+        _option("out_dir", OutDir),
+        _option("iccs", Iccs, "0.02,0.05,0.1"),
+        _option("n", N, None),
+        _option("cluster_size", ClusterSize, None),
+        _option("clusters", Clusters, None),
+        _option("sites", Sites, None),
+        _option("icc2", Icc2, 0.0),
+        _option("icc3", Icc3, 0.0),
+        _option("r2_1", R21, 0.0),
+        _option("r2_2", R22, 0.0),
+        _option("r2_3", R23, 0.0),
+        _option("covariates", Covariates, 0),
+        _option("treated", Treated, 0.5),
+        _option("alpha", Alpha, 0.05),
+        _option("power", Power, 0.8),
+        _option("one_sided", OneSided, False),
+        _option("attrition", Attrition, 0.0),
+        _option("cv", Cv, 0.0),
+        _option("control_proportion", Proportion, None),
+        _option("steps", Steps, None),
+        _option("cac", Cac, 1.0),
+        _option("iac", Iac, 0.0),
+        _option("sampling", Sampling, "cross-sectional"),
+        _option("decay", Decay, False),
+        _option("transition", Transition, 0),
+        _option("as_json", AsJson, False),
+    )
+}
+#: A PowerUp! design's sizes; then (after ``icc2``) its model and test, as ``--help`` lists them.
+SIZES = ("n", "cluster_size", "clusters", "sites")
+MODEL = ("icc3", "r2_1", "r2_2", "r2_3", "covariates", "treated", "alpha")
+TEST = ("one_sided", "attrition", "cv")
+#: What ``mdes`` and ``power`` also take: a binary outcome's control proportion and the
+#: stepped-wedge design's options.
+BEYOND = ("control_proportion", "steps", "cac", "iac", "sampling", "decay", "transition")
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def takes(*names: str) -> Callable[[Command], Command]:
+    """Give a command the shared :data:`OPTIONS` ``names`` as its options, in that order.
+
+    Typer reads a command's options from its signature, so the signature is set to them; the
+    command receives each by its parameter name (its own keyword arguments, the rest in
+    ``**``)."""
+
+    def give(command: Command) -> Command:
+        command.__signature__ = Signature([OPTIONS[name] for name in names])  # type: ignore[attr-defined]
+        return command
+
+    return give
 
 
 @power_app.command("mdes")
-def mdes(
-    ctx: typer.Context,
-    design: DesignOpt,
-    n: N = None,
-    cluster_size: ClusterSize = None,
-    clusters: Clusters = None,
-    sites: Sites = None,
-    icc2: Icc2 = 0.0,
-    icc3: Icc3 = 0.0,
-    r2_1: R21 = 0.0,
-    r2_2: R22 = 0.0,
-    r2_3: R23 = 0.0,
-    covariates: Covariates = 0,
-    treated: Treated = 0.5,
-    alpha: Alpha = 0.05,
-    power: Power = 0.8,
-    one_sided: OneSided = False,
-    attrition: Attrition = 0.0,
-    cv: Cv = 0.0,
-    control_proportion: Proportion = None,
-    steps: Steps = None,
-    cac: Cac = 1.0,
-    iac: Iac = 0.0,
-    sampling: Sampling = "cross-sectional",
-    decay: Decay = False,
-    transition: Transition = 0,
-    as_json: AsJson = False,
-) -> None:
+@takes("design", *SIZES, "icc2", *MODEL, "power", *TEST, *BEYOND, "as_json")
+def mdes(**asked: Any) -> None:
     """The smallest effect the design can detect."""
-    solve_asked(Asked.of(ctx.params))
+    solve_asked(Asked.of(asked))
 
 
 @power_app.command("power")
-def power_of(
-    ctx: typer.Context,
-    design: DesignOpt,
-    es: Es,
-    n: N = None,
-    cluster_size: ClusterSize = None,
-    clusters: Clusters = None,
-    sites: Sites = None,
-    icc2: Icc2 = 0.0,
-    icc3: Icc3 = 0.0,
-    r2_1: R21 = 0.0,
-    r2_2: R22 = 0.0,
-    r2_3: R23 = 0.0,
-    covariates: Covariates = 0,
-    treated: Treated = 0.5,
-    alpha: Alpha = 0.05,
-    one_sided: OneSided = False,
-    attrition: Attrition = 0.0,
-    cv: Cv = 0.0,
-    control_proportion: Proportion = None,
-    steps: Steps = None,
-    cac: Cac = 1.0,
-    iac: Iac = 0.0,
-    sampling: Sampling = "cross-sectional",
-    decay: Decay = False,
-    transition: Transition = 0,
-    as_json: AsJson = False,
-) -> None:
+@takes("design", "es", *SIZES, "icc2", *MODEL, *TEST, *BEYOND, "as_json")
+def power_of(**asked: Any) -> None:
     """The design's power to detect an effect of --es standard deviations."""
-    solve_asked(Asked.of(ctx.params))
+    solve_asked(Asked.of(asked))
 
 
 @power_app.command("size")
-def size(
-    design: DesignOpt,
-    es: Es,
-    n: N = None,
-    cluster_size: ClusterSize = None,
-    clusters: Clusters = None,
-    sites: Sites = None,
-    icc2: Icc2 = 0.0,
-    icc3: Icc3 = 0.0,
-    r2_1: R21 = 0.0,
-    r2_2: R22 = 0.0,
-    r2_3: R23 = 0.0,
-    covariates: Covariates = 0,
-    treated: Treated = 0.5,
-    alpha: Alpha = 0.05,
-    power: Power = 0.8,
-    one_sided: OneSided = False,
-    attrition: Attrition = 0.0,
-    cv: Cv = 0.0,
-    as_json: AsJson = False,
-) -> None:
+@takes("design", "es", *SIZES, "icc2", *MODEL, "power", *TEST, "as_json")
+def size(es: float, power: float, as_json: bool, **design: Any) -> None:
     """The smallest size reaching --power: people (ira, bira), teams (cra2), sites, or teams
     per site (bcra3f2, cra3) when --sites is given and --clusters is not."""
-    d = power_design(
-        design,
-        n,
-        cluster_size,
-        clusters,
-        sites,
-        icc2,
-        icc3,
-        r2_1,
-        r2_2,
-        r2_3,
-        covariates,
-        treated,
-        alpha,
-        one_sided,
-        attrition,
-        cv,
-    )
     from hearten.stats.power import solve_size
 
-    emit(solve_size(d, es, power), "size", as_json)
+    emit(solve_size(design_of(design), es, power), "size", as_json)
 
 
 @power_app.command("estimate")
@@ -261,26 +241,8 @@ def estimate(
 
 
 @power_app.command("figures")
-def figures(
-    design: DesignOpt,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="folder for the figures")],
-    iccs: Annotated[str, typer.Option(help="team ICCs to draw, comma-separated")] = "0.02,0.05,0.1",
-    n: N = None,
-    cluster_size: ClusterSize = None,
-    clusters: Clusters = None,
-    sites: Sites = None,
-    icc3: Icc3 = 0.0,
-    r2_1: R21 = 0.0,
-    r2_2: R22 = 0.0,
-    r2_3: R23 = 0.0,
-    covariates: Covariates = 0,
-    treated: Treated = 0.5,
-    alpha: Alpha = 0.05,
-    power: Power = 0.8,
-    one_sided: OneSided = False,
-    attrition: Attrition = 0.0,
-    cv: Cv = 0.0,
-) -> None:
+@takes("design", "out_dir", "iccs", *SIZES, *MODEL, "power", *TEST)
+def figures(out_dir: Path, iccs: str, power: float, **design: Any) -> None:
     """Power against effect size, and MDES against the number of teams, for several ICCs."""
     from dataclasses import replace
 
@@ -293,24 +255,7 @@ def figures(
         values = [float(v) for v in iccs.split(",") if v.strip()]
     except ValueError:
         raise DesignError(f"--iccs must be numbers separated by commas, not {iccs!r}") from None
-    base = power_design(
-        design,
-        n,
-        cluster_size,
-        clusters,
-        sites,
-        0.0,
-        icc3,
-        r2_1,
-        r2_2,
-        r2_3,
-        covariates,
-        treated,
-        alpha,
-        one_sided,
-        attrition,
-        cv,
-    )
+    base = design_of({**design, "icc2": 0.0})
     effects = list(np.round(np.linspace(0.05, 0.8, 31), 3))
     labels = {f"ICC {v:g}": replace(base, icc2=v) for v in values}
     power_by = {k: [solve_power(d, es).power for es in effects] for k, d in labels.items()}
@@ -333,8 +278,8 @@ def figures(
     out_dir.mkdir(parents=True, exist_ok=True)
     people = f"{base.n:g}" if base.n is not None else "?"
     title = (
-        f"{base.design}: teams of {people}, {100 * base.treated:g}% treated, R² {r2_1:g} "
-        f"(people) / {r2_2:g} (teams); alpha {alpha:g}"
+        f"{base.design}: teams of {people}, {100 * base.treated:g}% treated, R² {base.r2_1:g} "
+        f"(people) / {base.r2_2:g} (teams); alpha {base.alpha:g}"
     )
     drawn = {
         "power_curve": power_curves(

@@ -1,11 +1,13 @@
 """The designs ``hearten power`` solves, and how their answers print: what ``power mdes`` and
 ``power power`` were asked (:class:`Asked`), checked and solved by :func:`solve_asked`; a PowerUp!
-design from the command's options (:func:`power_design`), a stepped-wedge design
+design from the command's options (:func:`power_design`, or :func:`design_of` from the options
+by name), a stepped-wedge design
 (:func:`solve_stepped_wedge`) and a result as a table or JSON (:func:`emit`)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -115,10 +117,7 @@ def solve_asked(a: Asked) -> None:
             a.transition, a.alpha, a.power, a.es, a.as_json,
         )  # fmt: skip
         return
-    d = power_design(
-        a.design, a.n, a.cluster_size, a.clusters, a.sites, a.icc2, a.icc3, a.r2_1, a.r2_2,
-        a.r2_3, a.covariates, a.treated, a.alpha, a.one_sided, a.attrition, a.cv,
-    )  # fmt: skip
+    d = design_of(asdict(a))
     from hearten.stats.power import solve_mdes, solve_power
 
     if a.es is None:
@@ -196,6 +195,19 @@ def solve_stepped_wedge(
         + (f"; {transition} transition period(s) left out" if transition else "")
         + f"; period 0 all control; two-tailed test at alpha {alpha:g} (normal approximation)."
     )
+
+
+#: :func:`power_design`'s arguments, in order: a PowerUp! design's options by parameter name.
+DESIGN_OPTIONS = (
+    "design", "n", "cluster_size", "clusters", "sites", "icc2", "icc3", "r2_1", "r2_2", "r2_3",
+    "covariates", "treated", "alpha", "one_sided", "attrition", "cv",
+)  # fmt: skip
+
+
+def design_of(options: Mapping[str, Any]) -> PowerDesign:
+    """The PowerUp! design a command's options (by parameter name) describe; other options
+    are left alone."""
+    return power_design(*(options[name] for name in DESIGN_OPTIONS))
 
 
 def power_design(
