@@ -17,7 +17,16 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
     from hearten.analysis.retention import purge_trial
     from hearten.analysis.run import run_analysis
     from hearten.analysis.stepped_wedge import run_stepped_wedge
-    from hearten.interventions.goals import enrol
+    from hearten.interventions.goals import enrol, opt_out
+    from hearten.interventions.letters import (
+        email_letters,
+        mark_posted,
+        print_letters,
+        send_letter,
+        stop,
+        stop_for,
+    )
+    from hearten.interventions.review import review_letter
     from hearten.process.sampling import record
     from hearten.trials.allocation import commit_seed, randomise_trial
     from hearten.trials.erasures import record_erasure, record_purge
@@ -32,6 +41,14 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
         (randomise_trial, "now"),
         (purge_trial, "now"),
         (enrol, "starts"),
+        (opt_out, "now"),
+        (send_letter, "now"),
+        (stop, "now"),
+        (stop_for, "now"),
+        (print_letters, "now"),
+        (mark_posted, "now"),
+        (email_letters, "now"),
+        (review_letter, "now"),
         (record, "at"),
         (create_token, "now"),
         (revoke_token, "now"),

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from hearten.analysis.run import run_analysis
 from hearten.interventions.costs import add_cost
@@ -59,9 +58,9 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
             f"everyone calm in meeting {n * 7 + 3} and made sure child {n} was heard."
         )
         write_letter(writer, trial, who.participant.pseudonym, lines)
-        send_letter(writer, trial, who.participant.pseudonym)
-    print_letters(trial, tmp_path, timezone.now())
-    mark_posted(trial)
+        send_letter(writer, trial, who.participant.pseudonym, now=CLOCK)
+    print_letters(trial, tmp_path, CLOCK)
+    mark_posted(trial, now=CLOCK)
     add_cost(trial, "letters", "printing and postage", 30.0)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)

@@ -54,7 +54,7 @@ def test_letters_from_plan_to_post(
             "not one visit was missed: the new starters learned how a good week runs.",
         ][n]
         write_letter(writer, delivering, who.participant.pseudonym, lines)
-        send_letter(writer, delivering, who.participant.pseudonym)
+        send_letter(writer, delivering, who.participant.pseudonym, now=CLOCK)
     r = hearten("letters", "print", delivering.slug, "--out", str(tmp_path))
     assert r.code == 0, r.err
     assert (tmp_path / "all-letters.pdf").exists()

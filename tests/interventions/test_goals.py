@@ -20,6 +20,7 @@ from hearten.interventions.goals import (
     enrol,
     funnel,
     load_modules,
+    opt_out,
     save_module,
 )
 from hearten.interventions.models import EngagementEvent, Enrolment
@@ -105,6 +106,33 @@ def test_stopping_and_withdrawing_end_the_programme(client: Client, enrolled: An
     assert "You have left the study" in client.get(f"/g/{second.token}/").content.decode()
     with pytest.raises(StateError, match="left the programme"):
         save_module(Enrolment.objects.get(pk=second.pk), 1, {"goal": "x"}, True, timezone.now())
+
+
+def test_stopping_the_programme_is_stamped_with_the_clock_given(enrolled: Any) -> None:
+    """Issue 27: the page reads the clock once and the service records exactly that time;
+    stopping again keeps the first time and logs the event again, as the page did."""
+    first = Enrolment.objects.filter(trial=enrolled).order_by("id").first()
+    assert first is not None
+    opt_out(first, now=CLOCK)
+    first.refresh_from_db()
+    assert first.opted_out_at == CLOCK
+    opt_out(first, now=CLOCK + timedelta(days=1))
+    first.refresh_from_db()
+    assert first.opted_out_at == CLOCK
+    assert EngagementEvent.objects.filter(enrolment=first, kind="opted-out").count() == 2
+
+
+def test_a_purge_ends_the_programme_links_as_of_the_purges_clock(enrolled: Any) -> None:
+    """The purge's clock comes with the signal (issue 27): the links are revoked at it."""
+    from django.db import transaction
+
+    from hearten.trials.models import Trial
+    from hearten.trials.signals import trial_purged
+
+    with transaction.atomic():
+        trial_purged.send(sender=Trial, trial=enrolled, at=CLOCK)
+    revoked = Enrolment.objects.filter(trial=enrolled).values_list("revoked_at", flat=True)
+    assert set(revoked) == {CLOCK}
 
 
 def test_a_module_opens_on_its_day_by_the_clock_given(trial: Any) -> None:

@@ -78,8 +78,9 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     assert good.score == 100
     with pytest.raises(StateError, match="no approved letters to print"):
         print_letters(ready, tmp_path, NOW)
-    good = send_letter(_writer(), ready, first.pseudonym)
+    good = send_letter(_writer(), ready, first.pseudonym, now=CLOCK)
     assert good.status == "approved"
+    assert good.approved_at == CLOCK  # the clock it was given, not the present
     copied = write_letter(_writer(), ready, second.pseudonym, LINES.format(who="Jones"))
     assert copied.status == "draft"  # too like the first letter
     text = letter_text(good)
@@ -93,8 +94,8 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     assert Letter.objects.get(pk=good.pk).status == "printed"
     assert Letter.objects.get(pk=good.pk).printed_at == NOW
     assert structure(paths[0].read_bytes())["title"] == "Letters to print, 3 February 2027"
-    assert mark_posted(ready) == 1
-    assert Letter.objects.get(pk=good.pk).posted_at is not None
+    assert mark_posted(ready, now=NOW) == 1
+    assert Letter.objects.get(pk=good.pk).posted_at == NOW
     with pytest.raises(StateError, match="posted already"):
         write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Brown"))
 
@@ -114,6 +115,7 @@ def test_a_withdrawal_stops_an_unsent_letter(ready: Any, tmp_path: Path) -> None
     withdraw(ready, person.pseudonym, now=NOW)
     letter.refresh_from_db()
     assert letter.status == "stopped"
+    assert letter.stopped_at == NOW  # the time the withdrawal was recorded
     with pytest.raises(StateError, match="no approved letters"):
         print_letters(ready, tmp_path, NOW)
 
@@ -152,7 +154,7 @@ def test_letters_can_be_emailed_as_pdfs(ready: Any, smtp: Inbox) -> None:
     person = recipients_for(_writer(), ready)[0].participant
     letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
     assert email_letters(ready, NOW) == 0  # not sent by its writer yet
-    send_letter(_writer(), ready, person.pseudonym)
+    send_letter(_writer(), ready, person.pseudonym, now=CLOCK)
     assert email_letters(ready, NOW) == 1
     message = smtp.messages[0]
     assert message["Subject"] == "A letter for you from Jane Smith"
@@ -234,9 +236,9 @@ def test_a_letter_is_sent_by_its_writer_and_can_be_withdrawn_until_it_is_posted(
     person = recipients_for(_writer(), ready)[0].participant
     write_letter(_writer(), ready, person.pseudonym, "Well done.")
     with pytest.raises(StateError, match="only a letter that passes every check"):
-        send_letter(_writer(), ready, person.pseudonym)
+        send_letter(_writer(), ready, person.pseudonym, now=CLOCK)
     write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
-    assert send_letter(_writer(), ready, person.pseudonym).status == "approved"
+    assert send_letter(_writer(), ready, person.pseudonym, now=CLOCK).status == "approved"
     with pytest.raises(StateError, match="withdraw it first"):
         write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Brown"))
     print_letters(ready, tmp_path, NOW)
@@ -245,9 +247,9 @@ def test_a_letter_is_sent_by_its_writer_and_can_be_withdrawn_until_it_is_posted(
     assert withdrawn.printed_at is None
     rewritten = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Brown"))
     assert "Brown" in rewritten.lines
-    send_letter(_writer(), ready, person.pseudonym)
+    send_letter(_writer(), ready, person.pseudonym, now=CLOCK)
     print_letters(ready, tmp_path, NOW)
-    mark_posted(ready)
+    mark_posted(ready, now=NOW)
     with pytest.raises(StateError, match="only a letter sent for printing"):
         withdraw_letter(_writer(), ready, person.pseudonym)
 
@@ -302,7 +304,7 @@ def test_the_writers_preview_has_no_home_address_but_the_printed_letter_does(
     for part in ("1 High Street", "DY1 1AA"):
         assert part not in text, part
         assert part not in client.get(url).content.decode(), part
-    send_letter(_writer(), ready, person.pseudonym)
+    send_letter(_writer(), ready, person.pseudonym, now=CLOCK)
     printed = print_letters(ready, tmp_path, NOW, each=True)[-1]
     assert printed.name == f"letter-{person.pseudonym}.pdf"
     assert "1 High Street" in _text(printed.read_bytes())  # the posted letter keeps it

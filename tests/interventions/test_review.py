@@ -16,7 +16,7 @@ from hearten.interventions.models import Letter, LetterReview, Verdict
 from hearten.interventions.review import choose, draw_sample, redraw, review_letter, sampled
 from hearten.trials.models import AuditEvent
 from hearten.trials.people import add_role, open_delivery
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 from tests.interventions.test_letters import LINES, PASSWORD  # the fixture
 from tests.interventions.test_letters import ready as ready
 
@@ -85,7 +85,7 @@ def test_only_an_evaluator_draws_or_reviews(written: Any) -> None:
         draw_sample(manager, written, 1)
     review = draw_sample(_eve(), written, 1, seed=1).reviews.first()
     with pytest.raises(StateError, match="only the trial's evaluators"):
-        review_letter(manager, review, "accepted", "")
+        review_letter(manager, review, "accepted", "", now=CLOCK)
 
 
 def test_a_returned_letter_needs_a_comment_and_goes_back_to_its_writer(
@@ -94,17 +94,19 @@ def test_a_returned_letter_needs_a_comment_and_goes_back_to_its_writer(
     sample = draw_sample(_eve(), written, 4, seed=3)
     review = sample.reviews.filter(letter__writer__username="manager").first()
     code = review.letter.participant.pseudonym
-    send_letter(get_user_model().objects.get(username="manager"), written, code)
+    send_letter(get_user_model().objects.get(username="manager"), written, code, now=CLOCK)
     with pytest.raises(DataError, match="needs a comment"):
-        review_letter(_eve(), review, "returned", "  ")
+        review_letter(_eve(), review, "returned", "  ", now=CLOCK)
     with pytest.raises(DataError, match="accept the letter or return it"):
-        review_letter(_eve(), review, "pending", "")
-    review_letter(_eve(), review, "returned", "Say what the work was, not only that it was good.")
+        review_letter(_eve(), review, "pending", "", now=CLOCK)
+    comment = "Say what the work was, not only that it was good."
+    reviewed = review_letter(_eve(), review, "returned", comment, now=CLOCK)
+    assert reviewed.reviewed_at == CLOCK  # the clock it was given, not the present
     letter = Letter.objects.get(participant__pseudonym=code)
     assert letter.status == "returned"
     assert letter.approved_at is None  # out of printing
     with pytest.raises(StateError, match="returned to its writer already"):
-        review_letter(_eve(), review, "accepted", "")
+        review_letter(_eve(), review, "accepted", "", now=CLOCK)
     assert AuditEvent.objects.filter(action="letter-reviewed").get().detail == {
         "participant": code,
         "verdict": "returned",
@@ -135,8 +137,8 @@ def test_a_posted_letter_can_be_accepted_but_not_returned(written: Any) -> None:
     Letter.objects.filter(pk=review.letter_id).update(status="posted")
     review.refresh_from_db()
     with pytest.raises(StateError, match="cannot be returned"):
-        review_letter(_eve(), review, "returned", "Too general.")
-    review_letter(_eve(), review, "accepted", "")
+        review_letter(_eve(), review, "returned", "Too general.", now=CLOCK)
+    review_letter(_eve(), review, "accepted", "", now=CLOCK)
     assert LetterReview.objects.get(pk=review.pk).verdict == Verdict.ACCEPTED
 
 

@@ -109,10 +109,12 @@ def posted(
 ) -> None:
     """Record printed letters as posted."""
     require_database()
+    from django.utils import timezone
+
     from hearten.interventions.letters import mark_posted
     from hearten.trials.lifecycle import get_trial
 
-    n = mark_posted(get_trial(trial), list(pseudonym or []))
+    n = mark_posted(get_trial(trial), list(pseudonym or []), now=timezone.now())
     out.print(f"{n} letter(s) recorded as posted.")
 
 

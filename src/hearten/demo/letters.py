@@ -57,6 +57,7 @@ def deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: S
         add_role(trial, username, "letter-writer", [team])
     open_delivery(trial)
     writing = steps.step(trial_label(trial), "letters written, by team", total=len(teams))
+    sent = timezone.now()  # the demo is the edge: the letters are sent at one reading
     with writing as advance:
         for team in teams:
             writer = users.objects.get(username=f"demo-manager-{team.lower()}")
@@ -75,7 +76,7 @@ def deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: S
                 for _ in range(4):  # the check sends a too-similar letter back to be rewritten
                     who = r.participant.pseudonym
                     if write_letter(writer, trial, who, simulate_letter(rng)).status == "ready":
-                        send_letter(writer, trial, who)  # the manager previews it and sends it
+                        send_letter(writer, trial, who, now=sent)  # previewed, then sent
                         break
             advance()
     # Each manager answers the deliverer survey (minutes per letter, acceptability), from a
@@ -86,9 +87,10 @@ def deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: S
                minutes_per_letter=int(survey.integers(6, 21)),
                acceptability=int(survey.integers(3, 6)))  # fmt: skip
     with steps.step(trial_label(trial), "letters printed and posted"):
-        print_letters(trial, home / "demo" / "letters", timezone.now(), each=False)  # to print
-        mark_posted(trial)
-        cost_letters(trial, timezone.now().date())
+        now = timezone.now()  # printed, posted and costed at one reading of the clock
+        print_letters(trial, home / "demo" / "letters", now, each=False)  # to print
+        mark_posted(trial, now=now)
+        cost_letters(trial, now.date())
     return set(
         Letter.objects.filter(trial=trial, status="posted").values_list(
             "participant__pseudonym", flat=True

@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any
 
 from django.apps import AppConfig
@@ -11,10 +12,10 @@ class InterventionsConfig(AppConfig):
     def ready(self) -> None:
         from hearten.trials.signals import participant_withdrawn
 
-        def stop_deliveries(sender: Any, participant: Any, **kwargs: Any) -> None:
+        def stop_deliveries(sender: Any, participant: Any, at: datetime, **kwargs: Any) -> None:
             from hearten.interventions.letters import stop_for
 
-            stop_for(participant)
+            stop_for(participant, now=at)  # stopped as of the withdrawal's clock
 
         participant_withdrawn.connect(stop_deliveries, weak=False)
         from hearten.trials.signals import participant_erased, trial_purged
@@ -38,15 +39,14 @@ def _erase(sender: Any, participant: Any, **kwargs: Any) -> dict[str, int]:
     return {"letters": letters, "goals programme records": programme}
 
 
-def _purge(sender: Any, trial: Any, **kwargs: Any) -> dict[str, int]:
-    """Letters' personal lines and what people wrote in the programme go; its links stop."""
-    from django.utils import timezone
-
+def _purge(sender: Any, trial: Any, at: datetime, **kwargs: Any) -> dict[str, int]:
+    """Letters' personal lines and what people wrote in the programme go; its links stop, as
+    of ``at`` (the purge's clock, sent with the signal)."""
     from hearten.interventions.models import Enrolment, Letter, ModuleWork
     from hearten.trials.privacy import forget_tokens
 
     lines = Letter.objects.filter(trial=trial).exclude(lines="").update(lines="")
     work, _ = ModuleWork.objects.filter(enrolment__trial=trial).delete()
-    links = Enrolment.objects.filter(trial=trial, revoked_at=None).update(revoked_at=timezone.now())
+    links = Enrolment.objects.filter(trial=trial, revoked_at=None).update(revoked_at=at)
     forget_tokens(Enrolment.objects.filter(trial=trial))
     return {"letters' personal lines": lines, "programme work": work, "programme links": links}

@@ -174,6 +174,15 @@ def log(enrolment: Enrolment, kind: str, module: int | None = None) -> None:
     EngagementEvent.objects.create(enrolment=enrolment, kind=kind, module=module)
 
 
+def opt_out(enrolment: Enrolment, *, now: datetime) -> None:
+    """The participant stops the programme and its reminders at ``now`` (the caller's clock,
+    recorded as the time they stopped; kept if they had stopped already); the trial and its
+    surveys carry on. Logged as an engagement event."""
+    with transaction.atomic():
+        Enrolment.objects.filter(pk=enrolment.pk, opted_out_at=None).update(opted_out_at=now)
+        log(enrolment, "opted-out")
+
+
 def save_module(
     enrolment: Enrolment, number: int, answers: dict[str, str], complete: bool, now: datetime
 ) -> ModuleWork:

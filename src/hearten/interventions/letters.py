@@ -222,8 +222,9 @@ def _own_letter(user: Any, trial: Trial, pseudonym: str) -> Letter:
     return letter
 
 
-def send_letter(user: Any, trial: Trial, pseudonym: str) -> Letter:
-    """The writer, having previewed it, sends a ready letter for printing (approves it)."""
+def send_letter(user: Any, trial: Trial, pseudonym: str, *, now: datetime) -> Letter:
+    """The writer, having previewed it, sends a ready letter for printing (approves it) at
+    ``now`` (the caller's clock, recorded as the time it was approved)."""
     letter = _own_letter(user, trial, pseudonym)
     if letter.status != "ready":
         raise StateError(
@@ -232,7 +233,7 @@ def send_letter(user: Any, trial: Trial, pseudonym: str) -> Letter:
         )
     with transaction.atomic():
         Letter.objects.filter(pk=letter.pk, status="ready").update(
-            status="approved", approved_at=timezone.now()
+            status="approved", approved_at=now
         )
         audit.record(trial, "letter-sent", {"participant": pseudonym})
     letter.refresh_from_db()
@@ -279,33 +280,36 @@ def letter_text(letter: Letter) -> str:
     )
 
 
-def _deliverable(trial: Trial, statuses: Iterable[str]) -> list[Letter]:
-    """Letters in ``statuses``; any to someone who has withdrawn is stopped instead."""
+def _deliverable(trial: Trial, statuses: Iterable[str], now: datetime) -> list[Letter]:
+    """Letters in ``statuses``; any to someone who has withdrawn is stopped instead, at
+    ``now``."""
     out = []
     for letter in Letter.objects.filter(trial=trial, status__in=list(statuses)).select_related(
         "participant__team", "writer"
     ):
         if letter.participant.withdrawn_at is not None:
-            stop(letter)
+            stop(letter, now=now)
             continue
         out.append(letter)
     return out
 
 
-def stop(letter: Letter) -> None:
-    """Stop a letter not yet posted or e-mailed (its recipient withdrew)."""
+def stop(letter: Letter, *, now: datetime) -> None:
+    """Stop a letter not yet posted or e-mailed (its recipient withdrew) at ``now`` (the
+    caller's clock, recorded as the time it was stopped)."""
     if letter.status in ("posted", "emailed", "stopped"):
         return
     with transaction.atomic():
-        Letter.objects.filter(pk=letter.pk).update(status="stopped", stopped_at=timezone.now())
+        Letter.objects.filter(pk=letter.pk).update(status="stopped", stopped_at=now)
         audit.record(letter.trial, "letter-stopped", {"participant": letter.participant.pseudonym})
 
 
-def stop_for(participant: Participant) -> None:
-    """Stop a withdrawn participant's letter, if they have one."""
+def stop_for(participant: Participant, *, now: datetime) -> None:
+    """Stop a withdrawn participant's letter, if they have one, at ``now`` (the time the
+    withdrawal was recorded)."""
     letter = Letter.objects.filter(participant=participant).first()
     if letter is not None:
-        stop(letter)
+        stop(letter, now=now)
 
 
 def print_letters(trial: Trial, folder: Path, now: datetime, each: bool = True) -> list[Path]:
@@ -313,7 +317,7 @@ def print_letters(trial: Trial, folder: Path, now: datetime, each: bool = True) 
     person. ``now``: the caller's clock (the letters' date and the time they were printed)."""
     from hearten.interventions.pdf import write_letters
 
-    letters = _deliverable(trial, ["approved", "printed"])
+    letters = _deliverable(trial, ["approved", "printed"], now)
     if not letters:
         raise StateError("no approved letters to print")
     addresses = dict(
@@ -334,9 +338,10 @@ def print_letters(trial: Trial, folder: Path, now: datetime, each: bool = True) 
     return paths
 
 
-def mark_posted(trial: Trial, pseudonyms: list[str] | None = None) -> int:
-    """Record letters as posted: the ones named, or every printed one."""
-    letters = _deliverable(trial, ["printed"])
+def mark_posted(trial: Trial, pseudonyms: list[str] | None = None, *, now: datetime) -> int:
+    """Record letters as posted at ``now`` (the caller's clock): the ones named, or every
+    printed one."""
+    letters = _deliverable(trial, ["printed"], now)
     if pseudonyms:
         known = {lt.participant.pseudonym for lt in letters}
         missing = [p for p in pseudonyms if p not in known]
@@ -345,7 +350,7 @@ def mark_posted(trial: Trial, pseudonyms: list[str] | None = None) -> int:
         letters = [lt for lt in letters if lt.participant.pseudonym in pseudonyms]
     with transaction.atomic():
         Letter.objects.filter(pk__in=[lt.pk for lt in letters]).update(
-            status="posted", posted_at=timezone.now()
+            status="posted", posted_at=now
         )
         audit.record(trial, "letters-posted", {"letters": len(letters)})
     return len(letters)
@@ -360,7 +365,7 @@ def email_letters(trial: Trial, now: datetime) -> int:
     from hearten.interventions.pdf import letter_pdf
 
     sent = 0
-    for letter in _deliverable(trial, ["approved", "printed"]):
+    for letter in _deliverable(trial, ["approved", "printed"], now):
         email = (
             IdentityKey.objects.filter(participant=letter.participant)
             .values_list("email", flat=True)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, StateError
 from hearten.interventions.models import Letter, LetterReview, LetterSample, Verdict
@@ -119,9 +119,11 @@ def sampled(sample: LetterSample) -> dict[str, list[str]]:
     return {w: sorted(cs) for w, cs in out.items()}
 
 
-def review_letter(user: Any, review: LetterReview, verdict: str, comment: str) -> LetterReview:
+def review_letter(
+    user: Any, review: LetterReview, verdict: str, comment: str, *, now: datetime
+) -> LetterReview:
     """Accept a sampled letter, or return it to its writer with ``comment`` (module
-    docstring)."""
+    docstring), at ``now`` (the caller's clock, recorded as the time it was reviewed)."""
     trial = review.sample.trial
     _evaluator(user, trial)
     try:
@@ -150,7 +152,7 @@ def review_letter(user: Any, review: LetterReview, verdict: str, comment: str) -
             if not updated:
                 raise StateError("this letter changed meanwhile: open it again")
         LetterReview.objects.filter(pk=review.pk).update(
-            verdict=chosen, comment=comment, reviewer=user, reviewed_at=timezone.now()
+            verdict=chosen, comment=comment, reviewer=user, reviewed_at=now
         )
         audit.record(
             trial,

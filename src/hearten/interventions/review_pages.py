@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from hearten.errors import DataError, NotFound, StateError
@@ -103,7 +104,11 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             review_letter(
-                request.user, item, form.cleaned_data["verdict"], form.cleaned_data["comment"]
+                request.user,
+                item,
+                form.cleaned_data["verdict"],
+                form.cleaned_data["comment"],
+                now=timezone.now(),  # the page is the edge: the one reading of the clock
             )
         except DataError as exc:
             form.add_error("comment", str(exc))

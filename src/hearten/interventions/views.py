@@ -15,7 +15,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from hearten.errors import DataError, StateError
-from hearten.interventions.goals import load_modules, log, save_module, unlock_date, unlocked
+from hearten.interventions.goals import (
+    load_modules,
+    log,
+    opt_out,
+    save_module,
+    unlock_date,
+    unlocked,
+)
 from hearten.interventions.letters import (
     Recipient,
     UnsafeLetter,
@@ -117,7 +124,7 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
     if action in ("send", "withdraw"):
         try:
             if action == "send":
-                send_letter(request.user, trial, pseudonym)
+                send_letter(request.user, trial, pseudonym, now=timezone.now())
                 messages.success(
                     request,
                     f"Your letter to {who.name} is sent for printing. You can withdraw it "
@@ -308,8 +315,7 @@ def leave_programme(request: HttpRequest, token: str) -> HttpResponse:
     if stop is not None or e is None:
         return stop or render(request, "surveys/unknown.html", status=404)
     if request.method == "POST":
-        Enrolment.objects.filter(pk=e.pk, opted_out_at=None).update(opted_out_at=timezone.now())
-        log(e, "opted-out")
+        opt_out(e, now=timezone.now())  # the page is the edge: the one reading of the clock
         return render(request, "interventions/stopped.html", _frame(e))
     return render(request, "interventions/leave.html", {**_frame(e), "token": token})
 
