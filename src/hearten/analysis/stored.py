@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from django.db import transaction
 
 import hearten
@@ -50,16 +49,24 @@ def store_run(
 
 
 def json_safe(value: Any) -> Any:
-    """JSON-safe copy: NaN and infinities become ``None``; numpy scalars and tuples plain."""
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+    """JSON-safe copy: NaN and infinities become ``None``; numpy scalars and tuples plain.
+
+    numpy is imported here, not at the top: the report's readers import this module and never
+    store a run."""
+    import numpy as np
+
+    def safe(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: safe(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [safe(v) for v in value]
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        return value
+
+    return safe(value)
 
 
 def latest_run(trial: Trial) -> AnalysisRun:
