@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from hearten.analysis.keyed import Keyed, many, one
+from hearten.analysis.keyed import Keyed, closing, many, one, rows, unless_none
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +56,74 @@ def test_a_result_made_by_this_version_writes_every_field_in_declaration_order()
 def test_a_stored_object_without_a_required_key_is_refused_by_name() -> None:
     with pytest.raises(KeyError, match="the stored _Inner lacks x"):
         _Inner.from_json({"label": "no x"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Shared(Keyed):
+    kind: str | None = field(default=None, metadata=unless_none())
+    name: str
+    at: str | None = field(default=None, metadata=closing())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Own(_Shared):
+    spans: tuple[tuple[str, ...], ...] = field(default=(), metadata=rows())
+    inner: _Inner | None = field(default=None, metadata=one(_Inner))
+
+
+def test_a_base_s_closing_fields_end_and_a_key_unless_none_is_left_out() -> None:
+    assert _Own.keys() == ("kind", "name", "spans", "inner", "at")
+    made = _Own(name="n", spans=(("a", "b"),), at="t")
+    assert json.dumps(made.to_json()) == json.dumps(
+        {"name": "n", "spans": [["a", "b"]], "inner": None, "at": "t"}
+    )
+    assert next(iter(_Own(kind="k", name="n").to_json())) == "kind"
+    stored = {"kind": None, "at": None, "name": "n", "spans": [["x"]]}
+    read = _Own.from_json(stored)
+    assert read.spans == (("x",),)  # a tuple of tuples: nothing mutable is held
+    assert json.dumps(read.to_json()) == json.dumps(stored)  # a stored None stays
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    name: str
+    spans: tuple[tuple[str, str], ...]
+    inner: _InnerFit | None
+    kind: str | None = None
+    at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _InnerFit:
+    x: float
+    label: str | None
+
+
+def test_a_part_is_made_from_a_result_with_its_fields_in_their_order_only() -> None:
+    from dataclasses import asdict
+
+    fit = _Fit("n", (("a", "b"),), _InnerFit(1.0, None))
+    with pytest.raises(TypeError, match="are not _Own's stored keys"):
+        _Own.of(fit)  # kind comes first in _Own, last but one in _Fit
+    made = _Inner.of(_InnerFit(2.0, "l"))
+    assert made == _Inner(2.0, "l")
+    assert made.to_json() == asdict(_InnerFit(2.0, "l"))
+
+
+@dataclass(frozen=True, slots=True)
+class _OwnFit:
+    kind: str | None
+    name: str
+    spans: tuple[list[str], ...]
+    inner: _InnerFit | None
+    at: str | None
+
+
+def test_a_part_made_from_a_result_stores_what_asdict_would() -> None:
+    from dataclasses import asdict
+
+    fit = _OwnFit("k", "n", (["a", "b"],), _InnerFit(1.0, None), "t")
+    made = _Own.of(fit)
+    assert made.spans == (("a", "b"),)
+    assert made.inner == _Inner(1.0)
+    assert json.dumps(made.to_json()) == json.dumps(asdict(fit))

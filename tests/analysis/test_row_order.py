@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.db import models
 
-from hearten.analysis.stepped_wedge import analyse_stepped_wedge, stepped_dataset, to_json
+from hearten.analysis.stepped_wedge import analyse_stepped_wedge, stepped_dataset, stepped_result
 from hearten.hr.models import AbsenceSpell, CaseloadSnapshot, ContractChange, Leaver
 from hearten.surveys.models import Invitation, Response, Wave
 from hearten.surveys.services import invite
@@ -76,7 +76,7 @@ def test_the_stepped_wedge_analysis_and_its_redraws_ignore_the_order_rows_come_b
         with rows_come_back(order):
             result, used = analyse_stepped_wedge(trial, date(2026, 11, 30))
             data, _, _ = stepped_dataset(trial)
-            results[order] = (to_json(trial, result), used, data)
+            results[order] = (stepped_result(trial, result, NOW).to_json(), used, data)
     (one, used_one, data_one), (two, used_two, data_two) = results["pk"], results["-pk"]
     assert one["randomisation"] is not None
     assert one["randomisation"]["exact"] is True  # 4! × 4! allocations within the sites

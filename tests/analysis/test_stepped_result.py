@@ -88,7 +88,7 @@ def test_a_run_with_hr_outcomes_reads_typed_and_writes_back_byte_for_byte(hr_run
     assert absence.ratio.rate_ratio == r["hr"]["absence"]["ratio"]["rate_ratio"]
     assert absence.randomisation is not None
     assert absence.randomisation.exact is True
-    assert typed.hr.periods[-1] == ["2026-02-02", "2026-03-29"]
+    assert typed.hr.periods[-1] == ("2026-02-02", "2026-03-29")  # a tuple, stored as a list
     assert typed.allocation.seed == r["allocation"]["seed"]
     assert typed.as_of == r["as_of"]
     assert typed.primary_label == "exploratory"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hearten.analysis.run import run_analysis
+from hearten.analysis.stepped_result import SteppedResult
 from hearten.reports.standards import standards_markdown, write_standards
 from hearten.reports.stepped_consort import NOT_REPORTED, SW_CONSORT, correlations
 from hearten.trials.rollout import change_schedule
@@ -82,7 +83,7 @@ def test_every_extension_item_is_answered_from_the_data_or_not_reported(stepped:
     e = r["effects"][0]
     assert f"effect {e['estimate']:.3f}" in items["17a"]
     icc = (m["tau2"]) / (m["tau2"] + m["sigma2"])
-    assert correlations(r)["icc"] == pytest.approx(icc)
+    assert correlations(SteppedResult.from_json(r))["icc"] == pytest.approx(icc)
     assert f"within-period ICC {icc:.3f}" in items["17a"]
     assert "period (time) effects" in items["17a"]
     # 8a: the allocation's own seed

@@ -13,8 +13,15 @@ order a run stores them) and which reads and writes itself generically:
 
 A field holding another typed part says so in its metadata, :func:`one` (an object or
 ``None``) or :func:`many` (a list of them, held as a tuple); ``many()`` with no type holds a
-list of plain JSON values as a tuple. Values are otherwise kept as given (no conversion), so a
-run stores what it fitted.
+list of plain JSON values as a tuple, and :func:`rows` a list of lists as a tuple of tuples
+(nothing held is a mutable container the JSON had). Values are otherwise kept as given (no
+conversion), so a run stores what it fitted. Two more marks serve a base shared by two
+stored shapes: :func:`closing` (stored after the subclass's own fields) and
+:func:`unless_none` (a new result stores the key only when it has a value).
+
+:meth:`Keyed.of` makes a part from a frozen result whose fields are the part's stored keys
+(a result of :mod:`hearten.stats`, for one), so a run stores what it fitted without retyping
+the fields.
 
 Written by hand rather than with pydantic or cattrs: the stored runs' key order and unknown
 keys must survive a read and a write per object, and the report reads runs without importing
@@ -32,6 +39,9 @@ JsonObject = Mapping[str, Any]
 
 _KIND = "hearten.keyed.kind"
 _MANY = "hearten.keyed.many"
+_ROWS = "hearten.keyed.rows"
+_CLOSING = "hearten.keyed.closing"
+_UNLESS_NONE = "hearten.keyed.unless_none"
 _OWN = ("layout", "extra")
 
 
@@ -46,7 +56,38 @@ def many(kind: type[Keyed] | None = None) -> dict[str, Any]:
     return {_KIND: kind, _MANY: True}
 
 
+def rows() -> dict[str, Any]:
+    """Field metadata: the field holds a tuple of tuples of plain JSON values, stored as a
+    list of lists."""
+    return {_ROWS: True}
+
+
+def closing(meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Field metadata (with ``meta``, :func:`one` for one): the field is stored after every
+    field that is not closing, so a base class's closing fields end its subclasses' stored
+    objects (dataclass fields otherwise come base first)."""
+    return {**(meta or {}), _CLOSING: True}
+
+
+def unless_none() -> dict[str, Any]:
+    """Field metadata: a result made by this version stores the key only when the value is
+    not ``None`` (a shared base's key that one of its subclasses never stores)."""
+    return {_UNLESS_NONE: True}
+
+
+def _stored(cls: type[Keyed] | Keyed) -> tuple[Field[Any], ...]:
+    """The fields holding stored keys, in the order a new result stores them: the closing
+    ones last."""
+    known = [f for f in fields(cls) if f.name not in _OWN]
+    return (
+        *(f for f in known if not f.metadata.get(_CLOSING)),
+        *(f for f in known if f.metadata.get(_CLOSING)),
+    )
+
+
 def _read(meta: Mapping[str, Any], value: Any) -> Any:
+    if meta.get(_ROWS):
+        return tuple(tuple(v) for v in value)
     kind = meta.get(_KIND)
     if meta.get(_MANY):
         return tuple(value if kind is None else (kind.from_json(v) for v in value))
@@ -56,12 +97,25 @@ def _read(meta: Mapping[str, Any], value: Any) -> Any:
 
 
 def _write(meta: Mapping[str, Any], value: Any) -> Any:
+    if meta.get(_ROWS):
+        return [list(v) for v in value]
     kind = meta.get(_KIND)
     if meta.get(_MANY):
         return [v if kind is None else v.to_json() for v in value]
     if kind is None or value is None:
         return value
     return value.to_json()
+
+
+def _of(meta: Mapping[str, Any], value: Any) -> Any:
+    if meta.get(_ROWS):
+        return tuple(tuple(v) for v in value)
+    kind = meta.get(_KIND)
+    if meta.get(_MANY):
+        return tuple(value if kind is None else (kind.of(v) for v in value))
+    if kind is None or value is None:
+        return value
+    return kind.of(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +133,7 @@ class Keyed:
     @classmethod
     def keys(cls) -> tuple[str, ...]:
         """The stored keys this version knows, in the order a new run stores them."""
-        return tuple(f.name for f in fields(cls) if f.name not in _OWN)
+        return tuple(f.name for f in _stored(cls))
 
     def beside(self, key: str, default: Any = None) -> Any:
         """A key stored beside the known ones (in ``extra``), or ``default``."""
@@ -87,14 +141,31 @@ class Keyed:
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: the stored keys in their stored order (see the module)."""
-        values = {
-            f.name: _write(f.metadata, getattr(self, f.name))
-            for f in fields(self)
-            if f.name not in _OWN
-        }
+        stored = _stored(self)
+        values = {f.name: _write(f.metadata, getattr(self, f.name)) for f in stored}
         every = {**values, **dict(self.extra)}
-        order = self.layout or (*values, *(k for k, _ in self.extra))
+        new = (f.name for f in stored if values[f.name] is not None or not _unless(f))
+        order = self.layout or (*new, *(k for k, _ in self.extra))
         return {k: every[k] for k in order}
+
+    @classmethod
+    def of(cls, made: Any) -> Self:
+        """This part of a new result, made from ``made``: a frozen dataclass (a result of
+        :mod:`hearten.stats`, for one) whose fields are exactly this part's stored keys, in
+        their order. Each value is kept as ``made`` holds it (a nested part is made by its
+        kind's ``of``), so the part stores what :func:`dataclasses.asdict` would.
+
+        Raises:
+            TypeError: ``made``'s fields are not this part's keys in their order (a field
+                would be dropped or stored in another place).
+        """
+        given = tuple(f.name for f in fields(made))
+        if given != cls.keys():
+            raise TypeError(
+                f"{type(made).__name__}'s fields {given} are not {cls.__name__}'s stored keys "
+                f"{cls.keys()}"
+            )
+        return cls(**{f.name: _of(f.metadata, getattr(made, f.name)) for f in _stored(cls)})
 
     @classmethod
     def from_json(cls, value: JsonObject) -> Self:
@@ -122,6 +193,10 @@ def read_keyed(cls: type[_K], value: JsonObject) -> _K:
         raise KeyError(
             f"the stored {cls.__name__} lacks {', '.join(missing) or 'a required key'}"
         ) from e
+
+
+def _unless(f: Field[Any]) -> bool:
+    return bool(f.metadata.get(_UNLESS_NONE))
 
 
 def _required(f: Field[Any]) -> bool:

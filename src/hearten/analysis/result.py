@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from hearten.analysis.adjusted_families import AdjustedFamily
 from hearten.analysis.allocation_record import AllocationRecord, RunArm
@@ -45,7 +45,7 @@ from hearten.analysis.cost_effectiveness import Economics
 from hearten.analysis.flow_counts import ArmFlow, Assessed
 from hearten.analysis.hr_result import HrResult
 from hearten.analysis.imputation_result import ImputationResult
-from hearten.analysis.keyed import Keyed, many, one, read_keyed
+from hearten.analysis.keyed import Keyed, closing, many, one, read_keyed, unless_none
 from hearten.analysis.moderation import ModeratorEffect
 from hearten.analysis.multilevel_result import MultilevelResult
 from hearten.analysis.observed_icc import ObservedIcc
@@ -140,16 +140,45 @@ class OutcomeResult(Keyed):
     observed_icc: ObservedIcc | None = field(default=None, metadata=one(ObservedIcc))
 
 
+_Model = TypeVar("_Model", bound=Keyed)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AnalysisResult(Keyed):
-    """A parallel trial's analysis by its plan (one run).
+class RunResult(Keyed, Generic[_Model]):
+    """What a stored run of either design holds at its top level: a parallel run
+    (:class:`AnalysisResult`) and a stepped-wedge one
+    (:class:`~hearten.analysis.stepped_result.SteppedResult`) derive from it, and their own
+    fields come between the opening ones and the closing ``as_of`` and ``plan``.
 
     Attributes:
+        design: ``"stepped-wedge"``, or ``None`` for a parallel run (which stores no key).
         trial: the trial's slug.
         instrument: the primary outcome's scale.
-        model: the primary outcome's model.
+        model: the primary outcome's model (each design's own, declared again with its kind).
         control: the control arm's name.
-        control_mean, control_sd: the primary outcome among analysed controls.
+        control_mean, control_sd: the primary outcome among the analysed controls.
+        as_of: the time of the run (ISO 8601; absent from older runs).
+        plan: the plan's versions, deviations and each result's label.
+    """
+
+    design: str | None = field(default=None, metadata=unless_none())
+    trial: str
+    instrument: InstrumentUsed = field(metadata=one(InstrumentUsed))
+    model: _Model
+    control: str
+    control_mean: float | None = None
+    control_sd: float | None = None
+    as_of: str | None = field(default=None, metadata=closing())
+    plan: PlanStatus | None = field(default=None, metadata=closing(one(PlanStatus)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnalysisResult(RunResult[ModelUsed]):
+    """A parallel trial's analysis by its plan (one run): the fields of :class:`RunResult`
+    (``design`` is ``None`` and not stored; ``model`` is :class:`ModelUsed`), stored in their
+    order with these between ``control_sd`` and ``as_of``:
+
+    Attributes:
         effects: the primary effect of each non-control arm (``term`` is the arm), with
             ``hedges_g`` and ``resampling``.
         observed_icc: the primary outcome's observed ICC with its interval and the MDES at
@@ -175,19 +204,12 @@ class AnalysisResult(Keyed):
         allocation: how the allocation was drawn and how to check it.
         arms: each arm's ``name`` and ``label``, in design order.
         economics: cost-effectiveness, or ``None``.
-        as_of: the time of the run (ISO 8601).
-        plan: the plan's versions, deviations and each result's label.
 
     A key an older run lacks reads as its default (``None`` or empty) and stays absent when
     the run is written back; a key this version does not know is kept and written back.
     """
 
-    trial: str
-    instrument: InstrumentUsed = field(metadata=one(InstrumentUsed))
     model: ModelUsed = field(metadata=one(ModelUsed))
-    control: str
-    control_mean: float | None = None
-    control_sd: float | None = None
     effects: tuple[ArmEffect, ...] = field(metadata=many(ArmEffect))
     observed_icc: ObservedIcc | None = field(default=None, metadata=one(ObservedIcc))
     imputation: ImputationResult | None = field(default=None, metadata=one(ImputationResult))
@@ -215,8 +237,6 @@ class AnalysisResult(Keyed):
     allocation: AllocationRecord | None = field(default=None, metadata=one(AllocationRecord))
     arms: tuple[RunArm, ...] = field(metadata=many(RunArm))
     economics: Economics | None = field(default=None, metadata=one(Economics))
-    as_of: str | None = None
-    plan: PlanStatus | None = field(default=None, metadata=one(PlanStatus))
 
     @property
     def labels(self) -> dict[str, str]:

@@ -1,17 +1,24 @@
 """A stepped-wedge trial's stored run, typed: what the report, the reporting pack, the
 registry, the programme report and ``trial analyse`` read.
 
+:class:`SteppedResult` is the one definition of what a stepped-wedge run stores, part by
+part (:class:`~hearten.analysis.keyed.Keyed`):
 :func:`hearten.analysis.stepped_wedge.run_stepped_wedge` fits the run (a
-:class:`~hearten.analysis.stepped_wedge.SteppedWedgeResult` in memory) and stores it as JSON;
-:class:`SteppedResult` is that JSON read back typed, part by part
-(:class:`~hearten.analysis.keyed.Keyed`): :meth:`SteppedResult.from_json` reads a run stored
+:class:`~hearten.analysis.stepped_wedge.SteppedWedgeResult` in memory), makes its
+:class:`SteppedResult` (:func:`~hearten.analysis.stepped_wedge.stepped_result`; a part that
+mirrors a fitted result, :class:`ModelFit` of
+:class:`~hearten.stats.stepped_wedge_fit.SteppedWedgeFit` for one, is made by
+:meth:`~hearten.analysis.keyed.Keyed.of`) and stores its ``to_json()``. A stored run reads
+back typed the same way: :meth:`SteppedResult.from_json` reads a run stored
 by any version (a key an older run lacks takes its field's default and stays absent when
 written back; a key this version does not know is kept) and :meth:`SteppedResult.to_json`
 writes it back key for key, in its stored order. Fields are declared in the order a new run
-stores them (the classes take keyword arguments only, so a field with a default may come
-before one without).
+stores them, a base's closing fields last (the classes take keyword arguments only, so a
+field with a default may come before one without).
 
-The effect is stored in the parallel trials' shape, so it is an
+Its top-level fields shared with a parallel run (the trial, the instrument, the model, the
+control, ``as_of`` and the plan) are :class:`~hearten.analysis.result.RunResult`'s. The effect
+is stored in the parallel trials' shape, so it is an
 :class:`~hearten.analysis.arm_effect.ArmEffect` (its Hedges' g keeps the stepped-wedge
 ``correction`` and ``sd`` beside the known keys); its scale, arms and plan are a parallel
 run's :class:`~hearten.analysis.result.InstrumentUsed`,
@@ -27,9 +34,8 @@ from dataclasses import dataclass, field
 
 from hearten.analysis.allocation_record import RunArm
 from hearten.analysis.arm_effect import ArmEffect
-from hearten.analysis.keyed import Keyed, many, one
-from hearten.analysis.plan_status import PlanStatus
-from hearten.analysis.result import STEPPED_WEDGE, InstrumentUsed
+from hearten.analysis.keyed import Keyed, closing, many, one, rows
+from hearten.analysis.result import STEPPED_WEDGE, RunResult
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,9 +76,26 @@ class SteppedModel(Keyed):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ModelFit(Keyed):
+class FittedVariances(Keyed):
+    """What a fit of the stepped-wedge mixed model stores after its own fields (the closing
+    keys of :class:`ModelFit` and :class:`ExposureEffects`): the cluster (``tau2``) and
+    residual (``sigma2``) variances, the clusters, periods and answers analysed, the
+    ``random_effects`` and the cluster-by-period variance ``gamma2`` (``random_effects`` and
+    ``gamma2`` are absent from older runs; ``None`` where not stored)."""
+
+    tau2: float | None = field(default=None, metadata=closing())
+    sigma2: float | None = field(default=None, metadata=closing())
+    clusters: int | None = field(default=None, metadata=closing())
+    periods: int | None = field(default=None, metadata=closing())
+    n: int | None = field(default=None, metadata=closing())
+    random_effects: str = field(default="cluster", metadata=closing())
+    gamma2: float | None = field(default=None, metadata=closing())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelFit(FittedVariances):
     """The mixed model's fit as :class:`~hearten.stats.stepped_wedge_fit.SteppedWedgeFit`
-    holds it (``random_effects`` and ``gamma2`` are absent from older runs)."""
+    holds it: the effect, then :class:`FittedVariances`."""
 
     estimate: float
     std_error: float
@@ -81,13 +104,6 @@ class ModelFit(Keyed):
     conf_low: float
     conf_high: float
     alpha: float
-    tau2: float
-    sigma2: float
-    clusters: int
-    periods: int
-    n: int
-    random_effects: str = "cluster"
-    gamma2: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,20 +187,13 @@ class ExposureContrast(Keyed):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ExposureEffects(Keyed):
+class ExposureEffects(FittedVariances):
     """The effect by time since the change
     (:class:`~hearten.stats.stepped_wedge_fit.ExposureTimeFit`): an effect per exposure
-    period and their average, with the model's variances."""
+    period and their average, then the model's :class:`FittedVariances`."""
 
     effects: tuple[ExposureContrast, ...] = field(default=(), metadata=many(ExposureContrast))
     average: ExposureContrast = field(metadata=one(ExposureContrast))
-    tau2: float | None = None
-    sigma2: float | None = None
-    clusters: int | None = None
-    periods: int | None = None
-    n: int | None = None
-    random_effects: str = "cluster"
-    gamma2: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -226,7 +235,7 @@ class HrByPeriod(Keyed):
     sequences lead, each outcome (or ``None``), notes, and why nothing was analysed yet
     (``not_run``)."""
 
-    periods: tuple[list[str], ...] = field(default=(), metadata=many())
+    periods: tuple[tuple[str, ...], ...] = field(default=(), metadata=rows())
     clusters: int = 0
     ri_below_clusters: int = 0
     absence: HrOutcome | None = field(default=None, metadata=one(HrOutcome))
@@ -278,15 +287,14 @@ class SteppedAllocation(Keyed):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SteppedResult(Keyed):
-    """A stepped-wedge trial's stored run (see the module's docstring).
+class SteppedResult(RunResult[SteppedModel]):
+    """A stepped-wedge trial's stored run (see the module's docstring): the fields of
+    :class:`~hearten.analysis.result.RunResult` (``design`` is ``"stepped-wedge"``;
+    ``model`` the planned model; ``control`` the control condition's arm name;
+    ``control_mean``, ``control_sd`` the outcome among control cluster-periods), stored in
+    their order with these between ``control_sd`` and ``as_of``:
 
     Attributes:
-        design: ``"stepped-wedge"``.
-        trial: the trial's slug.
-        instrument, model: the primary outcome's scale and the planned model.
-        control: the control condition's arm name; ``control_mean``, ``control_sd`` the
-            outcome among control cluster-periods.
         arms: each arm in design order.
         effects: the change's effect (one, in the parallel trials' shape).
         model_fit, robust, randomisation: the mixed model's fit, the CR2 alternative and the
@@ -298,17 +306,10 @@ class SteppedResult(Keyed):
         hr: absence and leaving by period, or ``None``.
         flow: each sequence in each period.
         allocation: how the schedule was drawn.
-        as_of: the time of the run (ISO 8601; absent from older runs).
-        plan: the plan's versions, deviations and each result's label.
     """
 
-    design: str = STEPPED_WEDGE
-    trial: str
-    instrument: InstrumentUsed = field(metadata=one(InstrumentUsed))
+    design: str | None = STEPPED_WEDGE
     model: SteppedModel = field(metadata=one(SteppedModel))
-    control: str
-    control_mean: float | None = None
-    control_sd: float | None = None
     arms: tuple[RunArm, ...] = field(default=(), metadata=many(RunArm))
     effects: tuple[ArmEffect, ...] = field(default=(), metadata=many(ArmEffect))
     model_fit: ModelFit | None = field(default=None, metadata=one(ModelFit))
@@ -323,8 +324,6 @@ class SteppedResult(Keyed):
     hr: HrByPeriod | None = field(default=None, metadata=one(HrByPeriod))
     flow: tuple[FlowCell, ...] = field(default=(), metadata=many(FlowCell))
     allocation: SteppedAllocation = field(metadata=one(SteppedAllocation))
-    as_of: str | None = None
-    plan: PlanStatus | None = field(default=None, metadata=one(PlanStatus))
 
     @property
     def labels(self) -> dict[str, str]:

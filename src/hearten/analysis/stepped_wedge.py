@@ -17,25 +17,42 @@ Three analyses of those rows, all stored:
   (:func:`hearten.stats.stepped_wedge_ri.sequence_test`, exact when the allocations can be
   enumerated), because stepped-wedge trials rarely have many clusters.
 
-The result is a frozen :class:`SteppedWedgeResult`; :func:`to_json` is what the analysis run
-stores, read back typed by :class:`hearten.analysis.stepped_result.SteppedResult` (what the
-report renders, :mod:`hearten.reports.stepped_wedge`).
+The analysis is a frozen :class:`SteppedWedgeResult`; :func:`stepped_result` makes the run's
+typed result from it, a :class:`hearten.analysis.stepped_result.SteppedResult` (the one
+definition of the stored shape), whose ``to_json()`` the run stores and which a stored run
+reads back as (what the report renders, :mod:`hearten.reports.stepped_wedge`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.utils import timezone
 
+from hearten.analysis.allocation_record import RunArm
+from hearten.analysis.arm_effect import ArmEffect, StandardisedEffect
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.plan import plan_status
+from hearten.analysis.plan_status import PlanStatus
+from hearten.analysis.result import InstrumentUsed
 from hearten.analysis.stepped_hr import SteppedHr, stepped_hr
+from hearten.analysis.stepped_result import (
+    DrawnSchedule,
+    ExposureEffects,
+    FlowCell,
+    HrByPeriod,
+    LateStart,
+    ModelFit,
+    Redraws,
+    RobustEffect,
+    SteppedAllocation,
+    SteppedModel,
+    SteppedResult,
+)
 from hearten.analysis.stored import store_run
 from hearten.errors import DataError, DesignError, EstimationError
 from hearten.stats.effect_size import hedges_g, on_planned_interval
@@ -115,7 +132,7 @@ class SteppedWedgeResult:
     n_change: int = 0
     cells: int = 1
 
-    def standardised(self) -> dict[str, float] | None:
+    def standardised(self) -> StandardisedEffect | None:
         """Hedges' g as the parallel trials report it (``None`` where it cannot be computed):
         the effect over the model's total standard deviation (cluster, cluster-period and
         residual variances, free of the period effects), with the same small-sample
@@ -123,7 +140,8 @@ class SteppedWedgeResult:
         are the cluster-periods, each in one condition, and the ICC is that of two people in
         one) and the planned model's interval on g's scale
         (:func:`hearten.stats.effect_size.on_planned_interval`), so g agrees with the
-        p-value. The programme report pools it."""
+        p-value. The programme report pools it. Stored as :data:`G_KEYS`: no ``interval``,
+        and the correction and the total standard deviation (``sd``) beside g's keys."""
         m = self.model
         var = m.tau2 + (m.gamma2 or 0.0) + m.sigma2
         try:
@@ -134,16 +152,24 @@ class SteppedWedgeResult:
         except EstimationError:
             return None  # no spread, or too few: the raw-scale result still stands
         g = on_planned_interval(size, m.std_error, m.conf_low, m.conf_high)
-        return {
-            "g": g.g,
-            "std_error": g.std_error,
-            "conf_low": g.conf_low,
-            "conf_high": g.conf_high,
-            "icc": g.icc,
-            "scale": g.scale,
-            "correction": g.correction,
-            "sd": g.sd_pooled,
-        }
+        return StandardisedEffect(
+            g=g.g,
+            std_error=g.std_error,
+            conf_low=g.conf_low,
+            conf_high=g.conf_high,
+            icc=g.icc,
+            scale=g.scale,
+            extra=(("correction", g.correction), ("sd", g.sd_pooled)),
+            layout=G_KEYS,
+        )
+
+
+#: The keys a stepped-wedge run stores for Hedges' g, in order (no ``interval``: the
+#: interval is always the planned model's).
+G_KEYS = ("g", "std_error", "conf_low", "conf_high", "icc", "scale", "correction", "sd")
+#: The keys a stepped-wedge run stores for its effect, in order (no ``resampling``: the
+#: re-drawn sequences are stored beside it, as ``randomisation``).
+EFFECT_KEYS = tuple(k for k in ArmEffect.keys() if k != "resampling")  # noqa: SIM118 (not a dict)
 
 
 def stepped_dataset(trial: Trial) -> tuple[pd.DataFrame, Schedule, list[str]]:
@@ -324,100 +350,106 @@ def analyse_stepped_wedge(trial: Trial, today: date) -> tuple[SteppedWedgeResult
     return result, used
 
 
-def to_json(trial: Trial, result: SteppedWedgeResult) -> dict[str, Any]:
-    """The run's stored result: the fields the trial report, the programme report and the
-    ``trial analyse`` table read (``effects`` in the parallel trials' shape)."""
+def stepped_result(trial: Trial, result: SteppedWedgeResult, now: datetime) -> SteppedResult:
+    """The run's typed result, what it stores (its ``to_json()``) and what the trial report,
+    the programme report and ``trial analyse`` read: the analysis's fits as stored parts
+    (:meth:`~hearten.analysis.keyed.Keyed.of`), the effect in the parallel trials' shape,
+    the allocation and how to check it, ``now`` as ``as_of`` and the plan's labels (the
+    plan unblinded at the trial's first run, or ``now``)."""
+    from hearten.instruments import get_instrument
+
     design = design_of(trial)
-    plan = design.analysis
     planned = design.planned_outcomes()[0]
     change = next(a for a in design.arms if a.name != design.control)
     m = result.model
-    from hearten.instruments import get_instrument
-
     instrument = get_instrument(planned.instrument)
-    effect = {
-        "term": change.name,
-        "estimate": m.estimate,
-        "std_error": m.std_error,
-        "df": m.df,
-        "statistic": m.estimate / m.std_error,
-        "p_value": m.p_value,
-        "conf_low": m.conf_low,
-        "conf_high": m.conf_high,
-        "n": m.n,
-        "n_clusters": m.clusters,
-        "vcov_type": "LMM",
-        "alpha": m.alpha,
-        "alternative": "two-sided",
-        "hedges_g": result.standardised(),
-    }
+    effect = ArmEffect(
+        term=change.name,
+        estimate=m.estimate,
+        std_error=m.std_error,
+        df=m.df,
+        statistic=m.estimate / m.std_error,
+        p_value=m.p_value,
+        conf_low=m.conf_low,
+        conf_high=m.conf_high,
+        n=m.n,
+        n_clusters=m.clusters,
+        vcov_type="LMM",
+        alpha=m.alpha,
+        alternative="two-sided",
+        hedges_g=result.standardised(),
+        layout=EFFECT_KEYS,
+    )
+    first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
+    results = ["primary"]
+    if result.hr is not None:
+        results += [k for k in ("absence", "leaving") if getattr(result.hr, k) is not None]
+    return SteppedResult(
+        trial=trial.slug,
+        instrument=InstrumentUsed(
+            name=instrument.name,
+            title=instrument.title,
+            score=planned.score,
+            licence=instrument.licence,
+        ),
+        model=SteppedModel(
+            outcome=result.outcome,
+            formula="y ~ treated + factor(period) + (1 | cluster)"
+            + (" + (1 | cluster:period)" if m.random_effects == "cluster-period" else ""),
+            random_effects=m.random_effects,
+            gamma2=m.gamma2,
+            alpha=design.analysis.alpha,
+            n=m.n,
+            n_clusters=m.clusters,
+            periods=m.periods,
+            cluster=trial.unit,
+            tau2=m.tau2,
+            sigma2=m.sigma2,
+            transition=result.schedule.transition,
+        ),
+        control=design.control,
+        control_mean=result.control_mean,
+        control_sd=result.control_sd,
+        arms=tuple(RunArm(name=x.name, label=x.label) for x in design.arms),
+        effects=(effect,),
+        model_fit=ModelFit.of(m),
+        robust=RobustEffect.of(result.robust),
+        randomisation=Redraws.of(result.randomisation) if result.randomisation else None,
+        randomisation_note=result.randomisation_note,
+        schedule=DrawnSchedule.of(result.schedule),
+        deviations=tuple(LateStart.of(d) for d in result.deviations),
+        exposure_time=ExposureEffects.of(result.exposure) if result.exposure else None,
+        exposure_note=result.exposure_note,
+        model_note=result.model_note,
+        hr=HrByPeriod.of(result.hr) if result.hr else None,
+        flow=tuple(FlowCell.of(f) for f in result.flow),
+        allocation=_allocation(trial),
+        as_of=now.isoformat(),
+        plan=PlanStatus.from_json(plan_status(trial, first.created_at if first else now, results)),
+    )
+
+
+def _allocation(trial: Trial) -> SteppedAllocation:
+    """How the trial's schedule was drawn and how to check it: the allocation, its seed
+    commitment (if any) and the audit log's length and head."""
     c = SeedCommitment.objects.filter(trial=trial).first()
     head = AuditEvent.objects.order_by("-id").first()
     a = trial.allocation
-    return {
-        "design": "stepped-wedge",
-        "trial": trial.slug,
-        "instrument": {
-            "name": instrument.name,
-            "title": instrument.title,
-            "score": planned.score,
-            "licence": instrument.licence,
-        },
-        "model": {
-            "outcome": result.outcome,
-            "formula": "y ~ treated + factor(period) + (1 | cluster)"
-            + (" + (1 | cluster:period)" if m.random_effects == "cluster-period" else ""),
-            "random_effects": m.random_effects,
-            "gamma2": m.gamma2,
-            "df_method": "Satterthwaite",
-            "estimation": "REML",
-            "alpha": plan.alpha,
-            "n": m.n,
-            "n_clusters": m.clusters,
-            "periods": m.periods,
-            "cluster": trial.unit,
-            "vcov": "LMM",
-            "tau2": m.tau2,
-            "sigma2": m.sigma2,
-            "intention_to_treat": "the drawn schedule",
-            "transition": result.schedule.transition,
-        },
-        "control": design.control,
-        "control_mean": result.control_mean,
-        "control_sd": result.control_sd,
-        "arms": [{"name": x.name, "label": x.label} for x in design.arms],
-        "effects": [effect],
-        "model_fit": asdict(m),
-        "robust": asdict(result.robust),
-        "randomisation": asdict(result.randomisation) if result.randomisation else None,
-        "randomisation_note": result.randomisation_note,
-        "schedule": {
-            "periods": result.schedule.periods,
-            "transition": result.schedule.transition,
-            "rows": [asdict(r) for r in result.schedule.rows],
-        },
-        "deviations": [asdict(d) for d in result.deviations],
-        "exposure_time": asdict(result.exposure) if result.exposure else None,
-        "exposure_note": result.exposure_note,
-        "model_note": result.model_note,
-        "hr": asdict(result.hr) if result.hr else None,
-        "flow": [asdict(f) for f in result.flow],
-        "allocation": {
-            "seed": a.seed,
-            "scheme": a.scheme,
-            "unit": a.unit,
-            "randomised_at": a.created_at.isoformat(),
-            "software_version": a.software_version,
-            "roster_sha256": a.roster_sha256,
-            "units": len(a.snapshot.get("units", [])),
-            "stratified": bool(trial.strata),
-            "commitment": c.commitment if c else None,
-            "salt": c.salt if c else None,
-            "committed_at": c.created_at.isoformat() if c else None,
-            "audit_events": AuditEvent.objects.count(),
-            "audit_head": head.digest if head else None,
-        },
-    }
+    return SteppedAllocation(
+        seed=a.seed,
+        scheme=a.scheme,
+        unit=a.unit,
+        randomised_at=a.created_at.isoformat(),
+        software_version=a.software_version,
+        roster_sha256=a.roster_sha256,
+        units=len(a.snapshot.get("units", [])),
+        stratified=bool(trial.strata),
+        commitment=c.commitment if c else None,
+        salt=c.salt if c else None,
+        committed_at=c.created_at.isoformat() if c else None,
+        audit_events=AuditEvent.objects.count(),
+        audit_head=head.digest if head else None,
+    )
 
 
 def run_stepped_wedge(trial: Trial, now: datetime) -> AnalysisRun:
@@ -426,12 +458,6 @@ def run_stepped_wedge(trial: Trial, now: datetime) -> AnalysisRun:
     the run (the caller's clock), stored as ``as_of``; only whether the roll-out's HR periods
     have run depends on it."""
     result, used = analyse_stepped_wedge(trial, timezone.localdate(now))
-    stored = to_json(trial, result)
-    stored["as_of"] = now.isoformat()
-    first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
-    results = ["primary"]
-    if result.hr is not None:
-        results += [k for k in ("absence", "leaving") if getattr(result.hr, k) is not None]
-    stored["plan"] = plan_status(trial, first.created_at if first else now, results)
+    stored = stepped_result(trial, result, now).to_json()
     digest = hashlib.sha256(used.to_csv(index=False).encode()).hexdigest()
     return store_run(trial, stored, digest, now)

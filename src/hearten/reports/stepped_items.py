@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from hearten.analysis.keyed import JsonObject
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.plan_status import PlanStatus
 from hearten.analysis.stepped_result import SteppedResult
@@ -93,13 +92,12 @@ def withdrawals(trial: Trial, r: SteppedResult) -> dict[int, Counter[str]]:
     return out
 
 
-def correlations(r: SteppedResult | JsonObject) -> dict[str, float]:
+def correlations(r: SteppedResult) -> dict[str, float]:
     """The correlations the fitted model implies: the within-period ICC (cluster and
     cluster-period variances over the total) and, with cluster-by-period intercepts, the
     cluster autocorrelation (the cluster variance over the cluster and cluster-period
-    variances; 1 when the model has cluster intercepts only). ``r``: the run, typed or as
-    stored."""
-    m = (r if isinstance(r, SteppedResult) else SteppedResult.from_json(r)).model
+    variances; 1 when the model has cluster intercepts only), from the run read typed."""
+    m = r.model
     tau2, gamma2, sigma2 = m.tau2, m.gamma2 or 0.0, m.sigma2
     between = tau2 + gamma2
     out = {"icc": between / (between + sigma2)}
