@@ -8,8 +8,10 @@ an older run lacks stays absent when written back, and a key this version does n
 kept unchanged. The values are kept as given (no conversion), so a run stores what it fitted.
 
 The standalone analysis of a file (:mod:`hearten.analysis.table_result`) holds the same two
-types, made by :meth:`ArmEffect.of_term` and :meth:`StandardisedEffect.of_size`, which store
-an open end of an interval as ``None``; :class:`Interval` reads it back as ``-inf`` or ``inf``.
+types, made by :meth:`ArmEffect.of_term` (:meth:`.term_result.TermResult.of_term`) and
+:meth:`StandardisedEffect.of_size`, which store an open end of an interval as ``None``;
+:class:`Interval` reads it back as ``-inf`` or ``inf``. A trial's run makes them the same way
+(an effect pooled over imputations by :meth:`ArmEffect.pooled`).
 
 This module imports nothing heavy (the report reads stored runs through it).
 """
@@ -21,12 +23,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from hearten.analysis.imputation_result import ImputedEffect
 from hearten.analysis.keyed import JsonObject, Keyed, many, one
-from hearten.analysis.term_result import TermResult
+from hearten.analysis.term_result import TermResult, open_end
 
 if TYPE_CHECKING:
     from hearten.stats.effect_size import EffectSize
-    from hearten.stats.estimate import TermEstimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +51,7 @@ class Interval:
 
     def stored(self) -> tuple[float | None, float | None]:
         """The ends as stored: an infinite (open) end is ``None``, the others as they are."""
-        return _stored(self.low), _stored(self.high)
-
-
-def _stored(end: float) -> float | None:
-    return None if math.isinf(end) else end
+        return open_end(self.low), open_end(self.high)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,24 +117,40 @@ class ArmEffect(TermResult):
         return Interval.of_stored(self.conf_low, self.conf_high)
 
     @classmethod
-    def of_term(cls, term: TermEstimate) -> ArmEffect:
-        """One coefficient of a fit (:class:`hearten.stats.estimate.TermEstimate`), with the
-        keys a run stores from it; an open end of its interval is ``None``."""
-        low, high = Interval(term.conf_low, term.conf_high).stored()
+    def pooled(
+        cls, imputed: ImputedEffect, hedges_g: StandardisedEffect | None, complete_case: TermResult
+    ) -> ArmEffect:
+        """The effect pooled over multiple imputations as a run stores it in place of the
+        complete-case one (the plan's missing-data analysis): the keys of ``imputed``
+        (:class:`~.imputation_result.ImputedEffect`; Rubin's rules' parts kept beside the
+        known ones), ``hedges_g``, ``resampling`` (``None``: an imputed effect is not
+        resampled) and ``complete_case``, the complete-case effect's estimate, standard
+        error, df, p-value, interval and people analysed."""
+        own = set(ArmEffect.keys())
+        beside = tuple((k, v) for k, v in imputed.to_json().items() if k not in own)
+        case = {k: getattr(complete_case, k) for k in COMPLETE_CASE}
         return cls(
-            term=term.term,
-            estimate=term.estimate,
-            std_error=term.std_error,
-            df=term.df,
-            statistic=term.statistic,
-            p_value=term.p_value,
-            conf_low=low,
-            conf_high=high,
-            n=term.n,
-            n_clusters=term.n_clusters,
-            vcov_type=term.vcov_type,
-            alpha=term.alpha,
-        )
+            term=imputed.term,
+            estimate=imputed.estimate,
+            std_error=imputed.std_error,
+            df=imputed.df,
+            statistic=imputed.statistic,
+            p_value=imputed.p_value,
+            conf_low=imputed.conf_low,
+            conf_high=imputed.conf_high,
+            n=imputed.n,
+            n_clusters=imputed.n_clusters,
+            vcov_type=imputed.vcov_type,
+            alpha=imputed.alpha,
+            alternative=imputed.alternative,
+            hedges_g=hedges_g,
+            resampling=None,
+            extra=(*beside, ("complete_case", case)),
+        ).storing(*ImputedEffect.keys(), "hedges_g", "resampling", "complete_case")
+
+
+#: What an effect pooled over imputations keeps of the complete-case one (``complete_case``).
+COMPLETE_CASE = ("estimate", "std_error", "df", "p_value", "conf_low", "conf_high", "n")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ days (the HR model is a rate ratio, not a difference in days), labelled as such.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -36,6 +37,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from hearten.analysis.arm_effect import ArmEffect
+from hearten.analysis.associations import StressorAssociation
 from hearten.analysis.outcomes import adjusters
 from hearten.errors import DataError, EstimationError
 from hearten.interventions.ingredients import costing
@@ -199,20 +202,22 @@ def _sensitivity(
     return [asdict(s) for s in one_way(base, ranges, ratio)]
 
 
-def _caseload(stressors: list[dict[str, Any]], basis: CostingBasis | None) -> dict[str, Any] | None:
+def _caseload(
+    stressors: Sequence[StressorAssociation], basis: CostingBasis | None
+) -> dict[str, Any] | None:
     """What one case fewer per worker costs against the points its association suggests."""
     if basis is None or basis.case_cost is None:
         return None
-    found = next((s for s in stressors if s.get("stressor") == "caseload"), None)
+    found = next((s for s in stressors if s.stressor == "caseload"), None)
     if found is None:
         return {
             "case_cost": float(basis.case_cost),
             "source": basis.case_cost_source,
             "note": "the analysis has no caseload association (too few caseloads recorded)",
         }
-    per_case = -float(found["per_unit"])  # points gained with one case fewer
+    per_case = -float(_number(found.per_unit))  # points gained with one case fewer
     cost = float(basis.case_cost)
-    limits = sorted(-float(found[k]) for k in ("conf_low", "conf_high"))
+    limits = sorted(-float(_number(v)) for v in (found.conf_low, found.conf_high))
     return {
         "case_cost": cost,
         "source": basis.case_cost_source,
@@ -224,6 +229,14 @@ def _caseload(stressors: list[dict[str, Any]], basis: CostingBasis | None) -> di
     }
 
 
+def _number(value: float | None) -> float:
+    """A value the caseload association always has (its slope and interval ends; a stored
+    type allows ``None``)."""
+    if value is None:
+        raise TypeError("the caseload association lacks its slope or interval")
+    return value
+
+
 def economics(
     trial: Trial,
     data: pd.DataFrame,
@@ -231,17 +244,18 @@ def economics(
     control: str,
     plan: AnalysisSpec,
     stratified: bool,
-    stressors: list[dict[str, Any]],
+    stressors: Sequence[StressorAssociation],
     used: pd.DataFrame,
-    effects: list[dict[str, Any]],
+    effects: Sequence[ArmEffect],
     today: date,
 ) -> dict[str, Any] | None:
     """Costs, cost-effectiveness and the caseload comparison, or None when no cost is
     recorded; a note instead when the costs cannot be put on one footing.
 
     ``used`` is the primary analysis's analysed frame (``OutcomeFit.used``: its rows index
-    ``data``) and ``effects`` its stored effects (``term``, ``estimate``, ``conf_low``,
-    ``conf_high``): the effect per point is that estimate. ``today``: the run's day (days of
+    ``data``) and ``effects`` its effects (``OutcomeFit.effects``; each arm's interval is
+    read); ``stressors`` the run's working conditions (the caseload's association). The effect
+    per point is the primary estimate. ``today``: the run's day (days of
     absence avoided only once the HR window has run)."""
     try:
         c = costing(trial, reported_times(trial))
@@ -285,7 +299,7 @@ def economics(
         out.setdefault("notes", []).append(str(exc))
     # the effect at the limits of its reported interval (two-sided; a one-sided interval's
     # open end is replaced by the bootstrap's limit)
-    limits = {e["term"]: (e.get("conf_low"), e.get("conf_high")) for e in effects}
+    limits = {e.term: (e.conf_low, e.conf_high) for e in effects}
     absence = _absence_days(trial, plan, today)
     for arm in (a for a in arms if a != control):
         try:

@@ -30,14 +30,14 @@ def adjust_families(
     adjusted for its own baseline.
     """
     results = []
-    arms = [e["term"] for e in next(iter(fits.values())).effects]
+    arms = [e.term for e in next(iter(fits.values())).effects]
     for family in plan.families:
         for i, arm in enumerate(arms):
-            p_values = []
+            p_values: list[Any] = []  # a fitted effect's p-value (None only in a stored run)
             for name in family.outcomes:
                 effect = fits[name].effects[i]
                 p_values.append(
-                    effect["resampling"]["p_value"] if effect["resampling"] else effect["p_value"]
+                    effect.resampling["p_value"] if effect.resampling else effect.p_value
                 )
             extra: dict[str, Any] = {"reps": None, "seed": None, "enumerated": None}
             if family.method == "westfall-young":

@@ -12,11 +12,12 @@ sensitivity analysis.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Literal
 
 import pandas as pd
 
+from hearten.analysis.imputation_result import ImputationResult, ImputedEffect
 from hearten.errors import EstimationError
 from hearten.stats.estimate import TermEstimate, one_sided
 from hearten.stats.vcov import VcovType
@@ -41,9 +42,9 @@ def imputed_effects(
     plan: AnalysisSpec,
     vcov: VcovType,
     stratified: bool,
-) -> dict[str, Any] | None:
-    """The outcome's effects under multiple imputation, JSON-ready, or ``None`` when the
-    plan does not impute.
+) -> ImputationResult | None:
+    """The outcome's effects under multiple imputation, as a run stores them, or ``None``
+    when the plan does not impute.
 
     ``y`` and ``x`` are the (transformed) outcome and baseline of every consenting person,
     missing values as ``nan``; ``data`` holds their ``arm``, ``stratum``, ``cluster`` and
@@ -59,14 +60,14 @@ def imputed_effects(
     rows = data.loc[y.index]
     covariates = {"baseline": x} if x is not None else {}
     covariates.update({name: rows[name].astype(float) for name in plan.covariates})
-    out: dict[str, Any] = {
-        "role": role,
-        "imputations": settings.imputations,
-        "iterations": settings.iterations,
-        "donors": settings.donors,
-        "seed": plan.seed,
-        "n": len(rows),
-    }
+    out = ImputationResult(
+        role=role,
+        imputations=settings.imputations,
+        iterations=settings.iterations,
+        donors=settings.donors,
+        seed=plan.seed,
+        n=len(rows),
+    )
     try:
         fit = estimate_itt_imputed(
             y.to_numpy(dtype=float),
@@ -84,7 +85,7 @@ def imputed_effects(
             settings.donors,
         )
     except EstimationError as exc:
-        return {**out, "note": str(exc)}
+        return replace(out, note=str(exc)).storing(*_SETTINGS, "note")
     effects = []
     for term in fit.effects:
         p = term.pooled
@@ -96,17 +97,23 @@ def imputed_effects(
             plan.alternative,
         )  # fmt: skip
         effects.append(
-            {
-                **asdict(tested),
-                "alternative": plan.alternative,
-                "within": p.within,
-                "between": p.between,
-                "fmi": p.fmi,
-                "riv": p.riv,
-                "df_complete": p.df_complete,
-            }
+            replace(
+                ImputedEffect.of_term(tested),
+                alternative=plan.alternative,
+                within=p.within,
+                between=p.between,
+                fmi=p.fmi,
+                riv=p.riv,
+                df_complete=p.df_complete,
+            )
         )
-    return {**out, "missing": fit.missing, "effects": effects}
+    return replace(out, missing=fit.missing, effects=tuple(effects)).storing(
+        *_SETTINGS, "missing", "effects"
+    )
+
+
+#: What an imputation stores of its settings and size, before its effects or its note.
+_SETTINGS = ("role", "imputations", "iterations", "donors", "seed", "n")
 
 
 def _clusters(rows: pd.DataFrame, vcov: VcovType) -> int | None:

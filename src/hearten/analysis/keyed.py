@@ -9,7 +9,8 @@ order a run stores them) and which reads and writes itself generically:
   keys in their order); a key this version does not know is kept in ``extra`` and written back
   unchanged; a key a field needs without a default raises :class:`KeyError` naming it.
 - :meth:`Keyed.to_json` writes the stored form: the stored keys in their stored order, or,
-  for a result made by this version, every field in declaration order and then ``extra``.
+  for a result made by this version, every field in declaration order and then ``extra``
+  (or only the keys it was made :meth:`~Keyed.storing`).
 
 A field holding another typed part says so in its metadata, :func:`one` (an object or
 ``None``) or :func:`many` (a list of them, held as a tuple); ``many()`` with no type holds a
@@ -31,7 +32,7 @@ a validation library (this module imports only the standard library).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import MISSING, Field, dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from typing import Any, Self, TypeVar
 
 #: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
@@ -138,6 +139,12 @@ class Keyed:
     def beside(self, key: str, default: Any = None) -> Any:
         """A key stored beside the known ones (in ``extra``), or ``default``."""
         return dict(self.extra).get(key, default)
+
+    def storing(self, *keys: str) -> Self:
+        """This part storing only ``keys``, in that order: a new part whose stored form leaves
+        out the fields it has no value for (a section that could not be estimated stores its
+        ``note`` alone, say), as runs have always stored it. A key may name one in ``extra``."""
+        return replace(self, layout=keys)
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: the stored keys in their stored order (see the module)."""

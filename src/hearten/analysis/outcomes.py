@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hearten.analysis.arm_effect import Interval
+from hearten.analysis.arm_effect import ArmEffect, Interval, StandardisedEffect
 from hearten.analysis.effects import Outcomes, planned_hedges_g
+from hearten.analysis.imputation_result import ImputationResult
+from hearten.analysis.multilevel_result import MultilevelResult
+from hearten.analysis.observed_icc import ObservedIcc
+from hearten.analysis.term_result import TermResult
 from hearten.errors import DesignError, EstimationError
 from hearten.stats.attrition import response_probability
 from hearten.stats.effect_size import hedges_g
@@ -33,17 +38,17 @@ class OutcomeFit:
         used: the analysed rows, with columns ``arm``, ``stratum``, ``cluster``, ``site``,
             ``y`` and, when baseline-adjusted, ``x``.
         fit: the ITT fit.
-        effects: per non-control arm, the effect as a JSON-ready dict with ``hedges_g`` and
+        effects: per non-control arm, the effect as a run stores it, with ``hedges_g`` and
             ``resampling``; under ``missing_data = "mice"`` the pooled multiple-imputation
-            effect, with the complete-case one as ``complete_case``.
+            effect, with the complete-case one beside it (:meth:`ArmEffect.pooled`).
         imputation: the multiple imputation the plan asks for
             (:func:`hearten.analysis.imputed.imputed_effects`), or ``None``.
     """
 
     used: pd.DataFrame
     fit: IttFit
-    effects: list[dict[str, Any]]
-    imputation: dict[str, Any] | None = None
+    effects: tuple[ArmEffect, ...]
+    imputation: ImputationResult | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,30 +140,23 @@ def fit_outcome(
         control,
         used["cluster"].to_numpy() if clustered else None,
     )
-    effects = [
-        {
-            **asdict(one_sided(e, plan.alternative)),
-            "alternative": plan.alternative,
-            "hedges_g": _g(asdict(one_sided(e, plan.alternative)), outcomes, e.term, e.alpha),
-            "resampling": _resampling(used, control, e.term, plan, stratified, clustered, redraws),
-        }
-        for e in fit.effects
-    ]
+    tested = [ArmEffect.of_term(one_sided(e, plan.alternative)) for e in fit.effects]
+    effects = tuple(
+        replace(
+            t,
+            alternative=plan.alternative,
+            hedges_g=_g(t, outcomes, e.term, e.alpha),
+            resampling=_resampling(used, control, e.term, plan, stratified, clustered, redraws),
+        )
+        for t, e in zip(tested, fit.effects, strict=True)
+    )
     imputation = _imputation(data, outcome, baseline, control, plan, vcov, stratified, transform)
-    if imputation and imputation["role"] == "primary" and "effects" in imputation:
-        effects = [
-            {
-                **mi,
-                "hedges_g": _g(mi, outcomes, e.term, e.alpha),
-                "resampling": None,
-                "complete_case": {k: cc[k] for k in _COMPLETE_CASE},
-            }
-            for mi, cc, e in zip(imputation["effects"], effects, fit.effects, strict=True)
-        ]
+    if imputation and imputation.role == "primary" and "effects" in imputation.layout:
+        effects = tuple(
+            ArmEffect.pooled(mi, _g(mi, outcomes, e.term, e.alpha), cc)
+            for mi, cc, e in zip(imputation.effects, effects, fit.effects, strict=True)
+        )
     return OutcomeFit(used, fit, effects, imputation)
-
-
-_COMPLETE_CASE = ("estimate", "std_error", "df", "p_value", "conf_low", "conf_high", "n")
 
 
 def _imputation(
@@ -170,7 +168,7 @@ def _imputation(
     vcov: VcovType,
     stratified: bool,
     transform: Transform,
-) -> dict[str, Any] | None:
+) -> ImputationResult | None:
     """The plan's multiple imputation of this outcome over everyone who consented."""
     from hearten.analysis.imputed import imputed_effects
 
@@ -234,8 +232,8 @@ def observed_clustering(
     stratified: bool,
     clustered: bool,
     alpha: float,
-    effects: list[dict[str, Any]] | None = None,
-) -> dict[str, Any] | None:
+    effects: Sequence[ArmEffect] = (),
+) -> ObservedIcc | None:
     """The outcome's observed ICC with its interval (CONSORT 2010 cluster extension, item
     17a), and the MDES at 80% power recomputed from the sample analysed.
 
@@ -287,40 +285,40 @@ def observed_clustering(
             mdes[str(arm)] = None
     eef: dict[str, dict[str, float | None]] = {}
     sd = float(np.sqrt(e.total_variance)) if e.total_variance else None
-    for effect in effects or []:
-        N = int(used["arm"].isin([control, effect["term"]]).sum())
+    for effect in effects:
+        N = int(used["arm"].isin([control, effect.term]).sum())
         if sd is None or N < 4:
             continue
         # The one Hedges' g: over a model's total SD (no cluster factor), ω = 1 - 3/(4(N-2)-1).
-        n_t = int((used["arm"] == effect["term"]).sum())
-        scale = hedges_g(effect["estimate"], sd, n_t, N - n_t, sd_is_total=True).scale
+        n_t = int((used["arm"] == effect.term).sum())
+        scale = hedges_g(effect.estimate, sd, n_t, N - n_t, sd_is_total=True).scale
 
         def on_scale(v: float | None, scale: float = scale) -> float | None:
             return None if v is None else float(v) * scale
 
-        eef[effect["term"]] = {
-            "g": on_scale(effect["estimate"]),
-            "conf_low": on_scale(effect.get("conf_low")),
-            "conf_high": on_scale(effect.get("conf_high")),
+        eef[effect.term] = {
+            "g": on_scale(effect.estimate),
+            "conf_low": on_scale(effect.conf_low),
+            "conf_high": on_scale(effect.conf_high),
         }
-    return {
-        "icc": e.icc_reml,
-        "total_variance": e.total_variance,
-        "eef_g": eef,
-        "conf_low": e.reml_low,
-        "conf_high": e.reml_high,
-        "teams": e.teams,
-        "people": e.people,
-        "r2_within": e.r2_1,
-        "r2_between": e.r2_2,
-        "mdes": mdes,
-        "notes": list(e.notes),
-    }
+    return ObservedIcc(
+        icc=e.icc_reml,
+        total_variance=e.total_variance,
+        eef_g=eef,
+        conf_low=e.reml_low,
+        conf_high=e.reml_high,
+        teams=e.teams,
+        people=e.people,
+        r2_within=e.r2_1,
+        r2_between=e.r2_2,
+        mdes=mdes,
+        notes=tuple(e.notes),
+    )
 
 
 def multilevel_estimate(
     used: pd.DataFrame, control: str, stratified: bool, clustered: bool, alpha: float
-) -> dict[str, Any] | None:
+) -> MultilevelResult | None:
     """The sensitivity analysis beside CR2: the same model with random team intercepts,
     fixed strata and covariates, REML and Satterthwaite df (:mod:`hearten.stats.multilevel`,
     checked against lme4 and lmerTest). ``None`` unless teams were randomised, or with a
@@ -339,34 +337,38 @@ def multilevel_estimate(
     try:
         fit = fit_random_intercepts(used["y"].to_numpy(dtype=float), X, names, used["cluster"])
     except EstimationError as exc:
-        return {"note": str(exc)}
+        return MultilevelResult(note=str(exc)).storing("note")
     effects = []
     for term in treat:
         i = names.index(term)
         b, se, df = fit.coef[i], fit.std_error[i], fit.df[i]
         t = float(sps.t.ppf(1 - alpha / 2, df))
         effects.append(
-            {
-                "term": term,
-                "estimate": b,
-                "std_error": se,
-                "df": df,
-                "conf_low": b - t * se,
-                "conf_high": b + t * se,
-                "p_value": fit.p_value[i],
-            }
+            TermResult(
+                term=term,
+                estimate=b,
+                std_error=se,
+                df=df,
+                conf_low=b - t * se,
+                conf_high=b + t * se,
+                p_value=fit.p_value[i],
+            ).storing("term", "estimate", "std_error", "df", "conf_low", "conf_high", "p_value")
         )
-    return {"effects": effects, "tau2": fit.tau2, "sigma2": fit.sigma2, "teams": fit.teams}
+    return MultilevelResult(
+        effects=tuple(effects), tau2=fit.tau2, sigma2=fit.sigma2, teams=fit.teams
+    ).storing("effects", "tau2", "sigma2", "teams")
 
 
-def _g(effect: dict[str, Any], outcomes: Outcomes, arm: str, alpha: float) -> dict[str, Any] | None:
+def _g(effect: TermResult, outcomes: Outcomes, arm: str, alpha: float) -> StandardisedEffect | None:
     """Hedges' g of one arm against control as a run stores it
     (:func:`hearten.analysis.effects.planned_hedges_g`, as ``hearten analyse``), on the
-    planned analysis's interval (``effect``: the stored primary result, imputed when
-    imputation is primary)."""
-    interval = Interval.of_stored(effect["conf_low"], effect["conf_high"])
-    g = planned_hedges_g(effect["estimate"], effect["std_error"], interval, outcomes, arm, alpha)
-    return None if g is None else g.to_json()
+    planned analysis's interval (``effect``: the primary result, imputed when imputation is
+    primary; ``None`` without its standard error, as :func:`planned_hedges_g` gives it when g
+    cannot be computed)."""
+    if effect.std_error is None:
+        return None
+    interval = Interval.of_stored(effect.conf_low, effect.conf_high)
+    return planned_hedges_g(effect.estimate, effect.std_error, interval, outcomes, arm, alpha)
 
 
 def _resampling(

@@ -11,18 +11,14 @@ consented and answered the outcome (and baseline) survey.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 from django.utils import timezone
 
 from hearten.analysis.allocation_record import AllocationRecord, RunArm
-from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
-from hearten.analysis.associations import StressorAssociation
 from hearten.analysis.attrition import attrition
 from hearten.analysis.balance import analysed_balance, randomisation_balance, sample_ratio
 from hearten.analysis.balance_table import BalanceRow, RandomisedBalance, SampleRatio
@@ -34,13 +30,9 @@ from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
 from hearten.analysis.flow_counts import ArmFlow, Assessed
 from hearten.analysis.hr_effects import hr_effects
-from hearten.analysis.imputation_result import ImputationResult
 from hearten.analysis.integrity import allocation_record, assessed
-from hearten.analysis.keyed import Keyed
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.moderators import moderators
-from hearten.analysis.multilevel_result import MultilevelResult
-from hearten.analysis.observed_icc import ObservedIcc
 from hearten.analysis.outcomes import (
     OutcomeFit,
     Redraws,
@@ -60,8 +52,6 @@ from hearten.stats.schemes import scheme_method
 from hearten.trials.allocation import rule_redraws
 from hearten.trials.lifecycle import design_of
 from hearten.trials.models import Trial
-
-_Part = TypeVar("_Part", bound=Keyed)
 
 
 def run_analysis(trial: Trial, now: datetime) -> AnalysisRun:
@@ -129,27 +119,19 @@ def _secondary(
             transform=o.transform,
             baseline=o.baseline_wave,
             n=fits[o.name].fit.fit.n,
-            effects=tuple(ArmEffect.from_json(e) for e in fits[o.name].effects),
-            imputation=_typed(ImputationResult, fits[o.name].imputation),
-            observed_icc=_typed(
-                ObservedIcc,
-                observed_clustering(
-                    fits[o.name].used,
-                    spec.control,
-                    spec.stratified,
-                    spec.cluster_robust,
-                    plan.alpha,
-                    fits[o.name].effects,
-                ),
+            effects=fits[o.name].effects,
+            imputation=fits[o.name].imputation,
+            observed_icc=observed_clustering(
+                fits[o.name].used,
+                spec.control,
+                spec.stratified,
+                spec.cluster_robust,
+                plan.alpha,
+                fits[o.name].effects,
             ),
         )
         for o in spec.outcomes[1:]
     )
-
-
-def _typed(kind: type[_Part], value: Mapping[str, Any] | None) -> _Part | None:
-    """A section built as a JSON-ready dict, typed as the run stores it."""
-    return None if value is None else kind.from_json(value)
 
 
 def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
@@ -199,10 +181,7 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
     effect_on_takers = cace(took_part, primary, control, plan, vcov, stratified)
     uptake = uptake_figures(trial)
     hr = hr_effects(trial, data, control, plan, clustered, stratified, today)
-    coefficients = tuple(
-        Coefficient.from_json({str(k): v for k, v in row.items()})
-        for row in primary.fit.fit.tidy().to_dict(orient="records")
-    )
+    coefficients = Coefficient.table(primary.fit.fit)
     secondary = _secondary(spec, fits)
     sites = by_site(primary, control, plan.alpha, vcov)
     moderated = moderators(primary, data, control, plan.moderators, vcov, plan.alpha, stratified)
@@ -234,18 +213,18 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
         control=control,
         control_mean=float(control_outcome.mean()),
         control_sd=float(control_outcome.std(ddof=1)),
-        effects=tuple(ArmEffect.from_json(e) for e in primary.effects),
-        observed_icc=_typed(ObservedIcc, observed_icc),
+        effects=primary.effects,
+        observed_icc=observed_icc,
         # The plan's multiple imputation (its missing-data analysis or a sensitivity one).
-        imputation=_typed(ImputationResult, primary.imputation),
-        multilevel=_typed(MultilevelResult, multilevel),
-        cace=None if effect_on_takers is None else EffectOnTakers.from_json(effect_on_takers),
+        imputation=primary.imputation,
+        multilevel=multilevel,
+        cace=effect_on_takers,
         uptake=uptake,
         hr=hr,
         coefficients=coefficients,
         secondary=secondary,
         sites=sites,
-        stressors=tuple(StressorAssociation.from_json(a) for a in found),
+        stressors=found,
         stressors_note=stressors_note,
         moderators=moderated,
         attrition=attrited,

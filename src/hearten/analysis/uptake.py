@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Any
 
 import pandas as pd
 from django.utils import timezone
 
+from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
 from hearten.analysis.follow_up import uptake_end
 from hearten.analysis.outcomes import OutcomeFit, adjusters
+from hearten.analysis.term_result import TermResult
 from hearten.analysis.uptake_figures import ArmCost, PerkShown, UptakeFigures
 from hearten.errors import EstimationError
 from hearten.stats.compliance import estimate_cace
@@ -68,9 +69,11 @@ def cace(
     plan: AnalysisSpec,
     vcov: VcovType,
     stratified: bool,
-) -> dict[str, Any] | None:
+) -> EffectOnTakers | None:
     """The effect on those who took part (CACE), when the plan names a compliance rule;
-    ``took_part`` is :func:`took_part_in` for every row of the dataset."""
+    ``took_part`` is :func:`took_part_in` for every row of the dataset. Each arm's effect
+    stores the keys of its instrumental-variables estimate only (no Hedges' g or resampling);
+    a note alone beside the rule when it cannot be estimated."""
     if took_part is None or plan.compliance is None:
         return None
     used = primary.used
@@ -88,10 +91,12 @@ def cace(
             plan.alpha,
         )
     except EstimationError as exc:
-        return {"definition": plan.compliance, "note": str(exc)}
+        return EffectOnTakers(definition=plan.compliance, note=str(exc)).storing(
+            "definition", "note"
+        )
     share = {a: float(took[used["arm"] == a].mean()) for a in used["arm"].unique()}
-    return {
-        "definition": plan.compliance,
-        "effects": [asdict(e) for e in fit.effects],
-        "took_part": share,
-    }
+    return EffectOnTakers(
+        definition=plan.compliance,
+        effects=tuple(ArmEffect.of_term(e).storing(*TermResult.keys()) for e in fit.effects),
+        took_part=share,
+    ).storing("definition", "effects", "took_part")

@@ -3,11 +3,9 @@ stressors) and their association with the baseline score."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
-
 import pandas as pd
 
+from hearten.analysis.associations import StressorAssociation
 from hearten.analysis.outcomes import OutcomeFit
 from hearten.errors import EstimationError
 from hearten.stats.stressors import stressor_associations
@@ -59,22 +57,22 @@ def stressors(
     alpha: float,
     vcov: VcovType,
     stratified: bool,
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[tuple[StressorAssociation, ...], str | None]:
     """Each working condition's association with the baseline score, beside the effect, and
     why there are none when there could have been (the report keeps the section, saying so)."""
     if "baseline" not in data:
-        return [], None  # the plan names no baseline survey: nothing to relate them to
+        return (), None  # the plan names no baseline survey: nothing to relate them to
     if data["baseline"].notna().sum() < 10:
-        return [], "fewer than 10 people have a baseline score to relate working conditions to"
+        return (), "fewer than 10 people have a baseline score to relate working conditions to"
     data = with_working_conditions(trial, data)
-    effect = primary.effects[0]["estimate"] if len(primary.effects) == 1 else None
+    effect = primary.effects[0].estimate if len(primary.effects) == 1 else None
     present = {
         s: data[s].to_numpy(dtype=float)
         for s in STRESSORS
         if s in data and data[s].notna().sum() >= 10 and data[s].nunique() > 1
     }
     if not present:
-        return [], (
+        return (), (
             "no working condition (caseload, supervision, vacancies) is recorded for 10 or more "
             "people with differing values"
         )
@@ -91,5 +89,5 @@ def stressors(
             alpha,
         )
     except EstimationError as exc:
-        return [], f"the associations could not be estimated: {exc}"
-    return [asdict(a) for a in found], None
+        return (), f"the associations could not be estimated: {exc}"
+    return tuple(StressorAssociation.of_found(a) for a in found), None
