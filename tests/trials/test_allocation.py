@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from django.db import IntegrityError
 
 from hearten.errors import DesignError, StateError
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.audit import verify_chain
 from hearten.trials.lifecycle import discard_trial
-from hearten.trials.models import AllocatedUnit, AuditEvent, Participant
+from hearten.trials.models import AllocatedUnit, Allocation, AuditEvent, Participant
 from tests.conftest import CLOCK, append_only_lifted
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +51,43 @@ def test_it_refuses_to_randomise_twice(trial: Any) -> None:
     with pytest.raises(StateError, match="with seed 1; an allocation is never re-drawn"):
         randomise_trial(trial, 2, now=CLOCK)
     assert AllocatedUnit.objects.filter(allocation__trial=trial).count() == 8
+
+
+def test_losing_the_race_to_another_randomisation_says_so(
+    trial: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hearten.trials.allocation as allocation
+
+    real_draw = allocation.draw
+
+    def draw_after_a_rival(design: Any, snapshot: Any, seed: int) -> Any:
+        # another process randomises between this call's check and its write
+        monkeypatch.setattr(allocation, "draw", real_draw)
+        randomise_trial(trial, 7, now=CLOCK)
+        return real_draw(design, snapshot, seed)
+
+    monkeypatch.setattr(allocation, "draw", draw_after_a_rival)
+    with pytest.raises(StateError, match="was randomised by someone else just now"):
+        randomise_trial(trial, 8, now=CLOCK)
+    assert Allocation.objects.get(trial=trial).seed == 7
+    assert AllocatedUnit.objects.filter(allocation__trial=trial).count() == 8
+
+
+def test_any_other_integrity_error_of_the_write_propagates_as_it_is(
+    trial: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hearten.trials.allocation as allocation
+
+    real_draw = allocation.draw
+
+    def one_unit_drawn_twice(design: Any, snapshot: Any, seed: int) -> Any:
+        drawn, details = real_draw(design, snapshot, seed)
+        return replace(drawn, units=(drawn.units[0],) * len(drawn.units)), details
+
+    monkeypatch.setattr(allocation, "draw", one_unit_drawn_twice)
+    with pytest.raises(IntegrityError):  # the units' own constraint: one row per unit
+        randomise_trial(trial, 3, now=CLOCK)
+    assert not Allocation.objects.filter(trial=trial).exists()
 
 
 def test_the_same_seed_reproduces_the_allocation_in_another_trial(

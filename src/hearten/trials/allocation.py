@@ -259,7 +259,12 @@ def randomise_trial(trial: Trial, seed: int | None = None, *, now: datetime) -> 
     once by the caller (the command reads the present; the demo and the tests give one). It
     is the allocation's ``created_at``, which starts the HR follow-up window and never
     changes afterwards (a database trigger refuses), and the audit event records it
-    (``randomised_at``) for ``hearten audit verify`` to compare."""
+    (``randomised_at``) for ``hearten audit verify`` to compare.
+
+    Raises:
+        StateError: the trial is randomised already, or another process randomised it
+            between this check and the write (the write's conflict then finds its
+            allocation); any other integrity error of the write propagates as it is."""
     if Allocation.objects.filter(trial=trial).exists():
         a = trial.allocation
         raise StateError(
@@ -345,7 +350,10 @@ def randomise_trial(trial: Trial, seed: int | None = None, *, now: datetime) -> 
             from hearten.trials.joiners import allocate_joiners
 
             late = allocate_joiners(trial)
-    except IntegrityError:  # another process randomised between the check and the write
+    except IntegrityError:
+        if not Allocation.objects.filter(trial=trial).exists():
+            raise  # not a race: some other constraint refused the write
+        # another process randomised between the check and the write
         raise StateError(f"trial {trial.slug!r} was randomised by someone else just now") from None
     return summarise(trial, len(late), details)
 
