@@ -4,7 +4,7 @@
 (:class:`hearten.stats.stressors.StressorAssociation`, stored by
 :func:`hearten.analysis.working_conditions.stressors`), read from and written back to the
 stored JSON exactly (:class:`~hearten.analysis.keyed.Keyed`) and made from the statistics'
-own by :meth:`StressorAssociation.of_found`.
+own, whose fields are its stored keys, by :meth:`~hearten.analysis.keyed.Keyed.of`.
 
 This module imports nothing heavy (the report reads stored runs through it).
 """
@@ -12,12 +12,8 @@ This module imports nothing heavy (the report reads stored runs through it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from hearten.analysis.keyed import Keyed
-
-if TYPE_CHECKING:
-    from hearten.stats import stressors
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,20 +39,3 @@ class StressorAssociation(Keyed):
     conf_high: float | None = None
     per_sd: float | None = None
     equivalent_change: float | None = None
-
-    @classmethod
-    def of_found(cls, found: stressors.StressorAssociation) -> StressorAssociation:
-        """The association as a run stores it, every key of the statistics' own."""
-        return cls(
-            stressor=found.stressor,
-            n=found.n,
-            sd=found.sd,
-            per_unit=found.per_unit,
-            std_error=found.std_error,
-            df=found.df,
-            p_value=found.p_value,
-            conf_low=found.conf_low,
-            conf_high=found.conf_high,
-            per_sd=found.per_sd,
-            equivalent_change=found.equivalent_change,
-        )

@@ -90,4 +90,4 @@ def stressors(
         )
     except EstimationError as exc:
         return (), f"the associations could not be estimated: {exc}"
-    return tuple(StressorAssociation.of_found(a) for a in found), None
+    return tuple(StressorAssociation.of(a) for a in found), None
