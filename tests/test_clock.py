@@ -28,9 +28,13 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
     )
     from hearten.interventions.review import review_letter
     from hearten.process.sampling import record
+    from hearten.reports.programme import write_programme_report
+    from hearten.reports.render import write_report
     from hearten.trials.allocation import commit_seed, randomise_trial
     from hearten.trials.erasures import record_erasure, record_purge
+    from hearten.trials.people import open_delivery
     from hearten.trials.privacy import erase_participant, purge_identifiable
+    from hearten.web.accounts import clear_expired_sessions
     from hearten.web.api.limits import take
     from hearten.web.api.tokens import check_token, create_token, revoke_token, state_of
 
@@ -59,6 +63,10 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
         (purge_identifiable, "now"),
         (record_erasure, "now"),
         (record_purge, "now"),
+        (open_delivery, "now"),
+        (write_report, "now"),
+        (write_programme_report, "now"),
+        (clear_expired_sessions, "now"),
     ]
 
 
@@ -104,3 +112,15 @@ def test_a_consent_receipt_is_dated_by_the_answers_or_else_by_the_send_clock(tri
     record_consent(second, True, now=CLOCK)
     recorded = Message.objects.get(invitation=second, kind="consent-receipt-v1")
     assert "on 30 November 2026 at 09:00" in SurveyMail().draft(recorded, later).body
+
+
+@pytest.mark.django_db
+def test_expired_sessions_are_those_past_their_expiry_at_the_clock_given() -> None:
+    from django.contrib.sessions.models import Session
+
+    from hearten.web.accounts import clear_expired_sessions
+
+    for key, expires in (("ended", CLOCK - timedelta(seconds=1)), ("running", CLOCK)):
+        Session.objects.create(session_key=key, session_data="", expire_date=expires)
+    assert clear_expired_sessions(CLOCK) == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["running"]

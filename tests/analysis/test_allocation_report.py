@@ -46,7 +46,7 @@ def test_the_report_says_how_to_check_the_allocation(trial: Any) -> None:
     clusters = run.result["randomisation_balance"]["clusters"]
     assert clusters[0]["variable"] == "People per team"
     assert [arm["n"] for arm in clusters[0]["arms"]] == [4, 4]
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert c.commitment in html
     assert f"hearten audit verify {trial.slug}" in html
     assert "Are the samples in the proportions randomisation implies?" in html

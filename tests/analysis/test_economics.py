@@ -71,7 +71,7 @@ def test_the_report_shows_value_for_money_with_accessible_figures(trial: Any) ->
 
     _costed(trial)
     run_analysis(trial, CLOCK)
-    html = Path(write_report(trial)).read_text()
+    html = Path(write_report(trial, now=CLOCK)).read_text()
     assert "<h2>Value for money</h2>" in html
     assert "Cost per point of SWEMWBS" in html
     assert "One-way sensitivity" in html
@@ -102,7 +102,7 @@ def test_uptake_and_value_for_money_print_one_cost_per_point(trial: Any) -> None
     add_cost(trial, "letters", "letterhead", 200.0, phase="start-up")
     [c] = run_analysis(trial, CLOCK).result["economics"]["per_point"]
     assert c["icer"] is not None  # the letters arm costs more and does more
-    html = Path(write_report(trial)).read_text()
+    html = Path(write_report(trial, now=CLOCK)).read_text()
     uptake = html.split("<h2>Uptake, fidelity and cost</h2>")[1].split("<h2>")[0]
     value = html.split("<h2>Value for money</h2>")[1].split("<h3>")[0]
     shown = f"{c['icer']:,.2f}"

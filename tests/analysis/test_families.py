@@ -83,7 +83,7 @@ def test_a_family_of_outcomes_is_adjusted_as_planned(
         assert family["adjusted"] == pytest.approx(list(expected))
     else:
         assert family["seed"] == 8 or family["enumerated"]
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Secondary outcomes" in html
     assert "Several outcomes tested together" in html
     assert {
@@ -122,7 +122,7 @@ def test_a_mediator_is_reported_as_an_outcome_not_as_causal_mediation(
         _answer(trial, wave, {})
     run = run_analysis(trial, CLOCK)
     assert run.result["secondary"][0]["role"] == "mediator"
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Hypothesised mediators" in html
     assert "does not estimate causal mediation" in html
     assert "<h2>Secondary outcomes</h2>" not in html

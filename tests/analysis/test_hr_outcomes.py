@@ -96,7 +96,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     absence = hr["absence"]["effects"][0]
     assert absence["p_value"] == pytest.approx(test.p_value)
     assert absence["normal_p_value"] == pytest.approx(expected.p_value)
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Sickness absence and leaving" in html
     assert "Rate ratio" in html
     assert f"Negative binomial model (θ = {fit.theta:.2f}, SE {fit.theta_se:.2f})" in html
@@ -134,7 +134,7 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
     bootstrap = wild_score_test(scores, data["cluster"].to_numpy(), 0.0, 1.0, interval=False)
     assert wild["effects"][0]["p_value"] == pytest.approx(bootstrap.p_value)
     assert "p-values and intervals by the wild score bootstrap (all 256 sign flips)" in (
-        write_report(trial).read_text()
+        write_report(trial, now=CLOCK).read_text()
     )
 
 
@@ -178,7 +178,7 @@ def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path:
     )  # fmt: skip
     assert found["supervision sessions (90 days)"]["per_unit"] == pytest.approx(expected.per_unit)
     assert found["team vacancy rate (%)"]["n"] == 40
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "team vacancy rate (%)" in html
 
 
@@ -205,7 +205,7 @@ def test_a_window_that_has_not_run_is_not_analysed(trial: Any) -> None:
     assert hr["not_run"] is True
     assert "absence" not in hr
     assert "leaving" not in hr
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert (
         f"Not analysed yet: the plan&#x27;s 90-day follow-up window runs from randomisation on "
         f"{start:%d %B %Y} to {end:%d %B %Y}: HR outcomes are analysed once it has run "
@@ -300,7 +300,7 @@ def test_a_leaver_read_before_randomisation_is_not_followed_in_the_window(
     leaving = run_analysis(trial, CLOCK).result["hr"]["leaving"]
     assert leaving["not_at_risk"] == 1
     assert leaving["events"] == len(inside)  # only the leavers inside the window
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "1 person not employed on any day of the window" in html
 
 

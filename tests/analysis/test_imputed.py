@@ -50,7 +50,7 @@ def test_imputation_as_the_plans_missing_data_analysis_is_the_reported_effect(tr
     used = _complete(trial)
     complete = _by_hand(used, used["outcome"], {"baseline": used["baseline"]})
     _same(effect["complete_case"], complete)
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "The plan's missing-data analysis: multiple imputation" in html
     assert "Rubin's rules" in html
     assert "complete cases only" in html
@@ -68,7 +68,7 @@ def test_imputation_beside_complete_cases_is_a_sensitivity_analysis(trial: Any) 
     pooled = _pooled_by_hand(trial).effects[0].pooled
     assert mi["effects"][0]["estimate"] == pytest.approx(pooled.estimate, rel=1e-10)
     assert mi["effects"][0]["df"] == pytest.approx(pooled.df, rel=1e-10)
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Sensitivity analysis: multiple imputation" in html
     assert "multiple imputation as a sensitivity analysis" in html
     # The secondary outcome (the same score) is imputed alike, and said so under its table.

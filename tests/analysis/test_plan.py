@@ -176,7 +176,7 @@ def test_a_change_after_unblinding_makes_the_result_exploratory(trial: Any) -> N
         plan["labels"]["added"]["reason"] == "added to the plan after the results were first seen"
     )
     assert [d["after_unblinding"] for d in plan["deviations"]] == [True, True]
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     for text in (
         "Changes to the plan",
         "Adjusting for caseload now.",

@@ -129,7 +129,7 @@ def test_one_sided_tests_use_the_same_t_distribution(trial: Any, alternative: st
     assert effect["alternative"] == alternative
     open_end = "conf_high" if alternative == "greater" else "conf_low"
     assert effect[open_end] is None  # infinite, stored as null
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "one-sided" in html
     assert "∞" in html
 

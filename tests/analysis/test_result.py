@@ -100,7 +100,7 @@ def test_an_older_run_without_the_later_sections_still_reads_and_renders(
     assert typed.effects[0].term == "letters"
     analysed.result = older
     analysed.save(update_fields=["result"])
-    assert write_report(trial).is_file()
+    assert write_report(trial, now=CLOCK).is_file()
 
 
 def test_a_key_this_version_does_not_know_is_kept_in_place(analysed: Any) -> None:

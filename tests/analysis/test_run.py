@@ -87,10 +87,11 @@ def test_flow_counts_follow_each_arm(analysed: Any) -> None:
 
 
 def test_the_report_has_flow_balance_and_effects(analysed: Any, trial: Any) -> None:
-    path = write_report(trial)
+    path = write_report(trial, now=CLOCK)
     assert path == report_path(trial)
     assert path.exists()
     html = path.read_text()
+    assert "Generated 30 November 2026, 09:00 by Hearten" in html  # the clock given (issue 27)
     effect = analysed.result["effects"][0]
     for text in (
         "Participant flow",
@@ -115,14 +116,14 @@ def test_analysis_before_randomisation_is_refused(trial: Any) -> None:
 def test_a_report_needs_an_analysis(trial: Any) -> None:
     randomise_trial(trial, 1, now=CLOCK)
     with pytest.raises(StateError, match="has not been analysed"):
-        write_report(trial)
+        write_report(trial, now=CLOCK)
 
 
 def test_the_report_gives_hedges_g_with_the_cluster_adjustment(analysed: Any, trial: Any) -> None:
     g = analysed.result["effects"][0]["hedges_g"]
     assert g["conf_low"] < g["g"] < g["conf_high"]
     assert 0.0 <= g["icc"] < 1.0
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert f"{g['g']:.2f} ({g['conf_low']:.2f} to {g['conf_high']:.2f})" in html
     assert "What Works Clearinghouse" in html
 
@@ -150,7 +151,7 @@ def test_the_reports_g_interval_excludes_zero_exactly_when_the_primary_interval_
     primary_excludes = e["conf_low"] > 0 or e["conf_high"] < 0
     assert (g["conf_low"] > 0 or g["conf_high"] < 0) == primary_excludes
     assert primary_excludes == (e["p_value"] < 0.05)
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert f"{g['g']:.2f} ({g['conf_low']:.2f} to {g['conf_high']:.2f})" in html
 
 
@@ -169,7 +170,7 @@ def test_a_plan_can_ask_for_resampling_inference(trial: Any, method: str) -> Non
     r = run.result["effects"][0]["resampling"]
     assert r["method"] == method
     assert r["enumerated"]  # 8 teams: 2^8 sign vectors, or C(4,2)² = 36 assignments
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     name = "wild cluster bootstrap" if method == "wild" else "randomisation inference"
     assert name in html
     if method == "wild":
@@ -189,7 +190,7 @@ def test_each_site_gets_its_own_estimate_and_the_report_a_forest_plot(
     assert [e["site"] for e in sites["effects"]] == ["Dudley", "Shropshire"]
     assert sum(sites["weights"]) == pytest.approx(1.0)
     assert sites["pooled"]["k"] == 2
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Effects by site" in html
     assert html.count("<svg") >= 2  # the effect plot and the forest plot
 
@@ -198,7 +199,7 @@ def test_working_conditions_are_reported_beside_the_effect(analysed: Any, trial:
     (caseload,) = analysed.result["stressors"]
     assert caseload["stressor"] == "caseload"
     assert caseload["n"] == 40
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Working conditions and wellbeing" in html
     assert "associations, not effects" in html
 
@@ -221,7 +222,7 @@ def test_a_working_conditions_section_that_cannot_be_shown_says_why(trial: Any) 
         "people with differing values"
     )
     assert result["stressors_note"] == note
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Working conditions and wellbeing" in html
     assert f"Not shown: {note}." in html
 
@@ -231,7 +232,7 @@ def test_attrition_and_lee_bounds_are_reported(analysed: Any, trial: Any) -> Non
     assert sum(row[1] for row in a["by_arm"]) == 40
     assert sum(row[2] for row in a["by_arm"]) == 8  # every fifth follow-up answer skipped
     assert a["lee"]["lower"] <= a["lee"]["upper"]
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Who did not answer the follow-up" in html
     assert "Lee bounds, tightened by site" in html
 
@@ -253,7 +254,7 @@ def test_planned_moderators_are_adjusted_and_reported(trial: Any) -> None:
         ("site", "Shropshire"),
     ]
     assert all(m["pre_registered"] and m["adjusted_p"] >= m["p_value"] for m in mods)
-    assert "Does the effect differ between groups?" in write_report(trial).read_text()
+    assert "Does the effect differ between groups?" in write_report(trial, now=CLOCK).read_text()
 
 
 def test_the_report_gives_the_observed_icc_and_the_mdes_at_analysis(
@@ -271,7 +272,7 @@ def test_the_report_gives_the_observed_icc_and_the_mdes_at_analysis(
     assert observed["conf_low"] <= observed["icc"] <= observed["conf_high"]
     assert observed["teams"] == analysed.result["model"]["n_clusters"]
     assert observed["mdes"]["letters"] > 0
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Observed clustering</strong> (CONSORT item 17a)" in html
     assert f"is {observed['icc']:.3f} (95% CI {observed['conf_low']:.3f} to" in html
     assert f"is {observed['mdes']['letters']:.2f} SD" in html
@@ -323,6 +324,6 @@ def test_the_report_gives_the_multilevel_sensitivity_estimate(
     (effect,) = analysed.result["multilevel"]["effects"]
     assert effect["estimate"] == pytest.approx(fit.coef[1])
     assert effect["df"] == pytest.approx(fit.df[1])
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Sensitivity: multilevel model</strong>" in html
     assert f" {effect['estimate']:.3f} (95% CI {effect['conf_low']:.3f} to" in html

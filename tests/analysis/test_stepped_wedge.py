@@ -179,7 +179,9 @@ def test_stratified_sequences_are_tested_exactly_over_every_allocation_within_si
     assert r["randomisation"]["exact"] is True
     assert r["randomisation"]["allocations"] == 576
     assert r["randomisation"]["p_value"] < 0.05
-    assert "every one of the 576 possible allocations" in write_report(stepped).read_text()
+    assert (
+        "every one of the 576 possible allocations" in write_report(stepped, now=CLOCK).read_text()
+    )
 
 
 def test_unstratified_sequences_are_tested_exactly_over_every_allocation(
@@ -201,7 +203,7 @@ def test_unstratified_sequences_are_tested_exactly_over_every_allocation(
     assert r["randomisation"]["exact"] is True
     assert r["randomisation"]["allocations"] == 2520
     assert r["randomisation"]["p_value"] == pytest.approx(expected.p_value)
-    assert "every one of the 2520 possible allocations" in write_report(t).read_text()
+    assert "every one of the 2520 possible allocations" in write_report(t, now=CLOCK).read_text()
 
 
 def test_the_flow_counts_each_sequence_in_each_period(stepped: Any) -> None:
@@ -248,7 +250,7 @@ def test_the_report_shows_the_schedule_the_flow_and_the_three_analyses(stepped: 
 
     run = run_analysis(stepped, CLOCK)
     e = run.result["effects"][0]
-    html = write_report(stepped).read_text()
+    html = write_report(stepped, now=CLOCK).read_text()
     for text in (
         "stepped-wedge cluster randomised trial",
         "Who started when",
@@ -270,7 +272,7 @@ def test_the_report_shows_the_schedule_the_flow_and_the_three_analyses(stepped: 
     assert e["p_value"] < 0.001
     assert "p &lt; 0.001;" in html
     assert "p = &lt;" not in html
-    assert write_report(stepped).with_suffix(".pdf").exists()
+    assert write_report(stepped, now=CLOCK).with_suffix(".pdf").exists()
 
 
 def test_the_analyse_command_prints_all_three(hearten: Callable[..., Any], stepped: Any) -> None:
@@ -306,7 +308,7 @@ def test_the_plan_may_ask_for_team_by_period_effects_and_exposure_time(
     assert stored["average"]["estimate"] == pytest.approx(by_time.average.estimate, rel=1e-10)
     first = data[data["sequence"] == 1]
     assert first.groupby("period")["exposure"].first().tolist() == [0, 1, 2, 3, 4]
-    html = write_report(t).read_text()
+    html = write_report(t, now=CLOCK).read_text()
     for text in ("team-by-period", "The effect by time since the change", "Exposure 4"):
         assert text in html, text
 
@@ -414,7 +416,7 @@ def test_absence_and_leaving_by_period_from_hr_records(
     )  # fmt: skip
     assert hr["leaving"]["ratio"]["rate_ratio"] == pytest.approx(leaving.effects[0].rate_ratio)
     assert hr["leaving"]["family"] == "poisson"
-    html = write_report(t).read_text()
+    html = write_report(t, now=CLOCK).read_text()
     for text in ("Sickness absence and leaving by period", "rate ratio", "hazard ratio"):
         assert text in html, text
 
@@ -441,6 +443,6 @@ def test_absence_and_leaving_wait_for_the_roll_out_to_run(
         "the roll-out's periods run from 02 June 2025 to 29 March 2026: absence and leaving "
         "by period are analysed once they have run (from 30 March 2026)"
     )
-    html = write_report(t).read_text()
+    html = write_report(t, now=CLOCK).read_text()
     assert "Not analysed yet: the roll-out&#x27;s periods run from 02 June 2025" in html
     assert "rate ratio" not in html

@@ -187,13 +187,13 @@ def test_the_report_methods_carry_the_caution_only_when_it_applies(
     t = make_trial(write_roster, design_text(options='sampling = "closed-cohort"\n'))
     answer_every_period(t, effect=1)
     run_analysis(t, CLOCK)
-    html = write_report(t).read_text()
+    html = write_report(t, now=CLOCK).read_text()
     assert "A caution on the planned model." in html
     assert "a closed cohort (the same people every period)" in html
     plain = make_trial(write_roster, design_text().replace("caseload-sw", "caseload-sw2"))
     answer_every_period(plain, effect=1)
     run_analysis(plain, CLOCK)
-    assert "A caution on the planned model." not in write_report(plain).read_text()
+    assert "A caution on the planned model." not in write_report(plain, now=CLOCK).read_text()
 
 
 @pytest.mark.django_db

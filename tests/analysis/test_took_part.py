@@ -49,7 +49,7 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
     people = Participant.objects.filter(trial=trial).select_related("team")
     teams = sorted({p.team.code for p in people if arms[p.id] == "letters"})
     add_role(trial, "manager", "letter-writer", teams, PASSWORD)
-    open_delivery(trial)
+    open_delivery(trial, now=CLOCK)
     writer = get_user_model().objects.get(username="manager")
     places = ["Thursday", "the bank holiday", "the inspection", "the review meeting", "Monday"]
     for n, who in enumerate(recipients_for(writer, trial)[:15]):
@@ -85,7 +85,7 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
     assert cace["effects"][0]["std_error"] == pytest.approx(expected.std_error)
     costs = {c["arm"]: c for c in run.result["uptake"]["costs"]}
     assert costs["letters"]["total"] == 30.0
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Effect on those who took part" in html
     assert "letter-delivered" in html
     assert "Uptake, fidelity and cost" in html

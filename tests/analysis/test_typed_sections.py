@@ -161,7 +161,7 @@ def test_a_run_stored_without_the_later_economics_keys_reads_and_renders(trial: 
     assert json.dumps(typed.to_json()["uptake"]) == json.dumps(older["uptake"])
     run.result = older
     run.save(update_fields=["result"])
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Cost per point of" in html
     assert "One-way sensitivity" in html  # the caption, with no rows to show
 

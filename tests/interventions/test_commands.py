@@ -45,7 +45,7 @@ def test_letters_from_plan_to_post(
                   "--title", "D")  # fmt: skip
     assert bad.code == 2
     assert "control arm" in bad.err
-    open_delivery(delivering)
+    open_delivery(delivering, now=CLOCK)
     writer = get_user_model().objects.get(username="manager")
     for n, who in enumerate(recipients_for(writer, delivering)[:2]):
         lines = [
@@ -156,7 +156,7 @@ def test_the_uptake_page_waits_for_delivery_and_hides_small_counts(
         "once the evaluator opens delivery"
         in client.get(f"/trials/{delivering.slug}/uptake/").content.decode()
     )
-    open_delivery(delivering)
+    open_delivery(delivering, now=CLOCK)
     writer = get_user_model().objects.get(username="manager")
     who = recipients_for(writer, delivering)[0].participant
     write_letter(writer, delivering, who.pseudonym, LINES.format(who="Ahmed"))

@@ -31,7 +31,7 @@ def delivering(trial: Any) -> Any:
     add_role(trial, "coord", "coordinator", [], PASSWORD)
     add_role(trial, "manager", "letter-writer", [trial.treated[0].team.code], PASSWORD)
     IdentityKey.objects.filter(participant=trial.treated[0]).update(name="Jo Bloggs")
-    open_delivery(trial)
+    open_delivery(trial, now=CLOCK)
     return trial
 
 

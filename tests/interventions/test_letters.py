@@ -61,13 +61,13 @@ def _writer() -> Any:
 
 def test_a_writer_sees_only_their_letters_arm_staff_once_delivery_opens(ready: Any) -> None:
     assert recipients_for(_writer(), ready) == []
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     teams = {r.participant.team.code for r in recipients_for(_writer(), ready)}
     assert teams == {ready.letters_team}
 
 
 def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path) -> None:
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     people = recipients_for(_writer(), ready)
     first, second = people[0].participant, people[1].participant
     draft = write_letter(_writer(), ready, first.pseudonym, "Thanks for your hard work.")
@@ -101,7 +101,7 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
 
 
 def test_no_letter_for_control_or_for_someone_elses_staff(ready: Any) -> None:
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     arms = arms_by_participant(ready)
     control = next(p for p in Participant.objects.filter(trial=ready) if arms[p.id] == "control")
     with pytest.raises(DataError, match="not one of your staff who are to receive a letter"):
@@ -109,7 +109,7 @@ def test_no_letter_for_control_or_for_someone_elses_staff(ready: Any) -> None:
 
 
 def test_a_withdrawal_stops_an_unsent_letter(ready: Any, tmp_path: Path) -> None:
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     person = recipients_for(_writer(), ready)[0].participant
     letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
     withdraw(ready, person.pseudonym, now=NOW)
@@ -131,7 +131,7 @@ def test_plans_are_checked(trial: Any) -> None:
 
 
 def test_the_writers_page(client: Client, ready: Any) -> None:
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     sign_in(client, "manager", PASSWORD)
     page = client.get(f"/trials/{ready.slug}/letters/").content.decode()
     assert "Sam Patel" in page
@@ -150,7 +150,7 @@ def test_the_writers_page(client: Client, ready: Any) -> None:
 def test_letters_can_be_emailed_as_pdfs(ready: Any, smtp: Inbox) -> None:
     from hearten.interventions.letters import email_letters
 
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     person = recipients_for(_writer(), ready)[0].participant
     letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
     assert email_letters(ready, NOW) == 0  # not sent by its writer yet
@@ -174,7 +174,7 @@ def test_a_letter_naming_a_family_is_refused_with_the_reason_and_not_saved(ready
     from hearten.interventions.letters import UnsafeLetter
     from hearten.trials.models import AuditEvent
 
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     person = recipients_for(_writer(), ready)[0].participant
     unsafe = (
         "When you stayed late to support the Hughes children before the family-court "
@@ -191,7 +191,7 @@ def test_a_letter_naming_a_family_is_refused_with_the_reason_and_not_saved(ready
 def test_the_writers_page_shows_the_rules_first_and_why_a_letter_is_refused(
     client: Client, ready: Any
 ) -> None:
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     sign_in(client, "manager", PASSWORD)
     person = recipients_for(_writer(), ready)[0].participant
     url = f"/trials/{ready.slug}/letters/{person.pseudonym}/"
@@ -215,7 +215,7 @@ def test_a_letter_longer_than_the_limit_is_refused_everywhere(client: Client, re
 
     from hearten.interventions.personalisation import MAX_CHARACTERS
 
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     person = recipients_for(_writer(), ready)[0].participant
     long = (LINES.format(who="Ahmed") + " ") * 2000  # about 270 KB, as in the review
     with pytest.raises(DataError, match=f"shorten it to {MAX_CHARACTERS:,} or fewer"):
@@ -232,7 +232,7 @@ def test_a_letter_longer_than_the_limit_is_refused_everywhere(client: Client, re
 def test_a_letter_is_sent_by_its_writer_and_can_be_withdrawn_until_it_is_posted(
     ready: Any, tmp_path: Path
 ) -> None:
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     person = recipients_for(_writer(), ready)[0].participant
     write_letter(_writer(), ready, person.pseudonym, "Well done.")
     with pytest.raises(StateError, match="only a letter that passes every check"):
@@ -256,7 +256,7 @@ def test_a_letter_is_sent_by_its_writer_and_can_be_withdrawn_until_it_is_posted(
 
 def test_the_writer_previews_sends_and_withdraws_on_the_page(client: Client, ready: Any) -> None:
     set_plan(ready, "letters", "Jane Smith", "Director", deadline=date(2026, 12, 18))
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     sign_in(client, "manager", PASSWORD)
     people = recipients_for(_writer(), ready)
     person = people[0].participant
@@ -292,7 +292,7 @@ def test_the_writers_preview_has_no_home_address_but_the_printed_letter_does(
     letter without it."""
     from tests.interventions.test_pdf import _text
 
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     sign_in(client, "manager", PASSWORD)
     person = recipients_for(_writer(), ready)[0].participant
     url = f"/trials/{ready.slug}/letters/{person.pseudonym}/"
@@ -313,7 +313,7 @@ def test_the_writers_preview_has_no_home_address_but_the_printed_letter_does(
 def test_the_greeting_uses_the_preferred_name_and_the_team_name(ready: Any) -> None:
     from hearten.trials.models import Team
 
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     person = recipients_for(_writer(), ready)[0].participant
     IdentityKey.objects.filter(participant=person).update(name="Jack Smith", preferred_name="JJ")
     Team.objects.filter(pk=person.team_id).update(name="Brierley Hill Children's Team")

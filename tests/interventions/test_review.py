@@ -39,7 +39,7 @@ def test_the_same_seed_draws_the_same_letters_whatever_order_they_come_in() -> N
 @pytest.fixture
 def written(ready: Any) -> Any:
     """Two writers: the manager with four ready letters, another with one."""
-    open_delivery(ready)
+    open_delivery(ready, now=CLOCK)
     people = [
         r.participant
         for r in recipients_for(get_user_model().objects.get(username="manager"), ready)

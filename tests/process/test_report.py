@@ -60,7 +60,7 @@ def test_the_report_sets_themes_beside_the_effects_within_the_rules(
     analysed_with_interviews: Any,
 ) -> None:
     trial = analysed_with_interviews
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "Process evaluation: what people said" in html
     assert "These transcripts are synthetic" in html
     interviewed = Transcript.objects.filter(trial=trial).count()
@@ -83,11 +83,11 @@ def test_a_small_arm_is_not_shown_and_gives_no_quote(analysed_with_interviews: A
     Transcript.objects.filter(trial=trial, participant_id__in=control).delete()
     kept = Transcript.objects.filter(trial=trial, participant__isnull=False)
     assert all(arms[t.participant_id] == "letters" for t in kept)
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "“I felt valued.”" in html  # one column, nothing to subtract from
     one_control = Participant.objects.get(id=control[0])
     upload(trial, "INT-C", "Respondent: No time for it.\n", interviewee=one_control.pseudonym)
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert "not shown" in html
     assert "“I felt valued.”" not in html
     assert "“No time for it.”" not in html

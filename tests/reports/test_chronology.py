@@ -105,7 +105,7 @@ def test_the_written_report_never_says_before_when_the_record_says_after(trial: 
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, skip_every=5)
     run_analysis(trial, timezone.now())
-    html = " ".join(write_report(trial).read_text().split())
+    html = " ".join(write_report(trial, now=CLOCK).read_text().split())
     assert "before randomisation" not in html
     assert "so the commitment does not show that the seed was fixed before the draw" in html
     assert f"locked on {drawn:%Y-%m-%d}, after randomisation (on {drawn:%Y-%m-%d})" in html

@@ -32,7 +32,7 @@ def _pages(path: Path) -> list[tuple[str, Any]]:
 def test_the_pdf_report_has_the_same_sections_and_numbers(trial: Any) -> None:
     _ready(trial)
     run = run_analysis(trial, CLOCK)
-    html = write_report(trial)
+    html = write_report(trial, now=CLOCK)
     pages = _pages(html.with_suffix(".pdf"))
     assert len(pages) >= 3
     for _, pixels in pages:

@@ -68,13 +68,14 @@ def test_the_programme_report_pools_the_trials_standardised_effects(
     for t in (trial, other):
         _ready(t)
         run_analysis(t, CLOCK)
-    path = write_programme_report("Test programme", [trial.slug, other.slug])
+    path = write_programme_report("Test programme", [trial.slug, other.slug], now=CLOCK)
     gs = [t.analysis_runs.first().result["effects"][0]["hedges_g"] for t in (trial, other)]
     pooled = meta_analyse([g["g"] for g in gs], [g["std_error"] for g in gs])
     # As the template prints it: Django's floatformat writes an estimate that rounds to zero
     # as 0.000 where Python's format would write -0.000 (the random data can pool near zero).
     shown = floatformat(pooled.estimate, 3)
     html = path.read_text()
+    assert "Generated 30 November 2026, 09:00 by Hearten" in html  # the clock given (issue 27)
     assert "The trials, pooled" in html
     assert shown in html
     assert "<svg" in html
@@ -86,9 +87,9 @@ def test_the_programme_report_pools_the_trials_standardised_effects(
 
 def test_a_programme_needs_two_different_trials(trial: Any) -> None:
     with pytest.raises(DataError, match="two or more"):
-        write_programme_report("P", [trial.slug])
+        write_programme_report("P", [trial.slug], now=CLOCK)
     with pytest.raises(DataError, match="named twice"):
-        write_programme_report("P", [trial.slug, trial.slug])
+        write_programme_report("P", [trial.slug, trial.slug], now=CLOCK)
 
 
 def test_the_programme_report_compares_each_interventions_cost_per_sd(
@@ -101,7 +102,7 @@ def test_the_programme_report_compares_each_interventions_cost_per_sd(
         _ready(t)
         add_cost(t, "letters", "letters", each, per="participant")
         run_analysis(t, CLOCK)
-    path = write_programme_report("Test programme", [trial.slug, other.slug])
+    path = write_programme_report("Test programme", [trial.slug, other.slug], now=CLOCK)
     html = path.read_text()
     assert "Value for money across the programme" in html
     for t, each in ((trial, 10.0), (other, 30.0)):

@@ -121,7 +121,7 @@ def test_the_harms_section_counts_the_log_by_arm(trial: Any) -> None:
         now=NOW,
     )
     assert "no participant named: 1 concern (0 serious, 0 people)" in standards_markdown(trial)
-    html = write_report(trial).read_text(encoding="utf-8")
+    html = write_report(trial, now=CLOCK).read_text(encoding="utf-8")
     assert "Harms and concerns" in html
     assert "concern raised by a participant" in html
 

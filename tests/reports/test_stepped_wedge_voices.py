@@ -123,7 +123,7 @@ def test_the_report_says_what_teams_before_the_change_said_with_small_counts_hid
         ("p4", "In the last three months, has ")
     ].answered == 0
     run_analysis(t, CLOCK)
-    html = write_report(t).read_text()
+    html = write_report(t, now=CLOCK).read_text()
     assert "What deliverers said, and teams before the change" in html
     assert "only of people whose team was then in the condition Caseloads as usual" in html
     assert "not shown" in html  # the few "Yes" answers, and one more so they cannot be derived

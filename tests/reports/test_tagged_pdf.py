@@ -128,7 +128,7 @@ def test_the_trial_report_and_its_figures_are_tagged(trial: Any) -> None:
 
     _ready(trial)
     run_analysis(trial, CLOCK)
-    pdf = Path(write_report(trial)).with_suffix(".pdf").read_bytes()
+    pdf = Path(write_report(trial, now=CLOCK)).with_suffix(".pdf").read_bytes()
     s = structure(pdf)
     assert s["marked"]
     assert s["ua"] == "1"

@@ -41,7 +41,7 @@ def test_a_run_stored_before_the_later_sections_renders_every_report(trial: Any)
     assert typed.secondary == ()
     assert typed.plan is None
 
-    html = write_report(trial).read_text()
+    html = write_report(trial, now=CLOCK).read_text()
     assert f"{effect['estimate']:.3f}" in html
     assert sites  # stored by this run, so leaving it out below is the old shape's doing
     assert "Effects by site" not in html

@@ -115,7 +115,7 @@ def test_the_reviews_coordinator_page_gives_no_hidden_team_away(
 ) -> None:
     trial = _review_trial(design_file, write_roster, 1, REVIEW)
     add_role(trial, "northcoord", "coordinator", [], PASSWORD, ["North"])
-    open_delivery(trial)
+    open_delivery(trial, now=CLOCK)
     sign_in(client, "northcoord", PASSWORD)
     page = client.get(f"/trials/{trial.slug}/responses/").content.decode()
     rows = dict(re.findall(r'<th scope="row"[^>]*>([^<]+)</th>\s*(.*?)</tr>', page, re.S))

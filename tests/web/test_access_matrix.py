@@ -78,7 +78,7 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
     users = get_user_model()
     _ready(trial)
     run_analysis(trial, CLOCK)
-    write_report(trial)
+    write_report(trial, now=CLOCK)
     other = _second(trial, write_roster)
     arms = arms_by_participant(trial)
     people = Participant.objects.filter(trial=trial).select_related("team", "site").order_by("id")
@@ -95,7 +95,7 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
     from hearten.interventions.letters import set_plan
 
     set_plan(trial, "letters", "A. Director", "Director")
-    open_delivery(trial)
+    open_delivery(trial, now=CLOCK)
     from hearten.process.transcripts import upload
 
     for t in (trial, other):

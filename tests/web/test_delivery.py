@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -49,7 +49,7 @@ def test_a_letter_writer_sees_only_their_own_staff_who_get_a_letter(
     assert closed.status_code == 200
     assert b"Delivery has not opened yet" in closed.content
     assert b"P-" not in closed.content
-    open_delivery(randomised)
+    open_delivery(randomised, now=CLOCK)
     page = client.get(f"/trials/{randomised.slug}/delivery/").content.decode()
     recipients = Participant.objects.filter(trial=randomised, team__code=mine)
     for p in recipients:
@@ -62,7 +62,7 @@ def test_a_letter_writer_sees_only_their_own_staff_who_get_a_letter(
 
 def test_a_coordinator_sees_the_intervention_arm_only(client: Client, randomised: Any) -> None:
     add_role(randomised, "coord", "coordinator", [], PASSWORD)
-    open_delivery(randomised)
+    open_delivery(randomised, now=CLOCK)
     _login(client, "coord")
     page = client.get(f"/trials/{randomised.slug}/delivery/").content.decode()
     arms = arms_by_participant(randomised)
@@ -73,7 +73,7 @@ def test_a_coordinator_sees_the_intervention_arm_only(client: Client, randomised
 
 def test_withdrawn_staff_leave_every_delivery_list(client: Client, randomised: Any) -> None:
     add_role(randomised, "coord", "coordinator", [], PASSWORD)
-    open_delivery(randomised)
+    open_delivery(randomised, now=CLOCK)
     arms = arms_by_participant(randomised)
     leaver = next(
         p for p in Participant.objects.filter(trial=randomised) if arms[p.id] == "letters"
@@ -99,11 +99,13 @@ def test_delivery_roles_and_opening_are_checked(randomised: Any, trial: Any) -> 
         add_role(randomised, "m", "letter-writer", ["XX"], PASSWORD)
     with pytest.raises(DataError, match="unknown role"):
         add_role(randomised, "m", "boss", [], PASSWORD)
-    open_delivery(randomised)
-    with pytest.raises(StateError, match="opened on"):
-        open_delivery(randomised)
+    open_delivery(randomised, now=CLOCK)
+    randomised.refresh_from_db()
+    assert randomised.delivery_opened_at == CLOCK  # the clock given (issue 27)
+    with pytest.raises(StateError, match="opened on 2026-11-30 already"):
+        open_delivery(randomised, now=CLOCK + timedelta(days=1))
 
 
 def test_delivery_cannot_open_before_randomisation(trial: Any) -> None:
     with pytest.raises(StateError, match="not randomised"):
-        open_delivery(trial)
+        open_delivery(trial, now=CLOCK)

@@ -45,7 +45,7 @@ def test_a_coordinator_sees_rates_but_not_arms_until_delivery_opens(
     assert "13 of 40 people have answered (32%)" in page
     assert "Dudley" in page
     assert "By arm" not in page
-    open_delivery(answered)
+    open_delivery(answered, now=CLOCK)
     assert "By arm" in client.get(f"/trials/{answered.slug}/responses/").content.decode()
 
 

@@ -106,7 +106,7 @@ def test_only_the_stored_report_may_use_its_inline_stylesheet(
 
     _ready(trial)
     run_analysis(trial, CLOCK)
-    write_report(trial)
+    write_report(trial, now=CLOCK)
     sign_in(client, "eve", PASSWORD)
     page = client.get(f"/trials/{trial.slug}/report/")
     assert page.status_code == 200
@@ -175,7 +175,7 @@ def test_delivery_staff_sign_in_with_a_password_alone(client: Client, trial: Any
     randomise_trial(trial, 3, now=CLOCK)
     get_user_model().objects.create_user("coord", password=PASSWORD)
     add_role(trial, "coord", "coordinator", [])
-    open_delivery(trial)
+    open_delivery(trial, now=CLOCK)
     client.post("/sign-in/", {"username": "coord", "password": PASSWORD})
     assert client.get(f"/trials/{trial.slug}/delivery/").status_code == 200
 

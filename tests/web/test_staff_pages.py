@@ -61,7 +61,7 @@ def test_the_evaluator_downloads_the_report_as_pdf(
     assert client.get(f"/trials/{trial.slug}/report.pdf").status_code == 404  # none yet
     _ready(trial)
     run_analysis(trial, CLOCK)
-    write_report(trial)
+    write_report(trial, now=CLOCK)
     assert b"Download it as PDF" in client.get(f"/trials/{trial.slug}/").content
     page = client.get(f"/trials/{trial.slug}/report.pdf")
     assert page.status_code == 200
@@ -79,7 +79,7 @@ def test_the_report_opens_inside_the_staff_layout(
 
     _ready(trial)
     run_analysis(trial, CLOCK)
-    write_report(trial)
+    write_report(trial, now=CLOCK)
     sign_in(client, "eve", "a long passphrase 1")
     page = client.get(f"/trials/{trial.slug}/report/").content.decode()
     assert "Back to the trial" in page
@@ -102,7 +102,7 @@ def test_a_programme_report_is_read_by_evaluators_of_every_trial_it_pools(
     for t in (trial, other):
         _ready(t)
         run_analysis(t, CLOCK)
-    write_programme_report("Council programme", [trial.slug, other.slug])
+    write_programme_report("Council programme", [trial.slug, other.slug], now=CLOCK)
     sign_in(client, "eve", "a long passphrase 1")
     assert b"Council programme" not in client.get("/trials/").content  # not of the second
     assert client.get("/programmes/council-programme/").status_code == 404

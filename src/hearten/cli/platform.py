@@ -265,10 +265,12 @@ def add_role(
 def open_delivery(trial: TrialArg) -> None:
     """Let coordinators and letter writers see who receives what (after the baseline)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.trials.lifecycle import get_trial
     from hearten.trials.people import open_delivery as open_it
 
-    open_it(get_trial(trial))
+    open_it(get_trial(trial), now=timezone.now())  # the command is the edge
     out.print(f"Delivery is open for {trial}: delivery staff now see what they need.")
 
 

@@ -177,7 +177,7 @@ def worker(
         expired = sweep_uploads()
         if expired:
             out.print(f"{expired} uploaded file(s) held past 30 minutes deleted.")
-        ended = clear_expired_sessions()
+        ended = clear_expired_sessions(timezone.now())
         if ended:
             out.print(f"{ended} expired sign-in session(s) deleted.")
         pruned = prune_sign_ins(timezone.now())

@@ -152,10 +152,12 @@ def _stepped_wedge_lines(r: SteppedResult, run_id: int) -> None:
 def report(trial: TrialArg) -> None:
     """Write the trial's HTML report from its latest analysis."""
     require_database()
+    from django.utils import timezone
+
     from hearten.reports.render import write_report
     from hearten.trials.lifecycle import get_trial
 
-    path = write_report(get_trial(trial))
+    path = write_report(get_trial(trial), now=timezone.now())  # the command is the edge
     out.print(f"Report written to {path} and {path.with_suffix('.pdf')}")
 
 
@@ -178,9 +180,11 @@ def programme_report(
 ) -> None:
     """Pool the latest analyses of a programme's trials and sites (HTML and PDF)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.reports.programme import write_programme_report
 
-    path = write_programme_report(name, trials, alpha)
+    path = write_programme_report(name, trials, alpha, now=timezone.now())  # the edge
     out.print(f"Programme report written to {path} and {path.with_suffix('.pdf')}")
 
 

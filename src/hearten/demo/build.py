@@ -165,7 +165,7 @@ def build_demo(seed: int = 2019, console: Console | None = None, force: bool = F
     )
     add_evaluator(Trial.objects.get(slug="demo-caseload"), DEMO_USER)
     with steps.step("programme", "pooled report written"):
-        programme = write_programme_report(PROGRAMME, list(LABELS), alpha=0.05)
+        programme = write_programme_report(PROGRAMME, list(LABELS), alpha=0.05, now=timezone.now())
     return DemoResult(
         report,
         goals_report,

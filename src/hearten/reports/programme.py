@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.text import slugify
 
 import hearten
@@ -231,9 +231,11 @@ def programme_folder(name: str) -> Path:
     return Path(settings.HEARTEN.reports_dir) / f"programme-{slugify(name)}"
 
 
-def write_programme_report(name: str, slugs: list[str], alpha: float = 0.05) -> Path:
+def write_programme_report(
+    name: str, slugs: list[str], alpha: float = 0.05, *, now: datetime
+) -> Path:
     """Pool ``slugs``' latest analyses; write ``report.html`` and ``report.pdf``; return the
-    HTML's path."""
+    HTML's path. ``now``: the caller's clock, printed as the time the report was generated."""
     if len(set(slugs)) != len(slugs):
         raise DataError("a trial is named twice: name each trial of the programme once")
     if len(slugs) < 2:
@@ -258,7 +260,7 @@ def write_programme_report(name: str, slugs: list[str], alpha: float = 0.05) -> 
         "site_pool": site_pool,
         "level": level,
         "version": hearten.__version__,
-        "generated_at": timezone.now(),
+        "generated_at": now,
         "trial_figure": _figure(trials, pooled, f"Effect in SD (Hedges' g, {level}% interval)"),
         "value": _value_for_money(slugs),
         "site_figure": _figure(sites, site_pool, "Site effect in SD of its trial's control arm")

@@ -11,12 +11,12 @@ and writes the HTML, the PDF and the audit record. Every section reads the run's
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 import hearten
 from hearten.analysis.allocation_record import recorded
@@ -63,7 +63,7 @@ def _harms(trial: Trial, labels: dict[str, str]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any]:
+def _context(trial: Trial, run: AnalysisRun, pdf: bool = False, *, now: datetime) -> dict[str, Any]:
     """The parallel trial's report context from its ``run`` (the template reads ``r``, the
     typed result, by attribute as it read the stored JSON by key)."""
     r = read_result(run)
@@ -208,7 +208,7 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
         ],
         "flow": [{**f.to_json(), "label": labels[f.arm]} for f in r.flow],
         "arm_labels": [labels[f.arm] for f in r.flow],
-        "generated_at": timezone.now(),
+        "generated_at": now,
         "version": hearten.__version__,
         "level": round(100 * (1 - r.model.alpha)),
         **process_section(trial, r, labels),
@@ -216,8 +216,9 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False) -> dict[str, Any
     }
 
 
-def _context_of(trial: Trial) -> tuple[dict[str, Any], str]:
-    """The report's context and template: a stepped-wedge trial has its own."""
+def _context_of(trial: Trial, *, now: datetime) -> tuple[dict[str, Any], str]:
+    """The report's context and template (a stepped-wedge trial has its own), generated at
+    ``now``."""
     run = latest_run(trial)
     if is_stepped_wedge(run):
         from hearten.reports.stepped_wedge import stepped_wedge_context
@@ -227,16 +228,18 @@ def _context_of(trial: Trial) -> tuple[dict[str, Any], str]:
         # the stored design's correlation against the planned model's random effects
         warning = model_warning(design_of(trial).stepped_wedge, trial.unit)
         context = {**stepped_wedge_context(read_stepped(run)), "trial": trial, "run": run,
-                   "generated_at": timezone.now(), "version": hearten.__version__,
+                   "generated_at": now, "version": hearten.__version__,
                    "voices": deliverer_voices(trial), "model_warning": warning}  # fmt: skip
         return context, "reports/stepped_wedge.html"
-    return _context(trial, run), "reports/report.html"
+    return _context(trial, run, now=now), "reports/report.html"
 
 
-def write_report(trial: Trial) -> Path:
+def write_report(trial: Trial, *, now: datetime) -> Path:
     """Render the report as HTML at ``report_path(trial)`` and as PDF beside it (same
-    template, same numbers); return the HTML's path."""
-    context, template = _context_of(trial)
+    template, same numbers); return the HTML's path. ``now``: the caller's clock (the command
+    or the demo reads it once; a test gives a fixed one), printed as the time the report was
+    generated, so a report made under a fixed clock is the same every time."""
+    context, template = _context_of(trial, now=now)
     html = render_to_string(template, context)
     path = report_path(trial)
     write_atomic(path, html)  # readers never see a half-written report

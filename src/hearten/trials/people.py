@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Literal
 
 from django.db import transaction
-from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, StateError, one_of
 from hearten.trials import audit
@@ -98,13 +97,14 @@ def add_role(
     return granted
 
 
-def open_delivery(trial: Trial) -> None:
-    """Let coordinators and letter writers see what delivery needs (after randomisation)."""
+def open_delivery(trial: Trial, *, now: datetime) -> None:
+    """Let coordinators and letter writers see what delivery needs (after randomisation), as
+    of ``now`` (the caller's clock, recorded as the day delivery opened)."""
     if not Allocation.objects.filter(trial=trial).exists():
         raise StateError(f"trial {trial.slug!r} is not randomised: there is nothing to deliver")
     if trial.delivery_opened_at is not None:
         raise StateError(f"delivery opened on {trial.delivery_opened_at:%Y-%m-%d} already")
     with transaction.atomic():
-        trial.delivery_opened_at = timezone.now()
+        trial.delivery_opened_at = now
         trial.save(update_fields=["delivery_opened_at"])
         audit.record(trial, "delivery-opened", {})

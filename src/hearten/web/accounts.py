@@ -107,16 +107,16 @@ def unlink(username: str) -> int:
         return removed
 
 
-def clear_expired_sessions() -> int:
-    """Delete the sign-in sessions past their expiry (how many): a session ended by its time
+def clear_expired_sessions(now: datetime) -> int:
+    """Delete the sign-in sessions past their expiry at ``now`` (the worker's clock; how
+    many): a session ended by its time
     rather than by signing out would otherwise stay in the session table for good, with what
     it holds (after a council sign-in, the provider's ID token, which names the person).
     Django's ``clearsessions`` command does the same; ``hearten worker`` runs this on each
     round."""
     from django.contrib.sessions.models import Session
-    from django.utils import timezone
 
-    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
     return deleted
 
 

@@ -66,7 +66,7 @@ def api_world(trial: Any, write_roster: Any, hearten_home: Any) -> ApiWorld:
     add_role(trial, "site-coordinator", "coordinator", [], sites=["Dudley"])
     team = trial.teams.order_by("code").first().code
     add_role(trial, "letter-writer", "letter-writer", [team])
-    open_delivery(trial)
+    open_delivery(trial, now=CLOCK)
     world = ApiWorld(trial)
     for role in ROLES:
         for scope in ("read", "import"):

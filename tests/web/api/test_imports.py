@@ -166,6 +166,28 @@ def test_a_key_is_forgotten_after_a_day_with_its_answer(tokens: dict[str, Client
     assert IdempotentImport.objects.get().answer == again.json()  # the old answer is gone
 
 
+def test_a_stored_answer_is_forgotten_by_the_requests_clock(
+    tokens: dict[str, Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request is the edge (issue 27): it reads the clock once and forgets the answers
+    stored more than a day before it."""
+    from datetime import timedelta
+
+    from hearten.web.api import imports
+    from hearten.web.api.models import IdempotentImport
+
+    assert _post(tokens["evaluator"], ROSTER, BAD, key="k").status_code == 422
+    stored = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    IdempotentImport.objects.update(created_at=stored)
+    moment = stored + timedelta(hours=24)  # a day later: still remembered, so replayed
+    monkeypatch.setattr(imports, "timezone", SimpleNamespace(now=lambda: moment))
+    assert _post(tokens["evaluator"], ROSTER, BAD, key="k")["Idempotent-Replayed"] == "true"
+    moment += timedelta(seconds=1)
+    again = _post(tokens["evaluator"], ROSTER, GOOD, key="k")  # forgotten: no 409
+    assert again.status_code == 200
+    assert IdempotentImport.objects.get().answer == again.json()
+
+
 def test_two_imports_with_one_new_key_at_once_import_once(
     tokens: dict[str, Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -118,6 +118,7 @@ def _run(request: HttpRequest, slug: str, endpoint: str, kind: str, pairs: list[
     from hearten.web import uploads
 
     token, _ = caller(request, slug, endpoint)
+    now = timezone.now()  # the request is the edge: its clock for forgetting old answers
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _KEY.match(key):
         raise ApiProblem(422, "an Idempotency-Key is 1 to 255 visible ASCII characters")
@@ -127,7 +128,7 @@ def _run(request: HttpRequest, slug: str, endpoint: str, kind: str, pairs: list[
     digest.update(uploads.held(held).read_bytes())
     try:
         with transaction.atomic():
-            prior = _prior(token, key, digest.hexdigest())
+            prior = _prior(token, key, digest.hexdigest(), now=now)
             if prior is not None:
                 return _reply(prior.status, prior.answer, replayed=True)
             done = uploads.apply(
@@ -169,10 +170,13 @@ def forget_old_answers(now: datetime) -> int:
     return deleted
 
 
-def _prior(token: ApiToken, key: str | None, digest: str) -> IdempotentImport | None:
+def _prior(
+    token: ApiToken, key: str | None, digest: str, *, now: datetime
+) -> IdempotentImport | None:
     """The stored first answer to ``key``; 409 when it answered another request. Keys older
-    than :data:`KEEP_KEYS` are forgotten first, every one of them."""
-    forget_old_answers(timezone.now())
+    than :data:`KEEP_KEYS` before ``now`` (the request's clock) are forgotten first, every
+    one of them."""
+    forget_old_answers(now)
     if key is None:
         return None
     prior = IdempotentImport.objects.filter(token=token, key=key).first()
