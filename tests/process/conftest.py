@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
-from tests.conftest import CLOCK
+from tests.conftest import CLOCK, TODAY
 
 NAMES = ["Amara Okafor", "Ben Hughes", "Chloe Price", "Ben Carter"]
 
@@ -31,16 +30,16 @@ def named_trial(trial: Any) -> Any:
     for key, name in zip(keys, NAMES, strict=False):
         key.name = name
         key.save()
-    enrol(trial, "letters", timezone.localdate() - timedelta(days=60))
+    enrol(trial, "letters", TODAY - timedelta(days=60))
     arms = arms_by_participant(trial)
     enrolments = sorted(Enrolment.objects.filter(trial=trial), key=lambda e: e.participant_id)
     assert all(arms[e.participant_id] == "letters" for e in enrolments)
     _, opened, completed = enrolments[:3]
     log(opened, "opened")
-    ModuleWork.objects.create(enrolment=opened, module=1, completed_at=timezone.now())
+    ModuleWork.objects.create(enrolment=opened, module=1, completed_at=CLOCK)
     log(completed, "opened")
     for m in range(1, MODULES + 1):
-        ModuleWork.objects.create(enrolment=completed, module=m, completed_at=timezone.now())
+        ModuleWork.objects.create(enrolment=completed, module=m, completed_at=CLOCK)
     return trial
 
 

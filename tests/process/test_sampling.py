@@ -155,12 +155,11 @@ def test_by_default_only_those_who_agreed_on_the_consent_page_to_be_contacted_ar
 ) -> None:
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from hearten.trials.consent import record_answers
+    from tests.conftest import CLOCK
 
     people = list(Participant.objects.filter(trial=consented).order_by("pseudonym"))
-    earlier = timezone.now() - timedelta(days=1)
+    earlier = CLOCK - timedelta(days=1)
     for p in people[:6]:
         record_answers(p, {"interview": True}, 1, earlier)
     changed = earlier + timedelta(hours=1)  # they changed their mind
