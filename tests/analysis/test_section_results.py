@@ -276,3 +276,30 @@ def test_the_report_reads_the_typed_sections_as_it_read_the_stored_ones() -> Non
     assert imputed[0]["fmi"] == 0.18
     assert imputed[0]["compared"] == {"estimate": 0.3, "conf_low": 0.1, "conf_high": 0.5, "n": 70}
     assert [r["name"] for r in secondary_imputed(typed, labels)] == ["valued"]
+
+
+def test_the_sites_stored_keys_are_the_statistics_fields_and_made_from_them() -> None:
+    """SiteEffect stores ``site`` then a TermEstimate's fields, PooledSites a MetaAnalysis's
+    but its studies, in their order: one function each makes them from the statistics' own
+    and stores what the dicts made with ``asdict`` stored."""
+    from dataclasses import asdict, fields
+
+    import numpy as np
+
+    from hearten.analysis.sites_result import PooledSites, SiteEffect
+    from hearten.stats.estimate import TermEstimate
+    from hearten.stats.meta import MetaAnalysis, pool_sites
+
+    assert SiteEffect.keys() == ("site", *(f.name for f in fields(TermEstimate)))
+    assert PooledSites.keys() == tuple(f.name for f in fields(MetaAnalysis) if f.name != "studies")
+    rng = np.random.default_rng(3)
+    site = [s for s in ("north", "south", "east") for _ in range(40)]
+    arm = ["control", "treated"] * 60
+    y = rng.normal(size=120) + 0.3 * np.array([a == "treated" for a in arm])
+    found = pool_sites(y, arm, "control", site)
+    for e in found.effects:
+        made = SiteEffect.of_site(e).to_json()
+        assert list(made.items()) == list({"site": e.site, **asdict(e.effect)}.items())
+    pooled = PooledSites.of_pooled(found.pooled).to_json()
+    expected = {k: v for k, v in asdict(found.pooled).items() if k != "studies"}
+    assert list(pooled.items()) == list(expected.items())

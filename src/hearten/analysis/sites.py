@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from hearten.analysis.outcomes import OutcomeFit, adjusters
-from hearten.analysis.sites_result import SitesResult
+from hearten.analysis.sites_result import PooledSites, SiteEffect, SitesResult
 from hearten.errors import EstimationError
 from hearten.stats.vcov import VcovType
 
@@ -34,11 +32,9 @@ def by_site(primary: OutcomeFit, control: str, alpha: float, vcov: VcovType) -> 
         )
         effects, pooled = found.effects, found.pooled
     except EstimationError as exc:
-        return SitesResult.from_json({"note": str(exc)})
-    return SitesResult.from_json(
-        {
-            "effects": [{"site": e.site, **asdict(e.effect)} for e in effects],
-            "pooled": {k: v for k, v in asdict(pooled).items() if k != "studies"},
-            "weights": [st.weight for st in pooled.studies],
-        }
-    )
+        return SitesResult(note=str(exc)).storing("note")
+    return SitesResult(
+        effects=tuple(SiteEffect.of_site(e) for e in effects),
+        pooled=PooledSites.of_pooled(pooled),
+        weights=tuple(st.weight for st in pooled.studies),
+    ).storing("effects", "pooled", "weights")

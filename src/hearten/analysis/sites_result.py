@@ -1,13 +1,20 @@
 """Each site's own effect on the primary outcome and their random-effects pool, typed, as a
 parallel trial's run stores them (:func:`hearten.analysis.sites.by_site`, from
 :func:`hearten.stats.meta.pool_sites`). Read from and written back to the stored JSON
-exactly (:class:`~.keyed.Keyed`). This module imports nothing heavy."""
+exactly (:class:`~.keyed.Keyed`). A run makes them from the statistics' own with one function
+each (:meth:`SiteEffect.of_site`, :meth:`PooledSites.of_pooled`), which read every stored key
+by name; the stored keys are the statistics' fields (a test pins them). This module imports
+nothing heavy."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hearten.analysis.keyed import Keyed, many, one
+
+if TYPE_CHECKING:
+    from hearten.stats import meta
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,13 @@ class SiteEffect(Keyed):
     n_clusters: int | None
     vcov_type: str
     alpha: float
+
+    @classmethod
+    def of_site(cls, found: meta.SiteEffect) -> SiteEffect:
+        """One site's own estimate as a run stores it: its ``site`` and every field of its
+        :class:`~hearten.stats.estimate.TermEstimate`."""
+        keys = cls.keys()[1:]
+        return cls(site=found.site, **{k: getattr(found.effect, k) for k in keys})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +77,12 @@ class PooledSites(Keyed):
     pred_high: float | None
     k: int
     alpha: float
+
+    @classmethod
+    def of_pooled(cls, pooled: meta.MetaAnalysis) -> PooledSites:
+        """The pool as a run stores it: every field of ``pooled`` but its studies."""
+        keys = cls.keys()
+        return cls(**{k: getattr(pooled, k) for k in keys})
 
 
 @dataclass(frozen=True, slots=True)
