@@ -15,7 +15,7 @@ from hearten.interventions.delivery import delivery_csv, delivery_rows, mark_del
 from hearten.trials.allocation import arms_by_participant, randomise_trial
 from hearten.trials.models import AuditEvent, IdentityKey, Participant
 from hearten.trials.people import add_role, open_delivery
-from tests.conftest import CLOCK, sign_in
+from tests.conftest import CLOCK, TODAY, sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -40,7 +40,7 @@ def _user(name: str) -> Any:
 
 
 def test_a_coordinator_marks_a_delivery_and_the_latest_mark_is_shown(delivering: Any) -> None:
-    today = timezone.localdate()
+    today = TODAY
     who = delivering.treated[0].pseudonym
     mark_delivery(_user("coord"), delivering, who, "returned", today, today=today)
     mark_delivery(_user("coord"), delivering, who, "delivered", today, today=today)
@@ -52,7 +52,7 @@ def test_a_coordinator_marks_a_delivery_and_the_latest_mark_is_shown(delivering:
 
 
 def test_marks_are_refused_for_others_lists_wrong_dates_and_other_roles(delivering: Any) -> None:
-    today = timezone.localdate()
+    today = TODAY
     with pytest.raises(NotFound, match="not on your delivery list"):
         mark_delivery(_user("coord"), delivering, delivering.control[0].pseudonym, "delivered",
                       today, today=today)  # fmt: skip

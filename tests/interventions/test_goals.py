@@ -105,7 +105,7 @@ def test_stopping_and_withdrawing_end_the_programme(client: Client, enrolled: An
     withdraw(enrolled, second.participant.pseudonym, now=NOW)
     assert "You have left the study" in client.get(f"/g/{second.token}/").content.decode()
     with pytest.raises(StateError, match="left the programme"):
-        save_module(Enrolment.objects.get(pk=second.pk), 1, {"goal": "x"}, True, timezone.now())
+        save_module(Enrolment.objects.get(pk=second.pk), 1, {"goal": "x"}, True, CLOCK)
 
 
 def test_stopping_the_programme_is_stamped_with_the_clock_given(enrolled: Any) -> None:
