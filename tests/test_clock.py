@@ -27,7 +27,11 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
         stop_for,
     )
     from hearten.interventions.review import review_letter
+    from hearten.process.coding import finish
+    from hearten.process.invitations import invite as invite_to_interview
+    from hearten.process.qdpx import export, project_xml
     from hearten.process.sampling import record
+    from hearten.process.transcripts import upload
     from hearten.reports.programme import write_programme_report
     from hearten.reports.render import write_report
     from hearten.trials.allocation import commit_seed, randomise_trial
@@ -54,6 +58,11 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
         (email_letters, "now"),
         (review_letter, "now"),
         (record, "at"),
+        (upload, "now"),
+        (invite_to_interview, "now"),
+        (finish, "now"),
+        (project_xml, "now"),
+        (export, "now"),
         (create_token, "now"),
         (revoke_token, "now"),
         (state_of, "now"),

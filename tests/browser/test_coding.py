@@ -12,7 +12,7 @@ from hearten.process.codebook import load_codebook
 from hearten.process.models import Excerpt
 from hearten.process.transcripts import upload
 from tests.browser.conftest import axe_violations
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,7 +30,7 @@ def test_a_coder_selects_words_and_tags_them(trial: Any, live_server: Any, brows
     user = get_user_model().objects.create_user("coder", password=PASSWORD)
     trial.evaluators.add(user)
     load_codebook(trial, "code,parent,definition\nBarriers,,\nNo time,Barriers,No time\n")
-    upload(trial, "INT-01", TEXT)
+    upload(trial, "INT-01", TEXT, now=CLOCK)
     client = Client()
     assert sign_in(client, "coder", PASSWORD)
     base = live_server.url

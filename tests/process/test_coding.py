@@ -12,6 +12,7 @@ from hearten.process.coding import code_of, finish, tag, tag_quote, untag
 from hearten.process.models import Code, Excerpt
 from hearten.process.reliability import per_code
 from hearten.process.transcripts import upload
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_an_excerpt_is_trimmed_and_kept_within_the_transcript(
     named_trial: Any, coders: tuple[Any, Any]
 ) -> None:
     load_codebook(named_trial, CODEBOOK)
-    t = upload(named_trial, "INT-01", TEXT)
+    t = upload(named_trial, "INT-01", TEXT, now=CLOCK)
     time = code_of(named_trial, "Time")
     ex = tag(t, time, coders[0], 0, 13)  # "A: line one\nB" minus nothing; ends inside line 2
     assert ex.text == "A: line one\nB"
@@ -77,13 +78,13 @@ def test_a_finished_pass_takes_no_more_excerpts_until_reopened(
     named_trial: Any, coders: tuple[Any, Any]
 ) -> None:
     load_codebook(named_trial, CODEBOOK)
-    t = upload(named_trial, "INT-01", TEXT)
+    t = upload(named_trial, "INT-01", TEXT, now=CLOCK)
     valued = code_of(named_trial, "Valued")
     ex = tag(t, valued, coders[0], 0, 4)
-    finish(t, coders[0])
+    assert finish(t, coders[0], now=CLOCK).finished_at == CLOCK  # the clock given
     with pytest.raises(StateError, match="coder-one marked INT-01 as finished"):
         tag(t, valued, coders[0], 0, 4)
-    finish(t, coders[0], reopen=True)
+    finish(t, coders[0], reopen=True, now=CLOCK)
     with pytest.raises(NotFound, match="no excerpt"):
         untag(ex.id, coders[1])  # not theirs
     untag(ex.id, coders[0])
@@ -95,14 +96,14 @@ def test_agreement_per_code_matches_the_hand_worked_values(
 ) -> None:
     load_codebook(named_trial, CODEBOOK)
     one, two = coders
-    t = upload(named_trial, "INT-01", TEXT)
+    t = upload(named_trial, "INT-01", TEXT, now=CLOCK)
     time = code_of(named_trial, "Time")
     # coder one: lines 1 and 2; coder two: lines 2 and 3 -> [1,1,0,0] against [0,1,1,0]
     for coder, lines in ((one, (1, 2)), (two, (2, 3))):
         for n in lines:
             tag(t, time, coder, *_line(TEXT, n))
     # a transcript only coder one worked on adds no pairable unit
-    other = upload(named_trial, "INT-02", "A: alone\n")
+    other = upload(named_trial, "INT-02", "A: alone\n", now=CLOCK)
     tag(other, time, one, 0, 8)
     found = {a.path: a for a in per_code(named_trial)}
     # p_o = 2/4, p_e = 1/2 -> kappa 0; alpha = 1 - (n-1) o_01 / (n_0 n_1) = 1 - 7*2/16
@@ -119,7 +120,7 @@ def test_agreement_per_code_matches_the_hand_worked_values(
 
 def test_perfect_agreement_is_one(named_trial: Any, coders: tuple[Any, Any]) -> None:
     load_codebook(named_trial, CODEBOOK)
-    t = upload(named_trial, "INT-01", TEXT)
+    t = upload(named_trial, "INT-01", TEXT, now=CLOCK)
     valued = code_of(named_trial, "Valued")
     for coder in coders:
         tag(t, valued, coder, *_line(TEXT, 4))

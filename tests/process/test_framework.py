@@ -14,6 +14,7 @@ from hearten.process.stages import band, stages
 from hearten.process.transcripts import upload
 from hearten.trials.allocation import arms_by_participant
 from hearten.trials.models import Participant
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,7 @@ def _interview(trial: Any, people: list[Participant], prefix: str, says: list[bo
             f"{prefix}-{i}",
             f"Respondent: {line} Interview {prefix}-{i}.",
             interviewee=p.pseudonym,
+            now=CLOCK,
         )
 
 

@@ -14,6 +14,7 @@ from hearten.trials.choices import Consent
 from hearten.trials.models import Participant
 from hearten.trials.people import withdraw
 from hearten.trials.privacy import erase_participant
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -26,8 +27,8 @@ def test_erasure_removes_the_persons_transcripts_and_sample_place(named_trial: A
     everyone = list(Participant.objects.filter(trial=named_trial).order_by("pseudonym"))
     draw = draw_sample(named_trial, [p.pseudonym for p in everyone], 40, seed=2, strata=["arm"])
     person, other = everyone[:2]
-    upload(named_trial, "INT-01", "Respondent: mine.", interviewee=person.pseudonym)
-    upload(named_trial, "INT-02", "Respondent: theirs.", interviewee=other.pseudonym)
+    upload(named_trial, "INT-01", "Respondent: mine.", interviewee=person.pseudonym, now=CLOCK)
+    upload(named_trial, "INT-02", "Respondent: theirs.", interviewee=other.pseudonym, now=CLOCK)
     withdraw(named_trial, person.pseudonym, now=NOW)
     counts = erase_participant(Participant.objects.get(pk=person.pk), now=NOW)
     assert counts["interview transcripts and sample places"] == 2

@@ -21,6 +21,7 @@ from hearten.trials.allocation import arms_by_participant
 from hearten.trials.design import load_design
 from hearten.trials.lifecycle import create_trial
 from hearten.trials.models import Participant
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 TEXT = (
@@ -39,9 +40,9 @@ def coded(named_trial: Any, coders: tuple[Any, Any]) -> Any:
     )
     person = Participant.objects.filter(trial=named_trial).order_by("id").first()
     assert person is not None
-    t = upload(named_trial, "INT-01", TEXT, interviewee=person.pseudonym)
+    t = upload(named_trial, "INT-01", TEXT, interviewee=person.pseudonym, now=CLOCK)
     upload(named_trial, "FG-01", "Facilitator: Hello.\nVoice: Hi.\n", kind="focus group",
-           respondent="deliverer")  # fmt: skip
+           respondent="deliverer", now=CLOCK)  # fmt: skip
     for coder in coders:
         tag_quote(t, code_of(named_trial, "Time"), coder, "No time")
     tag_quote(t, code_of(named_trial, "Valued"), coders[1], "ça marche")
@@ -58,7 +59,7 @@ def _excerpts(trial: Any) -> set[tuple[str, str, str, int, int]]:
 
 
 def test_the_project_file_follows_the_refi_qda_schema(coded: Any) -> None:
-    xml, texts = project_xml(coded)
+    xml, texts = project_xml(coded, now=CLOCK)
     schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
     document = etree.fromstring(xml)
     assert schema.validate(document), schema.error_log
@@ -73,13 +74,14 @@ def test_the_project_file_follows_the_refi_qda_schema(coded: Any) -> None:
     person = Transcript.objects.get(name="INT-01").participant_id
     assert arm == [arms_by_participant(coded)[person]]
     assert len(document.xpath("//q:PlainTextSelection", namespaces=ns)) == 3
+    assert document.get("creationDateTime") == "2026-11-30T09:00:00Z"  # CLOCK, given
     assert sorted(texts.values()) == sorted(Transcript.objects.values_list("text", flat=True))
 
 
 def test_a_project_goes_out_and_comes_back_into_a_new_trial_unchanged(
     coded: Any, design_file: Path, tmp_path: Path
 ) -> None:
-    path = export(coded, tmp_path / "out" / "project.qdpx")
+    path = export(coded, tmp_path / "out" / "project.qdpx", now=CLOCK)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     text = design_file.read_text().replace('slug = "letters-test"', 'slug = "letters-copy"')
     copy_design = tmp_path / "copy.toml"
@@ -102,7 +104,7 @@ def test_a_project_goes_out_and_comes_back_into_a_new_trial_unchanged(
 def test_work_done_in_another_tool_is_merged_back(
     coded: Any, coders: tuple[Any, Any], tmp_path: Path
 ) -> None:
-    path = export(coded, tmp_path / "project.qdpx")
+    path = export(coded, tmp_path / "project.qdpx", now=CLOCK)
     # in the other tool a coder adds a code and tags with it: simulate by doing it here,
     # exporting, and rolling our own copy back
     t = Transcript.objects.get(trial=coded, name="INT-01")
@@ -110,7 +112,7 @@ def test_work_done_in_another_tool_is_merged_back(
         coded, "code,parent,definition\nPersonal,Valued,The letter was personal\n"
     )
     tag_quote(t, later[0], coders[0], "felt personal")
-    edited = export(coded, tmp_path / "edited.qdpx")
+    edited = export(coded, tmp_path / "edited.qdpx", now=CLOCK)
     Excerpt.objects.filter(code=later[0]).delete()
     later[0].delete()
     assert path.exists()
@@ -124,7 +126,7 @@ def test_files_that_break_the_rules_are_refused_whole(
 ) -> None:
     with pytest.raises(DataError, match=r"not a \.qdpx file"):
         import_project(coded, write_file("x.qdpx", "plain text"))
-    path = export(coded, tmp_path / "project.qdpx")
+    path = export(coded, tmp_path / "project.qdpx", now=CLOCK)
     broken = tmp_path / "broken.qdpx"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(broken, "w") as dst:
         for item in src.namelist():

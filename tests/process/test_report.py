@@ -49,7 +49,14 @@ def analysed_with_interviews(trial: Any, coders: tuple[Any, Any]) -> Any:
             continue
         record(trial, who, "agreed", CLOCK)
         says = "I felt valued." if arms[m.participant_id] == "letters" else "No time for it."
-        t = upload(trial, f"INT-{m.id}", f"Respondent: {says}\n", interviewee=who, synthetic=True)
+        t = upload(
+            trial,
+            f"INT-{m.id}",
+            f"Respondent: {says}\n",
+            interviewee=who,
+            synthetic=True,
+            now=CLOCK,
+        )
         for coder in coders:
             code = code_of(trial, "Valued" if "valued" in says else "No time")
             tag_quote(t, code, coder, says)
@@ -86,7 +93,13 @@ def test_a_small_arm_is_not_shown_and_gives_no_quote(analysed_with_interviews: A
     html = write_report(trial, now=CLOCK).read_text()
     assert "“I felt valued.”" in html  # one column, nothing to subtract from
     one_control = Participant.objects.get(id=control[0])
-    upload(trial, "INT-C", "Respondent: No time for it.\n", interviewee=one_control.pseudonym)
+    upload(
+        trial,
+        "INT-C",
+        "Respondent: No time for it.\n",
+        interviewee=one_control.pseudonym,
+        now=CLOCK,
+    )
     html = write_report(trial, now=CLOCK).read_text()
     assert "not shown" in html
     assert "“I felt valued.”" not in html

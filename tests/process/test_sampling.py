@@ -113,8 +113,9 @@ def test_the_flow_follows_what_was_recorded(consented: Any) -> None:
     with pytest.raises(StateError, match=f"{c} is invited: they can be marked interviewed only"):
         record(consented, c, "interviewed", CLOCK)
     interviewee = Participant.objects.get(pseudonym=a)
-    upload(consented, "INT-01", "Respondent: fine.", interviewee=interviewee.pseudonym)
+    upload(consented, "INT-01", "Respondent: fine.", interviewee=interviewee.pseudonym, now=CLOCK)
     assert SampleMember.objects.get(participant=interviewee).status == "interviewed"
+    assert SampleMember.objects.get(participant=interviewee).interviewed_at == CLOCK
     f = flow(draw)
     assert (f.sampled, f.invited, f.agreed, f.declined, f.interviewed) == (4, 3, 1, 1, 1)
 
@@ -125,7 +126,7 @@ def test_invitations_go_by_email_with_a_calendar_file_per_time_and_no_arm(
     draw = draw_sample(consented, _everyone(consented), 1, seed=4, strata=["arm"])
     first = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     times = proposed_times(first, 2, timedelta(days=1))
-    done = invite(draw, times, 45, "interviewer@example.org")
+    done = invite(draw, times, 45, "interviewer@example.org", now=CLOCK)
     assert sorted(done.invited) == _sampled(draw)
     assert len(smtp.messages) == 2
     message = smtp.messages[0]
@@ -146,8 +147,11 @@ def test_invitations_go_by_email_with_a_calendar_file_per_time_and_no_arm(
     ends = [next(iter(c.walk("VEVENT")))["DTEND"].dt for c in calendars]
     assert ends[0] - starts[0] == timedelta(minutes=45)
     assert flow(draw).invited == 2
+    # stamped with the clock given: the record and the calendar files (issue 27)
+    assert set(draw.members.values_list("invited_at", flat=True)) == {CLOCK}
+    assert {next(iter(c.walk("VEVENT")))["DTSTAMP"].dt for c in calendars} == {CLOCK}
     # invited people are not invited twice
-    assert invite(draw, times, 45, "interviewer@example.org").invited == []
+    assert invite(draw, times, 45, "interviewer@example.org", now=CLOCK).invited == []
 
 
 def test_by_default_only_those_who_agreed_on_the_consent_page_to_be_contacted_are_sampled(

@@ -21,6 +21,7 @@ from hearten.process.transcripts import (
     upload,
 )
 from hearten.trials.models import IdentityKey
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_roster_names_become_pseudonyms_and_shared_first_names_become_staff_memb
         "Respondent: Amara said so. Ben told me too, and Hughes agreed; Chloe did not.\n"
         "Respondent: An amaranth grew outside.\n"
     )
-    t = upload(named_trial, "INT-01", raw)
+    t = upload(named_trial, "INT-01", raw, now=CLOCK)
     amara = _pseudonym(named_trial, "Amara Okafor")
     chloe = _pseudonym(named_trial, "Chloe Price")
     hughes = _pseudonym(named_trial, "Ben Hughes")
@@ -96,22 +97,22 @@ def test_an_upload_is_refused_whole_when_its_name_or_interviewee_is_wrong(
     named_trial: Any,
 ) -> None:
     with pytest.raises(DataError, match="never a person's name"):
-        upload(named_trial, "Amara Okafor", "text")
+        upload(named_trial, "Amara Okafor", "text", now=CLOCK)
     with pytest.raises(NotFound, match="no participant P-NOBODY"):
-        upload(named_trial, "INT-02", "text", interviewee="P-NOBODY")
-    upload(named_trial, "INT-02", "text")
+        upload(named_trial, "INT-02", "text", interviewee="P-NOBODY", now=CLOCK)
+    upload(named_trial, "INT-02", "text", now=CLOCK)
     with pytest.raises(DataError, match="already has a transcript called INT-02"):
-        upload(named_trial, "INT-02", "more")
+        upload(named_trial, "INT-02", "more", now=CLOCK)
     assert Transcript.objects.count() == 1
 
 
 def test_topic_guides_are_versioned_and_a_transcript_records_its_guide(named_trial: Any) -> None:
     add_guide(named_trial, "1. What did you receive?")
     second = add_guide(named_trial, "1. What did you receive?\n2. Why?", note="added why")
-    t = upload(named_trial, "INT-03", "Respondent: yes", guide_version=2)
+    t = upload(named_trial, "INT-03", "Respondent: yes", guide_version=2, now=CLOCK)
     assert (second.version, t.guide) == (2, second)
     with pytest.raises(NotFound, match="no topic guide version 7"):
-        upload(named_trial, "INT-04", "Respondent: yes", guide_version=7)
+        upload(named_trial, "INT-04", "Respondent: yes", guide_version=7, now=CLOCK)
 
 
 def test_units_are_the_non_blank_lines_with_their_offsets() -> None:

@@ -13,7 +13,7 @@ from hearten.process.codebook import load_codebook
 from hearten.process.coding import code_of, tag_quote
 from hearten.process.models import Excerpt
 from hearten.process.transcripts import upload
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -28,7 +28,7 @@ def coding(named_trial: Any) -> dict[str, Any]:
     users.objects.create_user("outsider", password=PASSWORD)
     named_trial.evaluators.add(first, second)
     load_codebook(named_trial, "code,parent,definition\nBarriers,,\nNo time,Barriers,\n")
-    t = upload(named_trial, "INT-01", TEXT)
+    t = upload(named_trial, "INT-01", TEXT, now=CLOCK)
     tag_quote(t, code_of(named_trial, "No time"), second, "honestly")
     return {"trial": named_trial, "transcript": t, "first": first, "second": second}
 

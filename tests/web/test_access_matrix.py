@@ -99,7 +99,7 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
     from hearten.process.transcripts import upload
 
     for t in (trial, other):
-        upload(t, "INT-01", "Interviewer: How was it?\nRespondent: Fine, thank you.\n")
+        upload(t, "INT-01", "Interviewer: How was it?\nRespondent: Fine, thank you.\n", now=CLOCK)
     mine = {p.pseudonym for p in lettered if p.team.code == team}
     from hearten.interventions.letters import write_letter
 

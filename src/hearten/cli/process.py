@@ -62,6 +62,8 @@ def upload_cmd(
 ) -> None:
     """Pseudonymise a transcript and store it (the file itself is not kept)."""
     require_database()
+    from django.utils import timezone
+
     from hearten.process.transcripts import read_file, read_mapping, upload
     from hearten.trials.lifecycle import get_trial
 
@@ -75,6 +77,7 @@ def upload_cmd(
         kind=kind,
         respondent=respondent,
         guide_version=guide,
+        now=timezone.now(),
     )
     out.print(
         f"Transcript {t.name} stored with {t.replacements} names replaced. "
@@ -277,7 +280,7 @@ def invite_cmd(
     if timezone.is_naive(start):
         start = timezone.make_aware(start)
     times = proposed_times(start, count, timedelta(hours=every_hours))
-    done = invite(draw_of(get_trial(trial)), times, minutes, interviewer)
+    done = invite(draw_of(get_trial(trial)), times, minutes, interviewer, now=timezone.now())
     out.print(f"{len(done.invited)} invited.")
     for who, why in done.skipped.items():
         out.print(f"{who} not invited: {why}")
@@ -327,12 +330,13 @@ def export_cmd(
     """Write the process evaluation as REFI-QDA (.qdpx) for NVivo, ATLAS.ti or MAXQDA."""
     require_database()
     from django.conf import settings
+    from django.utils import timezone
 
     from hearten.process.qdpx import export
     from hearten.trials.lifecycle import get_trial
 
     path = out_file or settings.HEARTEN.home / "exports" / trial / f"{trial}.qdpx"
-    export(get_trial(trial), path)
+    export(get_trial(trial), path, now=timezone.now())
     out.print(f"Wrote {path} (transcripts, codebook, coding, cases with arm, site and stage).")
 
 

@@ -160,6 +160,7 @@ def add_ipe(trial: Trial, seed: int, strata: list[str], per_stratum: int, now: d
             mapping={m.participant.site.code: "[LA-A]"},
             interviewee=who,
             synthetic=True,
+            now=now,
         )
         stored += 1
         for hit, coder in zip(HIT, coders, strict=True):
@@ -173,5 +174,5 @@ def add_ipe(trial: Trial, seed: int, strata: list[str], per_stratum: int, now: d
                         code = "Tokenism" if code != "Tokenism" else "No time"
                     tag(t, codes[code], coder, start, end)
                 start = end
-            finish(t, coder)
+            finish(t, coder, now=now)
     return stored

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, StateError
 from hearten.process.models import Code, CodingPass, Excerpt, Transcript
@@ -82,9 +82,12 @@ def untag(excerpt_id: int, coder: Any) -> None:
 
 
 @transaction.atomic
-def finish(transcript: Transcript, coder: Any, reopen: bool = False) -> CodingPass:
-    """Mark ``coder``'s pass over ``transcript`` as finished (or open it again)."""
+def finish(
+    transcript: Transcript, coder: Any, reopen: bool = False, *, now: datetime
+) -> CodingPass:
+    """Mark ``coder``'s pass over ``transcript`` as finished at ``now`` (the caller's clock),
+    or open it again."""
     coding_pass, _ = CodingPass.objects.get_or_create(transcript=transcript, coder=coder)
-    coding_pass.finished_at = None if reopen else timezone.now()
+    coding_pass.finished_at = None if reopen else now
     coding_pass.save(update_fields=["finished_at"])
     return coding_pass

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.utils import timezone
 
 from hearten.errors import DataError
 from hearten.process.models import SampleDraw
@@ -57,9 +56,12 @@ def invite(
     minutes: int,
     interviewer: str,
     pseudonyms: Sequence[str] | None = None,
+    *,
+    now: datetime,
 ) -> Invited:
     """E-mail each sampled (not yet invited) person, or the ``pseudonyms`` named, with the
-    proposed ``times``; each one sent is recorded as invited."""
+    proposed ``times``; each one sent is recorded as invited at ``now`` (the caller's clock,
+    also the calendar files' time stamp)."""
     if not times:
         raise DataError("propose at least one interview time")
     if "@" not in interviewer:
@@ -73,7 +75,6 @@ def invite(
     emails = dict(
         IdentityKey.objects.filter(participant__trial=trial).values_list("participant_id", "email")
     )
-    now = timezone.now()
     invited: list[str] = []
     skipped: dict[str, str] = {}
     for m in members:

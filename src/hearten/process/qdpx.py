@@ -32,7 +32,6 @@ from xml.etree import ElementTree as ET  # nosec B405 - builds the export only; 
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
 from hearten.errors import DataError, ImportRejected
 from hearten.files import write_atomic
@@ -69,12 +68,13 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def project_xml(trial: Trial) -> tuple[bytes, dict[str, str]]:
-    """``project.qde`` and the source texts (``internal`` file name → text)."""
+def project_xml(trial: Trial, *, now: datetime) -> tuple[bytes, dict[str, str]]:
+    """``project.qde`` and the source texts (``internal`` file name → text); ``now`` (the
+    caller's clock) is the project's creation time."""
     ET.register_namespace("", NS)
     root = ET.Element(
         _q("Project"),
-        {"name": trial.name, "origin": "Hearten", "creationDateTime": _stamp(timezone.now())},
+        {"name": trial.name, "origin": "Hearten", "creationDateTime": _stamp(now)},
     )
     excerpts = list(
         Excerpt.objects.filter(transcript__trial=trial).select_related("coder").order_by("id")
@@ -157,12 +157,12 @@ def project_xml(trial: Trial) -> tuple[bytes, dict[str, str]]:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True), texts
 
 
-def export(trial: Trial, path: Path) -> Path:
+def export(trial: Trial, path: Path, *, now: datetime) -> Path:
     """Write ``trial``'s process evaluation to ``path`` as a ``.qdpx`` (mode 0600: it holds
-    transcripts)."""
+    transcripts), created at ``now`` (the caller's clock)."""
     import io
 
-    xml, texts = project_xml(trial)
+    xml, texts = project_xml(trial, now=now)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("project.qde", xml)

@@ -19,10 +19,10 @@ import csv
 import io
 import re
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 
 from django.db import transaction
-from django.utils import timezone
 
 from hearten.errors import DataError, NotFound, one_of
 from hearten.process.choices import RESPONDENTS, TRANSCRIPT_KINDS
@@ -148,8 +148,11 @@ def upload(
     respondent: str = "participant",
     guide_version: int | None = None,
     synthetic: bool = False,
+    now: datetime,
 ) -> Transcript:
-    """Pseudonymise ``raw`` and store it as transcript ``name`` (all or nothing)."""
+    """Pseudonymise ``raw`` and store it as transcript ``name`` (all or nothing); the
+    ``interviewee``, if sampled and agreed, is recorded as interviewed at ``now`` (the
+    caller's clock)."""
     if not NAME_CODE.match(name):
         raise DataError(
             f"transcript name {name!r}: use a short code of letters, digits, '.', '_' or '-' "
@@ -178,7 +181,7 @@ def upload(
             raise NotFound(f"{trial.slug} has no topic guide version {guide_version}")
     if participant is not None:
         SampleMember.objects.filter(participant=participant, status="agreed").update(
-            status="interviewed", interviewed_at=timezone.now()
+            status="interviewed", interviewed_at=now
         )
     text, count = pseudonymise(raw.replace("\r\n", "\n"), roster_replacements(trial), mapping or {})
     return Transcript.objects.create(

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from hearten.errors import HeartenError
 from hearten.process.codebook import entries
@@ -106,7 +107,7 @@ def _act(request: HttpRequest, trial: Trial, transcript: Transcript) -> None:
         untag(int(post["remove"]) if post["remove"].isdigit() else -1, request.user)
         return
     if "finish" in post or "reopen" in post:
-        finish(transcript, request.user, reopen="reopen" in post)
+        finish(transcript, request.user, reopen="reopen" in post, now=timezone.now())
         return
     if not post.get("code"):
         raise HeartenError("Choose the code to apply")
