@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hearten.analysis.staggered import compare_file
+from hearten.analysis.staggered import StaggeredComparison, compare_file
 from hearten.stats.staggered import Comparison
 from tests.browser.conftest import axe_violations
 
 
-def _result() -> dict[str, Any]:
+def _result() -> StaggeredComparison:
     rng = np.random.default_rng(2)
     rows = []
     for i, when in enumerate(["2025-04"] * 3 + ["2025-06"] * 3 + [""] * 5):
@@ -23,11 +23,10 @@ def _result() -> dict[str, Any]:
             month = f"2025-{m:02d}"
             y = base + rng.normal(0, 0.3) - (1.0 if when and month >= when else 0.0)
             rows.append({"team": f"T{i}", "month": month, "rate": f"{y:.3f}", "adopted": when})
-    result = compare_file(
+    return compare_file(
         pd.DataFrame(rows), outcome="rate", unit="team", time="month", adopted="adopted",
         comparison=Comparison.NOT_YET_TREATED, anticipation=0, seed=4, draws=99,
     )  # fmt: skip
-    return result.as_dict()
 
 
 def test_the_page_passes_axe_and_names_its_figure(browser: Any, tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ never, is a comparison team for the whole panel.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -23,7 +22,9 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from hearten.errors import DataError
-from hearten.stats.staggered import Comparison, StaggeredFit, fit_staggered
+from hearten.stats.staggered import estimate
+from hearten.stats.staggered_result import StaggeredFit, json_safe
+from hearten.stats.staggered_spec import Comparison, StaggeredSpec
 
 #: A closed choice: an :class:`HrOutcome` or a :class:`~hearten.stats.staggered.Comparison`.
 E = TypeVar("E", bound=StrEnum)
@@ -151,7 +152,9 @@ def cohorts(adoption: dict[str, date | None], first: date, last: date) -> Cohort
 @dataclass(frozen=True, slots=True)
 class StaggeredComparison:
     """An observational staggered comparison: the ``outcome`` and its ``label``, the panel's
-    ``months`` (``YYYY-MM``), the ``cohorts``, the estimate (``fit``) and ``notes``."""
+    ``months`` (``YYYY-MM``), the ``cohorts``, the estimate (``fit``) and ``notes`` (the
+    estimate's, then which teams were left out or compared throughout). The command line
+    prints it and the page (:mod:`hearten.reports.staggered`) reads it as it is."""
 
     outcome: str
     label: str
@@ -160,10 +163,10 @@ class StaggeredComparison:
     fit: StaggeredFit
     notes: tuple[str, ...]
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-safe copy (NaN and infinities become ``None``) for storing and rendering."""
-        text = json.dumps(asdict(self))
-        return dict(json.loads(text, parse_constant=lambda _: None))
+    def to_json(self) -> dict[str, Any]:
+        """The fields as a JSON object in declaration order, ``fit`` and ``cohorts`` nested
+        (NaN and infinities become ``None``): what ``--json`` prints."""
+        return json_safe(asdict(self))
 
 
 def compare(
@@ -190,10 +193,11 @@ def compare(
     data = panel[panel["team"].isin(list(groups.first_treated))].copy()
     data["adopted"] = data["team"].map(groups.first_treated).astype(int)
     data["month"] = data["month"].astype(int)
-    fit = fit_staggered(
-        data, outcome="y", unit="team", time="month", first_treated="adopted",
-        seed=seed, comparison=comparison, anticipation=anticipation, draws=draws, alpha=alpha,
+    spec = StaggeredSpec(
+        outcome="y", unit="team", time="month", first_treated="adopted", seed=seed,
+        comparison=comparison, anticipation=anticipation, draws=draws, alpha=alpha,
     )  # fmt: skip
+    fit = estimate(spec, data)
     notes = list(fit.notes)
     if groups.before:
         notes.append(f"Left out, adopted before the panel began: {', '.join(groups.before)}.")

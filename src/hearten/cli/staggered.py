@@ -49,7 +49,7 @@ def _print(result: StaggeredComparison, figure: Path | None, as_json: bool) -> N
         save(event_study(dyn.labels, dyn.estimates, dyn.lower, dyn.upper, result.label),
              str(figure))  # fmt: skip
     if as_json:
-        print(json.dumps(result.as_dict(), indent=2, allow_nan=False))
+        print(json.dumps(result.to_json(), indent=2, allow_nan=False))
         return
     out.print(
         f"Observational comparison (teams chose when to adopt): {result.label}, "
@@ -122,7 +122,7 @@ def trial_staggered(
         t, kind, teams, start, end, comparison=group, anticipation=anticipation,
         seed=_seed(seed), draws=draws,
     )  # fmt: skip
-    path = write_page(t, result.as_dict(), change)
+    path = write_page(t, result, change)
     _print(result, figure, as_json)
     if not as_json:
         out.print(f"Page written to {path}.")

@@ -41,6 +41,11 @@ aggregation, which the clustered bands and checks here need.
 
 Unbalanced panels are refused: every unit must be observed in every period (``did`` by
 default drops such units silently; we name them so the evaluator decides).
+
+What is asked is a :class:`~hearten.stats.staggered_spec.StaggeredSpec`, checked when it is
+made; :func:`estimate` fits it to a panel and returns the frozen
+:class:`~hearten.stats.staggered_result.StaggeredFit`. :func:`fit_staggered` is the same in
+one call, with the specification's fields as keywords.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ import io
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,158 +65,278 @@ from scipy import stats
 from hearten.errors import DataError, EstimationError
 from hearten.stats.staggered_inference import (
     PreAverage,
-    PreTrendTest,
     clustered_covariance,
     multiplier_bootstrap,
     pre_average_test,
     pre_trend_test,
 )
+from hearten.stats.staggered_result import AggregateEffect, GroupTimeEffect, StaggeredFit
+from hearten.stats.staggered_spec import Aggregation, Comparison, Method, StaggeredSpec
+
+__all__ = [
+    "FEW_CLUSTERS",
+    "AggregateEffect",
+    "Aggregation",
+    "Comparison",
+    "GroupTimeEffect",
+    "Method",
+    "StaggeredFit",
+    "StaggeredSpec",
+    "estimate",
+    "fit_staggered",
+]
 
 FEW_CLUSTERS = 30
 """Below this many clusters the result carries a warning that inference is approximate."""
 
 
-class Comparison(StrEnum):
-    """Which units serve as the comparison for a group in a period."""
-
-    NOT_YET_TREATED = "not-yet-treated"
-    NEVER_TREATED = "never-treated"
-
-
-class Method(StrEnum):
-    """The 2 × 2 estimator within each cell (identical when there are no covariates)."""
-
-    DOUBLY_ROBUST = "dr"
-    OUTCOME_REGRESSION = "reg"
-    INVERSE_PROBABILITY = "ipw"
-
-
-class Aggregation(StrEnum):
-    """How the group-time effects are averaged: all post cells weighted by group size
-    (``simple``), by time since adoption (``dynamic``, the event study) or by group."""
-
-    SIMPLE = "simple"
-    DYNAMIC = "dynamic"
-    GROUP = "group"
-
-
-@dataclass(frozen=True, slots=True)
-class GroupTimeEffect:
-    """``ATT(g,t)`` for group ``group`` (first treated period) in period ``time``;
-    ``pre`` when ``time < group`` (a placebo for the pre-trend check); ``se`` the clustered
-    analytic standard error, ``boot_se`` the bootstrap one; ``lower``/``upper`` the
-    uniform band over all cells (``boot_se`` times the sup-t critical value)."""
-
-    group: int
-    time: int
-    att: float
-    se: float
-    boot_se: float
-    lower: float
-    upper: float
-    pre: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AggregateEffect:
-    """An aggregation of the group-time effects.
-
-    ``overall`` is the single effect (for ``dynamic``, the mean over event times ≥ 0; for
-    ``group``, the mean of the group effects weighted by group size), with its analytic
-    ``overall_se`` and pointwise ``overall_lower``/``overall_upper``. ``labels`` are the
-    event times (``dynamic``) or groups (``group``), empty for ``simple``; ``estimates``,
-    ``ses`` (analytic), ``boot_ses`` and the uniform band ``lower``/``upper`` follow them.
-    """
-
-    kind: Aggregation
-    overall: float
-    overall_se: float
-    overall_lower: float
-    overall_upper: float
-    labels: tuple[int, ...]
-    estimates: tuple[float, ...]
-    ses: tuple[float, ...]
-    boot_ses: tuple[float, ...]
-    lower: tuple[float, ...]
-    upper: tuple[float, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StaggeredFit:
-    """Group-time effects, the pre-trend check and the aggregations.
-
-    ``cells`` in (group, time) order; ``simple``, ``dynamic``, ``group`` the aggregations;
-    ``n_units`` units, ``n_clusters`` clusters (``few_clusters`` when below
-    :data:`FEW_CLUSTERS`); ``seed`` and ``draws`` of the multiplier bootstrap;
-    ``critical_value`` the sup-t value of the cells' uniform band at level ``1 − alpha``;
-    ``pre_trend`` the joint Wald test of the pre-period cells (as ``did``), ``pre_average``
-    the 1-df check on the mean pre-adoption event-study effect (``None`` with no pre-periods);
-    ``notes`` plain sentences a report must show (few clusters, dropped cells).
-    """
-
-    cells: tuple[GroupTimeEffect, ...]
-    pre_trend: PreTrendTest
-    pre_average: PreAverage | None
-    simple: AggregateEffect
-    dynamic: AggregateEffect
-    group: AggregateEffect
-    comparison: Comparison
-    method: Method
-    anticipation: int
-    n_units: int
-    n_clusters: int
-    few_clusters: bool
-    seed: int
-    draws: int
-    alpha: float
-    critical_value: float
-    notes: tuple[str, ...]
-
-    def tidy(self) -> pd.DataFrame:
-        """One row per group-time cell."""
-        return pd.DataFrame(
-            [
-                {
-                    "group": c.group,
-                    "time": c.time,
-                    "att": c.att,
-                    "se": c.se,
-                    "boot_se": c.boot_se,
-                    "lower": c.lower,
-                    "upper": c.upper,
-                    "pre": c.pre,
-                }
-                for c in self.cells
-            ]
-        )
-
-
-def _panel(
-    data: pd.DataFrame, outcome: str, unit: str, time: str, first_treated: str, cluster: str
-) -> pd.DataFrame:
-    for column in {outcome, unit, time, first_treated, cluster}:
+def check_panel(spec: StaggeredSpec, data: pd.DataFrame) -> None:
+    """Refuse a panel ``spec`` cannot be estimated on: a column it names is missing, a key
+    cell is empty, a unit appears twice in a period or misses one (unbalanced), or a unit's
+    first treated period or cluster differs between its rows."""
+    unit, time, first = spec.unit, spec.time, spec.first_treated
+    for column in {spec.outcome, unit, time, first, spec.cluster_column}:
         if column not in data.columns:
             raise DataError(f"the panel has no column {column!r}")
-    if data[[outcome, unit, time, first_treated]].isna().any().any():
-        raise DataError(
-            f"the panel has empty cells in {outcome}, {unit}, {time} or {first_treated}"
-        )
+    if data[[spec.outcome, unit, time, first]].isna().any().any():
+        raise DataError(f"the panel has empty cells in {spec.outcome}, {unit}, {time} or {first}")
     if data.duplicated([unit, time]).any():
         raise DataError(f"each {unit} must appear once in each {time}")
-    periods = data[time].nunique()
     counts = data.groupby(unit)[time].nunique()
-    short = counts[counts < periods]
+    short = counts[counts < data[time].nunique()]
     if len(short):
         names = ", ".join(map(str, short.index[:5]))
         raise DataError(
             f"the panel is unbalanced: {len(short)} unit(s) ({names}) are missing some "
             f"periods; give every unit a row in every period (or leave those units out)"
         )
-    if (data.groupby(unit)[first_treated].nunique() > 1).any():
-        raise DataError(f"{first_treated} must be the same in every row of a unit")
-    if (data.groupby(unit)[cluster].nunique() > 1).any():
-        raise DataError(f"each {unit} must belong to one {cluster}")
-    return data
+    if (data.groupby(unit)[first].nunique() > 1).any():
+        raise DataError(f"{first} must be the same in every row of a unit")
+    if (data.groupby(unit)[spec.cluster_column].nunique() > 1).any():
+        raise DataError(f"each {unit} must belong to one {spec.cluster_column}")
+
+
+def _frame(spec: StaggeredSpec, data: pd.DataFrame) -> pd.DataFrame:
+    """The checked panel's columns ``spec`` reads, units numbered 1, 2, … in sorted order
+    (as ``csdid`` needs), sorted by unit and period."""
+    check_panel(spec, data)
+    frame = data[spec.columns]
+    if not pd.api.types.is_integer_dtype(frame[spec.time]) or not pd.api.types.is_numeric_dtype(
+        frame[spec.first_treated]
+    ):
+        raise DataError(
+            f"{spec.time} and {spec.first_treated} must be whole-number periods (0: never)"
+        )
+    frame = frame.assign(**{spec.unit: pd.factorize(frame[spec.unit], sort=True)[0] + 1})
+    return frame.sort_values([spec.unit, spec.time]).reset_index(drop=True)
+
+
+def _adopting_groups(spec: StaggeredSpec, frame: pd.DataFrame) -> list[int]:
+    """The first treated periods in ``frame`` (sorted), refusing a panel where nobody adopts
+    or with too few never-treated units for that comparison."""
+    groups = sorted(int(g) for g in frame[spec.first_treated].unique() if g != 0)
+    if not groups:
+        raise DataError("no unit adopts the change inside the panel: nothing to estimate")
+    never = frame.loc[frame[spec.first_treated] == 0, spec.unit].nunique()
+    needed = len(spec.covariates) + 5
+    if spec.comparison is Comparison.NEVER_TREATED and never < needed:
+        raise DataError(
+            f"{never} never-treated unit(s) are too few to compare with (did needs "
+            f"{needed}): use the not-yet-treated comparison"
+        )
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class _Csdid:
+    """``csdid``'s fit: its group-time table (``result``), the cells' unit influence
+    functions (units × cells, units in csdid's order), its data after dropping groups with no
+    base period (``kept``) and each aggregation's output."""
+
+    result: Any
+    influence: NDArray[np.float64]
+    kept: pd.DataFrame
+    aggregates: dict[Aggregation, Any]
+
+
+def _att_gt(spec: StaggeredSpec, frame: pd.DataFrame) -> _Csdid:
+    """``ATT(g,t)`` and the aggregations by ``csdid``, without its bootstrap, its printing
+    or its warnings (varying base periods, as ``did``)."""
+    from csdid.att_gt import ATTgt
+
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        try:
+            model = ATTgt(
+                yname=spec.outcome,
+                tname=spec.time,
+                idname=spec.unit,
+                gname=spec.first_treated,
+                data=frame,
+                control_group=spec.comparison.control_group,
+                xformla=spec.formula,
+                anticipation=spec.anticipation,
+                cband=False,
+                alp=spec.alpha,
+            ).fit(est_method=spec.method.value, base_period="varying", bstrap=False)
+        except (ValueError, np.linalg.LinAlgError) as error:
+            raise EstimationError(
+                f"the group-time effects could not be estimated: {error}"
+            ) from error
+        aggregates = {}
+        for kind in Aggregation:
+            model.aggte(typec=kind.value, bstrap=False, na_rm=True)
+            aggregates[kind] = model.atte
+    influence = np.asarray(model.MP["inffunc"]["inffunc"], dtype=np.float64)
+    return _Csdid(model.results, influence, model.dp["data"], aggregates)
+
+
+@dataclass(frozen=True, slots=True)
+class _Clusters:
+    """Each kept unit's cluster as a code 0, 1, … (in csdid's unit order) and the counts."""
+
+    codes: NDArray[np.int64]
+    n_units: int
+    n_clusters: int
+
+
+def _clusters(spec: StaggeredSpec, frame: pd.DataFrame, fitted: _Csdid) -> _Clusters:
+    """The clusters of the units ``csdid`` kept: a group with no base period (adopting in
+    the first period, or within the anticipation) is dropped, and the influence functions
+    have a row per unit kept, in its order."""
+    kept = fitted.kept
+    kept_units = kept.loc[kept[spec.time] == kept[spec.time].min(), spec.unit].to_numpy()
+    labels = kept_units
+    if spec.cluster_column != spec.unit:
+        labels = frame.groupby(spec.unit)[spec.cluster_column].first().loc[kept_units].to_numpy()
+    codes = np.unique(labels, return_inverse=True)[1]
+    return _Clusters(codes, kept_units.size, int(codes.max()) + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cells:
+    """The group-time effects with what the checks need: the estimates, which cells are
+    pre-period and estimable (``pre``), their clustered covariance, the number of cells left
+    out (no comparison units) and the sup-t critical value of their uniform band."""
+
+    effects: tuple[GroupTimeEffect, ...]
+    att: NDArray[np.float64]
+    pre: NDArray[np.bool_]
+    covariance: NDArray[np.float64]
+    dropped: int
+    critical_value: float
+
+
+def _cells(
+    spec: StaggeredSpec, fitted: _Csdid, clusters: _Clusters, rng: np.random.Generator
+) -> _Cells:
+    """Each ``ATT(g,t)`` with its clustered and bootstrap standard errors and the uniform
+    band over the estimable cells (the bootstrap draws first from ``rng``)."""
+    att = np.asarray(fitted.result["att"], dtype=np.float64)
+    gs = np.asarray(fitted.result["group"]).astype(int)
+    ts = np.asarray(fitted.result["year"]).astype(int)
+    cov = clustered_covariance(fitted.influence, clusters.codes)
+    se = np.sqrt(np.diag(cov))
+    valid = np.isfinite(att) & np.isfinite(se) & (se > 0)
+    boot = multiplier_bootstrap(
+        fitted.influence[:, valid], clusters.codes, rng=rng, draws=spec.draws, alpha=spec.alpha
+    )
+    boot_se = np.full(att.size, np.nan)
+    boot_se[valid] = boot.ses
+    crit = boot.critical_value
+    effects = tuple(
+        GroupTimeEffect(
+            group=int(g),
+            time=int(t),
+            att=float(a),
+            se=float(s),
+            boot_se=float(b),
+            lower=float(a - crit * b),
+            upper=float(a + crit * b),
+            pre=bool(t < g),
+        )
+        for g, t, a, s, b in zip(gs, ts, att, se, boot_se, strict=True)
+    )
+    return _Cells(effects, att, (ts < gs) & valid, cov, int((~valid).sum()), crit)
+
+
+def _pre_average(dynamic: Any, clusters: _Clusters) -> PreAverage | None:
+    """The 1-df check on the event study's effects before adoption."""
+    event_times = np.asarray(dynamic["egt"]).ravel()
+    before = event_times < 0
+    return pre_average_test(
+        np.asarray(dynamic["att_egt"], dtype=np.float64).ravel()[before],
+        np.asarray(dynamic["inf_function"]["dynamic_inf_func_e"], dtype=np.float64)[:, before],
+        clusters.codes,
+    )
+
+
+def _notes(clusters: _Clusters, lost: list[int], cells: _Cells, untested: str | None) -> list[str]:
+    """The sentences a report must show: few clusters, groups and cells left out, and why
+    there is no pre-trend test (``untested``, ``None`` when there is one)."""
+    notes = []
+    if clusters.n_clusters < FEW_CLUSTERS:
+        notes.append(
+            f"Only {clusters.n_clusters} clusters: the standard errors, bands and pre-trend "
+            f"test rely on many clusters and may be too narrow; read the effects as descriptive."
+        )
+    if lost:
+        notes.append(
+            f"Units first treated in period(s) {', '.join(map(str, lost))} have no period "
+            "before adoption to compare from and were left out."
+        )
+    if cells.dropped:
+        notes.append(
+            f"{cells.dropped} group-time cell(s) had no comparison units and were left out."
+        )
+    if untested is not None:
+        notes.append(f"No pre-trend test: {untested}.")
+    return notes
+
+
+def estimate(spec: StaggeredSpec, panel: pd.DataFrame) -> StaggeredFit:
+    """Estimate ``ATT(g,t)`` on a balanced ``panel`` (one row per unit and period; integer
+    periods; the first treated period, 0 for never treated) as ``spec`` asks, and aggregate.
+
+    Defaults are ``did``'s (doubly robust, varying base, no anticipation), except the
+    comparison group: not-yet-treated, because a council rarely keeps teams that never get
+    the change.
+    """
+    frame = _frame(spec, panel)
+    groups = _adopting_groups(spec, frame)
+    fitted = _att_gt(spec, frame)
+    clusters = _clusters(spec, frame, fitted)
+    rng = np.random.default_rng(spec.seed)
+    cells = _cells(spec, fitted, clusters, rng)
+    pre = cells.pre
+    test = pre_trend_test(cells.att[pre], cells.covariance[np.ix_(pre, pre)], clusters.n_clusters)
+    average = _pre_average(fitted.aggregates[Aggregation.DYNAMIC], clusters)
+    z = float(stats.norm.ppf(1 - spec.alpha / 2))
+    summaries = {
+        kind: _aggregate(kind, fitted.aggregates[kind], clusters.codes, rng, spec, z)
+        for kind in Aggregation
+    }
+    lost = sorted(set(groups) - {int(g) for g in fitted.result["group"]})
+    untested = test.reason if test.statistic is None else None
+    return StaggeredFit(
+        cells=cells.effects,
+        pre_trend=test,
+        pre_average=average,
+        simple=summaries[Aggregation.SIMPLE],
+        dynamic=summaries[Aggregation.DYNAMIC],
+        group=summaries[Aggregation.GROUP],
+        comparison=spec.comparison,
+        method=spec.method,
+        anticipation=spec.anticipation,
+        n_units=clusters.n_units,
+        n_clusters=clusters.n_clusters,
+        few_clusters=clusters.n_clusters < FEW_CLUSTERS,
+        seed=spec.seed,
+        draws=spec.draws,
+        alpha=spec.alpha,
+        critical_value=cells.critical_value,
+        notes=tuple(_notes(clusters, lost, cells, untested)),
+    )
 
 
 def fit_staggered(
@@ -230,154 +355,13 @@ def fit_staggered(
     draws: int = 999,
     alpha: float = 0.05,
 ) -> StaggeredFit:
-    """Estimate ``ATT(g,t)`` on a balanced panel (one row per unit and period; integer
-    periods; ``first_treated`` the first treated period, 0 for never treated) and aggregate.
-
-    ``cluster`` names the column the inference clusters on (default: the unit); ``seed``
-    fixes the multiplier bootstrap. Defaults are ``did``'s (doubly robust, varying base,
-    no anticipation), except the comparison group: not-yet-treated, because a council
-    rarely keeps teams that never get the change.
-    """
-    from csdid.att_gt import ATTgt
-
-    cluster_col = cluster or unit
-    _panel(data, outcome, unit, time, first_treated, cluster_col)
-    if anticipation < 0:
-        raise DataError("anticipation must be zero or a positive number of periods")
-    frame = data[
-        list(dict.fromkeys([outcome, unit, time, first_treated, cluster_col, *covariates]))
-    ]
-    if not pd.api.types.is_integer_dtype(frame[time]) or not pd.api.types.is_numeric_dtype(
-        frame[first_treated]
-    ):
-        raise DataError(f"{time} and {first_treated} must be whole-number periods (0: never)")
-    frame = frame.assign(**{unit: pd.factorize(frame[unit], sort=True)[0] + 1})
-    frame = frame.sort_values([unit, time]).reset_index(drop=True)
-    groups = sorted(int(g) for g in frame[first_treated].unique() if g != 0)
-    if not groups:
-        raise DataError("no unit adopts the change inside the panel: nothing to estimate")
-    never = frame.loc[frame[first_treated] == 0, unit].nunique()
-    if comparison is Comparison.NEVER_TREATED and never < len(covariates) + 5:
-        raise DataError(
-            f"{never} never-treated unit(s) are too few to compare with (did needs "
-            f"{len(covariates) + 5}): use the not-yet-treated comparison"
-        )
-    formula = f"{outcome}~" + ("+".join(covariates) if covariates else "1")
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        try:
-            model = ATTgt(
-                yname=outcome,
-                tname=time,
-                idname=unit,
-                gname=first_treated,
-                data=frame,
-                control_group=(
-                    "notyettreated" if comparison is Comparison.NOT_YET_TREATED else "nevertreated"
-                ),
-                xformla=formula if covariates else None,
-                anticipation=anticipation,
-                cband=False,
-                alp=alpha,
-            ).fit(est_method=method.value, base_period="varying", bstrap=False)
-        except (ValueError, np.linalg.LinAlgError) as error:
-            raise EstimationError(
-                f"the group-time effects could not be estimated: {error}"
-            ) from error
-        aggregates = {}
-        for kind in Aggregation:
-            model.aggte(typec=kind.value, bstrap=False, na_rm=True)
-            aggregates[kind] = model.atte
-    result = model.results
-    influence = np.asarray(model.MP["inffunc"]["inffunc"], dtype=np.float64)
-    # The influence functions have a row per unit csdid kept (in its order): a group with
-    # no base period (adopting in the first period, or within the anticipation) is dropped.
-    kept = model.dp["data"]
-    kept_units = kept.loc[kept[time] == kept[time].min(), unit].to_numpy()
-    labels = kept_units
-    if cluster_col != unit:
-        labels = frame.groupby(unit)[cluster_col].first().loc[kept_units].to_numpy()
-    cluster_codes = np.unique(labels, return_inverse=True)[1]
-    n_units = kept_units.size
-    n_clusters = int(cluster_codes.max()) + 1
-    lost = sorted(set(groups) - {int(g) for g in result["group"]})
-    rng = np.random.default_rng(seed)
-    att = np.asarray(result["att"], dtype=np.float64)
-    gs = np.asarray(result["group"]).astype(int)
-    ts = np.asarray(result["year"]).astype(int)
-    cov = clustered_covariance(influence, cluster_codes)
-    se = np.sqrt(np.diag(cov))
-    valid = np.isfinite(att) & np.isfinite(se) & (se > 0)
-    boot = multiplier_bootstrap(
-        influence[:, valid], cluster_codes, rng=rng, draws=draws, alpha=alpha
-    )
-    boot_se = np.full(att.size, np.nan)
-    boot_se[valid] = boot.ses
-    crit = boot.critical_value
-    cells = tuple(
-        GroupTimeEffect(
-            group=int(g),
-            time=int(t),
-            att=float(a),
-            se=float(s),
-            boot_se=float(b),
-            lower=float(a - crit * b),
-            upper=float(a + crit * b),
-            pre=bool(t < g),
-        )
-        for g, t, a, s, b in zip(gs, ts, att, se, boot_se, strict=True)
-    )
-    pre = (ts < gs) & valid
-    test = pre_trend_test(att[pre], cov[np.ix_(pre, pre)], n_clusters)
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    dyn = aggregates[Aggregation.DYNAMIC]
-    event_times = np.asarray(dyn["egt"]).ravel()
-    before = event_times < 0
-    average = pre_average_test(
-        np.asarray(dyn["att_egt"], dtype=np.float64).ravel()[before],
-        np.asarray(dyn["inf_function"]["dynamic_inf_func_e"], dtype=np.float64)[:, before],
-        cluster_codes,
-    )
-    summaries = {
-        kind: _aggregate(kind, aggregates[kind], cluster_codes, rng, draws, alpha, z)
-        for kind in Aggregation
-    }
-    notes = []
-    few = n_clusters < FEW_CLUSTERS
-    if few:
-        notes.append(
-            f"Only {n_clusters} clusters: the standard errors, bands and pre-trend test rely "
-            f"on many clusters and may be too narrow; read the effects as descriptive."
-        )
-    if lost:
-        notes.append(
-            f"Units first treated in period(s) {', '.join(map(str, lost))} have no period "
-            "before adoption to compare from and were left out."
-        )
-    dropped = int((~valid).sum())
-    if dropped:
-        notes.append(f"{dropped} group-time cell(s) had no comparison units and were left out.")
-    if test.statistic is None:
-        notes.append(f"No pre-trend test: {test.reason}.")
-    return StaggeredFit(
-        cells=cells,
-        pre_trend=test,
-        pre_average=average,
-        simple=summaries[Aggregation.SIMPLE],
-        dynamic=summaries[Aggregation.DYNAMIC],
-        group=summaries[Aggregation.GROUP],
-        comparison=comparison,
-        method=method,
-        anticipation=anticipation,
-        n_units=n_units,
-        n_clusters=n_clusters,
-        few_clusters=few,
-        seed=seed,
-        draws=draws,
-        alpha=alpha,
-        critical_value=crit,
-        notes=tuple(notes),
-    )
+    """:func:`estimate` in one call: the keywords are :class:`StaggeredSpec`'s fields."""
+    spec = StaggeredSpec(
+        outcome=outcome, unit=unit, time=time, first_treated=first_treated, seed=seed,
+        cluster=cluster, covariates=tuple(covariates), comparison=comparison, method=method,
+        anticipation=anticipation, draws=draws, alpha=alpha,
+    )  # fmt: skip
+    return estimate(spec, data)
 
 
 _INFLUENCE_KEYS = {
@@ -392,10 +376,11 @@ def _aggregate(
     atte: dict[str, object],
     clusters: NDArray[np.int64],
     rng: np.random.Generator,
-    draws: int,
-    alpha: float,
+    spec: StaggeredSpec,
     z: float,
 ) -> AggregateEffect:
+    """One aggregation: its overall effect with a pointwise interval, and (event study and
+    groups) each effect with its uniform band from the bootstrap's next draws."""
     overall_key, each_key = _INFLUENCE_KEYS[kind]
     functions = atte["inf_function"]
     assert isinstance(functions, dict)
@@ -410,7 +395,7 @@ def _aggregate(
         est = np.asarray(atte["att_egt"], dtype=np.float64).ravel()
         each_if = np.asarray(functions[each_key], dtype=np.float64)
         ses = np.sqrt(np.diag(clustered_covariance(each_if, clusters)))
-        boot = multiplier_bootstrap(each_if, clusters, rng=rng, draws=draws, alpha=alpha)
+        boot = multiplier_bootstrap(each_if, clusters, rng=rng, draws=spec.draws, alpha=spec.alpha)
         bses = boot.ses
         lo = est - boot.critical_value * bses
         hi = est + boot.critical_value * bses
