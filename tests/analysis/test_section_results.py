@@ -303,3 +303,27 @@ def test_the_sites_stored_keys_are_the_statistics_fields_and_made_from_them() ->
     pooled = PooledSites.of_pooled(found.pooled).to_json()
     expected = {k: v for k, v in asdict(found.pooled).items() if k != "studies"}
     assert list(pooled.items()) == list(expected.items())
+
+
+def test_hr_rates_and_shares_are_held_read_only_and_written_back_key_for_key() -> None:
+    """``rate_per_fte_year`` and ``share_left`` are read-only inside the frozen result (not
+    the stored dict itself) and write back the same object, in its order; ``None`` stays."""
+    import pytest
+
+    from hearten.analysis.hr_result import AbsenceResult, LeavingResult
+
+    stored = {"rate_per_fte_year": {"letter": 6.5, "control": 7.25}, "n": 40}
+    absence = AbsenceResult.from_json(stored)
+    assert absence.rate_per_fte_year is not None
+    with pytest.raises(TypeError):
+        absence.rate_per_fte_year["letter"] = 0.0  # type: ignore[index]
+    stored["rate_per_fte_year"]["letter"] = 1.0
+    assert absence.rate_per_fte_year["letter"] == 6.5
+    stored["rate_per_fte_year"]["letter"] = 6.5
+    written = absence.to_json()
+    assert list(written["rate_per_fte_year"].items()) == [("letter", 6.5), ("control", 7.25)]
+    assert written == stored
+    assert type(written["rate_per_fte_year"]) is dict
+    leaving = LeavingResult.from_json({"share_left": None, "events": 0})
+    assert leaving.share_left is None
+    assert leaving.to_json() == {"share_left": None, "events": 0}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from hearten.analysis.keyed import Keyed, many, one
+from hearten.analysis.keyed import Keyed, many, mapping, one
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ class AbsenceResult(Keyed):
     Attributes:
         effects: each non-control arm's rate ratio.
         inference: how its p-values and intervals were found.
-        rate_per_fte_year: days of absence per full-time-equivalent year, by arm.
+        rate_per_fte_year: days of absence per full-time-equivalent year, by arm (read-only).
         n: people at risk (FTE-days employed in the window).
         family: ``"negbin"`` or ``"poisson"``; theta, theta_se: the negative binomial's θ.
         note: why the model fell back to Poisson, or why absence could not be modelled.
@@ -90,7 +90,7 @@ class AbsenceResult(Keyed):
 
     effects: tuple[RateRatioEffect, ...] = field(default=(), metadata=many(RateRatioEffect))
     inference: HrInference | None = field(default=None, metadata=one(HrInference))
-    rate_per_fte_year: Mapping[str, float] | None = None
+    rate_per_fte_year: Mapping[str, float] | None = field(default=None, metadata=mapping())
     n: int | None = None
     family: str | None = None
     theta: float | None = None
@@ -105,7 +105,7 @@ class LeavingResult(Keyed):
     Attributes:
         effects: each non-control arm's hazard ratio.
         inference: how its p-values and intervals were found.
-        share_left: the share of each arm who left in the window.
+        share_left: the share of each arm who left in the window, by arm (read-only).
         events: leavers in the window.
         not_at_risk: people employed on no day of the window, left out of the model.
         note: why leaving could not be modelled.
@@ -113,7 +113,7 @@ class LeavingResult(Keyed):
 
     effects: tuple[HazardRatioEffect, ...] = field(default=(), metadata=many(HazardRatioEffect))
     inference: HrInference | None = field(default=None, metadata=one(HrInference))
-    share_left: Mapping[str, float] | None = None
+    share_left: Mapping[str, float] | None = field(default=None, metadata=mapping())
     events: int | None = None
     not_at_risk: int | None = None
     note: str | None = None

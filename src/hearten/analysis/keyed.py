@@ -14,8 +14,9 @@ order a run stores them) and which reads and writes itself generically:
 
 A field holding another typed part says so in its metadata, :func:`one` (an object or
 ``None``) or :func:`many` (a list of them, held as a tuple); ``many()`` with no type holds a
-list of plain JSON values as a tuple, and :func:`rows` a list of lists as a tuple of tuples
-(nothing held is a mutable container the JSON had). Values are otherwise kept as given (no
+list of plain JSON values as a tuple, :func:`rows` a list of lists as a tuple of tuples and
+:func:`mapping` an object of plain values as a read-only mapping (nothing held is a mutable
+container the JSON had). Values are otherwise kept as given (no
 conversion), so a run stores what it fitted. Two more marks serve a base shared by two
 stored shapes: :func:`closing` (stored after the subclass's own fields) and
 :func:`unless_none` (a new result stores the key only when it has a value).
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
+from types import MappingProxyType
 from typing import Any, Self, TypeVar
 
 #: A JSON object as stored (string keys; numbers, strings, ``None``, lists and objects).
@@ -41,6 +43,7 @@ JsonObject = Mapping[str, Any]
 _KIND = "hearten.keyed.kind"
 _MANY = "hearten.keyed.many"
 _ROWS = "hearten.keyed.rows"
+_MAPPING = "hearten.keyed.mapping"
 _CLOSING = "hearten.keyed.closing"
 _UNLESS_NONE = "hearten.keyed.unless_none"
 _OWN = ("layout", "extra")
@@ -61,6 +64,17 @@ def rows() -> dict[str, Any]:
     """Field metadata: the field holds a tuple of tuples of plain JSON values, stored as a
     list of lists."""
     return {_ROWS: True}
+
+
+def mapping() -> dict[str, Any]:
+    """Field metadata: the field holds a JSON object of plain values (or ``None``) as a
+    read-only mapping (a :class:`types.MappingProxyType` over a copy, so nothing held is a
+    mutable container), stored as the object, key for key."""
+    return {_MAPPING: True}
+
+
+def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    return None if value is None else MappingProxyType(dict(value))
 
 
 def closing(meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -87,6 +101,8 @@ def _stored(cls: type[Keyed] | Keyed) -> tuple[Field[Any], ...]:
 
 
 def _read(meta: Mapping[str, Any], value: Any) -> Any:
+    if meta.get(_MAPPING):
+        return _frozen(value)
     if meta.get(_ROWS):
         return tuple(tuple(v) for v in value)
     kind = meta.get(_KIND)
@@ -98,6 +114,8 @@ def _read(meta: Mapping[str, Any], value: Any) -> Any:
 
 
 def _write(meta: Mapping[str, Any], value: Any) -> Any:
+    if meta.get(_MAPPING):
+        return None if value is None else dict(value)
     if meta.get(_ROWS):
         return [list(v) for v in value]
     kind = meta.get(_KIND)
@@ -109,6 +127,8 @@ def _write(meta: Mapping[str, Any], value: Any) -> Any:
 
 
 def _of(meta: Mapping[str, Any], value: Any) -> Any:
+    if meta.get(_MAPPING):
+        return _frozen(value)
     if meta.get(_ROWS):
         return tuple(tuple(v) for v in value)
     kind = meta.get(_KIND)
