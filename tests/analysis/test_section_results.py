@@ -327,3 +327,22 @@ def test_hr_rates_and_shares_are_held_read_only_and_written_back_key_for_key() -
     leaving = LeavingResult.from_json({"share_left": None, "events": 0})
     assert leaving.share_left is None
     assert leaving.to_json() == {"share_left": None, "events": 0}
+
+
+def test_the_hr_ratios_share_one_base_and_keep_their_stored_keys() -> None:
+    """Absence's and leaving's effects derive from RatioEffect: ``term`` first, each ratio's
+    own fields, then the shared interval and normal test, as runs have always stored them."""
+    from hearten.analysis.hr_result import HazardRatioEffect, RateRatioEffect, RatioEffect
+
+    shared = ("conf_low", "conf_high", "normal_p_value", "normal_conf_low", "normal_conf_high")
+    assert RateRatioEffect.keys() == (
+        "term", "log_rr", "std_error", "statistic", "p_value", "rate_ratio", *shared
+    )  # fmt: skip
+    assert HazardRatioEffect.keys() == (
+        "term", "log_hr", "std_error", "p_value", "hazard_ratio", *shared
+    )  # fmt: skip
+    assert issubclass(RateRatioEffect, RatioEffect)
+    assert issubclass(HazardRatioEffect, RatioEffect)
+    stored = {"term": "letter", "log_hr": -0.1, "std_error": 0.2, "p_value": 0.6,
+              "hazard_ratio": 0.9, "conf_low": 0.6, "conf_high": 1.3}  # fmt: skip
+    assert list(HazardRatioEffect.from_json(stored).to_json().items()) == list(stored.items())

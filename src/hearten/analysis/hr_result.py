@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from hearten.analysis.keyed import Keyed, many, mapping, one
+from hearten.analysis.keyed import Keyed, closing, many, mapping, one
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,46 +33,55 @@ class HrInference(Keyed):
     seed: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RateRatioEffect(Keyed):
-    """One arm's effect on days of sickness absence (:class:`hearten.stats.counts.RateRatio`).
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RatioEffect(Keyed):
+    """What an arm's effect on absence or leaving stores whatever its ratio: ``term`` first
+    and, after each kind's own fields (:func:`~.keyed.closing`), the interval and the
+    model's own normal test.
 
     Attributes:
-        term: the arm; log_rr, std_error, statistic: the model's log rate ratio and its test.
-        p_value, rate_ratio, conf_low, conf_high: the p-value, ratio and interval reported
-            (from randomisation inference with few clusters; an unbounded end is ``None``).
+        term: the arm.
+        conf_low, conf_high: the reported ratio's interval (from randomisation inference with
+            few clusters; an unbounded end is ``None``).
         normal_p_value, normal_conf_low, normal_conf_high: the model's own normal test's
             values, kept beside the randomisation test's (absent otherwise).
     """
 
     term: str
+    conf_low: float | None = field(default=None, metadata=closing())
+    conf_high: float | None = field(default=None, metadata=closing())
+    normal_p_value: float | None = field(default=None, metadata=closing())
+    normal_conf_low: float | None = field(default=None, metadata=closing())
+    normal_conf_high: float | None = field(default=None, metadata=closing())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateRatioEffect(RatioEffect):
+    """One arm's effect on days of sickness absence (:class:`hearten.stats.counts.RateRatio`):
+    :class:`RatioEffect`'s fields around these.
+
+    Attributes:
+        log_rr, std_error, statistic: the model's log rate ratio and its test.
+        p_value, rate_ratio: the p-value and ratio reported.
+    """
+
     log_rr: float
     std_error: float | None = None
     statistic: float | None = None
     p_value: float | None = None
     rate_ratio: float | None = None
-    conf_low: float | None = None
-    conf_high: float | None = None
-    normal_p_value: float | None = None
-    normal_conf_low: float | None = None
-    normal_conf_high: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class HazardRatioEffect(Keyed):
-    """One arm's effect on leaving (:class:`hearten.stats.survival.HazardRatio`); the fields
-    read as :class:`RateRatioEffect`'s, on the hazard ratio."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HazardRatioEffect(RatioEffect):
+    """One arm's effect on leaving (:class:`hearten.stats.survival.HazardRatio`):
+    :class:`RatioEffect`'s fields around these, read as :class:`RateRatioEffect`'s on the
+    hazard ratio (the Cox model stores no test statistic)."""
 
-    term: str
     log_hr: float
     std_error: float | None = None
     p_value: float | None = None
     hazard_ratio: float | None = None
-    conf_low: float | None = None
-    conf_high: float | None = None
-    normal_p_value: float | None = None
-    normal_conf_low: float | None = None
-    normal_conf_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
