@@ -17,7 +17,7 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
     from hearten.analysis.retention import purge_trial
     from hearten.analysis.run import run_analysis
     from hearten.analysis.stepped_wedge import run_stepped_wedge
-    from hearten.interventions.goals import enrol, opt_out
+    from hearten.interventions.goals import enrol, log, opt_out
     from hearten.interventions.letters import (
         email_letters,
         mark_posted,
@@ -49,6 +49,8 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
         (randomise_trial, "now"),
         (purge_trial, "now"),
         (enrol, "starts"),
+        (enrol, "now"),
+        (log, "at"),
         (opt_out, "now"),
         (send_letter, "now"),
         (stop, "now"),
@@ -133,3 +135,42 @@ def test_expired_sessions_are_those_past_their_expiry_at_the_clock_given() -> No
         Session.objects.create(session_key=key, session_data="", expire_date=expires)
     assert clear_expired_sessions(CLOCK) == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["running"]
+
+
+@pytest.mark.django_db
+def test_engagement_events_are_stamped_with_their_writers_clock(trial: Any, client: Any) -> None:
+    from hearten.interventions.goals import enrol, save_module
+    from hearten.interventions.models import EngagementEvent, EngagementKind, Enrolment
+    from hearten.interventions.programme_mail import ProgrammeMail
+    from hearten.messaging.models import Message
+    from hearten.trials.allocation import randomise_trial
+
+    randomise_trial(trial, 2, now=CLOCK)
+    enrol(trial, "letters", CLOCK.date(), now=CLOCK)
+    e = Enrolment.objects.filter(trial=trial).order_by("pk").first()
+    assert e is not None
+    assert set(e.events.values_list("kind", "at")) == {(EngagementKind.INVITED, CLOCK)}
+    done = CLOCK + timedelta(hours=1)
+    save_module(e, 1, {"goal": "Friday notes"}, complete=True, now=done)
+    sent = CLOCK + timedelta(hours=2)
+    ProgrammeMail().sent(Message.objects.filter(enrolment=e).order_by("pk")[0], sent)
+    assert set(e.events.exclude(kind=EngagementKind.INVITED).values_list("kind", "at")) == {
+        (EngagementKind.MODULE_COMPLETED, done),
+        (EngagementKind.GOAL_SET, done),
+        (EngagementKind.REMINDER_SENT, sent),
+    }
+    # A page reads the clock once: the click and the opening it records carry the same time.
+    EngagementEvent.objects.all().delete()
+    assert client.get(f"/g/{e.token}/?r=1").status_code == 200
+    stamps = dict(e.events.values_list("kind", "at"))
+    assert set(stamps) == {EngagementKind.REMINDER_CLICKED, EngagementKind.OPENED}
+    assert len(set(stamps.values())) == 1
+
+
+def test_engagement_kinds_keep_their_stored_values() -> None:
+    from hearten.interventions.models import EngagementKind
+
+    assert list(EngagementKind.values) == [
+        "invited", "opened", "module-started", "module-completed", "goal-set",
+        "reminder-sent", "reminder-clicked", "opted-out",
+    ]  # fmt: skip

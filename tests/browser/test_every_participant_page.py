@@ -151,7 +151,7 @@ def programme(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str,
     import_roster(trial, roster)
     randomise_trial(trial, 7, now=CLOCK)
     invite(trial.waves.get(name="baseline"), NOW)
-    enrol(trial, "letters", timezone.localdate() - timedelta(days=8))
+    enrol(trial, "letters", timezone.localdate() - timedelta(days=8), now=CLOCK)
     e = Enrolment.objects.order_by("id").first()
     assert e is not None
     return live_server.url, e

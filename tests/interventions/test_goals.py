@@ -72,7 +72,7 @@ def enrolled(trial: Any) -> Any:
     randomise_trial(trial, 2, now=CLOCK)
     # The fixture's design has control and letters; the programme goes to the letters arm here.
     start = timezone.localdate() - timedelta(days=8)
-    assert enrol(trial, "letters", start) == 20
+    assert enrol(trial, "letters", start, now=CLOCK) == 20
     return trial
 
 
@@ -141,7 +141,7 @@ def test_a_module_opens_on_its_day_by_the_clock_given(trial: Any) -> None:
     from hearten.interventions.goals import unlocked
 
     randomise_trial(trial, 2, now=CLOCK)
-    enrol(trial, "letters", date(2026, 10, 5))
+    enrol(trial, "letters", date(2026, 10, 5), now=CLOCK)
     e = Enrolment.objects.filter(trial=trial).order_by("id").first()
     assert e is not None
     assert not unlocked(e, 2, date(2026, 10, 11))
@@ -154,10 +154,10 @@ def test_a_module_opens_on_its_day_by_the_clock_given(trial: Any) -> None:
 
 def test_enrolment_is_checked(trial: Any) -> None:
     with pytest.raises(StateError, match="not randomised"):
-        enrol(trial, "letters", TODAY)
+        enrol(trial, "letters", TODAY, now=CLOCK)
     randomise_trial(trial, 1, now=CLOCK)
     with pytest.raises(DataError, match="not an intervention arm"):
-        enrol(trial, "control", TODAY)
+        enrol(trial, "control", TODAY, now=CLOCK)
 
 
 def test_programme_reminders_go_until_stopped(
@@ -215,7 +215,7 @@ def test_a_programme_of_three_modules_is_complete_after_three(
 
     randomise_trial(trial, 2, now=CLOCK)
     start = timezone.localdate() - timedelta(days=15)
-    enrol(trial, "letters", start)
+    enrol(trial, "letters", start, now=CLOCK)
     first, second = Enrolment.objects.filter(trial=trial).order_by("id")[:2]
     Message.objects.filter(enrolment__in=[first, second]).delete()
     assert schedule_programme([first.pk, second.pk], start, 3) == 6  # three modules each

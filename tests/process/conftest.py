@@ -21,7 +21,7 @@ def named_trial(trial: Any) -> Any:
     intervention arm enrolled in the programme: of its people, the first never opened it,
     the second opened one module, the third completed all six."""
     from hearten.interventions.goals import MODULES, enrol, log
-    from hearten.interventions.models import Enrolment, ModuleWork
+    from hearten.interventions.models import EngagementKind, Enrolment, ModuleWork
     from hearten.trials.allocation import arms_by_participant, randomise_trial
     from hearten.trials.models import IdentityKey
 
@@ -30,14 +30,14 @@ def named_trial(trial: Any) -> Any:
     for key, name in zip(keys, NAMES, strict=False):
         key.name = name
         key.save()
-    enrol(trial, "letters", TODAY - timedelta(days=60))
+    enrol(trial, "letters", TODAY - timedelta(days=60), now=CLOCK)
     arms = arms_by_participant(trial)
     enrolments = sorted(Enrolment.objects.filter(trial=trial), key=lambda e: e.participant_id)
     assert all(arms[e.participant_id] == "letters" for e in enrolments)
     _, opened, completed = enrolments[:3]
-    log(opened, "opened")
+    log(opened, EngagementKind.OPENED, CLOCK)
     ModuleWork.objects.create(enrolment=opened, module=1, completed_at=CLOCK)
-    log(completed, "opened")
+    log(completed, EngagementKind.OPENED, CLOCK)
     for m in range(1, MODULES + 1):
         ModuleWork.objects.create(enrolment=completed, module=m, completed_at=CLOCK)
     return trial

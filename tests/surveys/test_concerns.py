@@ -131,7 +131,7 @@ def test_an_unknown_link_gets_the_unknown_link_page(db: None) -> None:
 
 def test_a_programme_link_and_every_page_footer_offer_it(link: Invitation) -> None:
     trial = link.wave.trial
-    enrol(trial, "letters", timezone.localdate() - timedelta(days=8))
+    enrol(trial, "letters", timezone.localdate() - timedelta(days=8), now=CLOCK)
     e = Enrolment.objects.filter(trial=trial).first()
     assert e is not None
     client = Client()

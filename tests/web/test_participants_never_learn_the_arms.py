@@ -43,7 +43,7 @@ def test_every_participant_page_and_e_mail_hides_the_trial_and_its_arms(
     randomise_trial(trial, 7, now=CLOCK)
     wave = get_wave(trial, "baseline")
     invite(wave, NOW)
-    enrol(trial, "letters", timezone.localdate() - timedelta(days=8))
+    enrol(trial, "letters", timezone.localdate() - timedelta(days=8), now=CLOCK)
     invitations = list(Invitation.objects.filter(wave=wave).order_by("id"))
     arm_of = arms_by_participant(trial)
     by_arm: dict[str, list[Invitation]] = {}

@@ -382,7 +382,8 @@ def goals_enrol(
     from hearten.interventions.goals import enrol
     from hearten.trials.lifecycle import get_trial
 
-    n = enrol(get_trial(trial), arm, _day(starts) if starts else timezone.localdate())
+    now = timezone.now()  # the command is the edge: the one reading of the clock
+    n = enrol(get_trial(trial), arm, _day(starts) if starts else timezone.localdate(now), now=now)
     out.print(f"{n} people enrolled on the goals programme; `hearten worker` sends the e-mails.")
 
 

@@ -36,7 +36,7 @@ def goals_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
 
     from hearten.demo.costing import cost_goals
     from hearten.interventions.goals import enrol, log, save_module
-    from hearten.interventions.models import Enrolment
+    from hearten.interventions.models import EngagementKind, Enrolment
 
     with steps.step("goals trial", "trial created, staff simulated"):
         trial = fresh_trial("goals.toml")
@@ -48,7 +48,8 @@ def goals_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
         RANDOMISATION_SEED + 1,
     )  # fmt: skip
     with steps.step("goals trial", "goals programme used"):
-        enrol(trial, "goals", today - timedelta(days=42))
+        now = timezone.now()  # the demo builder is the edge: one reading for the programme's use
+        enrol(trial, "goals", today - timedelta(days=42), now=now)
         enrolments = sorted(
             Enrolment.objects.filter(trial=trial).select_related("participant__identity"),
             key=lambda e: e.participant.identity.staff_id,
@@ -56,14 +57,14 @@ def goals_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
         for e in enrolments:
             if rng.random() >= OPEN_RATE:
                 continue
-            log(e, "opened")
+            log(e, EngagementKind.OPENED, now)
             keep_going = FIRST_MODULE
             for module in range(1, 7):
                 if rng.random() >= keep_going:
                     break
-                log(e, "module-started", module)
+                log(e, EngagementKind.MODULE_STARTED, now, module)
                 goal = "Write up one thing that went well each Friday" if module == 1 else ""
-                save_module(e, module, {"goal": goal}, complete=True, now=timezone.now())
+                save_module(e, module, {"goal": goal}, complete=True, now=now)
                 keep_going = CONTINUE
         cost_goals(trial, today)
     invite(trial.waves.get(name="follow-up"), timezone.now())

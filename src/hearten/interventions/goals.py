@@ -31,7 +31,7 @@ from django.utils import timezone
 from markdown_it import MarkdownIt
 
 from hearten.errors import DataError, StateError
-from hearten.interventions.models import EngagementEvent, Enrolment, ModuleWork
+from hearten.interventions.models import EngagementEvent, EngagementKind, Enrolment, ModuleWork
 from hearten.trials import audit
 from hearten.trials.allocation import arms_by_participant
 from hearten.trials.models import Participant, Trial
@@ -129,9 +129,9 @@ def _parsed(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> tuple[Modu
     return tuple(modules)
 
 
-def enrol(trial: Trial, arm: str, starts: date) -> int:
+def enrol(trial: Trial, arm: str, starts: date, *, now: datetime) -> int:
     """Give everyone in ``arm`` (not withdrawn, not yet enrolled) a link from ``starts`` (the
-    caller's day); returns how many."""
+    caller's day), invited at ``now`` (the caller's clock); returns how many."""
     arms = {a.name: a for a in trial.arms.all()}
     if arm not in arms or arms[arm].is_control:
         raise DataError(f"{arm!r} is not an intervention arm of {trial.slug!r}")
@@ -149,7 +149,7 @@ def enrol(trial: Trial, arm: str, starts: date) -> int:
         )
         saved = list(Enrolment.objects.filter(trial=trial, participant__in=new))
         EngagementEvent.objects.bulk_create(
-            EngagementEvent(enrolment=e, kind="invited") for e in saved
+            EngagementEvent(enrolment=e, kind=EngagementKind.INVITED, at=now) for e in saved
         )
         from hearten.interventions.programme_mail import schedule_programme
 
@@ -168,10 +168,13 @@ def unlock_date(enrolment: Enrolment, number: int) -> date:
     return enrolment.starts_on + timedelta(days=7 * (number - 1))
 
 
-def log(enrolment: Enrolment, kind: str, module: int | None = None) -> None:
-    if kind not in EngagementEvent.KINDS:
+def log(
+    enrolment: Enrolment, kind: EngagementKind, at: datetime, module: int | None = None
+) -> None:
+    """Record that ``kind`` happened at ``at`` (the caller's clock), about ``module``."""
+    if kind not in EngagementKind.values:
         raise ValueError(f"unknown engagement event {kind!r}")
-    EngagementEvent.objects.create(enrolment=enrolment, kind=kind, module=module)
+    EngagementEvent.objects.create(enrolment=enrolment, kind=kind, module=module, at=at)
 
 
 def opt_out(enrolment: Enrolment, *, now: datetime) -> None:
@@ -180,7 +183,7 @@ def opt_out(enrolment: Enrolment, *, now: datetime) -> None:
     surveys carry on. Logged as an engagement event."""
     with transaction.atomic():
         Enrolment.objects.filter(pk=enrolment.pk, opted_out_at=None).update(opted_out_at=now)
-        log(enrolment, "opted-out")
+        log(enrolment, EngagementKind.OPTED_OUT, now)
 
 
 def save_module(
@@ -200,10 +203,10 @@ def save_module(
         work.answers = {**work.answers, **clean}
         if complete and work.completed_at is None:
             work.completed_at = now
-            log(enrolment, "module-completed", number)
+            log(enrolment, EngagementKind.MODULE_COMPLETED, now, number)
         work.save()
         if clean.get("goal") or clean.get("next"):
-            log(enrolment, "goal-set", number)
+            log(enrolment, EngagementKind.GOAL_SET, now, number)
     return work
 
 
@@ -221,7 +224,7 @@ def funnel(trial: Trial, sites: set[int] | None = None) -> Funnel:
     """Invited, ever opened, completed at least one module, completed all six (of the
     ``sites`` given, or everyone)."""
     enrolments = Enrolment.objects.filter(trial=trial)
-    events = EngagementEvent.objects.filter(enrolment__trial=trial, kind="opened")
+    events = EngagementEvent.objects.filter(enrolment__trial=trial, kind=EngagementKind.OPENED)
     done = completed_modules(trial)
     if sites is not None:
         enrolments = enrolments.filter(participant__site_id__in=sites)

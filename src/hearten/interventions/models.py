@@ -111,24 +111,28 @@ class ModuleWork(models.Model):
         ]
 
 
-class EngagementEvent(models.Model):
-    """One thing that happened on the programme, for the uptake funnel and CACE."""
+class EngagementKind(models.TextChoices):
+    """What happened on the goals programme (stored as the value)."""
 
-    KINDS = (
-        "invited",
-        "opened",
-        "module-started",
-        "module-completed",
-        "goal-set",
-        "reminder-sent",
-        "reminder-clicked",
-        "opted-out",
-    )
+    INVITED = "invited", "invited"
+    OPENED = "opened", "opened the programme"
+    MODULE_STARTED = "module-started", "started a module"
+    MODULE_COMPLETED = "module-completed", "completed a module"
+    GOAL_SET = "goal-set", "set a goal"
+    REMINDER_SENT = "reminder-sent", "a reminder was sent"
+    REMINDER_CLICKED = "reminder-clicked", "opened a reminder's link"
+    OPTED_OUT = "opted-out", "stopped the programme"
+
+
+class EngagementEvent(models.Model):
+    """One thing that happened on the programme, for the uptake funnel and CACE; ``at`` is
+    the clock of whoever wrote it (the page, the send task, the service's caller), never the
+    database's time."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20, choices=EngagementKind.choices)
     module = models.PositiveSmallIntegerField(null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(help_text="the writer's clock")
 
 
 class PerkDeployment(models.Model):

@@ -5,7 +5,8 @@ Each is a :class:`~hearten.messaging.models.Message` about the participant's
 :class:`~hearten.interventions.models.Enrolment`, sent by the outbox
 (:mod:`hearten.messaging.outbox`). None goes once the link is dead, the person has withdrawn or
 stopped the programme, or has finished every module; a sent one is logged as the engagement
-event ``reminder-sent``, and its link carries the message's number so a click is logged too.
+event ``reminder-sent`` at the send task's clock, and its link carries the message's number so
+a click is logged too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from hearten.interventions.models import Enrolment
+from hearten.interventions.models import EngagementKind, Enrolment
 from hearten.messaging.models import Message
 from hearten.messaging.purposes import Draft, queue
 from hearten.surveys.mail import footer
@@ -113,5 +114,5 @@ class ProgrammeMail:
             subject, body, f"{page}leave-study/", study.email or "", stop=f"{page}stop-emails/"
         )
 
-    def sent(self, message: Message) -> None:
-        _enrolment(message).events.create(kind="reminder-sent")
+    def sent(self, message: Message, now: datetime) -> None:
+        _enrolment(message).events.create(kind=EngagementKind.REMINDER_SENT, at=now)

@@ -3,6 +3,8 @@ the participant's goals programme pages (a personal link, no sign-in)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,7 +34,7 @@ from hearten.interventions.letters import (
     withdraw_letter,
     write_letter,
 )
-from hearten.interventions.models import Enrolment, ModuleWork
+from hearten.interventions.models import EngagementKind, Enrolment, ModuleWork
 from hearten.interventions.personalisation import MAX_CHARACTERS, MIN_WORDS
 from hearten.interventions.review import returned_comment
 from hearten.surveys.concerns import concern_page
@@ -209,10 +211,11 @@ def _enrolment(token: str) -> Enrolment | None:
     return Enrolment.objects.select_related("participant", "trial").filter(token=token).first()
 
 
-def _gone(request: HttpRequest, e: Enrolment | None) -> HttpResponse | None:
+def _gone(request: HttpRequest, e: Enrolment | None, now: datetime) -> HttpResponse | None:
+    """The page to show instead at ``now`` (the page's clock), or ``None``."""
     if e is None:
         return render(request, "surveys/unknown.html", status=404)
-    dead = link_dead(e.trial, e.revoked_at, timezone.now())
+    dead = link_dead(e.trial, e.revoked_at, now)
     if dead:
         return render(
             request,
@@ -231,14 +234,15 @@ def _gone(request: HttpRequest, e: Enrolment | None) -> HttpResponse | None:
 @never_cache
 def programme(request: HttpRequest, token: str) -> HttpResponse:
     """The participant's programme page: each module, open or with its opening date."""
+    now = timezone.now()  # the page is the edge: the one reading of the clock
     e = _enrolment(token)
-    stop = _gone(request, e)
+    stop = _gone(request, e, now)
     if stop is not None or e is None:
         return stop or render(request, "surveys/unknown.html", status=404)
     clicked = request.GET.get("r")
     if clicked:
-        log(e, "reminder-clicked")
-    log(e, "opened")
+        log(e, EngagementKind.REMINDER_CLICKED, now)
+    log(e, EngagementKind.OPENED, now)
     done = set(
         ModuleWork.objects.filter(enrolment=e, completed_at__isnull=False).values_list(
             "module", flat=True
@@ -247,7 +251,7 @@ def programme(request: HttpRequest, token: str) -> HttpResponse:
     modules = [
         {
             "module": m,
-            "open": unlocked(e, m.number, timezone.localdate()),
+            "open": unlocked(e, m.number, timezone.localdate(now)),
             "opens": unlock_date(e, m.number),
             "done": m.number in done,
         }
@@ -264,15 +268,15 @@ def programme(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def module(request: HttpRequest, token: str, number: int) -> HttpResponse:
     """One module: its content and the participant's own private answers."""
+    now = timezone.now()  # the page is the edge: the one reading of the clock
     e = _enrolment(token)
-    stop = _gone(request, e)
+    stop = _gone(request, e, now)
     if stop is not None or e is None:
         return stop or render(request, "surveys/unknown.html", status=404)
     modules = load_modules()
     if not 1 <= number <= len(modules):
         return render(request, "surveys/unknown.html", status=404)
     m = modules[number - 1]
-    now = timezone.now()  # the page is the edge: the one reading of the clock
     if not unlocked(e, number, timezone.localdate(now)):
         return render(
             request,
@@ -288,7 +292,7 @@ def module(request: HttpRequest, token: str, number: int) -> HttpResponse:
             return redirect("programme", token=token)
         return redirect("programme", token=token)
     if work is None:
-        log(e, "module-started", number)
+        log(e, EngagementKind.MODULE_STARTED, now, number)
     saved = work.answers if work else {}
     return render(
         request,
@@ -310,12 +314,13 @@ def module(request: HttpRequest, token: str, number: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def leave_programme(request: HttpRequest, token: str) -> HttpResponse:
     """Stop the programme and its reminders (the trial and its surveys carry on)."""
+    now = timezone.now()  # the page is the edge: the one reading of the clock
     e = _enrolment(token)
-    stop = _gone(request, e)
+    stop = _gone(request, e, now)
     if stop is not None or e is None:
         return stop or render(request, "surveys/unknown.html", status=404)
     if request.method == "POST":
-        opt_out(e, now=timezone.now())  # the page is the edge: the one reading of the clock
+        opt_out(e, now=now)
         return render(request, "interventions/stopped.html", _frame(e))
     return render(request, "interventions/leave.html", {**_frame(e), "token": token})
 

@@ -253,5 +253,5 @@ def send_message(message_id: int) -> str:
         status=MessageStatus.SENT, sent_at=now, attempts=message.attempts + 1,
         note="", retry_at=None, failing_since=None, failure="",
     )  # fmt: skip
-    purpose.sent(message)
+    purpose.sent(message, now)
     return "sent"

@@ -44,8 +44,9 @@ class Purpose(Protocol):
     def draft(self, message: Message, now: datetime) -> Draft:
         """The e-mail ``message`` is when it goes at ``now`` (the send's clock)."""
 
-    def sent(self, message: Message) -> None:
-        """What follows once ``message`` has gone (nothing, or an engagement event)."""
+    def sent(self, message: Message, now: datetime) -> None:
+        """What follows once ``message`` has gone at ``now`` (the send's clock): nothing, or
+        an engagement event stamped with it."""
 
 
 _PURPOSES: dict[tuple[str, str], Purpose] = {}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from hearten.interventions.goals import MODULES, completed_modules
-from hearten.interventions.models import EngagementEvent, Enrolment, Letter
+from hearten.interventions.models import EngagementEvent, EngagementKind, Enrolment, Letter
 from hearten.process.choices import Stage
 from hearten.trials.allocation import arms_by_participant
 from hearten.trials.models import Participant, Trial
@@ -29,9 +29,9 @@ def stages(trial: Trial) -> dict[int, Stage]:
     control = set(trial.arms.filter(is_control=True).values_list("name", flat=True))
     enrolled = set(Enrolment.objects.filter(trial=trial).values_list("participant_id", flat=True))
     opened = set(
-        EngagementEvent.objects.filter(enrolment__trial=trial, kind="opened").values_list(
-            "enrolment__participant_id", flat=True
-        )
+        EngagementEvent.objects.filter(
+            enrolment__trial=trial, kind=EngagementKind.OPENED
+        ).values_list("enrolment__participant_id", flat=True)
     )
     done = completed_modules(trial)
     letters = dict(

@@ -178,5 +178,5 @@ class SurveyMail:
             stop=f"{link}stop-emails/",
         )
 
-    def sent(self, message: Message) -> None:
+    def sent(self, message: Message, now: datetime) -> None:
         pass
