@@ -84,6 +84,7 @@ def test_messages_keep_their_rows_and_links_when_they_move_to_messaging() -> Non
     from hearten.interventions.models import Enrolment
     from hearten.messaging.models import Message
     from hearten.messaging.purposes import queue
+    from hearten.surveys.mail_kinds import INVITATION, reminder
     from hearten.surveys.models import Invitation
 
     rows = {m.pk: m for m in Message.objects.all()}
@@ -104,9 +105,9 @@ def test_messages_keep_their_rows_and_links_when_they_move_to_messaging() -> Non
 
     # still once per subject and kind; a new message takes an id after the moved ones
     again = timezone.now()
-    queue(Invitation, [(first.pk, first.participant_id, "invitation", again)])
+    queue(Invitation, [(first.pk, first.participant_id, INVITATION, again)])
     assert Message.objects.count() == len(old["rows"])
-    queue(Invitation, [(first.pk, first.participant_id, "reminder-2", again)])
+    queue(Invitation, [(first.pk, first.participant_id, reminder(2), again)])
     fresh = Message.objects.get(kind="reminder-2")
     assert fresh.pk > max(old["rows"])
     assert fresh.about == first

@@ -11,10 +11,11 @@ a click is logged too.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from hearten.interventions.models import EngagementKind, Enrolment
@@ -23,8 +24,40 @@ from hearten.messaging.purposes import Draft, queue
 from hearten.surveys.mail import footer
 from hearten.surveys.study import study_of
 
-FIRST = "programme-1"
-MODULE_PREFIX = "module-"
+_STORED = re.compile(r"programme-(?P<first>1)|module-(?P<later>[1-9]\d*)")
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeKind:
+    """The goals programme's e-mail about ``module``: module 1's is the programme's invitation
+    (stored ``programme-1``), each later module's the reminder that it is open (``module-N``).
+    The closed set of the programme's kinds; ``Message.kind`` stores :attr:`stored`."""
+
+    module: int
+
+    def __post_init__(self) -> None:
+        if self.module < 1:
+            raise ValueError(f"a programme e-mail is about module 1 or later, not {self.module}")
+
+    @property
+    def first(self) -> bool:
+        """The programme's invitation (module 1)."""
+        return self.module == 1
+
+    @property
+    def stored(self) -> str:
+        """The kind as ``Message.kind`` stores it."""
+        return "programme-1" if self.first else f"module-{self.module}"
+
+    @classmethod
+    def parse(cls, stored: str) -> ProgrammeKind:
+        """The kind stored as ``stored``, or a :class:`ValueError` naming it."""
+        match = _STORED.fullmatch(stored)
+        if match is None or match["later"] == "1":
+            raise ValueError(
+                f"{stored!r} is not a goals-programme e-mail (programme-1, module-N from 2)"
+            )
+        return cls(1 if match["first"] else int(match["later"]))
 
 
 def schedule_programme(enrolment_ids: list[int], starts_on: date, modules: int) -> int:
@@ -38,8 +71,7 @@ def schedule_programme(enrolment_ids: list[int], starts_on: date, modules: int) 
         Enrolment.objects.filter(pk__in=enrolment_ids).values_list("pk", "participant_id")
     )
     rows = [
-        (pk, people[pk], FIRST if k == 1 else f"{MODULE_PREFIX}{k}",
-         at_nine(starts_on + timedelta(days=7 * (k - 1))))
+        (pk, people[pk], ProgrammeKind(k), at_nine(starts_on + timedelta(days=7 * (k - 1))))
         for pk in enrolment_ids
         for k in range(1, modules + 1)
     ]  # fmt: skip
@@ -53,11 +85,10 @@ def _enrolment(message: Message) -> Enrolment:
 def _modules(message: Message) -> int:
     """The programme's modules, as scheduled for this enrolment (one e-mail each: see
     :func:`schedule_programme`), so an enrolment keeps the length it was given."""
-    return Message.objects.filter(
-        Q(kind=FIRST) | Q(kind__startswith=MODULE_PREFIX),
-        content_type_id=message.content_type_id,
-        object_id=message.object_id,
-    ).count()
+    kinds = Message.objects.filter(
+        content_type_id=message.content_type_id, object_id=message.object_id
+    ).values_list("kind", flat=True)
+    return len({ProgrammeKind.parse(k).module for k in kinds})
 
 
 def _unwanted(message: Message, now: datetime) -> str | None:
@@ -86,6 +117,9 @@ def _weeks(n: int) -> str:
 class ProgrammeMail:
     """How programme messages are written (:class:`hearten.messaging.purposes.Purpose`)."""
 
+    def kind(self, stored: str) -> ProgrammeKind:
+        return ProgrammeKind.parse(stored)
+
     def unwanted(self, message: Message, now: datetime) -> str | None:
         return _unwanted(message, now)
 
@@ -94,11 +128,12 @@ class ProgrammeMail:
         page = f"{settings.HEARTEN.base_url}/g/{e.token}/"
         link = f"{page}?r={message.pk}"
         study = study_of(e.trial)
-        first = message.kind == FIRST
+        kind = ProgrammeKind.parse(message.kind)
+        first = kind.first
         subject = (
             f"{study.title}: your {_weeks(_modules(message))} goals programme"
             if first
-            else f"{study.title}: module {message.kind.removeprefix(MODULE_PREFIX)} is open"
+            else f"{study.title}: module {kind.module} is open"
         )
         opening = (
             "Your goals programme starts today: one short module a week, about ten minutes each."

@@ -36,9 +36,10 @@ class Message(models.Model):
     messages, so ``Message.objects.filter(invitation__wave=...)`` and deleting an invitation
     with its messages work as with a foreign key, while this app never imports them.
 
-    One per row and ``kind``, so scheduling twice sends once. ``status`` moves from
-    ``pending`` to ``sending`` (claimed by a worker) to ``sent``, or to ``skipped`` when it
-    is no longer wanted (answered, withdrawn, declined, closed, no address). A send that
+    One per row and ``kind`` (the text of a kind the app declares and its registered purpose
+    reads back: :mod:`hearten.messaging.purposes`), so scheduling twice sends once. ``status``
+    moves from ``pending`` to ``sending`` (claimed by a worker) to ``sent``, or to ``skipped``
+    when it is no longer wanted (answered, withdrawn, declined, closed, no address). A send that
     fails goes back to ``pending`` with ``retry_at`` set, and to ``failed`` once it has failed
     for longer than the configured retry period or was refused (:mod:`hearten.messaging.outbox`).
     """

@@ -131,7 +131,7 @@ def monitoring(trial: Trial) -> Monitoring:
     """The trial's progress (module docstring), for its evaluators."""
     from hearten.analysis.models import PlanVersion
     from hearten.interventions.models import Letter, LetterReview, Verdict
-    from hearten.messaging.models import Message
+    from hearten.surveys.reminders import reminders_sent
     from hearten.trials.audit import verify_chain
     from hearten.trials.choices import Consent
     from hearten.trials.lifecycle import design_of
@@ -149,9 +149,7 @@ def monitoring(trial: Trial) -> Monitoring:
             if at is not None
         ]
         invited = w.invitations.count()
-        sent = Message.objects.filter(
-            invitation__wave=w, kind__startswith="reminder", status="sent"
-        ).count()
+        sent = reminders_sent(w)
         waves.append(
             WaveProgress(w.name, invited, len(done), sent, _wave(w.name, done, invited, target))
         )

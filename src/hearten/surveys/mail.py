@@ -7,7 +7,7 @@ outbox (:mod:`hearten.messaging.outbox`: the worker, retries, the mail status). 
 says what they are and when they are no longer wanted: none goes after the survey is complete,
 after withdrawal or a refusal, once the wave has closed, or to someone without an address
 (``skipped``, with the reason); a consent receipt goes whatever else has happened since, unless
-the person has withdrawn.
+the person has withdrawn. Their kinds are :class:`~hearten.surveys.mail_kinds.SurveyKind`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,12 @@ from hearten.messaging.models import Message
 # Tasks queued before e-mails moved to hearten.messaging name the task by this path.
 from hearten.messaging.outbox import send_message  # noqa: F401
 from hearten.messaging.purposes import Draft, queue
+from hearten.surveys.mail_kinds import INVITATION, SurveyKind, SurveyMailKind, receipt, reminder
 from hearten.surveys.models import Invitation, Wave
 from hearten.surveys.study import Study, study_of
 from hearten.surveys.survey_time import survey_estimate
 from hearten.trials.choices import Consent
 from hearten.trials.questions import question_pages
-
-INVITATION = "invitation"
-RECEIPT = "consent-receipt"
 
 
 def schedule(wave: Wave, now: datetime) -> int:
@@ -37,7 +35,7 @@ def schedule(wave: Wave, now: datetime) -> int:
     from its opening (``now``, the caller's clock, if it has none yet)."""
     opened = wave.opened_at or now
     kinds = [(INVITATION, opened)] + [
-        (f"reminder-{n}", opened + timedelta(days=day))
+        (reminder(n), opened + timedelta(days=day))
         for n, day in enumerate(wave.reminder_days or [], start=1)
     ]
     rows = [
@@ -54,7 +52,7 @@ def schedule_receipt(invitation: Invitation, now: datetime) -> None:
     version = invitation.participant.trial.design.get("participants", {}).get("consent_version", 1)
     queue(
         Invitation,
-        [(invitation.pk, invitation.participant_id, f"{RECEIPT}-v{version}", now)],
+        [(invitation.pk, invitation.participant_id, receipt(version), now)],
     )
 
 
@@ -72,7 +70,7 @@ def _unwanted(message: Message, now: datetime) -> str | None:
     dead = link_dead(inv.wave.trial, inv.revoked_at, now)
     if dead:
         return f"link {dead}"
-    if message.kind.startswith(RECEIPT):  # a receipt goes whatever else has happened since
+    if SurveyKind.parse(message.kind).what is SurveyMailKind.RECEIPT:  # whatever else happened
         return "withdrawn" if p.withdrawn_at is not None else None
     if inv.completed_at is not None:
         return "survey complete"
@@ -127,7 +125,8 @@ def _receipt_body(inv: Invitation, link: str, now: datetime) -> tuple[str, str]:
 
 
 def _body(message: Message, inv: Invitation, link: str, now: datetime) -> tuple[str, str]:
-    if message.kind.startswith(RECEIPT):
+    kind = SurveyKind.parse(message.kind)
+    if kind.what is SurveyMailKind.RECEIPT:
         return _receipt_body(inv, link, now)
     study = study_of(inv.wave.trial)
     minutes = survey_estimate(
@@ -137,7 +136,7 @@ def _body(message: Message, inv: Invitation, link: str, now: datetime) -> tuple[
         closes_on=inv.wave.closes_on,
         consent=inv.participant.consent != Consent.CONSENTED,
     ).minutes
-    first = message.kind == INVITATION
+    first = kind == INVITATION
     subject = f"{study.title}: {'a short survey' if first else 'a reminder about the survey'}"
     opening = (
         f"You are invited to answer a short survey for {study.title}, a study run by "
@@ -162,6 +161,9 @@ def _body(message: Message, inv: Invitation, link: str, now: datetime) -> tuple[
 
 class SurveyMail:
     """How survey messages are written (:class:`hearten.messaging.purposes.Purpose`)."""
+
+    def kind(self, stored: str) -> SurveyKind:
+        return SurveyKind.parse(stored)
 
     def unwanted(self, message: Message, now: datetime) -> str | None:
         return _unwanted(message, now)

@@ -21,12 +21,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from hearten.errors import StateError
-from hearten.messaging.models import Message
+from hearten.messaging.models import Message, MessageStatus
 from hearten.messaging.purposes import queue
+from hearten.surveys.mail_kinds import SurveyKind, SurveyMailKind, reminder_now
 from hearten.surveys.models import Invitation, Wave
 from hearten.surveys.services import is_closed
 from hearten.trials import audit
@@ -34,8 +35,6 @@ from hearten.trials.choices import Consent
 
 #: The shortest time between two reminders sent by hand to the same site.
 MIN_GAP = timedelta(hours=24)
-#: ``Message.kind`` of a reminder sent by hand: ``reminder-now-<round>``.
-NOW_PREFIX = "reminder-now-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +61,18 @@ class Schedule:
     why_not: str
 
 
+def _rounds(wave: Wave) -> list[str]:
+    """The stored kinds of ``wave``'s rounds of reminders sent by hand, one per round."""
+    kinds = Message.objects.filter(invitation__wave=wave).values_list("kind", flat=True)
+    return [
+        k
+        for k in kinds.order_by().distinct()
+        if SurveyKind.parse(k).what is SurveyMailKind.REMINDER_NOW
+    ]
+
+
 def _manual(wave: Wave, within: set[int] | None) -> Any:
-    found = Message.objects.filter(invitation__wave=wave, kind__startswith=NOW_PREFIX)
+    found = Message.objects.filter(invitation__wave=wave, kind__in=_rounds(wave))
     if within is not None:
         found = found.filter(invitation__participant__site_id__in=within)
     return found
@@ -124,13 +133,7 @@ def remind_now(user: Any, wave: Wave, within: set[int] | None, now: datetime) ->
         ).exclude(participant__consent=Consent.DECLINED)
         if within is not None:
             waiting = waiting.filter(participant__site_id__in=within)
-        rounds = (
-            Message.objects.filter(invitation__wave=wave, kind__startswith=NOW_PREFIX)
-            .values("kind")
-            .distinct()
-            .count()
-        )
-        kind = f"{NOW_PREFIX}{rounds + 1}"
+        kind = reminder_now(len(_rounds(wave)) + 1)
         made = queue(
             Invitation,
             [(pk, person, kind, now) for pk, person in waiting.values_list("pk", "participant_id")],
@@ -146,3 +149,13 @@ def remind_now(user: Any, wave: Wave, within: set[int] | None, now: datetime) ->
             {"by": user.get_username(), "wave": wave.name, "sites": sites, "emails": len(made)},
         )
     return len(made)
+
+
+def reminders_sent(wave: Wave) -> int:
+    """How many reminders of ``wave`` have gone, scheduled or sent by hand."""
+    sent = (
+        Message.objects.filter(invitation__wave=wave, status=MessageStatus.SENT)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    return sum(n for kind, n in sent if SurveyKind.parse(kind).reminder)
