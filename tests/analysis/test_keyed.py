@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from hearten.analysis.keyed import Keyed, closing, many, one, rows, unless_none
+from hearten.analysis.keyed import Keyed, closing, many, named, one, rows, unless_none
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +127,27 @@ def test_a_part_made_from_a_result_stores_what_asdict_would() -> None:
     assert made.spans == (("a", "b"),)
     assert made.inner == _Inner(1.0)
     assert json.dumps(made.to_json()) == json.dumps(asdict(fit))
+
+
+@dataclass(frozen=True, slots=True)
+class _Named(Keyed):
+    by_name: tuple[tuple[str, _Inner], ...] = field(default=(), metadata=named(_Inner))
+
+
+def test_a_part_made_without_some_keys_stores_the_rest_in_declaration_order() -> None:
+    made = _Outer("n", note="kept").without("inner", "items")
+    assert json.dumps(made.to_json()) == json.dumps({"name": "n", "tags": [], "note": "kept"})
+    assert _Outer.from_json(made.to_json()) == made  # the absent fields read as defaults
+    with pytest.raises(ValueError, match="_Outer has no layout, nothing"):
+        made.without("layout", "nothing")
+
+
+def test_parts_by_name_are_held_as_pairs_and_stored_as_an_object() -> None:
+    stored = {"by_name": {"b": {"x": 2.0}, "a": {"label": "l", "x": 1.0}}}
+    read = _Named.from_json(stored)
+    assert read.by_name == (("b", _Inner(2.0)), ("a", _Inner(1.0, "l")))
+    assert json.dumps(read.to_json()) == json.dumps(stored)
+    made = _Named(by_name=(("a", _Inner(1.0)),))
+    assert made.to_json() == {"by_name": {"a": {"x": 1.0, "label": None}}}
+    absent = _Named.from_json({"future": 1})
+    assert (absent.by_name, absent.to_json()) == ((), {"future": 1})

@@ -4,6 +4,7 @@ back typed and write back key for key, older runs' shapes included (issue 27, it
 from __future__ import annotations
 
 import json
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
@@ -11,7 +12,8 @@ from django.utils import timezone
 
 from hearten.analysis.allocation_record import AllocationRecord, RunArm, recorded
 from hearten.analysis.balance_table import BalanceRow, RandomisedBalance, SampleRatio
-from hearten.analysis.flow_counts import ArmFlow, Assessed, arm_flows
+from hearten.analysis.flow import FlowRow
+from hearten.analysis.flow_counts import ArmFlow, Assessed
 from hearten.analysis.plan import lock_plan
 from hearten.analysis.plan_status import PlanStatus, ResultLabel
 from hearten.analysis.run import run_analysis
@@ -96,9 +98,20 @@ def test_a_required_key_missing_is_named() -> None:
         recorded(None)
 
 
-def test_stored_and_typed_flow_rows_read_alike() -> None:
-    typed = ArmFlow.from_json(FLOW)
-    assert arm_flows([FLOW, typed]) == (typed, typed)
+def test_the_api_flow_row_declares_the_run_s_counts_in_order() -> None:
+    assert tuple(f.name for f in fields(FlowRow)) == ArmFlow.keys()
+
+
+def test_each_builder_s_part_stores_the_keys_runs_always_stored() -> None:
+    label = ResultLabel("exploratory", "not locked")
+    unlocked = PlanStatus(locked=False, sha256="ab" * 32, labels=(("primary", label),))
+    assert json.dumps(unlocked.without("locked_at", "locked_sha256").to_json()) == json.dumps(
+        UNLOCKED
+    )
+    locked = PlanStatus.from_json(LOCKED)
+    assert json.dumps(replace(locked, layout=()).to_json()) == json.dumps(LOCKED)
+    assert locked.labels[1] == ("valued", ResultLabel("exploratory", "secondary"))
+    assert PlanStatus.from_json({**LOCKED, "labels": {}}).label("primary") is None
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,9 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
+from hearten.analysis.flow_counts import ArmFlow, Assessed
 from hearten.analysis.run import run_analysis
+from hearten.analysis.uptake_figures import UptakeFigures
 from hearten.reports.figures import flow_diagram, funnel_chart, outcome_forest
 from hearten.reports.pdf import html_to_pdf
 from hearten.reports.render import write_report
@@ -73,9 +76,12 @@ def test_the_flow_diagram_shows_every_stage_and_reason() -> None:
     row = {"sites": 2, "units": 4, "randomised": 40, "consented": 35, "declined_or_silent": 5,
            "withdrawn": 1, "responded": 30, "no_follow_up": 5, "no_baseline": 2, "analysed": 28,
            "units_analysed": 4}  # fmt: skip
-    flow = [{**row, "arm": "control", "received": None}, {**row, "arm": "letters", "received": 33}]
+    flow = [
+        ArmFlow(arm="control", received=None, **row),
+        ArmFlow(arm="letters", received=33, **row),
+    ]
     fig = flow_diagram(flow, {"control": "Usual", "letters": "Letters"},
-                       {"sites": 2, "units": 8, "people": 85}, "team")  # fmt: skip
+                       Assessed(sites=2, units=8, people=85), "team")  # fmt: skip
     text = _texts(fig)
     for needle in (
         "2 sites, 8 teams, 85 people",
@@ -110,15 +116,15 @@ def test_a_trial_with_a_compliance_rule_gets_an_uptake_funnel() -> None:
     from hearten.reports.render import _arm_funnel
 
     flow = [
-        {"arm": "control", "randomised": 40, "received": 0, "responded": 30},
-        {"arm": "letters", "randomised": 42, "received": 3, "responded": 31},
+        ArmFlow(arm="control", randomised=40, received=0, responded=30),
+        ArmFlow(arm="letters", randomised=42, received=3, responded=31),
     ]
-    uptake = {"min_group": 5}
+    uptake = UptakeFigures(min_group=5)
     labels = {"control": "Usual", "letters": "Letters"}
     assert _arm_funnel(flow, "control", uptake, labels) == {
         "randomised to letters": "42",
         "received it": "fewer than 5",
         "answered the follow-up": "31",
     }
-    unreceived = [{**f, "received": None} for f in flow]
+    unreceived = [replace(f, received=None) for f in flow]
     assert _arm_funnel(unreceived, "control", uptake, labels) == {}

@@ -6,8 +6,8 @@ costing's basis and lines (:class:`CostItem`, and each arm's cost,
 outcome and per day of sickness absence avoided (:class:`CostComparison`, with its one-way
 sensitivity, :class:`Swing`), what the effect per point is (:class:`EffectBasis`) and the
 caseload comparison (:class:`CaseloadCost`). Costs that cannot be put on one footing leave
-only ``note``. Each is read from and written back to the stored JSON exactly
-(:class:`~hearten.analysis.keyed.Keyed`).
+only ``note``. :func:`~hearten.analysis.economics.economics` builds them directly; each is
+read from and written back to the stored JSON exactly (:class:`~hearten.analysis.keyed.Keyed`).
 
 This module imports nothing heavy (the report reads stored runs through it).
 """
@@ -55,7 +55,7 @@ class Swing(Keyed):
     result_high: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CostComparison(Keyed):
     """An arm against control: its extra cost and extra effect, drawn together.
 
@@ -74,13 +74,17 @@ class CostComparison(Keyed):
         reps, seed, clusters: the bootstrap's draws, seed and each arm's clusters.
         effect_interval: the effect's reported interval (per point only).
         sensitivity: the one-way sensitivity (per point only).
+
+    The fields are declared in the order a run stores them (by keyword: the extra effect
+    follows the cost's interval); a comparison per day avoided is stored without the last
+    two.
     """
 
     arm: str
     delta_cost: float
-    delta_effect: float
     cost_low: float | None = None
     cost_high: float | None = None
+    delta_effect: float
     effect_low: float | None = None
     effect_high: float | None = None
     correlation: float | None = None

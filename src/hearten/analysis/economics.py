@@ -24,12 +24,15 @@ strata, weights and adjustment) on the resampled clusters
 (``hearten.stats.costs.adjusted_cost_effect_bootstrap``), so the point estimate is exactly
 the effect reported under Effects. Days of sickness absence avoided are differences in mean
 days (the HR model is a rate ratio, not a difference in days), labelled as such.
+
+The result is the run's typed :class:`~hearten.analysis.cost_effectiveness.Economics`, built
+part by part with the keys each case has always stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -39,8 +42,18 @@ from numpy.typing import NDArray
 
 from hearten.analysis.arm_effect import ArmEffect
 from hearten.analysis.associations import StressorAssociation
+from hearten.analysis.cost_effectiveness import (
+    CaseloadCost,
+    CostComparison,
+    CostItem,
+    Economics,
+    EffectBasis,
+    Swing,
+)
 from hearten.analysis.outcomes import adjusters
+from hearten.analysis.uptake_figures import ArmCost
 from hearten.errors import DataError, EstimationError
+from hearten.interventions import ingredients
 from hearten.interventions.ingredients import costing
 from hearten.interventions.models import CostingBasis
 from hearten.process.deliverers import reported_times
@@ -91,15 +104,16 @@ def _compare(
     seed: int,
     wtp: list[float],
     level: float,
-) -> dict[str, Any]:
-    """An arm against control on differences in means (days of absence avoided)."""
+) -> CostComparison:
+    """An arm against control on differences in means (days of absence avoided), stored
+    without the per-point comparison's effect interval and sensitivity."""
     both = data[data["arm"].isin([arm, control])]
     r = cost_effect_bootstrap(
         both["cost"].to_numpy(), effect.loc[both.index].to_numpy(dtype=float),
         (both["arm"] == arm).to_numpy(), both["cluster"].to_numpy(),
         both["stratum"].to_numpy() if stratified else None, reps=REPS, seed=seed, level=level,
     )  # fmt: skip
-    return _summary(r, arm, wtp)
+    return _summary(r, arm, wtp).without("effect_interval", "sensitivity")
 
 
 def _primary_design(
@@ -123,8 +137,9 @@ def _per_point(
     plan: AnalysisSpec,
     stratified: bool,
     wtp: list[float],
-) -> dict[str, dict[str, Any]]:
-    """Each arm's extra cost and adjusted effect, drawn together."""
+) -> dict[str, tuple[CostEffect, CostComparison]]:
+    """Each arm's extra cost and adjusted effect, drawn together: the draws and their
+    summary."""
     X, names, weights = _primary_design(used, control, plan, stratified)
     design = np.zeros((len(data), X.shape[1]))
     rows = data.index.get_indexer(used.index)
@@ -141,92 +156,97 @@ def _per_point(
         data["stratum"].to_numpy() if stratified else None, w, reps=REPS,
         seed=plan.seed or 0, level=1 - plan.alpha,
     )  # fmt: skip
-    return {a: _summary(r, a, wtp) for a, r in drawn.items()}
+    return {a: (r, _summary(r, a, wtp)) for a, r in drawn.items()}
 
 
-def _summary(r: CostEffect, arm: str, wtp: list[float]) -> dict[str, Any]:
+def _summary(r: CostEffect, arm: str, wtp: list[float]) -> CostComparison:
     ratio = icer(r.delta_cost, r.delta_effect)
     interval = icer_interval(r.cost_draws, r.effect_draws, r.level)
     keep = np.linspace(0, len(r.cost_draws) - 1, min(PLANE_DRAWS, len(r.cost_draws))).astype(int)
-    return {
-        "arm": arm,
-        "delta_cost": r.delta_cost,
-        "cost_low": r.cost_low,
-        "cost_high": r.cost_high,
-        "delta_effect": r.delta_effect,
-        "effect_low": r.effect_low,
-        "effect_high": r.effect_high,
-        "correlation": r.correlation,
-        "icer": ratio.ratio,
+    return CostComparison(
+        arm=arm,
+        delta_cost=r.delta_cost,
+        cost_low=r.cost_low,
+        cost_high=r.cost_high,
+        delta_effect=r.delta_effect,
+        effect_low=r.effect_low,
+        effect_high=r.effect_high,
+        correlation=r.correlation,
+        icer=ratio.ratio,
         # its percentile interval, only when every draw's effect is on one side of zero
-        "icer_low": interval[0] if interval and ratio.ratio is not None else None,
-        "icer_high": interval[1] if interval and ratio.ratio is not None else None,
-        "quadrant": ratio.quadrant,
-        "thresholds": wtp,
-        "acceptability": acceptability(r.cost_draws, r.effect_draws, wtp),
-        "plane": [
+        icer_low=interval[0] if interval and ratio.ratio is not None else None,
+        icer_high=interval[1] if interval and ratio.ratio is not None else None,
+        quadrant=ratio.quadrant,
+        thresholds=tuple(wtp),
+        acceptability=tuple(acceptability(r.cost_draws, r.effect_draws, wtp)),
+        plane=tuple(
             [round(float(r.cost_draws[i]), 3), round(float(r.effect_draws[i]), 4)] for i in keep
-        ],
-        "reps": r.reps,
-        "seed": r.seed,
-        "clusters": list(r.clusters),
-    }
+        ),
+        reps=r.reps,
+        seed=r.seed,
+        clusters=tuple(r.clusters),
+    )
 
 
 def _sensitivity(
-    lines: list[dict[str, Any]],
+    lines: list[ingredients.CostLine],
     people: dict[str, int],
-    comparison: dict[str, Any],
+    comparison: CostComparison,
     control: str,
     limits: tuple[float, float],
-) -> list[dict[str, Any]]:
+) -> tuple[Swing, ...]:
     """One-way: each cost item's price at ×0.5 and ×1.5, the effect at the limits of the
     primary estimate's confidence interval."""
-    arm = comparison["arm"]
+    arm = comparison.arm
     per_person: dict[str, float] = {}
     for line in lines:
-        if line["arm"] in (arm, control) and people.get(line["arm"]):
-            sign = 1.0 if line["arm"] == arm else -1.0
-            key = f"{line['item']} ({line['arm']})"
-            per_person[key] = per_person.get(key, 0.0) + sign * line["discounted"] / people[
-                line["arm"]
+        if line.arm in (arm, control) and people.get(line.arm):
+            sign = 1.0 if line.arm == arm else -1.0
+            key = f"{line.item} ({line.arm})"
+            per_person[key] = per_person.get(key, 0.0) + sign * line.discounted / people[
+                line.arm
             ]  # fmt: skip
-    base = {"effect": comparison["delta_effect"], **dict.fromkeys(per_person, 1.0)}
+    base = {"effect": comparison.delta_effect, **dict.fromkeys(per_person, 1.0)}
     ranges = {k: (0.5, 1.5) for k in per_person}
     ranges["effect"] = limits
 
     def ratio(v: Any) -> float | None:
-        cost = comparison["delta_cost"] + sum((v[k] - 1.0) * d for k, d in per_person.items())
+        cost = comparison.delta_cost + sum((v[k] - 1.0) * d for k, d in per_person.items())
         return icer(cost, v["effect"]).ratio
 
-    return [asdict(s) for s in one_way(base, ranges, ratio)]
+    return tuple(
+        Swing(name=s.name, low=s.low, high=s.high, result_low=s.result_low,
+              result_high=s.result_high)
+        for s in one_way(base, ranges, ratio)
+    )  # fmt: skip
 
 
 def _caseload(
     stressors: Sequence[StressorAssociation], basis: CostingBasis | None
-) -> dict[str, Any] | None:
+) -> CaseloadCost | None:
     """What one case fewer per worker costs against the points its association suggests."""
     if basis is None or basis.case_cost is None:
         return None
     found = next((s for s in stressors if s.stressor == "caseload"), None)
     if found is None:
-        return {
-            "case_cost": float(basis.case_cost),
-            "source": basis.case_cost_source,
-            "note": "the analysis has no caseload association (too few caseloads recorded)",
-        }
+        return CaseloadCost(
+            case_cost=float(basis.case_cost),
+            source=basis.case_cost_source,
+            note="the analysis has no caseload association (too few caseloads recorded)",
+            layout=("case_cost", "source", "note"),
+        )
     per_case = -float(_number(found.per_unit))  # points gained with one case fewer
     cost = float(basis.case_cost)
     limits = sorted(-float(_number(v)) for v in (found.conf_low, found.conf_high))
-    return {
-        "case_cost": cost,
-        "source": basis.case_cost_source,
-        "points_per_case": per_case,
-        "points_low": limits[0],
-        "points_high": limits[1],
-        "cost_per_point": cost / per_case if per_case > 0 else None,
-        "cost_per_point_range": [cost / limits[1], cost / limits[0]] if limits[0] > 0 else None,
-    }
+    return CaseloadCost(
+        case_cost=cost,
+        source=basis.case_cost_source,
+        points_per_case=per_case,
+        points_low=limits[0],
+        points_high=limits[1],
+        cost_per_point=cost / per_case if per_case > 0 else None,
+        cost_per_point_range=[cost / limits[1], cost / limits[0]] if limits[0] > 0 else None,
+    ).without("note")
 
 
 def _number(value: float | None) -> float:
@@ -235,6 +255,23 @@ def _number(value: float | None) -> float:
     if value is None:
         raise TypeError("the caseload association lacks its slope or interval")
     return value
+
+
+def _item(line: ingredients.CostLine) -> CostItem:
+    """An ingredient costed, as the run stores it."""
+    return CostItem(
+        arm=line.arm, item=line.item, phase=line.phase, kind=line.kind, per=line.per,
+        quantity=line.quantity, unit_price=line.unit_price, cost=line.cost,
+        discounted=line.discounted, year=line.year, priced_in=line.priced_in, source=line.source,
+    )  # fmt: skip
+
+
+def _arm_cost(a: ingredients.ArmCost) -> ArmCost:
+    """An arm's ingredient cost, as the run stores it."""
+    return ArmCost(
+        arm=a.arm, total=a.total, participants=a.participants,
+        per_participant=a.per_participant, by_phase=a.by_phase, by_kind=a.by_kind,
+    )  # fmt: skip
 
 
 def economics(
@@ -248,19 +285,20 @@ def economics(
     used: pd.DataFrame,
     effects: Sequence[ArmEffect],
     today: date,
-) -> dict[str, Any] | None:
+) -> Economics | None:
     """Costs, cost-effectiveness and the caseload comparison, or None when no cost is
-    recorded; a note instead when the costs cannot be put on one footing.
+    recorded; only a note instead when the costs cannot be put on one footing.
 
     ``used`` is the primary analysis's analysed frame (``OutcomeFit.used``: its rows index
     ``data``) and ``effects`` its effects (``OutcomeFit.effects``; each arm's interval is
     read); ``stressors`` the run's working conditions (the caseload's association). The effect
-    per point is the primary estimate. ``today``: the run's day (days of
-    absence avoided only once the HR window has run)."""
+    per point is the primary estimate. ``today``: the run's day (days of absence avoided only
+    once the HR window has run). Stored without ``note`` when the costs
+    are on one footing, and without ``notes`` when every comparison was drawn."""
     try:
         c = costing(trial, reported_times(trial))
     except DataError as exc:
-        return {"note": str(exc)}
+        return Economics(note=str(exc), layout=("note",))
     if not c.lines:
         return None
     basis = CostingBasis.objects.filter(trial=trial).first()
@@ -269,55 +307,58 @@ def economics(
     )
     data = data.assign(cost=data["pseudonym"].map(c.person).fillna(0.0))
     people = {str(k): int(v) for k, v in data["arm"].value_counts().items()}
-    lines = [asdict(x) for x in c.lines]
     level = 1 - plan.alpha
     seed = plan.seed or 0
-    out: dict[str, Any] = {
-        "price_year": c.price_year,
-        "index_name": c.index_name,
-        "discount_rate": c.discount_rate,
-        "horizon_years": c.horizon_years,
-        "outside_horizon": c.outside_horizon,
-        "lines": lines,
-        "arms": [asdict(a) for a in c.arms],
-        "level": level,
-        "per_point": [],
-        "per_day_avoided": [],
-        "caseload": _caseload(stressors, basis),
-    }
-    out["effect_basis"] = {
-        "estimate": "primary",
-        "adjustment": plan.adjustment if adjusters(used) else "none",
-        "covariates": [k for k in adjusters(used)],
-        "strata_fixed_effects": stratified,
-        "weighted": "w" in used,
-    }
+    notes: list[str] = []
     try:
         per_point = _per_point(data, used, control, plan, stratified, wtp)
     except EstimationError as exc:
         per_point = {}
-        out.setdefault("notes", []).append(str(exc))
+        notes.append(str(exc))
     # the effect at the limits of its reported interval (two-sided; a one-sided interval's
     # open end is replaced by the bootstrap's limit)
     limits = {e.term: (e.conf_low, e.conf_high) for e in effects}
     absence = _absence_days(trial, plan, today)
+    points: list[CostComparison] = []
+    days: list[CostComparison] = []
     for arm in (a for a in arms if a != control):
         try:
             if arm in per_point:
-                point = per_point[arm]
+                drawn, point = per_point[arm]
                 low, high = limits.get(arm, (None, None))
-                low = low if low is not None and np.isfinite(low) else point["effect_low"]
-                high = high if high is not None and np.isfinite(high) else point["effect_high"]
-                point["effect_interval"] = [float(low), float(high)]
-                point["sensitivity"] = _sensitivity(
-                    lines, people, point, control, (float(low), float(high))
+                low = low if low is not None and np.isfinite(low) else drawn.effect_low
+                high = high if high is not None and np.isfinite(high) else drawn.effect_high
+                interval = (float(low), float(high))
+                points.append(
+                    replace(
+                        point,
+                        effect_interval=interval,
+                        sensitivity=_sensitivity(c.lines, people, point, control, interval),
+                    )
                 )
-                out["per_point"].append(point)
             if absence is not None:
                 avoided = -data["pseudonym"].map(absence)  # fewer days is better
-                out["per_day_avoided"].append(
-                    _compare(data, avoided, arm, control, stratified, seed, wtp, level)
-                )
+                days.append(_compare(data, avoided, arm, control, stratified, seed, wtp, level))
         except EstimationError as exc:
-            out.setdefault("notes", []).append(f"{arm}: {exc}")
-    return out
+            notes.append(f"{arm}: {exc}")
+    return Economics(
+        price_year=c.price_year,
+        index_name=c.index_name,
+        discount_rate=c.discount_rate,
+        horizon_years=c.horizon_years,
+        outside_horizon=tuple(c.outside_horizon),
+        lines=tuple(_item(x) for x in c.lines),
+        arms=tuple(_arm_cost(a) for a in c.arms),
+        level=level,
+        per_point=tuple(points),
+        per_day_avoided=tuple(days),
+        caseload=_caseload(stressors, basis),
+        effect_basis=EffectBasis(
+            estimate="primary",
+            adjustment=plan.adjustment if adjusters(used) else "none",
+            covariates=tuple(adjusters(used)),
+            strata_fixed_effects=stratified,
+            weighted="w" in used,
+        ),
+        notes=tuple(notes),
+    ).without("note", *(() if notes else ("notes",)))

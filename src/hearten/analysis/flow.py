@@ -1,19 +1,27 @@
-"""Participant flow (CONSORT): how many were randomised, consented, responded, analysed."""
+"""Participant flow (CONSORT): how many were randomised, consented, responded, analysed.
+
+:func:`flow_from_dataset` counts each arm as a run holds it
+(:class:`~hearten.analysis.flow_counts.ArmFlow`); :func:`participant_flow` gives the trial's
+flow now to the staff pages and the API, whose rows :class:`FlowRow` declares."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from hearten.analysis.dataset import build_dataset
+from hearten.analysis.flow_counts import ArmFlow
 from hearten.trials.models import Trial
 
 
 @dataclass(frozen=True, slots=True)
 class FlowRow:
-    """Counts for one arm (CONSORT for cluster trials: units and people at each stage).
+    """Counts for one arm (CONSORT for cluster trials: units and people at each stage), as
+    the API's flow endpoint declares them: the counts of
+    :class:`~hearten.analysis.flow_counts.ArmFlow` in its order, each required except
+    ``received``.
 
     ``analysed`` needs consent, an outcome and, if planned, a baseline. Of those randomised
     and not analysed: ``withdrawn`` withdrew; ``declined_or_silent`` (withdrawn included) did
@@ -42,7 +50,7 @@ def flow_from_dataset(
     arms: list[str],
     needs_baseline: bool,
     took_part: pd.Series | None = None,
-) -> list[FlowRow]:
+) -> tuple[ArmFlow, ...]:
     """Each arm's flow; ``took_part`` is 0/1 by row of ``data`` under the compliance rule."""
     rows = []
     for arm in arms:
@@ -51,7 +59,7 @@ def flow_from_dataset(
         responded = consented[consented["outcome"].notna()]
         analysed = responded[responded["baseline"].notna()] if needs_baseline else responded
         rows.append(
-            FlowRow(
+            ArmFlow(
                 arm=arm,
                 sites=int(d["site"].nunique()),
                 units=int(d["cluster"].nunique()),
@@ -67,7 +75,7 @@ def flow_from_dataset(
                 received=None if took_part is None else int(took_part[d.index].sum()),
             )
         )
-    return rows
+    return tuple(rows)
 
 
 def participant_flow(trial: Trial) -> list[dict[str, Any]]:
@@ -78,4 +86,4 @@ def participant_flow(trial: Trial) -> list[dict[str, Any]]:
     labels = dict(trial.arms.order_by("position").values_list("name", "label"))
     needs_baseline = bool(trial.design["analysis"].get("baseline_wave"))
     rows = flow_from_dataset(data, list(labels), needs_baseline)
-    return [{**asdict(r), "label": labels[r.arm]} for r in rows]
+    return [{**r.to_json(), "label": labels[r.arm]} for r in rows]

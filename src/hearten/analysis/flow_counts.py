@@ -2,18 +2,19 @@
 flow (:class:`ArmFlow`) and everyone on the roster, assessed for eligibility
 (:class:`Assessed`).
 
-:func:`hearten.analysis.flow.flow_from_dataset` counts them (with pandas); this module holds
-only what a stored run reads back, so the report imports nothing heavy. Each part reads and
-writes its stored JSON exactly (:class:`~hearten.analysis.keyed.Keyed`): a key an older run
-lacks takes the default the report read it with and stays absent when written back.
+:func:`hearten.analysis.flow.flow_from_dataset` counts the flow and
+:func:`hearten.analysis.integrity.assessed` the roster (with pandas and the database), each
+building these parts directly; this module holds only what a stored run reads back, so the
+report imports nothing heavy. Each part reads and writes its stored JSON exactly
+(:class:`~hearten.analysis.keyed.Keyed`): a key an older run lacks takes the default the
+report read it with and stays absent when written back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hearten.analysis.keyed import JsonObject, Keyed
+from hearten.analysis.keyed import Keyed
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,3 @@ class Assessed(Keyed):
     sites: int
     units: int
     people: int
-
-
-def arm_flows(rows: Iterable[ArmFlow | JsonObject]) -> tuple[ArmFlow, ...]:
-    """Flow rows typed: a stored object is read (a key it lacks takes its default), a typed
-    row is kept."""
-    return tuple(f if isinstance(f, ArmFlow) else ArmFlow.from_json(f) for f in rows)

@@ -14,12 +14,13 @@ order a run stores them) and which reads and writes itself generically:
 
 A field holding another typed part says so in its metadata, :func:`one` (an object or
 ``None``) or :func:`many` (a list of them, held as a tuple); ``many()`` with no type holds a
-list of plain JSON values as a tuple, :func:`rows` a list of lists as a tuple of tuples and
-:func:`mapping` an object of plain values as a read-only mapping (nothing held is a mutable
-container the JSON had). Values are otherwise kept as given (no
-conversion), so a run stores what it fitted. Two more marks serve a base shared by two
-stored shapes: :func:`closing` (stored after the subclass's own fields) and
-:func:`unless_none` (a new result stores the key only when it has a value).
+list of plain JSON values as a tuple, :func:`rows` a list of lists as a tuple of tuples,
+:func:`mapping` an object of plain values as a read-only mapping and :func:`named` an object
+of parts by name as a tuple of ``(name, part)`` pairs (nothing held is a mutable container
+the JSON had). Values are otherwise kept as given (no conversion), so a run stores what
+it fitted. Two more marks serve a base shared by two stored shapes: :func:`closing` (stored
+after the subclass's own fields) and :func:`unless_none` (a new result stores the key only
+when it has a value).
 
 :meth:`Keyed.of` makes a part from a frozen result whose fields are the part's stored keys
 (a result of :mod:`hearten.stats`, for one), so a run stores what it fitted without retyping
@@ -44,6 +45,7 @@ _KIND = "hearten.keyed.kind"
 _MANY = "hearten.keyed.many"
 _ROWS = "hearten.keyed.rows"
 _MAPPING = "hearten.keyed.mapping"
+_NAMED = "hearten.keyed.named"
 _CLOSING = "hearten.keyed.closing"
 _UNLESS_NONE = "hearten.keyed.unless_none"
 _OWN = ("layout", "extra")
@@ -77,6 +79,12 @@ def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return None if value is None else MappingProxyType(dict(value))
 
 
+def named(kind: type[Keyed]) -> dict[str, Any]:
+    """Field metadata: the field holds ``(name, kind)`` pairs as a tuple, stored as an object
+    of ``kind`` by name (in the pairs' order)."""
+    return {_KIND: kind, _NAMED: True}
+
+
 def closing(meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Field metadata (with ``meta``, :func:`one` for one): the field is stored after every
     field that is not closing, so a base class's closing fields end its subclasses' stored
@@ -105,6 +113,8 @@ def _read(meta: Mapping[str, Any], value: Any) -> Any:
         return _frozen(value)
     if meta.get(_ROWS):
         return tuple(tuple(v) for v in value)
+    if meta.get(_NAMED):
+        return tuple((name, meta[_KIND].from_json(v)) for name, v in value.items())
     kind = meta.get(_KIND)
     if meta.get(_MANY):
         return tuple(value if kind is None else (kind.from_json(v) for v in value))
@@ -118,6 +128,8 @@ def _write(meta: Mapping[str, Any], value: Any) -> Any:
         return None if value is None else dict(value)
     if meta.get(_ROWS):
         return [list(v) for v in value]
+    if meta.get(_NAMED):
+        return {name: v.to_json() for name, v in value}
     kind = meta.get(_KIND)
     if meta.get(_MANY):
         return [v if kind is None else v.to_json() for v in value]
@@ -131,6 +143,8 @@ def _of(meta: Mapping[str, Any], value: Any) -> Any:
         return _frozen(value)
     if meta.get(_ROWS):
         return tuple(tuple(v) for v in value)
+    if meta.get(_NAMED):
+        return tuple((name, meta[_KIND].of(v)) for name, v in value)
     kind = meta.get(_KIND)
     if meta.get(_MANY):
         return tuple(value if kind is None else (kind.of(v) for v in value))
@@ -165,6 +179,15 @@ class Keyed:
         out the fields it has no value for (a section that could not be estimated stores its
         ``note`` alone, say), as runs have always stored it. A key may name one in ``extra``."""
         return replace(self, layout=keys)
+
+    def without(self, *keys: str) -> Self:
+        """This part storing what it would store but ``keys`` (known ones): :meth:`storing`
+        for a new part whose stored form leaves out a few keys (an unlocked plan's
+        ``locked_at``); read back, they take their fields' defaults."""
+        unknown = [k for k in keys if k not in self.keys()]
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no {', '.join(unknown)}")
+        return self.storing(*(k for k in self.to_json() if k not in keys))
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: the stored keys in their stored order (see the module)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from hearten.analysis.models import AnalysisRun, PlanVersion
+from hearten.analysis.plan_status import Deviation, PlanStatus, PlanVersionUsed, ResultLabel
 from hearten.errors import DesignError, StateError
 from hearten.trials import audit
 from hearten.trials.design import Design
@@ -179,14 +179,6 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-@dataclass(frozen=True, slots=True)
-class Label:
-    """Whether a result is ``confirmatory`` or ``exploratory``, and why."""
-
-    label: str
-    reason: str
-
-
 def _defining(design: dict[str, Any], result: str) -> Any:
     """What defines one result in a design: its outcome's spec and the shared settings."""
     a = design["analysis"]
@@ -221,60 +213,64 @@ def _role(design: dict[str, Any], result: str) -> str:
     return str(spec["role"]) if spec else "secondary"
 
 
-def plan_status(trial: Trial, unblinded_at: datetime, results: list[str]) -> dict[str, Any]:
+def plan_status(trial: Trial, unblinded_at: datetime, results: list[str]) -> PlanStatus:
     """The plan's versions, deviations and each result's label, for an analysis run.
 
     ``unblinded_at``: when outcome data were first analysed (this run's time if first);
     ``results``: the names of the results to label (``primary``, secondary names,
-    ``absence``, ``leaving``).
+    ``absence``, ``leaving``). An unlocked plan's status is stored without ``locked_at`` and
+    ``locked_sha256``.
     """
     current = design_of(trial).model_dump(mode="json")
     versions = list(PlanVersion.objects.filter(trial=trial))
     if not versions:
         reason = "the analysis plan was not locked before the analysis"
-        return {
-            "locked": False,
-            "sha256": plan_sha256(current),
-            "versions": [],
-            "deviations": [],
-            "labels": {r: {"label": "exploratory", "reason": reason} for r in results},
-        }
+        unlocked = {r: ResultLabel("exploratory", reason) for r in results}
+        return PlanStatus(
+            locked=False, sha256=plan_sha256(current), labels=tuple(unlocked.items())
+        ).without("locked_at", "locked_sha256")
     locked = versions[0]
     seen = [v for v in versions if v.created_at <= unblinded_at]
     blind = _normal(seen[-1].design) if seen and locked.created_at <= unblinded_at else None
-    deviations = [
-        {
-            "version": v.number,
-            "at": v.created_at.isoformat(),
-            "reason": v.reason,
-            "after_unblinding": v.after_unblinding,
-            "changes": differences(prev.design, v.design),
-        }
+    deviations = tuple(
+        Deviation(
+            version=v.number,
+            at=v.created_at.isoformat(),
+            reason=v.reason,
+            after_unblinding=v.after_unblinding,
+            changes=tuple(differences(prev.design, v.design)),
+        )
         for prev, v in pairwise(versions)
-    ]
-    labels = {}
+    )
+    labels: dict[str, ResultLabel] = {}
     for r in results:
         role = _role(current, r)
         if blind is None:
-            label = Label("exploratory", "the plan was locked after the results were first seen")
+            label = ResultLabel(
+                "exploratory", "the plan was locked after the results were first seen"
+            )
         elif _defining(blind, r) is None:
-            label = Label("exploratory", "added to the plan after the results were first seen")
+            label = ResultLabel(
+                "exploratory", "added to the plan after the results were first seen"
+            )
         elif _defining(blind, r) != _defining(current, r):
-            label = Label("exploratory", "changed after the results were first seen")
+            label = ResultLabel("exploratory", "changed after the results were first seen")
         elif role != "primary":
-            label = Label("exploratory", f"pre-registered {role} outcome")
+            label = ResultLabel("exploratory", f"pre-registered {role} outcome")
         else:
-            label = Label("confirmatory", "pre-registered primary outcome, analysed as locked")
-        labels[r] = {"label": label.label, "reason": label.reason}
-    return {
-        "locked": True,
-        "locked_at": locked.created_at.isoformat(),
-        "locked_sha256": locked.sha256,
-        "sha256": plan_sha256(current),
-        "versions": [
-            {"number": v.number, "sha256": v.sha256, "at": v.created_at.isoformat()}
+            label = ResultLabel(
+                "confirmatory", "pre-registered primary outcome, analysed as locked"
+            )
+        labels[r] = label
+    return PlanStatus(
+        locked=True,
+        locked_at=locked.created_at.isoformat(),
+        locked_sha256=locked.sha256,
+        sha256=plan_sha256(current),
+        versions=tuple(
+            PlanVersionUsed(number=v.number, sha256=v.sha256, at=v.created_at.isoformat())
             for v in versions
-        ],
-        "deviations": deviations,
-        "labels": labels,
-    }
+        ),
+        deviations=deviations,
+        labels=tuple(labels.items()),
+    )

@@ -8,10 +8,9 @@ this module imports nothing heavy (the report reads stored runs through it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Self
+from dataclasses import dataclass, field
 
-from hearten.analysis.keyed import JsonObject, Keyed, many
+from hearten.analysis.keyed import Keyed, many, named
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +60,8 @@ class PlanStatus(Keyed):
         sha256: the SHA-256 of the plan the run analysed.
         versions: the plan's versions, oldest first.
         deviations: each amendment after the first version.
-        labels: each result's label by the result's name (``primary``, a secondary
-            outcome's name, ``absence``, ``leaving``).
+        labels: each result's name (``primary``, a secondary outcome's name, ``absence``,
+            ``leaving``) with its label, in the order stored (an object by name).
     """
 
     locked: bool = False
@@ -71,20 +70,8 @@ class PlanStatus(Keyed):
     sha256: str | None = None
     versions: tuple[PlanVersionUsed, ...] = field(default=(), metadata=many(PlanVersionUsed))
     deviations: tuple[Deviation, ...] = field(default=(), metadata=many(Deviation))
-    labels: dict[str, ResultLabel] = field(default_factory=dict)
+    labels: tuple[tuple[str, ResultLabel], ...] = field(default=(), metadata=named(ResultLabel))
 
     def label(self, result: str) -> ResultLabel | None:
         """The label of the result called ``result``, or ``None`` when the run has none."""
-        return self.labels.get(result)
-
-    def to_json(self) -> dict[str, Any]:
-        out = Keyed.to_json(self)
-        if "labels" in out:
-            out["labels"] = {k: v.to_json() for k, v in self.labels.items()}
-        return out
-
-    @classmethod
-    def from_json(cls, value: JsonObject) -> Self:
-        read = super(PlanStatus, cls).from_json(value)
-        labels = {k: ResultLabel.from_json(v) for k, v in value.get("labels", {}).items()}
-        return replace(read, labels=labels)
+        return next((label for name, label in self.labels if name == result), None)

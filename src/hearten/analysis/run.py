@@ -11,24 +11,20 @@ consented and answered the outcome (and baseline) survey.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from hearten.analysis.allocation_record import AllocationRecord, RunArm
+from hearten.analysis.allocation_record import RunArm
 from hearten.analysis.attrition import attrition
 from hearten.analysis.balance import analysed_balance, randomisation_balance, sample_ratio
-from hearten.analysis.balance_table import BalanceRow, RandomisedBalance, SampleRatio
 from hearten.analysis.coefficients import Coefficient
-from hearten.analysis.cost_effectiveness import Economics
 from hearten.analysis.dataset import build_dataset, dataset_digest
 from hearten.analysis.economics import economics
 from hearten.analysis.families import adjust_families
 from hearten.analysis.flow import flow_from_dataset
-from hearten.analysis.flow_counts import ArmFlow, Assessed
 from hearten.analysis.hr_effects import hr_effects
 from hearten.analysis.integrity import allocation_record, assessed
 from hearten.analysis.models import AnalysisRun
@@ -41,7 +37,6 @@ from hearten.analysis.outcomes import (
     observed_clustering,
 )
 from hearten.analysis.plan import plan_status
-from hearten.analysis.plan_status import PlanStatus
 from hearten.analysis.result import AnalysisResult, InstrumentUsed, ModelUsed, OutcomeResult
 from hearten.analysis.sites import by_site
 from hearten.analysis.specification import AnalysisSpecification, require_allocation, specify
@@ -188,9 +183,7 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
     attrited = attrition(data, arms, control, plan, vcov, stratified)
     columns = {name: (c.outcome, c.baseline) for name, c in spec.columns.items()}
     families = adjust_families(data, fits, columns, control, plan, stratified, spec.cluster_robust)
-    flow = [
-        asdict(r) for r in flow_from_dataset(data, arms, plan.baseline_wave is not None, took_part)
-    ]
+    flow = flow_from_dataset(data, arms, plan.baseline_wave is not None, took_part)
     roster = assessed(trial)
     balance = analysed_balance(analysed, arms, control)
     at_randomisation = randomisation_balance(data, arms, control, clustered, trial.unit)
@@ -229,16 +222,14 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
         moderators=moderated,
         attrition=attrited,
         families=families,
-        flow=tuple(ArmFlow.from_json(f) for f in flow),
-        assessed=Assessed.from_json(roster),
-        balance=tuple(BalanceRow.from_json(b) for b in balance),
-        randomisation_balance=RandomisedBalance.from_json(at_randomisation),
-        sample_ratio=tuple(SampleRatio.from_json(t) for t in ratio_tests),
-        allocation=AllocationRecord.from_json(allocation),
+        flow=flow,
+        assessed=roster,
+        balance=balance,
+        randomisation_balance=at_randomisation,
+        sample_ratio=ratio_tests,
+        allocation=allocation,
         arms=tuple(RunArm(name=a.name, label=a.label) for a in spec.design.arms),
-        economics=None if costs is None else Economics.from_json(costs),
+        economics=costs,
         as_of=spec.now.isoformat(),
-        plan=PlanStatus.from_json(
-            plan_status(trial, first.created_at if first else spec.now, results)
-        ),
+        plan=plan_status(trial, first.created_at if first else spec.now, results),
     )

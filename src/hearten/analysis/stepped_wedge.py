@@ -37,7 +37,6 @@ from hearten.analysis.allocation_record import RunArm
 from hearten.analysis.arm_effect import ArmEffect, StandardisedEffect
 from hearten.analysis.models import AnalysisRun
 from hearten.analysis.plan import plan_status
-from hearten.analysis.plan_status import PlanStatus
 from hearten.analysis.result import InstrumentUsed
 from hearten.analysis.stepped_hr import SteppedHr, stepped_hr
 from hearten.analysis.stepped_result import (
@@ -425,7 +424,7 @@ def stepped_result(trial: Trial, result: SteppedWedgeResult, now: datetime) -> S
         flow=tuple(FlowCell.of(f) for f in result.flow),
         allocation=_allocation(trial),
         as_of=now.isoformat(),
-        plan=PlanStatus.from_json(plan_status(trial, first.created_at if first else now, results)),
+        plan=plan_status(trial, first.created_at if first else now, results),
     )
 
 

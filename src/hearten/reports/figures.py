@@ -11,8 +11,7 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
-from hearten.analysis.flow_counts import ArmFlow, Assessed, arm_flows
-from hearten.analysis.keyed import JsonObject
+from hearten.analysis.flow_counts import ArmFlow, Assessed
 
 # Figures are made with matplotlib's object interface (Figure, no pyplot): pyplot's import and
 # its global figure manager cost about as much CPU as drawing a report's figures, and a
@@ -218,14 +217,14 @@ def interval_rows(
 
 
 def flow_rows(
-    flow: Iterable[ArmFlow | JsonObject], labels: Mapping[str, str]
+    flow: Iterable[ArmFlow], labels: Mapping[str, str]
 ) -> tuple[list[str], list[list[object]]]:
     """The data behind the CONSORT flow diagram: one row per arm."""
     headers = ["Arm", "Randomised", "Received", "Consented", "Answered the follow-up", "Analysed"]
     rows: list[list[object]] = [
         [labels.get(f.arm, f.arm), f.randomised, f.received, f.consented, f.responded,
          f.analysed]
-        for f in arm_flows(flow)
+        for f in flow
     ]  # fmt: skip
     return headers, rows
 
@@ -245,15 +244,15 @@ def _arrow(ax: Any, x0: float, y0: float, x1: float, y1: float) -> None:
 
 
 def flow_diagram(
-    rows: Iterable[ArmFlow | JsonObject],
+    rows: Iterable[ArmFlow],
     labels: Mapping[str, str],
-    on_roster: Assessed | Mapping[str, int],
+    assessed: Assessed,
     unit: str,
 ) -> Figure:
     """The CONSORT flow diagram for a (cluster) trial: sites, units and people at each stage,
-    one column per arm, with the reasons people were not analysed."""
-    flow = arm_flows(rows)
-    assessed = on_roster if isinstance(on_roster, Assessed) else Assessed.from_json(on_roster)
+    one column per arm, with the reasons people were not analysed (a run's typed ``rows`` and
+    ``assessed``, everyone on the roster)."""
+    flow = tuple(rows)
     k = len(flow)
     fig = Figure(figsize=(7.5, 7.5))
     ax = fig.subplots()

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from hearten.analysis.allocation_record import recorded
-from hearten.analysis.flow_counts import ArmFlow, Assessed, arm_flows
-from hearten.analysis.result import AnalysisResult, JsonObject
+from hearten.analysis.flow_counts import ArmFlow, Assessed
+from hearten.analysis.result import AnalysisResult
 from hearten.analysis.uptake_figures import UptakeFigures
 from hearten.reports.figures import both, flow_diagram, flow_rows, funnel_chart, outcome_forest
 
 
 def arm_funnel(
-    flow: Iterable[ArmFlow | JsonObject],
+    flow: Iterable[ArmFlow],
     control: str,
-    uptake: UptakeFigures | JsonObject | None,
+    uptake: UptakeFigures | None,
     labels: dict[str, str],
 ) -> dict[str, str]:
     """For a trial with a compliance rule and no programme funnel: the first treated arm's
     people randomised, receiving the intervention, and answering the follow-up (counts under
-    the reporting threshold shown as "fewer than k"), from the run's ``flow`` and ``uptake``
-    (typed, or as stored)."""
-    if isinstance(uptake, Mapping):
-        uptake = UptakeFigures.from_json(uptake)
+    the reporting threshold shown as "fewer than k"), from the run's typed ``flow`` and
+    ``uptake``."""
     k = uptake.min_group if uptake else 5
-    arm = next((f for f in arm_flows(flow) if f.arm != control), None)
+    arm = next((f for f in flow if f.arm != control), None)
     if arm is None or arm.received is None:
         return {}
     steps = {
