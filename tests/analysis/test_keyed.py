@@ -151,3 +151,15 @@ def test_parts_by_name_are_held_as_pairs_and_stored_as_an_object() -> None:
     assert made.to_json() == {"by_name": {"a": {"x": 1.0, "label": None}}}
     absent = _Named.from_json({"future": 1})
     assert (absent.by_name, absent.to_json()) == ((), {"future": 1})
+
+
+def test_an_empty_stored_form_stays_empty() -> None:
+    read = _Named.from_json({})
+    assert read.layout == ()  # stored with no key, not a new part storing every field
+    assert read.to_json() == {}
+    assert _Named.from_json(read.to_json()) == read
+    made = _Outer("n", note="kept")
+    assert made.storing().to_json() == {}
+    assert made.without(*_Outer.keys()).to_json() == {}
+    assert made.layout is None  # a new part: every field
+    assert list(made.to_json()) == list(_Outer.keys())

@@ -109,7 +109,7 @@ def test_each_builder_s_part_stores_the_keys_runs_always_stored() -> None:
         UNLOCKED
     )
     locked = PlanStatus.from_json(LOCKED)
-    assert json.dumps(replace(locked, layout=()).to_json()) == json.dumps(LOCKED)
+    assert json.dumps(replace(locked, layout=None).to_json()) == json.dumps(LOCKED)
     assert locked.labels[1] == ("valued", ResultLabel("exploratory", "secondary"))
     assert PlanStatus.from_json({**LOCKED, "labels": {}}).label("primary") is None
 

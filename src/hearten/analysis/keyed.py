@@ -158,11 +158,13 @@ class Keyed:
     """A typed part of a stored result (see the module's docstring).
 
     Attributes:
-        layout: the stored keys in their stored order (empty: every field, then ``extra``).
+        layout: the stored keys in their stored order; ``None`` for a new part that stores
+            every field and then ``extra`` (an empty tuple stores no key: a part read from
+            ``{}`` writes ``{}`` back).
         extra: stored keys this version does not know, with their values, in stored order.
     """
 
-    layout: tuple[str, ...] = field(default=(), kw_only=True, compare=False, repr=False)
+    layout: tuple[str, ...] | None = field(default=None, kw_only=True, compare=False, repr=False)
     extra: tuple[tuple[str, Any], ...] = field(default=(), kw_only=True, repr=False)
 
     @classmethod
@@ -195,7 +197,7 @@ class Keyed:
         values = {f.name: _write(f.metadata, getattr(self, f.name)) for f in stored}
         every = {**values, **dict(self.extra)}
         new = (f.name for f in stored if values[f.name] is not None or not _unless(f))
-        order = self.layout or (*new, *(k for k, _ in self.extra))
+        order = self.layout if self.layout is not None else (*new, *(k for k, _ in self.extra))
         return {k: every[k] for k in order}
 
     @classmethod

@@ -151,7 +151,7 @@ def fit_outcome(
         for t, e in zip(tested, fit.effects, strict=True)
     )
     imputation = _imputation(data, outcome, baseline, control, plan, vcov, stratified, transform)
-    if imputation and imputation.role == "primary" and "effects" in imputation.layout:
+    if imputation and imputation.role == "primary" and "effects" in imputation.to_json():
         effects = tuple(
             ArmEffect.pooled(mi, _g(mi, outcomes, e.term, e.alpha), cc)
             for mi, cc, e in zip(imputation.effects, effects, fit.effects, strict=True)
