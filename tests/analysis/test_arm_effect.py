@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hearten.analysis.arm_effect import ArmEffect, EffectOnTakers
 from hearten.analysis.term_result import TermResult
 
@@ -50,3 +52,22 @@ def test_an_arm_effect_stores_a_term_s_keys_first_then_its_own() -> None:
     new = ArmEffect(term="letters", estimate=1.5, std_error=0.5, alternative="greater")
     assert list(new.to_json()) == list(ArmEffect.keys())
     assert ArmEffect.from_json(new.to_json()) == new
+
+
+def test_an_effect_read_from_a_run_shares_no_container_with_it() -> None:
+    stored = json.loads(json.dumps(OLDER))
+    stored["resampling"] = {"method": "permutation", "p_value": 0.01, "reps": 999}
+    e = ArmEffect.from_json(stored)
+    stored["resampling"]["p_value"] = 0.9
+    stored["complete_case"]["n"] = 1
+    assert e.resampling is not None
+    assert e.resampling["p_value"] == 0.01
+    assert e.beside("complete_case") == {"estimate": 1.2, "n": 35}
+    with pytest.raises(TypeError):
+        e.resampling["p_value"] = 0.9  # type: ignore[index]
+    takers = {"effects": [], "took_part": {"letters": 0.6}}
+    cace = EffectOnTakers.from_json(takers)
+    takers["took_part"]["letters"] = 0.1  # type: ignore[index]
+    assert cace.took_part == {"letters": 0.6}
+    with pytest.raises(TypeError):
+        cace.took_part["letters"] = 0.1  # type: ignore[index]

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
 
-from hearten.analysis.keyed import Keyed, closing, many, named, one, rows, unless_none
+from hearten.analysis.keyed import (
+    Keyed,
+    closing,
+    many,
+    mapping,
+    named,
+    one,
+    rows,
+    unless_none,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +50,7 @@ def test_a_stored_object_reads_typed_and_writes_back_in_its_own_key_order() -> N
 def test_keys_this_version_does_not_know_are_kept_and_written_back() -> None:
     stored = {"name": "n", "future": {"k": [1, 2]}, "note": "kept"}
     read = _Outer.from_json(stored)
-    assert read.beside("future") == {"k": [1, 2]}
+    assert read.beside("future") == {"k": (1, 2)}  # held frozen, written back as stored
     assert read.beside("absent", 7) == 7
     assert json.dumps(read.to_json()) == json.dumps(stored)
 
@@ -163,3 +173,71 @@ def test_an_empty_stored_form_stays_empty() -> None:
     assert made.without(*_Outer.keys()).to_json() == {}
     assert made.layout is None  # a new part: every field
     assert list(made.to_json()) == list(_Outer.keys())
+
+
+@dataclass(frozen=True, slots=True)
+class _Held(Keyed):
+    flat: Any = field(default=None, metadata=mapping())
+    nested: Any = field(default=None, metadata=mapping())
+    values: tuple[float, ...] | None = field(default=None, metadata=many())
+    table: tuple[tuple[Any, ...], ...] = field(default=(), metadata=rows())
+    plain: Any = None
+
+
+def _stored_held() -> dict[str, Any]:
+    return {
+        "flat": {"a": 1.0, "b": None},
+        "nested": {"x": {"g": 0.2, "ci": [0.1, 0.3]}, "y": None},
+        "values": [1.0, 2.0],
+        "table": [["a", 1, 0.5], ["b", 2, 0.25]],
+        "plain": {"k": [1]},
+        "future": {"z": [3]},
+    }
+
+
+def _refuses_change(part: _Held) -> None:
+    with pytest.raises(TypeError):
+        part.flat["a"] = 9.0
+    with pytest.raises(TypeError):
+        part.nested["x"]["g"] = 9.0
+    with pytest.raises(AttributeError):
+        part.nested["x"]["ci"].append(9.0)
+    with pytest.raises(AttributeError):
+        part.values.append(9.0)  # type: ignore[union-attr]
+    with pytest.raises(AttributeError):
+        part.table[0].append(9.0)  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        part.plain["k"] = 9
+    with pytest.raises(TypeError):
+        part.beside("future")["z"] = 9
+
+
+@pytest.mark.parametrize("made", ["read", "constructed", "replaced"])
+def test_a_part_holds_no_container_it_was_given_and_none_can_be_changed(made: str) -> None:
+    stored = _stored_held()
+    if made == "read":
+        part = _Held.from_json(stored)
+    else:
+        given = {k: v for k, v in stored.items() if k != "future"}
+        part = _Held(**given, extra=(("future", stored["future"]),))
+        if made == "replaced":
+            part = replace(part, plain=stored["plain"])
+    text = json.dumps(part.to_json())
+    assert text == json.dumps(_stored_held())  # written back as stored, key for key
+    stored["flat"]["a"] = 9.0  # the stored JSON changed after the part was made ...
+    stored["nested"]["x"]["ci"].append(9.0)
+    stored["values"].append(9.0)
+    stored["table"][0][1] = 9
+    stored["plain"]["k"].append(9)
+    stored["future"]["z"].append(9)
+    assert json.dumps(part.to_json()) == text  # ... does not change the part
+    assert part.flat["a"] == 1.0
+    assert part.flat.get("b") is None
+    assert list(part.flat) == ["a", "b"]
+    assert part.nested["x"]["ci"] == (0.1, 0.3)
+    _refuses_change(part)
+
+
+def test_a_missing_or_none_container_stays_none() -> None:
+    assert _Held.from_json({"values": None}).to_json() == {"values": None}
+    assert _Held().to_json()["values"] is None

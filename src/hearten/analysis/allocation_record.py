@@ -9,9 +9,9 @@ this module imports nothing heavy (the report reads stored runs through it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from hearten.analysis.keyed import JsonObject, Keyed
+from hearten.analysis.keyed import JsonObject, Keyed, mapping
 from hearten.errors import StateError
 
 
@@ -38,7 +38,7 @@ class AllocationRecord(Keyed):
     scheme: str
     unit: str
     randomised_at: str
-    parameters: JsonObject | None = None
+    parameters: JsonObject | None = field(default=None, metadata=mapping())
     software_version: str | None = None
     roster_sha256: str | None = None
     units: int | None = None

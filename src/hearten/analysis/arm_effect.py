@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hearten.analysis.imputation_result import ImputedEffect
-from hearten.analysis.keyed import JsonObject, Keyed, many, one
+from hearten.analysis.keyed import JsonObject, Keyed, many, mapping, one
 from hearten.analysis.term_result import TermResult, open_end
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class ArmEffect(TermResult):
 
     alternative: str | None = None
     hedges_g: StandardisedEffect | None = field(default=None, metadata=one(StandardisedEffect))
-    resampling: JsonObject | None = None
+    resampling: JsonObject | None = field(default=None, metadata=mapping())
 
     @property
     def interval(self) -> Interval:
@@ -168,4 +168,4 @@ class EffectOnTakers(Keyed):
     definition: str | None = None
     note: str | None = None
     effects: tuple[ArmEffect, ...] = field(default=(), metadata=many(ArmEffect))
-    took_part: Mapping[str, float] | None = None
+    took_part: Mapping[str, float] | None = field(default=None, metadata=mapping())

@@ -5,11 +5,10 @@ stores them (:func:`hearten.analysis.attrition.attrition`, from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hearten.analysis.keyed import Keyed, many, one
+from hearten.analysis.keyed import Keyed, many, one, rows
 from hearten.analysis.term_result import TermResult
 
 
@@ -47,7 +46,7 @@ class AttritionResult(Keyed):
     """
 
     overall: float
-    by_arm: tuple[Sequence[Any], ...] = field(default=(), metadata=many())
+    by_arm: tuple[tuple[Any, ...], ...] = field(default=(), metadata=rows())
     differential: tuple[TermResult, ...] = field(default=(), metadata=many(TermResult))
     lee: LeeBoundsResult | None = field(default=None, metadata=one(LeeBoundsResult))
     lee_note: str | None = None

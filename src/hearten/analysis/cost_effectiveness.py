@@ -14,10 +14,9 @@ This module imports nothing heavy (the report reads stored runs through it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from hearten.analysis.keyed import Keyed, many, one
+from hearten.analysis.keyed import Keyed, many, one, rows
 from hearten.analysis.uptake_figures import ArmCost
 
 
@@ -94,7 +93,7 @@ class CostComparison(Keyed):
     quadrant: str | None = None
     thresholds: tuple[float, ...] = field(default=(), metadata=many())
     acceptability: tuple[float, ...] = field(default=(), metadata=many())
-    plane: tuple[Sequence[float], ...] = field(default=(), metadata=many())
+    plane: tuple[tuple[float, ...], ...] = field(default=(), metadata=rows())
     reps: int | None = None
     seed: int | None = None
     clusters: tuple[int, ...] = field(default=(), metadata=many())
@@ -134,7 +133,7 @@ class CaseloadCost(Keyed):
     points_low: float | None = None
     points_high: float | None = None
     cost_per_point: float | None = None
-    cost_per_point_range: Sequence[float] | None = None
+    cost_per_point_range: tuple[float, ...] | None = field(default=None, metadata=many())
 
 
 @dataclass(frozen=True, slots=True)

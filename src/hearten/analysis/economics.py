@@ -180,7 +180,7 @@ def _summary(r: CostEffect, arm: str, wtp: list[float]) -> CostComparison:
         thresholds=tuple(wtp),
         acceptability=tuple(acceptability(r.cost_draws, r.effect_draws, wtp)),
         plane=tuple(
-            [round(float(r.cost_draws[i]), 3), round(float(r.effect_draws[i]), 4)] for i in keep
+            (round(float(r.cost_draws[i]), 3), round(float(r.effect_draws[i]), 4)) for i in keep
         ),
         reps=r.reps,
         seed=r.seed,
@@ -245,7 +245,7 @@ def _caseload(
         points_low=limits[0],
         points_high=limits[1],
         cost_per_point=cost / per_case if per_case > 0 else None,
-        cost_per_point_range=[cost / limits[1], cost / limits[0]] if limits[0] > 0 else None,
+        cost_per_point_range=(cost / limits[1], cost / limits[0]) if limits[0] > 0 else None,
     ).without("note")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from hearten.analysis.keyed import Keyed, many
+from hearten.analysis.keyed import Keyed, many, mapping
 from hearten.analysis.term_result import TermResult
 
 
@@ -53,6 +53,6 @@ class ImputationResult(Keyed):
     donors: int | None = None
     seed: int | None = None
     n: int | None = None
-    missing: Mapping[str, int] | None = None
+    missing: Mapping[str, int] | None = field(default=None, metadata=mapping())
     effects: tuple[ImputedEffect, ...] = field(default=(), metadata=many(ImputedEffect))
     note: str | None = None

@@ -15,12 +15,15 @@ order a run stores them) and which reads and writes itself generically:
 A field holding another typed part says so in its metadata, :func:`one` (an object or
 ``None``) or :func:`many` (a list of them, held as a tuple); ``many()`` with no type holds a
 list of plain JSON values as a tuple, :func:`rows` a list of lists as a tuple of tuples,
-:func:`mapping` an object of plain values as a read-only mapping and :func:`named` an object
-of parts by name as a tuple of ``(name, part)`` pairs (nothing held is a mutable container
-the JSON had). Values are otherwise kept as given (no conversion), so a run stores what
-it fitted. Two more marks serve a base shared by two stored shapes: :func:`closing` (stored
-after the subclass's own fields) and :func:`unless_none` (a new result stores the key only
-when it has a value).
+:func:`mapping` an object as a read-only mapping and :func:`named` an object
+of parts by name as a tuple of ``(name, part)`` pairs. However a part is made (read, made
+:meth:`~Keyed.of` a result, or constructed), it holds no mutable container: every plain value
+it is given (``extra``'s too) is frozen deep, an object as a read-only mapping over a copy and
+a list as a tuple, and written back as the object or list, key for key, so the stored JSON is
+unchanged and a part never shares a container with the JSON it was read from. Values are
+otherwise kept as given (no conversion), so a run stores what it fitted. Two more marks serve
+a base shared by two stored shapes: :func:`closing` (stored after the subclass's own fields)
+and :func:`unless_none` (a new result stores the key only when it has a value).
 
 :meth:`Keyed.of` makes a part from a frozen result whose fields are the part's stored keys
 (a result of :mod:`hearten.stats`, for one), so a run stores what it fitted without retyping
@@ -69,14 +72,29 @@ def rows() -> dict[str, Any]:
 
 
 def mapping() -> dict[str, Any]:
-    """Field metadata: the field holds a JSON object of plain values (or ``None``) as a
-    read-only mapping (a :class:`types.MappingProxyType` over a copy, so nothing held is a
-    mutable container), stored as the object, key for key."""
+    """Field metadata: the field holds a JSON object (or ``None``) as a read-only mapping (a
+    :class:`types.MappingProxyType` over a copy; a nested object read-only too and a nested
+    list a tuple), stored as the object, key for key."""
     return {_MAPPING: True}
 
 
-def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    return None if value is None else MappingProxyType(dict(value))
+def _frozen(value: Any) -> Any:
+    """``value`` with every object in it a read-only mapping over a copy and every list a
+    tuple (a typed part is left as it is: it is frozen itself)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _thawed(value: Any) -> Any:
+    """A frozen plain value as stored: read-only mappings as objects, tuples as lists."""
+    if isinstance(value, Mapping):
+        return {k: _thawed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_thawed(v) for v in value]
+    return value
 
 
 def named(kind: type[Keyed]) -> dict[str, Any]:
@@ -109,47 +127,45 @@ def _stored(cls: type[Keyed] | Keyed) -> tuple[Field[Any], ...]:
 
 
 def _read(meta: Mapping[str, Any], value: Any) -> Any:
-    if meta.get(_MAPPING):
-        return _frozen(value)
-    if meta.get(_ROWS):
-        return tuple(tuple(v) for v in value)
     if meta.get(_NAMED):
         return tuple((name, meta[_KIND].from_json(v)) for name, v in value.items())
     kind = meta.get(_KIND)
-    if meta.get(_MANY):
-        return tuple(value if kind is None else (kind.from_json(v) for v in value))
     if kind is None or value is None:
-        return value
+        return value  # a plain value, frozen by Keyed.__post_init__
+    if meta.get(_MANY):
+        return tuple(kind.from_json(v) for v in value)
     return kind.from_json(value)
 
 
 def _write(meta: Mapping[str, Any], value: Any) -> Any:
-    if meta.get(_MAPPING):
-        return None if value is None else dict(value)
-    if meta.get(_ROWS):
-        return [list(v) for v in value]
     if meta.get(_NAMED):
         return {name: v.to_json() for name, v in value}
     kind = meta.get(_KIND)
+    if kind is None:
+        return _thawed(value)
     if meta.get(_MANY):
-        return [v if kind is None else v.to_json() for v in value]
-    if kind is None or value is None:
-        return value
-    return value.to_json()
+        return [v.to_json() for v in value]
+    return None if value is None else value.to_json()
+
+
+def _held(meta: Mapping[str, Any], value: Any) -> Any:
+    """A field's value as a part holds it: parts in a tuple (pairs for :func:`named`), a plain
+    value frozen deep (see the module's docstring)."""
+    if meta.get(_NAMED):
+        return tuple((name, part) for name, part in value)
+    if meta.get(_KIND) is None:
+        return _frozen(value)
+    return tuple(value) if meta.get(_MANY) and value is not None else value
 
 
 def _of(meta: Mapping[str, Any], value: Any) -> Any:
-    if meta.get(_MAPPING):
-        return _frozen(value)
-    if meta.get(_ROWS):
-        return tuple(tuple(v) for v in value)
     if meta.get(_NAMED):
         return tuple((name, meta[_KIND].of(v)) for name, v in value)
     kind = meta.get(_KIND)
-    if meta.get(_MANY):
-        return tuple(value if kind is None else (kind.of(v) for v in value))
     if kind is None or value is None:
         return value
+    if meta.get(_MANY):
+        return tuple(kind.of(v) for v in value)
     return kind.of(value)
 
 
@@ -166,6 +182,13 @@ class Keyed:
 
     layout: tuple[str, ...] | None = field(default=None, kw_only=True, compare=False, repr=False)
     extra: tuple[tuple[str, Any], ...] = field(default=(), kw_only=True, repr=False)
+
+    def __post_init__(self) -> None:
+        """Freeze what this part was given, however it was made (see the module's docstring):
+        a frozen dataclass's fields are set once, here, through :func:`object.__setattr__`."""
+        for f in _stored(self):
+            object.__setattr__(self, f.name, _held(f.metadata, getattr(self, f.name)))
+        object.__setattr__(self, "extra", tuple((k, _frozen(v)) for k, v in self.extra))
 
     @classmethod
     def keys(cls) -> tuple[str, ...]:
@@ -195,7 +218,7 @@ class Keyed:
         """The stored form: the stored keys in their stored order (see the module)."""
         stored = _stored(self)
         values = {f.name: _write(f.metadata, getattr(self, f.name)) for f in stored}
-        every = {**values, **dict(self.extra)}
+        every = {**values, **{k: _thawed(v) for k, v in self.extra}}
         new = (f.name for f in stored if values[f.name] is not None or not _unless(f))
         order = self.layout if self.layout is not None else (*new, *(k for k, _ in self.extra))
         return {k: every[k] for k in order}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from hearten.analysis.keyed import Keyed, many
+from hearten.analysis.keyed import Keyed, many, mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +29,12 @@ class ObservedIcc(Keyed):
 
     icc: float | None = None
     total_variance: float | None = None
-    eef_g: Mapping[str, Mapping[str, float | None]] | None = None
+    eef_g: Mapping[str, Mapping[str, float | None]] | None = field(default=None, metadata=mapping())
     conf_low: float | None = None
     conf_high: float | None = None
     teams: int | None = None
     people: int | None = None
     r2_within: float | None = None
     r2_between: float | None = None
-    mdes: Mapping[str, float | None] | None = None
+    mdes: Mapping[str, float | None] | None = field(default=None, metadata=mapping())
     notes: tuple[str, ...] = field(default=(), metadata=many())

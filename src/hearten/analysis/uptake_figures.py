@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from hearten.analysis.keyed import Keyed, many
+from hearten.analysis.keyed import Keyed, many, mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +46,8 @@ class ArmCost(Keyed):
     total: float | None = None
     participants: int | None = None
     per_participant: float | None = None
-    by_phase: Mapping[str, float] | None = None
-    by_kind: Mapping[str, float] | None = None
+    by_phase: Mapping[str, float] | None = field(default=None, metadata=mapping())
+    by_kind: Mapping[str, float] | None = field(default=None, metadata=mapping())
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +65,8 @@ class UptakeFigures(Keyed):
     """
 
     min_group: int = 5
-    funnel: Mapping[str, str] | None = None
-    letters: Mapping[str, str] | None = None
+    funnel: Mapping[str, str] | None = field(default=None, metadata=mapping())
+    letters: Mapping[str, str] | None = field(default=None, metadata=mapping())
     letter_score: float | None = None
     perks: tuple[PerkShown, ...] = field(default=(), metadata=many(PerkShown))
     costs: tuple[ArmCost, ...] = field(default=(), metadata=many(ArmCost))
