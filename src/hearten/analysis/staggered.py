@@ -14,9 +14,11 @@ never, is a comparison team for the whole panel.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -122,11 +124,21 @@ def read_adoption(frame: pd.DataFrame) -> dict[str, date | None]:
 class Cohorts:
     """Teams by adoption: ``first_treated`` maps each team kept to its first adopted month
     (0: a comparison team throughout), ``before`` the teams left out because they adopted
-    before the panel began, ``after`` those adopting after it ended (comparison teams)."""
+    before the panel began, ``after`` those adopting after it ended (comparison teams).
+    ``first_treated`` is held read-only, over a copy of the mapping given."""
 
-    first_treated: dict[str, int]
+    first_treated: Mapping[str, int]
     before: tuple[str, ...]
     after: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_treated", MappingProxyType(dict(self.first_treated)))
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields as a JSON object in declaration order (what :func:`asdict` would give,
+        which cannot copy a read-only mapping)."""
+        return {"first_treated": dict(self.first_treated), "before": self.before,
+                "after": self.after}  # fmt: skip
 
 
 def cohorts(adoption: dict[str, date | None], first: date, last: date) -> Cohorts:
@@ -166,7 +178,10 @@ class StaggeredComparison:
     def to_json(self) -> dict[str, Any]:
         """The fields as a JSON object in declaration order, ``fit`` and ``cohorts`` nested
         (NaN and infinities become ``None``): what ``--json`` prints."""
-        return json_safe(asdict(self))
+        return json_safe(
+            {"outcome": self.outcome, "label": self.label, "months": self.months,
+             "cohorts": self.cohorts.to_json(), "fit": asdict(self.fit), "notes": self.notes}
+        )  # fmt: skip
 
 
 def compare(
@@ -191,7 +206,7 @@ def compare(
             "them to the adoption file, with adopted blank if they have not adopted"
         )
     data = panel[panel["team"].isin(list(groups.first_treated))].copy()
-    data["adopted"] = data["team"].map(groups.first_treated).astype(int)
+    data["adopted"] = data["team"].map(dict(groups.first_treated)).astype(int)
     data["month"] = data["month"].astype(int)
     spec = StaggeredSpec(
         outcome="y", unit="team", time="month", first_treated="adopted", seed=seed,

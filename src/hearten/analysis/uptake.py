@@ -72,8 +72,9 @@ def cace(
 ) -> EffectOnTakers | None:
     """The effect on those who took part (CACE), when the plan names a compliance rule;
     ``took_part`` is :func:`took_part_in` for every row of the dataset. Each arm's effect
-    stores the keys of its instrumental-variables estimate only (no Hedges' g or resampling);
-    a note alone beside the rule when it cannot be estimated."""
+    stores the keys of its instrumental-variables estimate only (no Hedges' g or resampling),
+    and each arm's share who took part is stored control first, then in the effects' order,
+    whatever the rows' order; a note alone beside the rule when it cannot be estimated."""
     if took_part is None or plan.compliance is None:
         return None
     used = primary.used
@@ -94,7 +95,9 @@ def cace(
         return EffectOnTakers(definition=plan.compliance, note=str(exc)).storing(
             "definition", "note"
         )
-    share = {a: float(took[used["arm"] == a].mean()) for a in used["arm"].unique()}
+    # Control first, then the arms in their effects' order (not the rows' order), as stored.
+    order = (control, *(e.term for e in fit.effects))
+    share = {a: float(took[used["arm"] == a].mean()) for a in order}
     return EffectOnTakers(
         definition=plan.compliance,
         effects=tuple(ArmEffect.of_term(e).storing(*TermResult.keys()) for e in fit.effects),
