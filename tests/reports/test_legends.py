@@ -8,7 +8,12 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from hearten.reports.figures import acceptability_curve, both, cost_effectiveness_plane
+from hearten.reports.figures import (
+    CostEffectDraws,
+    acceptability_curve,
+    both,
+    cost_effectiveness_plane,
+)
 
 ARMS = (
     "Peer mentoring for new starters",
@@ -24,21 +29,21 @@ LONG = (
 )
 
 
-def _comparisons(arms: tuple[str, ...] = ARMS) -> list[dict[str, Any]]:
+def _comparisons(arms: tuple[str, ...] = ARMS) -> list[CostEffectDraws]:
     # Draws spread over all four quadrants and curves across the whole 0-1 range: wherever an
     # in-axes legend went, it would sit on data.
     out = []
     for i, arm in enumerate(arms):
-        plane = [[(-1) ** k * (50.0 + 7 * k + i), (-1) ** (k // 2) * 0.02 * (k % 9 + i)]
-                 for k in range(40)]  # fmt: skip
-        out.append({
-            "arm": arm,
-            "plane": plane,
-            "delta_cost": 30.0 * (i + 1),
-            "delta_effect": 0.05 * (i + 1),
-            "thresholds": [0, 500, 1000, 2000, 5000, 10000],
-            "acceptability": [0.0, 0.2 + 0.1 * i, 0.5, 0.7, 0.9 - 0.1 * i, 1.0],
-        })  # fmt: skip
+        plane = tuple([(-1) ** k * (50.0 + 7 * k + i), (-1) ** (k // 2) * 0.02 * (k % 9 + i)]
+                      for k in range(40))  # fmt: skip
+        out.append(CostEffectDraws(
+            name=arm,
+            delta_cost=30.0 * (i + 1),
+            delta_effect=0.05 * (i + 1),
+            plane=plane,
+            thresholds=(0, 500, 1000, 2000, 5000, 10000),
+            acceptability=(0.0, 0.2 + 0.1 * i, 0.5, 0.7, 0.9 - 0.1 * i, 1.0),
+        ))  # fmt: skip
     return out
 
 
@@ -52,8 +57,8 @@ def _drawn(fig: Figure) -> Any:
 @pytest.mark.parametrize(
     "draw",
     [
-        lambda c: cost_effectiveness_plane(c, {}, "standard deviations"),
-        lambda c: acceptability_curve(c, {}, "standard deviation"),
+        lambda c: cost_effectiveness_plane(c, "standard deviations"),
+        lambda c: acceptability_curve(c, "standard deviation"),
     ],
     ids=["plane", "acceptability"],
 )
@@ -82,7 +87,7 @@ def test_the_legend_sits_outside_the_axes_and_clear_of_the_labels(
 
 def test_the_figure_keeps_its_accessible_name() -> None:
     out = both(
-        acceptability_curve(_comparisons(), {}, "standard deviation"),
+        acceptability_curve(_comparisons(), "standard deviation"),
         summary="Probability each intervention is cost-effective",
         headers=["Intervention"],
         rows=[[arm] for arm in ARMS],

@@ -13,7 +13,13 @@ import pytest
 from hearten.analysis.flow_counts import ArmFlow, Assessed
 from hearten.analysis.run import run_analysis
 from hearten.analysis.uptake_figures import UptakeFigures
-from hearten.reports.figures import flow_diagram, funnel_chart, outcome_forest
+from hearten.reports.figures import (
+    Funnel,
+    OutcomeMark,
+    flow_diagram,
+    funnel_chart,
+    outcome_forest,
+)
 from hearten.reports.pdf import html_to_pdf
 from hearten.reports.render import write_report
 from tests.analysis.test_plan import _ready
@@ -100,13 +106,15 @@ def test_the_flow_diagram_shows_every_stage_and_reason() -> None:
 
 def test_the_forest_of_outcomes_and_the_funnel() -> None:
     rows = [
-        {"name": "primary", "g": 0.2, "conf_low": 0.0, "conf_high": 0.4, "label": "confirmatory"},
-        {"name": "valued", "g": 0.1, "conf_low": -0.2, "conf_high": 0.4, "label": "exploratory"},
+        OutcomeMark("primary", g=0.2, conf_low=0.0, conf_high=0.4, status="confirmatory"),
+        OutcomeMark("valued", g=0.1, conf_low=-0.2, conf_high=0.4, status="exploratory"),
     ]
     fig = outcome_forest(rows, 95)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["primary (confirmatory)", "valued (exploratory)"]
-    funnel = funnel_chart({"invited": "205", "opened": "51", "all six": "fewer than 5"}, 5)
+    funnel = funnel_chart(
+        Funnel.of({"invited": "205", "opened": "51", "all six": "fewer than 5"}, min_group=5)
+    )
     assert "fewer than 5 (suppressed below 5)" in _texts(funnel)
     bars = [p.get_width() for p in funnel.axes[0].patches]
     assert bars == [205.0, 51.0]

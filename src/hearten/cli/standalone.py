@@ -155,7 +155,7 @@ def pool(
 
     m = pool_table(read_table(file), estimate, std_error, label, method, hartung_knapp, alpha)
     if figure is not None:
-        from hearten.reports.figures import forest_plot, save
+        from hearten.reports.figures import PooledMark, forest_plot, save
 
         if figure.suffix.lower() not in (".svg", ".png"):
             raise typer.BadParameter(
@@ -169,7 +169,7 @@ def pool(
                 [x.conf_low for x in s],
                 [x.conf_high for x in s],
                 [x.weight for x in s],
-                asdict(m),
+                PooledMark.of(m),
                 f"{estimate} with {round(100 * (1 - alpha))}% interval",
             ),
             str(figure),

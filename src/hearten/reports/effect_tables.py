@@ -98,14 +98,11 @@ def planned_rows(r: AnalysisResult, labels: dict[str, str]) -> list[dict[str, An
                 {
                     **e.to_json(),
                     "name": f"{name} ({described})",
-                    "short": name if len(effects) == 1 else f"{name}: {labels[e.term]}",
                     "label": labels[e.term],
                     "ci_text": ci_text(e),
                     "p_text": p_text(e.p_value),
                     "adjusted": adjusted.get((name, e.term)),
                     "g": None if g is None else g.g,
-                    "g_low": None if g is None else g.conf_low,
-                    "g_high": None if g is None else g.conf_high,
                     "status": status["label"],
                     "reason": status["reason"],
                 }

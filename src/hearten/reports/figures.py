@@ -1,17 +1,33 @@
-"""Figures for reports, drawn with matplotlib as SVG text to embed in HTML."""
+"""Figures for reports, drawn with matplotlib as SVG text to embed in HTML.
+
+Each figure takes the run's typed parts (:class:`~hearten.analysis.arm_effect.ArmEffect`,
+:class:`~hearten.analysis.flow_counts.ArmFlow`) or, where the programme report or a standalone
+command draws it too from data that is not a run's part, the narrowest frozen input both can
+give: :class:`PooledMark` (a forest plot's pooled estimate), :class:`OutcomeMark` (a row of the
+outcomes' forest), :class:`Funnel` (the uptake funnel as shown) and :class:`CostEffectDraws`
+(an arm on the cost-effectiveness plane and acceptability curve).
+"""
 
 from __future__ import annotations
 
 import base64
 import html
 import io
+import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib.figure import Figure
 
+from hearten.analysis.arm_effect import ArmEffect
 from hearten.analysis.flow_counts import ArmFlow, Assessed
+
+if TYPE_CHECKING:
+    from hearten.analysis.cost_effectiveness import CostComparison
+    from hearten.analysis.sites_result import PooledSites
+    from hearten.stats.meta import MetaAnalysis
 
 # Figures are made with matplotlib's object interface (Figure, no pyplot): pyplot's import and
 # its global figure manager cost about as much CPU as drawing a report's figures, and a
@@ -20,19 +36,96 @@ from hearten.analysis.flow_counts import ArmFlow, Assessed
 matplotlib.rcParams["svg.hashsalt"] = "hearten"  # identical input, identical SVG
 
 
+@dataclass(frozen=True, slots=True)
+class PooledMark:
+    """A forest plot's pooled estimate: the diamond (``estimate`` and its interval) and the
+    ``prediction`` interval beneath it (``None`` when not given). A trial's pooled sites
+    (:class:`~hearten.analysis.sites_result.PooledSites`) and a meta-analysis
+    (:class:`~hearten.stats.meta.MetaAnalysis`, the programme's and ``hearten pool``'s) give
+    it (:meth:`of`)."""
+
+    estimate: float
+    conf_low: float
+    conf_high: float
+    prediction: tuple[float, float] | None = None
+
+    @classmethod
+    def of(cls, pooled: PooledSites | MetaAnalysis) -> PooledMark:
+        """The pooled estimate and intervals of a run's sites or of a meta-analysis."""
+        low, high = pooled.pred_low, pooled.pred_high
+        prediction = None if low is None or high is None else (low, high)
+        return cls(pooled.estimate, pooled.conf_low, pooled.conf_high, prediction)
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeMark:
+    """One row of the outcomes' forest: the planned outcome's (and arm's) ``name``, its Hedges'
+    ``g`` with its interval (an open end of a one-sided interval is ``None``) and its
+    ``status`` in the plan (``"confirmatory"`` or ``"exploratory"``)."""
+
+    name: str
+    g: float
+    conf_low: float
+    conf_high: float | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    """The uptake funnel as shown: each stage and its count as text, in order (a suppressed
+    count says so instead), and ``min_group``, the reporting threshold below which counts are
+    suppressed."""
+
+    stages: tuple[tuple[str, str], ...]
+    min_group: int
+
+    @classmethod
+    def of(cls, stages: Mapping[str, str], min_group: int) -> Funnel:
+        """The funnel of ``stages`` (stage to count as shown), in their order."""
+        return cls(tuple(stages.items()), min_group)
+
+
+@dataclass(frozen=True, slots=True)
+class CostEffectDraws:
+    """One arm (or, in the programme's report, one trial's intervention) on the
+    cost-effectiveness plane and acceptability curve.
+
+    Attributes:
+        name: as the legend shows it.
+        delta_cost, delta_effect: the extra cost per person and the extra effect.
+        plane: the bootstrap draws, each ``[cost, effect]``.
+        thresholds, acceptability: willingness to pay and the share of draws cost-effective
+            at each.
+    """
+
+    name: str
+    delta_cost: float
+    delta_effect: float
+    plane: tuple[Sequence[float], ...]
+    thresholds: tuple[float, ...]
+    acceptability: tuple[float, ...]
+
+    @classmethod
+    def of(cls, c: CostComparison, name: str) -> CostEffectDraws:
+        """A run's comparison of an arm with control, shown as ``name``."""
+        return cls(name, c.delta_cost, c.delta_effect, c.plane, c.thresholds, c.acceptability)
+
+
 def effect_plot(
-    effects: Sequence[Mapping[str, Any]], labels: Mapping[str, str], control_label: str, unit: str
+    effects: Sequence[ArmEffect], labels: Mapping[str, str], control_label: str, unit: str
 ) -> Figure:
-    """Each arm's effect against control with its confidence interval."""
+    """Each arm's effect against control with its confidence interval (the run's effects,
+    each with both ends of its interval)."""
     fig = Figure(figsize=(7.0, 1.2 + 0.7 * len(effects)))
     ax = fig.subplots()
     ys = list(range(len(effects)))[::-1]
     for y, e in zip(ys, effects, strict=True):
-        ax.plot([e["conf_low"], e["conf_high"]], [y, y], color="#1d70b8", linewidth=3)
-        ax.plot([e["estimate"]], [y], "o", color="#0b0c0c", markersize=8)
+        ax.plot([e.interval.low, e.interval.high], [y, y], color="#1d70b8", linewidth=3)
+        ax.plot([e.estimate], [y], "o", color="#0b0c0c", markersize=8)
     ax.axvline(0.0, color="#505a5f", linestyle="--", linewidth=1)
-    ax.set_yticks(ys, [labels.get(e["term"], e["term"]) for e in effects])
-    level = round(100 * (1 - effects[0]["alpha"])) if effects else 95
+    ax.set_yticks(ys, [labels.get(e.term, e.term) for e in effects])
+    alpha = effects[0].alpha if effects else None
+    level = round(100 * (1 - alpha)) if alpha is not None else 95
     ax.set_xlabel(f"Difference from {control_label}\n({unit}; line: {level}% confidence interval)")
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_ylim(-0.8, len(effects) - 0.2)
@@ -46,7 +139,7 @@ def forest_plot(
     lows: Sequence[float],
     highs: Sequence[float],
     weights: Sequence[float],
-    pooled: Mapping[str, Any],
+    pooled: PooledMark,
     xlabel: str,
 ) -> Figure:
     """A forest plot: each study's estimate and interval (marker size by weight), the pooled
@@ -58,11 +151,11 @@ def forest_plot(
     for y, est, lo, hi, w in zip(ys, estimates, lows, highs, weights, strict=True):
         ax.plot([lo, hi], [y, y], color="#0b0c0c", linewidth=1.5)
         ax.plot([est], [y], "s", color="#1d70b8", markersize=4 + 14 * float(w) ** 0.5)
-    mu, lo, hi = pooled["estimate"], pooled["conf_low"], pooled["conf_high"]
+    mu, lo, hi = pooled.estimate, pooled.conf_low, pooled.conf_high
     ax.fill([lo, mu, hi, mu], [0.5, 0.8, 0.5, 0.2], color="#0b0c0c")
-    if pooled.get("pred_low") is not None:
+    if pooled.prediction is not None:
         ax.plot(
-            [pooled["pred_low"], pooled["pred_high"]],
+            list(pooled.prediction),
             [-0.2, -0.2],
             color="#505a5f",
             linewidth=2,
@@ -70,7 +163,7 @@ def forest_plot(
         )
     ax.axvline(0.0, color="#505a5f", linestyle="--", linewidth=1)
     ticks, names = [*ys, 0.5], [*labels, "Pooled"]
-    if pooled.get("pred_low") is not None:
+    if pooled.prediction is not None:
         ticks.append(-0.2)
         names.append("Prediction interval")
     ax.set_yticks(ticks, names)
@@ -299,7 +392,7 @@ def flow_diagram(
     return fig
 
 
-def outcome_forest(rows: Sequence[Mapping[str, Any]], level: int) -> Figure:
+def outcome_forest(rows: Sequence[OutcomeMark], level: int) -> Figure:
     """Every planned outcome's effect in standard deviations (Hedges' g) with its interval;
     confirmatory results in dark blue, exploratory in grey."""
     k = len(rows)
@@ -307,11 +400,12 @@ def outcome_forest(rows: Sequence[Mapping[str, Any]], level: int) -> Figure:
     ax = fig.subplots()
     ys = list(range(k, 0, -1))
     for y, r in zip(ys, rows, strict=True):
-        colour = "#1d70b8" if r["label"] == "confirmatory" else "#505a5f"
-        ax.plot([r["conf_low"], r["conf_high"]], [y, y], color=colour, linewidth=2.5)
-        ax.plot([r["g"]], [y], "D" if r["label"] == "confirmatory" else "o", color=colour)
+        colour = "#1d70b8" if r.status == "confirmatory" else "#505a5f"
+        high = math.nan if r.conf_high is None else r.conf_high  # open: no line, as before
+        ax.plot([r.conf_low, high], [y, y], color=colour, linewidth=2.5)
+        ax.plot([r.g], [y], "D" if r.status == "confirmatory" else "o", color=colour)
     ax.axvline(0.0, color="#505a5f", linestyle="--", linewidth=1)
-    ax.set_yticks(ys, [f"{r['name']} ({r['label']})" for r in rows])
+    ax.set_yticks(ys, [f"{r.name} ({r.status})" for r in rows])
     ax.set_ylim(0.4, k + 0.6)
     ax.set_xlabel(f"Effect in standard deviations (Hedges' g, {level}% interval)")
     ax.spines[["top", "right"]].set_visible(False)
@@ -319,15 +413,15 @@ def outcome_forest(rows: Sequence[Mapping[str, Any]], level: int) -> Figure:
     return fig
 
 
-def funnel_chart(funnel: Mapping[str, str], min_group: int) -> Figure:
+def funnel_chart(funnel: Funnel) -> Figure:
     """The uptake funnel as horizontal bars; a suppressed count has no bar and says so."""
-    stages = list(funnel)
+    stages = [stage for stage, _ in funnel.stages]
+    min_group = funnel.min_group
     fig = Figure(figsize=(7.0, 0.9 + 0.5 * len(stages)))
     ax = fig.subplots()
     ys = list(range(len(stages), 0, -1))
-    top = max((float(v) for v in funnel.values() if v.isdigit()), default=1.0)
-    for y, stage in zip(ys, stages, strict=True):
-        value = funnel[stage]
+    top = max((float(v) for _, v in funnel.stages if v.isdigit()), default=1.0)
+    for y, (_, value) in zip(ys, funnel.stages, strict=True):
         if value.isdigit():
             ax.barh(y, float(value), color="#1d70b8", height=0.6)
             ax.text(float(value) + top * 0.01, y, value, va="center", fontsize=9)
@@ -347,19 +441,17 @@ def funnel_chart(funnel: Mapping[str, str], min_group: int) -> Figure:
     return fig
 
 
-def cost_effectiveness_plane(
-    comparisons: Sequence[Mapping[str, Any]], labels: Mapping[str, str], unit: str
-) -> Figure:
+def cost_effectiveness_plane(comparisons: Sequence[CostEffectDraws], unit: str) -> Figure:
     """Each arm's bootstrap draws of incremental effect (x) and cost (y), with the point
     estimate; the quadrants are marked by the axes through zero."""
     fig = Figure(figsize=(7.0, 4.6), layout="constrained")
     ax = fig.subplots()
     colours = ("#1d70b8", "#d4351c", "#00703c", "#912b88")
     for c, colour in zip(comparisons, colours, strict=False):
-        draws = list(c["plane"])
+        draws = list(c.plane)
         ax.scatter([d[1] for d in draws], [d[0] for d in draws], s=4, alpha=0.25, color=colour)
-        ax.plot([c["delta_effect"]], [c["delta_cost"]], "D", color=colour, markersize=8,
-                markeredgecolor="#0b0c0c", label=labels.get(c["arm"], c["arm"]))  # fmt: skip
+        ax.plot([c.delta_effect], [c.delta_cost], "D", color=colour, markersize=8,
+                markeredgecolor="#0b0c0c", label=c.name)  # fmt: skip
     ax.axhline(0.0, color="#505a5f", linewidth=1)
     ax.axvline(0.0, color="#505a5f", linewidth=1)
     ax.set_xlabel(f"Incremental effect ({unit})")
@@ -369,16 +461,14 @@ def cost_effectiveness_plane(
     return fig
 
 
-def acceptability_curve(
-    comparisons: Sequence[Mapping[str, Any]], labels: Mapping[str, str], unit: str
-) -> Figure:
+def acceptability_curve(comparisons: Sequence[CostEffectDraws], unit: str) -> Figure:
     """The probability each arm is cost-effective at each willingness to pay per unit."""
     fig = Figure(figsize=(7.0, 4.0), layout="constrained")
     ax = fig.subplots()
     colours = ("#1d70b8", "#d4351c", "#00703c", "#912b88")
     for c, colour in zip(comparisons, colours, strict=False):
-        ax.plot(c["thresholds"], c["acceptability"], "-o", color=colour, markersize=3,
-                label=labels.get(c["arm"], c["arm"]))  # fmt: skip
+        ax.plot(c.thresholds, c.acceptability, "-o", color=colour, markersize=3,
+                label=c.name)  # fmt: skip
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(f"Willingness to pay per {unit} (£)")
     ax.set_ylabel("Probability cost-effective")

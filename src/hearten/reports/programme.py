@@ -11,7 +11,7 @@ holds with the handful of trials a programme has.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,8 @@ from hearten.analysis.stored import latest_run, read_typed
 from hearten.errors import DataError, EstimationError
 from hearten.files import write_atomic
 from hearten.reports.figures import (
+    CostEffectDraws,
+    PooledMark,
     acceptability_curve,
     both,
     cost_effectiveness_plane,
@@ -130,6 +132,7 @@ def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
     scale of its trial's Hedges' g, :func:`_points_per_g`), with the bootstrap intervals its
     trial stored, and the acceptability of each at common values."""
     rows: list[dict[str, Any]] = []
+    shown: list[CostEffectDraws] = []  # the figures': each by its label, effects in SDs
     for slug in slugs:
         trial = get_trial(slug)
         r = _Primary.of(latest_run(trial))
@@ -140,8 +143,13 @@ def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
             arm = r.labels[c.arm]
             draws = c.plane
             per_sd = icer(c.delta_cost, c.delta_effect / sd)
+            label = f"{trial.name}: {arm}"
+            curve = acceptability([d[0] for d in draws], [d[1] / sd for d in draws], WTP_PER_SD)
+            plane = [[d[0], d[1] / sd] for d in draws]
+            shown.append(CostEffectDraws(label, c.delta_cost, c.delta_effect / sd, tuple(plane),
+                                         WTP_PER_SD, tuple(curve)))  # fmt: skip
             rows.append({
-                "label": f"{trial.name}: {arm}", "trial": slug, "arm": c.arm,
+                "label": label, "trial": slug, "arm": c.arm,
                 "delta_cost": c.delta_cost, "cost_low": c.cost_low,
                 "cost_high": c.cost_high, "effect_sd": c.delta_effect / sd,
                 "effect_low": _over(c.effect_low, sd), "effect_high": _over(c.effect_high, sd),
@@ -151,21 +159,19 @@ def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
                 "per_sd_low": c.icer_low * sd if c.icer_low is not None else None,
                 "per_sd_high": c.icer_high * sd if c.icer_high is not None else None,
                 "thresholds": list(WTP_PER_SD),
-                "acceptability": acceptability([d[0] for d in draws],
-                                               [d[1] / sd for d in draws], WTP_PER_SD),
-                "plane": [[d[0], d[1] / sd] for d in draws],
+                "acceptability": curve,
+                "plane": plane,
                 "reps": c.reps,
             })  # fmt: skip
     if not rows:
         return None
-    keyed = [{**row, "arm": row["label"]} for row in rows]  # the figures name them by label
     return {
         "rows": rows,
         "curve": [
             [t, *[row["acceptability"][i] for row in rows]] for i, t in enumerate(WTP_PER_SD)
         ],
         "ceac_figure": both(
-            acceptability_curve(keyed, {}, "standard deviation of wellbeing"),
+            acceptability_curve(shown, "standard deviation of wellbeing"),
             summary="Probability each intervention is cost-effective at each willingness to "
             "pay per standard deviation of wellbeing",
             headers=["Willingness to pay per SD (£)", *[row["label"] for row in rows]],
@@ -175,11 +181,7 @@ def _value_for_money(slugs: list[str]) -> dict[str, Any] | None:
             ],
         ),
         "plane_figure": both(
-            cost_effectiveness_plane(
-                [{**row, "delta_effect": row["effect_sd"]} for row in keyed],
-                {},
-                "standard deviations of wellbeing",
-            ),
+            cost_effectiveness_plane(shown, "standard deviations of wellbeing"),
             summary="Cost-effectiveness plane of the programme's interventions, effects in "
             "standard deviations",
             headers=[
@@ -212,7 +214,7 @@ def _figure(studies: list[Study], pooled: MetaAnalysis, xlabel: str) -> dict[str
             [st.conf_low for st in pooled.studies],
             [st.conf_high for st in pooled.studies],
             [st.weight for st in pooled.studies],
-            {k: v for k, v in asdict(pooled).items() if k != "studies"},
+            PooledMark.of(pooled),
             xlabel,
         ),
         summary=f"{xlabel}: each study and the pooled estimate {pooled.estimate:.2f} "

@@ -35,7 +35,7 @@ from hearten.reports.effect_tables import (
     planned_rows,
     secondary_imputed,
 )
-from hearten.reports.figures import both, effect_plot, forest_plot, interval_rows
+from hearten.reports.figures import PooledMark, both, effect_plot, forest_plot, interval_rows
 from hearten.reports.pdf import write_pdf
 from hearten.reports.process_section import deliverer_voices, process_section
 from hearten.reports.report_figures import arm_funnel as _arm_funnel
@@ -82,7 +82,7 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False, *, now: datetime
         )
     figure = both(
         effect_plot(
-            [e.to_json() for e in r.effects if e.conf_low is not None and e.conf_high is not None],
+            [e for e in r.effects if e.conf_low is not None and e.conf_high is not None],
             labels,
             labels[r.control],
             f"{r.instrument.name.upper()} {r.instrument.score} score",
@@ -128,7 +128,7 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False, *, now: datetime
                 [x.conf_low for x in each],
                 [x.conf_high for x in each],
                 list(sites.weights),
-                pooled.to_json(),
+                PooledMark.of(pooled),
                 f"Difference from {labels[r.control]} by site",
             ),
             summary=f"Each site's difference from {labels[r.control]} with its interval, "
@@ -191,7 +191,7 @@ def _context(trial: Trial, run: AnalysisRun, pdf: bool = False, *, now: datetime
         "primary_label": plan_label(r, "primary"),
         "hr_status": {k: plan_label(r, k) for k in ("absence", "leaving")},
         "harms": _harms(trial, labels),
-        **report_figures(r, labels, rows),
+        **report_figures(r, labels),
         "balance": balance_rows(r.balance),
         "randomised_people": balance_rows(at_randomisation.people if at_randomisation else ()),
         "randomised_clusters": balance_rows(at_randomisation.clusters if at_randomisation else ()),

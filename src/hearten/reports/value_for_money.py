@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from hearten.analysis.result import AnalysisResult
-from hearten.reports.figures import acceptability_curve, both, cost_effectiveness_plane
+from hearten.reports.figures import (
+    CostEffectDraws,
+    acceptability_curve,
+    both,
+    cost_effectiveness_plane,
+)
 
 
 def cost_rows(r: AnalysisResult, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -33,9 +38,10 @@ def economics_section(r: AnalysisResult, labels: dict[str, str]) -> dict[str, An
               for c in e.per_point]  # fmt: skip
     days = [{**c.to_json(), "label": labels.get(c.arm, c.arm)} for c in e.per_day_avoided]
     figures: dict[str, Any] = {}
-    if points:
+    draws = [CostEffectDraws.of(c, labels.get(c.arm, c.arm)) for c in e.per_point]
+    if draws:
         figures["plane_figure"] = both(
-            cost_effectiveness_plane(points, labels, f"{unit}s"),
+            cost_effectiveness_plane(draws, f"{unit}s"),
             summary="Cost-effectiveness plane: each arm's bootstrap draws of incremental "
             "effect and cost, with the point estimate",
             headers=["Arm", "Incremental cost (£)", "Cost interval", "Incremental effect",
@@ -45,7 +51,7 @@ def economics_section(r: AnalysisResult, labels: dict[str, str]) -> dict[str, An
                    c.quadrant] for c in e.per_point],
         )  # fmt: skip
         figures["ceac_figure"] = both(
-            acceptability_curve(points, labels, unit),
+            acceptability_curve(draws, unit),
             summary="Cost-effectiveness acceptability curve: the probability each arm is "
             f"cost-effective at each willingness to pay per {unit}",
             headers=["Willingness to pay (£)", *[labels.get(c.arm, c.arm) for c in e.per_point]],
