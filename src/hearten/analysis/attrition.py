@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+from dataclasses import replace
 
 import pandas as pd
 
-from hearten.analysis.attrition_result import AttritionResult
+from hearten.analysis.attrition_result import AttritionResult, LeeBoundsResult
+from hearten.analysis.term_result import TermResult
 from hearten.errors import EstimationError
 from hearten.stats.vcov import VcovType
 from hearten.trials.design import AnalysisSpec
@@ -21,7 +21,8 @@ def attrition(
     vcov: VcovType,
     stratified: bool,
 ) -> AttritionResult | None:
-    """Attrition on the primary outcome among everyone randomised, and Lee bounds."""
+    """Attrition on the primary outcome among everyone randomised, and Lee bounds (two-arm
+    trials whose plan asks for them; why not, when they cannot be computed)."""
     y = data["outcome"].where(data["consented"])
     if not y.isna().any():
         return None
@@ -32,7 +33,12 @@ def attrition(
     summary = attrition_by_arm(
         y.to_numpy(), data["arm"].tolist(), control, strata, clusters, plan.alpha
     )
-    result: dict[str, Any] = asdict(summary)
+    result = AttritionResult(
+        overall=summary.overall,
+        by_arm=summary.by_arm,
+        differential=tuple(TermResult.of(d) for d in summary.differential),
+    )
+    stored = ("overall", "by_arm", "differential")
     if plan.lee_bounds and len(arms) == 2:
         treated = next(a for a in arms if a != control)
         try:
@@ -46,7 +52,7 @@ def attrition(
                 alpha=plan.alpha,
                 arm_names=(control, treated),
             )
-            result["lee"] = asdict(bounds)
+            return replace(result, lee=LeeBoundsResult.of(bounds)).storing(*stored, "lee")
         except EstimationError as exc:
-            result["lee_note"] = str(exc)
-    return AttritionResult.from_json(result)
+            return replace(result, lee_note=str(exc)).storing(*stored, "lee_note")
+    return result.storing(*stored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ def adjust_families(
                 p_values.append(
                     effect.resampling["p_value"] if effect.resampling else effect.p_value
                 )
-            extra: dict[str, Any] = {"reps": None, "seed": None, "enumerated": None}
+            redrawn = AdjustedFamily(name=family.name, method=family.method, arm=arm)
             if family.method == "westfall-young":
                 assert plan.seed is not None  # the design file requires it
                 pair = data[data["arm"].isin([control, arm])]
@@ -61,24 +62,17 @@ def adjust_families(
                     plan.seed,
                 )
                 p_values = list(adjusted.p_values)
-                extra = {
-                    "reps": adjusted.reps,
-                    "seed": adjusted.seed,
-                    "enumerated": adjusted.enumerated,
-                }
+                redrawn = replace(
+                    redrawn, reps=adjusted.reps, seed=adjusted.seed, enumerated=adjusted.enumerated
+                )
             else:
                 adjusted = adjust_p_values(family.outcomes, p_values, family.method)
             results.append(
-                AdjustedFamily.from_json(
-                    {
-                        "name": family.name,
-                        "method": family.method,
-                        "arm": arm,
-                        "outcomes": list(family.outcomes),
-                        "p_values": p_values,
-                        "adjusted": list(adjusted.adjusted),
-                        **extra,
-                    }
+                replace(
+                    redrawn,
+                    outcomes=tuple(family.outcomes),
+                    p_values=tuple(p_values),
+                    adjusted=tuple(adjusted.adjusted),
                 )
             )
     return tuple(results)

@@ -3,18 +3,29 @@ window from randomisation, with randomisation tests below the plan's cluster thr
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hearten.analysis.follow_up import follow_up
-from hearten.analysis.hr_result import HrResult
+from hearten.analysis.hr_result import (
+    AbsenceResult,
+    HazardRatioEffect,
+    HrInference,
+    HrResult,
+    LeavingResult,
+    RateRatioEffect,
+)
 from hearten.analysis.hr_tests import randomise_effects
 from hearten.errors import EstimationError
 from hearten.trials.design import AnalysisSpec
 from hearten.trials.models import Trial
+
+if TYPE_CHECKING:
+    from hearten.stats.counts import RateRatio
+    from hearten.stats.survival import HazardRatio
 
 
 def hr_effects(
@@ -35,23 +46,22 @@ def hr_effects(
 
     window = follow_up(trial.allocation.randomised_on, plan.hr.window_days)
     start, end = window.start, window.end
+    days = (start.isoformat(), end.isoformat())
     if not window.has_run(today):
-        return HrResult.from_json({"window": [start.isoformat(), end.isoformat()],
-                                   "not_run": True, "note": window.not_run_note()})  # fmt: skip
+        return HrResult(window=days, not_run=True, note=window.not_run_note()).storing(
+            "window", "not_run", "note"
+        )
     hr = data[["pseudonym", "arm", "stratum", "cluster"]].merge(
         derive(trial, start, end), on="pseudonym", how="inner"
     )
-    out: dict[str, Any] = {
-        "window": [start.isoformat(), end.isoformat()],
-        "n": len(hr),
-        "clusters": int(hr["cluster"].nunique()) if clustered else None,
-    }
     # Few randomised units: randomisation inference instead of the normal tests (hr_tests).
     few = clustered and int(hr["cluster"].nunique()) < plan.hr.ri_below_clusters
     seed = plan.seed if plan.seed is not None else int(trial.allocation.seed)
-    out["ri_below_clusters"] = plan.hr.ri_below_clusters
+    absence: AbsenceResult | None = None
     if plan.hr.absence and not (hr["absence_days"] > 0).any():
-        out["absence"] = {"note": "no sickness absence is recorded in the window: nothing to model"}
+        absence = AbsenceResult(
+            note="no sickness absence is recorded in the window: nothing to model"
+        ).storing("note")
     elif plan.hr.absence:
         at_risk = hr[hr["exposure"] > 0]
         try:
@@ -70,25 +80,26 @@ def hr_effects(
             )
             sums = at_risk.groupby("arm")[["absence_days", "exposure"]].sum()
             rates = 365.25 * sums["absence_days"] / sums["exposure"]
-            effects = [asdict(e) for e in fit.effects]
-            tested: dict[str, Any] = {"method": "normal"}
+            rate_ratios = tuple(_rate_ratio(e) for e in fit.effects)
+            tested: HrInference | None = _NORMAL_TEST
             if few:
-                effects, tested = randomise_effects(
-                    "absence", at_risk, control, effects, stratified, plan.reps, seed,
+                rate_ratios, tested = randomise_effects(
+                    "absence", at_risk, control, rate_ratios, stratified, plan.reps, seed,
                     plan.alpha, fit.family, plan.hr.few_clusters_test,
                 )  # fmt: skip
-            out["absence"] = {
-                "effects": effects,
-                "inference": tested,
-                "rate_per_fte_year": {str(k): float(v) for k, v in rates.items()},
-                "n": fit.n,
-                "family": fit.family,
-                "theta": fit.theta,
-                "theta_se": fit.theta_se,
-                "note": fit.note,
-            }
+            absence = AbsenceResult(
+                effects=rate_ratios,
+                inference=tested,
+                rate_per_fte_year=MappingProxyType({str(k): float(v) for k, v in rates.items()}),
+                n=fit.n,
+                family=fit.family,
+                theta=fit.theta,
+                theta_se=fit.theta_se,
+                note=fit.note,
+            )
         except EstimationError as exc:
-            out["absence"] = {"note": str(exc)}
+            absence = AbsenceResult(note=str(exc)).storing("note")
+    leaving: LeavingResult | None = None
     if plan.hr.leaving:
         # Only people employed in the window are at risk of leaving in it (hr.outcomes).
         followed = hr[hr["in_window"] == 1]
@@ -107,27 +118,70 @@ def hr_effects(
                 plan.alpha,
             )
             left = followed.groupby("arm")["left"].mean()
-            effects = [asdict(e) for e in cox.effects]
-            tested = {"method": "normal"}
+            hazard_ratios = tuple(_hazard_ratio(e) for e in cox.effects)
+            tested = _NORMAL_TEST
             if few:
-                effects, tested = randomise_effects(
+                hazard_ratios, tested = randomise_effects(
                     "leaving",
                     followed,
                     control,
-                    effects,
+                    hazard_ratios,
                     stratified,
                     plan.reps,
                     seed,
                     plan.alpha,
                     test_with=plan.hr.few_clusters_test,
                 )
-            out["leaving"] = {
-                "effects": effects,
-                "inference": tested,
-                "share_left": {str(k): float(v) for k, v in left.items()},
-                "events": cox.events,
-                "not_at_risk": outside,
-            }
+            leaving = LeavingResult(
+                effects=hazard_ratios,
+                inference=tested,
+                share_left=MappingProxyType({str(k): float(v) for k, v in left.items()}),
+                events=cox.events,
+                not_at_risk=outside,
+            ).without("note")
         except EstimationError as exc:
-            out["leaving"] = {"note": str(exc), "not_at_risk": outside}
-    return HrResult.from_json(out)
+            leaving = LeavingResult(note=str(exc), not_at_risk=outside).storing(
+                "note", "not_at_risk"
+            )
+    fitted = tuple(k for k, v in (("absence", absence), ("leaving", leaving)) if v is not None)
+    return HrResult(
+        window=days,
+        n=len(hr),
+        clusters=int(hr["cluster"].nunique()) if clustered else None,
+        ri_below_clusters=plan.hr.ri_below_clusters,
+        absence=absence,
+        leaving=leaving,
+    ).storing("window", "n", "clusters", "ri_below_clusters", *fitted)
+
+
+#: How absence's or leaving's tests were found with enough randomised units.
+_NORMAL_TEST = HrInference(method="normal").storing("method")
+#: The normal test's values kept beside a randomisation test's (absent otherwise).
+_BESIDE = ("normal_p_value", "normal_conf_low", "normal_conf_high")
+
+
+def _rate_ratio(e: RateRatio) -> RateRatioEffect:
+    """An arm's rate ratio as the model tested it."""
+    return RateRatioEffect(
+        term=e.term,
+        log_rr=e.log_rr,
+        std_error=e.std_error,
+        statistic=e.statistic,
+        p_value=e.p_value,
+        rate_ratio=e.rate_ratio,
+        conf_low=e.conf_low,
+        conf_high=e.conf_high,
+    ).without(*_BESIDE)
+
+
+def _hazard_ratio(e: HazardRatio) -> HazardRatioEffect:
+    """An arm's hazard ratio as the Cox model tested it."""
+    return HazardRatioEffect(
+        term=e.term,
+        log_hr=e.log_hr,
+        std_error=e.std_error,
+        p_value=e.p_value,
+        hazard_ratio=e.hazard_ratio,
+        conf_low=e.conf_low,
+        conf_high=e.conf_high,
+    ).without(*_BESIDE)

@@ -11,11 +11,13 @@ are kept beside them (``normal_p_value``, ``normal_conf_low``, ``normal_conf_hig
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from hearten.analysis.hr_result import HazardRatioEffect, HrInference, RateRatioEffect
 from hearten.stats.inference import ResamplingTest
 from hearten.stats.ratio_inference import (
     count_residuals,
@@ -23,31 +25,35 @@ from hearten.stats.ratio_inference import (
     ratio_randomisation_test,
 )
 
+#: An arm's effect on absence or on leaving.
+E = TypeVar("E", RateRatioEffect, HazardRatioEffect)
+
 
 def randomise_effects(
     kind: Literal["absence", "leaving"],
     data: pd.DataFrame,
     control: str,
-    effects: list[dict[str, Any]],
+    effects: tuple[E, ...],
     stratified: bool,
     reps: int,
     seed: int,
     alpha: float,
     family: Literal["poisson", "negbin"] = "negbin",
     test_with: Literal["ri", "wild-score"] = "ri",
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+) -> tuple[tuple[E, ...], HrInference | None]:
     """Each effect with its p-value and interval from randomisation inference (or, with
     ``test_with = "wild-score"``, the wild score bootstrap by randomised unit,
-    :mod:`hearten.stats.score_bootstrap`), and what the test was (``method``, ``reps``,
-    ``enumerated``, ``seed``).
+    :mod:`hearten.stats.score_bootstrap`), the normal test's values kept beside them (each
+    effect then stores every key), and what the test was (``None`` with no effects).
 
     ``data`` has ``arm``, ``stratum`` and ``cluster`` columns, and ``absence_days`` and
     ``exposure`` (absence) or ``days_to_leaving`` and ``left`` (leaving).
     """
-    out, about = [], {}
+    out: list[E] = []
+    about = None
     for e in effects:
-        pair = data[data["arm"].isin([control, e["term"]])]
-        treat = (pair["arm"] == e["term"]).to_numpy(dtype=np.float64)
+        pair = data[data["arm"].isin([control, e.term])]
+        treat = (pair["arm"] == e.term).to_numpy(dtype=np.float64)
         strata = pair["stratum"].astype(str).to_numpy() if stratified else None
         s_codes = (
             pd.factorize(pd.Series(strata), sort=True)[0].astype(np.int64)
@@ -58,39 +64,40 @@ def randomise_effects(
             residuals = count_residuals(
                 pair["absence_days"], treat, pair["exposure"], None, s_codes, family
             )
-            estimate, se = e["log_rr"], e["std_error"]
+            assert isinstance(e, RateRatioEffect)
+            estimate, se = e.log_rr, e.std_error
         else:
             residuals = cox_residuals(
                 pair["days_to_leaving"].clip(lower=0.5), pair["left"], treat, None, s_codes
             )
-            estimate, se = e["log_hr"], e["std_error"]
+            assert isinstance(e, HazardRatioEffect)
+            estimate, se = e.log_hr, e.std_error
+        assert se is not None  # a fitted effect's (None only in a stored run)
         if test_with == "wild-score":
             fitted = (estimate, se, reps, seed, alpha)
-            test = _wild_score(kind, pair, treat, strata, family, fitted, e["term"])
+            test = _wild_score(kind, pair, treat, strata, family, fitted, e.term)
         else:
             test = ratio_randomisation_test(
                 residuals, treat, estimate, se, strata, pair["cluster"].to_numpy(), reps, seed,
-                alpha, e["term"],
+                alpha, e.term,
             )  # fmt: skip
         out.append(
-            {
-                **e,
-                "p_value": test.p_value,
+            replace(
+                e,
+                p_value=test.p_value,
                 # An unbounded end is None (stored results are JSON; the report says so).
-                "conf_low": _ratio(test.conf_low),
-                "conf_high": _ratio(test.conf_high),
-                "normal_p_value": e["p_value"],
-                "normal_conf_low": e["conf_low"],
-                "normal_conf_high": e["conf_high"],
-            }
+                conf_low=_ratio(test.conf_low),
+                conf_high=_ratio(test.conf_high),
+                normal_p_value=e.p_value,
+                normal_conf_low=e.conf_low,
+                normal_conf_high=e.conf_high,
+                layout=None,
+            )
         )
-        about = {
-            "method": test.method,
-            "reps": test.reps,
-            "enumerated": test.enumerated,
-            "seed": test.seed,
-        }
-    return out, about
+        about = HrInference(
+            method=test.method, reps=test.reps, enumerated=test.enumerated, seed=test.seed
+        )
+    return tuple(out), about
 
 
 def _wild_score(

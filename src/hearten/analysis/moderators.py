@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 
 import pandas as pd
 
@@ -43,5 +42,20 @@ def moderators(
             alpha,
         )
     except EstimationError as exc:
-        return (ModeratorEffect.from_json({"note": str(exc)}),)
-    return tuple(ModeratorEffect.from_json(asdict(t)) for t in terms)
+        return (ModeratorEffect(note=str(exc)).storing("note"),)
+    return tuple(
+        ModeratorEffect(
+            moderator=t.moderator,
+            level=t.level,
+            arm=t.arm,
+            estimate=t.estimate,
+            std_error=t.std_error,
+            df=t.df,
+            p_value=t.p_value,
+            conf_low=t.conf_low,
+            conf_high=t.conf_high,
+            adjusted_p=t.adjusted_p,
+            pre_registered=t.pre_registered,
+        ).without("note")
+        for t in terms
+    )

@@ -213,6 +213,13 @@ def _role(design: dict[str, Any], result: str) -> str:
     return str(spec["role"]) if spec else "secondary"
 
 
+def run_plan_status(trial: Trial, now: datetime, results: list[str]) -> PlanStatus:
+    """:func:`plan_status` for a run made at ``now``: outcome data were first analysed by the
+    trial's first run, or by this one when it is the first."""
+    first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
+    return plan_status(trial, first.created_at if first else now, results)
+
+
 def plan_status(trial: Trial, unblinded_at: datetime, results: list[str]) -> PlanStatus:
     """The plan's versions, deviations and each result's label, for an analysis run.
 

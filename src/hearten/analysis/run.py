@@ -36,7 +36,7 @@ from hearten.analysis.outcomes import (
     multilevel_estimate,
     observed_clustering,
 )
-from hearten.analysis.plan import plan_status
+from hearten.analysis.plan import run_plan_status
 from hearten.analysis.result import AnalysisResult, InstrumentUsed, ModelUsed, OutcomeResult
 from hearten.analysis.sites import by_site
 from hearten.analysis.specification import AnalysisSpecification, require_allocation, specify
@@ -193,7 +193,6 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
         trial, data, arms, control, plan, stratified, found, primary.used, primary.effects,
         today,
     )  # fmt: skip
-    first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
     results = [o.name for o in spec.outcomes]
     if plan.hr is not None:
         results += [k for k in ("absence", "leaving") if getattr(plan.hr, k)]
@@ -231,5 +230,5 @@ def fit_plan(spec: AnalysisSpecification, data: pd.DataFrame) -> AnalysisResult:
         arms=tuple(RunArm(name=a.name, label=a.label) for a in spec.design.arms),
         economics=costs,
         as_of=spec.now.isoformat(),
-        plan=plan_status(trial, first.created_at if first else spec.now, results),
+        plan=run_plan_status(trial, spec.now, results),
     )

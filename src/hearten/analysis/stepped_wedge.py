@@ -25,7 +25,6 @@ reads back as (what the report renders, :mod:`hearten.reports.stepped_wedge`).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,8 +34,10 @@ from django.utils import timezone
 
 from hearten.analysis.allocation_record import RunArm
 from hearten.analysis.arm_effect import ArmEffect, StandardisedEffect
+from hearten.analysis.dataset import dataset_digest
+from hearten.analysis.integrity import stepped_allocation
 from hearten.analysis.models import AnalysisRun
-from hearten.analysis.plan import plan_status
+from hearten.analysis.plan import run_plan_status
 from hearten.analysis.result import InstrumentUsed
 from hearten.analysis.stepped_hr import SteppedHr, stepped_hr
 from hearten.analysis.stepped_result import (
@@ -48,7 +49,6 @@ from hearten.analysis.stepped_result import (
     ModelFit,
     Redraws,
     RobustEffect,
-    SteppedAllocation,
     SteppedModel,
     SteppedResult,
 )
@@ -67,7 +67,7 @@ from hearten.stats.stepped_wedge_fit import (
 from hearten.stats.stepped_wedge_ri import SequenceTest, sequence_test
 from hearten.trials.choices import Consent, Unit
 from hearten.trials.lifecycle import design_of
-from hearten.trials.models import AuditEvent, Participant, SeedCommitment, Trial
+from hearten.trials.models import Participant, Trial
 from hearten.trials.rollout import Deviation, deviations, trial_schedule
 
 #: Columns of the stepped-wedge analysis dataset (one row per answer in a period wave).
@@ -379,7 +379,6 @@ def stepped_result(trial: Trial, result: SteppedWedgeResult, now: datetime) -> S
         hedges_g=result.standardised(),
         layout=EFFECT_KEYS,
     )
-    first = AnalysisRun.objects.filter(trial=trial).order_by("created_at").first()
     results = ["primary"]
     if result.hr is not None:
         results += [k for k in ("absence", "leaving") if getattr(result.hr, k) is not None]
@@ -422,32 +421,9 @@ def stepped_result(trial: Trial, result: SteppedWedgeResult, now: datetime) -> S
         model_note=result.model_note,
         hr=HrByPeriod.of(result.hr) if result.hr else None,
         flow=tuple(FlowCell.of(f) for f in result.flow),
-        allocation=_allocation(trial),
+        allocation=stepped_allocation(trial),
         as_of=now.isoformat(),
-        plan=plan_status(trial, first.created_at if first else now, results),
-    )
-
-
-def _allocation(trial: Trial) -> SteppedAllocation:
-    """How the trial's schedule was drawn and how to check it: the allocation, its seed
-    commitment (if any) and the audit log's length and head."""
-    c = SeedCommitment.objects.filter(trial=trial).first()
-    head = AuditEvent.objects.order_by("-id").first()
-    a = trial.allocation
-    return SteppedAllocation(
-        seed=a.seed,
-        scheme=a.scheme,
-        unit=a.unit,
-        randomised_at=a.created_at.isoformat(),
-        software_version=a.software_version,
-        roster_sha256=a.roster_sha256,
-        units=len(a.snapshot.get("units", [])),
-        stratified=bool(trial.strata),
-        commitment=c.commitment if c else None,
-        salt=c.salt if c else None,
-        committed_at=c.created_at.isoformat() if c else None,
-        audit_events=AuditEvent.objects.count(),
-        audit_head=head.digest if head else None,
+        plan=run_plan_status(trial, now, results),
     )
 
 
@@ -458,5 +434,4 @@ def run_stepped_wedge(trial: Trial, now: datetime) -> AnalysisRun:
     have run depends on it."""
     result, used = analyse_stepped_wedge(trial, timezone.localdate(now))
     stored = stepped_result(trial, result, now).to_json()
-    digest = hashlib.sha256(used.to_csv(index=False).encode()).hexdigest()
-    return store_run(trial, stored, digest, now)
+    return store_run(trial, stored, dataset_digest(used), now)

@@ -3,7 +3,6 @@ plan's compliance definition, and the effect on those who took part (CACE)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 
 import pandas as pd
@@ -33,7 +32,7 @@ def uptake_figures(trial: Trial) -> UptakeFigures:
         letters=u.letters,
         letter_score=u.letter_score,
         perks=tuple(PerkShown.from_json(p) for p in u.perks),
-        costs=tuple(ArmCost.from_json(asdict(c)) for c in u.costs),
+        costs=tuple(ArmCost.of(c) for c in u.costs),
     )
 
 
