@@ -3,6 +3,7 @@ tables, a plane and an acceptability curve, with the caseload comparison labelle
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,7 @@ def test_costs_in_a_year_with_no_index_leave_a_note_not_a_failure(trial: Any) ->
     add_cost(trial, "letters", "paper", 10.0, priced_in="2019-20")
     e = run_analysis(trial, CLOCK).result["economics"]
     assert "priced in 2019-20" in e["note"]
+    assert list(e) == ["note"]  # nothing else is stored
 
 
 def test_uptake_and_value_for_money_print_one_cost_per_point(trial: Any) -> None:
@@ -110,3 +112,19 @@ def test_uptake_and_value_for_money_print_one_cost_per_point(trial: Any) -> None
     assert f'<td class="num">{shown}' in value  # with its interval where it is defined
     assert "the same figure as in Value for money" in uptake
     assert "One costing and one effect serve the whole report" in value
+
+
+def test_a_caseload_cost_without_an_association_stores_its_cost_source_and_note() -> None:
+    from hearten.analysis.economics import _caseload
+    from hearten.interventions.models import CostingBasis
+
+    basis = CostingBasis(case_cost=4000.0, case_cost_source="a salary (test)")
+    caseload = _caseload((), basis)
+    assert caseload is not None
+    assert json.dumps(caseload.to_json()) == json.dumps(
+        {
+            "case_cost": 4000.0,
+            "source": "a salary (test)",
+            "note": "the analysis has no caseload association (too few caseloads recorded)",
+        }
+    )

@@ -168,11 +168,11 @@ def test_an_empty_stored_form_stays_empty() -> None:
     assert read.layout == ()  # stored with no key, not a new part storing every field
     assert read.to_json() == {}
     assert _Named.from_json(read.to_json()) == read
-    made = _Outer("n", note="kept")
+    made = _Named()
     assert made.storing().to_json() == {}
-    assert made.without(*_Outer.keys()).to_json() == {}
+    assert made.without(*_Named.keys()).to_json() == {}
     assert made.layout is None  # a new part: every field
-    assert list(made.to_json()) == list(_Outer.keys())
+    assert made.to_json() == {"by_name": {}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,3 +241,18 @@ def test_a_part_holds_no_container_it_was_given_and_none_can_be_changed(made: st
 def test_a_missing_or_none_container_stays_none() -> None:
     assert _Held.from_json({"values": None}).to_json() == {"values": None}
     assert _Held().to_json()["values"] is None
+
+
+def test_storing_refuses_an_unknown_key_and_a_field_it_would_lose() -> None:
+    made = _Outer("n", note="kept", extra=(("future", 1),))
+    assert made.storing("note", "name", "future").to_json() == {"note": "kept", "name": "n",
+                                                                "future": 1}  # fmt: skip
+    with pytest.raises(ValueError, match="_Outer has no naem"):
+        made.storing("naem", "note")
+    with pytest.raises(ValueError, match="_Outer would not store note, which hold values"):
+        made.storing("name")
+    with pytest.raises(ValueError, match="_Outer would not store name, which hold values"):
+        _Outer("n").storing("note")  # a required field always holds a value
+    with pytest.raises(ValueError, match="_Outer would not store name, note"):
+        made.without("name", "note")
+    assert _Outer("n", tags=()).storing("name").to_json() == {"name": "n"}  # defaults only

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from hearten.analysis.arm_effect import ArmEffect
-from hearten.analysis.result import InstrumentUsed, ModelUsed, OutcomeResult
+from hearten.analysis.result import AnalysisResult, InstrumentUsed, ModelUsed, OutcomeResult
+from hearten.analysis.stepped_result import SteppedResult
 
 #: A model as runs store it today, every key in its order.
 MODEL: dict[str, Any] = {
@@ -107,3 +108,10 @@ def test_a_model_made_by_this_version_stores_every_key_in_todays_order() -> None
 def test_a_stored_model_without_a_required_key_is_refused_by_name() -> None:
     with pytest.raises(KeyError, match="the stored ModelUsed lacks vcov"):
         ModelUsed.from_json({k: v for k, v in MODEL.items() if k != "vcov"})
+
+
+def test_each_design_s_result_refuses_a_run_of_the_other_design() -> None:
+    with pytest.raises(ValueError, match="a stepped-wedge run has its own result"):
+        AnalysisResult.from_json({"design": "stepped-wedge", "trial": "t"})
+    with pytest.raises(ValueError, match="a parallel run has its own result"):
+        SteppedResult.from_json({"trial": "t"})  # a parallel run stores no design

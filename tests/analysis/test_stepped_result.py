@@ -163,8 +163,10 @@ def test_stored_gives_the_typed_result_for_either_design(hr_run: Any, trial: Any
     assert isinstance(read_typed(parallel), AnalysisResult)
     with pytest.raises(StateError, match="parallel trial's"):
         read_stepped_run(parallel)
-    with pytest.raises(KeyError, match="the stored SteppedModel lacks periods"):
+    with pytest.raises(ValueError, match="a parallel run has its own result"):
         SteppedResult.from_json(parallel.result)
+    with pytest.raises(ValueError, match="a stepped-wedge run has its own result"):
+        AnalysisResult.from_json(hr_run.result)
 
 
 def test_every_checklist_item_has_one_source_in_order() -> None:

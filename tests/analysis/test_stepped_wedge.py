@@ -125,6 +125,10 @@ def test_the_run_is_the_planned_mixed_model_on_every_period(stepped: Any) -> Non
     e = r["effects"][0]
     assert r["design"] == "stepped-wedge"
     assert e["term"] == "protected"
+    # The parallel trials' effect without resampling (stored as ``randomisation``).
+    assert list(e) == ["term", "estimate", "std_error", "df", "statistic", "p_value", "conf_low",
+                       "conf_high", "n", "n_clusters", "vcov_type", "alpha", "alternative",
+                       "hedges_g"]  # fmt: skip
     assert e["estimate"] == pytest.approx(model.estimate, rel=1e-12)
     assert e["std_error"] == pytest.approx(model.std_error, rel=1e-12)
     assert e["df"] == pytest.approx(model.df, rel=1e-12)
@@ -158,6 +162,9 @@ def test_the_standardised_effect_is_hedges_g_as_the_parallel_trials_report_it(
     assert g["correction"] == pytest.approx(one.correction, rel=1e-12)
     # The planned model's interval on g's scale, so g agrees with the p-value.
     assert g["conf_low"] == pytest.approx(m["conf_low"] * g["scale"], rel=1e-12)
+    # Stored without ``interval``, the correction and the total SD beside g's keys.
+    assert list(g) == ["g", "std_error", "conf_low", "conf_high", "icc", "scale", "correction",
+                       "sd"]  # fmt: skip
     assert g["std_error"] == pytest.approx(m["std_error"] * g["scale"], rel=1e-12)
     assert g["icc"] == pytest.approx(m["tau2"] / total, rel=1e-12)
 

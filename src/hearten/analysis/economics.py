@@ -233,8 +233,7 @@ def _caseload(
             case_cost=float(basis.case_cost),
             source=basis.case_cost_source,
             note="the analysis has no caseload association (too few caseloads recorded)",
-            layout=("case_cost", "source", "note"),
-        )
+        ).storing("case_cost", "source", "note")
     per_case = -float(_number(found.per_unit))  # points gained with one case fewer
     cost = float(basis.case_cost)
     limits = sorted(-float(_number(v)) for v in (found.conf_low, found.conf_high))
@@ -298,7 +297,7 @@ def economics(
     try:
         c = costing(trial, reported_times(trial))
     except DataError as exc:
-        return Economics(note=str(exc), layout=("note",))
+        return Economics(note=str(exc)).storing("note")
     if not c.lines:
         return None
     basis = CostingBasis.objects.filter(trial=trial).first()

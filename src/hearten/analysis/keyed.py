@@ -8,9 +8,11 @@ order a run stores them) and which reads and writes itself generically:
   takes the field's default and stays absent when written back (``layout`` keeps the stored
   keys in their order); a key this version does not know is kept in ``extra`` and written back
   unchanged; a key a field needs without a default raises :class:`KeyError` naming it.
-- :meth:`Keyed.to_json` writes the stored form: the stored keys in their stored order, or,
-  for a result made by this version, every field in declaration order and then ``extra``
-  (or only the keys it was made :meth:`~Keyed.storing`).
+- :meth:`Keyed.to_json` writes the stored form: the stored keys in their stored order (an
+  object read as ``{}`` writes ``{}``), or, for a result made by this version, every field in
+  declaration order and then ``extra``, or only the keys it was made :meth:`~Keyed.storing`
+  or all but those it was made :meth:`~Keyed.without` (the one way a new part chooses its
+  keys; a key it does not have, or leaving out a field that holds a value, is refused).
 
 A field holding another typed part says so in its metadata, :func:`one` (an object or
 ``None``) or :func:`many` (a list of them, held as a tuple); ``many()`` with no type holds a
@@ -202,7 +204,21 @@ class Keyed:
     def storing(self, *keys: str) -> Self:
         """This part storing only ``keys``, in that order: a new part whose stored form leaves
         out the fields it has no value for (a section that could not be estimated stores its
-        ``note`` alone, say), as runs have always stored it. A key may name one in ``extra``."""
+        ``note`` alone, say), as runs have always stored it. A key may name one in ``extra``.
+
+        Raises:
+            ValueError: a key is neither a field nor in ``extra``, or a field left out holds
+                a value other than its default (the stored form would lose it).
+        """
+        beside = {k for k, _ in self.extra}
+        unknown = [k for k in keys if k not in self.keys() and k not in beside]
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no {', '.join(unknown)}")
+        held = [f.name for f in _stored(self) if f.name not in keys and _holds(self, f)]
+        if held:
+            raise ValueError(
+                f"{type(self).__name__} would not store {', '.join(held)}, which hold values"
+            )
         return replace(self, layout=keys)
 
     def without(self, *keys: str) -> Self:
@@ -276,3 +292,14 @@ def _unless(f: Field[Any]) -> bool:
 
 def _required(f: Field[Any]) -> bool:
     return f.default is MISSING and f.default_factory is MISSING
+
+
+def _holds(part: Keyed, f: Field[Any]) -> bool:
+    """``part``'s field ``f`` holds a value other than its default (a required one always)."""
+    if f.default is not MISSING:
+        default = f.default
+    elif f.default_factory is not MISSING:
+        default = f.default_factory()
+    else:
+        return True
+    return bool(getattr(part, f.name) != default)

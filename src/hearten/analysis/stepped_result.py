@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from hearten.analysis.allocation_record import RunArm
 from hearten.analysis.arm_effect import ArmEffect
-from hearten.analysis.keyed import Keyed, closing, many, one, rows
+from hearten.analysis.keyed import JsonObject, Keyed, closing, many, one, read_keyed, rows
 from hearten.analysis.result import STEPPED_WEDGE, RunResult
 
 
@@ -324,6 +324,13 @@ class SteppedResult(RunResult[SteppedModel]):
     hr: HrByPeriod | None = field(default=None, metadata=one(HrByPeriod))
     flow: tuple[FlowCell, ...] = field(default=(), metadata=many(FlowCell))
     allocation: SteppedAllocation = field(metadata=one(SteppedAllocation))
+
+    @classmethod
+    def from_json(cls, value: JsonObject) -> SteppedResult:
+        """Read a stored stepped-wedge run (any version's); see the module's docstring."""
+        if value.get("design") != STEPPED_WEDGE:
+            raise ValueError("a parallel run has its own result (analysis.result)")
+        return read_keyed(cls, value)
 
     @property
     def labels(self) -> dict[str, str]:

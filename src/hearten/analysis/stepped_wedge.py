@@ -139,8 +139,9 @@ class SteppedWedgeResult:
         are the cluster-periods, each in one condition, and the ICC is that of two people in
         one) and the planned model's interval on g's scale
         (:func:`hearten.stats.effect_size.on_planned_interval`), so g agrees with the
-        p-value. The programme report pools it. Stored as :data:`G_KEYS`: no ``interval``,
-        and the correction and the total standard deviation (``sd``) beside g's keys."""
+        p-value. The programme report pools it. Stored without ``interval`` (it is always the
+        planned model's), and with the correction and the total standard deviation (``sd``)
+        beside g's keys."""
         m = self.model
         var = m.tau2 + (m.gamma2 or 0.0) + m.sigma2
         try:
@@ -159,16 +160,7 @@ class SteppedWedgeResult:
             icc=g.icc,
             scale=g.scale,
             extra=(("correction", g.correction), ("sd", g.sd_pooled)),
-            layout=G_KEYS,
-        )
-
-
-#: The keys a stepped-wedge run stores for Hedges' g, in order (no ``interval``: the
-#: interval is always the planned model's).
-G_KEYS = ("g", "std_error", "conf_low", "conf_high", "icc", "scale", "correction", "sd")
-#: The keys a stepped-wedge run stores for its effect, in order (no ``resampling``: the
-#: re-drawn sequences are stored beside it, as ``randomisation``).
-EFFECT_KEYS = tuple(k for k in ArmEffect.keys() if k != "resampling")  # noqa: SIM118 (not a dict)
+        ).without("interval")
 
 
 def stepped_dataset(trial: Trial) -> tuple[pd.DataFrame, Schedule, list[str]]:
@@ -377,8 +369,7 @@ def stepped_result(trial: Trial, result: SteppedWedgeResult, now: datetime) -> S
         alpha=m.alpha,
         alternative="two-sided",
         hedges_g=result.standardised(),
-        layout=EFFECT_KEYS,
-    )
+    ).without("resampling")  # the re-drawn sequences are stored as ``randomisation``
     results = ["primary"]
     if result.hr is not None:
         results += [k for k in ("absence", "leaving") if getattr(result.hr, k) is not None]
