@@ -59,7 +59,7 @@ def test_economics_of_any_shape_reads_typed_and_writes_back_exactly() -> None:
     assert isinstance(c, CostComparison)
     assert (c.arm, c.delta_cost, c.icer) == ("letters", 15.0, 10.0)
     assert c.icer_low is None
-    assert c.plane == ([15.1, 1.2], [14.9, 1.7])
+    assert c.plane == ((15.1, 1.2), (14.9, 1.7))  # held as tuples; written back as lists
     assert c.sensitivity == ()
     assert isinstance(older.caseload, CaseloadCost)
     assert older.caseload.note == "no association"
@@ -79,7 +79,7 @@ def test_uptake_reads_typed_and_keeps_what_this_version_does_not_know() -> None:
     assert uptake.perks[0].days == 3
     assert uptake.costs == (ArmCost("letters", 300.0, 20, 15.0, {"start-up": 200.0}),)
     assert uptake.costs[0].by_kind is None  # stored before costs were kept by kind
-    assert uptake.beside("later") == [1]
+    assert uptake.beside("later") == (1,)  # held as a tuple; written back as a list
     assert UptakeFigures.from_json({}).min_group == 5  # the report's threshold when absent
 
 
