@@ -179,9 +179,9 @@ def trial(design_file: Path, write_roster: Callable[[str], Path], db: None) -> A
     from hearten.trials.lifecycle import create_trial
     from hearten.trials.roster import import_roster
 
-    t = create_trial(load_design(design_file))
+    t = create_trial(load_design(design_file), now=CLOCK)
     plan_waves(t)
-    import_roster(t, write_roster(roster_text()))
+    import_roster(t, write_roster(roster_text()), now=CLOCK)
     return t
 
 

@@ -4,8 +4,10 @@ and only the edges (commands, pages, the API's request, the worker, the demo) re
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,30 +16,45 @@ from tests.conftest import CLOCK
 
 
 def _shared() -> list[tuple[Callable[..., Any], str]]:
-    from hearten.analysis.retention import purge_trial
+    from hearten.analysis.retention import anonymised_dataset, purge_trial
     from hearten.analysis.run import run_analysis
     from hearten.analysis.stepped_wedge import run_stepped_wedge
+    from hearten.hr.imports import import_hr
+    from hearten.interventions.costs import add_cost, add_unit_cost, set_basis, use_published
+    from hearten.interventions.delivery import delivery_csv, mark_delivery
     from hearten.interventions.goals import enrol, log, opt_out
     from hearten.interventions.letters import (
         email_letters,
         mark_posted,
         print_letters,
         send_letter,
+        set_plan,
         stop,
         stop_for,
+        withdraw_letter,
+        write_letter,
     )
+    from hearten.interventions.perks import add_perk, interrupt
+    from hearten.interventions.review import draw_sample as draw_letter_sample
     from hearten.interventions.review import review_letter
     from hearten.process.coding import finish
     from hearten.process.invitations import invite as invite_to_interview
     from hearten.process.qdpx import export, project_xml
-    from hearten.process.sampling import record
+    from hearten.process.sampling import draw_sample, record
     from hearten.process.transcripts import upload
     from hearten.reports.programme import write_programme_report
     from hearten.reports.render import write_report
+    from hearten.reports.staggered import write_page
+    from hearten.surveys.exports import write_exports
+    from hearten.trials import audit
     from hearten.trials.allocation import commit_seed, randomise_trial
     from hearten.trials.erasures import record_erasure, record_purge
-    from hearten.trials.people import open_delivery
+    from hearten.trials.joiners import allocate_joiners
+    from hearten.trials.lifecycle import add_evaluator, create_trial, discard_trial
+    from hearten.trials.people import add_role, open_delivery
     from hearten.trials.privacy import erase_participant, purge_identifiable
+    from hearten.trials.rollout import change_schedule
+    from hearten.trials.roster import import_roster
     from hearten.web.accounts import clear_expired_sessions
     from hearten.web.api.limits import take
     from hearten.web.api.tokens import check_token, create_token, revoke_token, state_of
@@ -78,6 +95,33 @@ def _shared() -> list[tuple[Callable[..., Any], str]]:
         (write_report, "now"),
         (write_programme_report, "now"),
         (clear_expired_sessions, "now"),
+        # Every audit event carries its writer's clock, and so every service that writes one.
+        (audit.record, "at"),
+        (audit.create_recorded, "at"),
+        (anonymised_dataset, "now"),
+        (import_hr, "now"),
+        (add_cost, "now"),
+        (add_unit_cost, "now"),
+        (set_basis, "now"),
+        (use_published, "now"),
+        (delivery_csv, "now"),
+        (mark_delivery, "now"),
+        (set_plan, "now"),
+        (write_letter, "now"),
+        (withdraw_letter, "now"),
+        (add_perk, "now"),
+        (interrupt, "now"),
+        (draw_letter_sample, "now"),
+        (draw_sample, "now"),
+        (write_page, "now"),
+        (write_exports, "now"),
+        (allocate_joiners, "now"),
+        (create_trial, "now"),
+        (discard_trial, "now"),
+        (add_evaluator, "now"),
+        (add_role, "now"),
+        (change_schedule, "now"),
+        (import_roster, "now"),
     ]
 
 
@@ -88,6 +132,44 @@ def test_a_shared_service_requires_its_clock(service: Callable[..., Any], clock:
         f"{service.__module__}.{service.__name__} reads the present when {clock!r} is left out: "
         "the caller (an edge) reads the clock once and passes it down"
     )
+
+
+#: The edges, which alone may read the clock (each reads it once and passes it down): the
+#: command line, the web app and its API, the demo, the pages of the apps, and the send task.
+EDGES = (
+    "cli/",
+    "web/",
+    "demo/",
+    "interventions/views.py",
+    "interventions/review_pages.py",
+    "process/views.py",
+    "surveys/views.py",
+    "surveys/concerns.py",
+    "surveys/information.py",
+    "surveys/leaving.py",
+    "messaging/outbox.py",
+)
+_READS_THE_CLOCK = re.compile(
+    r"timezone\.now\(\)|date\.today\(\)|datetime\.now\(|timezone\.localdate\(\)"
+)
+
+
+def test_only_the_edges_read_the_clock() -> None:
+    import hearten
+
+    root = Path(hearten.__file__).parent
+    found = [
+        f"{path.relative_to(root).as_posix()}:{n}: {line.strip()}"
+        for path in sorted(root.rglob("*.py"))
+        if not path.relative_to(root).as_posix().startswith(EDGES)
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _READS_THE_CLOCK.search(line)
+    ]
+    assert not found, (
+        "a service reads the clock; take it from the caller (an edge) instead:\n" + "\n".join(found)
+    )
+    for edge in EDGES:  # the list names only edges that exist
+        assert (root / edge).exists(), edge
 
 
 @pytest.mark.django_db

@@ -28,9 +28,9 @@ def _costed(trial: Any) -> None:
     _ready(trial)
     set_basis(trial, "2025-26", discount_rate=0.035, horizon_years=1, case_cost=4000.0,
               case_cost_source="one more worker's salary shared over a team (test)",
-              willingness_to_pay=[0, 50, 500])  # fmt: skip
-    add_cost(trial, "letters", "letterhead", 200.0, phase="start-up")
-    add_cost(trial, "letters", "postage and writing", 5.0, per="participant")
+              willingness_to_pay=[0, 50, 500], now=CLOCK)  # fmt: skip
+    add_cost(trial, "letters", "letterhead", 200.0, phase="start-up", now=CLOCK)
+    add_cost(trial, "letters", "postage and writing", 5.0, per="participant", now=CLOCK)
 
 
 def test_the_effect_per_point_is_the_primary_adjusted_estimate(trial: Any) -> None:
@@ -83,7 +83,7 @@ def test_the_report_shows_value_for_money_with_accessible_figures(trial: Any) ->
 
 def test_costs_in_a_year_with_no_index_leave_a_note_not_a_failure(trial: Any) -> None:
     _ready(trial)
-    add_cost(trial, "letters", "paper", 10.0, priced_in="2019-20")
+    add_cost(trial, "letters", "paper", 10.0, priced_in="2019-20", now=CLOCK)
     e = run_analysis(trial, CLOCK).result["economics"]
     assert "priced in 2019-20" in e["note"]
     assert list(e) == ["note"]  # nothing else is stored
@@ -101,7 +101,7 @@ def test_uptake_and_value_for_money_print_one_cost_per_point(trial: Any) -> None
     invite(trial.waves.get(name="follow-up"), NOW)
     lifted = {pid: 1 for pid, a in arms_by_participant(trial).items() if a == "letters"}
     _answer(trial, "follow-up", lifted, skip_every=5)
-    add_cost(trial, "letters", "letterhead", 200.0, phase="start-up")
+    add_cost(trial, "letters", "letterhead", 200.0, phase="start-up", now=CLOCK)
     [c] = run_analysis(trial, CLOCK).result["economics"]["per_point"]
     assert c["icer"] is not None  # the letters arm costs more and does more
     html = Path(write_report(trial, now=CLOCK)).read_text()

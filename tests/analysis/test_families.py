@@ -57,11 +57,11 @@ def _design(design_file: Path, method: str) -> str:
 def test_a_family_of_outcomes_is_adjusted_as_planned(
     design_file: Path, tmp_path: Path, method: str
 ) -> None:
-    trial = create_trial(parse_design(_design(design_file, method)))
+    trial = create_trial(parse_design(_design(design_file, method)), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text())
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 2, now=CLOCK)
@@ -108,11 +108,11 @@ def test_a_mediator_is_reported_as_an_outcome_not_as_causal_mediation(
         'baseline_wave = "baseline"\n\n[[analysis.families]]',
         'baseline_wave = "baseline"\nrole = "mediator"\n\n[[analysis.families]]',
     )
-    trial = create_trial(parse_design(text))
+    trial = create_trial(parse_design(text), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text())
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     for wave in ("baseline",):
         invite(trial.waves.get(name=wave), NOW)
         _answer(trial, wave, {})

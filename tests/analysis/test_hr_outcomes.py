@@ -54,8 +54,8 @@ def test_absence_and_leaving_follow_the_plan(trial: Any, tmp_path: Path) -> None
             leavers.append(f"S{n:04d},{start + timedelta(days=30 + n)}")
     (tmp_path / "absence.csv").write_text("\n".join(lines) + "\n")
     (tmp_path / "leavers.csv").write_text("\n".join(leavers) + "\n")
-    import_hr(trial, "leavers", tmp_path / "leavers.csv", {})
-    import_hr(trial, "absence", tmp_path / "absence.csv", {})
+    import_hr(trial, "leavers", tmp_path / "leavers.csv", {}, now=CLOCK)
+    import_hr(trial, "absence", tmp_path / "absence.csv", {}, now=CLOCK)
     arms = arms_by_participant(trial)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
@@ -159,8 +159,8 @@ def test_supervision_and_vacancies_stand_beside_the_effect(trial: Any, tmp_path:
         rates.append(f"{team},{month},{0.05 * i:.2f},0.1")
     (tmp_path / "supervision.csv").write_text("\n".join(supervision) + "\n")
     (tmp_path / "rates.csv").write_text("\n".join(rates) + "\n")
-    import_hr(trial, "supervision", tmp_path / "supervision.csv", {})
-    import_hr(trial, "team-rates", tmp_path / "rates.csv", {})
+    import_hr(trial, "supervision", tmp_path / "supervision.csv", {}, now=CLOCK)
+    import_hr(trial, "team-rates", tmp_path / "rates.csv", {}, now=CLOCK)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, 5)
     run = run_analysis(trial, CLOCK)
@@ -242,7 +242,7 @@ def test_the_window_and_its_exposure_do_not_depend_on_the_day_of_the_run(
     absence.append(f"{staff[7]},{start + timedelta(95)},{start + timedelta(99)}")  # after it
     (tmp_path / "absence.csv").write_text("\n".join(absence) + "\n")
     for kind in ("leavers", "contracts", "absence"):
-        import_hr(trial, kind, tmp_path / f"{kind}.csv", {})
+        import_hr(trial, kind, tmp_path / f"{kind}.csv", {}, now=CLOCK)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {}, 5)
     from hearten.trials.models import IdentityKey
@@ -291,7 +291,7 @@ def test_a_leaver_read_before_randomisation_is_not_followed_in_the_window(
     gone = (randomised_on - timedelta(days=10)).date()
     inside = [f"S{n:04d},{randomised_on.date() + timedelta(days=20 + n)}" for n in range(5, 41, 5)]
     (tmp_path / "leavers.csv").write_text("\n".join(["staff_id,date", f"S0003,{gone}", *inside]))
-    import_hr(trial, "leavers", tmp_path / "leavers.csv", {})  # before the draw
+    import_hr(trial, "leavers", tmp_path / "leavers.csv", {}, now=CLOCK)  # before the draw
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     randomise_trial(trial, 4, now=randomised_on)

@@ -17,6 +17,7 @@ from hearten.analysis.staggered import HrOutcome
 from hearten.analysis.staggered_hr import team_month_panel
 from hearten.hr.imports import import_hr
 from hearten.trials.models import AuditEvent
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,7 @@ def _adoption_file(tmp_path: Path, extra: str = "") -> Path:
 
 @pytest.fixture
 def with_absence(trial: Any, tmp_path: Path) -> Any:
-    import_hr(trial, "absence", _absence_file(tmp_path), {})
+    import_hr(trial, "absence", _absence_file(tmp_path), {}, now=CLOCK)
     return trial
 
 

@@ -76,9 +76,9 @@ def make_trial(write_roster: Callable[[str], Path], text: str, at: Any = CLOCK) 
     from hearten.trials.roster import import_roster
     from tests.conftest import roster_text
 
-    t = create_trial(parse_design(text))
+    t = create_trial(parse_design(text), now=CLOCK)
     plan_waves(t)
-    import_roster(t, write_roster(roster_text()))
+    import_roster(t, write_roster(roster_text()), now=CLOCK)
     randomise_trial(t, 31, now=at)
     return t
 
@@ -226,7 +226,7 @@ def test_the_flow_counts_each_sequence_in_each_period(stepped: Any) -> None:
 
 def test_a_late_change_is_a_deviation_and_the_drawn_schedule_is_analysed(stepped: Any) -> None:
     first = trial_schedule(stepped).rows[0]
-    change_schedule(stepped, first.unit, 4, "the manager left")
+    change_schedule(stepped, first.unit, 4, "the manager left", now=CLOCK)
     r = run_analysis(stepped, CLOCK).result
     assert [d["unit"] for d in r["deviations"]] == [first.unit]
     drawn = {x["unit"]: x["start"] for x in r["schedule"]["rows"]}
@@ -390,8 +390,8 @@ def test_absence_and_leaving_by_period_from_hr_records(
     spells.append(f"S0002,{first[1] - timedelta(days=3)},{first[1] + timedelta(days=1)}")
     (tmp_path / "absence.csv").write_text("\n".join(spells) + "\n")
     (tmp_path / "leavers.csv").write_text("\n".join(leavers) + "\n")
-    import_hr(t, "leavers", tmp_path / "leavers.csv", {})
-    import_hr(t, "absence", tmp_path / "absence.csv", {})
+    import_hr(t, "leavers", tmp_path / "leavers.csv", {}, now=CLOCK)
+    import_hr(t, "absence", tmp_path / "absence.csv", {}, now=CLOCK)
     # The clock is frozen: the roll-out's last day (29 March 2026) has run on 30 March.
     after = timezone.make_aware(timezone.datetime(2026, 3, 30, 9))
     r = run_analysis(t, now=after).result

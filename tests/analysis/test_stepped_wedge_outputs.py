@@ -47,8 +47,8 @@ def write_hr(trial: Any, folder: Path) -> None:
             leavers.append(f"{staff},{first[n % 5] + timedelta(days=20)}")
     (folder / "absence.csv").write_text("\n".join(spells) + "\n")
     (folder / "leavers.csv").write_text("\n".join(leavers) + "\n")
-    import_hr(trial, "leavers", folder / "leavers.csv", {})
-    import_hr(trial, "absence", folder / "absence.csv", {})
+    import_hr(trial, "leavers", folder / "leavers.csv", {}, now=CLOCK)
+    import_hr(trial, "absence", folder / "absence.csv", {}, now=CLOCK)
 
 
 @pytest.mark.django_db

@@ -45,10 +45,10 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
     _answer(trial, "baseline", {})
     randomise_trial(trial, 11, now=CLOCK)
     arms = arms_by_participant(trial)
-    set_plan(trial, "letters", "Jane Smith", "Director")
+    set_plan(trial, "letters", "Jane Smith", "Director", now=CLOCK)
     people = Participant.objects.filter(trial=trial).select_related("team")
     teams = sorted({p.team.code for p in people if arms[p.id] == "letters"})
-    add_role(trial, "manager", "letter-writer", teams, PASSWORD)
+    add_role(trial, "manager", "letter-writer", teams, PASSWORD, now=CLOCK)
     open_delivery(trial, now=CLOCK)
     writer = get_user_model().objects.get(username="manager")
     places = ["Thursday", "the bank holiday", "the inspection", "the review meeting", "Monday"]
@@ -57,11 +57,11 @@ def test_letters_delivered_give_the_effect_on_those_who_took_part(
             f"When you stayed late on {places[n % 5]} for family number {n + 10}, you kept "
             f"everyone calm in meeting {n * 7 + 3} and made sure child {n} was heard."
         )
-        write_letter(writer, trial, who.participant.pseudonym, lines)
+        write_letter(writer, trial, who.participant.pseudonym, lines, now=CLOCK)
         send_letter(writer, trial, who.participant.pseudonym, now=CLOCK)
     print_letters(trial, tmp_path, CLOCK)
     mark_posted(trial, now=CLOCK)
-    add_cost(trial, "letters", "printing and postage", 30.0)
+    add_cost(trial, "letters", "printing and postage", 30.0, now=CLOCK)
     invite(trial.waves.get(name="follow-up"), NOW)
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
     run = run_analysis(trial, CLOCK)
@@ -120,8 +120,8 @@ def test_perks_count_to_the_day_the_outcome_wave_closed_on_any_later_run(trial: 
     teams = sorted({p.team.code for p in people if arms[p.id] == "letters"})
     early, late = teams[:-1], teams[-1]
     for team in early:
-        add_perk(trial, "coffee", date(2026, 9, 10), date(2026, 12, 31), team=team)
-    add_perk(trial, "coffee", date(2026, 10, 20), date(2026, 12, 31), team=late)
+        add_perk(trial, "coffee", date(2026, 9, 10), date(2026, 12, 31), team=team, now=CLOCK)
+    add_perk(trial, "coffee", date(2026, 10, 20), date(2026, 12, 31), team=late, now=CLOCK)
     invite(trial.waves.get(name="follow-up"), now=datetime(2026, 10, 1, 9, tzinfo=UTC))
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"}, 5)
     close_wave(trial.waves.get(name="follow-up"), now=datetime(2026, 10, 15, 17, tzinfo=UTC))

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 def _trial(design_file: Path, tmp_path: Path, unit: str) -> Any:
     text = design_file.read_text().replace('unit = "team"', f'unit = "{unit}"')
-    trial = create_trial(parse_design(text))
+    trial = create_trial(parse_design(text), now=CLOCK)
     plan_waves(trial)
     lines = ["staff_id,site,team,office,role,fte,start_date,caseload"]
     for n in range(48):
@@ -38,7 +38,7 @@ def _trial(design_file: Path, tmp_path: Path, unit: str) -> Any:
         )
     roster = tmp_path / "roster.csv"
     roster.write_text("\n".join(lines) + "\n")
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     invite(trial.waves.get(name="baseline"), NOW)
     _answer(trial, "baseline", {})
     return trial

@@ -13,7 +13,7 @@ from django.test import Client
 
 from hearten.trials.people import add_role
 from tests.browser.conftest import PHONE, axe_violations
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,7 +27,7 @@ def test_a_coordinator_makes_uses_and_revokes_a_token(
     trial: Any, live_server: Any, browser: Any
 ) -> None:
     get_user_model().objects.create_user("sam", password=PASSWORD)
-    add_role(trial, "sam", "coordinator", [], sites=["Dudley"])
+    add_role(trial, "sam", "coordinator", [], sites=["Dudley"], now=CLOCK)
     client = Client()
     assert sign_in(client, "sam", PASSWORD)
     base = live_server.url

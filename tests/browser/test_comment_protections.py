@@ -17,7 +17,7 @@ from hearten.surveys.services import record_consent, save_page
 from hearten.trials.allocation import arms_by_participant
 from hearten.trials.people import add_role
 from tests.browser.conftest import PHONE, axe_violations
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 from tests.surveys.test_items import SWEMWBS, asked  # noqa: F401  (the fixture)
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
@@ -114,7 +114,7 @@ def test_a_comment_naming_a_colleague_and_bullying_is_protected(
     users = get_user_model()
     asked.evaluators.add(users.objects.create_user("eva", password=PASSWORD))
     users.objects.create_user("coord", password=PASSWORD)
-    add_role(asked, "coord", "coordinator", [])
+    add_role(asked, "coord", "coordinator", [], now=CLOCK)
     url = f"{base}/trials/{asked.slug}/comments/"
 
     evaluator = _staff_page(browser, base, "eva")

@@ -9,7 +9,7 @@ from django.test import Client
 
 from hearten.trials.people import add_role
 from tests.browser.conftest import PHONE, axe_violations
-from tests.conftest import sign_in
+from tests.conftest import CLOCK, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,7 +25,7 @@ def test_a_letter_writer_answers_the_deliverer_survey_on_a_phone(
     from hearten.process.models import DelivererAnswer
 
     team = sorted(trial.teams.values_list("code", flat=True))[0]
-    add_role(trial, "writer", "letter-writer", [team], PASSWORD)
+    add_role(trial, "writer", "letter-writer", [team], PASSWORD, now=CLOCK)
     client = Client()
     assert sign_in(client, "writer", PASSWORD)
     base = live_server.url

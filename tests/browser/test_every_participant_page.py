@@ -35,11 +35,11 @@ def links(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str, lis
         'name = "baseline"\ninstrument = "swemwbs"',
         'name = "baseline"\ninstrument = "swemwbs"\nalso = ["ons4", "caseload"]',
     )
-    trial = create_trial(parse_design(text))
+    trial = create_trial(parse_design(text), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text(1, 3))
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     invite(trial.waves.get(name="baseline"), NOW)
     return live_server.url, list(Invitation.objects.order_by("id"))
 
@@ -144,11 +144,11 @@ def programme(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str,
     from hearten.interventions.models import Enrolment
     from hearten.trials.allocation import randomise_trial
 
-    trial = create_trial(parse_design(design_file.read_text()))
+    trial = create_trial(parse_design(design_file.read_text()), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text())
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     randomise_trial(trial, 7, now=CLOCK)
     invite(trial.waves.get(name="baseline"), NOW)
     enrol(trial, "letters", timezone.localdate() - timedelta(days=8), now=CLOCK)

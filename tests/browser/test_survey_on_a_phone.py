@@ -15,7 +15,7 @@ from hearten.trials.design import load_design
 from hearten.trials.lifecycle import create_trial
 from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE, axe_violations
-from tests.conftest import roster_text
+from tests.conftest import CLOCK, roster_text
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -29,11 +29,11 @@ pytestmark = [
 
 @pytest.fixture
 def survey_url(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str, Invitation]:
-    trial = create_trial(load_design(design_file))
+    trial = create_trial(load_design(design_file), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text(1, 3))
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     invite(trial.waves.get(name="baseline"), NOW)
     inv = Invitation.objects.order_by("id").first()
     assert inv is not None

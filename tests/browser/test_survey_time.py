@@ -38,7 +38,7 @@ from hearten.trials.lifecycle import create_trial
 from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE
 from tests.browser.test_trusting_the_study import PARTICIPANTS
-from tests.conftest import roster_text
+from tests.conftest import CLOCK, roster_text
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -85,11 +85,11 @@ def link(live_server: Any, design_file: Path, tmp_path: Path) -> str:
         "closes = 2099-12-31",
     )
     text = text.replace("[analysis]", PARTICIPANTS + "\n[analysis]")
-    trial = create_trial(parse_design(text))
+    trial = create_trial(parse_design(text), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text(1, 2))
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     invite(trial.waves.get(name="baseline"), NOW)
     first = Invitation.objects.order_by("id").first()
     assert first is not None

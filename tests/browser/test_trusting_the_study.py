@@ -18,7 +18,7 @@ from hearten.trials.lifecycle import create_trial
 from hearten.trials.models import AuditEvent, HarmReport, Participant
 from hearten.trials.roster import import_roster
 from tests.browser.conftest import PHONE, axe_violations
-from tests.conftest import roster_text
+from tests.conftest import CLOCK, roster_text
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -53,11 +53,11 @@ def links(live_server: Any, design_file: Path, tmp_path: Path) -> tuple[str, lis
     )
     text = text.replace("[analysis]", PARTICIPANTS + "\n[analysis]")
     text += '\n[privacy]\ncontroller = "Dudley Council"\non_withdrawal = "ask"\n'
-    trial = create_trial(parse_design(text))
+    trial = create_trial(parse_design(text), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text(1, 3))
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     invite(trial.waves.get(name="baseline"), NOW)
     return live_server.url, list(Invitation.objects.order_by("id"))
 

@@ -48,7 +48,7 @@ def test_the_how_to_costs_a_trial_as_written(hearten: Callable[..., Any], trial:
     arms = arms_by_participant(trial)
     people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
     team = next(p.team.code for p in people if arms[p.id] == "letters")
-    add_role(trial, "manager", "letter-writer", [team], PASSWORD)
+    add_role(trial, "manager", "letter-writer", [team], PASSWORD, now=CLOCK)
     for args in commands():
         args = [trial.slug if a == "letters-2026" else a for a in args]
         r = hearten(*args)

@@ -30,8 +30,8 @@ def delivering(trial: Any) -> Any:
     arms = arms_by_participant(trial)
     people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
     trial.letters_team = next(p.team.code for p in people if arms[p.id] == "letters")
-    add_role(trial, "manager", "letter-writer", [trial.letters_team], PASSWORD)
-    add_role(trial, "coord", "coordinator", [], PASSWORD)
+    add_role(trial, "manager", "letter-writer", [trial.letters_team], PASSWORD, now=CLOCK)
+    add_role(trial, "coord", "coordinator", [], PASSWORD, now=CLOCK)
     return trial
 
 
@@ -53,7 +53,7 @@ def test_letters_from_plan_to_post(
             "You covered duty for three weeks in March while two colleagues were off, and "
             "not one visit was missed: the new starters learned how a good week runs.",
         ][n]
-        write_letter(writer, delivering, who.participant.pseudonym, lines)
+        write_letter(writer, delivering, who.participant.pseudonym, lines, now=CLOCK)
         send_letter(writer, delivering, who.participant.pseudonym, now=CLOCK)
     r = hearten("letters", "print", delivering.slug, "--out", str(tmp_path))
     assert r.code == 0, r.err
@@ -150,7 +150,7 @@ def test_the_uptake_page_waits_for_delivery_and_hides_small_counts(
 ) -> None:
     from hearten.interventions.letters import set_plan
 
-    set_plan(delivering, "letters", "Jane Smith", "Director")
+    set_plan(delivering, "letters", "Jane Smith", "Director", now=CLOCK)
     sign_in(client, "coord", PASSWORD)
     assert (
         "once the evaluator opens delivery"
@@ -159,7 +159,7 @@ def test_the_uptake_page_waits_for_delivery_and_hides_small_counts(
     open_delivery(delivering, now=CLOCK)
     writer = get_user_model().objects.get(username="manager")
     who = recipients_for(writer, delivering)[0].participant
-    write_letter(writer, delivering, who.pseudonym, LINES.format(who="Ahmed"))
+    write_letter(writer, delivering, who.pseudonym, LINES.format(who="Ahmed"), now=CLOCK)
     page = client.get(f"/trials/{delivering.slug}/uptake/").content.decode()
     assert "Recognition letters" in page
     assert "fewer than 5" in page  # one approved letter

@@ -28,8 +28,8 @@ def delivering(trial: Any) -> Any:
     people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
     trial.treated = [p for p in people if arms[p.id] != "control"]
     trial.control = [p for p in people if arms[p.id] == "control"]
-    add_role(trial, "coord", "coordinator", [], PASSWORD)
-    add_role(trial, "manager", "letter-writer", [trial.treated[0].team.code], PASSWORD)
+    add_role(trial, "coord", "coordinator", [], PASSWORD, now=CLOCK)
+    add_role(trial, "manager", "letter-writer", [trial.treated[0].team.code], PASSWORD, now=CLOCK)
     IdentityKey.objects.filter(participant=trial.treated[0]).update(name="Jo Bloggs")
     open_delivery(trial, now=CLOCK)
     return trial
@@ -42,8 +42,8 @@ def _user(name: str) -> Any:
 def test_a_coordinator_marks_a_delivery_and_the_latest_mark_is_shown(delivering: Any) -> None:
     today = TODAY
     who = delivering.treated[0].pseudonym
-    mark_delivery(_user("coord"), delivering, who, "returned", today, today=today)
-    mark_delivery(_user("coord"), delivering, who, "delivered", today, today=today)
+    mark_delivery(_user("coord"), delivering, who, "returned", today, today=today, now=CLOCK)
+    mark_delivery(_user("coord"), delivering, who, "delivered", today, today=today, now=CLOCK)
     row = next(r for r in delivery_rows(_user("coord"), delivering) if r.pseudonym == who)
     assert (row.name, row.status, row.on) == ("Jo Bloggs", "delivered", today)
     assert row.receives in set(delivering.arms.values_list("label", flat=True))
@@ -55,16 +55,16 @@ def test_marks_are_refused_for_others_lists_wrong_dates_and_other_roles(deliveri
     today = TODAY
     with pytest.raises(NotFound, match="not on your delivery list"):
         mark_delivery(_user("coord"), delivering, delivering.control[0].pseudonym, "delivered",
-                      today, today=today)  # fmt: skip
+                      today, today=today, now=CLOCK)  # fmt: skip
     with pytest.raises(DataError, match="between the day delivery opened and today"):
         mark_delivery(_user("coord"), delivering, delivering.treated[0].pseudonym, "delivered",
-                      today + timedelta(days=1), today=today)  # fmt: skip
+                      today + timedelta(days=1), today=today, now=CLOCK)  # fmt: skip
     with pytest.raises(DataError, match="unknown delivery status"):
         mark_delivery(_user("coord"), delivering, delivering.treated[0].pseudonym, "lost", today,
-                      today=today)  # fmt: skip
+                      today=today, now=CLOCK)  # fmt: skip
     with pytest.raises(StateError, match="only a coordinator"):
         mark_delivery(_user("manager"), delivering, delivering.treated[0].pseudonym,
-                      "delivered", today, today=today)  # fmt: skip
+                      "delivered", today, today=today, now=CLOCK)  # fmt: skip
 
 
 def test_the_dates_allowed_run_from_the_opening_to_the_day_the_caller_gives(
@@ -76,15 +76,17 @@ def test_the_dates_allowed_run_from_the_opening_to_the_day_the_caller_gives(
     later = opened + timedelta(days=10)
     who = delivering.treated[0].pseudonym
     mark = mark_delivery(_user("coord"), delivering, who, "delivered",
-                         opened + timedelta(days=9), today=later)  # fmt: skip
+                         opened + timedelta(days=9), today=later, now=CLOCK)  # fmt: skip
     assert mark.on == opened + timedelta(days=9)
     for wrong in (later + timedelta(days=1), opened - timedelta(days=1)):
         with pytest.raises(DataError, match="between the day delivery opened and today"):
-            mark_delivery(_user("coord"), delivering, who, "delivered", wrong, today=later)
+            mark_delivery(
+                _user("coord"), delivering, who, "delivered", wrong, today=later, now=CLOCK
+            )
 
 
 def test_the_download_lists_the_intervention_arms_only_and_is_audited(delivering: Any) -> None:
-    text = delivery_csv(_user("coord"), delivering)
+    text = delivery_csv(_user("coord"), delivering, now=CLOCK)
     assert text.splitlines()[0] == "team,name,study_code,receives,delivery,on"
     assert "Jo Bloggs" in text
     assert all(p.pseudonym in text for p in delivering.treated)

@@ -45,9 +45,9 @@ def test_a_cost_per_letter_is_counted_from_the_letters_sent_and_borne_by_their_r
 ) -> None:
     randomise_trial(trial, 3, now=CLOCK)
     people = _letters(trial, sent=6)
-    add_cost(trial, "letters", "postage", 1.50, per="letter")
-    add_cost(trial, "letters", "writing", 0, minutes=12, hourly_rate=40.0, per="letter")
-    add_cost(trial, "letters", "letterhead design", 100.0, phase="start-up")
+    add_cost(trial, "letters", "postage", 1.50, per="letter", now=CLOCK)
+    add_cost(trial, "letters", "writing", 0, minutes=12, hourly_rate=40.0, per="letter", now=CLOCK)
+    add_cost(trial, "letters", "letterhead design", 100.0, phase="start-up", now=CLOCK)
     c = costing(trial)
     post, write, design = c.lines
     assert (post.quantity, post.cost) == (6, 9.0)
@@ -66,13 +66,19 @@ def test_a_cost_per_letter_is_counted_from_the_letters_sent_and_borne_by_their_r
 def test_prices_move_to_the_price_year_and_later_years_are_discounted(trial: Any) -> None:
     randomise_trial(trial, 3, now=CLOCK)
     set_basis(trial, "2025-26", {"2013-14": 80.0, "2025-26": 100.0}, "an index (test values)",
-              discount_rate=0.035, horizon_years=2)  # fmt: skip
-    use_published(trial, "social-worker-childrens-hour")
+              discount_rate=0.035, horizon_years=2, now=CLOCK)  # fmt: skip
+    use_published(trial, "social-worker-childrens-hour", now=CLOCK)
     add_cost(
-        trial, "letters", "supervision", 0, minutes=60, unit_cost="social-worker-childrens-hour"
+        trial,
+        "letters",
+        "supervision",
+        0,
+        minutes=60,
+        unit_cost="social-worker-childrens-hour",
+        now=CLOCK,
     )
-    add_cost(trial, "letters", "refresher", 103.5, year=1)
-    add_cost(trial, "letters", "third year", 50.0, year=2)
+    add_cost(trial, "letters", "refresher", 103.5, year=1, now=CLOCK)
+    add_cost(trial, "letters", "third year", 50.0, year=2, now=CLOCK)
     c = costing(trial)
     hour, refresher = c.lines
     assert hour.priced_in == "2013-14"
@@ -83,7 +89,7 @@ def test_prices_move_to_the_price_year_and_later_years_are_discounted(trial: Any
 
 def test_a_price_from_another_year_needs_a_basis(trial: Any) -> None:
     randomise_trial(trial, 3, now=CLOCK)
-    add_cost(trial, "letters", "paper", 10.0, priced_in="2019-20")
+    add_cost(trial, "letters", "paper", 10.0, priced_in="2019-20", now=CLOCK)
     with pytest.raises(DataError, match="priced in 2019-20: set the trial's price year"):
         costing(trial)
 
@@ -130,10 +136,10 @@ def test_the_pss_index_chains_its_published_increases() -> None:
 def test_a_2013_14_hour_is_costed_in_2023_24_prices_by_the_pss_index(trial: Any) -> None:
     randomise_trial(trial, 3, now=CLOCK)
     pss = published_index("pss-pay-prices")
-    set_basis(trial, "2023-24", pss.values, pss.label)
-    use_published(trial, "social-worker-childrens-hour")
+    set_basis(trial, "2023-24", pss.values, pss.label, now=CLOCK)
+    use_published(trial, "social-worker-childrens-hour", now=CLOCK)
     add_cost(trial, "letters", "an hour's briefing", 0, minutes=60,
-             unit_cost="social-worker-childrens-hour")  # fmt: skip
+             unit_cost="social-worker-childrens-hour", now=CLOCK)  # fmt: skip
     [line] = costing(trial).lines
     assert line.priced_in == "2013-14"
     assert line.unit_price == pytest.approx(57.59, abs=0.005)  # £40 × 1.4397
@@ -142,10 +148,10 @@ def test_a_2013_14_hour_is_costed_in_2023_24_prices_by_the_pss_index(trial: Any)
 def test_bad_costing_input_is_refused_in_one_line(trial: Any) -> None:
     randomise_trial(trial, 3, now=CLOCK)
     with pytest.raises(DataError, match="no unit cost 'manager-hour'"):
-        add_cost(trial, "letters", "x", 0, minutes=5, unit_cost="manager-hour")
+        add_cost(trial, "letters", "x", 0, minutes=5, unit_cost="manager-hour", now=CLOCK)
     with pytest.raises(DataError, match="what the cost is per must be one of"):
-        add_cost(trial, "letters", "x", 1.0, per="week")
+        add_cost(trial, "letters", "x", 1.0, per="week", now=CLOCK)
     with pytest.raises(DataError, match="where the unit cost comes from"):
-        add_unit_cost(trial, "manager-hour", "Team manager", 50.0, "2024-25", "")
+        add_unit_cost(trial, "manager-hour", "Team manager", 50.0, "2024-25", "", now=CLOCK)
     with pytest.raises(DataError, match="needs a value for the price year"):
-        set_basis(trial, "2025-26", {"2024-25": 98.0}, "an index")
+        set_basis(trial, "2025-26", {"2024-25": 98.0}, "an index", now=CLOCK)

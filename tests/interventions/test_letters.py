@@ -42,12 +42,12 @@ LINES = (
 @pytest.fixture
 def ready(trial: Any) -> Any:
     randomise_trial(trial, 7, now=CLOCK)
-    set_plan(trial, "letters", "Jane Smith", "Director of Children's Services")
+    set_plan(trial, "letters", "Jane Smith", "Director of Children's Services", now=CLOCK)
     arms = arms_by_participant(trial)
     people = Participant.objects.filter(trial=trial).select_related("team").order_by("id")
     letters_team = next(p.team.code for p in people if arms[p.id] == "letters")
     control_team = next(p.team.code for p in people if arms[p.id] == "control")
-    add_role(trial, "manager", "letter-writer", [letters_team, control_team], PASSWORD)
+    add_role(trial, "manager", "letter-writer", [letters_team, control_team], PASSWORD, now=CLOCK)
     IdentityKey.objects.filter(participant__team__code=letters_team).update(
         name="Sam Patel", address="1 High Street;Dudley;DY1 1AA"
     )
@@ -70,10 +70,10 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     open_delivery(ready, now=CLOCK)
     people = recipients_for(_writer(), ready)
     first, second = people[0].participant, people[1].participant
-    draft = write_letter(_writer(), ready, first.pseudonym, "Thanks for your hard work.")
+    draft = write_letter(_writer(), ready, first.pseudonym, "Thanks for your hard work.", now=CLOCK)
     assert draft.status == "draft"
     assert draft.problems
-    good = write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Ahmed"))
+    good = write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Ahmed"), now=CLOCK)
     assert good.status == "ready"  # not printed until its writer sends it
     assert good.score == 100
     with pytest.raises(StateError, match="no approved letters to print"):
@@ -81,7 +81,7 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     good = send_letter(_writer(), ready, first.pseudonym, now=CLOCK)
     assert good.status == "approved"
     assert good.approved_at == CLOCK  # the clock it was given, not the present
-    copied = write_letter(_writer(), ready, second.pseudonym, LINES.format(who="Jones"))
+    copied = write_letter(_writer(), ready, second.pseudonym, LINES.format(who="Jones"), now=CLOCK)
     assert copied.status == "draft"  # too like the first letter
     text = letter_text(good)
     assert text.startswith("Dear Sam,")  # the first name: no preferred name in the roster
@@ -97,7 +97,7 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     assert mark_posted(ready, now=NOW) == 1
     assert Letter.objects.get(pk=good.pk).posted_at == NOW
     with pytest.raises(StateError, match="posted already"):
-        write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Brown"))
+        write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Brown"), now=CLOCK)
 
 
 def test_no_letter_for_control_or_for_someone_elses_staff(ready: Any) -> None:
@@ -105,13 +105,13 @@ def test_no_letter_for_control_or_for_someone_elses_staff(ready: Any) -> None:
     arms = arms_by_participant(ready)
     control = next(p for p in Participant.objects.filter(trial=ready) if arms[p.id] == "control")
     with pytest.raises(DataError, match="not one of your staff who are to receive a letter"):
-        write_letter(_writer(), ready, control.pseudonym, LINES.format(who="Ahmed"))
+        write_letter(_writer(), ready, control.pseudonym, LINES.format(who="Ahmed"), now=CLOCK)
 
 
 def test_a_withdrawal_stops_an_unsent_letter(ready: Any, tmp_path: Path) -> None:
     open_delivery(ready, now=CLOCK)
     person = recipients_for(_writer(), ready)[0].participant
-    letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
+    letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"), now=CLOCK)
     withdraw(ready, person.pseudonym, now=NOW)
     letter.refresh_from_db()
     assert letter.status == "stopped"
@@ -123,11 +123,11 @@ def test_a_withdrawal_stops_an_unsent_letter(ready: Any, tmp_path: Path) -> None
 def test_plans_are_checked(trial: Any) -> None:
     randomise_trial(trial, 1, now=CLOCK)
     with pytest.raises(DataError, match="control arm"):
-        set_plan(trial, "control", "J", "D")
+        set_plan(trial, "control", "J", "D", now=CLOCK)
     with pytest.raises(DataError, match="must contain"):
-        set_plan(trial, "letters", "J", "D", "Dear {name}")
+        set_plan(trial, "letters", "J", "D", "Dear {name}", now=CLOCK)
     with pytest.raises(DataError, match="unknown merge field"):
-        set_plan(trial, "letters", "J", "D", "Dear {firstname} {lines}")
+        set_plan(trial, "letters", "J", "D", "Dear {firstname} {lines}", now=CLOCK)
 
 
 def test_the_writers_page(client: Client, ready: Any) -> None:
@@ -152,7 +152,7 @@ def test_letters_can_be_emailed_as_pdfs(ready: Any, smtp: Inbox) -> None:
 
     open_delivery(ready, now=CLOCK)
     person = recipients_for(_writer(), ready)[0].participant
-    letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
+    letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"), now=CLOCK)
     assert email_letters(ready, NOW) == 0  # not sent by its writer yet
     send_letter(_writer(), ready, person.pseudonym, now=CLOCK)
     assert email_letters(ready, NOW) == 1
@@ -181,7 +181,7 @@ def test_a_letter_naming_a_family_is_refused_with_the_reason_and_not_saved(ready
         "judgment, Mrs Hughes told me you were the only one who explained it to her."
     )
     with pytest.raises(UnsafeLetter, match="names a family or a child") as refused:
-        write_letter(_writer(), ready, person.pseudonym, unsafe)
+        write_letter(_writer(), ready, person.pseudonym, unsafe, now=CLOCK)
     assert {c.rule for c in refused.value.concerns} == {"family", "court", "title"}
     assert not Letter.objects.filter(participant=person).exists()
     event = AuditEvent.objects.filter(action="letter-refused").get()
@@ -219,7 +219,7 @@ def test_a_letter_longer_than_the_limit_is_refused_everywhere(client: Client, re
     person = recipients_for(_writer(), ready)[0].participant
     long = (LINES.format(who="Ahmed") + " ") * 2000  # about 270 KB, as in the review
     with pytest.raises(DataError, match=f"shorten it to {MAX_CHARACTERS:,} or fewer"):
-        write_letter(_writer(), ready, person.pseudonym, long)
+        write_letter(_writer(), ready, person.pseudonym, long, now=CLOCK)
     sign_in(client, "manager", PASSWORD)
     page = client.post(f"/trials/{ready.slug}/letters/{person.pseudonym}/", {"lines": long})
     assert f"Shorten the letter to {MAX_CHARACTERS} characters or fewer" in page.content.decode()
@@ -234,28 +234,30 @@ def test_a_letter_is_sent_by_its_writer_and_can_be_withdrawn_until_it_is_posted(
 ) -> None:
     open_delivery(ready, now=CLOCK)
     person = recipients_for(_writer(), ready)[0].participant
-    write_letter(_writer(), ready, person.pseudonym, "Well done.")
+    write_letter(_writer(), ready, person.pseudonym, "Well done.", now=CLOCK)
     with pytest.raises(StateError, match="only a letter that passes every check"):
         send_letter(_writer(), ready, person.pseudonym, now=CLOCK)
-    write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
+    write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"), now=CLOCK)
     assert send_letter(_writer(), ready, person.pseudonym, now=CLOCK).status == "approved"
     with pytest.raises(StateError, match="withdraw it first"):
-        write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Brown"))
+        write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Brown"), now=CLOCK)
     print_letters(ready, tmp_path, NOW)
-    withdrawn = withdraw_letter(_writer(), ready, person.pseudonym)
+    withdrawn = withdraw_letter(_writer(), ready, person.pseudonym, now=CLOCK)
     assert withdrawn.status == "ready"
     assert withdrawn.printed_at is None
-    rewritten = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Brown"))
+    rewritten = write_letter(
+        _writer(), ready, person.pseudonym, LINES.format(who="Brown"), now=CLOCK
+    )
     assert "Brown" in rewritten.lines
     send_letter(_writer(), ready, person.pseudonym, now=CLOCK)
     print_letters(ready, tmp_path, NOW)
     mark_posted(ready, now=NOW)
     with pytest.raises(StateError, match="only a letter sent for printing"):
-        withdraw_letter(_writer(), ready, person.pseudonym)
+        withdraw_letter(_writer(), ready, person.pseudonym, now=CLOCK)
 
 
 def test_the_writer_previews_sends_and_withdraws_on_the_page(client: Client, ready: Any) -> None:
-    set_plan(ready, "letters", "Jane Smith", "Director", deadline=date(2026, 12, 18))
+    set_plan(ready, "letters", "Jane Smith", "Director", deadline=date(2026, 12, 18), now=CLOCK)
     open_delivery(ready, now=CLOCK)
     sign_in(client, "manager", PASSWORD)
     people = recipients_for(_writer(), ready)
@@ -317,7 +319,7 @@ def test_the_greeting_uses_the_preferred_name_and_the_team_name(ready: Any) -> N
     person = recipients_for(_writer(), ready)[0].participant
     IdentityKey.objects.filter(participant=person).update(name="Jack Smith", preferred_name="JJ")
     Team.objects.filter(pk=person.team_id).update(name="Brierley Hill Children's Team")
-    letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"))
+    letter = write_letter(_writer(), ready, person.pseudonym, LINES.format(who="Ahmed"), now=CLOCK)
     text = letter_text(letter)
     assert text.startswith("Dear JJ,\n")
     assert "your work in Brierley Hill Children's Team" in text

@@ -26,8 +26,10 @@ def _team(trial: Any, arm: str) -> str:
 def test_exposure_counts_days_in_the_window_less_interruptions(trial: Any) -> None:
     randomise_trial(trial, 3, now=CLOCK)
     team = _team(trial, "letters")
-    perk = add_perk(trial, "coffee machine", date(2026, 1, 1), date(2026, 1, 31), team=team)
-    interrupt(trial, perk.pk, date(2026, 1, 10), date(2026, 1, 14), "machine broken")
+    perk = add_perk(
+        trial, "coffee machine", date(2026, 1, 1), date(2026, 1, 31), team=team, now=CLOCK
+    )
+    interrupt(trial, perk.pk, date(2026, 1, 10), date(2026, 1, 14), "machine broken", now=CLOCK)
     days = exposure_days(trial, date(2026, 1, 5), date(2026, 3, 1))
     exposed = {p.id for p in Participant.objects.filter(trial=trial, team__code=team)}
     # 5–31 January is 27 days; less 10–14 January (5) leaves 22.
@@ -38,24 +40,44 @@ def test_exposure_counts_days_in_the_window_less_interruptions(trial: Any) -> No
 def test_perks_only_for_intervention_units_and_checked(trial: Any) -> None:
     randomise_trial(trial, 3, now=CLOCK)
     with pytest.raises(DataError, match="not in an intervention arm"):
-        add_perk(trial, "coffee", date(2026, 1, 1), date(2026, 1, 2), team=_team(trial, "control"))
+        add_perk(
+            trial,
+            "coffee",
+            date(2026, 1, 1),
+            date(2026, 1, 2),
+            team=_team(trial, "control"),
+            now=CLOCK,
+        )
     with pytest.raises(NotFound, match="no team 'XX'"):
-        add_perk(trial, "coffee", date(2026, 1, 1), date(2026, 1, 2), team="XX")
+        add_perk(trial, "coffee", date(2026, 1, 1), date(2026, 1, 2), team="XX", now=CLOCK)
     with pytest.raises(DataError, match="ends"):
-        add_perk(trial, "coffee", date(2026, 1, 2), date(2026, 1, 1), team=_team(trial, "letters"))
+        add_perk(
+            trial,
+            "coffee",
+            date(2026, 1, 2),
+            date(2026, 1, 1),
+            team=_team(trial, "letters"),
+            now=CLOCK,
+        )
     perk = add_perk(
-        trial, "coffee", date(2026, 1, 1), date(2026, 1, 9), team=_team(trial, "letters")
+        trial, "coffee", date(2026, 1, 1), date(2026, 1, 9), team=_team(trial, "letters"), now=CLOCK
     )
     with pytest.raises(DataError, match="within the perk's days"):
-        interrupt(trial, perk.pk, date(2026, 1, 5), date(2026, 1, 20), "closed")
+        interrupt(trial, perk.pk, date(2026, 1, 5), date(2026, 1, 20), "closed", now=CLOCK)
 
 
 def test_cost_per_participant_includes_staff_time_and_perks(trial: Any) -> None:
     randomise_trial(trial, 3, now=CLOCK)
-    add_cost(trial, "letters", "printing and postage", 20.0)
-    add_cost(trial, "letters", "managers writing", 0, minutes=20 * 15, hourly_rate=40.0)
+    add_cost(trial, "letters", "printing and postage", 20.0, now=CLOCK)
+    add_cost(trial, "letters", "managers writing", 0, minutes=20 * 15, hourly_rate=40.0, now=CLOCK)
     add_perk(
-        trial, "tea", date(2026, 1, 1), date(2026, 1, 9), team=_team(trial, "letters"), cost=30
+        trial,
+        "tea",
+        date(2026, 1, 1),
+        date(2026, 1, 9),
+        team=_team(trial, "letters"),
+        cost=30,
+        now=CLOCK,
     )
     costs = {c.arm: c for c in cost_per_participant(trial)}
     assert costs["letters"].total == pytest.approx(20 + 200 + 30)
@@ -63,6 +85,6 @@ def test_cost_per_participant_includes_staff_time_and_perks(trial: Any) -> None:
     assert costs["letters"].per_participant == pytest.approx(12.5)
     assert costs["control"].total == 0
     with pytest.raises(DataError, match="hourly rate"):
-        add_cost(trial, "letters", "time", 0, minutes=10)
+        add_cost(trial, "letters", "time", 0, minutes=10, now=CLOCK)
     with pytest.raises(DataError, match="no arm"):
-        add_cost(trial, "goals", "x", 1)
+        add_cost(trial, "goals", "x", 1, now=CLOCK)

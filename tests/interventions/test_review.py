@@ -62,7 +62,7 @@ def _eve() -> Any:
 
 
 def test_a_sample_records_its_seed_and_pool_and_draws_again_the_same(written: Any) -> None:
-    sample = draw_sample(_eve(), written, 2, seed=2026)
+    sample = draw_sample(_eve(), written, 2, seed=2026, now=CLOCK)
     assert sample.seed == 2026
     assert sorted(sample.pool) == ["manager", "other-writer"]
     assert len(sample.pool["manager"]) == 4
@@ -72,18 +72,18 @@ def test_a_sample_records_its_seed_and_pool_and_draws_again_the_same(written: An
     event = AuditEvent.objects.get(action="letter-sample-drawn")
     assert (event.detail["seed"], event.detail["letters"]) == (2026, 3)
     # The next sample leaves out the letters waiting for review.
-    second = draw_sample(_eve(), written, 5)
+    second = draw_sample(_eve(), written, 5, now=CLOCK)
     assert len(sampled(second)["manager"]) == 2
     assert not set(sampled(second)["manager"]) & set(held["manager"])
     with pytest.raises(StateError, match="no letter is waiting for review"):
-        draw_sample(_eve(), written, 1)
+        draw_sample(_eve(), written, 1, now=CLOCK)
 
 
 def test_only_an_evaluator_draws_or_reviews(written: Any) -> None:
     manager = get_user_model().objects.get(username="manager")
     with pytest.raises(StateError, match="only the trial's evaluators"):
-        draw_sample(manager, written, 1)
-    review = draw_sample(_eve(), written, 1, seed=1).reviews.first()
+        draw_sample(manager, written, 1, now=CLOCK)
+    review = draw_sample(_eve(), written, 1, seed=1, now=CLOCK).reviews.first()
     with pytest.raises(StateError, match="only the trial's evaluators"):
         review_letter(manager, review, "accepted", "", now=CLOCK)
 
@@ -91,7 +91,7 @@ def test_only_an_evaluator_draws_or_reviews(written: Any) -> None:
 def test_a_returned_letter_needs_a_comment_and_goes_back_to_its_writer(
     written: Any, client: Client
 ) -> None:
-    sample = draw_sample(_eve(), written, 4, seed=3)
+    sample = draw_sample(_eve(), written, 4, seed=3, now=CLOCK)
     review = sample.reviews.filter(letter__writer__username="manager").first()
     code = review.letter.participant.pseudonym
     send_letter(get_user_model().objects.get(username="manager"), written, code, now=CLOCK)
@@ -123,6 +123,7 @@ def test_a_returned_letter_needs_a_comment_and_goes_back_to_its_writer(
         code,
         "In March you ran the duty desk alone for a week and still made time to show two new "
         "starters how a strategy discussion should be written up.",
+        now=CLOCK,
     )
     assert rewritten.status == "ready"
     assert (
@@ -132,7 +133,7 @@ def test_a_returned_letter_needs_a_comment_and_goes_back_to_its_writer(
 
 
 def test_a_posted_letter_can_be_accepted_but_not_returned(written: Any) -> None:
-    sample = draw_sample(_eve(), written, 1, seed=5)
+    sample = draw_sample(_eve(), written, 1, seed=5, now=CLOCK)
     review = sample.reviews.first()
     Letter.objects.filter(pk=review.letter_id).update(status="posted")
     review.refresh_from_db()
@@ -158,7 +159,7 @@ def test_the_evaluator_draws_reads_and_returns_in_the_web_app(written: Any, clie
     assert "a returned letter needs a comment" in refused.content.decode()
     client.post(f"{url}{review.pk}/", {"verdict": "returned", "comment": "Name the moment."})
     assert Letter.objects.get(pk=review.letter_id).status == "returned"
-    add_role(written, "coord", "coordinator", [], PASSWORD)
+    add_role(written, "coord", "coordinator", [], PASSWORD, now=CLOCK)
     sign_in(client, "coord", PASSWORD)
     assert client.get(url).status_code == 404
     assert client.get(f"{url}{review.pk}/").status_code == 404

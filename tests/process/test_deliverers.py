@@ -13,6 +13,7 @@ from hearten.errors import DataError, StateError
 from hearten.process.deliverers import answer, letter_writing_time
 from hearten.process.models import DelivererAnswer
 from hearten.trials.people import add_role
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -21,10 +22,10 @@ PASSWORD = "a long passphrase 1"
 @pytest.fixture
 def deliverers(named_trial: Any) -> dict[str, Any]:
     teams = sorted(named_trial.teams.values_list("code", flat=True))
-    add_role(named_trial, "writer-1", "letter-writer", [teams[0]], PASSWORD)
-    add_role(named_trial, "writer-2", "letter-writer", [teams[1]], PASSWORD)
-    add_role(named_trial, "writer-3", "letter-writer", [teams[2]], PASSWORD)
-    add_role(named_trial, "coord", "coordinator", [], PASSWORD)
+    add_role(named_trial, "writer-1", "letter-writer", [teams[0]], PASSWORD, now=CLOCK)
+    add_role(named_trial, "writer-2", "letter-writer", [teams[1]], PASSWORD, now=CLOCK)
+    add_role(named_trial, "writer-3", "letter-writer", [teams[2]], PASSWORD, now=CLOCK)
+    add_role(named_trial, "coord", "coordinator", [], PASSWORD, now=CLOCK)
     users = get_user_model().objects
     get_user_model().objects.create_user("nobody", password=PASSWORD)
     return {name: users.get(username=name) for name in
@@ -93,7 +94,7 @@ def test_letter_writing_time_is_costed_from_the_survey_each_time(
         Letter.objects.create(trial=named_trial, participant=p, writer=deliverers["writer-1"],
                               lines="x", status="posted")  # fmt: skip
     add_cost(named_trial, "letters", "writing each letter", 0, hourly_rate=48.0, per="letter",
-             minutes_from="deliverer-survey")  # fmt: skip
+             minutes_from="deliverer-survey", now=CLOCK)  # fmt: skip
     with pytest.raises(DataError, match="no letter writer has answered yet"):
         costing(named_trial, reported_times(named_trial))
     answer(named_trial, deliverers["writer-1"], minutes_per_letter=10)
@@ -115,8 +116,10 @@ def test_survey_minutes_are_only_minutes_per_letter(named_trial: Any) -> None:
 
     with pytest.raises(DataError, match="use --per letter and leave out --minutes"):
         add_cost(named_trial, "letters", "x", 0, hourly_rate=40.0, per="module",
-                 minutes_from="deliverer-survey")  # fmt: skip
+                 minutes_from="deliverer-survey", now=CLOCK)  # fmt: skip
     with pytest.raises(DataError, match="give the hourly rate"):
-        add_cost(named_trial, "letters", "x", 0, per="letter", minutes_from="deliverer-survey")
+        add_cost(
+            named_trial, "letters", "x", 0, per="letter", minutes_from="deliverer-survey", now=CLOCK
+        )
     with pytest.raises(DataError, match="where the minutes come from must be one of"):
-        add_cost(named_trial, "letters", "x", 1.0, minutes_from="guess")
+        add_cost(named_trial, "letters", "x", 1.0, minutes_from="guess", now=CLOCK)

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.django_db
 def test_erasure_removes_the_persons_transcripts_and_sample_place(named_trial: Any) -> None:
     Participant.objects.filter(trial=named_trial).update(consent=Consent.CONSENTED)
     everyone = list(Participant.objects.filter(trial=named_trial).order_by("pseudonym"))
-    draw = draw_sample(named_trial, [p.pseudonym for p in everyone], 40, seed=2, strata=["arm"])
+    draw = draw_sample(
+        named_trial, [p.pseudonym for p in everyone], 40, seed=2, strata=["arm"], now=CLOCK
+    )
     person, other = everyone[:2]
     upload(named_trial, "INT-01", "Respondent: mine.", interviewee=person.pseudonym, now=CLOCK)
     upload(named_trial, "INT-02", "Respondent: theirs.", interviewee=other.pseudonym, now=CLOCK)

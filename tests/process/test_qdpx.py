@@ -86,7 +86,7 @@ def test_a_project_goes_out_and_comes_back_into_a_new_trial_unchanged(
     text = design_file.read_text().replace('slug = "letters-test"', 'slug = "letters-copy"')
     copy_design = tmp_path / "copy.toml"
     copy_design.write_text(text)
-    other = create_trial(load_design(copy_design))
+    other = create_trial(load_design(copy_design), now=CLOCK)
     done = import_project(other, path)
     assert (done.codes, done.transcripts, done.excerpts) == (3, 2, 3)
     assert [(e.path, e.definition) for e in entries(other)] == [

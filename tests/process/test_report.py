@@ -37,7 +37,7 @@ def analysed_with_interviews(trial: Any, coders: tuple[Any, Any]) -> Any:
     _answer(trial, "follow-up", {pid: 1 for pid, a in arms.items() if a == "letters"})
     run_analysis(trial, CLOCK)
     people = list(Participant.objects.filter(trial=trial).order_by("pseudonym"))
-    draw = draw_sample(trial, [p.pseudonym for p in people], 6, seed=7, strata=["arm"])
+    draw = draw_sample(trial, [p.pseudonym for p in people], 6, seed=7, strata=["arm"], now=CLOCK)
     load_codebook(trial, "code,parent,definition\nValued,,Felt valued\nNo time,,No time\n")
     declined = False  # exactly one control member declines: five of six stay to be shown
     for m in draw.members.select_related("participant").order_by("id"):

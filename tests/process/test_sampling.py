@@ -48,13 +48,19 @@ def _sampled(draw: SampleDraw) -> list[str]:
 
 
 def test_the_same_seed_draws_the_same_sample_and_another_seed_another(consented: Any) -> None:
-    first = draw_sample(consented, _everyone(consented), 2, seed=11, strata=["arm", "site"])
+    first = draw_sample(
+        consented, _everyone(consented), 2, seed=11, strata=["arm", "site"], now=CLOCK
+    )
     again_members = _sampled(first)
     first.delete()
-    second = draw_sample(consented, _everyone(consented), 2, seed=11, strata=["arm", "site"])
+    second = draw_sample(
+        consented, _everyone(consented), 2, seed=11, strata=["arm", "site"], now=CLOCK
+    )
     assert _sampled(second) == again_members
     second.delete()
-    other = draw_sample(consented, _everyone(consented), 2, seed=12, strata=["arm", "site"])
+    other = draw_sample(
+        consented, _everyone(consented), 2, seed=12, strata=["arm", "site"], now=CLOCK
+    )
     assert _sampled(other) != again_members
 
 
@@ -65,7 +71,7 @@ def test_each_stratum_gives_its_quota_and_only_contactable_consenting_people(
     Participant.objects.filter(pk=people[0].pk).update(consent=Consent.DECLINED)
     withdraw(consented, people[1].pseudonym, now=NOW)
     contactable = [p.pseudonym for p in people[:30]]
-    draw = draw_sample(consented, contactable, 3, seed=5, strata=["arm", "site"])
+    draw = draw_sample(consented, contactable, 3, seed=5, strata=["arm", "site"], now=CLOCK)
     assert draw.eligible == 28
     arms = arms_by_participant(consented)
     counts = Counter(
@@ -82,18 +88,20 @@ def test_each_stratum_gives_its_quota_and_only_contactable_consenting_people(
 
 def test_a_sample_is_drawn_once_and_bad_requests_are_refused(consented: Any) -> None:
     with pytest.raises(DataError, match="unknown stratifying variable 'team'"):
-        draw_sample(consented, _everyone(consented), 1, seed=1, strata=["team"])
+        draw_sample(consented, _everyone(consented), 1, seed=1, strata=["team"], now=CLOCK)
     with pytest.raises(NotFound, match="not participants of letters-test: P-NOBODY"):
-        draw_sample(consented, ["P-NOBODY"], 1, seed=1)
+        draw_sample(consented, ["P-NOBODY"], 1, seed=1, now=CLOCK)
     with pytest.raises(DataError, match="there is no one to sample"):
-        draw_sample(consented, [], 1, seed=1)
-    draw_sample(consented, _everyone(consented), 1, seed=1)
+        draw_sample(consented, [], 1, seed=1, now=CLOCK)
+    draw_sample(consented, _everyone(consented), 1, seed=1, now=CLOCK)
     with pytest.raises(StateError, match="already has an interview sample \\(seed 1"):
-        draw_sample(consented, _everyone(consented), 1, seed=2)
+        draw_sample(consented, _everyone(consented), 1, seed=2, now=CLOCK)
 
 
 def test_small_strata_show_fewer_than_k_eligible(consented: Any) -> None:
-    draw = draw_sample(consented, _everyone(consented), 1, seed=3)  # four variables: small
+    draw = draw_sample(
+        consented, _everyone(consented), 1, seed=3, now=CLOCK
+    )  # four variables: small
     table = strata_table(draw)
     assert sum(s.sampled for s in table) == draw.members.count()
     shown = {s.eligible for s in table}
@@ -104,7 +112,7 @@ def test_small_strata_show_fewer_than_k_eligible(consented: Any) -> None:
 
 
 def test_the_flow_follows_what_was_recorded(consented: Any) -> None:
-    draw = draw_sample(consented, _everyone(consented), 2, seed=9, strata=["arm"])
+    draw = draw_sample(consented, _everyone(consented), 2, seed=9, strata=["arm"], now=CLOCK)
     a, b, c, *_ = _sampled(draw)
     for who in (a, b, c):
         record(consented, who, "invited", CLOCK)
@@ -123,7 +131,7 @@ def test_the_flow_follows_what_was_recorded(consented: Any) -> None:
 def test_invitations_go_by_email_with_a_calendar_file_per_time_and_no_arm(
     consented: Any, smtp: Inbox
 ) -> None:
-    draw = draw_sample(consented, _everyone(consented), 1, seed=4, strata=["arm"])
+    draw = draw_sample(consented, _everyone(consented), 1, seed=4, strata=["arm"], now=CLOCK)
     first = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     times = proposed_times(first, 2, timedelta(days=1))
     done = invite(draw, times, 45, "interviewer@example.org", now=CLOCK)
@@ -169,7 +177,7 @@ def test_by_default_only_those_who_agreed_on_the_consent_page_to_be_contacted_ar
     changed = earlier + timedelta(hours=1)  # they changed their mind
     record_answers(people[0], {"interview": False}, 1, changed)
     record_answers(people[6], {"interview": False}, 1, earlier)
-    draw = draw_sample(consented, None, 10, seed=1, strata=["arm"])
+    draw = draw_sample(consented, None, 10, seed=1, strata=["arm"], now=CLOCK)
     assert set(_sampled(draw)) == {p.pseudonym for p in people[1:6]}
 
 

@@ -23,7 +23,7 @@ from hearten.hr.models import AbsenceSpell
 from hearten.trials.design import Design, parse_design
 from hearten.trials.models import Participant
 from hearten.trials.roster import import_roster
-from tests.conftest import ROSTER_HEADER
+from tests.conftest import CLOCK, ROSTER_HEADER
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -168,7 +168,7 @@ def test_a_malformed_roster_imports_all_rows_or_none(
     text = _rows(data.draw)
     with transaction.atomic():
         try:
-            import_roster(trial, write_roster(text))
+            import_roster(trial, write_roster(text), now=CLOCK)
         except HeartenError:
             assert Participant.objects.filter(trial=trial).count() == before
         else:
@@ -187,7 +187,7 @@ def test_malformed_absence_records_import_all_or_none(
     path.write_text("staff_id,start,end\n" + "".join(line + "\n" for line in lines))
     with transaction.atomic():
         try:
-            result = import_hr(trial, "absence", path, {})
+            result = import_hr(trial, "absence", path, {}, now=CLOCK)
         except HeartenError:
             assert not AbsenceSpell.objects.filter(participant__trial=trial).exists()
         else:

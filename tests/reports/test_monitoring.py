@@ -54,6 +54,6 @@ def test_only_the_trials_evaluator_opens_the_page(trial: Any, client: Client) ->
     assert "Intact" in page
     assert "The data behind this figure" in page
     assert page.count('role="img"') == 1 + trial.waves.exclude(opened_at=None).count()
-    add_role(trial, "coord", "coordinator", [], PASSWORD)
+    add_role(trial, "coord", "coordinator", [], PASSWORD, now=CLOCK)
     sign_in(client, "coord", PASSWORD)
     assert client.get(f"/trials/{trial.slug}/monitoring/").status_code == 404

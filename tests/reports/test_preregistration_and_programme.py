@@ -55,9 +55,9 @@ def _second(trial: Any, write_roster: Any) -> Any:
     from tests.conftest import roster_text
 
     design = design_of(trial).model_copy(update={"slug": "letters-two", "name": "Second"})
-    other = create_trial(design)
+    other = create_trial(design, now=CLOCK)
     plan_waves(other)
-    import_roster(other, write_roster(roster_text()))
+    import_roster(other, write_roster(roster_text()), now=CLOCK)
     return other
 
 
@@ -100,7 +100,7 @@ def test_the_programme_report_compares_each_interventions_cost_per_sd(
     other = _second(trial, write_roster)
     for t, each in ((trial, 10.0), (other, 30.0)):
         _ready(t)
-        add_cost(t, "letters", "letters", each, per="participant")
+        add_cost(t, "letters", "letters", each, per="participant", now=CLOCK)
         run_analysis(t, CLOCK)
     path = write_programme_report("Test programme", [trial.slug, other.slug], now=CLOCK)
     html = path.read_text()

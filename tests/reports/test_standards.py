@@ -132,7 +132,7 @@ def test_the_evaluation_registry_fields_come_from_the_design_and_list_what_is_mi
     from hearten.interventions.costs import add_cost
 
     _ready(trial)
-    add_cost(trial, "letters", "letterhead", 200.0, phase="start-up")
+    add_cost(trial, "letters", "letterhead", 200.0, phase="start-up", now=CLOCK)
     run = run_analysis(trial, CLOCK)
     trial.design["participants"] = {
         "title": "Feeling valued at work",

@@ -99,8 +99,8 @@ def test_a_late_start_and_withdrawals_are_counted_by_sequence(stepped: Any) -> N
     row = next(
         x for x in run_analysis(stepped, CLOCK).result["schedule"]["rows"] if x["sequence"] == 2
     )
-    change_schedule(stepped, row["unit"], 3, "the manager left in March")
-    change_schedule(stepped, row["unit"], 4, "the new manager asked for more time")
+    change_schedule(stepped, row["unit"], 3, "the manager left in March", now=CLOCK)
+    change_schedule(stepped, row["unit"], 4, "the new manager asked for more time", now=CLOCK)
     person = Participant.objects.filter(trial=stepped, team__code=row["unit"]).first()
     assert person is not None
     withdraw(stepped, person.pseudonym, "left-employer", now=timezone.now())

@@ -68,7 +68,7 @@ def test_people_are_asked_the_control_questions_until_their_team_starts(
 
     t = voices_trial(write_roster)
     moved = trial_schedule(t).rows[0]
-    change_schedule(t, moved.unit, 4, "the manager left")  # asked as it was carried out
+    change_schedule(t, moved.unit, 4, "the manager left", now=CLOCK)  # asked as it was carried out
     start = {r.unit: r.start for r in trial_schedule(t).rows}
     seen = {"control": 0, "change": 0}
     for period, wave in enumerate(PERIODS):

@@ -10,7 +10,7 @@ import pytest
 
 from hearten.surveys.models import Invitation
 from hearten.surveys.services import get_wave, invite, record_consent
-from tests.conftest import roster_text
+from tests.conftest import CLOCK, roster_text
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -31,11 +31,11 @@ def multi(design_file: Path, tmp_path: Path) -> Any:
         '\n[[analysis.secondary]]\nname = "life-satisfaction"\nwave = "baseline"\n'
         'instrument = "ons4"\nscore = "life_satisfaction"\n'
     )
-    trial = create_trial(parse_design(text))
+    trial = create_trial(parse_design(text), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text())
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     invite(get_wave(trial, "baseline"), NOW)
     return trial
 

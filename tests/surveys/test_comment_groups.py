@@ -77,7 +77,7 @@ def test_only_evaluators_open_the_comments_page(commented: Any, client: Client) 
     evaluator = users.objects.create_user("eva", password=PASSWORD)
     commented.evaluators.add(evaluator)
     users.objects.create_user("coord", password=PASSWORD)
-    add_role(commented, "coord", "coordinator", [])
+    add_role(commented, "coord", "coordinator", [], now=CLOCK)
     url = f"/trials/{commented.slug}/comments/"
     assert sign_in(client, "coord", PASSWORD)
     assert client.get(url).status_code == 404

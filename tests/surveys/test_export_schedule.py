@@ -52,7 +52,7 @@ def test_the_planned_model_is_reproduced_from_the_exported_columns(stepped: Any)
 def test_sequences_and_starts_as_drawn_and_as_carried_out(stepped: Any) -> None:
     drawn = {r.unit: r for r in trial_schedule(stepped, as_drawn=True).rows}
     moved = next(u for u, r in drawn.items() if r.start == 1)
-    change_schedule(stepped, moved, 3, "the manager left")
+    change_schedule(stepped, moved, 3, "the manager left", now=CLOCK)
     tables = build_exports(stepped)
     wide, long = tables["responses_wide"], tables["responses_long"]
     for _, row in wide.iterrows():
@@ -80,7 +80,7 @@ def test_sequences_and_starts_as_drawn_and_as_carried_out(stepped: Any) -> None:
 def test_the_roll_out_columns_are_written_in_every_format(
     stepped: Any, tmp_path: Path, fmt: str
 ) -> None:
-    written = {p.name: p for p in write_exports(stepped, tmp_path, fmt)}  # type: ignore[arg-type]
+    written = {p.name: p for p in write_exports(stepped, tmp_path, fmt, now=CLOCK)}  # type: ignore[arg-type]
     read = {"csv": pd.read_csv, "parquet": pd.read_parquet, "dta": pd.read_stata}[fmt]
     wide = read(written[f"responses_wide.{fmt}"])
     assert {"sequence", "start_period", "start_period_actual"} <= set(wide.columns)

@@ -55,11 +55,11 @@ def asked(tmp_path: Path) -> Any:
     from hearten.trials.roster import import_roster
 
     assert (FIXTURES / "design.toml").is_file()
-    trial = create_trial(parse_design(design()))
+    trial = create_trial(parse_design(design()), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER)
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     randomise_trial(trial, 5, now=CLOCK)
     invite(get_wave(trial, "follow-up"), NOW)
     return trial
@@ -228,7 +228,7 @@ def test_a_long_comment_is_written_to_every_export_format(
     client.post(f"/s/{inv.token}/", {"page": "your-views", "valued": "3", "comment": comment,
                                      "checked": "yes"})  # fmt: skip
     for fmt in ("csv", "parquet", "dta"):
-        written = write_exports(asked, tmp_path / fmt, fmt)  # type: ignore[arg-type]
+        written = write_exports(asked, tmp_path / fmt, fmt, now=CLOCK)  # type: ignore[arg-type]
         wide = next(p for p in written if p.name.startswith("responses_wide"))
         read = {"csv": pd.read_csv, "parquet": pd.read_parquet, "dta": pd.read_stata}[fmt]
         column = read(wide)["follow_up_comment"].dropna()
@@ -248,11 +248,11 @@ def test_support_is_shown_at_the_top_of_the_page_after_a_flagged_comment(
         '[[questions.items]]\nkey = "best"\ntext = "What helps most at work?"\nkind = "text"\n'
     )
     text = design(QUESTIONS_OF_TEST + more, asks='questions = ["your-views", "last-words"]')
-    trial = create_trial(parse_design(text))
+    trial = create_trial(parse_design(text), now=CLOCK)
     plan_waves(trial)
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER)
-    import_roster(trial, roster)
+    import_roster(trial, roster, now=CLOCK)
     randomise_trial(trial, 5, now=CLOCK)
     invite(get_wave(trial, "follow-up"), NOW)
     inv = link_in(trial, "letters")

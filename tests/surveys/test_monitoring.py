@@ -47,9 +47,9 @@ def _review_trial(
         for _ in range(size):
             n += 1
             rows.append(f"P{n:04d},{site},{team},Social worker,1.0,2020-01-15,10,p{n}@example.org")
-    trial = create_trial(load_design(design_file))
+    trial = create_trial(load_design(design_file), now=CLOCK)
     plan_waves(trial)
-    import_roster(trial, write_roster("\n".join(rows) + "\n"))
+    import_roster(trial, write_roster("\n".join(rows) + "\n"), now=CLOCK)
     invite(get_wave(trial, "baseline"), NOW)
     done = {t: 0 for t in north}
     for inv in Invitation.objects.select_related("participant__team").order_by("id"):
@@ -114,7 +114,7 @@ def test_the_reviews_coordinator_page_gives_no_hidden_team_away(
     design_file: Path, write_roster: Any, client: Client
 ) -> None:
     trial = _review_trial(design_file, write_roster, 1, REVIEW)
-    add_role(trial, "northcoord", "coordinator", [], PASSWORD, ["North"])
+    add_role(trial, "northcoord", "coordinator", [], PASSWORD, ["North"], now=CLOCK)
     open_delivery(trial, now=CLOCK)
     sign_in(client, "northcoord", PASSWORD)
     page = client.get(f"/trials/{trial.slug}/responses/").content.decode()

@@ -95,7 +95,7 @@ def test_the_same_seed_reproduces_the_allocation_in_another_trial(
 ) -> None:
     randomise_trial(trial, 99, now=CLOCK)
     first = dict(trial.allocation.units.values_list("unit_key", "arm__name"))
-    discard_trial(trial, "the test draws the same seed in another trial")
+    discard_trial(trial, "the test draws the same seed in another trial", now=CLOCK)
     from tests.conftest import roster_text
 
     other = _fresh(design_file, roster_text())
@@ -111,11 +111,11 @@ def _fresh(design_file: Any, roster: str) -> Any:
     from hearten.trials.lifecycle import create_trial
     from hearten.trials.roster import import_roster
 
-    t = create_trial(load_design(design_file))
+    t = create_trial(load_design(design_file), now=CLOCK)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "r.csv"
         path.write_text(roster)
-        import_roster(t, path)
+        import_roster(t, path, now=CLOCK)
     return t
 
 
@@ -161,9 +161,9 @@ def test_a_stepped_wedge_trial_randomises_teams_to_sequences_and_verifies(
     from tests.conftest import roster_text
 
     text = design_file.read_text().replace('slug = "', 'slug = "sw-', 1) + STEPPED
-    t = create_trial(parse_design(text))
+    t = create_trial(parse_design(text), now=CLOCK)
     plan_waves(t)
-    import_roster(t, write_roster(roster_text()))
+    import_roster(t, write_roster(roster_text()), now=CLOCK)
     summary = randomise_trial(t, 2026, now=CLOCK)
     assert summary.scheme == "stepped-wedge"
     units = list(AllocatedUnit.objects.filter(allocation=t.allocation))

@@ -22,6 +22,7 @@ from hearten.trials.models import (
     Trial,
 )
 from hearten.trials.verify import _time_check, verify_trial
+from tests.conftest import CLOCK
 
 #: The clock the services are given (a fixed one: nothing here depends on the day).
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -74,7 +75,7 @@ def test_a_trial_is_discarded_with_its_allocation_recorded_and_its_slug_used_aga
 
     randomise_trial(trial, 1, now=THEN)
     slug = trial.slug
-    discard_trial(trial, "the demo is built again")
+    discard_trial(trial, "the demo is built again", now=CLOCK)
     assert not Trial.objects.filter(slug=slug).exists()
     assert not Allocation.objects.exists()
     assert not DiscardPermit.objects.exists()  # the permit lives only inside the discard
@@ -86,9 +87,9 @@ def test_a_trial_is_discarded_with_its_allocation_recorded_and_its_slug_used_aga
     }
     # The same slug again, randomised a month later: verified against its own event, not the
     # discarded trial's (which the log keeps under the slug).
-    again = create_trial(load_design(design_file))
+    again = create_trial(load_design(design_file), now=CLOCK)
     plan_waves(again)
-    import_roster(again, write_roster(roster_text()))
+    import_roster(again, write_roster(roster_text()), now=CLOCK)
     randomise_trial(again, 1, now=THEN + timedelta(days=30))
     checks = {c.name: c for c in verify_trial(again)}
     assert all(c.ok for c in checks.values()), [c for c in checks.values() if not c.ok]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from datetime import timezone as tz
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from django.utils import timezone
 
 from hearten.trials import audit
 from hearten.trials.models import AuditEvent, HarmReport
+from tests.conftest import CLOCK
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +27,7 @@ def _create(trial: Any, detail: Any) -> HarmReport:
         source="evaluator",
         description="Upset by a survey question",
         reported_at=timezone.now(),
+        at=CLOCK,
     )
 
 
@@ -42,3 +46,20 @@ def test_no_row_is_left_when_its_event_cannot_be_written(trial: Any) -> None:
         _create(trial, broken)
     assert not HarmReport.objects.filter(trial=trial).exists()
     assert not AuditEvent.objects.filter(trial=trial, action="harm-logged").exists()
+
+
+def test_an_event_carries_its_writers_clock_to_the_second_and_the_chain_holds(trial: Any) -> None:
+    later = audit.record(trial, "x-later", {}, at=CLOCK + timedelta(hours=1, microseconds=7))
+    # A given clock may be earlier than the event before it (events are chained by id), and
+    # one given in another zone is stored, and hashed, as the same instant in UTC.
+    earlier = audit.record(trial, "x-earlier", {}, at=CLOCK.astimezone(tz(timedelta(hours=1))))
+    later.refresh_from_db()
+    earlier.refresh_from_db()
+    assert (later.at, earlier.at) == (CLOCK + timedelta(hours=1), CLOCK)
+    assert audit.verify_chain() == []
+
+
+def test_an_event_without_a_zone_is_refused(trial: Any) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        audit.record(trial, "x", {}, at=CLOCK.replace(tzinfo=None))
+    assert not AuditEvent.objects.filter(action="x").exists()

@@ -35,10 +35,10 @@ def _trial_with(design_file: Path, tmp_path: Path, extra: str, roster: str | Non
     from hearten.trials.roster import import_roster
 
     text = design_file.read_text().replace("letters-test", "variant") + extra
-    t = create_trial(parse_design(text))
+    t = create_trial(parse_design(text), now=CLOCK)
     path = tmp_path / "variant.csv"
     path.write_text(roster or roster_text(teams_per_site=6))
-    import_roster(t, path)
+    import_roster(t, path, now=CLOCK)
     return t
 
 
@@ -80,7 +80,7 @@ def test_units_added_after_the_commitment_join_late(
         ROSTER_HEADER + "N1,Dudley,DU-new,Social worker,1.0,2021-03-01,12,\n"
         "N2,Dudley,DU-0,Social worker,1.0,2021-03-01,14,\n"
     )
-    import_roster(trial, path)
+    import_roster(trial, path, now=CLOCK)
     summary = randomise_trial(trial, now=CLOCK)
     assert summary.late_units == 1
     assert sum(summary.units_by_arm.values()) == 9
@@ -110,7 +110,7 @@ def test_staff_joining_after_randomisation_share_their_team_or_are_allocated(
             f"J{i},Shropshire,SH-new{i},Social worker,1.0,2026-09-01,9,\n" for i in range(2, 6)
         )
     )
-    result = import_roster(trial, path)
+    result = import_roster(trial, path, now=CLOCK)
     assert result.late
     assert result.new_units_allocated == 4
     joined = arms_by_participant(trial)
@@ -137,7 +137,7 @@ def test_minimisation_for_late_joiners_replays(design_file: Path, tmp_path: Path
         ROSTER_HEADER
         + "".join(f"L{i},Dudley,DU-late{i},Social worker,1.0,2026-09-01,9,\n" for i in range(5))
     )
-    import_roster(t, path)
+    import_roster(t, path, now=CLOCK)
     late = list(AllocatedUnit.objects.filter(allocation__trial=t, method="minimisation"))
     assert len(late) == 5
     assert {round(u.probability, 3) for u in late} <= {0.2, 0.5, 0.8}

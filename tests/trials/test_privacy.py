@@ -52,7 +52,7 @@ def _with_hr(trial: Any, person: Participant, tmp_path: Path) -> None:
     staff = person.identity.staff_id
     start = trial.allocation.randomised_on
     (tmp_path / "absence.csv").write_text(f"staff_id,start,end\n{staff},{start},{start}\n")
-    import_hr(trial, "absence", tmp_path / "absence.csv", {})
+    import_hr(trial, "absence", tmp_path / "absence.csv", {}, now=CLOCK)
 
 
 def test_withdrawal_keeps_answers_by_default(trial: Any) -> None:
@@ -156,7 +156,7 @@ def test_purging_keeps_the_anonymised_dataset_and_removes_identities(
     assert client.get(f"/s/{token}/").status_code == 410
     assert run_analysis(trial, CLOCK).result["effects"][0]["estimate"] == pytest.approx(before)
     with pytest.raises(StateError, match="was purged"):
-        import_roster(trial, write_roster(roster_text()))
+        import_roster(trial, write_roster(roster_text()), now=CLOCK)
     with pytest.raises(StateError, match="was purged"):
         purge_trial(trial, now=datetime(2028, 1, 2, 9, tzinfo=UTC))
 

@@ -29,9 +29,9 @@ def stepped(design_file: Path, write_roster: Callable[[str], Path]) -> Any:
     from hearten.trials.roster import import_roster
     from tests.conftest import roster_text
 
-    t = create_trial(parse_design(design_file.read_text() + STEPPED))
+    t = create_trial(parse_design(design_file.read_text() + STEPPED), now=CLOCK)
     plan_waves(t)
-    import_roster(t, write_roster(roster_text()))
+    import_roster(t, write_roster(roster_text()), now=CLOCK)
     randomise_trial(t, 31, now=CLOCK)
     return t
 
@@ -47,7 +47,7 @@ def test_the_schedule_starts_two_teams_a_period(stepped: Any) -> None:
 
 def test_a_late_change_is_a_deviation_and_the_draw_is_kept(stepped: Any) -> None:
     first = trial_schedule(stepped).rows[0]
-    d = change_schedule(stepped, first.unit, 4, "the manager left; the team starts last")
+    d = change_schedule(stepped, first.unit, 4, "the manager left; the team starts last", now=CLOCK)
     assert (d.unit, d.was, d.moved_to) == (first.unit, 1, 4)
     moved = {r.unit: r.start for r in trial_schedule(stepped).rows}
     assert moved[first.unit] == 4
@@ -59,11 +59,11 @@ def test_a_late_change_is_a_deviation_and_the_draw_is_kept(stepped: Any) -> None
 
     assert all(c.ok for c in verify_trial(stepped))  # the draw still re-derives
     with pytest.raises(DesignError, match="already starts at period 4"):
-        change_schedule(stepped, first.unit, 4, "again")
+        change_schedule(stepped, first.unit, 4, "again", now=CLOCK)
     with pytest.raises(DesignError, match="say why"):
-        change_schedule(stepped, first.unit, 2, " ")
+        change_schedule(stepped, first.unit, 2, " ", now=CLOCK)
     with pytest.raises(DesignError, match="from 1 to 4"):
-        change_schedule(stepped, first.unit, 5, "too late")
+        change_schedule(stepped, first.unit, 5, "too late", now=CLOCK)
 
 
 def test_a_parallel_trial_has_no_schedule(trial: Any) -> None:

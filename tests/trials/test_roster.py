@@ -11,7 +11,7 @@ import pytest
 from hearten.errors import ImportRejected, StateError
 from hearten.trials.models import IdentityKey, Participant, Team
 from hearten.trials.roster import import_roster
-from tests.conftest import ROSTER_HEADER, roster_text
+from tests.conftest import CLOCK, ROSTER_HEADER, roster_text
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def _new_trial(design_file: Path) -> Any:
     from hearten.trials.design import load_design
     from hearten.trials.lifecycle import create_trial
 
-    return create_trial(load_design(design_file))
+    return create_trial(load_design(design_file), now=CLOCK)
 
 
 def test_problems_are_listed_by_row_and_nothing_is_imported(
@@ -50,7 +50,7 @@ def test_problems_are_listed_by_row_and_nothing_is_imported(
     from hearten.trials.roster import import_roster
 
     with pytest.raises(ImportRejected) as caught:
-        import_roster(t, path)
+        import_roster(t, path, now=CLOCK)
     problems = caught.value.problems
     assert "row 3: staff_id 'S1' repeats row 2" in problems
     assert "row 4: has no team" in problems
@@ -72,7 +72,7 @@ def test_missing_and_unknown_columns_are_named(
     t = _new_trial(design_file)
     path = write_roster("staff_id,site,team,grade,fte,start_date\nS1,D,T,7,1,2020-01-01\n")
     with pytest.raises(ImportRejected) as caught:
-        import_roster(t, path)
+        import_roster(t, path, now=CLOCK)
     assert "missing column 'role'" in caught.value.problems
     assert any(p.startswith("unknown column 'grade'") for p in caught.value.problems)
 
@@ -83,7 +83,7 @@ def test_importing_the_same_people_twice_is_refused_whole(
     from hearten.trials.roster import import_roster
 
     with pytest.raises(ImportRejected, match="already in trial"):
-        import_roster(trial, write_roster(roster_text()))
+        import_roster(trial, write_roster(roster_text()), now=CLOCK)
     assert Participant.objects.filter(trial=trial).count() == 40
 
 
@@ -94,7 +94,7 @@ def test_no_roster_import_after_analysis(trial: Any, write_roster: Callable[[str
     trial.status = TrialStatus.ANALYSED
     trial.save()
     with pytest.raises(StateError, match="only until it is analysed"):
-        import_roster(trial, write_roster(roster_text()))
+        import_roster(trial, write_roster(roster_text()), now=CLOCK)
 
 
 def test_pseudonyms_never_repeat_one_already_in_use(
@@ -124,7 +124,7 @@ def test_what_postgresql_cannot_store_is_refused_by_row_on_every_database(
         + "S5,Dudley,DU-1,Social worker,1.0,2020-01-15,32767,\n"  # the largest caseload fits
     )
     with pytest.raises(ImportRejected) as caught:
-        import_roster(t, path)
+        import_roster(t, path, now=CLOCK)
     assert caught.value.problems == [
         "row 2: team is 81 characters long; at most 80 fit: shorten it",
         "row 3: caseload 40000 is out of range: give a whole number from 0 to 32767",
@@ -143,7 +143,7 @@ def test_a_column_named_twice_is_refused(
         "S1,Dudley,DU-1,Social worker,1.0,2020-01-15,B\n"
     )
     with pytest.raises(ImportRejected) as caught:
-        import_roster(t, path)
+        import_roster(t, path, now=CLOCK)
     assert caught.value.problems == ["column 'site' appears more than once: keep one"]
 
 
@@ -163,7 +163,7 @@ def test_a_roster_past_sqlites_limit_on_variables_imports(
         rows = "".join(
             f"S{n},Dudley,DU-{n % 20},Social worker,1.0,2020-01-15,12,\n" for n in range(2500)
         )
-        assert import_roster(t, write_roster(ROSTER_HEADER + rows)).participants == 2500
+        assert import_roster(t, write_roster(ROSTER_HEADER + rows), now=CLOCK).participants == 2500
     finally:
         if connection.vendor == "sqlite":
             connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
@@ -182,7 +182,7 @@ def test_preferred_names_and_the_names_of_sites_and_teams_are_imported(
         "Council,Brierley Hill Children's Team\n"
         + "S2,DU,DU-B,Social worker,1.0,2020-01-01,12,b@example.org,Sam Patel,,,\n"
     )
-    import_roster(t, path)
+    import_roster(t, path, now=CLOCK)
     assert IdentityKey.objects.get(staff_id="S1").preferred_name == "Jo"
     assert IdentityKey.objects.get(staff_id="S2").preferred_name == ""
     assert Site.objects.get(trial=t, code="DU").name == "Dudley Council"
@@ -200,7 +200,7 @@ def test_a_team_given_two_names_is_refused(
         + "S2,DU,DU-B,Social worker,1.0,2020-01-01,12,b@example.org,South Team\n"
     )
     with pytest.raises(ImportRejected) as caught:
-        import_roster(t, path)
+        import_roster(t, path, now=CLOCK)
     assert caught.value.problems == [
         "row 3: team_name of 'DU-B' is 'South Team' here but 'North Team' in row 2; give each "
         "team one name"

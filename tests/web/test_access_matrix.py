@@ -89,12 +89,12 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
         users.objects.create_user(name, password=PASSWORD)
     trial.evaluators.add(users.objects.get(username="evaluator"))
     other.evaluators.add(users.objects.get(username="other-evaluator"))
-    add_role(trial, "coordinator", "coordinator", [])
-    add_role(trial, "site-coordinator", "coordinator", [], sites=["Dudley"])
-    add_role(trial, "letter-writer", "letter-writer", [team])
+    add_role(trial, "coordinator", "coordinator", [], now=CLOCK)
+    add_role(trial, "site-coordinator", "coordinator", [], sites=["Dudley"], now=CLOCK)
+    add_role(trial, "letter-writer", "letter-writer", [team], now=CLOCK)
     from hearten.interventions.letters import set_plan
 
-    set_plan(trial, "letters", "A. Director", "Director")
+    set_plan(trial, "letters", "A. Director", "Director", now=CLOCK)
     open_delivery(trial, now=CLOCK)
     from hearten.process.transcripts import upload
 
@@ -108,10 +108,10 @@ def world(trial: Any, write_roster: Any, hearten_home: Any) -> dict[str, Any]:
         "When you covered duty for three weeks in March, you kept the whole team going and "
         "nobody missed a single visit."
     )
-    write_letter(writer, trial, sorted(mine)[0], lines)
+    write_letter(writer, trial, sorted(mine)[0], lines, now=CLOCK)
     from hearten.interventions.review import draw_sample
 
-    sample = draw_sample(users.objects.get(username="evaluator"), trial, 1, seed=21)
+    sample = draw_sample(users.objects.get(username="evaluator"), trial, 1, seed=21, now=CLOCK)
     treated = {p.pseudonym for p in lettered}
     dudley = {p.pseudonym for p in lettered if p.site.code == "Dudley"}
     return {

@@ -43,7 +43,7 @@ def test_a_letter_writer_sees_only_their_own_staff_who_get_a_letter(
 ) -> None:
     mine = _team_in(randomised, "letters")
     control_team = _team_in(randomised, "control")
-    add_role(randomised, "manager", "letter-writer", [mine, control_team], PASSWORD)
+    add_role(randomised, "manager", "letter-writer", [mine, control_team], PASSWORD, now=CLOCK)
     _login(client, "manager")
     closed = client.get(f"/trials/{randomised.slug}/delivery/")
     assert closed.status_code == 200
@@ -61,7 +61,7 @@ def test_a_letter_writer_sees_only_their_own_staff_who_get_a_letter(
 
 
 def test_a_coordinator_sees_the_intervention_arm_only(client: Client, randomised: Any) -> None:
-    add_role(randomised, "coord", "coordinator", [], PASSWORD)
+    add_role(randomised, "coord", "coordinator", [], PASSWORD, now=CLOCK)
     open_delivery(randomised, now=CLOCK)
     _login(client, "coord")
     page = client.get(f"/trials/{randomised.slug}/delivery/").content.decode()
@@ -72,7 +72,7 @@ def test_a_coordinator_sees_the_intervention_arm_only(client: Client, randomised
 
 
 def test_withdrawn_staff_leave_every_delivery_list(client: Client, randomised: Any) -> None:
-    add_role(randomised, "coord", "coordinator", [], PASSWORD)
+    add_role(randomised, "coord", "coordinator", [], PASSWORD, now=CLOCK)
     open_delivery(randomised, now=CLOCK)
     arms = arms_by_participant(randomised)
     leaver = next(
@@ -94,11 +94,11 @@ def test_someone_without_a_role_learns_nothing(client: Client, randomised: Any) 
 
 def test_delivery_roles_and_opening_are_checked(randomised: Any, trial: Any) -> None:
     with pytest.raises(DataError, match="give --team"):
-        add_role(randomised, "m", "letter-writer", [], PASSWORD)
+        add_role(randomised, "m", "letter-writer", [], PASSWORD, now=CLOCK)
     with pytest.raises(NotFound, match="no team 'XX'"):
-        add_role(randomised, "m", "letter-writer", ["XX"], PASSWORD)
+        add_role(randomised, "m", "letter-writer", ["XX"], PASSWORD, now=CLOCK)
     with pytest.raises(DataError, match="unknown role"):
-        add_role(randomised, "m", "boss", [], PASSWORD)
+        add_role(randomised, "m", "boss", [], PASSWORD, now=CLOCK)
     open_delivery(randomised, now=CLOCK)
     randomised.refresh_from_db()
     assert randomised.delivery_opened_at == CLOCK  # the clock given (issue 27)

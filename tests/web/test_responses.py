@@ -39,7 +39,7 @@ def answered(trial: Any) -> Any:
 def test_a_coordinator_sees_rates_but_not_arms_until_delivery_opens(
     client: Client, answered: Any
 ) -> None:
-    add_role(answered, "coord", "coordinator", [], PASSWORD)
+    add_role(answered, "coord", "coordinator", [], PASSWORD, now=CLOCK)
     sign_in(client, "coord", PASSWORD)
     page = client.get(f"/trials/{answered.slug}/responses/").content.decode()
     assert "13 of 40 people have answered (32%)" in page
@@ -75,7 +75,7 @@ def test_nobody_else_sees_the_rates(client: Client, answered: Any) -> None:
     get_user_model().objects.create_user("mallory", password=PASSWORD)
     sign_in(client, "mallory", PASSWORD)
     assert client.get(f"/trials/{answered.slug}/responses/").status_code == 404
-    add_role(answered, "writer", "letter-writer", ["DU-0"], PASSWORD)
+    add_role(answered, "writer", "letter-writer", ["DU-0"], PASSWORD, now=CLOCK)
     sign_in(client, "writer", PASSWORD)
     assert client.get(f"/trials/{answered.slug}/responses/").status_code == 404
 
@@ -95,7 +95,7 @@ def test_teams_sort_filter_and_the_low_ones_are_marked(client: Client, trial: An
         for inv in Invitation.objects.filter(wave__trial=trial, participant__team__code=team)[:n]:
             record_consent(inv, True, now=NOW)
             save_page(inv, "swemwbs", ANSWERS, now=NOW)
-    add_role(trial, "coord", "coordinator", [], PASSWORD, sites=["Dudley"])
+    add_role(trial, "coord", "coordinator", [], PASSWORD, sites=["Dudley"], now=CLOCK)
     sign_in(client, "coord", PASSWORD)
     url = f"/trials/{trial.slug}/responses/"
     page = client.get(url).content.decode()
@@ -124,7 +124,7 @@ def test_the_page_shows_the_closing_date_and_a_coordinator_can_send_a_reminder(
     wave = get_wave(answered, "baseline")
     wave.closes_on = date(2099, 3, 5)
     wave.save()
-    add_role(answered, "coord", "coordinator", [], PASSWORD, sites=["Shropshire"])
+    add_role(answered, "coord", "coordinator", [], PASSWORD, sites=["Shropshire"], now=CLOCK)
     sign_in(client, "coord", PASSWORD)
     url = f"/trials/{answered.slug}/responses/"
     page = client.get(url).content.decode()

@@ -174,7 +174,7 @@ def test_delivery_staff_sign_in_with_a_password_alone(client: Client, trial: Any
 
     randomise_trial(trial, 3, now=CLOCK)
     get_user_model().objects.create_user("coord", password=PASSWORD)
-    add_role(trial, "coord", "coordinator", [])
+    add_role(trial, "coord", "coordinator", [], now=CLOCK)
     open_delivery(trial, now=CLOCK)
     client.post("/sign-in/", {"username": "coord", "password": PASSWORD})
     assert client.get(f"/trials/{trial.slug}/delivery/").status_code == 200

@@ -18,7 +18,7 @@ from django.test import Client
 from hearten.errors import DataError, ImportRejected, StateError
 from hearten.trials.models import AuditEvent, Participant
 from hearten.web import uploads
-from tests.conftest import ROSTER_HEADER, sign_in
+from tests.conftest import CLOCK, ROSTER_HEADER, sign_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a long passphrase 1"
@@ -142,7 +142,7 @@ def coordinator(trial: Any) -> Client:
     from hearten.trials.people import add_role
 
     get_user_model().objects.create_user("cora", password=PASSWORD)
-    add_role(trial, "cora", "coordinator", [], sites=["Dudley"])
+    add_role(trial, "cora", "coordinator", [], sites=["Dudley"], now=CLOCK)
     client = Client()
     assert sign_in(client, "cora", PASSWORD)
     return client
@@ -224,7 +224,7 @@ def test_a_coordinator_of_another_trial_cannot_open_or_upload(
 
     other = _second(trial, write_roster)
     get_user_model().objects.create_user("otto", password=PASSWORD)
-    add_role(other, "otto", "coordinator", [], sites=["Dudley"])
+    add_role(other, "otto", "coordinator", [], sites=["Dudley"], now=CLOCK)
     client = Client()
     assert sign_in(client, "otto", PASSWORD)
     before = Participant.objects.filter(trial=trial).count()
@@ -284,7 +284,7 @@ def siteless(trial: Any) -> Client:
     from hearten.trials.people import add_role
 
     get_user_model().objects.create_user("nina", password=PASSWORD)
-    add_role(trial, "nina", "coordinator", [])
+    add_role(trial, "nina", "coordinator", [], now=CLOCK)
     client = Client()
     assert sign_in(client, "nina", PASSWORD)
     return client
@@ -313,8 +313,8 @@ def test_the_import_services_refuse_a_coordinator_given_no_site(
 
     path = write_roster(GOOD)
     for run in (
-        lambda: import_roster(trial, path, frozenset()),
-        lambda: import_hr(trial, "absence", path, {}, sites=[]),
+        lambda: import_roster(trial, path, frozenset(), now=CLOCK),
+        lambda: import_hr(trial, "absence", path, {}, sites=[], now=CLOCK),
     ):
         with pytest.raises(StateError, match="ask the trial's evaluator to give you your sites"):
             run()
@@ -352,8 +352,8 @@ def test_a_coordinator_is_not_told_which_site_holds_a_team_code_they_reuse(
 
     clash = write_roster(ROSTER_HEADER + "N0009,Dudley,SH-0,Social worker,1.0,2021-03-01,9,\n")
     with pytest.raises(ImportRejected) as refused:
-        import_roster(trial, clash, frozenset({"Dudley"}))
+        import_roster(trial, clash, frozenset({"Dudley"}), now=CLOCK)
     assert refused.value.problems == ["row 2: team 'SH-0' is already in another site"]
     with pytest.raises(ImportRejected) as told:
-        import_roster(trial, clash)  # an evaluator sees every site
+        import_roster(trial, clash, now=CLOCK)  # an evaluator sees every site
     assert told.value.problems == ["row 2: team 'SH-0' is already in site 'Shropshire'"]

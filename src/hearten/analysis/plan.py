@@ -74,7 +74,7 @@ def lock_plan(trial: Trial, *, now: datetime) -> PlanVersion:
         version = PlanVersion.objects.create(
             trial=trial, number=1, design=design, sha256=plan_sha256(design), created_at=now
         )
-        audit.record(trial, "plan-locked", {"version": 1, "sha256": version.sha256})
+        audit.record(trial, "plan-locked", {"version": 1, "sha256": version.sha256}, at=now)
     return version
 
 
@@ -137,6 +137,7 @@ def amend_plan(trial: Trial, design: Design, reason: str, *, now: datetime) -> P
                 "reason": reason.strip(),
                 "changes": changes,
             },
+            at=now,
         )
     return version
 

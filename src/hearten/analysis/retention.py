@@ -50,7 +50,7 @@ def anonymised_release(trial: Trial) -> Release:
     return release(data, design_of(trial).monitoring.min_group)
 
 
-def anonymised_dataset(trial: Trial) -> tuple[Path, int]:
+def anonymised_dataset(trial: Trial, now: datetime) -> tuple[Path, int]:
     """Write the anonymised release and its codebook; return the dataset's path and rows."""
     made = anonymised_release(trial)
     data = made.data
@@ -63,7 +63,7 @@ def anonymised_dataset(trial: Trial) -> tuple[Path, int]:
         trial,
         "exported",
         {"what": "anonymised dataset", "file": path.name, "rows": len(data),
-         "sha256": hashlib.sha256(text.encode()).hexdigest()},
+         "sha256": hashlib.sha256(text.encode()).hexdigest()}, at=now,
     )  # fmt: skip
     return path, len(data)
 
@@ -75,6 +75,6 @@ def purge_trial(trial: Trial, *, now: datetime) -> Purge:
     a test gives a fixed one); its day is checked against the retention date, and it is
     recorded as the trial's ``purged_at`` (and in the erasure ledger)."""
     purge_due(trial, timezone.localdate(now))
-    path, rows = anonymised_dataset(trial)
+    path, rows = anonymised_dataset(trial, now)
     removed = purge_identifiable(trial, now=now)
     return Purge(path, rows, removed, compact_database())

@@ -44,7 +44,7 @@ def store_run(
         )
         trial.status = TrialStatus.ANALYSED
         trial.save(update_fields=["status"])
-        audit.record(trial, "analysed", {"run": run.id, "dataset_sha256": dataset_sha256})
+        audit.record(trial, "analysed", {"run": run.id, "dataset_sha256": dataset_sha256}, at=at)
     return run
 
 

@@ -33,6 +33,8 @@ def plan(
     ] = None,
 ) -> None:
     """Set which arm gets letters, who signs them, their fixed wording and deadline."""
+    from django.utils import timezone
+
     require_database()
     from datetime import date
 
@@ -49,7 +51,7 @@ def plan(
                 f"--deadline {deadline!r} is not a date: write it as YYYY-MM-DD"
             ) from None
     text = template.read_text(encoding="utf-8") if template else DEFAULT_TEMPLATE
-    set_plan(get_trial(trial), arm, signatory, title, text, by)
+    set_plan(get_trial(trial), arm, signatory, title, text, by, now=timezone.now())
     when = f", to be written by {by:%-d %B %Y}" if by else ""
     out.print(f"Letters in {trial} go to the {arm} arm, signed by {signatory}, {title}{when}.")
 
@@ -142,11 +144,15 @@ def perk_add(
     cost: Annotated[float, typer.Option(help="what it cost, in pounds")] = 0.0,
 ) -> None:
     """Record a perk deployed at an office or team in an intervention arm."""
+    from django.utils import timezone
+
     require_database()
     from hearten.interventions.perks import add_perk
     from hearten.trials.lifecycle import get_trial
 
-    p = add_perk(get_trial(trial), name, _day(starts), _day(ends), office, team, cost)
+    p = add_perk(
+        get_trial(trial), name, _day(starts), _day(ends), office, team, cost, now=timezone.now()
+    )
     out.print(f"Perk {p.pk} recorded: {name} at {office or team}, {starts} to {ends}.")
 
 
@@ -159,11 +165,13 @@ def perk_interrupt(
     reason: Annotated[str, typer.Option(help="e.g. 'office closed for refurbishment'")],
 ) -> None:
     """Record days a perk was not there."""
+    from django.utils import timezone
+
     require_database()
     from hearten.interventions.perks import interrupt
     from hearten.trials.lifecycle import get_trial
 
-    interrupt(get_trial(trial), perk, _day(starts), _day(ends), reason)
+    interrupt(get_trial(trial), perk, _day(starts), _day(ends), reason, now=timezone.now())
     out.print(f"Perk {perk}: interruption recorded ({starts} to {ends}).")
 
 
@@ -198,6 +206,8 @@ def cost_add(
 ) -> None:
     """Record an ingredient of delivering an arm: money, or staff time at an hourly rate, in
     total or per letter sent, module completed, perk deployed or person randomised."""
+    from django.utils import timezone
+
     require_database()
     from hearten.interventions.costs import add_cost
     from hearten.trials.lifecycle import get_trial
@@ -205,7 +215,7 @@ def cost_add(
     c = add_cost(
         get_trial(trial), arm, item, amount, minutes, hourly_rate, phase=phase,
         kind=kind or None, per=per, unit_cost=unit_cost, year=year, priced_in=priced_in,
-        source=source, minutes_from=minutes_from,
+        source=source, minutes_from=minutes_from, now=timezone.now(),
     )  # fmt: skip
     each = "" if per == "total" else f" per {per}"
     if minutes_from == "deliverer-survey":
@@ -245,6 +255,8 @@ def cost_basis(
 ) -> None:
     """Set the price year and index, discount rate and horizon, and the cost of one case
     fewer per worker (for the caseload comparison)."""
+    from django.utils import timezone
+
     require_database()
     from hearten.errors import DataError
     from hearten.interventions.costs import published_index as shipped
@@ -265,7 +277,7 @@ def cost_basis(
         except ValueError:
             raise DataError(f"{pair!r} is not YEAR=VALUE, e.g. 2024-25=98.7") from None
     set_basis(get_trial(trial), price_year, values, index_name, discount_rate, horizon_years,
-              case_cost, case_cost_source, list(wtp or []))  # fmt: skip
+              case_cost, case_cost_source, list(wtp or []), now=timezone.now())  # fmt: skip
     out.print(f"Costs in {trial} are reported in {price_year} prices, discounted at "
               f"{discount_rate:.1%} a year over {horizon_years} year(s).")  # fmt: skip
 
@@ -285,15 +297,19 @@ def cost_rate(
 ) -> None:
     """Add a unit cost to the trial's table (with its source and price year), or copy one of
     Hearten's published ones (``hearten costs rates`` lists them)."""
+    from django.utils import timezone
+
     require_database()
     from hearten.interventions.costs import add_unit_cost, use_published
     from hearten.trials.lifecycle import get_trial
 
     t = get_trial(trial)
     if published:
-        row = use_published(t, key)
+        row = use_published(t, key, now=timezone.now())
     else:
-        row = add_unit_cost(t, key, description or key, amount, price_year, source, unit)
+        row = add_unit_cost(
+            t, key, description or key, amount, price_year, source, unit, now=timezone.now()
+        )
     out.print(f"Unit cost {row.key}: £{row.amount:,.2f} per {row.unit} ({row.price_year} prices).")
 
 
@@ -431,6 +447,8 @@ def hr_import(
     ] = False,
 ) -> None:
     """Import HR records: every row checked first, all or nothing, re-import changes nothing."""
+    from django.utils import timezone
+
     require_database()
     from hearten.errors import DataError, one_of
     from hearten.hr.imports import KINDS, import_hr
@@ -443,7 +461,9 @@ def hr_import(
             raise DataError(f"--map takes field=column, not {item!r}")
         mapping[field.strip()] = column.strip()
     chosen = one_of(kind, KINDS, "kind of HR record")
-    result = import_hr(get_trial(trial), chosen, file, mapping, sheet, correct=correct)
+    result = import_hr(
+        get_trial(trial), chosen, file, mapping, sheet, correct=correct, now=timezone.now()
+    )
     fixed = f", {result.corrected} corrected (see the audit log)" if correct else ""
     out.print(
         f"{result.rows} row(s) of {kind} read: {result.added} added, "

@@ -29,12 +29,14 @@ def create(
     design: Annotated[Path, typer.Argument(help="the design file (TOML)")],
 ) -> None:
     """Create a trial from a design file."""
+    from django.utils import timezone
+
     require_database()
     from hearten.surveys.services import plan_waves
     from hearten.trials.design import load_design
     from hearten.trials.lifecycle import create_trial, design_of
 
-    trial = create_trial(load_design(design))
+    trial = create_trial(load_design(design), now=timezone.now())
     waves = plan_waves(trial)
     arms = ", ".join(f"{a.name} ({a.ratio})" for a in trial.arms.all())
     out.print(f"Created trial [bold]{trial.slug}[/]: {trial.name}")
@@ -86,11 +88,13 @@ def add_evaluator_cmd(
     username: Annotated[str, typer.Argument(help="the evaluator's username")],
 ) -> None:
     """Let a user see a trial in the web app (creates the user, asking for a password)."""
+    from django.utils import timezone
+
     require_database()
     from hearten.trials.lifecycle import add_evaluator, get_trial
 
     t = get_trial(trial)
-    add_evaluator(t, username, _password_if_new(username))
+    add_evaluator(t, username, _password_if_new(username), now=timezone.now())
     out.print(f"{username} is now an evaluator of {t.slug}")
 
 
@@ -100,11 +104,13 @@ def roster_import(
     file: Annotated[Path, typer.Argument(help="the roster CSV file")],
 ) -> None:
     """Import staff from a CSV roster: every row, or nothing if any row is wrong."""
+    from django.utils import timezone
+
     require_database()
     from hearten.trials.lifecycle import get_trial
     from hearten.trials.roster import import_roster
 
-    result = import_roster(get_trial(trial), file)
+    result = import_roster(get_trial(trial), file, now=timezone.now())
     out.print(
         f"Imported {result.participants} participants in {result.teams} teams "
         f"across {result.sites} sites into {trial}."
@@ -250,12 +256,22 @@ def add_role(
     ] = None,
 ) -> None:
     """Give someone a delivery role; what they may see is limited to what delivery needs."""
+    from django.utils import timezone
+
     require_database()
     from hearten.trials.lifecycle import get_trial
     from hearten.trials.people import add_role as grant
 
     t = get_trial(trial)
-    grant(t, username, role, list(team or []), _password_if_new(username), list(site or []))
+    grant(
+        t,
+        username,
+        role,
+        list(team or []),
+        _password_if_new(username),
+        list(site or []),
+        now=timezone.now(),
+    )
     places = [*(team or []), *(site or [])]
     scope = f" for {', '.join(places)}" if places else ""
     out.print(f"{username} is now a {role} of {t.slug}{scope}")
@@ -303,7 +319,9 @@ def invite(
             w.writerow(neutral_row([link.pseudonym, link.name, link.email, url]))
     from hearten.trials import audit
 
-    audit.record(t, "exported", {"what": f"{wave} survey links", "rows": len(links)})
+    audit.record(
+        t, "exported", {"what": f"{wave} survey links", "rows": len(links)}, at=timezone.now()
+    )
     out.print(
         f"{len(links)} personal links for {t.slug} / {wave} written to {path} (names and "
         "e-mail addresses: readable by you only). `hearten worker` e-mails them itself; use "
@@ -320,6 +338,8 @@ def export(
     ] = None,
 ) -> None:
     """Export survey answers, long and wide, with a codebook; study codes only."""
+    from django.utils import timezone
+
     require_database()
     from django.conf import settings
 
@@ -330,7 +350,7 @@ def export(
     t = get_trial(trial)
     chosen = one_of(fmt, EXPORT_FORMATS, "export format")
     folder = out_dir or settings.HEARTEN.home / "exports" / t.slug
-    for path in write_exports(t, folder, chosen):
+    for path in write_exports(t, folder, chosen, now=timezone.now()):
         out.print(f"wrote {path}")
 
 

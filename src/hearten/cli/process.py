@@ -216,6 +216,8 @@ def sample(
     ] = "arm,site,stage,caseload",
 ) -> None:
     """Draw the interview sample, stratified, from a recorded seed (once)."""
+    from django.utils import timezone
+
     require_database()
     from hearten.process.sampling import draw_sample
     from hearten.trials.lifecycle import get_trial
@@ -226,6 +228,7 @@ def sample(
         per_stratum,
         seed,
         [s.strip() for s in strata.split(",") if s.strip()],
+        now=timezone.now(),
     )
     out.print(
         f"{draw.members.count()} people sampled from {draw.eligible} who agreed to be "

@@ -67,11 +67,13 @@ def reschedule(
     reason: Annotated[str, typer.Option(help="why (the report lists it as a deviation)")],
 ) -> None:
     """Record a late change to a stepped-wedge schedule; the drawn schedule is kept."""
+    from django.utils import timezone
+
     require_database()
     from hearten.trials.lifecycle import get_trial
     from hearten.trials.rollout import change_schedule
 
-    d = change_schedule(get_trial(trial), unit, start, reason)
+    d = change_schedule(get_trial(trial), unit, start, reason, now=timezone.now())
     out.print(
         f"{d.unit} now starts at period {d.moved_to} (drawn schedule: period {d.was} before "
         "this change); recorded in the audit log as a deviation."

@@ -102,6 +102,8 @@ def trial_staggered(
 ) -> None:
     """Compare teams' monthly HR outcomes before and after they adopted a change at times
     chosen by decision (observational; writes a page beside the trial's report)."""
+    from django.utils import timezone
+
     check_figure_path(figure)
     from hearten.cli.bootstrap import require_database
 
@@ -122,7 +124,7 @@ def trial_staggered(
         t, kind, teams, start, end, comparison=group, anticipation=anticipation,
         seed=_seed(seed), draws=draws,
     )  # fmt: skip
-    path = write_page(t, result, change)
+    path = write_page(t, result, change, now=timezone.now())
     _print(result, figure, as_json)
     if not as_json:
         out.print(f"Page written to {path}.")

@@ -142,9 +142,9 @@ def build_demo(seed: int = 2019, console: Console | None = None, force: bool = F
     if user is not None:
         user.set_password(password)
         user.save(update_fields=["password"])
-        add_evaluator(trial, DEMO_USER)
+        add_evaluator(trial, DEMO_USER, now=timezone.now())
     else:
-        add_evaluator(trial, DEMO_USER, password)
+        add_evaluator(trial, DEMO_USER, password, now=timezone.now())
     otp_key = _authenticator_key(DEMO_USER)
     unanswered = Invitation.objects.filter(
         wave__trial=trial, wave__name="follow-up", completed_at__isnull=True
@@ -157,13 +157,13 @@ def build_demo(seed: int = 2019, console: Console | None = None, force: bool = F
     base = settings.HEARTEN.base_url
     links = tuple(f"{base}/s/{inv.token}/" for inv in sample)
     goals_report = goals_trial(np.random.default_rng(seed + 1), home, steps)
-    add_evaluator(Trial.objects.get(slug="demo-goals"), DEMO_USER)
+    add_evaluator(Trial.objects.get(slug="demo-goals"), DEMO_USER, now=timezone.now())
     coffee_report = coffee_trial(np.random.default_rng(seed + 2), home, steps)
-    add_evaluator(Trial.objects.get(slug="demo-coffee"), DEMO_USER)
+    add_evaluator(Trial.objects.get(slug="demo-coffee"), DEMO_USER, now=timezone.now())
     caseload_report = caseload_trial(
         np.random.default_rng(seed + 3), home, steps, RANDOMISATION_SEED + 3
     )
-    add_evaluator(Trial.objects.get(slug="demo-caseload"), DEMO_USER)
+    add_evaluator(Trial.objects.get(slug="demo-caseload"), DEMO_USER, now=timezone.now())
     with steps.step("programme", "pooled report written"):
         programme = write_programme_report(PROGRAMME, list(LABELS), alpha=0.05, now=timezone.now())
     return DemoResult(
@@ -208,7 +208,9 @@ def _delivery_sign_ins(trial: Trial) -> tuple[tuple[str, str, str], ...]:
     if not users.objects.filter(username=DEMO_COORDINATOR).exists():
         users.objects.create_user(username=DEMO_COORDINATOR)  # its password is set below
     every_site = list(trial.sites.order_by("code").values_list("code", flat=True))
-    add_role(trial, DEMO_COORDINATOR, "coordinator", [], sites=every_site)  # named: uploads
+    add_role(
+        trial, DEMO_COORDINATOR, "coordinator", [], sites=every_site, now=timezone.now()
+    )  # named: uploads
     signed = []
     accounts: tuple[tuple[str, str | None], ...] = (
         (writer_role, writer),

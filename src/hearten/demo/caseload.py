@@ -130,8 +130,10 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
     first = today - timedelta(days=PERIOD_DAYS * (STEPS + 1) + 14)
     with steps.step(label, "trial created, 12 teams' staff simulated"):
         for earlier in Trial.objects.filter(slug=SLUG):
-            discard_trial(earlier, "the demo is built again")
-        trial = create_trial(parse_design(_design_text(first), "the demo's caseload.toml"))
+            discard_trial(earlier, "the demo is built again", now=timezone.now())
+        trial = create_trial(
+            parse_design(_design_text(first), "the demo's caseload.toml"), now=timezone.now()
+        )
         plan_waves(trial)
         staff = simulate_staff(rng, today)
         teams = sorted({p.team for p in staff if p.site == "Dudley"})[:TEAMS]
@@ -141,7 +143,7 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
         people = [p for t in teams for p in [q for q in people if q.team == t][:TEAM_SIZE]]
         roster = home / "demo" / "caseload-roster.csv"
         write_roster(people, roster)
-        import_roster(trial, roster)
+        import_roster(trial, roster, now=timezone.now())
     with steps.step(label, "seed committed, plan locked, teams drawn to steps"):
         # Randomisation happened two weeks before the first period; the seed was committed
         # two minutes and the plan locked one minute before it, strictly in that order.
@@ -166,8 +168,8 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
             advance()
     with steps.step(label, "fifteen months of HR records imported"):
         _write_hr(people, first, start, rng, home)
-        import_hr(trial, "leavers", home / "demo" / "caseload-leavers.csv", {})
-        import_hr(trial, "absence", home / "demo" / "caseload-absence.csv", {})
+        import_hr(trial, "leavers", home / "demo" / "caseload-leavers.csv", {}, now=timezone.now())
+        import_hr(trial, "absence", home / "demo" / "caseload-absence.csv", {}, now=timezone.now())
     with steps.step(label, "analysed"):
         run_analysis(trial, timezone.now())  # the demo is the edge: it reads the clock
     with steps.step(label, "report and reporting checklist written"):

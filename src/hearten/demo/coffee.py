@@ -79,14 +79,15 @@ def coffee_trial(rng: np.random.Generator, home: Path, steps: Steps) -> Path:
         )
         for n, office in enumerate(coffee_offices):
             perk = add_perk(trial, "coffee machine and thank-you note", began,
-                            began + timedelta(days=179), office=office, cost=700.0)  # fmt: skip
+                            began + timedelta(days=179), office=office, cost=700.0,
+                            now=timezone.now())  # fmt: skip
             if n == 0:
                 interrupt(trial, perk.pk, began + timedelta(days=60), began + timedelta(days=73),
-                          "office closed for refurbishment")  # fmt: skip
+                          "office closed for refurbishment", now=timezone.now())  # fmt: skip
         cost_coffee(trial, today)
         _write_hr(people, began, rng, home)
-        import_hr(trial, "leavers", home / "demo" / "coffee-leavers.csv", {})
-        import_hr(trial, "absence", home / "demo" / "coffee-absence.csv", {})
+        import_hr(trial, "leavers", home / "demo" / "coffee-leavers.csv", {}, now=timezone.now())
+        import_hr(trial, "absence", home / "demo" / "coffee-absence.csv", {}, now=timezone.now())
     invite(trial.waves.get(name="follow-up"), timezone.now())
     answer_wave(trial, "follow-up", by_id, rng, steps)
     add_ipe(trial, RANDOMISATION_SEED + 12, ["arm"], 7, timezone.now())

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from django.utils import timezone
 
 from hearten.process.codebook import load_codebook
 from hearten.process.coding import code_of, finish, tag
@@ -135,7 +136,7 @@ def add_ipe(trial: Trial, seed: int, strata: list[str], per_stratum: int, now: d
         .values_list("pseudonym", flat=True)
     )
     contactable = [p for p in consenting if rng.random() < CONTACTABLE]
-    draw = draw_sample(trial, contactable, per_stratum, seed, strata)
+    draw = draw_sample(trial, contactable, per_stratum, seed, strata, now=timezone.now())
     add_guide(trial, GUIDE, note="demo")
     load_codebook(trial, CODEBOOK)
     control = set(trial.arms.filter(is_control=True).values_list("name", flat=True))

@@ -40,7 +40,14 @@ def deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: S
 
     # Managers are asked to write their letters within two weeks: the list page says by when.
     deadline = timezone.now().date() + timedelta(days=14)
-    set_plan(trial, "letters", "Alex Morgan", "Director of Children's Services", deadline=deadline)
+    set_plan(
+        trial,
+        "letters",
+        "Alex Morgan",
+        "Director of Children's Services",
+        deadline=deadline,
+        now=timezone.now(),
+    )
     arms = arms_by_participant(trial)
     teams = sorted(
         {
@@ -54,7 +61,7 @@ def deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: S
         username = f"demo-manager-{team.lower()}"
         users.objects.filter(username=username).delete()
         users.objects.create_user(username=username)  # no password: the demo signs in as them
-        add_role(trial, username, "letter-writer", [team])
+        add_role(trial, username, "letter-writer", [team], now=timezone.now())
     open_delivery(trial, now=timezone.now())
     writing = steps.step(trial_label(trial), "letters written, by team", total=len(teams))
     sent = timezone.now()  # the demo is the edge: the letters are sent at one reading
@@ -75,7 +82,12 @@ def deliver_letters(trial: Trial, rng: np.random.Generator, home: Path, steps: S
                     continue
                 for _ in range(4):  # the check sends a too-similar letter back to be rewritten
                     who = r.participant.pseudonym
-                    if write_letter(writer, trial, who, simulate_letter(rng)).status == "ready":
+                    if (
+                        write_letter(
+                            writer, trial, who, simulate_letter(rng), now=timezone.now()
+                        ).status
+                        == "ready"
+                    ):
                         send_letter(writer, trial, who, now=sent)  # previewed, then sent
                         break
             advance()

@@ -93,8 +93,8 @@ def fresh_trial(resource: str, closes: dict[str, date] | None = None) -> Trial:
         ]
         design = design.model_copy(update={"waves": waves})
     for earlier in Trial.objects.filter(slug=design.slug):
-        discard_trial(earlier, "the demo is built again")
-    trial = create_trial(design)
+        discard_trial(earlier, "the demo is built again", now=timezone.now())
+    trial = create_trial(design, now=timezone.now())
     plan_waves(trial)
     return trial
 
@@ -115,7 +115,7 @@ def enrol_and_randomise(
     label = trial_label(trial)
     with steps.step(label, "roster imported, baseline invited"):
         write_roster(people, roster, offices)
-        import_roster(trial, roster)
+        import_roster(trial, roster, now=timezone.now())
         by_id = {p.staff_id: p for p in people}
         invite(trial.waves.get(name="baseline"), timezone.now())
     answer_wave(trial, "baseline", by_id, rng, steps)

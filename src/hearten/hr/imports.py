@@ -166,6 +166,7 @@ def import_hr(
     sites: Collection[str] | None = None,
     *,
     by: str | None = None,
+    now: datetime,
 ) -> HrImport:
     """Check and import one file of HR records (module docstring); ``correct``: the file
     corrects records already held; ``sites``: the site codes it may touch (a coordinator's
@@ -275,7 +276,7 @@ def import_hr(
     if problems:
         raise ImportRejected(f"{path.name}: {len(problems)} problem(s); nothing was imported",
                              problems)  # fmt: skip
-    return _write(trial, kind, path, rows, changes if correct else [], by)
+    return _write(trial, kind, path, rows, changes if correct else [], by, now)
 
 
 def _timing(kind: Kind, row: dict[str, Any], left: Mapping[int, date]) -> list[str]:
@@ -327,7 +328,8 @@ def _write(
     path: Path,
     rows: list[dict[str, Any]],
     changes: list[Correction],
-    by: str | None = None,
+    by: str | None,
+    now: datetime,
 ) -> HrImport:
     added = unchanged = 0
     fixing = {c.line for c in changes}
@@ -369,11 +371,12 @@ def _write(
             trial,
             "hr-imported",
             {"kind": kind, "file": path.name, "rows": len(rows), "added": added, **who},
+            at=now,
         )
         if changes:
             detail = {"kind": kind, "file": path.name, "changes": corrections_detail(changes),
                       **who}  # fmt: skip
-            audit.record(trial, "hr-corrected", detail)
+            audit.record(trial, "hr-corrected", detail, at=now)
     return HrImport(kind, len(rows), added, unchanged, len(changes))
 
 

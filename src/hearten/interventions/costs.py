@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -54,6 +55,7 @@ def add_cost(
     priced_in: str = "",
     source: str = "",
     minutes_from: str = MinutesFrom.ENTERED,
+    now: datetime,
 ) -> CostItem:
     """Record money spent, or staff minutes at an hourly rate (or at the trial's unit cost
     ``unit_cost``), on delivering ``arm``, in total or ``per`` unit the logs count.
@@ -112,6 +114,7 @@ def add_cost(
         priced_in=rate.price_year if rate else priced_in.strip(),
         source=rate.source if rate and not source else source.strip(),
         minutes_from=minutes_from,
+        at=now,
     )
 
 
@@ -192,7 +195,7 @@ def published_index(key: str) -> PublishedIndex:
 
 def add_unit_cost(
     trial: Trial, key: str, description: str, amount: float, price_year: str, source: str,
-    unit: str = "hour",
+    unit: str = "hour", *, now: datetime,
 ) -> UnitCost:  # fmt: skip
     """Add (or replace) a price in the trial's unit-cost table."""
     if amount <= 0:
@@ -207,17 +210,21 @@ def add_unit_cost(
             defaults={"description": description, "amount": round(amount, 2), "unit": unit,
                       "price_year": price_year.strip(), "source": source.strip()},
         )  # fmt: skip
-        audit.record(trial, "unit-cost-set", {"key": key, "amount": amount, "year": price_year})
+        audit.record(
+            trial, "unit-cost-set", {"key": key, "amount": amount, "year": price_year}, at=now
+        )
     return row
 
 
-def use_published(trial: Trial, key: str) -> UnitCost:
+def use_published(trial: Trial, key: str, *, now: datetime) -> UnitCost:
     """Copy one of Hearten's published unit costs into the trial's table."""
     found = {p.key: p for p in published_unit_costs()}
     if key not in found:
         raise DataError(f"no published unit cost {key!r} (there are: {', '.join(found)})")
     p = found[key]
-    return add_unit_cost(trial, p.key, p.description, p.amount, p.price_year, p.source, p.unit)
+    return add_unit_cost(
+        trial, p.key, p.description, p.amount, p.price_year, p.source, p.unit, now=now
+    )
 
 
 def set_basis(
@@ -230,6 +237,8 @@ def set_basis(
     case_cost: float | None = None,
     case_cost_source: str = "",
     willingness_to_pay: list[float] | None = None,
+    *,
+    now: datetime,
 ) -> CostingBasis:
     """Set the trial's price year (and the index that reaches it), discount rate, horizon,
     and the cost of one case fewer per worker for the caseload comparison."""
@@ -258,8 +267,8 @@ def set_basis(
                 "willingness_to_pay": sorted(willingness_to_pay or []),
             },
         )  # fmt: skip
-        audit.record(trial, "costing-basis-set", {"price_year": price_year,
-                                                  "discount_rate": discount_rate})  # fmt: skip
+        detail = {"price_year": price_year, "discount_rate": discount_rate}
+        audit.record(trial, "costing-basis-set", detail, at=now)
     return basis
 
 

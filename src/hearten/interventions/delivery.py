@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from hearten.errors import DataError, NotFound, StateError
@@ -71,7 +71,7 @@ def delivery_rows(user: Any, trial: Trial) -> list[Row]:
 
 
 def mark_delivery(
-    user: Any, trial: Trial, pseudonym: str, status: str, on: date, *, today: date
+    user: Any, trial: Trial, pseudonym: str, status: str, on: date, *, today: date, now: datetime
 ) -> DeliveryMark:
     """Record that the intervention was delivered to ``pseudonym`` (or returned, or could not
     be delivered) on ``on``, a day from delivery's opening to ``today`` (the caller's clock)."""
@@ -102,6 +102,7 @@ def mark_delivery(
         status=status,
         on=on,
         recorded_by=user,
+        at=now,
     )
 
 
@@ -110,7 +111,7 @@ def _cell(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
-def delivery_csv(user: Any, trial: Trial) -> str:
+def delivery_csv(user: Any, trial: Trial, *, now: datetime) -> str:
     """The user's delivery list as CSV text; the download is audited."""
     rows = delivery_rows(user, trial)
     out = io.StringIO()
@@ -119,5 +120,5 @@ def delivery_csv(user: Any, trial: Trial) -> str:
     for r in rows:
         w.writerow([_cell(r.team), _cell(r.name), r.pseudonym, _cell(r.receives), r.status,
                     r.on or ""])  # fmt: skip
-    audit.record(trial, "exported", {"what": "delivery list", "rows": len(rows)})
+    audit.record(trial, "exported", {"what": "delivery list", "rows": len(rows)}, at=now)
     return out.getvalue()

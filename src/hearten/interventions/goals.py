@@ -154,7 +154,7 @@ def enrol(trial: Trial, arm: str, starts: date, *, now: datetime) -> int:
         from hearten.interventions.programme_mail import schedule_programme
 
         schedule_programme([e.pk for e in saved], starts, MODULES)
-        audit.record(trial, "programme-enrolled", {"arm": arm, "people": len(made)})
+        audit.record(trial, "programme-enrolled", {"arm": arm, "people": len(made)}, at=now)
     return len(made)
 
 

@@ -51,6 +51,8 @@ def set_plan(
     title: str,
     template: str = DEFAULT_TEMPLATE,
     deadline: date | None = None,
+    *,
+    now: datetime,
 ) -> LetterPlan:
     """Say which arm gets letters, who signs them, their fixed wording, and (optionally) the
     date managers should have written them by."""
@@ -88,6 +90,7 @@ def set_plan(
                 "signatory": signatory,
                 "deadline": deadline.isoformat() if deadline else None,
             },
+            at=now,
         )
     return plan
 
@@ -155,7 +158,7 @@ def safeguarding_concerns(trial: Trial, lines: str) -> tuple[Concern, ...]:
     return concerns(lines, staff, places)
 
 
-def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
+def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str, *, now: datetime) -> Letter:
     """Save a writer's lines for one person, checked (``personalisation``); ready to send
     when every check passes, otherwise kept as a draft with the reasons. Lines that name or
     identify someone who uses services are refused (``UnsafeLetter``) and not saved. A letter
@@ -188,6 +191,7 @@ def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
             trial,
             "letter-refused",
             {"participant": pseudonym, "rules": sorted({c.rule for c in unsafe})},
+            at=now,
         )
         raise UnsafeLetter(unsafe)
     others = Letter.objects.filter(trial=trial).exclude(participant=person)
@@ -209,6 +213,7 @@ def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str) -> Letter:
             trial,
             "letter-written",
             {"participant": pseudonym, "score": result.score, "ready": result.passed},
+            at=now,
         )
     return letter
 
@@ -235,12 +240,12 @@ def send_letter(user: Any, trial: Trial, pseudonym: str, *, now: datetime) -> Le
         Letter.objects.filter(pk=letter.pk, status="ready").update(
             status="approved", approved_at=now
         )
-        audit.record(trial, "letter-sent", {"participant": pseudonym})
+        audit.record(trial, "letter-sent", {"participant": pseudonym}, at=now)
     letter.refresh_from_db()
     return letter
 
 
-def withdraw_letter(user: Any, trial: Trial, pseudonym: str) -> Letter:
+def withdraw_letter(user: Any, trial: Trial, pseudonym: str, *, now: datetime) -> Letter:
     """The writer takes back a letter sent for printing, until it is posted or e-mailed; it is
     ready again, to rewrite or send again (a printed copy must not be posted)."""
     letter = _own_letter(user, trial, pseudonym)
@@ -253,7 +258,9 @@ def withdraw_letter(user: Any, trial: Trial, pseudonym: str) -> Letter:
         Letter.objects.filter(pk=letter.pk, status__in=["approved", "printed"]).update(
             status="ready", approved_at=None, printed_at=None
         )
-        audit.record(trial, "letter-withdrawn", {"participant": pseudonym, "was": letter.status})
+        audit.record(
+            trial, "letter-withdrawn", {"participant": pseudonym, "was": letter.status}, at=now
+        )
     letter.refresh_from_db()
     return letter
 
@@ -301,7 +308,9 @@ def stop(letter: Letter, *, now: datetime) -> None:
         return
     with transaction.atomic():
         Letter.objects.filter(pk=letter.pk).update(status="stopped", stopped_at=now)
-        audit.record(letter.trial, "letter-stopped", {"participant": letter.participant.pseudonym})
+        audit.record(
+            letter.trial, "letter-stopped", {"participant": letter.participant.pseudonym}, at=now
+        )
 
 
 def stop_for(participant: Participant, *, now: datetime) -> None:
@@ -334,7 +343,7 @@ def print_letters(trial: Trial, folder: Path, now: datetime, each: bool = True) 
         Letter.objects.filter(pk__in=[lt.pk for lt in letters], status="approved").update(
             status="printed", printed_at=now
         )
-        audit.record(trial, "letters-printed", {"letters": len(letters)})
+        audit.record(trial, "letters-printed", {"letters": len(letters)}, at=now)
     return paths
 
 
@@ -352,7 +361,7 @@ def mark_posted(trial: Trial, pseudonyms: list[str] | None = None, *, now: datet
         Letter.objects.filter(pk__in=[lt.pk for lt in letters]).update(
             status="posted", posted_at=now
         )
-        audit.record(trial, "letters-posted", {"letters": len(letters)})
+        audit.record(trial, "letters-posted", {"letters": len(letters)}, at=now)
     return len(letters)
 
 
@@ -383,6 +392,6 @@ def email_letters(trial: Trial, now: datetime) -> int:
         message.attach("letter.pdf", pdf, "application/pdf")
         message.send(fail_silently=False)
         Letter.objects.filter(pk=letter.pk).update(status="emailed", emailed_at=now)
-        audit.record(trial, "letter-emailed", {"participant": letter.participant.pseudonym})
+        audit.record(trial, "letter-emailed", {"participant": letter.participant.pseudonym}, at=now)
         sent += 1
     return sent

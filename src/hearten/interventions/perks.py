@@ -8,7 +8,7 @@ arm: one for a control office is refused.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from hearten.errors import DataError, NotFound
 from hearten.interventions.models import PerkDeployment, PerkInterruption
@@ -25,6 +25,8 @@ def add_perk(
     office: str | None = None,
     team: str | None = None,
     cost: float = 0.0,
+    *,
+    now: datetime,
 ) -> PerkDeployment:
     """Record a perk at one office or team (module docstring)."""
     if (office is None) == (team is None):
@@ -62,10 +64,13 @@ def add_perk(
         starts_on=starts,
         ends_on=ends,
         cost=round(cost, 2),
+        at=now,
     )
 
 
-def interrupt(trial: Trial, perk_id: int, starts: date, ends: date, reason: str) -> None:
+def interrupt(
+    trial: Trial, perk_id: int, starts: date, ends: date, reason: str, *, now: datetime
+) -> None:
     """Record days a perk was not there."""
     perk = PerkDeployment.objects.filter(trial=trial, pk=perk_id).first()
     if perk is None:
@@ -84,6 +89,7 @@ def interrupt(trial: Trial, perk_id: int, starts: date, ends: date, reason: str)
         starts_on=starts,
         ends_on=ends,
         reason=reason,
+        at=now,
     )
 
 

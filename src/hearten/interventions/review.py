@@ -56,7 +56,9 @@ def _evaluator(user: Any, trial: Trial) -> None:
         raise StateError("only the trial's evaluators review letters")
 
 
-def draw_sample(user: Any, trial: Trial, per_writer: int, seed: int | None = None) -> LetterSample:
+def draw_sample(
+    user: Any, trial: Trial, per_writer: int, seed: int | None = None, *, now: datetime
+) -> LetterSample:
     """Draw a review sample (module docstring); ``seed`` defaults to a fresh random one,
     which is recorded."""
     _evaluator(user, trial)
@@ -98,6 +100,7 @@ def draw_sample(user: Any, trial: Trial, per_writer: int, seed: int | None = Non
             per_writer=per_writer,
             pool={w: sorted(codes) for w, codes in pool.items()},
             drawn_by=user,
+            at=now,
         )
         LetterReview.objects.bulk_create(
             [LetterReview(sample=sample, letter=by_code[c]) for cs in chosen.values() for c in cs]
@@ -158,6 +161,7 @@ def review_letter(
             trial,
             "letter-reviewed",
             {"participant": letter.participant.pseudonym, "verdict": str(chosen)},
+            at=now,
         )
     review.refresh_from_db()
     return review

@@ -63,7 +63,9 @@ def reviews(request: HttpRequest, slug: str) -> HttpResponse:
     form = SampleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            sample = draw_sample(request.user, trial, form.cleaned_data["per_writer"])
+            sample = draw_sample(
+                request.user, trial, form.cleaned_data["per_writer"], now=timezone.now()
+            )
         except (DataError, StateError) as exc:
             form.add_error("per_writer", str(exc))
         else:

@@ -133,7 +133,7 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
                     "until it is posted.",
                 )
                 return redirect("letters", slug=slug)
-            withdraw_letter(request.user, trial, pseudonym)
+            withdraw_letter(request.user, trial, pseudonym, now=timezone.now())
             messages.success(
                 request, f"Your letter to {who.name} is withdrawn: it will not be printed."
             )
@@ -148,7 +148,9 @@ def letter(request: HttpRequest, slug: str, pseudonym: str) -> HttpResponse:
     refused: tuple[str, ...] = ()
     if action == "check" and form.is_valid():
         try:
-            current = write_letter(request.user, trial, pseudonym, form.cleaned_data["lines"])
+            current = write_letter(
+                request.user, trial, pseudonym, form.cleaned_data["lines"], now=timezone.now()
+            )
             if current.status == "ready":
                 messages.success(
                     request,

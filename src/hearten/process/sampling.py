@@ -92,6 +92,8 @@ def draw_sample(
     per_stratum: int,
     seed: int,
     strata: Sequence[str] = STRATA,
+    *,
+    now: datetime,
 ) -> SampleDraw:
     """Draw the trial's interview sample (module docstring). ``contactable`` is ``None`` to
     take those who agreed to be contacted on the consent page, or a list of pseudonyms
@@ -146,7 +148,7 @@ def draw_sample(
     SampleMember.objects.bulk_create(members)
     from hearten.trials import audit
 
-    audit.record(trial, "ipe-sample-drawn", {"seed": seed, "sampled": len(members)})
+    audit.record(trial, "ipe-sample-drawn", {"seed": seed, "sampled": len(members)}, at=now)
     return draw
 
 

@@ -281,5 +281,6 @@ def write_programme_report(
             get_trial(slug),
             "exported",
             {"what": "programme report", "programme": name, "sha256": digest},
+            at=now,
         )
     return path

@@ -256,5 +256,6 @@ def write_report(trial: Trial, *, now: datetime) -> Path:
             "sha256": hashlib.sha256(html.encode()).hexdigest(),
             "pdf_sha256": hashlib.sha256(pdf_path.read_bytes()).hexdigest(),
         },
+        at=now,
     )
     return path

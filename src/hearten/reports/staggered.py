@@ -13,6 +13,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -156,7 +157,7 @@ def page_path(trial: Trial, outcome: str) -> Path:
     return Path(settings.HEARTEN.reports_dir) / trial.slug / f"staggered-{outcome}.html"
 
 
-def write_page(trial: Trial, result: StaggeredComparison, change: str) -> Path:
+def write_page(trial: Trial, result: StaggeredComparison, change: str, *, now: datetime) -> Path:
     """Render the page as HTML and as a tagged PDF beside it (same template, same numbers),
     write each whole and audit the export (with the bootstrap's seed)."""
     from django.template.loader import render_to_string
@@ -182,5 +183,6 @@ def write_page(trial: Trial, result: StaggeredComparison, change: str) -> Path:
             "sha256": hashlib.sha256(html.encode()).hexdigest(),
             "pdf_sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
         },
+        at=now,
     )
     return path

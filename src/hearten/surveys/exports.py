@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -222,7 +223,9 @@ def build_exports(trial: Trial) -> dict[str, pd.DataFrame]:
     return {"responses_long": long, "responses_wide": wide.reset_index(), "codebook": book}
 
 
-def write_exports(trial: Trial, folder: Path, fmt: ExportFormat = "csv") -> list[Path]:
+def write_exports(
+    trial: Trial, folder: Path, fmt: ExportFormat = "csv", *, now: datetime
+) -> list[Path]:
     """Write the exports to ``folder`` (each file whole or not at all) and audit it."""
     if fmt not in EXPORT_FORMATS:
         raise DataError(f"unknown format {fmt!r}: choose {', '.join(EXPORT_FORMATS)}")
@@ -259,5 +262,6 @@ def write_exports(trial: Trial, folder: Path, fmt: ExportFormat = "csv") -> list
                 "rows": len(tables["responses_long"]),
                 "sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in written},
             },
+            at=now,
         )
     return written

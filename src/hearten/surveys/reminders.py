@@ -147,6 +147,7 @@ def remind_now(user: Any, wave: Wave, within: set[int] | None, now: datetime) ->
             wave.trial,
             "reminder-sent-now",
             {"by": user.get_username(), "wave": wave.name, "sites": sites, "emails": len(made)},
+            at=now,
         )
     return len(made)
 

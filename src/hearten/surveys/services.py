@@ -91,7 +91,7 @@ def revoke_links(trial: Trial, pseudonyms: Sequence[str] | None = None, *, now: 
             revoked_at=now
         )
         audit.record(trial, "links-revoked", {"participants": list(pseudonyms or []),
-                                               "links": count})  # fmt: skip
+                                               "links": count}, at=now)  # fmt: skip
     return count
 
 
@@ -153,7 +153,7 @@ def invite(wave: Wave, now: datetime) -> list[IssuedLink]:
             Invitation(wave=wave, participant=p, token=secrets.token_urlsafe(32)) for p in new
         )
         schedule(wave, now)
-        audit.record(wave.trial, "wave-opened", {"wave": wave.name, "new_links": len(new)})
+        audit.record(wave.trial, "wave-opened", {"wave": wave.name, "new_links": len(new)}, at=now)
     live = (
         wave.invitations.exclude(participant__consent=Consent.DECLINED)
         .filter(participant__withdrawn_at__isnull=True, revoked_at__isnull=True)
@@ -175,7 +175,7 @@ def close_wave(wave: Wave, now: datetime) -> None:
     with transaction.atomic():
         wave.closed_at = now
         wave.save(update_fields=["closed_at"])
-        audit.record(wave.trial, "wave-closed", {"wave": wave.name})
+        audit.record(wave.trial, "wave-closed", {"wave": wave.name}, at=now)
 
 
 def record_consent(
@@ -228,7 +228,7 @@ def record_consent(
                 schedule_receipt(invitation, now)
             audit.record(p.trial, "consent", {"participant": p.pseudonym, "consented": consents,
                                               "version": study.consent_version,
-                                              "statements": answers})  # fmt: skip
+                                              "statements": answers}, at=now)  # fmt: skip
     p.refresh_from_db()
     return p
 

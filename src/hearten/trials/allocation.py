@@ -168,6 +168,7 @@ def commit_seed(trial: Trial, seed: int | None = None, *, now: datetime) -> Seed
         snapshot=snapshot,
         commitment=commitment_hash(trial.slug, chosen, salt, roster),
         created_at=now,
+        at=now,
     )
 
 
@@ -331,6 +332,7 @@ def randomise_trial(trial: Trial, seed: int | None = None, *, now: datetime) -> 
                 snapshot=snapshot,
                 roster_sha256=roster,
                 commitment=commitment,
+                at=now,
             )
             AllocatedUnit.objects.bulk_create(
                 AllocatedUnit(
@@ -349,7 +351,7 @@ def randomise_trial(trial: Trial, seed: int | None = None, *, now: datetime) -> 
             trial.save(update_fields=["status"])
             from hearten.trials.joiners import allocate_joiners
 
-            late = allocate_joiners(trial)
+            late = allocate_joiners(trial, now)
     except IntegrityError:
         if not Allocation.objects.filter(trial=trial).exists():
             raise  # not a race: some other constraint refused the write

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from django.db import models, transaction
-from django.utils import timezone
 
 from hearten.trials.models import AuditEvent, Trial
 
@@ -27,12 +27,22 @@ def _digest(previous: str, slug: str, at: str, action: str, detail: dict[str, An
     return hashlib.sha256((previous + body).encode()).hexdigest()
 
 
-def record(trial: Trial, action: str, detail: dict[str, Any]) -> AuditEvent:
-    """Append an event. Call inside the transaction that does the action."""
+def _stamp(at: datetime) -> datetime:
+    """The event's time: the caller's clock in UTC, to the second (its ISO form is hashed,
+    and must read back the same from the database)."""
+    if at.tzinfo is None:
+        raise ValueError("an audit event's time must be timezone-aware")
+    return at.astimezone(UTC).replace(microsecond=0)
+
+
+def record(trial: Trial, action: str, detail: dict[str, Any], *, at: datetime) -> AuditEvent:
+    """Append an event stamped ``at`` (the caller's clock: time is an input, so a service
+    run under a given clock records that clock). Call inside the transaction that does the
+    action. Events are chained by id; a given clock may be earlier than the event before."""
     with transaction.atomic():
         last = AuditEvent.objects.select_for_update().order_by("-id").first()
         previous = last.digest if last else GENESIS
-        at = timezone.now().replace(microsecond=0)
+        at = _stamp(at)
         digest = _digest(previous, trial.slug, at.isoformat(), action, detail)
         return AuditEvent.objects.create(
             trial=trial,
@@ -51,14 +61,17 @@ def create_recorded(
     model: type[M],
     detail: Callable[[M], dict[str, Any]],
     /,
+    *,
+    at: datetime,
     **fields: Any,
 ) -> M:
-    """Create one ``model`` row from ``fields`` and append ``action`` with ``detail(row)``
-    in one transaction: the row and its event are written together or not at all. (The
-    first four are positional only, so ``trial`` may be one of the row's fields too.)"""
+    """Create one ``model`` row from ``fields`` and append ``action`` with ``detail(row)``,
+    stamped ``at`` (:func:`record`), in one transaction: the row and its event are written
+    together or not at all. (The first four are positional only, so ``trial`` may be one of
+    the row's fields too; ``at`` is the event's time, never a field of the row.)"""
     with transaction.atomic():
         row = model._default_manager.create(**fields)
-        record(trial, action, detail(row))
+        record(trial, action, detail(row), at=at)
     return row
 
 

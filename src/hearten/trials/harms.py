@@ -60,6 +60,7 @@ def log_harm(
         serious=serious,
         description=text,
         reported_at=now,
+        at=now,
     )
 
 

@@ -11,6 +11,8 @@ whole sequence can be replayed from the seed.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 
 from hearten.stats.sequential import LateAllocation, blocked_joiner, minimise_joiner
@@ -45,7 +47,7 @@ def late_allocation(
     )
 
 
-def allocate_joiners(trial: Trial) -> list[AllocatedUnit]:
+def allocate_joiners(trial: Trial, now: datetime) -> list[AllocatedUnit]:
     """Allocate every unit that has participants but no arm yet (module docstring)."""
     allocation = trial.allocation
     design = design_of(trial)
@@ -97,5 +99,6 @@ def allocate_joiners(trial: Trial) -> list[AllocatedUnit]:
                         for u in created
                     ],
                 },
+                at=now,
             )
     return created

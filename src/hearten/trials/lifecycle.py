@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from hearten.trials.design import Design
 from hearten.trials.models import Allocation, Arm, DiscardPermit, Trial
 
 
-def create_trial(design: Design) -> Trial:
+def create_trial(design: Design, *, now: datetime) -> Trial:
     """Store a validated design as a new trial with its arms."""
     if Trial.objects.filter(slug=design.slug).exists():
         raise StateError(
@@ -37,11 +38,11 @@ def create_trial(design: Design) -> Trial:
             )
             for i, a in enumerate(design.arms)
         )
-        audit.record(trial, "trial-created", {"design": trial.design})
+        audit.record(trial, "trial-created", {"design": trial.design}, at=now)
     return trial
 
 
-def discard_trial(trial: Trial, reason: str) -> None:
+def discard_trial(trial: Trial, reason: str, *, now: datetime) -> None:
     """Delete a trial and everything it holds, its allocation too, recording in the audit
     log why and what allocation went (its seed, scheme and time): the one way an allocation
     is ever deleted (the demo replacing its own trials; the triggers of
@@ -53,7 +54,7 @@ def discard_trial(trial: Trial, reason: str) -> None:
         if drawn is not None:
             detail["allocation"] = {"seed": drawn.seed, "scheme": drawn.scheme,
                                     "randomised_at": drawn.created_at.isoformat()}  # fmt: skip
-        audit.record(trial, "trial-discarded", detail)
+        audit.record(trial, "trial-discarded", detail, at=now)
         pk = trial.pk
         DiscardPermit.objects.create(trial_id=pk)
         Trial.objects.filter(pk=pk).delete()
@@ -100,7 +101,9 @@ def ensure_user(username: str, password: str | None = None) -> Any:
     return user
 
 
-def add_evaluator(trial: Trial, username: str, password: str | None = None) -> None:
+def add_evaluator(
+    trial: Trial, username: str, password: str | None = None, *, now: datetime
+) -> None:
     """Make ``username`` an evaluator of ``trial``, creating the user with ``password``."""
     trial.evaluators.add(ensure_user(username, password))
-    audit.record(trial, "evaluator-added", {"username": username})
+    audit.record(trial, "evaluator-added", {"username": username}, at=now)

@@ -50,7 +50,7 @@ def withdraw(
         person.withdrawal_reason = reason
         person.save(update_fields=["withdrawn_at", "withdrawal_reason"])
         audit.record(trial, "withdrawal", {"participant": pseudonym, "reason": reason,
-                                           "by": by, "erase": erasing})  # fmt: skip
+                                           "by": by, "erase": erasing}, at=now)  # fmt: skip
         from hearten.trials.signals import participant_withdrawn
 
         participant_withdrawn.send(sender=Participant, participant=person, at=now)
@@ -68,6 +68,8 @@ def add_role(
     teams: list[str],
     password: str | None = None,
     sites: list[str] | None = None,
+    *,
+    now: datetime,
 ) -> TrialRole:
     """Give ``username`` a delivery role: a letter writer writes for the ``teams`` named; a
     coordinator coordinates the ``sites`` named (every site when none is named)."""
@@ -93,7 +95,7 @@ def add_role(
         granted.teams.add(*found.values())
         granted.sites.add(*places.values())
         audit.record(trial, "role-granted", {"username": username, "role": role,
-                                             "teams": teams, "sites": sites})  # fmt: skip
+                                             "teams": teams, "sites": sites}, at=now)  # fmt: skip
     return granted
 
 
@@ -107,4 +109,4 @@ def open_delivery(trial: Trial, *, now: datetime) -> None:
     with transaction.atomic():
         trial.delivery_opened_at = now
         trial.save(update_fields=["delivery_opened_at"])
-        audit.record(trial, "delivery-opened", {})
+        audit.record(trial, "delivery-opened", {}, at=now)

@@ -48,7 +48,9 @@ def erase_participant(person: Participant, *, now: datetime) -> dict[str, int]:
             email="", name="", address=""
         )
         Participant.objects.filter(pk=person.pk).update(erased_at=now, caseload=None)
-        audit.record(person.trial, "erased", {"participant": person.pseudonym, "rows": counts})
+        audit.record(
+            person.trial, "erased", {"participant": person.pseudonym, "rows": counts}, at=now
+        )
         record_erasure(person.trial, person.pseudonym, now=now)  # the ledger and exports, on commit
     person.refresh_from_db()
     return counts
@@ -84,7 +86,7 @@ def purge_identifiable(trial: Trial, *, now: datetime) -> dict[str, int]:
         deleted, _ = IdentityKey.objects.filter(participant__trial=trial).delete()
         counts["identity keys (staff numbers, names, addresses)"] = deleted
         Trial.objects.filter(pk=trial.pk).update(purged_at=now)
-        audit.record(trial, "purged", {"rows": counts})
+        audit.record(trial, "purged", {"rows": counts}, at=now)
         record_purge(trial, now=now)
     trial.refresh_from_db()
     return counts

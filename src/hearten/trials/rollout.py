@@ -13,6 +13,7 @@ otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -103,7 +104,9 @@ def arm_in_wave(trial: Trial, unit: str, wave: str) -> str | None:
     return control if condition == "control" else change
 
 
-def change_schedule(trial: Trial, unit: str, start: int, reason: str) -> Deviation:
+def change_schedule(
+    trial: Trial, unit: str, start: int, reason: str, *, now: datetime
+) -> Deviation:
     """Record that ``unit`` now starts at period ``start`` (its new sequence), with a reason."""
     steps, _ = _stepped(trial)
     if not reason.strip():
@@ -120,5 +123,5 @@ def change_schedule(trial: Trial, unit: str, start: int, reason: str) -> Deviati
         raise DesignError(f"{unit!r} already starts at period {start}: nothing to change")
     detail: dict[str, Any] = {"unit": unit, "from": current[unit], "to": start, "reason": reason}
     with transaction.atomic():
-        event = audit.record(trial, SCHEDULE_CHANGED, detail)
+        event = audit.record(trial, SCHEDULE_CHANGED, detail, at=now)
     return Deviation(unit, current[unit], start, event.at.isoformat(), reason)

@@ -300,7 +300,12 @@ def read_roster(path: Path, unit: str, sites: Collection[str] | None = None) -> 
 
 
 def import_roster(
-    trial: Trial, path: Path, sites: Collection[str] | None = None, *, by: str | None = None
+    trial: Trial,
+    path: Path,
+    sites: Collection[str] | None = None,
+    *,
+    by: str | None = None,
+    now: datetime,
 ) -> RosterImport:
     """Import a roster into ``trial``: every row, or nothing; ``sites``: as :func:`read_roster`
     (empty: a coordinator given no site, refused); ``by``: the username of whoever imports it,
@@ -382,12 +387,12 @@ def import_roster(
         detail: dict[str, object] = {"file": path.name, "rows": len(rows), "late": late}
         if by is not None:
             detail["by"] = by
-        audit.record(trial, "roster-imported", detail)
+        audit.record(trial, "roster-imported", detail, at=now)
         joined = 0
         if late:
             from hearten.trials.joiners import allocate_joiners
 
-            joined = len(allocate_joiners(trial))
+            joined = len(allocate_joiners(trial, now))
     return RosterImport(
         participants=len(rows),
         sites=len({r.site for r in rows}),

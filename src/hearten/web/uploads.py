@@ -34,6 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from hearten.errors import DataError, HeartenError, ImportRejected
 from hearten.files import create_private
@@ -178,14 +179,14 @@ def _run(
     if kind == ROSTER:
         from hearten.trials.roster import import_roster
 
-        r = import_roster(trial, path, sites, by=by)
+        r = import_roster(trial, path, sites, by=by, now=timezone.now())
         late = " They join late: the trial is randomised." if r.late else ""
         return f"{r.participants} people in {r.teams} teams across {r.sites} sites.{late}"
     from hearten.hr.imports import KINDS, import_hr
 
     if kind not in KINDS:
         raise DataError(f"choose what the file holds: the roster or {', '.join(KINDS)}")
-    h = import_hr(trial, kind, path, dict(mapping or {}), sites=sites, by=by)
+    h = import_hr(trial, kind, path, dict(mapping or {}), sites=sites, by=by, now=timezone.now())
     return f"{h.rows} rows of {kind}: {h.added} new records, {h.unchanged} already held."
 
 

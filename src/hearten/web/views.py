@@ -112,9 +112,10 @@ def delivery(request: HttpRequest, slug: str) -> HttpResponse:
         except ValueError:
             messages.error(request, "Enter the date as a date, for example 2026-12-01.")
         else:
+            now = timezone.now()  # the page is the edge: the one reading of the clock
             try:
                 mark_delivery(request.user, trial, who, request.POST.get("status", ""), on,
-                              today=timezone.localdate())  # fmt: skip
+                              today=timezone.localdate(now), now=now)  # fmt: skip
                 messages.success(request, f"Delivery recorded for {who}.")
             except HeartenError as exc:
                 messages.error(request, str(exc))
@@ -140,7 +141,9 @@ def delivery_download(request: HttpRequest, slug: str) -> HttpResponse:
     from hearten.interventions.delivery import delivery_csv
 
     trial, _ = _with_role(request, slug, ("evaluator", "coordinator"))
-    response = HttpResponse(delivery_csv(request.user, trial), content_type="text/csv")
+    response = HttpResponse(
+        delivery_csv(request.user, trial, now=timezone.now()), content_type="text/csv"
+    )
     response["Content-Disposition"] = f'attachment; filename="{trial.slug}-delivery.csv"'
     response["Cache-Control"] = "no-store"
     return response

@@ -62,10 +62,10 @@ def api_world(trial: Any, write_roster: Any, hearten_home: Any) -> ApiWorld:
         users.objects.create_user(name, password=PASSWORD)
     trial.evaluators.add(users.objects.get(username="evaluator"))
     other.evaluators.add(users.objects.get(username="other-evaluator"))
-    add_role(trial, "coordinator", "coordinator", [])
-    add_role(trial, "site-coordinator", "coordinator", [], sites=["Dudley"])
+    add_role(trial, "coordinator", "coordinator", [], now=CLOCK)
+    add_role(trial, "site-coordinator", "coordinator", [], sites=["Dudley"], now=CLOCK)
     team = trial.teams.order_by("code").first().code
-    add_role(trial, "letter-writer", "letter-writer", [team])
+    add_role(trial, "letter-writer", "letter-writer", [team], now=CLOCK)
     open_delivery(trial, now=CLOCK)
     world = ApiWorld(trial)
     for role in ROLES:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from hearten.trials.models import AuditEvent, Participant
 from hearten.web import uploads
-from tests.conftest import ROSTER_HEADER
+from tests.conftest import CLOCK, ROSTER_HEADER
 from tests.web.test_uploads import BAD, GOOD
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def tokens(trial: Any) -> dict[str, Client]:
     users = get_user_model()
     trial.evaluators.add(users.objects.create_user("evaluator"))
     users.objects.create_user("dudley")
-    add_role(trial, "dudley", "coordinator", [], sites=["Dudley"])
+    add_role(trial, "dudley", "coordinator", [], sites=["Dudley"], now=CLOCK)
     out = {}
     for name in ("evaluator", "dudley"):
         secret = create_token(trial, name, "import", now=timezone.now()).secret

@@ -29,9 +29,9 @@ def people(trial: Any) -> Any:
     evaluator = users.objects.create_user("evaluator", password=PASSWORD)
     trial.evaluators.add(evaluator)
     users.objects.create_user("coordinator", password=PASSWORD)
-    add_role(trial, "coordinator", "coordinator", [])
+    add_role(trial, "coordinator", "coordinator", [], now=CLOCK)
     users.objects.create_user("writer", password=PASSWORD)
-    add_role(trial, "writer", "letter-writer", [trial.teams.first().code])
+    add_role(trial, "writer", "letter-writer", [trial.teams.first().code], now=CLOCK)
     return trial
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, get_type_hints
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import create_model
 
@@ -219,7 +220,7 @@ def dataset(request: HttpRequest, slug: str) -> HttpResponse:
         found.trial,
         "exported",
         {"what": "analysis dataset", "via": "api", "token": found.prefix, "rows": len(data),
-         "sha256": response["X-Dataset-SHA256"]},
+         "sha256": response["X-Dataset-SHA256"]}, at=timezone.now(),
     )  # fmt: skip
     return response
 

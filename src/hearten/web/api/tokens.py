@@ -104,6 +104,7 @@ def create_token(
         created_by=created_by or username,
         created_at=now,
         expires_at=now + timedelta(days=days),
+        at=now,
     )
     return Issued(token, secret)
 
@@ -129,7 +130,7 @@ def revoke_token(trial: Trial, prefix: str, by: str, now: datetime) -> ApiToken:
         with transaction.atomic():
             token.revoked_at = now
             token.save(update_fields=["revoked_at"])
-            audit.record(trial, "api-token-revoked", {"token": token.prefix, "by": by})
+            audit.record(trial, "api-token-revoked", {"token": token.prefix, "by": by}, at=now)
     return token
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from hearten.trials import audit
 
@@ -33,6 +34,6 @@ class AuditMiddleware:
                 "api-request",
                 {"token": token.prefix, "user": token.user.get_username(),
                  "endpoint": getattr(request, "hearten_api_endpoint", request.path),
-                 "method": request.method, "status": response.status_code},
+                 "method": request.method, "status": response.status_code}, at=timezone.now(),
             )  # fmt: skip
         return response
