@@ -20,7 +20,8 @@ from hearten.analysis.moderation import ModeratorEffect
 from hearten.analysis.result import AnalysisResult
 from hearten.analysis.run import run_analysis
 from hearten.analysis.stored import latest_result
-from hearten.analysis.uptake_figures import ArmCost, UptakeFigures
+from hearten.analysis.uptake_figures import ArmCost, PerkShown, UptakeFigures
+from hearten.interventions.uptake import PerkRun
 from hearten.reports.render import write_report
 from tests.analysis.test_economics import _costed
 from tests.conftest import CLOCK
@@ -178,3 +179,10 @@ def test_reading_a_stored_run_imports_nothing_heavy() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == ""
+
+
+def test_a_new_runs_perk_is_made_from_the_uptake_pages_perk_in_its_stored_order() -> None:
+    shown = PerkShown.of(PerkRun(name="coffee machine", where="N1", days=26, interruptions=1))
+    assert json.dumps(shown.to_json()) == json.dumps(
+        {"name": "coffee machine", "where": "N1", "days": 26, "interruptions": 1}
+    )

@@ -31,7 +31,7 @@ def uptake_figures(trial: Trial) -> UptakeFigures:
         funnel=u.funnel_shown,
         letters=u.letters,
         letter_score=u.letter_score,
-        perks=tuple(PerkShown.from_json(p) for p in u.perks),
+        perks=tuple(PerkShown.of(p) for p in u.perks),
         costs=tuple(ArmCost.of(c) for c in u.costs),
     )
 

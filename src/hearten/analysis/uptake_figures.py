@@ -21,7 +21,8 @@ from hearten.analysis.keyed import Keyed, many, mapping
 @dataclass(frozen=True, slots=True)
 class PerkShown(Keyed):
     """One perk deployed: its ``name``, ``where`` (the office's or team's code), the
-    ``days`` it ran less its ``interruptions``' days, and how many interruptions it had."""
+    ``days`` it ran less its ``interruptions``' days, and how many interruptions it had
+    (:class:`hearten.interventions.uptake.PerkRun`, from which a new run makes it)."""
 
     name: str | None = None
     where: str | None = None

@@ -26,6 +26,18 @@ from hearten.trials.models import Trial
 
 
 @dataclass(frozen=True, slots=True)
+class PerkRun:
+    """One perk deployed: its ``name``, ``where`` it ran (the office's or team's code, or
+    ``""``), the ``days`` it ran less its interruptions' days, and how many ``interruptions``
+    it had."""
+
+    name: str
+    where: str
+    days: int
+    interruptions: int
+
+
+@dataclass(frozen=True, slots=True)
 class Uptake:
     """What the uptake page shows."""
 
@@ -34,7 +46,7 @@ class Uptake:
     funnel_shown: dict[str, str]
     letters: dict[str, str]
     letter_score: float | None
-    perks: list[dict[str, object]]
+    perks: tuple[PerkRun, ...]
     costs: list[ArmCost]
 
 
@@ -87,17 +99,17 @@ def uptake(
         deployments = deployments.filter(Q(office__site_id__in=sites) | Q(team__site_id__in=sites))
     statuses = Counter(letters.values_list("status", flat=True))
     score = letters.aggregate(s=Avg("score"))["s"]
-    perks = [
-        {
-            "name": p.name,
-            "where": p.office.code if p.office else p.team.code if p.team else "",
-            "days": (p.ends_on - p.starts_on).days
+    perks = tuple(
+        PerkRun(
+            name=p.name,
+            where=p.office.code if p.office else p.team.code if p.team else "",
+            days=(p.ends_on - p.starts_on).days
             + 1
             - sum((g.ends_on - g.starts_on).days + 1 for g in p.interruptions.all()),
-            "interruptions": p.interruptions.count(),
-        }
+            interruptions=p.interruptions.count(),
+        )
         for p in deployments.select_related("office", "team")
-    ]
+    )
     costs: list[ArmCost] = []
     if sites is None:
         try:
