@@ -60,7 +60,11 @@ def uses_database(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, run only the tests that use the database (see the module's docstring)."""
+    """Run the tests marked ``long`` first, so that the processes of a parallel run
+    (``pytest -n auto``) share them out at the start instead of one of them finishing alone
+    with a demo build at the end; on PostgreSQL, run only the tests that use the database
+    (see the module's docstring)."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
     if not on_postgresql() or os.environ.get("HEARTEN_ALL_TESTS") == "1":
         return
     keep = [item for item in items if uses_database(item)]
@@ -102,6 +106,13 @@ def hearten_home(tmp_path: Path, settings: Any) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings: Any) -> None:
+    """Hash test passwords with Argon2id at its lowest cost (``tests/hashers.py``)."""
+    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher",
+                                 *settings.PASSWORD_HASHERS]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DemoBuild:
     """A finished ``hearten demo``: its HEARTEN_HOME (SQLite) and what it printed."""
@@ -113,15 +124,35 @@ class DemoBuild:
 
 
 @pytest.fixture(scope="session")
-def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
-    """``hearten demo`` built once per test session (it takes about a minute), through the
+def demo_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DemoBuild:
+    """``hearten demo`` built once per test run (it takes about a minute), through the
     installed entry point in a fresh HEARTEN_HOME. Read it; to change it, copy ``home``
-    first (``shutil.copytree``), since other tests share it."""
+    first (``shutil.copytree``), since other tests share it. With the tests spread over
+    processes (pytest-xdist), the first process to need it builds it under a file lock in the
+    run's shared temporary folder and the others read what it recorded there."""
+    if worker_id == "master":  # one process: nothing to share
+        return _build_demo(tmp_path_factory.mktemp("demo") / "home")
+    import json
+
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent
+    record = shared / "demo-build.json"
+    with FileLock(str(shared / "demo-build.lock")):
+        if record.exists():
+            kept = json.loads(record.read_text())
+            return DemoBuild(**{**kept, "home": Path(kept["home"])})
+        build = _build_demo(shared / "demo" / "home")
+        record.write_text(json.dumps({**dataclasses.asdict(build), "home": str(build.home)}))
+        return build
+
+
+def _build_demo(home: Path) -> DemoBuild:
+    """Run ``hearten demo`` into ``home`` with SQLite; what it printed and its CPU time."""
     import resource
     import shutil
     import subprocess
 
-    home = tmp_path_factory.mktemp("demo") / "home"
     exe = shutil.which("hearten", path=str(Path(sys.executable).parent))
     assert exe, "the hearten entry point is installed with the package"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}

@@ -82,6 +82,7 @@ def test_links_and_exports_are_private(
         assert mode(path) == 0o600, path.name
 
 
+@pytest.mark.long
 def test_the_database_its_home_and_backups_are_private(tmp_path: Path) -> None:
     from tests.cli.test_demo import fresh_env, hearten_command
 

@@ -149,6 +149,7 @@ def test_a_backup_from_before_an_erasure_is_erased_again_and_exports_forget_them
     assert hearten("audit", "verify").code == 0
 
 
+@pytest.mark.long
 def test_restore_works_on_an_empty_or_damaged_database(design_file: Path, tmp_path: Path) -> None:
     import subprocess
 

@@ -42,6 +42,7 @@ def _latest_estimate(db: sqlite3.Connection, slug: str = "demo-letters") -> floa
     return float(_latest_result(db, slug)["effects"][0]["estimate"])
 
 
+@pytest.mark.long
 def test_the_demo_builds_analyses_and_reports(demo_build: DemoBuild) -> None:
     home, first = demo_build.home, demo_build
     report = home / "reports" / "demo-letters" / "report.html"
@@ -222,6 +223,7 @@ def test_the_demo_shows_one_labelled_line_per_trial_and_step(demo_build: DemoBui
     assert "━" not in demo_build.out, "no unlabelled bars left in the output"
 
 
+@pytest.mark.long
 def test_the_demo_can_run_again_with_the_same_results(
     demo_build: DemoBuild, tmp_path: Path
 ) -> None:
@@ -314,6 +316,7 @@ def test_the_demo_touches_no_database_but_a_demo_one() -> None:
     demo_only(force=True)
 
 
+@pytest.mark.long
 @pytest.mark.database
 def test_the_demo_command_refuses_a_database_with_a_real_trial(tmp_path: Path) -> None:
     from tests.conftest import FIXTURES

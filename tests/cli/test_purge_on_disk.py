@@ -24,6 +24,7 @@ def _raw(home: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(home.glob("hearten.sqlite3*")))
 
 
+@pytest.mark.long
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="the SQLite file itself")
 def test_a_purge_leaves_no_address_or_staff_number_in_the_database_files(tmp_path: Path) -> None:
     exe = shutil.which("hearten", path=str(Path(sys.executable).parent))

@@ -33,7 +33,7 @@ BLOCK = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 SAVE_AS = re.compile(r"Save this as `([^`]+)`")
 INSTALL = ("python3 -m pip install", "python3 -m uv sync", "source .venv/bin/activate")
 
-pytestmark = [pytest.mark.slow, pytest.mark.database]
+pytestmark = [pytest.mark.slow, pytest.mark.database, pytest.mark.long]
 
 
 def steps(markdown: str) -> list[tuple[str, str]]:

@@ -210,6 +210,7 @@ print(json.dumps({"failures": failures, "pages": Response.objects.count(),
 """
 
 
+@pytest.mark.long
 def test_simultaneous_sends_of_one_page_store_it_once(tmp_path: Path) -> None:
     """Six sends of the first of two pages at the same moment, on the real database (a file
     for SQLite, a server for PostgreSQL): the write lock (SQLite's BEGIN IMMEDIATE,
@@ -408,6 +409,7 @@ print(json.dumps({"told": told, "waited": bool(seen), "pages": Response.objects.
 """
 
 
+@pytest.mark.long
 def test_a_withdrawal_racing_a_submission_stores_nothing_after_it(tmp_path: Path) -> None:
     """A page sent while the participant's withdrawal is being written waits for it (SQLite's
     write lock; PostgreSQL's row lock on the participant) and is then refused: the page's

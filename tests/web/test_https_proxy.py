@@ -18,7 +18,8 @@ from tests.conftest import free_port
 from tests.web.test_soak import _database
 
 HOST = "trial.example.test"
-pytestmark = pytest.mark.database  # on PostgreSQL too: there `hearten serve` runs gunicorn
+# On PostgreSQL too: there `hearten serve` runs gunicorn.
+pytestmark = [pytest.mark.database, pytest.mark.long]
 
 
 @pytest.fixture

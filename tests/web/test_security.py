@@ -54,6 +54,16 @@ def test_passwords_are_hashed_with_argon2(eve: Any) -> None:
     assert PASSWORD not in eve.password
 
 
+def test_the_service_hashes_at_argon2s_full_cost(db: None, settings: Any) -> None:
+    """The tests hash cheaply (tests/hashers.py); the service's own settings do not."""
+    from hearten.web import settings as service
+
+    settings.PASSWORD_HASHERS = service.PASSWORD_HASHERS
+    user = get_user_model().objects.create_user("full-cost", password=PASSWORD)
+    assert user.password.startswith("argon2$argon2id$v=19$m=102400,t=2,p=8$")
+    assert user.check_password(PASSWORD)
+
+
 def test_five_wrong_passwords_lock_the_account_out_for_that_address(
     client: Client, eve: Any
 ) -> None:

@@ -8,6 +8,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_demo import fresh_env, hearten_command
 from tests.conftest import free_port
 
@@ -20,6 +22,7 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
         return e.code, dict(e.headers), e.read()
 
 
+@pytest.mark.long
 def test_serve_answers_with_waitress_and_static_files(tmp_path: Path) -> None:
     env = fresh_env(tmp_path / "home")
     subprocess.run(
@@ -64,6 +67,7 @@ def test_serve_answers_with_waitress_and_static_files(tmp_path: Path) -> None:
         log.close()
 
 
+@pytest.mark.long
 def test_several_workers_need_postgresql(tmp_path: Path) -> None:
     env = fresh_env(tmp_path / "home")
     subprocess.run(

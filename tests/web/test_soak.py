@@ -203,6 +203,7 @@ def database(tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
     yield from _database(tmp_path)
 
 
+@pytest.mark.long
 @pytest.mark.database
 def test_every_acknowledged_answer_survives_kills_exactly_once(
     tmp_path: Path, design_file: Path, database: tuple[dict[str, str], int]
