@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -97,17 +98,32 @@ def test_no_roster_import_after_analysis(trial: Any, write_roster: Callable[[str
         import_roster(trial, write_roster(roster_text()), now=CLOCK)
 
 
-def test_pseudonyms_never_repeat_one_already_in_use(
-    trial: Any,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_pseudonyms_never_repeat_one_already_in_use(trial: Any) -> None:
     from hearten.trials import roster
 
     taken = Participant.objects.first()
     assert taken is not None
-    draws = iter([taken.pseudonym, taken.pseudonym, "P-NEWONE23", "P-NEWTWO45"])
-    monkeypatch.setattr(roster, "new_pseudonym", lambda: next(draws))
-    assert sorted(roster.fresh_pseudonyms(2)) == ["P-NEWONE23", "P-NEWTWO45"]
+    draws = iter([taken.pseudonym, "P-NEWTWO45", taken.pseudonym, "P-NEWTWO45", "P-NEWONE23"])
+    # In the order drawn (a secure random order in use), never sorted: a sorted list given
+    # out in roster order would pair the roster's order with the pseudonyms'.
+    assert roster.fresh_pseudonyms(2, lambda: next(draws)) == ["P-NEWTWO45", "P-NEWONE23"]
+
+
+def test_a_roster_takes_its_pseudonyms_from_the_source_it_is_given(
+    design_file: Path, write_roster: Callable[[str], Path]
+) -> None:
+    from hearten.demo.roster import seeded_pseudonyms
+    from hearten.trials.design import load_design
+    from hearten.trials.lifecycle import create_trial, discard_trial
+
+    made = []
+    for _ in range(2):
+        t = create_trial(load_design(design_file), now=CLOCK)
+        import_roster(t, write_roster(roster_text()), now=CLOCK, pseudonyms=seeded_pseudonyms(7))
+        made.append(list(t.participants.order_by("id").values_list("pseudonym", flat=True)))
+        discard_trial(t, "made again", now=CLOCK)  # as the demo replaces its own trials
+    assert made[0] == made[1]
+    assert all(re.fullmatch(r"P-[A-HJKMNP-TV-Z2-9]{8}", p) for p in made[0])
 
 
 def test_what_postgresql_cannot_store_is_refused_by_row_on_every_database(

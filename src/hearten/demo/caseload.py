@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hearten.demo.questions import own_generator
-from hearten.demo.roster import write_roster
+from hearten.demo.roster import seeded_pseudonyms, write_roster
 from hearten.demo.simulate import Person, simulate_answers, simulate_staff
 from hearten.demo.steps import Steps
 from hearten.trials.models import Trial
@@ -143,7 +143,7 @@ def caseload_trial(rng: np.random.Generator, home: Path, steps: Steps, seed: int
         people = [p for t in teams for p in [q for q in people if q.team == t][:TEAM_SIZE]]
         roster = home / "demo" / "caseload-roster.csv"
         write_roster(people, roster)
-        import_roster(trial, roster, now=timezone.now())
+        import_roster(trial, roster, now=timezone.now(), pseudonyms=seeded_pseudonyms(seed))
     with steps.step(label, "seed committed, plan locked, teams drawn to steps"):
         # Randomisation happened two weeks before the first period; the seed was committed
         # two minutes and the plan locked one minute before it, strictly in that order.

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from hearten.demo.simulate import Person
 from hearten.files import open_private
+from hearten.trials.roster import PSEUDONYM_ALPHABET
+
+
+def seeded_pseudonyms(seed: int) -> Callable[[], str]:
+    """The demo's pseudonyms, drawn from a recorded seed so that a build can be repeated
+    exactly: an individually randomised trial sorts its people by pseudonym before the
+    draw, so fresh random pseudonyms would give its seed another allocation on every build.
+    A real roster's pseudonyms come from the system's secure random source."""
+    rng = np.random.default_rng(seed)
+    letters = list(PSEUDONYM_ALPHABET)
+    return lambda: "P-" + "".join(rng.choice(letters, 8))
 
 
 def write_roster(people: list[Person], path: Path, offices: dict[str, str] | None = None) -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from hearten.analysis.run import run_analysis
 from hearten.demo.questions import answer_own_questions, own_generator
-from hearten.demo.roster import write_roster
+from hearten.demo.roster import seeded_pseudonyms, write_roster
 from hearten.demo.simulate import (
     Person,
     simulate_answers,
@@ -115,7 +115,7 @@ def enrol_and_randomise(
     label = trial_label(trial)
     with steps.step(label, "roster imported, baseline invited"):
         write_roster(people, roster, offices)
-        import_roster(trial, roster, now=timezone.now())
+        import_roster(trial, roster, now=timezone.now(), pseudonyms=seeded_pseudonyms(seed))
         by_id = {p.staff_id: p for p in people}
         invite(trial.waves.get(name="baseline"), timezone.now())
     answer_wave(trial, "baseline", by_id, rng, steps)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import re
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -102,19 +102,26 @@ def new_pseudonym() -> str:
 LOOKUP_BATCH = 900
 
 
-def fresh_pseudonyms(count: int) -> list[str]:
+def fresh_pseudonyms(count: int, draw: Callable[[], str] = new_pseudonym) -> list[str]:
     """``count`` pseudonyms, unique among themselves and unused in the database (looked up
-    in batches, so a roster of any size stays within SQLite's limit on variables)."""
-    chosen: set[str] = set()
+    in batches, so a roster of any size stays within SQLite's limit on variables), in the
+    order ``draw`` gave them: by default a secure random source, so the order says nothing
+    about the roster's."""
+    chosen: dict[str, None] = {}  # an ordered set: the order drawn
     while len(chosen) < count:
-        batch = sorted({new_pseudonym() for _ in range(count - len(chosen))} - chosen)
+        batch: dict[str, None] = {}
+        while len(batch) < count - len(chosen):
+            name = draw()
+            if name not in chosen:
+                batch[name] = None
         taken: set[str] = set()
-        for start in range(0, len(batch), LOOKUP_BATCH):
-            part = batch[start : start + LOOKUP_BATCH]
+        names = list(batch)
+        for start in range(0, len(names), LOOKUP_BATCH):
+            part = names[start : start + LOOKUP_BATCH]
             taken.update(
                 Participant.objects.filter(pseudonym__in=part).values_list("pseudonym", flat=True)
             )
-        chosen.update(set(batch) - taken)
+        chosen.update((name, None) for name in names if name not in taken)
     return list(chosen)
 
 
@@ -306,10 +313,13 @@ def import_roster(
     *,
     by: str | None = None,
     now: datetime,
+    pseudonyms: Callable[[], str] = new_pseudonym,
 ) -> RosterImport:
     """Import a roster into ``trial``: every row, or nothing; ``sites``: as :func:`read_roster`
     (empty: a coordinator given no site, refused); ``by``: the username of whoever imports it,
-    kept in the audit event (``None``: the command line, which has no signed-in user)."""
+    kept in the audit event (``None``: the command line, which has no signed-in user);
+    ``pseudonyms``: where new pseudonyms come from (the system's secure random source; the
+    demo alone gives a seeded one, so that a build can be repeated exactly)."""
     require_sites(sites)
     if trial.purged_at is not None:
         raise StateError(f"trial {trial.slug!r} was purged: it takes no more staff")
@@ -357,11 +367,11 @@ def import_roster(
             {(r.office, r.site) for r in rows if r.office and r.office not in offices}
         ):
             offices[code] = Office.objects.create(trial=trial, site=sites[site], code=code)
-        pseudonyms = fresh_pseudonyms(len(rows))
+        drawn = fresh_pseudonyms(len(rows), pseudonyms)
         people = Participant.objects.bulk_create(
             Participant(
                 trial=trial,
-                pseudonym=pseudonyms[i],
+                pseudonym=drawn[i],
                 site=sites[r.site],
                 team=teams[r.team],
                 office=offices.get(r.office) if r.office else None,
