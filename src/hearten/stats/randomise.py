@@ -156,7 +156,7 @@ def uniforms(bits: np.random.PCG64, size: int) -> NDArray[np.float64]:
     return (raw >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
-def _permutation(n: int, bits: np.random.PCG64) -> NDArray[np.int64]:
+def permutation(n: int, bits: np.random.PCG64) -> NDArray[np.int64]:
     """A Fisher–Yates shuffle of ``0..n-1`` driven by :func:`uniforms`."""
     perm = np.arange(n)
     if n < 2:
@@ -196,7 +196,7 @@ def blocked_draw(rule: Rule, bits: np.random.PCG64) -> NDArray[np.int64]:
     for block in _blocks(rule):
         counts = arm_counts(len(block), probs, bits)
         pool = np.repeat(np.arange(len(rule.arm_names)), counts)
-        arms[block] = pool[_permutation(len(pool), bits)]
+        arms[block] = pool[permutation(len(pool), bits)]
     return arms
 
 

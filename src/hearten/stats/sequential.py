@@ -29,7 +29,7 @@ from typing import Literal, get_args
 import numpy as np
 
 from hearten.errors import DesignError
-from hearten.stats.randomise import _permutation, check_arms, check_seed, uniforms
+from hearten.stats.randomise import check_arms, check_seed, permutation, uniforms
 
 LateScheme = Literal["blocked", "minimisation"]
 LATE_SCHEMES: tuple[LateScheme, ...] = get_args(LateScheme)
@@ -69,7 +69,7 @@ def blocked_joiner(
         np.random.SeedSequence([seed, BLOCK_STREAM, _stratum_key(stratum), block])
     )
     pool = np.repeat(np.arange(len(arm_names)), [r * multiple for r in ratio])
-    arm = int(pool[_permutation(size, bits)][slot])
+    arm = int(pool[permutation(size, bits)][slot])
     return LateAllocation(arm_names[arm], ratio[arm] / sum(ratio), "blocked")
 
 

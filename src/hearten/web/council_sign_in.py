@@ -79,7 +79,7 @@ def redirect_uri() -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _client(configured: OpenIdProvider) -> DjangoOAuth2App:
+def oauth_client(configured: OpenIdProvider) -> DjangoOAuth2App:
     """Authlib's client for the provider (one per configuration; it keeps the discovery
     document and the provider's keys once read)."""
     oauth = OAuth()
@@ -152,7 +152,7 @@ def start(request: HttpRequest) -> HttpResponse:
     configured = provider()
     if configured is None:
         raise Http404("no identity provider is configured")
-    client = _client(configured)
+    client = oauth_client(configured)
     try:
         metadata = client.load_server_metadata()
     except (requests.RequestException, ValueError) as exc:
@@ -163,7 +163,7 @@ def start(request: HttpRequest) -> HttpResponse:
             status=502,
         )
     if metadata.get("issuer") != configured.issuer:
-        _client.cache_clear()
+        oauth_client.cache_clear()
         return _refuse(
             request,
             SignInOutcome.INVALID_RESPONSE,
@@ -186,7 +186,7 @@ def verify_id_token(configured: OpenIdProvider, token: dict[str, Any], nonce: st
     """The claims of ``token["id_token"]`` after the checks the callback makes (signature by
     the provider's keys, issuer, audience, times, nonce, access-token hash); raises
     ``joserfc.errors.JoseError`` when one fails."""
-    return _client(configured).parse_id_token(
+    return oauth_client(configured).parse_id_token(
         token, nonce=nonce, claims_options=_claims_options(configured), leeway=LEEWAY_SECONDS
     )
 
@@ -196,7 +196,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     configured = provider()
     if configured is None:
         raise Http404("no identity provider is configured")
-    client = _client(configured)
+    client = oauth_client(configured)
     if request.GET.get("error"):
         # The provider refused: Entra ID does this for a disabled or blocked account. Its words
         # are shown only for a sign-in this browser started, so that a crafted link cannot put

@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from hearten.config import OpenIdProvider
-from hearten.web.council_sign_in import ID_TOKEN_SESSION_KEY, _client, provider
+from hearten.web.council_sign_in import ID_TOKEN_SESSION_KEY, oauth_client, provider
 
 #: Hearten's signed-out page, where the provider sends the browser after its sign-out
 #: (registered with the provider as a post-logout redirect URI).
@@ -46,7 +46,7 @@ def end_session_url(configured: OpenIdProvider, id_token: str) -> str | None:
     """Where to send the browser to end the provider's session, or None when the provider
     advertises no ``end_session_endpoint`` or cannot be reached."""
     try:
-        metadata = _client(configured).load_server_metadata()
+        metadata = oauth_client(configured).load_server_metadata()
     except (requests.RequestException, ValueError) as exc:
         logger.warning("sign-out: the provider's discovery failed (%s)", type(exc).__name__)
         return None

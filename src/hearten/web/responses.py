@@ -20,9 +20,9 @@ def responses(request: HttpRequest, slug: str) -> HttpResponse:
     from hearten.surveys.reminders import remind_now, schedule_of
     from hearten.trials.concealment import coordinator_site_ids
     from hearten.trials.lifecycle import design_of
-    from hearten.web.views import _with_role
+    from hearten.web.views import with_role
 
-    trial, role = _with_role(request, slug, ("evaluator", "coordinator"))
+    trial, role = with_role(request, slug, ("evaluator", "coordinator"))
     sites = coordinator_site_ids(request.user, trial)
     if request.method == "POST":
         wave = trial.waves.filter(name=request.POST.get("wave", "")).first()

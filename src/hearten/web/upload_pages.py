@@ -23,9 +23,9 @@ SESSION_KEY = "hearten-upload"
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, slug: str) -> HttpResponse:
     """Upload, check, then confirm or cancel (module docstring)."""
-    from hearten.web.views import _with_role
+    from hearten.web.views import with_role
 
-    trial, _ = _with_role(request, slug, ("evaluator", "coordinator"))
+    trial, _ = with_role(request, slug, ("evaluator", "coordinator"))
     uploads.sweep()
     sites = uploads.sites_of(request.user, trial)
     by = request.user.get_username()

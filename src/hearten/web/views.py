@@ -48,7 +48,7 @@ def _own_trial(request: HttpRequest, slug: str) -> Trial:
         raise Http404("no such trial") from None
 
 
-def _with_role(request: HttpRequest, slug: str, roles: tuple[str, ...]) -> tuple[Trial, str]:
+def with_role(request: HttpRequest, slug: str, roles: tuple[str, ...]) -> tuple[Trial, str]:
     """The trial and the user's role in it; 404 (no hint that it exists) for other roles."""
     from hearten.trials.concealment import trial_for
 
@@ -104,7 +104,7 @@ def delivery(request: HttpRequest, slug: str) -> HttpResponse:
     from hearten.interventions.models import DeliveryStatus
     from hearten.trials.concealment import delivery_view
 
-    trial, role = _with_role(request, slug, ("evaluator", "coordinator", "letter-writer"))
+    trial, role = with_role(request, slug, ("evaluator", "coordinator", "letter-writer"))
     if request.method == "POST" and role == "coordinator":
         who = request.POST.get("pseudonym", "")
         try:
@@ -140,7 +140,7 @@ def delivery_download(request: HttpRequest, slug: str) -> HttpResponse:
     """The delivery list as CSV, for coordinators and evaluators (audited)."""
     from hearten.interventions.delivery import delivery_csv
 
-    trial, _ = _with_role(request, slug, ("evaluator", "coordinator"))
+    trial, _ = with_role(request, slug, ("evaluator", "coordinator"))
     response = HttpResponse(
         delivery_csv(request.user, trial, now=timezone.now()), content_type="text/csv"
     )
@@ -239,7 +239,7 @@ def uptake_page(request: HttpRequest, slug: str) -> HttpResponse:
     from hearten.process.deliverers import reported_times
     from hearten.trials.concealment import coordinator_site_ids
 
-    trial, role = _with_role(request, slug, ("evaluator", "coordinator"))
+    trial, role = with_role(request, slug, ("evaluator", "coordinator"))
     if role == "coordinator" and trial.delivery_opened_at is None:
         return render(request, "hearten/uptake.html", {"trial": trial, "closed": True})
     u = uptake(trial, coordinator_site_ids(request.user, trial), reported_times(trial))

@@ -25,9 +25,9 @@ DAYS = (30, 90, 365)
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest, slug: str) -> HttpResponse:
     """Make, list and revoke API tokens (module docstring)."""
-    from hearten.web.views import _with_role
+    from hearten.web.views import with_role
 
-    trial, role = _with_role(request, slug, ("evaluator", "coordinator"))
+    trial, role = with_role(request, slug, ("evaluator", "coordinator"))
     me = request.user.get_username()
     now = timezone.now()  # the page is the edge: the one reading of the clock
     issued, error = None, ""
