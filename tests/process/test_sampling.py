@@ -51,6 +51,7 @@ def test_the_same_seed_draws_the_same_sample_and_another_seed_another(consented:
     first = draw_sample(
         consented, _everyone(consented), 2, seed=11, strata=["arm", "site"], now=CLOCK
     )
+    assert first.created_at == CLOCK  # the clock given, which a second draw's refusal names
     again_members = _sampled(first)
     first.delete()
     second = draw_sample(

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from hearten.trials.models import Participant, Trial
 
@@ -22,7 +23,7 @@ class SampleDraw(models.Model):
     eligible = models.PositiveIntegerField(help_text="people consenting to be contacted")
     sizes = models.JSONField(default=dict, help_text="eligible people in each stratum")
     software_version = models.CharField(max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, help_text="the drawer's clock")
 
 
 class SampleStatus(models.TextChoices):

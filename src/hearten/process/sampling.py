@@ -139,6 +139,7 @@ def draw_sample(
         eligible=len(people),
         sizes={key: len(group) for key, group in sorted(groups.items())},
         software_version=__version__,
+        created_at=now,
     )
     members = []
     for key in sorted(groups):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.utils import timezone
 
 from hearten.messaging.models import Message
 from hearten.trials.models import Participant, Trial
@@ -42,7 +43,7 @@ class Invitation(models.Model):
         Participant, on_delete=models.CASCADE, related_name="invitations"
     )
     token = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, help_text="the inviter's clock")
     opened_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True, help_text="the link stopped working")

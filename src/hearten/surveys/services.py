@@ -150,7 +150,8 @@ def invite(wave: Wave, now: datetime) -> list[IssuedLink]:
             wave.opened_at = now
             wave.save(update_fields=["opened_at"])
         Invitation.objects.bulk_create(
-            Invitation(wave=wave, participant=p, token=secrets.token_urlsafe(32)) for p in new
+            Invitation(wave=wave, participant=p, token=secrets.token_urlsafe(32), created_at=now)
+            for p in new
         )
         schedule(wave, now)
         audit.record(wave.trial, "wave-opened", {"wave": wave.name, "new_links": len(new)}, at=now)
