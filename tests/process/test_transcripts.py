@@ -39,6 +39,7 @@ def test_roster_names_become_pseudonyms_and_shared_first_names_become_staff_memb
         "Respondent: An amaranth grew outside.\n"
     )
     t = upload(named_trial, "INT-01", raw, now=CLOCK)
+    assert t.uploaded_at == CLOCK  # the clock given: the REFI-QDA export's creationDateTime
     amara = _pseudonym(named_trial, "Amara Okafor")
     chloe = _pseudonym(named_trial, "Chloe Price")
     hughes = _pseudonym(named_trial, "Ben Hughes")

@@ -97,7 +97,7 @@ class Transcript(models.Model):
     text = models.TextField()
     replacements = models.PositiveIntegerField(default=0)
     synthetic = models.BooleanField(default=False, help_text="written for the demo")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=timezone.now, help_text="the uploader's clock")
 
     class Meta:
         ordering = ["name"]

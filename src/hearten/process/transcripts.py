@@ -194,6 +194,7 @@ def upload(
         text=text,
         replacements=count,
         synthetic=synthetic,
+        uploaded_at=now,
     )
 
 
