@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,10 @@ def test_a_letter_is_checked_approved_printed_posted(ready: Any, tmp_path: Path)
     draft = write_letter(_writer(), ready, first.pseudonym, "Thanks for your hard work.", now=CLOCK)
     assert draft.status == "draft"
     assert draft.problems
-    good = write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Ahmed"), now=CLOCK)
+    assert draft.written_at == draft.updated_at == CLOCK  # the clock given, not the present
+    later = CLOCK + timedelta(hours=1)
+    good = write_letter(_writer(), ready, first.pseudonym, LINES.format(who="Ahmed"), now=later)
+    assert (good.written_at, good.updated_at) == (CLOCK, later)  # first written, last changed
     assert good.status == "ready"  # not printed until its writer sends it
     assert good.score == 100
     with pytest.raises(StateError, match="no approved letters to print"):

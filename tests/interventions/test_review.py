@@ -64,6 +64,7 @@ def _eve() -> Any:
 def test_a_sample_records_its_seed_and_pool_and_draws_again_the_same(written: Any) -> None:
     sample = draw_sample(_eve(), written, 2, seed=2026, now=CLOCK)
     assert sample.seed == 2026
+    assert sample.drawn_at == CLOCK  # the clock given, as its audit event
     assert sorted(sample.pool) == ["manager", "other-writer"]
     assert len(sample.pool["manager"]) == 4
     held = sampled(sample)

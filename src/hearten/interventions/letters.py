@@ -196,18 +196,20 @@ def write_letter(user: Any, trial: Trial, pseudonym: str, lines: str, *, now: da
         raise UnsafeLetter(unsafe)
     others = Letter.objects.filter(trial=trial).exclude(participant=person)
     result = check_letter(lines, others.values_list("lines", flat=True), plan.template)
+    written = {
+        "trial": trial,
+        "writer": user,
+        "lines": lines.strip(),
+        "score": result.score,
+        "problems": list(result.problems),
+        "status": "ready" if result.passed else "draft",
+        "updated_at": now,
+    }
     with transaction.atomic():
         letter, _ = Letter.objects.update_or_create(
             participant=person,
-            defaults={
-                "trial": trial,
-                "writer": user,
-                "lines": lines.strip(),
-                "score": result.score,
-                "problems": list(result.problems),
-                "status": "ready" if result.passed else "draft",
-                "approved_at": None,
-            },
+            defaults={**written, "approved_at": None},
+            create_defaults={**written, "written_at": now},
         )
         audit.record(
             trial,

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 
 from hearten.interventions.personalisation import MAX_CHARACTERS
 from hearten.messaging.models import Message
@@ -64,8 +65,8 @@ class Letter(models.Model):
     status = models.CharField(
         max_length=10, choices=LetterStatus.choices, default=LetterStatus.DRAFT
     )
-    written_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    written_at = models.DateTimeField(default=timezone.now, help_text="the writer's clock")
+    updated_at = models.DateTimeField(default=timezone.now, help_text="the writer's clock")
     approved_at = models.DateTimeField(null=True, blank=True)
     printed_at = models.DateTimeField(null=True, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
@@ -297,7 +298,7 @@ class LetterSample(models.Model):
     #: The letters it was drawn from: each writer's username → their letters' study codes.
     pool: models.JSONField[dict[str, list[str]]] = models.JSONField(default=dict)
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    drawn_at = models.DateTimeField(auto_now_add=True)
+    drawn_at = models.DateTimeField(default=timezone.now, help_text="the drawer's clock")
 
     class Meta:
         ordering = ["drawn_at", "id"]

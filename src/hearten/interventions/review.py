@@ -100,6 +100,7 @@ def draw_sample(
             per_writer=per_writer,
             pool={w: sorted(codes) for w, codes in pool.items()},
             drawn_by=user,
+            drawn_at=now,
             at=now,
         )
         LetterReview.objects.bulk_create(
