@@ -234,6 +234,7 @@ def test_engagement_events_are_stamped_with_their_writers_clock(trial: Any, clie
     assert set(e.events.values_list("kind", "at")) == {(EngagementKind.INVITED, CLOCK)}
     done = CLOCK + timedelta(hours=1)
     save_module(e, 1, {"goal": "Friday notes"}, complete=True, now=done)
+    assert e.work.get(module=1).started_at == done  # the module's row, stamped the same
     sent = CLOCK + timedelta(hours=2)
     ProgrammeMail().sent(Message.objects.filter(enrolment=e).order_by("pk")[0], sent)
     assert set(e.events.exclude(kind=EngagementKind.INVITED).values_list("kind", "at")) == {
@@ -256,3 +257,15 @@ def test_engagement_kinds_keep_their_stored_values() -> None:
         "invited", "opened", "module-started", "module-completed", "goal-set",
         "reminder-sent", "reminder-clicked", "opted-out",
     ]  # fmt: skip
+
+
+def test_rows_are_stamped_with_their_services_clock_not_the_databases(trial: Any) -> None:
+    """Rows that once took the database's time take the clock their service was given."""
+    from hearten.surveys.models import Invitation
+    from hearten.surveys.services import invite
+
+    assert trial.created_at == CLOCK  # create_trial's
+    wave = trial.waves.get(name="baseline")
+    later = CLOCK + timedelta(days=1)
+    invite(wave, later)
+    assert set(Invitation.objects.filter(wave=wave).values_list("created_at", flat=True)) == {later}

@@ -199,7 +199,9 @@ def save_module(
     keys = {q.key for q in module.questions}
     clean = {k: v.strip()[:2000] for k, v in answers.items() if k in keys}
     with transaction.atomic():
-        work, _ = ModuleWork.objects.get_or_create(enrolment=enrolment, module=number)
+        work, _ = ModuleWork.objects.get_or_create(
+            enrolment=enrolment, module=number, defaults={"started_at": now}
+        )
         work.answers = {**work.answers, **clean}
         if complete and work.completed_at is None:
             work.completed_at = now

@@ -103,7 +103,7 @@ class ModuleWork(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="work")
     module = models.PositiveSmallIntegerField()
     answers: models.JSONField[dict[str, Any]] = models.JSONField(default=dict)
-    started_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(default=timezone.now, help_text="the participant's clock")
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -26,6 +26,7 @@ def create_trial(design: Design, *, now: datetime) -> Trial:
             unit=design.unit,
             strata="" if design.strata == "none" else design.strata,
             design=design.model_dump(mode="json"),
+            created_at=now,
         )
         Arm.objects.bulk_create(
             Arm(

@@ -40,7 +40,7 @@ class Trial(models.Model):
     evaluators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="evaluated_trials"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, help_text="the creator's clock")
     delivery_opened_at = models.DateTimeField(
         null=True, blank=True, help_text="when delivery staff may see who receives what"
     )
