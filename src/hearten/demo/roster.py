@@ -10,7 +10,7 @@ import numpy as np
 
 from hearten.demo.simulate import Person
 from hearten.files import open_private
-from hearten.trials.roster import PSEUDONYM_ALPHABET
+from hearten.trials.roster import new_pseudonym
 
 
 def seeded_pseudonyms(seed: int) -> Callable[[], str]:
@@ -19,8 +19,7 @@ def seeded_pseudonyms(seed: int) -> Callable[[], str]:
     draw, so fresh random pseudonyms would give its seed another allocation on every build.
     A real roster's pseudonyms come from the system's secure random source."""
     rng = np.random.default_rng(seed)
-    letters = list(PSEUDONYM_ALPHABET)
-    return lambda: "P-" + "".join(rng.choice(letters, 8))
+    return lambda: new_pseudonym(lambda letters: letters[int(rng.integers(len(letters)))])
 
 
 def write_roster(people: list[Person], path: Path, offices: dict[str, str] | None = None) -> None:

@@ -93,9 +93,11 @@ class RosterImport:
     new_units_allocated: int = 0
 
 
-def new_pseudonym() -> str:
-    """A random pseudonym such as ``P-7KX3M9QD``, carrying nothing about the person."""
-    return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(8))
+def new_pseudonym(choice: Callable[[str], str] = secrets.choice) -> str:
+    """A random pseudonym such as ``P-7KX3M9QD``, carrying nothing about the person: each
+    character picked from :data:`PSEUDONYM_ALPHABET` by ``choice`` (the system's secure
+    random source; the demo alone gives a seeded one)."""
+    return "P-" + "".join(choice(PSEUDONYM_ALPHABET) for _ in range(8))
 
 
 #: Values per ``IN (...)`` look-up: well under SQLite's limit on a statement's variables.
